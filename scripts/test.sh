@@ -1,0 +1,9 @@
+#!/bin/sh
+# The whole suite, as CI runs it: type check, generated docs not stale, then every test file.
+# Tests that need root (the simulated cluster) skip with a message when not root.
+set -eu
+cd "$(dirname "$0")/.."
+node_modules/.bin/tsc -p tsconfig.test.json
+if [ -f scripts/gen-docs.ts ]; then node scripts/gen-docs.ts --check; fi
+if [ "$#" -gt 0 ]; then set -- "$@"; else set -- 'test/**/*.test.ts'; fi
+exec node --test --test-concurrency=2 --test-timeout=600000 "$@"
