@@ -1,0 +1,412 @@
+/**
+ * The only module that imports @kubernetes/client-node (loaded lazily by `diagnose`, so `version` and
+ * `--help` start without it). client-node does what it is good at: credentials (tokens, client certs,
+ * exec plugins, OIDC), TLS and the dispatcher, through `KubeConfig.applySecurityAuthentication`, its
+ * fetch transport, and the WebSocket exec. Around that this module adds what a diagnosis needs and
+ * client-node lacks: list pagination with a restart on 410 Expired, bounded retries that honour
+ * Retry-After on 429/5xx, a deadline on every call, our User-Agent on every request (exec included),
+ * and an exec that completes on the channel-3 Status or the socket's close instead of on open.
+ */
+import {
+  Exec,
+  HttpMethod,
+  IsomorphicFetchHttpLibrary,
+  KubeConfig,
+  RequestContext,
+  type ResponseContext,
+  type V1Status,
+} from '@kubernetes/client-node';
+import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
+import { Readable, Writable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import WebSocket from 'ws';
+import { ApiError } from '../errors.ts';
+import { userAgent } from '../version.ts';
+import type { LoadedKubeconfig } from './kubeconfig.ts';
+import {
+  RESOURCES,
+  type AccessAttributes,
+  type ClientStats,
+  type ClusterClient,
+  type ExecError,
+  type ExecOptions,
+  type ExecResult,
+  type KObject,
+  type ListOptions,
+  type LogOptions,
+  type ResourceName,
+  type ResourceRef,
+  type ServerVersion,
+} from './types.ts';
+
+export interface ClientOptions {
+  /** deadline of one API call, retries included (`--request-timeout`) */
+  requestTimeoutMs?: number;
+  /** retries after the first attempt for 429 / 5xx / connection resets */
+  maxRetries?: number;
+  /** upper bound of one Retry-After wait */
+  maxRetryAfterMs?: number;
+  /** page size of list calls */
+  pageSize?: number;
+  /** called for every HTTP request (debugging, -v) */
+  onRequest?: (verb: string, path: string, status: number, ms: number) => void;
+}
+
+const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
+const MAX_OUTPUT = 1 << 20;
+
+/** client-node needs a config object; give it exactly one, the merged one, so its own loader never runs. */
+export function toKubeConfig(loaded: LoadedKubeconfig): KubeConfig {
+  const kc = new KubeConfig();
+  // loadFromString on the single merged document: same effect as loadFromOptions with client-node's
+  // typed Cluster/User/Context, but through its own field mapping (token-file, exec, auth-provider).
+  kc.loadFromString(JSON.stringify(loaded.config));
+  kc.setCurrentContext(loaded.context);
+  return kc;
+}
+
+export function resourcePath(ref: ResourceRef, namespace?: string): string {
+  const base = ref.group === '' ? `/api/${ref.version}` : `/apis/${ref.group}/${ref.version}`;
+  if (ref.namespaced && namespace) return `${base}/namespaces/${encodeURIComponent(namespace)}/${ref.resource}`;
+  return `${base}/${ref.resource}`;
+}
+
+function parseRetryAfter(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const secs = Number(value);
+  if (Number.isFinite(secs) && secs >= 0) return secs * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The reason of a transport failure (undici wraps the socket error in `cause`). */
+function transportReason(e: unknown): { reason: string; message: string } {
+  let err = e as { name?: string; message?: string; code?: string; cause?: unknown } | undefined;
+  for (let i = 0; i < 4 && err; i++) {
+    if (err.name === 'TimeoutError' || err.name === 'AbortError') return { reason: 'Timeout', message: 'the request did not complete before its deadline' };
+    if (err.code) {
+      const map: Record<string, string> = {
+        ECONNREFUSED: 'ConnectionRefused',
+        ENOTFOUND: 'DNSFailure',
+        EAI_AGAIN: 'DNSFailure',
+        ECONNRESET: 'ConnectionReset',
+        ETIMEDOUT: 'Timeout',
+        UND_ERR_CONNECT_TIMEOUT: 'Timeout',
+        UND_ERR_HEADERS_TIMEOUT: 'Timeout',
+        UND_ERR_SOCKET: 'ConnectionReset',
+        EHOSTUNREACH: 'Unreachable',
+        ENETUNREACH: 'Unreachable',
+      };
+      if (map[err.code]) return { reason: map[err.code], message: `${err.code}: ${err.message ?? ''}`.trim() };
+      if (/CERT|SSL|TLS|SELF_SIGNED/.test(err.code)) return { reason: 'TLSError', message: `${err.code}: ${err.message ?? ''}` };
+    }
+    if (!err.cause) break;
+    err = err.cause as typeof err;
+  }
+  return { reason: 'ConnectionError', message: (e as Error)?.message ?? String(e) };
+}
+
+interface StatusBody {
+  kind?: string;
+  status?: string;
+  message?: string;
+  reason?: string;
+  code?: number;
+  details?: { causes?: { reason?: string; message?: string }[] };
+}
+
+function parseStatusBody(text: string): StatusBody | undefined {
+  try {
+    const obj = JSON.parse(text);
+    return obj && typeof obj === 'object' ? (obj as StatusBody) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const REASON_BY_CODE: Record<number, string> = { 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 405: 'MethodNotAllowed', 409: 'Conflict', 410: 'Expired', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout' };
+
+/**
+ * The Status of a finished exec (channel 3) as an exit code or a typed error. The API server sends
+ * `Success`, `Failure`/`NonZeroExitCode` with the code in `details.causes[reason=ExitCode]`, or
+ * `Failure` with another reason when the command could not start (containerd's `executable file not
+ * found in $PATH` is `InternalError`/500).
+ */
+export function parseExecStatus(status: StatusBody | undefined): { exitCode: number | null; error?: ExecError } {
+  if (!status) return { exitCode: null, error: { reason: 'StreamClosed', message: 'the exec stream closed without a status', code: 0 } };
+  if (status.status === 'Success') return { exitCode: 0 };
+  if (status.reason === 'NonZeroExitCode') {
+    const cause = status.details?.causes?.find((c) => c.reason === 'ExitCode');
+    const code = cause?.message !== undefined ? Number.parseInt(cause.message, 10) : Number.NaN;
+    if (Number.isInteger(code)) return { exitCode: code };
+    const m = /non-zero exit code.*?(\d+)\s*$/.exec(status.message ?? '');
+    if (m) return { exitCode: Number(m[1]) };
+  }
+  return {
+    exitCode: null,
+    error: { reason: status.reason || 'Unknown', message: status.message ?? JSON.stringify(status), code: typeof status.code === 'number' ? status.code : 0 },
+  };
+}
+
+class Collector extends Writable {
+  chunks: Buffer[] = [];
+  size = 0;
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    if (this.size < MAX_OUTPUT) {
+      this.chunks.push(chunk);
+      this.size += chunk.length;
+    }
+    cb();
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+export class KubeClusterClient implements ClusterClient {
+  readonly kc: KubeConfig;
+  private readonly server: string;
+  private readonly http = new IsomorphicFetchHttpLibrary();
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly pageSize: number;
+  private readonly onRequest?: ClientOptions['onRequest'];
+  private readonly counters: ClientStats = { requests: 0, retries: 0, byVerb: {} };
+  private readonly ua = userAgent();
+  private dispatcher: ReturnType<RequestContext['getDispatcher']>;
+
+  constructor(kc: KubeConfig, opts: ClientOptions = {}) {
+    this.kc = kc;
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new ApiError('the current context has no cluster', { status: 0, reason: 'NoCluster', path: '' });
+    this.server = cluster.server.replace(/\/+$/, '');
+    this.timeoutMs = opts.requestTimeoutMs && opts.requestTimeoutMs > 0 ? opts.requestTimeoutMs : 30_000;
+    this.maxRetries = opts.maxRetries ?? 3;
+    this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 5_000;
+    this.pageSize = opts.pageSize ?? 500;
+    this.onRequest = opts.onRequest;
+  }
+
+  async close(): Promise<void> {
+    const d = this.dispatcher as { close?: () => Promise<void> } | undefined;
+    await d?.close?.().catch(() => undefined);
+  }
+
+  stats(): ClientStats {
+    return { ...this.counters, byVerb: { ...this.counters.byVerb } };
+  }
+
+  /** One API call under one deadline, retried on 429/5xx and connection resets. Returns the body text. */
+  private async request(method: 'GET' | 'POST', path: string, opts: { body?: unknown; accept?: string; verb: string; signal?: AbortSignal }): Promise<{ status: number; text: string }> {
+    const deadline = AbortSignal.timeout(this.timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      const ctx = new RequestContext(this.server + path, method === 'GET' ? HttpMethod.GET : HttpMethod.POST);
+      await this.kc.applySecurityAuthentication(ctx);
+      // client-node builds a new undici Agent on every call, i.e. a new TLS connection per request;
+      // keep the first one so requests share keep-alive connections (credentials still refresh per call).
+      const dispatcher = ctx.getDispatcher();
+      if (dispatcher) {
+        this.dispatcher ??= dispatcher;
+        ctx.setDispatcher(this.dispatcher);
+      }
+      ctx.setHeaderParam('User-Agent', this.ua);
+      ctx.setHeaderParam('Accept', opts.accept ?? 'application/json');
+      if (opts.body !== undefined) {
+        ctx.setHeaderParam('Content-Type', 'application/json');
+        ctx.setBody(JSON.stringify(opts.body));
+      }
+      ctx.setSignal(signal);
+      this.counters.requests++;
+      this.counters.byVerb[opts.verb] = (this.counters.byVerb[opts.verb] ?? 0) + 1;
+      const t0 = Date.now();
+      let res: ResponseContext;
+      let text: string;
+      try {
+        res = await this.http.send(ctx).toPromise();
+        text = await res.body.text();
+      } catch (e) {
+        const { reason, message } = transportReason(e);
+        this.onRequest?.(method, path, 0, Date.now() - t0);
+        const retriable = reason === 'ConnectionReset' && !signal.aborted;
+        if (retriable && attempt < this.maxRetries) {
+          this.counters.retries++;
+          await sleep(Math.min(100 * 2 ** attempt, 1000), signal).catch(() => undefined);
+          if (!signal.aborted) continue;
+        }
+        const why = signal.aborted && opts.signal?.aborted ? 'Canceled' : reason;
+        const msg = why === 'Timeout' ? `${method} ${path}: no answer within ${this.timeoutMs} ms (--request-timeout)` : `${method} ${path}: ${message}`;
+        throw new ApiError(msg, { status: 0, reason: why, path, cause: e });
+      }
+      this.onRequest?.(method, path, res.httpStatusCode, Date.now() - t0);
+      if (res.httpStatusCode >= 200 && res.httpStatusCode < 300) return { status: res.httpStatusCode, text };
+      if (RETRY_STATUS.has(res.httpStatusCode) && attempt < this.maxRetries) {
+        const hinted = parseRetryAfter(res.headers['retry-after']);
+        const wait = Math.min(hinted ?? 200 * 2 ** attempt, this.maxRetryAfterMs);
+        const remaining = this.timeoutMs - (Date.now() - started);
+        if (wait < remaining) {
+          this.counters.retries++;
+          try {
+            await sleep(wait, signal);
+            continue;
+          } catch {
+            // deadline hit while waiting: report the last answer below
+          }
+        }
+      }
+      const st = parseStatusBody(text);
+      const reason = st?.reason || REASON_BY_CODE[res.httpStatusCode] || `HTTP${res.httpStatusCode}`;
+      throw new ApiError(st?.message || `${method} ${path}: HTTP ${res.httpStatusCode}`, { status: res.httpStatusCode, reason, path, detail: text.slice(0, 2000) });
+    }
+  }
+
+  async list(resource: ResourceName | ResourceRef, opts: ListOptions = {}): Promise<KObject[]> {
+    const ref: ResourceRef = typeof resource === 'string' ? RESOURCES[resource] : resource;
+    const path = resourcePath(ref, opts.namespace);
+    // A continue token can expire (410) on a long list; kubectl's answer is a fresh list, once.
+    for (let restart = 0; ; restart++) {
+      const items: KObject[] = [];
+      let cont: string | undefined;
+      try {
+        do {
+          const q = new URLSearchParams({ limit: String(this.pageSize) });
+          if (opts.labelSelector) q.set('labelSelector', opts.labelSelector);
+          if (opts.fieldSelector) q.set('fieldSelector', opts.fieldSelector);
+          if (cont) q.set('continue', cont);
+          const { text } = await this.request('GET', `${path}?${q}`, { verb: 'list', signal: opts.signal });
+          const body = JSON.parse(text) as { kind?: string; apiVersion?: string; items?: KObject[]; metadata?: { continue?: string } };
+          const kind = body.kind?.replace(/List$/, '');
+          for (const item of body.items ?? []) {
+            // Lists omit each item's kind/apiVersion; put them back so objects are self-describing.
+            items.push({ ...item, kind: item.kind ?? kind, apiVersion: item.apiVersion ?? body.apiVersion });
+          }
+          cont = body.metadata?.continue || undefined;
+        } while (cont);
+        return items;
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 410 && restart === 0) continue;
+        throw e;
+      }
+    }
+  }
+
+  async logs(namespace: string, pod: string, container: string, opts: LogOptions): Promise<string> {
+    const q = new URLSearchParams({ container, tailLines: String(opts.tailLines), limitBytes: String(opts.limitBytes) });
+    if (opts.previous) q.set('previous', 'true');
+    if (opts.sinceSeconds !== undefined) q.set('sinceSeconds', String(opts.sinceSeconds));
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log?${q}`;
+    const { text } = await this.request('GET', path, { verb: 'log', accept: '*/*', signal: opts.signal });
+    return text;
+  }
+
+  async accessReview(attrs: AccessAttributes): Promise<boolean> {
+    const body = {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectAccessReview',
+      spec: { resourceAttributes: { group: attrs.group ?? '', ...attrs } },
+    };
+    const { text } = await this.request('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { verb: 'create-ssar', body });
+    return JSON.parse(text)?.status?.allowed === true;
+  }
+
+  async serverVersion(): Promise<ServerVersion> {
+    const { text } = await this.request('GET', '/version', { verb: 'get' });
+    const v = JSON.parse(text);
+    return { major: String(v.major ?? ''), minor: String(v.minor ?? ''), gitVersion: String(v.gitVersion ?? '') };
+  }
+
+  exec(namespace: string, pod: string, container: string, argv: string[], opts: ExecOptions): Promise<ExecResult> {
+    const started = Date.now();
+    const stdout = new Collector();
+    const stderr = new Collector();
+    // client-node's handler ends its `streams` on a v5 close frame; by default those are process.stdout
+    // and process.stderr, which would close our own output. Give it sinks.
+    const sink = { stdin: Readable.from([]), stdout: new Collector(), stderr: new Collector() };
+    this.counters.requests++;
+    this.counters.byVerb.exec = (this.counters.byVerb.exec ?? 0) + 1;
+    return new Promise<ExecResult>((resolve) => {
+      let settled = false;
+      let socket: WebSocket | undefined;
+      const finish = (r: { exitCode: number | null; error?: ExecError }): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        try {
+          // terminate, not close: a hung server never answers a close handshake
+          socket?.terminate();
+        } catch {
+          // already gone
+        }
+        this.onRequest?.('EXEC', `${namespace}/${pod}/${container} ${argv[0] ?? ''}`, r.error?.code ?? 101, Date.now() - started);
+        resolve({ stdout: stdout.text(), stderr: stderr.text(), exitCode: r.exitCode, error: r.error, durationMs: Date.now() - started });
+      };
+      const timer = setTimeout(
+        () => finish({ exitCode: null, error: { reason: 'Timeout', message: `exec did not complete within ${opts.timeoutMs} ms`, code: 0 } }),
+        opts.timeoutMs,
+      );
+      const onAbort = (): void => finish({ exitCode: null, error: { reason: 'Canceled', message: 'the diagnosis was canceled', code: 0 } });
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+      const factory = (uri: string, protocols: string[], wsOpts: WebSocket.ClientOptions): WebSocket => {
+        wsOpts.headers = { ...(wsOpts.headers ?? {}), 'User-Agent': this.ua };
+        const ws = new WebSocket(uri, protocols, wsOpts);
+        socket = ws;
+        if (settled) ws.terminate();
+        // The upgrade refused (403 Forbidden, 404 pod gone, 400 bad container): the answer is a Status body.
+        ws.on('unexpected-response', (req: unknown, res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const st = parseStatusBody(Buffer.concat(chunks).toString('utf8'));
+            const code = res.statusCode ?? 0;
+            finish({
+              exitCode: null,
+              error: { reason: st?.reason || REASON_BY_CODE[code] || `HTTP${code}`, message: st?.message || `exec refused with HTTP ${code}`, code },
+            });
+            (req as { destroy?: () => void }).destroy?.();
+          });
+          res.on('error', () => finish({ exitCode: null, error: { reason: REASON_BY_CODE[res.statusCode ?? 0] ?? 'HTTPError', message: `exec refused with HTTP ${res.statusCode}`, code: res.statusCode ?? 0 } }));
+        });
+        ws.on('error', (e: Error) => {
+          const { reason, message } = transportReason(e);
+          finish({ exitCode: null, error: { reason, message, code: 0 } });
+        });
+        // A close without a Status: the v4/v5 protocols always send one, so this is an abnormal end.
+        ws.on('close', () => setImmediate(() => finish(parseExecStatus(undefined))));
+        return ws;
+      };
+      const handler = new WebSocketHandler(this.kc, factory as never, sink as never);
+      const stdin = opts.stdin !== undefined ? Readable.from([Buffer.from(opts.stdin)]) : null;
+      new Exec(this.kc, handler)
+        .exec(namespace, pod, container, argv, stdout, stderr, stdin, false, (status: V1Status) => {
+          finish(parseExecStatus(status as StatusBody));
+        })
+        .catch((e: unknown) => {
+          const { reason, message } = transportReason(e);
+          finish({ exitCode: null, error: { reason, message, code: 0 } });
+        });
+    });
+  }
+}
+
+export function createClusterClient(loaded: LoadedKubeconfig, opts: ClientOptions = {}): KubeClusterClient {
+  return new KubeClusterClient(toKubeConfig(loaded), opts);
+}

@@ -1,0 +1,126 @@
+/**
+ * The plugin's view of a cluster: the few calls a diagnosis makes. Free of @kubernetes/client-node types
+ * so that gather/ and its tests (with a fake client) never load it.
+ */
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: { apiVersion: string; kind: string; name: string; uid?: string; controller?: boolean }[];
+  resourceVersion?: string;
+  creationTimestamp?: string;
+}
+
+/** Any Kubernetes object as JSON; gather reads the fields it needs defensively (cluster data is hostile). */
+export interface KObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec?: any;
+  status?: any;
+  data?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+export interface ResourceRef {
+  group: string; // '' for core
+  version: string;
+  resource: string; // plural
+  namespaced: boolean;
+}
+
+/** The resources a diagnosis lists. API reads are lists (per namespace or cluster-wide), never gets. */
+export const RESOURCES = {
+  namespaces: { group: '', version: 'v1', resource: 'namespaces', namespaced: false },
+  nodes: { group: '', version: 'v1', resource: 'nodes', namespaced: false },
+  pods: { group: '', version: 'v1', resource: 'pods', namespaced: true },
+  services: { group: '', version: 'v1', resource: 'services', namespaced: true },
+  endpoints: { group: '', version: 'v1', resource: 'endpoints', namespaced: true },
+  configmaps: { group: '', version: 'v1', resource: 'configmaps', namespaced: true },
+  endpointslices: { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespaced: true },
+  networkpolicies: { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies', namespaced: true },
+  deployments: { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true },
+  replicasets: { group: 'apps', version: 'v1', resource: 'replicasets', namespaced: true },
+  daemonsets: { group: 'apps', version: 'v1', resource: 'daemonsets', namespaced: true },
+  statefulsets: { group: 'apps', version: 'v1', resource: 'statefulsets', namespaced: true },
+  'opentelemetrycollectors.v1beta1': { group: 'opentelemetry.io', version: 'v1beta1', resource: 'opentelemetrycollectors', namespaced: true },
+  'opentelemetrycollectors.v1alpha1': { group: 'opentelemetry.io', version: 'v1alpha1', resource: 'opentelemetrycollectors', namespaced: true },
+  instrumentations: { group: 'opentelemetry.io', version: 'v1alpha1', resource: 'instrumentations', namespaced: true },
+} as const satisfies Record<string, ResourceRef>;
+
+export type ResourceName = keyof typeof RESOURCES;
+
+export interface ListOptions {
+  /** omitted: cluster-wide (namespaced resources) */
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  signal?: AbortSignal;
+}
+
+export interface ExecError {
+  /** Status reason (`InternalError`, `Forbidden`, `NotFound`, ...) or a transport one (`Timeout`, `ConnectionError`, `StreamClosed`). */
+  reason: string;
+  message: string;
+  /** HTTP-ish code from the Status; 0 when none */
+  code: number;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  /** null when the command did not run to an exit (could not start, forbidden, timed out) */
+  exitCode: number | null;
+  error?: ExecError;
+  /** wall time of the call */
+  durationMs: number;
+}
+
+export interface ExecOptions {
+  timeoutMs: number;
+  stdin?: string;
+  signal?: AbortSignal;
+}
+
+export interface LogOptions {
+  tailLines: number;
+  previous?: boolean;
+  limitBytes: number;
+  sinceSeconds?: number;
+  signal?: AbortSignal;
+}
+
+export interface AccessAttributes {
+  verb: string;
+  resource: string;
+  subresource?: string;
+  group?: string;
+  namespace?: string;
+  name?: string;
+}
+
+export interface ServerVersion {
+  major: string;
+  minor: string;
+  gitVersion: string;
+}
+
+export interface ClientStats {
+  requests: number;
+  retries: number;
+  byVerb: Record<string, number>;
+}
+
+export interface ClusterClient {
+  list(resource: ResourceName | ResourceRef, opts?: ListOptions): Promise<KObject[]>;
+  /** Never throws for a failed command: errors come back as a typed result. */
+  exec(namespace: string, pod: string, container: string, argv: string[], opts: ExecOptions): Promise<ExecResult>;
+  logs(namespace: string, pod: string, container: string, opts: LogOptions): Promise<string>;
+  accessReview(attrs: AccessAttributes): Promise<boolean>;
+  serverVersion(): Promise<ServerVersion>;
+  stats?(): ClientStats;
+  close?(): Promise<void>;
+}

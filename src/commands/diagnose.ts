@@ -1,0 +1,195 @@
+import { Command, Flags } from '@oclif/core';
+import { DoctorError, EXIT_CANNOT_DIAGNOSE, EXIT_FINDINGS, EXIT_OK, UsageError } from '../errors.ts';
+import { pluginVersion } from '../version.ts';
+
+/** Go/kubectl durations: `30s`, `1m30s`, `500ms`, `2m`; a bare number is seconds. Returns milliseconds. */
+export function parseDuration(text: string): number {
+  const t = text.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Math.round(Number(t) * 1000);
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let matched = 0;
+  for (let m = re.exec(t); m; m = re.exec(t)) {
+    const n = Number(m[1]);
+    total += m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
+    matched = re.lastIndex;
+  }
+  if (matched === 0 || matched !== t.length) throw new UsageError(`invalid duration ${JSON.stringify(text)}: use e.g. 30s, 1m30s, 500ms`);
+  return Math.round(total);
+}
+
+export type FailOn = 'error' | 'warning' | 'never';
+
+/** 0 nothing at or above --fail-on; 1 findings at or above it. */
+export function exitCodeFor(summary: { errors: number; warnings: number }, failOn: FailOn): number {
+  if (failOn === 'never') return EXIT_OK;
+  if (summary.errors > 0) return EXIT_FINDINGS;
+  if (failOn === 'warning' && summary.warnings > 0) return EXIT_FINDINGS;
+  return EXIT_OK;
+}
+
+export const DEFAULT_DEBUG_IMAGE = 'busybox:1.36';
+
+/** `--debug-container` takes an optional value, which oclif cannot express: give the bare form its default. */
+export function normalizeArgv(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    out.push(a === '--debug-container' ? `--debug-container=${DEFAULT_DEBUG_IMAGE}` : a);
+  }
+  return out;
+}
+
+export default class Diagnose extends Command {
+  static override summary = 'Find why apps cannot reach the OpenTelemetry Collector, prove it, and print the fix.';
+  static override description = `Finds the collectors (in -n, or the context's namespace) and the apps that send to them (in every
+namespace you may list), then gathers evidence: the effective collector configuration, Services and
+endpoints, the sockets the collector really listens on (exec), connectivity probes from one pod per
+app workload to the collector (exec), and collector and app logs. Prints one row per root cause with
+its evidence and the fix.
+
+Read-only: it lists, reads logs and runs short probe commands (exec) in existing containers. It never
+creates, changes or deletes anything, except with --debug-container (see below).
+
+Exit codes:
+  0  nothing at or above --fail-on
+  1  findings at or above --fail-on (default: error)
+  2  usage error (bad flag or value)
+  3  could not diagnose (API unreachable, cannot list pods, no usable kubeconfig)
+The report is printed before a non-zero exit.`;
+
+  static override examples = [
+    { description: 'Diagnose the collectors in namespace observability', command: '<%= config.bin %> diagnose -n observability' },
+    { description: 'Look for collectors in every namespace; machine-readable output', command: '<%= config.bin %> diagnose -A -o json' },
+    { description: 'Only apps labelled app=checkout, without running anything in pods', command: '<%= config.bin %> diagnose -n observability -l app=checkout --no-exec' },
+    { description: 'Fail a CI job on warnings too', command: '<%= config.bin %> diagnose -n observability --fail-on warning' },
+  ];
+
+  static override flags = {
+    namespace: Flags.string({ char: 'n', summary: "Namespace to look for collectors in (default: the kubeconfig context's namespace)." }),
+    'all-namespaces': Flags.boolean({ char: 'A', summary: 'Look for collectors in every namespace.', exclusive: ['namespace'] }),
+    'app-namespace': Flags.string({ summary: 'Also look for apps in this namespace (repeatable; needed when you cannot list pods cluster-wide).', multiple: true }),
+    selector: Flags.string({ char: 'l', summary: 'Only apps whose pods match this label selector (e.g. app=checkout,tier!=batch).' }),
+    collector: Flags.string({ summary: 'Only the collector with this name (workload, pod or OpenTelemetryCollector).' }),
+    output: Flags.string({ char: 'o', summary: 'Output format.', options: ['table', 'wide', 'json', 'yaml', 'markdown'], default: 'table' }),
+    exec: Flags.boolean({ summary: 'Run socket checks and connectivity probes in pods (exec). --no-exec uses configuration, API and logs only.', default: true, allowNo: true }),
+    timeout: Flags.string({ summary: 'Deadline for the whole diagnosis (e.g. 30s, 2m).', default: '30s' }),
+    concurrency: Flags.integer({ summary: 'How many exec and log calls run at once.', default: 8, min: 1, max: 64 }),
+    'max-pods-per-workload': Flags.integer({ summary: 'How many pods of each app workload probe the collector.', default: 1, min: 1, max: 20 }),
+    'fail-on': Flags.string({ summary: 'Exit 1 when a finding has at least this severity.', options: ['error', 'warning', 'never'], default: 'error' }),
+    'debug-container': Flags.string({
+      summary: `Add an ephemeral debug container (default image ${DEFAULT_DEBUG_IMAGE}) to collector pods that have no tools.`,
+      description:
+        'Only used when no container of a collector pod can list its sockets. WARNING: an ephemeral container can never be removed from a pod: it stays (stopped) in the pod spec until the pod is deleted. Needs patch on pods/ephemeralcontainers. Without this flag the diagnosis never changes anything.',
+      helpValue: 'IMAGE',
+    }),
+    kubeconfig: Flags.string({ summary: 'Path to the kubeconfig file (only this file; KUBECONFIG is ignored).' }),
+    context: Flags.string({ summary: 'The kubeconfig context to use.' }),
+    'request-timeout': Flags.string({ summary: 'Deadline of one API request, retries included (e.g. 10s).', default: '20s' }),
+    verbose: Flags.boolean({ char: 'v', summary: 'Print API requests and error details to stderr.' }),
+  };
+
+  override async init(): Promise<void> {
+    this.argv = normalizeArgv(this.argv);
+    await super.init();
+  }
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Diagnose);
+    const verbose = flags.verbose;
+    const timeoutMs = parseDuration(flags.timeout);
+    const requestTimeoutMs = parseDuration(flags['request-timeout']);
+    if (timeoutMs <= 0) throw new UsageError('--timeout must be positive');
+
+    const { loadKubeconfig } = await import('../cluster/kubeconfig.ts');
+    const loaded = loadKubeconfig({ kubeconfig: flags.kubeconfig, context: flags.context });
+    const namespace = flags.namespace ?? loaded.namespace;
+
+    const progress = await startProgress();
+    try {
+      // client-node is heavy (~0.7 s): only a diagnosis loads it.
+      const { createClusterClient } = await import('../cluster/client.ts');
+      const client = createClusterClient(loaded, {
+        requestTimeoutMs,
+        onRequest: verbose ? (verb, path, status, ms) => process.stderr.write(`${verb} ${path} -> ${status || 'no answer'} (${ms} ms)\n`) : undefined,
+      });
+      const { gather } = await import('../gather/index.ts');
+      const server = loaded.config.clusters.find((c) => c.name === loaded.config.contexts.find((x) => x.name === loaded.context)?.context.cluster)?.cluster.server;
+      const snapshot = await gather(client, {
+        namespace,
+        allNamespaces: flags['all-namespaces'],
+        appNamespaces: flags['app-namespace'] ?? [],
+        selector: flags.selector,
+        collector: flags.collector,
+        exec: flags.exec,
+        concurrency: flags.concurrency,
+        maxPodsPerWorkload: flags['max-pods-per-workload'],
+        timeoutMs,
+        server: typeof server === 'string' ? server : undefined,
+        context: loaded.context,
+        pluginVersion: pluginVersion(),
+        onProgress: progress.update,
+      });
+      progress.stop();
+      if (verbose) {
+        const s = client.stats();
+        process.stderr.write(`API requests: ${s.requests} (${Object.entries(s.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')}), retries ${s.retries}\n`);
+      }
+      const { judge } = await import('../engine.ts');
+      const report = judge(snapshot, { mode: 'diagnose' });
+      const { renderReport } = await import('../report/render/index.ts');
+      const out = renderReport(report, flags.output as 'table' | 'wide' | 'json' | 'yaml' | 'markdown', {
+        color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+        width: process.stdout.columns,
+      });
+      process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
+      const code = exitCodeFor(report.summary, flags['fail-on'] as FailOn);
+      if (code !== EXIT_OK) this.exit(code);
+    } finally {
+      progress.stop();
+    }
+  }
+
+  override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    if (err instanceof DoctorError) {
+      const verbose = this.argv.includes('-v') || this.argv.includes('--verbose');
+      process.stderr.write(`error: ${err.message}\n`);
+      if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+      if (verbose) {
+        if (err.detail) process.stderr.write(`${err.detail}\n`);
+        let cause = err.cause as Error | undefined;
+        while (cause) {
+          process.stderr.write(`caused by: ${cause.message}\n`);
+          cause = cause.cause as Error | undefined;
+        }
+      } else {
+        process.stderr.write('(run with -v for details)\n');
+      }
+      this.exit(err.exitCode ?? EXIT_CANNOT_DIAGNOSE);
+    }
+    return super.catch(err);
+  }
+}
+
+/** ora on stderr, only when stderr is a terminal: pipes and CI logs stay clean. */
+async function startProgress(): Promise<{ update: (p: { phase: string; done: number; total: number }) => void; stop: () => void }> {
+  if (!process.stderr.isTTY || process.env.CI) return { update: () => undefined, stop: () => undefined };
+  const { default: ora } = await import('ora');
+  const spinner = ora({ text: 'Connecting', stream: process.stderr }).start();
+  let stopped = false;
+  return {
+    update: (p) => {
+      if (!stopped) spinner.text = p.total > 1 && !/\d+\/\d+/.test(p.phase) ? `${p.phase} ${p.done}/${p.total}` : p.phase;
+    },
+    stop: () => {
+      if (!stopped) {
+        stopped = true;
+        spinner.stop();
+      }
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import { Command, Flags } from '@oclif/core';
+import { gitCommit, platform, pluginVersion } from '../version.ts';
+
+export default class Version extends Command {
+  static override summary = 'Print the plugin version, the git commit it was built from and the Node.js runtime.';
+  static override examples = ['<%= config.bin %> version', '<%= config.bin %> version -o json'];
+  static override flags = {
+    output: Flags.string({ char: 'o', summary: 'Output format.', options: ['text', 'json'], default: 'text' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Version);
+    const { os, arch } = platform();
+    const info = { version: pluginVersion(), gitCommit: gitCommit() ?? 'unknown', node: process.versions.node, platform: `${os}/${arch}` };
+    if (flags.output === 'json') {
+      process.stdout.write(JSON.stringify(info, null, 2) + '\n');
+      return;
+    }
+    process.stdout.write(`otel-doctor v${info.version} (commit ${info.gitCommit}, node v${info.node}, ${info.platform})\n`);
+  }
+}

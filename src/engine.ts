@@ -1,0 +1,126 @@
+/**
+ * judge(): run every rule of the catalogue that applies to the mode, correlate, and sort. Pure: the same
+ * Snapshot always gives the same Report (no clock, no I/O).
+ */
+import type { Mode, Snapshot } from './snapshot.ts';
+import { normalizeSnapshot } from './snapshot.ts';
+import { SEVERITY_ORDER, type AppSummary, type Check, type CollectorSummary, type Finding, type Report, type Rule } from './report/finding.ts';
+import { correlate } from './report/correlate.ts';
+import { RULES } from './rules/index.ts';
+import { collectorModel } from './otel/config.ts';
+import { appExports } from './otel/sdk.ts';
+
+export interface JudgeOptions {
+  mode?: Mode;
+  /** restrict to these rule ids (explain, tests) */
+  rules?: string[];
+  catalogue?: Rule[];
+}
+
+function subjectKey(f: Finding): string {
+  const s = f.subject;
+  return `${s.namespace ?? ''}/${s.kind}/${s.name}/${s.container ?? ''}`;
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+    subjectKey(a).localeCompare(subjectKey(b)) ||
+    a.rule.localeCompare(b.rule) ||
+    a.summary.localeCompare(b.summary)
+  );
+}
+
+export function judge(input: Snapshot, opts: JudgeOptions = {}): Report {
+  const snapshot = normalizeSnapshot(input);
+  const mode = opts.mode ?? snapshot.meta.mode ?? 'diagnose';
+  const catalogue = (opts.catalogue ?? RULES).filter((r) => r.modes.includes(mode) && (!opts.rules || opts.rules.includes(r.id)));
+  const raw: Finding[] = [];
+  const checks: Check[] = [];
+  for (const rule of catalogue) {
+    let result;
+    try {
+      result = rule.check(snapshot);
+    } catch (e) {
+      // A rule bug must not cost the user the rest of the report.
+      checks.push({ name: rule.id, subject: 'Cluster', status: 'error', reason: `rule failed: ${(e as Error).message}` });
+      continue;
+    }
+    const findings = Array.isArray(result) ? result : result.findings;
+    raw.push(...findings);
+    if (!Array.isArray(result) && result.skipped) {
+      checks.push({ name: rule.id, subject: 'Cluster', status: 'skipped', reason: result.skipped });
+      continue;
+    }
+    const failed = new Set(findings.map((f) => `${f.subject.kind} ${f.subject.namespace ? `${f.subject.namespace}/` : ''}${f.subject.name}`));
+    for (const f of failed) checks.push({ name: rule.id, subject: f, status: 'fail' });
+    const checked = Array.isArray(result) ? [] : (result.checked ?? []);
+    for (const c of checked) {
+      if (failed.has(c.subject)) continue;
+      if (checks.some((x) => x.name === rule.id && x.subject === c.subject)) continue;
+      checks.push({ name: rule.id, subject: c.subject, status: c.status === 'fail' ? 'pass' : (c.status ?? 'pass'), ...(c.reason ? { reason: c.reason } : {}) });
+    }
+    if (!failed.size && !checked.length) checks.push({ name: rule.id, subject: 'Cluster', status: 'pass' });
+  }
+  const findings = correlate(raw).sort(compareFindings);
+  checks.sort((a, b) => a.name.localeCompare(b.name) || a.subject.localeCompare(b.subject));
+  const summary = {
+    errors: findings.filter((f) => f.severity === 'error').length,
+    warnings: findings.filter((f) => f.severity === 'warning').length,
+    infos: findings.filter((f) => f.severity === 'info').length,
+  };
+  return {
+    schemaVersion: 'otel-doctor/v1',
+    mode,
+    generatedAt: snapshot.meta.time,
+    collectors: summarizeCollectors(snapshot),
+    apps: summarizeApps(snapshot),
+    checks,
+    findings,
+    ...(snapshot.notes.length ? { notes: [...snapshot.notes] } : {}),
+    summary,
+  };
+}
+
+function summarizeCollectors(s: Snapshot): CollectorSummary[] {
+  return s.collectors
+    .map((c) => {
+      const m = collectorModel(c, s.meta.assumedCollectorVersion);
+      const endpoints = (m?.receivers ?? []).map((e) => `${e.component}/${e.protocol} ${e.effective} (${e.class})`);
+      if (m?.healthCheck) endpoints.push(`${m.healthCheck.component} ${m.healthCheck.effective} (${m.healthCheck.class})`);
+      return {
+        namespace: c.namespace,
+        name: c.pod,
+        ...(c.owner ? { workload: `${c.owner.kind}/${c.owner.name}` } : {}),
+        image: c.image,
+        version: c.version,
+        ready: c.ready,
+        endpoints,
+        ...(c.listeners ? { listenerMethod: c.listeners.method } : {}),
+      };
+    })
+    .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+}
+
+const PROBE_RANK = ['refused', 'timeout', 'dns-failure', 'unreachable', 'connected', 'not-run'];
+
+function summarizeApps(s: Snapshot): AppSummary[] {
+  return s.apps
+    .map((a) => {
+      const ex = appExports(a);
+      const first = ex[0];
+      const probes = s.probes.filter((p) => p.from.namespace === a.namespace && p.from.pod === a.pod && p.target.kind === 'app-endpoint');
+      const worst = probes.map((p) => p.result).sort((x, y) => PROBE_RANK.indexOf(x) - PROBE_RANK.indexOf(y))[0];
+      return {
+        namespace: a.namespace,
+        ...(a.workload ? { workload: `${a.workload.kind}/${a.workload.name}` } : {}),
+        pod: a.pod,
+        container: a.container,
+        ...(first?.url ? { endpoint: first.url } : {}),
+        ...(first?.protocol ? { protocol: first.protocol } : {}),
+        ...(a.sdk ? { sdk: `${a.sdk.language}${a.sdk.flavour && a.sdk.flavour !== 'unknown' ? ` ${a.sdk.flavour}` : ''}` } : {}),
+        ...(worst ? { probe: worst } : {}),
+      };
+    })
+    .sort((a, b) => `${a.namespace}/${a.pod}/${a.container}`.localeCompare(`${b.namespace}/${b.pod}/${b.container}`));
+}

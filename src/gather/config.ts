@@ -1,0 +1,122 @@
+/**
+ * The collector's configuration sources as its container would see them: each `--config` argument
+ * (a file behind a ConfigMap volume, `env:VAR`, `yaml:...`, `file:...`), each `--set`, read from the
+ * listed ConfigMaps and the resolved environment; then merged with src/otel's model. `${env:X}` stays
+ * unexpanded in `effectiveConfig` (otel/config.ts expands with `env` when it reads it).
+ */
+import { posix } from 'node:path';
+import type { KObject } from '../cluster/types.ts';
+import { buildEffectiveConfig } from '../otel/config.ts';
+import type { ConfigSource } from '../snapshot.ts';
+import type { ConfigMapIndex } from './env.ts';
+
+/** `--config=X`, `--config X`, `-c`? (the collector has no short flag), `--set=k=v`, `--set k=v`. */
+export function configArgs(argv: string[]): { configs: string[]; sets: string[] } {
+  const configs: string[] = [];
+  const sets: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = String(argv[i]);
+    let m: RegExpExecArray | null;
+    if ((m = /^--?config=(.*)$/s.exec(a))) configs.push(m[1]);
+    else if ((a === '--config' || a === '-config') && i + 1 < argv.length) configs.push(String(argv[++i]));
+    else if ((m = /^--?set=(.*)$/s.exec(a))) sets.push(m[1]);
+    else if ((a === '--set' || a === '-set') && i + 1 < argv.length) sets.push(String(argv[++i]));
+  }
+  return { configs, sets };
+}
+
+/** The ConfigMap (and key) behind a file path in the container, through its volume mounts. */
+export function configMapForPath(pod: KObject, container: any, path: string): { name: string; key: string; optional?: boolean } | { error: string } {
+  const mounts: any[] = Array.isArray(container?.volumeMounts) ? container.volumeMounts : [];
+  const volumes: any[] = Array.isArray(pod.spec?.volumes) ? pod.spec.volumes : [];
+  const norm = posix.normalize(path);
+  // Longest mountPath that contains the file wins, as in the container's mount table.
+  const candidates = mounts
+    .filter((m) => typeof m?.mountPath === 'string')
+    .map((m) => ({ m, mp: posix.normalize(m.mountPath).replace(/\/$/, '') }))
+    .filter(({ mp }) => norm === mp || norm.startsWith(`${mp}/`))
+    .sort((a, b) => b.mp.length - a.mp.length);
+  const hit = candidates[0];
+  if (!hit) return { error: `no volume is mounted at ${path}: the file would come from the image` };
+  const vol = volumes.find((v) => v?.name === hit.m.name);
+  if (!vol) return { error: `volumeMount ${hit.m.name} has no volume` };
+  let rel = norm === hit.mp ? '' : norm.slice(hit.mp.length + 1);
+  if (typeof hit.m.subPath === 'string' && hit.m.subPath) rel = posix.join(hit.m.subPath, rel).replace(/\/$/, '');
+  const cmSource = vol.configMap ?? vol.projected?.sources?.find((s: any) => s?.configMap)?.configMap;
+  if (!cmSource?.name) return { error: `volume ${vol.name} is not a ConfigMap (${Object.keys(vol).filter((k) => k !== 'name').join(', ') || 'unknown'})` };
+  const items: any[] = Array.isArray(cmSource.items) ? cmSource.items : [];
+  if (items.length) {
+    const item = items.find((it) => posix.normalize(String(it?.path ?? '')) === rel);
+    if (!item) return { error: `ConfigMap ${cmSource.name} projects no item at ${rel}` };
+    return { name: cmSource.name, key: String(item.key), optional: cmSource.optional };
+  }
+  if (rel.includes('/')) return { error: `${path} is below a ConfigMap volume but ConfigMap keys are flat` };
+  return { name: cmSource.name, key: rel, optional: cmSource.optional };
+}
+
+export interface CollectorConfig {
+  sources: ConfigSource[];
+  effectiveConfig: Record<string, unknown> | null;
+  configError?: string;
+}
+
+export function collectorConfig(pod: KObject, container: any, env: Record<string, string>, configMaps: ConfigMapIndex): CollectorConfig {
+  const ns = pod.metadata.namespace ?? 'default';
+  const argv = [...(Array.isArray(container?.command) ? container.command : []), ...(Array.isArray(container?.args) ? container.args : [])].map(String);
+  const { configs, sets } = configArgs(argv);
+  const sources: ConfigSource[] = [];
+  const readPath = (arg: string, path: string): ConfigSource => {
+    const cm = configMapForPath(pod, container, path);
+    if ('error' in cm) return { kind: 'file', arg, path, error: cm.error };
+    const obj = configMaps.get(`${ns}/${cm.name}`);
+    const text = obj?.data?.[cm.key];
+    return {
+      kind: 'configMap',
+      arg,
+      path,
+      configMap: { namespace: ns, name: cm.name, key: cm.key },
+      ...(typeof text === 'string' ? { text } : { error: obj ? `ConfigMap ${ns}/${cm.name} has no key ${cm.key}` : `ConfigMap ${ns}/${cm.name} not found (or not readable)` }),
+    };
+  };
+  for (const c of configs) {
+    let m: RegExpExecArray | null;
+    if ((m = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(c))) {
+      const v = env[m[1]];
+      sources.push(v === undefined ? { kind: 'env', arg: c, env: m[1], error: `environment variable ${m[1]} is not set (or comes from a Secret)` } : { kind: 'env', arg: c, env: m[1], text: v });
+    } else if (c.startsWith('yaml:')) {
+      // `yaml:a::b: v` is a single key path; the collector turns it into a map
+      const body = c.slice(5);
+      const idx = body.lastIndexOf(': ');
+      const text = idx > 0 && body.slice(0, idx).includes('::') ? nestKeyPath(body.slice(0, idx), body.slice(idx + 2)) : body;
+      sources.push({ kind: 'inline', arg: c, text });
+    } else if (c.startsWith('file:')) {
+      sources.push(readPath(c, c.slice(5)));
+    } else if (/^https?:/.test(c)) {
+      sources.push({ kind: 'http-uri', arg: c, error: 'configuration fetched over HTTP is not read by the diagnosis' });
+    } else if (c.startsWith('/') || !c.includes(':')) {
+      sources.push(readPath(c, c.startsWith('/') ? c : posix.join(String(container?.workingDir ?? '/'), c)));
+    } else {
+      sources.push({ kind: 'unknown', arg: c, error: `unsupported config provider in ${c}` });
+    }
+  }
+  for (const s of sets) sources.push({ kind: 'set', arg: `--set=${s}` });
+  if (configs.length === 0) {
+    sources.unshift({ kind: 'unknown', error: "no --config argument: the image's built-in default configuration applies and cannot be read from the API" });
+  }
+  const texts = sources.filter((s) => s.kind !== 'set' && typeof s.text === 'string').map((s) => s.text as string);
+  if (texts.length === 0) return { sources, effectiveConfig: null };
+  try {
+    return { sources, effectiveConfig: buildEffectiveConfig(texts, sets) };
+  } catch (e) {
+    return { sources, effectiveConfig: null, configError: (e as Error).message };
+  }
+}
+
+function nestKeyPath(path: string, value: string): string {
+  const parts = path.split('::');
+  let out = '';
+  parts.forEach((p, i) => {
+    out += `${'  '.repeat(i)}${p}:${i === parts.length - 1 ? ` ${value}` : ''}\n`;
+  });
+  return out;
+}

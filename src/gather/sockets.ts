@@ -1,0 +1,67 @@
+/**
+ * Which addresses the collector really listens on. Exec in the collector container, then in each sibling
+ * container of the pod (they share its network namespace): `ss -tlnH`, then `netstat -tln`, then
+ * `cat /proc/net/tcp /proc/net/tcp6`. Collector images are FROM scratch, so none of these may run; then
+ * the collector's own startup log lines are the evidence, and the record says so.
+ */
+import type { ClusterClient, ExecResult } from '../cluster/types.ts';
+import { parseNetstat, parseProcNetTcp, parseSs } from '../otel/sockets.ts';
+import type { ListenerEvidence, ListenSocket } from '../snapshot.ts';
+
+export const SOCKET_COMMANDS: { method: 'ss' | 'netstat' | 'proc-net-tcp'; argv: string[]; parse: (text: string) => ListenSocket[] }[] = [
+  { method: 'ss', argv: ['ss', '-tlnH'], parse: parseSs },
+  { method: 'netstat', argv: ['netstat', '-tln'], parse: parseNetstat },
+  { method: 'proc-net-tcp', argv: ['cat', '/proc/net/tcp', '/proc/net/tcp6'], parse: parseProcNetTcp },
+];
+
+function whyNot(r: ExecResult): string {
+  if (r.error) {
+    if (/executable file not found|no such file or directory/i.test(r.error.message)) return 'not in the container';
+    return `${r.error.reason}: ${r.error.message}`.slice(0, 300);
+  }
+  return `exit ${r.exitCode}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0].slice(0, 200)}` : ''}`;
+}
+
+export interface SocketProbeOptions {
+  client: ClusterClient;
+  namespace: string;
+  pod: string;
+  container: string;
+  siblings: string[];
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** runs one exec under the global --concurrency cap */
+  run: <T>(fn: () => Promise<T>) => Promise<T>;
+}
+
+/** Listen sockets from exec; `method: 'none'` with the reasons when nothing could run. */
+export async function listenSockets(o: SocketProbeOptions): Promise<ListenerEvidence> {
+  const reasons: string[] = [];
+  for (const container of [o.container, ...o.siblings]) {
+    let forbidden = false;
+    for (const cmd of SOCKET_COMMANDS) {
+      const r = await o.run(() => o.client.exec(o.namespace, o.pod, container, cmd.argv, { timeoutMs: o.timeoutMs, signal: o.signal }));
+      // /proc/net/tcp6 is absent with IPv6 disabled: cat exits 1 but the tcp part is still good.
+      const usable = r.exitCode === 0 || (cmd.method === 'proc-net-tcp' && r.exitCode === 1 && /^\s*sl\s+local_address/m.test(r.stdout));
+      if (usable) {
+        const sockets = cmd.parse(r.stdout);
+        return {
+          method: cmd.method,
+          container,
+          command: cmd.argv,
+          exitCode: r.exitCode,
+          raw: r.stdout.split('\n').filter((l) => l.trim()).slice(0, 40).join('\n'),
+          sockets,
+        };
+      }
+      reasons.push(`${container}: ${cmd.argv[0]} ${whyNot(r)}`);
+      if (r.error?.code === 403 || r.error?.reason === 'Forbidden') {
+        forbidden = true;
+        break;
+      }
+      if (r.error?.reason === 'Timeout' || r.error?.reason === 'Canceled') break;
+    }
+    if (forbidden) break;
+  }
+  return { method: 'none', sockets: [], reason: reasons.join('; ') };
+}

@@ -1,0 +1,330 @@
+/**
+ * The collector config model: what the collector will actually do with its configuration.
+ * Merging follows confmap: several `--config` sources merge in order (maps deep-merge, later wins, lists
+ * are replaced), then each `--set key::path=value` applies on top. Only receivers named in some
+ * `service.pipelines.*.receivers` start, and only extensions named in `service.extensions`.
+ */
+import { parse as parseYaml } from 'yaml';
+import type { CollectorPod } from '../snapshot.ts';
+import { atLeast } from './version.ts';
+import { envRefs, expandEnv } from './envexpand.ts';
+import { classifyHost, splitHostPort, type EndpointClass } from './endpoint.ts';
+
+export type ConfigMap = Record<string, unknown>;
+
+export function isMap(x: unknown): x is ConfigMap {
+  return x !== null && typeof x === 'object' && !Array.isArray(x);
+}
+
+export function mergeConfigs(base: ConfigMap, over: ConfigMap): ConfigMap {
+  const out: ConfigMap = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const prev = out[k];
+    out[k] = isMap(prev) && isMap(v) ? mergeConfigs(prev, v) : v;
+  }
+  return out;
+}
+
+/**
+ * Apply one `--set` argument (`receivers::otlp::protocols::grpc::endpoint=0.0.0.0:4317`). The value is
+ * YAML, as the collector parses it. Before `::` became the separator (0.8x) `.` was used; a key with no
+ * `::` is split on `.` for those.
+ */
+export function applySet(cfg: ConfigMap, arg: string): ConfigMap {
+  const a = arg.replace(/^--set[= ]?/, '');
+  const eq = a.indexOf('=');
+  if (eq <= 0) throw new Error(`--set ${JSON.stringify(arg)}: expected key=value`);
+  const key = a.slice(0, eq);
+  const raw = a.slice(eq + 1);
+  const path = key.includes('::') ? key.split('::') : key.split('.');
+  let value: unknown;
+  try {
+    value = parseYaml(raw);
+  } catch {
+    value = raw;
+  }
+  let patch: unknown = value;
+  for (let i = path.length - 1; i >= 0; i--) patch = { [path[i]]: patch };
+  return mergeConfigs(cfg, patch as ConfigMap);
+}
+
+/** Merge YAML texts and `--set` args; throws with the collector-like message on a parse error. */
+export function buildEffectiveConfig(texts: string[], sets: string[] = []): ConfigMap {
+  let cfg: ConfigMap = {};
+  for (const t of texts) {
+    const doc = parseYaml(t);
+    if (doc === null || doc === undefined) continue;
+    if (!isMap(doc)) throw new Error('cannot unmarshal the configuration: the document is not a map');
+    cfg = mergeConfigs(cfg, doc);
+  }
+  for (const s of sets) cfg = applySet(cfg, s);
+  return cfg;
+}
+
+export function pipelines(cfg: ConfigMap): Record<string, { receivers: string[]; exporters: string[]; processors: string[] }> {
+  const out: Record<string, { receivers: string[]; exporters: string[]; processors: string[] }> = {};
+  const service = isMap(cfg.service) ? cfg.service : {};
+  const p = isMap(service.pipelines) ? service.pipelines : {};
+  for (const [name, def] of Object.entries(p)) {
+    const d = isMap(def) ? def : {};
+    const list = (x: unknown): string[] => (Array.isArray(x) ? x.filter((s): s is string => typeof s === 'string') : []);
+    out[name] = { receivers: list(d.receivers), exporters: list(d.exporters), processors: list(d.processors) };
+  }
+  return out;
+}
+
+/** `traces/2` -> `traces` */
+export function pipelineSignal(pipelineName: string): string {
+  return pipelineName.split('/')[0];
+}
+
+export function receiverType(id: string): string {
+  return id.split('/')[0];
+}
+
+export interface StartedReceiver {
+  id: string;
+  pipelines: string[];
+}
+
+/** Receivers that start: declared and referenced by some pipeline. */
+export function startedReceivers(cfg: ConfigMap): StartedReceiver[] {
+  const declared = isMap(cfg.receivers) ? cfg.receivers : {};
+  const byId = new Map<string, string[]>();
+  for (const [pname, p] of Object.entries(pipelines(cfg))) {
+    for (const r of p.receivers) {
+      if (!(r in declared)) continue;
+      byId.set(r, [...(byId.get(r) ?? []), pname]);
+    }
+  }
+  return [...byId.entries()].map(([id, ps]) => ({ id, pipelines: ps }));
+}
+
+/** Receivers declared but referenced by no pipeline: they never start. */
+export function unusedReceivers(cfg: ConfigMap): string[] {
+  const declared = isMap(cfg.receivers) ? Object.keys(cfg.receivers) : [];
+  const used = new Set(Object.values(pipelines(cfg)).flatMap((p) => p.receivers));
+  return declared.filter((r) => !used.has(r));
+}
+
+export function startedExtensions(cfg: ConfigMap): string[] {
+  const service = isMap(cfg.service) ? cfg.service : {};
+  const declared = isMap(cfg.extensions) ? cfg.extensions : {};
+  const list = Array.isArray(service.extensions) ? service.extensions : [];
+  return list.filter((e): e is string => typeof e === 'string' && e in declared);
+}
+
+/** References to components that are not declared: the collector refuses to start. */
+export function danglingReferences(cfg: ConfigMap): string[] {
+  const out: string[] = [];
+  const kinds: [string, 'receivers' | 'processors' | 'exporters'][] = [
+    ['receiver', 'receivers'],
+    ['processor', 'processors'],
+    ['exporter', 'exporters'],
+  ];
+  const connectors = isMap(cfg.connectors) ? cfg.connectors : {};
+  for (const [pname, p] of Object.entries(pipelines(cfg))) {
+    for (const [kind, key] of kinds) {
+      const declared = isMap(cfg[key]) ? (cfg[key] as ConfigMap) : {};
+      for (const id of p[key]) {
+        if (!(id in declared) && !(id in connectors)) out.push(`service::pipelines::${pname}: references ${kind} "${id}" which is not configured`);
+      }
+    }
+  }
+  const service = isMap(cfg.service) ? cfg.service : {};
+  const exts = isMap(cfg.extensions) ? cfg.extensions : {};
+  for (const e of Array.isArray(service.extensions) ? service.extensions : []) {
+    if (typeof e === 'string' && !(e in exts)) out.push(`service::extensions: references extension "${e}" which is not configured`);
+  }
+  return out;
+}
+
+export type ServerProtocol = 'grpc' | 'http';
+
+export const DEFAULT_PORTS: Record<ServerProtocol, number> = { grpc: 4317, http: 4318 };
+
+export interface EffectiveEndpoint {
+  /** `otlp`, `otlp/internal`, `health_check` */
+  component: string;
+  protocol: ServerProtocol | 'health';
+  /** the YAML path a fix edits, e.g. `receivers.otlp.protocols.grpc.endpoint` */
+  path: string;
+  /** as written (undefined = unset) */
+  raw?: string;
+  /** after ${env:..} expansion */
+  expanded?: string;
+  /** what the collector binds */
+  effective: string;
+  host: string;
+  port: number | null;
+  class: EndpointClass;
+  /** how the endpoint came to be, when not written */
+  defaultedBy?: 'collector-default' | 'operator-default';
+  /** the collector version is unknown, so the default was assumed */
+  versionAssumed?: boolean;
+  /** pipelines (for receivers) */
+  pipelines?: string[];
+  /** env vars referenced that are unset */
+  unsetEnv?: string[];
+}
+
+export interface EndpointContext {
+  version: string | null;
+  /** operator-managed and version (null unknown) */
+  operator?: { version: string | null } | null;
+  env?: Record<string, string>;
+  envFieldRefs?: Record<string, string>;
+  podIP?: string;
+  /** used when version is null */
+  assumedVersion?: string;
+}
+
+/** The host a component binds by default: localhost from 0.104.0, all interfaces before. */
+export function defaultHost(version: string | null, assumed?: string): { host: string; assumed: boolean } {
+  const v = version ?? assumed ?? null;
+  const ge = atLeast(v, '0.104.0');
+  if (ge === null) return { host: 'localhost', assumed: true };
+  return { host: ge ? 'localhost' : '0.0.0.0', assumed: version === null };
+}
+
+function operatorAtLeast(ctx: EndpointContext, min: string): boolean {
+  if (!ctx.operator) return false;
+  // An operator whose version is unknown is assumed current: the defaulting shipped in late 2024.
+  return atLeast(ctx.operator.version, min) ?? true;
+}
+
+export function resolveEndpoint(
+  component: string,
+  protocol: ServerProtocol | 'health',
+  path: string,
+  raw: unknown,
+  defaultPort: number,
+  ctx: EndpointContext,
+): EffectiveEndpoint {
+  const written = typeof raw === 'string' ? raw : typeof raw === 'number' ? String(raw) : undefined;
+  const env = ctx.env ?? {};
+  let expanded: string | undefined;
+  let unsetEnv: string[] | undefined;
+  if (written !== undefined) {
+    const e = expandEnv(written, env);
+    expanded = e.value;
+    if (e.unset.length) unsetEnv = e.unset;
+  }
+  let effective: string;
+  let defaultedBy: EffectiveEndpoint['defaultedBy'];
+  let versionAssumed = false;
+  const operatorDefaults = protocol === 'health' ? operatorAtLeast(ctx, '0.122.0') : operatorAtLeast(ctx, '0.110.0');
+  if (written === undefined || written.trim() === '') {
+    if (operatorDefaults) {
+      effective = `0.0.0.0:${defaultPort}`;
+      defaultedBy = 'operator-default';
+    } else {
+      const d = defaultHost(ctx.version, ctx.assumedVersion);
+      effective = `${d.host}:${defaultPort}`;
+      defaultedBy = 'collector-default';
+      versionAssumed = d.assumed;
+    }
+  } else {
+    effective = expanded as string;
+    // The operator fills a host-less `:4317` with 0.0.0.0; Go would bind all interfaces anyway.
+    if (operatorDefaults && /^:\d+$/.test(written.trim())) {
+      effective = `0.0.0.0${written.trim()}`;
+      defaultedBy = 'operator-default';
+    }
+  }
+  const hp = splitHostPort(effective);
+  let cls = classifyHost(hp.host, { podIP: ctx.podIP });
+  // A pod-IP variable is pod-ip even when its value is unknown (lint has no pod IP yet).
+  if (written && cls !== 'loopback') {
+    const hostPart = splitHostPort(written).host;
+    const ref = envRefs(hostPart)[0];
+    if (ref !== undefined && isPodIpVar(ref, ctx)) {
+      const val = env[ref];
+      if (val === undefined || val !== '') cls = 'pod-ip';
+    }
+  }
+  return {
+    component,
+    protocol,
+    path,
+    raw: written,
+    expanded,
+    effective,
+    host: hp.host,
+    port: hp.port,
+    class: cls,
+    ...(defaultedBy ? { defaultedBy } : {}),
+    ...(versionAssumed ? { versionAssumed } : {}),
+    ...(unsetEnv ? { unsetEnv } : {}),
+  };
+}
+
+function isPodIpVar(name: string, ctx: EndpointContext): boolean {
+  const f = ctx.envFieldRefs?.[name];
+  if (f !== undefined) return f === 'status.podIP' || f === 'status.podIPs';
+  if (ctx.podIP && ctx.env?.[name] === ctx.podIP) return true;
+  return /^(MY_)?POD_IP$/.test(name);
+}
+
+export interface CollectorModel {
+  config: ConfigMap;
+  receivers: EffectiveEndpoint[];
+  /** declared OTLP receivers whose protocols: both absent (collector refuses to start) */
+  unusedReceivers: string[];
+  healthCheck?: EffectiveEndpoint;
+  /** enabled protocols per started OTLP receiver */
+  otlpProtocols: { id: string; grpc: boolean; http: boolean; pipelines: string[] }[];
+  dangling: string[];
+}
+
+/** OTLP-like receivers whose `protocols.grpc/http` take an endpoint. */
+const OTLP_LIKE = new Set(['otlp']);
+
+/** The collector's model from its effective config (null when there is none). */
+export function collectorModel(c: CollectorPod, assumedVersion?: string): CollectorModel | null {
+  const cfg = c.effectiveConfig;
+  if (!cfg || !isMap(cfg)) return null;
+  const ctx: EndpointContext = {
+    version: c.version,
+    operator: c.managedBy ? { version: c.managedBy.version ?? null } : null,
+    env: c.env,
+    envFieldRefs: c.envFieldRefs,
+    podIP: c.podIP,
+    assumedVersion,
+  };
+  const receivers: EffectiveEndpoint[] = [];
+  const otlpProtocols: CollectorModel['otlpProtocols'] = [];
+  const declared = isMap(cfg.receivers) ? cfg.receivers : {};
+  for (const r of startedReceivers(cfg)) {
+    if (!OTLP_LIKE.has(receiverType(r.id))) continue;
+    const rc = isMap(declared[r.id]) ? (declared[r.id] as ConfigMap) : {};
+    const protocols = isMap(rc.protocols) ? rc.protocols : {};
+    const entry = { id: r.id, grpc: 'grpc' in protocols, http: 'http' in protocols, pipelines: r.pipelines };
+    otlpProtocols.push(entry);
+    for (const proto of ['grpc', 'http'] as const) {
+      if (!(proto in protocols)) continue;
+      const pc = isMap(protocols[proto]) ? (protocols[proto] as ConfigMap) : {};
+      const ep = resolveEndpoint(r.id, proto, `receivers.${r.id}.protocols.${proto}.endpoint`, pc.endpoint, DEFAULT_PORTS[proto], ctx);
+      ep.pipelines = r.pipelines;
+      receivers.push(ep);
+    }
+  }
+  let healthCheck: EffectiveEndpoint | undefined;
+  const exts = isMap(cfg.extensions) ? cfg.extensions : {};
+  const hcId = startedExtensions(cfg).find((e) => e.split('/')[0] === 'health_check');
+  if (hcId) {
+    const hc = isMap(exts[hcId]) ? (exts[hcId] as ConfigMap) : {};
+    healthCheck = resolveEndpoint(hcId, 'health', `extensions.${hcId}.endpoint`, hc.endpoint, 13133, ctx);
+  }
+  return { config: cfg, receivers, unusedReceivers: unusedReceivers(cfg), healthCheck, otlpProtocols, dangling: danglingReferences(cfg) };
+}
+
+/** The health_check path the kubelet probe should hit. */
+export function healthCheckPath(cfg: ConfigMap): string {
+  const exts = isMap(cfg.extensions) ? cfg.extensions : {};
+  for (const [id, v] of Object.entries(exts)) {
+    if (id.split('/')[0] !== 'health_check') continue;
+    if (isMap(v) && typeof v.path === 'string') return v.path;
+  }
+  return '/';
+}

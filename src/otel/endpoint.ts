@@ -1,0 +1,79 @@
+/**
+ * Endpoints: collector listen addresses (`host:port`, where an empty host means every interface) and
+ * app OTLP exporter URLs (`scheme://host:port/path`, or the scheme-less `host:port` gRPC form).
+ */
+import { isIP } from 'node:net';
+
+export type EndpointClass = 'loopback' | 'pod-ip' | 'all-interfaces' | 'other';
+
+/** Split `host:port`, `[v6]:port`, `:port`; IPv6 brackets removed. */
+export function splitHostPort(s: string): { host: string; port: number | null } {
+  const t = s.trim();
+  const b = /^\[([^\]]*)\](?::(\d+))?$/.exec(t);
+  if (b) return { host: b[1], port: b[2] ? Number(b[2]) : null };
+  const i = t.lastIndexOf(':');
+  if (i === -1) return { host: t, port: null };
+  // A bare IPv6 address without brackets has several colons and no port.
+  if (t.indexOf(':') !== i && isIP(t) === 6) return { host: t, port: null };
+  const p = t.slice(i + 1);
+  return { host: t.slice(0, i), port: /^\d{1,5}$/.test(p) ? Number(p) : null };
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  if (/^::ffff:127\./.test(h)) return true;
+  return false;
+}
+
+export function isAllInterfaces(host: string): boolean {
+  const h = host.trim();
+  return h === '' || h === '0.0.0.0' || h === '::' || h === '*' || h === '[::]' || h === '0:0:0:0:0:0:0:0';
+}
+
+export function classifyHost(host: string, ctx: { podIP?: string } = {}): EndpointClass {
+  if (isAllInterfaces(host)) return 'all-interfaces';
+  if (isLoopbackHost(host)) return 'loopback';
+  if (ctx.podIP && host === ctx.podIP) return 'pod-ip';
+  return 'other';
+}
+
+export interface ParsedOtlpUrl {
+  raw: string;
+  scheme: string | null;
+  host: string;
+  port: number | null;
+  /** port implied by the scheme (http 80, https 443) when none was written */
+  impliedPort?: number;
+  path: string;
+  problems: string[];
+}
+
+/** Parse an OTLP exporter endpoint value. Never throws; `problems` lists what is wrong. */
+export function parseOtlpUrl(value: string): ParsedOtlpUrl {
+  const raw = value;
+  const v = value.trim();
+  const problems: string[] = [];
+  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)([^?#]*)/.exec(v);
+  let scheme: string | null = null;
+  let authority: string;
+  let path = '';
+  if (m) {
+    scheme = m[1].toLowerCase();
+    authority = m[2];
+    path = m[3] ?? '';
+  } else {
+    const s = /^([^/]*)(\/.*)?$/.exec(v);
+    authority = s?.[1] ?? v;
+    path = s?.[2] ?? '';
+  }
+  if (authority.includes('@')) authority = authority.slice(authority.lastIndexOf('@') + 1);
+  const hp = splitHostPort(authority);
+  let impliedPort: number | undefined;
+  if (hp.port === null && scheme === 'http') impliedPort = 80;
+  if (hp.port === null && scheme === 'https') impliedPort = 443;
+  if (hp.host === '') problems.push('no host');
+  return { raw, scheme, host: hp.host, port: hp.port, ...(impliedPort ? { impliedPort } : {}), path, problems };
+}

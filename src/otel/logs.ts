@@ -1,0 +1,238 @@
+/**
+ * Log signatures: a pure function from one log line to what it proves. Collector lines are matched in
+ * every format from 0.100 to today (console with `kind/name`, `otelcol.component.*`, the 0.123 regression
+ * with no component fields, the `resource` dict from 0.126, JSON encoding with float or ISO `ts`, and the
+ * pre-0.62 `on endpoint X` message). SDK lines follow ../shared/reference/sdk-export-errors.md §0.
+ * Order matters for SDK lines: Go prefixes every failure with `context deadline exceeded:`, so the
+ * specific causes (protocol, TLS, DNS, refused) are tried before timeout.
+ */
+import type { LogKind, LogMatch } from '../snapshot.ts';
+
+interface Sig {
+  id: string;
+  kind: LogKind;
+  re: RegExp;
+  /** extra field extraction */
+  fields?: (line: string, m: RegExpExecArray) => Record<string, string>;
+}
+
+/** A JSON or console field value: `"endpoint": "x"` or `"endpoint":"x"`. */
+export function fieldOf(line: string, name: string): string | undefined {
+  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const m = new RegExp(`"${esc}"\\s*:\\s*"((?:[^"\\\\]|\\\\.)*)"`).exec(line);
+  return m ? m[1].replace(/\\"/g, '"') : undefined;
+}
+
+function componentId(line: string): string | undefined {
+  return fieldOf(line, 'otelcol.component.id') ?? fieldOf(line, 'name') ?? fieldOf(line, 'component_name');
+}
+
+const COLLECTOR: Sig[] = [
+  {
+    id: 'collector-server-start',
+    kind: 'startup',
+    re: /Starting (GRPC|HTTP) server/,
+    fields: (line, m) => {
+      const server = m[1].toLowerCase();
+      const old = /Starting (?:GRPC|HTTP) server on endpoint (\S+)/.exec(line);
+      const endpoint = old?.[1] ?? fieldOf(line, 'endpoint');
+      const id = componentId(line);
+      return { server, ...(endpoint ? { endpoint } : {}), ...(id ? { component: id } : {}) };
+    },
+  },
+  {
+    id: 'collector-bind-in-use',
+    kind: 'bind',
+    re: /listen tcp (\S+): bind: address already in use/,
+    fields: (line, m) => ({ address: m[1], ...componentFromError(line) }),
+  },
+  {
+    id: 'collector-bind-cannot-assign',
+    kind: 'bind',
+    re: /listen tcp (\S+): bind: cannot assign requested address/,
+    fields: (line, m) => ({ address: m[1], ...componentFromError(line) }),
+  },
+  {
+    id: 'collector-bind-failed',
+    kind: 'bind',
+    re: /listen tcp (\S+): bind: ([^"\n]+?)(?:"|$)/,
+    fields: (line, m) => ({ address: m[1], error: m[2].trim(), ...componentFromError(line) }),
+  },
+  {
+    id: 'collector-config-invalid',
+    kind: 'config',
+    re: /(?:^Error: |collector server run finished with error: |"error":\s*")(invalid configuration: .*|failed to get config: .*|failed to resolve config: .*|cannot unmarshal the configuration.*)$/,
+    fields: (_l, m) => ({ error: m[1] }),
+  },
+  {
+    id: 'collector-unset-env',
+    kind: 'unset-env',
+    re: /Configuration references (unset|empty) environment variable/,
+    fields: (line, m) => {
+      const name = fieldOf(line, 'name');
+      return { state: m[1], ...(name ? { name } : {}) };
+    },
+  },
+  {
+    id: 'collector-start-failed',
+    kind: 'crash',
+    re: /(?:^Error: |collector server run finished with error: )(.+)$/,
+    fields: (_l, m) => ({ error: m[1] }),
+  },
+  {
+    id: 'collector-component-failed',
+    kind: 'crash',
+    re: /Failed to start component/,
+    fields: (line) => {
+      const error = fieldOf(line, 'error');
+      const id = fieldOf(line, 'id');
+      return { ...(error ? { error } : {}), ...(id ? { component: id } : {}) };
+    },
+  },
+  { id: 'collector-ready', kind: 'ready', re: /Everything is ready\. Begin running and processing data\./ },
+  {
+    id: 'collector-version',
+    kind: 'startup',
+    re: /Starting (\S+?)\.\.\.\s/,
+    fields: (line, m) => {
+      const v = fieldOf(line, 'Version');
+      return { binary: m[1], ...(v ? { version: v } : {}) };
+    },
+  },
+  {
+    id: 'collector-grpc-bogus-greeting',
+    kind: 'protocol',
+    re: /received bogus greeting from client/,
+  },
+];
+
+function componentFromError(line: string): Record<string, string> {
+  const m = /failed to start "([^"]+)" (receiver|exporter|extension|processor|connector)/.exec(line);
+  if (m) return { component: m[1], componentKind: m[2] };
+  const id = fieldOf(line, 'id');
+  return id ? { component: id } : {};
+}
+
+/** Where the failing client was sending: `dial tcp 10.0.0.1:4317`, `Post "http://x:4318/v1/traces"`, ... */
+function targetFields(line: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const url = /(?:Post|POST) \\?"(https?:\/\/[^"\\\s]+)\\?"/.exec(line) ?? /(https?:\/\/[A-Za-z0-9_.\-[\]:]+(?::\d+)?(?:\/[^\s"'\\,}]*)?)/.exec(line);
+  if (url) out.url = url[1];
+  const dial = /dial tcp (\[[^\]]+\]:\d+|[^\s:"\\]+:\d+)/.exec(line);
+  if (dial) out.address = dial[1];
+  const java = /Failed to connect to ([^\s/]*)\/([^\s]+)/.exec(line);
+  if (java) {
+    out.host = java[1];
+    out.address = java[2];
+  }
+  const node = /ECONNREFUSED ((?:\[[^\]]+\]|[0-9a-fA-F.:]+):\d+)/.exec(line);
+  if (node) out.address = node[1];
+  const py = /exporting \w+ to ([^\s,]+?)(?:,|\s|$)/.exec(line);
+  if (py) out.target = py[1];
+  const lookup = /lookup (\S+) on /.exec(line) ?? /Name resolution failed for target (?:dns:)?(\S+)/.exec(line) ?? /ENOTFOUND (\S+?)["\\\s]/.exec(line) ?? /Could not resolve host: (\S+)/.exec(line);
+  if (lookup) out.host = lookup[1];
+  return out;
+}
+
+const SDK: Sig[] = [
+  // protocol / port mismatch
+  { id: 'go-http-to-grpc-port', kind: 'protocol', re: /malformed HTTP response "\\x00\\x00\\x06\\x04/ },
+  { id: 'go-grpc-to-http-port', kind: 'protocol', re: /http2: frame too large|connection closed before server preface received/ },
+  { id: 'java-grpc-to-http-port', kind: 'protocol', re: /FRAME_SIZE_ERROR: 4740180/ },
+  { id: 'java-http-to-grpc-port', kind: 'protocol', re: /Failed to export \w+\. The request could not be executed\. (?:Full error|Error) message: Connection reset\b/ },
+  { id: 'node-http-to-grpc-port', kind: 'protocol', re: /Parse Error: Expected HTTP\/|HPE_INVALID_CONSTANT/ },
+  { id: 'python-http-to-grpc-port', kind: 'protocol', re: /BadStatusLine/ },
+  { id: 'python-grpc-to-http-port', kind: 'protocol', re: /Trying to connect an http1\.x server/ },
+  { id: 'dotnet-http-to-grpc-port', kind: 'protocol', re: /The response ended prematurely|Connection reset by peer/ },
+  { id: 'dotnet-grpc-to-http-port', kind: 'protocol', re: /server did not complete the HTTP\/2 handshake/ },
+  { id: 'dotnet-grpc-unimplemented', kind: 'protocol', re: /StatusCode="Unimplemented", Detail="unknown service opentelemetry/ },
+  // TLS
+  { id: 'go-tls-to-plaintext', kind: 'tls', re: /first record does not look like a TLS handshake/ },
+  { id: 'go-https-to-http', kind: 'tls', re: /server gave HTTP response to HTTPS client/ },
+  { id: 'ssl-wrong-version', kind: 'tls', re: /WRONG_VERSION_NUMBER|wrong version number/ },
+  { id: 'java-tls-to-plaintext', kind: 'tls', re: /Unsupported or unrecognized SSL message/ },
+  { id: 'plain-http-to-https-port', kind: 'tls', re: /The plain HTTP request was sent to HTTPS port/ },
+  { id: 'ruby-ssl-error', kind: 'tls', re: /SSL error in OTLP::Exporter/ },
+  // DNS
+  { id: 'go-dns', kind: 'dns', re: /lookup \S+ on \S+: (?:no such host|server misbehaving)|lookup \S+: no such host/ },
+  { id: 'go-dns-zero-addresses', kind: 'dns', re: /name resolver error: produced zero addresses/ },
+  { id: 'go-dns-macos', kind: 'dns', re: /nodename nor servname provided, or not known/ },
+  { id: 'grpc-core-dns', kind: 'dns', re: /DNS resolution failed/ },
+  { id: 'node-grpc-dns', kind: 'dns', re: /Name resolution failed for target/ },
+  { id: 'node-http-dns', kind: 'dns', re: /getaddrinfo (?:ENOTFOUND|EAI_AGAIN)/ },
+  { id: 'getaddrinfo-dns', kind: 'dns', re: /Name or service not known|Temporary failure in name resolution|gaierror|UnknownHostException|No address associated with hostname/ },
+  { id: 'php-dns', kind: 'dns', re: /Could not resolve host/ },
+  // refused
+  { id: 'go-refused', kind: 'refused', re: /connect: connection refused/ },
+  { id: 'windows-refused', kind: 'refused', re: /actively refused it/ },
+  { id: 'python-refused', kind: 'refused', re: /\[Errno 111\] Connection refused|ConnectionRefusedError/ },
+  { id: 'node-refused', kind: 'refused', re: /ECONNREFUSED/ },
+  { id: 'java-refused', kind: 'refused', re: /java\.net\.ConnectException: Connection refused|Failed to export \w+\. .*Failed to connect to \S+/ },
+  { id: 'dotnet-refused', kind: 'refused', re: /SocketException \(111\)|HttpRequestException: Connection refused|Cannot assign requested address/ },
+  { id: 'php-refused', kind: 'refused', re: /cURL error 7: Failed to connect/ },
+  { id: 'connection-refused', kind: 'refused', re: /[Cc]onnection refused/ },
+  // timeout
+  { id: 'go-timeout', kind: 'timeout', re: /i\/o timeout|code = DeadlineExceeded|Client\.Timeout exceeded/ },
+  { id: 'grpc-deadline', kind: 'timeout', re: /DEADLINE_EXCEEDED|StatusCode="DeadlineExceeded"/ },
+  { id: 'java-timeout', kind: 'timeout', re: /InterruptedIOException: timeout|Full error message: timeout\b/ },
+  { id: 'node-timeout', kind: 'timeout', re: /OTLPExporterError: Request Timeout|Error: Export Timeout/ },
+  { id: 'dotnet-timeout', kind: 'timeout', re: /Request to endpoint \S+ timed out/ },
+  { id: 'php-timeout', kind: 'timeout', re: /Idle timeout reached/ },
+  { id: 'connect-timeout', kind: 'timeout', re: /[Cc]onnection timed out|ETIMEDOUT/ },
+  // HTTP status (wrong path, no pipeline for the signal)
+  { id: 'http-404', kind: 'http-status', re: /404 Not Found|HTTP status code 404|"code":"404"|http\.code=404|batch code: 404/ },
+  // unavailable without a cause: consistent with refused, DNS and TLS; rules treat it as weak evidence
+  { id: 'python-grpc-unavailable', kind: 'unavailable', re: /StatusCode\.UNAVAILABLE/ },
+  { id: 'node-grpc-unavailable', kind: 'unavailable', re: /14 UNAVAILABLE/ },
+  { id: 'java-unavailable', kind: 'unavailable', re: /Server is UNAVAILABLE|UNAVAILABLE: io exception/ },
+  { id: 'dotnet-export-failed', kind: 'unavailable', re: /Exporter failed send (?:data|spans) to collector/ },
+  { id: 'ruby-export-failed', kind: 'unavailable', re: /OpenTelemetry error: Unable to export \d+ spans/ },
+  { id: 'go-export-failed', kind: 'unavailable', re: /traces export: |failed to upload metrics: |logs export: |failed to send logs to / },
+];
+
+/** Strip a docker-compose / kubectl --prefix style prefix is unnecessary: regexes are unanchored except `^Error:`. */
+function stripPrefix(line: string): string {
+  // `otel-collector-1  | ` (compose) and `[pod/x/c] ` (kubectl --prefix) in front of a line.
+  return line.replace(/^\S+\s+\|\s/, '').replace(/^\[pod\/[^\]]+\]\s/, '');
+}
+
+function matchWith(sigs: Sig[], line: string): LogMatch | null {
+  const l = stripPrefix(line.replace(/\r$/, ''));
+  for (const s of sigs) {
+    const m = s.re.exec(l);
+    if (!m) continue;
+    const fields = s.fields ? s.fields(l, m) : undefined;
+    return { signature: s.id, kind: s.kind, line, ...(fields && Object.keys(fields).length ? { fields } : {}) };
+  }
+  return null;
+}
+
+export function matchCollectorLine(line: string): LogMatch | null {
+  return matchWith(COLLECTOR, line);
+}
+
+export function matchSdkLine(line: string): LogMatch | null {
+  const m = matchWith(SDK, line);
+  if (!m) return null;
+  const t = targetFields(stripPrefix(line));
+  return Object.keys(t).length ? { ...m, fields: { ...(m.fields ?? {}), ...t } } : m;
+}
+
+/** All matching lines of a log text. */
+export function matchLog(text: string, role: 'collector' | 'app'): LogMatch[] {
+  const out: LogMatch[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const m = role === 'collector' ? matchCollectorLine(line) : matchSdkLine(line);
+    if (m) out.push(m);
+  }
+  return out;
+}
+
+export const SDK_SIGNATURE_IDS = SDK.map((s) => s.id);
+export const COLLECTOR_SIGNATURE_IDS = COLLECTOR.map((s) => s.id);
+
+/** Matching lines of a list of lines (gather's entry point). */
+export function matchLogLines(lines: string[], role: 'collector' | 'app'): LogMatch[] {
+  return matchLog(lines.join('\n'), role);
+}

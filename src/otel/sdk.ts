@@ -1,0 +1,140 @@
+/**
+ * What an app's OTLP exporter actually does, per signal, from its env and its SDK's defaults.
+ *
+ * Default protocol when OTEL_EXPORTER_OTLP_PROTOCOL is unset (issue 3, from each SDK's docs):
+ * Java SDK, Python and .NET SDK use grpc; the Java agent 2.x, Node, PHP, Ruby and .NET
+ * auto-instrumentation use http/protobuf. Go depends on which exporter package the binary links, so it
+ * is unknown: a rule must not guess there.
+ */
+import type { AppContainer, OtlpProtocol, SdkGuess, SettingValue, Signal } from '../snapshot.ts';
+import { parseOtlpUrl, type ParsedOtlpUrl } from './endpoint.ts';
+
+export const SIGNALS: Signal[] = ['traces', 'metrics', 'logs'];
+
+export function defaultProtocol(sdk: SdkGuess | undefined): { protocol: OtlpProtocol | null; why: string } {
+  if (!sdk) return { protocol: null, why: 'SDK unknown' };
+  switch (sdk.language) {
+    case 'java':
+      if (sdk.flavour === 'sdk') return { protocol: 'grpc', why: 'Java SDK default' };
+      if (sdk.flavour === 'agent') {
+        // The 1.x agent defaulted to grpc; 2.0 switched to http/protobuf.
+        if (sdk.version && /^1\./.test(sdk.version)) return { protocol: 'grpc', why: 'Java agent 1.x default' };
+        return { protocol: 'http/protobuf', why: 'Java agent 2.x default' };
+      }
+      return { protocol: null, why: 'Java: agent (http/protobuf) or SDK (grpc) not known' };
+    case 'python':
+      return { protocol: 'grpc', why: 'Python SDK default' };
+    case 'dotnet':
+      if (sdk.flavour === 'auto') return { protocol: 'http/protobuf', why: '.NET auto-instrumentation default' };
+      if (sdk.flavour === 'sdk') return { protocol: 'grpc', why: '.NET SDK default' };
+      return { protocol: null, why: '.NET: auto-instrumentation (http/protobuf) or SDK (grpc) not known' };
+    case 'node':
+      return { protocol: 'http/protobuf', why: 'Node.js default' };
+    case 'php':
+      return { protocol: 'http/protobuf', why: 'PHP default' };
+    case 'ruby':
+      return { protocol: 'http/protobuf', why: 'Ruby default' };
+    case 'go':
+      return { protocol: null, why: 'Go: depends on the exporter package linked (otlptracegrpc or otlptracehttp)' };
+    default:
+      return { protocol: null, why: `${sdk.language}: default protocol unknown` };
+  }
+}
+
+export function normalizeProtocol(v: string | undefined): OtlpProtocol | 'invalid' | undefined {
+  if (v === undefined) return undefined;
+  const t = v.trim().toLowerCase();
+  if (t === 'grpc') return 'grpc';
+  if (t === 'http/protobuf' || t === 'http') return 'http/protobuf';
+  if (t === 'http/json') return 'http/json';
+  return 'invalid';
+}
+
+export function isHttp(p: OtlpProtocol | null | undefined): boolean {
+  return p === 'http/protobuf' || p === 'http/json';
+}
+
+export interface SignalExport {
+  signal: Signal;
+  /** the endpoint setting that applies (signal-specific wins) */
+  endpointSetting?: SettingValue;
+  /** true when OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT was used (taken verbatim for http) */
+  perSignal: boolean;
+  /** the URL the exporter dials (http: base + /v1/<signal>) */
+  url?: string;
+  parsed?: ParsedOtlpUrl;
+  protocol: OtlpProtocol | null;
+  protocolSetting?: SettingValue;
+  protocolWhy: string;
+  /** the endpoint came from the SDK's default, not from any setting */
+  defaultEndpoint: boolean;
+  insecure?: boolean;
+  /** the dialled port (explicit, else scheme-implied) */
+  port: number | null;
+}
+
+export const DEFAULT_ENDPOINT: Record<'grpc' | 'http', string> = { grpc: 'http://localhost:4317', http: 'http://localhost:4318' };
+
+/** The exports an app container makes, one per enabled signal. */
+export function appExports(app: AppContainer): SignalExport[] {
+  const ex = app.exporter ?? {};
+  if (ex.sdkDisabled) return [];
+  const out: SignalExport[] = [];
+  for (const signal of SIGNALS) {
+    const exporter = ex.exporters?.[signal];
+    if (exporter !== undefined && !exporter.split(',').map((s) => s.trim()).includes('otlp')) continue;
+    const sig = ex.signals?.[signal];
+    const protoSetting = sig?.protocol ?? ex.protocol;
+    const np = normalizeProtocol(protoSetting?.value);
+    let protocol: OtlpProtocol | null;
+    let protocolWhy: string;
+    if (np && np !== 'invalid') {
+      protocol = np;
+      protocolWhy = `${protoSetting?.env}=${protoSetting?.value}`;
+    } else {
+      const d = defaultProtocol(app.sdk);
+      protocol = d.protocol;
+      protocolWhy = np === 'invalid' ? `invalid ${protoSetting?.env}=${protoSetting?.value}; ${d.why}` : d.why;
+    }
+    const perSignal = sig?.endpoint?.value !== undefined;
+    const endpointSetting = perSignal ? sig?.endpoint : ex.endpoint;
+    let url: string | undefined;
+    let defaultEndpoint = false;
+    if (endpointSetting?.value !== undefined && endpointSetting.value.trim() !== '') {
+      url = endpointSetting.value.trim();
+      if (!perSignal && isHttp(protocol)) url = url.replace(/\/+$/, '') + `/v1/${signal}`;
+    } else if (endpointSetting === undefined || endpointSetting.value !== undefined) {
+      defaultEndpoint = true;
+      url = protocol === null ? undefined : isHttp(protocol) ? `${DEFAULT_ENDPOINT.http}/v1/${signal}` : DEFAULT_ENDPOINT.grpc;
+    }
+    const parsed = url ? parseOtlpUrl(url) : undefined;
+    const ins = sig?.insecure ?? ex.insecure;
+    out.push({
+      signal,
+      endpointSetting,
+      perSignal,
+      url,
+      parsed,
+      protocol,
+      protocolSetting: protoSetting,
+      protocolWhy,
+      defaultEndpoint,
+      ...(ins?.value !== undefined ? { insecure: ins.value.trim().toLowerCase() === 'true' } : {}),
+      port: parsed ? (parsed.port ?? parsed.impliedPort ?? null) : null,
+    });
+  }
+  return out;
+}
+
+/** Group a container's exports by dialled host:port (one finding per target, not per signal). */
+export function distinctTargets(exports: SignalExport[]): { host: string; port: number | null; exports: SignalExport[] }[] {
+  const m = new Map<string, { host: string; port: number | null; exports: SignalExport[] }>();
+  for (const e of exports) {
+    if (!e.parsed) continue;
+    const k = `${e.parsed.host}:${e.port}`;
+    const cur = m.get(k) ?? { host: e.parsed.host, port: e.port, exports: [] };
+    cur.exports.push(e);
+    m.set(k, cur);
+  }
+  return [...m.values()];
+}

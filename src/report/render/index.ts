@@ -1,0 +1,26 @@
+import type { Report } from '../finding.ts';
+import type { RenderOptions } from './common.ts';
+import { renderTable } from './table.ts';
+import { renderWide } from './wide.ts';
+import { renderJson } from './json.ts';
+import { renderYaml } from './yaml.ts';
+import { renderMarkdown } from './markdown.ts';
+
+export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'markdown';
+export const OUTPUT_FORMATS: OutputFormat[] = ['table', 'wide', 'json', 'yaml', 'markdown'];
+export type { RenderOptions };
+
+export function renderReport(r: Report, format: OutputFormat, opts: RenderOptions = {}): string {
+  switch (format) {
+    case 'wide':
+      return renderWide(r, opts);
+    case 'json':
+      return renderJson(r);
+    case 'yaml':
+      return renderYaml(r);
+    case 'markdown':
+      return renderMarkdown(r);
+    default:
+      return renderTable(r, opts);
+  }
+}

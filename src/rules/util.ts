@@ -1,0 +1,237 @@
+/**
+ * Shared reasoning for rules: who a collector is (its workload, the object to edit), who its clients are,
+ * and what an app's endpoint points at. Pure functions of the Snapshot.
+ */
+import type { AppContainer, CollectorPod, ProbeRecord, ServiceInfo, Snapshot } from '../snapshot.ts';
+import type { AffectedApp, Evidence, Subject } from '../report/finding.ts';
+import { collectorModel, type CollectorModel, type EffectiveEndpoint } from '../otel/config.ts';
+import { appExports, type SignalExport } from '../otel/sdk.ts';
+import { isLoopbackHost } from '../otel/endpoint.ts';
+
+export const CLUSTER_DOMAIN = 'cluster.local';
+
+/** Collector pods grouped by owning workload: a finding is per workload, not per replica. */
+export function collectorWorkloads(s: Snapshot): { subject: Subject; pods: CollectorPod[]; key: string }[] {
+  const m = new Map<string, { subject: Subject; pods: CollectorPod[]; key: string }>();
+  for (const c of s.collectors) {
+    const subject = collectorSubject(c);
+    const key = `${subject.kind}/${subject.namespace}/${subject.name}/${c.container}`;
+    const cur = m.get(key) ?? { subject, pods: [], key };
+    cur.pods.push(c);
+    m.set(key, cur);
+  }
+  return [...m.values()];
+}
+
+export function collectorSubject(c: CollectorPod): Subject {
+  if (c.sidecar) return { kind: 'Pod', namespace: c.namespace, name: c.owner?.name ?? c.pod, container: c.container };
+  if (c.owner) return { kind: c.owner.kind, namespace: c.owner.namespace, name: c.owner.name, container: c.container };
+  return { kind: 'Pod', namespace: c.namespace, name: c.pod, container: c.container };
+}
+
+export function appSubject(a: AppContainer): Subject {
+  if (a.workload) return { kind: a.workload.kind, namespace: a.workload.namespace, name: a.workload.name, container: a.container };
+  return { kind: 'Pod', namespace: a.namespace, name: a.pod, container: a.container };
+}
+
+export function podKey(ns: string, pod: string): string {
+  return `${ns}/${pod}`;
+}
+
+const modelCache = new WeakMap<CollectorPod, CollectorModel | null>();
+export function model(s: Snapshot, c: CollectorPod): CollectorModel | null {
+  if (!modelCache.has(c)) modelCache.set(c, collectorModel(c, s.meta.assumedCollectorVersion));
+  return modelCache.get(c) ?? null;
+}
+
+const exportsCache = new WeakMap<AppContainer, SignalExport[]>();
+export function exportsOf(a: AppContainer): SignalExport[] {
+  if (!exportsCache.has(a)) exportsCache.set(a, appExports(a));
+  return exportsCache.get(a) as SignalExport[];
+}
+
+export function isHelmChart(c: CollectorPod): boolean {
+  const l = c.labels ?? {};
+  return (l['helm.sh/chart'] ?? '').startsWith('opentelemetry-collector') || l['app.kubernetes.io/managed-by'] === 'Helm' && l['app.kubernetes.io/name'] === 'opentelemetry-collector';
+}
+
+/** The object a user edits to change the collector config, in words. */
+export function configTarget(c: CollectorPod, path?: string): string {
+  if (c.managedBy?.crName || c.managedBy) {
+    const name = c.managedBy?.crName ?? c.owner?.name?.replace(/-collector$/, '') ?? c.pod;
+    return `OpenTelemetryCollector ${c.namespace}/${name} (spec.config${path ? `.${path}` : ''})`;
+  }
+  if (isHelmChart(c) && path) return `Helm value \`config.${path}\` (release of chart opentelemetry-collector)`;
+  const cm = c.configSources.find((x) => x.kind === 'configMap' && x.configMap);
+  if (cm?.configMap) return `ConfigMap ${cm.configMap.namespace}/${cm.configMap.name} key ${cm.configMap.key}${path ? ` (${path})` : ''}`;
+  const env = c.configSources.find((x) => x.kind === 'env');
+  if (env) return `the env var ${env.env} of ${collectorSubject(c).kind} ${c.namespace}/${collectorSubject(c).name}${path ? ` (${path})` : ''}`;
+  return `the collector config of ${collectorSubject(c).kind} ${c.namespace}/${collectorSubject(c).name}${path ? ` (${path})` : ''}`;
+}
+
+export function configSourceText(c: CollectorPod): string {
+  const srcs = c.configSources.map((x) =>
+    x.configMap ? `ConfigMap ${x.configMap.namespace}/${x.configMap.name} key ${x.configMap.key}` : x.crName ? `OpenTelemetryCollector ${c.namespace}/${x.crName}` : x.arg ?? x.kind,
+  );
+  return srcs.length ? srcs.join(', ') : 'the collector config';
+}
+
+/** Where an app's endpoint host leads. */
+export type TargetResolution =
+  | { kind: 'loopback' }
+  | { kind: 'all-interfaces' }
+  | { kind: 'service'; service: ServiceInfo; collectors: CollectorPod[] }
+  | { kind: 'missing-service'; name: string; namespace: string; existsIn: string[] }
+  | { kind: 'collector-pod'; collectors: CollectorPod[]; viaHostIP?: boolean }
+  | { kind: 'external' };
+
+export function resolveHost(s: Snapshot, fromNs: string, host: string): TargetResolution {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  if (isLoopbackHost(h)) return { kind: 'loopback' };
+  if (h === '0.0.0.0' || h === '::') return { kind: 'all-interfaces' };
+  const byIP = s.collectors.filter((c) => c.podIP === h);
+  if (byIP.length) return { kind: 'collector-pod', collectors: byIP };
+  const byHost = s.collectors.filter((c) => c.hostIP === h && (c.hostNetwork || c.containerPorts.some((p) => p.hostPort)));
+  if (byHost.length) return { kind: 'collector-pod', collectors: byHost, viaHostIP: true };
+  const byNodeIP = s.collectors.filter((c) => c.hostIP === h);
+  if (byNodeIP.length) return { kind: 'collector-pod', collectors: byNodeIP, viaHostIP: true };
+  const svcByIP = s.services.find((v) => v.clusterIP === h);
+  if (svcByIP) return { kind: 'service', service: svcByIP, collectors: collectorsOfService(s, svcByIP) };
+  if (/^[0-9.]+$/.test(h) || h.includes(':')) return { kind: 'external' };
+  const parts = h.split('.');
+  let name: string;
+  let ns: string;
+  const suffix = `svc.${CLUSTER_DOMAIN}`;
+  if (parts.length === 1) {
+    name = parts[0];
+    ns = fromNs;
+  } else if (parts.length === 2 || h.endsWith('.svc') || h.endsWith(`.${suffix}`)) {
+    name = parts[0];
+    ns = parts[1];
+    if (parts.length > 2 && !(h.endsWith('.svc') && parts.length === 3) && !(h.endsWith(`.${suffix}`) && parts.length === 5)) return { kind: 'external' };
+    // `name.ns` is cluster-local only when ns is a namespace the snapshot knows.
+    if (parts.length === 2 && !knownNamespace(s, ns)) return { kind: 'external' };
+  } else {
+    return { kind: 'external' };
+  }
+  const svc = s.services.find((v) => v.name === name && v.namespace === ns);
+  if (svc) return { kind: 'service', service: svc, collectors: collectorsOfService(s, svc) };
+  const existsIn = s.services.filter((v) => v.name === name).map((v) => v.namespace);
+  return { kind: 'missing-service', name, namespace: ns, existsIn };
+}
+
+export function knownNamespace(s: Snapshot, ns: string): boolean {
+  return (
+    (s.namespaces ?? []).some((n) => n.name === ns) ||
+    s.services.some((v) => v.namespace === ns) ||
+    s.collectors.some((c) => c.namespace === ns) ||
+    s.apps.some((a) => a.namespace === ns) ||
+    s.meta.collectorNamespaces.includes(ns)
+  );
+}
+
+export function collectorsOfService(s: Snapshot, svc: ServiceInfo): CollectorPod[] {
+  const keys = new Set(svc.matchedCollectorPods);
+  return s.collectors.filter((c) => keys.has(podKey(c.namespace, c.pod)));
+}
+
+/** The container port a Service port leads to on a pod (named targetPort resolved), or null. */
+export function targetPortOn(c: CollectorPod, sp: { port: number; targetPort?: number | string }): number | null {
+  const tp = sp.targetPort ?? sp.port;
+  if (typeof tp === 'number') return tp;
+  if (/^\d+$/.test(tp)) return Number(tp);
+  const cp = c.containerPorts.find((p) => p.name === tp);
+  return cp ? cp.containerPort : null;
+}
+
+export interface Client {
+  app: AppContainer;
+  exp: SignalExport;
+  /** the collector port the traffic arrives on */
+  collectorPort: number | null;
+  via: 'service' | 'pod-ip' | 'host-ip' | 'same-pod';
+  service?: ServiceInfo;
+}
+
+/** Apps whose exports land on this collector pod, and on which port. */
+export function clientsOf(s: Snapshot, c: CollectorPod): Client[] {
+  const out: Client[] = [];
+  for (const app of s.apps) {
+    for (const exp of exportsOf(app)) {
+      if (!exp.parsed || exp.port === null) continue;
+      const samePod = app.namespace === c.namespace && app.pod === c.pod;
+      const r = resolveHost(s, app.namespace, exp.parsed.host);
+      if (r.kind === 'loopback' && samePod) out.push({ app, exp, collectorPort: exp.port, via: 'same-pod' });
+      else if (r.kind === 'collector-pod' && r.collectors.includes(c)) out.push({ app, exp, collectorPort: exp.port, via: r.viaHostIP ? 'host-ip' : 'pod-ip' });
+      else if (r.kind === 'service' && r.collectors.includes(c)) {
+        const sp = r.service.ports.find((p) => p.port === exp.port);
+        out.push({ app, exp, collectorPort: sp ? targetPortOn(c, sp) : null, via: 'service', service: r.service });
+      }
+    }
+  }
+  return out;
+}
+
+export function affected(clients: Client[], symptoms: (c: Client) => string[] = () => []): AffectedApp[] {
+  const m = new Map<string, AffectedApp>();
+  for (const cl of clients) {
+    const a = cl.app;
+    const k = `${a.namespace}/${a.pod}/${a.container}`;
+    const cur = m.get(k) ?? { namespace: a.namespace, workload: a.workload?.name, pod: a.pod, container: a.container, endpoint: cl.exp.url, symptoms: [] };
+    for (const sy of symptoms(cl)) if (!cur.symptoms.includes(sy)) cur.symptoms.push(sy);
+    m.set(k, cur);
+  }
+  return [...m.values()];
+}
+
+export function probesFrom(s: Snapshot, app: AppContainer): ProbeRecord[] {
+  return s.probes.filter((p) => p.from.namespace === app.namespace && p.from.pod === app.pod);
+}
+
+/** Probes that aimed at this collector (its service, its pod IP, or an app endpoint that resolves to it). */
+export function probesTo(s: Snapshot, c: CollectorPod, port?: number): ProbeRecord[] {
+  return s.probes.filter((p) => {
+    if (port !== undefined && p.target.port !== port && !(p.target.kind === 'service')) return false;
+    if (p.target.kind === 'pod-ip') return p.target.host === c.podIP || p.target.ref === podKey(c.namespace, c.pod);
+    const svcRef = p.target.ref;
+    if (p.target.kind === 'service' && svcRef) {
+      const svc = s.services.find((v) => `${v.namespace}/${v.name}` === svcRef);
+      return !!svc && svc.matchedCollectorPods.includes(podKey(c.namespace, c.pod));
+    }
+    const r = resolveHost(s, p.from.namespace, p.target.host);
+    return (r.kind === 'service' || r.kind === 'collector-pod') && r.collectors.includes(c);
+  });
+}
+
+export function probeText(p: ProbeRecord): string {
+  const ips = p.resolvedIPs?.length ? ` (${p.resolvedIPs.join(', ')})` : '';
+  const how = p.method ? ` via ${p.method}` : '';
+  return `probe from ${p.from.namespace}/${p.from.pod} to ${p.target.host}:${p.target.port}${ips}${how}: ${p.result}${p.reason ? ` (${p.reason})` : ''}`;
+}
+
+export function appLogMatches(s: Snapshot, app: AppContainer, kinds?: string[]): { line: string; signature: string; kind: string }[] {
+  return s.logs
+    .filter((l) => l.role === 'app' && l.namespace === app.namespace && l.pod === app.pod && l.container === app.container)
+    .flatMap((l) => l.matches)
+    .filter((m) => !kinds || kinds.includes(m.kind));
+}
+
+export function collectorLogMatches(s: Snapshot, c: CollectorPod, kinds?: string[]): { line: string; signature: string; kind: string; fields?: Record<string, string> }[] {
+  return s.logs
+    .filter((l) => l.role === 'collector' && l.namespace === c.namespace && l.pod === c.pod)
+    .flatMap((l) => l.matches)
+    .filter((m) => !kinds || kinds.includes(m.kind));
+}
+
+export function endpointEvidence(c: CollectorPod, ep: EffectiveEndpoint): Evidence {
+  const how = ep.raw === undefined ? `unset; ${ep.defaultedBy === 'operator-default' ? 'the operator sets' : 'the collector defaults to'} ${ep.effective}` : `\`${ep.raw}\`${ep.expanded !== ep.raw ? ` -> ${ep.expanded}` : ''}`;
+  return { source: 'config', detail: `${ep.path}: ${how} (${configSourceText(c)}, ${c.image})` };
+}
+
+export function truncate(s: string, n = 300): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+export function uniq<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}

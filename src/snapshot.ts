@@ -1,0 +1,491 @@
+/**
+ * The Snapshot: everything a diagnosis learned, gathered once, as plain JSON-serialisable data.
+ *
+ * gather/ fills it (from a cluster), files/ fills it (from manifests, for `lint`), tests write it as YAML.
+ * Rules read it and nothing else. Contract: fields are only ever ADDED (optional), never renamed, so a
+ * recorded snapshot keeps working. Absent facts are `undefined`/empty and mean "not known", never "fine":
+ * a rule that needs a fact that is absent skips instead of guessing.
+ */
+
+export const SNAPSHOT_VERSION = 'otel-doctor-snapshot/v1';
+
+export type Mode = 'diagnose' | 'lint';
+
+/** Where a fact came from: the manifest/config, the API (status, endpoints), an exec in a pod, a log line. */
+export type EvidenceSource = 'config' | 'api' | 'exec' | 'log';
+
+export interface Snapshot {
+  /** SNAPSHOT_VERSION; optional so that hand-written fixtures can omit it */
+  version?: string;
+  meta: SnapshotMeta;
+  permissions?: Permissions;
+  collectors: CollectorPod[];
+  services: ServiceInfo[];
+  networkPolicies: NetworkPolicyInfo[];
+  apps: AppContainer[];
+  probes: ProbeRecord[];
+  logs: LogEvidence[];
+  instrumentations: InstrumentationInfo[];
+  otelCollectorCRs: OtelCollectorCR[];
+  notes: string[];
+  incomplete: IncompleteCheck[];
+  /** namespaces seen with their labels (NetworkPolicy namespaceSelector needs them) */
+  namespaces?: { name: string; labels: Record<string, string> }[];
+}
+
+export interface SnapshotMeta {
+  /** ISO 8601 time the gathering started */
+  time: string;
+  mode: Mode;
+  /** API server URL (diagnose) */
+  server?: string;
+  context?: string;
+  /** namespaces where collectors were looked for */
+  collectorNamespaces: string[];
+  /** namespaces where apps were looked for; ['*'] for cluster-wide */
+  appNamespaces: string[];
+  /** false with --no-exec or in lint: no socket checks, no probes */
+  exec: boolean;
+  /** false in lint: no logs */
+  logs?: boolean;
+  /** lint: --collector-version, used when an image tag does not tell */
+  assumedCollectorVersion?: string;
+  pluginVersion?: string;
+  /** lint: the files read */
+  files?: string[];
+}
+
+/** What the user may do, from SelfSubjectAccessReviews. undefined = not asked (lint). */
+export interface Permissions {
+  /** one entry per review made */
+  reviews: AccessReview[];
+}
+
+export interface AccessReview {
+  verb: string; // list | get | create
+  resource: string; // pods | pods/exec | pods/log | services | ...
+  group?: string;
+  /** undefined = cluster-wide */
+  namespace?: string;
+  allowed: boolean;
+  reason?: string;
+}
+
+/** ---------------------------------------------------------------- collectors */
+
+export type WorkloadKind = 'Deployment' | 'DaemonSet' | 'StatefulSet' | 'ReplicaSet' | 'Job' | 'Pod' | 'OpenTelemetryCollector' | 'Sidecar' | string;
+
+export interface WorkloadRef {
+  kind: WorkloadKind;
+  name: string;
+  namespace: string;
+}
+
+export interface ContainerStatusSummary {
+  name: string;
+  ready: boolean;
+  restartCount: number;
+  /** running | waiting | terminated */
+  state: string;
+  /** e.g. CrashLoopBackOff, Error, OOMKilled */
+  reason?: string;
+  message?: string;
+  exitCode?: number;
+  lastTerminationReason?: string;
+  lastTerminationExitCode?: number;
+}
+
+export interface ContainerPortInfo {
+  name?: string;
+  containerPort: number;
+  protocol?: string; // TCP default
+  hostPort?: number;
+}
+
+export interface HttpProbeInfo {
+  type: 'httpGet' | 'tcpSocket' | 'grpc' | 'exec';
+  /** numeric or named port as written */
+  port?: number | string;
+  /** resolved numeric port when named */
+  resolvedPort?: number;
+  path?: string;
+  /** httpGet.host: rarely set; kubelet dials the pod IP otherwise */
+  host?: string;
+}
+
+export type ConfigSourceKind = 'configMap' | 'file' | 'env' | 'inline' | 'set' | 'cr' | 'helm-values' | 'yaml-uri' | 'http-uri' | 'unknown';
+
+export interface ConfigSource {
+  kind: ConfigSourceKind;
+  /** the --config / --set argument exactly as written */
+  arg?: string;
+  /** configMap: name/key; env: variable; cr: CR name; file: path */
+  configMap?: { namespace: string; name: string; key: string };
+  env?: string;
+  crName?: string;
+  path?: string;
+  /** the YAML text (when read); lets a recorded snapshot recompute the effective config */
+  text?: string;
+  /** could not be read: why */
+  error?: string;
+  /** lint: file + line of this source */
+  location?: SourceLocation;
+}
+
+export interface SourceLocation {
+  file: string;
+  line?: number;
+  column?: number;
+}
+
+export interface CollectorPod {
+  /** pod identity; for lint, a workload without pods uses the workload name */
+  namespace: string;
+  pod: string;
+  /** the collector container */
+  container: string;
+  /** other containers of the pod (same network namespace) */
+  siblingContainers?: string[];
+  node?: string;
+  podIP?: string;
+  hostIP?: string;
+  owner?: WorkloadRef;
+  image: string;
+  /** semver from the image tag; null when latest/digest/unparseable */
+  version: string | null;
+  /** `contrib`, `k8s`, `core` ... from the image name, when known */
+  distribution?: string;
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  /** set when the OpenTelemetry operator manages it */
+  managedBy?: { operator: 'opentelemetry-operator' | string; version?: string | null; crName?: string; mode?: string };
+  /** injected as a sidecar into an app pod */
+  sidecar?: boolean;
+  phase?: string;
+  ready: boolean | null;
+  restarts: number;
+  containerStatuses?: ContainerStatusSummary[];
+  /** the --config/--set arguments and what they referred to, in order */
+  configSources: ConfigSource[];
+  /** full container args/command, for evidence */
+  args?: string[];
+  command?: string[];
+  /** the container env as resolved (name -> value); secrets and unresolved absent */
+  env?: Record<string, string>;
+  /** env vars set from a fieldRef: name -> fieldPath (`MY_POD_IP` -> `status.podIP`); lint knows these but not the value */
+  envFieldRefs?: Record<string, string>;
+  /**
+   * The effective collector config: sources merged in order, --set applied. May contain unresolved
+   * `${env:X}` if gather did not expand; otel/config.ts expands with `env` on read.
+   */
+  effectiveConfig?: Record<string, unknown> | null;
+  /** merging/parsing failed: the error text (collector-config-invalid) */
+  configError?: string;
+  readinessProbe?: HttpProbeInfo;
+  livenessProbe?: HttpProbeInfo;
+  startupProbe?: HttpProbeInfo;
+  containerPorts: ContainerPortInfo[];
+  hostNetwork?: boolean;
+  listeners?: ListenerEvidence;
+  /** lint: where this workload is declared */
+  location?: SourceLocation;
+}
+
+export type ListenerMethod = 'ss' | 'netstat' | 'proc-net-tcp' | 'log' | 'none';
+
+export interface ListenerEvidence {
+  method: ListenerMethod;
+  /** the container the command ran in */
+  container?: string;
+  /** argv executed */
+  command?: string[];
+  exitCode?: number | null;
+  /** the lines that matter (trimmed) */
+  raw?: string;
+  sockets: ListenSocket[];
+  /** method 'none' (or partial): why */
+  reason?: string;
+  /** log method: the log says configured (< 0.133) or bound (>= 0.133) address */
+  logAddressKind?: 'configured' | 'bound';
+}
+
+export interface ListenSocket {
+  /** '0.0.0.0', '::', '127.0.0.1', '10.244.1.5', '*' (netstat/ss wildcard) */
+  address: string;
+  port: number;
+  family?: 4 | 6;
+  /** tcp6 `::` also accepts IPv4 (dual stack) */
+  dualStack?: boolean;
+  /** log method: 'grpc' | 'http' server line */
+  server?: string;
+}
+
+/** ---------------------------------------------------------------- services */
+
+export interface ServicePortInfo {
+  name?: string;
+  port: number;
+  /** number or named port, as written; undefined means same as port */
+  targetPort?: number | string;
+  protocol?: string;
+  nodePort?: number;
+  appProtocol?: string;
+}
+
+export interface EndpointAddress {
+  ip: string;
+  ready: boolean;
+  pod?: string;
+  node?: string;
+}
+
+export interface ServiceInfo {
+  namespace: string;
+  name: string;
+  type: string; // ClusterIP | NodePort | LoadBalancer | ExternalName
+  clusterIP?: string | null; // 'None' for headless
+  ports: ServicePortInfo[];
+  selector?: Record<string, string> | null;
+  internalTrafficPolicy?: 'Cluster' | 'Local' | string;
+  externalName?: string;
+  /** collector pods ("namespace/pod") the selector matches */
+  matchedCollectorPods: string[];
+  /** from Endpoints/EndpointSlices; undefined when not listed */
+  endpoints?: { ready: EndpointAddress[]; notReady: EndpointAddress[]; ports?: { name?: string; port: number }[] };
+  labels?: Record<string, string>;
+  location?: SourceLocation;
+}
+
+/** ---------------------------------------------------------------- network policies */
+
+export interface NetworkPolicyPeer {
+  podSelector?: LabelSelector | null;
+  namespaceSelector?: LabelSelector | null;
+  ipBlock?: { cidr: string; except?: string[] };
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+export interface NetworkPolicyInfo {
+  namespace: string;
+  name: string;
+  podSelector: LabelSelector;
+  policyTypes: string[];
+  /** undefined: no ingress section; [] : deny all ingress */
+  ingress?: { from?: NetworkPolicyPeer[]; ports?: { port?: number | string; protocol?: string; endPort?: number }[] }[];
+  /** namespace labels of every namespace known, so namespaceSelector can be evaluated */
+  location?: SourceLocation;
+}
+
+/** ---------------------------------------------------------------- apps */
+
+export type Signal = 'traces' | 'metrics' | 'logs';
+
+export type OtlpProtocol = 'grpc' | 'http/protobuf' | 'http/json';
+
+export type ValueOrigin = 'value' | 'configMap' | 'envFrom' | 'var-ref' | 'instrumentation' | 'fieldRef' | 'secret' | 'default' | 'unresolved';
+
+export interface SettingValue {
+  /** the value after $(VAR) expansion; undefined when not knowable (secret) */
+  value?: string;
+  /** the env var that carried it, e.g. OTEL_EXPORTER_OTLP_TRACES_ENDPOINT */
+  env: string;
+  origin: ValueOrigin;
+  /** human text: `ConfigMap apps/otel key endpoint`, `Instrumentation apps/default` */
+  from?: string;
+  /** before $(VAR) expansion when it differed */
+  raw?: string;
+}
+
+export interface AppExporterSettings {
+  /** OTEL_EXPORTER_OTLP_ENDPOINT */
+  endpoint?: SettingValue;
+  protocol?: SettingValue;
+  insecure?: SettingValue;
+  /** per-signal overrides */
+  signals?: Partial<Record<Signal, { endpoint?: SettingValue; protocol?: SettingValue; insecure?: SettingValue }>>;
+  /** OTEL_TRACES_EXPORTER etc. ('none' disables OTLP for that signal) */
+  exporters?: Partial<Record<Signal, string>>;
+  /** OTEL_SDK_DISABLED=true */
+  sdkDisabled?: boolean;
+  /** certificate env set (OTEL_EXPORTER_OTLP_CERTIFICATE) */
+  certificate?: SettingValue;
+}
+
+export type SdkLanguage = 'java' | 'python' | 'node' | 'dotnet' | 'go' | 'php' | 'ruby' | 'rust' | 'cpp' | 'erlang' | 'unknown';
+
+export interface SdkGuess {
+  language: SdkLanguage;
+  /** java: 'agent' (javaagent 2.x) vs 'sdk'; dotnet: 'auto' vs 'sdk' */
+  flavour?: 'agent' | 'sdk' | 'auto' | 'unknown';
+  /** e.g. agent major version when known */
+  version?: string;
+  /** what the guess was made from: annotation, image, env JAVA_TOOL_OPTIONS, sim annotation */
+  from: string;
+}
+
+export interface AppContainer {
+  namespace: string;
+  pod: string;
+  container: string;
+  workload?: WorkloadRef;
+  node?: string;
+  podIP?: string;
+  /** the node's IP (apps that export to a DaemonSet collector via `$(HOST_IP)`) */
+  hostIP?: string;
+  hostNetwork?: boolean;
+  image?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  exporter: AppExporterSettings;
+  sdk?: SdkGuess;
+  /** a collector container in the same pod (operator sidecar or hand-written) */
+  sidecarCollector?: { container: string; image?: string };
+  /** injected by the operator: the Instrumentation CR that supplies env */
+  instrumentation?: { namespace: string; name: string; language?: string };
+  ready?: boolean;
+  location?: SourceLocation;
+}
+
+/** ---------------------------------------------------------------- probes */
+
+export type ProbeTargetKind = 'app-endpoint' | 'service' | 'pod-ip';
+export type ProbeResultKind = 'connected' | 'refused' | 'timeout' | 'dns-failure' | 'unreachable' | 'not-run';
+export type ProbeMethod = 'bash-dev-tcp' | 'nc' | 'wget' | 'curl' | 'python3' | 'node' | 'perl';
+
+export interface ProbeRecord {
+  /** from: the app pod/container the probe ran in */
+  from: { namespace: string; pod: string; container: string; workload?: WorkloadRef };
+  target: {
+    kind: ProbeTargetKind;
+    host: string;
+    port: number;
+    /** service: namespace/name; pod-ip: namespace/pod of the collector */
+    ref?: string;
+    /** the app endpoint value it was derived from */
+    endpoint?: string;
+    signal?: Signal;
+  };
+  resolvedIPs?: string[];
+  method?: ProbeMethod;
+  result: ProbeResultKind;
+  /** not-run: why; otherwise the deciding output */
+  reason?: string;
+  raw?: string;
+  argv?: string[];
+  durationMs?: number;
+}
+
+/** ---------------------------------------------------------------- logs */
+
+export type LogKind = 'refused' | 'timeout' | 'dns' | 'tls' | 'protocol' | 'unavailable' | 'http-status' | 'ready' | 'startup' | 'bind' | 'config' | 'unset-env' | 'crash' | 'other';
+
+export interface LogMatch {
+  signature: string;
+  kind: LogKind;
+  line: string;
+  /** parsed fields: endpoint, address, component id, ... */
+  fields?: Record<string, string>;
+}
+
+export interface LogEvidence {
+  namespace: string;
+  pod: string;
+  container: string;
+  /** 'collector' | 'app' */
+  role: 'collector' | 'app';
+  /** previous container instance (crash) */
+  previous?: boolean;
+  matches: LogMatch[];
+  /** last lines, raw (bounded), when a rule wants to quote a crash */
+  tail?: string[];
+  /** could not read: why */
+  error?: string;
+}
+
+/** ---------------------------------------------------------------- CRs */
+
+export interface InstrumentationInfo {
+  namespace: string;
+  name: string;
+  exporterEndpoint?: string;
+  /** per-language env overrides, e.g. { java: {OTEL_EXPORTER_OTLP_PROTOCOL: ...} } */
+  env?: Record<string, string>;
+  languageEnv?: Record<string, Record<string, string>>;
+  location?: SourceLocation;
+}
+
+export interface OtelCollectorCR {
+  namespace: string;
+  name: string;
+  apiVersion: string;
+  mode?: string; // deployment | daemonset | statefulset | sidecar
+  image?: string;
+  /** the config as an object (v1alpha1 string parsed) */
+  config?: Record<string, unknown> | null;
+  configError?: string;
+  operatorVersion?: string | null;
+  location?: SourceLocation;
+}
+
+/** ---------------------------------------------------------------- meta */
+
+export interface IncompleteCheck {
+  /** which check: 'listen-sockets', 'probes', 'logs', 'list-apps', ... */
+  check: string;
+  subject?: { kind: string; namespace?: string; name: string; container?: string };
+  reason: string;
+  /** the permission or flag that would let it run, e.g. an RBAC rule in YAML, or `drop --no-exec` */
+  remedy?: string;
+  /** the RBAC rule to add, as text */
+  rbac?: string;
+}
+
+/** An empty snapshot to start from (gather, lint and tests). */
+export function emptySnapshot(meta: Partial<SnapshotMeta> = {}): Snapshot {
+  return {
+    version: SNAPSHOT_VERSION,
+    meta: { time: new Date(0).toISOString(), mode: 'diagnose', collectorNamespaces: [], appNamespaces: [], exec: true, ...meta },
+    collectors: [],
+    services: [],
+    networkPolicies: [],
+    apps: [],
+    probes: [],
+    logs: [],
+    instrumentations: [],
+    otelCollectorCRs: [],
+    notes: [],
+    incomplete: [],
+  };
+}
+
+/** Fill absent arrays, so a hand-written or older snapshot can be judged. */
+export function normalizeSnapshot(s: Partial<Snapshot> & { meta?: Partial<SnapshotMeta> }): Snapshot {
+  const base = emptySnapshot(s.meta ?? {});
+  return {
+    ...base,
+    ...s,
+    meta: base.meta,
+    collectors: (s.collectors ?? []).map((c) => ({
+      ...c,
+      labels: c.labels ?? {},
+      containerPorts: c.containerPorts ?? [],
+      configSources: c.configSources ?? [],
+      restarts: c.restarts ?? 0,
+      ready: c.ready ?? null,
+      version: c.version ?? null,
+    })),
+    services: (s.services ?? []).map((v) => ({ ...v, ports: v.ports ?? [], matchedCollectorPods: v.matchedCollectorPods ?? [], type: v.type ?? 'ClusterIP' })),
+    networkPolicies: s.networkPolicies ?? [],
+    apps: (s.apps ?? []).map((a) => ({ ...a, exporter: a.exporter ?? {} })),
+    probes: s.probes ?? [],
+    logs: s.logs ?? [],
+    instrumentations: s.instrumentations ?? [],
+    otelCollectorCRs: s.otelCollectorCRs ?? [],
+    notes: s.notes ?? [],
+    incomplete: s.incomplete ?? [],
+  };
+}

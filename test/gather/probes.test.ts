@@ -1,0 +1,169 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { classifyProbe, isValidHost, parseProbeTarget, probeArgv, probeTarget, type ProbeTool } from '../../src/gather/probes.ts';
+import { FakeClusterClient, notFound } from './fake-client.ts';
+
+const r = (stderr: string, exitCode: number | null, stdout = '') => ({ stdout, stderr, exitCode });
+
+test('hosts and ports are validated before any command exists', () => {
+  for (const bad of ['http://x;touch /tmp/pwned:4317', 'http://`id`:4317', 'http://$(touch /tmp/p):4317', 'http://a b:4317', 'http://x|y:4317', "http://x';id;'", 'http://host:431700', 'http://host:-1', 'http://host:0x10', 'http://host:4317 ', 'http://user@host:4317', 'http://-lead:4317', 'http://[zz::1]:4317']) {
+    const p = parseProbeTarget(bad);
+    assert.equal(p.ok, false, `${bad} must be malformed`);
+  }
+  assert.deepEqual(parseProbeTarget('http://otel-collector.observability.svc.cluster.local:4317'), { ok: true, target: { host: 'otel-collector.observability.svc.cluster.local', port: 4317 }, defaultedPort: false });
+  assert.deepEqual(parseProbeTarget('otel-collector:4317'), { ok: true, target: { host: 'otel-collector', port: 4317 }, defaultedPort: false });
+  assert.deepEqual(parseProbeTarget('http://[fd00::5]:4318/v1/traces'), { ok: true, target: { host: 'fd00::5', port: 4318 }, defaultedPort: false });
+  assert.deepEqual(parseProbeTarget('https://collector'), { ok: true, target: { host: 'collector', port: 443 }, defaultedPort: true });
+  assert.equal(parseProbeTarget('collector').ok, false, 'no scheme and no port');
+  assert.equal(isValidHost('10.96.0.12'), true);
+  assert.equal(isValidHost('a'.repeat(64)), false, 'label over 63');
+  assert.throws(() => probeArgv('bash', { host: 'x;id', port: 4317 }, true), /unvalidated/);
+  assert.throws(() => probeArgv('bash', { host: 'x', port: 70000 }, true), /unvalidated/);
+});
+
+test('argv: host and port are separate elements; the code snippets are constants', () => {
+  const t = { host: 'otel-collector.observability.svc', port: 4317 };
+  const tools: ProbeTool[] = ['bash', 'nc', 'nc-busybox', 'wget', 'curl', 'python3', 'node', 'perl'];
+  const snippets = new Set<string>();
+  for (const tool of tools) {
+    const argv = probeArgv(tool, t, false);
+    const withTimeout = probeArgv(tool, t, true);
+    assert.deepEqual(withTimeout.slice(0, 2), ['timeout', '4']);
+    assert.deepEqual(withTimeout.slice(2), argv);
+    if (tool === 'wget' || tool === 'curl') {
+      assert.equal(argv.at(-1), 'http://otel-collector.observability.svc:4317/');
+    } else {
+      assert.ok(argv.includes(t.host) && argv.includes('4317'), `${tool}: ${argv.join(' ')}`);
+      // the element that is code (bash -c / python -c / node -e / perl -e) never holds the host
+      const codeIdx = argv.findIndex((a) => a === '-c' || a === '-e');
+      if (codeIdx >= 0) {
+        assert.ok(!argv[codeIdx + 1].includes(t.host));
+        snippets.add(argv[codeIdx + 1]);
+      }
+    }
+  }
+  assert.deepEqual(probeArgv('bash', t, false), ['bash', '-c', 'exec 3<>/dev/tcp/$1/$2', 'probe', t.host, '4317']);
+  assert.equal(snippets.size, 4);
+});
+
+test('classification of real tool outputs', () => {
+  const cases: [ProbeTool, ReturnType<typeof r>, boolean, string][] = [
+    // bash /dev/tcp (GNU bash 5)
+    ['bash', r('probe: connect: Connection refused\nprobe: line 1: /dev/tcp/10.96.0.12/4317: Connection refused\n', 1), true, 'refused'],
+    ['bash', r('probe: line 1: otel-collector: Name or service not known\nprobe: line 1: /dev/tcp/otel-collector/4317: Invalid argument\n', 1), true, 'dns-failure'],
+    ['bash', r('', 124), true, 'timeout'],
+    ['bash', r('probe: connect: No route to host\n', 1), true, 'unreachable'],
+    ['bash', r('', 0), true, 'connected'],
+    // busybox nc (no -z in Debian's build) and OpenBSD nc
+    ['nc', r("nc: invalid option -- 'z'\nBusyBox v1.35.0 (Debian 1:1.35.0-4) multi-call binary.\n\nUsage: nc [-iN] [-wN] [-l] [-p PORT] [-f FILE|IPADDR PORT] [-e PROG]\n", 1), true, 'not-run'],
+    ['nc-busybox', r('nc: can\'t connect to remote host (10.96.0.12): Connection refused\n', 1), true, 'refused'],
+    ['nc-busybox', r("nc: bad address 'otel-collector'\n", 1), true, 'dns-failure'],
+    ['nc-busybox', r('nc: timed out\n', 1), true, 'timeout'],
+    ['nc-busybox', r('', 124), true, 'connected'],
+    ['nc', r('nc: connect to 10.96.0.12 port 4317 (tcp) failed: Connection refused\n', 1), true, 'refused'],
+    ['nc', r('Connection to 10.96.0.12 4317 port [tcp/*] succeeded!\n', 0), true, 'connected'],
+    ['nc', r('nc: getaddrinfo for host "otel-collector" port 4317: Name or service not known\n', 1), true, 'dns-failure'],
+    // wget: busybox and GNU
+    ['wget', r("Connecting to 10.96.0.12:4318 (10.96.0.12:4318)\nwget: can't connect to remote host (10.96.0.12): Connection refused\n", 1), true, 'refused'],
+    ['wget', r("wget: bad address 'otel-collector'\n", 1), true, 'dns-failure'],
+    ['wget', r('Connecting to 10.96.0.12:4318 (10.96.0.12:4318)\nwget: server returned error: HTTP/1.1 404 Not Found\n', 1), true, 'connected'],
+    ['wget', r('wget: download timed out\n', 1), true, 'timeout'],
+    ['wget', r('Connecting to 127.0.0.1:1... failed: Connection refused.\n', 4), true, 'refused'],
+    ['wget', r("Resolving nonexist.invalid (nonexist.invalid)... failed: Name or service not known.\nwget: unable to resolve host address 'nonexist.invalid'\n", 4), true, 'dns-failure'],
+    ['wget', r('', 139), false, 'not-run'],
+    // curl exit codes
+    ['curl', r('curl: (6) Could not resolve host: otel-collector\n', 6), true, 'dns-failure'],
+    ['curl', r("curl: (7) Failed to connect to 10.96.0.12 port 4317 after 0 ms: Couldn't connect to server\n", 7), true, 'refused'],
+    ['curl', r('curl: (28) Connection timed out after 2002 milliseconds\n', 28), true, 'timeout'],
+    ['curl', r('curl: (52) Empty reply from server\n', 52), true, 'connected'],
+    ['curl', r('curl: (1) Received HTTP/0.9 when not allowed\n', 1), true, 'connected'],
+    // python3
+    ['python3', r('Traceback (most recent call last):\n  File "<string>", line 2, in <module>\nConnectionRefusedError: [Errno 111] Connection refused\n', 1), true, 'refused'],
+    ['python3', r('Traceback (most recent call last):\nsocket.gaierror: [Errno -2] Name or service not known\n', 1), true, 'dns-failure'],
+    ['python3', r('Traceback (most recent call last):\nTimeoutError: timed out\n', 1), true, 'timeout'],
+    ['python3', r('Traceback (most recent call last):\nsocket.timeout: timed out\n', 1), true, 'timeout'],
+    ['python3', r('Traceback (most recent call last):\nOSError: [Errno 113] No route to host\n', 1), true, 'unreachable'],
+    // node, perl
+    ['node', r('ECONNREFUSED connect ECONNREFUSED 10.96.0.12:4317\n', 1), true, 'refused'],
+    ['node', r('ENOTFOUND getaddrinfo ENOTFOUND otel-collector\n', 1), true, 'dns-failure'],
+    ['perl', r('IO::Socket::INET: connect: Connection refused\n', 111), true, 'refused'],
+    ['perl', r("IO::Socket::INET: Bad hostname 'otel-collector'\n", 22), true, 'dns-failure'],
+    ['perl', r('IO::Socket::INET: connect: timeout\n', 110), true, 'timeout'],
+    // `timeout` could not find the tool
+    ['curl', r("timeout: failed to run command 'curl': No such file or directory\n", 127), true, 'not-run'],
+  ];
+  for (const [tool, res, wrapped, want] of cases) {
+    assert.equal(classifyProbe(tool, res, wrapped).outcome, want, `${tool}: ${res.stderr.trim()} (exit ${res.exitCode})`);
+  }
+  const missing = classifyProbe('bash', { stdout: '', stderr: '', exitCode: null, error: { reason: 'InternalError', code: 500, message: 'OCI runtime exec failed: exec failed: unable to start container process: exec: "bash": executable file not found in $PATH: unknown' } }, true);
+  assert.equal(missing.outcome, 'not-run');
+  assert.equal((missing as { next: boolean }).next, true);
+  const forbidden = classifyProbe('bash', { stdout: '', stderr: '', exitCode: null, error: { reason: 'Forbidden', code: 403, message: 'cannot create resource "pods/exec"' } }, true);
+  assert.deepEqual(forbidden, { outcome: 'not-run', detail: 'Forbidden: cannot create resource "pods/exec"', next: false });
+});
+
+test('probeTarget walks the tools the container has and records what it passed over', async () => {
+  const fake = new FakeClusterClient();
+  fake.onExec = (_ns, _pod, _c, argv) => {
+    if (argv[0] === 'sh') return { stdout: 'nc\nwget\ntimeout\n', stderr: '', exitCode: 0 };
+    const cmd = argv[0] === 'timeout' ? argv[2] : argv[0];
+    if (cmd === 'nc' && argv.includes('-z')) return { stdout: '', stderr: "nc: invalid option -- 'z'\nBusyBox v1.36.1 multi-call binary.\nUsage: nc [OPTIONS] HOST PORT\n", exitCode: 1 };
+    if (cmd === 'nc') return { stdout: '', stderr: "nc: can't connect to remote host (10.96.0.12): Connection refused\n", exitCode: 1 };
+    return notFound(cmd);
+  };
+  const ctx = { client: fake, namespace: 'apps', pod: 'p', container: 'c' };
+  const { detectTools } = await import('../../src/gather/probes.ts');
+  const box = await detectTools(ctx);
+  assert.equal(box.hasTimeout, true);
+  const res = await probeTarget(ctx, box, { host: '10.96.0.12', port: 4317 });
+  assert.equal(res.outcome, 'refused');
+  assert.equal(res.tool, 'nc-busybox');
+  assert.deepEqual(res.argv, ['timeout', '4', 'nc', '-w', '2', '10.96.0.12', '4317']);
+  assert.deepEqual(res.tried.map((t) => t.tool), ['nc']);
+
+  // A FROM-scratch container: no sh, nothing at all.
+  fake.onExec = (_ns, _pod, _c, argv) => notFound(argv[0]);
+  const box2 = await detectTools(ctx);
+  assert.equal(box2.tools, undefined);
+  const none = await probeTarget(ctx, box2, { host: '10.96.0.12', port: 4317 });
+  assert.equal(none.outcome, 'not-run');
+  assert.deepEqual(none.tried.map((t) => t.tool), ['bash', 'nc', 'wget', 'curl', 'python3', 'node', 'perl']);
+  assert.match(none.detail, /not in the container/);
+});
+
+// The real tools on this machine against a real closed and a real open loopback port.
+const hasBash = spawnSync('bash', ['-c', 'true']).status === 0;
+test('real bash /dev/tcp, curl and perl answers classify as the kernel meant', { skip: !hasBash && 'no bash' }, async () => {
+  const srv = createServer((s) => s.destroy());
+  await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
+  const open = (srv.address() as AddressInfo).port;
+  const closed = await new Promise<number>((res) => {
+    const s2 = createServer();
+    s2.listen(0, '127.0.0.1', () => {
+      const p = (s2.address() as AddressInfo).port;
+      s2.close(() => res(p));
+    });
+  });
+  try {
+    for (const tool of ['bash', 'curl', 'perl'] as ProbeTool[]) {
+      if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) continue;
+      for (const [port, want] of [[open, 'connected'], [closed, 'refused']] as const) {
+        const argv = probeArgv(tool, { host: '127.0.0.1', port }, true);
+        const out = await new Promise<{ stdout: string; stderr: string; exitCode: number | null }>((resolve) => {
+          const p = spawn(argv[0], argv.slice(1));
+          let so = '';
+          let se = '';
+          p.stdout.on('data', (d: Buffer) => (so += d));
+          p.stderr.on('data', (d: Buffer) => (se += d));
+          p.on('close', (code) => resolve({ stdout: so, stderr: se, exitCode: code }));
+        });
+        assert.equal(classifyProbe(tool, out, true).outcome, want, `${tool} -> ${port}: ${out.stderr}`);
+      }
+    }
+  } finally {
+    srv.close();
+  }
+});

@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { judge } from '../../src/engine.ts';
+import { renderReport } from '../../src/report/render/index.ts';
+import { rule } from '../../src/rules/receiver-bound-to-loopback.ts';
+import { keyOf, loadSnapshot, variant } from './helpers.ts';
+
+test('seed: loopback receiver with cross-namespace clients is one error with all evidence', () => {
+  const r = judge(loadSnapshot('seed'), { mode: 'diagnose' });
+  const errs = r.findings.filter((f) => f.severity !== 'info');
+  assert.deepEqual(errs.map(keyOf), ['receiver-bound-to-loopback error Deployment observability/otel-collector:otel-collector']);
+  const f = errs[0];
+  assert.ok(f.fix.summary.includes('ConfigMap observability/otel-collector-config key collector.yaml'));
+  assert.match(f.fix.patch ?? '', /endpoint: 0\.0\.0\.0:4317/);
+  assert.match(f.fix.patch ?? '', /\$\{env:MY_POD_IP\}:4317/);
+  const sources = new Set(f.evidence.map((e) => e.source));
+  for (const s of ['config', 'exec', 'log', 'api'] as const) assert.ok(sources.has(s), `evidence from ${s}`);
+  assert.ok(f.evidence.some((e) => e.detail.includes('connect: connection refused')), 'Go app log quoted');
+  assert.ok(f.evidence.some((e) => /127\.0\.0\.1:4317 only/.test(e.detail)), 'ss output quoted');
+  assert.deepEqual(f.affected?.map((a) => a.workload).sort(), ['checkout', 'frontend']);
+});
+
+test('seed renders as a table that names rule, subject and fix within 100 columns', () => {
+  const out = renderReport(judge(loadSnapshot('seed')), 'table', { color: false, width: 100 });
+  assert.match(out, /receiver-bound-to-loopback:/);
+  assert.match(out, /otel-collector/);
+  for (const line of out.split('\n')) assert.ok(line.length <= 100, `line too long (${line.length}): ${line}`);
+  assert.doesNotMatch(out, /\x1b\[/);
+  assert.match(out, /1 error/);
+});
+
+test('sidecar: loopback receiver whose only client shares the pod passes', () => {
+  const s = variant(loadSnapshot('seed'), (s) => {
+    const c = s.collectors[0];
+    c.sidecar = true;
+    c.owner = { kind: 'Deployment', name: 'checkout', namespace: 'shop' };
+    c.namespace = 'shop';
+    c.pod = 'checkout-7c9d8b6f5-abcde';
+    s.services = [];
+    s.apps = [{ ...s.apps[0], exporter: { endpoint: { value: 'http://localhost:4317', env: 'OTEL_EXPORTER_OTLP_ENDPOINT', origin: 'value' } }, sidecarCollector: { container: 'otel-collector' } }];
+    s.probes = [];
+    s.logs = [];
+  });
+  const r = judge(s);
+  assert.deepEqual(r.findings.filter((f) => f.severity !== 'info').map(keyOf), []);
+  assert.equal(rule.check(s) instanceof Array ? (rule.check(s) as []).length : (rule.check(s) as { findings: [] }).findings.length, 0);
+});
+
+test('exec evidence overrides config: 0.0.0.0 in ss means no finding even if config says localhost', () => {
+  const s = variant(loadSnapshot('seed'), (s) => {
+    s.collectors[0].listeners!.sockets = [
+      { address: '0.0.0.0', port: 4317 },
+      { address: '0.0.0.0', port: 4318 },
+    ];
+  });
+  assert.equal(judge(s).findings.filter((f) => f.rule === 'receiver-bound-to-loopback').length, 0);
+});
+
+test('the fixed config (0.0.0.0) gives no finding', () => {
+  const s = variant(loadSnapshot('seed'), (s) => {
+    const cfg = s.collectors[0].effectiveConfig as any;
+    cfg.receivers.otlp.protocols.grpc.endpoint = '0.0.0.0:4317';
+    cfg.receivers.otlp.protocols.http.endpoint = '0.0.0.0:4318';
+    delete s.collectors[0].listeners;
+    s.probes = [];
+    s.logs = [];
+  });
+  assert.deepEqual(judge(s).findings.map(keyOf), []);
+});

@@ -1,0 +1,251 @@
+// Defaulting and the admission checks of a real API server that clients can observe: pod spec
+// defaults, Service ClusterIP/NodePort allocation, namespace existence, ephemeral container rules.
+import type { KObject, ResourceType, Store } from '../store.ts';
+import { typeByKind } from '../store.ts';
+import { ApiError, invalid } from './status.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any;
+
+function imagePullPolicy(image: string | undefined): string {
+  if (!image) return 'Always';
+  if (image.includes('@')) return 'IfNotPresent';
+  const last = image.split('/').pop() ?? image;
+  const tag = last.includes(':') ? last.split(':').pop() : undefined;
+  return !tag || tag === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+function defaultContainer(c: Any, ephemeral = false): void {
+  c.terminationMessagePath ??= '/dev/termination-log';
+  c.terminationMessagePolicy ??= 'File';
+  c.imagePullPolicy ??= imagePullPolicy(c.image);
+  if (!ephemeral) c.resources ??= {};
+  for (const p of c.ports ?? []) p.protocol ??= 'TCP';
+  for (const e of c.env ?? []) {
+    if (e.valueFrom?.fieldRef) e.valueFrom.fieldRef.apiVersion ??= 'v1';
+  }
+  for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) {
+    if (!probe) continue;
+    probe.timeoutSeconds ??= 1;
+    probe.periodSeconds ??= 10;
+    probe.successThreshold ??= 1;
+    probe.failureThreshold ??= 3;
+    if (probe.httpGet) probe.httpGet.scheme ??= 'HTTP';
+  }
+}
+
+export function defaultPodSpec(spec: Any): void {
+  if (!spec) return;
+  spec.restartPolicy ??= 'Always';
+  spec.dnsPolicy ??= 'ClusterFirst';
+  spec.terminationGracePeriodSeconds ??= 30;
+  spec.schedulerName ??= 'default-scheduler';
+  spec.securityContext ??= {};
+  spec.enableServiceLinks ??= true;
+  if (spec.serviceAccountName === undefined) spec.serviceAccountName = spec.serviceAccount ?? 'default';
+  spec.serviceAccount ??= spec.serviceAccountName;
+  spec.priority ??= 0;
+  spec.preemptionPolicy ??= 'PreemptLowerPriority';
+  for (const c of spec.containers ?? []) defaultContainer(c);
+  for (const c of spec.initContainers ?? []) defaultContainer(c);
+  for (const c of spec.ephemeralContainers ?? []) defaultContainer(c, true);
+  for (const v of spec.volumes ?? []) {
+    if (v.configMap) v.configMap.defaultMode ??= 420;
+    if (v.secret) v.secret.defaultMode ??= 420;
+  }
+  if (!spec.tolerations) {
+    spec.tolerations = [
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+    ];
+  }
+}
+
+const ipToInt = (ip: string) => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+const intToIp = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+const SVC_BASE = ipToInt('10.96.0.0');
+const SVC_SIZE = 65536;
+
+export class Admission {
+  private readonly store: Store;
+  private nextIp = 11; // .1 is kubernetes, .10 kube-dns by convention; start dynamic allocation above them
+  constructor(store: Store) { this.store = store; }
+
+  private usedClusterIPs(except?: { ns?: string; name: string }): Set<string> {
+    const t = typeByKind('Service')!;
+    const used = new Set<string>();
+    for (const s of this.store.list(t)) {
+      if (except && s.metadata.namespace === except.ns && s.metadata.name === except.name) continue;
+      for (const ip of s.spec?.clusterIPs ?? (s.spec?.clusterIP ? [s.spec.clusterIP] : [])) if (ip && ip !== 'None') used.add(ip);
+    }
+    return used;
+  }
+
+  private allocateIp(t: ResourceType, svc: KObject): void {
+    const spec = svc.spec;
+    const requested: string | undefined = spec.clusterIP || spec.clusterIPs?.[0] || undefined;
+    if (spec.type === 'ExternalName') { delete spec.clusterIP; delete spec.clusterIPs; return; }
+    if (requested === 'None') { spec.clusterIP = 'None'; spec.clusterIPs = ['None']; return; }
+    const used = this.usedClusterIPs();
+    if (requested) {
+      const n = /^\d+\.\d+\.\d+\.\d+$/.test(requested) ? ipToInt(requested) : NaN;
+      if (!(n >= SVC_BASE && n < SVC_BASE + SVC_SIZE)) {
+        throw invalid(t, svc.metadata.name, [{ reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: []string{"${requested}"}: failed to allocate IP ${requested}: the provided IP (${requested}) is not in the valid range. The range of valid IPs is 10.96.0.0/16` }]);
+      }
+      if (used.has(requested)) {
+        throw invalid(t, svc.metadata.name, [{ reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: []string{"${requested}"}: failed to allocate IP ${requested}: provided IP is already allocated` }]);
+      }
+      spec.clusterIP = requested;
+      spec.clusterIPs = [requested];
+      return;
+    }
+    for (let i = 0; i < SVC_SIZE - 2; i++) {
+      const off = ((this.nextIp + i - 1) % (SVC_SIZE - 2)) + 1;
+      const ip = intToIp(SVC_BASE + off);
+      if (off === 10 || used.has(ip)) continue; // keep .10 free for kube-dns, as kubeadm clusters do
+      this.nextIp = off + 1;
+      spec.clusterIP = ip;
+      spec.clusterIPs = [ip];
+      return;
+    }
+    throw new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Internal error occurred: failed to allocate a serviceIP: range is full', reason: 'InternalError', code: 500 });
+  }
+
+  private allocateNodePorts(svc: KObject): void {
+    const t = typeByKind('Service')!;
+    const used = new Set<number>();
+    for (const s of this.store.list(t)) for (const p of s.spec?.ports ?? []) if (p.nodePort) used.add(p.nodePort);
+    let next = 30000 + Math.floor(Math.random() * 2000);
+    for (const p of svc.spec.ports ?? []) {
+      if (p.nodePort) continue;
+      while (used.has(next)) next++;
+      p.nodePort = next;
+      used.add(next);
+    }
+  }
+
+  private defaultService(t: ResourceType, svc: KObject, old?: KObject): void {
+    const spec = (svc.spec ??= {});
+    spec.type ??= 'ClusterIP';
+    spec.sessionAffinity ??= 'None';
+    for (const p of spec.ports ?? []) {
+      p.protocol ??= 'TCP';
+      if (p.targetPort === undefined) p.targetPort = p.port;
+    }
+    if (spec.type !== 'ExternalName') {
+      spec.ipFamilies ??= ['IPv4'];
+      spec.ipFamilyPolicy ??= 'SingleStack';
+      spec.internalTrafficPolicy ??= 'Cluster';
+    }
+    if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
+    if (old) {
+      const oldIp = old.spec?.clusterIP;
+      if (!spec.clusterIP && oldIp) { spec.clusterIP = oldIp; spec.clusterIPs = old.spec.clusterIPs; }
+      else if (oldIp && spec.clusterIP !== oldIp) {
+        throw invalid(t, svc.metadata.name, [{ reason: 'FieldValueInvalid', field: 'spec.clusterIPs[0]', message: `Invalid value: []string{"${spec.clusterIP}"}: may not change once set` }]);
+      }
+    } else this.allocateIp(t, svc);
+    if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') this.allocateNodePorts(svc);
+    if (!old) svc.status ??= { loadBalancer: {} };
+  }
+
+  /** Defaults and validates an object before it is stored; `old` is the stored version on update. */
+  admit(t: ResourceType, obj: KObject, old?: KObject): void {
+    obj.metadata ??= { name: '' };
+    if (t.namespaced && !old) {
+      const ns = obj.metadata.namespace || 'default';
+      const nsType = typeByKind('Namespace')!;
+      if (!this.store.get(nsType, undefined, ns)) {
+        throw new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `namespaces "${ns}" not found`, reason: 'NotFound', details: { name: ns, kind: 'namespaces' }, code: 404 });
+      }
+    }
+    switch (t.kind) {
+      case 'Namespace':
+        obj.metadata.labels = { ...obj.metadata.labels, 'kubernetes.io/metadata.name': obj.metadata.name };
+        obj.spec ??= { finalizers: ['kubernetes'] };
+        obj.status ??= { phase: 'Active' };
+        break;
+      case 'Pod':
+        obj.spec ??= {};
+        defaultPodSpec(obj.spec);
+        if (!old) obj.status = { phase: 'Pending', qosClass: qosClass(obj.spec), ...obj.status };
+        break;
+      case 'Service':
+        this.defaultService(t, obj, old);
+        break;
+      case 'Deployment': case 'ReplicaSet': case 'StatefulSet': case 'DaemonSet':
+        obj.spec ??= {};
+        if (t.kind !== 'DaemonSet') obj.spec.replicas ??= 1;
+        obj.spec.revisionHistoryLimit ??= 10;
+        if (t.kind === 'Deployment') {
+          obj.spec.progressDeadlineSeconds ??= 600;
+          obj.spec.strategy ??= { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } };
+        }
+        if (t.kind === 'StatefulSet') obj.spec.podManagementPolicy ??= 'OrderedReady';
+        if (t.kind === 'DaemonSet') obj.spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } };
+        defaultPodSpec(obj.spec.template?.spec);
+        if (!old) obj.status ??= {};
+        break;
+      case 'Secret':
+        obj.type ??= 'Opaque';
+        break;
+      case 'Event':
+        obj.count ??= 1;
+        break;
+    }
+  }
+
+  /**
+   * The pods/ephemeralcontainers rules: only `spec.ephemeralContainers` may change, and only by adding.
+   * Returns the pod to store.
+   */
+  admitEphemeral(t: ResourceType, cur: KObject, next: KObject): KObject {
+    const oldEc: Any[] = cur.spec?.ephemeralContainers ?? [];
+    const newEc: Any[] = structuredClone(next.spec?.ephemeralContainers ?? []);
+    for (const c of newEc) defaultContainer(c, true);
+    const causes: Array<{ reason: string; field: string; message: string }> = [];
+    for (const o of oldEc) {
+      const i = newEc.findIndex((n) => n.name === o.name);
+      if (i < 0) causes.push({ reason: 'FieldValueForbidden', field: 'spec.ephemeralContainers', message: `Forbidden: existing ephemeral containers "${o.name}" may not be removed` });
+      else if (JSON.stringify(sortKeys(newEc[i])) !== JSON.stringify(sortKeys(o))) {
+        causes.push({ reason: 'FieldValueForbidden', field: `spec.ephemeralContainers[${i}]`, message: `Forbidden: existing ephemeral containers "${o.name}" may not be changed` });
+      }
+    }
+    const names = new Set<string>([...(cur.spec?.containers ?? []), ...(cur.spec?.initContainers ?? [])].map((c: Any) => c.name));
+    newEc.forEach((c, i) => {
+      if (!c.name) causes.push({ reason: 'FieldValueRequired', field: `spec.ephemeralContainers[${i}].name`, message: 'Required value' });
+      else if (names.has(c.name)) causes.push({ reason: 'FieldValueDuplicate', field: `spec.ephemeralContainers[${i}].name`, message: `Duplicate value: "${c.name}"` });
+      else names.add(c.name);
+      if (!c.image) causes.push({ reason: 'FieldValueRequired', field: `spec.ephemeralContainers[${i}].image`, message: 'Required value' });
+      for (const f of ['ports', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'resources'] as const) {
+        const v = c[f];
+        if (v !== undefined && !(f === 'resources' && Object.keys(v).length === 0)) {
+          causes.push({ reason: 'FieldValueForbidden', field: `spec.ephemeralContainers[${i}].${f}`, message: `Forbidden: cannot be set for an Ephemeral Container` });
+        }
+      }
+    });
+    if (causes.length) throw invalid(t, cur.metadata.name, causes);
+    const out = structuredClone(cur);
+    out.spec.ephemeralContainers = newEc;
+    if (next.metadata?.resourceVersion) out.metadata.resourceVersion = next.metadata.resourceVersion;
+    return out;
+  }
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  return v;
+}
+
+function qosClass(spec: Any): string {
+  const cs: Any[] = [...(spec.containers ?? []), ...(spec.initContainers ?? [])];
+  const has = cs.some((c) => Object.keys(c.resources?.requests ?? {}).length || Object.keys(c.resources?.limits ?? {}).length);
+  if (!has) return 'BestEffort';
+  const guaranteed = cs.every((c) => {
+    const l = c.resources?.limits ?? {};
+    const r = c.resources?.requests ?? {};
+    return l.cpu && l.memory && (!r.cpu || r.cpu === l.cpu) && (!r.memory || r.memory === l.memory);
+  });
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}

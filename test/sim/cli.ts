@@ -1,0 +1,532 @@
+// The simulated cluster's entry point: `npm run sim -- [run|up|down] --manifests DIR ... -- CMD [ARGS...]`.
+// Brings up API server, controllers and runtime, loads the manifests, waits until every pod has settled,
+// runs CMD against the cluster and tears everything down on every path (normal end, failure, signals).
+// Tests import `startCluster()` so they and the CLI share one bring-up and one teardown.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync, renameSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { release, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { constants as osConstants } from 'node:os';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { Store, typeByKind, type KObject } from './store.ts';
+import { startControllers, isPodReady, type Controllers } from './controllers.ts';
+import { applyObjects, loadManifests, undeclaredNamespaces } from './manifests.ts';
+import { startApiServer, type ApiServer } from './api/server.ts';
+import { Runtime } from './runtime/index.ts';
+import { Network } from './runtime/network.ts';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const POLICY_FILE = join(REPO_ROOT, 'test/sim/policies.yaml');
+const CURRENT_FILE = join(REPO_ROOT, '.sim/current');
+const CLUSTER_NAME = 'otel-doctor-sim';
+
+export interface ClusterOptions {
+  manifests: string[];
+  apiLatencyMs?: number;
+  auditLog?: string;
+  /** The kubeconfig's current user (a name from policies.yaml); default admin. */
+  user?: string;
+  nodes?: number;
+  /** Created if missing; default a fresh `otel-doctor-sim-<run>` under the system temp dir. */
+  stateDir?: string;
+  settleTimeoutMs?: number;
+  /** Keep the state dir (logs, kubeconfig, audit) after teardown. */
+  keep?: boolean;
+  /** Progress lines (stderr by default). */
+  log?: (line: string) => void;
+  /** Aborts the bring-up (a signal arrived): everything started so far is torn down, then it rejects. */
+  signal?: AbortSignal;
+}
+
+export interface Cluster {
+  runId: string;
+  stateDir: string;
+  kubeconfig: string;
+  store: Store;
+  api: ApiServer;
+  runtime: Runtime;
+  controllers: Controllers;
+  /** Milliseconds from start to every pod settled. */
+  bringUpMs: number;
+  podCount: number;
+  /** Writes a kubeconfig whose current user is `user` and returns its path. */
+  kubeconfigFor(user: string): string;
+  stop(): Promise<void>;
+  /** Last-resort synchronous cleanup for 'exit' handlers: network namespaces, processes, state dir. */
+  cleanupSync(): void;
+}
+
+export class SettleError extends Error {
+  readonly unsettled: string[];
+  constructor(timeoutMs: number, unsettled: string[]) {
+    super(`not settled after ${timeoutMs / 1000}s:\n  ${unsettled.join('\n  ')}`);
+    this.unsettled = unsettled;
+  }
+}
+
+export class UsageError extends Error {}
+
+const T = (kind: string) => typeByKind(kind)!;
+
+export function policyUsers(file = POLICY_FILE): string[] {
+  const doc = parseYaml(readFileSync(file, 'utf8')) as { users?: Record<string, unknown> };
+  return Object.keys(doc?.users ?? {});
+}
+
+// Waiting reasons a pod does not leave by itself: as "settled" as CrashLoopBackOff for our purpose.
+const STUCK_REASONS = new Set(['CrashLoopBackOff', 'CreateContainerConfigError', 'CreateContainerError', 'ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'RunContainerError']);
+
+/**
+ * Why a pod has not settled, or undefined when it has: Ready, crash-looping, finished, or stuck where a
+ * real kubelet would leave it for good (a volume that cannot mount, e.g. a ConfigMap no manifest declares).
+ */
+export function podUnsettledReason(p: KObject, failedMount = false): string | undefined {
+  const phase = p.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') return undefined;
+  if (isPodReady(p)) return undefined;
+  if (failedMount) return undefined;
+  const statuses = [...(p.status?.containerStatuses ?? []), ...(p.status?.initContainerStatuses ?? [])];
+  for (const cs of statuses) {
+    const reason = cs.state?.waiting?.reason;
+    if (reason === 'CrashLoopBackOff' && (cs.restartCount ?? 0) >= 1) return undefined;
+    if (reason && reason !== 'CrashLoopBackOff' && STUCK_REASONS.has(reason)) return undefined;
+  }
+  if (!p.spec?.nodeName) return 'not scheduled';
+  const waiting = statuses.map((cs) => cs.state?.waiting?.reason).filter(Boolean);
+  const notReady = statuses.filter((cs) => !cs.ready).map((cs) => cs.name);
+  return `${phase ?? 'no status'}${waiting.length ? ` (${waiting.join(', ')})` : ''}${notReady.length ? `, not ready: ${notReady.join(', ')}` : ''}`;
+}
+
+/** Everything not yet settled: workloads short of pods, then pods neither Ready nor crash-looping nor done. */
+export function unsettled(store: Store): string[] {
+  const out: string[] = [];
+  const desired = (o: KObject) => (o.spec?.replicas ?? 1) as number;
+  for (const d of store.list(T('Deployment'))) {
+    if ((d.status?.observedGeneration ?? 0) < (d.metadata.generation ?? 1) || (d.status?.replicas ?? 0) !== desired(d)) out.push(`deployment ${d.metadata.namespace}/${d.metadata.name}: ${d.status?.replicas ?? 0}/${desired(d)} pods`);
+  }
+  for (const s of store.list(T('StatefulSet'))) {
+    if ((s.status?.replicas ?? 0) !== desired(s)) out.push(`statefulset ${s.metadata.namespace}/${s.metadata.name}: ${s.status?.replicas ?? 0}/${desired(s)} pods`);
+  }
+  for (const ds of store.list(T('DaemonSet'))) {
+    if (ds.status?.desiredNumberScheduled === undefined || ds.status.currentNumberScheduled !== ds.status.desiredNumberScheduled) out.push(`daemonset ${ds.metadata.namespace}/${ds.metadata.name}: ${ds.status?.currentNumberScheduled ?? 0}/${ds.status?.desiredNumberScheduled ?? '?'} pods`);
+  }
+  const failedMount = new Set(store.list(T('Event'))
+    .filter((e) => e.reason === 'FailedMount' && e.involvedObject?.kind === 'Pod')
+    .map((e) => `${e.involvedObject.namespace}/${e.involvedObject.uid ?? e.involvedObject.name}`));
+  for (const p of store.list(T('Pod'))) {
+    const why = podUnsettledReason(p, failedMount.has(`${p.metadata.namespace}/${p.metadata.uid}`));
+    if (why) out.push(`pod ${p.metadata.namespace}/${p.metadata.name}: ${why}`);
+  }
+  return out;
+}
+
+export async function waitSettled(store: Store, controllers: Controllers, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    signal?.throwIfAborted();
+    await controllers.flush();
+    const left = unsettled(store);
+    if (!left.length) return;
+    if (Date.now() > deadline) throw new SettleError(timeoutMs, left);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function nodeObject(name: string, index: number): KObject {
+  const ts = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, lastHeartbeatTime: ts, lastTransitionTime: ts, reason, message });
+  const resources = { cpu: '4', memory: '8148524Ki', pods: '110', 'ephemeral-storage': '61202244Ki', 'hugepages-2Mi': '0' };
+  return {
+    apiVersion: 'v1', kind: 'Node',
+    metadata: {
+      name,
+      labels: { 'beta.kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' },
+      annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
+    },
+    spec: { podCIDR: `10.244.${index}.0/24`, podCIDRs: [`10.244.${index}.0/24`] },
+    status: {
+      addresses: [{ type: 'InternalIP', address: `172.18.0.${index + 1}` }, { type: 'Hostname', address: name }],
+      allocatable: resources,
+      capacity: resources,
+      conditions: [
+        cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+        cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+        cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+        cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
+      ],
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      nodeInfo: {
+        architecture: 'amd64', bootID: randomBytes(16).toString('hex'), containerRuntimeVersion: 'containerd://1.7.24',
+        kernelVersion: release(), kubeProxyVersion: 'v1.32.4', kubeletVersion: 'v1.32.4',
+        machineID: randomBytes(16).toString('hex'), operatingSystem: 'linux', osImage: 'Debian GNU/Linux 12 (bookworm)', systemUUID: randomBytes(16).toString('hex'),
+      },
+    },
+  };
+}
+
+/** The cluster add-ons every real cluster has: the `kubernetes` Service and CoreDNS behind `kube-dns`. */
+function systemObjects(): KObject[] {
+  const labels = { 'k8s-app': 'kube-dns' };
+  return [
+    {
+      apiVersion: 'v1', kind: 'Service',
+      metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+      spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }] },
+    },
+    {
+      apiVersion: 'v1', kind: 'Endpoints',
+      metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+      subsets: [{ addresses: [{ ip: '172.18.0.1' }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] }],
+    },
+    {
+      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'coredns', namespace: 'kube-system' },
+      data: { Corefile: '.:53 {\n    errors\n    health {\n       lameduck 5s\n    }\n    ready\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n       pods insecure\n       fallthrough in-addr.arpa ip6.arpa\n       ttl 30\n    }\n    cache 30\n    loop\n    reload\n    loadbalance\n}\n' },
+    },
+    {
+      apiVersion: 'apps/v1', kind: 'Deployment',
+      metadata: { name: 'coredns', namespace: 'kube-system', labels },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            priorityClassName: 'system-cluster-critical',
+            serviceAccountName: 'default',
+            containers: [{
+              name: 'coredns',
+              image: 'registry.k8s.io/coredns/coredns:v1.11.3',
+              args: ['-conf', '/etc/coredns/Corefile'],
+              ports: [
+                { name: 'dns', containerPort: 53, protocol: 'UDP' },
+                { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
+              ],
+              readinessProbe: { tcpSocket: { port: 53 }, periodSeconds: 2 },
+              volumeMounts: [{ name: 'config-volume', mountPath: '/etc/coredns', readOnly: true }],
+            }],
+            volumes: [{ name: 'config-volume', configMap: { name: 'coredns', items: [{ key: 'Corefile', path: 'Corefile' }] } }],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1', kind: 'Service',
+      metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { ...labels, 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' } },
+      spec: {
+        clusterIP: '10.96.0.10', selector: labels,
+        ports: [{ name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 }, { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 }],
+      },
+    },
+  ];
+}
+
+function writeKubeconfig(path: string, api: ApiServer, current: string, users: string[]) {
+  const all = users.includes(current) ? users : [current, ...users];
+  const cfg = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    preferences: {},
+    clusters: [{ name: CLUSTER_NAME, cluster: { server: api.url, 'certificate-authority-data': Buffer.from(api.caPem).toString('base64') } }],
+    // Every policy user is listed, so `kubectl --user no-exec ...` switches identity without a new file.
+    users: all.map((u) => ({ name: u, user: { token: api.tokenFor(u) } })),
+    contexts: [{ name: CLUSTER_NAME, context: { cluster: CLUSTER_NAME, user: current, namespace: 'default' } }],
+    'current-context': CLUSTER_NAME,
+  };
+  writeFileSync(path, stringifyYaml(cfg), { mode: 0o600 });
+}
+
+export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  if (process.getuid?.() !== 0) throw new UsageError('the simulated cluster needs root (network namespaces); run as root');
+  const t0 = performance.now();
+  const users = policyUsers();
+  const user = opts.user ?? 'admin';
+  if (!users.includes(user)) throw new UsageError(`unknown --user ${JSON.stringify(user)}; policies.yaml has: ${users.join(', ')}`);
+  const loaded = loadManifests(opts.manifests);
+  for (const s of loaded.skipped) log(`sim: skipped ${s.kind} ${s.name} from ${s.source}: ${s.reason}`);
+
+  Network.sweepStale();
+  const runId = randomBytes(3).toString('hex');
+  let stateDir: string;
+  if (opts.stateDir) { stateDir = resolve(opts.stateDir); mkdirSync(stateDir, { recursive: true }); }
+  else stateDir = mkdtempSync(join(tmpdir(), `otel-doctor-sim-${runId}-`));
+
+  log(`sim: run ${runId}, state ${stateDir}`);
+  const store = new Store();
+  let runtime: Runtime | undefined;
+  let api: ApiServer | undefined;
+  let controllers: Controllers | undefined;
+  let stopping: Promise<void> | undefined;
+  let cleaned = false;
+
+  const cleanupSync = () => {
+    if (cleaned) return;
+    cleaned = true;
+    controllers?.stop();
+    try { runtime?.cleanupSync(); } catch (e) { process.stderr.write(`sim: runtime cleanup: ${(e as Error).message}\n`); }
+    if (!opts.keep) rmSync(stateDir, { recursive: true, force: true });
+  };
+  const stop = () => {
+    stopping ??= (async () => {
+      controllers?.stop();
+      try { await runtime?.stop(); } catch (e) { process.stderr.write(`sim: runtime stop: ${(e as Error).message}\n`); }
+      try { await api?.close(); } catch (e) { process.stderr.write(`sim: api close: ${(e as Error).message}\n`); }
+      cleanupSync();
+      process.off('exit', cleanupSync);
+    })();
+    return stopping;
+  };
+  process.once('exit', cleanupSync);
+
+  try {
+    runtime = new Runtime({ store, stateDir, runId, repoRoot: REPO_ROOT });
+    opts.signal?.throwIfAborted();
+    api = await startApiServer({ store, runtime, stateDir, latencyMs: opts.apiLatencyMs, auditLog: opts.auditLog ? resolve(opts.auditLog) : undefined, policyFile: POLICY_FILE });
+    opts.signal?.throwIfAborted();
+    await runtime.start();
+    opts.signal?.throwIfAborted();
+    const nodeNames = Array.from({ length: opts.nodes ?? 2 }, (_, i) => `sim-node-${i + 1}`);
+    controllers = startControllers(store, { nodes: nodeNames });
+    const a = api;
+    const nsType = T('Namespace');
+    const ensureNs = (name: string) => { if (!store.get(nsType, undefined, name)) a.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }); };
+    for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) ensureNs(ns);
+    nodeNames.forEach((n, i) => { if (!store.get(T('Node'), undefined, n)) a.create(nodeObject(n, i + 1)); });
+    for (const o of systemObjects()) if (!store.get(T(o.kind), o.metadata.namespace, o.metadata.name)) a.create(o);
+    for (const ns of undeclaredNamespaces(loaded.objects, store.list(nsType).map((n) => n.metadata.name))) {
+      log(`sim: creating namespace ${ns} (used by the manifests, not declared)`);
+      ensureNs(ns);
+    }
+    const replaced = applyObjects(
+      loaded.objects,
+      (o, t) => {
+        // api.create() reports a taken name as a plain Error; ask the store first so apply semantics can follow.
+        if (store.get(t, o.metadata.namespace, o.metadata.name)) throw Object.assign(new Error('exists'), { code: 409 });
+        return a.create(o);
+      },
+      (o, t) => {
+        const cur = store.get(t, o.metadata.namespace, o.metadata.name)!;
+        if (t.kind === 'Service' && cur.spec?.clusterIP && !o.spec?.clusterIP) o.spec = { ...o.spec, clusterIP: cur.spec.clusterIP, clusterIPs: cur.spec.clusterIPs };
+        return store.update(t, o);
+      },
+    );
+    for (const r of replaced) log(`sim: ${r} declared twice; the later one wins (kubectl apply semantics)`);
+
+    const kubeconfigFor = (u: string) => {
+      const path = join(stateDir, u === user ? 'kubeconfig' : `kubeconfig-${u}`);
+      writeKubeconfig(path, a, u, users);
+      return path;
+    };
+    const kubeconfig = kubeconfigFor(user);
+    await waitSettled(store, controllers, opts.settleTimeoutMs ?? 60_000, opts.signal);
+    const bringUpMs = performance.now() - t0;
+    const podCount = store.list(T('Pod')).length;
+    log(`sim: cluster up in ${(bringUpMs / 1000).toFixed(1)} s: ${podCount} pods settled on ${nodeNames.length} nodes (run ${runId})`);
+    return { runId, stateDir, kubeconfig, store, api, runtime, controllers, bringUpMs, podCount, kubeconfigFor, stop, cleanupSync };
+  } catch (e) {
+    if (e instanceof SettleError) {
+      for (const u of e.unsettled) log(`sim: not settled: ${u}`);
+    }
+    await stop();
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------- command line
+
+interface Args {
+  mode: 'run' | 'up' | 'down';
+  manifests: string[];
+  apiLatencyMs?: number;
+  auditLog?: string;
+  user?: string;
+  nodes?: number;
+  keep: boolean;
+  detach: boolean;
+  stateDir?: string;
+  settleTimeoutMs: number;
+  cmd: string[];
+}
+
+export function parseDuration(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(s.trim());
+  if (!m) throw new UsageError(`invalid duration ${JSON.stringify(s)} (e.g. 60s, 1500ms, 2m)`);
+  const n = Number(m[1]);
+  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
+}
+
+export function parseArgs(argv: string[]): Args {
+  const a: Args = { mode: 'run', manifests: [], keep: false, detach: false, settleTimeoutMs: 60_000, cmd: [] };
+  const sep = argv.indexOf('--');
+  const own = sep >= 0 ? argv.slice(0, sep) : argv;
+  a.cmd = sep >= 0 ? argv.slice(sep + 1) : [];
+  const value = (i: number, flag: string) => {
+    const v = own[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  const int = (v: string, flag: string) => {
+    if (!/^\d+$/.test(v)) throw new UsageError(`${flag} needs a non-negative integer, got ${JSON.stringify(v)}`);
+    return Number(v);
+  };
+  for (let i = 0; i < own.length; i++) {
+    let arg = own[i];
+    let inline: string | undefined;
+    if (arg.startsWith('--') && arg.includes('=')) { inline = arg.slice(arg.indexOf('=') + 1); arg = arg.slice(0, arg.indexOf('=')); }
+    const take = () => inline ?? value(i++, arg);
+    switch (arg) {
+      case 'run': case 'up': case 'down': a.mode = arg; break;
+      case '--manifests': a.manifests.push(take()); break;
+      case '--api-latency-ms': a.apiLatencyMs = int(take(), arg); break;
+      case '--audit-log': a.auditLog = take(); break;
+      case '--user': a.user = take(); break;
+      case '--nodes': a.nodes = int(take(), arg); if (a.nodes < 1) throw new UsageError('--nodes must be at least 1'); break;
+      case '--keep': a.keep = true; break;
+      case '--detach': a.detach = true; break;
+      case '--state-dir': a.stateDir = take(); break;
+      case '--settle-timeout': a.settleTimeoutMs = parseDuration(take()); break;
+      case '-h': case '--help': throw new UsageError('');
+      default: throw new UsageError(`unknown argument ${JSON.stringify(own[i])}`);
+    }
+  }
+  if (a.mode === 'run' && !a.cmd.length) throw new UsageError('run needs a command after `--` (or use `up` for an interactive cluster)');
+  for (const m of a.manifests) if (!existsSync(m)) throw new UsageError(`--manifests ${m}: no such file or directory`);
+  return a;
+}
+
+const USAGE = `usage: node test/sim/cli.ts [run|up|down] --manifests DIR [--manifests DIR ...]
+         [--api-latency-ms N] [--audit-log FILE] [--user NAME] [--nodes N] [--keep]
+         [--state-dir DIR] [--settle-timeout 60s] [--detach] -- CMD [ARGS...]
+  run   (default) bring the cluster up, run CMD with KUBECONFIG set, tear down, exit with CMD's code
+  up    bring the cluster up and stay in the foreground until SIGINT/SIGTERM (--detach: in the background)
+  down  stop the cluster started by \`up\` (pid in .sim/current)
+exit codes: CMD's own; 2 usage or not root; 3 bring-up failed; 4 pods did not settle in time`;
+
+const signalExit = (sig: NodeJS.Signals) => 128 + (osConstants.signals[sig] ?? 1);
+
+function readCurrent(): { pid: number; kubeconfig: string; stateDir: string } | undefined {
+  try { return JSON.parse(readFileSync(CURRENT_FILE, 'utf8')); } catch { return undefined; }
+}
+function isOurCli(pid: number): boolean {
+  try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((a) => a.endsWith('test/sim/cli.ts')); } catch { return false; }
+}
+
+async function down(): Promise<number> {
+  const cur = readCurrent();
+  if (!cur) { process.stderr.write('sim: no cluster is up (no .sim/current)\n'); return 1; }
+  // A stale file may name a pid the system has since given to another program: only signal our own CLI.
+  if (!isOurCli(cur.pid)) { rmSync(CURRENT_FILE, { force: true }); process.stderr.write(`sim: cluster process ${cur.pid} is gone; removed the stale .sim/current\n`); return 0; }
+  process.kill(cur.pid, 'SIGTERM');
+  const deadline = Date.now() + 30_000;
+  while (isOurCli(cur.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (isOurCli(cur.pid)) { process.stderr.write(`sim: cluster process ${cur.pid} did not stop within 30 s\n`); return 1; }
+  process.stderr.write(`sim: cluster ${cur.pid} stopped\n`);
+  return 0;
+}
+
+async function detach(argv: string[], settleTimeoutMs: number): Promise<number> {
+  mkdirSync(dirname(CURRENT_FILE), { recursive: true });
+  const logFile = join(dirname(CURRENT_FILE), 'up.log');
+  const fd = openSync(logFile, 'w');
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...argv.filter((a) => a !== '--detach')], { detached: true, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  child.unref();
+  const deadline = Date.now() + settleTimeoutMs + 30_000;
+  while (Date.now() < deadline) {
+    const cur = readCurrent();
+    if (cur && cur.pid === child.pid) {
+      process.stdout.write(`export KUBECONFIG=${cur.kubeconfig}\n`);
+      process.stderr.write(`sim: cluster running in the background (pid ${child.pid}, log ${logFile}); stop it with: npm run sim -- down\n`);
+      return 0;
+    }
+    if (child.exitCode !== null || !isOurCli(child.pid!)) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  process.stderr.write(`sim: the background cluster did not come up; see ${logFile}\n${existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : ''}\n`);
+  return 3;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      if (e.message) process.stderr.write(`sim: ${e.message}\n`);
+      process.stderr.write(`${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (args.mode === 'down') return down();
+  if (process.getuid?.() !== 0) { process.stderr.write('sim: the simulated cluster needs root (it creates network namespaces); run as root\n'); return 2; }
+  if (args.mode === 'up' && args.detach) return detach(argv, args.settleTimeoutMs);
+
+  let cluster: Cluster | undefined;
+  let child: ChildProcess | undefined;
+  let caught: NodeJS.Signals | undefined;
+  let wake: (() => void) | undefined;
+  const abort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (caught) return; // a second Ctrl-C while tearing down must not cut the teardown short
+    caught = sig;
+    process.stderr.write(`sim: ${sig}, tearing down\n`);
+    abort.abort();
+    if (child && child.exitCode === null) child.kill(sig);
+    wake?.();
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, onSignal);
+
+  try {
+    try {
+      cluster = await startCluster({
+        manifests: args.manifests, apiLatencyMs: args.apiLatencyMs, auditLog: args.auditLog, user: args.user,
+        nodes: args.nodes, stateDir: args.stateDir, settleTimeoutMs: args.settleTimeoutMs, keep: args.keep, signal: abort.signal,
+      });
+    } catch (e) {
+      // startCluster has torn down what it started; a signal during bring-up is not a failure to report.
+      if (caught) return signalExit(caught);
+      throw e;
+    }
+    if (caught) return signalExit(caught);
+
+    if (args.mode === 'up') {
+      mkdirSync(dirname(CURRENT_FILE), { recursive: true });
+      const tmp = `${CURRENT_FILE}.${process.pid}`;
+      writeFileSync(tmp, JSON.stringify({ pid: process.pid, kubeconfig: cluster.kubeconfig, stateDir: cluster.stateDir, runId: cluster.runId }));
+      renameSync(tmp, CURRENT_FILE);
+      process.stdout.write(`export KUBECONFIG=${cluster.kubeconfig}\n`);
+      process.stderr.write('sim: cluster is up; Ctrl-C (or `npm run sim -- down`) stops it\n');
+      await new Promise<void>((r) => { wake = r; if (caught) r(); });
+      if (readCurrent()?.pid === process.pid) rmSync(CURRENT_FILE, { force: true });
+      return 0;
+    }
+
+    const PATH = [join(REPO_ROOT, 'bin'), join(REPO_ROOT, 'node_modules/.bin'), process.env.PATH ?? ''].join(':');
+    const c = spawn(args.cmd[0], args.cmd.slice(1), { stdio: 'inherit', cwd: process.cwd(), env: { ...process.env, KUBECONFIG: cluster.kubeconfig, PATH } });
+    child = c;
+    const code = await new Promise<number>((resolveCode) => {
+      c.once('error', (e) => { process.stderr.write(`sim: cannot run ${args.cmd[0]}: ${e.message}\n`); resolveCode(127); });
+      c.once('exit', (code, sig) => resolveCode(code ?? signalExit(sig ?? 'SIGTERM')));
+    });
+    return caught ? signalExit(caught) : code;
+  } catch (e) {
+    if (e instanceof SettleError) { process.stderr.write(`sim: pods did not settle: ${e.message}\n`); return 4; }
+    if (e instanceof UsageError) { process.stderr.write(`sim: ${e.message}\n`); return 2; }
+    process.stderr.write(`sim: ${(e as Error).stack ?? e}\n`);
+    return 3;
+  } finally {
+    await cluster?.stop();
+    for (const s of signals) process.off(s, onSignal);
+  }
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => { process.stderr.write(`sim: ${(e as Error).stack ?? e}\n`); process.exit(3); },
+  );
+}

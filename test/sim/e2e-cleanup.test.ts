@@ -1,0 +1,110 @@
+// Nothing of a run survives it: after a normal run, a failing command, and a run interrupted by SIGINT or
+// SIGTERM (during the command and during bring-up), no network namespace, /etc/netns dir, veth, state
+// dir or process of the run remains. Drives the real CLI as a child process. Needs root; skips otherwise.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const REPO = join(here, '../..');
+const NODE = join(REPO, 'node_modules/.bin/node');
+const CLI = join(here, 'cli.ts');
+const SEED = join(REPO, 'test/scenarios/seed');
+const skip = process.getuid?.() !== 0 ? 'needs root: the simulated cluster creates network namespaces' : false;
+
+function rootVeths(): Set<string> {
+  const r = spawnSync('ip', ['-o', 'link', 'show', 'type', 'veth'], { encoding: 'utf8' });
+  return new Set(r.stdout.split('\n').map((l) => l.split(':')[1]?.trim().split('@')[0]).filter(Boolean));
+}
+
+/** Everything a run could leave behind, found by its run id and state dir. */
+function leftovers(runId: string, stateDir: string, vethsBefore: Set<string>): string[] {
+  const out: string[] = [];
+  const tag = `osim-${runId}-`;
+  const netns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(tag));
+  out.push(...netns.map((n) => `netns ${n}`));
+  if (existsSync('/etc/netns')) out.push(...readdirSync('/etc/netns').filter((e) => e.includes(tag)).map((e) => `/etc/netns/${e}`));
+  for (const v of rootVeths()) if (!vethsBefore.has(v)) out.push(`veth ${v} in the root namespace`);
+  if (existsSync(stateDir)) out.push(`state dir ${stateDir}`);
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    if (Number(pid) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8');
+      if (cmd.includes(tag) || cmd.includes(stateDir) || env.includes(stateDir)) out.push(`process ${pid}: ${cmd.replace(/\0/g, ' ').trim()}`);
+    } catch { /* gone meanwhile, or a kernel thread */ }
+  }
+  return out;
+}
+
+interface RunOutcome { code: number | null; signal: NodeJS.Signals | null; stderr: string; runId: string; stateDir: string; bringUpS?: number }
+
+/** Runs the CLI; `interrupt` sends a signal when the stderr so far matches `when`. */
+function runCli(cmd: string[], interrupt?: { signal: NodeJS.Signals; when: RegExp }): Promise<RunOutcome> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(NODE, [CLI, 'run', '--manifests', SEED, '--', ...cmd], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let sent = false;
+    c.stderr.on('data', (d) => {
+      stderr += d;
+      if (interrupt && !sent && interrupt.when.test(stderr)) { sent = true; c.kill(interrupt.signal); }
+    });
+    c.stdout.resume();
+    const timer = setTimeout(() => { c.kill('SIGKILL'); reject(new Error(`cli did not finish in 90 s:\n${stderr}`)); }, 90_000);
+    c.on('error', reject);
+    c.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const m = /sim: run ([0-9a-f]+), state (\S+)/.exec(stderr);
+      if (!m) return reject(new Error(`no run id in stderr:\n${stderr}`));
+      const up = /cluster up in ([\d.]+) s/.exec(stderr);
+      resolve({ code, signal, stderr, runId: m[1], stateDir: m[2], bringUpS: up ? Number(up[1]) : undefined });
+    });
+  });
+}
+
+describe('teardown leaves nothing behind', { skip, concurrency: false }, () => {
+  test('normal run: exits with the command\'s code 0, seed bring-up under 15 s', { timeout: 120_000 }, async () => {
+    const before = rootVeths();
+    const r = await runCli(['sh', '-c', 'test -n "$KUBECONFIG" && kubectl get ns observability >/dev/null']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.bringUpS !== undefined && r.bringUpS < 15, `bring-up ${r.bringUpS} s`);
+    process.stderr.write(`seed bring-up: ${r.bringUpS} s\n`);
+    assert.deepEqual(leftovers(r.runId, r.stateDir, before), []);
+  });
+
+  test('failing command: its exit code is passed through', { timeout: 120_000 }, async () => {
+    const before = rootVeths();
+    const r = await runCli(['sh', '-c', 'exit 7']);
+    assert.equal(r.code, 7, r.stderr);
+    assert.deepEqual(leftovers(r.runId, r.stateDir, before), []);
+  });
+
+  test('a command that cannot start: 127', { timeout: 120_000 }, async () => {
+    const before = rootVeths();
+    const r = await runCli(['/nonexistent/otel-doctor-no-such-command']);
+    assert.equal(r.code, 127, r.stderr);
+    assert.deepEqual(leftovers(r.runId, r.stateDir, before), []);
+  });
+
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    test(`${signal} while the command runs: forwarded, torn down, 128+n`, { timeout: 120_000 }, async () => {
+      const before = rootVeths();
+      const r = await runCli(['sleep', '60'], { signal, when: /cluster up in/ });
+      const n = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 }[signal];
+      assert.equal(r.code, 128 + n, r.stderr);
+      assert.deepEqual(leftovers(r.runId, r.stateDir, before), []);
+    });
+  }
+
+  test('SIGTERM during bring-up', { timeout: 120_000 }, async () => {
+    const before = rootVeths();
+    // The run line comes before the network exists; by the time the signal lands, pods are being set up.
+    const r = await runCli(['sleep', '60'], { signal: 'SIGTERM', when: /sim: run / });
+    assert.equal(r.code, 143, r.stderr);
+    assert.doesNotMatch(r.stderr, /cluster up in/);
+    assert.deepEqual(leftovers(r.runId, r.stateDir, before), []);
+  });
+});

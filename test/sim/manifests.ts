@@ -1,0 +1,131 @@
+// Loads directories of ordinary Kubernetes YAML/JSON the way `kubectl apply -R -f DIR` reads them, and
+// orders the objects so that what pods depend on (namespaces, config, services) exists before the pods.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { findType, type KObject, type ResourceType } from './store.ts';
+
+export interface LoadedObject { object: KObject; type: ResourceType; source: string }
+export interface SkippedObject { apiVersion: string; kind: string; name: string; source: string; reason: string }
+export interface LoadResult { objects: LoadedObject[]; skipped: SkippedObject[]; files: string[] }
+
+const MANIFEST_EXT = /\.(ya?ml|json)$/i;
+
+function listFiles(path: string): string[] {
+  const st = statSync(path);
+  if (st.isFile()) return [path];
+  const out: string[] = [];
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    // Hidden directories (.git, .sim) never hold manifests meant for the cluster.
+    if (entry.name.startsWith('.')) continue;
+    const p = join(path, entry.name);
+    if (entry.isDirectory()) out.push(...listFiles(p));
+    else if (entry.isFile() && MANIFEST_EXT.test(entry.name)) out.push(p);
+  }
+  return out;
+}
+
+/** Parses one file into plain objects: multi-document YAML, JSON, `List` kinds flattened, empty documents dropped. */
+export function parseManifestText(text: string, source: string): KObject[] {
+  const out: KObject[] = [];
+  const push = (v: unknown) => {
+    if (v === null || v === undefined) return;
+    if (typeof v !== 'object' || Array.isArray(v)) throw new Error(`${source}: a document is not an object`);
+    const o = v as KObject;
+    if (typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items)) {
+      for (const item of o.items) push(item);
+      return;
+    }
+    if (!o.kind || !o.apiVersion) throw new Error(`${source}: object without apiVersion/kind`);
+    out.push(o);
+  };
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length) throw new Error(`${source}: ${doc.errors[0].message}`);
+    push(doc.toJS({ maxAliasCount: 1000 }));
+  }
+  return out;
+}
+
+// kubectl and Helm install in this order for the same reason: pods need their namespace, config and
+// service account at admission time, and a Service created before its pods gets endpoints at once.
+const KIND_ORDER: Record<string, number> = {
+  Namespace: 0,
+  ServiceAccount: 1, ConfigMap: 1, Secret: 1,
+  ClusterRole: 2, ClusterRoleBinding: 2, Role: 2, RoleBinding: 2,
+  Service: 3,
+  Instrumentation: 4, OpenTelemetryCollector: 4,
+  Deployment: 5, DaemonSet: 5, StatefulSet: 5, ReplicaSet: 5, Pod: 5,
+};
+const rank = (kind: string) => KIND_ORDER[kind] ?? 6;
+
+export function sortForCreation(objects: LoadedObject[]): LoadedObject[] {
+  return objects.map((o, i) => ({ o, i })).sort((a, b) => rank(a.o.object.kind) - rank(b.o.object.kind) || a.i - b.i).map((x) => x.o);
+}
+
+/**
+ * Loads every manifest under the given paths (directories recursively, files sorted by path).
+ * Objects of kinds the store does not serve (CRDs, webhook configurations, ...) are reported in
+ * `skipped`, never fatal: upstream charts carry them and the simulator has no use for them.
+ */
+export function loadManifests(paths: string[]): LoadResult {
+  const objects: LoadedObject[] = [];
+  const skipped: SkippedObject[] = [];
+  const files: string[] = [];
+  for (const root of paths) {
+    const found = listFiles(root).sort();
+    for (const file of found) {
+      files.push(file);
+      const source = relative(process.cwd(), file) || file;
+      for (const o of parseManifestText(readFileSync(file, 'utf8'), source)) {
+        const type = findType(o.apiVersion, o.kind);
+        const name = o.metadata?.name ?? o.metadata?.generateName ?? '';
+        if (!type) {
+          skipped.push({ apiVersion: o.apiVersion, kind: o.kind, name, source, reason: 'kind not served by the simulator' });
+          continue;
+        }
+        objects.push({ object: o, type, source });
+      }
+    }
+  }
+  return { objects: sortForCreation(objects), skipped, files };
+}
+
+/**
+ * Namespaces that objects live in but that no manifest declares. A real `kubectl apply` would fail on
+ * them; the simulator creates them (documented simplification), since Helm's rendered examples rely on
+ * `helm install --create-namespace`.
+ */
+export function undeclaredNamespaces(objects: LoadedObject[], existing: Iterable<string> = []): string[] {
+  const declared = new Set<string>(existing);
+  for (const o of objects) if (o.object.kind === 'Namespace') declared.add(o.object.metadata.name);
+  const needed = new Set<string>();
+  for (const o of objects) {
+    if (!o.type.namespaced) continue;
+    const ns = o.object.metadata?.namespace || 'default';
+    if (!declared.has(ns)) needed.add(ns);
+  }
+  return [...needed].sort();
+}
+
+/**
+ * Creates the objects in order with `kubectl apply` semantics: an object whose name is already taken
+ * (the operator samples hold v1alpha1 and v1beta1 of one collector) replaces the earlier one.
+ * Returns "Kind/name" of each replaced object so the caller can say so.
+ */
+export function applyObjects(objects: LoadedObject[], create: (o: KObject, t: ResourceType) => KObject, replace: (o: KObject, t: ResourceType) => KObject): string[] {
+  const replaced: string[] = [];
+  for (const { object, type } of objects) {
+    const o = structuredClone(object);
+    if (type.namespaced) o.metadata.namespace ||= 'default';
+    try {
+      create(o, type);
+    } catch (e) {
+      // Store errors carry `code`, the API server's ApiError its Status body: both say 409 for a taken name.
+      const err = e as { code?: number; status?: { code?: number } };
+      if ((err.code ?? err.status?.code) !== 409) throw e;
+      replace(o, type);
+      replaced.push(`${o.kind}/${o.metadata.name}`);
+    }
+  }
+  return replaced;
+}

@@ -1,0 +1,72 @@
+// The cluster DNS stand-in's view of the cluster (CONTRACTS.md, SIM_DNS_DATA): Services with their
+// ClusterIPs and ports, and the ready endpoint addresses (what headless Services answer with).
+import { renameSync, writeFileSync } from 'node:fs';
+import type { KObject, Store } from '../store.ts';
+import { typeByKind } from '../store.ts';
+
+export interface DnsData {
+  domain: string;
+  services: Array<{
+    name: string;
+    namespace: string;
+    clusterIP: string;
+    ports: Array<{ name: string; port: number; protocol: string }>;
+    headless: boolean;
+    endpoints: string[];
+  }>;
+}
+
+export function buildDnsData(services: KObject[], endpoints: KObject[]): DnsData {
+  const eps = new Map(endpoints.map((e) => [`${e.metadata.namespace}/${e.metadata.name}`, e]));
+  return {
+    domain: 'cluster.local',
+    services: services.map((s) => {
+      const ep = eps.get(`${s.metadata.namespace}/${s.metadata.name}`);
+      const addrs: string[] = [];
+      for (const sub of ep?.subsets ?? []) for (const a of sub.addresses ?? []) if (!addrs.includes(a.ip)) addrs.push(a.ip);
+      const clusterIP: string = s.spec?.clusterIP ?? '';
+      return {
+        name: s.metadata.name,
+        namespace: s.metadata.namespace ?? 'default',
+        clusterIP,
+        ports: (s.spec?.ports ?? []).map((p: { name?: string; port: number; protocol?: string }) => ({ name: p.name ?? '', port: p.port, protocol: p.protocol ?? 'TCP' })),
+        headless: clusterIP === 'None',
+        endpoints: addrs,
+      };
+    }),
+  };
+}
+
+/** Rewrites `file` (write + rename, so a reader never sees half a file) whenever Services or Endpoints change. */
+export class DnsDataWriter {
+  private readonly store: Store;
+  private readonly file: string;
+  private timer?: NodeJS.Timeout;
+  private readonly onChange = (c: { resource: { kind: string } }) => {
+    if (c.resource.kind === 'Service' || c.resource.kind === 'Endpoints') this.schedule();
+  };
+
+  constructor(store: Store, file: string) { this.store = store; this.file = file; }
+
+  start(): void {
+    this.store.on('change', this.onChange);
+    this.write();
+  }
+
+  stop(): void {
+    this.store.off('change', this.onChange);
+    clearTimeout(this.timer);
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => { this.timer = undefined; this.write(); }, 20);
+  }
+
+  write(): void {
+    const data = buildDnsData(this.store.list(typeByKind('Service')!), this.store.list(typeByKind('Endpoints')!));
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, JSON.stringify(data));
+    renameSync(tmp, this.file);
+  }
+}

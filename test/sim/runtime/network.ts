@@ -1,0 +1,638 @@
+// The simulated cluster's network: a "physical" bridge network namespace, one namespace per node
+// (the node's host network, with a kube-proxy-like rules writer), one per pod with a Calico-style veth.
+// Nothing is created in the host's root network namespace except the namespace files (/run/netns/*),
+// every name carries the run id, and stop()/cleanupSync()/sweepStale() remove it all.
+//
+//   pod netns osim-<run>-p<seq>      node netns osim-<run>-n<N>           bridge netns osim-<run>-br
+//   eth0 10.244.N.x/32  <- veth ->   cali<hash> (proxy_arp, /32 route)
+//   169.254.1.1 via eth0             eth0 172.18.0.<N+1>/24    <- veth ->  n<N> -- br0 172.18.0.1/24
+//                                    10.244.M.0/24 via 172.18.0.<M+1>
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { typeByKind, type Change, type KObject, type Store } from '../store.ts';
+import { NODE_CIDR, SERVICE_CIDR, CLUSTER_CIDR, renderNodeRules, servicePorts, type HostPortMapping } from './iptables.ts';
+import { renderPolicies, type PolicyPod } from './netpol.ts';
+
+export const NETNS_PREFIX = 'osim-';
+export const OWNER_DIR = '/run/otel-doctor-sim';
+const NETNS_DIR = '/run/netns';
+const ETC_NETNS = '/etc/netns';
+const BRIDGE_IP = '172.18.0.1';
+const CLUSTER_DNS = '10.96.0.10';
+const CLUSTER_DOMAIN = 'cluster.local';
+/** Calico gives every host-side veth this MAC, so the pod's gateway neighbour can be static. */
+const GATEWAY_MAC = 'ee:ee:ee:ee:ee:ee';
+const GATEWAY_IP = '169.254.1.1';
+const SETUP_CONCURRENCY = 32;
+const SYNC_DEBOUNCE_MS = 50;
+
+interface NodeRec { name: string; index: number; netns: string; ip: string; podCIDR: string; next: number; freed: number[]; ready: boolean }
+interface PodRec {
+  key: string; uid?: string; namespace: string; name: string; nodeName: string; netns: string; podIP: string; hostIP: string;
+  hostNetwork: boolean; veth?: string; hostPorts: HostPortMapping[]; containerPorts: PolicyPod['containerPorts']; labels: Record<string, string>;
+}
+
+class CommandError extends Error {}
+
+interface SetupJob { netns: string; node: NodeRec; podLines: string[]; nodeLines: string[]; resolve: () => void; reject: (e: Error) => void }
+
+/** Runs one command (argv, never a shell), optionally feeding stdin; resolves with stdout. */
+function run(argv: string[], input: string | undefined, children: Set<number>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    if (child.pid) children.add(child.pid);
+    let out = '', err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
+    child.on('error', (e) => { if (child.pid) children.delete(child.pid); reject(e); });
+    child.on('close', (code, signal) => {
+      if (child.pid) children.delete(child.pid);
+      if (code === 0) resolve(out);
+      else reject(new CommandError(`${argv.join(' ')} failed (${signal ?? 'exit ' + code}): ${err.trim() || out.trim()}${input ? '\ninput:\n' + input.slice(0, 2000) : ''}`));
+    });
+    child.stdin.on('error', () => { /* the exit status reports the failure */ });
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** A small FIFO semaphore: pod setups run concurrently, but not as many as there are pods. */
+class Limiter {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  private readonly max: number;
+  constructor(max: number) { this.max = max; }
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.max) await new Promise<void>((r) => this.waiting.push(r));
+    this.active++;
+    try { return await fn(); } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+/**
+ * Coalesces `ip -batch` lines from concurrent callers into one process per context (one `ip` run
+ * costs ~10 ms of a 2-core machine; 100 pods would otherwise spend seconds on process start-up).
+ * With -force a failing line does not stop the others; `Command failed -:N` tells whose line it was.
+ */
+class IpBatcher {
+  private queue: Array<{ lines: string[]; resolve: () => void; reject: (e: Error) => void }> = [];
+  private scheduled = false;
+  private readonly argv: string[];
+  private readonly children: Set<number>;
+  constructor(argv: string[], children: Set<number>) { this.argv = argv; this.children = children; }
+  submit(lines: string[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ lines, resolve, reject });
+      if (!this.scheduled) { this.scheduled = true; setImmediate(() => this.flush()); }
+    });
+  }
+  private flush(): void {
+    this.scheduled = false;
+    const jobs = this.queue.splice(0);
+    if (jobs.length === 0) return;
+    const input = jobs.flatMap((j) => j.lines).join('\n') + '\n';
+    run([...this.argv, '-force', '-batch', '-'], input, this.children).then(
+      () => { for (const j of jobs) j.resolve(); },
+      (e: Error) => {
+        const failed = new Set([...e.message.matchAll(/Command failed -:(\d+)/g)].map((m) => Number(m[1])));
+        let line = 1;
+        for (const j of jobs) {
+          const first = line;
+          line += j.lines.length;
+          const bad = failed.size === 0 || [...failed].some((n) => n >= first && n < line);
+          if (bad) j.reject(new Error(`${e.message.split('\ninput:')[0]}\nfor:\n${j.lines.join('\n')}`)); else j.resolve();
+        }
+      },
+    );
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch { return undefined; }
+}
+
+/** True while the process exists and is not a zombie (a killed child stays one until the event loop reaps it). */
+function isRunning(pid: number): boolean {
+  try { return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
+}
+
+function listRunNetns(prefix: string): string[] {
+  try { return readdirSync(NETNS_DIR).filter((n) => n.startsWith(prefix)); } catch { return []; }
+}
+
+/** Deletes namespaces and their /etc/netns dirs synchronously; a namespace file left half-made is unmounted and unlinked. */
+function deleteNamespacesSync(names: string[]): void {
+  if (names.length) {
+    spawnSync('ip', ['-force', '-batch', '-'], { input: names.map((n) => `netns del ${n}`).join('\n') + '\n', stdio: ['pipe', 'ignore', 'ignore'] });
+    for (const n of names) {
+      const f = join(NETNS_DIR, n);
+      if (existsSync(f)) {
+        spawnSync('umount', ['-l', f], { stdio: 'ignore' });
+        rmSync(f, { force: true });
+      }
+    }
+  }
+}
+
+function removeEtcDirs(prefix: string): void {
+  let entries: string[] = [];
+  try { entries = readdirSync(ETC_NETNS); } catch { return; }
+  for (const e of entries) if (e.startsWith(prefix)) rmSync(join(ETC_NETNS, e), { recursive: true, force: true });
+}
+
+const hostsHeader = [
+  '# Kubernetes-managed hosts file.',
+  '127.0.0.1\tlocalhost',
+  '::1\tlocalhost ip6-localhost ip6-loopback',
+  'fe00::0\tip6-localnet',
+  'fe00::0\tip6-mcastprefix',
+  'fe00::1\tip6-allnodes',
+  'fe00::2\tip6-allrouters',
+];
+
+/** A DNS name from the cluster only reaches files after this check, so no line can be injected. */
+const safeName = (s: unknown): s is string => typeof s === 'string' && /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/i.test(s);
+
+export class Network {
+  readonly runId: string;
+  private readonly store: Store;
+  private readonly stateDir: string;
+  private readonly prefix: string;
+  private readonly pidFile: string;
+  private readonly nodes = new Map<string, NodeRec>();
+  private readonly pods = new Map<string, PodRec>();
+  private readonly pending = new Map<string, Promise<unknown>>();
+  private readonly children = new Set<number>();
+  private readonly limiter = new Limiter(SETUP_CONCURRENCY);
+  private readonly rootIp = new IpBatcher(['ip'], this.children);
+  private readonly nodeIp = new Map<string, IpBatcher>();
+  private setupQueue: SetupJob[] = [];
+  private setupScheduled = false;
+  private setupFlushing = false;
+  private flushSeq = 0;
+  private nodeChain: Promise<unknown> = Promise.resolve();
+  private readonly applied = new Map<string, string>();
+  private seq = 0;
+  private started = false;
+  private stopped = false;
+  private syncTimer: NodeJS.Timeout | undefined;
+  private syncing: Promise<void> | undefined;
+  private dirty = false;
+  private idleWaiters: Array<() => void> = [];
+  private readonly onChange = (c: Change) => {
+    if (['Service', 'EndpointSlice', 'Endpoints', 'NetworkPolicy', 'Namespace'].includes(c.resource.kind)) this.scheduleSync();
+    else if (c.resource.kind === 'Pod') {
+      // Labels decide NetworkPolicy peers; the kubelet's frequent status writes change nothing here.
+      const rec = this.pods.get(`${c.object.metadata.namespace}/${c.object.metadata.name}`);
+      if (rec && !rec.hostNetwork && JSON.stringify(rec.labels) !== JSON.stringify(c.object.metadata.labels ?? {})) {
+        rec.labels = { ...(c.object.metadata.labels ?? {}) };
+        this.scheduleSync();
+      }
+    }
+  };
+  /** The failure of the last rules sync, if it failed (cleared by the next successful one). */
+  syncError: Error | undefined;
+  /** Timing of the last pod setups, for benchmarks: milliseconds per addPod. */
+  readonly setupTimes: number[] = [];
+
+  constructor(opts: { store: Store; runId: string; stateDir: string }) {
+    if (!/^[a-z0-9]{1,8}$/.test(opts.runId)) throw new Error(`run id must be 1-8 lowercase letters or digits, got ${JSON.stringify(opts.runId)}`);
+    this.store = opts.store;
+    this.runId = opts.runId;
+    this.stateDir = opts.stateDir;
+    this.prefix = `${NETNS_PREFIX}${opts.runId}-`;
+    this.pidFile = join(OWNER_DIR, `${opts.runId}.pid`);
+  }
+
+  get bridgeNetns(): string { return `${this.prefix}br`; }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    // Ownership is recorded before anything exists, so sweepStale() can always tell whose leftovers these are.
+    mkdirSync(OWNER_DIR, { recursive: true });
+    writeFileSync(this.pidFile, JSON.stringify({ pid: process.pid, start: processStartTime(process.pid) }) + '\n');
+    mkdirSync(ETC_NETNS, { recursive: true });
+    await mkdir(join(this.stateDir, 'net'), { recursive: true });
+    const br = this.bridgeNetns;
+    await this.ip([], `netns add ${br}\n`);
+    await this.ip(['-n', br], ['link set lo up', 'link add br0 type bridge', `addr add ${BRIDGE_IP}/24 dev br0`, 'link set br0 up'].join('\n') + '\n');
+    this.store.on('change', this.onChange);
+  }
+
+  nodeNetns(nodeName: string): string {
+    const n = this.nodes.get(nodeName);
+    if (!n) throw new Error(`unknown node ${nodeName}`);
+    return n.netns;
+  }
+
+  /** Nodes are added one at a time: each one routes to the others' pod ranges and they to its. */
+  addNode(name: string, index: number): Promise<{ netns: string; ip: string; podCIDR: string }> {
+    const p = this.nodeChain.then(() => this.createNode(name, index));
+    this.nodeChain = p.catch(() => undefined);
+    return p;
+  }
+
+  private async createNode(name: string, index: number): Promise<{ netns: string; ip: string; podCIDR: string }> {
+    if (!this.started) throw new Error('Network.start() first');
+    const existing = this.nodes.get(name);
+    if (existing) return { netns: existing.netns, ip: existing.ip, podCIDR: existing.podCIDR };
+    if (!Number.isInteger(index) || index < 1 || index > 250) throw new Error(`node index must be 1..250, got ${index}`);
+    const netns = `${this.prefix}n${index}`;
+    const rec: NodeRec = { name, index, netns, ip: `172.18.0.${index + 1}`, podCIDR: `10.244.${index}.0/24`, next: 2, freed: [], ready: false };
+    this.nodes.set(name, rec);
+    await this.writeNodeFiles(rec);
+    await this.ip([], `netns add ${netns}\n`);
+    await this.ip(['-n', this.bridgeNetns], [`link add n${index} type veth peer name eth0 netns ${netns}`, `link set n${index} master br0`, `link set n${index} up`].join('\n') + '\n');
+    const others = [...this.nodes.values()].filter((o) => o !== rec);
+    const out = await this.ip(['-n', netns], [
+      'link set lo up',
+      `addr add ${rec.ip}/24 dev eth0`,
+      'link set eth0 up',
+      // Service traffic must reach FORWARD, where kube-proxy's REJECT rules live; without a route the
+      // kernel would answer "no route" before any rule is consulted.
+      `route add ${SERVICE_CIDR} via ${BRIDGE_IP} dev eth0`,
+      ...others.map((o) => `route add ${o.podCIDR} via ${o.ip} dev eth0`),
+      'route show default',
+    ].join('\n') + '\n');
+    if (out.trim()) throw new Error(`isolation violated: node namespace ${netns} has a default route: ${out.trim()}`);
+    // proxy_arp via "default" so every pod veth created here inherits it, as Calico sets it per interface.
+    await run(['ip', 'netns', 'exec', netns, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1', 'net.ipv4.conf.default.proxy_arp=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0'], undefined, this.children);
+    await Promise.all(others.map((o) => this.ip(['-n', o.netns], `route replace ${rec.podCIDR} via ${rec.ip} dev eth0\n`)));
+    rec.ready = true;
+    this.scheduleSync();
+    return { netns, ip: rec.ip, podCIDR: rec.podCIDR };
+  }
+
+  async addPod(pod: KObject): Promise<{ netns: string; podIP: string; hostIP: string }> {
+    if (!this.started || this.stopped) throw new Error('network is not running');
+    const key = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+    const prev = this.pending.get(key);
+    if (prev) await prev.catch(() => undefined);
+    const have = this.pods.get(key);
+    if (have && have.uid === pod.metadata.uid) return { netns: have.netns, podIP: have.podIP, hostIP: have.hostIP };
+    if (have) await this.removePod(have.namespace, have.name);
+    const p = this.limiter.run(() => this.setupPod(key, pod));
+    this.pending.set(key, p);
+    try { return await p; } finally { if (this.pending.get(key) === p) this.pending.delete(key); }
+  }
+
+  private async setupPod(key: string, pod: KObject): Promise<{ netns: string; podIP: string; hostIP: string }> {
+    const t0 = performance.now();
+    const nodeName: string | undefined = pod.spec?.nodeName;
+    const node = nodeName ? this.nodes.get(nodeName) : undefined;
+    if (!node) throw new Error(`pod ${key}: node ${JSON.stringify(nodeName)} has no network (addNode first)`);
+    const seq = ++this.seq;
+    const containers: any[] = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+    const containerPorts = containers.flatMap((c) => (c.ports ?? []) as any[]).filter((p) => Number.isInteger(p?.containerPort))
+      .map((p) => ({ name: typeof p.name === 'string' ? p.name : undefined, containerPort: p.containerPort as number, protocol: typeof p.protocol === 'string' ? p.protocol : 'TCP' }));
+    const base = { key, uid: pod.metadata.uid, namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name, nodeName: node.name, labels: { ...(pod.metadata.labels ?? {}) }, containerPorts };
+
+    if (pod.spec?.hostNetwork === true) {
+      // The node's own namespace under a second name: `ip netns exec` then binds this pod's resolv.conf
+      // (ClusterFirstWithHostNet differs from the node's) while sockets live in the node's network.
+      const netns = `${this.prefix}h${seq}`;
+      await this.writeEtc(netns, this.resolvConf(pod, node, true), this.nodeHosts(node));
+      await writeFile(join(NETNS_DIR, netns), '');
+      await run(['mount', '--bind', join(NETNS_DIR, node.netns), join(NETNS_DIR, netns)], undefined, this.children);
+      const rec: PodRec = { ...base, netns, podIP: node.ip, hostIP: node.ip, hostNetwork: true, hostPorts: [] };
+      this.pods.set(key, rec);
+      this.setupTimes.push(performance.now() - t0);
+      return { netns, podIP: node.ip, hostIP: node.ip };
+    }
+
+    const host = this.allocate(node);
+    const podIP = `10.244.${node.index}.${host}`;
+    const netns = `${this.prefix}p${seq}`;
+    // Calico's interface name: "cali" + 11 hex digits of a hash of the pod, unique within the node.
+    const veth = `cali${createHash('sha1').update(`${base.namespace}.${base.name}.${seq}`).digest('hex').slice(0, 11)}`;
+    const hostPorts: HostPortMapping[] = containerPorts.length === 0 ? [] : containers.flatMap((c) => (c.ports ?? []) as any[])
+      .filter((p) => Number.isInteger(p?.hostPort) && p.hostPort > 0 && Number.isInteger(p.containerPort))
+      .map((p) => ({ podIP, hostIP: typeof p.hostIP === 'string' && /^\d+\.\d+\.\d+\.\d+$/.test(p.hostIP) ? p.hostIP : undefined, hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol ?? 'TCP' }));
+    const rec: PodRec = { ...base, netns, podIP, hostIP: node.ip, hostNetwork: false, veth, hostPorts };
+    this.pods.set(key, rec);
+    try {
+      await this.writeEtc(netns, this.resolvConf(pod, node, false), this.podHosts(pod, podIP));
+      await this.submitSetup({
+        netns, node,
+        podLines: [
+          `link add eth0 type veth peer name ${veth} address ${GATEWAY_MAC} netns ${node.netns}`,
+          'link set lo up',
+          `addr add ${podIP}/32 dev eth0`,
+          'link set eth0 up',
+          `route add ${GATEWAY_IP} dev eth0 scope link`,
+          // Only the cluster's ranges: a pod must never reach the host's real network.
+          ...[CLUSTER_CIDR, SERVICE_CIDR, NODE_CIDR].map((c) => `route add ${c} via ${GATEWAY_IP} dev eth0`),
+          `neigh replace ${GATEWAY_IP} lladdr ${GATEWAY_MAC} dev eth0 nud permanent`,
+          'route show default',
+        ],
+        nodeLines: [
+          `link set ${veth} up`,
+          `route add ${podIP}/32 dev ${veth} scope link`,
+          `ntable change name arp_cache dev ${veth} proxy_delay 0`,
+        ],
+      });
+    } catch (e) {
+      this.pods.delete(key);
+      await this.teardownPod(rec, node).catch(() => undefined);
+      throw e;
+    }
+    if (hostPorts.length) this.scheduleSync();
+    if (Object.keys(rec.labels).length || this.store.list(typeByKind('NetworkPolicy')!).length) this.scheduleSync();
+    this.setupTimes.push(performance.now() - t0);
+    return { netns, podIP, hostIP: node.ip };
+  }
+
+  /**
+   * Pod set-ups that arrive together share ONE `ip -batch` process: it creates their namespaces and
+   * forks (cheaply, from a small process) one `ip -batch FILE` per pod and one per node. Spawning from
+   * this large Node process is what costs most, so it happens once per batch, not once per pod.
+   */
+  private submitSetup(job: Omit<SetupJob, 'resolve' | 'reject'>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.setupQueue.push({ ...job, resolve, reject });
+      if (!this.setupScheduled && !this.setupFlushing) { this.setupScheduled = true; setImmediate(() => void this.flushSetup()); }
+    });
+  }
+
+  private async flushSetup(): Promise<void> {
+    this.setupScheduled = false;
+    const jobs = this.setupQueue.splice(0);
+    if (jobs.length === 0) return;
+    this.setupFlushing = true;
+    const dir = join(this.stateDir, 'net', 'batch');
+    const flush = ++this.flushSeq;
+    const files: string[] = [];
+    try {
+      await mkdir(dir, { recursive: true });
+      const outer: string[] = [];
+      const owner: SetupJob[][] = []; // outer line (0-based) -> the jobs it concerns
+      for (const j of jobs) { outer.push(`netns add ${j.netns}`); owner.push([j]); }
+      await Promise.all(jobs.map(async (j) => {
+        const f = join(dir, `${j.netns}.ip`);
+        files.push(f);
+        await writeFile(f, j.podLines.join('\n') + '\n');
+      }));
+      for (const j of jobs) { outer.push(`netns exec ${j.netns} ip -batch ${join(dir, `${j.netns}.ip`)}`); owner.push([j]); }
+      const nodeFiles = new Map<string, { jobs: SetupJob[]; lineOwner: SetupJob[] }>();
+      for (const j of jobs) {
+        const f = join(dir, `${j.node.netns}-${flush}.ip`);
+        if (!nodeFiles.has(f)) nodeFiles.set(f, { jobs: [], lineOwner: [] });
+        const g = nodeFiles.get(f)!;
+        g.jobs.push(j);
+        for (const _ of j.nodeLines) g.lineOwner.push(j);
+      }
+      for (const [f, g] of nodeFiles) {
+        files.push(f);
+        await writeFile(f, g.jobs.flatMap((j) => j.nodeLines).join('\n') + '\n');
+        outer.push(`netns exec ${g.jobs[0].node.netns} ip -force -batch ${f}`);
+        owner.push(g.jobs);
+      }
+      let failed = new Map<SetupJob, string>();
+      let out = '';
+      try {
+        out = await run(['ip', '-force', '-batch', '-'], outer.join('\n') + '\n', this.children);
+      } catch (e) {
+        const msg = (e as Error).message.split('\ninput:')[0];
+        out = msg;
+        for (const m of msg.matchAll(/Command failed (\S+):(\d+)/g)) {
+          const [, file, n] = m;
+          if (file === '-') for (const j of owner[Number(n) - 1] ?? jobs) failed.set(j, msg);
+          else { const g = nodeFiles.get(file); const j = g?.lineOwner[Number(n) - 1]; for (const x of j ? [j] : g?.jobs ?? []) failed.set(x, msg); }
+        }
+        if (failed.size === 0) failed = new Map(jobs.map((j) => [j, msg]));
+      }
+      // Only `route show default` prints; any output at all means some pod got a default route.
+      if (!failed.size && out.trim()) failed = new Map(jobs.map((j) => [j, `isolation violated: a pod namespace has a default route: ${out.trim()}`]));
+      for (const j of jobs) { const f = failed.get(j); if (f) j.reject(new Error(`setting up ${j.netns}: ${f}`)); else j.resolve(); }
+    } catch (e) {
+      for (const j of jobs) j.reject(e as Error);
+    } finally {
+      await Promise.all(files.map((f) => rm(f, { force: true })));
+      this.setupFlushing = false;
+      if (this.setupQueue.length) { this.setupScheduled = true; setImmediate(() => void this.flushSetup()); }
+    }
+  }
+
+  async removePod(namespace: string, name: string): Promise<void> {
+    const key = `${namespace}/${name}`;
+    const prev = this.pending.get(key);
+    if (prev) await prev.catch(() => undefined);
+    const rec = this.pods.get(key);
+    if (!rec) return;
+    this.pods.delete(key);
+    const node = this.nodes.get(rec.nodeName);
+    const p = this.teardownPod(rec, node);
+    this.pending.set(key, p);
+    try { await p; } finally { if (this.pending.get(key) === p) this.pending.delete(key); }
+    this.scheduleSync();
+  }
+
+  private async teardownPod(rec: PodRec, node: NodeRec | undefined): Promise<void> {
+    // Deleting the host-side veth first frees the interface and the /32 route at once, even while
+    // processes still hold the pod's namespace open (the kernel only destroys it with its last user).
+    if (rec.veth && node) await this.nodeBatch(node).submit([`link del ${rec.veth}`]).catch(() => undefined);
+    await this.rootIp.submit([`netns del ${rec.netns}`]).catch(() => undefined);
+    await rm(join(ETC_NETNS, rec.netns), { recursive: true, force: true });
+    if (!rec.hostNetwork && node) {
+      const host = Number(rec.podIP.split('.')[3]);
+      if (!node.freed.includes(host)) node.freed.push(host);
+    }
+  }
+
+  /** host-local IPAM order: ascending fresh addresses first; a released address is reused only when the range is spent. */
+  private allocate(node: NodeRec): number {
+    if (node.next <= 254) return node.next++;
+    const h = node.freed.shift();
+    if (h === undefined) throw new Error(`failed to allocate for range 0: no IP addresses available in range set: 10.244.${node.index}.1-10.244.${node.index}.254`);
+    return h;
+  }
+
+  /** Resolves once every pending rules change has been written to the nodes. */
+  async settled(): Promise<void> {
+    while (this.syncTimer || this.syncing) {
+      await new Promise<void>((r) => this.idleWaiters.push(r));
+    }
+  }
+
+  private scheduleSync(): void {
+    if (this.stopped) return;
+    if (this.syncing) { this.dirty = true; return; }
+    if (this.syncTimer) return;
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = undefined;
+      this.syncing = this.sync().then(() => { this.syncError = undefined; }, (e) => {
+        this.syncError = e as Error;
+        process.stderr.write(`network: rules sync failed: ${(e as Error).message}\n`);
+      })
+        .finally(() => {
+          this.syncing = undefined;
+          if (this.dirty && !this.stopped) { this.dirty = false; this.scheduleSync(); }
+          if (!this.syncTimer && !this.syncing) for (const w of this.idleWaiters.splice(0)) w();
+        });
+    }, SYNC_DEBOUNCE_MS);
+  }
+
+  /** The rules every node should have now; exposed for tests and debugging. */
+  renderAll(): Map<string, string> {
+    const kind = (k: string) => typeByKind(k)!;
+    const services = servicePorts(this.store.list(kind('Service')), this.store.list(kind('EndpointSlice')), this.store.list(kind('Endpoints')));
+    const policies = this.store.list(kind('NetworkPolicy'));
+    const nsLabels = new Map(this.store.list(kind('Namespace')).map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
+    // The API server sets this label on every Namespace; namespaces the store lacks still have it.
+    const labelsOf = (ns: string) => ({ 'kubernetes.io/metadata.name': ns, ...(nsLabels.get(ns) ?? {}) });
+    const policyPods: PolicyPod[] = [...this.pods.values()].filter((p) => !p.hostNetwork)
+      .map((p) => ({ namespace: p.namespace, name: p.name, ip: p.podIP, nodeName: p.nodeName, labels: p.labels, containerPorts: p.containerPorts }));
+    const out = new Map<string, string>();
+    for (const node of this.nodes.values()) {
+      const hostPorts = [...this.pods.values()].filter((p) => p.nodeName === node.name).flatMap((p) => p.hostPorts);
+      const policy = policies.length ? renderPolicies(node.name, policyPods, policies, labelsOf) : { chains: [], rules: [] };
+      out.set(node.name, renderNodeRules({ nodeName: node.name, nodeIP: node.ip, services, hostPorts, policy }));
+    }
+    return out;
+  }
+
+  private async sync(): Promise<void> {
+    const rules = this.renderAll();
+    await Promise.all([...rules].map(async ([nodeName, text]) => {
+      const node = this.nodes.get(nodeName);
+      if (!node?.ready || this.applied.get(nodeName) === text || this.stopped) return;
+      await run(['nsenter', `--net=${join(NETNS_DIR, node.netns)}`, 'iptables-restore', '-w', '5'], text, this.children);
+      this.applied.set(nodeName, text);
+      await writeFile(join(this.stateDir, 'net', `iptables-${nodeName}.rules`), text).catch(() => undefined);
+    }));
+  }
+
+  private ip(opts: string[], batch: string): Promise<string> {
+    return run(['ip', ...opts, '-batch', '-'], batch, this.children);
+  }
+
+  private nodeBatch(node: NodeRec): IpBatcher {
+    let b = this.nodeIp.get(node.name);
+    if (!b) this.nodeIp.set(node.name, b = new IpBatcher(['ip', '-n', node.netns], this.children));
+    return b;
+  }
+
+  private resolvConf(pod: KObject, node: NodeRec, hostNetwork: boolean): string {
+    const ns = pod.metadata.namespace ?? 'default';
+    let policy: string = pod.spec?.dnsPolicy ?? 'ClusterFirst';
+    // The kubelet gives hostNetwork pods with the default policy the node's resolver.
+    if (hostNetwork && policy === 'ClusterFirst') policy = 'Default';
+    if (policy === 'ClusterFirstWithHostNet') policy = 'ClusterFirst';
+    let nameservers: string[] = [], searches: string[] = [], options: string[] = [];
+    if (policy === 'ClusterFirst') {
+      nameservers = [CLUSTER_DNS];
+      searches = [`${ns}.svc.${CLUSTER_DOMAIN}`, `svc.${CLUSTER_DOMAIN}`, CLUSTER_DOMAIN];
+      options = ['ndots:5'];
+    } else if (policy === 'Default') {
+      nameservers = [BRIDGE_IP];
+    }
+    const cfg = pod.spec?.dnsConfig ?? {};
+    for (const s of cfg.nameservers ?? []) if (typeof s === 'string' && /^\d+\.\d+\.\d+\.\d+$/.test(s)) nameservers.push(s);
+    for (const s of cfg.searches ?? []) if (safeName(s)) searches.push(s);
+    for (const o of cfg.options ?? []) {
+      if (!safeName(o?.name)) continue;
+      const v = o.value === undefined ? '' : String(o.value);
+      if (!/^[\w.-]*$/.test(v)) continue;
+      options = options.filter((x) => x.split(':')[0] !== o.name);
+      options.push(v ? `${o.name}:${v}` : o.name);
+    }
+    const lines: string[] = [];
+    if (searches.length) lines.push(`search ${[...new Set(searches)].join(' ')}`);
+    for (const n of nameservers.slice(0, 3)) lines.push(`nameserver ${n}`);
+    if (options.length) lines.push(`options ${options.join(' ')}`);
+    return lines.join('\n') + '\n';
+  }
+
+  private podHosts(pod: KObject, ip: string): string {
+    const lines = [...hostsHeader];
+    const hostname = safeName(pod.spec?.hostname) ? pod.spec.hostname : pod.metadata.name;
+    const sub = pod.spec?.subdomain;
+    if (safeName(sub) && safeName(hostname)) lines.push(`${ip}\t${hostname}.${sub}.${pod.metadata.namespace ?? 'default'}.svc.${CLUSTER_DOMAIN}\t${hostname}`);
+    else if (safeName(hostname)) lines.push(`${ip}\t${hostname}`);
+    const aliases = (pod.spec?.hostAliases ?? []).filter((a: any) => typeof a?.ip === 'string' && /^\d+\.\d+\.\d+\.\d+$/.test(a.ip));
+    if (aliases.length) {
+      lines.push('', '# Entries added by HostAliases.');
+      for (const a of aliases) lines.push(`${a.ip}\t${(a.hostnames ?? []).filter(safeName).join('\t')}`);
+    }
+    return lines.join('\n') + '\n';
+  }
+
+  private nodeHosts(node: NodeRec): string {
+    return `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${node.ip}\t${safeName(node.name) ? node.name : 'node'}\n`;
+  }
+
+  private async writeNodeFiles(node: NodeRec): Promise<void> {
+    await this.writeEtc(node.netns, `nameserver ${BRIDGE_IP}\n`, this.nodeHosts(node));
+  }
+
+  private async writeEtc(netns: string, resolv: string, hosts: string): Promise<void> {
+    const dir = join(ETC_NETNS, netns);
+    await mkdir(dir, { recursive: true });
+    await Promise.all([writeFile(join(dir, 'resolv.conf'), resolv), writeFile(join(dir, 'hosts'), hosts)]);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.store.off('change', this.onChange);
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    await Promise.allSettled([...this.pending.values(), this.syncing]);
+    for (const w of this.idleWaiters.splice(0)) w();
+    const names = listRunNetns(this.prefix);
+    if (names.length) await this.ip(['-force'], names.map((n) => `netns del ${n}`).join('\n') + '\n').catch(() => undefined);
+    this.cleanupSync();
+  }
+
+  /** Synchronous teardown for 'exit' and signal handlers: kills setup commands in flight, then deletes everything of the run. */
+  cleanupSync(): void {
+    this.stopped = true;
+    this.store.off('change', this.onChange);
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    // An `ip netns add` still running would otherwise create a namespace after the sweep below.
+    for (const pid of this.children) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+    for (let i = 0; i < 40 && [...this.children].some(isRunning); i++) sleepSync(5);
+    deleteNamespacesSync(listRunNetns(this.prefix));
+    removeEtcDirs(this.prefix);
+    rmSync(this.pidFile, { force: true });
+    this.pods.clear();
+  }
+
+  /** Removes namespaces, /etc/netns dirs and owner files of runs whose owner process is gone. */
+  static sweepStale(prefix: string = NETNS_PREFIX): void {
+    const alive = new Set<string>();
+    const dead = new Set<string>();
+    let owners: string[] = [];
+    try { owners = readdirSync(OWNER_DIR).filter((f) => f.endsWith('.pid')); } catch { /* no runs yet */ }
+    for (const f of owners) {
+      const run = f.slice(0, -4);
+      let live = false;
+      try {
+        const { pid, start } = JSON.parse(readFileSync(join(OWNER_DIR, f), 'utf8')) as { pid: number; start?: string };
+        live = processStartTime(pid) !== undefined && (start === undefined || processStartTime(pid) === start);
+      } catch { live = false; }
+      (live ? alive : dead).add(run);
+    }
+    const runOf = (name: string) => name.slice(prefix.length).split('-')[0];
+    const stale = listRunNetns(prefix).filter((n) => !alive.has(runOf(n)));
+    deleteNamespacesSync(stale);
+    let etc: string[] = [];
+    try { etc = readdirSync(ETC_NETNS); } catch { /* none */ }
+    for (const e of etc) if (e.startsWith(prefix) && !alive.has(runOf(e))) rmSync(join(ETC_NETNS, e), { recursive: true, force: true });
+    for (const run of dead) rmSync(join(OWNER_DIR, `${run}.pid`), { force: true });
+  }
+}

@@ -1,0 +1,161 @@
+// The stand-in app against the reference (/work/shared/reference/sdk-export-errors.md): real sockets on
+// loopback, the SDK's own failure lines with the real addresses, silence when the export works.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { runStandin, simRoot, freePort } from './standins/testutil.ts';
+import { traceTarget, sdkFor, goLines, type ExportTarget } from './standins/app-impl.ts';
+
+const T = { OTEL_EXPORTER_OTLP_TIMEOUT: '1000', OTEL_BSP_SCHEDULE_DELAY: '1000' };
+
+function app(env: Record<string, string>) {
+  return runStandin('app.ts', [], { SIM_IMAGE: 'ghcr.io/example/shop:1.0', ...T, ...env });
+}
+
+async function collector(grpcPort: number, httpPort: number) {
+  const root = simRoot({ '/conf/c.yaml': `receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:${grpcPort}\n      http:\n        endpoint: 127.0.0.1:${httpPort}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [debug]\n` });
+  const p = runStandin('collector.ts', ['--config=/conf/c.yaml'], { SIM_ROOT: root, SIM_IMAGE: 'otel/opentelemetry-collector-contrib:0.140.0' });
+  await p.waitFor(/Everything is ready/);
+  return p;
+}
+
+const GOLINE = String.raw`^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d traces export: `;
+const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+test('unit: endpoint and protocol from the environment, per spec and SDK', () => {
+  const t = (env: Record<string, string>, sdk: Parameters<typeof traceTarget>[1] = 'go'): ExportTarget | undefined => traceTarget(env, sdk);
+  assert.equal(t({}), undefined);
+  assert.equal(t({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_TRACES_EXPORTER: 'none' }), undefined);
+  const g = t({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability.svc.cluster.local:4317' })!;
+  assert.deepEqual([g.protocol, g.url.host, g.tls, g.timeoutMs], ['grpc', 'otel-collector.observability.svc.cluster.local:4317', false, 10000]);
+  const h = t({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' })!;
+  assert.equal(h.url.href, 'http://c:4318/v1/traces');
+  const ps = t({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/custom', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x:1', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })!;
+  assert.equal(ps.url.href, 'http://c:4318/custom');
+  const n = t({ OTEL_SERVICE_NAME: 'x', OTEL_TRACES_EXPORTER: 'otlp' }, 'node')!;
+  assert.deepEqual([n.protocol, n.url.href], ['http/protobuf', 'http://localhost:4318/v1/traces']);
+  const py = t({ OTEL_TRACES_EXPORTER: 'otlp' }, 'python')!;
+  assert.deepEqual([py.protocol, py.url.host], ['grpc', 'localhost:4317']);
+  const bare = t({ OTEL_EXPORTER_OTLP_ENDPOINT: 'c:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' })!;
+  assert.equal(bare.tls, true);
+  assert.equal(sdkFor({ SIM_IMAGE: 'python:3.12-slim' }), 'python');
+  assert.equal(sdkFor({ SIM_IMAGE: 'node:22-alpine' }), 'node');
+  assert.equal(sdkFor({ SIM_IMAGE: 'eclipse-temurin:21-jre' }), 'java');
+  assert.equal(sdkFor({ SIM_IMAGE: 'mcr.microsoft.com/dotnet/aspnet:8.0' }), 'dotnet');
+  assert.equal(sdkFor({ SIM_IMAGE: 'ghcr.io/x/y:1' }), 'go');
+  assert.equal(sdkFor({ SIM_IMAGE: 'python:3', SIM_SDK: 'java' }), 'java');
+});
+
+test('unit: Go DNS lines name the nameserver and the Go wording (no such host / server misbehaving)', () => {
+  const t = traceTarget({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }, 'go')!;
+  const [nx] = goLines(t, { kind: 'dns-nx', host: 'otel-collector', port: 4318 });
+  assert.match(nx, new RegExp(GOLINE + esc('Post "http://otel-collector:4318/v1/traces": dial tcp: lookup otel-collector on ') + String.raw`\S+:53: no such host$`));
+  const [sf] = goLines(t, { kind: 'dns-fail', host: 'otel-collector', port: 4318 });
+  assert.match(sf, /traces export: processor export timeout: retry-able request failure: Post "http:\/\/otel-collector:4318\/v1\/traces": dial tcp: lookup otel-collector on \S+:53: server misbehaving$/);
+});
+
+test('Go, gRPC, closed port: connection refused with the dialled address, after the export timeout', async () => {
+  const port = await freePort();
+  const a = app({ SIM_SDK: 'go', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
+  try {
+    const line = await a.waitFor(/^.*traces export.*$/m, 8000);
+    assert.match(line, new RegExp(GOLINE + esc(`context deadline exceeded: rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:${port}: connect: connection refused"`) + '$'));
+  } finally {
+    assert.equal(await a.stop(), 0);
+  }
+});
+
+test('Go, http/protobuf, closed port: Post ... connect: connection refused', async () => {
+  const port = await freePort();
+  const a = app({ SIM_SDK: 'go', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
+  try {
+    const line = await a.waitFor(/^.*traces export.*$/m);
+    assert.match(line, new RegExp(GOLINE + esc(`Post "http://127.0.0.1:${port}/v1/traces": dial tcp 127.0.0.1:${port}: connect: connection refused`) + '$'));
+  } finally {
+    await a.stop();
+  }
+});
+
+test('protocol/port mix-ups against a real stand-in collector, and silence when it works', async () => {
+  const [g, h] = [await freePort(), await freePort()];
+  const c = await collector(g, h);
+  const apps: ReturnType<typeof app>[] = [];
+  try {
+    const grpcToHttp = app({ SIM_SDK: 'go', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${h}` });
+    const httpToGrpc = app({ SIM_SDK: 'go', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${g}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
+    const javaGrpcToHttp = app({ SIM_SDK: 'java', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${h}` });
+    const nodeHttpToGrpc = app({ SIM_SDK: 'node', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${g}` });
+    const goTls = app({ SIM_SDK: 'go', OTEL_EXPORTER_OTLP_ENDPOINT: `https://127.0.0.1:${h}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
+    const okGrpc = app({ SIM_SDK: 'go', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${g}` });
+    const okHttp = app({ SIM_SDK: 'node', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${h}` });
+    const okJson = app({ SIM_SDK: 'python', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${h}/v1/traces`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+    apps.push(grpcToHttp, httpToGrpc, javaGrpcToHttp, nodeHttpToGrpc, goTls, okGrpc, okHttp, okJson);
+    assert.match(await grpcToHttp.waitFor(/^.*traces export.*$/m), new RegExp(GOLINE + esc('context deadline exceeded: rpc error: code = Unavailable desc = connection error: desc = "error reading server preface: http2: frame too large"') + '$'));
+    assert.match(await httpToGrpc.waitFor(/^.*traces export.*$/m), new RegExp(GOLINE + esc(`Post "http://127.0.0.1:${g}/v1/traces": net/http: HTTP/1.x transport connection broken: malformed HTTP response "\\x00\\x00\\x06\\x04\\x00\\x00\\x00\\x00\\x00\\x00\\x05\\x00\\x00@\\x00"`) + '$'));
+    await javaGrpcToHttp.waitFor(/^WARNING: Failed to export spans\. Server responded with gRPC status code 2\. Error message: FRAME_SIZE_ERROR: 4740180$/m);
+    assert.match(await javaGrpcToHttp.waitFor(/^.*ThrottlingLogger doLog$/m), /^[A-Z][a-z]{2} \d\d, \d{4} \d{1,2}:\d\d:\d\d [AP]M io\.opentelemetry\.sdk\.internal\.ThrottlingLogger doLog$/);
+    const nodeLine = await nodeHttpToGrpc.waitFor(/^\{"stack".*$/m);
+    const parsed = JSON.parse(nodeLine) as Record<string, string>;
+    assert.equal(parsed.code, 'HPE_INVALID_CONSTANT');
+    assert.match(parsed.message, /^Parse Error: Expected HTTP\//);
+    assert.equal(parsed.rawPacket, '\u0000\u0000\u0006\u0004\u0000\u0000\u0000\u0000\u0000\u0000\u0005\u0000\u0000@\u0000');
+    assert.match(await goTls.waitFor(/^.*traces export.*$/m), new RegExp(GOLINE + esc(`Post "https://127.0.0.1:${h}/v1/traces": http: server gave HTTP response to HTTPS client`) + '$'));
+    // Two export rounds (1 s apart) with no line at all from the working ones.
+    await new Promise((r) => setTimeout(r, 3500));
+    assert.equal(okGrpc.out(), '');
+    assert.equal(okHttp.out(), '');
+    assert.equal(okJson.out(), '');
+  } finally {
+    for (const a of apps) await a.stop();
+    await c.stop();
+  }
+});
+
+test('Python, Java, Node lines for a refused port carry the SDK fingerprints', async () => {
+  const port = await freePort();
+  const py = app({ SIM_SDK: 'python', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
+  const pyHttp = app({ SIM_SDK: 'python', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
+  const java = app({ SIM_SDK: 'java-agent', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
+  const node = app({ SIM_SDK: 'node', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
+  const dotnet = app({ SIM_SDK: 'dotnet', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
+  try {
+    await py.waitFor(new RegExp(`^Transient error StatusCode\\.UNAVAILABLE encountered while exporting traces to 127\\.0\\.0\\.1:${port}, retrying in 1s\\.$`, 'm'));
+    await py.waitFor(new RegExp(`^Failed to export traces to 127\\.0\\.0\\.1:${port}, error code: StatusCode\\.UNAVAILABLE$`, 'm'));
+    await pyHttp.waitFor(/\[Errno 111\] Connection refused'\)\)/);
+    await java.waitFor(new RegExp(`^\\[otel\\.javaagent \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d:\\d{3} \\+0000\\] \\[OkHttp http://127\\.0\\.0\\.1:${port}/\\.\\.\\.\\] ERROR io\\.opentelemetry\\.exporter\\.internal\\.http\\.HttpExporter - Failed to export spans\\. The request could not be executed\\. Full error message: Failed to connect to /127\\.0\\.0\\.1:${port}$`, 'm'));
+    await java.waitFor(/^Caused by: java\.net\.ConnectException: Connection refused$|^java\.net\.ConnectException: Failed to connect to/m);
+    const line = await node.waitFor(/^\{"stack".*$/m);
+    const e = JSON.parse(line) as Record<string, string>;
+    assert.deepEqual([e.code, e.syscall, e.address, e.port, e.errno, e.name], ['ECONNREFUSED', 'connect', '127.0.0.1', String(port), '-111', 'Error']);
+    assert.equal(e.message, `connect ECONNREFUSED 127.0.0.1:${port}`);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(dotnet.out(), '');
+  } finally {
+    for (const a of [py, pyHttp, java, node, dotnet]) await a.stop();
+  }
+});
+
+test('container ports answer 200 ok; no OTLP env means no export and no output; SIGTERM exits 0', async () => {
+  const [p1, p2] = [await freePort(), await freePort()];
+  const a = runStandin('app.ts', [], { SIM_IMAGE: 'nginx:1.27', SIM_CONTAINER_PORTS: JSON.stringify([{ name: 'http', containerPort: p1, protocol: 'TCP' }, { containerPort: p2 }]) });
+  try {
+    for (const port of [p1, p2]) {
+      const res = await new Promise<string>((resolve, reject) => {
+        const deadline = Date.now() + 5000;
+        const attempt = (): void => {
+          const s = net.connect(port, '127.0.0.1', () => s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'));
+          let got = '';
+          s.on('data', (d: Buffer) => { got += d.toString(); });
+          s.on('end', () => resolve(got));
+          s.on('error', (e) => (Date.now() < deadline ? setTimeout(attempt, 100) : reject(e)));
+        };
+        attempt();
+      });
+      assert.match(res, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nok$/);
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(a.out(), '');
+  } finally {
+    assert.equal(await a.stop(), 0);
+  }
+});

@@ -1,0 +1,89 @@
+// Helpers for the stand-in tests: run a stand-in as the runtime does (node <file> <argv...> with env)
+// and wait for lines in its output.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as net from 'node:net';
+
+export const HERE = dirname(fileURLToPath(import.meta.url));
+export const NODE = process.execPath;
+
+export interface Proc {
+  child: ChildProcess;
+  out: () => string;
+  exited: Promise<number | null>;
+  waitFor: (re: RegExp, ms?: number) => Promise<string>;
+  stop: () => Promise<number | null>;
+}
+
+export function runStandin(file: 'collector.ts' | 'app.ts' | 'dns.ts', argv: string[], env: Record<string, string>): Proc {
+  const child = spawn(NODE, [join(HERE, file), ...argv], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let buf = '';
+  const listeners = new Set<() => void>();
+  const feed = (d: Buffer): void => { buf += d.toString(); for (const l of listeners) l(); };
+  child.stdout!.on('data', feed);
+  child.stderr!.on('data', feed);
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => { for (const l of listeners) l(); r(code); }));
+  // Generous: CI machines are shared, and a cold Node start with type stripping is ~0.5 CPU-s.
+  const waitFor = (re: RegExp, ms = 25000): Promise<string> => new Promise((resolve, reject) => {
+    const check = (): boolean => {
+      const m = re.exec(buf);
+      if (m) { listeners.delete(check0); clearTimeout(t); resolve(m[0]); return true; }
+      return false;
+    };
+    const check0 = (): void => { check(); };
+    if (check()) return;
+    listeners.add(check0);
+    const t = setTimeout(() => { listeners.delete(check0); reject(new Error(`timed out waiting for ${re} in output:\n${buf}`)); }, ms);
+  });
+  const stop = async (): Promise<number | null> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    return exited;
+  };
+  return { child, out: () => buf, exited, waitFor, stop };
+}
+
+/** A fresh directory standing for a container's filesystem root, with files under it. */
+export function simRoot(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'standin-'));
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, p)), { recursive: true });
+    writeFileSync(join(root, p), text);
+  }
+  return root;
+}
+
+/** A TCP port nothing listens on (bound then released). */
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Listening TCP sockets from /proc/net/tcp{,6}: `127.0.0.1:4317`, `[::]:4317`, ... */
+export function listeners(port: number): string[] {
+  const out: string[] = [];
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try { text = readFileSync(f, 'utf8'); } catch { continue; }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 4 || cols[3] !== '0A') continue;
+      const [hexIp, hexPort] = cols[1].split(':');
+      if (parseInt(hexPort, 16) !== port) continue;
+      if (hexIp.length === 8) {
+        const b = Buffer.from(hexIp, 'hex').reverse();
+        out.push(`${[...b].join('.')}:${port}`);
+      } else {
+        const words = hexIp.match(/.{8}/g)!.map((w) => Buffer.from(w, 'hex').reverse().toString('hex'));
+        const v6 = words.join('').match(/.{4}/g)!.map((x) => x.replace(/^0+(?=.)/, '')).join(':');
+        out.push(`[${v6 === '0:0:0:0:0:0:0:0' ? '::' : v6}]:${port}`);
+      }
+    }
+  }
+  return out;
+}
