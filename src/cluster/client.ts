@@ -20,7 +20,8 @@ import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handle
 import { Readable, Writable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import { ApiError } from '../errors.ts';
+import { ApiError, KubeconfigError } from '../errors.ts';
+import { readFileSync } from 'node:fs';
 import { userAgent } from '../version.ts';
 import type { LoadedKubeconfig } from './kubeconfig.ts';
 import {
@@ -58,9 +59,23 @@ const MAX_OUTPUT = 1 << 20;
 /** client-node needs a config object; give it exactly one, the merged one, so its own loader never runs. */
 export function toKubeConfig(loaded: LoadedKubeconfig): KubeConfig {
   const kc = new KubeConfig();
+  // kubectl's key is `tokenFile`; client-node only reads `token-file`. Read it here, as kubectl would.
+  const config = structuredClone(loaded.config);
+  for (const u of config.users) {
+    const file = u.user.tokenFile ?? u.user['token-file'];
+    if (typeof file === 'string' && u.user.token === undefined) {
+      try {
+        u.user.token = readFileSync(file, 'utf8').trim();
+      } catch (e) {
+        throw new KubeconfigError(`cannot read the token file ${file} of user ${u.name}: ${(e as Error).message}`, { cause: e });
+      }
+      delete u.user.tokenFile;
+      delete u.user['token-file'];
+    }
+  }
   // loadFromString on the single merged document: same effect as loadFromOptions with client-node's
   // typed Cluster/User/Context, but through its own field mapping (token-file, exec, auth-provider).
-  kc.loadFromString(JSON.stringify(loaded.config));
+  kc.loadFromString(JSON.stringify(config));
   kc.setCurrentContext(loaded.context);
   return kc;
 }
@@ -118,7 +133,14 @@ function transportReason(e: unknown): { reason: string; message: string } {
     if (!err.cause) break;
     err = err.cause as typeof err;
   }
-  return { reason: 'ConnectionError', message: (e as Error)?.message ?? String(e) };
+  // undici says only `fetch failed`; the useful text is in the innermost cause
+  let deepest = e as { message?: string; cause?: unknown } | undefined;
+  const parts: string[] = [];
+  for (let i = 0; i < 5 && deepest; i++) {
+    if (deepest.message && !parts.includes(deepest.message)) parts.push(deepest.message);
+    deepest = deepest.cause as typeof deepest;
+  }
+  return { reason: 'ConnectionError', message: parts.join(': ') || String(e) };
 }
 
 interface StatusBody {
@@ -213,12 +235,12 @@ export class KubeClusterClient implements ClusterClient {
   }
 
   /** One API call under one deadline, retried on 429/5xx and connection resets. Returns the body text. */
-  private async request(method: 'GET' | 'POST', path: string, opts: { body?: unknown; accept?: string; verb: string; signal?: AbortSignal }): Promise<{ status: number; text: string }> {
+  private async request(method: 'GET' | 'POST' | 'PATCH', path: string, opts: { body?: unknown; accept?: string; contentType?: string; verb: string; signal?: AbortSignal }): Promise<{ status: number; text: string }> {
     const deadline = AbortSignal.timeout(this.timeoutMs);
     const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
-      const ctx = new RequestContext(this.server + path, method === 'GET' ? HttpMethod.GET : HttpMethod.POST);
+      const ctx = new RequestContext(this.server + path, method === 'GET' ? HttpMethod.GET : method === 'POST' ? HttpMethod.POST : HttpMethod.PATCH);
       await this.kc.applySecurityAuthentication(ctx);
       // client-node builds a new undici Agent on every call, i.e. a new TLS connection per request;
       // keep the first one so requests share keep-alive connections (credentials still refresh per call).
@@ -230,7 +252,7 @@ export class KubeClusterClient implements ClusterClient {
       ctx.setHeaderParam('User-Agent', this.ua);
       ctx.setHeaderParam('Accept', opts.accept ?? 'application/json');
       if (opts.body !== undefined) {
-        ctx.setHeaderParam('Content-Type', 'application/json');
+        ctx.setHeaderParam('Content-Type', opts.contentType ?? 'application/json');
         ctx.setBody(JSON.stringify(opts.body));
       }
       ctx.setSignal(signal);
@@ -324,6 +346,15 @@ export class KubeClusterClient implements ClusterClient {
     };
     const { text } = await this.request('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { verb: 'create-ssar', body });
     return JSON.parse(text)?.status?.allowed === true;
+  }
+
+  async addEphemeralContainer(namespace: string, pod: string, container: { name: string; image: string; command: string[]; targetContainerName?: string }): Promise<void> {
+    const body = { spec: { ephemeralContainers: [{ ...container, stdin: false, tty: false, terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent' }] } };
+    await this.request('PATCH', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/ephemeralcontainers`, {
+      verb: 'patch',
+      body,
+      contentType: 'application/strategic-merge-patch+json',
+    });
   }
 
   async serverVersion(): Promise<ServerVersion> {

@@ -121,6 +121,11 @@ export interface ClusterClient {
   logs(namespace: string, pod: string, container: string, opts: LogOptions): Promise<string>;
   accessReview(attrs: AccessAttributes): Promise<boolean>;
   serverVersion(): Promise<ServerVersion>;
+  /**
+   * Adds an ephemeral container to a pod (PATCH pods/ephemeralcontainers, as `kubectl debug` does).
+   * Only --debug-container calls it: it is the one write a diagnosis can make, and it cannot be undone.
+   */
+  addEphemeralContainer?(namespace: string, pod: string, container: { name: string; image: string; command: string[]; targetContainerName?: string }): Promise<void>;
   stats?(): ClientStats;
   close?(): Promise<void>;
 }

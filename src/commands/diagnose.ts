@@ -46,14 +46,9 @@ export function normalizeArgv(argv: string[]): string[] {
 
 export default class Diagnose extends Command {
   static override summary = 'Find why apps cannot reach the OpenTelemetry Collector, prove it, and print the fix.';
-  static override description = `Finds the collectors (in -n, or the context's namespace) and the apps that send to them (in every
-namespace you may list), then gathers evidence: the effective collector configuration, Services and
-endpoints, the sockets the collector really listens on (exec), connectivity probes from one pod per
-app workload to the collector (exec), and collector and app logs. Prints one row per root cause with
-its evidence and the fix.
+  static override description = `Finds the collectors (in -n, or the context's namespace) and the apps that send to them (in every namespace you may list), then gathers evidence: the effective collector configuration, Services and endpoints, the sockets the collector really listens on (exec), connectivity probes from one pod per app workload to the collector (exec), and collector and app logs. Prints one row per root cause with its evidence and the fix.
 
-Read-only: it lists, reads logs and runs short probe commands (exec) in existing containers. It never
-creates, changes or deletes anything, except with --debug-container (see below).
+Read-only: it lists objects, reads logs and runs short probe commands (exec) in existing containers. It never creates, changes or deletes anything, except with --debug-container.
 
 Exit codes:
   0  nothing at or above --fail-on
@@ -91,6 +86,7 @@ The report is printed before a non-zero exit.`;
     context: Flags.string({ summary: 'The kubeconfig context to use.' }),
     'request-timeout': Flags.string({ summary: 'Deadline of one API request, retries included (e.g. 10s).', default: '20s' }),
     verbose: Flags.boolean({ char: 'v', summary: 'Print API requests and error details to stderr.' }),
+    'save-snapshot': Flags.string({ summary: 'Also write the gathered evidence (the Snapshot) as JSON to this file.', hidden: true, helpValue: 'FILE' }),
   };
 
   override async init(): Promise<void> {
@@ -110,22 +106,25 @@ The report is printed before a non-zero exit.`;
     const namespace = flags.namespace ?? loaded.namespace;
 
     const progress = await startProgress();
+    let client: { close?: () => Promise<void> } | undefined;
     try {
       // client-node is heavy (~0.7 s): only a diagnosis loads it.
       const { createClusterClient } = await import('../cluster/client.ts');
-      const client = createClusterClient(loaded, {
+      const kube = createClusterClient(loaded, {
         requestTimeoutMs,
-        onRequest: verbose ? (verb, path, status, ms) => process.stderr.write(`${verb} ${path} -> ${status || 'no answer'} (${ms} ms)\n`) : undefined,
+        onRequest: verbose ? (verb, path, status, ms) => process.stderr.write(`[${Math.round(performance.now())} ms] ${verb} ${path} -> ${status || 'no answer'} (${ms} ms)\n`) : undefined,
       });
+      client = kube;
       const { gather } = await import('../gather/index.ts');
       const server = loaded.config.clusters.find((c) => c.name === loaded.config.contexts.find((x) => x.name === loaded.context)?.context.cluster)?.cluster.server;
-      const snapshot = await gather(client, {
+      const snapshot = await gather(kube, {
         namespace,
         allNamespaces: flags['all-namespaces'],
         appNamespaces: flags['app-namespace'] ?? [],
         selector: flags.selector,
         collector: flags.collector,
         exec: flags.exec,
+        ...(flags['debug-container'] ? { debugImage: flags['debug-container'] } : {}),
         concurrency: flags.concurrency,
         maxPodsPerWorkload: flags['max-pods-per-workload'],
         timeoutMs,
@@ -135,8 +134,12 @@ The report is printed before a non-zero exit.`;
         onProgress: progress.update,
       });
       progress.stop();
+      if (flags['save-snapshot']) {
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(flags['save-snapshot'], `${JSON.stringify(snapshot, null, 2)}\n`);
+      }
       if (verbose) {
-        const s = client.stats();
+        const s = kube.stats();
         process.stderr.write(`API requests: ${s.requests} (${Object.entries(s.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')}), retries ${s.retries}\n`);
       }
       const { judge } = await import('../engine.ts');
@@ -151,6 +154,8 @@ The report is printed before a non-zero exit.`;
       if (code !== EXIT_OK) this.exit(code);
     } finally {
       progress.stop();
+      // keep-alive API connections would hold the process open for seconds
+      await client?.close?.();
     }
   }
 

@@ -160,7 +160,7 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
   }
 
   // Cluster-scoped lists that do not depend on what the pods show start at once.
-  const nodesP = listIn(client, 'nodes', 'cluster', failures, sig);
+  const nodesP = listIn(client, 'nodes', 'cluster', failures, sig).catch(() => [] as KObject[]);
   const namespacesP = client.list('namespaces', { signal: sig }).catch(() => undefined);
   const pods = await listIn(client, 'pods', podScope, failures, sig);
   if (pods.length === 0 && failures.some((f) => f.resource === 'pods')) {
@@ -182,7 +182,9 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
     const others = containers.filter((c) => !isCollectorContainer(c) && c?.name !== 'otc-container');
     const sidecarContainer = otc ?? byImage[0];
     const annotated = pod.metadata.annotations?.[SIDECAR_ANNOTATION] !== undefined;
-    if (sidecarContainer && others.length > 0 && !helm && !operator && (annotated || otc)) {
+    // Hand-written sidecars too: a collector next to a container that exports OTLP serves that pod.
+    const exportsNextDoor = others.some((c) => Array.isArray(c?.env) && c.env.some((e: any) => typeof e?.name === 'string' && e.name.startsWith('OTEL_EXPORTER_OTLP_')));
+    if (sidecarContainer && others.length > 0 && !helm && !operator && (annotated || otc || exportsNextDoor)) {
       // An operator-injected sidecar: a collector that serves its own pod; it is found wherever the app is.
       collectorPods.push({ pod, container: sidecarContainer, matchedBy: ['sidecar'], sidecar: true });
       continue;

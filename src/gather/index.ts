@@ -35,7 +35,7 @@ import { envMap, type EnvVar } from './env.ts';
 import { limiter } from './limit.ts';
 import { listenersFromLog, readLogEvidence } from './logs.ts';
 import { detectTools, parseProbeTarget, probeTarget, type ProbeResult, type ProbeTool } from './probes.ts';
-import { listenSockets } from './sockets.ts';
+import { listenSockets, listenSocketsViaDebugContainer } from './sockets.ts';
 import { parse as parseYaml } from 'yaml';
 
 export interface GatherOptions {
@@ -50,6 +50,8 @@ export interface GatherOptions {
   maxPodsPerWorkload?: number;
   /** overall deadline of the diagnosis (--timeout) */
   timeoutMs?: number;
+  /** --debug-container: image of an ephemeral container for collector pods where no socket tool runs */
+  debugImage?: string;
   /** deadline of one exec */
   execTimeoutMs?: number;
   server?: string;
@@ -494,6 +496,20 @@ function planProbes(app: AppContainer, d: DiscoveredApp, disc: Discovery, servic
   return plans;
 }
 
+/**
+ * `localhost` resolves to ::1 first in many pods (the kubelet's /etc/hosts lists both), and tools like
+ * busybox nc try only the first address, while SDKs try every address. Probe 127.0.0.1, then ::1, so a
+ * receiver on one loopback family is not reported refused.
+ */
+async function probeLoopbackAware(ctx: Parameters<typeof probeTarget>[0], box: Parameters<typeof probeTarget>[1], target: { host: string; port: number }): Promise<ProbeResult> {
+  if (!/^localhost\.?$/i.test(target.host)) return probeTarget(ctx, box, target);
+  const v4 = await probeTarget(ctx, box, { host: '127.0.0.1', port: target.port });
+  if (v4.outcome === 'connected' || v4.outcome === 'not-run') return { ...v4, target, detail: `localhost as 127.0.0.1: ${v4.detail}` };
+  const v6 = await probeTarget(ctx, box, { host: '::1', port: target.port });
+  if (v6.outcome === 'connected') return { ...v6, target, detail: `localhost as ::1: ${v6.detail}` };
+  return { ...v4, target, detail: `localhost as 127.0.0.1: ${v4.detail}; as ::1: ${v6.outcome}`, durationMs: v4.durationMs + v6.durationMs };
+}
+
 export async function gather(client: ClusterClient, opts: GatherOptions): Promise<Snapshot> {
   const now = opts.now ?? (() => new Date());
   const started = now();
@@ -606,7 +622,14 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
       total++;
       tasks.push(
         (async () => {
-          const ev = await listenSockets({ client, namespace: c.namespace, pod: c.pod, container: c.container, siblings: c.siblingContainers ?? [], timeoutMs: execTimeoutMs, signal: overall, run });
+          const so = { client, namespace: c.namespace, pod: c.pod, container: c.container, siblings: c.siblingContainers ?? [], timeoutMs: execTimeoutMs, signal: overall, run };
+          let ev = await listenSockets(so);
+          if (ev.method === 'none' && opts.debugImage && !/Forbidden/.test(ev.reason ?? '')) {
+            const podObject = disc.collectors[i].pod;
+            const dbg = await listenSocketsViaDebugContainer({ ...so, image: opts.debugImage, podObject });
+            if (dbg.added) snap.notes.push(`added ephemeral container ${dbg.added} (${opts.debugImage}) to pod ${c.namespace}/${c.pod}; it stays in the pod spec until the pod is deleted`);
+            ev = dbg.evidence.method === 'none' ? { ...ev, reason: `${ev.reason}; ${dbg.evidence.reason}` } : dbg.evidence;
+          }
           if (ev.method === 'none') {
             const log = collectorLogs.get(`${c.namespace}/${c.pod}`);
             const fromLog = log ? listenersFromLog(log) : [];
@@ -693,7 +716,7 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
           const box = await detectTools(ctx);
           for (const p of valid) {
             if (!p.parsed.ok) continue;
-            const r: ProbeResult = await probeTarget(ctx, box, p.parsed.target);
+            const r: ProbeResult = await probeLoopbackAware(ctx, box, p.parsed.target);
             snap.probes.push({
               from,
               target: { kind: p.kind, host: p.parsed.target.host, port: p.parsed.target.port, ...(p.ref ? { ref: p.ref } : {}), ...(p.endpoint !== undefined ? { endpoint: p.endpoint } : {}), ...(p.signal ? { signal: p.signal } : {}) },

@@ -4,7 +4,8 @@
  * `cat /proc/net/tcp /proc/net/tcp6`. Collector images are FROM scratch, so none of these may run; then
  * the collector's own startup log lines are the evidence, and the record says so.
  */
-import type { ClusterClient, ExecResult } from '../cluster/types.ts';
+import { randomBytes } from 'node:crypto';
+import type { ClusterClient, ExecResult, KObject } from '../cluster/types.ts';
 import { parseNetstat, parseProcNetTcp, parseSs } from '../otel/sockets.ts';
 import type { ListenerEvidence, ListenSocket } from '../snapshot.ts';
 
@@ -35,9 +36,9 @@ export interface SocketProbeOptions {
 }
 
 /** Listen sockets from exec; `method: 'none'` with the reasons when nothing could run. */
-export async function listenSockets(o: SocketProbeOptions): Promise<ListenerEvidence> {
+export async function listenSockets(o: SocketProbeOptions, containers: string[] = [o.container, ...o.siblings]): Promise<ListenerEvidence> {
   const reasons: string[] = [];
-  for (const container of [o.container, ...o.siblings]) {
+  for (const container of containers) {
     let forbidden = false;
     for (const cmd of SOCKET_COMMANDS) {
       const r = await o.run(() => o.client.exec(o.namespace, o.pod, container, cmd.argv, { timeoutMs: o.timeoutMs, signal: o.signal }));
@@ -64,4 +65,43 @@ export async function listenSockets(o: SocketProbeOptions): Promise<ListenerEvid
     if (forbidden) break;
   }
   return { method: 'none', sockets: [], reason: reasons.join('; ') };
+}
+
+export const DEBUG_PREFIX = 'otel-doctor-debug';
+
+/**
+ * --debug-container: an ephemeral container (it can never be removed) joins the collector pod's network
+ * namespace and lists the sockets. One already added by an earlier run is reused instead of adding more.
+ */
+export async function listenSocketsViaDebugContainer(
+  o: SocketProbeOptions & { image: string; podObject: KObject; waitMs?: number },
+): Promise<{ evidence: ListenerEvidence; added?: string }> {
+  const { client } = o;
+  const running = (pod: KObject | undefined, name: string): boolean =>
+    !!(pod?.status?.ephemeralContainerStatuses ?? []).find((s: any) => s?.name === name && s?.state?.running);
+  const existing = (o.podObject.spec?.ephemeralContainers ?? []).map((c: any) => String(c?.name ?? '')).find((n: string) => n.startsWith(DEBUG_PREFIX) && running(o.podObject, n));
+  let name = existing;
+  let added: string | undefined;
+  if (!name) {
+    if (!client.addEphemeralContainer) return { evidence: { method: 'none', sockets: [], reason: 'this client cannot add ephemeral containers' } };
+    name = `${DEBUG_PREFIX}-${randomBytes(3).toString('hex')}`;
+    try {
+      await client.addEphemeralContainer(o.namespace, o.pod, { name, image: o.image, command: ['sleep', '3600'], targetContainerName: o.container });
+      added = name;
+    } catch (e) {
+      return { evidence: { method: 'none', sockets: [], reason: `could not add an ephemeral container: ${(e as Error).message}` } };
+    }
+    const deadline = Date.now() + (o.waitMs ?? 20_000);
+    let up = false;
+    while (Date.now() < deadline && !o.signal?.aborted) {
+      const pods = await client.list('pods', { namespace: o.namespace, fieldSelector: `metadata.name=${o.pod}`, signal: o.signal }).catch(() => []);
+      if (running(pods[0], name)) {
+        up = true;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    if (!up) return { evidence: { method: 'none', sockets: [], reason: `ephemeral container ${name} (${o.image}) did not start in time` }, added };
+  }
+  return { evidence: await listenSockets(o, [name]), added };
 }

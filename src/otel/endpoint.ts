@@ -19,6 +19,15 @@ export function splitHostPort(s: string): { host: string; port: number | null } 
   return { host: t.slice(0, i), port: /^\d{1,5}$/.test(p) ? Number(p) : null };
 }
 
+const LABEL = /^[a-z0-9_]([-a-z0-9_]{0,61}[a-z0-9])?$/i;
+
+/** RFC 1123 host name (underscores tolerated, as resolvers do) or an IP literal. */
+export function isValidHostName(host: string): boolean {
+  if (isIP(host) !== 0) return true;
+  const h = host.endsWith('.') ? host.slice(0, -1) : host;
+  return h.length > 0 && h.length <= 253 && h.split('.').every((l) => LABEL.test(l));
+}
+
 export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase().replace(/\.$/, '');
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
@@ -75,5 +84,7 @@ export function parseOtlpUrl(value: string): ParsedOtlpUrl {
   if (hp.port === null && scheme === 'http') impliedPort = 80;
   if (hp.port === null && scheme === 'https') impliedPort = 443;
   if (hp.host === '') problems.push('no host');
+  else if (!isValidHostName(hp.host)) problems.push(`invalid host ${JSON.stringify(hp.host)} (not an RFC 1123 name or IP address)`);
+  if (/[\s\x00-\x1f\x7f`$;|&<>()'"\\]/.test(v)) problems.push('contains whitespace, control or shell characters');
   return { raw, scheme, host: hp.host, port: hp.port, ...(impliedPort ? { impliedPort } : {}), path, problems };
 }

@@ -123,7 +123,7 @@ export function checkLoopback(s: Snapshot, variant: LoopbackVariant, rule: strin
       }
       const dedup = evidence.filter((e, i) => evidence.findIndex((x) => x.detail === e.detail) === i);
       const where = eps.map((e) => e.effective).join(', ');
-      const unknownVersion = eps.some((e) => e.versionAssumed) && !items.some((i) => i.evidence.some((e) => e.source !== 'config'));
+      const unknownVersion = eps.some((e) => e.versionAssumed) && !items.some((i) => i.evidence.some((e) => e.source === 'exec' || e.source === 'log'));
       const severity = clients.length > 0 || items.some((i) => i.confirmed) ? (unknownVersion ? 'warning' : 'error') : 'warning';
       const rootCause =
         variant === 'explicit'

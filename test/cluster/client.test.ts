@@ -259,3 +259,21 @@ test('parseExecStatus', () => {
   assert.deepEqual(internal, { exitCode: null, error: { reason: 'InternalError', message: 'x', code: 500 } });
   assert.equal(parseExecStatus(undefined).error?.reason, 'StreamClosed');
 });
+
+test('a tokenFile user (in-cluster service account) sends the token from the file', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'otel-doctor-token-'));
+  try {
+    writeFileSync(join(dir, 'token'), 'sa-token-123\n');
+    const withFile: LoadedKubeconfig = structuredClone(loaded);
+    withFile.config.users = [{ name: 'u', user: { tokenFile: join(dir, 'token') } }];
+    seen.length = 0;
+    handler = (_req, res) => json(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0' });
+    await createClusterClient(withFile, { requestTimeoutMs: 3000 }).serverVersion();
+    assert.equal(seen[0].auth, 'Bearer sa-token-123');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -62,6 +62,8 @@ export class FakeClusterClient implements ClusterClient {
       const plural = `${(o.kind ?? '').toLowerCase()}${(o.kind ?? '').endsWith('y') ? '' : 's'}`.replace(/policys$/, 'policies').replace(/endpointss$/, 'endpoints');
       if (g !== group || plural !== ref.resource || v !== ref.version) return false;
       if (opts.namespace && o.metadata.namespace !== opts.namespace) return false;
+      const fs = opts.fieldSelector ? /^metadata\.name=(.*)$/.exec(opts.fieldSelector) : null;
+      if (fs && o.metadata.name !== fs[1]) return false;
       return matchesLabels(o.metadata.labels, opts.labelSelector);
     });
   }
@@ -82,6 +84,18 @@ export class FakeClusterClient implements ClusterClient {
   async accessReview(a: AccessAttributes): Promise<boolean> {
     this.calls.push(`ssar ${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''}${a.namespace ? ` -n ${a.namespace}` : ''}`);
     return !this.denied.has(`${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''}`) && !this.denied.has(`${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''}${a.namespace ? '' : ' cluster'}`);
+  }
+
+  patches: string[] = [];
+  async addEphemeralContainer(ns: string, pod: string, c: { name: string; image: string; command: string[]; targetContainerName?: string }): Promise<void> {
+    this.calls.push(`patch ${ns}/${pod} ephemeralcontainers ${c.name}`);
+    this.patches.push(`${ns}/${pod}/${c.name}/${c.image}`);
+    const p = this.objects.find((o) => o.kind === 'Pod' && o.metadata.namespace === ns && o.metadata.name === pod);
+    if (!p) throw new ApiError(`pods "${pod}" not found`, { status: 404, reason: 'NotFound', path: '' });
+    // A copy, as the API server returns new objects: the listed pod gather already holds must not change.
+    const spec = { ...p.spec, ephemeralContainers: [...(p.spec.ephemeralContainers ?? []), { ...c }] };
+    const status = { ...p.status, ephemeralContainerStatuses: [...(p.status.ephemeralContainerStatuses ?? []), { name: c.name, ready: false, state: { running: {} } }] };
+    this.objects[this.objects.indexOf(p)] = { ...p, spec, status };
   }
 
   async serverVersion(): Promise<ServerVersion> {

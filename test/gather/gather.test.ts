@@ -228,3 +228,31 @@ test('cannot list pods at all: CannotDiagnoseError (exit 3)', async () => {
   fake.listErrors.set('pods', () => new ApiError('pods is forbidden', { status: 403, reason: 'Forbidden', path: '' }));
   await assert.rejects(gather(fake, { namespace: 'observability' }), (e: unknown) => (e as { exitCode?: number }).exitCode === 3);
 });
+
+test('--debug-container: an ephemeral container lists the sockets of a FROM-scratch collector, once', async () => {
+  const fake = new FakeClusterClient(cluster());
+  scriptedExec(fake);
+  const base = fake.onExec;
+  fake.onExec = (ns, pod, container, argv) => {
+    if (container.startsWith('otel-doctor-debug-') && argv[0] === 'ss') {
+      return { stdout: 'LISTEN 0 4096 127.0.0.1:4317 0.0.0.0:*\nLISTEN 0 4096 10.244.1.5:4318 0.0.0.0:*\n', stderr: '', exitCode: 0 };
+    }
+    return base(ns, pod, container, argv);
+  };
+  const snap = await gather(fake, { namespace: 'observability', debugImage: 'busybox:1.36' });
+  const c = snap.collectors[0];
+  assert.equal(c.listeners?.method, 'ss');
+  assert.match(c.listeners?.container ?? '', /^otel-doctor-debug-[0-9a-f]{6}$/);
+  assert.deepEqual(c.listeners?.sockets.map((s) => `${s.address}:${s.port}`), ['127.0.0.1:4317', '10.244.1.5:4318']);
+  assert.equal(fake.patches.length, 1);
+  assert.match(fake.patches[0], /^observability\/otel-collector-7d9f8b6c5-x0\/otel-doctor-debug-[0-9a-f]{6}\/busybox:1\.36$/);
+  assert.ok(snap.notes.some((n) => /ephemeral container .* stays in the pod spec/.test(n)));
+  // a second run reuses the running debug container instead of adding another
+  await gather(fake, { namespace: 'observability', debugImage: 'busybox:1.36' });
+  assert.equal(fake.patches.length, 1);
+  // without the flag nothing is ever patched
+  const plain = new FakeClusterClient(cluster());
+  scriptedExec(plain);
+  await gather(plain, { namespace: 'observability' });
+  assert.equal(plain.patches.length, 0);
+});

@@ -25,3 +25,16 @@ export function variant(s: Snapshot, patch: (s: Snapshot) => void): Snapshot {
   patch(c);
   return c;
 }
+
+import { judge } from '../../src/engine.ts';
+
+/** Keys of findings at error/warning (and info when asked), through the whole engine (correlation included). */
+export function judged(s: Snapshot, withInfo = false): string[] {
+  return judge(s).findings.filter((f) => withInfo || f.severity !== 'info').map(keyOf);
+}
+
+/** Keys of findings of one rule run alone (no correlation). */
+export function ruleKeys(check: (s: Snapshot) => unknown, s: Snapshot): string[] {
+  const r = check(s) as Finding[] | { findings: Finding[] };
+  return (Array.isArray(r) ? r : r.findings).map(keyOf);
+}

@@ -6,7 +6,7 @@ import { request } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startHarness, type Harness } from './api/testkit.ts';
-import { Store } from './store.ts';
+import { Store, typeByKind } from './store.ts';
 import { startApiServer } from './api/server.ts';
 import { FakeRuntime } from './api/testkit.ts';
 
@@ -152,11 +152,11 @@ describe('lists, tables, selectors', () => {
 });
 
 describe('watch', () => {
-  function watch(path: string, until: (events: Array<{ type: string; object: any }>) => boolean): Promise<Array<{ type: string; object: any }>> { // eslint-disable-line @typescript-eslint/no-explicit-any
-    const base = new URL(h.api.url);
+  function watch(path: string, until: (events: Array<{ type: string; object: any }>) => boolean, api = h.api): Promise<Array<{ type: string; object: any }>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const base = new URL(api.url);
     return new Promise((resolve, reject) => {
       const events: Array<{ type: string; object: any }> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
-      const req = request({ host: base.hostname, port: base.port, path, headers: { Authorization: `Bearer ${h.api.tokenFor('admin')}` }, ca: h.api.caPem }, (res) => {
+      const req = request({ host: base.hostname, port: base.port, path, headers: { Authorization: `Bearer ${api.tokenFor('admin')}` }, ca: api.caPem }, (res) => {
         let buf = '';
         res.on('data', (c: Buffer) => {
           buf += c.toString();
@@ -173,7 +173,7 @@ describe('watch', () => {
 
   test('from a list resourceVersion: only later changes, filtered by selector', async () => {
     const rv = (await call('GET', '/api/v1/namespaces/default/configmaps')).json().metadata.resourceVersion;
-    const got = watch(`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv}&labelSelector=w%3D1`, (e) => e.length >= 3);
+    const got = watch(`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv}&labelSelector=w%3D1&timeoutSeconds=10`, (e) => e.length >= 3);
     await call('POST', '/api/v1/namespaces/default/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'skip', labels: { w: '0' } } } });
     await call('POST', '/api/v1/namespaces/default/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w1', labels: { w: '1' } }, data: { a: '1' } } });
     await call('PATCH', '/api/v1/namespaces/default/configmaps/w1', { body: { data: { a: '2' } }, contentType: 'application/merge-patch+json' });
@@ -191,12 +191,24 @@ describe('watch', () => {
   });
 
   test('a resourceVersion older than the history is an ERROR 410 event', async () => {
-    const events = await watch('/api/v1/pods?watch=1&resourceVersion=1', () => false);
-    assert.equal(events.length, 1);
-    assert.equal(events[0].type, 'ERROR');
-    assert.equal(events[0].object.code, 410);
-    assert.equal(events[0].object.reason, 'Expired');
-    assert.match(events[0].object.message, /^too old resource version: 1 \(\d+\)$/);
+    // Writes made before the server started are outside its watch history, like a compacted etcd.
+    const store = new Store();
+    store.create(typeByKind('Namespace')!, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'before' } });
+    const api = await startApiServer({ store, runtime: new FakeRuntime(), stateDir: join(h.dir, 'compacted') });
+    try {
+      const events = await watch('/api/v1/namespaces?watch=1&resourceVersion=1&timeoutSeconds=5', () => false, api);
+      assert.equal(events.length, 1);
+      assert.equal(events[0].type, 'ERROR');
+      assert.equal(events[0].object.code, 410);
+      assert.equal(events[0].object.reason, 'Expired');
+      assert.match(events[0].object.message, /^too old resource version: 1 \(\d+\)$/);
+      // From the server's start on, history is kept: the bootstrap namespaces replay.
+      const rv = Number(store.get(typeByKind('Namespace')!, undefined, 'before')!.metadata.resourceVersion);
+      const replay = await watch(`/api/v1/namespaces?watch=1&resourceVersion=${rv}`, (e) => e.length >= 4, api);
+      assert.deepEqual(replay.slice(0, 4).map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED default', 'ADDED kube-system', 'ADDED kube-public', 'ADDED kube-node-lease']);
+    } finally {
+      await api.close();
+    }
   });
 });
 
@@ -239,7 +251,8 @@ describe('admission and defaulting', () => {
     const s = h.api.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'via-create', namespace: 'apps' }, spec: { ports: [{ port: 9 }] } });
     assert.match(s.spec.clusterIP, /^10\.96\./);
     assert.throws(() => h.api.create({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }), /no matches for kind "Widget" in version "example.com\/v1"/);
-    assert.throws(() => h.api.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'ghost' } }), /namespaces "ghost" not found/);
+    assert.throws(() => h.api.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'ghost' } }), { code: 404, reason: 'NotFound', message: 'namespaces "ghost" not found' });
+    assert.throws(() => h.api.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps' } }), { code: 409, reason: 'AlreadyExists', message: 'namespaces "apps" already exists' });
   });
 });
 

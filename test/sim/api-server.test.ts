@@ -67,11 +67,9 @@ describe('kubectl get', () => {
 
   test('label selectors: in, !=, exists, !key', async () => {
     const get = async (sel: string) => (await h.kubectl('admin', ['get', 'pods', '-n', 'default', '-l', sel, '-o', 'name'])).stdout.trim();
-    assert.equal(await get('tier in (web),idx!=2'), 'pod/web-1\npod/web-3');
-    assert.equal(await get('tier=db'), 'pod/web-4\npod/web-5');
-    assert.equal(await get('tier notin (web)'), 'pod/web-4\npod/web-5');
-    assert.equal(await get('idx'), 'pod/web-1\npod/web-2\npod/web-3\npod/web-4\npod/web-5');
-    assert.equal(await get('!idx'), '');
+    const sels = ['tier in (web),idx!=2', 'tier=db', 'tier notin (web)', 'idx', '!idx'];
+    assert.deepEqual(await Promise.all(sels.map(get)), [
+      'pod/web-1\npod/web-3', 'pod/web-4\npod/web-5', 'pod/web-4\npod/web-5', 'pod/web-1\npod/web-2\npod/web-3\npod/web-4\npod/web-5', '']);
   });
 
   test('an unknown field selector is a 400 from the server', async () => {
@@ -123,13 +121,17 @@ describe('kubectl auth can-i', () => {
     return `${r.stdout.trim()} ${r.code}`;
   };
   test('answers from the policy file per user', async () => {
-    assert.equal(await can('admin', ['create', 'pods', '--subresource=exec', '-n', 'apps']), 'yes 0');
-    assert.equal(await can('no-exec', ['create', 'pods', '--subresource=exec', '-n', 'apps']), 'no 1');
-    assert.equal(await can('no-exec', ['get', 'pods', '--subresource=log', '-n', 'apps']), 'yes 0');
-    assert.equal(await can('viewer', ['get', 'pods', '--subresource=log']), 'no 1');
-    assert.equal(await can('viewer', ['list', 'pods', '-A']), 'yes 0');
-    assert.equal(await can('namespaced-only', ['list', 'pods', '-A']), 'no 1');
-    assert.equal(await can('namespaced-only', ['list', 'pods', '-n', 'observability']), 'yes 0');
+    const cases: Array<[string, string[], string]> = [
+      ['admin', ['create', 'pods', '--subresource=exec', '-n', 'apps'], 'yes 0'],
+      ['no-exec', ['create', 'pods', '--subresource=exec', '-n', 'apps'], 'no 1'],
+      ['no-exec', ['get', 'pods', '--subresource=log', '-n', 'apps'], 'yes 0'],
+      ['viewer', ['get', 'pods', '--subresource=log'], 'no 1'],
+      ['viewer', ['list', 'pods', '-A'], 'yes 0'],
+      ['namespaced-only', ['list', 'pods', '-A'], 'no 1'],
+      ['namespaced-only', ['list', 'pods', '-n', 'observability'], 'yes 0'],
+    ];
+    const got = await Promise.all(cases.map(([u, a]) => can(u, a)));
+    assert.deepEqual(got, cases.map((c) => c[2]));
   });
 
   test('`pods/exec` in can-i names a pod called "exec", exactly as on a real cluster', async () => {
@@ -235,6 +237,30 @@ describe('kubectl debug', () => {
     const r = await h.kubectl('viewer', ['debug', '-n', 'default', 'web-3', '--image=busybox', '--container=dbg']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /pods "web-3" is forbidden: User "viewer" cannot patch resource "pods\/ephemeralcontainers" in API group "" in the namespace "default"/);
+  });
+});
+
+describe('kubectl apply', () => {
+  const dep = (image: string, name = 'applied') => JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'apps' },
+    spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image }] } } } });
+
+  test('client-side apply creates then patches with default (strict) validation', async () => {
+    const c = await h.kubectl('admin', ['apply', '-f', '-'], { input: dep('nginx:1.26') });
+    assert.equal(c.code, 0, c.stderr);
+    assert.equal(c.stdout.trim(), 'deployment.apps/applied created');
+    const u = await h.kubectl('admin', ['apply', '-f', '-'], { input: dep('nginx:1.27') });
+    assert.equal(u.stdout.trim(), 'deployment.apps/applied configured');
+    const d = h.store.get(typeByKind('Deployment')!, 'apps', 'applied')!;
+    assert.equal(d.spec.template.spec.containers[0].image, 'nginx:1.27');
+    assert.equal(d.spec.replicas, 1);
+    assert.ok(d.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']);
+    assert.ok(h.api.requests.some((e) => e.verb === 'patch' && e.name === 'applied' && e.code === 200));
+  });
+
+  test('server-side apply creates', async () => {
+    const r = await h.kubectl('admin', ['apply', '--server-side', '-f', '-'], { input: dep('nginx:1.27', 'ssa') });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'deployment.apps/ssa serverside-applied');
   });
 });
 

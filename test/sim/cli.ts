@@ -3,7 +3,7 @@
 // runs CMD against the cluster and tears everything down on every path (normal end, failure, signals).
 // Tests import `startCluster()` so they and the CLI share one bring-up and one teardown.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, openSync, closeSync, renameSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { release, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -15,7 +15,7 @@ import { startControllers, isPodReady, type Controllers } from './controllers.ts
 import { applyObjects, loadManifests, undeclaredNamespaces } from './manifests.ts';
 import { startApiServer, type ApiServer } from './api/server.ts';
 import { Runtime } from './runtime/index.ts';
-import { Network } from './runtime/network.ts';
+import { Network, OWNER_DIR } from './runtime/network.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const POLICY_FILE = join(REPO_ROOT, 'test/sim/policies.yaml');
@@ -38,6 +38,11 @@ export interface ClusterOptions {
   log?: (line: string) => void;
   /** Aborts the bring-up (a signal arrived): everything started so far is torn down, then it rejects. */
   signal?: AbortSignal;
+  /**
+   * For in-process users (tests): on SIGINT/SIGTERM/SIGHUP clean up synchronously, then die of the same
+   * signal, since a signal death skips 'exit' handlers. Default true; the CLI handles signals itself.
+   */
+  cleanupOnSignal?: boolean;
 }
 
 export interface Cluster {
@@ -58,6 +63,30 @@ export interface Cluster {
   cleanupSync(): void;
 }
 
+const STATE_PREFIX = 'otel-doctor-sim-';
+
+/**
+ * State dirs of runs that died without teardown (SIGKILL, a killed test runner). A run's owner file
+ * appears only once its network starts, so a young dir may belong to a run still coming up: those stay.
+ * Call after Network.sweepStale(), which removes the owner files of dead runs.
+ */
+export function sweepStaleStateDirs(base = tmpdir(), minAgeMs = 120_000): string[] {
+  const removed: string[] = [];
+  let entries: string[] = [];
+  try { entries = readdirSync(base).filter((e) => e.startsWith(STATE_PREFIX)); } catch { return removed; }
+  for (const e of entries) {
+    const run = e.slice(STATE_PREFIX.length).split('-')[0];
+    if (!/^[0-9a-f]{6}$/.test(run) || existsSync(join(OWNER_DIR, `${run}.pid`))) continue;
+    const dir = join(base, e);
+    try {
+      if (Date.now() - statSync(dir).mtimeMs < minAgeMs) continue;
+      rmSync(dir, { recursive: true, force: true });
+      removed.push(dir);
+    } catch { /* raced with its owner's own teardown */ }
+  }
+  return removed;
+}
+
 export class SettleError extends Error {
   readonly unsettled: string[];
   constructor(timeoutMs: number, unsettled: string[]) {
@@ -69,6 +98,7 @@ export class SettleError extends Error {
 export class UsageError extends Error {}
 
 const T = (kind: string) => typeByKind(kind)!;
+const CLEANUP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 export function policyUsers(file = POLICY_FILE): string[] {
   const doc = parseYaml(readFileSync(file, 'utf8')) as { users?: Record<string, unknown> };
@@ -181,6 +211,13 @@ function systemObjects(): KObject[] {
       subsets: [{ addresses: [{ ip: '172.18.0.1' }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] }],
     },
     {
+      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+      metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['172.18.0.1'], conditions: { ready: true } }],
+      ports: [{ name: 'https', port: 6443, protocol: 'TCP' }],
+    },
+    {
       apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'coredns', namespace: 'kube-system' },
       data: { Corefile: '.:53 {\n    errors\n    health {\n       lameduck 5s\n    }\n    ready\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n       pods insecure\n       fallthrough in-addr.arpa ip6.arpa\n       ttl 30\n    }\n    cache 30\n    loop\n    reload\n    loadbalance\n}\n' },
     },
@@ -248,10 +285,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   for (const s of loaded.skipped) log(`sim: skipped ${s.kind} ${s.name} from ${s.source}: ${s.reason}`);
 
   Network.sweepStale();
+  for (const d of sweepStaleStateDirs()) log(`sim: removed ${d} (left by a run that died)`);
   const runId = randomBytes(3).toString('hex');
   let stateDir: string;
   if (opts.stateDir) { stateDir = resolve(opts.stateDir); mkdirSync(stateDir, { recursive: true }); }
-  else stateDir = mkdtempSync(join(tmpdir(), `otel-doctor-sim-${runId}-`));
+  else stateDir = mkdtempSync(join(tmpdir(), `${STATE_PREFIX}${runId}-`));
 
   log(`sim: run ${runId}, state ${stateDir}`);
   const store = new Store();
@@ -275,10 +313,18 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       try { await api?.close(); } catch (e) { process.stderr.write(`sim: api close: ${(e as Error).message}\n`); }
       cleanupSync();
       process.off('exit', cleanupSync);
+      for (const s of CLEANUP_SIGNALS) process.off(s, onSignal);
     })();
     return stopping;
   };
   process.once('exit', cleanupSync);
+  const onSignal = (sig: NodeJS.Signals) => {
+    cleanupSync();
+    for (const s of CLEANUP_SIGNALS) process.off(s, onSignal);
+    // Only die of it if nobody else listens: the host process may have its own plan for the signal.
+    if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+  };
+  if (opts.cleanupOnSignal !== false) for (const s of CLEANUP_SIGNALS) process.on(s, onSignal);
 
   try {
     runtime = new Runtime({ store, stateDir, runId, repoRoot: REPO_ROOT });
@@ -326,9 +372,6 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     log(`sim: cluster up in ${(bringUpMs / 1000).toFixed(1)} s: ${podCount} pods settled on ${nodeNames.length} nodes (run ${runId})`);
     return { runId, stateDir, kubeconfig, store, api, runtime, controllers, bringUpMs, podCount, kubeconfigFor, stop, cleanupSync };
   } catch (e) {
-    if (e instanceof SettleError) {
-      for (const u of e.unsettled) log(`sim: not settled: ${u}`);
-    }
     await stop();
     throw e;
   }
@@ -485,6 +528,7 @@ async function main(argv: string[]): Promise<number> {
       cluster = await startCluster({
         manifests: args.manifests, apiLatencyMs: args.apiLatencyMs, auditLog: args.auditLog, user: args.user,
         nodes: args.nodes, stateDir: args.stateDir, settleTimeoutMs: args.settleTimeoutMs, keep: args.keep, signal: abort.signal,
+        cleanupOnSignal: false,
       });
     } catch (e) {
       // startCluster has torn down what it started; a signal during bring-up is not a failure to report.

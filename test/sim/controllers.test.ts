@@ -231,6 +231,11 @@ test('a Service without selector keeps its manual Endpoints, mirrored into a sli
   assert.equal(slices.length, 1);
   assert.equal(slices[0].metadata.labels?.['endpointslice.kubernetes.io/managed-by'], 'endpointslicemirroring-controller.k8s.io');
   assert.deepEqual(slices[0].endpoints[0].addresses, ['10.244.9.9']);
+  // Endpoints marked skip-mirror (the API server's own `kubernetes` Service) are left alone.
+  store.create(T('Service'), { apiVersion: 'v1', kind: 'Service', metadata: { name: 'kubernetes', namespace: 'default' }, spec: { clusterIP: '10.96.0.1', ports: [{ port: 443 }] } });
+  store.create(T('Endpoints'), { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } }, subsets: [{ addresses: [{ ip: '172.18.0.1' }], ports: [{ port: 6443 }] }] });
+  await ctl.flush();
+  assert.equal(store.list(T('EndpointSlice'), 'default').length, 1);
   ctl.stop();
 });
 

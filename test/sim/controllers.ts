@@ -141,7 +141,7 @@ export interface Controllers {
 }
 
 export function startControllers(store: Store, opts: ControllerOptions = {}): Controllers {
-  const debounceMs = opts.debounceMs ?? 5;
+  const debounceMs = opts.debounceMs ?? 20;
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let stopped = false;
@@ -154,8 +154,19 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
     if (stopped || timer) return;
     timer = setTimeout(run, debounceMs);
   };
+  // What each object looked like to the controllers last time: a MODIFIED event that leaves it unchanged
+  // (the kubelet bumping a probe timestamp, our own status writes) needs no pass. At 100+ pods this is the
+  // difference between a few passes per pod and dozens.
+  const seen = new Map<string, string>();
   const onChange = (c: Change) => {
     if (!WATCHED.has(c.resource.kind)) return;
+    const k = `${c.resource.kind}/${c.object.metadata.namespace ?? ''}/${c.object.metadata.name}`;
+    if (c.type === 'DELETED') seen.delete(k);
+    else {
+      const fp = fingerprint(c.object);
+      if (c.type === 'MODIFIED' && seen.get(k) === fp) return;
+      seen.set(k, fp);
+    }
     if (c.type === 'DELETED') {
       if (WORKLOAD_KINDS.has(c.resource.kind) && c.object.metadata.uid) deletedOwners.add(c.object.metadata.uid);
       if (c.resource.kind === 'Service') deletedServices.push(c.object);
@@ -497,6 +508,8 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
       } else {
         // Selector-less Service: its Endpoints are the user's; only mirror them into slices, as the mirroring controller does.
         const ep = allEndpoints.find((e) => e.metadata.namespace === ns && e.metadata.name === svc.metadata.name);
+        // The API server writes the `kubernetes` slice itself and marks its Endpoints so nobody mirrors them.
+        if (ep?.metadata.labels?.['endpointslice.kubernetes.io/skip-mirror'] === 'true') continue;
         entries = [];
         for (const sub of ep?.subsets ?? []) {
           const ports = (sub.ports ?? []).map((p: { name?: string; port: number; protocol?: string }) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol ?? 'TCP' }));
@@ -629,6 +642,27 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
     },
     reconcile,
   };
+}
+
+/** The parts of an object any controller here reads; everything else may change without a pass. */
+export function fingerprint(o: KObject): string {
+  const m = o.metadata;
+  const owner = controllerRef(o)?.uid;
+  switch (o.kind) {
+    case 'Pod':
+      return JSON.stringify([m.labels, owner, m.deletionTimestamp, o.spec?.nodeName, o.spec?.hostname, o.spec?.subdomain,
+        (o.spec?.containers ?? []).map((c: { ports?: unknown }) => c.ports), o.status?.phase, o.status?.podIP, isPodReady(o)]);
+    case 'Deployment': case 'ReplicaSet': case 'DaemonSet': case 'StatefulSet':
+      return JSON.stringify([m.labels, owner, m.generation, m.deletionTimestamp, o.spec]);
+    case 'Service':
+      return JSON.stringify([m.labels, m.uid, o.spec]);
+    case 'Endpoints':
+      return JSON.stringify([m.labels, o.subsets]);
+    case 'Node':
+      return JSON.stringify([m.labels]);
+    default:
+      return JSON.stringify([m.labels, m.deletionTimestamp]);
+  }
 }
 
 function maxUnavailableOf(d: KObject, replicas: number): number {

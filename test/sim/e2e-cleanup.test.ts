@@ -43,14 +43,17 @@ function leftovers(runId: string, stateDir: string, vethsBefore: Set<string>): s
 interface RunOutcome { code: number | null; signal: NodeJS.Signals | null; stderr: string; runId: string; stateDir: string; bringUpS?: number }
 
 /** Runs the CLI; `interrupt` sends a signal when the stderr so far matches `when`. */
-function runCli(cmd: string[], interrupt?: { signal: NodeJS.Signals; when: RegExp }): Promise<RunOutcome> {
+function runCli(cmd: string[], interrupt?: { signal: NodeJS.Signals; when: RegExp; delayMs?: number }, argv = [CLI, 'run', '--manifests', SEED, '--', ...cmd]): Promise<RunOutcome> {
   return new Promise((resolve, reject) => {
-    const c = spawn(NODE, [CLI, 'run', '--manifests', SEED, '--', ...cmd], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(NODE, argv, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let sent = false;
     c.stderr.on('data', (d) => {
       stderr += d;
-      if (interrupt && !sent && interrupt.when.test(stderr)) { sent = true; c.kill(interrupt.signal); }
+      if (interrupt && !sent && interrupt.when.test(stderr)) {
+        sent = true;
+        setTimeout(() => c.kill(interrupt.signal), interrupt.delayMs ?? 0);
+      }
     });
     c.stdout.resume();
     const timer = setTimeout(() => { c.kill('SIGKILL'); reject(new Error(`cli did not finish in 90 s:\n${stderr}`)); }, 90_000);
@@ -99,10 +102,20 @@ describe('teardown leaves nothing behind', { skip, concurrency: false }, () => {
     });
   }
 
+  test('an in-process user of startCluster() killed by SIGTERM still cleans up, then dies of the signal', { timeout: 120_000 }, async () => {
+    const before = rootVeths();
+    const script = `import { startCluster } from ${JSON.stringify(CLI)};
+      await startCluster({ manifests: [${JSON.stringify(SEED)}] });
+      setInterval(() => {}, 1000);`;
+    const r = await runCli([], { signal: 'SIGTERM', when: /cluster up in/ }, ['--input-type=module', '-e', script]);
+    assert.equal(r.signal, 'SIGTERM', r.stderr);
+    assert.deepEqual(leftovers(r.runId, r.stateDir, before), []);
+  });
+
   test('SIGTERM during bring-up', { timeout: 120_000 }, async () => {
     const before = rootVeths();
-    // The run line comes before the network exists; by the time the signal lands, pods are being set up.
-    const r = await runCli(['sleep', '60'], { signal: 'SIGTERM', when: /sim: run / });
+    // The run line comes before the network exists; 1.5 s later namespaces and pod processes are being set up.
+    const r = await runCli(['sleep', '60'], { signal: 'SIGTERM', when: /sim: run /, delayMs: 1500 });
     assert.equal(r.code, 143, r.stderr);
     assert.doesNotMatch(r.stderr, /cluster up in/);
     assert.deepEqual(leftovers(r.runId, r.stateDir, before), []);

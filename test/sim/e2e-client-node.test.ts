@@ -27,6 +27,7 @@ async function execIn(kc: k8s.KubeConfig, ns: string, pod: string, container: st
   const ws = await new k8s.Exec(kc).exec(ns, pod, container, command, stdout, stderr, null, false, (s) => { status = s; gotStatus(); });
   const closed = new Promise<void>((r) => ws.on('close', () => r()));
   await Promise.race([Promise.all([statusSeen, closed]), new Promise((_, rej) => setTimeout(() => rej(new Error('exec did not complete in 15 s')), 15_000))]);
+  await new Promise((r) => setImmediate(r)); // stream 'data' events of the last frames land after the close
   return { status, stdout: out, stderr: err };
 }
 
@@ -80,7 +81,7 @@ describe('@kubernetes/client-node against the seed scenario', { skip }, () => {
 
   test('exec: refused connection to the collector Service from an app pod', async () => {
     const p = await pod('shop', 'checkout-');
-    const r = await execIn(kc, 'shop', p.metadata!.name!, 'checkout', ['wget', '-T', '2', '-O-', 'http://otel-collector.observability.svc.cluster.local:4317/']);
+    const r = await execIn(kc, 'shop', p.metadata!.name!, 'checkout', ['nc', '-w', '2', 'otel-collector.observability.svc.cluster.local', '4317']);
     assert.equal(r.status?.status, 'Failure');
     assert.equal(r.status?.reason, 'NonZeroExitCode');
     assert.match(r.stderr, /can't connect to remote host \(10\.96\.\d+\.\d+\): Connection refused/);
@@ -100,9 +101,10 @@ describe('@kubernetes/client-node against the seed scenario', { skip }, () => {
     const sink = new PassThrough();
     let streamed = '';
     sink.on('data', (d) => { streamed += d; });
-    await new Promise<void>((resolve, reject) => {
-      void new k8s.Log(kc).log('observability', p.metadata!.name!, 'otel-collector', sink, (err) => (err ? reject(err) : resolve()), { tailLines: 1 });
-    });
+    // client-node 2.x ignores the `done` callback of its d.ts overload: completion is the piped stream ending.
+    const finished = new Promise<void>((resolve) => sink.on('finish', () => resolve()));
+    await new k8s.Log(kc).log('observability', p.metadata!.name!, 'otel-collector', sink, { tailLines: 1 });
+    await Promise.race([finished, new Promise((_, rej) => setTimeout(() => rej(new Error('log stream did not end in 10 s')), 10_000))]);
     assert.equal(streamed.trim().split('\n').length, 1, streamed);
   });
 });

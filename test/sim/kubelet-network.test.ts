@@ -60,6 +60,7 @@ test('runtime: real network, probes from the node, cross-node traffic, exec, cra
   const ready = (name: string) => store.get(POD, 'default', name)?.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
   await until('web and client Ready', () => ready('web') && ready('client'));
   const web = store.get(POD, 'default', 'web')!;
+  assert.deepEqual(store.list(typeByKind('Event')!, 'default').filter((e) => e.involvedObject.name === 'web' && e.reason === 'Unhealthy').map((e) => e.message), [], 'start-up is not reported as probe failures');
   assert.match(web.status.podIP, /^10\.244\.1\.\d+$/);
   assert.equal(web.status.hostIP, '172.18.0.2');
   const client = store.get(POD, 'default', 'client')!;
@@ -93,6 +94,15 @@ test('runtime: real network, probes from the node, cross-node traffic, exec, cra
   const dns = JSON.parse(readFileSync(join(stateDir, 'dns.json'), 'utf8'));
   assert.deepEqual(dns.services.find((s: { name: string }) => s.name === 'web')?.clusterIP, '10.96.0.50');
 
+  // Deleted and re-created under the same name at once (a StatefulSet pod): the old one is torn down
+  // first, the new one comes up with its own namespace.
+  const oldUid = client.metadata.uid;
+  store.delete(POD, 'default', 'client');
+  const again = pod('client', 'sim-node-2', { containers: [{ name: 'sh', image: 'alpine:3.20' }] });
+  assert.notEqual(again.metadata.uid, oldUid);
+  await until('client Ready again', () => ready('client'));
+  assert.deepEqual(await exec('client', 'sh', ['wget', '-q', '-O', '-', `http://${web.status.podIP}:8080/healthz`]), { exitCode: 0, stdout: 'ok', stderr: '' });
+
   const pids = runtime.pids();
   assert.ok(pids.length >= 4, `containers and prober agents: ${pids.length}`);
   assert.ok(netnsList().includes(`osim-${runId}-`));
@@ -100,4 +110,28 @@ test('runtime: real network, probes from the node, cross-node traffic, exec, cra
   for (const pid of pids) assert.equal(alive(pid), false, `pid ${pid} survived stop()`);
   assert.ok(!netnsList().includes(`osim-${runId}-`), 'network namespaces of the run remain');
   runtime = undefined;
+});
+
+test('runtime: cleanupSync (the exit-handler path) kills every process and removes the network', { skip, timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sim-runtime-sync-'));
+  const id = randomBytes(3).toString('hex');
+  const store = new Store();
+  const rt = new Runtime({ store, stateDir: dir, runId: id, repoRoot, standinDir });
+  try {
+    await rt.start();
+    store.create(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'sim-node-1' } });
+    for (const name of ['a', 'b']) store.create(POD, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { nodeName: 'sim-node-1', containers: [{ name: 'c', image: 'busybox' }] } });
+    await until('both running', () => ['a', 'b'].every((n) => store.get(POD, 'default', n)?.status?.containerStatuses?.[0]?.state?.running));
+    // An exec session in flight must not survive either.
+    const hanging = rt.exec({ namespace: 'default', pod: 'a', container: 'c', command: ['sleep', '60'], stdin: false, tty: false }, { stdout: sink().stream, stderr: sink().stream }, new AbortController().signal);
+    await until('exec started', () => rt.pids().length >= 4);
+    const pids = rt.pids();
+    rt.cleanupSync();
+    assert.ok(!netnsList().includes(`osim-${id}-`), 'network namespaces of the run remain');
+    assert.equal((await hanging).exitCode, 137);
+    await until('processes reaped', () => pids.every((p) => !alive(p)), 5000);
+  } finally {
+    rt.cleanupSync();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { Store, typeByKind, type KObject } from './store.ts';
 import { Kubelet, type NetworkLike } from './runtime/kubelet.ts';
@@ -122,6 +122,10 @@ test('kubelet: pods as processes with status, probes, exec, logs, restarts, ephe
   assert.match(ns.text(), new RegExp(`${web.status.podIP.replace(/\./g, '\\.')}:8080`));
   await assert.rejects(kubelet.exec({ namespace: 'default', pod: 'web', container: 'app', command: ['ss', '-tlnp'], stdin: false, tty: false }, { stdout: sink().stream, stderr: sink().stream }, new AbortController().signal),
     (e: RuntimeError) => e.code === 500 && /^Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: unable to start container process: exec: "ss": executable file not found in \$PATH: unknown$/.test(e.message));
+  // stdin reaches the command (kubectl exec -i).
+  const cat = sink();
+  assert.equal((await kubelet.exec({ namespace: 'default', pod: 'web', container: 'app', command: ['cat'], stdin: true, tty: false }, { stdin: Readable.from([Buffer.from('piped\n')]), stdout: cat.stream, stderr: sink().stream }, new AbortController().signal)).exitCode, 0);
+  assert.equal(cat.text(), 'piped\n');
   // An aborted exec is killed.
   const ac = new AbortController();
   const long = kubelet.exec({ namespace: 'default', pod: 'web', container: 'app', command: ['sleep', '30'], stdin: false, tty: false }, { stdout: sink().stream, stderr: sink().stream }, ac.signal);

@@ -23,6 +23,7 @@ const etcList = () => { try { return readdirSync('/etc/netns'); } catch { return
 // A tiny agent running inside a pod's namespace: listens and connects on request, so every check is a real socket.
 const AGENT = `
 import net from 'node:net';
+import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 const reply = (id, r) => process.stdout.write(JSON.stringify({ id, ...r }) + '\\n');
@@ -41,6 +42,20 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     s.on('data', (d) => { data += d; });
     s.on('end', () => finish({ result: 'connected', data }));
     s.on('error', (e) => finish({ result: e.code }));
+  } else if (m.op === 'udplisten') {
+    const s = dgram.createSocket('udp4');
+    s.on('message', (msg, rinfo) => s.send('pong ' + process.env.AGENT_NAME, rinfo.port, rinfo.address));
+    s.bind(m.port, m.host, () => reply(m.id, { ok: true }));
+  } else if (m.op === 'udpask') {
+    // A connected UDP socket surfaces the ICMP port-unreachable of a REJECT as ECONNREFUSED.
+    const s = dgram.createSocket('udp4');
+    const t0 = Date.now();
+    let done = false;
+    const finish = (r) => { if (!done) { done = true; clearTimeout(timer); s.close(); reply(m.id, { ...r, ms: Date.now() - t0 }); } };
+    const timer = setTimeout(() => finish({ result: 'timeout' }), m.timeout);
+    s.on('message', (msg) => finish({ result: 'answered', data: String(msg) }));
+    s.on('error', (e) => finish({ result: e.code }));
+    s.connect(m.port, m.host, () => { s.send('ping'); setTimeout(() => { if (!done) s.send('ping'); }, 100); });
   } else if (m.op === 'read') {
     try { reply(m.id, { text: readFileSync(m.path, 'utf8') }); } catch (e) { reply(m.id, { error: e.code }); }
   }
@@ -63,6 +78,8 @@ class Agent {
   listen(host: string, port: number) { return this.ask({ op: 'listen', host, port }); }
   connect(host: string, port: number, timeout = 1500): Promise<{ result: string; data?: string; ms: number }> { return this.ask({ op: 'connect', host, port, timeout }); }
   read(path: string): Promise<{ text?: string; error?: string }> { return this.ask({ op: 'read', path }); }
+  udpListen(host: string, port: number) { return this.ask({ op: 'udplisten', host, port }); }
+  udpAsk(host: string, port: number, timeout = 1500): Promise<{ result: string; data?: string; ms: number }> { return this.ask({ op: 'udpask', host, port, timeout }); }
   kill() { if (this.proc.pid && this.proc.exitCode === null) this.proc.kill('SIGKILL'); }
 }
 
@@ -110,6 +127,11 @@ before(async () => {
   agents.push(...Object.values(agent));
   assert.deepEqual(await agent.collector.listen('0.0.0.0', 4317), { id: 1, ok: true });
   assert.deepEqual(await agent.loopback.listen('127.0.0.1', 4317), { id: 1, ok: true });
+  assert.deepEqual(await agent.collector.udpListen('0.0.0.0', 5353), { id: 2, ok: true });
+  for (const [name, ip, eps] of [['kube-dns', '10.96.0.10', [{ ip: ips.collector, node: 'sim-node-1', ready: true }]], ['dns-down', '10.96.0.11', []]] as const) {
+    store.create(T('Service'), { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'kube-system' }, spec: { clusterIP: ip, ports: [{ name: 'dns', port: 53, targetPort: 5353, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, targetPort: 5353, protocol: 'TCP' }] } });
+    store.create(T('EndpointSlice'), { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: `${name}-x`, namespace: 'kube-system', labels: { 'kubernetes.io/service-name': name } }, addressType: 'IPv4', ports: [{ name: 'dns', port: 5353, protocol: 'UDP' }], endpoints: eps.map((e) => ({ addresses: [e.ip], conditions: { ready: e.ready }, nodeName: e.node })) });
+  }
   store.create(T('Service'), service('observability', 'otel-collector', '10.96.0.20', 4317));
   store.create(T('EndpointSlice'), slice('observability', 'otel-collector', [{ ip: ips.collector, node: 'sim-node-1', ready: true }]));
   store.create(T('Service'), service('observability', 'unready', '10.96.0.21', 4317));
@@ -151,6 +173,15 @@ test('a ClusterIP reaches a ready endpoint through DNAT, from another node and f
   }
   const legacy = await agent['app-a'].connect('10.96.0.23', 4317);
   assert.equal(legacy.result, 'connected', 'Service backed by v1 Endpoints');
+});
+
+test('UDP Services: DNAT to the endpoint; without endpoints the client gets ECONNREFUSED', { skip }, async () => {
+  const r = await agent['app-a'].udpAsk('10.96.0.10', 53);
+  assert.equal(r.result, 'answered');
+  assert.equal(r.data, 'pong collector');
+  const down = await agent['app-a'].udpAsk('10.96.0.11', 53);
+  assert.equal(down.result, 'ECONNREFUSED');
+  assert.equal((await agent['app-a'].connect('10.96.0.10', 53)).result, 'ECONNREFUSED', 'the dns-tcp port has no endpoint port in the slice');
 });
 
 test('an endpoint reaching itself through its own Service (hairpin) is masqueraded', { skip }, async () => {

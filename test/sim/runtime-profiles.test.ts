@@ -54,6 +54,7 @@ test('the tools annotation overrides the image', () => {
   const custom = profileFor('busybox', 'cat, ss ,no-such-tool-xyz', node);
   assert.equal(custom.name, 'custom');
   assert.deepEqual([...custom.commands.keys()].sort(), ['cat', 'ss']);
+  assert.deepEqual([...profileFor('busybox', '../../bin/sh,.,..,a/b,sh', node).commands.keys()], ['sh'], 'paths in the annotation are ignored');
 });
 
 test('materialised profile is a directory of symlinks, shared by identical sets', () => {

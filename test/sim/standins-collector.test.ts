@@ -39,6 +39,12 @@ async function startCollector(image: string, files: Record<string, string>, args
   return { p, root };
 }
 
+/** Tests of the version defaults need the well-known ports; say so plainly when something holds them. */
+function requireFree(...ports: number[]): void {
+  const busy = ports.filter((p) => listeners(p).length > 0);
+  assert.deepEqual(busy, [], `ports ${busy.join(', ')} are in use on this host: the default-endpoint tests need them free`);
+}
+
 async function ready(p: ReturnType<typeof runStandin>): Promise<void> {
   await Promise.race([
     p.waitFor(/Everything is ready\. Begin running and processing data\./),
@@ -75,6 +81,7 @@ test('unit: merge replaces lists and deep-merges maps; args parse like the binar
 });
 
 test('0.104.0 default endpoints are localhost: bound on 127.0.0.1 only; lines as in the 0.104.0 paste', async () => {
+  requireFree(4317, 4318);
   const { p } = await startCollector(IMG('0.104.0'), { '/conf/relay.yaml': otlpConf(null, null) });
   try {
     await ready(p);
@@ -94,6 +101,7 @@ test('0.104.0 default endpoints are localhost: bound on 127.0.0.1 only; lines as
 });
 
 test('0.103.0 default endpoints are 0.0.0.0: wildcard bind, the DoS warning and the feature-gate warning', async () => {
+  requireFree(4317, 4318);
   const { p } = await startCollector(IMG('0.103.0'), { '/conf/relay.yaml': otlpConf(null, null) });
   try {
     await ready(p);
@@ -200,7 +208,7 @@ test('several --config merged in order (files, env:, yaml:) and --set with :: pa
 test('OTLP/HTTP: POST 200 (protobuf and JSON bodies), GET 405, no pipeline 404, 415; health_check 200 body', async () => {
   const port = await freePort();
   const hc = await freePort();
-  const { p } = await startCollector(IMG('0.140.0'), { '/conf/relay.yaml': otlpConf(null, `127.0.0.1:${port}`, `extensions:\n  health_check:\n    endpoint: 127.0.0.1:${hc}\n`).replace('service:\n', 'service:\n  extensions: [health_check]\n') });
+  const { p } = await startCollector(IMG('0.140.0'), { '/conf/relay.yaml': otlpConf(`127.0.0.1:${await freePort()}`, `127.0.0.1:${port}`, `extensions:\n  health_check:\n    endpoint: 127.0.0.1:${hc}\n`).replace('service:\n', 'service:\n  extensions: [health_check]\n') });
   try {
     await ready(p);
     const req = (method: string, path: string, type?: string, body?: Buffer | string, to = port): Promise<{ status: number; type: string; body: Buffer }> => new Promise((resolve, reject) => {
@@ -235,7 +243,7 @@ test('OTLP/HTTP: POST 200 (protobuf and JSON bodies), GET 405, no pipeline 404, 
 
 test('OTLP/gRPC over h2c: Export answers grpc-status 0 with an empty response; unregistered service 12; HTTP/1 gets the SETTINGS frame', async () => {
   const port = await freePort();
-  const { p } = await startCollector(IMG('0.140.0'), { '/conf/relay.yaml': otlpConf(`127.0.0.1:${port}`, null) });
+  const { p } = await startCollector(IMG('0.140.0'), { '/conf/relay.yaml': otlpConf(`127.0.0.1:${port}`, `127.0.0.1:${await freePort()}`) });
   try {
     await ready(p);
     const call = (path: string): Promise<{ status?: string; data: Buffer; message?: string }> => new Promise((resolve, reject) => {
@@ -272,7 +280,7 @@ test('OTLP/gRPC over h2c: Export answers grpc-status 0 with an empty response; u
 
 test('a gRPC client on the OTLP/HTTP port reads Go net/http 400 (HTT... = frame too large)', async () => {
   const port = await freePort();
-  const { p } = await startCollector(IMG('0.140.0'), { '/conf/relay.yaml': otlpConf(null, `127.0.0.1:${port}`) });
+  const { p } = await startCollector(IMG('0.140.0'), { '/conf/relay.yaml': otlpConf(`127.0.0.1:${await freePort()}`, `127.0.0.1:${port}`) });
   try {
     await ready(p);
     const first = await new Promise<Buffer>((resolve, reject) => {

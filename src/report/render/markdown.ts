@@ -16,9 +16,9 @@ function code(s: string): string {
 export function renderMarkdown(r: Report): string {
   const out: string[] = ['# otel-doctor report', ''];
   if (r.generatedAt) out.push(`Generated ${cell(r.generatedAt)}. ${summaryLine(r)}.`, '');
-  if (r.findings.length === 0) {
+  if (r.summary.errors + r.summary.warnings === 0) {
     out.push('**Healthy.**', '', ...healthyText(r).map((l) => `- ${l.trim()}`), '');
-    return out.join('\n');
+    if (r.findings.length === 0) return out.join('\n');
   }
   out.push('| Severity | Rule | Subject | Summary |', '|---|---|---|---|');
   for (const f of r.findings) out.push(`| ${f.severity} | \`${f.rule}\` | ${cell(subjectLine(f))} | ${cell(f.summary)} |`);

@@ -12,7 +12,8 @@ function sev(f: Finding, color: boolean): string {
 }
 
 function evidenceCell(f: Finding, full: boolean): string {
-  const ev = full ? f.evidence : f.evidence.slice(0, 3);
+  // The table shows one piece per source (config, exec, log, api) so the proof from each kind is visible.
+  const ev = full ? f.evidence : (['config', 'exec', 'log', 'api'] as const).map((src) => f.evidence.find((e) => e.source === src)).filter((e) => e !== undefined).slice(0, 3);
   const lines = ev.map((e) => `[${e.source}] ${clean(full ? e.detail : shorten(e.detail, 110))}`);
   if (!full && f.evidence.length > ev.length) lines.push(`(+${f.evidence.length - ev.length} more: -o wide)`);
   if (f.affected?.length) lines.push(`affects: ${f.affected.map((a) => clean(`${a.namespace}/${a.workload ?? a.pod}`)).join(', ')}`);
@@ -65,24 +66,31 @@ export function renderTable(r: Report, opts: RenderOptions = {}, full = false): 
   const color = opts.color === true;
   if (r.findings.length === 0) return `${healthyText(r).join('\n')}\n`;
   const w = widths(opts.width ?? 100, full);
+  // One table row per visual line: cli-table3 measures a multi-line cell once per line it draws (quadratic,
+  // and string-width is slow), so long evidence cells took seconds. Rows of one finding share no rule line.
   const t = new Table({
     head: ['SEVERITY', 'SUBJECT', 'ROOT CAUSE', 'EVIDENCE', 'FIX'],
     colWidths: w,
     wordWrap: false,
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
     style: color ? { head: ['bold'], border: ['grey'] } : { head: [], border: [] },
   });
   const inner = (i: number): number => w[i] - 2;
-  for (const f of r.findings) {
+  r.findings.forEach((f, idx) => {
     const s = f.subject;
     const subject = [s.kind, s.namespace ? `${s.namespace}/` : '', s.name, s.container ? `(${s.container})` : ''].filter(Boolean).map(clean).join('\n');
-    t.push([
-      sev(f, color),
-      wrap(subject, inner(1)),
-      wrap(`${f.rule}:\n${clean(full ? `${f.summary}. ${f.rootCause}` : f.summary)}`, inner(2)),
-      wrap(evidenceCell(f, full), inner(3)),
-      wrap(clean(f.fix.summary), inner(4)),
-    ]);
-  }
+    const cells = [
+      [sev(f, color)],
+      wrap(subject, inner(1)).split('\n'),
+      wrap(`${f.rule}:\n${clean(full ? `${f.summary}. ${f.rootCause}` : f.summary)}`, inner(2)).split('\n'),
+      wrap(evidenceCell(f, full), inner(3)).split('\n'),
+      wrap(clean(f.fix.summary), inner(4)).split('\n'),
+    ];
+    if (idx > 0) t.push(w.map((x) => '─'.repeat(x - 2)));
+    const n = Math.max(...cells.map((c) => c.length));
+    for (let i = 0; i < n; i++) t.push(cells.map((c) => c[i] ?? ''));
+  });
   const notes = (r.notes ?? []).map((n) => `note: ${clean(n)}`);
-  return `${t.toString()}\n${summaryLine(r)}${notes.length ? `\n${notes.join('\n')}` : ''}\n`;
+  const healthy = r.summary.errors + r.summary.warnings === 0 ? `${healthyText(r).join('\n')}\n` : '';
+  return `${healthy}${t.toString()}\n${summaryLine(r)}${notes.length ? `\n${notes.join('\n')}` : ''}\n`;
 }

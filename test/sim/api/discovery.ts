@@ -77,3 +77,39 @@ export function resourceList(group: string, version: string): object | undefined
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
 }
+
+/**
+ * A minimal OpenAPI v3: no schemas, only each resource's PATCH operation with its GVK and the
+ * `fieldValidation` parameter. That is what kubectl's query-param verifier looks for before it hands
+ * validation to the server (`kubectl apply`'s default --validate=strict); without it kubectl refuses.
+ */
+export function openApiV3Root(): object {
+  const paths: Record<string, { serverRelativeURL: string }> = {};
+  for (const gv of groupVersions()) paths[gv.path] = { serverRelativeURL: `/openapi/v3/${gv.path}?hash=${createHash('sha256').update(gv.path).digest('hex').slice(0, 32).toUpperCase()}` };
+  return { paths };
+}
+
+function groupVersions(): Array<{ group: string; version: string; path: string }> {
+  const out = [{ group: '', version: 'v1', path: 'api/v1' }];
+  for (const g of groups()) for (const v of g.versions) out.push({ group: g.name, version: v, path: `apis/${g.name}/${v}` });
+  return out;
+}
+
+export function openApiV3Doc(path: string): object | undefined {
+  const gv = groupVersions().find((x) => x.path === path);
+  if (!gv) return undefined;
+  const paths: Record<string, object> = {};
+  for (const t of SERVED_TYPES) {
+    if (t.group !== gv.group || !t.versions.includes(gv.version) || !t.verbs.includes('patch')) continue;
+    const base = `/${gv.path}${t.namespaced ? '/namespaces/{namespace}' : ''}/${t.plural}/{name}`;
+    const gvk = { group: gv.group, version: gv.version, kind: t.kind };
+    paths[base] = {
+      get: { operationId: `read${t.kind}`, 'x-kubernetes-action': 'get', 'x-kubernetes-group-version-kind': gvk, responses: {} },
+      patch: {
+        operationId: `patch${t.kind}`, 'x-kubernetes-action': 'patch', 'x-kubernetes-group-version-kind': gvk, responses: {},
+        parameters: ['dryRun', 'fieldManager', 'fieldValidation', 'force'].map((name) => ({ name, in: 'query', schema: { type: name === 'force' ? 'boolean' : 'string', uniqueItems: true } })),
+      },
+    };
+  }
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.4-sim' }, paths, components: { schemas: {} } };
+}

@@ -43,7 +43,7 @@ export class Policy {
     return rules.some((r) => {
       if (!r.verbs.includes('*') && !r.verbs.includes(a.verb)) return false;
       if (!r.apiGroups.includes('*') && !r.apiGroups.includes(a.group)) return false;
-      const resOk = r.resources.some((x) => x === '*' || x === full || (a.subresource && x === `*/${a.subresource}`) || (!a.subresource && x === `${a.resource}`) || (x === `${a.resource}/*` && !!a.subresource));
+      const resOk = r.resources.some((x) => x === '*' || x === full || (!!a.subresource && (x === `*/${a.subresource}` || x === `${a.resource}/*`)));
       if (!resOk) return false;
       if (r.namespaces && !(a.namespace && r.namespaces.includes(a.namespace))) return false;
       if (r.resourceNames && r.resourceNames.length && !(a.name && r.resourceNames.includes(a.name))) return false;

@@ -19,7 +19,7 @@ import { fieldMatcher, labelMatcher } from './selectors.ts';
 import { JsonPatchError, jsonPatch, mergePatch, strategicMerge } from './patch.ts';
 import { toTable, type IncludeObject } from './table.ts';
 import { decodeProtobuf } from './proto.ts';
-import { SERVED_TYPES, apiGroup, apiGroupList, apiVersions, resourceList } from './discovery.ts';
+import { SERVED_TYPES, apiGroup, apiGroupList, apiVersions, openApiV3Doc, openApiV3Root, resourceList } from './discovery.ts';
 import {
   ApiError, alreadyExists, badRequest, conflict, expired, forbidden, internal, methodNotAllowed, notFound, pathNotFound, statusFrom,
   unauthorized, unsupportedMediaType, type StatusBody,
@@ -59,6 +59,19 @@ export interface ApiServerOptions {
   policyFile?: string;
 }
 
+/** What `ApiServer.create` throws when admission or the store refuses: the Status a POST would answer. */
+export class CreateError extends Error {
+  readonly code: number;
+  readonly reason: string;
+  readonly status: StatusBody;
+  constructor(status: StatusBody) {
+    super(status.message ?? status.reason ?? `HTTP ${status.code}`);
+    this.code = status.code;
+    this.reason = status.reason ?? '';
+    this.status = status;
+  }
+}
+
 export const DEFAULT_POLICY_FILE = fileURLToPath(new URL('../policies.yaml', import.meta.url));
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -83,7 +96,7 @@ interface Ctx {
 
 interface HistoryEntry { rv: number; type: Change['type']; t: ResourceType; object: KObject; prev?: KObject }
 
-const HISTORY_MAX = 20_000;
+const HISTORY_MAX = 10_000; // full objects; enough for clients to resume a watch after a short break
 const SNAPSHOT_TTL_MS = 5 * 60_000; // etcd's default compaction interval bounds how long a continue token lives
 const SNAPSHOT_MAX = 256;
 
@@ -365,6 +378,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const rvParam = url.searchParams.get('resourceVersion');
     const timeout = Number(url.searchParams.get('timeoutSeconds') ?? 0);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    // Clients (fetch-based ones especially) wait for the headers before they start reading events.
+    res.flushHeaders();
     const write = (type: string, o: KObject) => {
       const obj = withVersion(structuredClone(o), t, tg.version);
       const object = table ? toTable(t.kind, [obj], include, { resourceVersion: o.metadata.resourceVersion }) : obj;
@@ -693,6 +708,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const parts = path.split('/').filter(Boolean);
       const nr = nonResource(path);
       if (nr !== undefined) { a.verb = 'get'; return send(res, 200, nr, typeof nr === 'string' ? 'text/plain' : 'application/json'); }
+      if (parts[0] === 'openapi' && parts[1] === 'v3') {
+        a.verb = 'get';
+        const doc = parts.length === 2 ? openApiV3Root() : openApiV3Doc(parts.slice(2).join('/'));
+        if (!doc) throw pathNotFound();
+        return send(res, 200, doc);
+      }
+      // No OpenAPI v2: kubectl falls back to v3 or to its compiled-in types for what it needs.
       if (parts[0] === 'openapi' || parts[0] === 'swagger.json') { a.verb = 'get'; throw pathNotFound(); }
       if (parts[0] !== 'api' && parts[0] !== 'apis') { a.verb = 'get'; throw pathNotFound(); }
       const { target, discovery } = parseTarget(parts);
@@ -847,7 +869,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       try {
         return admitAndCreate(t, obj, false);
       } catch (e) {
-        if (e instanceof ApiError) throw new Error(e.status.message ?? e.message);
+        if (e instanceof ApiError) throw new CreateError(e.status);
         throw e;
       }
     },

@@ -23,7 +23,11 @@ export function buildDnsData(services: KObject[], endpoints: KObject[]): DnsData
     services: services.map((s) => {
       const ep = eps.get(`${s.metadata.namespace}/${s.metadata.name}`);
       const addrs: string[] = [];
-      for (const sub of ep?.subsets ?? []) for (const a of sub.addresses ?? []) if (!addrs.includes(a.ip)) addrs.push(a.ip);
+      // Only ready addresses are published, unless the Service asks for the others too (StatefulSet peers).
+      for (const sub of ep?.subsets ?? []) {
+        const list = [...(sub.addresses ?? []), ...(s.spec?.publishNotReadyAddresses ? sub.notReadyAddresses ?? [] : [])];
+        for (const a of list) if (!addrs.includes(a.ip)) addrs.push(a.ip);
+      }
       const clusterIP: string = s.spec?.clusterIP ?? '';
       return {
         name: s.metadata.name,

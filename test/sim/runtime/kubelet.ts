@@ -5,13 +5,15 @@
 // Documented simplifications (see also the simulator README):
 // - CrashLoopBackOff back-off is 1 s doubling to a 10 s cap (real: 10 s doubling to 5 min); the first
 //   restart is immediate, as the kubelet's is; the back-off resets after 20 s of running (real: 10 min).
-// - Probe periods are capped at 2 s and initial delays at 5 s; gRPC probes are a TCP connect.
+// - Probe periods are capped at 2 s and initial delays at 5 s; gRPC probes are a TCP connect. Failures in
+//   the first 3 s of a container, before any success, are retried every 250 ms without counting (a Node
+//   stand-in starts slower than the binary it plays).
 // - Init containers complete at once (no process); native sidecars (restartPolicy: Always) run.
 // - Ephemeral containers run the app stand-in (it idles) so `kubectl debug` then `exec -c` works without
 //   an attached terminal; they never restart and are never removed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Change, KObject, Store } from '../store.ts';
 import { typeByKind } from '../store.ts';
@@ -48,6 +50,8 @@ export const BACKOFF_INITIAL_MS = 1000;
 export const BACKOFF_MAX_MS = 10_000;
 const BACKOFF_RESET_MS = 2 * BACKOFF_MAX_MS;
 const RETRY_MS = 2000;
+/** See startProbes: how long probe failures of a just-started stand-in are treated as start-up. */
+export const STARTUP_GRACE_MS = 3000;
 /** V8 flags that keep an idle stand-in small: 100+ of them must fit in a few GB. */
 const NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=96', '--single-threaded-gc', '--v8-pool-size=0', '--disable-warning=ExperimentalWarning'];
 
@@ -237,13 +241,14 @@ export class Kubelet {
       }
     }
     for (const c of this.execChildren) exits.push(this.killAndWait(c));
-    for (const n of this.nodeStates.values()) n.agent.stop();
+    for (const n of this.nodeStates.values()) exits.push(n.agent.stop());
     await Promise.all(exits);
   }
 
   /** Synchronous best effort for process 'exit' handlers. */
   killAllSync(): void {
     this.stopped = true;
+    this.store.off('change', this.onChange);
     for (const pid of this.pids()) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
   }
 
@@ -347,6 +352,7 @@ export class Kubelet {
   private async setupPod(ps: PodState, nodeName: string): Promise<void> {
     let node: NodeState;
     try { node = await this.waitNode(nodeName); } catch { return; }
+    await this.teardowns.get(ps.key);
     for (;;) {
       if (ps.deleted || this.stopped) return;
       try {
@@ -384,8 +390,17 @@ export class Kubelet {
     }
   }
 
-  private async teardown(ps: PodState): Promise<void> {
-    if (ps.deleted) return;
+  /** A pod re-created under the same name waits for its predecessor's teardown (same netns name, same dir). */
+  private readonly teardowns = new Map<string, Promise<void>>();
+
+  private teardown(ps: PodState): Promise<void> {
+    if (ps.deleted) return this.teardowns.get(ps.key) ?? Promise.resolve();
+    const p = this.doTeardown(ps).finally(() => { if (this.teardowns.get(ps.key) === p) this.teardowns.delete(ps.key); });
+    this.teardowns.set(ps.key, p);
+    return p;
+  }
+
+  private async doTeardown(ps: PodState): Promise<void> {
     ps.deleted = true;
     if (this.pods.get(ps.key) === ps) this.pods.delete(ps.key);
     const exits: Array<Promise<void>> = [];
@@ -421,6 +436,14 @@ export class Kubelet {
   private profileDirFor(ps: PodState, cr: ContainerRun): string {
     const profile = profileFor(cr.spec.image ?? '', ps.pod.metadata.annotations?.[TOOLS_ANNOTATION], this.nodeBinary);
     return materializeProfile(join(this.stateDir, 'profiles'), profile);
+  }
+
+  private readonly profileListing = new Map<string, Set<string>>();
+  /** The profile's commands, by exact name (so `..`, `` or `a/../b` can never name something else). */
+  private profileEntries(dir: string): Set<string> {
+    let e = this.profileListing.get(dir);
+    if (!e) { e = new Set(readdirSync(dir)); this.profileListing.set(dir, e); }
+    return e;
   }
 
   private retryLater(ps: PodState, cr: ContainerRun, reason: string, message: string): void {
@@ -584,6 +607,7 @@ export class Kubelet {
       const timing = probeTiming(probe);
       let successes = 0;
       let failures = 0;
+      let everOk = false;
       const tick = async () => {
         if (gen !== cr.gen || ps.deleted) return;
         // Liveness and readiness wait for the startup probe; the startup probe stops once it succeeded.
@@ -591,6 +615,16 @@ export class Kubelet {
         if (active) {
           const r = await this.runProbe(ps, cr, probe, timing.timeoutMs);
           if (gen !== cr.gen || ps.deleted) return;
+          // A real binary listens within milliseconds; a Node stand-in needs a moment (seconds when a
+          // hundred start at once). Until its first success, failures within the start-up grace are
+          // retried quickly and not counted, so start-up is not reported as probe failures.
+          const startedMs = cr.history[cr.history.length - 1]?.startedMs ?? 0;
+          if (!r.ok && !everOk && Date.now() - startedMs < STARTUP_GRACE_MS) {
+            const t = setTimeout(() => { cr.timers.delete(t); void tick(); }, 250);
+            cr.timers.add(t);
+            return;
+          }
+          if (r.ok) everOk = true;
           if (r.ok) { successes++; failures = 0; } else { failures++; successes = 0; }
           const label = kind[0].toUpperCase() + kind.slice(1);
           if (!r.ok) this.event(ps, 'Warning', 'Unhealthy', `${label} probe failed: ${r.message}`, cr);
@@ -791,7 +825,7 @@ export class Kubelet {
     const dir = cr.profileDir ?? this.profileDirFor(ps, cr);
     const cmd = req.command[0] ?? '';
     const name = commandName(cmd);
-    if (!cmd || !existsSync(join(dir, name)) || name === '.' || name === '..') {
+    if (!cmd || !this.profileEntries(dir).has(name)) {
       throw new RuntimeError(500, 'InternalError', `Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "${hex64()}": OCI runtime exec failed: exec failed: unable to start container process: exec: "${cmd}": executable file not found in $PATH: unknown`);
     }
     const env: Record<string, string> = { PATH: dir, HOSTNAME: ps.pod.spec?.hostNetwork ? (ps.pod.spec.nodeName ?? ps.name) : ps.name, HOME: '/root' };

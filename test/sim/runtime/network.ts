@@ -7,6 +7,11 @@
 //   eth0 10.244.N.x/32  <- veth ->   cali<hash> (proxy_arp, /32 route)
 //   169.254.1.1 via eth0             eth0 172.18.0.<N+1>/24    <- veth ->  n<N> -- br0 172.18.0.1/24
 //                                    10.244.M.0/24 via 172.18.0.<M+1>
+//
+// A hostNetwork pod gets osim-<run>-h<seq>: a second name (bind mount) for its node's namespace, so
+// `ip netns exec` can bind that pod's own /etc/netns/<name>/resolv.conf. Pods have no default route
+// (checked after every set-up). Speed: set-ups arriving together share one `ip -batch` process that
+// forks the per-namespace work itself; kube-proxy's rules are one iptables-restore per node per change.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +31,9 @@ const CLUSTER_DOMAIN = 'cluster.local';
 /** Calico gives every host-side veth this MAC, so the pod's gateway neighbour can be static. */
 const GATEWAY_MAC = 'ee:ee:ee:ee:ee:ee';
 const GATEWAY_IP = '169.254.1.1';
-const SETUP_CONCURRENCY = 32;
+const SETUP_CONCURRENCY = 48;
+/** Outer `ip -batch` processes run side by side per flush of pod set-ups. */
+const SETUP_PROCESSES = 2;
 const SYNC_DEBOUNCE_MS = 50;
 
 interface NodeRec { name: string; index: number; netns: string; ip: string; podCIDR: string; next: number; freed: number[]; ready: boolean }
@@ -372,6 +379,19 @@ export class Network {
     const jobs = this.setupQueue.splice(0);
     if (jobs.length === 0) return;
     this.setupFlushing = true;
+    // One outer `ip` works through its lines serially; a few side by side keep both cores busy.
+    const parts = Math.max(1, Math.min(SETUP_PROCESSES, Math.floor(jobs.length / 4)));
+    const size = Math.ceil(jobs.length / parts);
+    const chunks = Array.from({ length: parts }, (_, i) => jobs.slice(i * size, (i + 1) * size)).filter((c) => c.length);
+    try {
+      await Promise.all(chunks.map((c) => this.runSetupChunk(c)));
+    } finally {
+      this.setupFlushing = false;
+      if (this.setupQueue.length) { this.setupScheduled = true; setImmediate(() => void this.flushSetup()); }
+    }
+  }
+
+  private async runSetupChunk(jobs: SetupJob[]): Promise<void> {
     const dir = join(this.stateDir, 'net', 'batch');
     const flush = ++this.flushSeq;
     const files: string[] = [];
@@ -421,8 +441,6 @@ export class Network {
       for (const j of jobs) j.reject(e as Error);
     } finally {
       await Promise.all(files.map((f) => rm(f, { force: true })));
-      this.setupFlushing = false;
-      if (this.setupQueue.length) { this.setupScheduled = true; setImmediate(() => void this.flushSetup()); }
     }
   }
 

@@ -48,12 +48,23 @@ export class ProberAgent {
     });
   }
 
-  /** Ends the agent by its pid (it also exits when its stdin closes). */
-  stop(): void {
+  /** Ends the agent by its pid (it also exits when its stdin closes); resolves once it is gone. */
+  stop(): Promise<void> {
     const c = this.child;
-    if (!c?.pid) return;
+    if (!c?.pid || c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+    const gone = new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 5000);
+      c.once('exit', () => { clearTimeout(t); resolve(); });
+    });
     c.stdin?.end();
     try { process.kill(-c.pid, 'SIGKILL'); } catch { /* already gone */ }
+    return gone;
+  }
+
+  /** For synchronous 'exit' handlers. */
+  killSync(): void {
+    const pid = this.child?.pid;
+    if (pid) { try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ } }
   }
 }
 

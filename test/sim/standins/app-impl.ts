@@ -507,6 +507,8 @@ async function run(): Promise<void> {
   const sleep = (ms: number): Promise<void> => new Promise((r) => { const t = setTimeout(() => { timers.delete(t); r(); }, ms); timers.add(t); });
   process.once('SIGTERM', () => { stopping = true; for (const s of servers) s.close(); process.exit(0); });
   process.once('SIGINT', () => process.exit(0));
+  // A container's main process idles until it is stopped, ports or not.
+  setInterval(() => {}, 3_600_000);
   if (!target) return;
   const service = process.env.OTEL_SERVICE_NAME ?? process.env.SIM_CONTAINER_NAME ?? 'unknown_service';
   const interval = Number(process.env.OTEL_BSP_SCHEDULE_DELAY ?? 5000) || 5000;

@@ -627,6 +627,7 @@ export async function run(): Promise<number> {
     const type = typeOf(id).replace(/_/g, '');
     const ec = isMap(extConfs[id]) ? (extConfs[id] as Conf) : {};
     const f = compFields('extension', id);
+    // Line 59 (`Extension started.`) is from the 0.117.0 paste; 56 for this one is an estimate (not seen in a paste).
     log.info(extCaller(line(v, [[0, 56]])), 'Extension is starting...', f);
     let endpoint: string | undefined;
     let handler: ((s: net.Socket) => void) | undefined;

@@ -1,8 +1,8 @@
-// Entry point the runtime launches (`node test/sim/standins/dns.ts <argv...>`). Kept tiny so the
-// compile cache is on before the implementation is loaded: Node's type stripping plus compiling costs
-// ~0.5 CPU-s per process without it and ~0.25 with it, and a 100-pod cluster starts 100 of these at once.
-import { enableCompileCache } from 'node:module';
+// Entry point named in CONTRACTS.md (`node test/sim/standins/dns.ts <argv...>`). Prefer dns.js, its
+// plain-JS twin: a .ts entry costs the TypeScript stripper's memory (see there).
+import { enableCompileCache, flushCompileCache } from 'node:module';
 
 enableCompileCache();
 const { main } = await import('./dns-impl.ts');
+flushCompileCache();
 main();

@@ -28,15 +28,18 @@ export function runStandin(file: 'collector.ts' | 'app.ts' | 'dns.ts', argv: str
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => { for (const l of listeners) l(); r(code); }));
   // Generous: CI machines are shared, and a cold Node start with type stripping is ~0.5 CPU-s.
   const waitFor = (re: RegExp, ms = 25000): Promise<string> => new Promise((resolve, reject) => {
-    const check = (): boolean => {
+    let timer: NodeJS.Timeout | undefined;
+    const check = (): void => {
       const m = re.exec(buf);
-      if (m) { listeners.delete(check0); clearTimeout(t); resolve(m[0]); return true; }
-      return false;
+      if (!m) return;
+      listeners.delete(check);
+      if (timer) clearTimeout(timer);
+      resolve(m[0]);
     };
-    const check0 = (): void => { check(); };
-    if (check()) return;
-    listeners.add(check0);
-    const t = setTimeout(() => { listeners.delete(check0); reject(new Error(`timed out waiting for ${re} in output:\n${buf}`)); }, ms);
+    listeners.add(check);
+    check();
+    if (!listeners.has(check)) return;
+    timer = setTimeout(() => { listeners.delete(check); reject(new Error(`timed out waiting for ${re} in output:\n${buf}`)); }, ms);
   });
   const stop = async (): Promise<number | null> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

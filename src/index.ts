@@ -1,0 +1,13 @@
+/**
+ * Library entry: the same pipeline the `diagnose` command runs, for programs that embed otel-doctor.
+ * Loading this module loads @kubernetes/client-node (through cluster/client.ts); the CLI's `version`
+ * and `--help` never import it.
+ */
+export { loadKubeconfig, type LoadedKubeconfig, type KubeconfigOptions } from './cluster/kubeconfig.ts';
+export { createClusterClient, type ClientOptions } from './cluster/client.ts';
+export type { ClusterClient, KObject, ExecResult } from './cluster/types.ts';
+export { gather, type GatherOptions } from './gather/index.ts';
+export { judge } from './engine.ts';
+export { renderReport } from './report/render/index.ts';
+export { DoctorError, UsageError, KubeconfigError, ApiError, CannotDiagnoseError } from './errors.ts';
+export { pluginVersion, userAgent } from './version.ts';

@@ -1,0 +1,58 @@
+import type { Evidence, Finding, Rule } from '../report/finding.ts';
+import { isMap } from '../otel/config.ts';
+import { collectorLogMatches, collectorWorkloads, configTarget, model, truncate } from './util.ts';
+
+export const rule: Rule = {
+  id: 'collector-config-invalid',
+  severity: 'error',
+  title: 'Collector configuration is invalid',
+  description:
+    'The collector refuses to start on a config it cannot parse, a pipeline that references a component that is not configured, or an OTLP receiver with no protocol. Found statically from the effective config and confirmed by `Error: invalid configuration` / `failed to get config` in its log.',
+  evidence: ['config', 'log'],
+  fix: 'Correct the config error quoted; `otelcol validate --config=...` checks it offline.',
+  modes: ['diagnose', 'lint'],
+  check(s) {
+    const findings: Finding[] = [];
+    const checked = [];
+    for (const w of collectorWorkloads(s)) {
+      const c = w.pods[0];
+      const subj = `${w.subject.kind} ${w.subject.namespace}/${w.subject.name}`;
+      const problems: string[] = [];
+      const evidence: Evidence[] = [];
+      if (c.configError) problems.push(c.configError);
+      for (const src of c.configSources) if (src.error) problems.push(`${src.arg ?? src.kind}: ${src.error}`);
+      const m = model(s, c);
+      if (m) {
+        problems.push(...m.dangling.map((d) => `invalid configuration: ${d}`));
+        const recv = isMap(m.config.receivers) ? m.config.receivers : {};
+        for (const p of m.otlpProtocols) {
+          const rc = recv[p.id];
+          if (!p.grpc && !p.http) problems.push(`invalid configuration: receivers::${p.id}: must specify at least one protocol when using the OTLP receiver`);
+          void rc;
+        }
+        const svc = isMap(m.config.service) ? m.config.service : {};
+        if (!isMap(svc.pipelines) || Object.keys(svc.pipelines).length === 0) problems.push('invalid configuration: service must have at least one pipeline');
+      }
+      for (const p of problems) evidence.push({ source: 'config', detail: p });
+      for (const p of w.pods) {
+        for (const lm of collectorLogMatches(s, p, ['config']).slice(0, 2)) evidence.push({ source: 'log', detail: `${p.pod}: ${truncate(lm.line.trim())}` });
+      }
+      if (!evidence.length) {
+        checked.push({ subject: subj, ...(!m && !c.configError ? { status: 'skipped' as const, reason: 'effective config unknown' } : {}) });
+        continue;
+      }
+      const first = problems[0] ?? evidence[0].detail;
+      findings.push({
+        rule: 'collector-config-invalid',
+        severity: 'error',
+        subject: w.subject,
+        summary: `collector config is invalid: ${truncate(first, 160)}`,
+        rootCause: `The collector cannot start with this configuration: ${truncate(first, 400)}`,
+        evidence,
+        fix: { summary: `Correct ${configTarget(c)}; check it with \`otelcol validate --config=<file>\` before rolling out.`, target: configTarget(c) },
+        explains: [`not-ready:${w.key}`, ...w.pods.map((p) => `no-endpoints:${p.namespace}/${p.pod}`), ...w.pods.map((p) => `refused:${p.namespace}/${p.pod}`)],
+      });
+    }
+    return { findings, checked };
+  },
+};

@@ -1,0 +1,57 @@
+import type { Finding, Rule } from '../report/finding.ts';
+import type { HttpProbeInfo } from '../snapshot.ts';
+import { collectorWorkloads, configTarget, endpointEvidence, model } from './util.ts';
+
+function probePort(p: HttpProbeInfo | undefined): number | undefined {
+  if (!p || p.type !== 'httpGet') return undefined;
+  return p.resolvedPort ?? (typeof p.port === 'number' ? p.port : /^\d+$/.test(String(p.port)) ? Number(p.port) : undefined);
+}
+
+export const rule: Rule = {
+  id: 'health-check-bound-to-loopback',
+  severity: 'error',
+  title: 'health_check extension bound to loopback',
+  description:
+    'The kubelet probes the pod IP. A health_check extension on `localhost:13133`, written or by the >= 0.104 default (the operator >= 0.122 sets 0.0.0.0), fails every httpGet probe: the pod never becomes Ready (readiness) or is restarted in a loop (liveness). A warning when no probe points at it yet.',
+  evidence: ['config', 'api'],
+  fix: 'Set `extensions.health_check.endpoint: 0.0.0.0:13133` (or `${env:MY_POD_IP}:13133`).',
+  modes: ['diagnose', 'lint'],
+  check(s) {
+    const findings: Finding[] = [];
+    const checked = [];
+    for (const w of collectorWorkloads(s)) {
+      const c = w.pods[0];
+      const m = model(s, c);
+      const subj = `${w.subject.kind} ${w.subject.namespace}/${w.subject.name}`;
+      if (!m?.healthCheck) {
+        checked.push({ subject: subj, status: 'skipped' as const, reason: m ? 'no health_check extension' : 'effective config unknown' });
+        continue;
+      }
+      const hc = m.healthCheck;
+      if (hc.class !== 'loopback') {
+        checked.push({ subject: subj });
+        continue;
+      }
+      const probes = [['readiness', c.readinessProbe], ['liveness', c.livenessProbe], ['startup', c.startupProbe]] as const;
+      const hit = probes.filter(([, p]) => probePort(p) === hc.port);
+      const evidence = [endpointEvidence(c, hc), ...hit.map(([k, p]) => ({ source: 'api' as const, detail: `${k}Probe httpGet ${p?.path ?? '/'} port ${p?.port} dials the pod IP` }))];
+      const notReady = w.pods.filter((p) => p.ready === false);
+      if (notReady.length) evidence.push({ source: 'api', detail: `${notReady.length} pod(s) not ready: ${notReady.map((p) => p.pod).join(', ')}` });
+      findings.push({
+        rule: 'health-check-bound-to-loopback',
+        severity: hit.length ? 'error' : 'warning',
+        subject: w.subject,
+        summary: `health_check listens on ${hc.effective}${hc.defaultedBy ? ' (default)' : ''}; ${hit.length ? `the kubelet's ${hit.map(([k]) => k).join('/')} probe cannot reach it` : 'a kubelet probe could not reach it'}`,
+        rootCause: `The kubelet probes the pod IP, but health_check ${hc.raw === undefined ? `has no endpoint and defaults to ${hc.effective} (collector >= 0.104)` : `is bound to ${hc.raw}`}; the probes fail${hit.some(([k]) => k === 'readiness') ? ' and the pod is never Ready, so the Service has no endpoints' : ''}.`,
+        evidence,
+        fix: {
+          summary: `In ${configTarget(c, `extensions.${hc.component}.endpoint`)}, set 0.0.0.0:${hc.port} (or \${env:MY_POD_IP}:${hc.port}).`,
+          patch: `extensions:\n  ${hc.component}:\n    endpoint: 0.0.0.0:${hc.port}`,
+          target: configTarget(c),
+        },
+        explains: [`not-ready:${w.key}`, ...w.pods.map((p) => `no-endpoints:${p.namespace}/${p.pod}`)],
+      });
+    }
+    return { findings, checked };
+  },
+};

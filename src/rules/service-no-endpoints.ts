@@ -1,0 +1,53 @@
+import type { Finding, Rule } from '../report/finding.ts';
+import { collectorsOfService, exportsOf, resolveHost } from './util.ts';
+
+export const rule: Rule = {
+  id: 'service-no-endpoints',
+  severity: 'error',
+  title: 'Collector Service has no ready endpoints',
+  description:
+    'A Service with no ready endpoints drops (or refuses) every connection. Either its selector matches no pod (a label typo), or the pods it selects are not Ready. When a collector-side cause explains the unreadiness, it is reported there instead.',
+  evidence: ['api'],
+  fix: 'Make the selector match the collector pod labels, or fix why the pods are not Ready.',
+  modes: ['diagnose'],
+  check(s) {
+    const findings: Finding[] = [];
+    const checked = [];
+    for (const v of s.services) {
+      const targeted = s.apps.some((a) => exportsOf(a).some((e) => e.parsed && (() => { const r = resolveHost(s, a.namespace, e.parsed.host); return r.kind === 'service' && r.service === v; })()));
+      const collectors = collectorsOfService(s, v);
+      if (!targeted && !collectors.length) continue;
+      const subj = `Service ${v.namespace}/${v.name}`;
+      if (!v.endpoints) {
+        checked.push({ subject: subj, status: 'skipped' as const, reason: 'endpoints not listed' });
+        continue;
+      }
+      if (v.type === 'ExternalName' || v.endpoints.ready.length) {
+        checked.push({ subject: subj });
+        continue;
+      }
+      const selector = Object.entries(v.selector ?? {}).map(([k, x]) => `${k}=${x}`).join(',');
+      const noMatch = collectors.length === 0;
+      findings.push({
+        rule: 'service-no-endpoints',
+        severity: 'error',
+        subject: { kind: 'Service', namespace: v.namespace, name: v.name },
+        summary: noMatch ? `selector ${selector || '(none)'} matches no collector pod` : `${collectors.length} selected pod(s), none ready`,
+        rootCause: noMatch
+          ? `The Service selector ${selector || '(none)'} matches no pod, so it has no endpoints and connections to it fail.`
+          : `The pods behind the Service are not Ready (${v.endpoints.notReady.map((a) => a.pod ?? a.ip).join(', ')}), so it has no ready endpoints.`,
+        evidence: [
+          { source: 'api', detail: `Endpoints ${v.namespace}/${v.name}: ready [] notReady [${v.endpoints.notReady.map((a) => a.ip).join(', ')}]` },
+          ...(noMatch ? [{ source: 'api' as const, detail: `collector pod labels in ${v.namespace}: ${s.collectors.filter((c) => c.namespace === v.namespace).map((c) => Object.entries(c.labels).map(([k, x]) => `${k}=${x}`).join(',')).join(' | ') || 'no collector pods'}` }] : []),
+        ],
+        fix: noMatch
+          ? { summary: `Change spec.selector of Service ${v.namespace}/${v.name} to the collector pods' labels.`, target: `Service ${v.namespace}/${v.name}` }
+          : { summary: 'Fix why the collector pods are not Ready (see their findings and `kubectl describe pod`).' },
+        symptomOf: collectors.map((c) => `no-endpoints:${c.namespace}/${c.pod}`),
+        // A selector that matches nothing is also why a collector in this namespace looks unexposed.
+        ...(noMatch ? { explains: [`unselected:${v.namespace}`] } : {}),
+      });
+    }
+    return { findings, checked };
+  },
+};
