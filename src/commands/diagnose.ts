@@ -182,9 +182,11 @@ The report is printed before a non-zero exit.`;
 
 /** ora on stderr, only when stderr is a terminal: pipes and CI logs stay clean. */
 async function startProgress(): Promise<{ update: (p: { phase: string; done: number; total: number }) => void; stop: () => void }> {
-  if (!process.stderr.isTTY || process.env.CI) return { update: () => undefined, stop: () => undefined };
+  // A terminal without a size (some pty wrappers) makes ora clear lines forever: no spinner there either.
+  if (!process.stderr.isTTY || process.env.CI || !(process.stderr.columns > 0)) return { update: () => undefined, stop: () => undefined };
   const { default: ora } = await import('ora');
-  const spinner = ora({ text: 'Connecting', stream: process.stderr }).start();
+  // discardStdin off: the diagnosis never reads stdin, and ora's raw-mode stdin hook can outlive an error path.
+  const spinner = ora({ text: 'Connecting', stream: process.stderr, discardStdin: false }).start();
   let stopped = false;
   return {
     update: (p) => {

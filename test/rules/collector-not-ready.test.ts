@@ -21,3 +21,13 @@ test('crash-looping collector quotes the crash reason from its log', () => {
 });
 
 test('ready: nothing', () => assert.deepEqual(ruleKeys(rule.check, loadSnapshot('healthy-helm')), []));
+
+test('no known signature: the last error line of the log tail is quoted', () => {
+  const s = variant(loadSnapshot('healthy-helm'), (s) => {
+    const c = s.collectors[0];
+    c.ready = false;
+    s.logs.push({ namespace: 'observability', pod: c.pod, container: c.container, role: 'collector', matches: [], tail: ['starting', 'panic: runtime error: invalid memory address or nil pointer dereference', 'goroutine 1 [running]:'] });
+  });
+  assert.deepEqual(ruleKeys(rule.check, s), ['collector-not-ready error Deployment observability/otel-collector:opentelemetry-collector']);
+  assert.match((rule.check(s) as any).findings[0].rootCause, /nil pointer dereference/);
+});
