@@ -1,0 +1,98 @@
+// Every scenario under test/scenarios/<name>/ with an expected.yaml is brought up in the simulated cluster
+// and diagnosed by the real plugin (bin/kubectl-otel_doctor, as kubectl runs it). The findings must be
+// exactly the expected ones (rule, severity, subject), and the plugin must not have written anything:
+// the simulator's audit trail of its requests holds reads, exec, logs and access reviews only.
+// Needs root (network namespaces); skips otherwise.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { RULES } from '../../src/rules/index.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(here, '../..');
+const PLUGIN = join(REPO, 'bin/kubectl-otel_doctor');
+const skip = process.getuid?.() !== 0 ? 'needs root: the simulated cluster creates network namespaces' : false;
+
+interface ExpectedFinding { rule: string; severity: string; subject: { kind: string; namespace?: string; name: string; container?: string } }
+export interface Expected {
+  /** Manifest directories; relative to the scenario dir. Default: ['manifests']. */
+  manifests?: string[];
+  /** Arguments after `diagnose` (besides `-o json`), e.g. ['-n', 'observability']. */
+  args: string[];
+  /** Simulator user (policies.yaml) whose token the plugin gets. Default admin. */
+  user?: string;
+  exitCode: number;
+  /** Exactly these findings, no more and no fewer (a healthy scenario lists none). */
+  findings: ExpectedFinding[];
+  /** Only these severities are compared (e.g. upstream examples: [error, warning]). Default: all. */
+  severities?: string[];
+}
+
+export function loadScenarios(): Array<{ name: string; dir: string; expected: Expected }> {
+  return readdirSync(here, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(here, d.name, 'expected.yaml')))
+    .map((d) => ({ name: d.name, dir: join(here, d.name), expected: parse(readFileSync(join(here, d.name, 'expected.yaml'), 'utf8')) as Expected }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+const key = (f: ExpectedFinding) =>
+  `${f.rule} ${f.severity} ${f.subject.kind}/${f.subject.namespace ?? ''}/${f.subject.name}${f.subject.container ? `[${f.subject.container}]` : ''}`;
+
+function run(cmd: string, args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  // Async on purpose: the API server lives in this process, so a blocking spawnSync would deadlock it.
+  return new Promise((res, rej) => {
+    const c = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d) => { stdout += d; });
+    c.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
+    c.on('error', rej);
+    c.on('close', (code) => { clearTimeout(timer); res({ code: code ?? -1, stdout, stderr }); });
+  });
+}
+
+const scenarios = loadScenarios();
+
+test('every rule of the catalogue is proven by at least one scenario', () => {
+  const covered = new Set(scenarios.flatMap((s) => s.expected.findings.map((f) => f.rule)));
+  const missing = RULES.map((r) => r.id).filter((id) => !covered.has(id));
+  assert.deepEqual(missing, [], `rules without a scenario under test/scenarios/*/expected.yaml: ${missing.join(', ')}`);
+});
+
+describe('scenarios in the simulated cluster', { skip, concurrency: 1 }, () => {
+  for (const s of scenarios) {
+    test(s.name, { timeout: 240_000 }, async () => {
+      const { startCluster } = await import('../sim/cli.ts');
+      const manifests = (s.expected.manifests ?? ['manifests']).map((m) => resolve(s.dir, m));
+      const cluster = await startCluster({ manifests, log: () => {} });
+      try {
+        const kubeconfig = s.expected.user ? cluster.kubeconfigFor(s.expected.user) : cluster.kubeconfig;
+        const before = cluster.api.requests.length;
+        const r = await run(PLUGIN, ['diagnose', '-o', 'json', ...s.expected.args], { KUBECONFIG: kubeconfig, NO_COLOR: '1' });
+        const ctx = `stderr:\n${r.stderr}\nstdout:\n${r.stdout.slice(0, 4000)}`;
+        assert.equal(r.code, s.expected.exitCode, `exit code\n${ctx}`);
+        const report = JSON.parse(r.stdout) as { findings: ExpectedFinding[] };
+        const severities = s.expected.severities;
+        const got = report.findings
+          .filter((f) => !severities || severities.includes(f.severity))
+          .map((f) => key({ rule: f.rule, severity: f.severity, subject: { kind: f.subject.kind, namespace: f.subject.namespace, name: f.subject.name, container: s.expected.findings.some((e) => e.rule === f.rule && e.subject.container) ? f.subject.container : undefined } }))
+          .sort();
+        assert.deepEqual(got, s.expected.findings.map(key).sort(), `findings\n${ctx}`);
+
+        // Read-only: the plugin's requests are reads, plus what a diagnosis needs and nothing else.
+        const mine = cluster.api.requests.slice(before).filter((e) => e.userAgent.startsWith('otel-doctor/'));
+        assert.ok(mine.length > 0, 'the plugin identified itself with its User-Agent');
+        const writes = mine.filter((e) => !['get', 'list', 'watch'].includes(e.verb)
+          && !(e.verb === 'create' && (e.resource === 'selfsubjectaccessreviews' || (e.resource === 'pods' && e.subresource === 'exec'))));
+        assert.deepEqual(writes.map((e) => `${e.verb} ${e.path}`), [], 'the plugin wrote to the cluster');
+      } finally {
+        await cluster.stop();
+      }
+    });
+  }
+});
