@@ -43,3 +43,6 @@ if [ ! -f dist/.built ] || [ -n "$(find src package.json tsconfig.json -newer di
   node_modules/.bin/tsc -p tsconfig.json
   mkdir -p dist && touch dist/.built
 fi
+# A packaged plugin has no .git: `version` reads the commit from here (rewritten every time, so never stale).
+commit=$(git rev-parse HEAD 2>/dev/null || true)
+printf '{"commit":"%s"}\n' "$commit" > dist/build-info.json
