@@ -344,6 +344,11 @@ export interface AppContainer {
   sdk?: SdkGuess;
   /** a collector container in the same pod (operator sidecar or hand-written) */
   sidecarCollector?: { container: string; image?: string };
+  /**
+   * Env outside OTEL_EXPORTER_OTLP_* that names a host (OTEL_COLLECTOR_HOST, TRACELOOP_BASE_URL, ...): apps
+   * whose own code or config template builds the exporter target from it, as several demo services do.
+   */
+  hostEnv?: { env: string; value: string; host: string }[];
   /** injected by the operator: the Instrumentation CR that supplies env */
   instrumentation?: { namespace: string; name: string; language?: string };
   ready?: boolean;

@@ -146,32 +146,11 @@ async function listIn(
   return lists.flat();
 }
 
-export async function discover(client: ClusterClient, opts: DiscoverOptions): Promise<Discovery> {
-  const failures: Discovery['listFailures'] = [];
-  const sig = opts.signal;
-  const clusterWide = opts.canListClusterWide;
-  let note: string | undefined;
-  let podScope: string[] | 'cluster';
-  if (clusterWide) {
-    podScope = 'cluster';
-  } else {
-    podScope = [...new Set([opts.namespace, ...opts.appNamespaces])];
-    note = `cannot list pods cluster-wide: apps were looked for only in ${podScope.join(', ')} (add --app-namespace, or grant list on pods cluster-wide)`;
-  }
+export interface CollectorCandidate { pod: KObject; container: any; matchedBy: DiscoveredCollector['matchedBy']; sidecar: boolean }
 
-  // Cluster-scoped lists that do not depend on what the pods show start at once.
-  const nodesP = listIn(client, 'nodes', 'cluster', failures, sig).catch(() => [] as KObject[]);
-  const namespacesP = client.list('namespaces', { signal: sig }).catch(() => undefined);
-  const pods = await listIn(client, 'pods', podScope, failures, sig);
-  if (pods.length === 0 && failures.some((f) => f.resource === 'pods')) {
-    // Nothing to diagnose without pods: the caller turns this into exit 3.
-    const f = failures.find((x) => x.resource === 'pods')!;
-    throw new ApiError(f.message, { status: f.status, reason: f.reason, path: 'pods' });
-  }
-
-  // Collectors first (their namespaces decide what else to list).
-  const inCollectorScope = (p: KObject): boolean => opts.allNamespaces || p.metadata.namespace === opts.namespace;
-  const collectorPods: { pod: KObject; container: any; matchedBy: DiscoveredCollector['matchedBy']; sidecar: boolean }[] = [];
+/** Pure: which pods run a collector (sidecars wherever they are; others only in the collector scope). Shared with lint. */
+export function findCollectorPods(pods: KObject[], inCollectorScope: (p: KObject) => boolean): CollectorCandidate[] {
+  const collectorPods: CollectorCandidate[] = [];
   for (const pod of pods) {
     const containers: any[] = Array.isArray(pod.spec?.containers) ? pod.spec.containers : [];
     const labels = pod.metadata.labels ?? {};
@@ -199,42 +178,26 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
     if (container) collectorPods.push({ pod, container, matchedBy, sidecar: false });
   }
 
-  const collectorNamespaces = [...new Set(collectorPods.filter((c) => !c.sidecar).map((c) => c.pod.metadata.namespace ?? 'default'))];
-  if (!opts.allNamespaces && !collectorNamespaces.includes(opts.namespace)) collectorNamespaces.push(opts.namespace);
+  return collectorPods;
+}
 
-  // Candidate apps: any container with OTEL_EXPORTER_OTLP_* (direct or via envFrom, resolved below) or an inject annotation.
-  const candidateNamespaces = new Set<string>(collectorNamespaces);
-  for (const pod of pods) {
-    const ann = pod.metadata.annotations ?? {};
-    const containers: any[] = Array.isArray(pod.spec?.containers) ? pod.spec.containers : [];
-    const hasOtlp = containers.some(
-      (c) => (Array.isArray(c?.env) && c.env.some((e: any) => typeof e?.name === 'string' && e.name.startsWith('OTEL_EXPORTER_OTLP_'))) || (Array.isArray(c?.envFrom) && c.envFrom.length > 0),
-    );
-    if (hasOtlp || Object.keys(ann).some((k) => INJECT_ANNOTATION.test(k) || k === SIDECAR_ANNOTATION)) candidateNamespaces.add(pod.metadata.namespace ?? 'default');
-  }
-  const ns = [...candidateNamespaces];
-  const scope: string[] | 'cluster' = clusterWide && opts.allNamespaces ? 'cluster' : ns;
+export interface DiscoveryLists {
+  pods: KObject[];
+  collectorPods: CollectorCandidate[];
+  configMapList: KObject[];
+  replicaSets: KObject[];
+  deployments: KObject[];
+  daemonSets: KObject[];
+  statefulSets: KObject[];
+  collectorCRs: KObject[];
+  instrumentations: KObject[];
+}
 
-  const [services, endpoints, endpointSlices, networkPolicies, configMapList, replicaSets, deployments, daemonSets, statefulSets, crsBeta, instrumentations] = await Promise.all([
-    listIn(client, 'services', scope, failures, sig),
-    listIn(client, 'endpoints', scope, failures, sig),
-    listIn(client, 'endpointslices', scope, failures, sig),
-    listIn(client, 'networkpolicies', scope, failures, sig),
-    listIn(client, 'configmaps', ns, failures, sig),
-    listIn(client, 'replicasets', scope, failures, sig),
-    listIn(client, 'deployments', scope, failures, sig),
-    listIn(client, 'daemonsets', scope, failures, sig),
-    listIn(client, 'statefulsets', scope, failures, sig),
-    listIn(client, 'opentelemetrycollectors.v1beta1', scope, failures, sig),
-    listIn(client, 'instrumentations', scope, failures, sig),
-  ]);
-  let collectorCRs = crsBeta;
-  if (failures.some((f) => f.resource === 'opentelemetrycollectors.v1beta1' && f.status === 404)) {
-    // operator < 0.98 serves v1alpha1 only
-    collectorCRs = await listIn(client, 'opentelemetrycollectors.v1alpha1', scope, failures, sig);
-  }
-  const nodes = await nodesP;
-
+/** Pure: collectors and apps from listed objects (owners, CRs, resolved env). Shared by diagnose and lint. */
+export function assembleDiscovery(
+  { pods, collectorPods, configMapList, replicaSets, deployments, daemonSets, statefulSets, collectorCRs, instrumentations }: DiscoveryLists,
+  opts: { selector?: string; collector?: string },
+): { configMaps: ConfigMapIndex; collectors: DiscoveredCollector[]; apps: DiscoveredApp[] } {
   const configMaps: ConfigMapIndex = new Map(configMapList.map((c) => [key(c), c]));
   const byKindKey = new Map<string, KObject>();
   for (const [kind, list] of [['ReplicaSet', replicaSets], ['Deployment', deployments], ['DaemonSet', daemonSets], ['StatefulSet', statefulSets]] as const) {
@@ -289,6 +252,74 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
       apps.push({ pod, container, workload: ownerWorkload(pod, byKindKey), env, otlpEnv, inject, sidecarCollector });
     }
   }
+
+  return { configMaps, collectors, apps };
+}
+
+export async function discover(client: ClusterClient, opts: DiscoverOptions): Promise<Discovery> {
+  const failures: Discovery['listFailures'] = [];
+  const sig = opts.signal;
+  const clusterWide = opts.canListClusterWide;
+  let note: string | undefined;
+  let podScope: string[] | 'cluster';
+  if (clusterWide) {
+    podScope = 'cluster';
+  } else {
+    podScope = [...new Set([opts.namespace, ...opts.appNamespaces])];
+    note = `cannot list pods cluster-wide: apps were looked for only in ${podScope.join(', ')} (add --app-namespace, or grant list on pods cluster-wide)`;
+  }
+
+  // Cluster-scoped lists that do not depend on what the pods show start at once.
+  const nodesP = listIn(client, 'nodes', 'cluster', failures, sig).catch(() => [] as KObject[]);
+  const namespacesP = client.list('namespaces', { signal: sig }).catch(() => undefined);
+  const pods = await listIn(client, 'pods', podScope, failures, sig);
+  if (pods.length === 0 && failures.some((f) => f.resource === 'pods')) {
+    // Nothing to diagnose without pods: the caller turns this into exit 3.
+    const f = failures.find((x) => x.resource === 'pods')!;
+    throw new ApiError(f.message, { status: f.status, reason: f.reason, path: 'pods' });
+  }
+
+  // Collectors first (their namespaces decide what else to list).
+  const inCollectorScope = (p: KObject): boolean => opts.allNamespaces || p.metadata.namespace === opts.namespace;
+  const collectorPods = findCollectorPods(pods, inCollectorScope);
+
+  const collectorNamespaces = [...new Set(collectorPods.filter((c) => !c.sidecar).map((c) => c.pod.metadata.namespace ?? 'default'))];
+  if (!opts.allNamespaces && !collectorNamespaces.includes(opts.namespace)) collectorNamespaces.push(opts.namespace);
+
+  // Candidate apps: any container with OTEL_EXPORTER_OTLP_* (direct or via envFrom, resolved below) or an inject annotation.
+  const candidateNamespaces = new Set<string>(collectorNamespaces);
+  for (const pod of pods) {
+    const ann = pod.metadata.annotations ?? {};
+    const containers: any[] = Array.isArray(pod.spec?.containers) ? pod.spec.containers : [];
+    const hasOtlp = containers.some(
+      (c) => (Array.isArray(c?.env) && c.env.some((e: any) => typeof e?.name === 'string' && e.name.startsWith('OTEL_EXPORTER_OTLP_'))) || (Array.isArray(c?.envFrom) && c.envFrom.length > 0),
+    );
+    if (hasOtlp || Object.keys(ann).some((k) => INJECT_ANNOTATION.test(k) || k === SIDECAR_ANNOTATION)) candidateNamespaces.add(pod.metadata.namespace ?? 'default');
+  }
+  const ns = [...candidateNamespaces];
+  const scope: string[] | 'cluster' = clusterWide && opts.allNamespaces ? 'cluster' : ns;
+
+  const [services, endpoints, endpointSlices, networkPolicies, configMapList, replicaSets, deployments, daemonSets, statefulSets, crsBeta, instrumentations] = await Promise.all([
+    listIn(client, 'services', scope, failures, sig),
+    listIn(client, 'endpoints', scope, failures, sig),
+    listIn(client, 'endpointslices', scope, failures, sig),
+    listIn(client, 'networkpolicies', scope, failures, sig),
+    listIn(client, 'configmaps', ns, failures, sig),
+    listIn(client, 'replicasets', scope, failures, sig),
+    listIn(client, 'deployments', scope, failures, sig),
+    listIn(client, 'daemonsets', scope, failures, sig),
+    listIn(client, 'statefulsets', scope, failures, sig),
+    listIn(client, 'opentelemetrycollectors.v1beta1', scope, failures, sig),
+    listIn(client, 'instrumentations', scope, failures, sig),
+  ]);
+  let collectorCRs = crsBeta;
+  if (failures.some((f) => f.resource === 'opentelemetrycollectors.v1beta1' && f.status === 404)) {
+    // operator < 0.98 serves v1alpha1 only
+    collectorCRs = await listIn(client, 'opentelemetrycollectors.v1alpha1', scope, failures, sig);
+  }
+  const nodes = await nodesP;
+
+  const { configMaps, collectors, apps } = assembleDiscovery({ pods, collectorPods, configMapList, replicaSets, deployments, daemonSets, statefulSets, collectorCRs, instrumentations }, opts);
 
   return {
     scope: { clusterWide, namespaces: podScope === 'cluster' ? [] : podScope, note },

@@ -125,7 +125,7 @@ function operatorVersion(pod: KObject, cr?: KObject): string | null | undefined 
   return cr ? (typeof cr.metadata.annotations?.['opentelemetry-operator-config/version'] === 'string' ? cr.metadata.annotations['opentelemetry-operator-config/version'] : null) : v ? null : undefined;
 }
 
-function buildCollector(d: DiscoveredCollector, disc: Discovery): CollectorPod {
+export function buildCollector(d: DiscoveredCollector, disc: Discovery): CollectorPod {
   const pod = d.pod;
   const env = envMap(d.env);
   const cfg = collectorConfig(pod, d.container, env, disc.configMaps);
@@ -278,7 +278,25 @@ export function guessSdk(app: DiscoveredApp): SdkGuess | undefined {
   return undefined;
 }
 
-function buildApp(a: DiscoveredApp, disc: Discovery): AppContainer {
+/** Names that, by convention, carry an exporter or collector address outside the SDK's own variables. */
+const HOST_ENV_NAME = /OTEL|OTLP|COLLECTOR|TRAC|TELEMETRY|_URL$|_ENDPOINT$|_HOST$|_ADDR(ESS)?$/i;
+
+function hostEnvOf(vars: EnvVar[]): { env: string; value: string; host: string }[] {
+  const out: { env: string; value: string; host: string }[] = [];
+  for (const v of vars) {
+    if (v.name.startsWith(OTLP) || !HOST_ENV_NAME.test(v.name) || !v.value) continue;
+    const value = v.value.trim();
+    let host: string | undefined;
+    const url = /^[a-z][a-z0-9+.-]*:\/\/([^/:?#\s]+|\[[^\]]+\])/i.exec(value);
+    if (url) host = url[1];
+    else if (/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?$/i.test(value) && /[a-z]/i.test(value)) host = value.replace(/:\d+$/, '');
+    if (host) out.push({ env: v.name, value, host: host.replace(/^\[|\]$/g, '') });
+    if (out.length >= 20) break;
+  }
+  return out;
+}
+
+export function buildApp(a: DiscoveredApp, disc: Discovery): AppContainer {
   const inst = a.inject[0];
   const instEnv = inst ? instrumentationEnv(inst.instrumentation, inst.language) : [];
   const sidecar = disc.collectors.find((c) => c.sidecar && c.pod === a.pod);
@@ -297,6 +315,7 @@ function buildApp(a: DiscoveredApp, disc: Discovery): AppContainer {
     exporter: exporterSettings(a.env, instEnv),
     ...(sdk ? { sdk } : {}),
     ...(sidecar ? { sidecarCollector: { container: String(sidecar.container?.name ?? ''), image: sidecar.image } } : {}),
+    ...(hostEnvOf(a.env).length ? { hostEnv: hostEnvOf(a.env) } : {}),
     ...(inst?.instrumentation
       ? { instrumentation: { namespace: inst.instrumentation.metadata.namespace ?? '', name: inst.instrumentation.metadata.name, language: inst.language } }
       : {}),
@@ -304,7 +323,7 @@ function buildApp(a: DiscoveredApp, disc: Discovery): AppContainer {
   };
 }
 
-function buildServices(disc: Discovery, collectors: CollectorPod[]): ServiceInfo[] {
+export function buildServices(disc: Discovery, collectors: CollectorPod[]): ServiceInfo[] {
   const collectorPods = disc.collectors.filter((c) => !c.sidecar);
   return disc.services.map((s) => {
     const ns = s.metadata.namespace ?? 'default';
@@ -368,7 +387,7 @@ function endpointsFor(disc: Discovery, ns: string, name: string): ServiceInfo['e
   return { ready, notReady, ...(ports ? { ports } : {}) };
 }
 
-function buildPolicies(disc: Discovery): NetworkPolicyInfo[] {
+export function buildPolicies(disc: Discovery): NetworkPolicyInfo[] {
   return disc.networkPolicies.map((p) => ({
     namespace: p.metadata.namespace ?? 'default',
     name: p.metadata.name,
@@ -378,7 +397,7 @@ function buildPolicies(disc: Discovery): NetworkPolicyInfo[] {
   }));
 }
 
-function buildCRs(disc: Discovery): { crs: OtelCollectorCR[]; insts: InstrumentationInfo[] } {
+export function buildCRs(disc: Discovery): { crs: OtelCollectorCR[]; insts: InstrumentationInfo[] } {
   const crs = disc.collectorCRs.map((c): OtelCollectorCR => {
     let config: Record<string, unknown> | null = null;
     let configError: string | undefined;

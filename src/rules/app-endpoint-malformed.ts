@@ -24,11 +24,15 @@ export const rule: Rule = {
         if (!e.parsed || e.defaultEndpoint) continue;
         const v = e.endpointSetting?.value ?? '';
         const env = e.endpointSetting?.env ?? 'endpoint';
+        // Not a URL at all (invalid host, shell characters): say that first; "no port" would be an artefact of the mis-parse.
+        if (e.parsed.problems.length) {
+          problems.push(`${env}=${v}: ${e.parsed.problems.join(', ')}`);
+          continue;
+        }
         if (!e.parsed.scheme) problems.push(`${env}=${v} has no scheme (write http://${v})`);
         else if (!['http', 'https'].includes(e.parsed.scheme)) problems.push(`${env}=${v}: scheme ${e.parsed.scheme} is not http or https`);
         if (e.parsed.port === null && e.parsed.host) problems.push(`${env}=${v} has no port${e.parsed.impliedPort ? ` (the SDK dials ${e.parsed.impliedPort})` : ''}`);
         if (e.parsed.host && isAllInterfaces(e.parsed.host)) problems.push(`${env}=${v}: 0.0.0.0 is a listen address, not a destination`);
-        if (e.parsed.problems.length) problems.push(`${env}=${v}: ${e.parsed.problems.join(', ')}`);
         if (isHttp(e.protocol) && e.perSignal && !e.parsed.path.replace(/\/+$/, '').endsWith(`/v1/${e.signal}`)) problems.push(`${env}=${v} is used verbatim for OTLP/HTTP and lacks /v1/${e.signal}`);
         if (isHttp(e.protocol) && !e.perSignal && /\/v1\/(traces|metrics|logs)\/v1\//.test(e.parsed.path)) problems.push(`${env}=${v} already ends in /v1/<signal>; the SDK appends another (${e.parsed.path})`);
       }

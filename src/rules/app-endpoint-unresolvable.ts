@@ -16,6 +16,8 @@ export const rule: Rule = {
       const seen = new Set<string>();
       for (const e of exportsOf(app)) {
         if (!e.parsed || e.defaultEndpoint || seen.has(e.parsed.host)) continue;
+        // A value that is not a valid URL is app-endpoint-malformed's one row; its "host" is no name to look up.
+        if (e.parsed.problems.length) continue;
         seen.add(e.parsed.host);
         const host = e.parsed.host;
         const r = resolveHost(s, app.namespace, host);

@@ -1,5 +1,5 @@
 import type { Finding, Rule } from '../report/finding.ts';
-import { exportsOf, resolveHost } from './util.ts';
+import { exportsOf, probesFrom, probeText, resolveHost } from './util.ts';
 
 export const rule: Rule = {
   id: 'internal-traffic-local-gap',
@@ -7,7 +7,7 @@ export const rule: Rule = {
   title: 'internalTrafficPolicy: Local with apps on nodes without a collector',
   description:
     'A Service with `internalTrafficPolicy: Local` only forwards to endpoints on the client\'s own node. Apps on a node with no ready collector pod have their connections dropped (a timeout), typically when a collector DaemonSet does not run on every node (taints, nodeSelector).',
-  evidence: ['api'],
+  evidence: ['api', 'exec'],
   fix: 'Run the collector on every node that runs apps (tolerations), or set `internalTrafficPolicy: Cluster`.',
   modes: ['diagnose'],
   check(s) {
@@ -29,6 +29,8 @@ export const rule: Rule = {
         evidence: [
           { source: 'api', detail: `Service ${v.namespace}/${v.name}: internalTrafficPolicy Local; ready endpoints on nodes ${[...nodes].join(', ') || 'none'}` },
           ...stranded.slice(0, 5).map((a) => ({ source: 'api' as const, detail: `app pod ${a.namespace}/${a.pod} runs on ${a.node}` })),
+          // The drop itself, when a probe from a stranded pod saw it.
+          ...stranded.slice(0, 5).flatMap((a) => probesFrom(s, a).filter((p) => p.result === 'timeout')).map((p) => ({ source: 'exec' as const, detail: probeText(p) })),
         ],
         fix: { summary: `Schedule the collector on every app node (tolerations / nodeSelector), or set internalTrafficPolicy: Cluster on Service ${v.namespace}/${v.name}.`, patch: 'spec:\n  internalTrafficPolicy: Cluster', target: `Service ${v.namespace}/${v.name}` },
         affected: stranded.map((a) => ({ namespace: a.namespace, workload: a.workload?.name, pod: a.pod, container: a.container, symptoms: [] })),

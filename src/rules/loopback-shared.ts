@@ -5,7 +5,7 @@
 import type { CollectorPod, Snapshot } from '../snapshot.ts';
 import type { Evidence, Finding, RuleResult } from '../report/finding.ts';
 import type { EffectiveEndpoint } from '../otel/config.ts';
-import { acceptsFrom } from '../otel/sockets.ts';
+import { acceptsFrom, isLoopbackAddr } from '../otel/sockets.ts';
 import {
   affected,
   appLogMatches,
@@ -36,6 +36,9 @@ export function listenerEvidence(c: CollectorPod, port: number): { evidence?: Ev
   }
   const list = matching.map((s) => `${s.address.includes(':') ? `[${s.address}]` : s.address}:${s.port}`).join(', ');
   const source = l.method === 'log' ? 'log' : 'exec';
+  // A socket on another address (a stale literal pod IP, as a pre-0.133 startup log reports it even when
+  // the bind then fails) is not a loopback binding: other rules own that case.
+  if (accepts === false && !matching.every((s) => isLoopbackAddr(s.address))) return { verdict: 'unknown' };
   if (accepts === false) {
     return { verdict: 'loopback-only', evidence: { source, detail: `${where}: port ${port} listens on ${list} only${l.method === 'log' && l.logAddressKind === 'configured' ? ' (configured address, collector < 0.133)' : ''}` } };
   }

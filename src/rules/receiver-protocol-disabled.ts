@@ -47,6 +47,7 @@ export const rule: Rule = {
             target: configTarget(c),
           },
           affected: affected(users),
+          explains: [...w.pods.map((p) => `refused:${p.namespace}/${p.pod}`), `listen:${w.key}:${port}`],
         });
       }
       if (!findings.some((f) => f.subject === w.subject)) checked.push({ subject: subj });

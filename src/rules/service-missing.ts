@@ -37,8 +37,12 @@ export const rule: Rule = {
           affected: [],
           explains: [`unresolvable:${key}`],
         };
-        f.evidence.push({ source: 'config', detail: `${app.namespace}/${app.pod} (${app.container}) ${e.endpointSetting?.env ?? 'endpoint'}=${e.url}` });
-        for (const p of probesFrom(s, app).filter((p) => p.result === 'dns-failure')) f.evidence.push({ source: 'exec', detail: probeText(p) });
+        // Every signal of one container exports to the same place: its evidence goes in once.
+        const ev = [
+          { source: 'config' as const, detail: `${app.namespace}/${app.pod} (${app.container}) ${e.endpointSetting?.env ?? 'endpoint'}=${e.endpointSetting?.value ?? e.url}` },
+          ...probesFrom(s, app).filter((p) => p.result === 'dns-failure').map((p) => ({ source: 'exec' as const, detail: probeText(p) })),
+        ];
+        for (const x of ev) if (!f.evidence.some((y) => y.detail === x.detail)) f.evidence.push(x);
         const sub = appSubject(app);
         if (!f.affected?.some((a) => a.pod === app.pod && a.container === app.container)) f.affected?.push({ namespace: app.namespace, workload: sub.name, pod: app.pod, container: app.container, endpoint: e.url, symptoms: [] });
         missing.set(key, f);

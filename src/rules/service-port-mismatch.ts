@@ -1,5 +1,5 @@
 import type { Finding, Rule } from '../report/finding.ts';
-import { clientsOf, collectorsOfService, configTarget, model } from './util.ts';
+import { clientsOf, collectorsOfService, collectorWorkloads, configTarget, model } from './util.ts';
 
 export const rule: Rule = {
   id: 'service-port-mismatch',
@@ -40,10 +40,17 @@ export const rule: Rule = {
         if (!problem && resolved !== null && !listening.has(resolved)) {
           // Only OTLP-looking ports: other ports (metrics 8888, zpages) are not ours to judge without sockets.
           const otlpish = [4317, 4318].includes(sp.port) || /^otlp/i.test(sp.name ?? '');
-          if (otlpish) problem = `port ${sp.port} forwards to ${resolved}, where no receiver listens (receivers: ${[...listening].sort().join(', ')})`;
+          if (otlpish) problem = `port ${sp.port} forwards to ${resolved}, where no receiver listens (receivers: ${[...listening].sort((a, b) => a - b).join(', ')})`;
         }
         if (!problem) continue;
-        const users = clients.filter((cl) => cl.exp.port === sp.port);
+        // One row per app container, not per signal it exports.
+        const users = clients.filter((cl, i, all) => cl.exp.port === sp.port && all.findIndex((o) => o.exp.port === sp.port && o.app.pod === cl.app.pod && o.app.container === cl.app.container) === i);
+        // The port to forward to: the receiver speaking what this Service port carries, never the health port.
+        const wants = sp.port === 4318 || /http/i.test(sp.name ?? '') ? 'http' : sp.port === 4317 || /grpc/i.test(sp.name ?? '') ? 'grpc' : null;
+        const suggest = listening.has(sp.port) ? sp.port : (m?.receivers.find((r) => r.port && r.protocol === wants)?.port ?? [...listening].filter((p) => p !== m?.healthCheck?.port).sort((a, b) => a - b)[0] ?? sp.port);
+        // port == targetPort and nothing listens there: the Service is right and the collector is not
+        // listening; a collector rule that names why (receiver unused, protocol disabled) absorbs this row.
+        const wkey = resolved === sp.port ? collectorWorkloads(s).find((w) => w.pods.includes(c))?.key : undefined;
         findings.push({
           rule: 'service-port-mismatch',
           severity: 'error',
@@ -52,14 +59,15 @@ export const rule: Rule = {
           rootCause: `Traffic to ${v.name}:${sp.port} is forwarded to a pod port that no OTLP receiver serves.`,
           evidence: [
             { source: 'api', detail: `Service ${v.namespace}/${v.name} port ${sp.port} -> targetPort ${tp}` },
-            { source: 'config', detail: `collector ${c.pod}: receiver ports ${[...listening].sort().join(', ')}; containerPorts ${c.containerPorts.map((p) => `${p.name ?? ''}=${p.containerPort}`).join(', ')} (${configTarget(c)})` },
+            { source: 'config', detail: `collector ${c.pod}: receiver ports ${[...listening].sort((a, b) => a - b).join(', ')}; containerPorts ${c.containerPorts.map((p) => `${p.name ?? ''}=${p.containerPort}`).join(', ')} (${configTarget(c)})` },
           ],
           fix: {
-            summary: `Set targetPort of port ${sp.port} in Service ${v.namespace}/${v.name} to ${[4317, 4318].includes(sp.port) && listening.has(sp.port) ? sp.port : [...listening].sort()[0]}.`,
-            patch: `spec:\n  ports:\n    - name: ${sp.name ?? 'otlp'}\n      port: ${sp.port}\n      targetPort: ${listening.has(sp.port) ? sp.port : [...listening].sort()[0]}`,
+            summary: `Set targetPort of port ${sp.port} in Service ${v.namespace}/${v.name} to ${suggest}.`,
+            patch: `spec:\n  ports:\n    - name: ${sp.name ?? 'otlp'}\n      port: ${sp.port}\n      targetPort: ${suggest}`,
             target: `Service ${v.namespace}/${v.name}`,
           },
           ...(users.length ? { affected: users.map((u) => ({ namespace: u.app.namespace, workload: u.app.workload?.name, pod: u.app.pod, container: u.app.container, endpoint: u.exp.url, symptoms: [] })) } : {}),
+          ...(wkey ? { symptomOf: [`listen:${wkey}:${sp.port}`] } : {}),
         });
       }
       if (!findings.some((f) => f.subject.name === v.name && f.subject.namespace === v.namespace)) checked.push({ subject: subj });

@@ -10,6 +10,10 @@ test('apps name otel-gateway.observability, which does not exist: error on that 
   });
   assert.deepEqual(ruleKeys(rule.check, s), ['service-missing error Service observability/otel-gateway']);
   assert.deepEqual(judged(s), ['service-missing error Service observability/otel-gateway']);
+  // Traces, metrics and logs of one container dial the same host: its evidence appears once.
+  const details: string[] = (rule.check(s) as any[])[0].evidence.map((e: any) => e.detail);
+  assert.deepEqual(details, [...new Set(details)]);
+  assert.equal(details.filter((d: string) => d.includes('dns-failure')).length, 1);
 });
 
 test('collector Deployment no Service selects: warning', () => {

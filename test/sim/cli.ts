@@ -28,6 +28,8 @@ export interface ClusterOptions {
   auditLog?: string;
   /** The kubeconfig's current user (a name from policies.yaml); default admin. */
   user?: string;
+  /** RBAC-lite users instead of test/sim/policies.yaml (e.g. a test that grants exactly one role). */
+  policyFile?: string;
   nodes?: number;
   /** Created if missing; default a fresh `otel-doctor-sim-<run>` under the system temp dir. */
   stateDir?: string;
@@ -278,7 +280,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   if (process.getuid?.() !== 0) throw new UsageError('the simulated cluster needs root (network namespaces); run as root');
   const t0 = performance.now();
-  const users = policyUsers();
+  const users = policyUsers(opts.policyFile ?? POLICY_FILE);
   const user = opts.user ?? 'admin';
   if (!users.includes(user)) throw new UsageError(`unknown --user ${JSON.stringify(user)}; policies.yaml has: ${users.join(', ')}`);
   const loaded = loadManifests(opts.manifests);
@@ -329,7 +331,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   try {
     runtime = new Runtime({ store, stateDir, runId, repoRoot: REPO_ROOT });
     opts.signal?.throwIfAborted();
-    api = await startApiServer({ store, runtime, stateDir, latencyMs: opts.apiLatencyMs, auditLog: opts.auditLog ? resolve(opts.auditLog) : undefined, policyFile: POLICY_FILE });
+    api = await startApiServer({ store, runtime, stateDir, latencyMs: opts.apiLatencyMs, auditLog: opts.auditLog ? resolve(opts.auditLog) : undefined, policyFile: opts.policyFile ?? POLICY_FILE });
     opts.signal?.throwIfAborted();
     await runtime.start();
     opts.signal?.throwIfAborted();

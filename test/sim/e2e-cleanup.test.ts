@@ -4,15 +4,17 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Network } from './runtime/network.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const REPO = join(here, '../..');
 const NODE = join(REPO, 'node_modules/.bin/node');
 const CLI = join(here, 'cli.ts');
-const SEED = join(REPO, 'test/scenarios/seed');
+const SEED = join(REPO, 'test/scenarios/seed/manifests');
+
 const skip = process.getuid?.() !== 0 ? 'needs root: the simulated cluster creates network namespaces' : false;
 
 function rootVeths(): Set<string> {
@@ -110,6 +112,24 @@ describe('teardown leaves nothing behind', { skip, concurrency: false }, () => {
     const r = await runCli([], { signal: 'SIGTERM', when: /cluster up in/ }, ['--input-type=module', '-e', script]);
     assert.equal(r.signal, 'SIGTERM', r.stderr);
     assert.deepEqual(leftovers(r.runId, r.stateDir, before), []);
+  });
+
+  test('SIGKILL of a cluster owner: the next sweep ends the processes left in its namespaces, then removes them', { timeout: 120_000 }, async () => {
+    const before = rootVeths();
+    const script = `import { startCluster } from ${JSON.stringify(CLI)};
+      await startCluster({ manifests: [${JSON.stringify(SEED)}] });
+      setInterval(() => {}, 1000);`;
+    // SIGKILL skips every handler: containers (started detached, in their own process groups) outlive it.
+    const r = await runCli([], { signal: 'SIGKILL', when: /cluster up in/ }, ['--input-type=module', '-e', script]);
+    assert.equal(r.signal, 'SIGKILL', r.stderr);
+    const orphans = leftovers(r.runId, r.stateDir, before);
+    assert.ok(orphans.some((l) => l.startsWith('process ')), `a SIGKILLed run leaves its containers running:\n${orphans.join('\n')}`);
+    assert.ok(orphans.some((l) => l.startsWith('netns ')), 'and its namespaces');
+    const ended = Network.sweepStale();
+    assert.ok(ended.length > 0, 'the sweep ended processes');
+    // The state dir is left for sweepStaleStateDirs(), which waits until it is old enough to be sure.
+    assert.deepEqual(leftovers(r.runId, r.stateDir, before).filter((l) => !l.startsWith('state dir ')), []);
+    rmSync(r.stateDir, { recursive: true, force: true });
   });
 
   test('SIGTERM during bring-up', { timeout: 120_000 }, async () => {

@@ -116,6 +116,11 @@ test('kubelet: pods as processes with status, probes, exec, logs, restarts, ephe
   assert.equal(r.exitCode, 3);
   assert.equal(out.text(), 'hi\nweb hello from a configmap\n');
   assert.equal(err.text(), 'oops\n');
+  // A command killed by a signal reports 128+n as containerd does (139 for SIGSEGV), not a fixed 143.
+  for (const [sig, code] of [['SEGV', 139], ['KILL', 137], ['TERM', 143], ['ABRT', 134]] as const) {
+    const k = await kubelet.exec({ namespace: 'default', pod: 'web', container: 'app', command: ['sh', '-c', `kill -${sig} $$`], stdin: false, tty: false }, { stdout: sink().stream, stderr: sink().stream }, new AbortController().signal);
+    assert.equal(k.exitCode, code, `sh killed by SIG${sig}`);
+  }
   // The pod's sockets are visible from inside its namespace (busybox netstat; ss is not in busybox).
   const ns = sink();
   assert.equal((await kubelet.exec({ namespace: 'default', pod: 'web', container: 'app', command: ['/bin/netstat', '-tln'], stdin: false, tty: false }, { stdout: ns.stream, stderr: sink().stream }, new AbortController().signal)).exitCode, 0);

@@ -5,8 +5,10 @@ import { renderWide } from './wide.ts';
 import { renderJson } from './json.ts';
 import { renderYaml } from './yaml.ts';
 import { renderMarkdown } from './markdown.ts';
+import { renderSarif } from './sarif.ts';
+import { renderJunit } from './junit.ts';
 
-export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'markdown';
+export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'markdown' | 'sarif' | 'junit';
 export const OUTPUT_FORMATS: OutputFormat[] = ['table', 'wide', 'json', 'yaml', 'markdown'];
 export type { RenderOptions };
 
@@ -20,6 +22,10 @@ export function renderReport(r: Report, format: OutputFormat, opts: RenderOption
       return renderYaml(r);
     case 'markdown':
       return renderMarkdown(r);
+    case 'sarif':
+      return renderSarif(r);
+    case 'junit':
+      return renderJunit(r);
     default:
       return renderTable(r, opts);
   }

@@ -168,7 +168,7 @@ export class Admission {
       case 'Pod':
         obj.spec ??= {};
         defaultPodSpec(obj.spec);
-        if (!old) obj.status = { phase: 'Pending', qosClass: qosClass(obj.spec), ...obj.status };
+        if (!old) obj.status = { phase: 'Pending', qosClass: podQosClass(obj.spec), ...obj.status };
         break;
       case 'Service':
         this.defaultService(t, obj, old);
@@ -238,14 +238,37 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
-function qosClass(spec: Any): string {
-  const cs: Any[] = [...(spec.containers ?? []), ...(spec.initContainers ?? [])];
-  const has = cs.some((c) => Object.keys(c.resources?.requests ?? {}).length || Object.keys(c.resources?.limits ?? {}).length);
-  if (!has) return 'BestEffort';
-  const guaranteed = cs.every((c) => {
-    const l = c.resources?.limits ?? {};
-    const r = c.resources?.requests ?? {};
-    return l.cpu && l.memory && (!r.cpu || r.cpu === l.cpu) && (!r.memory || r.memory === l.memory);
-  });
+const QUANTITY_SUFFIX: Record<string, number> = {
+  '': 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
+
+/** A resource.Quantity as a number ("500m" = 0.5, "1Gi" = 2^30), so "0.5" and "500m" compare equal as they do in Go. */
+function quantity(v: unknown): number | undefined {
+  const m = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/.exec(String(v ?? '').trim());
+  if (!m) return undefined;
+  return Number(m[1]) * QUANTITY_SUFFIX[m[2] ?? ''];
+}
+
+/**
+ * `status.qosClass` as the API server computes it on create (pkg/apis/core/helper/qos): only cpu and
+ * memory count; requests default to limits; Guaranteed when every container (init ones included) has
+ * cpu and memory limits equal to its requests, BestEffort when none sets any, Burstable otherwise.
+ */
+export function podQosClass(spec: Any): 'Guaranteed' | 'Burstable' | 'BestEffort' {
+  const cs: Any[] = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
+  let any = false;
+  let guaranteed = cs.length > 0;
+  for (const c of cs) {
+    const limits: Any = c?.resources?.limits ?? {};
+    const requests: Any = { ...limits, ...(c?.resources?.requests ?? {}) };
+    for (const r of ['cpu', 'memory']) {
+      const req = quantity(requests[r]);
+      const lim = quantity(limits[r]);
+      if ((req !== undefined && req !== 0) || (lim !== undefined && lim !== 0)) any = true;
+      if (lim === undefined || req !== lim) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }

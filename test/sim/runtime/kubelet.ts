@@ -15,8 +15,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { constants as osConstants } from 'node:os';
 import type { Change, KObject, Store } from '../store.ts';
 import { typeByKind } from '../store.ts';
+import { podQosClass } from '../api/admission.ts';
 import { RuntimeError, type ExecRequest, type ExecStreams, type LogOptions } from '../types.ts';
 import { EnvError, resolveContainerEnv, type EnvLookups } from './env.ts';
 import { commandName, isCollectorImage, materializeProfile, profileFor, TOOLS_ANNOTATION } from './profiles.ts';
@@ -61,6 +63,16 @@ const CONFIGMAP = typeByKind('ConfigMap')!;
 const SECRET = typeByKind('Secret')!;
 const SERVICE = typeByKind('Service')!;
 const NODE = typeByKind('Node')!;
+
+/**
+ * A process's status as containerd reports it: its exit code, or 128 + the number of the signal that
+ * killed it (139 for SIGSEGV, 137 for SIGKILL). `ip netns exec` execs the command in place, so the
+ * signal seen here is the command's own.
+ */
+export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  return 128 + (signal ? osConstants.signals[signal] ?? 9 : 9);
+}
 
 const IP_BIN = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p)) ?? 'ip';
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -560,8 +572,7 @@ export class Kubelet {
     cr.log = undefined;
     cr.child = undefined;
     const a = cr.history[cr.history.length - 1];
-    const SIGNALS: Record<string, number> = { SIGKILL: 9, SIGTERM: 15, SIGINT: 2, SIGSEGV: 11, SIGABRT: 6 };
-    a.exitCode = code ?? 128 + (signal ? SIGNALS[signal] ?? 9 : 9);
+    a.exitCode = exitCodeOf(code, signal);
     a.finishedAt = now();
     a.reason = a.exitCode === 0 ? 'Completed' : 'Error';
     cr.ready = false;
@@ -768,7 +779,7 @@ export class Kubelet {
       podIPs: ps.podIP ? [{ ip: ps.podIP }] : undefined,
       startTime: ps.startTime,
       containerStatuses: mains.map((r) => this.containerStatus(r)),
-      qosClass: qosClass(ps.pod),
+      qosClass: podQosClass(ps.pod.spec),
     };
     if (inits.length) status.initContainerStatuses = inits.map((r) => this.containerStatus(r));
     if (ephemerals.length) status.ephemeralContainerStatuses = ephemerals.map((r) => this.containerStatus(r));
@@ -858,7 +869,7 @@ export class Kubelet {
         this.execChildren.delete(child);
         signal.removeEventListener('abort', onAbort);
         if (req.stdin && streams.stdin && child.stdin) streams.stdin.unpipe(child.stdin);
-        resolve({ exitCode: code ?? (sig === 'SIGKILL' ? 137 : 128 + 15) });
+        resolve({ exitCode: exitCodeOf(code, sig) });
       });
     });
   }
@@ -903,17 +914,3 @@ export class Kubelet {
   }
 }
 
-function qosClass(pod: KObject): string {
-  const cs: KObject['spec'][] = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
-  let any = false;
-  let guaranteed = cs.length > 0;
-  for (const c of cs) {
-    const req = c.resources?.requests ?? {};
-    const lim = c.resources?.limits ?? {};
-    if (Object.keys(req).length || Object.keys(lim).length) any = true;
-    for (const r of ['cpu', 'memory']) {
-      if (lim[r] === undefined || (req[r] !== undefined && String(req[r]) !== String(lim[r]))) guaranteed = false;
-    }
-  }
-  return guaranteed ? 'Guaranteed' : any ? 'Burstable' : 'BestEffort';
-}

@@ -14,7 +14,7 @@
 // forks the per-namespace work itself; kube-proxy's rules are one iptables-restore per node per change.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { typeByKind, type Change, type KObject, type Store } from '../store.ts';
@@ -133,6 +133,35 @@ function processStartTime(pid: number): string | undefined {
 /** True while the process exists and is not a zombie (a killed child stays one until the event loop reaps it). */
 function isRunning(pid: number): boolean {
   try { return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
+}
+
+/**
+ * Ends every process inside the given namespaces (a dead run's containers, exec sessions and prober
+ * agents outlive their simulator): SIGTERM, a short grace, then SIGKILL. A process is inside when its
+ * /proc/<pid>/ns/net is the namespace file's inode, which is what `ip netns pids` compares too; one pass
+ * over /proc serves every namespace instead of one `ip` process each.
+ */
+export function killNamespaceProcessesSync(names: string[], graceMs = 1000): number[] {
+  const inodes = new Set<number>();
+  for (const n of names) { try { inodes.add(statSync(join(NETNS_DIR, n)).ino); } catch { /* already gone */ } }
+  if (inodes.size === 0) return [];
+  const pids: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    const pid = Number(e);
+    if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) continue;
+    try {
+      const m = /^net:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/ns/net`));
+      if (m && inodes.has(Number(m[1]))) pids.push(pid);
+    } catch { /* exited meanwhile, or a kernel thread */ }
+  }
+  const signal = (sig: NodeJS.Signals) => { for (const pid of pids) { try { process.kill(pid, sig); } catch { /* gone */ } } };
+  signal('SIGTERM');
+  for (let waited = 0; waited < graceMs && pids.some(isRunning); waited += 20) sleepSync(20);
+  if (pids.some(isRunning)) {
+    signal('SIGKILL');
+    for (let i = 0; i < 50 && pids.some(isRunning); i++) sleepSync(10);
+  }
+  return pids;
 }
 
 function listRunNetns(prefix: string): string[] {
@@ -492,8 +521,11 @@ export class Network {
     this.syncTimer = setTimeout(() => {
       this.syncTimer = undefined;
       this.syncing = this.sync().then(() => { this.syncError = undefined; }, (e) => {
+        // Teardown kills a restore in flight and removes the namespaces under it: not a failure to report.
+        if (this.stopped) return;
         this.syncError = e as Error;
-        process.stderr.write(`network: rules sync failed: ${(e as Error).message}\n`);
+        // The rules themselves are in the state dir (net/iptables-<node>.rules.failed), not on the terminal.
+        process.stderr.write(`network: rules sync failed: ${(e as Error).message.split('\ninput:')[0]}\n`);
       })
         .finally(() => {
           this.syncing = undefined;
@@ -526,10 +558,19 @@ export class Network {
     const rules = this.renderAll();
     await Promise.all([...rules].map(async ([nodeName, text]) => {
       const node = this.nodes.get(nodeName);
+      // A node still being created gets its rules from the sync createNode() schedules once it is ready;
+      // writing now would race `ip netns add` (nsenter: No such file or directory).
       if (!node?.ready || this.applied.get(nodeName) === text || this.stopped) return;
-      await run(['nsenter', `--net=${join(NETNS_DIR, node.netns)}`, 'iptables-restore', '-w', '5'], text, this.children);
+      const file = join(this.stateDir, 'net', `iptables-${nodeName}.rules`);
+      try {
+        await run(['nsenter', `--net=${join(NETNS_DIR, node.netns)}`, 'iptables-restore', '-w', '5'], text, this.children);
+      } catch (e) {
+        if (this.stopped) return;
+        await writeFile(`${file}.failed`, text).catch(() => undefined);
+        throw e;
+      }
       this.applied.set(nodeName, text);
-      await writeFile(join(this.stateDir, 'net', `iptables-${nodeName}.rules`), text).catch(() => undefined);
+      await writeFile(file, text).catch(() => undefined);
     }));
   }
 
@@ -630,8 +671,15 @@ export class Network {
     this.pods.clear();
   }
 
-  /** Removes namespaces, /etc/netns dirs and owner files of runs whose owner process is gone. */
-  static sweepStale(prefix: string = NETNS_PREFIX): void {
+  /**
+   * Removes namespaces, /etc/netns dirs and owner files of runs whose owner process is gone, ending the
+   * processes still inside those namespaces first (they are the dead run's containers). Returns the pids ended.
+   */
+  static sweepStale(prefix: string = NETNS_PREFIX): number[] {
+    // Namespaces are listed BEFORE the owner files are read: a run writes its owner file before creating
+    // any namespace, so every namespace listed here already has its owner file. The other order would let
+    // a run that starts between the two steps look ownerless and lose its namespaces to this sweep.
+    const present = listRunNetns(prefix);
     const alive = new Set<string>();
     const dead = new Set<string>();
     let owners: string[] = [];
@@ -646,11 +694,13 @@ export class Network {
       (live ? alive : dead).add(run);
     }
     const runOf = (name: string) => name.slice(prefix.length).split('-')[0];
-    const stale = listRunNetns(prefix).filter((n) => !alive.has(runOf(n)));
+    const stale = present.filter((n) => !alive.has(runOf(n)));
+    const ended = killNamespaceProcessesSync(stale);
     deleteNamespacesSync(stale);
     let etc: string[] = [];
     try { etc = readdirSync(ETC_NETNS); } catch { /* none */ }
     for (const e of etc) if (e.startsWith(prefix) && !alive.has(runOf(e))) rmSync(join(ETC_NETNS, e), { recursive: true, force: true });
     for (const run of dead) rmSync(join(OWNER_DIR, `${run}.pid`), { force: true });
+    return ended;
   }
 }

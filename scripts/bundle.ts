@@ -1,0 +1,109 @@
+/**
+ * Bundles the CLI with esbuild, for fast start-up: one parse of one file instead of resolving hundreds of
+ * modules, and no command discovery on disk (src/cli.ts hands oclif the commands).
+ *
+ *   node scripts/bundle.ts            dist/bundle/: ESM, split at dynamic imports, so `version` and `--help`
+ *                                     never parse @kubernetes/client-node (bin/run.js uses it when fresh)
+ *   node scripts/bundle.ts --single   one self-contained ESM file (the standalone binaries' entry)
+ *
+ * Every file in src/commands/ becomes a command named after it: a new command needs no list to be edited.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Command ids from the files in src/commands/ (oclif's own rule: file name = id, `index` excluded). */
+export function commandFiles(dir = join(ROOT, 'src', 'commands')): Array<{ id: string; file: string }> {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts') && f !== 'index.ts')
+    .sort()
+    .map((f) => ({ id: f.slice(0, -3), file: join(dir, f) }));
+}
+
+export function gitCommit(): string | undefined {
+  try {
+    const out = execFileSync('git', ['-C', ROOT, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return /^[0-9a-f]{40}$/.test(out) ? out : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface BundleOptions {
+  /** one file, no chunks (standalone binary) */
+  single?: boolean;
+  outdir?: string;
+  /** bake the git commit in: a bundle has neither .git nor build-info.json where src/version.ts looks */
+  commit?: string;
+}
+
+/**
+ * src/version.ts reads package.json (and build-info.json) next to the code, which a bundle does not have:
+ * substitute the build-time values for those reads. The build fails if the expected reads are gone, so a
+ * change there cannot silently turn the version into 0.0.0.
+ */
+function versionPlugin(pkg: { version: string }, commit: string | undefined): esbuild.Plugin {
+  return {
+    name: 'otel-doctor-version',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]src[\\/]version\.ts$/ }, (args) => {
+        let text = readFileSync(args.path, 'utf8');
+        const pkgRead = "readFileSync(join(ROOT, 'package.json'), 'utf8')";
+        if (!text.includes(pkgRead)) throw new Error(`${args.path}: expected ${pkgRead} (update scripts/bundle.ts)`);
+        text = text.replace(pkgRead, JSON.stringify(JSON.stringify({ version: pkg.version })));
+        if (commit) {
+          const infoRead = "readFileSync(file, 'utf8')";
+          if (!text.includes(infoRead)) throw new Error(`${args.path}: expected ${infoRead} (update scripts/bundle.ts)`);
+          text = text.replace(infoRead, JSON.stringify(JSON.stringify({ commit })));
+        }
+        return { contents: text, loader: 'ts' };
+      });
+    },
+  };
+}
+
+export async function bundle(opts: BundleOptions = {}): Promise<string> {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; oclif: { bin: string; dirname: string; topicSeparator: ' ' | ':' } };
+  const outdir = opts.outdir ?? join(ROOT, 'dist', opts.single ? 'sea' : 'bundle');
+  const commands = commandFiles();
+  const info = { name: pkg.name, version: pkg.version, oclif: { bin: pkg.oclif.bin, dirname: pkg.oclif.dirname, topicSeparator: pkg.oclif.topicSeparator } };
+  const entry = [
+    `import { main } from './cli.ts';`,
+    ...commands.map((c, i) => `import C${i} from ${JSON.stringify(`./commands/${c.id}.ts`)};`),
+    `const COMMANDS = { ${commands.map((c, i) => `${JSON.stringify(c.id)}: C${i}`).join(', ')} };`,
+    // The root only matters for oclif's data/cache dirs and plugin search, neither of which is used.
+    `await main(COMMANDS, ${JSON.stringify(info)}, process.execPath);`,
+  ].join('\n');
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  await esbuild.build({
+    stdin: { contents: entry, resolveDir: join(ROOT, 'src'), sourcefile: 'cli-entry.ts', loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    splitting: !opts.single,
+    outdir,
+    entryNames: 'cli',
+    chunkNames: 'chunks/[name]-[hash]',
+    // CommonJS dependencies (oclif, client-node's) call require(): give the ESM bundle a real one.
+    banner: { js: "import { createRequire as __otelDoctorCreateRequire } from 'node:module'; const require = __otelDoctorCreateRequire(import.meta.url);" },
+    legalComments: 'none',
+    logLevel: 'warning',
+    plugins: [versionPlugin(pkg, opts.commit)],
+    metafile: false,
+  });
+  writeFileSync(join(outdir, 'package.json'), '{"type":"module"}\n');
+  return join(outdir, 'cli.js');
+}
+
+if (import.meta.main) {
+  const single = process.argv.includes('--single');
+  const t0 = performance.now();
+  const out = await bundle({ single, commit: gitCommit() });
+  process.stderr.write(`bundle: ${out} in ${Math.round(performance.now() - t0)} ms\n`);
+}

@@ -1,0 +1,51 @@
+/**
+ * Start-up of the bundled CLI (dist/bundle, and the standalone binaries). scripts/bundle.ts generates the
+ * entry that imports every file in src/commands/ and calls main() with them, so oclif never searches the
+ * disk for commands (its explicit strategy) and never reads package.json: both are slow, and inside a
+ * single executable application there is no disk to read them from.
+ */
+import { Config, Plugin, flush, handle, run, type Command, type Interfaces } from '@oclif/core';
+
+export type Commands = Record<string, Command.Class>;
+
+/** What oclif needs from package.json, fixed at build time. */
+export interface BuildInfo {
+  name: string;
+  version: string;
+  commit?: string;
+  oclif: { bin: string; dirname: string; topicSeparator: ' ' | ':' };
+}
+
+let buildInfo: BuildInfo | undefined;
+/** Set by main(); src/version.ts prefers it to reading package.json (absent in a standalone binary). */
+export function bundledBuildInfo(): BuildInfo | undefined {
+  return buildInfo;
+}
+
+export async function main(commands: Commands, info: BuildInfo, root: string, argv = process.argv.slice(2)): Promise<void> {
+  buildInfo = info;
+  if (argv[0] === '__complete' || argv[0] === '__completeNoDesc') {
+    // Completion runs on every <TAB>: skip oclif's config entirely.
+    const { completeArgs } = await import('./commands/completion.ts');
+    process.stdout.write(await completeArgs(commands, argv.slice(1), { descriptions: argv[0] === '__complete' }));
+    return;
+  }
+  const pjson = {
+    name: info.name,
+    version: info.version,
+    type: 'module',
+    oclif: { ...info.oclif, commands: { strategy: 'explicit', target: './bundled-commands', identifier: 'COMMANDS' } },
+  } as unknown as Interfaces.PJSON;
+  try {
+    // The explicit strategy would import `target` from disk; the commands are already here, so the root
+    // plugin gets them as its command cache and is handed to oclif ready-made (no plugin search either).
+    const plugin = new Plugin({ root, pjson, isRoot: true, ignoreManifest: true });
+    (plugin as unknown as { commandCache: Commands }).commandCache = commands;
+    await plugin.load();
+    const config = await Config.load({ root, pjson, plugins: new Map([[info.name, plugin]]) });
+    await run(argv, config);
+    await flush();
+  } catch (error) {
+    await handle(error instanceof Error ? error : new Error(String(error)));
+  }
+}

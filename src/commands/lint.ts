@@ -1,0 +1,75 @@
+import { Args, Command, Flags } from '@oclif/core';
+import { DoctorError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from '../errors.ts';
+import { pluginVersion } from '../version.ts';
+import { exitCodeFor, type FailOn } from './diagnose.ts';
+
+export default class Lint extends Command {
+  static override summary = 'Run the checks that need no cluster on manifests, collector configs, operator CRs and Helm values.';
+  static override description = `Reads files and directories (recursively *.yaml, *.yml, *.json) or standard input (-), recognises each document by its shape (Kubernetes manifests and Lists, OpenTelemetryCollector CRs v1alpha1/v1beta1, Instrumentation CRs, bare collector configs, values of the opentelemetry-collector Helm chart), links what belongs together across files, and runs the same rules as diagnose wherever they apply without a cluster. Each finding names the file, line and column.
+
+Exit codes:
+  0  nothing at or above --fail-on
+  1  findings at or above --fail-on (default: error)
+  2  unusable input (unreadable, binary or malformed file; each is named on stderr, the other files are still checked) or a usage error
+Unusable input wins over findings: a broken file must not pass a pipeline.`;
+
+  static override examples = [
+    { description: 'Lint a directory of manifests', command: '<%= config.bin %> lint deploy/' },
+    { description: 'Lint what Helm renders', command: 'helm template otel open-telemetry/opentelemetry-collector -f values.yaml | <%= config.bin %> lint -' },
+    { description: 'SARIF for GitHub code scanning', command: '<%= config.bin %> lint k8s/ -o sarif > otel-doctor.sarif' },
+    { description: 'Decide the default-endpoint rules for images without a version tag', command: '<%= config.bin %> lint collector.yaml --collector-version 0.103.0' },
+  ];
+
+  static override strict = false;
+  static override args = { path: Args.string({ description: 'Files or directories to lint; - reads standard input (default when none is given).' }) };
+
+  static override flags = {
+    output: Flags.string({ char: 'o', summary: 'Output format.', options: ['table', 'wide', 'json', 'yaml', 'markdown', 'sarif', 'junit'], default: 'table' }),
+    'collector-version': Flags.string({ summary: 'Collector version to assume when an image tag does not tell (decides the localhost default of 0.104.0+).', helpValue: 'X.Y.Z' }),
+    'fail-on': Flags.string({ summary: 'Exit 1 when a finding has at least this severity.', options: ['error', 'warning', 'never'], default: 'error' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, argv } = await this.parse(Lint);
+    const version = flags['collector-version'];
+    if (version !== undefined && !/^v?\d+\.\d+\.\d+$/.test(version)) throw new UsageError(`invalid --collector-version ${JSON.stringify(version)}: use X.Y.Z, e.g. 0.111.0`);
+    const paths = (argv as string[]).length ? (argv as string[]) : ['-'];
+    if (paths.includes('-') && process.stdin.isTTY) throw new UsageError('nothing to lint: name files or directories, or pipe manifests into `lint -`');
+    const { lint, errorLine } = await import('../files/index.ts');
+    const result = lint(paths, { collectorVersion: version?.replace(/^v/, ''), pluginVersion: pluginVersion() });
+    const format = flags.output;
+    let out: string;
+    if (format === 'sarif') {
+      const { renderSarif } = await import('../report/render/sarif.ts');
+      out = renderSarif(result.report, { version: pluginVersion(), inputErrors: result.errors });
+    } else if (format === 'junit') {
+      const { renderJunit } = await import('../report/render/junit.ts');
+      out = renderJunit(result.report, { inputErrors: result.errors });
+    } else {
+      const { renderReport } = await import('../report/render/index.ts');
+      out = renderReport(result.report, format as 'table', { color: process.stdout.isTTY === true && !process.env.NO_COLOR, width: process.stdout.columns });
+    }
+    process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
+    const { sanitize } = await import('../report/sanitize.ts');
+    for (const e of result.errors) process.stderr.write(`error: ${sanitize(errorLine(e))}\n`);
+    if (result.files.length === 0 && result.errors.length === 0) {
+      process.stderr.write('error: no *.yaml, *.yml or *.json files found\n');
+      this.exit(EXIT_USAGE);
+    }
+    if (result.errors.length) this.exit(EXIT_USAGE);
+    const code = exitCodeFor(result.report.summary, flags['fail-on'] as FailOn);
+    if (code !== EXIT_OK) this.exit(EXIT_FINDINGS);
+  }
+
+  override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    if (err instanceof DoctorError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+      this.exit(err.exitCode ?? EXIT_USAGE);
+    }
+    if (err.oclif?.exit !== undefined) return super.catch(err);
+    // Lint input is files, not code paths: an unexpected failure is reported in one line, never a stack.
+    process.stderr.write(`error: lint failed: ${String(err.message).split('\n')[0]}\n`);
+    this.exit(EXIT_USAGE);
+  }
+}

@@ -1,0 +1,265 @@
+/**
+ * Objects from files -> the same Snapshot a diagnosis gathers, through the same pure functions
+ * (gather/discover.ts findCollectorPods + assembleDiscovery, gather/index.ts build*), so `lint` and
+ * `diagnose` share one implementation. What a cluster would add (pods, status, endpoints, sockets, logs)
+ * is absent, which rules read as "not known". Afterwards each finding gets the file, line and column of
+ * the key it is about.
+ */
+import type { KObject } from '../cluster/types.ts';
+import { assembleDiscovery, findCollectorPods, type Discovery } from '../gather/discover.ts';
+import { buildApp, buildCollector, buildCRs, buildPolicies, buildServices } from '../gather/index.ts';
+import type { Finding } from '../report/finding.ts';
+import { SNAPSHOT_VERSION, type CollectorPod, type Snapshot, type SourceLocation } from '../snapshot.ts';
+import { injectSidecars, podOf, type LintObject, type Origin } from './shapes.ts';
+import { locate, locateEmbedded, type PathSeg } from './source.ts';
+
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Node', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'APIService']);
+
+interface Declared {
+  origin: Origin;
+  obj: KObject;
+}
+
+export interface LocationIndex {
+  /** `Kind/namespace/name` -> where it is declared (synthesised objects: their CR or values file) */
+  objects: Map<string, Declared>;
+  /** collector subject key -> the config sources' locations */
+  collectors: Map<string, { c: CollectorPod; configs: { origin: Origin; path: PathSeg[]; embedded: boolean }[] }>;
+}
+
+export interface BuildOptions {
+  collectorVersion?: string;
+  files: string[];
+  pluginVersion?: string;
+}
+
+const objKey = (kind: string, ns: string | undefined, name: string): string => `${kind}/${ns ?? ''}/${name}`;
+
+export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { snapshot: Snapshot; index: LocationIndex } {
+  const index: LocationIndex = { objects: new Map(), collectors: new Map() };
+  const byKind = new Map<string, LintObject[]>();
+  for (const o of objects) {
+    const kind = o.obj.kind ?? '';
+    if (!CLUSTER_SCOPED.has(kind) && typeof o.obj.metadata.namespace !== 'string') o.obj.metadata.namespace = 'default';
+    (byKind.get(kind) ?? byKind.set(kind, []).get(kind)!).push(o);
+    const k = objKey(kind, o.obj.metadata.namespace, o.obj.metadata.name);
+    // The first declaration wins, as `kubectl apply` of the same object twice keeps one.
+    if (!index.objects.has(k)) index.objects.set(k, { origin: o.origin, obj: o.obj });
+  }
+  const list = (kind: string): KObject[] => (byKind.get(kind) ?? []).map((o) => o.obj);
+  const podOrigin = new Map<KObject, Origin>();
+  const pods: KObject[] = [];
+  for (const kind of ['Pod', 'Deployment', 'DaemonSet', 'StatefulSet', 'ReplicaSet', 'Job', 'CronJob']) {
+    for (const o of byKind.get(kind) ?? []) {
+      // A ReplicaSet owned by a Deployment is the Deployment's (rendered output rarely has both).
+      if (kind === 'ReplicaSet' && o.obj.metadata.ownerReferences?.length) continue;
+      const pod = podOf(o);
+      if (!pod) continue;
+      pods.push(pod);
+      podOrigin.set(pod, o.origin);
+    }
+  }
+  const crs = byKind.get('OpenTelemetryCollector') ?? [];
+  injectSidecars(pods, crs);
+
+  const collectorPods = findCollectorPods(pods, () => true);
+  const collectorCRs = list('OpenTelemetryCollector');
+  const instrumentations = list('Instrumentation');
+  const { configMaps, collectors, apps } = assembleDiscovery(
+    { pods, collectorPods, configMapList: list('ConfigMap'), replicaSets: list('ReplicaSet'), deployments: list('Deployment'), daemonSets: list('DaemonSet'), statefulSets: list('StatefulSet'), collectorCRs, instrumentations },
+    {},
+  );
+  const namespaces = list('Namespace');
+  const disc: Discovery = {
+    scope: { clusterWide: true, namespaces: [] },
+    collectorNamespaces: [...new Set(collectors.map((c) => c.pod.metadata.namespace ?? 'default'))],
+    appNamespaces: [...new Set(apps.map((a) => a.pod.metadata.namespace ?? 'default'))],
+    collectors,
+    apps,
+    pods,
+    services: list('Service'),
+    endpoints: [],
+    endpointSlices: [],
+    networkPolicies: list('NetworkPolicy'),
+    configMaps,
+    collectorCRs,
+    instrumentations,
+    workloads: [...list('Deployment'), ...list('DaemonSet'), ...list('StatefulSet')],
+    nodes: [],
+    namespaces: Promise.resolve(namespaces),
+    listFailures: [],
+  };
+
+  const missingConfigMaps = new Set<string>();
+  const snapCollectors = collectors.map((d) => {
+    const c = buildCollector(d, disc);
+    const origin = (d.pod as any).__sidecarOrigin && d.sidecar ? ((d.pod as any).__sidecarOrigin as Origin) : podOrigin.get(d.pod);
+    const configs: { origin: Origin; path: PathSeg[]; embedded: boolean }[] = [];
+    if (origin?.shape === 'collector-config') {
+      // A bare config has no pod: its config is the file itself, not the env var that carried it here.
+      const text = c.env?.OTEL_DOCTOR_LINT_CONFIG;
+      c.configSources = [{ kind: 'file', path: origin.sd.file, arg: origin.sd.file, ...(text !== undefined ? { text } : {}), location: locate(origin.sd, []) }];
+      if (c.env) delete c.env.OTEL_DOCTOR_LINT_CONFIG;
+      delete c.args;
+      configs.push({ origin, path: [], embedded: false });
+    } else if (d.sidecar && origin?.config) {
+      configs.push({ origin, ...origin.config });
+    }
+    for (const src of c.configSources) {
+      if (!src.configMap) continue;
+      const cm = index.objects.get(objKey('ConfigMap', src.configMap.namespace, src.configMap.name));
+      if (!cm) {
+        // Not among the files (an existing ConfigMap, another repository): unknown, not invalid.
+        delete src.error;
+        missingConfigMaps.add(`${src.configMap.namespace}/${src.configMap.name}`);
+        continue;
+      }
+      if (cm.origin.shape === 'manifest') {
+        const path = [...cm.origin.base, 'data', src.configMap.key];
+        configs.push({ origin: cm.origin, path, embedded: true });
+        src.location = strip(locate(cm.origin.sd, path));
+      } else if (cm.origin.config) {
+        configs.push({ origin: cm.origin, ...cm.origin.config });
+        src.location = strip(locate(cm.origin.sd, cm.origin.config.path));
+      }
+    }
+    if (origin) c.location = strip(locate(origin.sd, origin.shape === 'manifest' ? [...origin.base, 'kind'] : origin.config?.path ?? []));
+    const owner = c.sidecar ? { kind: 'Pod', name: c.owner?.name ?? c.pod } : { kind: c.owner?.kind ?? 'Pod', name: c.owner?.name ?? c.pod };
+    index.collectors.set(objKey(owner.kind, c.namespace, owner.name), { c, configs });
+    return c;
+  });
+
+  const services = buildServices(disc, snapCollectors);
+  for (const s of services) {
+    const d = index.objects.get(objKey('Service', s.namespace, s.name));
+    if (d) s.location = strip(locate(d.origin.sd, d.origin.shape === 'manifest' ? [...d.origin.base, 'kind'] : []));
+  }
+  const { crs: crInfos, insts } = buildCRs(disc);
+  for (const x of crInfos) {
+    const d = index.objects.get(objKey('OpenTelemetryCollector', x.namespace, x.name));
+    if (d) x.location = strip(locate(d.origin.sd, [...d.origin.base, 'kind']));
+  }
+  for (const x of insts) {
+    const d = index.objects.get(objKey('Instrumentation', x.namespace, x.name));
+    if (d) x.location = strip(locate(d.origin.sd, [...d.origin.base, 'kind']));
+  }
+  const policies = buildPolicies(disc);
+  const appsOut = apps.map((a) => {
+    const app = buildApp(a, disc);
+    const origin = podOrigin.get(a.pod);
+    if (origin) app.location = strip(locate(origin.sd, origin.shape === 'manifest' ? [...origin.base, 'kind'] : []));
+    return app;
+  });
+
+  const snapshot: Snapshot = {
+    version: SNAPSHOT_VERSION,
+    meta: {
+      time: new Date(0).toISOString(),
+      mode: 'lint',
+      collectorNamespaces: disc.collectorNamespaces,
+      appNamespaces: ['*'],
+      exec: false,
+      logs: false,
+      ...(opts.collectorVersion ? { assumedCollectorVersion: opts.collectorVersion } : {}),
+      ...(opts.pluginVersion ? { pluginVersion: opts.pluginVersion } : {}),
+      files: opts.files,
+    },
+    collectors: snapCollectors,
+    services,
+    networkPolicies: policies,
+    apps: appsOut,
+    probes: [],
+    logs: [],
+    instrumentations: insts,
+    otelCollectorCRs: crInfos,
+    notes: [...missingConfigMaps].sort().map((k) => `ConfigMap ${k} is not among the files: the collector config it holds was not checked`),
+    incomplete: [],
+    ...(namespaces.length ? { namespaces: namespaces.map((n) => ({ name: n.metadata.name, labels: n.metadata.labels ?? {} })) } : {}),
+  };
+  return { snapshot, index };
+}
+
+function strip(l: SourceLocation & { depth?: number }): SourceLocation {
+  return { file: l.file, ...(l.line ? { line: l.line } : {}), ...(l.column ? { column: l.column } : {}) };
+}
+
+/** ---------------------------------------------------------------- finding -> location */
+
+const CONFIG_PATH = /\b((?:receivers|extensions|exporters|processors|connectors|service)(?:\.[A-Za-z0-9_/-]+)+)/g;
+const ENV_NAME = /\bOTEL_[A-Z0-9_]+\b/g;
+
+/** The config key paths a finding names (e.g. `receivers.otlp.protocols.grpc.endpoint`), most specific first. */
+function configPaths(f: Finding): PathSeg[][] {
+  const text = [f.fix.summary, f.fix.target ?? '', f.fix.patch ?? '', f.summary, f.rootCause, ...f.evidence.map((e) => e.detail)].join('\n');
+  const out: PathSeg[][] = [];
+  for (const m of text.matchAll(CONFIG_PATH)) {
+    const p = m[1].replace(/[./]+$/, '').split('.');
+    if (!out.some((x) => x.join('.') === p.join('.'))) out.push(p);
+  }
+  // `the otlp receiver` / `receiver otlp/2` without a dotted path
+  if (!out.length) {
+    const m = /\b(?:the )?([a-z0-9_]+(?:\/[A-Za-z0-9_-]+)?) receiver\b|\breceiver ([a-z0-9_]+(?:\/[A-Za-z0-9_-]+)?)/.exec(`${f.summary} ${f.rootCause}`);
+    const id = m?.[1] ?? m?.[2];
+    if (id) out.push(['receivers', id]);
+  }
+  return out;
+}
+
+function containerPath(d: Declared, container: string | undefined): PathSeg[] | undefined {
+  if (!d.origin.podSpec || !container) return undefined;
+  let spec: any = d.obj;
+  for (const seg of d.origin.podSpec.slice(d.origin.base.length)) spec = spec?.[seg];
+  const list: any[] = Array.isArray(spec?.containers) ? spec.containers : [];
+  const i = list.findIndex((c) => c?.name === container);
+  return i >= 0 ? [...d.origin.podSpec, 'containers', i] : undefined;
+}
+
+export function findingLocation(f: Finding, index: LocationIndex): SourceLocation | undefined {
+  const s = f.subject;
+  const key = objKey(s.kind, s.namespace, s.name);
+  const d = index.objects.get(key);
+  const col = index.collectors.get(key);
+  const candidates: (SourceLocation & { depth: number })[] = [];
+  if (col && col.configs.length && /^(receiver-|health-check-|collector-config-)/.test(f.rule)) {
+    for (const p of configPaths(f)) {
+      for (const cfg of col.configs) {
+        const l = cfg.embedded ? locateEmbedded(cfg.origin.sd, cfg.path, p) : locate(cfg.origin.sd, [...cfg.path, ...p]);
+        if (l) candidates.push(l);
+      }
+    }
+    if (!candidates.length) {
+      const cfg = col.configs[0];
+      candidates.push(locate(cfg.origin.sd, cfg.path));
+    }
+  }
+  if (!candidates.length && d) {
+    const cpath = containerPath(d, s.container);
+    if (cpath) {
+      const container: any = cpath.slice(d.origin.base.length).reduce((o: any, seg) => o?.[seg], d.obj);
+      const env: any[] = Array.isArray(container?.env) ? container.env : [];
+      const text = [f.summary, f.rootCause, ...f.evidence.map((e) => e.detail), f.fix.summary].join('\n');
+      const names = [...text.matchAll(ENV_NAME)].map((m) => m[0]);
+      const ei = names.map((n) => env.findIndex((e) => e?.name === n)).find((i) => i >= 0);
+      if (ei !== undefined) candidates.push(locate(d.origin.sd, [...cpath, 'env', ei, 'value']));
+      else if (f.rule === 'daemonset-no-hostport') candidates.push(locate(d.origin.sd, [...cpath, 'ports']));
+      else if (f.rule === 'collector-no-readiness-probe') candidates.push(locate(d.origin.sd, [...cpath, 'name']));
+      else candidates.push(locate(d.origin.sd, [...cpath, 'name']));
+    } else if (s.kind === 'Service' && d.origin.shape === 'manifest') {
+      candidates.push(locate(d.origin.sd, [...d.origin.base, 'spec', 'ports']));
+    } else {
+      candidates.push(locate(d.origin.sd, d.origin.shape === 'manifest' ? [...d.origin.base, 'kind'] : d.origin.config?.path ?? []));
+    }
+  }
+  if (!candidates.length) {
+    // A finding about something no file declares (a missing Service): point at the first app that names it.
+    for (const a of f.affected ?? []) {
+      for (const kind of ['Deployment', 'DaemonSet', 'StatefulSet', 'Pod', 'Job', 'CronJob', 'ReplicaSet']) {
+        const ad = index.objects.get(objKey(kind, a.namespace, a.workload ?? a.pod));
+        if (ad) return findingLocation({ ...f, rule: 'app', subject: { kind, namespace: a.namespace, name: a.workload ?? a.pod, container: a.container }, affected: [] }, index);
+      }
+    }
+    return undefined;
+  }
+  candidates.sort((a, b) => b.depth - a.depth);
+  return strip(candidates[0]);
+}
