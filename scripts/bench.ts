@@ -8,6 +8,7 @@
 //   node scripts/bench.ts [--latency-ms 25] [--runs 1] [--only seed|large] [--json] [--verbose]
 // --verbose passes -v to the plugin and prints its stderr (request timing); flags after `--` go to the plugin.
 import { spawn } from 'node:child_process';
+import { PassThrough } from 'node:stream';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +86,7 @@ function summarize(name: string, cluster: Cluster, r: Run) {
     requests: r.requests.length, byVerb: Object.fromEntries(byVerb), lists: lists.length,
     listsPerNamespace: Object.fromEntries([...listsPerNs].sort()), listsByResource: Object.fromEntries([...listsByResource].sort()),
     errors: r.requests.filter((q) => q.code >= 400).map((q) => `${q.code} ${q.verb} ${q.path}`),
+    runtimeExecMedianMs: undefined as number | undefined,
   };
 }
 
@@ -96,6 +98,19 @@ async function bench(name: string, manifests: string, apiLatencyMs: number) {
       const r = await diagnose(cluster);
       if (verbose || r.findings === undefined) process.stderr.write(`--- ${name} run ${i + 1} stderr:\n${r.stderr}\n`);
       results.push(summarize(name, cluster, r));
+    }
+    // The simulator's own floor for one exec (no API, no WebSocket): what every plugin exec costs at least.
+    const pod = cluster.store.list(typeByKind('Pod')!).find((p) => p.metadata.namespace !== 'kube-system' && !/collector/.test(p.metadata.name) && p.status?.phase === 'Running');
+    if (pod) {
+      const times: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const t = performance.now();
+        await cluster.runtime.exec({ namespace: pod.metadata.namespace, pod: pod.metadata.name, container: pod.spec.containers[0].name, command: ['sh', '-c', 'true'], stdin: false, tty: false },
+          { stdout: new PassThrough().resume(), stderr: new PassThrough().resume() }, new AbortController().signal);
+        times.push(performance.now() - t);
+      }
+      times.sort((a, b) => a - b);
+      for (const r of results) r.runtimeExecMedianMs = Math.round(times[5]);
     }
     return results;
   } finally {
@@ -117,6 +132,7 @@ else {
     process.stdout.write([
       `${r.scenario}: ${r.pods} pods in ${r.namespaces} namespaces, API latency ${r.apiLatencyMs} ms`,
       `  wall ${r.wallSeconds} s${r.scenario === 'large' ? ` (target < ${LARGE_TARGET_S} s: ${r.wallSeconds < LARGE_TARGET_S ? 'ok' : 'OVER TARGET'})` : ''}, exit ${r.exitCode}, ${r.findings ?? '?'} findings, peak RSS ${r.peakRssMB} MB`,
+      ...(r.runtimeExecMedianMs !== undefined ? [`  one exec in the simulator's runtime (sh -c true, no API): median ${r.runtimeExecMedianMs} ms of 10`] : []),
       `  API requests ${r.requests}: ${Object.entries(r.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')}`,
       `  lists per namespace: ${Object.entries(r.listsPerNamespace).map(([k, v]) => `${k} ${v}`).join(', ')}`,
       `  lists by resource: ${Object.entries(r.listsByResource).map(([k, v]) => `${k} ${v}`).join(', ')}`,

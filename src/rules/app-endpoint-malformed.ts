@@ -38,6 +38,8 @@ export const rule: Rule = {
       }
       const uniq = [...new Set(problems)];
       if (!uniq.length) continue;
+      // Without a scheme the gRPC (and Go) exporters assume TLS: the handshake errors in the app log are this row's symptom.
+      const noScheme = exportsOf(app).some((e) => e.parsed && !e.defaultEndpoint && !e.parsed.problems.length && !e.parsed.scheme);
       findings.push({
         rule: 'app-endpoint-malformed',
         severity: 'error',
@@ -50,6 +52,7 @@ export const rule: Rule = {
           patch: '- name: OTEL_EXPORTER_OTLP_ENDPOINT\n  value: http://<svc>.<ns>.svc.cluster.local:4317',
           target: `${appSubject(app).kind} ${app.namespace}/${appSubject(app).name} container ${app.container}`,
         },
+        ...(noScheme ? { explains: [`tls:${app.namespace}/${app.pod}/${app.container}`] } : {}),
       });
     }
     return findings;

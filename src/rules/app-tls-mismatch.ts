@@ -47,6 +47,7 @@ export const rule: Rule = {
           patch: '- name: OTEL_EXPORTER_OTLP_ENDPOINT\n  value: http://<svc>.<ns>.svc.cluster.local:4317\n- name: OTEL_EXPORTER_OTLP_INSECURE\n  value: "true"',
           target: `${appSubject(app).kind} ${app.namespace}/${appSubject(app).name} container ${app.container}`,
         },
+        symptomOf: [`tls:${app.namespace}/${app.pod}/${app.container}`],
       });
     }
     return findings;

@@ -35,7 +35,8 @@ export const rule: Rule = {
             patch: `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${r.name}\n  namespace: ${r.namespace}\nspec:\n  selector: {}  # the collector pod labels\n  ports:\n    - {name: otlp-grpc, port: 4317, targetPort: 4317}\n    - {name: otlp-http, port: 4318, targetPort: 4318}`,
           },
           affected: [],
-          explains: [`unresolvable:${key}`],
+          // Creating this Service also gives an unexposed collector of that namespace its Service: one row.
+          explains: [`unresolvable:${key}`, `unselected:${r.namespace}`],
         };
         // Every signal of one container exports to the same place: its evidence goes in once.
         const ev = [

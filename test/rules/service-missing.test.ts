@@ -25,3 +25,14 @@ test('collector Deployment no Service selects: warning', () => {
 });
 
 test('healthy: nothing', () => assert.deepEqual(ruleKeys(rule.check, loadSnapshot('healthy-helm')), []));
+
+test('no Service at all while apps name one: the error row, with the unexposed collector folded in', () => {
+  const s = variant(loadSnapshot('healthy-helm'), (s) => {
+    s.services = [];
+  });
+  assert.deepEqual(ruleKeys(rule.check, s).sort(), [
+    'service-missing error Service observability/otel-collector',
+    'service-missing warning Deployment observability/otel-collector:opentelemetry-collector',
+  ]);
+  assert.deepEqual(judged(s), ['service-missing error Service observability/otel-collector']);
+});
