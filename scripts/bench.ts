@@ -105,7 +105,7 @@ async function bench(name: string, manifests: string, apiLatencyMs: number) {
       const times: number[] = [];
       for (let i = 0; i < 10; i++) {
         const t = performance.now();
-        await cluster.runtime.exec({ namespace: pod.metadata.namespace, pod: pod.metadata.name, container: pod.spec.containers[0].name, command: ['sh', '-c', 'true'], stdin: false, tty: false },
+        await cluster.runtime.exec({ namespace: pod.metadata.namespace ?? "default", pod: pod.metadata.name, container: pod.spec.containers[0].name, command: ['sh', '-c', 'true'], stdin: false, tty: false },
           { stdout: new PassThrough().resume(), stderr: new PassThrough().resume() }, new AbortController().signal);
         times.push(performance.now() - t);
       }

@@ -4,7 +4,8 @@
  *
  *   node scripts/bundle.ts            dist/bundle/: ESM, split at dynamic imports, so `version` and `--help`
  *                                     never parse @kubernetes/client-node (bin/run.js uses it when fresh)
- *   node scripts/bundle.ts --single   one self-contained ESM file (the standalone binaries' entry)
+ *   node scripts/bundle.ts --single   one self-contained CommonJS file (the standalone binaries' entry),
+ *                                     under node_modules/.cache/otel-doctor-package/bundle/
  *
  * Every file in src/commands/ becomes a command named after it: a new command needs no list to be edited.
  */
@@ -66,9 +67,33 @@ function versionPlugin(pkg: { version: string }, commit: string | undefined): es
   };
 }
 
+/**
+ * oclif checks the Node version against its own package.json's engines on load (semver + a file read that
+ * a bundle cannot satisfy anyway); the launcher and the binaries pin the runtime, so skip it.
+ */
+const QUIET_OCLIF = "process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1';\n";
+
+/**
+ * oclif asks wsl-utils whether it runs under WSL on every start, which imports and probes more than the
+ * answer is worth to us (oclif only uses it to name the platform for its plugin/update features).
+ */
+const wslPlugin: esbuild.Plugin = {
+  name: 'otel-doctor-wsl',
+  setup(build) {
+    build.onResolve({ filter: /^wsl-utils$/ }, () => ({ path: 'wsl-utils', namespace: 'otel-doctor-stub' }));
+    build.onLoad({ filter: /.*/, namespace: 'otel-doctor-stub' }, () => ({
+      contents: `import { release } from 'node:os';
+export const isWsl = process.platform === 'linux' && /microsoft/i.test(release());
+export async function powerShellPath() { return 'powershell.exe'; }`,
+      loader: 'js',
+      resolveDir: ROOT,
+    }));
+  },
+};
+
 export async function bundle(opts: BundleOptions = {}): Promise<string> {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; oclif: { bin: string; dirname: string; topicSeparator: ' ' | ':' } };
-  const outdir = opts.outdir ?? join(ROOT, 'dist', opts.single ? 'sea' : 'bundle');
+  const outdir = opts.outdir ?? (opts.single ? join(ROOT, 'node_modules', '.cache', 'otel-doctor-package', 'bundle') : join(ROOT, 'dist', 'bundle'));
   const commands = commandFiles();
   const info = { name: pkg.name, version: pkg.version, oclif: { bin: pkg.oclif.bin, dirname: pkg.oclif.dirname, topicSeparator: pkg.oclif.topicSeparator } };
   const entry = [
@@ -76,7 +101,8 @@ export async function bundle(opts: BundleOptions = {}): Promise<string> {
     ...commands.map((c, i) => `import C${i} from ${JSON.stringify(`./commands/${c.id}.ts`)};`),
     `const COMMANDS = { ${commands.map((c, i) => `${JSON.stringify(c.id)}: C${i}`).join(', ')} };`,
     // The root only matters for oclif's data/cache dirs and plugin search, neither of which is used.
-    `await main(COMMANDS, ${JSON.stringify(info)}, process.execPath);`,
+    // no top-level await: the standalone binary's entry is CommonJS (see below)
+    `main(COMMANDS, ${JSON.stringify(info)}, process.execPath).catch((e) => { process.stderr.write(String(e?.stack ?? e) + '\\n'); process.exitCode = 1; });`,
   ].join('\n');
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
@@ -85,20 +111,36 @@ export async function bundle(opts: BundleOptions = {}): Promise<string> {
     bundle: true,
     platform: 'node',
     target: 'node22',
-    format: 'esm',
+    // The standalone binary is CommonJS on purpose: an ESM bundle hoists every `import 'node:http'` of
+    // every dependency to its top, so Node would load http, https, tls and undici before `version` runs
+    // (+0.3 s); CommonJS requires them where the (lazily initialised) module first runs.
+    format: opts.single ? 'cjs' : 'esm',
     splitting: !opts.single,
     outdir,
     entryNames: 'cli',
     chunkNames: 'chunks/[name]-[hash]',
-    // CommonJS dependencies (oclif, client-node's) call require(): give the ESM bundle a real one.
-    banner: { js: "import { createRequire as __otelDoctorCreateRequire } from 'node:module'; const require = __otelDoctorCreateRequire(import.meta.url);" },
+    ...(opts.single
+      ? {
+          outExtension: { '.js': '.cjs' },
+          // src/version.ts derives its directory from import.meta.url, which CommonJS lacks; the
+          // binary's own path is the honest equivalent (nothing is read from there in a bundle).
+          define: { 'import.meta.url': '__otelDoctorSelfUrl' },
+          banner: { js: `${QUIET_OCLIF}var __otelDoctorSelfUrl = require('node:url').pathToFileURL(process.execPath).href;` },
+        }
+      : {
+          // CommonJS dependencies (oclif, client-node's) call require(): give the ESM bundle a real one.
+          banner: { js: `import { createRequire as __otelDoctorCreateRequire } from 'node:module'; const require = __otelDoctorCreateRequire(import.meta.url);\n${QUIET_OCLIF}` },
+        }),
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [versionPlugin(pkg, opts.commit)],
-    metafile: false,
+    plugins: [versionPlugin(pkg, opts.commit), wslPlugin],
   });
-  writeFileSync(join(outdir, 'package.json'), '{"type":"module"}\n');
-  return join(outdir, 'cli.js');
+  if (!opts.single) {
+    writeFileSync(join(outdir, 'package.json'), '{"type":"module"}\n');
+    // package.json "files" ships dist/; this keeps the tsc stamp out of the npm package.
+    writeFileSync(join(ROOT, 'dist', '.npmignore'), '.built\n.npmignore\n');
+  }
+  return join(outdir, opts.single ? 'cli.cjs' : 'cli.js');
 }
 
 if (import.meta.main) {

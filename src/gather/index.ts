@@ -132,7 +132,10 @@ export function buildCollector(d: DiscoveredCollector, disc: Discovery): Collect
   const statuses = containerStatuses(pod);
   const mine = statuses.find((s) => s.name === d.container?.name);
   const labels = pod.metadata.labels ?? {};
-  const operatorManaged = labels['app.kubernetes.io/managed-by'] === 'opentelemetry-operator' || d.sidecar;
+  // A sidecar is the operator's only when it injected it (its container name, or the pod asked for it);
+  // a hand-written collector container gets neither the operator's endpoint defaults nor a CR to edit.
+  const injected = d.sidecar && (d.container?.name === 'otc-container' || pod.metadata.annotations?.[SIDECAR_ANNOTATION] !== undefined);
+  const operatorManaged = labels['app.kubernetes.io/managed-by'] === 'opentelemetry-operator' || injected;
   const image = d.image;
   return {
     namespace: pod.metadata.namespace ?? 'default',

@@ -256,3 +256,26 @@ test('--debug-container: an ephemeral container lists the sockets of a FROM-scra
   await gather(plain, { namespace: 'observability' });
   assert.equal(plain.patches.length, 0);
 });
+
+test('a hand-written collector sidecar is not operator-managed; an injected otc-container is', async () => {
+  const cfg = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'shop', name: 'side' }, data: { 'c.yaml': 'receivers:\n  otlp:\n    protocols:\n      grpc: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [debug]\n' } };
+  const pod = (name: string, collectorName: string, annotations: Record<string, string> = {}) => rsPod('shop', name, 0, name === 'plain' ? '10.244.1.21' : '10.244.1.22', {
+    containers: [
+      { name: 'app', image: 'busybox:1.36', env: [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://localhost:4317' }] },
+      { name: collectorName, image: 'otel/opentelemetry-collector-contrib:0.111.0', args: ['--config=/conf/c.yaml'], volumeMounts: [{ name: 'c', mountPath: '/conf' }] },
+    ],
+    volumes: [{ name: 'c', configMap: { name: 'side' } }],
+  }, { app: name }, annotations);
+  const objs: KObject[] = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } },
+    cfg,
+    ...pod('plain', 'otel-collector'),
+    ...pod('injected', 'otc-container', { 'sidecar.opentelemetry.io/inject': 'true' }),
+  ];
+  const snap = await gather(new FakeClusterClient(objs), { namespace: 'shop', exec: false });
+  const plain = snap.collectors.find((c) => c.pod.startsWith('plain'));
+  const injected = snap.collectors.find((c) => c.pod.startsWith('injected'));
+  assert.ok(plain?.sidecar && injected?.sidecar, 'both found as sidecars');
+  assert.equal(plain.managedBy, undefined);
+  assert.equal(injected.managedBy?.operator, 'opentelemetry-operator');
+});

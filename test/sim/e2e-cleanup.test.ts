@@ -125,8 +125,8 @@ describe('teardown leaves nothing behind', { skip, concurrency: false }, () => {
     const orphans = leftovers(r.runId, r.stateDir, before);
     assert.ok(orphans.some((l) => l.startsWith('process ')), `a SIGKILLed run leaves its containers running:\n${orphans.join('\n')}`);
     assert.ok(orphans.some((l) => l.startsWith('netns ')), 'and its namespaces');
-    const ended = Network.sweepStale();
-    assert.ok(ended.length > 0, 'the sweep ended processes');
+    // A test file running alongside may sweep first (every startCluster() does): either way the sweep ends them.
+    Network.sweepStale();
     // The state dir is left for sweepStaleStateDirs(), which waits until it is old enough to be sure.
     assert.deepEqual(leftovers(r.runId, r.stateDir, before).filter((l) => !l.startsWith('state dir ')), []);
     rmSync(r.stateDir, { recursive: true, force: true });
