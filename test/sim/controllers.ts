@@ -5,7 +5,7 @@
 // so a missed or coalesced change event never leaves the cluster wrong.
 // Pods are written to the store directly, so they get the API server's defaulting here, as a real
 // controller's POST would.
-import { defaultPodSpec } from './api/admission.ts';
+import { defaultPodSpec, podQosClass } from './api/admission.ts';
 import { matchesSelector, typeByKind, type Change, type KObject, type ResourceType, type Store } from './store.ts';
 
 const T = (kind: string): ResourceType => {
@@ -73,7 +73,7 @@ function podFromTemplate(owner: KObject, template: KObject['spec']['template'], 
   };
   if (extra.generateName) metadata.generateName = extra.generateName;
   if (tm.annotations && Object.keys(tm.annotations).length) metadata.annotations = { ...tm.annotations };
-  return { apiVersion: 'v1', kind: 'Pod', metadata, spec, status: { phase: 'Pending' } };
+  return { apiVersion: 'v1', kind: 'Pod', metadata, spec, status: { phase: 'Pending', qosClass: podQosClass(spec) } };
 }
 
 /** Required node affinity as the scheduler evaluates it: any term matches, all expressions of a term match. */

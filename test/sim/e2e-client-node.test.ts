@@ -38,7 +38,7 @@ describe('@kubernetes/client-node against the seed scenario', { skip }, () => {
 
   before(async () => {
     const { startCluster } = await import('./cli.ts');
-    cluster = await startCluster({ manifests: [join(here, '../scenarios/seed')], log: () => {} });
+    cluster = await startCluster({ manifests: [join(here, '../scenarios/seed/manifests')], log: () => {} });
     kc = new k8s.KubeConfig();
     kc.loadFromFile(cluster.kubeconfig);
     core = kc.makeApiClient(k8s.CoreV1Api);
