@@ -14,6 +14,7 @@ import { Store, typeByKind, type KObject } from './store.ts';
 import { startControllers, isPodReady, type Controllers } from './controllers.ts';
 import { applyObjects, loadManifests, undeclaredNamespaces } from './manifests.ts';
 import { startApiServer, type ApiServer } from './api/server.ts';
+import { FaultInjector, type FaultRule } from './api/faults.ts';
 import { Runtime } from './runtime/index.ts';
 import { Network, OWNER_DIR } from './runtime/network.ts';
 
@@ -25,6 +26,8 @@ const CLUSTER_NAME = 'otel-doctor-sim';
 export interface ClusterOptions {
   manifests: string[];
   apiLatencyMs?: number;
+  /** API fault rules (429/5xx answers, delays), or a YAML/JSON file of them; see api/faults.ts. */
+  apiFaults?: FaultRule[] | string;
   auditLog?: string;
   /** The kubeconfig's current user (a name from policies.yaml); default admin. */
   user?: string;
@@ -284,6 +287,10 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const user = opts.user ?? 'admin';
   if (!users.includes(user)) throw new UsageError(`unknown --user ${JSON.stringify(user)}; policies.yaml has: ${users.join(', ')}`);
   const loaded = loadManifests(opts.manifests);
+  let faults: FaultInjector | undefined;
+  if (opts.apiFaults !== undefined) {
+    try { faults = typeof opts.apiFaults === 'string' ? FaultInjector.load(opts.apiFaults) : new FaultInjector(opts.apiFaults); } catch (e) { throw new UsageError(`api faults: ${(e as Error).message}`); }
+  }
   for (const s of loaded.skipped) log(`sim: skipped ${s.kind} ${s.name} from ${s.source}: ${s.reason}`);
 
   Network.sweepStale();
@@ -331,7 +338,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   try {
     runtime = new Runtime({ store, stateDir, runId, repoRoot: REPO_ROOT });
     opts.signal?.throwIfAborted();
-    api = await startApiServer({ store, runtime, stateDir, latencyMs: opts.apiLatencyMs, auditLog: opts.auditLog ? resolve(opts.auditLog) : undefined, policyFile: opts.policyFile ?? POLICY_FILE });
+    api = await startApiServer({ store, runtime, stateDir, latencyMs: opts.apiLatencyMs, faults, auditLog: opts.auditLog ? resolve(opts.auditLog) : undefined, policyFile: opts.policyFile ?? POLICY_FILE });
     opts.signal?.throwIfAborted();
     await runtime.start();
     opts.signal?.throwIfAborted();
@@ -385,6 +392,7 @@ interface Args {
   mode: 'run' | 'up' | 'down';
   manifests: string[];
   apiLatencyMs?: number;
+  apiFaults?: string;
   auditLog?: string;
   user?: string;
   nodes?: number;
@@ -425,6 +433,7 @@ export function parseArgs(argv: string[]): Args {
       case 'run': case 'up': case 'down': a.mode = arg; break;
       case '--manifests': a.manifests.push(take()); break;
       case '--api-latency-ms': a.apiLatencyMs = int(take(), arg); break;
+      case '--api-faults': a.apiFaults = take(); break;
       case '--audit-log': a.auditLog = take(); break;
       case '--user': a.user = take(); break;
       case '--nodes': a.nodes = int(take(), arg); if (a.nodes < 1) throw new UsageError('--nodes must be at least 1'); break;
@@ -438,11 +447,14 @@ export function parseArgs(argv: string[]): Args {
   }
   if (a.mode === 'run' && !a.cmd.length) throw new UsageError('run needs a command after `--` (or use `up` for an interactive cluster)');
   for (const m of a.manifests) if (!existsSync(m)) throw new UsageError(`--manifests ${m}: no such file or directory`);
+  if (a.apiFaults) {
+    try { FaultInjector.load(a.apiFaults); } catch (e) { throw new UsageError(`--api-faults ${a.apiFaults}: ${(e as Error).message}`); }
+  }
   return a;
 }
 
 const USAGE = `usage: node test/sim/cli.ts [run|up|down] --manifests DIR [--manifests DIR ...]
-         [--api-latency-ms N] [--audit-log FILE] [--user NAME] [--nodes N] [--keep]
+         [--api-latency-ms N] [--api-faults FILE] [--audit-log FILE] [--user NAME] [--nodes N] [--keep]
          [--state-dir DIR] [--settle-timeout 60s] [--detach] -- CMD [ARGS...]
   run   (default) bring the cluster up, run CMD with KUBECONFIG set, tear down, exit with CMD's code
   up    bring the cluster up and stay in the foreground until SIGINT/SIGTERM (--detach: in the background)
@@ -528,7 +540,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     try {
       cluster = await startCluster({
-        manifests: args.manifests, apiLatencyMs: args.apiLatencyMs, auditLog: args.auditLog, user: args.user,
+        manifests: args.manifests, apiLatencyMs: args.apiLatencyMs, apiFaults: args.apiFaults, auditLog: args.auditLog, user: args.user,
         nodes: args.nodes, stateDir: args.stateDir, settleTimeoutMs: args.settleTimeoutMs, keep: args.keep, signal: abort.signal,
         cleanupOnSignal: false,
       });

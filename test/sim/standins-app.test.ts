@@ -159,3 +159,15 @@ test('container ports answer 200 ok; no OTLP env means no export and no output; 
     assert.equal(await a.stop(), 0);
   }
 });
+
+test('unit: an app whose SDK neither annotation nor image tells uses the protocol its endpoint port implies', async () => {
+  const { sdkUnknown } = await import('./standins/app-impl.ts');
+  const demo = { SIM_IMAGE: 'ghcr.io/open-telemetry/demo:2.0.2-accounting', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' };
+  assert.equal(sdkUnknown(demo), true);
+  assert.equal(traceTarget(demo, 'go', true)!.protocol, 'http/protobuf');
+  assert.equal(traceTarget({ ...demo, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4317' }, 'go', true)!.protocol, 'grpc');
+  // A known SDK keeps its own default even where the port suggests otherwise: that mismatch is real.
+  assert.equal(sdkUnknown({ ...demo, SIM_SDK: 'go' }), false);
+  assert.equal(traceTarget(demo, 'go', false)!.protocol, 'grpc');
+  assert.equal(sdkUnknown({ SIM_IMAGE: 'python:3.12-slim' }), false);
+});

@@ -19,6 +19,7 @@ import { fieldMatcher, labelMatcher } from './selectors.ts';
 import { JsonPatchError, jsonPatch, mergePatch, strategicMerge } from './patch.ts';
 import { toTable, type IncludeObject } from './table.ts';
 import { decodeProtobuf } from './proto.ts';
+import { FaultInjector, rejectUpgradeWithFault, sendFault, type FaultDecision } from './faults.ts';
 import { SERVED_TYPES, apiGroup, apiGroupList, apiVersions, openApiV3Doc, openApiV3Root, resourceList } from './discovery.ts';
 import {
   ApiError, alreadyExists, badRequest, conflict, expired, forbidden, internal, methodNotAllowed, notFound, pathNotFound, statusFrom,
@@ -57,6 +58,8 @@ export interface ApiServerOptions {
   latencyMs?: number;
   auditLog?: string;
   policyFile?: string;
+  /** Injected 429/5xx answers and delays (see faults.ts). */
+  faults?: FaultInjector;
 }
 
 /** What `ApiServer.create` throws when admission or the store refuses: the Status a POST would answer. */
@@ -690,6 +693,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     a.name = tg.name;
   }
 
+  /** Applies the fault rules' delay; returns the fault to answer instead of serving, if any. */
+  async function fault(a: AuditEntry): Promise<FaultDecision['answer']> {
+    if (!opts.faults) return undefined;
+    const d = opts.faults.decide({ verb: a.verb, resource: a.resource, subresource: a.subresource, namespace: a.namespace, userAgent: a.userAgent });
+    if (d.delayMs) await sleep(d.delayMs);
+    return d.answer;
+  }
+
   function attrs(user: string, tg: Target, verb: string): Attributes {
     return { user, verb, group: tg.type.group, resource: tg.type.plural, subresource: tg.subresource, namespace: tg.type.namespaced ? tg.namespace : '', name: tg.name };
   }
@@ -707,7 +718,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const path = url.pathname.replace(/\/+$/, '') || '/';
       const parts = path.split('/').filter(Boolean);
       const nr = nonResource(path);
-      if (nr !== undefined) { a.verb = 'get'; return send(res, 200, nr, typeof nr === 'string' ? 'text/plain' : 'application/json'); }
+      if (nr !== undefined) { a.verb = 'get'; const f = await fault(a); if (f) return sendFault(res, f); return send(res, 200, nr, typeof nr === 'string' ? 'text/plain' : 'application/json'); }
       if (parts[0] === 'openapi' && parts[1] === 'v3') {
         a.verb = 'get';
         const doc = parts.length === 2 ? openApiV3Root() : openApiV3Doc(parts.slice(2).join('/'));
@@ -720,6 +731,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const { target, discovery } = parseTarget(parts);
       if (discovery) {
         a.verb = 'get';
+        const f = await fault(a);
+        if (f) return sendFault(res, f);
         const d = parts.length === 1 && parts[0] === 'api' ? apiVersions(`127.0.0.1:${port}`) : discovery;
         return send(res, 200, d);
       }
@@ -728,6 +741,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (tg.subresource === 'exec') verb = 'create';
       fillTarget(a, tg, verb);
       if (!tg.type.verbs.includes(verb) && !tg.subresource) throw methodNotAllowed();
+      const f = await fault(a);
+      if (f) return sendFault(res, f);
       authorize(attrs(user, tg, verb));
       await serveResource({ req, url, user, audit: a }, res, tg, body);
     } catch (e) {
@@ -770,6 +785,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
       // A WebSocket exec is a GET, yet it needs `create` on pods/exec, as on clusters since 1.31.
       fillTarget(a, target, 'create');
+      const f = await fault(a);
+      if (f) { a.code = f.code; audit(a); return rejectUpgradeWithFault(socket, f); }
       authorize(attrs(user, target, 'create'));
       const { container, command } = execTarget(target.namespace, target.name, url);
       if (String(req.headers.upgrade ?? '').toLowerCase() !== 'websocket') throw badRequest('the simulator speaks only WebSocket streaming (v4/v5.channel.k8s.io), not SPDY');

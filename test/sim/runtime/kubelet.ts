@@ -109,7 +109,8 @@ function defaultSdk(image: string): string {
   if (/(java|temurin|openjdk|jre|jdk)/.test(i)) return 'java';
   if (/(node|javascript)/.test(i)) return 'node';
   if (/(dotnet|aspnet)/.test(i)) return 'dotnet';
-  return 'go';
+  // Unknown: the app stand-in then plays a well-configured app of an unknown SDK (see app-impl.ts).
+  return '';
 }
 
 /** Go's time.Duration String for whole seconds (5m0s, 10s). */

@@ -24,6 +24,21 @@ export function sdkFor(env: NodeJS.ProcessEnv): Sdk {
   return 'go';
 }
 
+/**
+ * Neither the annotation nor the image tells the SDK (e.g. the OpenTelemetry demo's
+ * `ghcr.io/open-telemetry/demo:<v>-<service>` images, written in a dozen languages). Such an app is
+ * played as a well-configured one: an unset protocol is the one its endpoint's port implies (4318:
+ * http/protobuf, else gRPC), rather than Go's gRPC default, which would invent a mismatch that the real
+ * app, using its own SDK's default, does not have. Failures are still logged in Go's words.
+ */
+export function sdkUnknown(env: NodeJS.ProcessEnv): boolean {
+  const s = (env.SIM_SDK ?? '').toLowerCase();
+  if (['go', 'python', 'java', 'java-agent', 'node', 'dotnet'].includes(s)) return false;
+  const img = (env.SIM_IMAGE ?? '').toLowerCase();
+  const name = img.slice(img.lastIndexOf('/') + 1);
+  return !(/python/.test(name) || /^node|[-/]node/.test(name) || /temurin|openjdk|jdk|jre|java/.test(name) || /dotnet|aspnet/.test(img));
+}
+
 export interface ExportTarget {
   protocol: Protocol;
   /** Full URL for HTTP; for gRPC scheme://host:port. */
@@ -35,13 +50,14 @@ export interface ExportTarget {
 }
 
 /** The spec's (and each SDK's) reading of OTEL_EXPORTER_OTLP_* for traces; undefined when nothing asks for export. */
-export function traceTarget(env: NodeJS.ProcessEnv, sdk: Sdk): ExportTarget | undefined {
+export function traceTarget(env: NodeJS.ProcessEnv, sdk: Sdk, unknownSdk = false): ExportTarget | undefined {
   const anyOtlp = Object.keys(env).some((k) => k.startsWith('OTEL_EXPORTER_OTLP_')) || env.OTEL_TRACES_EXPORTER !== undefined;
   if (!anyOtlp) return undefined;
   if ((env.OTEL_TRACES_EXPORTER ?? 'otlp').split(',').map((s) => s.trim()).every((s) => s !== 'otlp')) return undefined;
   // Default protocols: the OTLP spec says http/protobuf, but the Go, Python, Java SDK and .NET exporters
   // most apps link are gRPC; Node's sdk-node and the Java agent 2.x default to http/protobuf (ref §3).
-  const def: Protocol = sdk === 'node' || sdk === 'java-agent' ? 'http/protobuf' : 'grpc';
+  const impliedByPort = /:4318(\/|$)/.test((env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '').trim()) ? 'http/protobuf' : 'grpc';
+  const def: Protocol = unknownSdk ? impliedByPort : sdk === 'node' || sdk === 'java-agent' ? 'http/protobuf' : 'grpc';
   const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? def).trim() as Protocol;
   const perSignal = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
@@ -501,7 +517,7 @@ function listenPorts(): net.Server[] {
 async function run(): Promise<void> {
   const servers = listenPorts();
   const sdk = sdkFor(process.env);
-  const target = traceTarget(process.env, sdk);
+  const target = traceTarget(process.env, sdk, sdkUnknown(process.env));
   let stopping = false;
   const timers = new Set<NodeJS.Timeout>();
   const sleep = (ms: number): Promise<void> => new Promise((r) => { const t = setTimeout(() => { timers.delete(t); r(); }, ms); timers.add(t); });
