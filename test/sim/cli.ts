@@ -117,11 +117,14 @@ const STUCK_REASONS = new Set(['CrashLoopBackOff', 'CreateContainerConfigError',
  * Why a pod has not settled, or undefined when it has: Ready, crash-looping, finished, or stuck where a
  * real kubelet would leave it for good (a volume that cannot mount, e.g. a ConfigMap no manifest declares).
  */
-export function podUnsettledReason(p: KObject, failedMount = false): string | undefined {
+export function podUnsettledReason(p: KObject, failedMount = false, readinessFailing = false): string | undefined {
   const phase = p.status?.phase;
   if (phase === 'Succeeded' || phase === 'Failed') return undefined;
   if (isPodReady(p)) return undefined;
   if (failedMount) return undefined;
+  // Running but failing its readiness probe again and again is a steady state too (e.g. a health_check
+  // bound to loopback with only a readiness probe): the kubelet never restarts it for that.
+  if (readinessFailing && phase === 'Running') return undefined;
   const statuses = [...(p.status?.containerStatuses ?? []), ...(p.status?.initContainerStatuses ?? [])];
   for (const cs of statuses) {
     const reason = cs.state?.waiting?.reason;
@@ -150,8 +153,12 @@ export function unsettled(store: Store): string[] {
   const failedMount = new Set(store.list(T('Event'))
     .filter((e) => e.reason === 'FailedMount' && e.involvedObject?.kind === 'Pod')
     .map((e) => `${e.involvedObject.namespace}/${e.involvedObject.uid ?? e.involvedObject.name}`));
+  const readinessFailing = new Set(store.list(T('Event'))
+    .filter((e) => e.reason === 'Unhealthy' && e.involvedObject?.kind === 'Pod' && /^Readiness probe failed/.test(e.message ?? '') && (e.count ?? 1) >= 3)
+    .map((e) => `${e.involvedObject.namespace}/${e.involvedObject.uid ?? e.involvedObject.name}`));
   for (const p of store.list(T('Pod'))) {
-    const why = podUnsettledReason(p, failedMount.has(`${p.metadata.namespace}/${p.metadata.uid}`));
+    const id = `${p.metadata.namespace}/${p.metadata.uid}`;
+    const why = podUnsettledReason(p, failedMount.has(id), readinessFailing.has(id));
     if (why) out.push(`pod ${p.metadata.namespace}/${p.metadata.name}: ${why}`);
   }
   return out;
