@@ -39,6 +39,15 @@ const built = mtime(bundle);
 const fresh = built >= 0 && built >= newestSource(new URL('../src/', import.meta.url)) && built >= mtime(new URL('../package.json', import.meta.url));
 if (fresh && process.env.OTEL_DOCTOR_NO_BUNDLE !== '1') {
   await import(bundle.href);
+} else if (process.argv[2] === '__complete' || process.argv[2] === '__completeNoDesc') {
+  // Shell completion (kubectl_complete-otel_doctor) from the tsc build: the same completer as the bundle's.
+  const dir = new URL('../dist/commands/', import.meta.url);
+  const commands = {};
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.js')).sort()) {
+    commands[f.slice(0, -3)] = (await import(new URL(f, dir).href)).default;
+  }
+  const { completeArgs } = await import(new URL('completion.js', dir).href);
+  process.stdout.write(await completeArgs(commands, process.argv.slice(3), { descriptions: process.argv[2] === '__complete' }));
 } else {
   const { execute } = await import('@oclif/core');
   await execute({ dir: import.meta.url });

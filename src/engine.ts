@@ -55,9 +55,12 @@ export function judge(input: Snapshot, opts: JudgeOptions = {}): Report {
     const failed = new Set(findings.map((f) => `${f.subject.kind} ${f.subject.namespace ? `${f.subject.namespace}/` : ''}${f.subject.name}`));
     for (const f of failed) checks.push({ name: rule.id, subject: f, status: 'fail' });
     const checked = Array.isArray(result) ? [] : (result.checked ?? []);
+    // A Set, not a scan of `checks`: rules check every collector and app, and a scan made big runs quadratic.
+    const seen = new Set<string>();
     for (const c of checked) {
       if (failed.has(c.subject)) continue;
-      if (checks.some((x) => x.name === rule.id && x.subject === c.subject)) continue;
+      if (seen.has(c.subject)) continue;
+      seen.add(c.subject);
       checks.push({ name: rule.id, subject: c.subject, status: c.status === 'fail' ? 'pass' : (c.status ?? 'pass'), ...(c.reason ? { reason: c.reason } : {}) });
     }
     if (!failed.size && !checked.length) checks.push({ name: rule.id, subject: 'Cluster', status: 'pass' });

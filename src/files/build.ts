@@ -33,6 +33,23 @@ export interface BuildOptions {
   pluginVersion?: string;
 }
 
+/**
+ * Lint has no nodes, but `status.hostIP` (the agent pattern's `$(HOST_IP)`) must still lead somewhere, or an
+ * app exporting to its node looks malformed instead of reaching (or missing) the node's DaemonSet collector.
+ * The static model is one node on which every DaemonSet runs: apps and DaemonSet pods get its address (a
+ * documentation address, RFC 5737), while a Deployment's or StatefulSet's collector is not assumed to be there.
+ */
+export const LINT_NODE_IP = '192.0.2.10';
+
+function placeOnNode(pods: KObject[], collectors: Set<KObject>): void {
+  for (const pod of pods) {
+    if (pod.status?.hostIP) continue;
+    const owner = pod.metadata.ownerReferences?.[0]?.kind;
+    if (collectors.has(pod) && owner !== 'DaemonSet') continue;
+    pod.status = { ...(pod.status ?? {}), hostIP: LINT_NODE_IP };
+  }
+}
+
 const objKey = (kind: string, ns: string | undefined, name: string): string => `${kind}/${ns ?? ''}/${name}`;
 
 export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { snapshot: Snapshot; index: LocationIndex } {
@@ -63,6 +80,7 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
   injectSidecars(pods, crs);
 
   const collectorPods = findCollectorPods(pods, () => true);
+  placeOnNode(pods, new Set(collectorPods.map((x) => x.pod)));
   const collectorCRs = list('OpenTelemetryCollector');
   const instrumentations = list('Instrumentation');
   const { configMaps, collectors, apps } = assembleDiscovery(
@@ -98,7 +116,7 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
     if (origin?.shape === 'collector-config') {
       // A bare config has no pod: its config is the file itself, not the env var that carried it here.
       const text = c.env?.OTEL_DOCTOR_LINT_CONFIG;
-      c.configSources = [{ kind: 'file', path: origin.sd.file, arg: origin.sd.file, ...(text !== undefined ? { text } : {}), location: locate(origin.sd, []) }];
+      c.configSources = [lazyLocation({ kind: 'file', path: origin.sd.file, arg: origin.sd.file, ...(text !== undefined ? { text } : {}) }, origin.sd.file, () => strip(locate(origin.sd, [])))];
       if (c.env) delete c.env.OTEL_DOCTOR_LINT_CONFIG;
       delete c.args;
       configs.push({ origin, path: [], embedded: false });
@@ -117,13 +135,14 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
       if (cm.origin.shape === 'manifest') {
         const path = [...cm.origin.base, 'data', src.configMap.key];
         configs.push({ origin: cm.origin, path, embedded: true });
-        src.location = strip(locate(cm.origin.sd, path));
+        lazyLocation(src, cm.origin.sd.file, () => strip(locate(cm.origin.sd, path)));
       } else if (cm.origin.config) {
         configs.push({ origin: cm.origin, ...cm.origin.config });
-        src.location = strip(locate(cm.origin.sd, cm.origin.config.path));
+        const cfgPath = cm.origin.config.path;
+        lazyLocation(src, cm.origin.sd.file, () => strip(locate(cm.origin.sd, cfgPath)));
       }
     }
-    if (origin) c.location = strip(locate(origin.sd, origin.shape === 'manifest' ? [...origin.base, 'kind'] : origin.config?.path ?? []));
+    if (origin) lazyLocation(c, origin.sd.file, () => strip(locate(origin.sd, origin.shape === 'manifest' ? [...origin.base, 'kind'] : origin.config?.path ?? [])));
     const owner = c.sidecar ? { kind: 'Pod', name: c.owner?.name ?? c.pod } : { kind: c.owner?.kind ?? 'Pod', name: c.owner?.name ?? c.pod };
     index.collectors.set(objKey(owner.kind, c.namespace, owner.name), { c, configs });
     return c;
@@ -132,22 +151,22 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
   const services = buildServices(disc, snapCollectors);
   for (const s of services) {
     const d = index.objects.get(objKey('Service', s.namespace, s.name));
-    if (d) s.location = strip(locate(d.origin.sd, d.origin.shape === 'manifest' ? [...d.origin.base, 'kind'] : []));
+    if (d) lazyLocation(s, d.origin.sd.file, () => strip(locate(d.origin.sd, d.origin.shape === 'manifest' ? [...d.origin.base, 'kind'] : [])));
   }
   const { crs: crInfos, insts } = buildCRs(disc);
   for (const x of crInfos) {
     const d = index.objects.get(objKey('OpenTelemetryCollector', x.namespace, x.name));
-    if (d) x.location = strip(locate(d.origin.sd, [...d.origin.base, 'kind']));
+    if (d) lazyLocation(x, d.origin.sd.file, () => strip(locate(d.origin.sd, [...d.origin.base, 'kind'])));
   }
   for (const x of insts) {
     const d = index.objects.get(objKey('Instrumentation', x.namespace, x.name));
-    if (d) x.location = strip(locate(d.origin.sd, [...d.origin.base, 'kind']));
+    if (d) lazyLocation(x, d.origin.sd.file, () => strip(locate(d.origin.sd, [...d.origin.base, 'kind'])));
   }
   const policies = buildPolicies(disc);
   const appsOut = apps.map((a) => {
     const app = buildApp(a, disc);
     const origin = podOrigin.get(a.pod);
-    if (origin) app.location = strip(locate(origin.sd, origin.shape === 'manifest' ? [...origin.base, 'kind'] : []));
+    if (origin) lazyLocation(app, origin.sd.file, () => strip(locate(origin.sd, origin.shape === 'manifest' ? [...origin.base, 'kind'] : [])));
     return app;
   });
 
@@ -177,6 +196,22 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
     ...(namespaces.length ? { namespaces: namespaces.map((n) => ({ name: n.metadata.name, labels: n.metadata.labels ?? {} })) } : {}),
   };
   return { snapshot, index };
+}
+
+/**
+ * A snapshot object's location whose line and column are computed when first read: positions need the slow
+ * positioned parse of the file, and most objects of a large run are never reported. The fields are enumerable
+ * getters, so copies of the snapshot share the object and serialised snapshots still carry the numbers.
+ */
+function lazyLocation<T extends object>(target: T, file: string, compute: () => SourceLocation): T {
+  let cached: SourceLocation | undefined;
+  const get = (): SourceLocation => (cached ??= compute());
+  const location = {} as SourceLocation;
+  Object.defineProperty(location, 'file', { value: file, enumerable: true });
+  Object.defineProperty(location, 'line', { get: () => get().line, enumerable: true });
+  Object.defineProperty(location, 'column', { get: () => get().column, enumerable: true });
+  (target as { location?: SourceLocation }).location = location;
+  return target;
 }
 
 function strip(l: SourceLocation & { depth?: number }): SourceLocation {

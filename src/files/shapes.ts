@@ -81,8 +81,8 @@ export function objectsOf(sd: SourceDoc): { objects: LintObject[]; errors: Input
 
 function manifest(sd: SourceDoc, v: unknown, base: PathSeg[]): { objects: LintObject[]; errors: InputError[] } {
   if (!isObj(v) || typeof v.kind !== 'string') return { objects: [], errors: [] };
-  const pos = sd.lc.linePos(sd.doc.contents?.range?.[0] ?? 0);
   if (!isObj(v.metadata) || typeof v.metadata.name !== 'string' || !v.metadata.name) {
+    const pos = sd.lc.linePos(sd.doc.contents?.range?.[0] ?? 0);
     // generateName objects cannot be linked by name; they are still not an input error worth failing CI.
     if (isObj(v.metadata) && typeof v.metadata.generateName === 'string') return { objects: [], errors: [] };
     return { objects: [], errors: [{ file: sd.file, line: pos.line, column: pos.col, message: `${v.kind} without metadata.name` }] };
@@ -292,8 +292,8 @@ export function helmMerge(base: any, over: any): any {
 
 function helmValues(sd: SourceDoc, values: Record<string, any>): { objects: LintObject[]; errors: InputError[] } {
   const mode = String(values.mode);
-  const pos = sd.lc.linePos(sd.doc.contents?.range?.[0] ?? 0);
   if (!['deployment', 'daemonset', 'statefulset'].includes(mode)) {
+    const pos = sd.lc.linePos(sd.doc.contents?.range?.[0] ?? 0);
     return { objects: [], errors: [{ file: sd.file, line: pos.line, column: pos.col, message: `Helm values: mode must be deployment, daemonset or statefulset (got ${JSON.stringify(values.mode)})` }] };
   }
   const v = helmMerge(CHART_DEFAULTS, values);

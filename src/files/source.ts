@@ -6,6 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { CORE_SCHEMA, loadAll as fastLoadAll } from 'js-yaml';
 import { Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, Scalar, type Node } from 'yaml';
 import type { SourceLocation } from '../snapshot.ts';
 
@@ -20,8 +21,9 @@ export interface SourceDoc {
   file: string;
   /** 0-based index of the document in its file */
   index: number;
-  doc: Document.Parsed;
-  lc: LineCounter;
+  /** the positioned parse; on the fast path built on first use (only documents a finding points into pay for it) */
+  readonly doc: Document.Parsed;
+  readonly lc: LineCounter;
   text: string;
   value: unknown;
 }
@@ -119,8 +121,63 @@ export function readSource(file: string, stdin?: () => Buffer): { text?: string;
   return { text };
 }
 
-/** Parse every YAML document of a text; each broken document gives one error and is skipped. */
+/**
+ * Parse every YAML document of a text; each broken document gives one error and is skipped.
+ *
+ * The `yaml` Document API keeps positions but lexes at a few MB/s, too slow for a CI run over thousands of
+ * rendered manifests. So values come from js-yaml (several times faster) and the positioned parse is made
+ * only when a location is asked for. Anything js-yaml would treat differently from the strict parse takes the
+ * strict path whole: anchors and aliases (alias-bomb limit), merge keys, and every js-yaml error, so that
+ * error messages and positions always come from one parser.
+ */
 export function parseSource(file: string, text: string): { docs: SourceDoc[]; errors: InputError[] } {
+  if (!/[&*]|<</.test(text)) {
+    let values: unknown[] | undefined;
+    try {
+      values = fastLoadAll(text, null, { schema: CORE_SCHEMA });
+    } catch {
+      values = undefined;
+    }
+    if (values) return { docs: lazyDocs(file, text, values), errors: [] };
+  }
+  return parseStrict(file, text);
+}
+
+function lazyDocs(file: string, text: string, values: unknown[]): SourceDoc[] {
+  let strict: { lc: LineCounter; docs: Document.Parsed[] } | undefined;
+  // Both parsers agree on the non-empty documents; empty ones (stray `---`) may be counted differently.
+  const positioned = (ordinal: number): { doc: Document.Parsed; lc: LineCounter } => {
+    if (!strict) {
+      const lc = new LineCounter();
+      let all = parseAllDocuments(text, { lineCounter: lc, merge: true, prettyErrors: false }) as Document.Parsed[];
+      if (!Array.isArray(all)) all = [];
+      strict = { lc, docs: all.filter((d) => d.contents !== null && !(isScalar(d.contents) && d.contents.value === null)) };
+    }
+    return { doc: strict.docs[ordinal] ?? new Document(null) as Document.Parsed, lc: strict.lc };
+  };
+  const docs: SourceDoc[] = [];
+  let ordinal = 0;
+  values.forEach((value, index) => {
+    if (value === null || value === undefined) return;
+    const n = ordinal++;
+    let cached: { doc: Document.Parsed; lc: LineCounter } | undefined;
+    docs.push({
+      file,
+      index,
+      text,
+      value,
+      get doc() {
+        return (cached ??= positioned(n)).doc;
+      },
+      get lc() {
+        return (cached ??= positioned(n)).lc;
+      },
+    });
+  });
+  return docs;
+}
+
+function parseStrict(file: string, text: string): { docs: SourceDoc[]; errors: InputError[] } {
   const lc = new LineCounter();
   const docs: SourceDoc[] = [];
   const errors: InputError[] = [];

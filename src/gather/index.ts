@@ -760,6 +760,26 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
   }
 
   await Promise.all(tasks);
+  // A probe that could not run is missing evidence, not a result: one check-incomplete entry per pod says
+  // so. Not for malformed endpoints (their own rule; never probed by design), nor for a container that is
+  // not running (crash-looping, completed): there is nothing to probe from, and its state is reported.
+  const notProbed = new Set<string>();
+  for (const p of snap.probes) {
+    if (p.result !== 'not-run' || /^malformed endpoint|^invalid host or port/.test(p.reason ?? '')) continue;
+    if (/container not found|cannot exec into a container in a completed pod|does not have a host assigned/.test(p.reason ?? '')) continue;
+    const key = `${p.from.namespace}/${p.from.pod}/${p.from.container}`;
+    if (notProbed.has(key)) continue;
+    notProbed.add(key);
+    const toolGap = /no probe tool|no tool could probe|not in the container/.test(p.reason ?? '');
+    snap.incomplete.push({
+      check: toolGap ? 'probes' : 'exec',
+      subject: { kind: 'Pod', namespace: p.from.namespace, name: p.from.pod, container: p.from.container },
+      reason: `connectivity from ${key} was not probed: ${p.reason ?? 'exec failed'}`,
+      remedy: toolGap
+        ? 'the container has no shell or network tool to probe with; probe from a pod that has one (e.g. kubectl debug) if this evidence matters'
+        : 'exec into this pod failed; retry, and check the API server and kubelet if it persists',
+    });
+  }
   if (overall?.aborted) {
     snap.incomplete.push({ check: 'timeout', reason: `the diagnosis hit --timeout (${opts.timeoutMs} ms): some probes or logs are missing`, remedy: 'raise --timeout or lower the scope (-n, -l, --collector)' });
   }

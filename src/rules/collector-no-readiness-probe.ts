@@ -1,4 +1,5 @@
-import type { Finding, Rule } from '../report/finding.ts';
+import type { Finding, Rule, Subject } from '../report/finding.ts';
+import type { Snapshot } from '../snapshot.ts';
 import { collectorWorkloads, model } from './util.ts';
 
 export const rule: Rule = {
@@ -6,7 +7,7 @@ export const rule: Rule = {
   severity: 'warning',
   title: 'Collector without a readiness probe',
   description:
-    'Without a readiness probe a collector pod receives Service traffic as soon as it starts, before its receivers listen, and keeps receiving it when its pipelines are broken. The health_check extension answers 200 only when the collector is ready. Sidecars are exempt.',
+    'Without a readiness probe a collector pod receives Service traffic as soon as it starts, before its receivers listen, and keeps receiving it when its pipelines are broken. The health_check extension answers 200 only when the collector is ready. Sidecars are exempt. For collectors the OpenTelemetry operator manages the finding is informational: the operator writes the probes itself when the CR configures the health_check extension (v1beta1 also takes `spec.readinessProbe`), and the generated workload cannot be edited directly.',
   evidence: ['config', 'api'],
   fix: 'Add `readinessProbe: {httpGet: {path: /, port: 13133}}` and enable the health_check extension on `0.0.0.0:13133`.',
   modes: ['diagnose', 'lint'],
@@ -26,6 +27,10 @@ export const rule: Rule = {
       }
       const hc = model(s, c)?.healthCheck;
       const port = hc?.port ?? 13133;
+      if (c.managedBy?.operator === 'opentelemetry-operator') {
+        findings.push(operatorManaged(s, w.subject, c.container, c.managedBy.crName, hc?.effective));
+        continue;
+      }
       findings.push({
         rule: 'collector-no-readiness-probe',
         severity: 'warning',
@@ -43,3 +48,27 @@ export const rule: Rule = {
     return { findings, checked };
   },
 };
+
+/**
+ * The operator generates the workload and adds readiness/liveness probes on its own when the CR's config has
+ * the health_check extension; a probe added to the generated Deployment is overwritten. So the advice is about
+ * the CR, and a missing probe is not the user's defect to fail a pipeline on.
+ */
+function operatorManaged(s: Snapshot, subject: Subject, container: string, crName: string | undefined, hcAt: string | undefined): Finding {
+  const cr = crName ? s.otelCollectorCRs.find((x) => x.namespace === subject.namespace && x.name === crName) : undefined;
+  const v1beta1 = cr ? /\/v1beta1$/.test(cr.apiVersion) : false;
+  const target = crName ? `OpenTelemetryCollector ${subject.namespace}/${crName}` : `the OpenTelemetryCollector CR of ${subject.kind} ${subject.namespace}/${subject.name}`;
+  return {
+    rule: 'collector-no-readiness-probe',
+    severity: 'info',
+    subject,
+    summary: 'operator-managed collector has no readinessProbe',
+    rootCause: 'The operator adds readiness and liveness probes only when the CR configures the health_check extension; without them the pod gets Service traffic before its receivers listen.',
+    evidence: [{ source: 'config', detail: `container ${container} of ${subject.kind} ${subject.namespace}/${subject.name} (managed by the OpenTelemetry operator): no readinessProbe${hcAt ? `; health_check is at ${hcAt}` : '; no health_check extension'}` }],
+    fix: {
+      summary: `In ${target}, enable the health_check extension (endpoint 0.0.0.0:13133, listed in service.extensions) so the operator adds the probes${v1beta1 ? ', or set spec.readinessProbe' : ''}; the generated workload itself is overwritten by the operator.`,
+      patch: `# ${target}\nspec:\n  config:\n    extensions:\n      health_check:\n        endpoint: 0.0.0.0:13133\n    service:\n      extensions: [health_check]${v1beta1 ? '\n  # or, v1beta1:\n  readinessProbe:\n    httpGet: {path: /, port: 13133}' : ''}`,
+      target,
+    },
+  };
+}

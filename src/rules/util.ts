@@ -85,18 +85,78 @@ export type TargetResolution =
   | { kind: 'collector-pod'; collectors: CollectorPod[]; viaHostIP?: boolean }
   | { kind: 'external' };
 
-export function resolveHost(s: Snapshot, fromNs: string, host: string): TargetResolution {
+/**
+ * Lookup tables over one snapshot for resolveHost: clientsOf resolves every app's endpoint once per
+ * collector, and linear scans there made a 1,000-collector lint run cubic.
+ */
+export interface HostIndex {
+  byPodIP: Map<string, CollectorPod[]>;
+  byHostIP: Map<string, CollectorPod[]>;
+  serviceByIP: Map<string, ServiceInfo>;
+  serviceByName: Map<string, ServiceInfo>;
+  serviceNamespaces: Map<string, string[]>;
+  collectorsByKey: Map<string, { c: CollectorPod; i: number }[]>;
+  namespaces: Set<string>;
+}
+
+/**
+ * Rules judge a snapshot without changing it (judge() hands them a fresh normalised copy each run), so the
+ * index is kept per snapshot; it is rebuilt when the arrays it was built from are replaced or change length.
+ */
+const hostIndexes = new WeakMap<Snapshot, { idx: HostIndex; from: unknown[]; clients?: Map<CollectorPod, Client[]> }>();
+
+function indexEntry(s: Snapshot): { idx: HostIndex; from: unknown[]; clients?: Map<CollectorPod, Client[]> } {
+  const from = [s.collectors, s.collectors.length, s.services, s.services.length, s.apps, s.apps.length, s.namespaces, s.namespaces?.length, s.meta.collectorNamespaces, s.meta.collectorNamespaces.length];
+  const hit = hostIndexes.get(s);
+  if (hit && hit.from.every((x, i) => x === from[i])) return hit;
+  const entry = { idx: buildHostIndex(s), from };
+  hostIndexes.set(s, entry);
+  return entry;
+}
+
+export function hostIndex(s: Snapshot): HostIndex {
+  return indexEntry(s).idx;
+}
+
+function buildHostIndex(s: Snapshot): HostIndex {
+  const push = <V>(m: Map<string, V[]>, k: string | null | undefined, v: V): void => {
+    if (k === null || k === undefined) return;
+    const list = m.get(k);
+    if (list) list.push(v);
+    else m.set(k, [v]);
+  };
+  const idx: HostIndex = { byPodIP: new Map(), byHostIP: new Map(), serviceByIP: new Map(), serviceByName: new Map(), serviceNamespaces: new Map(), collectorsByKey: new Map(), namespaces: new Set() };
+  s.collectors.forEach((c, i) => {
+    push(idx.byPodIP, c.podIP, c);
+    push(idx.byHostIP, c.hostIP, c);
+    push(idx.collectorsByKey, podKey(c.namespace, c.pod), { c, i });
+    idx.namespaces.add(c.namespace);
+  });
+  for (const v of s.services) {
+    if (v.clusterIP && !idx.serviceByIP.has(v.clusterIP)) idx.serviceByIP.set(v.clusterIP, v);
+    const nk = `${v.namespace}/${v.name}`;
+    if (!idx.serviceByName.has(nk)) idx.serviceByName.set(nk, v);
+    push(idx.serviceNamespaces, v.name, v.namespace);
+    idx.namespaces.add(v.namespace);
+  }
+  for (const n of s.namespaces ?? []) idx.namespaces.add(n.name);
+  for (const a of s.apps) idx.namespaces.add(a.namespace);
+  for (const n of s.meta.collectorNamespaces) idx.namespaces.add(n);
+  return idx;
+}
+
+export function resolveHost(s: Snapshot, fromNs: string, host: string, idx: HostIndex = hostIndex(s)): TargetResolution {
   const h = host.toLowerCase().replace(/\.$/, '');
   if (isLoopbackHost(h)) return { kind: 'loopback' };
   if (h === '0.0.0.0' || h === '::') return { kind: 'all-interfaces' };
-  const byIP = s.collectors.filter((c) => c.podIP === h);
+  const byIP = idx.byPodIP.get(h) ?? [];
   if (byIP.length) return { kind: 'collector-pod', collectors: byIP };
-  const byHost = s.collectors.filter((c) => c.hostIP === h && (c.hostNetwork || c.containerPorts.some((p) => p.hostPort)));
+  const byNodeIP = idx.byHostIP.get(h) ?? [];
+  const byHost = byNodeIP.filter((c) => c.hostNetwork || c.containerPorts.some((p) => p.hostPort));
   if (byHost.length) return { kind: 'collector-pod', collectors: byHost, viaHostIP: true };
-  const byNodeIP = s.collectors.filter((c) => c.hostIP === h);
   if (byNodeIP.length) return { kind: 'collector-pod', collectors: byNodeIP, viaHostIP: true };
-  const svcByIP = s.services.find((v) => v.clusterIP === h);
-  if (svcByIP) return { kind: 'service', service: svcByIP, collectors: collectorsOfService(s, svcByIP) };
+  const svcByIP = idx.serviceByIP.get(h);
+  if (svcByIP) return { kind: 'service', service: svcByIP, collectors: collectorsOfService(s, svcByIP, idx) };
   if (/^[0-9.]+$/.test(h) || h.includes(':')) return { kind: 'external' };
   const parts = h.split('.');
   let name: string;
@@ -110,13 +170,13 @@ export function resolveHost(s: Snapshot, fromNs: string, host: string): TargetRe
     ns = parts[1];
     if (parts.length > 2 && !(h.endsWith('.svc') && parts.length === 3) && !(h.endsWith(`.${suffix}`) && parts.length === 5)) return { kind: 'external' };
     // `name.ns` is cluster-local only when ns is a namespace the snapshot knows.
-    if (parts.length === 2 && !knownNamespace(s, ns)) return { kind: 'external' };
+    if (parts.length === 2 && !idx.namespaces.has(ns)) return { kind: 'external' };
   } else {
     return { kind: 'external' };
   }
-  const svc = s.services.find((v) => v.name === name && v.namespace === ns);
-  if (svc) return { kind: 'service', service: svc, collectors: collectorsOfService(s, svc) };
-  const existsIn = s.services.filter((v) => v.name === name).map((v) => v.namespace);
+  const svc = idx.serviceByName.get(`${ns}/${name}`);
+  if (svc) return { kind: 'service', service: svc, collectors: collectorsOfService(s, svc, idx) };
+  const existsIn = [...(idx.serviceNamespaces.get(name) ?? [])];
   return { kind: 'missing-service', name, namespace: ns, existsIn };
 }
 
@@ -130,9 +190,15 @@ export function knownNamespace(s: Snapshot, ns: string): boolean {
   );
 }
 
-export function collectorsOfService(s: Snapshot, svc: ServiceInfo): CollectorPod[] {
-  const keys = new Set(svc.matchedCollectorPods);
-  return s.collectors.filter((c) => keys.has(podKey(c.namespace, c.pod)));
+export function collectorsOfService(s: Snapshot, svc: ServiceInfo, idx?: HostIndex): CollectorPod[] {
+  if (!idx) {
+    const keys = new Set(svc.matchedCollectorPods);
+    return s.collectors.filter((c) => keys.has(podKey(c.namespace, c.pod)));
+  }
+  // The same entries in snapshot order as the scan above, found by key instead of scanning every collector.
+  const hits: { c: CollectorPod; i: number }[] = [];
+  for (const k of new Set(svc.matchedCollectorPods)) hits.push(...(idx.collectorsByKey.get(k) ?? []));
+  return hits.sort((x, y) => x.i - y.i).map((h) => h.c);
 }
 
 /** The container port a Service port leads to on a pod (named targetPort resolved), or null. */
@@ -155,17 +221,32 @@ export interface Client {
 
 /** Apps whose exports land on this collector pod, and on which port. */
 export function clientsOf(s: Snapshot, c: CollectorPod): Client[] {
-  const out: Client[] = [];
+  const entry = indexEntry(s);
+  // Every app's endpoint is resolved once for all collectors: per collector it made large snapshots quadratic.
+  entry.clients ??= allClients(s, entry.idx);
+  return [...(entry.clients.get(c) ?? [])];
+}
+
+function allClients(s: Snapshot, idx: HostIndex): Map<CollectorPod, Client[]> {
+  const out = new Map<CollectorPod, Client[]>();
+  const add = (c: CollectorPod, client: Client): void => {
+    const list = out.get(c);
+    if (list) list.push(client);
+    else out.set(c, [client]);
+  };
   for (const app of s.apps) {
     for (const exp of exportsOf(app)) {
       if (!exp.parsed || exp.port === null) continue;
-      const samePod = app.namespace === c.namespace && app.pod === c.pod;
-      const r = resolveHost(s, app.namespace, exp.parsed.host);
-      if (r.kind === 'loopback' && samePod) out.push({ app, exp, collectorPort: exp.port, via: 'same-pod' });
-      else if (r.kind === 'collector-pod' && r.collectors.includes(c)) out.push({ app, exp, collectorPort: exp.port, via: r.viaHostIP ? 'host-ip' : 'pod-ip' });
-      else if (r.kind === 'service' && r.collectors.includes(c)) {
+      const r = resolveHost(s, app.namespace, exp.parsed.host, idx);
+      if (r.kind === 'loopback') {
+        for (const { c } of idx.collectorsByKey.get(podKey(app.namespace, app.pod)) ?? []) {
+          if (c.namespace === app.namespace && c.pod === app.pod) add(c, { app, exp, collectorPort: exp.port, via: 'same-pod' });
+        }
+      } else if (r.kind === 'collector-pod') {
+        for (const c of new Set(r.collectors)) add(c, { app, exp, collectorPort: exp.port, via: r.viaHostIP ? 'host-ip' : 'pod-ip' });
+      } else if (r.kind === 'service') {
         const sp = r.service.ports.find((p) => p.port === exp.port);
-        out.push({ app, exp, collectorPort: sp ? targetPortOn(c, sp) : null, via: 'service', service: r.service });
+        for (const c of new Set(r.collectors)) add(c, { app, exp, collectorPort: sp ? targetPortOn(c, sp) : null, via: 'service', service: r.service });
       }
     }
   }

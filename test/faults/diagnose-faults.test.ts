@@ -88,6 +88,7 @@ describe('diagnose under API faults (seed scenario)', { skip, concurrency: 1 }, 
       assert.ok(next, `no retry of ${t.path}?${t.query}`);
       const gap = Date.parse(next.ts) - Date.parse(t.ts);
       assert.ok(gap >= 950, `retry of ${t.path} after ${gap} ms, Retry-After was 1 s`);
+      console.log(`# (a) ${t.path}?${t.query}: 429, retried after ${gap} ms`);
     }
     assert.ok(lists.every((e) => e.code === 429 || e.code === 200), lists.map((e) => e.code).join(','));
   });
@@ -121,6 +122,7 @@ describe('diagnose under API faults (seed scenario)', { skip, concurrency: 1 }, 
     assert.equal(lines.length, 1, ctx(r));
     assert.match(lines[0], /^error: .*could not|cannot list pods/i, ctx(r));
     assert.match(lines[0], /Internal error occurred: etcdserver: leader changed/, ctx(r));
+    console.log(`# (d) exit ${r.code} after ${Math.round(r.ms)} ms: ${lines[0]}`);
     // Retried before giving up, a bounded number of times.
     const n = r.requests.filter((e) => e.verb === 'list' && e.resource === 'pods').length;
     assert.ok(n >= 2 && n <= 10, `pod lists: ${n}`);

@@ -122,3 +122,15 @@ test('kubectl calls kubectl_complete-otel_doctor: commands, rule ids and namespa
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('__complete answers the same from the bundle and from the tsc build', () => {
+  const bin = join(BIN, 'kubectl-otel_doctor');
+  for (const args of [[''], ['diagnose', '--f'], ['explain', 'app-']]) {
+    const bundled = spawnSync(bin, ['__complete', ...args], { encoding: 'utf8' });
+    const unbundled = spawnSync(bin, ['__complete', ...args], { encoding: 'utf8', env: { ...process.env, OTEL_DOCTOR_NO_BUNDLE: '1' } });
+    assert.equal(bundled.status, 0, bundled.stderr);
+    assert.equal(unbundled.status, 0, unbundled.stderr);
+    assert.equal(bundled.stdout, unbundled.stdout, args.join(' '));
+    assert.match(bundled.stdout, /\n:\d+\n$/);
+  }
+});

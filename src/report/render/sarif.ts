@@ -9,7 +9,7 @@ import { RULES } from '../../rules/index.ts';
 import { publicReport, subjectLine } from './common.ts';
 
 /** Where docs/rules.md is published; each rule is an anchor there. */
-export const RULES_DOC_URL = 'https://github.com/otel-doctor/kubectl-otel-doctor/blob/main/docs/rules.md';
+export const RULES_DOC_URL = 'https://github.com/otel-doctor/otel-doctor/blob/main/docs/rules.md';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
 
