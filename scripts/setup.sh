@@ -41,6 +41,8 @@ fi
 if [ ! -f dist/.built ] || [ -n "$(find src package.json tsconfig.json -newer dist/.built -print -quit 2>/dev/null)" ]; then
   say "building (tsc)"
   node_modules/.bin/tsc -p tsconfig.json
+  # The esbuild bundle is what bin/run.js starts from (fast start-up); it falls back to dist/ when stale.
+  node_modules/.bin/node scripts/bundle.ts
   mkdir -p dist && touch dist/.built
 fi
 # A packaged plugin has no .git: `version` reads the commit from here (rewritten every time, so never stale).

@@ -327,12 +327,19 @@ export function buildApp(a: DiscoveredApp, disc: Discovery): AppContainer {
 }
 
 export function buildServices(disc: Discovery, collectors: CollectorPod[]): ServiceInfo[] {
-  const collectorPods = disc.collectors.filter((c) => !c.sidecar);
+  // Grouped by namespace: a Service selects only there, and scanning every collector per Service is
+  // quadratic on large inputs (lint over thousands of manifests).
+  const collectorPodsByNs = new Map<string, typeof disc.collectors>();
+  for (const c of disc.collectors) {
+    if (c.sidecar) continue;
+    const k = c.pod.metadata.namespace ?? 'default';
+    (collectorPodsByNs.get(k) ?? collectorPodsByNs.set(k, []).get(k)!).push(c);
+  }
   return disc.services.map((s) => {
     const ns = s.metadata.namespace ?? 'default';
     const selector: Record<string, string> | null = s.spec?.selector && typeof s.spec.selector === 'object' ? s.spec.selector : null;
     const matched = selector && Object.keys(selector).length
-      ? collectorPods.filter((c) => c.pod.metadata.namespace === ns && Object.entries(selector).every(([k, v]) => c.pod.metadata.labels?.[k] === v)).map((c) => `${ns}/${c.pod.metadata.name}`)
+      ? (collectorPodsByNs.get(ns) ?? []).filter((c) => c.pod.metadata.namespace === ns && Object.entries(selector).every(([k, v]) => c.pod.metadata.labels?.[k] === v)).map((c) => `${ns}/${c.pod.metadata.name}`)
       : [];
     const ep = endpointsFor(disc, ns, s.metadata.name);
     return {

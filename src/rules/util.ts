@@ -190,12 +190,9 @@ export function knownNamespace(s: Snapshot, ns: string): boolean {
   );
 }
 
-export function collectorsOfService(s: Snapshot, svc: ServiceInfo, idx?: HostIndex): CollectorPod[] {
-  if (!idx) {
-    const keys = new Set(svc.matchedCollectorPods);
-    return s.collectors.filter((c) => keys.has(podKey(c.namespace, c.pod)));
-  }
-  // The same entries in snapshot order as the scan above, found by key instead of scanning every collector.
+export function collectorsOfService(s: Snapshot, svc: ServiceInfo, idx: HostIndex = hostIndex(s)): CollectorPod[] {
+  // The collectors whose pod key the Service matched, in snapshot order, found by key: a scan of every
+  // collector per Service made large snapshots quadratic.
   const hits: { c: CollectorPod; i: number }[] = [];
   for (const k of new Set(svc.matchedCollectorPods)) hits.push(...(idx.collectorsByKey.get(k) ?? []));
   return hits.sort((x, y) => x.i - y.i).map((h) => h.c);
