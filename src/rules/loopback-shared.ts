@@ -66,6 +66,9 @@ export function checkLoopback(s: Snapshot, variant: LoopbackVariant, rule: strin
   const findings: Finding[] = [];
   const checked: { subject: string; status?: 'pass' | 'fail' | 'skipped'; reason?: string }[] = [];
   for (const w of collectorWorkloads(s)) {
+    // This workload's entries only: a scan of all of `checked` per workload was quadratic on large inputs.
+    const checkedSubjects = new Set<string>();
+    const mark = checked.length;
     const subj = `${w.subject.kind} ${w.subject.namespace}/${w.subject.name}`;
     const c = w.pods[0];
     const m = model(s, c);
@@ -154,7 +157,8 @@ export function checkLoopback(s: Snapshot, variant: LoopbackVariant, rule: strin
       });
       checked.push({ subject: subj, status: 'fail' });
     }
-    if (!byReceiver.size && !checked.some((x) => x.subject === subj)) checked.push({ subject: subj, status: 'pass' });
+    for (const x of checked.slice(mark)) checkedSubjects.add(x.subject);
+    if (!byReceiver.size && !checkedSubjects.has(subj)) checked.push({ subject: subj, status: 'pass' });
   }
   return { findings, checked };
 }

@@ -13,15 +13,18 @@ export const rule: Rule = {
   check(s) {
     const findings: Finding[] = [];
     const missing = new Map<string, Finding>();
+    // Sets, not scans per app and per workload: large snapshots (lint over thousands of files) went quadratic.
+    const collectorNamespaces = new Set(s.collectors.map((c) => c.namespace));
+    const selectedPods = new Set(s.services.flatMap((v) => v.matchedCollectorPods));
     for (const app of s.apps) {
       for (const e of exportsOf(app)) {
         if (!e.parsed || e.defaultEndpoint) continue;
         const r = resolveHost(s, app.namespace, e.parsed.host);
         if (r.kind !== 'missing-service') continue;
         // A short name in the app's own namespace is app-endpoint-unresolvable's case (wrong name space).
-        if (r.namespace === app.namespace && !s.collectors.some((c) => c.namespace === r.namespace)) continue;
+        if (r.namespace === app.namespace && !collectorNamespaces.has(r.namespace)) continue;
         if (r.existsIn.length && r.namespace === app.namespace) continue;
-        if (!s.collectors.some((c) => c.namespace === r.namespace)) continue;
+        if (!collectorNamespaces.has(r.namespace)) continue;
         const key = `${r.namespace}/${r.name}`;
         const f = missing.get(key) ?? {
           rule: 'service-missing',
@@ -53,7 +56,7 @@ export const rule: Rule = {
     for (const w of collectorWorkloads(s)) {
       const c = w.pods[0];
       if (c.sidecar || !['Deployment', 'StatefulSet'].includes(w.subject.kind)) continue;
-      if (s.services.some((v) => w.pods.some((p) => v.matchedCollectorPods.includes(podKey(p.namespace, p.pod))))) continue;
+      if (w.pods.some((p) => selectedPods.has(podKey(p.namespace, p.pod)))) continue;
       if (s.meta.mode === 'diagnose' && !s.services.length && s.incomplete.some((i) => i.check.includes('service'))) continue;
       findings.push({
         rule: 'service-missing',

@@ -93,7 +93,7 @@ describe('kubectl against the seed scenario', { skip }, () => {
     extra = mkdtempSync(join(tmpdir(), 'otel-doctor-fidelity-'));
     writeFileSync(join(extra, 'fidelity.yaml'), FIDELITY);
     const { startCluster } = await import('./cli.ts');
-    cluster = await startCluster({ manifests: [join(SCENARIOS, 'seed'), extra], log: () => {} });
+    cluster = await startCluster({ manifests: [join(SCENARIOS, 'seed', 'manifests'), extra], log: () => {} });
     env = { KUBECONFIG: cluster.kubeconfig };
     collector = podsOf(cluster, 'observability', 'otel-collector-')[0].metadata.name;
     checkout = podsOf(cluster, 'shop', 'checkout-')[0].metadata.name;
@@ -224,7 +224,7 @@ describe('kubectl against the seed-fixed scenario', { skip }, () => {
   let cluster: Cluster;
   before(async () => {
     const { startCluster } = await import('./cli.ts');
-    cluster = await startCluster({ manifests: [join(SCENARIOS, 'seed-fixed')], log: () => {} });
+    cluster = await startCluster({ manifests: [join(SCENARIOS, 'seed-fixed', 'manifests')], log: () => {} });
   });
   after(async () => { await cluster?.stop(); });
 
@@ -252,7 +252,7 @@ describe('kubectl against the sidecar scenario', { skip }, () => {
   let cluster: Cluster;
   before(async () => {
     const { startCluster } = await import('./cli.ts');
-    cluster = await startCluster({ manifests: [join(SCENARIOS, 'sidecar')], log: () => {} });
+    cluster = await startCluster({ manifests: [join(SCENARIOS, 'sidecar', 'manifests')], log: () => {} });
   });
   after(async () => { await cluster?.stop(); });
 

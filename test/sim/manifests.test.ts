@@ -86,10 +86,12 @@ for (const set of upstreamSets) {
   });
 }
 
-const scenarios = existsSync(SCENARIOS) ? readdirSync(SCENARIOS) : [];
+// A scenario's own manifests live in <scenario>/manifests (beside its README and expected.yaml); upstream
+// folders it reuses are loaded by e2e-upstream.test.ts.
+const scenarios = existsSync(SCENARIOS) ? readdirSync(SCENARIOS).filter((s) => existsSync(join(SCENARIOS, s, 'manifests'))) : [];
 for (const s of scenarios) {
   test(`scenario ${s} parses and declares every namespace it uses`, () => {
-    const r = loadManifests([join(SCENARIOS, s)]);
+    const r = loadManifests([join(SCENARIOS, s, 'manifests')]);
     assert.ok(r.objects.length > 0);
     assert.deepEqual(r.skipped, []);
     assert.deepEqual(undeclaredNamespaces(r.objects, ['default', 'kube-system']), []);
