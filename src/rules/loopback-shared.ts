@@ -65,10 +65,10 @@ export function patchFor(eps: EffectiveEndpoint[], c: CollectorPod): string {
 export function checkLoopback(s: Snapshot, variant: LoopbackVariant, rule: string): RuleResult {
   const findings: Finding[] = [];
   const checked: { subject: string; status?: 'pass' | 'fail' | 'skipped'; reason?: string }[] = [];
+  // Subjects already in `checked`, kept up to date lazily: a scan of `checked` per workload was quadratic.
+  const checkedSubjects = new Set<string>();
+  let indexed = 0;
   for (const w of collectorWorkloads(s)) {
-    // This workload's entries only: a scan of all of `checked` per workload was quadratic on large inputs.
-    const checkedSubjects = new Set<string>();
-    const mark = checked.length;
     const subj = `${w.subject.kind} ${w.subject.namespace}/${w.subject.name}`;
     const c = w.pods[0];
     const m = model(s, c);
@@ -157,7 +157,7 @@ export function checkLoopback(s: Snapshot, variant: LoopbackVariant, rule: strin
       });
       checked.push({ subject: subj, status: 'fail' });
     }
-    for (const x of checked.slice(mark)) checkedSubjects.add(x.subject);
+    for (; indexed < checked.length; indexed++) checkedSubjects.add(checked[indexed].subject);
     if (!byReceiver.size && !checkedSubjects.has(subj)) checked.push({ subject: subj, status: 'pass' });
   }
   return { findings, checked };
