@@ -1,5 +1,6 @@
 // Lints 1,000 generated manifests (~10 MB: each a collector Deployment with a ConfigMap, a Service and an
-// app, padded with realistic annotations) and prints wall time; target under 2 s. Usage: node scripts/bench-lint.ts
+// app, padded with realistic annotations) and prints wall and CPU time; target under 2 s wall. Usage:
+// node scripts/bench-lint.ts (exit 1 when missed). Too load-sensitive for the test suite on a shared machine.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -34,7 +34,7 @@ import { discover, labelMatcher, SIDECAR_ANNOTATION, type DiscoveredApp, type Di
 import { envMap, type EnvVar } from './env.ts';
 import { limiter } from './limit.ts';
 import { listenersFromLog, readLogEvidence } from './logs.ts';
-import { detectTools, parseProbeTarget, probeTarget, type ProbeResult, type ProbeTool } from './probes.ts';
+import { parseProbeTarget, probeAll, type ProbeTool } from './probes.ts';
 import { listenSockets, listenSocketsViaDebugContainer } from './sockets.ts';
 import { parse as parseYaml } from 'yaml';
 
@@ -525,20 +525,6 @@ function planProbes(app: AppContainer, d: DiscoveredApp, disc: Discovery, servic
   return plans;
 }
 
-/**
- * `localhost` resolves to ::1 first in many pods (the kubelet's /etc/hosts lists both), and tools like
- * busybox nc try only the first address, while SDKs try every address. Probe 127.0.0.1, then ::1, so a
- * receiver on one loopback family is not reported refused.
- */
-async function probeLoopbackAware(ctx: Parameters<typeof probeTarget>[0], box: Parameters<typeof probeTarget>[1], target: { host: string; port: number }): Promise<ProbeResult> {
-  if (!/^localhost\.?$/i.test(target.host)) return probeTarget(ctx, box, target);
-  const v4 = await probeTarget(ctx, box, { host: '127.0.0.1', port: target.port });
-  if (v4.outcome === 'connected' || v4.outcome === 'not-run') return { ...v4, target, detail: `localhost as 127.0.0.1: ${v4.detail}` };
-  const v6 = await probeTarget(ctx, box, { host: '::1', port: target.port });
-  if (v6.outcome === 'connected') return { ...v6, target, detail: `localhost as ::1: ${v6.detail}` };
-  return { ...v4, target, detail: `localhost as 127.0.0.1: ${v4.detail}; as ::1: ${v6.outcome}`, durationMs: v4.durationMs + v6.durationMs };
-}
-
 export async function gather(client: ClusterClient, opts: GatherOptions): Promise<Snapshot> {
   const now = opts.now ?? (() => new Date());
   const started = now();
@@ -742,10 +728,11 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
       tasks.push(
         run(async () => {
           const ctx = { client, namespace: app.namespace, pod: app.pod, container: app.container, signal: overall };
-          const box = await detectTools(ctx);
-          for (const p of valid) {
+          // One exec per pod for all its targets when it has a shell (see PROBE_KIT).
+          const results = await probeAll(ctx, valid.map((p) => (p.parsed.ok ? p.parsed.target : { host: '', port: 0 })));
+          for (const [k, p] of valid.entries()) {
             if (!p.parsed.ok) continue;
-            const r: ProbeResult = await probeLoopbackAware(ctx, box, p.parsed.target);
+            const r = results[k];
             snap.probes.push({
               from,
               target: { kind: p.kind, host: p.parsed.target.host, port: p.parsed.target.port, ...(p.ref ? { ref: p.ref } : {}), ...(p.endpoint !== undefined ? { endpoint: p.endpoint } : {}), ...(p.signal ? { signal: p.signal } : {}) },

@@ -162,6 +162,129 @@ export function probeArgv(tool: ProbeTool, target: ProbeTarget, withTimeout: boo
   return withTimeout ? ['timeout', String(PROBE_SECONDS + 2), ...argv] : argv;
 }
 
+/** Single-quotes a constant for the kit script (module constants only; cluster data never goes through here). */
+function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+const KIT_TOOLS = ['bash', 'nc', 'wget', 'curl', 'python3', 'node', 'perl'] as const;
+
+/**
+ * One exec probes every target of a pod: `sh -c PROBE_KIT probe-kit HOST1 PORT1 HOST2 PORT2 ...`. The script
+ * is a constant: hosts and ports reach it only as positional parameters, always double-quoted, never
+ * eval'd, and it re-checks their shape itself. It finds the tools with `command -v`, runs the same argv
+ * probeArgv builds for each tool (under `timeout` when present), and every target as a background job, so
+ * the exec lasts about one probe timeout. Each attempt is one line, `@okp R IDX TOOL WRAPPED EXIT TEXT`,
+ * written by a single printf (shorter than a pipe buffer, so parallel jobs do not interleave), with the
+ * output's first three and last two lines joined by \x01; probes.ts classifies them with classifyProbe.
+ * A job moves to the next tool only when a tool said nothing (or nc has no -z); probes.ts walks on with
+ * per-tool execs if it finds an answer the script took for decisive inconclusive.
+ */
+export const PROBE_KIT = [
+  `T=${PROBE_SECONDS}`,
+  "S=$(printf '\\001')",
+  'have() { command -v "$1" >/dev/null 2>&1; }',
+  'tools=',
+  'for t in bash nc wget curl python3 node perl timeout; do have "$t" && tools="$tools $t"; done',
+  "printf '@okp T%s\\n' \"$tools\"",
+  'W=0; have timeout && W=1',
+  `run() { if [ "$W" = 1 ]; then timeout ${PROBE_SECONDS + 2} "$@"; else "$@"; fi; }`,
+  // one record: the first three and the last two non-empty lines, each cut to 160 characters
+  'emit() {',
+  '  r=; n=0; a=; b=; oi=$IFS',
+  "  IFS='\n'; set -f",
+  '  for l in $4; do',
+  '    n=$((n+1)); l=$(printf \'%.160s\' "$l")',
+  '    if [ $n -le 3 ]; then r="$r$S$l"; else a=$b; b=$l; fi',
+  '  done',
+  '  IFS=$oi; set +f',
+  '  [ -n "$a" ] && r="$r$S$a"; [ -n "$b" ] && r="$r$S$b"',
+  "  printf '@okp R %s %s %s %s %s\\n' \"$1\" \"$2\" \"$W\" \"$3\" \"$r\"",
+  '}',
+  'probe() {',
+  '  i=$1; h=$2; p=$3',
+  // defence in depth: probes.ts validated these already; anything else is never run
+  "  case $h in ''|-*|*[!0-9A-Za-z.:-]*) printf '@okp X %s\\n' \"$i\"; return;; esac",
+  "  case $p in ''|*[!0-9]*) printf '@okp X %s\\n' \"$i\"; return;; esac",
+  '  case $h in *:*) u="[$h]";; *) u=$h;; esac',
+  '  for t in bash nc wget curl python3 node perl; do',
+  '    have "$t" || continue',
+  '    case $t in',
+  `      bash) o=$(run bash -c ${shQuote(BASH_SNIPPET)} probe "$h" "$p" 2>&1 </dev/null);;`,
+  '      nc) o=$(run nc -z -v -w "$T" "$h" "$p" 2>&1 </dev/null);;',
+  '      wget) o=$(run wget -T "$T" -O /dev/null "http://$u:$p/" 2>&1 </dev/null);;',
+  `      curl) o=$(run curl -sS -o /dev/null --connect-timeout "$T" -m ${PROBE_SECONDS + 1} "http://$u:$p/" 2>&1 </dev/null);;`,
+  `      python3) o=$(run python3 -c ${shQuote(PY_SNIPPET)} "$h" "$p" "$T" 2>&1 </dev/null);;`,
+  `      node) o=$(run node -e ${shQuote(NODE_SNIPPET)} "$h" "$p" "$T" 2>&1 </dev/null);;`,
+  `      perl) o=$(run perl -e ${shQuote(PERL_SNIPPET)} "$h" "$p" "$T" 2>&1 </dev/null);;`,
+  '    esac',
+  '    c=$?',
+  '    emit "$i" "$t" "$c" "$o"',
+  '    if [ "$t" = nc ] && [ "$c" != 0 ]; then',
+  '      case $o in',
+  '        *[Ii]nvalid\\ option*|*[Uu]nrecognized\\ option*|*[Ii]llegal\\ option*|*[Uu]nknown\\ option*|*[Uu]sage:*)',
+  '          o=$(run nc -w "$T" "$h" "$p" 2>&1 </dev/null); c=$?',
+  '          emit "$i" nc-busybox "$c" "$o";;',
+  '      esac',
+  '    fi',
+  '    [ "$c" != 0 ] && [ "$c" != 124 ] && [ -z "$o" ] && continue',
+  '    return',
+  '  done',
+  '}',
+  'i=0',
+  'while [ $# -ge 2 ]; do probe "$i" "$1" "$2" & i=$((i+1)); shift 2; done',
+  'wait',
+  "printf '@okp D\\n'",
+].join('\n');
+
+/** The kit's argv for validated targets; throws on anything unvalidated (it must never be built from raw values). */
+export function kitArgv(targets: ProbeTarget[]): string[] {
+  const argv = ['sh', '-c', PROBE_KIT, 'probe-kit'];
+  for (const t of targets) {
+    if (!isValidHost(t.host) || !isValidPort(t.port)) throw new Error('refusing to build a probe for an unvalidated target');
+    argv.push(t.host, String(t.port));
+  }
+  return argv;
+}
+
+export interface KitAttempt {
+  tool: ProbeTool;
+  wrapped: boolean;
+  exitCode: number;
+  /** the tool's output lines (stderr and stdout merged), as the kit excerpted them */
+  output: string;
+}
+
+export interface KitOutput {
+  /** undefined: the kit's header never came (not our script's output) */
+  tools?: Set<string>;
+  attempts: KitAttempt[][];
+  /** the kit ran to its end (every job finished) */
+  done: boolean;
+}
+
+const TOOL_NAMES = new Set<string>([...KIT_TOOLS, 'nc-busybox']);
+
+export function parseKitOutput(stdout: string, targets: number): KitOutput {
+  const out: KitOutput = { attempts: Array.from({ length: targets }, () => []), done: false };
+  for (const line of stdout.split('\n')) {
+    if (line.startsWith('@okp T')) {
+      out.tools = new Set(line.slice(6).split(' ').filter(Boolean));
+      continue;
+    }
+    if (line === '@okp D') {
+      out.done = true;
+      continue;
+    }
+    const m = /^@okp R (\d+) (\S+) ([01]) (\d+) ?(.*)$/.exec(line);
+    if (!m) continue;
+    const idx = Number(m[1]);
+    if (idx >= targets || !TOOL_NAMES.has(m[2])) continue;
+    out.attempts[idx].push({ tool: m[2] as ProbeTool, wrapped: m[3] === '1', exitCode: Number(m[4]), output: m[5].split('\x01').filter(Boolean).join('\n') });
+  }
+  return out;
+}
+
 export type Classification = { outcome: Exclude<ProbeOutcome, 'not-run'>; detail: string } | { outcome: 'not-run'; detail: string; next: boolean };
 
 const DNS = /Name or service not known|bad address|Could not resolve host|unable to resolve host|getaddrinfo|gaierror|ENOTFOUND|EAI_AGAIN|Temporary failure in name resolution|No address associated|nodename nor servname|Bad hostname|Name does not resolve|Unknown host|Non-recoverable failure in name resolution/i;
@@ -254,6 +377,8 @@ export interface Toolbox {
   tools?: Set<string>;
   hasTimeout: boolean;
   detectDetail: string;
+  /** tools an exec found missing in this container: never tried again for another target */
+  missing?: Set<ProbeTool>;
 }
 
 export async function detectTools(ctx: ProbeContext): Promise<Toolbox> {
@@ -266,7 +391,7 @@ export async function detectTools(ctx: ProbeContext): Promise<Toolbox> {
 }
 
 /** Probes one target with the first tool that can answer, recording every tool passed over. */
-export async function probeTarget(ctx: ProbeContext, box: Toolbox, target: ProbeTarget): Promise<ProbeResult> {
+export async function probeTarget(ctx: ProbeContext, box: Toolbox, target: ProbeTarget, kit: KitAttempt[] = []): Promise<ProbeResult> {
   const started = Date.now();
   const tried: ProbeResult['tried'] = [];
   if (!isValidHost(target.host) || !isValidPort(target.port)) {
@@ -285,17 +410,27 @@ export async function probeTarget(ctx: ProbeContext, box: Toolbox, target: Probe
   let skipBusybox = true;
   for (const tool of candidates) {
     if (tool === 'nc-busybox' && skipBusybox) continue;
-    const argv = probeArgv(tool, target, box.hasTimeout);
-    const r = await ctx.client.exec(ctx.namespace, ctx.pod, ctx.container, argv, {
-      timeoutMs: ctx.execTimeoutMs ?? (PROBE_SECONDS + 4) * 1000,
-      signal: ctx.signal,
-    });
+    if (box.missing?.has(tool)) {
+      tried.push({ tool, why: `${tool === 'nc-busybox' ? 'nc' : tool} not in the container` });
+      continue;
+    }
+    // The kit's answer for this tool when it ran it; else one exec of the same argv.
+    const pre = kit.find((a) => a.tool === tool);
+    const wrapped = pre ? pre.wrapped : box.hasTimeout;
+    const argv = probeArgv(tool, target, wrapped);
+    const r: Pick<ExecResult, 'stdout' | 'stderr' | 'exitCode' | 'error'> = pre
+      ? { stdout: '', stderr: pre.output, exitCode: pre.exitCode }
+      : await ctx.client.exec(ctx.namespace, ctx.pod, ctx.container, argv, {
+          timeoutMs: ctx.execTimeoutMs ?? (PROBE_SECONDS + 4) * 1000,
+          signal: ctx.signal,
+        });
     last = { argv, exitCode: r.exitCode };
-    const c = classifyProbe(tool, r, box.hasTimeout);
+    const c = classifyProbe(tool, r, wrapped);
     if (c.outcome !== 'not-run') {
       return { target, outcome: c.outcome, tool, argv, exitCode: r.exitCode, detail: c.detail, tried, durationMs: Date.now() - started };
     }
     tried.push({ tool, why: c.detail });
+    if (c.next && / not in the container$/.test(c.detail)) (box.missing ??= new Set()).add(tool === 'nc' ? 'nc-busybox' : tool).add(tool);
     if (tool === 'nc' && /busybox/.test(c.detail)) skipBusybox = false;
     if (!c.next) {
       return { target, outcome: 'not-run', tool, argv, exitCode: r.exitCode, detail: c.detail, tried, durationMs: Date.now() - started };
@@ -311,4 +446,80 @@ export async function probeTarget(ctx: ProbeContext, box: Toolbox, target: Probe
     tried,
     durationMs: Date.now() - started,
   };
+}
+
+/** containerd's answer when the exec'd binary is absent; names it: `exec: "sh": executable file not found`. */
+export function missingBinary(r: Pick<ExecResult, 'exitCode' | 'error'>): string | undefined {
+  if (r.exitCode !== null || !r.error) return undefined;
+  if (!/executable file not found|no such file or directory/i.test(r.error.message)) return undefined;
+  return /exec: "([^"]*)"/.exec(r.error.message)?.[1] ?? '?';
+}
+
+const isLocalhost = (h: string): boolean => /^localhost\.?$/i.test(h);
+
+/**
+ * Probes every target of one container, in one exec when it has a POSIX shell (PROBE_KIT, all targets in
+ * parallel), else tool by tool as argv (python3 / node / perl need no shell), each missing tool tried once
+ * per container. The answers are classified exactly as the per-tool path classifies them; a target the
+ * kit left undecided continues with per-tool execs. `localhost` is probed as 127.0.0.1 and ::1 (the
+ * kubelet's /etc/hosts lists both, busybox nc tries only the first address, SDKs try every one): connected
+ * on either is connected.
+ */
+export async function probeAll(ctx: ProbeContext, targets: ProbeTarget[]): Promise<ProbeResult[]> {
+  const started = Date.now();
+  const wire: ProbeTarget[] = [];
+  const slot = (t: ProbeTarget): number => {
+    let i = wire.findIndex((w) => w.host === t.host && w.port === t.port);
+    if (i < 0) i = wire.push(t) - 1;
+    return i;
+  };
+  const valid = targets.filter((t) => isValidHost(t.host) && isValidPort(t.port));
+  for (const t of valid) {
+    if (isLocalhost(t.host)) {
+      slot({ host: '127.0.0.1', port: t.port });
+      slot({ host: '::1', port: t.port });
+    } else slot(t);
+  }
+  let box: Toolbox;
+  let attempts: KitAttempt[][] = wire.map(() => []);
+  const failed = new Map<number, ProbeResult>();
+  if (wire.length) {
+    const argv = kitArgv(wire);
+    const r = await ctx.client.exec(ctx.namespace, ctx.pod, ctx.container, argv, { timeoutMs: ctx.execTimeoutMs ?? (PROBE_SECONDS + 6) * 1000, signal: ctx.signal });
+    const missing = missingBinary(r);
+    const kit = parseKitOutput(r.stdout, wire.length);
+    if (kit.tools) {
+      attempts = kit.attempts;
+      const tools = kit.tools;
+      box = { tools, hasTimeout: tools.has('timeout'), detectDetail: `tools: ${[...tools].join(' ') || '(none)'}` };
+    } else if (missing !== undefined) {
+      // No shell: every tool is tried as its own argv, and one found missing is not tried again.
+      box = { tools: undefined, hasTimeout: false, detectDetail: `no sh (${missing} not in the container)`, missing: new Set() };
+    } else if (r.error && r.error.reason !== 'Timeout') {
+      // Forbidden, pod gone, container not running: every other exec would get the same answer.
+      const c = classifyProbe('bash', r, false);
+      for (let i = 0; i < wire.length; i++) failed.set(i, { target: wire[i], outcome: 'not-run', argv, exitCode: r.exitCode, detail: c.detail, tried: [], durationMs: Date.now() - started });
+      box = { hasTimeout: false, detectDetail: c.detail };
+    } else {
+      // The shell answered but not with the kit (a timeout, a shell we do not understand): tool by tool.
+      box = { tools: undefined, hasTimeout: false, detectDetail: r.error ? `probe kit: ${r.error.reason}` : `probe kit: sh exit ${r.exitCode}`, missing: new Set() };
+    }
+  } else {
+    box = { hasTimeout: false, detectDetail: '' };
+  }
+  const results: ProbeResult[] = [];
+  for (let i = 0; i < wire.length; i++) {
+    const res = failed.get(i) ?? (await probeTarget(ctx, box, wire[i], attempts[i]));
+    results.push(res.durationMs < Date.now() - started ? { ...res, durationMs: Date.now() - started } : res);
+  }
+  const by = (t: ProbeTarget): ProbeResult => results[wire.findIndex((w) => w.host === t.host && w.port === t.port)];
+  return targets.map((t): ProbeResult => {
+    if (!isValidHost(t.host) || !isValidPort(t.port)) return { target: t, outcome: 'not-run', detail: 'invalid host or port: not probed', tried: [], durationMs: 0 };
+    if (!isLocalhost(t.host)) return by(t);
+    const v4 = by({ host: '127.0.0.1', port: t.port });
+    if (v4.outcome === 'connected' || v4.outcome === 'not-run') return { ...v4, target: t, detail: `localhost as 127.0.0.1: ${v4.detail}` };
+    const v6 = by({ host: '::1', port: t.port });
+    if (v6.outcome === 'connected') return { ...v6, target: t, detail: `localhost as ::1: ${v6.detail}` };
+    return { ...v4, target: t, detail: `localhost as 127.0.0.1: ${v4.detail}; as ::1: ${v6.outcome}` };
+  });
 }

@@ -35,10 +35,53 @@ export interface SocketProbeOptions {
   run: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
+/**
+ * The three socket commands in one exec where a shell exists: the first that runs prints `@sock METHOD`
+ * and its output. A constant: it takes no arguments at all.
+ */
+export const SOCKET_SCRIPT = [
+  'for m in ss netstat cat; do',
+  '  command -v "$m" >/dev/null 2>&1 || { echo "$m not in the container" >&2; continue; }',
+  '  case $m in',
+  '    ss) o=$(ss -tlnH);;',
+  '    netstat) o=$(netstat -tln);;',
+  '    cat) o=$(cat /proc/net/tcp /proc/net/tcp6);;',
+  '  esac',
+  '  c=$?',
+  // cat exits 1 without /proc/net/tcp6 (IPv6 off): the tcp part is still good, and listenSockets decides
+  '  if [ "$c" = 0 ] || [ "$m" = cat ]; then printf \'@sock %s %s\\n%s\\n\' "$m" "$c" "$o"; exit 0; fi',
+  '  echo "$m exit $c" >&2',
+  'done',
+  'exit 127',
+].join('\n');
+
+const missingBinary = (r: ExecResult): string | undefined =>
+  r.exitCode === null && r.error && /executable file not found|no such file or directory/i.test(r.error.message) ? (/exec: "([^"]*)"/.exec(r.error.message)?.[1] ?? '?') : undefined;
+
 /** Listen sockets from exec; `method: 'none'` with the reasons when nothing could run. */
 export async function listenSockets(o: SocketProbeOptions, containers: string[] = [o.container, ...o.siblings]): Promise<ListenerEvidence> {
   const reasons: string[] = [];
   for (const container of containers) {
+    // One exec with the shell; containerd's not-found names the binary, so a missing `sh` means the
+    // per-command argv forms, each tried at most once (a FROM-scratch collector has none of them).
+    const shArgv = ['sh', '-c', SOCKET_SCRIPT];
+    const sh = await o.run(() => o.client.exec(o.namespace, o.pod, container, shArgv, { timeoutMs: o.timeoutMs, signal: o.signal }));
+    const head = /^@sock (ss|netstat|cat) (\d+)\n/.exec(sh.stdout);
+    if (head && sh.exitCode === 0) {
+      const cmd = SOCKET_COMMANDS[['ss', 'netstat', 'cat'].indexOf(head[1])];
+      const text = sh.stdout.slice(head[0].length);
+      const code = Number(head[2]);
+      if (code === 0 || (cmd.method === 'proc-net-tcp' && code === 1 && /^\s*sl\s+local_address/m.test(text))) {
+        return { method: cmd.method, container, command: cmd.argv, exitCode: code, raw: text.split('\n').filter((l) => l.trim()).slice(0, 40).join('\n'), sockets: cmd.parse(text) };
+      }
+      reasons.push(`${container}: cat exit ${code}`);
+      continue;
+    }
+    if (missingBinary(sh) === undefined) {
+      reasons.push(`${container}: ${sh.exitCode === 127 && !sh.error ? `no socket tool (${sh.stderr.trim().split('\n').join('; ').slice(0, 200)})` : `sh ${whyNot(sh)}`}`);
+      if (sh.error?.code === 403 || sh.error?.reason === 'Forbidden') break;
+      continue;
+    }
     let forbidden = false;
     for (const cmd of SOCKET_COMMANDS) {
       const r = await o.run(() => o.client.exec(o.namespace, o.pod, container, cmd.argv, { timeoutMs: o.timeoutMs, signal: o.signal }));

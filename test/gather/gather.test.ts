@@ -100,7 +100,15 @@ function cluster(): KObject[] {
 function scriptedExec(fake: FakeClusterClient): void {
   fake.onExec = (ns, _pod, _container, argv) => {
     if (ns === 'observability') return notFound(argv[0]); // FROM scratch
-    if (argv[0] === 'sh') return { stdout: 'bash\ntimeout\n', stderr: '', exitCode: 0 };
+    if (argv[0] === 'sh' && argv[3] === 'probe-kit') {
+      // What PROBE_KIT prints in a container with bash and timeout whose targets all refuse.
+      const lines = ['@okp T bash timeout'];
+      for (let i = 0; 4 + 2 * i + 1 < argv.length; i++) {
+        const [host, port] = [argv[4 + 2 * i], argv[5 + 2 * i]];
+        lines.push(`@okp R ${i} bash 1 1 \x01probe: connect: Connection refused\x01probe: line 1: /dev/tcp/${host}/${port}: Connection refused`);
+      }
+      return { stdout: `${lines.join('\n')}\n@okp D\n`, stderr: '', exitCode: 0 };
+    }
     if (argv[0] === 'timeout' && argv[2] === 'bash') {
       const host = argv[6];
       return { stdout: '', stderr: `probe: connect: Connection refused\nprobe: line 1: /dev/tcp/${host}/${argv[7]}: Connection refused\n`, exitCode: 1 };
@@ -177,6 +185,10 @@ test('gather on a recorded cluster: collectors, config, apps, probes, logs, sock
   for (const e of fake.execLog) {
     for (const a of e.argv) assert.ok(!/touch|pwned/.test(a), `hostile text reached argv: ${e.argv.join(' ')}`);
   }
+  // one exec per probing pod: its whole probe set went through the kit
+  const kitExecs = fake.execLog.filter((e) => e.argv[3] === 'probe-kit');
+  assert.equal(kitExecs.length, 2, 'checkout (one pod of two) and evil (its Service and pod-IP targets)');
+  assert.equal(fake.execLog.filter((e) => e.ns === 'shop').length, 2);
 
   // logs: collector + one pod per app workload, matched with otel signatures
   const appLog = snap.logs.find((l) => l.role === 'app' && l.pod.startsWith('checkout'));

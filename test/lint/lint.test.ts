@@ -5,9 +5,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { Ajv } from 'ajv';
 import { lint, lintTexts } from '../../src/files/index.ts';
+import { parseSource } from '../../src/files/source.ts';
 import { renderReport } from '../../src/report/render/index.ts';
 import { renderSarif } from '../../src/report/render/sarif.ts';
 import { renderJunit } from '../../src/report/render/junit.ts';
@@ -224,5 +225,37 @@ describe('fuzz: mutated fixtures never crash', () => {
       renderJunit(r.report, { inputErrors: r.errors });
       for (const e of r.errors) assert.ok(!e.message.includes('\n') && e.message.length < 400, e.message);
     }
+  });
+});
+
+describe('fast parse path', () => {
+  // Values come from js-yaml and positions from `yaml` parsed on demand: both must describe the same documents,
+  // or a finding would point into the wrong document. Compared on every fixture lint is tested with.
+  const files: string[] = [];
+  const walkDir = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walkDir(p);
+      else if (/\.(ya?ml|json)$/.test(e.name)) files.push(p);
+    }
+  };
+  for (const d of [join(FIX, 'shapes'), join(REPO, 'test/scenarios'), UPSTREAM]) if (existsSync(d)) walkDir(d);
+  test('values and positioned documents agree with the strict parse on every fixture', () => {
+    assert.ok(files.length > 20, `${files.length} fixture files`);
+    let fast = 0;
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      const { docs, errors } = parseSource(file, text);
+      const strict = parseAllDocuments(text, { merge: true, uniqueKeys: true });
+      const strictDocs = (Array.isArray(strict) ? strict : []).filter((d) => !d.errors.length && d.toJS() !== null && d.toJS() !== undefined);
+      if (errors.length) continue;
+      if (!/[&*]|<</.test(text)) fast++;
+      assert.equal(docs.length, strictDocs.length, file);
+      docs.forEach((sd, i) => {
+        assert.deepEqual(sd.value, strictDocs[i].toJS({ maxAliasCount: 100 }), `${file} document ${i + 1}`);
+        assert.deepEqual(sd.doc.toJS({ maxAliasCount: 100 }), sd.value, `${file} document ${i + 1}: positions from another document`);
+      });
+    }
+    assert.ok(fast > 10, `${fast} files took the fast path`);
   });
 });
