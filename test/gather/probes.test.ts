@@ -1,9 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { classifyProbe, isValidHost, parseProbeTarget, probeArgv, probeTarget, type ProbeTool } from '../../src/gather/probes.ts';
+import { classifyProbe, isValidHost, kitArgv, parseKitOutput, parseProbeTarget, PROBE_KIT, probeAll, probeArgv, probeTarget, type ProbeTool } from '../../src/gather/probes.ts';
 import { FakeClusterClient, notFound } from './fake-client.ts';
 
 const r = (stderr: string, exitCode: number | null, stdout = '') => ({ stdout, stderr, exitCode });
@@ -166,4 +169,152 @@ test('real bash /dev/tcp, curl and perl answers classify as the kernel meant', {
   } finally {
     srv.close();
   }
+});
+
+// ---- the probe kit: one exec per pod
+
+const hasDash = spawnSync('sh', ['-c', 'true']).status === 0;
+
+/** Runs PROBE_KIT as the exec would: `sh -c PROBE_KIT probe-kit ARGS...`, with PATH limited to `path` when given. */
+function runKit(args: string[], env: NodeJS.ProcessEnv = process.env, shell = 'sh'): Promise<{ stdout: string; stderr: string; exitCode: number | null }> {
+  return new Promise((resolve) => {
+    const p = spawn(shell, ['-c', PROBE_KIT, 'probe-kit', ...args], { env });
+    let so = '';
+    let se = '';
+    p.stdout.on('data', (d: Buffer) => (so += d));
+    p.stderr.on('data', (d: Buffer) => (se += d));
+    p.on('close', (code) => resolve({ stdout: so, stderr: se, exitCode: code }));
+  });
+}
+
+test('the kit is one constant script: targets travel only as positional arguments, validated twice', () => {
+  const a = kitArgv([{ host: 'otel-collector.observability.svc', port: 4317 }]);
+  const b = kitArgv([{ host: '10.96.0.12', port: 4318 }, { host: 'fd00::5', port: 4317 }]);
+  assert.deepEqual(a.slice(0, 4), ['sh', '-c', PROBE_KIT, 'probe-kit']);
+  assert.equal(b[2], a[2], 'the script never depends on the targets');
+  assert.deepEqual(b.slice(4), ['10.96.0.12', '4318', 'fd00::5', '4317']);
+  for (const t of ['otel-collector', '10.96.0.12', 'fd00::5']) assert.ok(!PROBE_KIT.includes(t));
+  // nothing evaluates its arguments: no eval, and every expansion of a target is quoted or a case word
+  assert.doesNotMatch(PROBE_KIT, /\beval\b/);
+  for (const line of PROBE_KIT.split('\n')) {
+    // outside `case WORD in` and assignments, a target ($h $p $u, or $1 $2 of the loop) is always double-quoted
+    const bare = line.replace(/'[^']*'/g, "''").replace(/"[^"]*"/g, '""').replace(/^\s*case \$[hpo] in/, '').replace(/\b[a-z]=\$[0-9hpu]\b/g, '');
+    assert.doesNotMatch(bare, /\$(h|p|u|[1-3])\b/, `unquoted target in: ${line}`);
+  }
+  for (const bad of [{ host: 'x;touch /tmp/pwned', port: 4317 }, { host: '$(id)', port: 4317 }, { host: '`id`', port: 4317 }, { host: '-oProxyCommand=id', port: 4317 }, { host: 'x', port: 0 }]) {
+    assert.throws(() => kitArgv([{ host: 'ok', port: 1 }, bad]), /unvalidated/, JSON.stringify(bad));
+  }
+});
+
+test('hostile values handed straight to the kit are data: rejected by its own check, never run', { skip: !hasDash && 'no sh' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'okd-kit-'));
+  try {
+    const marker = join(dir, 'pwned');
+    const hostile = [`x;touch ${marker}`, `$(touch ${marker})`, `\`touch ${marker}\``, `x' ; touch ${marker} ; '`, `-e touch ${marker}`, `a|touch ${marker}`];
+    const args = hostile.flatMap((h) => [h, '4317']).concat(['127.0.0.1', `1;touch ${marker}`, '127.0.0.1', '$(touch x)']);
+    const r = await runKit(args);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(existsSync(marker), false, 'a hostile argument executed');
+    const kit = parseKitOutput(r.stdout, hostile.length + 2);
+    assert.ok(kit.done && kit.tools);
+    for (const [i, a] of kit.attempts.entries()) assert.deepEqual(a, [], `target ${i} was probed`);
+    assert.equal(r.stdout.split('\n').filter((l) => l.startsWith('@okp X ')).length, hostile.length + 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the kit against real loopback ports: parallel targets, classified as the per-tool path does', { skip: !hasDash && 'no sh' }, async () => {
+  const srv = createServer((s) => s.destroy());
+  await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
+  const open = (srv.address() as AddressInfo).port;
+  const closed = await new Promise<number>((res) => {
+    const s2 = createServer();
+    s2.listen(0, '127.0.0.1', () => {
+      const p = (s2.address() as AddressInfo).port;
+      s2.close(() => res(p));
+    });
+  });
+  // The shells and tool sets of common images: dash with the host's tools, and busybox alone (nc without -z).
+  const bbDir = mkdtempSync(join(tmpdir(), 'okd-bb-'));
+  const shells: [string, string, NodeJS.ProcessEnv][] = [['sh', 'host', process.env]];
+  if (existsSync('/usr/bin/busybox')) {
+    for (const t of ['sh', 'nc', 'wget', 'timeout', 'printf']) symlinkSync('/usr/bin/busybox', join(bbDir, t));
+    shells.push([join(bbDir, 'sh'), 'busybox', { PATH: bbDir }]);
+  }
+  try {
+    for (const [shell, name, env] of shells) {
+      const targets = [{ host: '127.0.0.1', port: open }, { host: '127.0.0.1', port: closed }];
+      const t0 = Date.now();
+      const r = await runKit(targets.flatMap((t) => [t.host, String(t.port)]), env, shell);
+      const kit = parseKitOutput(r.stdout, 2);
+      assert.ok(kit.done && kit.tools, `${name}: ${r.stdout} ${r.stderr}`);
+      assert.ok(Date.now() - t0 < 5000);
+      const fake = new FakeClusterClient();
+      fake.onExec = (_n, _p, _c, argv) => (argv[3] === 'probe-kit' ? r : notFound(argv[0]));
+      const res = await probeAll({ client: fake, namespace: 'n', pod: 'p', container: 'c' }, targets);
+      assert.deepEqual(res.map((x) => x.outcome), ['connected', 'refused'], `${name}: ${JSON.stringify(res)}`);
+      assert.equal(fake.execLog.length, 1, `${name}: one exec for both targets`);
+      if (name === 'busybox') assert.equal(res[1].tool, 'nc-busybox');
+      assert.ok(res[0].argv && res[0].argv.includes('127.0.0.1'), 'the argv a human can re-run');
+    }
+  } finally {
+    srv.close();
+    rmSync(bbDir, { recursive: true, force: true });
+  }
+});
+
+test('probeAll: one kit exec; no shell falls back to argv tools, each missing one tried once per container', async () => {
+  const fake = new FakeClusterClient();
+  // kit output of a container with nc (busybox) and timeout; localhost is probed as both loopbacks
+  fake.onExec = (_n, _p, _c, argv) => {
+    assert.equal(argv[3], 'probe-kit');
+    const hosts = argv.slice(4).filter((_, i) => i % 2 === 0);
+    const lines = ['@okp T nc timeout'];
+    hosts.forEach((h, i) => {
+      lines.push(`@okp R ${i} nc 1 1 \x01nc: invalid option -- 'z'\x01Usage: nc [OPTIONS] HOST PORT`);
+      lines.push(h === '::1' ? `@okp R ${i} nc-busybox 1 124 ` : `@okp R ${i} nc-busybox 1 1 \x01nc: can't connect to remote host (${h}): Connection refused`);
+    });
+    return { stdout: `${lines.join('\n')}\n@okp D\n`, stderr: '', exitCode: 0 };
+  };
+  const ctx = { client: fake, namespace: 'apps', pod: 'p', container: 'c' };
+  const res = await probeAll(ctx, [{ host: 'localhost', port: 4317 }, { host: '10.96.0.12', port: 4317 }, { host: 'x;id', port: 1 }]);
+  assert.equal(fake.execLog.length, 1);
+  assert.deepEqual(fake.execLog[0].argv.slice(4), ['127.0.0.1', '4317', '::1', '4317', '10.96.0.12', '4317']);
+  assert.equal(res[0].outcome, 'connected', 'busybox nc held open on ::1 until timeout');
+  assert.match(res[0].detail, /^localhost as ::1/);
+  assert.equal(res[1].outcome, 'refused');
+  assert.deepEqual(res[1].argv, ['timeout', '4', 'nc', '-w', '2', '10.96.0.12', '4317']);
+  assert.deepEqual(res[1].tried.map((t) => t.tool), ['nc']);
+  assert.equal(res[2].outcome, 'not-run');
+
+  // distroless python: no sh; python3 answers; bash/nc/wget/curl are found missing once, not per target
+  const fake2 = new FakeClusterClient();
+  fake2.onExec = (_n, _p, _c, argv) => {
+    if (argv[0] !== 'python3') return notFound(argv[0]);
+    return { stdout: '', stderr: 'ConnectionRefusedError: [Errno 111] Connection refused\n', exitCode: 1 };
+  };
+  const res2 = await probeAll({ ...ctx, client: fake2 }, [{ host: '10.0.0.1', port: 4317 }, { host: '10.0.0.2', port: 4317 }, { host: '10.0.0.3', port: 4318 }]);
+  assert.deepEqual(res2.map((x) => x.outcome), ['refused', 'refused', 'refused']);
+  const cmds = fake2.execLog.map((e) => e.argv[0]);
+  assert.deepEqual(cmds, ['sh', 'bash', 'nc', 'wget', 'curl', 'python3', 'python3', 'python3']);
+
+  // the kit stopped on an answer classifyProbe finds inconclusive: the next tools run as argv
+  const fake3 = new FakeClusterClient();
+  fake3.onExec = (_n, _p, _c, argv) => {
+    if (argv[3] === 'probe-kit') return { stdout: '@okp T wget curl timeout\n@okp R 0 wget 1 1 \x01wget: something odd\n@okp D\n', stderr: '', exitCode: 0 };
+    if (argv[2] === 'curl') return { stdout: '', stderr: 'curl: (7) Failed to connect to 10.0.0.1 port 4317 after 0 ms: Couldn\'t connect to server\n', exitCode: 7 };
+    return notFound(argv[0]);
+  };
+  const [r3] = await probeAll({ ...ctx, client: fake3 }, [{ host: '10.0.0.1', port: 4317 }]);
+  assert.equal(r3.outcome, 'refused');
+  assert.equal(r3.tool, 'curl');
+  assert.deepEqual(fake3.execLog.map((e) => e.argv[2] === PROBE_KIT ? 'kit' : e.argv[2]), ['kit', 'curl']);
+
+  // exec forbidden: one exec, every target not-run with the reason
+  const fake4 = new FakeClusterClient();
+  fake4.onExec = () => ({ stdout: '', stderr: '', exitCode: null, error: { reason: 'Forbidden', code: 403, message: 'cannot create resource "pods/exec"' } });
+  const res4 = await probeAll({ ...ctx, client: fake4 }, [{ host: '10.0.0.1', port: 4317 }, { host: '10.0.0.2', port: 4317 }]);
+  assert.equal(fake4.execLog.length, 1);
+  assert.deepEqual(res4.map((x) => x.detail), ['Forbidden: cannot create resource "pods/exec"', 'Forbidden: cannot create resource "pods/exec"']);
 });
