@@ -194,7 +194,8 @@ export const PROBE_KIT = [
   '  r=; n=0; a=; b=; oi=$IFS',
   "  IFS='\n'; set -f",
   '  for l in $4; do',
-  '    n=$((n+1)); l=$(printf \'%.160s\' "$l")',
+  // a fork only for the rare long line: this runs for every attempt of every target
+  '    n=$((n+1)); [ ${#l} -gt 160 ] && l=$(printf \'%.160s\' "$l")',
   '    if [ $n -le 3 ]; then r="$r$S$l"; else a=$b; b=$l; fi',
   '  done',
   '  IFS=$oi; set +f',
