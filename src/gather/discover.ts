@@ -271,7 +271,9 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
 
   // Cluster-scoped lists that do not depend on what the pods show start at once.
   const nodesP = listIn(client, 'nodes', 'cluster', failures, sig).catch(() => [] as KObject[]);
-  const namespacesP = client.list('namespaces', { signal: sig }).catch(() => undefined);
+  // Undefined (not an empty list) when namespaces cannot be listed: namespaceSelectors stay unjudged.
+  const namespacesP = listIn(client, 'namespaces', 'cluster', failures, sig)
+    .then((l) => (failures.some((f) => f.resource === 'namespaces') ? undefined : l), () => undefined);
   const pods = await listIn(client, 'pods', podScope, failures, sig);
   if (pods.length === 0 && failures.some((f) => f.resource === 'pods')) {
     // Nothing to diagnose without pods: the caller turns this into exit 3.

@@ -4,6 +4,7 @@
  * could not be gathered is recorded (an `incomplete` entry or a not-run probe), never guessed.
  */
 import type { ClusterClient, KObject } from '../cluster/types.ts';
+import { RESOURCES } from '../cluster/types.ts';
 import { ApiError, CannotDiagnoseError } from '../errors.ts';
 import { atLeast, versionFromImage } from '../otel/version.ts';
 import {
@@ -587,8 +588,10 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
   if (!exec) snap.notes.push('--no-exec: no listen-socket checks and no connectivity probes');
   for (const f of disc.listFailures) {
     if (f.status === 404 && /opentelemetrycollectors|instrumentations/.test(f.resource)) continue; // CRD not installed: nothing to read
-    if (f.resource === 'nodes') continue;
-    snap.incomplete.push({ check: `list-${f.resource}`, reason: `cannot list ${f.resource}${f.namespace ? ` in ${f.namespace}` : ' cluster-wide'}: ${f.message}`, rbac: `- apiGroups: ["${f.resource.includes('.') ? 'opentelemetry.io' : ''}"]\n  resources: ["${f.resource.split('.')[0]}"]\n  verbs: ["get", "list"]` });
+    const ref = (RESOURCES as Record<string, { group: string; resource: string } | undefined>)[f.resource];
+    const group = ref?.group ?? (f.resource.includes('.') ? 'opentelemetry.io' : '');
+    const resource = ref?.resource ?? f.resource.split('.')[0];
+    snap.incomplete.push({ check: `list-${f.resource}`, reason: `cannot list ${resource}${f.namespace ? ` in ${f.namespace}` : ' cluster-wide'}: ${f.message}`, rbac: `- apiGroups: ["${group}"]\n  resources: ["${resource}"]\n  verbs: ["get", "list"]` });
   }
 
   const nsList = await disc.namespaces;
