@@ -1,6 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 import { DoctorError, EXIT_CANNOT_DIAGNOSE, EXIT_FINDINGS, EXIT_OK, UsageError } from '../errors.ts';
 import { pluginVersion } from '../version.ts';
+import { writeStdout } from '../output.ts';
 
 /** Go/kubectl durations: `30s`, `1m30s`, `500ms`, `2m`; a bare number is seconds. Returns milliseconds. */
 export function parseDuration(text: string): number {
@@ -149,7 +150,7 @@ The report is printed before a non-zero exit.`;
         color: process.stdout.isTTY === true && !process.env.NO_COLOR,
         width: process.stdout.columns,
       });
-      process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
+      await writeStdout(out.endsWith('\n') ? out : `${out}\n`);
       const code = exitCodeFor(report.summary, flags['fail-on'] as FailOn);
       if (code !== EXIT_OK) this.exit(code);
     } finally {

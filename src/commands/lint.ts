@@ -2,6 +2,7 @@ import { Args, Command, Flags } from '@oclif/core';
 import { DoctorError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from '../errors.ts';
 import { pluginVersion } from '../version.ts';
 import { exitCodeFor, type FailOn } from './diagnose.ts';
+import { writeStdout } from '../output.ts';
 
 export default class Lint extends Command {
   static override summary = 'Run the checks that need no cluster on manifests, collector configs, operator CRs and Helm values.';
@@ -49,7 +50,7 @@ Unusable input wins over findings: a broken file must not pass a pipeline.`;
       const { renderReport } = await import('../report/render/index.ts');
       out = renderReport(result.report, format as 'table', { color: process.stdout.isTTY === true && !process.env.NO_COLOR, width: process.stdout.columns });
     }
-    process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
+    await writeStdout(out.endsWith('\n') ? out : `${out}\n`);
     const { sanitize } = await import('../report/sanitize.ts');
     for (const e of result.errors) process.stderr.write(`error: ${sanitize(errorLine(e))}\n`);
     if (result.files.length === 0 && result.errors.length === 0) {

@@ -76,7 +76,12 @@ describe('scenarios in the simulated cluster', { skip, concurrency: 1 }, () => {
         const r = await run(PLUGIN, ['diagnose', '-o', 'json', ...s.expected.args], { KUBECONFIG: kubeconfig, NO_COLOR: '1' });
         const ctx = `stderr:\n${r.stderr}\nstdout:\n${r.stdout.slice(0, 4000)}`;
         assert.equal(r.code, s.expected.exitCode, `exit code\n${ctx}`);
-        const report = JSON.parse(r.stdout) as { findings: ExpectedFinding[] };
+        let report: { findings: ExpectedFinding[] };
+        try {
+          report = JSON.parse(r.stdout) as { findings: ExpectedFinding[] };
+        } catch (e) {
+          assert.fail(`the plugin printed no JSON report (${(e as Error).message})\n${ctx}`);
+        }
         const severities = s.expected.severities;
         const got = report.findings
           .filter((f) => !severities || severities.includes(f.severity))
