@@ -10,7 +10,7 @@
  * Every file in src/commands/ becomes a command named after it: a new command needs no list to be edited.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -104,9 +104,11 @@ export async function bundle(opts: BundleOptions = {}): Promise<string> {
     // no top-level await: the standalone binary's entry is CommonJS (see below)
     `main(COMMANDS, ${JSON.stringify(info)}, process.execPath).catch((e) => { process.stderr.write(String(e?.stack ?? e) + '\\n'); process.exitCode = 1; });`,
   ].join('\n');
-  rmSync(outdir, { recursive: true, force: true });
-  mkdirSync(outdir, { recursive: true });
-  await esbuild.build({
+  // Built in memory, then written over the old files, and only then are stale files removed: a plugin
+  // process running meanwhile (a test, a user's shell) never finds its entry or a chunk missing, and an
+  // identical rebuild changes nothing on disk.
+  const result = await esbuild.build({
+    write: false,
     stdin: { contents: entry, resolveDir: join(ROOT, 'src'), sourcefile: 'cli-entry.ts', loader: 'ts' },
     bundle: true,
     platform: 'node',
@@ -135,12 +137,29 @@ export async function bundle(opts: BundleOptions = {}): Promise<string> {
     logLevel: 'warning',
     plugins: [versionPlugin(pkg, opts.commit), wslPlugin],
   });
+  const keep = new Set<string>();
+  for (const f of result.outputFiles) {
+    keep.add(f.path);
+    mkdirSync(dirname(f.path), { recursive: true });
+    let same = false;
+    try { same = readFileSync(f.path).equals(Buffer.from(f.contents)); } catch { /* new file */ }
+    if (!same) writeFileSync(f.path, f.contents);
+  }
+  if (!opts.single) keep.add(join(outdir, 'package.json'));
+  for (const e of readdirSync(outdir, { recursive: true, withFileTypes: true })) {
+    const path = join(e.parentPath, e.name);
+    if (e.isFile() && !keep.has(path)) rmSync(path, { force: true });
+  }
   if (!opts.single) {
     writeFileSync(join(outdir, 'package.json'), '{"type":"module"}\n');
     // package.json "files" ships dist/; this keeps the tsc stamp out of the npm package.
     writeFileSync(join(ROOT, 'dist', '.npmignore'), '.built\n.npmignore\n');
   }
-  return join(outdir, opts.single ? 'cli.cjs' : 'cli.js');
+  const entryFile = join(outdir, opts.single ? 'cli.cjs' : 'cli.js');
+  // bin/run.js trusts the bundle only when it is newer than src/: mark it fresh even when unchanged.
+  const now = new Date();
+  utimesSync(entryFile, now, now);
+  return entryFile;
 }
 
 if (import.meta.main) {
