@@ -7,12 +7,15 @@ import * as net from 'node:net';
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { runStandin, simRoot, freePort, listeners } from './standins/testutil.ts';
 import { expandString, merge, parseArgs, versionFromImage } from './standins/collector-impl.ts';
 import { goDuration, goQuote } from './standins/logformat.ts';
 
+// The repo and shared/ sit side by side (here and in CI): ../shared from the repository root.
+const UPSTREAM = join(dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures/upstream');
 const IMG = (v: string): string => `otel/opentelemetry-collector-contrib:${v}`;
 const TS = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`;
 const UUID = String.raw`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`;
@@ -319,7 +322,7 @@ test('invalid configs print the real errors and exit 1', async () => {
 
 /** ConfigMap data and the container that mounts it, straight from the upstream fixtures. */
 function upstream(dir: string, cmFile: string, workloadFile: string): { config: string; image: string; args: string[]; key: string } {
-  const base = join('/work/shared/fixtures/upstream', dir);
+  const base = join(UPSTREAM, dir);
   const cm = parseAllDocuments(readFileSync(join(base, cmFile), 'utf8')).map((d) => d.toJS()).find((d) => d?.kind === 'ConfigMap');
   const wl = parseAllDocuments(readFileSync(join(base, workloadFile), 'utf8')).map((d) => d.toJS()).find((d) => d?.spec?.template);
   const c = wl.spec.template.spec.containers[0];
