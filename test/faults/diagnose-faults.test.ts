@@ -6,7 +6,6 @@
 // Needs root (the simulated cluster creates network namespaces); skips otherwise.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -14,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
 import type { FaultRule } from '../sim/api/faults.ts';
 import type { AuditEntry } from '../sim/api/server.ts';
+import { runAsync } from '../helpers/run.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(here, '../..');
@@ -29,19 +29,7 @@ interface Run { code: number; stdout: string; stderr: string; ms: number; reques
 const LOOPBACK = 'receiver-bound-to-loopback error Deployment/observability/otel-collector';
 const keyOf = (f: Finding) => `${f.rule} ${f.severity} ${f.subject.kind}/${f.subject.namespace ?? ''}/${f.subject.name}`;
 
-function spawnPlugin(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  // Async: the API server lives in this process; a blocking spawnSync would deadlock it.
-  return new Promise((res, rej) => {
-    const c = spawn(PLUGIN, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d) => { stdout += d; });
-    c.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => c.kill('SIGKILL'), 150_000);
-    c.on('error', rej);
-    c.on('close', (code) => { clearTimeout(timer); res({ code: code ?? -1, stdout, stderr }); });
-  });
-}
+const spawnPlugin = (args: string[], env: Record<string, string>) => runAsync(PLUGIN, args, env, 150_000);
 
 /** Brings up the seed (plus `extra` manifests) with the fault rules, runs one diagnosis, tears down. */
 async function diagnose(faults: FaultRule[], opts: { extra?: string; args?: string[] } = {}): Promise<Run> {

@@ -4,12 +4,12 @@
 // plugin, in an exec probe) would leave a /tmp/pwned* file behind. Needs root; skips otherwise.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { runAsync } from '../helpers/run.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PLUGIN = resolve(here, '../../bin/kubectl-otel_doctor');
@@ -22,19 +22,7 @@ function pwnedFiles(): Map<string, number> {
   return m;
 }
 
-function run(cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  // Async: the simulated API server runs in this process, a blocking spawnSync would deadlock it.
-  return new Promise((res, rej) => {
-    const c = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d) => { stdout += d; });
-    c.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => c.kill('SIGKILL'), 120_000);
-    c.on('error', rej);
-    c.on('close', (code) => { clearTimeout(timer); res({ code: code ?? -1, stdout, stderr }); });
-  });
-}
+const run = (cmd: string, args: string[], env: Record<string, string>) => runAsync(cmd, args, env, 120_000);
 
 function hostileApp(name: string, env: unknown[]): unknown {
   return {

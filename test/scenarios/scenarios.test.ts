@@ -5,12 +5,12 @@
 // Needs root (network namespaces); skips otherwise.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { RULES } from '../../src/rules/index.ts';
+import { runAsync } from '../helpers/run.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(here, '../..');
@@ -42,19 +42,7 @@ export function loadScenarios(): Array<{ name: string; dir: string; expected: Ex
 const key = (f: ExpectedFinding) =>
   `${f.rule} ${f.severity} ${f.subject.kind}/${f.subject.namespace ?? ''}/${f.subject.name}${f.subject.container ? `[${f.subject.container}]` : ''}`;
 
-function run(cmd: string, args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  // Async on purpose: the API server lives in this process, so a blocking spawnSync would deadlock it.
-  return new Promise((res, rej) => {
-    const c = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d) => { stdout += d; });
-    c.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
-    c.on('error', rej);
-    c.on('close', (code) => { clearTimeout(timer); res({ code: code ?? -1, stdout, stderr }); });
-  });
-}
+const run = (cmd: string, args: string[], env: Record<string, string>) => runAsync(cmd, args, env, 120_000);
 
 const scenarios = loadScenarios();
 

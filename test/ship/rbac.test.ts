@@ -4,12 +4,12 @@
 // The simulated cluster needs root (network namespaces); the static checks run everywhere.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
+import { runAsync } from '../helpers/run.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const PLUGIN = join(ROOT, 'bin', 'kubectl-otel_doctor');
@@ -57,19 +57,7 @@ test('the roles in deploy/rbac.yaml: read-only except exec, no secrets, ephemera
   }
 });
 
-function run(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  // async: the API server lives in this process
-  return new Promise((res, rej) => {
-    const c = spawn(PLUGIN, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d) => { stdout += d; });
-    c.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => c.kill('SIGKILL'), 120_000);
-    c.on('error', rej);
-    c.on('close', (code) => { clearTimeout(timer); res({ code: code ?? -1, stdout, stderr }); });
-  });
-}
+const run = (args: string[], env: Record<string, string>) => runAsync(PLUGIN, args, env, 120_000);
 
 interface Finding { rule: string; severity: string; subject: { kind: string; namespace?: string; name: string }; summary: string; rootCause: string; evidence: Array<{ detail: string }>; fix: { summary: string; patch?: string } }
 const key = (f: Finding) => `${f.rule} ${f.severity} ${f.subject.kind}/${f.subject.namespace ?? ''}/${f.subject.name}`;

@@ -2,32 +2,20 @@
 // Needs root (network namespaces); skips otherwise.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Cluster } from './cli.ts';
 import { typeByKind, type KObject } from './store.ts';
+import { runAsync } from '../helpers/run.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SCENARIOS = join(here, '../scenarios');
 const skip = process.getuid?.() !== 0 ? 'needs root: the simulated cluster creates network namespaces' : false;
 
 interface Result { code: number; stdout: string; stderr: string }
-/** Async on purpose: the API server lives in this process, so a blocking spawnSync would deadlock it. */
-function run(cmd: string, args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d) => { stdout += d; });
-    c.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
-    c.on('error', reject);
-    c.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
-  });
-}
+const run = (cmd: string, args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<Result> => runAsync(cmd, args, env, timeoutMs);
 
 const CONNECT_4317 = 'import socket; socket.create_connection(("otel-collector.observability.svc.cluster.local", 4317), 2); print("connected")';
 
