@@ -16,7 +16,7 @@ export const rule: Rule = {
     const checked = [];
     for (const w of collectorWorkloads(s)) {
       const c = w.pods[0];
-      const subj = `${w.subject.kind} ${w.subject.namespace}/${w.subject.name}`;
+      const subj = w.label;
       if (c.sidecar) {
         checked.push({ subject: subj, status: 'skipped' as const, reason: 'sidecar' });
         continue;

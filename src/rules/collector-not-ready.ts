@@ -14,7 +14,7 @@ export const rule: Rule = {
     const findings: Finding[] = [];
     const checked = [];
     for (const w of collectorWorkloads(s)) {
-      const subj = `${w.subject.kind} ${w.subject.namespace}/${w.subject.name}`;
+      const subj = w.label;
       const bad = w.pods.filter((p) => p.ready === false);
       if (!bad.length) {
         checked.push({ subject: subj, ...(w.pods.every((p) => p.ready === null) ? { status: 'skipped' as const, reason: 'readiness unknown' } : {}) });

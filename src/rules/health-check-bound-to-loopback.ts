@@ -22,7 +22,7 @@ export const rule: Rule = {
     for (const w of collectorWorkloads(s)) {
       const c = w.pods[0];
       const m = model(s, c);
-      const subj = `${w.subject.kind} ${w.subject.namespace}/${w.subject.name}`;
+      const subj = w.label;
       if (!m?.healthCheck) {
         checked.push({ subject: subj, status: 'skipped' as const, reason: m ? 'no health_check extension' : 'effective config unknown' });
         continue;

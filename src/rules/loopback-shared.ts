@@ -69,7 +69,7 @@ export function checkLoopback(s: Snapshot, variant: LoopbackVariant, rule: strin
   const checkedSubjects = new Set<string>();
   let indexed = 0;
   for (const w of collectorWorkloads(s)) {
-    const subj = `${w.subject.kind} ${w.subject.namespace}/${w.subject.name}`;
+    const subj = w.label;
     const c = w.pods[0];
     const m = model(s, c);
     if (!m) {

@@ -11,12 +11,13 @@ import { isLoopbackHost } from '../otel/endpoint.ts';
 export const CLUSTER_DOMAIN = 'cluster.local';
 
 /** Collector pods grouped by owning workload: a finding is per workload, not per replica. */
-export function collectorWorkloads(s: Snapshot): { subject: Subject; pods: CollectorPod[]; key: string }[] {
-  const m = new Map<string, { subject: Subject; pods: CollectorPod[]; key: string }>();
+/** One entry per collector workload; `label` ("Kind ns/name") names it in a rule's checks[]. */
+export function collectorWorkloads(s: Snapshot): { subject: Subject; pods: CollectorPod[]; key: string; label: string }[] {
+  const m = new Map<string, { subject: Subject; pods: CollectorPod[]; key: string; label: string }>();
   for (const c of s.collectors) {
     const subject = collectorSubject(c);
     const key = `${subject.kind}/${subject.namespace}/${subject.name}/${c.container}`;
-    const cur = m.get(key) ?? { subject, pods: [], key };
+    const cur = m.get(key) ?? { subject, pods: [], key, label: `${subject.kind} ${subject.namespace}/${subject.name}` };
     cur.pods.push(c);
     m.set(key, cur);
   }
