@@ -182,13 +182,14 @@ const KIT_TOOLS = ['bash', 'nc', 'wget', 'curl', 'python3', 'node', 'perl'] as c
  */
 export const PROBE_KIT = [
   `T=${PROBE_SECONDS}`,
-  "S=$(printf '\\001')",
+  // the record separator as a literal: $(printf) would cost a fork, and forks are this script's budget
+  "S='\x01'",
   'have() { command -v "$1" >/dev/null 2>&1; }',
   'tools=',
   'for t in bash nc wget curl python3 node perl timeout; do have "$t" && tools="$tools $t"; done',
   "printf '@okp T%s\\n' \"$tools\"",
-  'W=0; have timeout && W=1',
-  `run() { if [ "$W" = 1 ]; then timeout ${PROBE_SECONDS + 2} "$@"; else "$@"; fi; }`,
+  // `exec $R tool` in a command substitution: the substitution's subshell becomes `timeout` (or the tool)
+  `W=0; R=; have timeout && { W=1; R="timeout ${PROBE_SECONDS + 2}"; }`,
   // one record: the first three and the last two non-empty lines, each cut to 160 characters
   'emit() {',
   '  r=; n=0; a=; b=; oi=$IFS',
@@ -202,6 +203,13 @@ export const PROBE_KIT = [
   '  [ -n "$a" ] && r="$r$S$a"; [ -n "$b" ] && r="$r$S$b"',
   "  printf '@okp R %s %s %s %s %s\\n' \"$1\" \"$2\" \"$W\" \"$3\" \"$r\"",
   '}',
+  // nc without -z (busybox, toybox) is told once per exec, by nc itself, instead of once per target;
+  // only when no bash comes first (bash decides almost every target)
+  'NZ=; NZC=0',
+  'if ! have bash && have nc; then',
+  '  NZ=$(exec nc -z 2>&1 </dev/null); NZC=$?',
+  '  case $NZ in *[Ii]nvalid\\ option*|*[Uu]nrecognized\\ option*|*[Ii]llegal\\ option*|*[Uu]nknown\\ option*) ;; *) NZ=;; esac',
+  'fi',
   'probe() {',
   '  i=$1; h=$2; p=$3',
   // defence in depth: probes.ts validated these already; anything else is never run
@@ -211,20 +219,20 @@ export const PROBE_KIT = [
   '  for t in bash nc wget curl python3 node perl; do',
   '    have "$t" || continue',
   '    case $t in',
-  `      bash) o=$(run bash -c ${shQuote(BASH_SNIPPET)} probe "$h" "$p" 2>&1 </dev/null);;`,
-  '      nc) o=$(run nc -z -v -w "$T" "$h" "$p" 2>&1 </dev/null);;',
-  '      wget) o=$(run wget -T "$T" -O /dev/null "http://$u:$p/" 2>&1 </dev/null);;',
-  `      curl) o=$(run curl -sS -o /dev/null --connect-timeout "$T" -m ${PROBE_SECONDS + 1} "http://$u:$p/" 2>&1 </dev/null);;`,
-  `      python3) o=$(run python3 -c ${shQuote(PY_SNIPPET)} "$h" "$p" "$T" 2>&1 </dev/null);;`,
-  `      node) o=$(run node -e ${shQuote(NODE_SNIPPET)} "$h" "$p" "$T" 2>&1 </dev/null);;`,
-  `      perl) o=$(run perl -e ${shQuote(PERL_SNIPPET)} "$h" "$p" "$T" 2>&1 </dev/null);;`,
+  `      bash) o=$(exec $R bash -c ${shQuote(BASH_SNIPPET)} probe "$h" "$p" 2>&1 </dev/null);;`,
+  '      nc) if [ -n "$NZ" ]; then o=$NZ; else o=$(exec $R nc -z -v -w "$T" "$h" "$p" 2>&1 </dev/null); fi;;',
+  '      wget) o=$(exec $R wget -T "$T" -O /dev/null "http://$u:$p/" 2>&1 </dev/null);;',
+  `      curl) o=$(exec $R curl -sS -o /dev/null --connect-timeout "$T" -m ${PROBE_SECONDS + 1} "http://$u:$p/" 2>&1 </dev/null);;`,
+  `      python3) o=$(exec $R python3 -c ${shQuote(PY_SNIPPET)} "$h" "$p" "$T" 2>&1 </dev/null);;`,
+  `      node) o=$(exec $R node -e ${shQuote(NODE_SNIPPET)} "$h" "$p" "$T" 2>&1 </dev/null);;`,
+  `      perl) o=$(exec $R perl -e ${shQuote(PERL_SNIPPET)} "$h" "$p" "$T" 2>&1 </dev/null);;`,
   '    esac',
-  '    c=$?',
+  '    c=$?; [ "$t" = nc ] && [ -n "$NZ" ] && c=$NZC',
   '    emit "$i" "$t" "$c" "$o"',
   '    if [ "$t" = nc ] && [ "$c" != 0 ]; then',
   '      case $o in',
   '        *[Ii]nvalid\\ option*|*[Uu]nrecognized\\ option*|*[Ii]llegal\\ option*|*[Uu]nknown\\ option*|*[Uu]sage:*)',
-  '          o=$(run nc -w "$T" "$h" "$p" 2>&1 </dev/null); c=$?',
+  '          o=$(exec $R nc -w "$T" "$h" "$p" 2>&1 </dev/null); c=$?',
   '          emit "$i" nc-busybox "$c" "$o";;',
   '      esac',
   '    fi',
@@ -232,8 +240,10 @@ export const PROBE_KIT = [
   '    return',
   '  done',
   '}',
+  // every target but the last as a background job; the last in this shell, which saves a fork
   'i=0',
-  'while [ $# -ge 2 ]; do probe "$i" "$1" "$2" & i=$((i+1)); shift 2; done',
+  'while [ $# -ge 4 ]; do probe "$i" "$1" "$2" & i=$((i+1)); shift 2; done',
+  '[ $# -ge 2 ] && probe "$i" "$1" "$2"',
   'wait',
   "printf '@okp D\\n'",
 ].join('\n');

@@ -171,3 +171,47 @@ test('unit: an app whose SDK neither annotation nor image tells uses the protoco
   assert.equal(traceTarget(demo, 'go', false)!.protocol, 'grpc');
   assert.equal(sdkUnknown({ SIM_IMAGE: 'python:3.12-slim' }), false);
 });
+
+test('a healthy exporter keeps its connection between batches, and reports a refused reconnect once the collector is gone', async () => {
+  // Counting server for both protocols: one TCP connection per protocol across several export rounds.
+  const h2 = await import('node:http2');
+  const http = await import('node:http');
+  const conns = { grpc: 0, http: 0 };
+  const requests = { grpc: 0, http: 0 };
+  const g = h2.createServer();
+  g.on('connection', () => { conns.grpc++; });
+  g.on('stream', (stream) => {
+    requests.grpc++;
+    stream.resume();
+    stream.on('end', () => {
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end(Buffer.from([0, 0, 0, 0, 0]));
+    });
+  });
+  const h = http.createServer((req, res) => { requests.http++; req.resume(); req.on('end', () => { res.writeHead(200, { 'Content-Type': 'application/x-protobuf' }); res.end(); }); });
+  h.keepAliveTimeout = 60_000;
+  h.on('connection', () => { conns.http++; });
+  await new Promise<void>((r) => g.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => h.listen(0, '127.0.0.1', r));
+  const gp = (g.address() as net.AddressInfo).port;
+  const hp = (h.address() as net.AddressInfo).port;
+  const fast = { OTEL_EXPORTER_OTLP_TIMEOUT: '1000', OTEL_BSP_SCHEDULE_DELAY: '300' };
+  const a = runStandin('app.ts', [], { ...fast, SIM_SDK: 'go', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${gp}` });
+  const b = runStandin('app.ts', [], { ...fast, SIM_SDK: 'go', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${hp}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
+  try {
+    const deadline = Date.now() + 20_000;
+    while ((requests.grpc < 4 || requests.http < 4) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(requests.grpc >= 4 && requests.http >= 4, `exports seen: ${JSON.stringify(requests)}`);
+    assert.deepEqual(conns, { grpc: 1, http: 1 });
+    assert.equal(a.out() + b.out(), '');
+    // The collector goes away: the kept connections break, the next batch reconnects and is refused.
+    g.close(); h.close(); h.closeAllConnections();
+    for (const s of (g as unknown as { sessions?: Set<{ destroy(): void }> }).sessions ?? []) s.destroy();
+    await a.waitFor(new RegExp(`traces export: .*connection refused`));
+    await b.waitFor(new RegExp(`Post "http://127\\.0\\.0\\.1:${hp}/v1/traces": dial tcp 127\\.0\\.0\\.1:${hp}: connect: connection refused`));
+  } finally {
+    await a.stop(); await b.stop();
+    g.close(); h.close();
+  }
+});

@@ -23,6 +23,7 @@ import { RuntimeError, type ExecRequest, type ExecStreams, type LogOptions } fro
 import { EnvError, resolveContainerEnv, type EnvLookups } from './env.ts';
 import { commandName, isCollectorImage, materializeProfile, profileFor, TOOLS_ANNOTATION } from './profiles.ts';
 import { ProberAgent, probeRequest, probeTiming } from './prober.ts';
+import { ExecAgent } from './execagent.ts';
 import { CriLogWriter, readLogFile, rfc3339Nano } from './logs.ts';
 import { materializeVolumes, VolumeError } from './volumes.ts';
 
@@ -190,7 +191,7 @@ interface PodState {
   statusQueued: boolean;
 }
 
-interface NodeState { name: string; netns: string; ip: string; agent: ProberAgent }
+interface NodeState { name: string; netns: string; ip: string; agent: ProberAgent; execAgent: ExecAgent }
 
 export class Kubelet {
   private readonly store: Store;
@@ -204,7 +205,6 @@ export class Kubelet {
   private readonly nodes = new Map<string, Promise<NodeState>>();
   private readonly nodeStates = new Map<string, NodeState>();
   private readonly pods = new Map<string, PodState>();
-  private readonly execChildren = new Set<ChildProcess>();
   private readonly eventNames = new Map<string, string>();
   private nodeIndex = 0;
   private stopped = false;
@@ -236,8 +236,11 @@ export class Kubelet {
   pids(): number[] {
     const out: number[] = [];
     for (const ps of this.pods.values()) for (const cr of ps.containers.values()) if (cr.child?.pid && cr.child.exitCode === null && cr.child.signalCode === null) out.push(cr.child.pid);
-    for (const c of this.execChildren) if (c.pid) out.push(c.pid);
-    for (const n of this.nodeStates.values()) if (n.agent.pid) out.push(n.agent.pid);
+    for (const n of this.nodeStates.values()) {
+      if (n.agent.pid) out.push(n.agent.pid);
+      if (n.execAgent.pid) out.push(n.execAgent.pid);
+      out.push(...n.execAgent.sessionPids());
+    }
     return out;
   }
 
@@ -253,8 +256,7 @@ export class Kubelet {
         if (cr.child) exits.push(this.killAndWait(cr.child));
       }
     }
-    for (const c of this.execChildren) exits.push(this.killAndWait(c));
-    for (const n of this.nodeStates.values()) exits.push(n.agent.stop());
+    for (const n of this.nodeStates.values()) exits.push(n.agent.stop(), n.execAgent.stop());
     await Promise.all(exits);
   }
 
@@ -262,6 +264,7 @@ export class Kubelet {
   killAllSync(): void {
     this.stopped = true;
     this.store.off('change', this.onChange);
+    for (const n of this.nodeStates.values()) n.execAgent.killSync();
     for (const pid of this.pids()) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
   }
 
@@ -294,8 +297,9 @@ export class Kubelet {
     const p = (async () => {
       const net = await this.network.addNode(name, index);
       const agent = new ProberAgent([IP_BIN, 'netns', 'exec', net.netns, this.nodeBinary, ...NODE_FLAGS, join(import.meta.dirname, 'prober-agent.ts')], { NODE_COMPILE_CACHE: this.compileCache });
-      if (!this.stopped) agent.start();
-      const st: NodeState = { name, netns: net.netns, ip: net.ip, agent };
+      const execAgent = new ExecAgent([IP_BIN, 'netns', 'exec', net.netns, this.nodeBinary, ...NODE_FLAGS, join(import.meta.dirname, 'exec-agent.ts')], { NODE_COMPILE_CACHE: this.compileCache });
+      if (!this.stopped) { agent.start(); execAgent.start(); }
+      const st: NodeState = { name, netns: net.netns, ip: net.ip, agent, execAgent };
       this.nodeStates.set(name, st);
       return st;
     })();
@@ -847,32 +851,22 @@ export class Kubelet {
     // Absolute paths (/bin/sh) name the profile's entry: the image's /bin is the profile.
     const argv0 = cmd.includes('/') ? join(dir, name) : name;
     if (signal.aborted) return { exitCode: 130 };
-    const stdinMode: 'pipe' | 'ignore' = req.stdin && streams.stdin ? 'pipe' : 'ignore';
-    const child: ChildProcess = spawn(IP_BIN, ['netns', 'exec', ps.netns!, argv0, ...req.command.slice(1)], {
-      env, cwd: '/', stdio: [stdinMode, 'pipe', 'pipe'], detached: true,
+    // The node's exec agent starts the session (see exec-agent.ts for why not this process).
+    const node = this.nodeStates.get(ps.pod.spec?.nodeName ?? '');
+    if (!node) throw new RuntimeError(500, 'InternalError', `Internal error occurred: error executing command in container: node ${ps.pod.spec?.nodeName ?? ''} is not ready`);
+    const session = node.execAgent.run([IP_BIN, 'netns', 'exec', ps.netns!, argv0, ...req.command.slice(1)], env, {
+      stdout: streams.stdout, stderr: streams.stderr, ...(req.stdin && streams.stdin ? { stdin: streams.stdin } : {}),
     });
-    this.execChildren.add(child);
-    child.stdout!.pipe(streams.stdout, { end: false });
-    child.stderr!.pipe(streams.stderr, { end: false });
-    if (req.stdin && streams.stdin && child.stdin) {
-      streams.stdin.pipe(child.stdin);
-      child.stdin.on('error', () => { /* the command may exit before reading its input */ });
-    }
-    const onAbort = () => { if (child.pid) { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } } };
+    const onAbort = () => session.kill();
     signal.addEventListener('abort', onAbort, { once: true });
-    return new Promise((resolve, reject) => {
-      child.once('error', (e: Error) => {
-        this.execChildren.delete(child);
-        signal.removeEventListener('abort', onAbort);
-        reject(new RuntimeError(500, 'InternalError', `Internal error occurred: error executing command in container: ${e.message}`));
-      });
-      child.once('close', (code: number | null, sig: NodeJS.Signals | null) => {
-        this.execChildren.delete(child);
-        signal.removeEventListener('abort', onAbort);
-        if (req.stdin && streams.stdin && child.stdin) streams.stdin.unpipe(child.stdin);
-        resolve({ exitCode: exitCodeOf(code, sig) });
-      });
-    });
+    try {
+      const { code, signal: sig } = await session.done;
+      return { exitCode: exitCodeOf(code, sig) };
+    } catch (e) {
+      throw new RuntimeError(500, 'InternalError', `Internal error occurred: error executing command in container: ${(e as Error).message}`);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
   async logs(namespace: string, pod: string, opts: LogOptions): Promise<string> {

@@ -115,9 +115,25 @@ function nameserver(): string {
   return '127.0.0.1:53';
 }
 
+/**
+ * Positive answers are reused for 30 s: grpc-go re-resolves at most every 30 s and the JVM caches a
+ * lookup for 30 s, so a retrying exporter does not query DNS on every attempt (and at 100 pods the
+ * simulator's DNS and getaddrinfo threads are spared four lookups a second). Failures are not cached.
+ */
+const DNS_TTL_MS = 30_000;
+const dnsCache = new Map<string, { ip: string; until: number }>();
+
 async function resolve(host: string, port: number, deadline: number): Promise<{ ip: string } | Failure> {
   const h = host.replace(/^\[|\]$/g, '');
   if (net.isIP(h)) return { ip: h };
+  const hit = dnsCache.get(h);
+  if (hit && hit.until > Date.now()) return { ip: hit.ip };
+  const r = await lookupOnce(h, host, port, deadline);
+  if (!('kind' in r)) dnsCache.set(h, { ip: r.ip, until: Date.now() + DNS_TTL_MS });
+  return r;
+}
+
+async function lookupOnce(h: string, host: string, port: number, deadline: number): Promise<{ ip: string } | Failure> {
   try {
     const r = await Promise.race([
       lookup(h, { all: true }),
@@ -185,22 +201,51 @@ function newSpan(): SpanData {
   return { traceId: randomBytes(16), spanId: randomBytes(8), start: end - 5_000_000n, end };
 }
 
-export async function exportHttp(t: ExportTarget, service: string, deadline: number): Promise<Failure | undefined> {
+/**
+ * What a healthy exporter keeps between exports: gRPC channels and the HTTP exporters' keep-alive pools
+ * hold their connection, so a working SDK neither re-resolves nor reconnects every batch. A failure on a
+ * kept connection drops it and the export starts over from DNS, so every error line comes from a fresh
+ * connect, as a reconnecting SDK's would.
+ */
+export interface Kept {
+  ip?: string;
+  session?: import('node:http2').ClientHttp2Session;
+  agent?: import('node:http').Agent;
+}
+
+function dropKept(k: Kept | undefined): void {
+  if (!k) return;
+  k.session?.destroy();
+  k.agent?.destroy();
+  delete k.session; delete k.agent; delete k.ip;
+}
+
+export async function exportHttp(t: ExportTarget, service: string, deadline: number, kept?: Kept): Promise<Failure | undefined> {
   const port = Number(t.url.port);
   const host = t.url.hostname;
-  const r = await resolve(host, port, deadline);
+  const reused = kept?.ip !== undefined && kept.agent !== undefined;
+  if (kept && !reused) dropKept(kept);
+  const r = reused ? { ip: kept!.ip! } : await resolve(host, port, deadline);
   if ('kind' in r) return r;
   const sp = newSpan();
   const json = t.protocol === 'http/json';
   const body = json ? Buffer.from(encodeTraceRequestJson(service, 'GET /', sp.traceId, sp.spanId, sp.start, sp.end)) : encodeTraceRequest(service, 'GET /', sp.traceId, sp.spanId, sp.start, sp.end);
   const mod = t.tls ? await import('node:https') : await import('node:http');
-  return new Promise((done) => {
+  if (kept) kept.agent ??= new mod.Agent({ keepAlive: true, maxSockets: 1 });
+  const f = await new Promise<Failure | undefined>((done) => {
     let settled = false;
     let local: string | undefined;
-    const finish = (f: Failure | undefined): void => { if (!settled) { settled = true; clearTimeout(timer); req.destroy(); done(f); } };
+    const finish = (f: Failure | undefined): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      // A finished request on a keep-alive agent goes back to its pool; anything else is torn down.
+      if (f || !kept) req.destroy();
+      done(f);
+    };
     const req = mod.request({
       host: r.ip, port, path: t.url.pathname + t.url.search, method: 'POST', servername: net.isIP(host) ? undefined : host,
-      rejectUnauthorized: false, agent: false,
+      rejectUnauthorized: false, agent: kept?.agent ?? false,
       headers: { Host: t.url.host, 'Content-Type': json ? 'application/json' : 'application/x-protobuf', 'Content-Length': body.length, 'User-Agent': 'OTel OTLP Exporter Go/1.38.0' },
     }, (res) => {
       const chunks: Buffer[] = [];
@@ -228,33 +273,54 @@ export async function exportHttp(t: ExportTarget, service: string, deadline: num
     });
     req.end(body);
   });
+  if (!kept) return f;
+  if (!f) { kept.ip = r.ip; return undefined; }
+  dropKept(kept);
+  return reused ? exportHttp(t, service, deadline, kept) : f;
 }
 
 type H2 = typeof import('node:http2');
 let h2mod: H2 | undefined;
 
-export async function exportGrpc(t: ExportTarget, service: string, deadline: number): Promise<Failure | undefined> {
+export async function exportGrpc(t: ExportTarget, service: string, deadline: number, kept?: Kept): Promise<Failure | undefined> {
   h2mod ??= await import('node:http2');
   const h2 = h2mod;
   const port = Number(t.url.port);
   const host = t.url.hostname;
-  const r = await resolve(host, port, deadline);
+  const live = kept?.session && !kept.session.closed && !kept.session.destroyed ? kept.session : undefined;
+  if (kept && !live) dropKept(kept);
+  const r = live ? { ip: kept!.ip! } : await resolve(host, port, deadline);
   if ('kind' in r) return r;
   const sp = newSpan();
   const msg = grpcFrame(encodeTraceRequest(service, 'GET /', sp.traceId, sp.spanId, sp.start, sp.end));
   const authority = `${t.tls ? 'https' : 'http'}://${net.isIPv6(r.ip) ? `[${r.ip}]` : r.ip}:${port}`;
   const f = await new Promise<Failure | undefined | 'protocol'>((done) => {
     let settled = false;
-    const session = h2.connect(authority, { rejectUnauthorized: false, servername: net.isIP(host) ? undefined : host } as import('node:http2').SecureClientSessionOptions);
-    const finish = (x: Failure | undefined | 'protocol'): void => { if (!settled) { settled = true; clearTimeout(timer); session.destroy(); done(x); } };
-    const timer = setTimeout(() => finish({ kind: 'timeout', ip: r.ip, port, host }), Math.max(0, deadline - Date.now()));
-    session.on('error', (e: NodeJS.ErrnoException) => {
+    const session = live ?? h2.connect(authority, { rejectUnauthorized: false, servername: net.isIP(host) ? undefined : host } as import('node:http2').SecureClientSessionOptions);
+    const onError = (e: NodeJS.ErrnoException): void => {
       const kind = errnoKind(e.code);
       if (kind === 'other') finish('protocol');
       else finish({ kind, ip: r.ip, port, host, err: e });
-    });
-    session.on('goaway', () => finish('protocol'));
-    session.on('close', () => finish('protocol'));
+    };
+    const onEnd = (): void => finish('protocol');
+    const finish = (x: Failure | undefined | 'protocol'): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      session.off('error', onError).off('goaway', onEnd).off('close', onEnd);
+      if (x === undefined && kept) {
+        // The channel stays up for the next batch; it must not keep the process alive by itself.
+        kept.session = session; kept.ip = r.ip;
+        session.unref();
+      } else session.destroy();
+      done(x);
+    };
+    const timer = setTimeout(() => finish({ kind: 'timeout', ip: r.ip, port, host }), Math.max(0, deadline - Date.now()));
+    // Errors after this export is settled (a kept channel breaking, a late connect failure) are not its own.
+    if (!live) session.on('error', () => {});
+    session.on('error', onError);
+    session.on('goaway', onEnd);
+    session.on('close', onEnd);
     const stream = session.request({
       ':method': 'POST', ':path': GRPC_PATHS.traces, ':authority': `${host}:${port}`, 'content-type': 'application/grpc', te: 'trailers',
       'grpc-timeout': `${Math.max(1, deadline - Date.now())}m`, 'user-agent': 'OTel OTLP Exporter Go/1.38.0 grpc-go/1.75.0',
@@ -273,6 +339,11 @@ export async function exportGrpc(t: ExportTarget, service: string, deadline: num
     });
     stream.end(msg);
   });
+  if (live && f !== undefined) {
+    // The kept channel broke: reconnect from scratch, and report what a fresh connect meets.
+    dropKept(kept);
+    return exportGrpc(t, service, deadline, kept);
+  }
   if (f !== 'protocol') return f;
   if (t.tls) {
     const c = await probeH2Preface(r.ip, port);
@@ -529,13 +600,14 @@ async function run(): Promise<void> {
   const service = process.env.OTEL_SERVICE_NAME ?? process.env.SIM_CONTAINER_NAME ?? 'unknown_service';
   const interval = Number(process.env.OTEL_BSP_SCHEDULE_DELAY ?? 5000) || 5000;
   await sleep(Math.min(1000, interval));
+  const kept: Kept = {};
   while (!stopping) {
     const started = Date.now();
     const deadline = started + target.timeoutMs;
     let f: Failure | undefined;
     // The exporters retry retryable failures with backoff inside the export timeout, then report once.
     for (let backoff = 1000; ; backoff *= 2) {
-      f = target.protocol === 'grpc' ? await exportGrpc(target, service, deadline) : await exportHttp(target, service, deadline);
+      f = target.protocol === 'grpc' ? await exportGrpc(target, service, deadline, kept) : await exportHttp(target, service, deadline, kept);
       if (!f || !retryable(sdk, target, f) || Date.now() >= deadline) break;
       await sleep(Math.min(backoff, Math.max(0, deadline - Date.now())));
       if (Date.now() >= deadline) break;

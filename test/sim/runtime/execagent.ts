@@ -1,0 +1,113 @@
+// The kubelet's side of a node's exec agent (exec-agent.ts): starts it, multiplexes sessions over its
+// stdin/stdout, and knows every pid it started so cleanup can end them by pid.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { ExecAgentEvent, ExecAgentRequest } from './exec-agent.ts';
+
+export interface AgentSession {
+  /** resolves with the command's exit status once its output has been delivered */
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(): void;
+}
+
+interface Pending {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  pid?: number;
+  settle: (r: { code: number | null; signal: NodeJS.Signals | null } | Error) => void;
+}
+
+export class ExecAgent {
+  private child?: ChildProcess;
+  private seq = 0;
+  /** set once stop()/killSync() SIGKILLed the sessions: they ended by that signal, not by an agent failure */
+  private killed = false;
+  private readonly sessions = new Map<number, Pending>();
+  private readonly argv: string[];
+  private readonly env: Record<string, string>;
+
+  constructor(argv: string[], env: Record<string, string> = {}) { this.argv = argv; this.env = env; }
+
+  get pid(): number | undefined { return this.child?.pid; }
+
+  /** pids of the sessions still running (each leads its own process group) */
+  sessionPids(): number[] {
+    return [...this.sessions.values()].flatMap((s) => (s.pid ? [s.pid] : []));
+  }
+
+  start(): void {
+    const c = spawn(this.argv[0], this.argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'], detached: true, env: this.env });
+    this.child = c;
+    c.on('error', () => this.failAll('exec agent failed to start'));
+    c.on('exit', () => { this.child = undefined; this.failAll('exec agent exited'); });
+    c.stdin!.on('error', () => { /* the agent died; its exit handler fails the sessions */ });
+    createInterface({ input: c.stdout! }).on('line', (line) => {
+      let e: ExecAgentEvent;
+      try { e = JSON.parse(line) as ExecAgentEvent; } catch { return; }
+      const s = this.sessions.get(e.id);
+      if (!s) return;
+      if ('pid' in e) s.pid = e.pid;
+      else if ('fd' in e) (e.fd === 1 ? s.stdout : s.stderr).write(Buffer.from(e.data, 'base64'));
+      else if ('error' in e) { this.sessions.delete(e.id); s.settle(new Error(e.error)); }
+      else { this.sessions.delete(e.id); s.settle({ code: e.code, signal: e.signal }); }
+    });
+  }
+
+  private send(r: ExecAgentRequest): void {
+    this.child?.stdin?.write(JSON.stringify(r) + '\n');
+  }
+
+  private failAll(message: string): void {
+    for (const [id, s] of this.sessions) { this.sessions.delete(id); s.settle(this.killed ? { code: null, signal: 'SIGKILL' } : new Error(message)); }
+  }
+
+  /** Starts argv with env; output goes to the writables (not ended), stdin (if given) is forwarded. */
+  run(argv: string[], env: Record<string, string>, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; stdin?: NodeJS.ReadableStream }): AgentSession {
+    const id = ++this.seq;
+    let settle!: Pending['settle'];
+    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+      settle = (r) => { if (r instanceof Error) reject(r); else resolve(r); };
+    });
+    if (!this.child?.stdin?.writable) {
+      settle(new Error('exec agent not running'));
+      return { done, kill: () => {} };
+    }
+    const onData = (d: Buffer): void => this.send({ op: 'in', id, data: Buffer.from(d).toString('base64') });
+    const onEnd = (): void => this.send({ op: 'in-end', id });
+    this.sessions.set(id, {
+      stdout: io.stdout,
+      stderr: io.stderr,
+      settle: (r) => {
+        io.stdin?.off('data', onData).off('end', onEnd);
+        settle(r);
+      },
+    });
+    this.send({ op: 'spawn', id, argv, env, stdin: !!io.stdin });
+    io.stdin?.on('data', onData).on('end', onEnd);
+    return { done, kill: () => this.send({ op: 'kill', id }) };
+  }
+
+  /** Ends the agent and every session it runs (SIGKILL to each process group); resolves once it is gone. */
+  stop(): Promise<void> {
+    const c = this.child;
+    this.killed = true;
+    for (const pid of this.sessionPids()) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
+    if (!c?.pid || c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+    const pid = c.pid;
+    return new Promise<void>((resolve) => {
+      // Closing its stdin makes the agent end sessions it started whose pid it had not reported yet.
+      const t = setTimeout(() => { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }, 1000);
+      const last = setTimeout(resolve, 6000);
+      c.once('exit', () => { clearTimeout(t); clearTimeout(last); try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } resolve(); });
+      c.stdin?.end();
+    });
+  }
+
+  /** For synchronous 'exit' handlers. */
+  killSync(): void {
+    this.killed = true;
+    for (const pid of this.sessionPids()) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
+    const pid = this.child?.pid;
+    if (pid) { try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ } }
+  }
+}
