@@ -118,6 +118,8 @@ export async function buildTargets(targets: Target[]): Promise<Built[]> {
       useCodeCache: codeCache,
       // NODE_OPTIONS of the user's shell must not change the plugin (e.g. --require of an APM agent)
       execArgvExtension: 'none',
+      // as bin/kubectl-otel_doctor runs it (see there)
+      execArgv: ['--max-semi-space-size=16'],
     }, null, 2));
     log(`${targetName(t)}: node --build-sea (code cache ${codeCache ? 'on' : 'off: cross-built'})`);
     execFileSync(builder, ['--build-sea', config], { stdio: ['ignore', 'ignore', 'inherit'] });

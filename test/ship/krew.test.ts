@@ -142,3 +142,14 @@ describe('the linux-amd64 archive, installed the way krew does', { skip: noLinux
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 });
+
+test('the development launcher and the standalone binaries run Node with the same V8 flags', () => {
+  const launcher = readFileSync(join(ROOT, 'bin/kubectl-otel_doctor'), 'utf8');
+  const pkg = readFileSync(join(ROOT, 'scripts/package.ts'), 'utf8');
+  const execLine = /^exec "\$node" (.*) "\$bindir\/run\.js" "\$@"$/m.exec(launcher);
+  assert.ok(execLine, 'the launcher execs node with its flags');
+  const fromLauncher = execLine[1].split(' ');
+  const sea = /execArgv: (\[[^\]]*\])/.exec(pkg);
+  assert.ok(sea, 'package.ts sets the SEA execArgv');
+  assert.deepEqual(JSON.parse(sea[1].replace(/'/g, '"')), fromLauncher);
+});
