@@ -24,6 +24,7 @@ import { ApiError, KubeconfigError } from '../errors.ts';
 import { readFileSync } from 'node:fs';
 import { userAgent } from '../version.ts';
 import type { LoadedKubeconfig } from './kubeconfig.ts';
+import type { EarlyReviews } from './early.ts';
 import {
   RESOURCES,
   type AccessAttributes,
@@ -51,6 +52,8 @@ export interface ClientOptions {
   pageSize?: number;
   /** called for every HTTP request (debugging, -v) */
   onRequest?: (verb: string, path: string, status: number, ms: number) => void;
+  /** access reviews already sent before this module loaded (early.ts) */
+  early?: EarlyReviews;
 }
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
@@ -209,6 +212,7 @@ export class KubeClusterClient implements ClusterClient {
   private readonly maxRetryAfterMs: number;
   private readonly pageSize: number;
   private readonly onRequest?: ClientOptions['onRequest'];
+  private readonly early?: EarlyReviews;
   private readonly counters: ClientStats = { requests: 0, retries: 0, byVerb: {} };
   private readonly ua = userAgent();
   private dispatcher: ReturnType<RequestContext['getDispatcher']>;
@@ -223,6 +227,7 @@ export class KubeClusterClient implements ClusterClient {
     this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 5_000;
     this.pageSize = opts.pageSize ?? 500;
     this.onRequest = opts.onRequest;
+    this.early = opts.early;
   }
 
   async close(): Promise<void> {
@@ -339,6 +344,17 @@ export class KubeClusterClient implements ClusterClient {
   }
 
   async accessReview(attrs: AccessAttributes): Promise<boolean> {
+    const early = this.early?.take(attrs);
+    if (early) {
+      try {
+        const allowed = await early;
+        this.counters.requests++;
+        this.counters.byVerb['create-ssar'] = (this.counters.byVerb['create-ssar'] ?? 0) + 1;
+        return allowed;
+      } catch {
+        // asked again below, with this client's retries, deadline and error messages
+      }
+    }
     const body = {
       apiVersion: 'authorization.k8s.io/v1',
       kind: 'SelfSubjectAccessReview',

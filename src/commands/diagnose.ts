@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import { DoctorError, EXIT_CANNOT_DIAGNOSE, EXIT_FINDINGS, EXIT_OK, UsageError } from '../errors.ts';
-import { pluginVersion } from '../version.ts';
+import { pluginVersion, userAgent } from '../version.ts';
 import { writeStdout } from '../output.ts';
 
 /** Go/kubectl durations: `30s`, `1m30s`, `500ms`, `2m`; a bare number is seconds. Returns milliseconds. */
@@ -105,16 +105,18 @@ The report is printed before a non-zero exit.`;
     const { loadKubeconfig } = await import('../cluster/kubeconfig.ts');
     const loaded = loadKubeconfig({ kubeconfig: flags.kubeconfig, context: flags.context });
     const namespace = flags.namespace ?? loaded.namespace;
+    const onRequest = verbose ? (verb: string, path: string, status: number, ms: number) => process.stderr.write(`[${Math.round(performance.now())} ms] ${verb} ${path} -> ${status || 'no answer'} (${ms} ms)\n`) : undefined;
+    // The access reviews go out now and travel while client-node loads (see cluster/early.ts).
+    const [{ startEarlyReviews }, { accessSpecs }] = await Promise.all([import('../cluster/early.ts'), import('../gather/access.ts')]);
+    const early = startEarlyReviews(loaded, accessSpecs(namespace).map((s) => s.attrs), { userAgent: userAgent(), timeoutMs: requestTimeoutMs > 0 ? requestTimeoutMs : 30_000, onRequest });
+    await early?.sent(100);
 
     const progress = await startProgress();
     let client: { close?: () => Promise<void> } | undefined;
     try {
       // client-node is heavy (~0.7 s): only a diagnosis loads it.
       const { createClusterClient } = await import('../cluster/client.ts');
-      const kube = createClusterClient(loaded, {
-        requestTimeoutMs,
-        onRequest: verbose ? (verb, path, status, ms) => process.stderr.write(`[${Math.round(performance.now())} ms] ${verb} ${path} -> ${status || 'no answer'} (${ms} ms)\n`) : undefined,
-      });
+      const kube = createClusterClient(loaded, { requestTimeoutMs, onRequest, ...(early ? { early } : {}) });
       client = kube;
       const { gather } = await import('../gather/index.ts');
       const server = loaded.config.clusters.find((c) => c.name === loaded.config.contexts.find((x) => x.name === loaded.context)?.context.cluster)?.cluster.server;

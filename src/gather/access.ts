@@ -33,8 +33,8 @@ function rule(group: string, resources: string[], verbs: string[]): string {
  * `namespace` is where the collectors are looked for: exec and log rights are checked there when they
  * are not granted cluster-wide (a namespaced Role is the common least-privilege set-up).
  */
-export async function reviewAccess(client: ClusterClient, namespace: string): Promise<AccessReport> {
-  const specs: Omit<AccessCheck, 'allowed'>[] = [
+export function accessSpecs(namespace: string): Omit<AccessCheck, 'allowed'>[] {
+  return [
     { id: 'list-pods-cluster', attrs: { verb: 'list', resource: 'pods' }, needed: 'finding apps in every namespace', rule: `ClusterRole:\n${rule('', ['pods'], ['get', 'list'])}` },
     { id: 'list-pods', attrs: { verb: 'list', resource: 'pods', namespace }, needed: `listing pods in ${namespace}`, rule: `Role in ${namespace}:\n${rule('', ['pods'], ['get', 'list'])}` },
     { id: 'exec', attrs: { verb: 'create', resource: 'pods', subresource: 'exec', namespace }, needed: 'listen-socket checks and connectivity probes (exec)', rule: rule('', ['pods/exec'], ['create', 'get']) },
@@ -42,6 +42,10 @@ export async function reviewAccess(client: ClusterClient, namespace: string): Pr
     { id: 'list-configmaps', attrs: { verb: 'list', resource: 'configmaps', namespace }, needed: 'reading collector configuration from ConfigMaps', rule: rule('', ['configmaps'], ['get', 'list']) },
     { id: 'list-services', attrs: { verb: 'list', resource: 'services', namespace }, needed: 'checking Services in front of collectors', rule: rule('', ['services', 'endpoints'], ['get', 'list']) },
   ];
+}
+
+export async function reviewAccess(client: ClusterClient, namespace: string): Promise<AccessReport> {
+  const specs = accessSpecs(namespace);
   const checks = await Promise.all(
     specs.map(async (s): Promise<AccessCheck> => {
       try {
