@@ -33,7 +33,7 @@ const LARGE_TARGET_S = 3;
 
 if (process.getuid?.() !== 0) { process.stderr.write('bench: needs root (the simulated cluster creates network namespaces)\n'); process.exit(2); }
 
-interface Run { wallS: number; exitCode: number | null; peakRssMB: number; requests: AuditEntry[]; stderr: string; findings?: number }
+interface Run { wallS: number; exitCode: number | null; peakRssMB: number; cpuS?: number; requests: AuditEntry[]; stderr: string; findings?: number }
 
 /** kB from /proc/<pid>/status; VmHWM is the high-water mark, so the last sample before exit is the peak. */
 function vmHwmKb(pid: number): number {
@@ -44,7 +44,7 @@ function vmHwmKb(pid: number): number {
 function diagnose(cluster: Cluster): Promise<Run> {
   const pluginArgs = ['diagnose', '-A', '-o', 'json', ...(verbose ? ['-v'] : []), ...extra];
   const useTime = existsSync(GNU_TIME);
-  const argv = useTime ? [GNU_TIME, '-f', 'BENCH_MAXRSS_KB=%M', PLUGIN, ...pluginArgs] : [PLUGIN, ...pluginArgs];
+  const argv = useTime ? [GNU_TIME, '-f', 'BENCH_MAXRSS_KB=%M BENCH_CPU_S=%U+%S', PLUGIN, ...pluginArgs] : [PLUGIN, ...pluginArgs];
   const before = cluster.api.requests.length;
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
@@ -61,12 +61,13 @@ function diagnose(cluster: Cluster): Promise<Run> {
     child.on('close', (code) => {
       const wallS = (performance.now() - t0) / 1000;
       if (timer) clearInterval(timer);
-      const m = /BENCH_MAXRSS_KB=(\d+)/.exec(err);
-      if (m) { hwm = Number(m[1]); err = err.replace(/BENCH_MAXRSS_KB=\d+\n?/, ''); }
+      const m = /BENCH_MAXRSS_KB=(\d+) BENCH_CPU_S=([\d.]+)\+([\d.]+)/.exec(err);
+      let cpuS: number | undefined;
+      if (m) { hwm = Number(m[1]); cpuS = Number(m[2]) + Number(m[3]); err = err.replace(/BENCH_MAXRSS_KB=.*\n?/, ''); }
       let findings: number | undefined;
       try { const j = JSON.parse(out); findings = Array.isArray(j.findings) ? j.findings.length : undefined; } catch { /* not JSON: reported below */ }
       const requests = cluster.api.requests.slice(before).filter((r) => r.userAgent.startsWith('otel-doctor/'));
-      resolve({ wallS, exitCode: code, peakRssMB: Math.round(hwm / 1024), requests, stderr: err, findings });
+      resolve({ wallS, exitCode: code, peakRssMB: Math.round(hwm / 1024), ...(cpuS !== undefined ? { cpuS } : {}), requests, stderr: err, findings });
     });
   });
 }
@@ -82,7 +83,7 @@ function summarize(name: string, cluster: Cluster, r: Run) {
   const namespaces = cluster.store.list(typeByKind('Namespace')!).length;
   return {
     scenario: name, pods: cluster.podCount, namespaces, apiLatencyMs: name === 'seed' ? 0 : latencyMs,
-    wallSeconds: Number(r.wallS.toFixed(2)), exitCode: r.exitCode, findings: r.findings, peakRssMB: r.peakRssMB,
+    wallSeconds: Number(r.wallS.toFixed(2)), pluginCpuSeconds: r.cpuS !== undefined ? Number(r.cpuS.toFixed(2)) : undefined, exitCode: r.exitCode, findings: r.findings, peakRssMB: r.peakRssMB,
     requests: r.requests.length, byVerb: Object.fromEntries(byVerb), lists: lists.length,
     listsPerNamespace: Object.fromEntries([...listsPerNs].sort()), listsByResource: Object.fromEntries([...listsByResource].sort()),
     errors: r.requests.filter((q) => q.code >= 400).map((q) => `${q.code} ${q.verb} ${q.path}`),
@@ -131,7 +132,7 @@ else {
   for (const r of all) {
     process.stdout.write([
       `${r.scenario}: ${r.pods} pods in ${r.namespaces} namespaces, API latency ${r.apiLatencyMs} ms`,
-      `  wall ${r.wallSeconds} s${r.scenario === 'large' ? ` (target < ${LARGE_TARGET_S} s: ${r.wallSeconds < LARGE_TARGET_S ? 'ok' : 'OVER TARGET'})` : ''}, exit ${r.exitCode}, ${r.findings ?? '?'} findings, peak RSS ${r.peakRssMB} MB`,
+      `  wall ${r.wallSeconds} s${r.scenario === 'large' ? ` (target < ${LARGE_TARGET_S} s: ${r.wallSeconds < LARGE_TARGET_S ? 'ok' : 'OVER TARGET'})` : ''}, exit ${r.exitCode}, ${r.findings ?? '?'} findings, peak RSS ${r.peakRssMB} MB${r.pluginCpuSeconds !== undefined ? `, plugin CPU ${r.pluginCpuSeconds} s (the simulated cluster shares the machine's ${cpus().length} CPUs)` : ''}`,
       ...(r.runtimeExecMedianMs !== undefined ? [`  one exec in the simulator's runtime (sh -c true, no API): median ${r.runtimeExecMedianMs} ms of 10`] : []),
       `  API requests ${r.requests}: ${Object.entries(r.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')}`,
       `  lists per namespace: ${Object.entries(r.listsPerNamespace).map(([k, v]) => `${k} ${v}`).join(', ')}`,

@@ -373,6 +373,18 @@ export class KubeClusterClient implements ClusterClient {
     });
   }
 
+  private secureContext?: { key: string; ctx: import('node:tls').SecureContext };
+
+  /** One TLS context for all exec sockets (the credentials are per kubeconfig user, fixed for a run). */
+  private tlsContext(o: WebSocket.ClientOptions): import('node:tls').SecureContext {
+    const key = JSON.stringify([o.ca, o.cert, o.key, o.passphrase, o.pfx].map((v) => (v === undefined ? null : String(v))));
+    if (this.secureContext?.key !== key) {
+      const tls = process.getBuiltinModule('node:tls') as typeof import('node:tls');
+      this.secureContext = { key, ctx: tls.createSecureContext({ ca: o.ca, cert: o.cert, key: o.key, passphrase: o.passphrase, pfx: o.pfx }) };
+    }
+    return this.secureContext.ctx;
+  }
+
   async serverVersion(): Promise<ServerVersion> {
     const { text } = await this.request('GET', '/version', { verb: 'get' });
     const v = JSON.parse(text);
@@ -414,6 +426,9 @@ export class KubeClusterClient implements ClusterClient {
 
       const factory = (uri: string, protocols: string[], wsOpts: WebSocket.ClientOptions): WebSocket => {
         wsOpts.headers = { ...(wsOpts.headers ?? {}), 'User-Agent': this.ua };
+        // Without one, every exec's TLS socket builds its own context from the CA and client certificate.
+        const tlsOpts = wsOpts as WebSocket.ClientOptions & { secureContext?: import('node:tls').SecureContext };
+        if (!tlsOpts.secureContext && (wsOpts.ca || wsOpts.cert || wsOpts.key)) tlsOpts.secureContext = this.tlsContext(wsOpts);
         const ws = new WebSocket(uri, protocols, wsOpts);
         socket = ws;
         if (settled) ws.terminate();
