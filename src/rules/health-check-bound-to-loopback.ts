@@ -1,6 +1,6 @@
 import type { Finding, Rule } from '../report/finding.ts';
 import type { HttpProbeInfo } from '../snapshot.ts';
-import { collectorWorkloads, configTarget, endpointEvidence, model } from './util.ts';
+import { collectorModels, configTarget, endpointEvidence, type CheckedEntry } from './util.ts';
 
 function probePort(p: HttpProbeInfo | undefined): number | undefined {
   if (!p || p.type !== 'httpGet') return undefined;
@@ -18,13 +18,11 @@ export const rule: Rule = {
   modes: ['diagnose', 'lint'],
   check(s) {
     const findings: Finding[] = [];
-    const checked = [];
-    for (const w of collectorWorkloads(s)) {
-      const c = w.pods[0];
-      const m = model(s, c);
+    const checked: CheckedEntry[] = [];
+    for (const { w, c, m } of collectorModels(s, checked)) {
       const subj = w.label;
-      if (!m?.healthCheck) {
-        checked.push({ subject: subj, status: 'skipped' as const, reason: m ? 'no health_check extension' : 'effective config unknown' });
+      if (!m.healthCheck) {
+        checked.push({ subject: subj, status: 'skipped', reason: 'no health_check extension' });
         continue;
       }
       const hc = m.healthCheck;

@@ -11,15 +11,15 @@ import {
   appLogMatches,
   clientsOf,
   collectorLogMatches,
-  collectorWorkloads,
+  collectorModels,
   configTarget,
   endpointEvidence,
-  model,
   podKey,
   probeText,
   probesTo,
   targetPortOn,
   truncate,
+  type CheckedEntry,
   type Client,
 } from './util.ts';
 
@@ -64,18 +64,12 @@ export function patchFor(eps: EffectiveEndpoint[], c: CollectorPod): string {
 
 export function checkLoopback(s: Snapshot, variant: LoopbackVariant, rule: string): RuleResult {
   const findings: Finding[] = [];
-  const checked: { subject: string; status?: 'pass' | 'fail' | 'skipped'; reason?: string }[] = [];
+  const checked: CheckedEntry[] = [];
   // Subjects already in `checked`, kept up to date lazily: a scan of `checked` per workload was quadratic.
   const checkedSubjects = new Set<string>();
   let indexed = 0;
-  for (const w of collectorWorkloads(s)) {
+  for (const { w, c, m } of collectorModels(s, checked)) {
     const subj = w.label;
-    const c = w.pods[0];
-    const m = model(s, c);
-    if (!m) {
-      checked.push({ subject: subj, status: 'skipped', reason: c.configError ? 'config invalid' : 'effective config unknown' });
-      continue;
-    }
     const byReceiver = new Map<string, { ep: EffectiveEndpoint; evidence: Evidence[]; clients: Client[]; confirmed: boolean }[]>();
     for (const ep of m.receivers) {
       if (ep.port === null) continue;

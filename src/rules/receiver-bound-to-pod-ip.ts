@@ -1,6 +1,6 @@
 import type { Finding, Rule } from '../report/finding.ts';
 import { isLoopbackHost } from '../otel/endpoint.ts';
-import { collectorWorkloads, configTarget, endpointEvidence, exportsOf, model } from './util.ts';
+import { collectorModels, configTarget, endpointEvidence, exportsOf, type CheckedEntry } from './util.ts';
 
 export const rule: Rule = {
   id: 'receiver-bound-to-pod-ip',
@@ -13,15 +13,9 @@ export const rule: Rule = {
   modes: ['diagnose', 'lint'],
   check(s) {
     const findings: Finding[] = [];
-    const checked = [];
-    for (const w of collectorWorkloads(s)) {
-      const c = w.pods[0];
-      const m = model(s, c);
+    const checked: CheckedEntry[] = [];
+    for (const { w, c, m } of collectorModels(s, checked)) {
       const subj = w.label;
-      if (!m) {
-        checked.push({ subject: subj, status: 'skipped' as const, reason: 'effective config unknown' });
-        continue;
-      }
       const eps = m.receivers.filter((e) => e.class === 'pod-ip');
       if (!eps.length) {
         checked.push({ subject: subj });

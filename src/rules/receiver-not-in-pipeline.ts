@@ -1,6 +1,6 @@
 import type { Finding, Rule } from '../report/finding.ts';
 import { isMap, receiverType } from '../otel/config.ts';
-import { clientsOf, collectorWorkloads, configTarget, model } from './util.ts';
+import { clientsOf, collectorModels, configTarget, type CheckedEntry } from './util.ts';
 
 /**
  * Receivers that scrape, read files or consume from a broker: they open no port an app could send to, so
@@ -34,15 +34,9 @@ export const rule: Rule = {
   modes: ['diagnose', 'lint'],
   check(s) {
     const findings: Finding[] = [];
-    const checked = [];
-    for (const w of collectorWorkloads(s)) {
-      const c = w.pods[0];
-      const m = model(s, c);
+    const checked: CheckedEntry[] = [];
+    for (const { w, c, m } of collectorModels(s, checked)) {
       const subj = w.label;
-      if (!m) {
-        checked.push({ subject: subj, status: 'skipped' as const, reason: 'effective config unknown' });
-        continue;
-      }
       for (const id of m.unusedReceivers) {
         const rc = (isMap(m.config.receivers) ? m.config.receivers[id] : undefined) as Record<string, unknown> | undefined;
         const protocols = rc && isMap(rc.protocols) ? Object.keys(rc.protocols) : [];

@@ -1,6 +1,6 @@
 import type { Finding, Rule } from '../report/finding.ts';
 import { isHttp } from '../otel/sdk.ts';
-import { affected, clientsOf, collectorWorkloads, configTarget, model } from './util.ts';
+import { affected, clientsOf, collectorModels, configTarget, type CheckedEntry } from './util.ts';
 
 export const rule: Rule = {
   id: 'receiver-protocol-disabled',
@@ -13,13 +13,11 @@ export const rule: Rule = {
   modes: ['diagnose', 'lint'],
   check(s) {
     const findings: Finding[] = [];
-    const checked = [];
-    for (const w of collectorWorkloads(s)) {
-      const c = w.pods[0];
-      const m = model(s, c);
+    const checked: CheckedEntry[] = [];
+    for (const { w, c, m } of collectorModels(s, checked)) {
       const subj = w.label;
-      if (!m || !m.otlpProtocols.length) {
-        checked.push({ subject: subj, status: 'skipped' as const, reason: m ? 'no OTLP receiver in a pipeline' : 'effective config unknown' });
+      if (!m.otlpProtocols.length) {
+        checked.push({ subject: subj, status: 'skipped', reason: 'no OTLP receiver in a pipeline' });
         continue;
       }
       const grpc = m.otlpProtocols.some((p) => p.grpc);

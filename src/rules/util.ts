@@ -24,6 +24,23 @@ export function collectorWorkloads(s: Snapshot): { subject: Subject; pods: Colle
   return [...m.values()];
 }
 
+export type CheckedEntry = { subject: string; status?: 'pass' | 'fail' | 'skipped' | 'error'; reason?: string };
+
+/**
+ * The collector workloads whose effective config is known, with the model of their first replica
+ * (replicas share one pod template); every other workload goes into `checked` as skipped, saying why.
+ */
+export function collectorModels(s: Snapshot, checked: CheckedEntry[]): { w: ReturnType<typeof collectorWorkloads>[number]; c: CollectorPod; m: CollectorModel }[] {
+  const out = [];
+  for (const w of collectorWorkloads(s)) {
+    const c = w.pods[0];
+    const m = model(s, c);
+    if (m) out.push({ w, c, m });
+    else checked.push({ subject: w.label, status: 'skipped', reason: c.configError ? 'config invalid' : 'effective config unknown' });
+  }
+  return out;
+}
+
 export function collectorSubject(c: CollectorPod): Subject {
   if (c.sidecar) return { kind: 'Pod', namespace: c.namespace, name: c.owner?.name ?? c.pod, container: c.container };
   if (c.owner) return { kind: c.owner.kind, namespace: c.owner.namespace, name: c.owner.name, container: c.container };
