@@ -346,13 +346,19 @@ export class KubeClusterClient implements ClusterClient {
   async accessReview(attrs: AccessAttributes): Promise<boolean> {
     const early = this.early?.take(attrs);
     if (early) {
+      // It reached the server (or tried to): counted either way, as the client's own attempts are.
+      this.counters.requests++;
+      this.counters.byVerb['create-ssar'] = (this.counters.byVerb['create-ssar'] ?? 0) + 1;
       try {
-        const allowed = await early;
-        this.counters.requests++;
-        this.counters.byVerb['create-ssar'] = (this.counters.byVerb['create-ssar'] ?? 0) + 1;
-        return allowed;
-      } catch {
-        // asked again below, with this client's retries, deadline and error messages
+        return await early;
+      } catch (e) {
+        // --request-timeout already ran out once: asking again would double the wait it promises.
+        const name = (e as Error)?.name;
+        if (name === 'TimeoutError' || name === 'AbortError') {
+          const path = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
+          throw new ApiError(`POST ${path}: no answer within ${this.timeoutMs} ms (--request-timeout)`, { status: 0, reason: 'Timeout', path, cause: e });
+        }
+        // anything else is asked again below, with this client's retries and error messages
       }
     }
     const body = {

@@ -50,10 +50,13 @@ export function startEarlyReviews(
 ): EarlyReviews | undefined {
   const env = opts.env ?? process.env;
   if (PROXY_ENV.some((k) => env[k])) return undefined;
+  // client-node honours it; these requests would fail TLS and be asked again, so leave them to it
+  if (env.NODE_TLS_REJECT_UNAUTHORIZED === '0') return undefined;
   const ctx = loaded.config.contexts.find((c) => c.name === loaded.context)?.context;
   const cluster = loaded.config.clusters.find((c) => c.name === ctx?.cluster)?.cluster;
-  const user = loaded.config.users.find((u) => u.name === ctx?.user)?.user ?? {};
-  if (!cluster || typeof cluster.server !== 'string') return undefined;
+  // client-node applies neither the CA nor skip-verify for a context without a user: do not differ from it
+  const user = loaded.config.users.find((u) => u.name === ctx?.user)?.user;
+  if (!cluster || typeof cluster.server !== 'string' || !user) return undefined;
   if (Object.keys(cluster).some((k) => !CLUSTER_KEYS.has(k)) || Object.keys(user).some((k) => !USER_KEYS.has(k))) return undefined;
   let url: URL;
   let tls: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean; servername?: string };
@@ -79,6 +82,9 @@ export function startEarlyReviews(
     return undefined; // an unreadable file: client-node reports it in its own words
   }
   if (url.protocol === 'http:' && tls.rejectUnauthorized) return undefined; // client-node refuses plain HTTP then
+  // Both a file and inline data: kubectl takes the data, client-node the file; do not pick a side here.
+  const both = (k: string, o: Record<string, unknown>) => o[k] !== undefined && o[`${k}-data`] !== undefined;
+  if (both('certificate-authority', cluster) || both('client-certificate', user) || both('client-key', user)) return undefined;
   if ((tls.cert === undefined) !== (tls.key === undefined)) return undefined;
 
   const pending = new Map<string, Promise<boolean>>();

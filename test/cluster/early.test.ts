@@ -84,3 +84,35 @@ test('reviewKey: the same attributes give the same key, any difference another',
   assert.equal(reviewKey({ verb: 'list', resource: 'pods' }), reviewKey({ resource: 'pods', verb: 'list', group: '' }));
   assert.notEqual(reviewKey({ verb: 'list', resource: 'pods' }), reviewKey({ verb: 'list', resource: 'pods', namespace: 'a' }));
 });
+
+test('a server that never answers costs one --request-timeout, not two: the early timeout is the answer', async () => {
+  const { createClusterClient } = await import('../../src/cluster/client.ts');
+  let requests = 0;
+  const srv = createServer(() => { requests++; /* never answers */ });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as AddressInfo).port;
+  try {
+    const kc = loaded(`http://127.0.0.1:${port}`, { token: 't' });
+    const early = startEarlyReviews(kc, [attrs[0]], { userAgent: 'ua', timeoutMs: 600, env: {} });
+    assert.ok(early);
+    const client = createClusterClient(kc, { requestTimeoutMs: 600, early });
+    const t0 = Date.now();
+    await assert.rejects(client.accessReview(attrs[0]), (e: Error & { reason?: string }) => e.reason === 'Timeout' && /no answer within 600 ms/.test(e.message));
+    const ms = Date.now() - t0;
+    assert.ok(ms < 1100, `took ${ms} ms`);
+    assert.equal(requests, 1, 'not asked again');
+    await client.close();
+  } finally {
+    srv.closeAllConnections();
+    srv.close();
+  }
+});
+
+test('early reviews leave a context without a user, NODE_TLS_REJECT_UNAUTHORIZED=0, and file-plus-data credentials to client-node', () => {
+  const opts = { userAgent: 'ua', timeoutMs: 1000, env: {} };
+  const noUser = loaded('https://127.0.0.1:1', { token: 'x' });
+  noUser.config.contexts[0].context = { cluster: 'c' };
+  assert.equal(startEarlyReviews(noUser, attrs, opts), undefined);
+  assert.equal(startEarlyReviews(loaded('https://127.0.0.1:1', { token: 'x' }), attrs, { ...opts, env: { NODE_TLS_REJECT_UNAUTHORIZED: '0' } }), undefined);
+  assert.equal(startEarlyReviews(loaded('https://127.0.0.1:1', { token: 'x' }, { 'certificate-authority': '/x/ca.crt', 'certificate-authority-data': 'eA==' }), attrs, opts), undefined);
+});

@@ -10,7 +10,7 @@
 //   <- {id, fd: 1|2, data}                  <- {id, code, signal} once its output is drained
 // The agent exits when its stdin closes, killing what it started.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { encodeLine, readLines } from './jsonl.ts';
 
 export type ExecAgentRequest =
   | { op: 'spawn'; id: number; argv: string[]; env: Record<string, string>; stdin: boolean }
@@ -25,10 +25,18 @@ export type ExecAgentEvent =
   | { id: number; code: number | null; signal: NodeJS.Signals | null };
 
 const sessions = new Map<number, ChildProcess>();
-const send = (e: ExecAgentEvent): void => { process.stdout.write(JSON.stringify(e) + '\n'); };
+const send = (e: ExecAgentEvent): void => { process.stdout.write(encodeLine(e)); };
 
+/**
+ * SIGKILL to the session's process group while the session is open: its shell may have exited already
+ * while background jobs still hold its output open (a session ends when its output closes).
+ */
 function killGroup(c: ChildProcess): void {
-  if (c.pid && c.exitCode === null && c.signalCode === null) { try { process.kill(-c.pid, 'SIGKILL'); } catch { /* gone */ } }
+  if (c.pid) { try { process.kill(-c.pid, 'SIGKILL'); } catch { /* gone */ } }
+}
+
+function killAll(): void {
+  for (const c of sessions.values()) killGroup(c);
 }
 
 function start(r: Extract<ExecAgentRequest, { op: 'spawn' }>): void {
@@ -49,16 +57,15 @@ function start(r: Extract<ExecAgentRequest, { op: 'spawn' }>): void {
   c.once('close', (code, signal) => { sessions.delete(r.id); send({ id: r.id, code, signal }); });
 }
 
-createInterface({ input: process.stdin }).on('line', (line) => {
-  let r: ExecAgentRequest;
-  try { r = JSON.parse(line) as ExecAgentRequest; } catch { return; }
+readLines(process.stdin, (v) => {
+  const r = v as ExecAgentRequest;
   if (r.op === 'spawn') return start(r);
   const c = sessions.get(r.id);
   if (!c) return;
   if (r.op === 'in') c.stdin?.write(Buffer.from(r.data, 'base64'));
   else if (r.op === 'in-end') c.stdin?.end();
   else if (r.op === 'kill') killGroup(c);
-}).on('close', () => {
-  for (const c of sessions.values()) killGroup(c);
-  process.exit(0);
 });
+// The kubelet closed our stdin (or died): nothing of ours may outlive us.
+process.stdin.on('end', () => { killAll(); process.exit(0); });
+process.on('exit', killAll);

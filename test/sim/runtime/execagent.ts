@@ -1,7 +1,7 @@
 // The kubelet's side of a node's exec agent (exec-agent.ts): starts it, multiplexes sessions over its
 // stdin/stdout, and knows every pid it started so cleanup can end them by pid.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { encodeLine, readLines } from './jsonl.ts';
 import type { ExecAgentEvent, ExecAgentRequest } from './exec-agent.ts';
 
 export interface AgentSession {
@@ -35,15 +35,24 @@ export class ExecAgent {
     return [...this.sessions.values()].flatMap((s) => (s.pid ? [s.pid] : []));
   }
 
+  private restarts = 0;
+
   start(): void {
     const c = spawn(this.argv[0], this.argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'], detached: true, env: this.env });
     this.child = c;
     c.on('error', () => this.failAll('exec agent failed to start'));
-    c.on('exit', () => { this.child = undefined; this.failAll('exec agent exited'); });
-    c.stdin!.on('error', () => { /* the agent died; its exit handler fails the sessions */ });
-    createInterface({ input: c.stdout! }).on('line', (line) => {
-      let e: ExecAgentEvent;
-      try { e = JSON.parse(line) as ExecAgentEvent; } catch { return; }
+    // 'close', not 'exit': the events it wrote before dying are read first.
+    c.on('close', () => {
+      if (this.child === c) this.child = undefined;
+      // Its sessions lead their own process groups and would outlive it untracked.
+      for (const pid of this.sessionPids()) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
+      this.failAll('exec agent exited');
+      // A node whose agent died would refuse every exec for the rest of the run: start a new one.
+      if (!this.killed && this.restarts < 5) { this.restarts++; this.start(); }
+    });
+    c.stdin!.on('error', () => { /* the agent died; its close handler fails the sessions */ });
+    readLines(c.stdout!, (v) => {
+      const e = v as ExecAgentEvent;
       const s = this.sessions.get(e.id);
       if (!s) return;
       if ('pid' in e) s.pid = e.pid;
@@ -54,7 +63,7 @@ export class ExecAgent {
   }
 
   private send(r: ExecAgentRequest): void {
-    this.child?.stdin?.write(JSON.stringify(r) + '\n');
+    this.child?.stdin?.write(encodeLine(r));
   }
 
   private failAll(message: string): void {
@@ -83,7 +92,8 @@ export class ExecAgent {
       },
     });
     this.send({ op: 'spawn', id, argv, env, stdin: !!io.stdin });
-    io.stdin?.on('data', onData).on('end', onEnd);
+    if (io.stdin && (io.stdin as NodeJS.ReadableStream & { readableEnded?: boolean }).readableEnded) onEnd();
+    else io.stdin?.on('data', onData).on('end', onEnd);
     return { done, kill: () => this.send({ op: 'kill', id }) };
   }
 

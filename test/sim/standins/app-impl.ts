@@ -122,14 +122,19 @@ function nameserver(): string {
  */
 const DNS_TTL_MS = 30_000;
 const dnsCache = new Map<string, { ip: string; until: number }>();
+/** Only gRPC channels and the JVM cache lookups; Go's net/http, Python and Node resolve every new connection. */
+let dnsCaching = false;
+export function setDnsCaching(sdk: Sdk, protocol: Protocol): void {
+  dnsCaching = protocol === 'grpc' || sdk === 'java' || sdk === 'java-agent';
+}
 
 async function resolve(host: string, port: number, deadline: number): Promise<{ ip: string } | Failure> {
   const h = host.replace(/^\[|\]$/g, '');
   if (net.isIP(h)) return { ip: h };
-  const hit = dnsCache.get(h);
+  const hit = dnsCaching ? dnsCache.get(h) : undefined;
   if (hit && hit.until > Date.now()) return { ip: hit.ip };
   const r = await lookupOnce(h, host, port, deadline);
-  if (!('kind' in r)) dnsCache.set(h, { ip: r.ip, until: Date.now() + DNS_TTL_MS });
+  if (dnsCaching && !('kind' in r)) dnsCache.set(h, { ip: r.ip, until: Date.now() + DNS_TTL_MS });
   return r;
 }
 
@@ -223,7 +228,8 @@ function dropKept(k: Kept | undefined): void {
 export async function exportHttp(t: ExportTarget, service: string, deadline: number, kept?: Kept): Promise<Failure | undefined> {
   const port = Number(t.url.port);
   const host = t.url.hostname;
-  const reused = kept?.ip !== undefined && kept.agent !== undefined;
+  // The pool's connection is reused only while it is open; a new one resolves again, as net/http does.
+  const reused = kept?.ip !== undefined && kept.agent !== undefined && Object.values(kept.agent.freeSockets).some((l) => (l?.length ?? 0) > 0);
   if (kept && !reused) dropKept(kept);
   const r = reused ? { ip: kept!.ip! } : await resolve(host, port, deadline);
   if ('kind' in r) return r;
@@ -257,7 +263,11 @@ export async function exportHttp(t: ExportTarget, service: string, deadline: num
       });
       res.on('error', () => finish({ kind: 'reset', ip: r.ip, port, host, local }));
     });
-    req.on('socket', (s) => s.on('connect', () => { local = `${s.localAddress}:${s.localPort}`; }));
+    // A kept socket is connected already (and listening to it on every export would pile up listeners).
+    req.on('socket', (s) => {
+      if (s.connecting) s.once('connect', () => { local = `${s.localAddress}:${s.localPort}`; });
+      else local = `${s.localAddress}:${s.localPort}`;
+    });
     const timer = setTimeout(() => finish({ kind: 'timeout', ip: r.ip, port, host }), Math.max(0, deadline - Date.now()));
     req.on('error', async (e: NodeJS.ErrnoException & { rawPacket?: Buffer }) => {
       if (settled) return;
@@ -275,8 +285,10 @@ export async function exportHttp(t: ExportTarget, service: string, deadline: num
   });
   if (!kept) return f;
   if (!f) { kept.ip = r.ip; return undefined; }
+  // An HTTP answer is this export's answer (the connection stays); a failed kept connection is retried fresh.
+  if (reused && f.kind === 'status') return f;
   dropKept(kept);
-  return reused ? exportHttp(t, service, deadline, kept) : f;
+  return reused && f.kind !== 'timeout' ? exportHttp(t, service, deadline, kept) : f;
 }
 
 type H2 = typeof import('node:http2');
@@ -340,7 +352,12 @@ export async function exportGrpc(t: ExportTarget, service: string, deadline: num
     stream.end(msg);
   });
   if (live && f !== undefined) {
-    // The kept channel broke: reconnect from scratch, and report what a fresh connect meets.
+    // A status (the collector answered) or a deadline is this export's answer: the channel stays or the
+    // time is gone. Anything else means the kept channel broke: reconnect and report what that meets.
+    if (f !== 'protocol' && (f.kind === 'status' || f.kind === 'timeout')) {
+      if (f.kind === 'timeout') dropKept(kept);
+      return f;
+    }
     dropKept(kept);
     return exportGrpc(t, service, deadline, kept);
   }
@@ -600,6 +617,7 @@ async function run(): Promise<void> {
   const service = process.env.OTEL_SERVICE_NAME ?? process.env.SIM_CONTAINER_NAME ?? 'unknown_service';
   const interval = Number(process.env.OTEL_BSP_SCHEDULE_DELAY ?? 5000) || 5000;
   await sleep(Math.min(1000, interval));
+  setDnsCaching(sdk, target.protocol);
   const kept: Kept = {};
   while (!stopping) {
     const started = Date.now();
