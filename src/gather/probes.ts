@@ -207,7 +207,7 @@ export const PROBE_KIT = [
   // only when no bash comes first (bash decides almost every target)
   'NZ=; NZC=0',
   'if ! have bash && have nc; then',
-  '  NZ=$(exec nc -z 2>&1 </dev/null); NZC=$?',
+  '  NZ=$(exec $R nc -z 2>&1 </dev/null); NZC=$?',
   '  case $NZ in *[Ii]nvalid\\ option*|*[Uu]nrecognized\\ option*|*[Ii]llegal\\ option*|*[Uu]nknown\\ option*) ;; *) NZ=;; esac',
   'fi',
   'probe() {',
