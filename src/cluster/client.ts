@@ -24,7 +24,7 @@ import { ApiError, KubeconfigError } from '../errors.ts';
 import { readFileSync } from 'node:fs';
 import { userAgent } from '../version.ts';
 import type { LoadedKubeconfig } from './kubeconfig.ts';
-import type { EarlyReviews } from './early.ts';
+import { SSAR_PATH, ssarAllowed, ssarBody, type EarlyReviews } from './early.ts';
 import {
   RESOURCES,
   type AccessAttributes,
@@ -355,19 +355,13 @@ export class KubeClusterClient implements ClusterClient {
         // --request-timeout already ran out once: asking again would double the wait it promises.
         const name = (e as Error)?.name;
         if (name === 'TimeoutError' || name === 'AbortError') {
-          const path = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
-          throw new ApiError(`POST ${path}: no answer within ${this.timeoutMs} ms (--request-timeout)`, { status: 0, reason: 'Timeout', path, cause: e });
+          throw new ApiError(`POST ${SSAR_PATH}: no answer within ${this.timeoutMs} ms (--request-timeout)`, { status: 0, reason: 'Timeout', path: SSAR_PATH, cause: e });
         }
         // anything else is asked again below, with this client's retries and error messages
       }
     }
-    const body = {
-      apiVersion: 'authorization.k8s.io/v1',
-      kind: 'SelfSubjectAccessReview',
-      spec: { resourceAttributes: { group: attrs.group ?? '', ...attrs } },
-    };
-    const { text } = await this.request('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { verb: 'create-ssar', body });
-    return JSON.parse(text)?.status?.allowed === true;
+    const { text } = await this.request('POST', SSAR_PATH, { verb: 'create-ssar', body: ssarBody(attrs) });
+    return ssarAllowed(text);
   }
 
   async addEphemeralContainer(namespace: string, pod: string, container: { name: string; image: string; command: string[]; targetContainerName?: string }): Promise<void> {

@@ -24,6 +24,18 @@ export interface EarlyReviews {
   take(attrs: AccessAttributes): Promise<boolean> | undefined;
 }
 
+export const SSAR_PATH = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
+
+/** The review as both this module and client.ts send it. */
+export function ssarBody(attrs: AccessAttributes): { apiVersion: string; kind: string; spec: { resourceAttributes: AccessAttributes } } {
+  return { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { group: attrs.group ?? '', ...attrs } } };
+}
+
+/** Allowed only when the answer says exactly so; throws on a body that is not JSON. */
+export function ssarAllowed(text: string): boolean {
+  return (JSON.parse(text) as { status?: { allowed?: unknown } } | null)?.status?.allowed === true;
+}
+
 /** Stable key for a review's attributes (the same object shape the client builds its body from). */
 export function reviewKey(attrs: AccessAttributes): string {
   return JSON.stringify([attrs.verb, attrs.group ?? '', attrs.resource, attrs.subresource ?? '', attrs.namespace ?? '', attrs.name ?? '']);
@@ -64,7 +76,7 @@ export function startEarlyReviews(
   try {
     url = new URL(cluster.server);
     // A server with a path prefix (rancher-style proxies) keeps it, as client-node's base path does.
-    url.pathname = `${url.pathname.replace(/\/+$/, '')}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`;
+    url.pathname = `${url.pathname.replace(/\/+$/, '')}${SSAR_PATH}`;
     if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
     tls = {
       ca: pem(cluster['certificate-authority-data'], cluster['certificate-authority']),
@@ -93,7 +105,7 @@ export function startEarlyReviews(
   const mod = (url.protocol === 'https:' ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http')) as typeof import('node:https');
   const sent: Promise<void>[] = [];
   for (const attrs of list) {
-    const body = JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { group: attrs.group ?? '', ...attrs } } });
+    const body = JSON.stringify(ssarBody(attrs));
     let markSent!: () => void;
     sent.push(new Promise<void>((r) => { markSent = r; }));
     const p = new Promise<boolean>((resolve, reject) => {
@@ -121,7 +133,7 @@ export function startEarlyReviews(
             opts.onRequest?.('POST', url.pathname, status, Date.now() - t0);
             if (status < 200 || status >= 300) return reject(new Error(`HTTP ${status}`));
             try {
-              resolve((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { status?: { allowed?: unknown } })?.status?.allowed === true);
+              resolve(ssarAllowed(Buffer.concat(chunks).toString('utf8')));
             } catch (e) {
               reject(e as Error);
             }
