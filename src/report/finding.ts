@@ -115,7 +115,10 @@ export type RuleCheck = (snapshot: Snapshot) => RuleResult;
  * A rule's result: findings plus which subjects it checked (pass) or could not (skipped, with why).
  * A rule may return a bare Finding[] and the engine derives the checks.
  */
-export type RuleResult = Finding[] | { findings: Finding[]; checked?: { subject: string; status?: CheckStatus; reason?: string }[]; skipped?: string };
+/** One subject a rule looked at: passed (no status), or skipped / failed with why. */
+export type CheckedEntry = { subject: string; status?: CheckStatus; reason?: string };
+
+export type RuleResult = Finding[] | { findings: Finding[]; checked?: CheckedEntry[]; skipped?: string };
 
 export interface Rule {
   id: string;

@@ -1,6 +1,6 @@
-import type { Finding, Rule } from '../report/finding.ts';
+import type { CheckedEntry, Finding, Rule } from '../report/finding.ts';
 import type { HttpProbeInfo } from '../snapshot.ts';
-import { collectorModels, configTarget, endpointEvidence, type CheckedEntry } from './util.ts';
+import { collectorModels, configTarget, endpointEvidence } from './util.ts';
 
 function probePort(p: HttpProbeInfo | undefined): number | undefined {
   if (!p || p.type !== 'httpGet') return undefined;

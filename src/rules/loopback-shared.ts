@@ -3,7 +3,7 @@
  * loopback can reach is wrong unless its only clients share its pod (the sidecar case).
  */
 import type { CollectorPod, Snapshot } from '../snapshot.ts';
-import type { Evidence, Finding, RuleResult } from '../report/finding.ts';
+import type { CheckedEntry, Evidence, Finding, RuleResult } from '../report/finding.ts';
 import type { EffectiveEndpoint } from '../otel/config.ts';
 import { acceptsFrom, isLoopbackAddr } from '../otel/sockets.ts';
 import {
@@ -19,7 +19,6 @@ import {
   probesTo,
   targetPortOn,
   truncate,
-  type CheckedEntry,
   type Client,
 } from './util.ts';
 

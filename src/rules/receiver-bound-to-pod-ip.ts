@@ -1,6 +1,6 @@
-import type { Finding, Rule } from '../report/finding.ts';
+import type { CheckedEntry, Finding, Rule } from '../report/finding.ts';
 import { isLoopbackHost } from '../otel/endpoint.ts';
-import { collectorModels, configTarget, endpointEvidence, exportsOf, type CheckedEntry } from './util.ts';
+import { collectorModels, configTarget, endpointEvidence, exportsOf } from './util.ts';
 
 export const rule: Rule = {
   id: 'receiver-bound-to-pod-ip',

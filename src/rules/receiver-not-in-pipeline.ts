@@ -1,6 +1,6 @@
-import type { Finding, Rule } from '../report/finding.ts';
+import type { CheckedEntry, Finding, Rule } from '../report/finding.ts';
 import { isMap, receiverType } from '../otel/config.ts';
-import { clientsOf, collectorModels, configTarget, type CheckedEntry } from './util.ts';
+import { clientsOf, collectorModels, configTarget } from './util.ts';
 
 /**
  * Receivers that scrape, read files or consume from a broker: they open no port an app could send to, so

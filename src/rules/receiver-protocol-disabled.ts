@@ -1,6 +1,6 @@
-import type { Finding, Rule } from '../report/finding.ts';
+import type { CheckedEntry, Finding, Rule } from '../report/finding.ts';
 import { isHttp } from '../otel/sdk.ts';
-import { affected, clientsOf, collectorModels, configTarget, type CheckedEntry } from './util.ts';
+import { affected, clientsOf, collectorModels, configTarget } from './util.ts';
 
 export const rule: Rule = {
   id: 'receiver-protocol-disabled',

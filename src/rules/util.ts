@@ -3,7 +3,7 @@
  * and what an app's endpoint points at. Pure functions of the Snapshot.
  */
 import type { AppContainer, CollectorPod, ProbeRecord, ServiceInfo, Snapshot } from '../snapshot.ts';
-import type { AffectedApp, Evidence, Subject } from '../report/finding.ts';
+import type { AffectedApp, CheckedEntry, Evidence, Subject } from '../report/finding.ts';
 import { collectorModel, type CollectorModel, type EffectiveEndpoint } from '../otel/config.ts';
 import { appExports, type SignalExport } from '../otel/sdk.ts';
 import { isLoopbackHost } from '../otel/endpoint.ts';
@@ -23,8 +23,6 @@ export function collectorWorkloads(s: Snapshot): { subject: Subject; pods: Colle
   }
   return [...m.values()];
 }
-
-export type CheckedEntry = { subject: string; status?: 'pass' | 'fail' | 'skipped' | 'error'; reason?: string };
 
 /**
  * The collector workloads whose effective config is known, with the model of their first replica
