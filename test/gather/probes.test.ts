@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { classifyProbe, isValidHost, kitArgv, parseKitOutput, parseProbeTarget, PROBE_KIT, probeAll, probeArgv, probeTarget, type ProbeTool } from '../../src/gather/probes.ts';
 import { FakeClusterClient, notFound } from './fake-client.ts';
+import { freePort } from '../sim/standins/testutil.ts';
 
 const r = (stderr: string, exitCode: number | null, stdout = '') => ({ stdout, stderr, exitCode });
 
@@ -143,13 +144,7 @@ test('real bash /dev/tcp, curl and perl answers classify as the kernel meant', {
   const srv = createServer((s) => s.destroy());
   await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
   const open = (srv.address() as AddressInfo).port;
-  const closed = await new Promise<number>((res) => {
-    const s2 = createServer();
-    s2.listen(0, '127.0.0.1', () => {
-      const p = (s2.address() as AddressInfo).port;
-      s2.close(() => res(p));
-    });
-  });
+  const closed = await freePort();
   try {
     for (const tool of ['bash', 'curl', 'perl'] as ProbeTool[]) {
       if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) continue;
@@ -228,13 +223,7 @@ test('the kit against real loopback ports: parallel targets, classified as the p
   const srv = createServer((s) => s.destroy());
   await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
   const open = (srv.address() as AddressInfo).port;
-  const closed = await new Promise<number>((res) => {
-    const s2 = createServer();
-    s2.listen(0, '127.0.0.1', () => {
-      const p = (s2.address() as AddressInfo).port;
-      s2.close(() => res(p));
-    });
-  });
+  const closed = await freePort();
   // The shells and tool sets of common images: dash with the host's tools, and busybox alone (nc without -z).
   const bbDir = mkdtempSync(join(tmpdir(), 'okd-bb-'));
   const shells: [string, string, NodeJS.ProcessEnv][] = [['sh', 'host', process.env]];
