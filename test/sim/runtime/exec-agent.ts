@@ -67,5 +67,13 @@ readLines(process.stdin, (v) => {
   else if (r.op === 'kill') killGroup(c);
 });
 // The kubelet closed our stdin (or died): nothing of ours may outlive us.
-process.stdin.on('end', () => { killAll(); process.exit(0); });
+// It reaps them first: an unreaped session would linger as a zombie under init, still answering kill(pid, 0).
+process.stdin.on('end', () => {
+  killAll();
+  const waiting = [...sessions.values()].filter((c) => c.exitCode === null && c.signalCode === null);
+  if (waiting.length === 0) process.exit(0);
+  let left = waiting.length;
+  for (const c of waiting) c.once('exit', () => { if (--left === 0) process.exit(0); });
+  setTimeout(() => process.exit(0), 500).unref();
+});
 process.on('exit', killAll);

@@ -102,13 +102,18 @@ export class ExecAgent {
     const c = this.child;
     this.killed = true;
     for (const pid of this.sessionPids()) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
-    if (!c?.pid || c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+    if (!c?.pid) return Promise.resolve();
     const pid = c.pid;
+    const exited = c.exitCode !== null || c.signalCode !== null;
     return new Promise<void>((resolve) => {
-      // Closing its stdin makes the agent end sessions it started whose pid it had not reported yet.
-      const t = setTimeout(() => { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }, 1000);
+      // 'close', not 'exit': only then has the close handler forgotten the agent and its sessions, so a
+      // caller that lists pids after stop() sees none (after 'exit' alone it raced, and once in CI did).
       const last = setTimeout(resolve, 6000);
-      c.once('exit', () => { clearTimeout(t); clearTimeout(last); try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } resolve(); });
+      c.once('close', () => { clearTimeout(last); resolve(); });
+      if (exited) return;
+      // Closing its stdin makes the agent end (and reap) sessions whose pid it had not reported yet.
+      const t = setTimeout(() => { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }, 1000);
+      c.once('exit', () => { clearTimeout(t); try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } });
       c.stdin?.end();
     });
   }
