@@ -8,7 +8,7 @@
 import { parse as yamlParse, stringify } from 'yaml';
 import type { KObject } from '../cluster/types.ts';
 import { CHART_APP_VERSION, CHART_DEFAULT_IMAGE_REPOSITORY, CHART_DEFAULTS, CHART_VERSION } from './helm-defaults.ts';
-import type { InputError, PathSeg, SourceDoc } from './source.ts';
+import { docStart, type InputError, type PathSeg, type SourceDoc } from './source.ts';
 
 /** Where a (possibly synthesised) object is declared, and where its collector config lives. */
 export interface Origin {
@@ -49,11 +49,7 @@ function isCollectorConfig(v: Record<string, any>): boolean {
 /** Objects of one parsed document, or an error when the document is none of the shapes lint knows. */
 export function objectsOf(sd: SourceDoc): { objects: LintObject[]; errors: InputError[] } {
   const v = sd.value;
-  const at = (path: PathSeg[]): { line?: number; column?: number } => {
-    const start = sd.doc.contents?.range?.[0] ?? 0;
-    const p = sd.lc.linePos(start);
-    return path.length ? {} : { line: p.line, column: p.col };
-  };
+  const at = (path: PathSeg[]): { line?: number; column?: number } => (path.length ? {} : docStart(sd));
   if (!isObj(v)) {
     return { objects: [], errors: [{ file: sd.file, ...at([]), message: `document ${sd.index + 1} is a ${Array.isArray(v) ? 'list' : typeof v}, not a Kubernetes object, collector config or Helm values map` }] };
   }
@@ -82,10 +78,9 @@ export function objectsOf(sd: SourceDoc): { objects: LintObject[]; errors: Input
 function manifest(sd: SourceDoc, v: unknown, base: PathSeg[]): { objects: LintObject[]; errors: InputError[] } {
   if (!isObj(v) || typeof v.kind !== 'string') return { objects: [], errors: [] };
   if (!isObj(v.metadata) || typeof v.metadata.name !== 'string' || !v.metadata.name) {
-    const pos = sd.lc.linePos(sd.doc.contents?.range?.[0] ?? 0);
     // generateName objects cannot be linked by name; they are still not an input error worth failing CI.
     if (isObj(v.metadata) && typeof v.metadata.generateName === 'string') return { objects: [], errors: [] };
-    return { objects: [], errors: [{ file: sd.file, line: pos.line, column: pos.col, message: `${v.kind} without metadata.name` }] };
+    return { objects: [], errors: [{ file: sd.file, ...docStart(sd), message: `${v.kind} without metadata.name` }] };
   }
   const obj = v as KObject;
   if (v.kind === 'OpenTelemetryCollector' && String(v.apiVersion).startsWith('opentelemetry.io/')) return { objects: collectorCR(sd, obj, base), errors: [] };
@@ -293,8 +288,7 @@ export function helmMerge(base: any, over: any): any {
 function helmValues(sd: SourceDoc, values: Record<string, any>): { objects: LintObject[]; errors: InputError[] } {
   const mode = String(values.mode);
   if (!['deployment', 'daemonset', 'statefulset'].includes(mode)) {
-    const pos = sd.lc.linePos(sd.doc.contents?.range?.[0] ?? 0);
-    return { objects: [], errors: [{ file: sd.file, line: pos.line, column: pos.col, message: `Helm values: mode must be deployment, daemonset or statefulset (got ${JSON.stringify(values.mode)})` }] };
+    return { objects: [], errors: [{ file: sd.file, ...docStart(sd), message: `Helm values: mode must be deployment, daemonset or statefulset (got ${JSON.stringify(values.mode)})` }] };
   }
   const v = helmMerge(CHART_DEFAULTS, values);
   const cfg = isObj(values.alternateConfig) && Object.keys(values.alternateConfig).length ? values.alternateConfig : v.config;

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORE_SCHEMA, loadAll as fastLoadAll } from 'js-yaml';
-import { Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, Scalar, type Node } from 'yaml';
+import { CST, Document, isAlias, isMap, isScalar, isSeq, LineCounter, Parser, parseAllDocuments, parseDocument, Scalar, type Node } from 'yaml';
 import type { SourceLocation } from '../snapshot.ts';
 
 export interface InputError {
@@ -21,11 +21,19 @@ export interface SourceDoc {
   file: string;
   /** 0-based index of the document in its file */
   index: number;
-  /** the positioned parse; on the fast path built on first use (only documents a finding points into pay for it) */
-  readonly doc: Document.Parsed;
-  readonly lc: LineCounter;
   text: string;
   value: unknown;
+  /** Where the node at `path` is in `text`; only called for findings and input errors, so it may parse lazily. */
+  find(path: PathSeg[]): Found;
+  /** 1-based line and column of an offset in `text` */
+  linePos(offset: number): { line: number; col: number };
+}
+
+/** The deepest key or item on a path that exists: its offset, how many segments matched, and the node if a scalar. */
+export interface Found {
+  offset?: number;
+  depth: number;
+  scalar?: { value: unknown; type?: string; range: [number, number, number] };
 }
 
 /** A file larger than this is refused: rendered manifests are kilobytes, and a parser holds several copies. */
@@ -144,40 +152,56 @@ export function parseSource(file: string, text: string): { docs: SourceDoc[]; er
 }
 
 function lazyDocs(file: string, text: string, values: unknown[]): SourceDoc[] {
-  let strict: { lc: LineCounter; docs: Document.Parsed[] } | undefined;
-  // Both parsers agree on the non-empty documents; empty ones (stray `---`) may be counted differently.
-  const positioned = (ordinal: number): { doc: Document.Parsed; lc: LineCounter } => {
-    if (!strict) {
+  // Positions come from yaml's CST, lexed only as far as the documents asked for and never composed into
+  // a Document: a finding near the top of a large file costs a fraction of a full positioned parse.
+  let cst: { lc: LineCounter; tokens: Generator<CST.Token>; docs: CST.Document[]; done: boolean } | undefined;
+  const state = () => {
+    if (!cst) {
       const lc = new LineCounter();
-      let all = parseAllDocuments(text, { lineCounter: lc, merge: true, prettyErrors: false }) as Document.Parsed[];
-      if (!Array.isArray(all)) all = [];
-      strict = { lc, docs: all.filter((d) => d.contents !== null && !(isScalar(d.contents) && d.contents.value === null)) };
+      cst = { lc, tokens: new Parser(lc.addNewLine).parse(text), docs: [], done: false };
     }
-    return { doc: strict.docs[ordinal] ?? new Document(null) as Document.Parsed, lc: strict.lc };
+    return cst;
+  };
+  const pull = (): boolean => {
+    const st = state();
+    if (st.done) return false;
+    for (;;) {
+      const r = st.tokens.next();
+      if (r.done) { st.done = true; return false; }
+      // Both parsers agree on the non-empty documents; empty ones (stray `---`) may be counted differently.
+      if (r.value.type === 'document' && !emptyDocument(r.value)) { st.docs.push(r.value); return true; }
+    }
+  };
+  const docAt = (ordinal: number): CST.Document | undefined => {
+    const st = state();
+    while (st.docs.length <= ordinal && pull()) { /* lex on */ }
+    return st.docs[ordinal];
+  };
+  const linePos = (offset: number): { line: number; col: number } => {
+    const st = state();
+    // Lines are counted as the lexer goes: make sure it has gone past the offset.
+    while (!st.done && (st.lc.lineStarts.at(-1) ?? 0) <= offset && pull()) { /* lex on */ }
+    return st.lc.linePos(offset);
   };
   const docs: SourceDoc[] = [];
   let ordinal = 0;
   values.forEach((value, index) => {
     if (value === null || value === undefined) return;
     const n = ordinal++;
-    let cached: { doc: Document.Parsed; lc: LineCounter } | undefined;
-    docs.push({
-      file,
-      index,
-      text,
-      value,
-      get doc() {
-        return (cached ??= positioned(n)).doc;
-      },
-      get lc() {
-        return (cached ??= positioned(n)).lc;
-      },
-    });
+    docs.push({ file, index, text, value, find: (path) => cstFind(docAt(n)?.value, path), linePos });
   });
   return docs;
 }
 
-function parseStrict(file: string, text: string): { docs: SourceDoc[]; errors: InputError[] } {
+const NULLS = new Set(['', '~', 'null', 'Null', 'NULL']);
+
+function emptyDocument(d: CST.Document): boolean {
+  const v = d.value;
+  if (!v) return true;
+  return v.type === 'scalar' && NULLS.has(v.source.trim());
+}
+
+export function parseStrict(file: string, text: string): { docs: SourceDoc[]; errors: InputError[] } {
   const lc = new LineCounter();
   const docs: SourceDoc[] = [];
   const errors: InputError[] = [];
@@ -206,7 +230,7 @@ function parseStrict(file: string, text: string): { docs: SourceDoc[]; errors: I
       return;
     }
     if (value === null || value === undefined) return; // empty document (`---` separators, comments only)
-    docs.push({ file, index, doc, lc, text, value });
+    docs.push({ file, index, text, value, find: (path) => docFind(doc, path), linePos: (offset) => lc.linePos(offset) });
   });
   return { docs, errors };
 }
@@ -219,6 +243,13 @@ function yamlMessage(code: string, message: string): string {
   const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '').trim();
   if (code === 'DUPLICATE_KEY') return `duplicate key: ${first}`;
   return `invalid YAML: ${first}`;
+}
+
+/** The node at a path in a composed Document (the strict path: anchors, aliases and merge keys resolved). */
+function docFind(doc: Document, path: PathSeg[]): Found {
+  const w = walk(doc, doc.contents as Node | null, path);
+  const n = w.node;
+  return { offset: w.offset, depth: w.depth, ...(isScalar(n) && n.range ? { scalar: { value: n.value, type: n.type, range: n.range } } : {}) };
 }
 
 /** The node at a path, and the offset of the deepest key or item found on the way. */
@@ -246,12 +277,71 @@ function walk(doc: Document, root: Node | null | undefined, path: PathSeg[]): { 
   return { offset, node, depth };
 }
 
+/**
+ * The same walk over yaml's CST, for texts without anchors, aliases or merge keys (the fast path): the
+ * offsets are the ones the composed Document would give (the lint tests compare the two on every fixture).
+ */
+function cstFind(root: CST.Token | undefined, path: PathSeg[]): Found {
+  let node: CST.Token | undefined = root;
+  let offset = node?.offset;
+  let depth = 0;
+  for (const seg of path) {
+    if (!node) break;
+    if (node.type === 'block-map' || (node.type === 'flow-collection' && node.start.source === '{')) {
+      const want = String(seg);
+      const item = (node.items as CST.CollectionItem[]).find((it) => it.key && keyString(it.key) === want);
+      if (!item?.key) break;
+      offset = item.key.offset;
+      node = item.value;
+    } else if ((node.type === 'block-seq' || (node.type === 'flow-collection' && node.start.source === '[')) && typeof seg === 'number') {
+      const item = (node.items as CST.CollectionItem[])[seg];
+      // An implicit `k: v` pair inside a flow sequence is a one-pair map there: stop at the sequence.
+      if (!item || item.key !== undefined || !item.value) break;
+      offset = item.value.offset;
+      node = item.value;
+    } else {
+      break;
+    }
+    depth++;
+  }
+  if (node && CST.isScalar(node)) {
+    const r = CST.resolveAsScalar(node, false, () => {});
+    if (r) return { offset, depth, scalar: { value: r.value, type: r.type ?? undefined, range: r.range } };
+  }
+  return { offset, depth };
+}
+
+/** A map key as the value parsers give it, as a string: quoted keys unquoted, plain ones resolved by the core schema. */
+function keyString(key: CST.Token): string | undefined {
+  if (!CST.isScalar(key) || key.type === 'block-scalar') return undefined;
+  const r = CST.resolveAsScalar(key, false, () => {});
+  if (!r) return undefined;
+  return r.type === 'PLAIN' ? corePlain(r.value) : r.value;
+}
+
+function corePlain(v: string): string {
+  if (NULLS.has(v)) return 'null';
+  if (/^(true|True|TRUE|false|False|FALSE)$/.test(v)) return v.toLowerCase();
+  if (/^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(v)) return String(Number(v));
+  if (/^0x[0-9a-fA-F]+$/.test(v)) return String(parseInt(v.slice(2), 16));
+  if (/^0o[0-7]+$/.test(v)) return String(parseInt(v.slice(2), 8));
+  if (/^[-+]?\.(inf|Inf|INF)$/.test(v)) return v.startsWith('-') ? '-Infinity' : 'Infinity';
+  if (/^\.(nan|NaN|NAN)$/.test(v)) return 'NaN';
+  return v;
+}
+
 /** Line and column of the key at `path` (or of the deepest existing ancestor). */
 export function locate(sd: SourceDoc, path: PathSeg[]): SourceLocation & { depth: number } {
-  const w = walk(sd.doc, sd.doc.contents as Node | null, path);
+  const w = sd.find(path);
   if (w.offset === undefined) return { file: sd.file, line: 1, column: 1, depth: 0 };
-  const p = sd.lc.linePos(w.offset);
+  const p = sd.linePos(w.offset);
   return { file: sd.file, line: p.line, column: p.col, depth: w.depth };
+}
+
+/** Line and column where a document's content starts (for input errors about the whole document). */
+export function docStart(sd: SourceDoc): { line: number; column: number } {
+  const p = sd.linePos(sd.find([]).offset ?? 0);
+  return { line: p.line, column: p.col };
 }
 
 /**
@@ -260,11 +350,11 @@ export function locate(sd: SourceDoc, path: PathSeg[]): SourceLocation & { depth
  * Quoted or folded strings do not map line for line: then the scalar's own key is the location.
  */
 export function locateEmbedded(sd: SourceDoc, scalarPath: PathSeg[], inner: PathSeg[]): (SourceLocation & { depth: number }) | undefined {
-  const w = walk(sd.doc, sd.doc.contents as Node | null, scalarPath);
+  const w = sd.find(scalarPath);
   if (w.depth !== scalarPath.length) return undefined;
   const outer = locate(sd, scalarPath);
-  const node = w.node;
-  if (!isScalar(node) || typeof node.value !== 'string' || node.type !== Scalar.BLOCK_LITERAL || !node.range) return outer;
+  const node = w.scalar;
+  if (!node || typeof node.value !== 'string' || node.type !== Scalar.BLOCK_LITERAL) return outer;
   const lc = new LineCounter();
   const inDoc = parseDocument(node.value, { lineCounter: lc, prettyErrors: false });
   if (inDoc.errors.length) return outer;
@@ -274,7 +364,7 @@ export function locateEmbedded(sd: SourceDoc, scalarPath: PathSeg[], inner: Path
   // The header (`|`, `|-`, `|2`) ends its line; the content starts on the next one, indented.
   const headerEnd = sd.text.indexOf('\n', node.range[0]);
   if (headerEnd === -1) return outer;
-  const headerLine = sd.lc.linePos(node.range[0]).line;
+  const headerLine = sd.linePos(node.range[0]).line;
   const lines = sd.text.slice(headerEnd + 1, node.range[2] ?? node.range[1]).split('\n');
   const firstContent = lines.find((l) => l.trim() !== '');
   const indent = firstContent ? firstContent.length - firstContent.trimStart().length : 0;

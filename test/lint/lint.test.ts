@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
 import { Ajv } from 'ajv';
 import { lint, lintTexts } from '../../src/files/index.ts';
-import { parseSource } from '../../src/files/source.ts';
+import { parseSource, parseStrict } from '../../src/files/source.ts';
 import { renderReport } from '../../src/report/render/index.ts';
 import { renderSarif } from '../../src/report/render/sarif.ts';
 import { renderJunit } from '../../src/report/render/junit.ts';
@@ -229,8 +229,9 @@ describe('fuzz: mutated fixtures never crash', () => {
 });
 
 describe('fast parse path', () => {
-  // Values come from js-yaml and positions from `yaml` parsed on demand: both must describe the same documents,
-  // or a finding would point into the wrong document. Compared on every fixture lint is tested with.
+  // Values come from js-yaml and positions from yaml's CST, lexed on demand: both must describe the same
+  // documents and give the offsets the composed (strict) Document gives, or a finding would point at the
+  // wrong line. Compared on every fixture lint is tested with, at every key and item of every document.
   const files: string[] = [];
   const walkDir = (d: string): void => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
@@ -240,22 +241,53 @@ describe('fast parse path', () => {
     }
   };
   for (const d of [join(FIX, 'shapes'), join(REPO, 'test/scenarios'), UPSTREAM]) if (existsSync(d)) walkDir(d);
-  test('values and positioned documents agree with the strict parse on every fixture', () => {
+  const pathsOf = (v: unknown, base: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] => {
+    out.push(base);
+    if (Array.isArray(v)) v.forEach((x, i) => pathsOf(x, [...base, i], out));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) pathsOf(x, [...base, k], out);
+    return out;
+  };
+  test('values and positions agree with the strict parse on every fixture', () => {
     assert.ok(files.length > 20, `${files.length} fixture files`);
     let fast = 0;
+    let compared = 0;
     for (const file of files) {
       const text = readFileSync(file, 'utf8');
       const { docs, errors } = parseSource(file, text);
-      const strict = parseAllDocuments(text, { merge: true, uniqueKeys: true });
-      const strictDocs = (Array.isArray(strict) ? strict : []).filter((d) => !d.errors.length && d.toJS() !== null && d.toJS() !== undefined);
       if (errors.length) continue;
+      const strict = parseStrict(file, text);
+      assert.deepEqual(strict.errors, [], file);
       if (!/[&*]|<</.test(text)) fast++;
-      assert.equal(docs.length, strictDocs.length, file);
+      assert.equal(docs.length, strict.docs.length, file);
       docs.forEach((sd, i) => {
-        assert.deepEqual(sd.value, strictDocs[i].toJS({ maxAliasCount: 100 }), `${file} document ${i + 1}`);
-        assert.deepEqual(sd.doc.toJS({ maxAliasCount: 100 }), sd.value, `${file} document ${i + 1}: positions from another document`);
+        const st = strict.docs[i];
+        assert.deepEqual(sd.value, st.value, `${file} document ${i + 1}`);
+        for (const path of [...pathsOf(sd.value), [...pathsOf(sd.value).at(-1)!, 'no-such-key']]) {
+          const a = sd.find(path);
+          const b = st.find(path);
+          const where = `${file} document ${i + 1} at ${JSON.stringify(path)}`;
+          assert.equal(a.offset, b.offset, where);
+          assert.equal(a.depth, b.depth, where);
+          if (typeof b.scalar?.value === 'string') assert.deepEqual([a.scalar?.value, a.scalar?.type, a.scalar?.range[0]], [b.scalar.value, b.scalar.type, b.scalar.range[0]], where);
+          if (a.offset !== undefined) assert.deepEqual(sd.linePos(a.offset), st.linePos(a.offset), where);
+          compared++;
+        }
       });
     }
     assert.ok(fast > 10, `${fast} files took the fast path`);
+    assert.ok(compared > 5000, `${compared} paths compared`);
+  });
+
+  test('keys the value parsers resolve (numbers, booleans, quoted, flow maps and sequences) are found', () => {
+    const text = 'a:\n  1.0: one\n  0x10: sixteen\n  "q k": quoted\n  True: yes\n  flow: {x: [p, {y: z}]}\n---\n---\nb: [1, 2]\n';
+    const { docs } = parseSource('t.yaml', text);
+    const strict = parseStrict('t.yaml', text);
+    assert.equal(docs.length, 2);
+    for (const [i, path] of [[0, ['a', '1']], [0, ['a', '16']], [0, ['a', 'q k']], [0, ['a', 'true']], [0, ['a', 'flow', 'x', 1, 'y']], [1, ['b', 1]]] as const) {
+      const a = docs[i].find([...path]);
+      assert.equal(a.depth, path.length, JSON.stringify(path));
+      assert.equal(a.offset, strict.docs[i].find([...path]).offset, JSON.stringify(path));
+    }
+    assert.deepEqual(docs[1].linePos(docs[1].find(['b', 1]).offset!), { line: 9, col: 8 });
   });
 });
