@@ -5,6 +5,7 @@
  * exception: the other files are still checked.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import { join } from 'node:path';
 import { CORE_SCHEMA, loadAll as fastLoadAll } from 'js-yaml';
 import { CST, Document, isAlias, isMap, isScalar, isSeq, LineCounter, Parser, parseAllDocuments, parseDocument, Scalar, type Node } from 'yaml';
@@ -119,12 +120,9 @@ export function readSource(file: string, stdin?: () => Buffer): { text?: string;
   if (buf.length > MAX_FILE_BYTES) return { error: { file, message: `input too large (${buf.length} bytes; the limit is ${MAX_FILE_BYTES})` } };
   const nul = buf.subarray(0, 8192).indexOf(0);
   if (nul !== -1) return { error: { file, message: 'binary file (contains NUL bytes), not YAML or JSON' } };
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
-  } catch {
-    return { error: { file, message: 'not UTF-8 text (binary file?)' } };
-  }
+  // isUtf8 + toString: both simdutf in C++, several times faster than a fatal TextDecoder per file.
+  if (!isUtf8(buf)) return { error: { file, message: 'not UTF-8 text (binary file?)' } };
+  let text = buf.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return { text };
 }

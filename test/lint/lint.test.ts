@@ -2,10 +2,11 @@
 // upstream manifests clean, lint/diagnose agreement on static scenarios, and a mutation fuzz.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import { Ajv } from 'ajv';
 import { lint, lintTexts } from '../../src/files/index.ts';
 import { parseSource, parseStrict } from '../../src/files/source.ts';
@@ -97,6 +98,18 @@ describe('bad input: one line naming file and line, other files still checked', 
     assert.match(r.errors.find((e) => e.file.endsWith('node'))!.message, /binary|too large/);
     assert.match(r.errors.find((e) => e.file.startsWith('/nonexistent'))!.message, /no such file/);
     assert.ok(r.report.findings.length > 0);
+  });
+  test('text that is not UTF-8 is refused by name; a UTF-8 byte-order mark is not an error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otel-doctor-lint-enc-'));
+    try {
+      writeFileSync(join(dir, 'latin1.yaml'), Buffer.from('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\xe9}\n', 'latin1'));
+      writeFileSync(join(dir, 'bom.yaml'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(readFileSync(join(FIX, 'shapes/cr-v1alpha1.yaml')))]));
+      const r = lint([dir]);
+      assert.deepEqual(r.errors.map((e) => [e.file, e.message]), [[join(dir, 'latin1.yaml'), 'not UTF-8 text (binary file?)']]);
+      assert.ok(r.report.findings.some((f) => f.rule === 'receiver-bound-to-loopback' && f.location?.line !== undefined), 'the BOM file is linted with positions');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
