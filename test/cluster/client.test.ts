@@ -219,13 +219,16 @@ test('exec completes on the channel-3 Status: success, non-zero exit, not-found 
 });
 
 test('exec that never completes is cut at its deadline; a close without status is an error', async () => {
-  const c = createClusterClient(loaded, { requestTimeoutMs: 3000 });
+  // The request timeout is far from the exec's own deadline, so the elapsed time tells which one ended it.
+  const c = createClusterClient(loaded, { requestTimeoutMs: 10_000 });
   wsBehaviour = () => undefined; // opens, then silence (the known client-node hang)
   const t0 = Date.now();
   const hung = await c.exec('ns', 'p', 'c', ['sleep', '100'], { timeoutMs: 500 });
+  const ms = Date.now() - t0;
   assert.equal(hung.exitCode, null);
   assert.equal(hung.error?.reason, 'Timeout');
-  assert.ok(Date.now() - t0 < 1500);
+  assert.equal(hung.error?.message, 'exec did not complete within 500 ms');
+  assert.ok(ms >= 450 && ms < 5000, `took ${ms} ms`);
 
   wsBehaviour = (ws) => {
     ws.send(frame(1, 'partial'));

@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ExecAgent } from './runtime/execagent.ts';
+import { isRunning } from './runtime/network.ts';
 
 const AGENT = join(import.meta.dirname, 'runtime', 'exec-agent.ts');
 
-function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
-}
+// The session is orphaned when its agent dies and stays a zombie until PID 1 reaps it: gone is gone or a zombie.
+const alive = isRunning;
 
 test('exec agent: stop() ends a running session and leaves no pid behind, every time', async () => {
   for (let i = 0; i < 15; i++) {

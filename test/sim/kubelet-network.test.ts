@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { Store, typeByKind, type KObject } from './store.ts';
 import { Runtime } from './runtime/index.ts';
 import { RuntimeError } from './types.ts';
+import { isRunning } from './runtime/network.ts';
 
 const skip = process.getuid?.() === 0 ? false : 'needs root (network namespaces): run as root to exercise the runtime';
 const POD = typeByKind('Pod')!;
@@ -32,7 +33,8 @@ async function until<T>(what: string, f: () => T | undefined | false, ms = 20000
     await new Promise((r) => setTimeout(r, 100));
   }
 }
-const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+// A killed orphan stays a zombie until PID 1 reaps it: gone is gone or a zombie.
+const alive = isRunning;
 const netnsList = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
 
 const runId = randomBytes(3).toString('hex');
@@ -123,8 +125,10 @@ test('runtime: cleanupSync (the exit-handler path) kills every process and remov
     for (const name of ['a', 'b']) store.create(POD, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { nodeName: 'sim-node-1', containers: [{ name: 'c', image: 'busybox' }] } });
     await until('both running', () => ['a', 'b'].every((n) => store.get(POD, 'default', n)?.status?.containerStatuses?.[0]?.state?.running));
     // An exec session in flight must not survive either.
+    const before = new Set(rt.pids());
     const hanging = rt.exec({ namespace: 'default', pod: 'a', container: 'c', command: ['sleep', '60'], stdin: false, tty: false }, { stdout: sink().stream, stderr: sink().stream }, new AbortController().signal);
-    await until('exec started', () => rt.pids().length >= 4);
+    // Its pid is known once the exec agent reported it: one more than the containers and agents before.
+    await until('exec session started', () => rt.pids().some((p) => !before.has(p)));
     const pids = rt.pids();
     rt.cleanupSync();
     assert.ok(!netnsList().includes(`osim-${id}-`), 'network namespaces of the run remain');

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { Store, typeByKind, type KObject } from './store.ts';
 import { Kubelet, type NetworkLike } from './runtime/kubelet.ts';
 import { RuntimeError } from './types.ts';
+import { isRunning } from './runtime/network.ts';
 
 const root = process.getuid?.() === 0;
 const skip = root ? false : 'needs root (network namespaces): run as root to exercise the kubelet';
@@ -58,9 +59,8 @@ async function until<T>(what: string, f: () => T | undefined | false, ms = 15000
   }
 }
 
-function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
-}
+// A killed orphan stays a zombie until PID 1 reaps it: gone is gone or a zombie.
+const alive = isRunning;
 
 const net = new SharedNetns();
 let kubelet: Kubelet | undefined;
@@ -186,10 +186,11 @@ test('kubelet: pods as processes with status, probes, exec, logs, restarts, ephe
 
   // A failing liveness probe kills and restarts the container.
   pod('sick', { containers: [{ name: 'app', image: 'busybox', livenessProbe: { tcpSocket: { port: 9999 }, periodSeconds: 1, failureThreshold: 2 } }] });
+  // Start-up grace (3 s of CPU-available time) plus two failures a second apart; more on a loaded machine.
   const sick = await until('liveness restart', () => {
     const s = store.get(POD, 'default', 'sick')?.status?.containerStatuses?.[0];
     return s?.restartCount >= 1 && s.lastState?.terminated ? s : undefined;
-  });
+  }, 30_000);
   assert.equal(sick.lastState.terminated.exitCode, 137);
   assert.equal(sick.lastState.terminated.reason, 'Error');
   assert.ok(store.list(EVENT, 'default').some((e) => e.reason === 'Unhealthy' && /^Liveness probe failed: dial tcp 10\.244\.1\.\d+:9999: connect: connection refused$/.test(e.message)));

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Store, typeByKind, type KObject } from './store.ts';
-import { Network, OWNER_DIR } from './runtime/network.ts';
+import { Network, OWNER_DIR, isRunning, stoppedDescendantsSync } from './runtime/network.ts';
 import { renderNodeRules, servicePorts } from './runtime/iptables.ts';
 import { renderPolicies, type PolicyPod } from './runtime/netpol.ts';
 
@@ -400,7 +400,8 @@ for (;;) {
 }
 `;
 
-async function interrupted(signal: NodeJS.Signals): Promise<string> {
+/** Runs CHILD, interrupts it once it is adding pods; for SIGKILL also returns what it had forked (see below). */
+async function interrupted(signal: NodeJS.Signals): Promise<{ run: string; orphans: number[] }> {
   const run = randomBytes(3).toString('hex');
   const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD(run)], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
@@ -409,15 +410,28 @@ async function interrupted(signal: NodeJS.Signals): Promise<string> {
   });
   assert.ok(netnsList().some((n) => n.startsWith(`osim-${run}-p`)), 'the child created pod namespaces');
   const exited = new Promise((r) => child.on('exit', r));
-  child.kill(signal);
+  let orphans: number[] = [];
+  if (signal === 'SIGKILL') {
+    // Its `ip -batch` processes outlive it and may still add namespaces. Stopped first, it forks no new
+    // one between the listing and the kill; they are left stopped only until that SIGKILL, then SIGCONT
+    // lets them finish their work (a stopped one would hold its namespaces until the end of the test).
+    child.kill('SIGSTOP');
+    orphans = stoppedDescendantsSync([child.pid!]);
+    child.kill('SIGKILL');
+    for (const pid of orphans) { try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ } }
+  } else child.kill(signal);
   await exited;
-  return run;
+  return { run, orphans };
 }
 
 test('an interrupted run leaves nothing: SIGTERM runs the exit handlers, SIGKILL leftovers go with sweepStale()', { skip }, async () => {
-  const [termed, killed] = await Promise.all([interrupted('SIGTERM'), interrupted('SIGKILL')]);
-  // An `ip` the killed child had started finishes on its own; let it, so the sweep sees its work.
-  await new Promise((r) => setTimeout(r, 300));
+  const [{ run: termed }, { run: killed, orphans }] = await Promise.all([interrupted('SIGTERM'), interrupted('SIGKILL')]);
+  // An `ip` the killed child had started finishes on its own (it may still be adding namespaces): wait
+  // for it, so the sweep below sees all of its work.
+  console.log(`# SIGKILLed run: ${orphans.filter(isRunning).length} of the ${orphans.length} processes it had started still running`);
+  const deadline = Date.now() + 15_000;
+  while (orphans.some(isRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(orphans.filter(isRunning), [], 'the killed run\'s ip processes finish');
   assert.deepEqual(netnsList().filter((n) => n.startsWith(`osim-${termed}-`)), []);
   assert.deepEqual(etcList().filter((n) => n.startsWith(`osim-${termed}-`)), []);
   assert.ok(!existsSync(join(OWNER_DIR, `${termed}.pid`)));

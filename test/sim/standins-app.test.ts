@@ -58,7 +58,7 @@ test('Go, gRPC, closed port: connection refused with the dialled address, after 
   const port = await freePort();
   const a = app({ SIM_SDK: 'go', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
   try {
-    const line = await a.waitFor(/^.*traces export.*$/m, 8000);
+    const line = await a.waitFor(/^.*traces export.*$/m);
     assert.match(line, new RegExp(GOLINE + esc(`context deadline exceeded: rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:${port}: connect: connection refused"`) + '$'));
   } finally {
     assert.equal(await a.stop(), 0);
@@ -86,9 +86,12 @@ test('protocol/port mix-ups against a real stand-in collector, and silence when 
     const javaGrpcToHttp = app({ SIM_SDK: 'java', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${h}` });
     const nodeHttpToGrpc = app({ SIM_SDK: 'node', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${g}` });
     const goTls = app({ SIM_SDK: 'go', OTEL_EXPORTER_OTLP_ENDPOINT: `https://127.0.0.1:${h}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
-    const okGrpc = app({ SIM_SDK: 'go', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${g}` });
-    const okHttp = app({ SIM_SDK: 'node', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${h}` });
-    const okJson = app({ SIM_SDK: 'python', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${h}/v1/traces`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+    // The working ones get a generous export timeout: on a loaded machine an export that works can take
+    // longer than 1 s, and its deadline line would then break the silence asserted below.
+    const ok = { OTEL_EXPORTER_OTLP_TIMEOUT: '10000' };
+    const okGrpc = app({ ...ok, SIM_SDK: 'go', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${g}` });
+    const okHttp = app({ ...ok, SIM_SDK: 'node', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${h}` });
+    const okJson = app({ ...ok, SIM_SDK: 'python', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${h}/v1/traces`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
     apps.push(grpcToHttp, httpToGrpc, javaGrpcToHttp, nodeHttpToGrpc, goTls, okGrpc, okHttp, okJson);
     assert.match(await grpcToHttp.waitFor(/^.*traces export.*$/m), new RegExp(GOLINE + esc('context deadline exceeded: rpc error: code = Unavailable desc = connection error: desc = "error reading server preface: http2: frame too large"') + '$'));
     assert.match(await httpToGrpc.waitFor(/^.*traces export.*$/m), new RegExp(GOLINE + esc(`Post "http://127.0.0.1:${g}/v1/traces": net/http: HTTP/1.x transport connection broken: malformed HTTP response "\\x00\\x00\\x06\\x04\\x00\\x00\\x00\\x00\\x00\\x00\\x05\\x00\\x00@\\x00"`) + '$'));
@@ -196,7 +199,9 @@ test('a healthy exporter keeps its connection between batches, and reports a ref
   await new Promise<void>((r) => h.listen(0, '127.0.0.1', r));
   const gp = (g.address() as net.AddressInfo).port;
   const hp = (h.address() as net.AddressInfo).port;
-  const fast = { OTEL_EXPORTER_OTLP_TIMEOUT: '1000', OTEL_BSP_SCHEDULE_DELAY: '300' };
+  // A slow export on a loaded machine must not time out (that would drop the connection and count a
+  // second one); 3 s still lets the refused line after the collector is gone come within waitFor's 25 s.
+  const fast = { OTEL_EXPORTER_OTLP_TIMEOUT: '3000', OTEL_BSP_SCHEDULE_DELAY: '300' };
   const a = runStandin('app.ts', [], { ...fast, SIM_SDK: 'go', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${gp}` });
   const b = runStandin('app.ts', [], { ...fast, SIM_SDK: 'go', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${hp}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
   try {

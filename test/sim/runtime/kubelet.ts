@@ -7,13 +7,14 @@
 //   restart is immediate, as the kubelet's is; the back-off resets after 20 s of running (real: 10 min).
 // - Probe periods are capped at 2 s and initial delays at 5 s; gRPC probes are a TCP connect. Failures in
 //   the first 3 s of a container, before any success, are retried every 250 ms without counting (a Node
-//   stand-in starts slower than the binary it plays).
+//   stand-in starts slower than the binary it plays); time the process spent waiting for a CPU does not
+//   count towards those 3 s (up to 20 s in all), so a loaded machine does not turn start-up into failures.
 // - Init containers complete at once (no process); native sidecars (restartPolicy: Always) run.
 // - Ephemeral containers run the app stand-in (it idles) so `kubectl debug` then `exec -c` works without
 //   an attached terminal; they never restart and are never removed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { Change, KObject, Store } from '../store.ts';
@@ -55,6 +56,8 @@ const BACKOFF_RESET_MS = 2 * BACKOFF_MAX_MS;
 const RETRY_MS = 2000;
 /** See startProbes: how long probe failures of a just-started stand-in are treated as start-up. */
 export const STARTUP_GRACE_MS = 3000;
+/** The start-up grace ends after this much wall-clock time however starved the process was. */
+export const STARTUP_GRACE_MAX_MS = 20_000;
 /** V8 flags that keep an idle stand-in small: 100+ of them must fit in a few GB. */
 const NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=96', '--single-threaded-gc', '--v8-pool-size=0', '--disable-warning=ExperimentalWarning'];
 
@@ -118,6 +121,16 @@ function defaultSdk(image: string): string {
 function goDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   return s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
+}
+
+/**
+ * How long the process's main thread has been runnable but waiting for a CPU (the second field of
+ * /proc/<pid>/schedstat, in ns); 0 when unknown. `ip netns exec` execs in place, so the container's pid
+ * covers its whole start-up.
+ */
+function runQueueWaitMs(pid: number | undefined): number {
+  if (!pid) return 0;
+  try { return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6 || 0; } catch { return 0; }
 }
 
 class Semaphore {
@@ -257,7 +270,8 @@ export class Kubelet {
       }
     }
     for (const n of this.nodeStates.values()) exits.push(n.agent.stop(), n.execAgent.stop());
-    await Promise.all(exits);
+    // Pods being deleted are no longer in this.pods, but their processes may still be on their way out.
+    await Promise.all([...exits, ...[...this.teardowns.values()].map((p) => p.catch(() => undefined))]);
   }
 
   /** Synchronous best effort for process 'exit' handlers. */
@@ -635,8 +649,7 @@ export class Kubelet {
           // A real binary listens within milliseconds; a Node stand-in needs a moment (seconds when a
           // hundred start at once). Until its first success, failures within the start-up grace are
           // retried quickly and not counted, so start-up is not reported as probe failures.
-          const startedMs = cr.history[cr.history.length - 1]?.startedMs ?? 0;
-          if (!r.ok && !everOk && Date.now() - startedMs < STARTUP_GRACE_MS) {
+          if (!r.ok && !everOk && this.inStartup(cr)) {
             const t = setTimeout(() => { cr.timers.delete(t); void tick(); }, 250);
             cr.timers.add(t);
             return;
@@ -667,6 +680,19 @@ export class Kubelet {
       const t = setTimeout(() => { cr.timers.delete(t); void tick(); }, timing.initialDelayMs);
       cr.timers.add(t);
     }
+  }
+
+  /**
+   * Whether a container is still starting: less than STARTUP_GRACE_MS since it was started, not counting
+   * the time its process sat runnable without a CPU (on a loaded machine a Node stand-in can need many
+   * seconds of wall-clock time for what takes it 300 ms alone; a fixed wall-clock grace either flags that
+   * start-up as probe failures or delays every truly failing probe).
+   */
+  private inStartup(cr: ContainerRun): boolean {
+    const wall = Date.now() - (cr.history[cr.history.length - 1]?.startedMs ?? 0);
+    if (wall >= STARTUP_GRACE_MAX_MS) return false;
+    if (wall < STARTUP_GRACE_MS) return true;
+    return wall - runQueueWaitMs(cr.child?.pid) < STARTUP_GRACE_MS;
   }
 
   private async runProbe(ps: PodState, cr: ContainerRun, probe: KObject['spec'], timeoutMs: number): Promise<{ ok: boolean; message: string }> {

@@ -130,9 +130,62 @@ function processStartTime(pid: number): string | undefined {
   } catch { return undefined; }
 }
 
-/** True while the process exists and is not a zombie (a killed child stays one until the event loop reaps it). */
-function isRunning(pid: number): boolean {
+/**
+ * True while the process exists and is not a zombie. kill(pid, 0) is no test of that: a killed child stays
+ * a zombie until its parent's event loop reaps it, an orphan until PID 1 does.
+ */
+export function isRunning(pid: number): boolean {
   try { return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
+}
+
+/** Parent pid of every process, from one pass over /proc. */
+function parentMap(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const e of readdirSync('/proc')) {
+    const pid = Number(e);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      out.set(pid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch { /* exited meanwhile */ }
+  }
+  return out;
+}
+
+/**
+ * Every descendant of the given processes. The roots should be stopped (SIGSTOP) by the caller, so they
+ * fork nothing new; each descendant found is stopped too and the scan repeated until nothing new turns
+ * up, so a process forked between two scans cannot escape as an orphan.
+ */
+export function stoppedDescendantsSync(roots: number[]): number[] {
+  const found = new Set<number>();
+  for (let round = 0; round < 10; round++) {
+    const parents = parentMap();
+    const tree = new Set([...roots, ...found]);
+    const fresh: number[] = [];
+    // Parents come before children only by chance of pid order: iterate until the closure is complete.
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const [pid, ppid] of parents) {
+        if (!tree.has(pid) && tree.has(ppid)) { tree.add(pid); fresh.push(pid); grew = true; }
+      }
+    }
+    if (fresh.length === 0) break;
+    for (const pid of fresh) { found.add(pid); try { process.kill(pid, 'SIGSTOP'); } catch { /* gone */ } }
+  }
+  return [...found];
+}
+
+/**
+ * SIGKILLs processes together with everything they forked. `ip -batch` runs `netns exec` lines in forked
+ * children that work on inside the pod's and node's namespaces; killing only the parent would leave those.
+ */
+function killTreesSync(pids: number[]): void {
+  if (pids.length === 0) return;
+  for (const pid of pids) { try { process.kill(pid, 'SIGSTOP'); } catch { /* gone */ } }
+  const all = [...pids, ...stoppedDescendantsSync(pids)];
+  for (const pid of all) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  for (let i = 0; i < 40 && all.some(isRunning); i++) sleepSync(5);
 }
 
 /**
@@ -143,7 +196,16 @@ function isRunning(pid: number): boolean {
  */
 export function killNamespaceProcessesSync(names: string[], graceMs = 1000): number[] {
   const inodes = new Set<number>();
-  for (const n of names) { try { inodes.add(statSync(join(NETNS_DIR, n)).ino); } catch { /* already gone */ } }
+  // Only mounted namespace files count (a half-made one is a plain file whose inode number means nothing
+  // here), and never the namespace we run in ourselves.
+  let nsfs: { dev: number; ino: number } | undefined;
+  try { nsfs = statSync('/proc/self/ns/net'); } catch { return []; }
+  for (const n of names) {
+    try {
+      const st = statSync(join(NETNS_DIR, n));
+      if (st.dev === nsfs.dev && st.ino !== nsfs.ino) inodes.add(st.ino);
+    } catch { /* already gone */ }
+  }
   if (inodes.size === 0) return [];
   const pids: number[] = [];
   for (const e of readdirSync('/proc')) {
@@ -652,6 +714,9 @@ export class Network {
     await Promise.allSettled([...this.pending.values(), this.syncing]);
     for (const w of this.idleWaiters.splice(0)) w();
     const names = listRunNetns(this.prefix);
+    // Whatever still runs inside the run's namespaces is the run's (an exec session the kubelet never
+    // learned the pid of); it would outlive the namespace files.
+    killNamespaceProcessesSync(names, 0);
     if (names.length) await this.ip(['-force'], names.map((n) => `netns del ${n}`).join('\n') + '\n').catch(() => undefined);
     this.cleanupSync();
   }
@@ -662,10 +727,14 @@ export class Network {
     this.store.off('change', this.onChange);
     if (this.syncTimer) clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
-    // An `ip netns add` still running would otherwise create a namespace after the sweep below.
-    for (const pid of this.children) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
-    for (let i = 0; i < 40 && [...this.children].some(isRunning); i++) sleepSync(5);
-    deleteNamespacesSync(listRunNetns(this.prefix));
+    // An `ip netns add` still running would otherwise create a namespace after the sweep below, and the
+    // `ip -batch FILE` it forked into a pod's namespace would outlive the run.
+    killTreesSync([...this.children]);
+    const names = listRunNetns(this.prefix);
+    // Processes inside the run's namespaces whose pid nobody recorded (an exec session started just as
+    // its agent was killed): only the names with this run's prefix, so no other run is touched.
+    killNamespaceProcessesSync(names, 0);
+    deleteNamespacesSync(names);
     removeEtcDirs(this.prefix);
     rmSync(this.pidFile, { force: true });
     this.pods.clear();
