@@ -179,6 +179,8 @@ export interface EffectiveEndpoint {
   defaultedBy?: 'collector-default' | 'operator-default';
   /** the collector version is unknown, so the default was assumed */
   versionAssumed?: boolean;
+  /** the image does not tell the version; the default follows the version the user gave (--collector-version) */
+  versionGiven?: string;
   /** pipelines (for receivers) */
   pipelines?: string[];
   /** env vars referenced that are unset */
@@ -197,11 +199,12 @@ export interface EndpointContext {
 }
 
 /** The host a component binds by default: localhost from 0.104.0, all interfaces before. */
-export function defaultHost(version: string | null, assumed?: string): { host: string; assumed: boolean } {
-  const v = version ?? assumed ?? null;
+export function defaultHost(version: string | null, given?: string): { host: string; assumed: boolean; given: boolean } {
+  // A version the user gave (lint --collector-version) decides exactly as an image tag would.
+  const v = version ?? given ?? null;
   const ge = atLeast(v, '0.104.0');
-  if (ge === null) return { host: 'localhost', assumed: true };
-  return { host: ge ? 'localhost' : '0.0.0.0', assumed: version === null };
+  if (ge === null) return { host: 'localhost', assumed: true, given: false };
+  return { host: ge ? 'localhost' : '0.0.0.0', assumed: false, given: version === null };
 }
 
 function operatorAtLeast(ctx: EndpointContext, min: string): boolean {
@@ -230,6 +233,7 @@ export function resolveEndpoint(
   let effective: string;
   let defaultedBy: EffectiveEndpoint['defaultedBy'];
   let versionAssumed = false;
+  let versionGiven: string | undefined;
   const operatorDefaults = protocol === 'health' ? operatorAtLeast(ctx, '0.122.0') : operatorAtLeast(ctx, '0.110.0');
   if (written === undefined || written.trim() === '') {
     if (operatorDefaults) {
@@ -240,6 +244,7 @@ export function resolveEndpoint(
       effective = `${d.host}:${defaultPort}`;
       defaultedBy = 'collector-default';
       versionAssumed = d.assumed;
+      if (d.given) versionGiven = ctx.assumedVersion;
     }
   } else {
     effective = expanded as string;
@@ -272,6 +277,7 @@ export function resolveEndpoint(
     class: cls,
     ...(defaultedBy ? { defaultedBy } : {}),
     ...(versionAssumed ? { versionAssumed } : {}),
+    ...(versionGiven ? { versionGiven } : {}),
     ...(unsetEnv ? { unsetEnv } : {}),
   };
 }

@@ -83,12 +83,18 @@ export function checkLoopback(s: Snapshot, variant: LoopbackVariant, rule: strin
       const clients = w.pods.flatMap((p) => clientsOf(s, p)).filter((cl) => cl.collectorPort === ep.port);
       const cross = clients.filter((cl) => cl.via !== 'same-pod');
       const svc = hasServiceTo(s, c, ep.port);
-      if (cross.length === 0 && !svc && (c.sidecar || clients.length > 0)) {
-        checked.push({ subject: subj, status: 'pass', reason: `${ep.component}/${ep.protocol} on loopback serves same-pod clients only` });
+      const self = selfTelemetryTo(m.config, ep.port);
+      if (cross.length === 0 && !svc && (c.sidecar || clients.length > 0 || self)) {
+        checked.push({ subject: subj, status: 'pass', reason: `${ep.component}/${ep.protocol} on loopback serves same-pod clients only${self ? ' (the collector\'s own telemetry)' : ''}` });
         continue;
       }
       const evidence: Evidence[] = [endpointEvidence(c, ep)];
-      if (ep.versionAssumed) evidence.push({ source: 'config', detail: `collector version unknown (image ${c.image}); the localhost default applies to 0.104.0 and later` });
+      const bare = w.subject.kind === 'CollectorConfig';
+      if (ep.versionAssumed) evidence.push({ source: 'config', detail: `collector version unknown (${bare ? 'a bare config names no image' : `image ${c.image} has no version tag`}); the localhost default applies to 0.104.0 and later` });
+      if (ep.versionGiven) evidence.push({ source: 'config', detail: `collector version ${ep.versionGiven} (--collector-version; ${bare ? 'a bare config names no image' : `image ${c.image} has no version tag`}): the localhost default applies` });
+      // Nothing else shares the pod's network namespace: no process can ever reach a loopback listener.
+      const isolated = !bare && !c.sidecar && !c.hostNetwork && (c.siblingContainers?.length ?? 0) === 0;
+      if (isolated && !svc && cross.length === 0) evidence.push({ source: 'config', detail: `the pod runs no container but ${c.container || 'the collector'} and is not on the host network: nothing can connect to a loopback address there` });
       if (le.evidence) evidence.push(le.evidence);
       for (const p of w.pods) {
         for (const lm of collectorLogMatches(s, p, ['startup']).filter((x) => x.fields?.endpoint && x.fields.endpoint.endsWith(`:${ep.port}`))) {
@@ -98,7 +104,7 @@ export function checkLoopback(s: Snapshot, variant: LoopbackVariant, rule: strin
       }
       if (svc) evidence.push({ source: 'api', detail: `Service ${svc} sends port ${ep.port} traffic to the pod IP, where nothing accepts it` });
       const list = byReceiver.get(ep.component) ?? [];
-      list.push({ ep, evidence, clients: cross, confirmed: le.verdict === 'loopback-only' || (svc !== undefined || cross.length > 0) });
+      list.push({ ep, evidence, clients: cross, confirmed: le.verdict === 'loopback-only' || svc !== undefined || cross.length > 0 || isolated });
       byReceiver.set(ep.component, list);
     }
     for (const [id, items] of byReceiver) {
@@ -157,3 +163,21 @@ export function checkLoopback(s: Snapshot, variant: LoopbackVariant, rule: strin
 }
 
 import { probesFrom } from './util.ts';
+
+/**
+ * The collector's own telemetry (service.telemetry metrics readers, trace and log processors) exporting
+ * OTLP to itself over loopback on this port: a same-pod client, the one legitimate use of a loopback receiver
+ * in a pod that runs nothing else.
+ */
+function selfTelemetryTo(config: Record<string, unknown> | null | undefined, port: number): boolean {
+  const telemetry = (config?.service as Record<string, unknown> | undefined)?.telemetry;
+  if (!telemetry || typeof telemetry !== 'object') return false;
+  const re = new RegExp(`^(?:[a-z]+://)?(?:localhost|127\\.\\d+\\.\\d+\\.\\d+|\\[::1\\]):${port}(?:/|$)`, 'i');
+  const walk = (v: unknown, key: string): boolean => {
+    if (typeof v === 'string') return key === 'endpoint' && re.test(v.trim());
+    if (Array.isArray(v)) return v.some((x) => walk(x, key));
+    if (v && typeof v === 'object') return Object.entries(v).some(([k, x]) => walk(x, k));
+    return false;
+  };
+  return walk(telemetry, '');
+}

@@ -68,6 +68,66 @@ describe('input shapes', () => {
   });
 });
 
+describe('loopback receivers without a cluster: severity from what the manifests prove', () => {
+  const collector = (o: { image?: string; endpoint?: string; sibling?: boolean; telemetry?: string }) => `apiVersion: v1
+kind: ConfigMap
+metadata: {name: cfg, namespace: obs}
+data:
+  config.yaml: |
+    receivers:
+      otlp:
+        protocols:
+          grpc:${o.endpoint ? `\n            endpoint: ${o.endpoint}` : ' {}'}
+    exporters:
+      debug: {}
+    service:${o.telemetry ? `\n      telemetry:\n        metrics:\n          readers:\n            - periodic:\n                exporter:\n                  otlp: {protocol: grpc, endpoint: "${o.telemetry}"}` : ''}
+      pipelines:
+        traces: {receivers: [otlp], exporters: [debug]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: otel, namespace: obs}
+spec:
+  selector: {matchLabels: {app: otel}}
+  template:
+    metadata: {labels: {app: otel}}
+    spec:
+      containers:
+        - name: otelcol
+          image: ${o.image ?? 'otel/opentelemetry-collector:0.99.0'}
+          args: [--config=/conf/config.yaml]
+          readinessProbe: {httpGet: {path: /, port: 13133}}
+          volumeMounts: [{name: cfg, mountPath: /conf}]${o.sibling ? '\n        - {name: app, image: shop/cart:1.0}' : ''}
+      volumes: [{name: cfg, configMap: {name: cfg}}]
+`;
+  const run = (text: string, opts = {}) => lintTexts([{ file: 'c.yaml', text }], opts).report.findings.filter((f) => f.rule.startsWith('receiver-'));
+  test('an explicit loopback bind in a pod that runs nothing else is an error, with no Service or app in the input', () => {
+    const [f, ...rest] = run(collector({ endpoint: '127.0.0.1:4317' }));
+    assert.deepEqual([f?.rule, f?.severity, f?.subject.name, rest.length], ['receiver-bound-to-loopback', 'error', 'otel', 0]);
+    assert.ok(f.evidence.some((e) => /the pod runs no container but otelcol/.test(e.detail)), JSON.stringify(f.evidence));
+  });
+  test('with another container in the pod it may be a same-pod client: a warning, not an error', () => {
+    assert.deepEqual(run(collector({ endpoint: '127.0.0.1:4317', sibling: true })).map((f) => f.severity), ['warning']);
+  });
+  test("the collector's own telemetry exporting to that loopback port is a same-pod client: no finding", () => {
+    assert.deepEqual(run(collector({ endpoint: 'localhost:4317', telemetry: 'http://localhost:4317' })), []);
+    assert.deepEqual(run(collector({ endpoint: 'localhost:4317', telemetry: 'http://localhost:4318' })).map((f) => f.severity), ['error']);
+  });
+  test('--collector-version decides an untagged image exactly as a tag would', () => {
+    const tagged = run(collector({ image: 'otel/opentelemetry-collector:0.111.0' }));
+    assert.deepEqual(tagged.map((f) => [f.rule, f.severity]), [['receiver-default-loopback', 'error']]);
+    for (const image of ['otel/opentelemetry-collector', 'otel/opentelemetry-collector:latest', 'otel/opentelemetry-collector@sha256:' + 'a'.repeat(64)]) {
+      const unknown = run(collector({ image }));
+      assert.deepEqual(unknown.map((f) => [f.rule, f.severity]), [['receiver-default-loopback', 'warning']], image);
+      assert.ok(unknown[0].evidence.some((e) => /collector version unknown \(image .* has no version tag\)/.test(e.detail)), image);
+      const given = run(collector({ image }), { collectorVersion: '0.111.0' });
+      assert.deepEqual(given.map((f) => [f.rule, f.severity]), [['receiver-default-loopback', 'error']], image);
+      assert.ok(given[0].evidence.some((e) => e.detail.startsWith('collector version 0.111.0 (--collector-version;')), JSON.stringify(given[0].evidence));
+      assert.deepEqual(run(collector({ image }), { collectorVersion: '0.103.0' }), [], image);
+    }
+  });
+});
+
 describe('bad input: one line naming file and line, other files still checked', () => {
   const good = readFileSync(join(FIX, 'shapes/cr-v1alpha1.yaml'), 'utf8');
   const cases: [string, string, RegExp][] = [
