@@ -55,6 +55,9 @@ export function expandPaths(paths: string[]): { files: string[]; errors: InputEr
   const files: string[] = [];
   const errors: InputError[] = [];
   const seen = new Set<string>();
+  // Symbolic links are followed, so identity is the inode, not the path: a link back up the tree must
+  // not loop, and the same file named twice (`x.yaml ./x.yaml`, a link to it) is linted once.
+  const seenInodes = new Set<string>();
   const walk = (p: string, explicit: boolean): void => {
     let st;
     try {
@@ -63,7 +66,10 @@ export function expandPaths(paths: string[]): { files: string[]; errors: InputEr
       errors.push({ file: p, message: `cannot read: ${reason(e)}` });
       return;
     }
+    const id = `${st.dev}:${st.ino}`;
     if (st.isDirectory()) {
+      if (seenInodes.has(id)) return;
+      seenInodes.add(id);
       let entries: string[];
       try {
         entries = readdirSync(p).sort();
@@ -80,8 +86,9 @@ export function expandPaths(paths: string[]): { files: string[]; errors: InputEr
     // A file named on the command line is read whatever its extension; in directories only manifests.
     if (!explicit && !EXTENSIONS.test(p)) return;
     if (!st.isFile() && !explicit) return;
-    if (seen.has(p)) return;
+    if (seen.has(p) || seenInodes.has(id)) return;
     seen.add(p);
+    seenInodes.add(id);
     files.push(p);
   };
   for (const p of paths) {

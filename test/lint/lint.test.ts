@@ -2,7 +2,7 @@
 // upstream manifests clean, lint/diagnose agreement on static scenarios, and a mutation fuzz.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -158,6 +158,21 @@ describe('bad input: one line naming file and line, other files still checked', 
     assert.match(r.errors.find((e) => e.file.endsWith('node'))!.message, /binary|too large/);
     assert.match(r.errors.find((e) => e.file.startsWith('/nonexistent'))!.message, /no such file/);
     assert.ok(r.report.findings.length > 0);
+  });
+  test('symbolic links: a loop back up the tree ends, and a file named twice or linked is linted once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otel-doctor-lint-links-'));
+    try {
+      mkdirSync(join(dir, 'a', 'b'), { recursive: true });
+      symlinkSync('..', join(dir, 'a', 'b', 'loop'));
+      writeFileSync(join(dir, 'a', 'UP.YAML'), readFileSync(join(FIX, 'shapes/bare-config.yaml')));
+      symlinkSync(join(dir, 'a', 'UP.YAML'), join(dir, 'a', 'b', 'same.yaml'));
+      const r = lint([dir, join(dir, 'a', 'UP.YAML'), join(dir, 'a', '.', 'UP.YAML')]);
+      assert.deepEqual(r.errors, []);
+      assert.deepEqual(r.files, [join(dir, 'a', 'UP.YAML')]);
+      assert.equal(r.report.findings.length, 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   test('text that is not UTF-8 is refused by name; a UTF-8 byte-order mark is not an error', () => {
     const dir = mkdtempSync(join(tmpdir(), 'otel-doctor-lint-enc-'));
