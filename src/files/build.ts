@@ -13,7 +13,7 @@ import { SNAPSHOT_VERSION, type CollectorPod, type Snapshot, type SourceLocation
 import { injectSidecars, podOf, type LintObject, type Origin } from './shapes.ts';
 import { locate, locateEmbedded, type PathSeg } from './source.ts';
 
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Node', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'APIService']);
+export const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Node', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'APIService']);
 
 interface Declared {
   origin: Origin;

@@ -3,10 +3,11 @@
  * recognises shapes, links objects across files, judges the Snapshot in mode 'lint' with the same rule
  * catalogue as diagnose, and gives each finding its source location.
  */
-import { judge } from '../engine.ts';
-import type { Report } from '../report/finding.ts';
+import { compareFindings, judge } from '../engine.ts';
+import type { Check, Report } from '../report/finding.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { buildLintSnapshot, findingLocation } from './build.ts';
+import { lintContexts } from './contexts.ts';
 import { objectsOf, type LintObject } from './shapes.ts';
 import { errorLine, expandPaths, parseSource, readSource, type InputError } from './source.ts';
 
@@ -21,7 +22,8 @@ export interface LintOptions {
 
 export interface LintResult {
   report: Report;
-  snapshot: Snapshot;
+  /** one per lint context (see contexts.ts): usually one */
+  snapshots: Snapshot[];
   errors: InputError[];
   files: string[];
 }
@@ -42,23 +44,58 @@ export function lintTexts(inputs: { file: string; text: string }[], opts: LintOp
     }
   }
   const files = inputs.map((i) => i.file);
-  const { snapshot, index } = buildLintSnapshot(objects, { files, collectorVersion: opts.collectorVersion, pluginVersion: opts.pluginVersion });
-  const report = judge(snapshot, { mode: 'lint' });
-  report.findings = report.findings.filter((f) => !(f.subject.kind === 'CollectorConfig' && NEEDS_POD.has(f.rule)));
-  for (const f of report.findings) {
-    const loc = findingLocation(f, index);
-    if (loc) f.location = loc;
+  const { contexts, notes } = lintContexts(objects);
+  const reports: Report[] = [];
+  const snapshots: Snapshot[] = [];
+  for (const ctx of contexts) {
+    const { snapshot, index } = buildLintSnapshot(ctx, { files, collectorVersion: opts.collectorVersion, pluginVersion: opts.pluginVersion });
+    const report = judge(snapshot, { mode: 'lint' });
+    report.findings = report.findings.filter((f) => !(f.subject.kind === 'CollectorConfig' && NEEDS_POD.has(f.rule)));
+    for (const f of report.findings) {
+      const loc = findingLocation(f, index);
+      if (loc) f.location = loc;
+    }
+    reports.push(report);
+    snapshots.push(snapshot);
   }
+  const report = reports.length === 1 ? reports[0] : mergeReports(reports);
   report.summary = {
     errors: report.findings.filter((f) => f.severity === 'error').length,
     warnings: report.findings.filter((f) => f.severity === 'warning').length,
     infos: report.findings.filter((f) => f.severity === 'info').length,
   };
+  if (notes.length) report.notes = [...(report.notes ?? []), ...notes];
   if (errors.length) report.notes = [...(report.notes ?? []), ...errors.map((e) => `input error: ${errorLine(e)}`)];
-  if (!opts.collectorVersion && snapshot.collectors.some((c) => c.version === null)) {
+  if (!opts.collectorVersion && snapshots.some((s) => s.collectors.some((c) => c.version === null))) {
     report.notes = [...(report.notes ?? []), 'some collector images name no version: default-endpoint rules assume 0.104.0 or later (localhost); pass --collector-version to decide'];
   }
-  return { report, snapshot, errors, files };
+  return { report, snapshots, errors, files };
+}
+
+const CHECK_RANK: Record<string, number> = { fail: 0, error: 1, skipped: 2, pass: 3 };
+
+/**
+ * Reports of several lint contexts as one: a file shared by contexts yields the same finding in each (kept
+ * once); a check keeps its worst status per subject; summaries of the same object in two variants stay
+ * apart when they differ.
+ */
+function mergeReports(reports: Report[]): Report {
+  const once = <T>(items: T[], key: (x: T) => string): T[] => {
+    const seen = new Set<string>();
+    return items.filter((x) => { const k = key(x); if (seen.has(k)) return false; seen.add(k); return true; });
+  };
+  const findings = once(reports.flatMap((r) => r.findings), (f) => JSON.stringify([f.rule, f.subject, f.location, f.summary])).sort(compareFindings);
+  const worst = new Map<string, Check>();
+  for (const c of reports.flatMap((r) => r.checks)) {
+    const k = `${c.name}\0${c.subject}`;
+    const prev = worst.get(k);
+    if (!prev || (CHECK_RANK[c.status] ?? 9) < (CHECK_RANK[prev.status] ?? 9)) worst.set(k, c);
+  }
+  const checks = [...worst.values()].sort((a, b) => a.name.localeCompare(b.name) || a.subject.localeCompare(b.subject));
+  const collectors = once(reports.flatMap((r) => r.collectors), (c) => JSON.stringify(c)).sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+  const apps = once(reports.flatMap((r) => r.apps), (a) => JSON.stringify(a)).sort((a, b) => `${a.namespace}/${a.pod}/${a.container}`.localeCompare(`${b.namespace}/${b.pod}/${b.container}`));
+  const notes = once(reports.flatMap((r) => r.notes ?? []), (n) => n);
+  return { ...reports[0], collectors, apps, checks, findings, ...(notes.length ? { notes } : {}) };
 }
 
 export function lint(paths: string[], opts: LintOptions = {}): LintResult {

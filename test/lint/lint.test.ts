@@ -128,6 +128,86 @@ spec:
   });
 });
 
+describe('the same object declared in several files (variants such as k8s/prod and k8s/staging)', () => {
+  const variant = (endpoint: string) => `apiVersion: v1
+kind: ConfigMap
+metadata: {name: otel-config}
+data:
+  config.yaml: |
+    receivers:
+      otlp:
+        protocols:
+          grpc:
+            endpoint: ${endpoint}:4317
+    exporters: {debug: {}}
+    service:
+      pipelines:
+        traces: {receivers: [otlp], exporters: [debug]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: otel}
+spec:
+  selector: {matchLabels: {app: otel}}
+  template:
+    metadata: {labels: {app: otel}}
+    spec:
+      containers:
+        - name: otelcol
+          image: otel/opentelemetry-collector:0.110.0
+          args: [--config=/conf/config.yaml]
+          readinessProbe: {httpGet: {path: /, port: 13133}}
+          volumeMounts: [{name: cfg, mountPath: /conf}]
+      volumes: [{name: cfg, configMap: {name: otel-config}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: otel}
+spec:
+  selector: {app: otel}
+  ports: [{name: otlp-grpc, port: 4317}]
+`;
+  const shared = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: shop}
+spec:
+  selector: {matchLabels: {app: shop}}
+  template:
+    metadata: {labels: {app: shop}}
+    spec:
+      containers:
+        - name: app
+          image: shop:1
+          env: [{name: OTEL_EXPORTER_OTLP_ENDPOINT, value: "http://otel:4317"}]
+`;
+  const where = (r: ReturnType<typeof lintTexts>) => r.report.findings.filter((f) => f.severity !== 'info').map((f) => `${f.severity} ${f.rule} ${f.location?.file}:${f.location?.line}`);
+  test('each variant is linked with its own files: the broken one is found, at its own line, whatever the order', () => {
+    const prod = { file: 'k8s/prod/collector.yaml', text: variant('localhost') };
+    const staging = { file: 'k8s/staging/collector.yaml', text: variant('0.0.0.0') };
+    for (const inputs of [[prod, staging], [staging, prod]]) {
+      const r = lintTexts(inputs);
+      assert.deepEqual(where(r), ['error receiver-bound-to-loopback k8s/prod/collector.yaml:10'], inputs.map((i) => i.file).join(' '));
+      assert.ok(r.report.notes?.some((n) => n.startsWith('Deployment default/otel is declared in 2 files (')), JSON.stringify(r.report.notes));
+    }
+  });
+  test('a file no variant conflicts with is checked with each variant, and its findings are reported once', () => {
+    const r = lintTexts([
+      { file: 'k8s/apps/shop.yaml', text: shared },
+      { file: 'k8s/prod/collector.yaml', text: variant('localhost') },
+      { file: 'k8s/staging/collector.yaml', text: variant('localhost') },
+    ]);
+    assert.deepEqual(where(r), ['error receiver-bound-to-loopback k8s/prod/collector.yaml:10', 'error receiver-bound-to-loopback k8s/staging/collector.yaml:10']);
+    assert.equal(r.snapshots.length, 2);
+    const f = r.report.findings.find((x) => x.rule === 'receiver-bound-to-loopback')!;
+    assert.deepEqual(f.affected?.map((a) => a.workload ?? a.pod), ['shop'], 'the shared app is linked to the variant collector');
+  });
+  test('no duplicates: one context, as before', () => {
+    const r = lintTexts([{ file: 'a/collector.yaml', text: variant('0.0.0.0') }, { file: 'b/shop.yaml', text: shared }]);
+    assert.equal(r.snapshots.length, 1);
+    assert.deepEqual(where(r), []);
+  });
+});
+
 describe('bad input: one line naming file and line, other files still checked', () => {
   const good = readFileSync(join(FIX, 'shapes/cr-v1alpha1.yaml'), 'utf8');
   const cases: [string, string, RegExp][] = [

@@ -1,0 +1,81 @@
+/**
+ * Which objects lint links together. Usually all of them: a Deployment in one file mounts a ConfigMap from
+ * another. But two files that declare the same object (Kind, namespace, name) are variants of one another,
+ * as in `k8s/prod/` and `k8s/staging/` with namespaces left to the context: linked together, one would
+ * silently replace the other and its findings would be lost or pinned to the other file. So the files are
+ * split into contexts in which no object is declared twice. Each file seeds a context unless an earlier
+ * context already holds it; the seed takes in every file that conflicts with none of the files taken so
+ * far, nearest directory first, so a variant's siblings join it and shared files join every context.
+ */
+import { dirname, sep } from 'node:path';
+import { CLUSTER_SCOPED } from './build.ts';
+import type { LintObject } from './shapes.ts';
+
+export interface LintContexts {
+  /** objects per context, each in input order; one context when no object is declared twice */
+  contexts: LintObject[][];
+  /** one line per object declared more than once, for the report's notes */
+  notes: string[];
+}
+
+const MAX_NOTES = 10;
+
+function identity(o: LintObject): string {
+  const kind = o.obj.kind ?? '';
+  const ns = CLUSTER_SCOPED.has(kind) ? '' : typeof o.obj.metadata.namespace === 'string' ? o.obj.metadata.namespace : 'default';
+  return `${kind} ${ns ? `${ns}/` : ''}${o.obj.metadata.name}`;
+}
+
+/** How many leading directory segments two files share: the nearer, the likelier the same variant. */
+function closeness(a: string, b: string): number {
+  const x = dirname(a).split(sep);
+  const y = dirname(b).split(sep);
+  let i = 0;
+  while (i < x.length && i < y.length && x[i] === y[i]) i++;
+  return i;
+}
+
+export function lintContexts(objects: LintObject[]): LintContexts {
+  const files: string[] = [];
+  const filesOf = new Map<string, string[]>();
+  const twiceInFile = new Map<string, string>();
+  const seenInFile = new Set<string>();
+  for (const o of objects) {
+    const file = o.origin.sd.file;
+    if (files.at(-1) !== file && !files.includes(file)) files.push(file);
+    const id = identity(o);
+    const list = filesOf.get(id) ?? filesOf.set(id, []).get(id)!;
+    if (!list.includes(file)) list.push(file);
+    else if (seenInFile.has(`${file}\0${id}`)) twiceInFile.set(id, file);
+    seenInFile.add(`${file}\0${id}`);
+  }
+  const conflicts = new Map<string, Set<string>>();
+  const notes: string[] = [];
+  for (const [id, where] of filesOf) {
+    if (where.length > 1) {
+      for (const a of where) for (const b of where) if (a !== b) (conflicts.get(a) ?? conflicts.set(a, new Set()).get(a)!).add(b);
+      notes.push(`${id} is declared in ${where.length} files (${where.join(', ')}): each declaration is linked and checked with the files it does not conflict with`);
+    }
+  }
+  for (const [id, file] of twiceInFile) notes.push(`${id} is declared more than once in ${file}: the first declaration is the one checked`);
+  const shown = notes.length > MAX_NOTES ? [...notes.slice(0, MAX_NOTES), `... and ${notes.length - MAX_NOTES} more objects declared more than once`] : notes;
+  if (conflicts.size === 0) return { contexts: [objects], notes: shown };
+
+  const covered = new Set<string>();
+  const contexts: LintObject[][] = [];
+  for (const seed of files) {
+    if (covered.has(seed)) continue;
+    const members = new Set([seed]);
+    const candidates = files
+      .map((f, i) => ({ f, i, near: closeness(seed, f) }))
+      .filter((c) => c.f !== seed)
+      .sort((a, b) => b.near - a.near || a.i - b.i);
+    for (const { f } of candidates) {
+      const clash = conflicts.get(f);
+      if (!clash || ![...members].some((m) => clash.has(m))) members.add(f);
+    }
+    for (const m of members) covered.add(m);
+    contexts.push(objects.filter((o) => members.has(o.origin.sd.file)));
+  }
+  return { contexts, notes: shown };
+}
