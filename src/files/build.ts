@@ -256,7 +256,11 @@ export function findingLocation(f: Finding, index: LocationIndex): SourceLocatio
   const col = index.collectors.get(key);
   const candidates: (SourceLocation & { depth: number })[] = [];
   if (col && col.configs.length && /^(receiver-|health-check-|collector-config-)/.test(f.rule)) {
-    for (const p of configPaths(f)) {
+    const paths = configPaths(f);
+    // An unused receiver is fixed where it is declared, not in the pipelines the fix text also names.
+    const unused = f.rule === 'receiver-not-in-pipeline' ? /^receiver (\S+) is declared/.exec(f.summary)?.[1] : undefined;
+    if (unused) paths.unshift(['receivers', unused]);
+    for (const p of paths) {
       for (const cfg of col.configs) {
         const l = cfg.embedded ? locateEmbedded(cfg.origin.sd, cfg.path, p) : locate(cfg.origin.sd, [...cfg.path, ...p]);
         if (l) candidates.push(l);
@@ -280,7 +284,16 @@ export function findingLocation(f: Finding, index: LocationIndex): SourceLocatio
       else if (f.rule === 'collector-no-readiness-probe') candidates.push(locate(d.origin.sd, [...cpath, 'name']));
       else candidates.push(locate(d.origin.sd, [...cpath, 'name']));
     } else if (s.kind === 'Service' && d.origin.shape === 'manifest') {
-      candidates.push(locate(d.origin.sd, [...d.origin.base, 'spec', 'ports']));
+      // `Service port otlp-grpc 4317: ...`: the entry (its targetPort when written), not the whole list.
+      const m = /^Service port (?:(\S+) )?(\d+):/.exec(f.summary);
+      const ports: any[] = Array.isArray(d.obj.spec?.ports) ? d.obj.spec.ports : [];
+      const i = m ? ports.findIndex((p) => Number(p?.port) === Number(m[2]) && (m[1] === undefined || p?.name === m[1])) : -1;
+      const base = [...d.origin.base, 'spec', 'ports'];
+      candidates.push(i < 0 ? locate(d.origin.sd, base) : locate(d.origin.sd, ports[i]?.targetPort !== undefined ? [...base, i, 'targetPort'] : [...base, i]));
+    } else if (d.origin.shape === 'helm-values' && f.rule === 'daemonset-no-hostport') {
+      // Helm values: the chart's ports.otlp.hostPort, or as near to it as the values file goes (else `mode`).
+      const l = locate(d.origin.sd, ['ports', 'otlp', 'hostPort']);
+      candidates.push(l.depth > 0 ? l : locate(d.origin.sd, ['mode']));
     } else {
       candidates.push(locate(d.origin.sd, d.origin.shape === 'manifest' ? [...d.origin.base, 'kind'] : d.origin.config?.path ?? []));
     }

@@ -128,6 +128,59 @@ spec:
   });
 });
 
+describe('locations point at the offending key, not its parent', () => {
+  const at = (r: ReturnType<typeof lintTexts>, rule: string, text: string) => {
+    const f = r.report.findings.find((x) => x.rule === rule);
+    assert.ok(f?.location, `${rule}: ${JSON.stringify(r.report.findings.map((x) => x.rule))}`);
+    return text.split('\n')[f.location.line! - 1].slice(f.location.column! - 1);
+  };
+  test('service-port-mismatch: the targetPort of the port entry', () => {
+    const text = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: cfg, namespace: obs}
+data:
+  config.yaml: |
+    receivers: {otlp: {protocols: {grpc: {endpoint: "0.0.0.0:4317"}}}}
+    exporters: {debug: {}}
+    service: {pipelines: {traces: {receivers: [otlp], exporters: [debug]}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: otel, namespace: obs}
+spec:
+  selector: {matchLabels: {app: otel}}
+  template:
+    metadata: {labels: {app: otel}}
+    spec:
+      containers:
+        - name: otelcol
+          image: otel/opentelemetry-collector:0.110.0
+          args: [--config=/conf/config.yaml]
+          ports: [{name: otlp-grpc, containerPort: 4317}]
+          readinessProbe: {httpGet: {path: /, port: 13133}}
+          volumeMounts: [{name: cfg, mountPath: /conf}]
+      volumes: [{name: cfg, configMap: {name: cfg}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: otel, namespace: obs}
+spec:
+  selector: {app: otel}
+  ports:
+    - name: metrics
+      port: 8888
+    - name: otlp
+      port: 4317
+      targetPort: otlp-grcp
+`;
+    assert.equal(at(lintTexts([{ file: 's.yaml', text }]), 'service-port-mismatch', text), 'targetPort: otlp-grcp');
+  });
+  test('receiver-not-in-pipeline: the receiver declaration', () => {
+    const text = 'receivers:\n  otlp:\n    protocols: {grpc: {endpoint: "0.0.0.0:4317"}}\n  zipkin: {}\nexporters: {debug: {}}\nservice:\n  pipelines:\n    traces: {receivers: [otlp], exporters: [debug]}\n';
+    assert.equal(at(lintTexts([{ file: 'c.yaml', text }]), 'receiver-not-in-pipeline', text), 'zipkin: {}');
+  });
+});
+
 describe('the same object declared in several files (variants such as k8s/prod and k8s/staging)', () => {
   const variant = (endpoint: string) => `apiVersion: v1
 kind: ConfigMap
