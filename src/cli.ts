@@ -5,6 +5,7 @@
  * single executable application there is no disk to read them from.
  */
 import { Config, Plugin, flush, handle, run, type Command, type Interfaces } from '@oclif/core';
+import { printCliError } from './errors.ts';
 
 export type Commands = Record<string, Command.Class>;
 
@@ -34,7 +35,9 @@ export async function main(commands: Commands, info: BuildInfo, root: string, ar
     name: info.name,
     version: info.version,
     type: 'module',
-    oclif: { ...info.oclif, commands: { strategy: 'explicit', target: './bundled-commands', identifier: 'COMMANDS' } },
+    // `-h` is help for every command, as for kubectl and its plugins (package.json's oclif section should say
+    // the same for the unbundled start-up, which reads it from there).
+    oclif: { additionalHelpFlags: ['-h'], ...info.oclif, commands: { strategy: 'explicit', target: './bundled-commands', identifier: 'COMMANDS' } },
   } as unknown as Interfaces.PJSON;
   try {
     // The explicit strategy would import `target` from disk; the commands are already here, so the root
@@ -46,6 +49,12 @@ export async function main(commands: Commands, info: BuildInfo, root: string, ar
     await run(argv, config);
     await flush();
   } catch (error) {
+    // Usage errors the commands leave to oclif (and `command x not found`) in the tool's one-line style.
+    const code = printCliError(error, info.oclif.bin, argv[0] !== undefined && Object.hasOwn(commands, argv[0]) ? argv[0] : undefined);
+    if (code !== undefined) {
+      await flush();
+      process.exit(code);
+    }
     await handle(error instanceof Error ? error : new Error(String(error)));
   }
 }

@@ -3,6 +3,8 @@
  * prints `message` (and `detail` with -v) and never a stack trace for these; anything else is a bug
  * and keeps its stack.
  */
+import { sanitize } from './report/sanitize.ts';
+
 export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
 export const EXIT_USAGE = 2;
@@ -61,4 +63,25 @@ export class CannotDiagnoseError extends DoctorError {
 
 export function isDoctorError(e: unknown): e is DoctorError {
   return e instanceof DoctorError;
+}
+
+/**
+ * Prints an oclif usage error (unknown flag or command, bad option value, missing argument) in this tool's
+ * one-line style, `error: ...` plus a `hint:` pointing at --help, instead of oclif's boxed ` ›   Error:`
+ * block followed by the whole usage text. Returns the exit code to use, or undefined when `err` is not
+ * such an error (an ExitError from this.exit() included: it must pass through untouched).
+ */
+export function printCliError(err: unknown, bin: string, commandId?: string): number | undefined {
+  const e = err as { message?: unknown; code?: unknown; oclif?: { exit?: unknown } } | null;
+  if (!e || typeof e !== 'object' || typeof e.oclif?.exit !== 'number' || e.code === 'EEXIT') return undefined;
+  // oclif appends "See more help with --help" and lists valid values on further lines: fold them into one.
+  const lines = String(e.message ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^See more help with/i.test(l));
+  // the message quotes what was typed: as hostile as any other input
+  const text = sanitize(lines.join(' ').replace(/\s+/g, ' '));
+  process.stderr.write(`error: ${text || 'invalid usage'}\n`);
+  process.stderr.write(`hint: see '${[bin, commandId].filter(Boolean).join(' ')} --help'\n`);
+  return e.oclif.exit === 0 ? EXIT_USAGE : e.oclif.exit;
 }

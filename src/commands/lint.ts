@@ -3,6 +3,7 @@ import { DoctorError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from '../
 import { pluginVersion } from '../version.ts';
 import { exitCodeFor, type FailOn } from './diagnose.ts';
 import { writeStdout } from '../output.ts';
+import { printCliError } from '../errors.ts';
 
 export default class Lint extends Command {
   static override summary = 'Run the checks that need no cluster on manifests, collector configs, operator CRs and Helm values.';
@@ -22,7 +23,9 @@ Unusable input wins over findings: a broken file must not pass a pipeline.`;
   ];
 
   static override strict = false;
-  static override args = { path: Args.string({ description: 'Files or directories to lint; - reads standard input (default when none is given).' }) };
+  // ignoreStdin: oclif would otherwise read piped stdin and hand its whole text over as the PATH argument.
+  // With no PATH this command reads stdin itself, exactly as for `-` (readSource), with no read timeout.
+  static override args = { path: Args.string({ description: 'Files or directories to lint; - reads standard input (default when none is given).', ignoreStdin: true }) };
 
   static override flags = {
     output: Flags.string({ char: 'o', summary: 'Output format.', options: ['table', 'wide', 'json', 'yaml', 'markdown', 'sarif', 'junit'], default: 'table' }),
@@ -39,21 +42,32 @@ Unusable input wins over findings: a broken file must not pass a pipeline.`;
     const { lint, errorLine } = await import('../files/index.ts');
     const result = lint(paths, { collectorVersion: version?.replace(/^v/, ''), pluginVersion: pluginVersion() });
     const format = flags.output;
-    let out: string;
+    // Nothing was linted when no file was found, or every file found was unusable: a clean bill of health
+    // ("No problems found ... 17 check(s) passed") would then be a lie. The human formats print no report
+    // at all; the machine formats still print theirs, which carry the input errors (SARIF notifications,
+    // JUnit errors, JSON notes) for the tools that read them, and the exit code is 2 either way.
+    const nothingFound = result.files.length === 0 && result.errors.length === 0;
+    const nothingLinted = result.files.every((f) => result.errors.some((e) => e.file === f));
+    const human = format === 'table' || format === 'wide';
+    let out = '';
     if (format === 'sarif') {
       const { renderSarif } = await import('../report/render/sarif.ts');
       out = renderSarif(result.report, { version: pluginVersion(), inputErrors: result.errors });
     } else if (format === 'junit') {
       const { renderJunit } = await import('../report/render/junit.ts');
       out = renderJunit(result.report, { inputErrors: result.errors });
-    } else {
+    } else if (!(nothingLinted && (human || format === 'markdown'))) {
       const { renderReport } = await import('../report/render/index.ts');
-      out = renderReport(result.report, format as 'table', { color: process.stdout.isTTY === true && !process.env.NO_COLOR, width: process.stdout.columns });
+      // Input errors go to stderr below, one `error:` line each (what a CI log shows). The terminal formats
+      // do not repeat them as notes; json/yaml/markdown keep them, since their stdout is usually a file
+      // (an artifact, a pull-request comment) that never sees stderr.
+      const report = human ? withoutInputErrorNotes(result.report, result.errors.map((e) => `input error: ${errorLine(e)}`)) : result.report;
+      out = renderReport(report, format as 'table', { color: process.stdout.isTTY === true && !process.env.NO_COLOR, width: process.stdout.columns });
     }
-    await writeStdout(out.endsWith('\n') ? out : `${out}\n`);
+    if (out) await writeStdout(out.endsWith('\n') ? out : `${out}\n`);
     const { sanitize } = await import('../report/sanitize.ts');
     for (const e of result.errors) process.stderr.write(`error: ${sanitize(errorLine(e))}\n`);
-    if (result.files.length === 0 && result.errors.length === 0) {
+    if (nothingFound) {
       process.stderr.write('error: no *.yaml, *.yml or *.json files found\n');
       this.exit(EXIT_USAGE);
     }
@@ -68,9 +82,20 @@ Unusable input wins over findings: a broken file must not pass a pipeline.`;
       if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
       this.exit(err.exitCode ?? EXIT_USAGE);
     }
+    // Flag and argument errors: one `error:` line like every other error of this tool.
+    const code = printCliError(err, this.config.bin, this.id);
+    if (code !== undefined) this.exit(code);
     if (err.oclif?.exit !== undefined) return super.catch(err);
     // Lint input is files, not code paths: an unexpected failure is reported in one line, never a stack.
     process.stderr.write(`error: lint failed: ${String(err.message).split('\n')[0]}\n`);
     this.exit(EXIT_USAGE);
   }
+}
+
+/** The report minus the notes that repeat input errors (matched exactly, so other notes stay). */
+function withoutInputErrorNotes<R extends { notes?: string[] }>(report: R, repeated: string[]): R {
+  if (!report.notes?.length || !repeated.length) return report;
+  const drop = new Set(repeated);
+  const notes = report.notes.filter((n) => !drop.has(n));
+  return { ...report, notes: notes.length ? notes : undefined };
 }

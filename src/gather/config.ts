@@ -45,6 +45,7 @@ export function configMapForPath(pod: KObject, container: any, path: string): { 
   const cmSource = vol.configMap ?? vol.projected?.sources?.find((s: any) => s?.configMap)?.configMap;
   if (!cmSource?.name) return { error: `volume ${vol.name} is not a ConfigMap (${Object.keys(vol).filter((k) => k !== 'name').join(', ') || 'unknown'})` };
   const items: any[] = Array.isArray(cmSource.items) ? cmSource.items : [];
+  if (rel === '') return { error: mountedAsDirectory(path, hit.mp, String(hit.m.name), cmSource.name, items) };
   if (items.length) {
     const item = items.find((it) => posix.normalize(String(it?.path ?? '')) === rel);
     if (!item) return { error: `ConfigMap ${cmSource.name} projects no item at ${rel}` };
@@ -52,6 +53,23 @@ export function configMapForPath(pod: KObject, container: any, path: string): { 
   }
   if (rel.includes('/')) return { error: `${path} is below a ConfigMap volume but ConfigMap keys are flat` };
   return { name: cmSource.name, key: rel, optional: cmSource.optional };
+}
+
+/**
+ * `--config` names the mount point itself and the mount has no subPath: a ConfigMap volume is a directory
+ * of its items, so the collector's read fails (`read /conf/config.yaml: is a directory`) and the file it
+ * wanted sits one level down. The fix names the item to pick with subPath, or the parent to mount at when
+ * the item already carries the file's name.
+ */
+function mountedAsDirectory(path: string, mountPath: string, mountName: string, configMap: string, items: any[]): string {
+  const projected = items.map((it) => String(it?.path ?? '')).filter(Boolean);
+  const base = posix.basename(mountPath);
+  const pick = projected.find((p) => p === base) ?? projected[0];
+  const where = pick ? `the projected file is at ${posix.join(mountPath, pick)}` : `its keys appear as files under ${mountPath}/`;
+  const fixes = [`add \`subPath: ${pick ?? '<key>'}\` to volumeMount ${mountName}`];
+  if (!pick || pick === base) fixes.push(`mount it at ${posix.dirname(mountPath)}`);
+  // Leads with what fails: rule summaries keep only the first 160 characters.
+  return `is a directory, not a file: volumeMount ${mountName} mounts ConfigMap ${configMap} at ${mountPath} with no subPath (the collector fails with \`read ${path}: is a directory\`); ${where}. Fix: ${fixes.join(', or ')}.`;
 }
 
 export interface CollectorConfig {

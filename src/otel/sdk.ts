@@ -2,14 +2,38 @@
  * What an app's OTLP exporter actually does, per signal, from its env and its SDK's defaults.
  *
  * Default protocol when OTEL_EXPORTER_OTLP_PROTOCOL is unset (issue 3, from each SDK's docs):
- * Java SDK, Python and .NET SDK use grpc; the Java agent 2.x, Node, PHP, Ruby and .NET
- * auto-instrumentation use http/protobuf. Go depends on which exporter package the binary links, so it
- * is unknown: a rule must not guess there.
+ * Java SDK, Python SDK and .NET SDK use grpc; the Java agent 2.x, Node, PHP and Ruby use http/protobuf.
+ * Go depends on which exporter package the binary links, so it is unknown: a rule must not guess there.
+ *
+ * Auto-instrumentation injected by the OpenTelemetry operator (flavour 'auto'; java is 'agent') is not
+ * the plain SDK. From the operator's source (internal/instrumentation/*.go and autoinstrumentation/ at
+ * v0.158.0, the table in docs/rfcs/instrumentation-v1beta1.md):
+ * - python: the image ships only the http exporter, and the operator injects
+ *   OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf when the container does not set it (python.go,
+ *   getDefaultPythonEnvVars; per-signal *_TRACES/_METRICS_PROTOCOL from 0.67, the general variable from
+ *   0.108). So http/protobuf, port 4318, although the Python SDK itself defaults to grpc.
+ * - nodejs: since 0.120 the image runs @opentelemetry/auto-instrumentations-node/register, whose SDK
+ *   default is http/protobuf; before 0.120 the operator's own autoinstrumentation.ts exported traces over
+ *   gRPC (honouring OTEL_EXPORTER_OTLP_PROTOCOL from 0.113).
+ * - dotnet: the .NET auto-instrumentation defaults to http/protobuf (the .NET SDK to grpc).
+ * - java: the injected agent is 2.x (autoinstrumentation/java/version.txt), http/protobuf.
+ * - go: the eBPF auto-instrumentation exports http/protobuf by default (operator README).
+ * - apache-httpd, nginx: the otel-webserver-module links only the OTLP/gRPC exporter
+ *   (apachehttpd.go loads libopentelemetry_exporter_otlp_grpc.so) and reads the endpoint from its own
+ *   config file, default http://localhost:4317/ (apachehttpd.go, nginx.go); OTEL_EXPORTER_OTLP_PROTOCOL
+ *   does not reach it. Modelled as language 'cpp' with flavour 'auto'.
+ * The operator never overrides what the container (or the Instrumentation's env) sets, so an explicit
+ * OTEL_EXPORTER_OTLP_PROTOCOL still wins, except for the web server modules.
  */
 import type { AppContainer, OtlpProtocol, SdkGuess, SettingValue, Signal } from '../snapshot.ts';
 import { parseOtlpUrl, type ParsedOtlpUrl } from './endpoint.ts';
 
 export const SIGNALS: Signal[] = ['traces', 'metrics', 'logs'];
+
+/** The Apache HTTPD / NGINX otel-webserver-module: gRPC only, configured by file, not by OTEL_ env. */
+export function isWebServerModule(sdk: SdkGuess | undefined): boolean {
+  return sdk?.language === 'cpp' && sdk.flavour === 'auto';
+}
 
 export function defaultProtocol(sdk: SdkGuess | undefined): { protocol: OtlpProtocol | null; why: string } {
   if (!sdk) return { protocol: null, why: 'SDK unknown' };
@@ -23,19 +47,25 @@ export function defaultProtocol(sdk: SdkGuess | undefined): { protocol: OtlpProt
       }
       return { protocol: null, why: 'Java: agent (http/protobuf) or SDK (grpc) not known' };
     case 'python':
+      if (sdk.flavour === 'auto') return { protocol: 'http/protobuf', why: 'the operator sets OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf for Python auto-instrumentation' };
       return { protocol: 'grpc', why: 'Python SDK default' };
     case 'dotnet':
       if (sdk.flavour === 'auto') return { protocol: 'http/protobuf', why: '.NET auto-instrumentation default' };
       if (sdk.flavour === 'sdk') return { protocol: 'grpc', why: '.NET SDK default' };
       return { protocol: null, why: '.NET: auto-instrumentation (http/protobuf) or SDK (grpc) not known' };
     case 'node':
+      if (sdk.flavour === 'auto') return { protocol: 'http/protobuf', why: 'Node.js auto-instrumentation default (operator 0.120+; older operators sent traces over gRPC)' };
       return { protocol: 'http/protobuf', why: 'Node.js default' };
     case 'php':
       return { protocol: 'http/protobuf', why: 'PHP default' };
     case 'ruby':
       return { protocol: 'http/protobuf', why: 'Ruby default' };
     case 'go':
+      if (sdk.flavour === 'auto') return { protocol: 'http/protobuf', why: 'Go auto-instrumentation (eBPF) default' };
       return { protocol: null, why: 'Go: depends on the exporter package linked (otlptracegrpc or otlptracehttp)' };
+    case 'cpp':
+      if (sdk.flavour === 'auto') return { protocol: 'grpc', why: 'Apache HTTPD / NGINX instrumentation (otel-webserver-module) exports OTLP/gRPC only' };
+      return { protocol: null, why: 'C++: depends on the exporter linked (OtlpGrpcExporter or OtlpHttpExporter)' };
     default:
       return { protocol: null, why: `${sdk.language}: default protocol unknown` };
   }
@@ -88,7 +118,7 @@ export function appExports(app: AppContainer): SignalExport[] {
     const np = normalizeProtocol(protoSetting?.value);
     let protocol: OtlpProtocol | null;
     let protocolWhy: string;
-    if (np && np !== 'invalid') {
+    if (np && np !== 'invalid' && !isWebServerModule(app.sdk)) {
       protocol = np;
       protocolWhy = `${protoSetting?.env}=${protoSetting?.value}`;
     } else {

@@ -1,10 +1,11 @@
 /**
  * SARIF 2.1.0 for GitHub code scanning: every rule of the catalogue in tool.driver.rules (alerts need the
  * rule metadata to render help), one result per finding at the line and column of the offending key, and
- * partialFingerprints from rule + subject (not the line), so an alert survives unrelated edits above it.
+ * partialFingerprints from rule + subject + the components the finding is about (never the line), so an
+ * alert survives unrelated edits above it and two findings never merge into one alert.
  */
 import { createHash } from 'node:crypto';
-import type { Report, Rule, Severity } from '../finding.ts';
+import type { Finding, Report, Rule, Severity } from '../finding.ts';
 import { RULES } from '../../rules/index.ts';
 import { publicReport, subjectLine } from './common.ts';
 
@@ -12,6 +13,40 @@ import { publicReport, subjectLine } from './common.ts';
 export const RULES_DOC_URL = 'https://github.com/otel-doctor/otel-doctor/blob/main/docs/rules.md';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
+
+/** Collector components named as dotted config paths: `receivers.otlp.protocols.grpc`, `extensions.health_check`. */
+const COMPONENT_PATH = /\b(receivers|extensions|exporters|processors|connectors)\.([A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)?)/g;
+/** `receiver jaeger`, `the otlp receiver`, `receiver otlp/2` (the way the receiver rules name one in prose). */
+const RECEIVER_WORD = /\breceiver ([a-z0-9_]+(?:\/[A-Za-z0-9_-]+)?)\b|\b([a-z0-9_]+(?:\/[A-Za-z0-9_-]+)?) receiver\b/g;
+/** `port 4318`, `Service port otlp-grpc 4317`, `hostPort 4317, 4318`. */
+const PORT = /\b(?:port|hostPort)s? (?:([a-z][a-z0-9-]*) )?(\d+(?:, \d+)*)\b/gi;
+const ENV_NAME = /\bOTEL_[A-Z0-9_]+\b/g;
+
+/**
+ * What a finding is about beyond its rule and subject: the collector components, ports and SDK settings it
+ * names in its summary and fix (receiver-not-in-pipeline finds jaeger and zipkin on the same Deployment;
+ * service-port-mismatch one finding per port). Only identities, never counts, versions or lines, which
+ * change without the problem changing. The catalogue's Finding has no such field yet, so this reads the
+ * same text lint uses to place a finding on its key (files/build.ts, configPaths).
+ */
+export function findingIdentity(f: Pick<Finding, 'summary' | 'fix'>): string[] {
+  const text = `${f.summary}\n${f.fix.summary}\n${f.fix.target ?? ''}`;
+  const refs = new Set<string>();
+  for (const m of text.matchAll(COMPONENT_PATH)) refs.add(`${m[1]}.${m[2]}`);
+  // Prose caught as well ("receiver bound to ...") is the same words in every run of a rule: harmless.
+  for (const m of f.summary.matchAll(RECEIVER_WORD)) refs.add(`receivers.${m[1] ?? m[2]}`);
+  for (const m of f.summary.matchAll(PORT)) refs.add(`port ${m[1] ? `${m[1]} ` : ''}${m[2]}`);
+  for (const m of f.summary.matchAll(ENV_NAME)) refs.add(`env ${m[0]}`);
+  return [...refs].sort();
+}
+
+// Still v1: a finding that names no component keeps exactly the v1 value (hash of rule + subject), so
+// existing alerts survive; only findings that used to collide get new, distinct values.
+const FINGERPRINT_KEY = 'otelDoctorFinding/v1';
+
+function fingerprint(parts: string[]): string {
+  return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 32);
+}
 
 function ruleDescriptor(r: Rule): Record<string, unknown> {
   return {
@@ -34,12 +69,28 @@ function artifactUri(file: string): string {
   return norm.startsWith('/') ? `file://${enc}` : enc.replace(/^\.\//, '');
 }
 
+function subjectKey(f: Finding): string {
+  return `${f.subject.kind}/${f.subject.namespace ?? ''}/${f.subject.name}/${f.subject.container ?? ''}`;
+}
+
 export function renderSarif(input: Report, opts: { version?: string; inputErrors?: { file: string; line?: number; column?: number; message: string }[] } = {}): string {
   const r = publicReport(input);
   const rules = RULES;
-  const results = r.findings.map((f) => {
+  // Findings that still share an identity (a rule that names nothing distinguishing twice on one subject)
+  // are numbered in the order of their text, which does not depend on where they sit in the files.
+  const identity = r.findings.map((f) => [f.rule, subjectKey(f), ...findingIdentity(f)]);
+  const text = (f: Finding): string => [f.summary, f.rootCause, f.fix.summary, f.fix.patch ?? ''].join('\0');
+  const seen = new Map<string, string[]>();
+  r.findings.forEach((f, i) => {
+    const k = identity[i]!.join('\0');
+    seen.set(k, [...(seen.get(k) ?? []), text(f)]);
+  });
+  const results = r.findings.map((f, i) => {
     const idx = rules.findIndex((x) => x.id === f.rule);
-    const subject = `${f.subject.kind}/${f.subject.namespace ?? ''}/${f.subject.name}/${f.subject.container ?? ''}`;
+    const subject = subjectKey(f);
+    const id = identity[i]!;
+    const twins = [...seen.get(id.join('\0'))!].sort();
+    const ordinal = twins.length > 1 ? [`#${twins.indexOf(text(f))}`] : [];
     const loc = f.location;
     return {
       ruleId: f.rule,
@@ -59,7 +110,7 @@ export function renderSarif(input: Report, opts: { version?: string; inputErrors
             ],
           }
         : {}),
-      partialFingerprints: { 'otelDoctorFinding/v1': createHash('sha256').update(`${f.rule}\0${subject}`).digest('hex').slice(0, 32) },
+      partialFingerprints: { [FINGERPRINT_KEY]: fingerprint([...id, ...ordinal]) },
       properties: { subject: f.subject, evidence: f.evidence.map((e) => `${e.source}: ${e.detail}`) },
     };
   });
