@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Start-up path: the esbuild bundle (dist/bundle, built by `node scripts/bundle.ts`) unless a source file
-// is newer than it, else oclif loading dist/commands from disk (correct, several times slower to start).
+// is newer than it, else the tsc build in dist/ (correct, several times slower to start).
 import { enableCompileCache } from 'node:module';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 // The compile cache makes every later start-up skip parsing the bundle again.
 try {
@@ -39,16 +40,15 @@ const built = mtime(bundle);
 const fresh = built >= 0 && built >= newestSource(new URL('../src/', import.meta.url)) && built >= mtime(new URL('../package.json', import.meta.url));
 if (fresh && process.env.OTEL_DOCTOR_NO_BUNDLE !== '1') {
   await import(bundle.href);
-} else if (process.argv[2] === '__complete' || process.argv[2] === '__completeNoDesc') {
-  // Shell completion (kubectl_complete-otel_doctor) from the tsc build: the same completer as the bundle's.
+} else {
+  // The tsc build (dist/): the same main() as the bundle (completion, -h, one-line usage errors), with the
+  // commands imported from dist/commands and the build info read from package.json.
   const dir = new URL('../dist/commands/', import.meta.url);
   const commands = {};
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.js')).sort()) {
     commands[f.slice(0, -3)] = (await import(new URL(f, dir).href)).default;
   }
-  const { completeArgs } = await import(new URL('completion.js', dir).href);
-  process.stdout.write(await completeArgs(commands, process.argv.slice(3), { descriptions: process.argv[2] === '__complete' }));
-} else {
-  const { execute } = await import('@oclif/core');
-  await execute({ dir: import.meta.url });
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const { main } = await import(new URL('../dist/cli.js', import.meta.url).href);
+  await main(commands, { name: pkg.name, version: pkg.version, oclif: pkg.oclif }, fileURLToPath(new URL('..', import.meta.url)));
 }

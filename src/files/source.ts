@@ -125,6 +125,8 @@ export function readSource(file: string, stdin?: () => Buffer): { text?: string;
     return { error: { file, message: `cannot read: ${reason(e)}` } };
   }
   if (buf.length > MAX_FILE_BYTES) return { error: { file, message: `input too large (${buf.length} bytes; the limit is ${MAX_FILE_BYTES})` } };
+  // `helm template ... | lint -` with a failing helm must not pass as a clean lint of nothing.
+  if (file === '-' && buf.toString('utf8').trim() === '') return { error: { file, message: 'standard input is empty (did the command before the pipe fail?)' } };
   const nul = buf.subarray(0, 8192).indexOf(0);
   if (nul !== -1) return { error: { file, message: 'binary file (contains NUL bytes), not YAML or JSON' } };
   // isUtf8 + toString: both simdutf in C++, several times faster than a fatal TextDecoder per file.

@@ -256,6 +256,9 @@ export function guessSdk(app: DiscoveredApp): SdkGuess | undefined {
       nodejs: { language: 'node', flavour: 'auto', from: 'annotation instrumentation.opentelemetry.io/inject-nodejs' },
       dotnet: { language: 'dotnet', flavour: 'auto', from: 'annotation instrumentation.opentelemetry.io/inject-dotnet' },
       go: { language: 'go', flavour: 'auto', from: 'annotation instrumentation.opentelemetry.io/inject-go' },
+      // The web-server modules (otel-webserver-module, C++) export OTLP/gRPC only: see otel/sdk.ts.
+      'apache-httpd': { language: 'cpp', flavour: 'auto', from: 'annotation instrumentation.opentelemetry.io/inject-apache-httpd' },
+      nginx: { language: 'cpp', flavour: 'auto', from: 'annotation instrumentation.opentelemetry.io/inject-nginx' },
     };
     if (map[inj]) return map[inj];
   }

@@ -254,6 +254,12 @@ spec:
     const f = r.report.findings.find((x) => x.rule === 'receiver-bound-to-loopback')!;
     assert.deepEqual(f.affected?.map((a) => a.workload ?? a.pod), ['shop'], 'the shared app is linked to the variant collector');
   });
+  test('the notes reach a clean table and markdown report too', () => {
+    const r = lintTexts([{ file: 'k8s/prod/collector.yaml', text: variant('0.0.0.0') }, { file: 'k8s/staging/collector.yaml', text: variant('0.0.0.0') }]);
+    assert.deepEqual(where(r), []);
+    assert.match(renderReport(r.report, 'table', { color: false, width: 100 }), /\nnote: Deployment default\/otel is declared in 2 files/);
+    assert.match(renderReport(r.report, 'markdown'), /\*\*Notes\*\*\n\n(- .*\n)*- Deployment default\/otel is declared in 2 files/);
+  });
   test('no duplicates: one context, as before', () => {
     const r = lintTexts([{ file: 'a/collector.yaml', text: variant('0.0.0.0') }, { file: 'b/shop.yaml', text: shared }]);
     assert.equal(r.snapshots.length, 1);
@@ -306,6 +312,10 @@ describe('bad input: one line naming file and line, other files still checked', 
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+  test('empty standard input is unusable input (the command before the pipe failed), an empty file is not', () => {
+    const r = lint(['-'], { stdin: () => Buffer.from('\n  \n') });
+    assert.deepEqual(r.errors.map((e) => [e.file, e.message]), [['-', 'standard input is empty (did the command before the pipe fail?)']]);
   });
   test('text that is not UTF-8 is refused by name; a UTF-8 byte-order mark is not an error', () => {
     const dir = mkdtempSync(join(tmpdir(), 'otel-doctor-lint-enc-'));

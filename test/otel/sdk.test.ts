@@ -92,3 +92,11 @@ test('lint: injected Python sending to 4318 is not a protocol/port mismatch; an 
   const grpc = lintTexts([{ file: 'm.yaml', text: manifests('        env:\n        - {name: OTEL_EXPORTER_OTLP_PROTOCOL, value: grpc}\n') }]);
   assert.deepEqual(grpc.report.findings.map((f) => f.rule), ['app-protocol-port-mismatch']);
 });
+
+test('lint: an injected web server module (nginx, apache-httpd) speaks gRPC whatever the env says', () => {
+  for (const lang of ['nginx', 'apache-httpd']) {
+    const r = lintTexts([{ file: 'm.yaml', text: manifests('        env:\n        - {name: OTEL_EXPORTER_OTLP_PROTOCOL, value: http/protobuf}\n').replace('inject-python', `inject-${lang}`) }]);
+    assert.equal(r.report.apps[0]?.protocol, 'grpc', lang);
+    assert.deepEqual(r.report.findings.map((f) => f.rule), ['app-protocol-port-mismatch'], lang);
+  }
+});

@@ -18,7 +18,10 @@ export function renderMarkdown(r: Report): string {
   if (r.generatedAt) out.push(`Generated ${cell(r.generatedAt)}. ${summaryLine(r)}.`, '');
   if (r.summary.errors + r.summary.warnings === 0) {
     out.push('**Healthy.**', '', ...healthyText(r).map((l) => `- ${l.trim()}`), '');
-    if (r.findings.length === 0) return out.join('\n');
+    if (r.findings.length === 0) {
+      if (r.notes?.length) out.push('**Notes**', '', ...r.notes.map((n) => `- ${cell(n)}`), '');
+      return out.join('\n');
+    }
   }
   out.push('| Severity | Rule | Subject | Summary |', '|---|---|---|---|');
   for (const f of r.findings) out.push(`| ${f.severity} | \`${f.rule}\` | ${cell(subjectLine(f))} | ${cell(f.summary)} |`);

@@ -64,7 +64,8 @@ export function widths(total: number, full: boolean): number[] {
 
 export function renderTable(r: Report, opts: RenderOptions = {}, full = false): string {
   const color = opts.color === true;
-  if (r.findings.length === 0) return `${healthyText(r).join('\n')}\n`;
+  // Notes (objects declared twice, images without a version, ...) qualify a clean result too.
+  if (r.findings.length === 0) return `${[...healthyText(r), ...(r.notes ?? []).map((n) => `note: ${clean(n)}`)].join('\n')}\n`;
   const w = widths(opts.width ?? 100, full);
   // One table row per visual line: cli-table3 measures a multi-line cell once per line it draws (quadratic,
   // and string-width is slow), so long evidence cells took seconds. Rows of one finding share no rule line.
