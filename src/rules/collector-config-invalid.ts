@@ -20,6 +20,8 @@ export const rule: Rule = {
       const problems: string[] = [];
       const evidence: Evidence[] = [];
       if (c.configError) problems.push(c.configError);
+      // A --config that names no readable file is a fault of the pod spec (volume mounts), not of the config.
+      const sourceError = c.configError ? undefined : c.configSources.find((src) => src.error)?.error;
       for (const src of c.configSources) if (src.error) problems.push(`${src.arg ?? src.kind}: ${src.error}`);
       const m = model(s, c);
       if (m) {
@@ -49,7 +51,13 @@ export const rule: Rule = {
         summary: `collector config is invalid: ${truncate(first, 160)}`,
         rootCause: `The collector cannot start with this configuration: ${truncate(first, 400)}`,
         evidence,
-        fix: { summary: `Correct ${configTarget(c)}; check it with \`otelcol validate --config=<file>\` before rolling out.`, target: configTarget(c) },
+        fix:
+          sourceError !== undefined && problems[0]?.endsWith(sourceError)
+            ? {
+                summary: `In the pod spec of ${w.subject.kind} ${w.subject.namespace ? `${w.subject.namespace}/` : ''}${w.subject.name}, ${/Fix: (.+?)\.?$/.exec(sourceError)?.[1] ?? 'make --config name a file that a volume mounts (a ConfigMap key, with subPath when mounting a single file)'}.`,
+                target: `${w.subject.kind} ${w.subject.namespace ? `${w.subject.namespace}/` : ''}${w.subject.name}`,
+              }
+            : { summary: `Correct ${configTarget(c)}; check it with \`otelcol validate --config=<file>\` before rolling out.`, target: configTarget(c) },
         explains: [`not-ready:${w.key}`, ...w.pods.map((p) => `no-endpoints:${p.namespace}/${p.pod}`), ...w.pods.map((p) => `refused:${p.namespace}/${p.pod}`)],
       });
     }

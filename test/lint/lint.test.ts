@@ -397,8 +397,18 @@ describe('upstream manifests lint clean (no error, no warning)', () => {
       assert.deepEqual(r.errors, []);
       const bad = r.report.findings.filter((f) => f.severity !== 'info').map((f) => `${f.rule} ${f.subject.name}`);
       assert.deepEqual(bad, known[d] ?? []);
+      if (d === 'helm-collector-deployment-use-existing-configMap') {
+        const f = r.report.findings.find((x) => x.rule === 'collector-config-invalid')!;
+        assert.match(f.summary, /\/conf\/config\.yaml: is a directory, not a file/);
+        assert.equal(f.fix.summary, 'In the pod spec of Deployment default/example-opentelemetry-collector, add `subPath: config.yaml` to volumeMount custom-otelcol-configmap, or mount it at /conf.');
+      }
     });
   }
+  test('the whole upstream tree at once: variants of one release name do not hide that true positive', { skip: existsSync(UPSTREAM) ? false : `no ${UPSTREAM}` }, () => {
+    const r = lint([UPSTREAM]);
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(r.report.findings.filter((f) => f.severity !== 'info').map((f) => `${f.rule} ${f.subject.name} ${relative(UPSTREAM, f.location?.file ?? '')}`), ['collector-config-invalid example-opentelemetry-collector helm-collector-deployment-use-existing-configMap/deployment.yaml']);
+  });
   test('operator-managed collectors without health_check get an info pointing at the CR, not a warning', { skip: dirs.includes('operator-samples') ? false : 'no operator-samples' }, () => {
     const r = lint([join(UPSTREAM, 'operator-samples')]);
     const probe = r.report.findings.filter((f) => f.rule === 'collector-no-readiness-probe');
