@@ -250,6 +250,8 @@ export interface ServiceInfo {
   externalName?: string;
   /** collector pods ("namespace/pod") the selector matches */
   matchedCollectorPods: string[];
+  /** lint only: how many pods (pod templates) of the linted files the selector matches, collectors or not */
+  matchedPodsInFiles?: number;
   /** from Endpoints/EndpointSlices; undefined when not listed */
   endpoints?: { ready: EndpointAddress[]; notReady: EndpointAddress[]; ports?: { name?: string; port: number }[] };
   labels?: Record<string, string>;

@@ -149,6 +149,12 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
   });
 
   const services = buildServices(disc, snapCollectors);
+  // Without a cluster there are no Endpoints: whether a selector matches anything is known only for the
+  // pods these files declare (service-no-endpoints in lint).
+  for (const s of services) {
+    const sel = s.selector && Object.keys(s.selector).length ? Object.entries(s.selector) : undefined;
+    if (sel) s.matchedPodsInFiles = pods.filter((p) => (p.metadata.namespace ?? 'default') === s.namespace && sel.every(([k, v]) => p.metadata.labels?.[k] === v)).length;
+  }
   for (const s of services) {
     const d = index.objects.get(objKey('Service', s.namespace, s.name));
     if (d) lazyLocation(s, d.origin.sd.file, () => strip(locate(d.origin.sd, d.origin.shape === 'manifest' ? [...d.origin.base, 'kind'] : [])));

@@ -9,7 +9,7 @@ export const rule: Rule = {
     'A Service with no ready endpoints drops (or refuses) every connection. Either its selector matches no pod (a label typo), or the pods it selects are not Ready. When a collector-side cause explains the unreadiness, it is reported there instead.',
   evidence: ['api'],
   fix: 'Make the selector match the collector pod labels, or fix why the pods are not Ready.',
-  modes: ['diagnose'],
+  modes: ['diagnose', 'lint'],
   check(s) {
     const findings: Finding[] = [];
     const checked = [];
@@ -18,6 +18,30 @@ export const rule: Rule = {
       const collectors = collectorsOfService(s, v);
       if (!targeted && !collectors.length) continue;
       const subj = `Service ${v.namespace}/${v.name}`;
+      const selector = Object.entries(v.selector ?? {}).map(([k, x]) => `${k}=${x}`).join(',');
+      if (!v.endpoints && s.meta.mode === 'lint') {
+        // Lint knows the pods its files declare, not the cluster's: a selector matching none of them is a
+        // warning (the pods may come from elsewhere), and only for a Service an app in the files sends to.
+        if (v.type === 'ExternalName' || v.matchedPodsInFiles === undefined || v.matchedPodsInFiles > 0 || !targeted) {
+          checked.push({ subject: subj });
+          continue;
+        }
+        const sameNs = s.collectors.filter((c) => c.namespace === v.namespace);
+        findings.push({
+          rule: 'service-no-endpoints',
+          severity: 'warning',
+          subject: { kind: 'Service', namespace: v.namespace, name: v.name },
+          summary: `selector ${selector} matches no pod in these files`,
+          rootCause: `Apps send to Service ${v.namespace}/${v.name}, but its selector ${selector} matches no pod declared in the linted files; unless pods from elsewhere carry these labels, it has no endpoints and every connection fails.`,
+          evidence: [
+            { source: 'config', detail: `Service ${v.namespace}/${v.name} selector: ${selector}` },
+            { source: 'config', detail: `collector pod labels in ${v.namespace}: ${sameNs.map((c) => Object.entries(c.labels).map(([k, x]) => `${k}=${x}`).join(',')).join(' | ') || 'no collector in these files'}` },
+          ],
+          fix: { summary: `Change spec.selector of Service ${v.namespace}/${v.name} to the collector pods' labels.`, target: `Service ${v.namespace}/${v.name}` },
+          explains: [`unselected:${v.namespace}`],
+        });
+        continue;
+      }
       if (!v.endpoints) {
         checked.push({ subject: subj, status: 'skipped' as const, reason: 'endpoints not listed' });
         continue;
@@ -26,7 +50,6 @@ export const rule: Rule = {
         checked.push({ subject: subj });
         continue;
       }
-      const selector = Object.entries(v.selector ?? {}).map(([k, x]) => `${k}=${x}`).join(',');
       const noMatch = collectors.length === 0;
       findings.push({
         rule: 'service-no-endpoints',
