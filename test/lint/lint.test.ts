@@ -372,7 +372,7 @@ describe('golden outputs', () => {
       assert.ok(anchors.has(x.id), `docs/rules.md has no heading for ${x.id}`);
     }
     for (const res of run.results) {
-      assert.ok(res.partialFingerprints['otelDoctorFinding/v1']);
+      assert.ok(res.partialFingerprints['otelDoctorFinding/v2']);
       assert.ok(res.locations[0].physicalLocation.region.startLine > 1, `${res.ruleId} points at line 1`);
     }
     // Invalid input is reported as a notification, and still validates.

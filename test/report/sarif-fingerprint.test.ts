@@ -70,3 +70,11 @@ test('identity: components, ports and SDK settings named, never counts', () => {
   assert.notDeepEqual(f('Service port otlp-grpc 4317: targetPort 4318 is not open'), f('Service port otlp-http 4318: targetPort 4317 is not open'));
   assert.deepEqual(f('health_check listens on localhost:13133', 'In ConfigMap a/b (extensions.health_check.endpoint), set 0.0.0.0:13133'), ['extensions.health_check']);
 });
+
+test('the same finding on the same object in two files (k8s/prod and k8s/staging variants) is two alerts', () => {
+  const results = sarifResults([{ file: 'k8s/prod/values.yaml', text: VALUES }, { file: 'k8s/staging/values.yaml', text: VALUES }]);
+  const loop = results.filter((r) => r.ruleId === 'receiver-bound-to-loopback');
+  assert.equal(loop.length, 2, JSON.stringify(results.map((r) => r.ruleId)));
+  assert.notEqual(fp(loop[0]!), fp(loop[1]!));
+  assert.equal(new Set(results.map(fp)).size, results.length, 'every result its own fingerprint');
+});

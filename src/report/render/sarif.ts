@@ -40,9 +40,8 @@ export function findingIdentity(f: Pick<Finding, 'summary' | 'fix'>): string[] {
   return [...refs].sort();
 }
 
-// Still v1: a finding that names no component keeps exactly the v1 value (hash of rule + subject), so
-// existing alerts survive; only findings that used to collide get new, distinct values.
-const FINGERPRINT_KEY = 'otelDoctorFinding/v1';
+// v2: rule + subject + file + the components named (v1 was rule + subject only, which merged distinct alerts).
+const FINGERPRINT_KEY = 'otelDoctorFinding/v2';
 
 function fingerprint(parts: string[]): string {
   return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 32);
@@ -78,7 +77,8 @@ export function renderSarif(input: Report, opts: { version?: string; inputErrors
   const rules = RULES;
   // Findings that still share an identity (a rule that names nothing distinguishing twice on one subject)
   // are numbered in the order of their text, which does not depend on where they sit in the files.
-  const identity = r.findings.map((f) => [f.rule, subjectKey(f), ...findingIdentity(f)]);
+  // The file too (never the line): the same object in two variants (k8s/prod, k8s/staging) is two alerts.
+  const identity = r.findings.map((f) => [f.rule, subjectKey(f), ...(f.location?.file ? [`file ${artifactUri(f.location.file)}`] : []), ...findingIdentity(f)]);
   const text = (f: Finding): string => [f.summary, f.rootCause, f.fix.summary, f.fix.patch ?? ''].join('\0');
   const seen = new Map<string, string[]>();
   r.findings.forEach((f, i) => {
