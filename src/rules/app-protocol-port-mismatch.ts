@@ -21,6 +21,9 @@ export const rule: Rule = {
         // What serves the dialled port: the receiver behind the Service/pod when known, else the well-known port.
         let serves: 'grpc' | 'http' | null = e.port === 4317 ? 'grpc' : e.port === 4318 ? 'http' : null;
         const r = resolveHost(s, app.namespace, e.parsed.host);
+        // A ClusterIP Service that does not publish the port at all: app-port-not-exposed's row, whose fix
+        // (the right port, or publishing it) helps where switching the protocol would not.
+        if (r.kind === 'service' && r.service.type !== 'ExternalName' && r.service.clusterIP !== 'None' && r.service.ports.length && !r.service.ports.some((p) => p.port === e.port)) continue;
         const c = r.kind === 'service' || r.kind === 'collector-pod' ? r.collectors[0] : undefined;
         if (c) {
           let cport: number | null = e.port;

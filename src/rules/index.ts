@@ -18,6 +18,7 @@ import { rule as networkPolicyBlocks } from './network-policy-blocks.ts';
 import { rule as appEndpointLoopback } from './app-endpoint-loopback.ts';
 import { rule as appEndpointUnresolvable } from './app-endpoint-unresolvable.ts';
 import { rule as appProtocolPortMismatch } from './app-protocol-port-mismatch.ts';
+import { rule as appPortNotExposed } from './app-port-not-exposed.ts';
 import { rule as appEndpointMalformed } from './app-endpoint-malformed.ts';
 import { rule as appTlsMismatch } from './app-tls-mismatch.ts';
 import { rule as appNoEndpoint } from './app-no-endpoint.ts';
@@ -42,6 +43,7 @@ export const RULES: Rule[] = [
   appEndpointLoopback,
   appEndpointUnresolvable,
   appProtocolPortMismatch,
+  appPortNotExposed,
   appEndpointMalformed,
   appTlsMismatch,
   appNoEndpoint,

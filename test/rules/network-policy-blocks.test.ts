@@ -26,3 +26,13 @@ test('no exec: skipped', () => {
   s.meta.exec = false;
   assert.equal((rule.check(s) as any).skipped, 'needs exec probes (--no-exec)');
 });
+
+test('a probe timing out on a port the Service does not publish is not blamed on the policy', () => {
+  const s = withPolicy('monitoring', true);
+  const svc = s.services.find((v) => v.matchedCollectorPods.length)!;
+  // Every probed Service port made unpublished: only app-port-not-exposed may speak for those timeouts.
+  const probed = new Set(s.probes.map((p) => p.target.port));
+  svc.ports = svc.ports.filter((p) => !probed.has(p.port));
+  if (!svc.ports.length) svc.ports = [{ name: 'metrics', port: 8888 }];
+  assert.deepEqual(ruleKeys(rule.check, s), []);
+});
