@@ -6,6 +6,7 @@
  */
 import { Config, Plugin, flush, handle, run, type Command, type Interfaces } from '@oclif/core';
 import { printCliError } from './errors.ts';
+import { guardStdout } from './output.ts';
 
 export type Commands = Record<string, Command.Class>;
 
@@ -25,6 +26,7 @@ export function bundledBuildInfo(): BuildInfo | undefined {
 
 export async function main(commands: Commands, info: BuildInfo, root: string, argv = process.argv.slice(2)): Promise<void> {
   buildInfo = info;
+  guardStdout();
   if (argv[0] === '__complete' || argv[0] === '__completeNoDesc') {
     // Completion runs on every <TAB>: skip oclif's config entirely.
     const { completeArgs } = await import('./commands/completion.ts');

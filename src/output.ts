@@ -34,15 +34,21 @@ function isBrokenPipe(err: unknown): boolean {
   return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED';
 }
 
+/**
+ * Installed at start-up (src/cli.ts) so every writer is covered, help and `explain | head` included, not
+ * only writeStdout: a failed write is also emitted as an 'error' event, an uncaught exception (a stack
+ * trace) without a listener.
+ */
+export function guardStdout(): void {
+  if (listening) return;
+  listening = true;
+  process.stdout.on('error', (err) => {
+    if (isBrokenPipe(err)) becomeSink();
+  });
+}
+
 export function writeStdout(text: string): Promise<void> {
-  if (!listening) {
-    listening = true;
-    // The stream also emits the write's error as an 'error' event, which would be an uncaught exception
-    // (a stack trace) without a listener; the write callback below is where errors are decided.
-    process.stdout.on('error', (err) => {
-      if (isBrokenPipe(err)) becomeSink();
-    });
-  }
+  guardStdout();
   if (closed) return Promise.resolve();
   return new Promise((resolve, reject) => {
     process.stdout.write(text, (err) => {

@@ -39,7 +39,7 @@ Unusable input wins over findings: a broken file must not pass a pipeline.`;
     if (version !== undefined && !/^v?\d+\.\d+\.\d+$/.test(version)) throw new UsageError(`invalid --collector-version ${JSON.stringify(version)}: use X.Y.Z, e.g. 0.111.0`);
     const paths = (argv as string[]).length ? (argv as string[]) : ['-'];
     if (paths.includes('-') && process.stdin.isTTY) throw new UsageError('nothing to lint: name files or directories, or pipe manifests into `lint -`');
-    const { lint, errorLine } = await import('../files/index.ts');
+    const { lint, errorLine, inputErrorNote } = await import('../files/index.ts');
     const result = lint(paths, { collectorVersion: version?.replace(/^v/, ''), pluginVersion: pluginVersion() });
     const format = flags.output;
     // Nothing was linted when no file was found, or every file found was unusable: a clean bill of health
@@ -47,12 +47,12 @@ Unusable input wins over findings: a broken file must not pass a pipeline.`;
     // at all; the machine formats still print theirs, which carry the input errors (SARIF notifications,
     // JUnit errors, JSON notes) for the tools that read them, and the exit code is 2 either way.
     const nothingFound = result.files.length === 0 && result.errors.length === 0;
-    const nothingLinted = result.files.every((f) => result.errors.some((e) => e.file === f));
+    const nothingLinted = result.objects === 0;
     const human = format === 'table' || format === 'wide';
     let out = '';
     if (format === 'sarif') {
       const { renderSarif } = await import('../report/render/sarif.ts');
-      out = renderSarif(result.report, { version: pluginVersion(), inputErrors: result.errors });
+      out = renderSarif(result.report, { version: pluginVersion(), baseDir: process.cwd(), inputErrors: result.errors });
     } else if (format === 'junit') {
       const { renderJunit } = await import('../report/render/junit.ts');
       out = renderJunit(result.report, { inputErrors: result.errors });
@@ -61,7 +61,7 @@ Unusable input wins over findings: a broken file must not pass a pipeline.`;
       // Input errors go to stderr below, one `error:` line each (what a CI log shows). The terminal formats
       // do not repeat them as notes; json/yaml/markdown keep them, since their stdout is usually a file
       // (an artifact, a pull-request comment) that never sees stderr.
-      const report = human ? withoutInputErrorNotes(result.report, result.errors.map((e) => `input error: ${errorLine(e)}`)) : result.report;
+      const report = human ? withoutInputErrorNotes(result.report, result.errors.map(inputErrorNote)) : result.report;
       out = renderReport(report, format as 'table', { color: process.stdout.isTTY === true && !process.env.NO_COLOR, width: process.stdout.columns });
     }
     if (out) await writeStdout(out.endsWith('\n') ? out : `${out}\n`);
@@ -69,6 +69,11 @@ Unusable input wins over findings: a broken file must not pass a pipeline.`;
     for (const e of result.errors) process.stderr.write(`error: ${sanitize(errorLine(e))}\n`);
     if (nothingFound) {
       process.stderr.write('error: no *.yaml, *.yml or *.json files found\n');
+      this.exit(EXIT_USAGE);
+    }
+    if (nothingLinted && result.errors.length === 0) {
+      // Files that hold only comments and `---`: a pipeline whose render step produced nothing must not pass.
+      process.stderr.write('error: no Kubernetes objects, collector configs or Helm values in the input\n');
       this.exit(EXIT_USAGE);
     }
     if (result.errors.length) this.exit(EXIT_USAGE);

@@ -37,29 +37,38 @@ function closeness(a: string, b: string): number {
 
 export function lintContexts(objects: LintObject[]): LintContexts {
   const files: string[] = [];
-  const filesOf = new Map<string, string[]>();
+  // Per identity, the distinct declarations and the files holding each. Byte-identical copies (the same
+  // Namespace at the top of every self-contained file) are one declaration: they conflict with nothing.
+  const decls = new Map<string, { first: LintObject; canon?: string; files: string[] }[]>();
   const twiceInFile = new Map<string, string>();
-  const seenInFile = new Set<string>();
+  const firstInFile = new Set<string>();
   for (const o of objects) {
     const file = o.origin.sd.file;
     if (files.at(-1) !== file && !files.includes(file)) files.push(file);
     const id = identity(o);
-    const list = filesOf.get(id) ?? filesOf.set(id, []).get(id)!;
-    if (!list.includes(file)) list.push(file);
-    else if (seenInFile.has(`${file}\0${id}`)) twiceInFile.set(id, file);
-    seenInFile.add(`${file}\0${id}`);
+    const seenHere = `${file}\0${id}`;
+    if (firstInFile.has(seenHere)) { twiceInFile.set(id, file); continue; }
+    firstInFile.add(seenHere);
+    const list = decls.get(id);
+    if (!list) { decls.set(id, [{ first: o, files: [file] }]); continue; }
+    // Serialised only once an identity turns up in a second file: most never do.
+    const canon = JSON.stringify(o.obj);
+    for (const d of list) d.canon ??= JSON.stringify(d.first.obj);
+    const same = list.find((d) => d.canon === canon);
+    if (same) same.files.push(file);
+    else list.push({ first: o, canon, files: [file] });
   }
   const conflicts = new Map<string, Set<string>>();
   const notes: string[] = [];
-  for (const [id, where] of filesOf) {
-    if (where.length > 1) {
-      for (const a of where) for (const b of where) if (a !== b) (conflicts.get(a) ?? conflicts.set(a, new Set()).get(a)!).add(b);
-      notes.push(`${id} is declared in ${where.length} files (${where.join(', ')}): each declaration is linked and checked with the files it does not conflict with`);
-    }
+  for (const [id, ds] of decls) {
+    if (ds.length < 2) continue;
+    for (const a of ds) for (const b of ds) if (a !== b) for (const fa of a.files) for (const fb of b.files) (conflicts.get(fa) ?? conflicts.set(fa, new Set()).get(fa)!).add(fb);
+    const where = ds.flatMap((d) => d.files);
+    notes.push(`${id} is declared differently in ${where.length} files (${where.join(', ')}): each declaration is linked and checked with the files it does not conflict with`);
   }
   for (const [id, file] of twiceInFile) notes.push(`${id} is declared more than once in ${file}: the first declaration is the one checked`);
   const shown = notes.length > MAX_NOTES ? [...notes.slice(0, MAX_NOTES), `... and ${notes.length - MAX_NOTES} more objects declared more than once`] : notes;
-  if (conflicts.size === 0) return { contexts: [objects], notes: shown };
+  if (conflicts.size === 0) return { contexts: [firstDeclarations(objects)], notes: shown };
 
   const covered = new Set<string>();
   const contexts: LintObject[][] = [];
@@ -75,7 +84,18 @@ export function lintContexts(objects: LintObject[]): LintContexts {
       if (!clash || ![...members].some((m) => clash.has(m))) members.add(f);
     }
     for (const m of members) covered.add(m);
-    contexts.push(objects.filter((o) => members.has(o.origin.sd.file)));
+    contexts.push(firstDeclarations(objects.filter((o) => members.has(o.origin.sd.file))));
   }
   return { contexts, notes: shown };
+}
+
+/** One declaration per identity within a context (the first): copies must not count as two collectors. */
+function firstDeclarations(objects: LintObject[]): LintObject[] {
+  const seen = new Set<string>();
+  return objects.filter((o) => {
+    const id = identity(o);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
 }

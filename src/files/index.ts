@@ -4,7 +4,7 @@
  * catalogue as diagnose, and gives each finding its source location.
  */
 import { compareFindings, judge } from '../engine.ts';
-import type { Check, Report } from '../report/finding.ts';
+import type { Check, Finding, Report } from '../report/finding.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { buildLintSnapshot, findingLocation } from './build.ts';
 import { lintContexts } from './contexts.ts';
@@ -24,12 +24,19 @@ export interface LintResult {
   report: Report;
   /** one per lint context (see contexts.ts): usually one */
   snapshots: Snapshot[];
+  /** how many objects (manifests, configs, values) the files yielded: 0 means nothing was linted */
+  objects: number;
   errors: InputError[];
   files: string[];
 }
 
 /** Rules about the pod around a collector say nothing about a bare config file, which has no pod. */
 const NEEDS_POD = new Set(['collector-no-readiness-probe', 'daemonset-no-hostport', 'service-missing']);
+
+/** How an input error appears among the report's notes (lint's table output leaves these out again). */
+export function inputErrorNote(e: InputError): string {
+  return `input error: ${errorLine(e)}`;
+}
 
 export function lintTexts(inputs: { file: string; text: string }[], opts: LintOptions = {}, preErrors: InputError[] = []): LintResult {
   const errors = [...preErrors];
@@ -65,11 +72,11 @@ export function lintTexts(inputs: { file: string; text: string }[], opts: LintOp
     infos: report.findings.filter((f) => f.severity === 'info').length,
   };
   if (notes.length) report.notes = [...(report.notes ?? []), ...notes];
-  if (errors.length) report.notes = [...(report.notes ?? []), ...errors.map((e) => `input error: ${errorLine(e)}`)];
+  if (errors.length) report.notes = [...(report.notes ?? []), ...errors.map(inputErrorNote)];
   if (!opts.collectorVersion && snapshots.some((s) => s.collectors.some((c) => c.version === null))) {
     report.notes = [...(report.notes ?? []), 'some collector images name no version: default-endpoint rules assume 0.104.0 or later (localhost); pass --collector-version to decide'];
   }
-  return { report, snapshots, errors, files };
+  return { report, snapshots, errors, files, objects: objects.length };
 }
 
 const CHECK_RANK: Record<string, number> = { fail: 0, error: 1, skipped: 2, pass: 3 };
@@ -84,7 +91,18 @@ function mergeReports(reports: Report[]): Report {
     const seen = new Set<string>();
     return items.filter((x) => { const k = key(x); if (seen.has(k)) return false; seen.add(k); return true; });
   };
-  const findings = once(reports.flatMap((r) => r.findings), (f) => JSON.stringify([f.rule, f.subject, f.location, f.summary])).sort(compareFindings);
+  // The same finding from two contexts may explain different apps (a shared collector file linked with each
+  // variant's apps): one finding, the apps of both.
+  const byKey = new Map<string, Finding>();
+  for (const f of reports.flatMap((r) => r.findings)) {
+    const k = JSON.stringify([f.rule, f.subject, f.location, f.summary]);
+    const prev = byKey.get(k);
+    if (!prev) { byKey.set(k, f); continue; }
+    const apps = [...(prev.affected ?? []), ...(f.affected ?? [])];
+    const merged = once(apps, (a) => `${a.namespace}/${a.pod}/${a.container}`);
+    if (merged.length) prev.affected = merged;
+  }
+  const findings = [...byKey.values()].sort(compareFindings);
   const worst = new Map<string, Check>();
   for (const c of reports.flatMap((r) => r.checks)) {
     const k = `${c.name}\0${c.subject}`;

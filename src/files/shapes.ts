@@ -326,7 +326,9 @@ function helmValues(sd: SourceDoc, values: Record<string, any>): { objects: Lint
         template: {
           metadata: { labels: { ...selector, ...(isObj(v.podLabels) ? v.podLabels : {}) }, annotations: isObj(v.podAnnotations) ? v.podAnnotations : {} },
           spec: {
-            containers: [container],
+            // The chart's extraContainers / initContainers share the pod: same-pod clients of a loopback receiver.
+            containers: [container, ...(Array.isArray(v.extraContainers) ? v.extraContainers.filter(isObj) : [])],
+            ...(Array.isArray(v.initContainers) && v.initContainers.length ? { initContainers: v.initContainers.filter(isObj) } : {}),
             volumes: [{ name: 'opentelemetry-collector-configmap', configMap: { name: cmName, items: [{ key: 'relay', path: 'relay.yaml' }] } }],
             ...(v.hostNetwork === true ? { hostNetwork: true } : {}),
           },

@@ -213,7 +213,8 @@ export function assembleDiscovery(
   };
 
   let collectors: DiscoveredCollector[] = collectorPods.map(({ pod, container, matchedBy, sidecar }) => {
-    const containers: any[] = pod.spec?.containers ?? [];
+    // Native sidecars (init containers with restartPolicy: Always) run beside the collector, in its network namespace.
+    const containers: any[] = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []).filter((c: any) => c?.restartPolicy === 'Always')];
     const image = String(container?.image ?? '');
     return {
       pod,

@@ -8,19 +8,25 @@ const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
 /**
  * Invisible format characters (Unicode category Cf) that reorder or hide text without any ESC: the bidi
  * embeddings, overrides and isolates of "Trojan Source" (U+202A-U+202E, U+2066-U+2069), the marks U+200E,
- * U+200F, U+061C, zero-width characters (U+200B-U+200D, U+2060-U+2064, U+FEFF), the deprecated format
- * controls U+206A-U+206F, and the line/paragraph separators U+2028/U+2029. A config value such as
+ * U+200F, U+061C, zero-width characters (U+200B-U+200D, U+2060-U+2064, U+FEFF), the soft hyphen U+00AD
+ * (`local\u00adhost` displays as `localhost`), the tag characters U+E0000-U+E007F that smuggle hidden text,
+ * and the rest of Cf, plus the line/paragraph separators U+2028/U+2029. A config value such as
  * `localhost\u202e7134:` would otherwise display as a different endpoint than the one it is. They are
- * shown as a visible `\uXXXX` rather than dropped, so the reader sees that the value is not what it looks
+ * shown as a visible escape rather than dropped, so the reader sees that the value is not what it looks
  * like (removing them would show a clean-looking value that does not match the file).
  */
-const INVISIBLE = /[\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/g;
+const INVISIBLE = /[\p{Cf}\u2028\u2029]/gu;
+
+function escapeCodePoint(c: string): string {
+  const cp = c.codePointAt(0) ?? 0;
+  return cp > 0xffff ? `\\u{${cp.toString(16)}}` : `\\u${cp.toString(16).padStart(4, '0')}`;
+}
 
 export function sanitize(s: string, opts: { keepNewlines?: boolean } = {}): string {
   const out = s
     .replace(ANSI, '')
     .replace(CONTROL, '')
-    .replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    .replace(INVISIBLE, escapeCodePoint);
   return opts.keepNewlines ? out : out.replace(/[\n\t]/g, ' ');
 }
 

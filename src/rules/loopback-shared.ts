@@ -94,7 +94,7 @@ export function checkLoopback(s: Snapshot, variant: LoopbackVariant, rule: strin
       if (ep.versionGiven) evidence.push({ source: 'config', detail: `collector version ${ep.versionGiven} (--collector-version; ${bare ? 'a bare config names no image' : `image ${c.image} has no version tag`}): the localhost default applies` });
       // Nothing else shares the pod's network namespace: no process can ever reach a loopback listener.
       const isolated = !bare && !c.sidecar && !c.hostNetwork && (c.siblingContainers?.length ?? 0) === 0;
-      if (isolated && !svc && cross.length === 0) evidence.push({ source: 'config', detail: `the pod runs no container but ${c.container || 'the collector'} and is not on the host network: nothing can connect to a loopback address there` });
+      if (isolated && !svc && cross.length === 0) evidence.push({ source: 'config', detail: `the pod runs no container but ${c.container || 'the collector'} and is not on the host network: nothing but \`kubectl port-forward\` (which connects inside the pod) can reach a loopback address there` });
       if (le.evidence) evidence.push(le.evidence);
       for (const p of w.pods) {
         for (const lm of collectorLogMatches(s, p, ['startup']).filter((x) => x.fields?.endpoint && x.fields.endpoint.endsWith(`:${ep.port}`))) {

@@ -120,6 +120,11 @@ test('a reader that closes stdout ends lint quietly with the exit code of the re
     assert.equal(broken.code, 2);
     assert.match(broken.stderr, /^error: .*broken\.yaml:2:1: invalid YAML/);
     assert.doesNotMatch(broken.stderr, /EPIPE|lint failed/);
+    // every other writer too: help, explain, version, completion
+    for (const args of [['lint', '--help'], ['lint', '-h'], ['explain', 'receiver-bound-to-loopback'], ['version'], ['completion', 'bash']]) {
+      const r = await runClosedStdout(args);
+      assert.deepEqual([r.code, r.stderr], [0, ''], args.join(' '));
+    }
   } finally {
     rmSync(f.dir, { recursive: true, force: true });
   }
@@ -161,6 +166,18 @@ test('nothing linted: no clean bill of health, exit 2', { skip }, () => {
     assert.equal(empty.stderr, 'error: no *.yaml, *.yml or *.json files found\n');
     // machine formats still print a parseable document for the tools that read it
     assert.equal(JSON.parse(run(['lint', f.empty, '-o', 'json']).stdout).mode, 'lint');
+    // a file of comments and separators only: nothing linted, not a clean bill of health
+    const comments = join(f.dir, 'comments.yaml');
+    writeFileSync(comments, '# rendered nothing\n---\n---\n');
+    const c = run(['lint', comments]);
+    assert.deepEqual([c.status, c.stdout, c.stderr], [2, '', 'error: no Kubernetes objects, collector configs or Helm values in the input\n']);
+    // one bad document does not hide the findings of the good one in the same file
+    const mixed = join(f.dir, 'mixed.yaml');
+    writeFileSync(mixed, `${COLLECTOR}---\n- a list\n`);
+    const m = run(['lint', mixed]);
+    assert.equal(m.status, 2);
+    assert.match(m.stdout, /receiver-bound-to-loopback/);
+    assert.match(m.stderr, /^error: .*mixed\.yaml:\d+:\d+: document 2 is a list/);
   } finally {
     rmSync(f.dir, { recursive: true, force: true });
   }

@@ -108,6 +108,14 @@ spec:
   });
   test('with another container in the pod it may be a same-pod client: a warning, not an error', () => {
     assert.deepEqual(run(collector({ endpoint: '127.0.0.1:4317', sibling: true })).map((f) => f.severity), ['warning']);
+    // a native sidecar (an init container with restartPolicy: Always) shares the pod as well
+    const native = collector({ endpoint: '127.0.0.1:4317' }).replace('      containers:\n', '      initContainers:\n        - {name: proxy, image: envoy:1, restartPolicy: Always}\n      containers:\n');
+    assert.deepEqual(run(native).map((f) => f.severity), ['warning']);
+    // and the Helm chart's extraContainers
+    const values = (extra: string) => `mode: deployment\nimage: {repository: otel/opentelemetry-collector-k8s, tag: 0.111.0}\nservice: {enabled: false}\nconfig: {receivers: {otlp: {protocols: {grpc: {endpoint: "127.0.0.1:4317"}}}}}\n${extra}`;
+    const sev = (text: string) => lintTexts([{ file: 'v.yaml', text }]).report.findings.filter((f) => f.rule === 'receiver-bound-to-loopback').map((f) => f.severity);
+    assert.deepEqual(sev(values('')), ['error']);
+    assert.deepEqual(sev(values('extraContainers: [{name: shipper, image: shipper:1}]\n')), ['warning']);
   });
   test("the collector's own telemetry exporting to that loopback port is a same-pod client: no finding", () => {
     assert.deepEqual(run(collector({ endpoint: 'localhost:4317', telemetry: 'http://localhost:4317' })), []);
@@ -240,25 +248,38 @@ spec:
     for (const inputs of [[prod, staging], [staging, prod]]) {
       const r = lintTexts(inputs);
       assert.deepEqual(where(r), ['error receiver-bound-to-loopback k8s/prod/collector.yaml:10'], inputs.map((i) => i.file).join(' '));
-      assert.ok(r.report.notes?.some((n) => n.startsWith('Deployment default/otel is declared in 2 files (')), JSON.stringify(r.report.notes));
+      assert.ok(r.report.notes?.some((n) => n.startsWith('ConfigMap default/otel-config is declared differently in 2 files (')), JSON.stringify(r.report.notes));
     }
   });
   test('a file no variant conflicts with is checked with each variant, and its findings are reported once', () => {
     const r = lintTexts([
       { file: 'k8s/apps/shop.yaml', text: shared },
       { file: 'k8s/prod/collector.yaml', text: variant('localhost') },
-      { file: 'k8s/staging/collector.yaml', text: variant('localhost') },
+      { file: 'k8s/staging/collector.yaml', text: variant('127.0.0.1') },
     ]);
-    assert.deepEqual(where(r), ['error receiver-bound-to-loopback k8s/prod/collector.yaml:10', 'error receiver-bound-to-loopback k8s/staging/collector.yaml:10']);
+    assert.deepEqual(where(r).sort(), ['error receiver-bound-to-loopback k8s/prod/collector.yaml:10', 'error receiver-bound-to-loopback k8s/staging/collector.yaml:10']);
     assert.equal(r.snapshots.length, 2);
     const f = r.report.findings.find((x) => x.rule === 'receiver-bound-to-loopback')!;
     assert.deepEqual(f.affected?.map((a) => a.workload ?? a.pod), ['shop'], 'the shared app is linked to the variant collector');
   });
   test('the notes reach a clean table and markdown report too', () => {
-    const r = lintTexts([{ file: 'k8s/prod/collector.yaml', text: variant('0.0.0.0') }, { file: 'k8s/staging/collector.yaml', text: variant('0.0.0.0') }]);
+    const r = lintTexts([{ file: 'k8s/prod/collector.yaml', text: variant('0.0.0.0') }, { file: 'k8s/staging/collector.yaml', text: variant('0.0.0.0').replace('name: otlp-grpc', 'name: grpc') }]);
     assert.deepEqual(where(r), []);
-    assert.match(renderReport(r.report, 'table', { color: false, width: 100 }), /\nnote: Deployment default\/otel is declared in 2 files/);
-    assert.match(renderReport(r.report, 'markdown'), /\*\*Notes\*\*\n\n(- .*\n)*- Deployment default\/otel is declared in 2 files/);
+    assert.match(renderReport(r.report, 'table', { color: false, width: 100 }), /\nnote: Service default\/otel is declared differently in 2 files/);
+    assert.match(renderReport(r.report, 'markdown'), /\*\*Notes\*\*\n\n(- .*\n)*- Service default\/otel is declared differently in 2 files/);
+  });
+  test('byte-identical copies (a Namespace atop every self-contained file) are one declaration: one context, linked', () => {
+    const ns = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: default}\n---\n';
+    const r = lintTexts([{ file: 'a/collector.yaml', text: ns + variant('0.0.0.0') }, { file: 'b/shop.yaml', text: ns + shared }, { file: 'c/again.yaml', text: ns }]);
+    assert.equal(r.snapshots.length, 1);
+    assert.deepEqual(r.report.notes ?? [], []);
+    assert.deepEqual(where(r), []);
+    assert.equal(r.snapshots[0].collectors.length, 1);
+  });
+  test('an object declared twice in one file: the first declaration is the one checked', () => {
+    const r = lintTexts([{ file: 'x.yaml', text: variant('localhost') + '---\n' + variant('0.0.0.0').split('---\n')[1] }]);
+    assert.equal(r.snapshots[0].collectors.length, 1);
+    assert.ok(r.report.notes?.some((n) => n === 'Deployment default/otel is declared more than once in x.yaml: the first declaration is the one checked'), JSON.stringify(r.report.notes));
   });
   test('no duplicates: one context, as before', () => {
     const r = lintTexts([{ file: 'a/collector.yaml', text: variant('0.0.0.0') }, { file: 'b/shop.yaml', text: shared }]);

@@ -40,3 +40,10 @@ for (const fmt of ['table', 'wide', 'json', 'yaml', 'markdown', 'sarif', 'junit'
     assert.match(out, /\\\\?u202e/);
   });
 }
+
+test('the rest of category Cf: soft hyphen, Mongolian vowel separator, tag characters (escaped by code point, never split)', () => {
+  assert.equal(sanitize('local\u00adhost:4317'), 'local\\u00adhost:4317');
+  assert.equal(sanitize('a\u180eb\ufff9c'), 'a\\u180eb\\ufff9c');
+  assert.equal(sanitize('ok\u{e0031}\u{e007f}'), 'ok\\u{e0031}\\u{e007f}');
+  assert.equal(sanitize('emoji \u{1f600} stays'), 'emoji \u{1f600} stays');
+});

@@ -72,9 +72,18 @@ test('identity: components, ports and SDK settings named, never counts', () => {
 });
 
 test('the same finding on the same object in two files (k8s/prod and k8s/staging variants) is two alerts', () => {
-  const results = sarifResults([{ file: 'k8s/prod/values.yaml', text: VALUES }, { file: 'k8s/staging/values.yaml', text: VALUES }]);
+  // The variants differ (identical copies are one declaration, reported once).
+  const results = sarifResults([{ file: 'k8s/prod/values.yaml', text: VALUES }, { file: 'k8s/staging/values.yaml', text: VALUES.replace('localhost:4317', '127.0.0.1:4317') }]);
   const loop = results.filter((r) => r.ruleId === 'receiver-bound-to-loopback');
   assert.equal(loop.length, 2, JSON.stringify(results.map((r) => r.ruleId)));
   assert.notEqual(fp(loop[0]!), fp(loop[1]!));
   assert.equal(new Set(results.map(fp)).size, results.length, 'every result its own fingerprint');
+});
+
+test('an absolute path fingerprints as the path under the working directory: the same on every runner', () => {
+  const r = lintTexts([{ file: '/runner-a/work/repo/k8s/values.yaml', text: VALUES }], { collectorVersion: '0.111.0' });
+  const s = lintTexts([{ file: '/home/runner/x/repo/k8s/values.yaml', text: VALUES }], { collectorVersion: '0.111.0' });
+  const fps = (rep: typeof r, baseDir: string) => (JSON.parse(renderSarif(rep.report, { version: '0', baseDir })) as { runs: { results: Result[] }[] }).runs[0]!.results.map(fp);
+  assert.deepEqual(fps(r, '/runner-a/work/repo'), fps(s, '/home/runner/x/repo/'));
+  assert.deepEqual(fps(r, '/runner-a/work/repo'), sarifResults([{ file: 'k8s/values.yaml', text: VALUES }]).map(fp));
 });

@@ -72,13 +72,24 @@ function subjectKey(f: Finding): string {
   return `${f.subject.kind}/${f.subject.namespace ?? ''}/${f.subject.name}/${f.subject.container ?? ''}`;
 }
 
-export function renderSarif(input: Report, opts: { version?: string; inputErrors?: { file: string; line?: number; column?: number; message: string }[] } = {}): string {
+/**
+ * The file as the fingerprint sees it: relative to `baseDir` (lint passes the working directory) when
+ * inside it, so `lint $GITHUB_WORKSPACE/k8s` fingerprints the same on every runner, whatever its checkout path.
+ */
+function fingerprintFile(file: string, baseDir?: string): string {
+  const norm = file.replace(/\\/g, '/');
+  const base = baseDir?.replace(/\\/g, '/').replace(/\/+$/, '');
+  if (base && norm.startsWith(`${base}/`)) return norm.slice(base.length + 1);
+  return norm.replace(/^\.\//, '');
+}
+
+export function renderSarif(input: Report, opts: { version?: string; baseDir?: string; inputErrors?: { file: string; line?: number; column?: number; message: string }[] } = {}): string {
   const r = publicReport(input);
   const rules = RULES;
   // Findings that still share an identity (a rule that names nothing distinguishing twice on one subject)
   // are numbered in the order of their text, which does not depend on where they sit in the files.
   // The file too (never the line): the same object in two variants (k8s/prod, k8s/staging) is two alerts.
-  const identity = r.findings.map((f) => [f.rule, subjectKey(f), ...(f.location?.file ? [`file ${artifactUri(f.location.file)}`] : []), ...findingIdentity(f)]);
+  const identity = r.findings.map((f) => [f.rule, subjectKey(f), ...(f.location?.file ? [`file ${fingerprintFile(f.location.file, opts.baseDir)}`] : []), ...findingIdentity(f)]);
   const text = (f: Finding): string => [f.summary, f.rootCause, f.fix.summary, f.fix.patch ?? ''].join('\0');
   const seen = new Map<string, string[]>();
   r.findings.forEach((f, i) => {
