@@ -356,7 +356,18 @@ export function docStart(sd: SourceDoc): { line: number; column: number } {
  * `config: |`): parse the scalar's text and shift its positions by where the block's content starts.
  * Quoted or folded strings do not map line for line: then the scalar's own key is the location.
  */
-export function locateEmbedded(sd: SourceDoc, scalarPath: PathSeg[], inner: PathSeg[]): (SourceLocation & { depth: number }) | undefined {
+export function locateEmbedded(sd: SourceDoc, scalarPath: PathSeg[], inner: PathSeg[], opts: { scan?: boolean } = {}): (SourceLocation & { depth: number }) | undefined {
+  const key = scalarPath.at(-1);
+  const fast = opts.scan !== false && typeof key === 'string' && typeof sd.value === 'object' ? blockByContent(sd, key, valueAt(sd.value, scalarPath)) : undefined;
+  if (fast) {
+    const lc = new LineCounter();
+    const inDoc = parseDocument(fast.value, { lineCounter: lc, prettyErrors: false });
+    const iw = inDoc.errors.length ? undefined : walk(inDoc, inDoc.contents as Node | null, inner);
+    if (iw && iw.offset !== undefined && iw.depth > 0) {
+      const ip = lc.linePos(iw.offset);
+      return { file: sd.file, line: fast.headerLine + ip.line, column: fast.indent + ip.col, depth: scalarPath.length + iw.depth };
+    }
+  }
   const w = sd.find(scalarPath);
   if (w.depth !== scalarPath.length) return undefined;
   const outer = locate(sd, scalarPath);
@@ -376,4 +387,61 @@ export function locateEmbedded(sd: SourceDoc, scalarPath: PathSeg[], inner: Path
   const firstContent = lines.find((l) => l.trim() !== '');
   const indent = firstContent ? firstContent.length - firstContent.trimStart().length : 0;
   return { file: sd.file, line: headerLine + ip.line, column: indent + ip.col, depth: scalarPath.length + iw.depth };
+}
+
+function valueAt(v: unknown, path: PathSeg[]): unknown {
+  let cur: any = v;
+  for (const seg of path) cur = cur?.[seg];
+  return cur;
+}
+
+const BLOCK_HEADER = /^( *)(?:- +)?(?:"([^"\\]*)"|'([^']*)'|([^\s#'"{[][^:#]*?)) *: *\|([-+]?)[ \t]*(?:#.*)?$/;
+
+/**
+ * The literal block (`key: |`) holding exactly `value`, found by scanning the document's lines instead of
+ * lexing it: a ConfigMap's annotations can be most of a rendered file, and only a finding inside the
+ * embedded config needs a position. Trusted only when it cannot be wrong: exactly one block in the
+ * document has that key and, dedented, exactly that content; otherwise undefined and the CST decides.
+ * Texts with CR line ends, `...` document ends or directives take the CST path too.
+ */
+function blockByContent(sd: SourceDoc, key: string, value: unknown): { headerLine: number; indent: number; value: string } | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
+  const text = sd.text;
+  if (text.includes('\r') || /^(\.\.\.|%)/m.test(text)) return undefined;
+  const lines = text.split('\n');
+  // Document index of each line, counted as js-yaml counts (sd.index): a `---` opens the next document,
+  // except a first one that only comments and blank lines precede.
+  let doc = 0;
+  let content = false;
+  const want = value.replace(/\n+$/, '');
+  let hit: { headerLine: number; indent: number } | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (/^---(\s|$)/.test(line)) {
+      if (content) doc++;
+      content = true;
+      continue;
+    }
+    if (!content && line.trim() !== '' && !line.trimStart().startsWith('#')) content = true;
+    if (doc !== sd.index) { if (doc > sd.index) break; continue; }
+    const m = BLOCK_HEADER.exec(line);
+    if (!m || (m[2] ?? m[3] ?? m[4]) !== key) continue;
+    const keyIndent = m[1].length;
+    let j = i + 1;
+    const body: string[] = [];
+    let indent = -1;
+    for (; j < lines.length; j++) {
+      const l = lines[j];
+      if (l.trim() === '') { body.push(''); continue; }
+      const ind = l.length - l.trimStart().length;
+      if (ind <= keyIndent) break;
+      if (indent < 0) indent = ind;
+      if (ind < indent) return undefined; // a less indented line inside a block: not what this scan understands
+      body.push(l.slice(indent));
+    }
+    if (indent < 0 || body.join('\n').replace(/\n+$/, '') !== want) continue;
+    if (hit) return undefined; // two blocks could be it
+    hit = { headerLine: i + 1, indent };
+  }
+  return hit ? { ...hit, value } : undefined;
 }

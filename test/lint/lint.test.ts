@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { Ajv } from 'ajv';
 import { lint, lintTexts } from '../../src/files/index.ts';
-import { parseSource, parseStrict } from '../../src/files/source.ts';
+import { locateEmbedded, parseSource, parseStrict } from '../../src/files/source.ts';
+
+const valueOf = (v: unknown, p: (string | number)[]): unknown => p.reduce((o: any, k) => o?.[k], v);
 import { renderReport } from '../../src/report/render/index.ts';
 import { renderSarif } from '../../src/report/render/sarif.ts';
 import { renderJunit } from '../../src/report/render/junit.ts';
@@ -538,6 +540,40 @@ describe('fast parse path', () => {
     }
     assert.ok(fast > 10, `${fast} files took the fast path`);
     assert.ok(compared > 5000, `${compared} paths compared`);
+  });
+
+  test('embedded configs: the line scan finds the block the CST finds, at every key of every embedded config', () => {
+    let compared = 0;
+    let scanned = 0;
+    const extra = [
+      { file: 'two.yaml', text: 'a:\n  cfg: |\n    x: 1\n---\nb:\n  cfg: |\n    x: 1\n    y: {z: 2}\n' },
+      { file: 'same.yaml', text: 'a:\n  cfg: |\n    x: 1\n  other:\n    cfg: |\n      x: 1\n' },
+      { file: 'lead.yaml', text: '# c\n---\n---\nk:\n  - cfg: |-\n      p:\n        q: 1\n\n      r: 2\n' },
+    ];
+    for (const { file, text } of [...files.map((f) => ({ file: f, text: readFileSync(f, 'utf8') })), ...extra]) {
+      const { docs } = parseSource(file, text);
+      for (const sd of docs) {
+        const blocks: (string | number)[][] = [];
+        const visit = (v: unknown, p: (string | number)[]): void => {
+          if (typeof v === 'string' && v.includes('\n') && p.length) blocks.push(p);
+          else if (Array.isArray(v)) v.forEach((x, i) => visit(x, [...p, i]));
+          else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) visit(x, [...p, k]);
+        };
+        visit(sd.value, []);
+        for (const bp of blocks) {
+          let inner: unknown;
+          try { inner = parse(valueOf(sd.value, bp) as string); } catch { continue; }
+          for (const ip of pathsOf(inner).filter((x) => x.length)) {
+            const slow = locateEmbedded(sd, bp, ip, { scan: false });
+            const fast = locateEmbedded(sd, bp, ip);
+            assert.deepEqual(fast, slow, `${file} doc ${sd.index + 1} ${JSON.stringify(bp)} ${JSON.stringify(ip)}`);
+            compared++;
+          }
+          if (text.split('\n').some((l) => l.trimEnd().endsWith('|') || l.trimEnd().endsWith('|-'))) scanned++;
+        }
+      }
+    }
+    assert.ok(compared > 200 && scanned > 5, `${compared} keys compared in ${scanned} blocks`);
   });
 
   test('keys the value parsers resolve (numbers, booleans, quoted, flow maps and sequences) are found', () => {
