@@ -70,10 +70,16 @@ describe('input shapes', () => {
   });
 });
 
-describe('loopback receivers without a cluster: severity from what the manifests prove', () => {
-  const collector = (o: { image?: string; endpoint?: string; sibling?: boolean; telemetry?: string }) => `apiVersion: v1
+/**
+ * A collector as the tests below need it: a ConfigMap with its config, the Deployment mounting it, and
+ * optionally a Service. `ns: null` leaves the namespace to the context. The endpoint stays on line 10.
+ */
+function collectorManifests(o: { ns?: string | null; cm?: string; image?: string; endpoint?: string; sibling?: boolean; telemetry?: string; ports?: boolean; service?: string }): string {
+  const ns = o.ns === null ? '' : `, namespace: ${o.ns ?? 'obs'}`;
+  const cm = o.cm ?? 'cfg';
+  return `apiVersion: v1
 kind: ConfigMap
-metadata: {name: cfg, namespace: obs}
+metadata: {name: ${cm}${ns}}
 data:
   config.yaml: |
     receivers:
@@ -88,7 +94,7 @@ data:
 ---
 apiVersion: apps/v1
 kind: Deployment
-metadata: {name: otel, namespace: obs}
+metadata: {name: otel${ns}}
 spec:
   selector: {matchLabels: {app: otel}}
   template:
@@ -97,11 +103,21 @@ spec:
       containers:
         - name: otelcol
           image: ${o.image ?? 'otel/opentelemetry-collector:0.99.0'}
-          args: [--config=/conf/config.yaml]
+          args: [--config=/conf/config.yaml]${o.ports ? '\n          ports: [{name: otlp-grpc, containerPort: 4317}]' : ''}
           readinessProbe: {httpGet: {path: /, port: 13133}}
           volumeMounts: [{name: cfg, mountPath: /conf}]${o.sibling ? '\n        - {name: app, image: shop/cart:1.0}' : ''}
-      volumes: [{name: cfg, configMap: {name: cfg}}]
-`;
+      volumes: [{name: cfg, configMap: {name: ${cm}}}]
+${o.service ? `---
+apiVersion: v1
+kind: Service
+metadata: {name: otel${ns}}
+spec:
+  selector: {app: otel}
+${o.service}` : ''}`;
+}
+
+describe('loopback receivers without a cluster: severity from what the manifests prove', () => {
+  const collector = collectorManifests;
   const run = (text: string, opts = {}) => lintTexts([{ file: 'c.yaml', text }], opts).report.findings.filter((f) => f.rule.startsWith('receiver-'));
   test('an explicit loopback bind in a pod that runs nothing else is an error, with no Service or app in the input', () => {
     const [f, ...rest] = run(collector({ endpoint: '127.0.0.1:4317' }));
@@ -145,44 +161,7 @@ describe('locations point at the offending key, not its parent', () => {
     return text.split('\n')[f.location.line! - 1].slice(f.location.column! - 1);
   };
   test('service-port-mismatch: the targetPort of the port entry', () => {
-    const text = `apiVersion: v1
-kind: ConfigMap
-metadata: {name: cfg, namespace: obs}
-data:
-  config.yaml: |
-    receivers: {otlp: {protocols: {grpc: {endpoint: "0.0.0.0:4317"}}}}
-    exporters: {debug: {}}
-    service: {pipelines: {traces: {receivers: [otlp], exporters: [debug]}}}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: otel, namespace: obs}
-spec:
-  selector: {matchLabels: {app: otel}}
-  template:
-    metadata: {labels: {app: otel}}
-    spec:
-      containers:
-        - name: otelcol
-          image: otel/opentelemetry-collector:0.110.0
-          args: [--config=/conf/config.yaml]
-          ports: [{name: otlp-grpc, containerPort: 4317}]
-          readinessProbe: {httpGet: {path: /, port: 13133}}
-          volumeMounts: [{name: cfg, mountPath: /conf}]
-      volumes: [{name: cfg, configMap: {name: cfg}}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: otel, namespace: obs}
-spec:
-  selector: {app: otel}
-  ports:
-    - name: metrics
-      port: 8888
-    - name: otlp
-      port: 4317
-      targetPort: otlp-grcp
-`;
+    const text = collectorManifests({ image: 'otel/opentelemetry-collector:0.110.0', endpoint: '0.0.0.0:4317', ports: true, service: '  ports:\n    - name: metrics\n      port: 8888\n    - name: otlp\n      port: 4317\n      targetPort: otlp-grcp\n' });
     assert.equal(at(lintTexts([{ file: 's.yaml', text }]), 'service-port-mismatch', text), 'targetPort: otlp-grcp');
   });
   test('receiver-not-in-pipeline: the receiver declaration', () => {
@@ -192,44 +171,8 @@ spec:
 });
 
 describe('the same object declared in several files (variants such as k8s/prod and k8s/staging)', () => {
-  const variant = (endpoint: string) => `apiVersion: v1
-kind: ConfigMap
-metadata: {name: otel-config}
-data:
-  config.yaml: |
-    receivers:
-      otlp:
-        protocols:
-          grpc:
-            endpoint: ${endpoint}:4317
-    exporters: {debug: {}}
-    service:
-      pipelines:
-        traces: {receivers: [otlp], exporters: [debug]}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: otel}
-spec:
-  selector: {matchLabels: {app: otel}}
-  template:
-    metadata: {labels: {app: otel}}
-    spec:
-      containers:
-        - name: otelcol
-          image: otel/opentelemetry-collector:0.110.0
-          args: [--config=/conf/config.yaml]
-          readinessProbe: {httpGet: {path: /, port: 13133}}
-          volumeMounts: [{name: cfg, mountPath: /conf}]
-      volumes: [{name: cfg, configMap: {name: otel-config}}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: otel}
-spec:
-  selector: {app: otel}
-  ports: [{name: otlp-grpc, port: 4317}]
-`;
+  const variant = (endpoint: string) =>
+    collectorManifests({ ns: null, cm: 'otel-config', image: 'otel/opentelemetry-collector:0.110.0', endpoint: `${endpoint}:4317`, service: '  ports: [{name: otlp-grpc, port: 4317}]\n' });
   const shared = `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: shop}
