@@ -3,9 +3,9 @@
 // cluster. Needs root (the simulated cluster creates network namespaces); skips otherwise.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runClosedStdout } from '../helpers/run.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const skip = process.getuid?.() !== 0 ? 'needs root: the simulated cluster creates network namespaces' : false;
@@ -15,18 +15,7 @@ test('diagnose with stdout closed by its reader: no EPIPE error, exit code of th
   const cluster = await startCluster({ manifests: [join(REPO, 'test/scenarios/seed/manifests')], log: () => {} });
   try {
     for (const o of ['wide', 'json']) {
-      const r = await new Promise<{ code: number | null; stderr: string }>((done, fail) => {
-        const c = spawn(join(REPO, 'bin/kubectl-otel_doctor'), ['diagnose', '-n', 'observability', '-o', o], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: cluster.kubeconfig, NO_COLOR: '1' } });
-        c.stdout.destroy();
-        let stderr = '';
-        c.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-        const timer = setTimeout(() => c.kill('SIGKILL'), 150_000);
-        c.on('error', fail);
-        c.on('close', (code) => {
-          clearTimeout(timer);
-          done({ code, stderr });
-        });
-      });
+      const r = await runClosedStdout(join(REPO, 'bin/kubectl-otel_doctor'), ['diagnose', '-n', 'observability', '-o', o], { KUBECONFIG: cluster.kubeconfig, NO_COLOR: '1' }, 150_000);
       assert.equal(r.stderr, '', `-o ${o}`);
       // the seed scenario has an error finding (receivers bound to 127.0.0.1)
       assert.equal(r.code, 1, `-o ${o}`);

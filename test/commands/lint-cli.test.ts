@@ -3,11 +3,12 @@
 // printed, an empty directory, -h and usage errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runClosedStdout } from '../helpers/run.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = join(ROOT, 'bin', 'kubectl-otel_doctor');
@@ -67,21 +68,8 @@ function runMain(args: string[]) {
   }
 }
 
-/** Runs the CLI with its stdout pipe closed by the reader before the first write (`| true`). */
-function runClosedStdout(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-    child.stdout.destroy();
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', fail);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stderr });
-    });
-  });
-}
+/** The CLI with its stdout pipe closed by the reader before the first write (`| true`). */
+const runClosed = (args: string[]) => runClosedStdout(BIN, args, { NO_COLOR: '1' }, 60_000);
 
 test('piped stdin is read without `-`, like `-`', { skip }, () => {
   const f = fixtures();
@@ -108,21 +96,21 @@ test('a reader that closes stdout ends lint quietly with the exit code of the re
   const f = fixtures();
   try {
     for (const o of ['wide', 'table', 'json', 'sarif']) {
-      const clean = await runClosedStdout(['lint', f.collector, '-o', o]);
+      const clean = await runClosed(['lint', f.collector, '-o', o]);
       assert.equal(clean.stderr, '', `-o ${o}`);
       assert.equal(clean.code, 0, `-o ${o}`);
-      const failing = await runClosedStdout(['lint', f.collector, '-o', o, '--fail-on', 'warning']);
+      const failing = await runClosed(['lint', f.collector, '-o', o, '--fail-on', 'warning']);
       assert.equal(failing.stderr, '', `-o ${o}`);
       assert.equal(failing.code, 1, `-o ${o}`);
     }
     // input errors still reach stderr (it is open) and still decide the exit code
-    const broken = await runClosedStdout(['lint', f.collector, f.broken]);
+    const broken = await runClosed(['lint', f.collector, f.broken]);
     assert.equal(broken.code, 2);
     assert.match(broken.stderr, /^error: .*broken\.yaml:2:1: invalid YAML/);
     assert.doesNotMatch(broken.stderr, /EPIPE|lint failed/);
     // every other writer too: help, explain, version, completion
     for (const args of [['lint', '--help'], ['lint', '-h'], ['explain', 'receiver-bound-to-loopback'], ['version'], ['completion', 'bash']]) {
-      const r = await runClosedStdout(args);
+      const r = await runClosed(args);
       assert.deepEqual([r.code, r.stderr], [0, ''], args.join(' '));
     }
   } finally {
