@@ -8,7 +8,7 @@ import type { CheckedEntry, Evidence, Finding, Rule } from '../report/finding.ts
 import type { AppContainer, CollectorPod, ServiceInfo, ServicePortInfo, SettingValue, Snapshot } from '../snapshot.ts';
 import { receiverType, startedReceivers, type CollectorModel } from '../otel/config.ts';
 import { isHttp, type SignalExport } from '../otel/sdk.ts';
-import { appLogMatches, appSubject, collectorWorkloads, exportsOf, model, probesFrom, probeText, resolveHost, targetPortOn, truncate } from './util.ts';
+import { appLogMatches, appSubject, collectorWorkloads, exportsOf, model, probesFrom, probeText, resolveHost, serviceTcpPorts, targetPortOn, truncate, unpublishedPort } from './util.ts';
 
 type Proto = 'grpc' | 'http';
 const WELL_KNOWN: Record<Proto, number> = { grpc: 4317, http: 4318 };
@@ -36,10 +36,6 @@ interface Miss {
   alt?: { port: number; proto: Proto };
   /** the collector starts no receiver of the app's protocol: a collector-side rule explains the row */
   collectorLacks?: string;
-}
-
-function tcpPorts(v: ServiceInfo): ServicePortInfo[] {
-  return v.ports.filter((p) => !p.protocol || p.protocol.toUpperCase() === 'TCP');
 }
 
 /** What a Service port carries: the receiver behind its targetPort when the collector is known, else its name. */
@@ -92,7 +88,7 @@ function judgeExport(s: Snapshot, app: AppContainer, e: SignalExport, checked: C
   if (r.kind !== 'service') return null;
   const svc = r.service;
   if (svc.type === 'ExternalName') return null;
-  const ports = tcpPorts(svc);
+  const ports = serviceTcpPorts(svc);
   const headless = svc.clusterIP === 'None';
   const c: CollectorPod | undefined = r.collectors[0];
   const m = c ? model(s, c) : null;
@@ -114,8 +110,8 @@ function judgeExport(s: Snapshot, app: AppContainer, e: SignalExport, checked: C
     else if (sends && m && !m.receivers.some((x) => x.protocol === sends)) miss.collectorLacks = sends;
     return miss;
   }
-  // A Service without ports is not a Service the API accepts; nothing to compare with.
-  if (!ports.length || ports.some((sp) => sp.port === p.port)) return null;
+  // (A Service without ports is not one the API accepts: nothing to compare with.)
+  if (!unpublishedPort(svc, p.port)) return null;
   miss.declared = ports.map((sp) => sp.port);
   miss.offered = `Service ${svc.namespace}/${svc.name} (${svc.type}${svc.clusterIP ? ` ${svc.clusterIP}` : ''}) declares ports ${ports.map((sp) => `${sp.name ? `${sp.name} ` : ''}${sp.port}${sp.targetPort !== undefined && String(sp.targetPort) !== String(sp.port) ? ` (targetPort ${sp.targetPort})` : ''}`).join(', ')}`;
   const carried = ports.map((sp) => ({ sp, serves: servesOf(sp, c, m) })).filter((x) => x.serves);

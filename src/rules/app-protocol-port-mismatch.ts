@@ -1,6 +1,6 @@
 import type { Finding, Rule } from '../report/finding.ts';
 import { isHttp } from '../otel/sdk.ts';
-import { appLogMatches, appSubject, exportsOf, model, resolveHost, targetPortOn, truncate } from './util.ts';
+import { appLogMatches, appSubject, exportsOf, model, resolveHost, targetPortOn, truncate, unpublishedPort } from './util.ts';
 
 export const rule: Rule = {
   id: 'app-protocol-port-mismatch',
@@ -23,7 +23,7 @@ export const rule: Rule = {
         const r = resolveHost(s, app.namespace, e.parsed.host);
         // A ClusterIP Service that does not publish the port at all: app-port-not-exposed's row, whose fix
         // (the right port, or publishing it) helps where switching the protocol would not.
-        if (r.kind === 'service' && r.service.type !== 'ExternalName' && r.service.clusterIP !== 'None' && r.service.ports.length && !r.service.ports.some((p) => p.port === e.port)) continue;
+        if (r.kind === 'service' && unpublishedPort(r.service, e.port)) continue;
         const c = r.kind === 'service' || r.kind === 'collector-pod' ? r.collectors[0] : undefined;
         if (c) {
           let cport: number | null = e.port;

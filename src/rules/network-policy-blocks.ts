@@ -5,7 +5,7 @@
  */
 import type { Finding, Rule } from '../report/finding.ts';
 import type { AppContainer, CollectorPod, LabelSelector, NetworkPolicyInfo, Snapshot } from '../snapshot.ts';
-import { probeText, probesTo, resolveHost, targetPortOn } from './util.ts';
+import { probeText, probesTo, resolveHost, targetPortOn, unpublishedPort } from './util.ts';
 
 export function selectorMatches(sel: LabelSelector | null | undefined, labels: Record<string, string>): boolean {
   if (!sel) return true;
@@ -88,7 +88,7 @@ export const rule: Rule = {
         // A ClusterIP port the Service does not publish times out too (kube-proxy has no rule for it):
         // that is app-port-not-exposed's, and no policy is to blame.
         const via = resolveHost(s, app.namespace, pr.target.host);
-        if (via.kind === 'service' && via.service.type !== 'ExternalName' && via.service.clusterIP !== 'None' && via.service.ports.length && !via.service.ports.some((p) => p.port === pr.target.port)) continue;
+        if (via.kind === 'service' && unpublishedPort(via.service, pr.target.port)) continue;
         const port = pr.target.kind === 'service' || pr.target.kind === 'app-endpoint'
           ? (() => {
               const svc = s.services.find((v) => v.matchedCollectorPods.includes(`${c.namespace}/${c.pod}`) && v.ports.some((p) => p.port === pr.target.port));

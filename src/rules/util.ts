@@ -214,6 +214,21 @@ export function collectorsOfService(s: Snapshot, svc: ServiceInfo, idx: HostInde
   return hits.sort((x, y) => x.i - y.i).map((h) => h.c);
 }
 
+/** The TCP ports a Service declares (OTLP is TCP; a UDP port of the same number carries nothing of it). */
+export function serviceTcpPorts(v: ServiceInfo): ServiceInfo['ports'] {
+  return v.ports.filter((p) => !p.protocol || p.protocol.toUpperCase() === 'TCP');
+}
+
+/**
+ * A ClusterIP Service that declares TCP ports, none of them `port`: kube-proxy forwards nothing there, so
+ * a connection times out or is refused (app-port-not-exposed's case; other rules leave it to that one).
+ */
+export function unpublishedPort(v: ServiceInfo, port: number): boolean {
+  if (v.type === 'ExternalName' || v.clusterIP === 'None') return false;
+  const ports = serviceTcpPorts(v);
+  return ports.length > 0 && !ports.some((p) => p.port === port);
+}
+
 /** The container port a Service port leads to on a pod (named targetPort resolved), or null. */
 export function targetPortOn(c: CollectorPod, sp: { port: number; targetPort?: number | string }): number | null {
   const tp = sp.targetPort ?? sp.port;
