@@ -37,6 +37,7 @@ function closeness(a: string, b: string): number {
 
 export function lintContexts(objects: LintObject[]): LintContexts {
   const files: string[] = [];
+  const fileSet = new Set<string>();
   // Per identity, the distinct declarations and the files holding each. Byte-identical copies (the same
   // Namespace at the top of every self-contained file) are one declaration: they conflict with nothing.
   const decls = new Map<string, { first: LintObject; canon?: string; files: string[] }[]>();
@@ -44,7 +45,7 @@ export function lintContexts(objects: LintObject[]): LintContexts {
   const firstInFile = new Set<string>();
   for (const o of objects) {
     const file = o.origin.sd.file;
-    if (files.at(-1) !== file && !files.includes(file)) files.push(file);
+    if (!fileSet.has(file)) { fileSet.add(file); files.push(file); }
     const id = identity(o);
     const seenHere = `${file}\0${id}`;
     if (firstInFile.has(seenHere)) { twiceInFile.set(id, file); continue; }
