@@ -22,6 +22,11 @@ function subjectKey(f: Finding): string {
   return `${s.namespace ?? ''}/${s.kind}/${s.name}/${s.container ?? ''}`;
 }
 
+/** The report's orders, shared with lint's merge of several contexts (files/index.ts). */
+export const compareChecks = (a: Check, b: Check): number => a.name.localeCompare(b.name) || a.subject.localeCompare(b.subject);
+export const compareCollectorSummaries = (a: CollectorSummary, b: CollectorSummary): number => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`);
+export const compareAppSummaries = (a: AppSummary, b: AppSummary): number => `${a.namespace}/${a.pod}/${a.container}`.localeCompare(`${b.namespace}/${b.pod}/${b.container}`);
+
 export function compareFindings(a: Finding, b: Finding): number {
   return (
     SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
@@ -66,7 +71,7 @@ export function judge(input: Snapshot, opts: JudgeOptions = {}): Report {
     if (!failed.size && !checked.length) checks.push({ name: rule.id, subject: 'Cluster', status: 'pass' });
   }
   const findings = correlate(raw).sort(compareFindings);
-  checks.sort((a, b) => a.name.localeCompare(b.name) || a.subject.localeCompare(b.subject));
+  checks.sort(compareChecks);
   const summary = {
     errors: findings.filter((f) => f.severity === 'error').length,
     warnings: findings.filter((f) => f.severity === 'warning').length,
@@ -102,7 +107,7 @@ function summarizeCollectors(s: Snapshot): CollectorSummary[] {
         ...(c.listeners ? { listenerMethod: c.listeners.method } : {}),
       };
     })
-    .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+    .sort(compareCollectorSummaries);
 }
 
 const PROBE_RANK = ['refused', 'timeout', 'dns-failure', 'unreachable', 'connected', 'not-run'];
@@ -125,5 +130,5 @@ function summarizeApps(s: Snapshot): AppSummary[] {
         ...(worst ? { probe: worst } : {}),
       };
     })
-    .sort((a, b) => `${a.namespace}/${a.pod}/${a.container}`.localeCompare(`${b.namespace}/${b.pod}/${b.container}`));
+    .sort(compareAppSummaries);
 }

@@ -3,7 +3,7 @@
  * recognises shapes, links objects across files, judges the Snapshot in mode 'lint' with the same rule
  * catalogue as diagnose, and gives each finding its source location.
  */
-import { compareFindings, judge } from '../engine.ts';
+import { compareAppSummaries, compareChecks, compareCollectorSummaries, compareFindings, judge } from '../engine.ts';
 import type { Check, Finding, Report } from '../report/finding.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { buildLintSnapshot, findingLocation } from './build.ts';
@@ -109,9 +109,9 @@ function mergeReports(reports: Report[]): Report {
     const prev = worst.get(k);
     if (!prev || (CHECK_RANK[c.status] ?? 9) < (CHECK_RANK[prev.status] ?? 9)) worst.set(k, c);
   }
-  const checks = [...worst.values()].sort((a, b) => a.name.localeCompare(b.name) || a.subject.localeCompare(b.subject));
-  const collectors = once(reports.flatMap((r) => r.collectors), (c) => JSON.stringify(c)).sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
-  const apps = once(reports.flatMap((r) => r.apps), (a) => JSON.stringify(a)).sort((a, b) => `${a.namespace}/${a.pod}/${a.container}`.localeCompare(`${b.namespace}/${b.pod}/${b.container}`));
+  const checks = [...worst.values()].sort(compareChecks);
+  const collectors = once(reports.flatMap((r) => r.collectors), (c) => JSON.stringify(c)).sort(compareCollectorSummaries);
+  const apps = once(reports.flatMap((r) => r.apps), (a) => JSON.stringify(a)).sort(compareAppSummaries);
   const notes = once(reports.flatMap((r) => r.notes ?? []), (n) => n);
   return { ...reports[0], collectors, apps, checks, findings, ...(notes.length ? { notes } : {}) };
 }
