@@ -42,7 +42,7 @@ Unusable input wins over findings: a broken file must not pass a pipeline.`;
     const { lint, errorLine, inputErrorNote } = await import('../files/index.ts');
     const result = lint(paths, { collectorVersion: version?.replace(/^v/, ''), pluginVersion: pluginVersion() });
     const format = flags.output;
-    // Nothing was linted when no file was found, or every file found was unusable: a clean bill of health
+    // Nothing was linted when the files yielded no object (none found, all unusable, only comments): a clean bill of health
     // ("No problems found ... 17 check(s) passed") would then be a lie. The human formats print no report
     // at all; the machine formats still print theirs, which carry the input errors (SARIF notifications,
     // JUnit errors, JSON notes) for the tools that read them, and the exit code is 2 either way.

@@ -151,9 +151,15 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
   const services = buildServices(disc, snapCollectors);
   // Without a cluster there are no Endpoints: whether a selector matches anything is known only for the
   // pods these files declare (service-no-endpoints in lint).
+  // Grouped by namespace, as buildServices does: a scan of every pod per Service is quadratic on large inputs.
+  const podsByNs = new Map<string, KObject[]>();
+  for (const p of pods) {
+    const ns = p.metadata.namespace ?? 'default';
+    (podsByNs.get(ns) ?? podsByNs.set(ns, []).get(ns)!).push(p);
+  }
   for (const s of services) {
     const sel = s.selector && Object.keys(s.selector).length ? Object.entries(s.selector) : undefined;
-    if (sel) s.matchedPodsInFiles = pods.filter((p) => (p.metadata.namespace ?? 'default') === s.namespace && sel.every(([k, v]) => p.metadata.labels?.[k] === v)).length;
+    if (sel) s.matchedPodsInFiles = (podsByNs.get(s.namespace) ?? []).filter((p) => sel.every(([k, v]) => p.metadata.labels?.[k] === v)).length;
   }
   for (const s of services) {
     const d = index.objects.get(objKey('Service', s.namespace, s.name));
