@@ -359,26 +359,16 @@ export function docStart(sd: SourceDoc): { line: number; column: number } {
 export function locateEmbedded(sd: SourceDoc, scalarPath: PathSeg[], inner: PathSeg[], opts: { scan?: boolean } = {}): (SourceLocation & { depth: number }) | undefined {
   const key = scalarPath.at(-1);
   const fast = opts.scan !== false && typeof key === 'string' && typeof sd.value === 'object' ? blockByContent(sd, key, valueAt(sd.value, scalarPath)) : undefined;
-  if (fast) {
-    const lc = new LineCounter();
-    const inDoc = parseDocument(fast.value, { lineCounter: lc, prettyErrors: false });
-    const iw = inDoc.errors.length ? undefined : walk(inDoc, inDoc.contents as Node | null, inner);
-    if (iw && iw.offset !== undefined && iw.depth > 0) {
-      const ip = lc.linePos(iw.offset);
-      return { file: sd.file, line: fast.headerLine + ip.line, column: fast.indent + ip.col, depth: scalarPath.length + iw.depth };
-    }
-  }
+  // The embedded text is parsed once, whichever way its block was found.
+  const ip = fast ? innerPosition(fast.value, inner) : undefined;
+  if (fast && ip) return { file: sd.file, line: fast.headerLine + ip.line, column: fast.indent + ip.col, depth: scalarPath.length + ip.depth };
   const w = sd.find(scalarPath);
   if (w.depth !== scalarPath.length) return undefined;
   const outer = locate(sd, scalarPath);
   const node = w.scalar;
   if (!node || typeof node.value !== 'string' || node.type !== Scalar.BLOCK_LITERAL) return outer;
-  const lc = new LineCounter();
-  const inDoc = parseDocument(node.value, { lineCounter: lc, prettyErrors: false });
-  if (inDoc.errors.length) return outer;
-  const iw = walk(inDoc, inDoc.contents as Node | null, inner);
-  if (iw.offset === undefined || iw.depth === 0) return outer;
-  const ip = lc.linePos(iw.offset);
+  const pos = fast ? ip : innerPosition(node.value, inner);
+  if (!pos) return outer;
   // The header (`|`, `|-`, `|2`) ends its line; the content starts on the next one, indented.
   const headerEnd = sd.text.indexOf('\n', node.range[0]);
   if (headerEnd === -1) return outer;
@@ -386,7 +376,17 @@ export function locateEmbedded(sd: SourceDoc, scalarPath: PathSeg[], inner: Path
   const lines = sd.text.slice(headerEnd + 1, node.range[2] ?? node.range[1]).split('\n');
   const firstContent = lines.find((l) => l.trim() !== '');
   const indent = firstContent ? firstContent.length - firstContent.trimStart().length : 0;
-  return { file: sd.file, line: headerLine + ip.line, column: indent + ip.col, depth: scalarPath.length + iw.depth };
+  return { file: sd.file, line: headerLine + pos.line, column: indent + pos.col, depth: scalarPath.length + pos.depth };
+}
+
+/** Line, column and depth of `inner` within an embedded YAML text; undefined when it does not parse or has none of it. */
+function innerPosition(text: string, inner: PathSeg[]): { line: number; col: number; depth: number } | undefined {
+  const lc = new LineCounter();
+  const inDoc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  if (inDoc.errors.length) return undefined;
+  const iw = walk(inDoc, inDoc.contents as Node | null, inner);
+  if (iw.offset === undefined || iw.depth === 0) return undefined;
+  return { ...lc.linePos(iw.offset), depth: iw.depth };
 }
 
 function valueAt(v: unknown, path: PathSeg[]): unknown {
