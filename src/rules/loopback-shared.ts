@@ -6,6 +6,7 @@ import type { CollectorPod, Snapshot } from '../snapshot.ts';
 import type { CheckedEntry, Evidence, Finding, RuleResult } from '../report/finding.ts';
 import type { EffectiveEndpoint } from '../otel/config.ts';
 import { acceptsFrom, isLoopbackAddr } from '../otel/sockets.ts';
+import { isLoopbackHost, splitHostPort } from '../otel/endpoint.ts';
 import {
   affected,
   appLogMatches,
@@ -172,9 +173,13 @@ import { probesFrom } from './util.ts';
 function selfTelemetryTo(config: Record<string, unknown> | null | undefined, port: number): boolean {
   const telemetry = (config?.service as Record<string, unknown> | undefined)?.telemetry;
   if (!telemetry || typeof telemetry !== 'object') return false;
-  const re = new RegExp(`^(?:[a-z]+://)?(?:localhost|127\\.\\d+\\.\\d+\\.\\d+|\\[::1\\]):${port}(?:/|$)`, 'i');
+  const toSelf = (endpoint: string): boolean => {
+    // `http://localhost:4318/v1/metrics` or `localhost:4317`: scheme and path around host:port.
+    const hp = splitHostPort(endpoint.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/.*$/, ''));
+    return hp.port === port && isLoopbackHost(hp.host);
+  };
   const walk = (v: unknown, key: string): boolean => {
-    if (typeof v === 'string') return key === 'endpoint' && re.test(v.trim());
+    if (typeof v === 'string') return key === 'endpoint' && toSelf(v);
     if (Array.isArray(v)) return v.some((x) => walk(x, key));
     if (v && typeof v === 'object') return Object.entries(v).some(([k, x]) => walk(x, k));
     return false;
