@@ -8,7 +8,7 @@ import type { CheckedEntry, Evidence, Finding, Rule } from '../report/finding.ts
 import type { AppContainer, CollectorPod, ServiceInfo, ServicePortInfo, SettingValue, Snapshot } from '../snapshot.ts';
 import { receiverType, startedReceivers, type CollectorModel } from '../otel/config.ts';
 import { isHttp, type SignalExport } from '../otel/sdk.ts';
-import { appLogMatches, appSubject, collectorWorkloads, exportsOf, model, probesFrom, probeText, resolveHost, serviceTcpPorts, targetPortOn, truncate, unpublishedPort } from './util.ts';
+import { appLogMatches, appSubject, collectorWorkloads, exportsOf, model, probesFrom, probeText, protocolFromLogs, resolveHost, serviceTcpPorts, targetPortOn, truncate, unpublishedPort } from './util.ts';
 
 type Proto = 'grpc' | 'http';
 const WELL_KNOWN: Record<Proto, number> = { grpc: 4317, http: 4318 };
@@ -71,11 +71,8 @@ function withPort(setting: SettingValue, port: number, right: number): string {
 
 function sendsOf(s: Snapshot, app: AppContainer, e: SignalExport): Proto | null {
   if (e.protocol) return isHttp(e.protocol) ? 'http' : 'grpc';
-  // Go links one exporter and has no protocol variable to read: its log tells which.
-  const sig = appLogMatches(s, app, ['protocol'])[0]?.signature ?? '';
-  if (/http-to-grpc/.test(sig)) return 'http';
-  if (/grpc-to-http/.test(sig)) return 'grpc';
-  return null;
+  const fromLog = protocolFromLogs(appLogMatches(s, app, ['protocol']));
+  return fromLog ? (isHttp(fromLog.protocol) ? 'http' : 'grpc') : null;
 }
 
 function judgeExport(s: Snapshot, app: AppContainer, e: SignalExport, checked: CheckedEntry[], subj: string): Miss | null {

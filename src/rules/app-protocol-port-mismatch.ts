@@ -1,6 +1,6 @@
 import type { Finding, Rule } from '../report/finding.ts';
 import { isHttp } from '../otel/sdk.ts';
-import { appLogMatches, appSubject, exportsOf, model, resolveHost, targetPortOn, truncate, unpublishedPort } from './util.ts';
+import { appLogMatches, appSubject, exportsOf, model, protocolFromLogs, resolveHost, targetPortOn, truncate, unpublishedPort } from './util.ts';
 
 export const rule: Rule = {
   id: 'app-protocol-port-mismatch',
@@ -37,11 +37,10 @@ export const rule: Rule = {
         if (!serves) continue;
         let proto = e.protocol;
         let why = e.protocolWhy;
-        if (proto === null && protoLogs.length) {
-          const sig = protoLogs[0].signature;
-          if (/http-to-grpc/.test(sig)) proto = 'http/protobuf';
-          if (/grpc-to-http/.test(sig)) proto = 'grpc';
-          why = `its log shows ${sig}`;
+        const fromLog = proto === null ? protocolFromLogs(protoLogs) : undefined;
+        if (fromLog) {
+          proto = fromLog.protocol;
+          why = `its log shows ${fromLog.signature}`;
         }
         if (proto === null) continue;
         const sends = isHttp(proto) ? 'http' : 'grpc';

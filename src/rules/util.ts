@@ -318,6 +318,18 @@ export function probeText(p: ProbeRecord): string {
   return `probe from ${p.from.namespace}/${p.from.pod} to ${p.target.host}:${p.target.port}${ips}${how}: ${p.result}${p.reason ? ` (${p.reason})` : ''}`;
 }
 
+/**
+ * What an app's protocol-mismatch log lines (appLogMatches(..., ['protocol'])) show it sending: the only
+ * evidence for a Go exporter, which links one protocol and has no variable to read.
+ */
+export function protocolFromLogs(matches: { signature: string }[]): { protocol: 'grpc' | 'http/protobuf'; signature: string } | undefined {
+  const sig = matches[0]?.signature;
+  if (!sig) return undefined;
+  if (/grpc-to-http/.test(sig)) return { protocol: 'grpc', signature: sig };
+  if (/http-to-grpc/.test(sig)) return { protocol: 'http/protobuf', signature: sig };
+  return undefined;
+}
+
 export function appLogMatches(s: Snapshot, app: AppContainer, kinds?: string[]): { line: string; signature: string; kind: string }[] {
   return s.logs
     .filter((l) => l.role === 'app' && l.namespace === app.namespace && l.pod === app.pod && l.container === app.container)
