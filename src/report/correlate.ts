@@ -12,19 +12,33 @@ export function correlate(findings: Finding[]): Finding[] {
   const out = findings.map((f) => ({ ...f, evidence: [...f.evidence], affected: f.affected ? [...f.affected] : undefined }));
   const byOrig = new Map(findings.map((f, i) => [f, out[i]]));
   for (const f of findings) {
-    if (!f.symptomOf?.length) continue;
+    if (!f.symptomOf?.length) {
+      continue;
+    }
     const root = roots.find((r) => r !== f && r.explains?.some((k) => f.symptomOf?.includes(k)) && !folded.has(r));
-    if (!root) continue;
+    if (!root) {
+      continue;
+    }
     const target = byOrig.get(root) as Finding;
     for (const e of f.evidence) {
       const detail = `[${f.rule}] ${e.detail}`;
-      if (!target.evidence.some((x) => x.detail === e.detail || x.detail === detail)) target.evidence.push({ source: e.source, detail });
+      if (!target.evidence.some((x) => x.detail === e.detail || x.detail === detail)) {
+        target.evidence.push({ source: e.source, detail });
+      }
     }
     for (const a of f.affected ?? []) {
       const cur = (target.affected ??= []);
       const same = cur.find((x) => x.namespace === a.namespace && x.pod === a.pod && x.container === a.container);
-      if (same) for (const sy of a.symptoms) if (!same.symptoms.includes(sy)) same.symptoms.push(sy);
-      else cur.push({ ...a, symptoms: [...a.symptoms] });
+      if (!same) {
+        cur.push({ ...a, symptoms: [...a.symptoms] });
+        continue;
+      }
+      // An app already listed gains the symptoms it did not have; one it had is not repeated.
+      for (const sy of a.symptoms) {
+        if (!same.symptoms.includes(sy)) {
+          same.symptoms.push(sy);
+        }
+      }
     }
     folded.add(f);
   }
