@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, openSync, closeSync, renameSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { release, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { constants as osConstants } from 'node:os';
@@ -17,6 +17,8 @@ import { startApiServer, type ApiServer } from './api/server.ts';
 import { FaultInjector, type FaultRule } from './api/faults.ts';
 import { Runtime } from './runtime/index.ts';
 import { Network, OWNER_DIR } from './runtime/network.ts';
+import { nodeObject, systemObjects } from './cluster-objects.ts';
+import { checkHoldEnv, holdAt } from './hold.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const POLICY_FILE = join(REPO_ROOT, 'test/sim/policies.yaml');
@@ -176,101 +178,6 @@ export async function waitSettled(store: Store, controllers: Controllers, timeou
   }
 }
 
-function nodeObject(name: string, index: number): KObject {
-  const ts = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, lastHeartbeatTime: ts, lastTransitionTime: ts, reason, message });
-  const resources = { cpu: '4', memory: '8148524Ki', pods: '110', 'ephemeral-storage': '61202244Ki', 'hugepages-2Mi': '0' };
-  return {
-    apiVersion: 'v1', kind: 'Node',
-    metadata: {
-      name,
-      labels: { 'beta.kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' },
-      annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
-    },
-    spec: { podCIDR: `10.244.${index}.0/24`, podCIDRs: [`10.244.${index}.0/24`] },
-    status: {
-      addresses: [{ type: 'InternalIP', address: `172.18.0.${index + 1}` }, { type: 'Hostname', address: name }],
-      allocatable: resources,
-      capacity: resources,
-      conditions: [
-        cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
-        cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
-        cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
-        cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
-      ],
-      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
-      nodeInfo: {
-        architecture: 'amd64', bootID: randomBytes(16).toString('hex'), containerRuntimeVersion: 'containerd://1.7.24',
-        kernelVersion: release(), kubeProxyVersion: 'v1.32.4', kubeletVersion: 'v1.32.4',
-        machineID: randomBytes(16).toString('hex'), operatingSystem: 'linux', osImage: 'Debian GNU/Linux 12 (bookworm)', systemUUID: randomBytes(16).toString('hex'),
-      },
-    },
-  };
-}
-
-/** The cluster add-ons every real cluster has: the `kubernetes` Service and CoreDNS behind `kube-dns`. */
-function systemObjects(): KObject[] {
-  const labels = { 'k8s-app': 'kube-dns' };
-  return [
-    {
-      apiVersion: 'v1', kind: 'Service',
-      metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
-      spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }] },
-    },
-    {
-      apiVersion: 'v1', kind: 'Endpoints',
-      metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
-      subsets: [{ addresses: [{ ip: '172.18.0.1' }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] }],
-    },
-    {
-      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
-      metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
-      addressType: 'IPv4',
-      endpoints: [{ addresses: ['172.18.0.1'], conditions: { ready: true } }],
-      ports: [{ name: 'https', port: 6443, protocol: 'TCP' }],
-    },
-    {
-      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'coredns', namespace: 'kube-system' },
-      data: { Corefile: '.:53 {\n    errors\n    health {\n       lameduck 5s\n    }\n    ready\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n       pods insecure\n       fallthrough in-addr.arpa ip6.arpa\n       ttl 30\n    }\n    cache 30\n    loop\n    reload\n    loadbalance\n}\n' },
-    },
-    {
-      apiVersion: 'apps/v1', kind: 'Deployment',
-      metadata: { name: 'coredns', namespace: 'kube-system', labels },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            priorityClassName: 'system-cluster-critical',
-            serviceAccountName: 'default',
-            containers: [{
-              name: 'coredns',
-              image: 'registry.k8s.io/coredns/coredns:v1.11.3',
-              args: ['-conf', '/etc/coredns/Corefile'],
-              ports: [
-                { name: 'dns', containerPort: 53, protocol: 'UDP' },
-                { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
-              ],
-              readinessProbe: { tcpSocket: { port: 53 }, periodSeconds: 2 },
-              volumeMounts: [{ name: 'config-volume', mountPath: '/etc/coredns', readOnly: true }],
-            }],
-            volumes: [{ name: 'config-volume', configMap: { name: 'coredns', items: [{ key: 'Corefile', path: 'Corefile' }] } }],
-          },
-        },
-      },
-    },
-    {
-      apiVersion: 'v1', kind: 'Service',
-      metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { ...labels, 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' } },
-      spec: {
-        clusterIP: '10.96.0.10', selector: labels,
-        ports: [{ name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 }, { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 }],
-      },
-    },
-  ];
-}
-
 function writeKubeconfig(path: string, api: ApiServer, current: string, users: string[]) {
   const all = users.includes(current) ? users : [current, ...users];
   const cfg = {
@@ -289,6 +196,7 @@ function writeKubeconfig(path: string, api: ApiServer, current: string, users: s
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   if (process.getuid?.() !== 0) throw new UsageError('the simulated cluster needs root (network namespaces); run as root');
+  checkHoldEnv();
   const t0 = performance.now();
   const users = policyUsers(opts.policyFile ?? POLICY_FILE);
   const user = opts.user ?? 'admin';
@@ -382,6 +290,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       return path;
     };
     const kubeconfig = kubeconfigFor(user);
+    await holdAt('pods', store, log, opts.signal);
     await waitSettled(store, controllers, opts.settleTimeoutMs ?? 60_000, opts.signal);
     const bringUpMs = performance.now() - t0;
     const podCount = store.list(T('Pod')).length;

@@ -1,6 +1,7 @@
-// Nothing of a run survives it: after a normal run, a failing command, and a run interrupted by SIGINT or
-// SIGTERM (during the command and during bring-up), no network namespace, /etc/netns dir, veth, state
-// dir or process of the run remains. Drives the real CLI as a child process. Needs root; skips otherwise.
+// Nothing of a run survives it: after a normal run, a failing command, and a run interrupted by SIGINT,
+// SIGTERM or SIGHUP (during the command, and during bring-up held at a known stage), no network namespace,
+// /etc/netns dir, veth, state dir or process of the run remains. Signals are sent only at points the run
+// announces, never after a delay. Drives the real CLI as a child process. Needs root; skips otherwise.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -8,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Network } from './runtime/network.ts';
+import { HOLD_ENV, HOLD_MARKER } from './hold.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const REPO = join(here, '../..');
@@ -44,17 +46,29 @@ function leftovers(runId: string, stateDir: string, vethsBefore: Set<string>): s
 
 interface RunOutcome { code: number | null; signal: NodeJS.Signals | null; stderr: string; runId: string; stateDir: string; bringUpS?: number }
 
-/** Runs the CLI; `interrupt` sends a signal when the stderr so far matches `when`. */
-function runCli(cmd: string[], interrupt?: { signal: NodeJS.Signals; when: RegExp; delayMs?: number }, argv = [CLI, 'run', '--manifests', SEED, '--', ...cmd]): Promise<RunOutcome> {
+interface Interrupt {
+  signal: NodeJS.Signals;
+  /** Sent the moment stderr so far matches: only at a point the run itself announces, never after a delay. */
+  when: RegExp;
+  /** Runs just before the signal is sent, with stderr so far (the run is held or busy at that point). */
+  before?: (stderr: string) => void;
+}
+
+const runLine = (stderr: string) => /sim: run ([0-9a-f]+), state (\S+)/.exec(stderr);
+
+/** Runs the CLI; `interrupt` sends a signal when stderr matches `interrupt.when`. */
+function runCli(cmd: string[], interrupt?: Interrupt, argv = [CLI, 'run', '--manifests', SEED, '--', ...cmd], env: NodeJS.ProcessEnv = {}): Promise<RunOutcome> {
   return new Promise((resolve, reject) => {
-    const c = spawn(NODE, argv, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(NODE, argv, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stderr = '';
     let sent = false;
+    let failed: unknown;
     c.stderr.on('data', (d) => {
       stderr += d;
       if (interrupt && !sent && interrupt.when.test(stderr)) {
         sent = true;
-        setTimeout(() => c.kill(interrupt.signal), interrupt.delayMs ?? 0);
+        try { interrupt.before?.(stderr); } catch (e) { failed = e; }
+        c.kill(interrupt.signal);
       }
     });
     c.stdout.resume();
@@ -62,8 +76,10 @@ function runCli(cmd: string[], interrupt?: { signal: NodeJS.Signals; when: RegEx
     c.on('error', reject);
     c.on('close', (code, signal) => {
       clearTimeout(timer);
-      const m = /sim: run ([0-9a-f]+), state (\S+)/.exec(stderr);
-      if (!m) return reject(new Error(`no run id in stderr:\n${stderr}`));
+      if (failed) { reject(failed); return; }
+      const m = runLine(stderr);
+      if (!m) { reject(new Error(`no run id in stderr:\n${stderr}`)); return; }
+      if (interrupt && !sent) { reject(new Error(`the run never printed ${interrupt.when}, so it was not signalled:\n${stderr}`)); return; }
       const up = /cluster up in ([\d.]+) s/.exec(stderr);
       resolve({ code, signal, stderr, runId: m[1], stateDir: m[2], bringUpS: up ? Number(up[1]) : undefined });
     });
@@ -97,9 +113,14 @@ describe('teardown leaves nothing behind', { skip, concurrency: false }, () => {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     test(`${signal} while the command runs: forwarded, torn down, 128+n`, { timeout: 120_000 }, async () => {
       const before = rootVeths();
-      const r = await runCli(['sleep', '60'], { signal, when: /cluster up in/ });
+      const name = signal.slice(3);
+      // The command announces itself once its trap is set, so the signal meets a running command on any
+      // machine; the trap's line proves the CLI forwarded it (the CLI's own exit code would not).
+      const cmd = `trap 'echo "cmd: got ${name}" >&2; kill $pid; exit 0' ${name}; sleep 60 & pid=$!; echo "cmd: running" >&2; wait $pid`;
+      const r = await runCli(['sh', '-c', cmd], { signal, when: /cmd: running/ });
       const n = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 }[signal];
       assert.equal(r.code, 128 + n, r.stderr);
+      assert.match(r.stderr, new RegExp(`cmd: got ${name}`));
       assert.deepEqual(leftovers(r.runId, r.stateDir, before), []);
     });
   }
@@ -132,12 +153,24 @@ describe('teardown leaves nothing behind', { skip, concurrency: false }, () => {
     rmSync(r.stateDir, { recursive: true, force: true });
   });
 
-  test('SIGTERM during bring-up', { timeout: 120_000 }, async () => {
-    const before = rootVeths();
-    // The run line comes before the network exists; 1.5 s later namespaces and pod processes are being set up.
-    const r = await runCli(['sleep', '60'], { signal: 'SIGTERM', when: /sim: run /, delayMs: 1500 });
-    assert.equal(r.code, 143, r.stderr);
-    assert.doesNotMatch(r.stderr, /cluster up in/);
-    assert.deepEqual(leftovers(r.runId, r.stateDir, before), []);
-  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    test(`${signal} during bring-up, with pod namespaces and containers up: 128+n, nothing left`, { timeout: 120_000 }, async () => {
+      const before = rootVeths();
+      let held: string[] = [];
+      // The bring-up holds (OTEL_DOCTOR_SIM_HOLD_AT) once a container runs, until the signal: the signal
+      // lands mid-bring-up however fast or slow the machine is.
+      const r = await runCli(['sleep', '60'], {
+        signal,
+        when: new RegExp(HOLD_MARKER),
+        before: (stderr) => {
+          const m = runLine(stderr)!;
+          held = leftovers(m[1], m[2], before);
+        },
+      }, undefined, { [HOLD_ENV]: 'pods' });
+      assert.equal(r.code, 128 + { SIGINT: 2, SIGTERM: 15 }[signal], r.stderr);
+      assert.doesNotMatch(r.stderr, /cluster up in/);
+      assert.ok(held.some((l) => l.startsWith('netns ')) && held.some((l) => l.startsWith('process ')), `namespaces and containers existed when the signal was sent:\n${held.join('\n')}`);
+      assert.deepEqual(leftovers(r.runId, r.stateDir, before), []);
+    });
+  }
 });

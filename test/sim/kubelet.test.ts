@@ -131,10 +131,13 @@ test('kubelet: pods as processes with status, probes, exec, logs, restarts, ephe
   const cat = sink();
   assert.equal((await kubelet.exec({ namespace: 'default', pod: 'web', container: 'app', command: ['cat'], stdin: true, tty: false }, { stdin: Readable.from([Buffer.from('piped\n')]), stdout: cat.stream, stderr: sink().stream }, new AbortController().signal)).exitCode, 0);
   assert.equal(cat.text(), 'piped\n');
-  // An aborted exec is killed.
+  // An aborted exec is killed: aborted once the command says it runs, not after a guessed delay (too
+  // short on a loaded machine, where the abort would come before the process exists).
   const ac = new AbortController();
-  const long = kubelet.exec({ namespace: 'default', pod: 'web', container: 'app', command: ['sleep', '30'], stdin: false, tty: false }, { stdout: sink().stream, stderr: sink().stream }, ac.signal);
-  setTimeout(() => ac.abort(), 200);
+  const longOut = sink();
+  const long = kubelet.exec({ namespace: 'default', pod: 'web', container: 'app', command: ['sh', '-c', 'echo running; exec sleep 30'], stdin: false, tty: false }, { stdout: longOut.stream, stderr: sink().stream }, ac.signal);
+  await until('the exec to run', () => longOut.text().includes('running'));
+  ac.abort();
   assert.equal((await long).exitCode, 137);
 
   // Logs: CRI files, tailLines, timestamps, the 400s.

@@ -190,13 +190,13 @@ test('an endpoint reaching itself through its own Service (hairpin) is masquerad
   assert.equal(JSON.parse(r.data!).peer, '172.18.0.2', 'hairpin traffic is SNATed to the node');
 });
 
-test('an unknown port on a ClusterIP and a Service without ready endpoints are refused at once', { skip }, async () => {
+test('an unknown port on a ClusterIP and a Service without ready endpoints are refused (REJECT), not dropped', { skip }, async () => {
+  // ECONNREFUSED is the proof: only an answer (ICMP port-unreachable) gives it, a DROP ends in 'timeout'.
+  // How soon it comes is the scheduler's and the kernel's ICMP rate limit's business, not the rules'.
   const wrongPort = await agent['app-a'].connect('10.96.0.20', 4318);
-  assert.equal(wrongPort.result, 'ECONNREFUSED');
-  assert.ok(wrongPort.ms < 500, `refused in ${wrongPort.ms} ms`);
+  assert.equal(wrongPort.result, 'ECONNREFUSED', `after ${wrongPort.ms} ms`);
   const unready = await agent['app-a'].connect('10.96.0.21', 4317);
-  assert.equal(unready.result, 'ECONNREFUSED');
-  assert.ok(unready.ms < 500);
+  assert.equal(unready.result, 'ECONNREFUSED', `after ${unready.ms} ms`);
 });
 
 test('internalTrafficPolicy: Local drops traffic from a node without a local endpoint (kube-proxy: DROP)', { skip }, async () => {
@@ -470,10 +470,14 @@ test('rules syncs wait for each node\'s namespace and stay quiet through teardow
       for (const ip of ['10.96.1.1', '10.96.1.15']) assert.match(rules, new RegExp(`-d ${ip.replace(/\./g, '\\.')}/32`), `${n} has the rules of ${ip}`);
     }
     // A sync in flight when teardown starts is cut short (its iptables-restore killed): not a failure.
+    // Teardown starts once the sync is seen in flight (not after a guessed delay, which a fast machine
+    // outruns and a slow one undershoots), and the check waits for that sync to end.
     s.create(T('Service'), service('observability', 'late', '10.96.1.99', 4317));
-    await new Promise((r) => setTimeout(r, 60));
+    const deadline = Date.now() + 10_000;
+    while (!net.syncInFlight && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+    assert.ok(net.syncInFlight, 'the sync of the late Service started');
     net.cleanupSync();
-    await new Promise((r) => setTimeout(r, 300));
+    await net.settled();
     assert.deepEqual(noise, []);
   } finally {
     process.stderr.write = write;

@@ -569,6 +569,9 @@ export class Network {
     return h;
   }
 
+  /** A rules sync is running (its iptables-restore may be in flight); for tests of teardown mid-sync. */
+  get syncInFlight(): boolean { return this.syncing !== undefined; }
+
   /** Resolves once every pending rules change has been written to the nodes. */
   async settled(): Promise<void> {
     while (this.syncTimer || this.syncing) {
