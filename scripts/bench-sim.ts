@@ -63,8 +63,8 @@ function runPids(runId: string): number[] {
   const out: number[] = [];
   for (const e of readdirSync('/proc')) {
     const pid = Number(e);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
-    try { const m = /^net:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/ns/net`)); if (m && inodes.has(Number(m[1]))) out.push(pid); } catch { /* exited */ }
+    if (!Number.isInteger(pid) || pid === process.pid) { continue; }
+    try { const m = /^net:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/ns/net`)); if (m && inodes.has(Number(m[1]))) { out.push(pid);  }} catch { /* exited */ }
   }
   return out;
 }
@@ -102,7 +102,7 @@ try {
   await cluster?.stop();
   rmSync(dir, { recursive: true, force: true });
 }
-if (log.some((l) => /rules sync failed|error/i.test(l))) process.stderr.write(log.filter((l) => /rules sync failed|error/i.test(l)).join('\n') + '\n');
+if (log.some((l) => /rules sync failed|error/i.test(l))) { process.stderr.write(log.filter((l) => /rules sync failed|error/i.test(l)).join('\n') + '\n'); }
 
 // ---- seed scenario, median of N ----
 const seedTimes: number[] = [];
@@ -117,8 +117,7 @@ const seedMedian = sorted[Math.floor(sorted.length / 2)];
 const loadAfter = loadavg().map((x) => x.toFixed(2)).join(' ');
 
 const result = { cpus: cpus().length, loadBefore: load, loadAfter, large, seed: { runs: seedTimes.map((x) => Number(x.toFixed(2))), medianSeconds: Number(seedMedian.toFixed(2)) } };
-if (asJson) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-else {
+if (asJson) { process.stdout.write(JSON.stringify(result, null, 2) + '\n'); } else {
   const ok = (b: boolean) => (b ? 'ok' : 'OVER TARGET');
   process.stdout.write([
     `large scenario: ${large.pods} pods settled in ${large.bringUpSeconds} s (target < ${LARGE_TARGET_S} s: ${ok(large.bringUpSeconds < LARGE_TARGET_S)})`,

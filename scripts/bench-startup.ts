@@ -87,9 +87,9 @@ export async function benchStartup(opts: { runs?: number; pluginDir?: string; lo
   const samples = new Map<string, number[]>(cases.map(([n]) => [n, []]));
   try {
     // one untimed round: fills the compile cache and the page cache like any second use does
-    for (const [, f] of cases) await f();
+    for (const [, f] of cases) { await f(); }
     for (let i = 0; i < runs; i++) {
-      for (const [name, f] of cases) samples.get(name)!.push(await f());
+      for (const [name, f] of cases) { samples.get(name)!.push(await f()); }
       opts.log?.(`round ${i + 1}/${runs}`);
     }
   } finally {
@@ -105,7 +105,7 @@ export async function benchStartup(opts: { runs?: number; pluginDir?: string; lo
 if (import.meta.main) {
   const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, 'plugin-dir': { type: 'string' }, json: { type: 'boolean', default: false } } });
   const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
+  if (!Number.isInteger(runs) || runs < 1) { throw new Error('--runs must be a positive integer'); }
   const r = await benchStartup({ runs, pluginDir: values['plugin-dir'], log: (l) => process.stderr.write(`\r${l}`) });
   process.stderr.write('\n');
   if (values.json) {

@@ -60,7 +60,7 @@ function diagnose(cluster: Cluster): Promise<Run> {
     child.on('error', reject);
     child.on('close', (code) => {
       const wallS = (performance.now() - t0) / 1000;
-      if (timer) clearInterval(timer);
+      if (timer) { clearInterval(timer); }
       const m = /BENCH_MAXRSS_KB=(\d+) BENCH_CPU_S=([\d.]+)\+([\d.]+)/.exec(err);
       let cpuS: number | undefined;
       if (m) { hwm = Number(m[1]); cpuS = Number(m[2]) + Number(m[3]); err = err.replace(/BENCH_MAXRSS_KB=.*\n?/, ''); }
@@ -77,7 +77,7 @@ function summarize(name: string, cluster: Cluster, r: Run) {
   for (const q of r.requests) { const k = `${q.verb} ${q.resource}${q.subresource ? '/' + q.subresource : ''}`; byVerb.set(k, (byVerb.get(k) ?? 0) + 1); }
   const lists = r.requests.filter((q) => q.verb === 'list');
   const listsPerNs = new Map<string, number>();
-  for (const q of lists) listsPerNs.set(q.namespace || '(cluster)', (listsPerNs.get(q.namespace || '(cluster)') ?? 0) + 1);
+  for (const q of lists) { listsPerNs.set(q.namespace || '(cluster)', (listsPerNs.get(q.namespace || '(cluster)') ?? 0) + 1); }
   const listsByResource = new Map<string, number>();
   for (const q of lists) { const k = `${q.resource}${q.namespace ? '' : ' (all namespaces)'}`; listsByResource.set(k, (listsByResource.get(k) ?? 0) + 1); }
   const namespaces = cluster.store.list(typeByKind('Namespace')!).length;
@@ -111,7 +111,7 @@ async function busy(ms: number): Promise<number> {
 async function quiesce(): Promise<number> {
   const t0 = performance.now();
   let calm = 0;
-  while (calm < 2 && performance.now() - t0 < 20_000) calm = (await busy(1000)) < 0.5 ? calm + 1 : 0;
+  while (calm < 2 && performance.now() - t0 < 20_000) { calm = (await busy(1000)) < 0.5 ? calm + 1 : 0; }
   return (performance.now() - t0) / 1000;
 }
 
@@ -122,7 +122,7 @@ async function bench(name: string, manifests: string, apiLatencyMs: number) {
     const results = [];
     for (let i = 0; i < runs; i++) {
       const r = await diagnose(cluster);
-      if (verbose || r.findings === undefined) process.stderr.write(`--- ${name} run ${i + 1} stderr:\n${r.stderr}\n`);
+      if (verbose || r.findings === undefined) { process.stderr.write(`--- ${name} run ${i + 1} stderr:\n${r.stderr}\n`); }
       results.push(summarize(name, cluster, r));
     }
     // The simulator's own floor for one exec (no API, no WebSocket): what every plugin exec costs at least.
@@ -136,7 +136,7 @@ async function bench(name: string, manifests: string, apiLatencyMs: number) {
         times.push(performance.now() - t);
       }
       times.sort((a, b) => a - b);
-      for (const r of results) r.runtimeExecMedianMs = Math.round(times[5]);
+      for (const r of results) { r.runtimeExecMedianMs = Math.round(times[5]); }
     }
     return results;
   } finally {
@@ -146,14 +146,13 @@ async function bench(name: string, manifests: string, apiLatencyMs: number) {
 
 process.stderr.write(`bench: ${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
 const all = [];
-if (only !== 'large') all.push(...await bench('seed', join(REPO_ROOT, 'test/scenarios/seed/manifests'), 0));
+if (only !== 'large') { all.push(...await bench('seed', join(REPO_ROOT, 'test/scenarios/seed/manifests'), 0)); }
 if (only !== 'seed') {
 const dir = writeLargeScenario();
 try { all.push(...await bench('large', dir, latencyMs)); } finally { rmSync(dir, { recursive: true, force: true }); }
 }
 
-if (asJson) process.stdout.write(JSON.stringify(all, null, 2) + '\n');
-else {
+if (asJson) { process.stdout.write(JSON.stringify(all, null, 2) + '\n'); } else {
   for (const r of all) {
     process.stdout.write([
       `${r.scenario}: ${r.pods} pods in ${r.namespaces} namespaces, API latency ${r.apiLatencyMs} ms`,

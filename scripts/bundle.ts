@@ -54,11 +54,11 @@ function versionPlugin(pkg: { version: string }, commit: string | undefined): es
       build.onLoad({ filter: /[\\/]src[\\/]version\.ts$/ }, (args) => {
         let text = readFileSync(args.path, 'utf8');
         const pkgRead = "readFileSync(join(ROOT, 'package.json'), 'utf8')";
-        if (!text.includes(pkgRead)) throw new Error(`${args.path}: expected ${pkgRead} (update scripts/bundle.ts)`);
+        if (!text.includes(pkgRead)) { throw new Error(`${args.path}: expected ${pkgRead} (update scripts/bundle.ts)`); }
         text = text.replace(pkgRead, JSON.stringify(JSON.stringify({ version: pkg.version })));
         if (commit) {
           const infoRead = "readFileSync(file, 'utf8')";
-          if (!text.includes(infoRead)) throw new Error(`${args.path}: expected ${infoRead} (update scripts/bundle.ts)`);
+          if (!text.includes(infoRead)) { throw new Error(`${args.path}: expected ${infoRead} (update scripts/bundle.ts)`); }
           text = text.replace(infoRead, JSON.stringify(JSON.stringify({ commit })));
         }
         return { contents: text, loader: 'ts' };
@@ -143,12 +143,12 @@ export async function bundle(opts: BundleOptions = {}): Promise<string> {
     mkdirSync(dirname(f.path), { recursive: true });
     let same = false;
     try { same = readFileSync(f.path).equals(Buffer.from(f.contents)); } catch { /* new file */ }
-    if (!same) writeFileSync(f.path, f.contents);
+    if (!same) { writeFileSync(f.path, f.contents); }
   }
-  if (!opts.single) keep.add(join(outdir, 'package.json'));
+  if (!opts.single) { keep.add(join(outdir, 'package.json')); }
   for (const e of readdirSync(outdir, { recursive: true, withFileTypes: true })) {
     const path = join(e.parentPath, e.name);
-    if (e.isFile() && !keep.has(path)) rmSync(path, { force: true });
+    if (e.isFile() && !keep.has(path)) { rmSync(path, { force: true }); }
   }
   if (!opts.single) {
     writeFileSync(join(outdir, 'package.json'), '{"type":"module"}\n');

@@ -73,7 +73,7 @@ export function isDoctorError(e: unknown): e is DoctorError {
  */
 export function printCliError(err: unknown, bin: string, commandId?: string): number | undefined {
   const e = err as { message?: unknown; code?: unknown; oclif?: { exit?: unknown } } | null;
-  if (!e || typeof e !== 'object' || typeof e.oclif?.exit !== 'number' || e.code === 'EEXIT') return undefined;
+  if (!e || typeof e !== 'object' || typeof e.oclif?.exit !== 'number' || e.code === 'EEXIT') { return undefined; }
   // oclif appends "See more help with --help" and lists valid values on further lines: fold them into one.
   const lines = String(e.message ?? '')
     .split('\n')

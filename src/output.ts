@@ -19,11 +19,11 @@ let listening = false;
  * (exit 13 and a warning) instead of quietly.
  */
 function becomeSink(): void {
-  if (closed) return;
+  if (closed) { return; }
   closed = true;
   const sink = (_chunk: unknown, enc?: unknown, cb?: unknown): boolean => {
     const done = typeof enc === 'function' ? enc : cb;
-    if (typeof done === 'function') process.nextTick(done as () => void);
+    if (typeof done === 'function') { process.nextTick(done as () => void); }
     return true;
   };
   process.stdout.write = sink as typeof process.stdout.write;
@@ -40,23 +40,22 @@ function isBrokenPipe(err: unknown): boolean {
  * trace) without a listener.
  */
 export function guardStdout(): void {
-  if (listening) return;
+  if (listening) { return; }
   listening = true;
   process.stdout.on('error', (err) => {
-    if (isBrokenPipe(err)) becomeSink();
+    if (isBrokenPipe(err)) { becomeSink(); }
   });
 }
 
 export function writeStdout(text: string): Promise<void> {
   guardStdout();
-  if (closed) return Promise.resolve();
+  if (closed) { return Promise.resolve(); }
   return new Promise((resolve, reject) => {
     process.stdout.write(text, (err) => {
-      if (!err) resolve();
-      else if (isBrokenPipe(err)) {
+      if (!err) { resolve(); } else if (isBrokenPipe(err)) {
         becomeSink();
         resolve();
-      } else reject(err);
+      } else { reject(err); }
     });
   });
 }

@@ -27,12 +27,12 @@ export function gitCommit(): string | undefined {
   for (const file of [join(ROOT, 'dist', 'build-info.json'), join(ROOT, 'build-info.json')]) {
     try {
       const commit = JSON.parse(readFileSync(file, 'utf8')).commit;
-      if (typeof commit === 'string' && /^[0-9a-f]{7,40}$/.test(commit)) return commit;
+      if (typeof commit === 'string' && /^[0-9a-f]{7,40}$/.test(commit)) { return commit; }
     } catch {
       // no build info: fall through
     }
   }
-  if (!existsSync(join(ROOT, '.git'))) return undefined;
+  if (!existsSync(join(ROOT, '.git'))) { return undefined; }
   try {
     const out = execFileSync('git', ['-C', ROOT, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 }).trim();
     return /^[0-9a-f]{40}$/.test(out) ? out : undefined;

@@ -85,21 +85,21 @@ export function toKubeConfig(loaded: LoadedKubeconfig): KubeConfig {
 
 export function resourcePath(ref: ResourceRef, namespace?: string): string {
   const base = ref.group === '' ? `/api/${ref.version}` : `/apis/${ref.group}/${ref.version}`;
-  if (ref.namespaced && namespace) return `${base}/namespaces/${encodeURIComponent(namespace)}/${ref.resource}`;
+  if (ref.namespaced && namespace) { return `${base}/namespaces/${encodeURIComponent(namespace)}/${ref.resource}`; }
   return `${base}/${ref.resource}`;
 }
 
 function parseRetryAfter(value: string | undefined): number | undefined {
-  if (!value) return undefined;
+  if (!value) { return undefined; }
   const secs = Number(value);
-  if (Number.isFinite(secs) && secs >= 0) return secs * 1000;
+  if (Number.isFinite(secs) && secs >= 0) { return secs * 1000; }
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal?.aborted) { return reject(signal.reason); }
     const t = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
@@ -116,7 +116,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 function transportReason(e: unknown): { reason: string; message: string } {
   let err = e as { name?: string; message?: string; code?: string; cause?: unknown } | undefined;
   for (let i = 0; i < 4 && err; i++) {
-    if (err.name === 'TimeoutError' || err.name === 'AbortError') return { reason: 'Timeout', message: 'the request did not complete before its deadline' };
+    if (err.name === 'TimeoutError' || err.name === 'AbortError') { return { reason: 'Timeout', message: 'the request did not complete before its deadline' }; }
     if (err.code) {
       const map: Record<string, string> = {
         ECONNREFUSED: 'ConnectionRefused',
@@ -130,17 +130,17 @@ function transportReason(e: unknown): { reason: string; message: string } {
         EHOSTUNREACH: 'Unreachable',
         ENETUNREACH: 'Unreachable',
       };
-      if (map[err.code]) return { reason: map[err.code], message: `${err.code}: ${err.message ?? ''}`.trim() };
-      if (/CERT|SSL|TLS|SELF_SIGNED/.test(err.code)) return { reason: 'TLSError', message: `${err.code}: ${err.message ?? ''}` };
+      if (map[err.code]) { return { reason: map[err.code], message: `${err.code}: ${err.message ?? ''}`.trim() }; }
+      if (/CERT|SSL|TLS|SELF_SIGNED/.test(err.code)) { return { reason: 'TLSError', message: `${err.code}: ${err.message ?? ''}` }; }
     }
-    if (!err.cause) break;
+    if (!err.cause) { break; }
     err = err.cause as typeof err;
   }
   // undici says only `fetch failed`; the useful text is in the innermost cause
   let deepest = e as { message?: string; cause?: unknown } | undefined;
   const parts: string[] = [];
   for (let i = 0; i < 5 && deepest; i++) {
-    if (deepest.message && !parts.includes(deepest.message)) parts.push(deepest.message);
+    if (deepest.message && !parts.includes(deepest.message)) { parts.push(deepest.message); }
     deepest = deepest.cause as typeof deepest;
   }
   return { reason: 'ConnectionError', message: parts.join(': ') || String(e) };
@@ -173,14 +173,14 @@ const REASON_BY_CODE: Record<number, string> = { 400: 'BadRequest', 401: 'Unauth
  * found in $PATH` is `InternalError`/500).
  */
 export function parseExecStatus(status: StatusBody | undefined): { exitCode: number | null; error?: ExecError } {
-  if (!status) return { exitCode: null, error: { reason: 'StreamClosed', message: 'the exec stream closed without a status', code: 0 } };
-  if (status.status === 'Success') return { exitCode: 0 };
+  if (!status) { return { exitCode: null, error: { reason: 'StreamClosed', message: 'the exec stream closed without a status', code: 0 } }; }
+  if (status.status === 'Success') { return { exitCode: 0 }; }
   if (status.reason === 'NonZeroExitCode') {
     const cause = status.details?.causes?.find((c) => c.reason === 'ExitCode');
     const code = cause?.message !== undefined ? Number.parseInt(cause.message, 10) : Number.NaN;
-    if (Number.isInteger(code)) return { exitCode: code };
+    if (Number.isInteger(code)) { return { exitCode: code }; }
     const m = /non-zero exit code.*?(\d+)\s*$/.exec(status.message ?? '');
-    if (m) return { exitCode: Number(m[1]) };
+    if (m) { return { exitCode: Number(m[1]) }; }
   }
   return {
     exitCode: null,
@@ -220,7 +220,7 @@ export class KubeClusterClient implements ClusterClient {
   constructor(kc: KubeConfig, opts: ClientOptions = {}) {
     this.kc = kc;
     const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new ApiError('the current context has no cluster', { status: 0, reason: 'NoCluster', path: '' });
+    if (!cluster) { throw new ApiError('the current context has no cluster', { status: 0, reason: 'NoCluster', path: '' }); }
     this.server = cluster.server.replace(/\/+$/, '');
     this.timeoutMs = opts.requestTimeoutMs && opts.requestTimeoutMs > 0 ? opts.requestTimeoutMs : 30_000;
     this.maxRetries = opts.maxRetries ?? 3;
@@ -276,14 +276,14 @@ export class KubeClusterClient implements ClusterClient {
         if (retriable && attempt < this.maxRetries) {
           this.counters.retries++;
           await sleep(Math.min(100 * 2 ** attempt, 1000), signal).catch(() => undefined);
-          if (!signal.aborted) continue;
+          if (!signal.aborted) { continue; }
         }
         const why = signal.aborted && opts.signal?.aborted ? 'Canceled' : reason;
         const msg = why === 'Timeout' ? `${method} ${path}: no answer within ${this.timeoutMs} ms (--request-timeout)` : `${method} ${path}: ${message}`;
         throw new ApiError(msg, { status: 0, reason: why, path, cause: e });
       }
       this.onRequest?.(method, path, res.httpStatusCode, Date.now() - t0);
-      if (res.httpStatusCode >= 200 && res.httpStatusCode < 300) return { status: res.httpStatusCode, text };
+      if (res.httpStatusCode >= 200 && res.httpStatusCode < 300) { return { status: res.httpStatusCode, text }; }
       if (RETRY_STATUS.has(res.httpStatusCode) && attempt < this.maxRetries) {
         const hinted = parseRetryAfter(res.headers['retry-after']);
         const wait = Math.min(hinted ?? 200 * 2 ** attempt, this.maxRetryAfterMs);
@@ -314,9 +314,9 @@ export class KubeClusterClient implements ClusterClient {
       try {
         do {
           const q = new URLSearchParams({ limit: String(this.pageSize) });
-          if (opts.labelSelector) q.set('labelSelector', opts.labelSelector);
-          if (opts.fieldSelector) q.set('fieldSelector', opts.fieldSelector);
-          if (cont) q.set('continue', cont);
+          if (opts.labelSelector) { q.set('labelSelector', opts.labelSelector); }
+          if (opts.fieldSelector) { q.set('fieldSelector', opts.fieldSelector); }
+          if (cont) { q.set('continue', cont); }
           const { text } = await this.request('GET', `${path}?${q}`, { verb: 'list', signal: opts.signal });
           const body = JSON.parse(text) as { kind?: string; apiVersion?: string; items?: KObject[]; metadata?: { continue?: string } };
           const kind = body.kind?.replace(/List$/, '');
@@ -328,7 +328,7 @@ export class KubeClusterClient implements ClusterClient {
         } while (cont);
         return items;
       } catch (e) {
-        if (e instanceof ApiError && e.status === 410 && restart === 0) continue;
+        if (e instanceof ApiError && e.status === 410 && restart === 0) { continue; }
         throw e;
       }
     }
@@ -336,8 +336,8 @@ export class KubeClusterClient implements ClusterClient {
 
   async logs(namespace: string, pod: string, container: string, opts: LogOptions): Promise<string> {
     const q = new URLSearchParams({ container, tailLines: String(opts.tailLines), limitBytes: String(opts.limitBytes) });
-    if (opts.previous) q.set('previous', 'true');
-    if (opts.sinceSeconds !== undefined) q.set('sinceSeconds', String(opts.sinceSeconds));
+    if (opts.previous) { q.set('previous', 'true'); }
+    if (opts.sinceSeconds !== undefined) { q.set('sinceSeconds', String(opts.sinceSeconds)); }
     const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log?${q}`;
     const { text } = await this.request('GET', path, { verb: 'log', accept: '*/*', signal: opts.signal });
     return text;
@@ -404,7 +404,7 @@ export class KubeClusterClient implements ClusterClient {
       let settled = false;
       let socket: WebSocket | undefined;
       const finish = (r: { exitCode: number | null; error?: ExecError }): void => {
-        if (settled) return;
+        if (settled) { return; }
         settled = true;
         clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
@@ -428,10 +428,10 @@ export class KubeClusterClient implements ClusterClient {
         wsOpts.headers = { ...(wsOpts.headers ?? {}), 'User-Agent': this.ua };
         // Without one, every exec's TLS socket builds its own context from the CA and client certificate.
         const tlsOpts = wsOpts as WebSocket.ClientOptions & { secureContext?: import('node:tls').SecureContext };
-        if (!tlsOpts.secureContext && (wsOpts.ca || wsOpts.cert || wsOpts.key)) tlsOpts.secureContext = this.tlsContext(wsOpts);
+        if (!tlsOpts.secureContext && (wsOpts.ca || wsOpts.cert || wsOpts.key)) { tlsOpts.secureContext = this.tlsContext(wsOpts); }
         const ws = new WebSocket(uri, protocols, wsOpts);
         socket = ws;
-        if (settled) ws.terminate();
+        if (settled) { ws.terminate(); }
         // The upgrade refused (403 Forbidden, 404 pod gone, 400 bad container): the answer is a Status body.
         ws.on('unexpected-response', (req: unknown, res: IncomingMessage) => {
           const chunks: Buffer[] = [];

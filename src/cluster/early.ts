@@ -46,8 +46,8 @@ const USER_KEYS = new Set(['extensions', 'token', 'tokenFile', 'token-file', 'cl
 const CLUSTER_KEYS = new Set(['server', 'certificate-authority', 'certificate-authority-data', 'insecure-skip-tls-verify', 'tls-server-name', 'extensions']);
 
 function pem(data: unknown, file: unknown): string | undefined {
-  if (typeof data === 'string' && data) return Buffer.from(data, 'base64').toString('utf8');
-  if (typeof file === 'string' && file) return readFileSync(file, 'utf8');
+  if (typeof data === 'string' && data) { return Buffer.from(data, 'base64').toString('utf8'); }
+  if (typeof file === 'string' && file) { return readFileSync(file, 'utf8'); }
   return undefined;
 }
 
@@ -61,15 +61,15 @@ export function startEarlyReviews(
   opts: { userAgent: string; timeoutMs: number; env?: NodeJS.ProcessEnv; onRequest?: (verb: string, path: string, status: number, ms: number) => void },
 ): EarlyReviews | undefined {
   const env = opts.env ?? process.env;
-  if (PROXY_ENV.some((k) => env[k])) return undefined;
+  if (PROXY_ENV.some((k) => env[k])) { return undefined; }
   // client-node honours it; these requests would fail TLS and be asked again, so leave them to it
-  if (env.NODE_TLS_REJECT_UNAUTHORIZED === '0') return undefined;
+  if (env.NODE_TLS_REJECT_UNAUTHORIZED === '0') { return undefined; }
   const ctx = loaded.config.contexts.find((c) => c.name === loaded.context)?.context;
   const cluster = loaded.config.clusters.find((c) => c.name === ctx?.cluster)?.cluster;
   // client-node applies neither the CA nor skip-verify for a context without a user: do not differ from it
   const user = loaded.config.users.find((u) => u.name === ctx?.user)?.user;
-  if (!cluster || typeof cluster.server !== 'string' || !user) return undefined;
-  if (Object.keys(cluster).some((k) => !CLUSTER_KEYS.has(k)) || Object.keys(user).some((k) => !USER_KEYS.has(k))) return undefined;
+  if (!cluster || typeof cluster.server !== 'string' || !user) { return undefined; }
+  if (Object.keys(cluster).some((k) => !CLUSTER_KEYS.has(k)) || Object.keys(user).some((k) => !USER_KEYS.has(k))) { return undefined; }
   let url: URL;
   let tls: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean; servername?: string };
   let token: string | undefined;
@@ -77,7 +77,7 @@ export function startEarlyReviews(
     url = new URL(cluster.server);
     // A server with a path prefix (rancher-style proxies) keeps it, as client-node's base path does.
     url.pathname = `${url.pathname.replace(/\/+$/, '')}${SSAR_PATH}`;
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') { return undefined; }
     tls = {
       ca: pem(cluster['certificate-authority-data'], cluster['certificate-authority']),
       cert: pem(user['client-certificate-data'], user['client-certificate']),
@@ -85,19 +85,20 @@ export function startEarlyReviews(
       rejectUnauthorized: cluster['insecure-skip-tls-verify'] !== true,
       ...(typeof cluster['tls-server-name'] === 'string' ? { servername: cluster['tls-server-name'] } : {}),
     };
-    if (typeof user.token === 'string') token = user.token;
-    else {
+    if (typeof user.token === 'string') { token = user.token; } else {
       const f = user.tokenFile ?? user['token-file'];
-      if (typeof f === 'string') token = readFileSync(f, 'utf8').trim();
+      if (typeof f === 'string') { token = readFileSync(f, 'utf8').trim(); }
     }
   } catch {
     return undefined; // an unreadable file: client-node reports it in its own words
   }
-  if (url.protocol === 'http:' && tls.rejectUnauthorized) return undefined; // client-node refuses plain HTTP then
+  if (url.protocol === 'http:' && tls.rejectUnauthorized) {
+    return undefined; // client-node refuses plain HTTP then
+  }
   // Both a file and inline data: kubectl takes the data, client-node the file; do not pick a side here.
   const both = (k: string, o: Record<string, unknown>) => o[k] !== undefined && o[`${k}-data`] !== undefined;
-  if (both('certificate-authority', cluster) || both('client-certificate', user) || both('client-key', user)) return undefined;
-  if ((tls.cert === undefined) !== (tls.key === undefined)) return undefined;
+  if (both('certificate-authority', cluster) || both('client-certificate', user) || both('client-key', user)) { return undefined; }
+  if ((tls.cert === undefined) !== (tls.key === undefined)) { return undefined; }
 
   const pending = new Map<string, Promise<boolean>>();
   // getBuiltinModule, not import(): the ESM facade of node:http reads every export, and one of them is a
@@ -131,7 +132,7 @@ export function startEarlyReviews(
           res.on('end', () => {
             const status = res.statusCode ?? 0;
             opts.onRequest?.('POST', url.pathname, status, Date.now() - t0);
-            if (status < 200 || status >= 300) return reject(new Error(`HTTP ${status}`));
+            if (status < 200 || status >= 300) { return reject(new Error(`HTTP ${status}`)); }
             try {
               resolve(ssarAllowed(Buffer.concat(chunks).toString('utf8')));
             } catch (e) {

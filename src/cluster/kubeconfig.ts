@@ -59,15 +59,15 @@ const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 /** The files kubectl would read, in precedence order, and whether they were given explicitly. */
 export function kubeconfigFiles(opts: KubeconfigOptions = {}): { files: string[]; explicit: boolean } {
   const env = opts.env ?? process.env;
-  if (opts.kubeconfig) return { files: [resolve(opts.kubeconfig)], explicit: true };
+  if (opts.kubeconfig) { return { files: [resolve(opts.kubeconfig)], explicit: true }; }
   const list = env.KUBECONFIG;
   if (list) {
     const seen = new Set<string>();
     const files: string[] = [];
     for (const entry of list.split(delimiter)) {
-      if (!entry) continue;
+      if (!entry) { continue; }
       const abs = resolve(entry);
-      if (seen.has(abs)) continue;
+      if (seen.has(abs)) { continue; }
       seen.add(abs);
       files.push(abs);
     }
@@ -89,8 +89,8 @@ function readDoc(file: string): Record<string, unknown> {
   } catch (e) {
     throw new KubeconfigError(`kubeconfig ${file} is not valid YAML: ${(e as Error).message}`, { cause: e });
   }
-  if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new KubeconfigError(`kubeconfig ${file} is not a mapping`);
+  if (doc === null || doc === undefined) { return {}; }
+  if (typeof doc !== 'object' || Array.isArray(doc)) { throw new KubeconfigError(`kubeconfig ${file} is not a mapping`); }
   return doc as Record<string, unknown>;
 }
 
@@ -102,10 +102,10 @@ function absolutize(base: string, p: unknown): unknown {
 function resolvePaths(kind: 'cluster' | 'user', body: Record<string, unknown>, base: string): Record<string, unknown> {
   const out = { ...body };
   if (kind === 'cluster') {
-    if ('certificate-authority' in out) out['certificate-authority'] = absolutize(base, out['certificate-authority']);
+    if ('certificate-authority' in out) { out['certificate-authority'] = absolutize(base, out['certificate-authority']); }
   } else {
     for (const k of ['client-certificate', 'client-key', 'tokenFile', 'token-file']) {
-      if (k in out) out[k] = absolutize(base, out[k]);
+      if (k in out) { out[k] = absolutize(base, out[k]); }
     }
     const exec = out.exec as Record<string, unknown> | undefined;
     // Only a command with a path separator is a file reference; a bare name is looked up on PATH.
@@ -118,14 +118,14 @@ function resolvePaths(kind: 'cluster' | 'user', body: Record<string, unknown>, b
 
 function entries(doc: Record<string, unknown>, key: 'clusters' | 'users' | 'contexts', file: string): { name: string; body: Record<string, unknown> }[] {
   const list = doc[key];
-  if (list === undefined || list === null) return [];
-  if (!Array.isArray(list)) throw new KubeconfigError(`kubeconfig ${file}: ${key} is not a list`);
+  if (list === undefined || list === null) { return []; }
+  if (!Array.isArray(list)) { throw new KubeconfigError(`kubeconfig ${file}: ${key} is not a list`); }
   const inner = key === 'clusters' ? 'cluster' : key === 'users' ? 'user' : 'context';
   const out: { name: string; body: Record<string, unknown> }[] = [];
   for (const item of list) {
-    if (!item || typeof item !== 'object') continue;
+    if (!item || typeof item !== 'object') { continue; }
     const name = (item as Record<string, unknown>).name;
-    if (typeof name !== 'string' || name === '') continue;
+    if (typeof name !== 'string' || name === '') { continue; }
     const body = (item as Record<string, unknown>)[inner];
     out.push({ name, body: body && typeof body === 'object' ? (body as Record<string, unknown>) : {} });
   }
@@ -141,17 +141,17 @@ export function mergeKubeconfigFiles(files: string[], explicit: boolean): { conf
   const sources: string[] = [];
   for (const file of files) {
     if (!existsSync(file)) {
-      if (explicit) throw new KubeconfigError(`stat ${file}: no such file or directory`, { hint: 'check --kubeconfig' });
+      if (explicit) { throw new KubeconfigError(`stat ${file}: no such file or directory`, { hint: 'check --kubeconfig' }); }
       continue;
     }
     const doc = readDoc(file);
     sources.push(file);
     const base = dirname(file);
-    for (const { name, body } of entries(doc, 'clusters', file)) if (!clusters.has(name)) clusters.set(name, resolvePaths('cluster', body, base));
-    for (const { name, body } of entries(doc, 'users', file)) if (!users.has(name)) users.set(name, resolvePaths('user', body, base));
-    for (const { name, body } of entries(doc, 'contexts', file)) if (!contexts.has(name)) contexts.set(name, body);
+    for (const { name, body } of entries(doc, 'clusters', file)) { if (!clusters.has(name)) { clusters.set(name, resolvePaths('cluster', body, base)); } }
+    for (const { name, body } of entries(doc, 'users', file)) { if (!users.has(name)) { users.set(name, resolvePaths('user', body, base)); } }
+    for (const { name, body } of entries(doc, 'contexts', file)) { if (!contexts.has(name)) { contexts.set(name, body); } }
     const cc = doc['current-context'];
-    if (!current && typeof cc === 'string' && cc) current = cc;
+    if (!current && typeof cc === 'string' && cc) { current = cc; }
   }
   return {
     config: {
@@ -171,7 +171,7 @@ function inClusterConfig(env: NodeJS.ProcessEnv, saDir: string): LoadedKubeconfi
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT;
   const tokenFile = join(saDir, 'token');
-  if (!host || !port || !existsSync(tokenFile)) return undefined;
+  if (!host || !port || !existsSync(tokenFile)) { return undefined; }
   const server = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
   let namespace = 'default';
   try {
@@ -180,7 +180,7 @@ function inClusterConfig(env: NodeJS.ProcessEnv, saDir: string): LoadedKubeconfi
     // no namespace file: kubectl falls back to default too
   }
   const cluster: Record<string, unknown> = { server };
-  if (existsSync(join(saDir, 'ca.crt'))) cluster['certificate-authority'] = join(saDir, 'ca.crt');
+  if (existsSync(join(saDir, 'ca.crt'))) { cluster['certificate-authority'] = join(saDir, 'ca.crt'); }
   return {
     config: {
       apiVersion: 'v1',
@@ -206,7 +206,7 @@ export function loadKubeconfig(opts: KubeconfigOptions = {}): LoadedKubeconfig {
   if (empty && !explicit) {
     const inCluster = inClusterConfig(env, opts.serviceAccountDir ?? SA_DIR);
     if (inCluster) {
-      if (opts.context && opts.context !== inCluster.context) throw new KubeconfigError(`context "${opts.context}" does not exist`);
+      if (opts.context && opts.context !== inCluster.context) { throw new KubeconfigError(`context "${opts.context}" does not exist`); }
       return inCluster;
     }
   }
@@ -218,7 +218,7 @@ export function loadKubeconfig(opts: KubeconfigOptions = {}): LoadedKubeconfig {
     );
   }
   const ctx = config.contexts.find((c) => c.name === contextName);
-  if (!ctx) throw new KubeconfigError(`context "${contextName}" does not exist`, { hint: `known contexts: ${config.contexts.map((c) => c.name).join(', ') || '(none)'}` });
+  if (!ctx) { throw new KubeconfigError(`context "${contextName}" does not exist`, { hint: `known contexts: ${config.contexts.map((c) => c.name).join(', ') || '(none)'}` }); }
   const clusterName = ctx.context.cluster;
   if (typeof clusterName !== 'string' || !config.clusters.some((c) => c.name === clusterName)) {
     throw new KubeconfigError(`context "${contextName}" refers to cluster "${String(clusterName ?? '')}", which does not exist`);

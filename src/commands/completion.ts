@@ -53,16 +53,15 @@ function kubectlScope(words: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < words.length; i++) {
     for (const f of ['kubeconfig', 'context']) {
-      if (words[i] === `--${f}` && words[i + 1] !== undefined) out.push(`--${f}`, words[i + 1]);
-      else if (words[i].startsWith(`--${f}=`)) out.push(words[i]);
+      if (words[i] === `--${f}` && words[i + 1] !== undefined) { out.push(`--${f}`, words[i + 1]); } else if (words[i].startsWith(`--${f}=`)) { out.push(words[i]); }
     }
   }
   return out;
 }
 
 async function flagValues(cmdName: string, flagName: string, flag: FlagLike, words: string[], opts: CompleteOptions): Promise<{ values: string[]; directive: number }> {
-  if (flag.options?.length) return { values: [...flag.options], directive: DIRECTIVE.noFileComp };
-  if (FILE_FLAGS.has(flagName)) return { values: [], directive: 0 };
+  if (flag.options?.length) { return { values: [...flag.options], directive: DIRECTIVE.noFileComp }; }
+  if (FILE_FLAGS.has(flagName)) { return { values: [], directive: 0 }; }
   const kubectl = opts.kubectl ?? runKubectl;
   if (NAMESPACE_FLAGS.has(flagName)) {
     // `get --raw` is one request: `get namespaces` would first run API discovery (two or more).
@@ -89,7 +88,7 @@ async function positionalValues(cmdName: string): Promise<{ values: Array<[strin
     const { RULES } = await import('../rules/index.ts');
     return { values: RULES.map((r) => [r.id, r.title]), directive: DIRECTIVE.noFileComp };
   }
-  if (cmdName === 'completion') return { values: SHELLS.map((s) => [s, `completion script for ${s}`]), directive: DIRECTIVE.noFileComp };
+  if (cmdName === 'completion') { return { values: SHELLS.map((s) => [s, `completion script for ${s}`]), directive: DIRECTIVE.noFileComp }; }
   return { values: [], directive: DIRECTIVE.noFileComp };
 }
 
@@ -107,7 +106,7 @@ export async function completeArgs(commands: Record<string, CommandLike>, args: 
   const cmdName = words.find((w) => !w.startsWith('-'));
   const cmd = cmdName ? commands[cmdName] : undefined;
   if (!cmdName) {
-    if (toComplete.startsWith('-')) return show([['--help', 'Show help'], ['--version', 'Show the version']], DIRECTIVE.noFileComp);
+    if (toComplete.startsWith('-')) { return show([['--help', 'Show help'], ['--version', 'Show the version']], DIRECTIVE.noFileComp); }
     return show(
       Object.entries(commands)
         .filter(([, c]) => !c.hidden)
@@ -115,7 +114,7 @@ export async function completeArgs(commands: Record<string, CommandLike>, args: 
       DIRECTIVE.noFileComp,
     );
   }
-  if (!cmd) return `:${DIRECTIVE.error}\n`;
+  if (!cmd) { return `:${DIRECTIVE.error}\n`; }
   const flags = Object.entries(cmd.flags ?? {}).filter(([, f]) => !f.hidden);
   const byLong = new Map(flags.map(([n, f]) => [`--${n}`, [n, f] as const]));
   const byShort = new Map(flags.filter(([, f]) => f.char).map(([n, f]) => [`-${f.char}`, [n, f] as const]));
@@ -125,7 +124,7 @@ export async function completeArgs(commands: Record<string, CommandLike>, args: 
   const eq = toComplete.match(/^(--[a-z0-9-]+)=(.*)$/);
   if (eq) {
     const hit = lookup(eq[1]);
-    if (!hit || hit[1].type !== 'option') return `:${DIRECTIVE.noFileComp}\n`;
+    if (!hit || hit[1].type !== 'option') { return `:${DIRECTIVE.noFileComp}\n`; }
     const { values, directive } = await flagValues(cmdName, hit[0], hit[1], words, opts);
     return show(values.map((v) => [`${eq[1]}=${v}`, '']), directive);
   }
@@ -140,12 +139,12 @@ export async function completeArgs(commands: Record<string, CommandLike>, args: 
     const given = new Set(words.flatMap((w) => { const h = lookup(w.split('=')[0]); return h ? [h[0]] : []; }));
     const list: Array<[string, string]> = [];
     for (const [n, f] of flags) {
-      if (given.has(n) && !f.multiple) continue;
+      if (given.has(n) && !f.multiple) { continue; }
       const text = firstLine(f.summary ?? f.description);
       list.push([`--${n}`, text]);
-      if (f.type === 'boolean' && f.allowNo) list.push([`--no-${n}`, text]);
+      if (f.type === 'boolean' && f.allowNo) { list.push([`--no-${n}`, text]); }
     }
-    if (toComplete.length === 2 || !toComplete.startsWith('--')) for (const [n, f] of flags) if (f.char && (!given.has(n) || f.multiple)) list.push([`-${f.char}`, firstLine(f.summary ?? f.description)]);
+    if (toComplete.length === 2 || !toComplete.startsWith('--')) { for (const [n, f] of flags) { if (f.char && (!given.has(n) || f.multiple)) { list.push([`-${f.char}`, firstLine(f.summary ?? f.description)]); } } }
     list.push(['--help', 'Show help']);
     return show(list, DIRECTIVE.noFileComp);
   }
@@ -237,7 +236,7 @@ For "kubectl otel-doctor <TAB>" (kubectl >= 1.26), kubectl asks the executable k
 
   async run(): Promise<void> {
     const { args } = await this.parse(Completion);
-    if (!(SHELLS as readonly string[]).includes(args.shell)) this.exit(EXIT_USAGE);
+    if (!(SHELLS as readonly string[]).includes(args.shell)) { this.exit(EXIT_USAGE); }
     process.stdout.write(completionScript(args.shell as (typeof SHELLS)[number]));
   }
 }

@@ -6,7 +6,7 @@ import { writeStdout } from '../output.ts';
 /** Go/kubectl durations: `30s`, `1m30s`, `500ms`, `2m`; a bare number is seconds. Returns milliseconds. */
 export function parseDuration(text: string): number {
   const t = text.trim();
-  if (/^\d+(\.\d+)?$/.test(t)) return Math.round(Number(t) * 1000);
+  if (/^\d+(\.\d+)?$/.test(t)) { return Math.round(Number(t) * 1000); }
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
   let total = 0;
   let matched = 0;
@@ -15,7 +15,7 @@ export function parseDuration(text: string): number {
     total += m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
     matched = re.lastIndex;
   }
-  if (matched === 0 || matched !== t.length) throw new UsageError(`invalid duration ${JSON.stringify(text)}: use e.g. 30s, 1m30s, 500ms`);
+  if (matched === 0 || matched !== t.length) { throw new UsageError(`invalid duration ${JSON.stringify(text)}: use e.g. 30s, 1m30s, 500ms`); }
   return Math.round(total);
 }
 
@@ -23,9 +23,9 @@ export type FailOn = 'error' | 'warning' | 'never';
 
 /** 0 nothing at or above --fail-on; 1 findings at or above it. */
 export function exitCodeFor(summary: { errors: number; warnings: number }, failOn: FailOn): number {
-  if (failOn === 'never') return EXIT_OK;
-  if (summary.errors > 0) return EXIT_FINDINGS;
-  if (failOn === 'warning' && summary.warnings > 0) return EXIT_FINDINGS;
+  if (failOn === 'never') { return EXIT_OK; }
+  if (summary.errors > 0) { return EXIT_FINDINGS; }
+  if (failOn === 'warning' && summary.warnings > 0) { return EXIT_FINDINGS; }
   return EXIT_OK;
 }
 
@@ -100,7 +100,7 @@ The report is printed before a non-zero exit.`;
     const verbose = flags.verbose;
     const timeoutMs = parseDuration(flags.timeout);
     const requestTimeoutMs = parseDuration(flags['request-timeout']);
-    if (timeoutMs <= 0) throw new UsageError('--timeout must be positive');
+    if (timeoutMs <= 0) { throw new UsageError('--timeout must be positive'); }
 
     const { loadKubeconfig } = await import('../cluster/kubeconfig.ts');
     const loaded = loadKubeconfig({ kubeconfig: flags.kubeconfig, context: flags.context });
@@ -154,7 +154,7 @@ The report is printed before a non-zero exit.`;
       });
       await writeStdout(out.endsWith('\n') ? out : `${out}\n`);
       const code = exitCodeFor(report.summary, flags['fail-on'] as FailOn);
-      if (code !== EXIT_OK) this.exit(code);
+      if (code !== EXIT_OK) { this.exit(code); }
     } finally {
       progress.stop();
       // keep-alive API connections would hold the process open for seconds
@@ -166,9 +166,9 @@ The report is printed before a non-zero exit.`;
     if (err instanceof DoctorError) {
       const verbose = this.argv.includes('-v') || this.argv.includes('--verbose');
       process.stderr.write(`error: ${err.message}\n`);
-      if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+      if (err.hint) { process.stderr.write(`hint: ${err.hint}\n`); }
       if (verbose) {
-        if (err.detail) process.stderr.write(`${err.detail}\n`);
+        if (err.detail) { process.stderr.write(`${err.detail}\n`); }
         let cause = err.cause as Error | undefined;
         while (cause) {
           process.stderr.write(`caused by: ${cause.message}\n`);
@@ -186,14 +186,14 @@ The report is printed before a non-zero exit.`;
 /** ora on stderr, only when stderr is a terminal: pipes and CI logs stay clean. */
 async function startProgress(): Promise<{ update: (p: { phase: string; done: number; total: number }) => void; stop: () => void }> {
   // A terminal without a size (some pty wrappers) makes ora clear lines forever: no spinner there either.
-  if (!process.stderr.isTTY || process.env.CI || !(process.stderr.columns > 0)) return { update: () => undefined, stop: () => undefined };
+  if (!process.stderr.isTTY || process.env.CI || !(process.stderr.columns > 0)) { return { update: () => undefined, stop: () => undefined }; }
   const { default: ora } = await import('ora');
   // discardStdin off: the diagnosis never reads stdin, and ora's raw-mode stdin hook can outlive an error path.
   const spinner = ora({ text: 'Connecting', stream: process.stderr, discardStdin: false }).start();
   let stopped = false;
   return {
     update: (p) => {
-      if (!stopped) spinner.text = p.total > 1 && !/\d+\/\d+/.test(p.phase) ? `${p.phase} ${p.done}/${p.total}` : p.phase;
+      if (!stopped) { spinner.text = p.total > 1 && !/\d+\/\d+/.test(p.phase) ? `${p.phase} ${p.done}/${p.total}` : p.phase; }
     },
     stop: () => {
       if (!stopped) {

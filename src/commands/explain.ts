@@ -17,7 +17,7 @@ function wrap(text: string, width: number, indent = '  '): string {
       if (line && indent.length + line.length + 1 + word.length > width) {
         out.push(indent + line);
         line = word;
-      } else line = line ? `${line} ${word}` : word;
+      } else { line = line ? `${line} ${word}` : word; }
     }
     out.push(indent + line);
   }
@@ -51,8 +51,7 @@ export default class Explain extends Command {
     const plain = (r: (typeof RULES)[number]) => ({ id: r.id, severity: r.severity, title: r.title, description: r.description, evidence: r.evidence, fix: r.fix, modes: r.modes });
 
     if (!args.rule) {
-      if (flags.output === 'json') process.stdout.write(`${JSON.stringify(RULES.map(plain), null, 2)}\n`);
-      else process.stdout.write(`Rules (explain one with: ${this.config.bin} explain RULE):\n${list()}\n`);
+      if (flags.output === 'json') { process.stdout.write(`${JSON.stringify(RULES.map(plain), null, 2)}\n`); } else { process.stdout.write(`Rules (explain one with: ${this.config.bin} explain RULE):\n${list()}\n`); }
       return;
     }
     const rule = RULES.find((r) => r.id === args.rule);

@@ -34,7 +34,7 @@ export function mergeConfigs(base: ConfigMap, over: ConfigMap): ConfigMap {
 export function applySet(cfg: ConfigMap, arg: string): ConfigMap {
   const a = arg.replace(/^--set[= ]?/, '');
   const eq = a.indexOf('=');
-  if (eq <= 0) throw new Error(`--set ${JSON.stringify(arg)}: expected key=value`);
+  if (eq <= 0) { throw new Error(`--set ${JSON.stringify(arg)}: expected key=value`); }
   const key = a.slice(0, eq);
   const raw = a.slice(eq + 1);
   const path = key.includes('::') ? key.split('::') : key.split('.');
@@ -45,7 +45,7 @@ export function applySet(cfg: ConfigMap, arg: string): ConfigMap {
     value = raw;
   }
   let patch: unknown = value;
-  for (let i = path.length - 1; i >= 0; i--) patch = { [path[i]]: patch };
+  for (let i = path.length - 1; i >= 0; i--) { patch = { [path[i]]: patch }; }
   return mergeConfigs(cfg, patch as ConfigMap);
 }
 
@@ -70,11 +70,11 @@ export function buildEffectiveConfig(texts: string[], sets: string[] = []): Conf
   let cfg: ConfigMap = {};
   for (const t of texts) {
     const doc = parseConfigText(t);
-    if (doc === null || doc === undefined) continue;
-    if (!isMap(doc)) throw new Error('cannot unmarshal the configuration: the document is not a map');
+    if (doc === null || doc === undefined) { continue; }
+    if (!isMap(doc)) { throw new Error('cannot unmarshal the configuration: the document is not a map'); }
     cfg = mergeConfigs(cfg, doc);
   }
-  for (const s of sets) cfg = applySet(cfg, s);
+  for (const s of sets) { cfg = applySet(cfg, s); }
   return cfg;
 }
 
@@ -110,7 +110,7 @@ export function startedReceivers(cfg: ConfigMap): StartedReceiver[] {
   const byId = new Map<string, string[]>();
   for (const [pname, p] of Object.entries(pipelines(cfg))) {
     for (const r of p.receivers) {
-      if (!(r in declared)) continue;
+      if (!(r in declared)) { continue; }
       byId.set(r, [...(byId.get(r) ?? []), pname]);
     }
   }
@@ -144,14 +144,14 @@ export function danglingReferences(cfg: ConfigMap): string[] {
     for (const [kind, key] of kinds) {
       const declared = isMap(cfg[key]) ? (cfg[key] as ConfigMap) : {};
       for (const id of p[key]) {
-        if (!(id in declared) && !(id in connectors)) out.push(`service::pipelines::${pname}: references ${kind} "${id}" which is not configured`);
+        if (!(id in declared) && !(id in connectors)) { out.push(`service::pipelines::${pname}: references ${kind} "${id}" which is not configured`); }
       }
     }
   }
   const service = isMap(cfg.service) ? cfg.service : {};
   const exts = isMap(cfg.extensions) ? cfg.extensions : {};
   for (const e of Array.isArray(service.extensions) ? service.extensions : []) {
-    if (typeof e === 'string' && !(e in exts)) out.push(`service::extensions: references extension "${e}" which is not configured`);
+    if (typeof e === 'string' && !(e in exts)) { out.push(`service::extensions: references extension "${e}" which is not configured`); }
   }
   return out;
 }
@@ -203,12 +203,12 @@ export function defaultHost(version: string | null, given?: string): { host: str
   // A version the user gave (lint --collector-version) decides exactly as an image tag would.
   const v = version ?? given ?? null;
   const ge = atLeast(v, '0.104.0');
-  if (ge === null) return { host: 'localhost', assumed: true, given: false };
+  if (ge === null) { return { host: 'localhost', assumed: true, given: false }; }
   return { host: ge ? 'localhost' : '0.0.0.0', assumed: false, given: version === null };
 }
 
 function operatorAtLeast(ctx: EndpointContext, min: string): boolean {
-  if (!ctx.operator) return false;
+  if (!ctx.operator) { return false; }
   // An operator whose version is unknown is assumed current: the defaulting shipped in late 2024.
   return atLeast(ctx.operator.version, min) ?? true;
 }
@@ -228,7 +228,7 @@ export function resolveEndpoint(
   if (written !== undefined) {
     const e = expandEnv(written, env);
     expanded = e.value;
-    if (e.unset.length) unsetEnv = e.unset;
+    if (e.unset.length) { unsetEnv = e.unset; }
   }
   let effective: string;
   let defaultedBy: EffectiveEndpoint['defaultedBy'];
@@ -244,7 +244,7 @@ export function resolveEndpoint(
       effective = `${d.host}:${defaultPort}`;
       defaultedBy = 'collector-default';
       versionAssumed = d.assumed;
-      if (d.given) versionGiven = ctx.assumedVersion;
+      if (d.given) { versionGiven = ctx.assumedVersion; }
     }
   } else {
     effective = expanded as string;
@@ -262,7 +262,7 @@ export function resolveEndpoint(
     const ref = envRefs(hostPart)[0];
     if (ref !== undefined && isPodIpVar(ref, ctx)) {
       const val = env[ref];
-      if (val === undefined || val !== '') cls = 'pod-ip';
+      if (val === undefined || val !== '') { cls = 'pod-ip'; }
     }
   }
   return {
@@ -284,8 +284,8 @@ export function resolveEndpoint(
 
 function isPodIpVar(name: string, ctx: EndpointContext): boolean {
   const f = ctx.envFieldRefs?.[name];
-  if (f !== undefined) return f === 'status.podIP' || f === 'status.podIPs';
-  if (ctx.podIP && ctx.env?.[name] === ctx.podIP) return true;
+  if (f !== undefined) { return f === 'status.podIP' || f === 'status.podIPs'; }
+  if (ctx.podIP && ctx.env?.[name] === ctx.podIP) { return true; }
   return /^(MY_)?POD_IP$/.test(name);
 }
 
@@ -306,7 +306,7 @@ const OTLP_LIKE = new Set(['otlp']);
 /** The collector's model from its effective config (null when there is none). */
 export function collectorModel(c: CollectorPod, assumedVersion?: string): CollectorModel | null {
   const cfg = c.effectiveConfig;
-  if (!cfg || !isMap(cfg)) return null;
+  if (!cfg || !isMap(cfg)) { return null; }
   const ctx: EndpointContext = {
     version: c.version,
     operator: c.managedBy ? { version: c.managedBy.version ?? null } : null,
@@ -319,13 +319,13 @@ export function collectorModel(c: CollectorPod, assumedVersion?: string): Collec
   const otlpProtocols: CollectorModel['otlpProtocols'] = [];
   const declared = isMap(cfg.receivers) ? cfg.receivers : {};
   for (const r of startedReceivers(cfg)) {
-    if (!OTLP_LIKE.has(receiverType(r.id))) continue;
+    if (!OTLP_LIKE.has(receiverType(r.id))) { continue; }
     const rc = isMap(declared[r.id]) ? (declared[r.id] as ConfigMap) : {};
     const protocols = isMap(rc.protocols) ? rc.protocols : {};
     const entry = { id: r.id, grpc: 'grpc' in protocols, http: 'http' in protocols, pipelines: r.pipelines };
     otlpProtocols.push(entry);
     for (const proto of ['grpc', 'http'] as const) {
-      if (!(proto in protocols)) continue;
+      if (!(proto in protocols)) { continue; }
       const pc = isMap(protocols[proto]) ? (protocols[proto] as ConfigMap) : {};
       const ep = resolveEndpoint(r.id, proto, `receivers.${r.id}.protocols.${proto}.endpoint`, pc.endpoint, DEFAULT_PORTS[proto], ctx);
       ep.pipelines = r.pipelines;
@@ -346,8 +346,8 @@ export function collectorModel(c: CollectorPod, assumedVersion?: string): Collec
 export function healthCheckPath(cfg: ConfigMap): string {
   const exts = isMap(cfg.extensions) ? cfg.extensions : {};
   for (const [id, v] of Object.entries(exts)) {
-    if (id.split('/')[0] !== 'health_check') continue;
-    if (isMap(v) && typeof v.path === 'string') return v.path;
+    if (id.split('/')[0] !== 'health_check') { continue; }
+    if (isMap(v) && typeof v.path === 'string') { return v.path; }
   }
   return '/';
 }

@@ -10,11 +10,11 @@ export type EndpointClass = 'loopback' | 'pod-ip' | 'all-interfaces' | 'other';
 export function splitHostPort(s: string): { host: string; port: number | null } {
   const t = s.trim();
   const b = /^\[([^\]]*)\](?::(\d+))?$/.exec(t);
-  if (b) return { host: b[1], port: b[2] ? Number(b[2]) : null };
+  if (b) { return { host: b[1], port: b[2] ? Number(b[2]) : null }; }
   const i = t.lastIndexOf(':');
-  if (i === -1) return { host: t, port: null };
+  if (i === -1) { return { host: t, port: null }; }
   // A bare IPv6 address without brackets has several colons and no port.
-  if (t.indexOf(':') !== i && isIP(t) === 6) return { host: t, port: null };
+  if (t.indexOf(':') !== i && isIP(t) === 6) { return { host: t, port: null }; }
   const p = t.slice(i + 1);
   return { host: t.slice(0, i), port: /^\d{1,5}$/.test(p) ? Number(p) : null };
 }
@@ -23,17 +23,17 @@ const LABEL = /^[a-z0-9_]([-a-z0-9_]{0,61}[a-z0-9])?$/i;
 
 /** RFC 1123 host name (underscores tolerated, as resolvers do) or an IP literal. */
 export function isValidHostName(host: string): boolean {
-  if (isIP(host) !== 0) return true;
+  if (isIP(host) !== 0) { return true; }
   const h = host.endsWith('.') ? host.slice(0, -1) : host;
   return h.length > 0 && h.length <= 253 && h.split('.').every((l) => LABEL.test(l));
 }
 
 export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase().replace(/\.$/, '');
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
-  if (/^::ffff:127\./.test(h)) return true;
+  if (h === 'localhost' || h.endsWith('.localhost')) { return true; }
+  if (isIP(h) === 4) { return h.startsWith('127.'); }
+  if (h === '::1' || h === '0:0:0:0:0:0:0:1') { return true; }
+  if (/^::ffff:127\./.test(h)) { return true; }
   return false;
 }
 
@@ -43,9 +43,9 @@ export function isAllInterfaces(host: string): boolean {
 }
 
 export function classifyHost(host: string, ctx: { podIP?: string } = {}): EndpointClass {
-  if (isAllInterfaces(host)) return 'all-interfaces';
-  if (isLoopbackHost(host)) return 'loopback';
-  if (ctx.podIP && host === ctx.podIP) return 'pod-ip';
+  if (isAllInterfaces(host)) { return 'all-interfaces'; }
+  if (isLoopbackHost(host)) { return 'loopback'; }
+  if (ctx.podIP && host === ctx.podIP) { return 'pod-ip'; }
   return 'other';
 }
 
@@ -78,13 +78,12 @@ export function parseOtlpUrl(value: string): ParsedOtlpUrl {
     authority = s?.[1] ?? v;
     path = s?.[2] ?? '';
   }
-  if (authority.includes('@')) authority = authority.slice(authority.lastIndexOf('@') + 1);
+  if (authority.includes('@')) { authority = authority.slice(authority.lastIndexOf('@') + 1); }
   const hp = splitHostPort(authority);
   let impliedPort: number | undefined;
-  if (hp.port === null && scheme === 'http') impliedPort = 80;
-  if (hp.port === null && scheme === 'https') impliedPort = 443;
-  if (hp.host === '') problems.push('no host');
-  else if (!isValidHostName(hp.host)) problems.push(`invalid host ${JSON.stringify(hp.host)} (not an RFC 1123 name or IP address)`);
-  if (/[\s\x00-\x1f\x7f`$;|&<>()'"\\]/.test(v)) problems.push('contains whitespace, control or shell characters');
+  if (hp.port === null && scheme === 'http') { impliedPort = 80; }
+  if (hp.port === null && scheme === 'https') { impliedPort = 443; }
+  if (hp.host === '') { problems.push('no host'); } else if (!isValidHostName(hp.host)) { problems.push(`invalid host ${JSON.stringify(hp.host)} (not an RFC 1123 name or IP address)`); }
+  if (/[\s\x00-\x1f\x7f`$;|&<>()'"\\]/.test(v)) { problems.push('contains whitespace, control or shell characters'); }
   return { raw, scheme, host: hp.host, port: hp.port, ...(impliedPort ? { impliedPort } : {}), path, problems };
 }

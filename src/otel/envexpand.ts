@@ -18,12 +18,12 @@ export function expandEnv(input: string, env: Record<string, string | undefined>
   const refs: string[] = [];
   const unset: string[] = [];
   const value = input.replace(REF, (whole, name: string | undefined, dflt: string | undefined) => {
-    if (whole === '$$') return '$';
+    if (whole === '$$') { return '$'; }
     const n = name as string;
     refs.push(n);
     const v = env[n];
     if (v === undefined || v === '') {
-      if (v === undefined) unset.push(n);
+      if (v === undefined) { unset.push(n); }
       return dflt ?? '';
     }
     return v;
@@ -34,7 +34,7 @@ export function expandEnv(input: string, env: Record<string, string | undefined>
 /** The variables a string references, without expanding. */
 export function envRefs(input: string): string[] {
   const out: string[] = [];
-  for (const m of input.matchAll(REF)) if (m[1]) out.push(m[1]);
+  for (const m of input.matchAll(REF)) { if (m[1]) { out.push(m[1]); } }
   return out;
 }
 
@@ -42,13 +42,13 @@ export function envRefs(input: string): string[] {
 export function expandTree(node: unknown, env: Record<string, string | undefined>, unset: Set<string> = new Set()): unknown {
   if (typeof node === 'string') {
     const e = expandEnv(node, env);
-    for (const u of e.unset) unset.add(u);
+    for (const u of e.unset) { unset.add(u); }
     return e.value;
   }
-  if (Array.isArray(node)) return node.map((x) => expandTree(x, env, unset));
+  if (Array.isArray(node)) { return node.map((x) => expandTree(x, env, unset)); }
   if (node && typeof node === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(node)) out[k] = expandTree(v, env, unset);
+    for (const [k, v] of Object.entries(node)) { out[k] = expandTree(v, env, unset); }
     return out;
   }
   return node;

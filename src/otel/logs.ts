@@ -108,7 +108,7 @@ const COLLECTOR: Sig[] = [
 
 function componentFromError(line: string): Record<string, string> {
   const m = /failed to start "([^"]+)" (receiver|exporter|extension|processor|connector)/.exec(line);
-  if (m) return { component: m[1], componentKind: m[2] };
+  if (m) { return { component: m[1], componentKind: m[2] }; }
   const id = fieldOf(line, 'id');
   return id ? { component: id } : {};
 }
@@ -117,20 +117,20 @@ function componentFromError(line: string): Record<string, string> {
 function targetFields(line: string): Record<string, string> {
   const out: Record<string, string> = {};
   const url = /(?:Post|POST) \\?"(https?:\/\/[^"\\\s]+)\\?"/.exec(line) ?? /(https?:\/\/[A-Za-z0-9_.\-[\]:]+(?::\d+)?(?:\/[^\s"'\\,}]*)?)/.exec(line);
-  if (url) out.url = url[1];
+  if (url) { out.url = url[1]; }
   const dial = /dial tcp (\[[^\]]+\]:\d+|[^\s:"\\]+:\d+)/.exec(line);
-  if (dial) out.address = dial[1];
+  if (dial) { out.address = dial[1]; }
   const java = /Failed to connect to ([^\s/]*)\/([^\s]+)/.exec(line);
   if (java) {
     out.host = java[1];
     out.address = java[2];
   }
   const node = /ECONNREFUSED ((?:\[[^\]]+\]|[0-9a-fA-F.:]+):\d+)/.exec(line);
-  if (node) out.address = node[1];
+  if (node) { out.address = node[1]; }
   const py = /exporting \w+ to ([^\s,]+?)(?:,|\s|$)/.exec(line);
-  if (py) out.target = py[1];
+  if (py) { out.target = py[1]; }
   const lookup = /lookup (\S+) on /.exec(line) ?? /Name resolution failed for target (?:dns:)?(\S+)/.exec(line) ?? /ENOTFOUND (\S+?)["\\\s]/.exec(line) ?? /Could not resolve host: (\S+)/.exec(line);
-  if (lookup) out.host = lookup[1];
+  if (lookup) { out.host = lookup[1]; }
   return out;
 }
 
@@ -200,7 +200,7 @@ function matchWith(sigs: Sig[], line: string): LogMatch | null {
   const l = stripPrefix(line.replace(/\r$/, ''));
   for (const s of sigs) {
     const m = s.re.exec(l);
-    if (!m) continue;
+    if (!m) { continue; }
     const fields = s.fields ? s.fields(l, m) : undefined;
     return { signature: s.id, kind: s.kind, line, ...(fields && Object.keys(fields).length ? { fields } : {}) };
   }
@@ -213,7 +213,7 @@ export function matchCollectorLine(line: string): LogMatch | null {
 
 export function matchSdkLine(line: string): LogMatch | null {
   const m = matchWith(SDK, line);
-  if (!m) return null;
+  if (!m) { return null; }
   const t = targetFields(stripPrefix(line));
   return Object.keys(t).length ? { ...m, fields: { ...(m.fields ?? {}), ...t } } : m;
 }
@@ -222,9 +222,9 @@ export function matchSdkLine(line: string): LogMatch | null {
 export function matchLog(text: string, role: 'collector' | 'app'): LogMatch[] {
   const out: LogMatch[] = [];
   for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
+    if (!line.trim()) { continue; }
     const m = role === 'collector' ? matchCollectorLine(line) : matchSdkLine(line);
-    if (m) out.push(m);
+    if (m) { out.push(m); }
   }
   return out;
 }

@@ -36,35 +36,35 @@ export function isWebServerModule(sdk: SdkGuess | undefined): boolean {
 }
 
 export function defaultProtocol(sdk: SdkGuess | undefined): { protocol: OtlpProtocol | null; why: string } {
-  if (!sdk) return { protocol: null, why: 'SDK unknown' };
+  if (!sdk) { return { protocol: null, why: 'SDK unknown' }; }
   switch (sdk.language) {
     case 'java':
-      if (sdk.flavour === 'sdk') return { protocol: 'grpc', why: 'Java SDK default' };
+      if (sdk.flavour === 'sdk') { return { protocol: 'grpc', why: 'Java SDK default' }; }
       if (sdk.flavour === 'agent') {
         // The 1.x agent defaulted to grpc; 2.0 switched to http/protobuf.
-        if (sdk.version && /^1\./.test(sdk.version)) return { protocol: 'grpc', why: 'Java agent 1.x default' };
+        if (sdk.version && /^1\./.test(sdk.version)) { return { protocol: 'grpc', why: 'Java agent 1.x default' }; }
         return { protocol: 'http/protobuf', why: 'Java agent 2.x default' };
       }
       return { protocol: null, why: 'Java: agent (http/protobuf) or SDK (grpc) not known' };
     case 'python':
-      if (sdk.flavour === 'auto') return { protocol: 'http/protobuf', why: 'the operator sets OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf for Python auto-instrumentation' };
+      if (sdk.flavour === 'auto') { return { protocol: 'http/protobuf', why: 'the operator sets OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf for Python auto-instrumentation' }; }
       return { protocol: 'grpc', why: 'Python SDK default' };
     case 'dotnet':
-      if (sdk.flavour === 'auto') return { protocol: 'http/protobuf', why: '.NET auto-instrumentation default' };
-      if (sdk.flavour === 'sdk') return { protocol: 'grpc', why: '.NET SDK default' };
+      if (sdk.flavour === 'auto') { return { protocol: 'http/protobuf', why: '.NET auto-instrumentation default' }; }
+      if (sdk.flavour === 'sdk') { return { protocol: 'grpc', why: '.NET SDK default' }; }
       return { protocol: null, why: '.NET: auto-instrumentation (http/protobuf) or SDK (grpc) not known' };
     case 'node':
-      if (sdk.flavour === 'auto') return { protocol: 'http/protobuf', why: 'Node.js auto-instrumentation default (operator 0.120+; older operators sent traces over gRPC)' };
+      if (sdk.flavour === 'auto') { return { protocol: 'http/protobuf', why: 'Node.js auto-instrumentation default (operator 0.120+; older operators sent traces over gRPC)' }; }
       return { protocol: 'http/protobuf', why: 'Node.js default' };
     case 'php':
       return { protocol: 'http/protobuf', why: 'PHP default' };
     case 'ruby':
       return { protocol: 'http/protobuf', why: 'Ruby default' };
     case 'go':
-      if (sdk.flavour === 'auto') return { protocol: 'http/protobuf', why: 'Go auto-instrumentation (eBPF) default' };
+      if (sdk.flavour === 'auto') { return { protocol: 'http/protobuf', why: 'Go auto-instrumentation (eBPF) default' }; }
       return { protocol: null, why: 'Go: depends on the exporter package linked (otlptracegrpc or otlptracehttp)' };
     case 'cpp':
-      if (sdk.flavour === 'auto') return { protocol: 'grpc', why: 'Apache HTTPD / NGINX instrumentation (otel-webserver-module) exports OTLP/gRPC only' };
+      if (sdk.flavour === 'auto') { return { protocol: 'grpc', why: 'Apache HTTPD / NGINX instrumentation (otel-webserver-module) exports OTLP/gRPC only' }; }
       return { protocol: null, why: 'C++: depends on the exporter linked (OtlpGrpcExporter or OtlpHttpExporter)' };
     default:
       return { protocol: null, why: `${sdk.language}: default protocol unknown` };
@@ -72,11 +72,11 @@ export function defaultProtocol(sdk: SdkGuess | undefined): { protocol: OtlpProt
 }
 
 export function normalizeProtocol(v: string | undefined): OtlpProtocol | 'invalid' | undefined {
-  if (v === undefined) return undefined;
+  if (v === undefined) { return undefined; }
   const t = v.trim().toLowerCase();
-  if (t === 'grpc') return 'grpc';
-  if (t === 'http/protobuf' || t === 'http') return 'http/protobuf';
-  if (t === 'http/json') return 'http/json';
+  if (t === 'grpc') { return 'grpc'; }
+  if (t === 'http/protobuf' || t === 'http') { return 'http/protobuf'; }
+  if (t === 'http/json') { return 'http/json'; }
   return 'invalid';
 }
 
@@ -108,11 +108,11 @@ export const DEFAULT_ENDPOINT: Record<'grpc' | 'http', string> = { grpc: 'http:/
 /** The exports an app container makes, one per enabled signal. */
 export function appExports(app: AppContainer): SignalExport[] {
   const ex = app.exporter ?? {};
-  if (ex.sdkDisabled) return [];
+  if (ex.sdkDisabled) { return []; }
   const out: SignalExport[] = [];
   for (const signal of SIGNALS) {
     const exporter = ex.exporters?.[signal];
-    if (exporter !== undefined && !exporter.split(',').map((s) => s.trim()).includes('otlp')) continue;
+    if (exporter !== undefined && !exporter.split(',').map((s) => s.trim()).includes('otlp')) { continue; }
     const sig = ex.signals?.[signal];
     const protoSetting = sig?.protocol ?? ex.protocol;
     const np = normalizeProtocol(protoSetting?.value);
@@ -132,7 +132,7 @@ export function appExports(app: AppContainer): SignalExport[] {
     let defaultEndpoint = false;
     if (endpointSetting?.value !== undefined && endpointSetting.value.trim() !== '') {
       url = endpointSetting.value.trim();
-      if (!perSignal && isHttp(protocol)) url = url.replace(/\/+$/, '') + `/v1/${signal}`;
+      if (!perSignal && isHttp(protocol)) { url = url.replace(/\/+$/, '') + `/v1/${signal}`; }
     } else if (endpointSetting === undefined || endpointSetting.value !== undefined) {
       defaultEndpoint = true;
       url = protocol === null ? undefined : isHttp(protocol) ? `${DEFAULT_ENDPOINT.http}/v1/${signal}` : DEFAULT_ENDPOINT.grpc;
@@ -160,7 +160,7 @@ export function appExports(app: AppContainer): SignalExport[] {
 export function distinctTargets(exports: SignalExport[]): { host: string; port: number | null; exports: SignalExport[] }[] {
   const m = new Map<string, { host: string; port: number | null; exports: SignalExport[] }>();
   for (const e of exports) {
-    if (!e.parsed) continue;
+    if (!e.parsed) { continue; }
     const k = `${e.parsed.host}:${e.port}`;
     const cur = m.get(k) ?? { host: e.parsed.host, port: e.port, exports: [] };
     cur.exports.push(e);

@@ -13,8 +13,8 @@ function familyOf(address: string): 4 | 6 {
 function sock(address: string, port: number, family?: 4 | 6): ListenSocket {
   // ss prints a wildcard as `*` (dual-stack) or `0.0.0.0`/`[::]`; normalise `*` to `::` dual-stack.
   let a = address.replace(/%\S+$/, '');
-  if (a === '*') return { address: '::', port, family: 6, dualStack: true };
-  if (a.startsWith('::ffff:') && a.includes('.')) a = a.slice(7);
+  if (a === '*') { return { address: '::', port, family: 6, dualStack: true }; }
+  if (a.startsWith('::ffff:') && a.includes('.')) { a = a.slice(7); }
   const fam = family ?? familyOf(a);
   return { address: a, port, family: fam, ...(a === '::' ? { dualStack: true } : {}) };
 }
@@ -23,7 +23,7 @@ function dedupe(list: ListenSocket[]): ListenSocket[] {
   const seen = new Set<string>();
   return list.filter((s) => {
     const k = `${s.address}|${s.port}`;
-    if (seen.has(k)) return false;
+    if (seen.has(k)) { return false; }
     seen.add(k);
     return true;
   });
@@ -31,12 +31,12 @@ function dedupe(list: ListenSocket[]): ListenSocket[] {
 
 function localAddr(field: string): { host: string; port: number } | null {
   const hp = splitHostPort(field);
-  if (hp.port !== null) return { host: hp.host, port: hp.port };
+  if (hp.port !== null) { return { host: hp.host, port: hp.port }; }
   // netstat prints `:::4318` for tcp6 wildcard: host `::`, port after the last colon.
   const i = field.lastIndexOf(':');
-  if (i <= 0) return null;
+  if (i <= 0) { return null; }
   const port = Number(field.slice(i + 1));
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return null;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) { return null; }
   return { host: field.slice(0, i), port };
 }
 
@@ -45,13 +45,15 @@ export function parseSs(text: string): ListenSocket[] {
   const out: ListenSocket[] = [];
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/);
-    if (f.length < 5) continue;
+    if (f.length < 5) { continue; }
     // `ss -tln` without -H starts lines with the state; with `-t` and `-l` it is always LISTEN.
     let i = 0;
-    if (f[0] === 'tcp' || f[0] === 'tcp6') i = 1; // `ss -tlna` variants with a Netid column
-    if (f[i] !== 'LISTEN') continue;
+    if (f[0] === 'tcp' || f[0] === 'tcp6') {
+      i = 1; // `ss -tlna` variants with a Netid column
+    }
+    if (f[i] !== 'LISTEN') { continue; }
     const local = localAddr(f[i + 3] ?? '');
-    if (!local) continue;
+    if (!local) { continue; }
     out.push(sock(local.host, local.port));
   }
   return dedupe(out);
@@ -65,9 +67,9 @@ export function parseNetstat(text: string): ListenSocket[] {
   const out: ListenSocket[] = [];
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/);
-    if (f.length < 6 || !/^tcp6?$/.test(f[0]) || f[5] !== 'LISTEN') continue;
+    if (f.length < 6 || !/^tcp6?$/.test(f[0]) || f[5] !== 'LISTEN') { continue; }
     const local = localAddr(f[3]);
-    if (!local) continue;
+    if (!local) { continue; }
     const fam: 4 | 6 = f[0] === 'tcp6' || local.host.includes(':') ? 6 : 4;
     out.push(sock(local.host, local.port, fam));
   }
@@ -85,11 +87,11 @@ function hexToIPv6(hex: string): string {
   const bytes: number[] = [];
   for (let w = 0; w < 4; w++) {
     const word = hex.slice(w * 8, w * 8 + 8);
-    for (let i = 3; i >= 0; i--) bytes.push(parseInt(word.slice(i * 2, i * 2 + 2), 16));
+    for (let i = 3; i >= 0; i--) { bytes.push(parseInt(word.slice(i * 2, i * 2 + 2), 16)); }
   }
-  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) return `::ffff:${bytes.slice(12).join('.')}`;
+  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) { return `::ffff:${bytes.slice(12).join('.')}`; }
   const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
+  for (let i = 0; i < 16; i += 2) { groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16)); }
   // Compress the longest zero run, as inet_ntop does.
   let best = -1;
   let bestLen = 0;
@@ -99,14 +101,14 @@ function hexToIPv6(hex: string): string {
       continue;
     }
     let j = i;
-    while (j < 8 && groups[j] === '0') j++;
+    while (j < 8 && groups[j] === '0') { j++; }
     if (j - i > bestLen && j - i > 1) {
       best = i;
       bestLen = j - i;
     }
     i = j;
   }
-  if (best === -1) return groups.join(':');
+  if (best === -1) { return groups.join(':'); }
   return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
 }
 
@@ -115,10 +117,9 @@ export function parseProcNetTcp(text: string): ListenSocket[] {
   const out: ListenSocket[] = [];
   for (const line of text.split('\n')) {
     const m = /^\s*\d+:\s+([0-9A-Fa-f]{8}|[0-9A-Fa-f]{32}):([0-9A-Fa-f]{4})\s+[0-9A-Fa-f]+:[0-9A-Fa-f]{4}\s+([0-9A-Fa-f]{2})\s/.exec(line);
-    if (!m || m[3].toUpperCase() !== '0A') continue;
+    if (!m || m[3].toUpperCase() !== '0A') { continue; }
     const port = parseInt(m[2], 16);
-    if (m[1].length === 8) out.push(sock(hexToIPv4(m[1]), port, 4));
-    else out.push(sock(hexToIPv6(m[1]), port, 6));
+    if (m[1].length === 8) { out.push(sock(hexToIPv4(m[1]), port, 4)); } else { out.push(sock(hexToIPv6(m[1]), port, 6)); }
   }
   return dedupe(out);
 }
@@ -126,13 +127,13 @@ export function parseProcNetTcp(text: string): ListenSocket[] {
 /** Does a set of listen sockets accept connections to `ip:port` from another pod? */
 export function acceptsFrom(sockets: ListenSocket[], port: number, podIP?: string): { accepts: boolean | null; matching: ListenSocket[] } {
   const matching = sockets.filter((s) => s.port === port);
-  if (matching.length === 0) return { accepts: false, matching };
+  if (matching.length === 0) { return { accepts: false, matching }; }
   for (const s of matching) {
     const a = s.address;
-    if (a === '0.0.0.0' || a === '::' || a === '' || a === '*') return { accepts: true, matching };
-    if (podIP && a === podIP) return { accepts: true, matching };
+    if (a === '0.0.0.0' || a === '::' || a === '' || a === '*') { return { accepts: true, matching }; }
+    if (podIP && a === podIP) { return { accepts: true, matching }; }
   }
-  if (matching.every((s) => isLoopbackAddr(s.address))) return { accepts: false, matching };
+  if (matching.every((s) => isLoopbackAddr(s.address))) { return { accepts: false, matching }; }
   // Bound to some specific non-loopback address that is not (known to be) the pod IP.
   return { accepts: podIP ? false : null, matching };
 }

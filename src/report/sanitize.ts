@@ -32,11 +32,11 @@ export function sanitize(s: string, opts: { keepNewlines?: boolean } = {}): stri
 
 /** Deep-sanitise every string of a JSON-like value (newlines kept: JSON/YAML escape them). */
 export function sanitizeDeep<T>(v: T): T {
-  if (typeof v === 'string') return sanitize(v, { keepNewlines: true }) as T;
-  if (Array.isArray(v)) return v.map((x) => sanitizeDeep(x)) as T;
+  if (typeof v === 'string') { return sanitize(v, { keepNewlines: true }) as T; }
+  if (Array.isArray(v)) { return v.map((x) => sanitizeDeep(x)) as T; }
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[sanitize(k)] = sanitizeDeep(x);
+    for (const [k, x] of Object.entries(v)) { out[sanitize(k)] = sanitizeDeep(x); }
     return out as T;
   }
   return v;

@@ -66,8 +66,7 @@ test('list paginates with limit 500 and continue, sends our User-Agent and the t
     const cont = url.searchParams.get('continue');
     assert.equal(url.searchParams.get('limit'), '500');
     assert.equal(url.searchParams.get('labelSelector'), 'app=x');
-    if (!cont) json(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: { continue: 'p2' }, items: [{ metadata: { name: 'a' } }] });
-    else json(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: [{ metadata: { name: 'b' } }] });
+    if (!cont) { json(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: { continue: 'p2' }, items: [{ metadata: { name: 'a' } }] }); } else { json(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: [{ metadata: { name: 'b' } }] }); }
   };
   const c = createClusterClient(loaded, { requestTimeoutMs: 3000 });
   const items = await c.list('pods', { namespace: 'ns1', labelSelector: 'app=x' });
@@ -85,7 +84,7 @@ test('a 410 Expired continue restarts the list once, a second one fails', async 
   let calls = 0;
   handler = (_req, res, url) => {
     calls++;
-    if (url.searchParams.get('continue')) return json(res, 410, status(410, 'Expired', 'The provided continue parameter is too old'));
+    if (url.searchParams.get('continue')) { return json(res, 410, status(410, 'Expired', 'The provided continue parameter is too old')); }
     json(res, 200, { kind: 'ServiceList', apiVersion: 'v1', metadata: { continue: 'old' }, items: [{ metadata: { name: `s${calls}` } }] });
   };
   const c = createClusterClient(loaded, { requestTimeoutMs: 3000 });
@@ -114,7 +113,7 @@ test('429 with Retry-After is honoured, then the call succeeds', async () => {
   handler = (_req, res) => {
     calls++;
     times.push(Date.now());
-    if (calls === 1) return json(res, 429, status(429, 'TooManyRequests', 'slow down'), { 'retry-after': '1' });
+    if (calls === 1) { return json(res, 429, status(429, 'TooManyRequests', 'slow down'), { 'retry-after': '1' }); }
     json(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0' });
   };
   const c = createClusterClient(loaded, { requestTimeoutMs: 5000 });

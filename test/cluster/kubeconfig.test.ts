@@ -90,9 +90,9 @@ function assertSameAsKubectl(env: Record<string, string>, files: string[], ours:
   assert.equal(ours.config['current-context'], current, 'current-context');
   const origin = (kind: 'clusters' | 'users', name: string): string => {
     for (const f of files) {
-      if (!existsSync(f)) continue;
+      if (!existsSync(f)) { continue; }
       const text = readFileSync(f, 'utf8');
-      if (new RegExp(`- name: ${name}\\n  ${kind === 'clusters' ? 'cluster' : 'user'}:`).test(text)) return f;
+      if (new RegExp(`- name: ${name}\\n  ${kind === 'clusters' ? 'cluster' : 'user'}:`).test(text)) { return f; }
     }
     throw new Error(`no origin for ${name}`);
   };
@@ -100,7 +100,7 @@ function assertSameAsKubectl(env: Record<string, string>, files: string[], ours:
     const theirs = (view[kind] ?? []).map((e) => {
       const body = { ...((e as Record<string, unknown>)[kind.slice(0, -1)] as Record<string, unknown>) };
       if (kind !== 'contexts') {
-        for (const k of PATH_KEYS) if (typeof body[k] === 'string') body[k] = resolve(dirname(origin(kind, e.name)), body[k] as string);
+        for (const k of PATH_KEYS) { if (typeof body[k] === 'string') { body[k] = resolve(dirname(origin(kind, e.name)), body[k] as string); } }
       }
       return { name: e.name, body };
     });

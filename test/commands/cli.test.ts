@@ -26,7 +26,7 @@ test('parseDuration, exitCodeFor and the optional --debug-container value', () =
   assert.equal(parseDuration('1m30s'), 90_000);
   assert.equal(parseDuration('500ms'), 500);
   assert.equal(parseDuration('2'), 2000);
-  for (const bad of ['abc', '10x', '', '5s garbage', '-1s']) assert.throws(() => parseDuration(bad), UsageError);
+  for (const bad of ['abc', '10x', '', '5s garbage', '-1s']) { assert.throws(() => parseDuration(bad), UsageError); }
   assert.equal(exitCodeFor({ errors: 1, warnings: 0 }, 'error'), 1);
   assert.equal(exitCodeFor({ errors: 0, warnings: 3 }, 'error'), 0);
   assert.equal(exitCodeFor({ errors: 0, warnings: 3 }, 'warning'), 1);

@@ -127,7 +127,7 @@ describe('diagnose under API faults (seed scenario)', { skip, concurrency: 1 }, 
     assert.ok(incomplete.some((f) => /exec|probe|socket/i.test(`${f.subject.name} ${f.summary}`) && /500|InternalError|Internal error/i.test(JSON.stringify(f))),
       `check-incomplete does not name the failing exec\n${JSON.stringify(incomplete, null, 2)}`);
     assert.ok(r.requests.some((e) => e.subresource === 'exec' && e.code === 500), 'exec was attempted and faulted');
-    for (const f of incomplete) console.log(`# (e) ${f.severity} ${f.subject.kind} ${f.subject.name}: ${f.summary}`);
+    for (const f of incomplete) { console.log(`# (e) ${f.severity} ${f.subject.kind} ${f.subject.name}: ${f.summary}`); }
   });
 
   test('(f) an app container with no tools: its probes not-run with the reason, collector finding stands', { timeout: 240_000 }, async () => {
@@ -146,7 +146,7 @@ describe('diagnose under API faults (seed scenario)', { skip, concurrency: 1 }, 
       const mine = rep.findings.filter((f) => f.rule === 'check-incomplete' && JSON.stringify(f).includes('checkout'));
       assert.ok(mine.length > 0, `no check-incomplete names checkout\n${JSON.stringify(rep.findings, null, 2)}`);
       assert.ok(mine.some((f) => /no probe tool|not in the container|executable file not found/i.test(JSON.stringify(f))), `reason missing\n${JSON.stringify(mine, null, 2)}`);
-      for (const f of mine) console.log(`# (f) ${f.severity} ${f.subject.kind} ${f.subject.name}: ${f.summary}`);
+      for (const f of mine) { console.log(`# (f) ${f.severity} ${f.subject.kind} ${f.subject.name}: ${f.summary}`); }
       // The other app still probed and is not reported incomplete.
       assert.ok(!rep.findings.some((f) => f.rule === 'check-incomplete' && f.subject.name.startsWith('frontend')), ctx(r));
     } finally {

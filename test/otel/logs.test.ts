@@ -40,7 +40,7 @@ test('collector failures: bind (<= 0.121, >= 0.122, error line), config, unset e
   for (const [line, sig, fields] of cases) {
     const m = matchCollectorLine(line);
     assert.equal(m?.signature, sig, line);
-    for (const [k, v] of Object.entries(fields)) assert.equal(m?.fields?.[k], v, `${k} of ${line}`);
+    for (const [k, v] of Object.entries(fields)) { assert.equal(m?.fields?.[k], v, `${k} of ${line}`); }
   }
   assert.equal(matchCollectorLine('2024-07-01T19:58:27.751-0600    info    service@v0.104.0/service.go:115 Setting up own telemetry...'), null);
 });
@@ -71,7 +71,7 @@ test('SDK export errors (§0 cheat sheet): refused / timeout / dns / tls / proto
     ['ad-service  | [otel.javaagent 2024-01-30 12:10:57:257 +0000] [OkHttp http://otelcol:4317/...] ERROR io.opentelemetry.exporter.internal.http.HttpExporter - Failed to export logs. The request could not be executed. Full error message: Connection reset', 'protocol'],
     ['{"stack":"Error: Parse Error: Expected HTTP/\\n    at Socket.socketOnData (node:_http_client:541:22)', 'protocol'],
   ];
-  for (const [line, kind] of cases) assert.equal(matchSdkLine(line)?.kind, kind, line);
+  for (const [line, kind] of cases) { assert.equal(matchSdkLine(line)?.kind, kind, line); }
   assert.equal(matchSdkLine('GET /healthz 200 3ms'), null);
 });
 

@@ -42,9 +42,9 @@ test('healthy report says so and lists what was checked', () => {
 test('wide shows every piece of evidence and the patch; table fits 100 columns', () => {
   const r = judge(loadSnapshot('seed'));
   const wide = renderReport(r, 'wide', { width: 160 });
-  for (const e of r.findings[0].evidence) assert.ok(wide.replace(/[\s│]+/g, '').includes(e.detail.replace(/\s+/g, '').slice(0, 30)), e.detail);
+  for (const e of r.findings[0].evidence) { assert.ok(wide.replace(/[\s│]+/g, '').includes(e.detail.replace(/\s+/g, '').slice(0, 30)), e.detail); }
   assert.match(wide, /endpoint: 0\.0\.0\.0:4317/);
-  for (const line of renderReport(r, 'table', { width: 100 }).split('\n')) assert.ok(line.length <= 100, line);
+  for (const line of renderReport(r, 'table', { width: 100 }).split('\n')) { assert.ok(line.length <= 100, line); }
 });
 
 test('judge is deterministic', () => {

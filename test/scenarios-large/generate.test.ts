@@ -21,7 +21,7 @@ test('default large scenario: shape and loadability', () => {
     assert.equal(collectors.length, 3);
     assert.equal(apps.length, 50);
     assert.ok(apps.every((d) => d.spec.replicas === 2));
-    for (let n = 1; n <= 5; n++) assert.equal(apps.filter((d) => d.metadata.namespace === `team-${n}`).length, 10);
+    for (let n = 1; n <= 5; n++) { assert.equal(apps.filter((d) => d.metadata.namespace === `team-${n}`).length, 10); }
     // Every app exports to a collector Service that exists.
     const svcs = new Set(of('Service').map((s) => `${s.metadata.name}.${s.metadata.namespace}`));
     for (const a of apps) {

@@ -102,7 +102,7 @@ export function generateLargeScenario(opts: LargeScenarioOptions = {}): Map<stri
   const apps = opts.apps ?? 50;
   const replicas = opts.replicas ?? 2;
   const namespaces = Array.from({ length: opts.namespaces ?? 5 }, (_, i) => `team-${i + 1}`);
-  if (collectors < 1 || apps < 0 || replicas < 0 || namespaces.length < 1) throw new Error('collectors and namespaces must be >= 1, apps and replicas >= 0');
+  if (collectors < 1 || apps < 0 || replicas < 0 || namespaces.length < 1) { throw new Error('collectors and namespaces must be >= 1, apps and replicas >= 0'); }
   const docs = (objs: Obj[]) => objs.map((o) => stringify(o)).join('---\n');
   const files = new Map<string, string>();
   files.set('00-namespaces.yaml', docs(['observability', ...namespaces].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }))));
@@ -118,7 +118,7 @@ export function generateLargeScenario(opts: LargeScenarioOptions = {}): Map<stri
 export function writeLargeScenario(dir?: string, opts: LargeScenarioOptions = {}): string {
   const out = dir ? resolve(dir) : mkdtempSync(join(tmpdir(), 'otel-doctor-large-'));
   mkdirSync(out, { recursive: true });
-  for (const [name, text] of generateLargeScenario(opts)) writeFileSync(join(out, name), text);
+  for (const [name, text] of generateLargeScenario(opts)) { writeFileSync(join(out, name), text); }
   return out;
 }
 
@@ -128,13 +128,8 @@ if (import.meta.main) {
   let dir: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    const num = () => { const v = Number(args[++i]); if (!Number.isInteger(v)) throw new Error(`${a} needs an integer`); return v; };
-    if (a === '--collectors') opts.collectors = num();
-    else if (a === '--apps') opts.apps = num();
-    else if (a === '--replicas') opts.replicas = num();
-    else if (a === '--namespaces') opts.namespaces = num();
-    else if (!a.startsWith('-') && !dir) dir = a;
-    else { process.stderr.write(`usage: generate.ts [OUT_DIR] [--collectors N] [--apps N] [--replicas N] [--namespaces N]\n`); process.exit(2); }
+    const num = () => { const v = Number(args[++i]); if (!Number.isInteger(v)) { throw new Error(`${a} needs an integer`);  }return v; };
+    if (a === '--collectors') { opts.collectors = num(); } else if (a === '--apps') { opts.apps = num(); } else if (a === '--replicas') { opts.replicas = num(); } else if (a === '--namespaces') { opts.namespaces = num(); } else if (!a.startsWith('-') && !dir) { dir = a; } else { process.stderr.write(`usage: generate.ts [OUT_DIR] [--collectors N] [--apps N] [--replicas N] [--namespaces N]\n`); process.exit(2); }
   }
   process.stdout.write(`${writeLargeScenario(dir, opts)}\n`);
 }

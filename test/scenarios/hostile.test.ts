@@ -18,7 +18,7 @@ const skip = process.getuid?.() !== 0 ? 'needs root: the simulated cluster creat
 /** /tmp/pwned* entries with their mtimes: a file that appears or changes during the run is proof of execution. */
 function pwnedFiles(): Map<string, number> {
   const m = new Map<string, number>();
-  for (const f of readdirSync('/tmp')) if (f.startsWith('pwned')) m.set(f, statSync(join('/tmp', f)).mtimeMs);
+  for (const f of readdirSync('/tmp')) { if (f.startsWith('pwned')) { m.set(f, statSync(join('/tmp', f)).mtimeMs); } }
   return m;
 }
 

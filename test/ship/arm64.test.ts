@@ -42,7 +42,7 @@ test('the linux-arm64 binary runs (qemu-user): version says linux/arm64, lint gi
     // A scenario with real findings and an upstream example without: same rules, subjects and exit codes.
     let findings = 0;
     for (const input of [join(ROOT, 'test', 'scenarios', 'seed', 'manifests'), join(ROOT, '..', 'shared', 'fixtures', 'upstream', 'helm-collector-deployment-otlp-traces')]) {
-      if (!existsSync(input)) continue;
+      if (!existsSync(input)) { continue; }
       const a = arm(['lint', input, '-o', 'json']);
       const d = spawnSync(join(ROOT, 'bin', 'kubectl-otel_doctor'), ['lint', input, '-o', 'json'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
       assert.equal(a.status, d.status, `${input}: exit codes\narm64: ${a.stderr}\ndev: ${d.stderr}`);

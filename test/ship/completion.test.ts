@@ -32,7 +32,7 @@ test('commands, flags, flag values and rule ids', async () => {
   assert.deepEqual((await complete([''])).values, ['completion', 'diagnose', 'explain', 'version']);
   assert.deepEqual((await complete(['ex'])).values, ['explain']);
   const flags = await complete(['diagnose', '--']);
-  for (const f of ['--namespace', '--all-namespaces', '--output', '--exec', '--no-exec', '--fail-on', '--kubeconfig', '--context', '--help']) assert.ok(flags.values.includes(f), f);
+  for (const f of ['--namespace', '--all-namespaces', '--output', '--exec', '--no-exec', '--fail-on', '--kubeconfig', '--context', '--help']) { assert.ok(flags.values.includes(f), f); }
   assert.ok(!flags.values.includes('--save-snapshot'), 'hidden flags stay hidden');
   assert.equal(flags.directive, DIRECTIVE.noFileComp);
   assert.deepEqual((await complete(['diagnose', '-o', ''])).values, ['table', 'wide', 'json', 'yaml', 'markdown']);
@@ -64,11 +64,11 @@ test('namespaces come from kubectl with the same --kubeconfig/--context; hostile
 });
 
 test('completion scripts are valid for their shell', { skip: spawnSync('bash', ['--version']).status !== 0 && 'no bash' }, () => {
-  for (const shell of ['bash', 'zsh', 'fish'] as const) assert.ok(completionScript(shell).includes('__complete'));
+  for (const shell of ['bash', 'zsh', 'fish'] as const) { assert.ok(completionScript(shell).includes('__complete')); }
   const r = spawnSync('bash', ['-n'], { input: completionScript('bash'), encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  if (spawnSync('zsh', ['--version']).status === 0) assert.equal(spawnSync('zsh', ['-n'], { input: completionScript('zsh') }).status, 0);
-  if (spawnSync('fish', ['--version']).status === 0) assert.equal(spawnSync('fish', ['-n'], { input: completionScript('fish') }).status, 0);
+  if (spawnSync('zsh', ['--version']).status === 0) { assert.equal(spawnSync('zsh', ['-n'], { input: completionScript('zsh') }).status, 0); }
+  if (spawnSync('fish', ['--version']).status === 0) { assert.equal(spawnSync('fish', ['-n'], { input: completionScript('fish') }).status, 0); }
 });
 
 test('bash: the script drives the plugin and fills COMPREPLY', () => {

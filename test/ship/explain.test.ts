@@ -27,7 +27,7 @@ test('every catalogue rule has a complete entry', () => {
 test('explain without a rule lists every rule; -o json carries the catalogue', () => {
   const r = run(['explain']);
   assert.equal(r.status, 0, r.stderr);
-  for (const rule of RULES) assert.match(r.stdout, new RegExp(`^  ${rule.id} +${rule.severity} +`, 'm'), `${rule.id} missing from the list`);
+  for (const rule of RULES) { assert.match(r.stdout, new RegExp(`^  ${rule.id} +${rule.severity} +`, 'm'), `${rule.id} missing from the list`); }
   const j = run(['explain', '-o', 'json']);
   assert.equal(j.status, 0, j.stderr);
   const entries = JSON.parse(j.stdout) as Array<{ id: string; description: string; fix: string; evidence: string[] }>;
@@ -54,7 +54,7 @@ test('explain RULE prints explanation, evidence and fix for every rule', async (
       const flat = r.stdout.replace(/\s+/g, ' ');
       assert.ok(flat.includes(rule.description.replace(/\s+/g, ' ')), `${rule.id}: description`);
       assert.ok(flat.includes(rule.fix.replace(/\s+/g, ' ')), `${rule.id}: fix`);
-      for (const e of rule.evidence) assert.match(r.stdout, new RegExp(`^  - ${e}: `, 'm'), `${rule.id}: evidence ${e}`);
+      for (const e of rule.evidence) { assert.match(r.stdout, new RegExp(`^  - ${e}: `, 'm'), `${rule.id}: evidence ${e}`); }
     }
   }));
 });
@@ -63,5 +63,5 @@ test('explain with an unknown rule exits 2 and lists the rules', () => {
   const r = run(['explain', 'no-such-rule']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /unknown rule "no-such-rule"/);
-  for (const rule of RULES) assert.ok(r.stderr.includes(rule.id), `${rule.id} missing from the error's list`);
+  for (const rule of RULES) { assert.ok(r.stderr.includes(rule.id), `${rule.id} missing from the error's list`); }
 });

@@ -28,7 +28,7 @@ const SUPPORTED = ['darwin/amd64', 'darwin/arm64', 'linux/amd64', 'linux/arm64',
 
 const archiveOf = (p: (typeof manifest.spec.platforms)[number]) => join(RELEASE, p.uri.split('/').at(-1)!);
 function listArchive(file: string): string[] {
-  if (file.endsWith('.zip')) return execFileSync('unzip', ['-Z1', file], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  if (file.endsWith('.zip')) { return execFileSync('unzip', ['-Z1', file], { encoding: 'utf8' }).split('\n').filter(Boolean); }
   return execFileSync('tar', ['tzf', file], { encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => f.replace(/^\.\//, ''));
 }
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -63,7 +63,7 @@ test('plugin.yaml passes krew validation', () => {
     assert.ok(p.files.some((f) => /^LICEN[SC]E/.test(f.from)), `${where}: a license file`);
     assert.ok(p.files.some((f) => f.from === p.bin), `${where}: files carry the bin`);
   }
-  for (const must of ['linux/amd64', 'linux/arm64']) assert.ok(seen.has(must), must);
+  for (const must of ['linux/amd64', 'linux/arm64']) { assert.ok(seen.has(must), must); }
 });
 
 const archives = manifest.spec.platforms.map((p) => ({ p, file: archiveOf(p) }));
@@ -76,7 +76,7 @@ test('every archive matches its sha256 and holds its bin, the license and its fi
     const entries = listArchive(file);
     assert.ok(entries.includes(p.bin), `${file} lacks ${p.bin}`);
     assert.ok(entries.includes('LICENSE'), `${file} lacks LICENSE`);
-    for (const f of p.files) assert.ok(entries.includes(f.from), `${file} lacks ${f.from}`);
+    for (const f of p.files) { assert.ok(entries.includes(f.from), `${file} lacks ${f.from}`); }
     assert.ok(entries.every((e) => !e.includes('..') && !e.startsWith('/')), `${file}: unsafe path`);
   }
 });
@@ -139,7 +139,7 @@ describe('the linux-amd64 archive, installed the way krew does', { skip: noLinux
   });
 
   test('clean up', () => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) { rmSync(dir, { recursive: true, force: true }); }
   });
 });
 

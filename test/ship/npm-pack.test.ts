@@ -35,7 +35,7 @@ test('npm pack: file list and a working CLI from the tarball alone', { skip, tim
     assert.equal((JSON.parse(v.stdout) as { version: string }).version, pkg.version);
     const h = spawnSync(node, [bin, '--help'], { encoding: 'utf8', cwd: dir });
     assert.equal(h.status, 0, h.stderr);
-    for (const c of ['diagnose', 'explain', 'completion', 'version']) assert.match(h.stdout, new RegExp(`^  ${c} `, 'm'));
+    for (const c of ['diagnose', 'explain', 'completion', 'version']) { assert.match(h.stdout, new RegExp(`^  ${c} `, 'm')); }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -75,7 +75,7 @@ describe('deploy/rbac.yaml in the simulated cluster (seed scenario)', { skip, co
       admin: { rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] },
       'otel-doctor': { rules: [...clusterRole.rules, BASIC_USER] },
     };
-    for (const g of grants) users[userFor(g)] = { rules: [...without(g), BASIC_USER] };
+    for (const g of grants) { users[userFor(g)] = { rules: [...without(g), BASIC_USER] }; }
     writeFileSync(policyFile, stringify({ users }));
     const { startCluster } = await import('../sim/cli.ts');
     const cluster = await startCluster({ manifests: [join(SEED, 'manifests')], policyFile, log: () => {} });
@@ -91,7 +91,7 @@ describe('deploy/rbac.yaml in the simulated cluster (seed scenario)', { skip, co
       // a few diagnoses at a time: the API server is in this process, the plugins are not
       const queue = [...grants];
       await Promise.all(Array.from({ length: 3 }, async () => {
-        for (let g = queue.shift(); g; g = queue.shift()) results.set(userFor(g), await diagnose(userFor(g)));
+        for (let g = queue.shift(); g; g = queue.shift()) { results.set(userFor(g), await diagnose(userFor(g))); }
       }));
     } finally {
       await cluster.stop();
@@ -116,7 +116,7 @@ describe('deploy/rbac.yaml in the simulated cluster (seed scenario)', { skip, co
       return r.code === 3 && /cannot list pods/.test(r.stderr) ? undefined : `without pods: exit ${r.code}, ${r.stderr.trim().split('\n')[0]}`;
     }
     const incomplete = (r.findings ?? []).filter((f) => f.rule === 'check-incomplete');
-    if (incomplete.some((f) => text(f).includes(g.resource))) return undefined;
+    if (incomplete.some((f) => text(f).includes(g.resource))) { return undefined; }
     return `without ${g.group || 'core'}/${g.resource} (${g.verbs.join(',')}): exit ${r.code}, check-incomplete: ${JSON.stringify(incomplete.map((f) => f.summary))}${r.findings ? '' : `, stderr: ${r.stderr.trim().split('\n')[0]}`}`;
   };
 

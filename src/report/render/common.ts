@@ -39,8 +39,8 @@ export function healthyText(r: Report): string[] {
   const lines = [
     `No problems found: ${r.collectors.length} collector pod(s) and ${r.apps.length} app container(s) checked, ${passed} check(s) passed.`,
   ];
-  for (const c of r.collectors) lines.push(`  collector ${clean(`${c.namespace}/${c.name}`)} ${clean(c.image)}${c.endpoints.length ? `: ${clean(c.endpoints.join(', '))}` : ''}`);
-  for (const a of r.apps) lines.push(`  app ${clean(`${a.namespace}/${a.pod} (${a.container})`)}${a.endpoint ? ` -> ${clean(a.endpoint)}` : ''}${a.probe ? ` [probe: ${a.probe}]` : ''}`);
-  if (skipped.length) lines.push(`  skipped: ${skipped.map((c) => `${c.name}${c.reason ? ` (${clean(c.reason)})` : ''}`).join('; ')}`);
+  for (const c of r.collectors) { lines.push(`  collector ${clean(`${c.namespace}/${c.name}`)} ${clean(c.image)}${c.endpoints.length ? `: ${clean(c.endpoints.join(', '))}` : ''}`); }
+  for (const a of r.apps) { lines.push(`  app ${clean(`${a.namespace}/${a.pod} (${a.container})`)}${a.endpoint ? ` -> ${clean(a.endpoint)}` : ''}${a.probe ? ` [probe: ${a.probe}]` : ''}`); }
+  if (skipped.length) { lines.push(`  skipped: ${skipped.map((c) => `${c.name}${c.reason ? ` (${clean(c.reason)})` : ''}`).join('; ')}`); }
   return lines;
 }

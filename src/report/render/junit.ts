@@ -18,8 +18,8 @@ function esc(s: string): string {
 
 function findingText(f: Finding): string {
   const lines = [`${f.summary}`, '', f.rootCause, '', ...f.evidence.map((e) => `[${e.source}] ${e.detail}`), '', `Fix: ${f.fix.summary}`];
-  if (f.fix.patch) lines.push('', f.fix.patch);
-  if (f.location) lines.push('', `at ${f.location.file}${f.location.line ? `:${f.location.line}` : ''}${f.location.column ? `:${f.location.column}` : ''}`);
+  if (f.fix.patch) { lines.push('', f.fix.patch); }
+  if (f.location) { lines.push('', `at ${f.location.file}${f.location.line ? `:${f.location.line}` : ''}${f.location.column ? `:${f.location.column}` : ''}`); }
   return lines.join('\n');
 }
 
@@ -42,10 +42,10 @@ export function renderJunit(input: Report, opts: { inputErrors?: { file: string;
     }
   }
   for (const c of r.checks as Check[]) {
-    if (c.status === 'fail' || failedSubjects.has(`${c.name}\0${c.subject}`)) continue;
+    if (c.status === 'fail' || failedSubjects.has(`${c.name}\0${c.subject}`)) { continue; }
     const s = suite(c.name);
     s.tests++;
-    if (c.status === 'skipped') s.skipped++;
+    if (c.status === 'skipped') { s.skipped++; }
     const body = c.status === 'skipped' ? `\n      <skipped${c.reason ? ` message="${esc(c.reason)}"` : ''}/>\n    ` : c.status === 'error' ? `\n      <error message="${esc(c.reason ?? 'check failed')}"/>\n    ` : '';
     s.cases.push(`    <testcase classname="${esc(c.name)}" name="${esc(c.subject)}">${body}</testcase>`);
   }
@@ -59,7 +59,7 @@ export function renderJunit(input: Report, opts: { inputErrors?: { file: string;
   }
   if (errors.length) {
     out.push(`  <testsuite name="input" tests="${errors.length}" failures="0" errors="${errors.length}">`);
-    for (const e of errors) out.push(`    <testcase classname="input" name="${esc(e.file)}"${e.line ? ` line="${e.line}"` : ''}>\n      <error message="${esc(e.message)}"/>\n    </testcase>`);
+    for (const e of errors) { out.push(`    <testcase classname="input" name="${esc(e.file)}"${e.line ? ` line="${e.line}"` : ''}>\n      <error message="${esc(e.message)}"/>\n    </testcase>`); }
     out.push('  </testsuite>');
   }
   out.push('</testsuites>');

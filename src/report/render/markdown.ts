@@ -15,27 +15,27 @@ function code(s: string): string {
 
 export function renderMarkdown(r: Report): string {
   const out: string[] = ['# otel-doctor report', ''];
-  if (r.generatedAt) out.push(`Generated ${cell(r.generatedAt)}. ${summaryLine(r)}.`, '');
+  if (r.generatedAt) { out.push(`Generated ${cell(r.generatedAt)}. ${summaryLine(r)}.`, ''); }
   if (r.summary.errors + r.summary.warnings === 0) {
     out.push('**Healthy.**', '', ...healthyText(r).map((l) => `- ${l.trim()}`), '');
     if (r.findings.length === 0) {
-      if (r.notes?.length) out.push('**Notes**', '', ...r.notes.map((n) => `- ${cell(n)}`), '');
+      if (r.notes?.length) { out.push('**Notes**', '', ...r.notes.map((n) => `- ${cell(n)}`), ''); }
       return out.join('\n');
     }
   }
   out.push('| Severity | Rule | Subject | Summary |', '|---|---|---|---|');
-  for (const f of r.findings) out.push(`| ${f.severity} | \`${f.rule}\` | ${cell(subjectLine(f))} | ${cell(f.summary)} |`);
+  for (const f of r.findings) { out.push(`| ${f.severity} | \`${f.rule}\` | ${cell(subjectLine(f))} | ${cell(f.summary)} |`); }
   out.push('');
   for (const f of r.findings) {
     out.push(`## ${f.severity.toUpperCase()}: ${f.rule} on ${cell(subjectLine(f))}`, '', cell(f.rootCause), '', '**Evidence**', '');
-    for (const e of f.evidence) out.push(`- _${e.source}_: \`${clean(e.detail).replace(/`/g, "'")}\``);
+    for (const e of f.evidence) { out.push(`- _${e.source}_: \`${clean(e.detail).replace(/`/g, "'")}\``); }
     if (f.affected?.length) {
       out.push('', '**Affected apps**', '');
-      for (const a of f.affected) out.push(`- ${cell(`${a.namespace}/${a.pod} (${a.container})`)}${a.endpoint ? ` -> \`${clean(a.endpoint)}\`` : ''}${a.symptoms.length ? `: ${cell(a.symptoms.join('; '))}` : ''}`);
+      for (const a of f.affected) { out.push(`- ${cell(`${a.namespace}/${a.pod} (${a.container})`)}${a.endpoint ? ` -> \`${clean(a.endpoint)}\`` : ''}${a.symptoms.length ? `: ${cell(a.symptoms.join('; '))}` : ''}`); }
     }
     out.push('', `**Fix**: ${cell(f.fix.summary)}`, '');
-    if (f.fix.patch) out.push(code(f.fix.patch), '');
+    if (f.fix.patch) { out.push(code(f.fix.patch), ''); }
   }
-  if (r.notes?.length) out.push('**Notes**', '', ...r.notes.map((n) => `- ${cell(n)}`), '');
+  if (r.notes?.length) { out.push('**Notes**', '', ...r.notes.map((n) => `- ${cell(n)}`), ''); }
   return out.join('\n');
 }

@@ -1,7 +1,7 @@
 /** The default output: one row per root cause, readable at 100 columns. */
 import Table from 'cli-table3';
 import type { Finding, Report } from '../finding.ts';
-import { clean, healthyText, subjectLine, summaryLine, type RenderOptions } from './common.ts';
+import { clean, healthyText, summaryLine, type RenderOptions } from './common.ts';
 
 const COLORS: Record<string, string> = { error: '\x1b[31m', warning: '\x1b[33m', info: '\x1b[36m' };
 const RESET = '\x1b[0m';
@@ -15,8 +15,8 @@ function evidenceCell(f: Finding, full: boolean): string {
   // The table shows one piece per source (config, exec, log, api) so the proof from each kind is visible.
   const ev = full ? f.evidence : (['config', 'exec', 'log', 'api'] as const).map((src) => f.evidence.find((e) => e.source === src)).filter((e) => e !== undefined).slice(0, 3);
   const lines = ev.map((e) => `[${e.source}] ${clean(full ? e.detail : shorten(e.detail, 110))}`);
-  if (!full && f.evidence.length > ev.length) lines.push(`(+${f.evidence.length - ev.length} more: -o wide)`);
-  if (f.affected?.length) lines.push(`affects: ${f.affected.map((a) => clean(`${a.namespace}/${a.workload ?? a.pod}`)).join(', ')}`);
+  if (!full && f.evidence.length > ev.length) { lines.push(`(+${f.evidence.length - ev.length} more: -o wide)`); }
+  if (f.affected?.length) { lines.push(`affects: ${f.affected.map((a) => clean(`${a.namespace}/${a.workload ?? a.pod}`)).join(', ')}`); }
   return lines.join('\n');
 }
 
@@ -41,9 +41,7 @@ export function wrap(text: string, width: number): string {
         out.push(word.slice(0, at));
         word = word.slice(at);
       }
-      if (!line) line = word;
-      else if (line.length + 1 + word.length <= width) line += ` ${word}`;
-      else {
+      if (!line) { line = word; } else if (line.length + 1 + word.length <= width) { line += ` ${word}`; } else {
         out.push(line);
         line = word;
       }
@@ -65,7 +63,7 @@ export function widths(total: number, full: boolean): number[] {
 export function renderTable(r: Report, opts: RenderOptions = {}, full = false): string {
   const color = opts.color === true;
   // Notes (objects declared twice, images without a version, ...) qualify a clean result too.
-  if (r.findings.length === 0) return `${[...healthyText(r), ...(r.notes ?? []).map((n) => `note: ${clean(n)}`)].join('\n')}\n`;
+  if (r.findings.length === 0) { return `${[...healthyText(r), ...(r.notes ?? []).map((n) => `note: ${clean(n)}`)].join('\n')}\n`; }
   const w = widths(opts.width ?? 100, full);
   // One table row per visual line: cli-table3 measures a multi-line cell once per line it draws (quadratic,
   // and string-width is slow), so long evidence cells took seconds. Rows of one finding share no rule line.
@@ -87,9 +85,9 @@ export function renderTable(r: Report, opts: RenderOptions = {}, full = false): 
       wrap(evidenceCell(f, full), inner(3)).split('\n'),
       wrap(clean(f.fix.summary), inner(4)).split('\n'),
     ];
-    if (idx > 0) t.push(w.map((x) => '─'.repeat(x - 2)));
+    if (idx > 0) { t.push(w.map((x) => '─'.repeat(x - 2))); }
     const n = Math.max(...cells.map((c) => c.length));
-    for (let i = 0; i < n; i++) t.push(cells.map((c) => c[i] ?? ''));
+    for (let i = 0; i < n; i++) { t.push(cells.map((c) => c[i] ?? '')); }
   });
   const notes = (r.notes ?? []).map((n) => `note: ${clean(n)}`);
   const healthy = r.summary.errors + r.summary.warnings === 0 ? `${healthyText(r).join('\n')}\n` : '';

@@ -8,8 +8,8 @@ import { sanitize } from '../sanitize.ts';
 export function renderWide(r: Report, opts: RenderOptions = {}): string {
   let out = renderTable(r, { ...opts, width: Math.max(opts.width ?? 140, 140) }, true);
   for (const f of r.findings) {
-    if (f.fix.patch) out += `\n${f.rule} ${clean(`${f.subject.kind} ${f.subject.namespace ?? ''}/${f.subject.name}`)} patch (${clean(f.fix.target ?? '')}):\n${sanitize(f.fix.patch, { keepNewlines: true }).replace(/^/gm, '  ')}\n`;
-    for (const a of f.affected ?? []) out += `  affects ${clean(`${a.namespace}/${a.pod} (${a.container})`)}${a.endpoint ? ` -> ${clean(a.endpoint)}` : ''}${a.symptoms.length ? `: ${clean(a.symptoms.join('; '))}` : ''}\n`;
+    if (f.fix.patch) { out += `\n${f.rule} ${clean(`${f.subject.kind} ${f.subject.namespace ?? ''}/${f.subject.name}`)} patch (${clean(f.fix.target ?? '')}):\n${sanitize(f.fix.patch, { keepNewlines: true }).replace(/^/gm, '  ')}\n`; }
+    for (const a of f.affected ?? []) { out += `  affects ${clean(`${a.namespace}/${a.pod} (${a.container})`)}${a.endpoint ? ` -> ${clean(a.endpoint)}` : ''}${a.symptoms.length ? `: ${clean(a.symptoms.join('; '))}` : ''}\n`; }
   }
   return out;
 }
