@@ -1,8 +1,8 @@
-// The kubelet's side of a node's exec agent (exec-agent.ts): starts it, multiplexes sessions over its
+// The kubelet's side of a node's exec agent (exec-agent-process.ts): starts it, multiplexes sessions over its
 // stdin/stdout, and knows every pid it started so cleanup can end them by pid.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { encodeLine, readLines } from './jsonl.ts';
-import type { ExecAgentEvent, ExecAgentRequest } from './exec-agent.ts';
+import type { ExecAgentEvent, ExecAgentRequest } from './exec-agent-process.ts';
 
 export interface AgentSession {
   /** resolves with the command's exit status once its output has been delivered */

@@ -24,7 +24,7 @@ import { RuntimeError, type ExecRequest, type ExecStreams, type LogOptions } fro
 import { EnvError, resolveContainerEnv, type EnvLookups } from './env.ts';
 import { commandName, isCollectorImage, materializeProfile, profileFor, TOOLS_ANNOTATION } from './profiles.ts';
 import { ProberAgent, probeRequest, probeTiming } from './prober.ts';
-import { ExecAgent } from './execagent.ts';
+import { ExecAgent } from './exec-agent-client.ts';
 import { CriLogWriter, readLogFile, rfc3339Nano } from './logs.ts';
 import { materializeVolumes, VolumeError } from './volumes.ts';
 
@@ -311,7 +311,7 @@ export class Kubelet {
     const p = (async () => {
       const net = await this.network.addNode(name, index);
       const agent = new ProberAgent([IP_BIN, 'netns', 'exec', net.netns, this.nodeBinary, ...NODE_FLAGS, join(import.meta.dirname, 'prober-agent.ts')], { NODE_COMPILE_CACHE: this.compileCache });
-      const execAgent = new ExecAgent([IP_BIN, 'netns', 'exec', net.netns, this.nodeBinary, ...NODE_FLAGS, join(import.meta.dirname, 'exec-agent.ts')], { NODE_COMPILE_CACHE: this.compileCache });
+      const execAgent = new ExecAgent([IP_BIN, 'netns', 'exec', net.netns, this.nodeBinary, ...NODE_FLAGS, join(import.meta.dirname, 'exec-agent-process.ts')], { NODE_COMPILE_CACHE: this.compileCache });
       if (!this.stopped) { agent.start(); execAgent.start(); }
       const st: NodeState = { name, netns: net.netns, ip: net.ip, agent, execAgent };
       this.nodeStates.set(name, st);
@@ -877,7 +877,7 @@ export class Kubelet {
     // Absolute paths (/bin/sh) name the profile's entry: the image's /bin is the profile.
     const argv0 = cmd.includes('/') ? join(dir, name) : name;
     if (signal.aborted) return { exitCode: 130 };
-    // The node's exec agent starts the session (see exec-agent.ts for why not this process).
+    // The node's exec agent starts the session (see exec-agent-process.ts for why not this process).
     const node = this.nodeStates.get(ps.pod.spec?.nodeName ?? '');
     if (!node) throw new RuntimeError(500, 'InternalError', `Internal error occurred: error executing command in container: node ${ps.pod.spec?.nodeName ?? ''} is not ready`);
     const session = node.execAgent.run([IP_BIN, 'netns', 'exec', ps.netns!, argv0, ...req.command.slice(1)], env, {

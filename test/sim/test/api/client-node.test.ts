@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import { CoreV1Api, Exec, KubeConfig, Log, Watch, type V1Status } from '@kubernetes/client-node';
-import { startHarness, type Harness } from './api/testkit.ts';
+import { startHarness, type Harness } from '../../api/testkit.ts';
 
 let h: Harness;
 const kcs = new Map<string, KubeConfig>();

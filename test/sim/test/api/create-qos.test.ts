@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Store } from './store.ts';
-import { startApiServer, CreateError, type ApiServer } from './api/server.ts';
-import { podQosClass } from './api/admission.ts';
-import { FakeRuntime } from './api/testkit.ts';
+import { Store } from '../../store.ts';
+import { startApiServer, CreateError, type ApiServer } from '../../api/server.ts';
+import { podQosClass } from '../../api/admission.ts';
+import { FakeRuntime } from '../../api/testkit.ts';
 
 const c = (resources?: Record<string, Record<string, string>>) => ({ name: 'c', image: 'busybox', ...(resources ? { resources } : {}) });
 

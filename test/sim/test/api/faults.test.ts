@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { Store } from '../sim/store.ts';
-import { startApiServer, type ApiServer } from '../sim/api/server.ts';
-import { FakeRuntime, seed } from '../sim/api/testkit.ts';
-import { FaultInjector, type FaultRule } from '../sim/api/faults.ts';
-import { parseArgs, UsageError } from '../sim/cli.ts';
+import { Store } from '../../store.ts';
+import { startApiServer, type ApiServer } from '../../api/server.ts';
+import { FakeRuntime, seed } from '../../api/testkit.ts';
+import { FaultInjector, type FaultRule } from '../../api/faults.ts';
+import { parseArgs, UsageError } from '../../cli.ts';
 
 interface Answer { code: number; headers: Record<string, string | string[] | undefined>; body: string; ms: number }
 

@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startHarness, type Harness } from './api/testkit.ts';
-import { Store, typeByKind } from './store.ts';
-import { startApiServer } from './api/server.ts';
-import { FakeRuntime } from './api/testkit.ts';
+import { startHarness, type Harness } from '../../api/testkit.ts';
+import { Store, typeByKind } from '../../store.ts';
+import { startApiServer } from '../../api/server.ts';
+import { FakeRuntime } from '../../api/testkit.ts';
 
 let h: Harness;
 before(async () => { h = await startHarness({ auditLog: true }); });

@@ -2,8 +2,8 @@
 // the wire protocol is right. No root needed: the runtime is a scripted fake.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, type Harness } from './api/testkit.ts';
-import { typeByKind } from './store.ts';
+import { startHarness, type Harness } from '../../api/testkit.ts';
+import { typeByKind } from '../../store.ts';
 
 let h: Harness;
 before(async () => { h = await startHarness(); });

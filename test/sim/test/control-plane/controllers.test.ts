@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Store, typeByKind, type KObject } from './store.ts';
-import { podTemplateHash, resolveTargetPort, startControllers } from './controllers.ts';
+import { Store, typeByKind, type KObject } from '../../store.ts';
+import { podTemplateHash, resolveTargetPort, startControllers } from '../../controllers.ts';
 
 const T = (k: string) => typeByKind(k)!;
 

@@ -4,13 +4,13 @@ import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync, existsSync 
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applyObjects, loadManifests, parseManifestText, undeclaredNamespaces } from './manifests.ts';
-import { Store, typeByKind } from './store.ts';
-import { startControllers } from './controllers.ts';
+import { applyObjects, loadManifests, parseManifestText, undeclaredNamespaces } from '../../manifests.ts';
+import { Store, typeByKind } from '../../store.ts';
+import { startControllers } from '../../controllers.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const UPSTREAM = join(here, '../../../shared/fixtures/upstream');
-const SCENARIOS = join(here, '../scenarios');
+const UPSTREAM = join(here, '../../../../../shared/fixtures/upstream');
+const SCENARIOS = join(here, '../../../scenarios');
 
 test('multi-document YAML, List kinds and empty documents', () => {
   const objs = parseManifestText(`---

@@ -8,13 +8,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Network } from './runtime/network.ts';
-import { HOLD_ENV, HOLD_MARKER } from './hold.ts';
+import { Network } from '../../runtime/network.ts';
+import { HOLD_ENV, HOLD_MARKER } from '../../hold.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const REPO = join(here, '../..');
+const REPO = join(here, '../../../..');
 const NODE = join(REPO, 'node_modules/.bin/node');
-const CLI = join(here, 'cli.ts');
+const CLI = join(here, '../../cli.ts');
 const SEED = join(REPO, 'test/scenarios/seed/manifests');
 
 const skip = process.getuid?.() !== 0 ? 'needs root: the simulated cluster creates network namespaces' : false;

@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
-import type { Cluster } from './cli.ts';
+import type { Cluster } from '../../cli.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const skip = process.getuid?.() !== 0 ? 'needs root: the simulated cluster creates network namespaces' : false;
@@ -37,8 +37,8 @@ describe('@kubernetes/client-node against the seed scenario', { skip }, () => {
   let core: k8s.CoreV1Api;
 
   before(async () => {
-    const { startCluster } = await import('./cli.ts');
-    cluster = await startCluster({ manifests: [join(here, '../scenarios/seed/manifests')], log: () => {} });
+    const { startCluster } = await import('../../cli.ts');
+    cluster = await startCluster({ manifests: [join(here, '../../../scenarios/seed/manifests')], log: () => {} });
     kc = new k8s.KubeConfig();
     kc.loadFromFile(cluster.kubeconfig);
     core = kc.makeApiClient(k8s.CoreV1Api);

@@ -6,12 +6,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Cluster } from './cli.ts';
-import { typeByKind, type KObject } from './store.ts';
-import { runAsync } from '../helpers/run.ts';
+import type { Cluster } from '../../cli.ts';
+import { typeByKind, type KObject } from '../../store.ts';
+import { runAsync } from '../../../helpers/run.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = join(here, '../scenarios');
+const SCENARIOS = join(here, '../../../scenarios');
 const skip = process.getuid?.() !== 0 ? 'needs root: the simulated cluster creates network namespaces' : false;
 
 interface Result { code: number; stdout: string; stderr: string }
@@ -80,7 +80,7 @@ describe('kubectl against the seed scenario', { skip }, () => {
   before(async () => {
     extra = mkdtempSync(join(tmpdir(), 'otel-doctor-fidelity-'));
     writeFileSync(join(extra, 'fidelity.yaml'), FIDELITY);
-    const { startCluster } = await import('./cli.ts');
+    const { startCluster } = await import('../../cli.ts');
     cluster = await startCluster({ manifests: [join(SCENARIOS, 'seed', 'manifests'), extra], log: () => {} });
     env = { KUBECONFIG: cluster.kubeconfig };
     collector = podsOf(cluster, 'observability', 'otel-collector-')[0].metadata.name;
@@ -211,7 +211,7 @@ describe('kubectl against the seed scenario', { skip }, () => {
 describe('kubectl against the seed-fixed scenario', { skip }, () => {
   let cluster: Cluster;
   before(async () => {
-    const { startCluster } = await import('./cli.ts');
+    const { startCluster } = await import('../../cli.ts');
     cluster = await startCluster({ manifests: [join(SCENARIOS, 'seed-fixed', 'manifests')], log: () => {} });
   });
   after(async () => { await cluster?.stop(); });
@@ -239,7 +239,7 @@ describe('kubectl against the seed-fixed scenario', { skip }, () => {
 describe('kubectl against the sidecar scenario', { skip }, () => {
   let cluster: Cluster;
   before(async () => {
-    const { startCluster } = await import('./cli.ts');
+    const { startCluster } = await import('../../cli.ts');
     cluster = await startCluster({ manifests: [join(SCENARIOS, 'sidecar', 'manifests')], log: () => {} });
   });
   after(async () => { await cluster?.stop(); });

@@ -5,17 +5,17 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { typeByKind } from './store.ts';
+import { typeByKind } from '../../store.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const UPSTREAM = join(here, '../../../shared/fixtures/upstream');
+const UPSTREAM = join(here, '../../../../../shared/fixtures/upstream');
 const sets = existsSync(UPSTREAM) ? readdirSync(UPSTREAM, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort() : [];
 const skip = process.getuid?.() !== 0 ? 'needs root: the simulated cluster creates network namespaces' : !sets.length ? `no fixtures at ${UPSTREAM}` : false;
 
 describe('upstream fixtures settle in the simulated cluster', { skip }, () => {
   for (const set of sets) {
     test(set, { timeout: 120_000 }, async () => {
-      const { startCluster } = await import('./cli.ts');
+      const { startCluster } = await import('../../cli.ts');
       const lines: string[] = [];
       const cluster = await startCluster({ manifests: [join(UPSTREAM, set)], log: (l) => lines.push(l) });
       try {

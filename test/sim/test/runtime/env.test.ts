@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { expand, mappingFuncFor, resolveContainerEnv, serviceEnv, EnvError, type EnvLookups } from './runtime/env.ts';
-import type { KObject } from './store.ts';
+import { expand, mappingFuncFor, resolveContainerEnv, serviceEnv, EnvError, type EnvLookups } from '../../runtime/env.ts';
+import type { KObject } from '../../store.ts';
 
 const m = (o: Record<string, string>) => mappingFuncFor(new Map(Object.entries(o)));
 

@@ -5,10 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { ExecAgent } from './runtime/execagent.ts';
-import { isRunning } from './runtime/network.ts';
+import { ExecAgent } from '../../runtime/exec-agent-client.ts';
+import { isRunning } from '../../runtime/network.ts';
 
-const AGENT = join(import.meta.dirname, 'runtime', 'exec-agent.ts');
+const AGENT = join(import.meta.dirname, '../../runtime', 'exec-agent-process.ts');
 
 // The session is orphaned when its agent dies and stays a zombie until PID 1 reaps it: gone is gone or a zombie.
 const alive = isRunning;

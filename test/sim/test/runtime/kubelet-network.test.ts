@@ -8,17 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { Store, typeByKind, type KObject } from './store.ts';
-import { Runtime } from './runtime/index.ts';
-import { RuntimeError } from './types.ts';
-import { isRunning } from './runtime/network.ts';
+import { Store, typeByKind, type KObject } from '../../store.ts';
+import { Runtime } from '../../runtime/index.ts';
+import { RuntimeError } from '../../types.ts';
+import { isRunning } from '../../runtime/network.ts';
 
 const skip = process.getuid?.() === 0 ? false : 'needs root (network namespaces): run as root to exercise the runtime';
 const POD = typeByKind('Pod')!;
 const NODE = typeByKind('Node')!;
 const SERVICE = typeByKind('Service')!;
-const repoRoot = join(import.meta.dirname, '../..');
-const standinDir = join(import.meta.dirname, 'runtime/testdata/standins');
+const repoRoot = join(import.meta.dirname, '../../../..');
+const standinDir = join(import.meta.dirname, '../../runtime/testdata/standins');
 
 const sink = () => {
   const chunks: Buffer[] = [];

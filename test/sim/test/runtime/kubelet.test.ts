@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { Store, typeByKind, type KObject } from './store.ts';
-import { Kubelet, type NetworkLike } from './runtime/kubelet.ts';
-import { RuntimeError } from './types.ts';
-import { isRunning } from './runtime/network.ts';
+import { Store, typeByKind, type KObject } from '../../store.ts';
+import { Kubelet, type NetworkLike } from '../../runtime/kubelet.ts';
+import { RuntimeError } from '../../types.ts';
+import { isRunning } from '../../runtime/network.ts';
 
 const root = process.getuid?.() === 0;
 const skip = root ? false : 'needs root (network namespaces): run as root to exercise the kubelet';
@@ -20,8 +20,8 @@ const POD = typeByKind('Pod')!;
 const NODE = typeByKind('Node')!;
 const CM = typeByKind('ConfigMap')!;
 const EVENT = typeByKind('Event')!;
-const repoRoot = join(import.meta.dirname, '../..');
-const standinDir = join(import.meta.dirname, 'runtime/testdata/standins');
+const repoRoot = join(import.meta.dirname, '../../../..');
+const standinDir = join(import.meta.dirname, '../../runtime/testdata/standins');
 
 class SharedNetns implements NetworkLike {
   readonly netns = `sim-kt-${randomBytes(4).toString('hex')}`;

@@ -9,10 +9,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Store, typeByKind, type KObject } from './store.ts';
-import { Network, OWNER_DIR, isRunning, stoppedDescendantsSync } from './runtime/network.ts';
-import { renderNodeRules, servicePorts } from './runtime/iptables.ts';
-import { renderPolicies, type PolicyPod } from './runtime/netpol.ts';
+import { Store, typeByKind, type KObject } from '../../store.ts';
+import { Network, OWNER_DIR, isRunning, stoppedDescendantsSync } from '../../runtime/network.ts';
+import { renderNodeRules, servicePorts } from '../../runtime/iptables.ts';
+import { renderPolicies, type PolicyPod } from '../../runtime/netpol.ts';
 
 const isRoot = process.getuid?.() === 0;
 const skip = isRoot ? false : 'needs root: pods are network namespaces (run as root, as CI does)';
@@ -386,8 +386,8 @@ test('renderer: endpoints split with kube-proxy\'s probabilities; only ready one
 
 // A child process that sets up a cluster network and keeps adding pods until it is killed.
 const CHILD = (run: string) => `
-import { Store } from ${JSON.stringify(new URL('./store.ts', import.meta.url).pathname)};
-import { Network } from ${JSON.stringify(new URL('./runtime/network.ts', import.meta.url).pathname)};
+import { Store } from ${JSON.stringify(new URL('../../store.ts', import.meta.url).pathname)};
+import { Network } from ${JSON.stringify(new URL('../../runtime/network.ts', import.meta.url).pathname)};
 const net = new Network({ store: new Store(), runId: ${JSON.stringify(run)}, stateDir: ${JSON.stringify(stateDir)} });
 for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => { net.cleanupSync(); process.exit(143); });
 process.on('exit', () => net.cleanupSync());

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commandName, listProfileDir, materializeProfile, profileFor, profileNameForImage } from './runtime/profiles.ts';
-import { formatLog, parseCriLog, rfc3339Nano } from './runtime/logs.ts';
-import { imageID, normalizeImage, standinFor } from './runtime/kubelet.ts';
+import { commandName, listProfileDir, materializeProfile, profileFor, profileNameForImage } from '../../runtime/profiles.ts';
+import { formatLog, parseCriLog, rfc3339Nano } from '../../runtime/logs.ts';
+import { imageID, normalizeImage, standinFor } from '../../runtime/kubelet.ts';
 
 test('profile by image', () => {
   const cases: Array<[string, string]> = [

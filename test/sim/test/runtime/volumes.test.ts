@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync, lstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { materializeVolumes, VolumeError, within } from './runtime/volumes.ts';
-import { buildDnsData } from './runtime/dnsdata.ts';
-import type { KObject } from './store.ts';
+import { materializeVolumes, VolumeError, within } from '../../runtime/volumes.ts';
+import { buildDnsData } from '../../runtime/dnsdata.ts';
+import type { KObject } from '../../store.ts';
 
 const cms: Record<string, KObject> = {
   relay: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'relay' }, data: { 'relay.yaml': 'receivers: {otlp: {}}', other: 'x' } },

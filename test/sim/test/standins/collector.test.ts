@@ -10,12 +10,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { runStandin, simRoot, freePort, listeners } from './standins/testutil.ts';
-import { expandString, merge, parseArgs, versionFromImage } from './standins/collector-impl.ts';
-import { goDuration, goQuote } from './standins/logformat.ts';
+import { runStandin, simRoot, freePort, listeners } from '../../standins/testutil.ts';
+import { expandString, merge, parseArgs, versionFromImage } from '../../standins/collector-impl.ts';
+import { goDuration, goQuote } from '../../standins/logformat.ts';
 
 // The repo and shared/ sit side by side (here and in CI): ../shared from the repository root.
-const UPSTREAM = join(dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures/upstream');
+const UPSTREAM = join(dirname(fileURLToPath(import.meta.url)), '../../../../../shared/fixtures/upstream');
 const IMG = (v: string): string => `otel/opentelemetry-collector-contrib:${v}`;
 const TS = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`;
 const UUID = String.raw`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`;

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as dnsPacket from 'dns-packet';
-import { runStandin, freePort } from './standins/testutil.ts';
+import { runStandin, freePort } from '../../standins/testutil.ts';
 
 const data = (extra: object[] = []) => JSON.stringify({
   domain: 'cluster.local',

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { HERE, NODE } from './standins/testutil.ts';
+import { HERE, NODE } from '../../standins/testutil.ts';
 
 const root = process.getuid?.() === 0;
 
