@@ -12,21 +12,30 @@
 // - Init containers complete at once (no process); native sidecars (restartPolicy: Always) run.
 // - Ephemeral containers run the app stand-in (it idles) so `kubectl debug` then `exec -c` works without
 //   an attached terminal; they never restart and are never removed.
+//
+// The parts by concern: pod-status.ts (records and Pod status), probe-loop.ts, container-exec.ts,
+// standin-launch.ts (script and environment of a container), events.ts, images.ts, logs.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { constants as osConstants } from 'node:os';
 import type { Change, KObject, Store } from '../store.ts';
 import { typeByKind } from '../store.ts';
-import { podQosClass } from '../api/admission.ts';
-import { RuntimeError, type ExecRequest, type ExecStreams, type LogOptions } from '../types.ts';
+import type { ExecRequest, ExecStreams, LogOptions } from '../types.ts';
 import { EnvError, resolveContainerEnv, type EnvLookups } from './env.ts';
-import { commandName, isCollectorImage, materializeProfile, profileFor, TOOLS_ANNOTATION } from './profiles.ts';
-import { ProberAgent, probeRequest, probeTiming } from './prober.ts';
+import { materializeProfile, profileFor, TOOLS_ANNOTATION } from './profiles.ts';
+import { ProberAgent, probeRequest } from './prober.ts';
 import { ExecAgent } from './exec-agent-client.ts';
-import { CriLogWriter, readLogFile, rfc3339Nano } from './logs.ts';
+import { containerLogs, CriLogWriter } from './logs.ts';
 import { materializeVolumes, VolumeError } from './volumes.ts';
+import { imageID, normalizeImage, standinFor } from './images.ts';
+import { NODE_FLAGS, SDK_ANNOTATION, standinLaunch } from './standin-launch.ts';
+import { PodEvents } from './events.ts';
+import { buildStatus, exitCodeOf, hex64, isSidecar, now, type Attempt, type ContainerKind, type ContainerRun, type PodState } from './pod-status.ts';
+import { ContainerExec, IP_BIN } from './container-exec.ts';
+import { startProbes, STARTUP_GRACE_MAX_MS, STARTUP_GRACE_MS, type ProbeHost } from './probe-loop.ts';
+
+// Re-exported: tests and the runtime's users know these by the kubelet.
+export { exitCodeOf, imageID, normalizeImage, SDK_ANNOTATION, standinFor, STARTUP_GRACE_MAX_MS, STARTUP_GRACE_MS };
 
 export interface NetworkLike {
   addNode(name: string, index: number): Promise<{ netns: string; ip: string; podCIDR: string }>;
@@ -49,88 +58,22 @@ export interface KubeletOptions {
   dnsDataFile?: string;
 }
 
-export const SDK_ANNOTATION = 'sim.otel-doctor.io/sdk';
 export const BACKOFF_INITIAL_MS = 1000;
 export const BACKOFF_MAX_MS = 10_000;
 const BACKOFF_RESET_MS = 2 * BACKOFF_MAX_MS;
 const RETRY_MS = 2000;
-/** See startProbes: how long probe failures of a just-started stand-in are treated as start-up. */
-export const STARTUP_GRACE_MS = 3000;
-/** The start-up grace ends after this much wall-clock time however starved the process was. */
-export const STARTUP_GRACE_MAX_MS = 20_000;
-/** V8 flags that keep an idle stand-in small: 100+ of them must fit in a few GB. */
-const NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=96', '--single-threaded-gc', '--v8-pool-size=0', '--disable-warning=ExperimentalWarning'];
 
 const POD = typeByKind('Pod')!;
-const EVENT = typeByKind('Event')!;
 const CONFIGMAP = typeByKind('ConfigMap')!;
 const SECRET = typeByKind('Secret')!;
 const SERVICE = typeByKind('Service')!;
 const NODE = typeByKind('Node')!;
 
-/**
- * A process's status as containerd reports it: its exit code, or 128 + the number of the signal that
- * killed it (139 for SIGSEGV, 137 for SIGKILL). `ip netns exec` execs the command in place, so the
- * signal seen here is the command's own.
- */
-export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
-  if (code !== null) return code;
-  return 128 + (signal ? osConstants.signals[signal] ?? 9 : 9);
-}
-
-const IP_BIN = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p)) ?? 'ip';
-const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-const hex64 = () => randomBytes(32).toString('hex');
-
-/** `busybox:1.36` -> `docker.io/library/busybox:1.36`, as containerd reports images. */
-export function normalizeImage(image: string): string {
-  let name = image;
-  const first = name.split('/')[0];
-  if (!name.includes('/') || !(first.includes('.') || first.includes(':') || first === 'localhost')) {
-    name = name.includes('/') ? `docker.io/${name}` : `docker.io/library/${name}`;
-  }
-  const afterSlash = name.slice(name.lastIndexOf('/') + 1);
-  if (!name.includes('@') && !afterSlash.includes(':')) name += ':latest';
-  return name;
-}
-
-export function imageID(image: string): string {
-  const n = normalizeImage(image);
-  const repo = n.split('@')[0].replace(/:[^/:]+$/, '');
-  const digest = n.includes('@') ? n.split('@')[1] : `sha256:${createHash('sha256').update(n).digest('hex')}`;
-  return `${repo}@${digest}`;
-}
-
-export function standinFor(image: string): 'collector' | 'dns' | 'app' {
-  if (isCollectorImage(image)) return 'collector';
-  if (/coredns/i.test(image)) return 'dns';
-  return 'app';
-}
-
-function defaultSdk(image: string): string {
-  const i = image.toLowerCase();
-  if (/python/.test(i)) return 'python';
-  if (/(java|temurin|openjdk|jre|jdk)/.test(i)) return 'java';
-  if (/(node|javascript)/.test(i)) return 'node';
-  if (/(dotnet|aspnet)/.test(i)) return 'dotnet';
-  // Unknown: the app stand-in then plays a well-configured app of an unknown SDK (see app-impl.ts).
-  return '';
-}
 
 /** Go's time.Duration String for whole seconds (5m0s, 10s). */
 function goDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   return s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
-}
-
-/**
- * How long the process's main thread has been runnable but waiting for a CPU (the second field of
- * /proc/<pid>/schedstat, in ns); 0 when unknown. `ip netns exec` execs in place, so the container's pid
- * covers its whole start-up.
- */
-function runQueueWaitMs(pid: number | undefined): number {
-  if (!pid) return 0;
-  try { return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6 || 0; } catch { return 0; }
 }
 
 class Semaphore {
@@ -151,59 +94,6 @@ class Semaphore {
   }
 }
 
-interface Attempt {
-  containerID: string;
-  startedAt: string;
-  startedMs: number;
-  finishedAt?: string;
-  exitCode?: number;
-  reason?: string;
-  logFile: string;
-}
-
-type ContainerKind = 'init' | 'container' | 'ephemeral';
-
-interface ContainerRun {
-  name: string;
-  kind: ContainerKind;
-  spec: KObject['spec'];
-  /** One per started process; index == restartCount of that attempt == its log file number. */
-  history: Attempt[];
-  phase: 'waiting' | 'running' | 'terminated';
-  waiting?: { reason: string; message?: string };
-  child?: ChildProcess;
-  log?: CriLogWriter;
-  ready: boolean;
-  started: boolean;
-  crashes: number;
-  /** Bumped on every start and exit, so stale timers and probe answers are ignored. */
-  gen: number;
-  timers: Set<NodeJS.Timeout>;
-  killReason?: string;
-  env: Array<{ name: string; value: string }>;
-  profileDir?: string;
-  root: string;
-  everRan: boolean;
-}
-
-interface PodState {
-  key: string;
-  ns: string;
-  name: string;
-  uid: string;
-  pod: KObject;
-  dir: string;
-  logDir: string;
-  netns?: string;
-  podIP?: string;
-  hostIP?: string;
-  startTime: string;
-  containers: Map<string, ContainerRun>;
-  deleted: boolean;
-  conditions: Map<string, { status: string; lastTransitionTime: string; reason?: string; message?: string }>;
-  statusQueued: boolean;
-}
-
 interface NodeState { name: string; netns: string; ip: string; agent: ProberAgent; execAgent: ExecAgent }
 
 export class Kubelet {
@@ -215,13 +105,25 @@ export class Kubelet {
   private readonly dnsDataFile: string;
   private readonly compileCache: string;
   private readonly sem: Semaphore;
+  private readonly events: PodEvents;
   private readonly nodes = new Map<string, Promise<NodeState>>();
   private readonly nodeStates = new Map<string, NodeState>();
   private readonly pods = new Map<string, PodState>();
-  private readonly eventNames = new Map<string, string>();
   private nodeIndex = 0;
   private stopped = false;
   private readonly onChange = (c: Change) => this.handle(c);
+  private readonly execs = new ContainerExec({
+    containerNames: (namespace, pod) => (this.store.get(POD, namespace, pod)?.spec?.containers ?? []).map((c: { name: string }) => c.name),
+    find: (namespace, pod, container) => this.findRun(namespace, pod, container),
+    profileDir: (ps, cr) => this.profileDirFor(ps, cr),
+    execAgent: (nodeName) => this.nodeStates.get(nodeName)?.execAgent,
+  });
+  private readonly probeHost: ProbeHost = {
+    runProbe: (ps, cr, probe, timeoutMs) => this.runProbe(ps, cr, probe, timeoutMs),
+    event: (ps, type, reason, message, cr) => this.event(ps, type, reason, message, cr),
+    queueStatus: (ps) => this.queueStatus(ps),
+    kill: (cr, reason) => this.kill(cr, reason),
+  };
 
   constructor(o: KubeletOptions) {
     this.store = o.store;
@@ -230,6 +132,7 @@ export class Kubelet {
     this.nodeBinary = o.nodeBinary ?? process.execPath;
     this.standinDir = resolve(o.standinDir ?? join(o.repoRoot, 'test/sim/standins'));
     this.dnsDataFile = o.dnsDataFile ?? join(o.stateDir, 'dns.json');
+    this.events = new PodEvents(o.store);
     this.sem = new Semaphore(o.maxConcurrentStarts ?? 6);
     // V8's code cache (type-stripped TS included) more than halves a stand-in's start-up; it is kept
     // across runs under node_modules/.cache when there is one.
@@ -378,8 +281,6 @@ export class Kubelet {
     };
   }
 
-  private isSidecar(cr: ContainerRun): boolean { return cr.kind === 'init' && cr.spec.restartPolicy === 'Always'; }
-
   private async setupPod(ps: PodState, nodeName: string): Promise<void> {
     let node: NodeState;
     try { node = await this.waitNode(nodeName); } catch { return; }
@@ -399,7 +300,7 @@ export class Kubelet {
     mkdirSync(ps.logDir, { recursive: true });
     this.queueStatus(ps);
     for (const cr of ps.containers.values()) {
-      if (cr.kind === 'init' && !this.isSidecar(cr)) {
+      if (cr.kind === 'init' && !isSidecar(cr)) {
         // Documented simplification: ordinary init containers succeed at once, without a process.
         const t = now();
         cr.history.push({ containerID: `containerd://${hex64()}`, startedAt: t, startedMs: Date.now(), finishedAt: t, exitCode: 0, reason: 'Completed', logFile: '' });
@@ -469,14 +370,6 @@ export class Kubelet {
     return materializeProfile(join(this.stateDir, 'profiles'), profile);
   }
 
-  private readonly profileListing = new Map<string, Set<string>>();
-  /** The profile's commands, by exact name (so `..`, `` or `a/../b` can never name something else). */
-  private profileEntries(dir: string): Set<string> {
-    let e = this.profileListing.get(dir);
-    if (!e) { e = new Set(readdirSync(dir)); this.profileListing.set(dir, e); }
-    return e;
-  }
-
   private retryLater(ps: PodState, cr: ContainerRun, reason: string, message: string): void {
     cr.phase = 'waiting';
     cr.waiting = { reason, message };
@@ -519,27 +412,7 @@ export class Kubelet {
     const release = await this.sem.acquire();
     if (ps.deleted || this.stopped) { release(); return; }
     const image: string = cr.spec.image ?? '';
-    const kind = cr.kind === 'ephemeral' ? 'app' : standinFor(image);
-    // The .js launchers spare each pod Node's TypeScript stripper (~13 MB PSS); test fixtures may ship only .ts.
-    const script = existsSync(join(this.standinDir, `${kind}.js`)) ? join(this.standinDir, `${kind}.js`) : join(this.standinDir, `${kind}.ts`);
-    const env: Record<string, string> = {
-      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-      HOSTNAME: ps.pod.spec?.hostNetwork ? (ps.pod.spec.nodeName ?? ps.name) : ps.name,
-      HOME: '/root',
-      NODE_COMPILE_CACHE: this.compileCache,
-    };
-    for (const e of resolved.env) env[e.name] = e.value;
-    Object.assign(env, {
-      SIM_ROOT: cr.root,
-      SIM_IMAGE: image,
-      SIM_POD_NAMESPACE: ps.ns,
-      SIM_POD_NAME: ps.name,
-      SIM_CONTAINER_NAME: cr.name,
-      SIM_POD_IP: ps.podIP ?? '',
-      SIM_SDK: ps.pod.metadata.annotations?.[SDK_ANNOTATION] ?? defaultSdk(image),
-      SIM_CONTAINER_PORTS: JSON.stringify(cr.spec.ports ?? []),
-    });
-    if (kind === 'dns') env.SIM_DNS_DATA = this.dnsDataFile;
+    const { script, env } = standinLaunch(ps, cr, resolved.env, { standinDir: this.standinDir, compileCache: this.compileCache, dnsDataFile: this.dnsDataFile });
     const restartCount = cr.history.length;
     const logFile = join(ps.logDir, cr.name, `${restartCount}.log`);
     mkdirSync(join(ps.logDir, cr.name), { recursive: true });
@@ -578,7 +451,7 @@ export class Kubelet {
     this.event(ps, 'Normal', 'Pulled', `Container image "${image}" already present on machine`, cr);
     this.event(ps, 'Normal', 'Created', `Created container ${cr.name}`, cr);
     this.event(ps, 'Normal', 'Started', `Started container ${cr.name}`, cr);
-    this.startProbes(ps, cr, gen);
+    startProbes(this.probeHost, ps, cr, gen);
     this.queueStatus(ps);
   }
 
@@ -597,7 +470,7 @@ export class Kubelet {
     cr.ready = false;
     cr.started = false;
     if (ps.deleted || this.stopped) return;
-    const policy: string = cr.kind === 'ephemeral' ? 'Never' : this.isSidecar(cr) ? 'Always' : ps.pod.spec?.restartPolicy ?? 'Always';
+    const policy: string = cr.kind === 'ephemeral' ? 'Never' : isSidecar(cr) ? 'Always' : ps.pod.spec?.restartPolicy ?? 'Always';
     const restart = policy === 'Always' || (policy === 'OnFailure' && a.exitCode !== 0);
     if (!restart) {
       cr.phase = 'terminated';
@@ -625,74 +498,6 @@ export class Kubelet {
     cr.killReason = reason;
     const pid = cr.child?.pid;
     if (pid) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
-  }
-
-  // ---- probes ----
-
-  private startProbes(ps: PodState, cr: ContainerRun, gen: number): void {
-    const kinds: Array<['startup' | 'liveness' | 'readiness', KObject['spec']]> = [];
-    if (cr.spec.startupProbe) kinds.push(['startup', cr.spec.startupProbe]);
-    if (cr.spec.livenessProbe) kinds.push(['liveness', cr.spec.livenessProbe]);
-    if (cr.spec.readinessProbe) kinds.push(['readiness', cr.spec.readinessProbe]);
-    for (const [kind, probe] of kinds) {
-      const timing = probeTiming(probe);
-      let successes = 0;
-      let failures = 0;
-      let everOk = false;
-      const tick = async () => {
-        if (gen !== cr.gen || ps.deleted) return;
-        // Liveness and readiness wait for the startup probe; the startup probe stops once it succeeded.
-        const active = kind === 'startup' ? !cr.started : cr.started;
-        if (active) {
-          const r = await this.runProbe(ps, cr, probe, timing.timeoutMs);
-          if (gen !== cr.gen || ps.deleted) return;
-          // A real binary listens within milliseconds; a Node stand-in needs a moment (seconds when a
-          // hundred start at once). Until its first success, failures within the start-up grace are
-          // retried quickly and not counted, so start-up is not reported as probe failures.
-          if (!r.ok && !everOk && this.inStartup(cr)) {
-            const t = setTimeout(() => { cr.timers.delete(t); void tick(); }, 250);
-            cr.timers.add(t);
-            return;
-          }
-          if (r.ok) everOk = true;
-          if (r.ok) { successes++; failures = 0; } else { failures++; successes = 0; }
-          const label = kind[0].toUpperCase() + kind.slice(1);
-          if (!r.ok) this.event(ps, 'Warning', 'Unhealthy', `${label} probe failed: ${r.message}`, cr);
-          if (kind === 'readiness') {
-            if (r.ok && successes >= timing.successThreshold && !cr.ready) { cr.ready = true; this.queueStatus(ps); }
-            if (!r.ok && failures >= timing.failureThreshold && cr.ready) { cr.ready = false; this.queueStatus(ps); }
-          } else if (kind === 'startup') {
-            if (r.ok) { cr.started = true; if (!cr.spec.readinessProbe) cr.ready = true; this.queueStatus(ps); }
-            else if (failures >= timing.failureThreshold) {
-              this.event(ps, 'Normal', 'Killing', `Container ${cr.name} failed startup probe, will be restarted`, cr);
-              this.kill(cr, 'startup');
-              return;
-            }
-          } else if (!r.ok && failures >= timing.failureThreshold) {
-            this.event(ps, 'Normal', 'Killing', `Container ${cr.name} failed liveness probe, will be restarted`, cr);
-            this.kill(cr, 'liveness');
-            return;
-          }
-        }
-        const t = setTimeout(() => { cr.timers.delete(t); void tick(); }, timing.periodMs);
-        cr.timers.add(t);
-      };
-      const t = setTimeout(() => { cr.timers.delete(t); void tick(); }, timing.initialDelayMs);
-      cr.timers.add(t);
-    }
-  }
-
-  /**
-   * Whether a container is still starting: less than STARTUP_GRACE_MS since it was started, not counting
-   * the time its process sat runnable without a CPU (on a loaded machine a Node stand-in can need many
-   * seconds of wall-clock time for what takes it 300 ms alone; a fixed wall-clock grace either flags that
-   * start-up as probe failures or delays every truly failing probe).
-   */
-  private inStartup(cr: ContainerRun): boolean {
-    const wall = Date.now() - (cr.history[cr.history.length - 1]?.startedMs ?? 0);
-    if (wall >= STARTUP_GRACE_MAX_MS) return false;
-    if (wall < STARTUP_GRACE_MS) return true;
-    return wall - runQueueWaitMs(cr.child?.pid) < STARTUP_GRACE_MS;
   }
 
   private async runProbe(ps: PodState, cr: ContainerRun, probe: KObject['spec'], timeoutMs: number): Promise<{ ok: boolean; message: string }> {
@@ -724,7 +529,7 @@ export class Kubelet {
     setImmediate(() => {
       ps.statusQueued = false;
       if (ps.deleted || this.stopped) return;
-      const status = this.buildStatus(ps);
+      const status = buildStatus(ps);
       this.store.mutate(POD, ps.ns, ps.name, (o) => {
         if (o.metadata.uid !== ps.uid) return;
         o.status = status;
@@ -732,119 +537,15 @@ export class Kubelet {
     });
   }
 
-  private containerStatus(cr: ContainerRun): KObject['spec'] {
-    const h = cr.history;
-    const last = h[h.length - 1];
-    const image = normalizeImage(cr.spec.image ?? '');
-    const term = (a: Attempt) => ({ terminated: { exitCode: a.exitCode, reason: a.reason, startedAt: a.startedAt, finishedAt: a.finishedAt, containerID: a.containerID } });
-    let state: KObject['spec'];
-    let lastState: KObject['spec'] = {};
-    if (cr.phase === 'running' && last) {
-      state = { running: { startedAt: last.startedAt } };
-      if (h.length > 1) lastState = term(h[h.length - 2]);
-    } else if (cr.phase === 'terminated' && last) {
-      state = term(last);
-      if (h.length > 1) lastState = term(h[h.length - 2]);
-    } else {
-      state = { waiting: cr.waiting?.message ? { reason: cr.waiting.reason, message: cr.waiting.message } : { reason: cr.waiting?.reason ?? 'ContainerCreating' } };
-      if (last?.finishedAt) lastState = term(last);
-    }
-    const s: KObject['spec'] = {
-      name: cr.name,
-      state,
-      lastState,
-      ready: cr.ready,
-      restartCount: Math.max(0, h.length - 1),
-      image,
-      imageID: last ? imageID(cr.spec.image ?? '') : '',
-    };
-    if (last) s.containerID = last.containerID;
-    if (cr.kind !== 'ephemeral') s.started = cr.phase === 'running' && cr.started;
-    return s;
-  }
-
-  private setCondition(ps: PodState, type: string, ok: boolean, reason?: string, message?: string): void {
-    const status = ok ? 'True' : 'False';
-    const cur = ps.conditions.get(type);
-    const lastTransitionTime = cur && cur.status === status ? cur.lastTransitionTime : now();
-    ps.conditions.set(type, { status, lastTransitionTime, ...(ok ? {} : { reason, message }) });
-  }
-
-  private buildStatus(ps: PodState): KObject['spec'] {
-    const runs = [...ps.containers.values()];
-    const inits = runs.filter((r) => r.kind === 'init');
-    const mains = runs.filter((r) => r.kind === 'container');
-    const ephemerals = runs.filter((r) => r.kind === 'ephemeral');
-    const sidecars = inits.filter((r) => this.isSidecar(r));
-    const regular = [...mains, ...sidecars];
-
-    const initialized = ps.netns !== undefined && inits.every((r) => (this.isSidecar(r) ? r.started : r.phase === 'terminated'));
-    const unready = regular.filter((r) => !r.ready).map((r) => r.name);
-    const policy: string = ps.pod.spec?.restartPolicy ?? 'Always';
-    let phase = 'Pending';
-    const allStarted = regular.every((r) => r.history.length > 0);
-    if (allStarted && initialized) phase = 'Running';
-    if (policy !== 'Always' && mains.length > 0 && mains.every((r) => r.phase === 'terminated')) {
-      phase = mains.every((r) => r.history[r.history.length - 1]?.exitCode === 0) ? 'Succeeded' : 'Failed';
-    }
-    const complete = phase === 'Succeeded' || phase === 'Failed';
-
-    this.setCondition(ps, 'PodReadyToStartContainers', ps.netns !== undefined);
-    this.setCondition(ps, 'Initialized', initialized, 'ContainersNotInitialized', `containers with incomplete status: [${inits.filter((r) => r.phase !== 'terminated' && !r.started).map((r) => r.name).join(' ')}]`);
-    const notReadyReason = complete ? 'PodCompleted' : 'ContainersNotReady';
-    const notReadyMsg = complete ? undefined : `containers with unready status: [${unready.join(' ')}]`;
-    this.setCondition(ps, 'ContainersReady', unready.length === 0 && !complete, notReadyReason, notReadyMsg);
-    this.setCondition(ps, 'Ready', unready.length === 0 && !complete, notReadyReason, notReadyMsg);
-    this.setCondition(ps, 'PodScheduled', true);
-    const conditions = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => {
-      const c = ps.conditions.get(type)!;
-      return { type, status: c.status, lastProbeTime: null, lastTransitionTime: c.lastTransitionTime, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}) };
-    });
-
-    const status: KObject['spec'] = {
-      phase,
-      conditions,
-      hostIP: ps.hostIP,
-      hostIPs: ps.hostIP ? [{ ip: ps.hostIP }] : undefined,
-      podIP: ps.podIP,
-      podIPs: ps.podIP ? [{ ip: ps.podIP }] : undefined,
-      startTime: ps.startTime,
-      containerStatuses: mains.map((r) => this.containerStatus(r)),
-      qosClass: podQosClass(ps.pod.spec),
-    };
-    if (inits.length) status.initContainerStatuses = inits.map((r) => this.containerStatus(r));
-    if (ephemerals.length) status.ephemeralContainerStatuses = ephemerals.map((r) => this.containerStatus(r));
-    for (const k of Object.keys(status)) if (status[k] === undefined) delete status[k];
-    return status;
-  }
-
-  // ---- events ----
-
   private event(ps: PodState, type: 'Normal' | 'Warning', reason: string, message: string, cr?: ContainerRun): void {
-    const fieldPath = cr ? `spec.${cr.kind === 'init' ? 'initContainers' : cr.kind === 'ephemeral' ? 'ephemeralContainers' : 'containers'}{${cr.name}}` : undefined;
-    const key = `${ps.uid}|${fieldPath}|${reason}|${message}`;
-    const ts = now();
-    const existing = this.eventNames.get(key);
-    try {
-      if (existing) {
-        const updated = this.store.mutate(EVENT, ps.ns, existing, (e) => { e.count = (e.count ?? 1) + 1; e.lastTimestamp = ts; });
-        if (updated) return;
-      }
-      const name = `${ps.name}.${randomBytes(8).toString('hex')}`;
-      this.store.create(EVENT, {
-        apiVersion: 'v1', kind: 'Event',
-        metadata: { name, namespace: ps.ns },
-        involvedObject: { apiVersion: 'v1', kind: 'Pod', name: ps.name, namespace: ps.ns, uid: ps.uid, ...(fieldPath ? { fieldPath } : {}) },
-        reason, message, type, count: 1,
-        firstTimestamp: ts, lastTimestamp: ts, eventTime: null,
-        source: { component: 'kubelet', host: ps.pod.spec?.nodeName },
-        reportingComponent: 'kubelet', reportingInstance: ps.pod.spec?.nodeName ?? '',
-      });
-      this.eventNames.set(key, name);
-    } catch { /* events are best effort, as in a real cluster */ }
+    this.events.record(ps, type, reason, message, cr);
   }
 
   // ---- exec and logs (RuntimeApi) ----
+
+  async logs(namespace: string, pod: string, opts: LogOptions): Promise<string> {
+    return containerLogs(this.store.get(POD, namespace, pod), pod, opts, (container) => this.findRun(namespace, pod, container));
+  }
 
   private findRun(namespace: string, pod: string, container: string): { ps: PodState; cr: ContainerRun } | undefined {
     const ps = this.pods.get(`${namespace}/${pod}`);
@@ -853,85 +554,9 @@ export class Kubelet {
   }
 
   async exec(req: ExecRequest, streams: ExecStreams, signal: AbortSignal): Promise<{ exitCode: number }> {
-    if (!req.container) {
-      // The API server normally defaults this; kept here so the RuntimeApi stands on its own.
-      const names: string[] = (this.store.get(POD, req.namespace, req.pod)?.spec?.containers ?? []).map((c: { name: string }) => c.name);
-      if (names.length !== 1) throw new RuntimeError(400, 'BadRequest', `a container name must be specified for pod ${req.pod}, choose one of: [${names.join(' ')}]`);
-      req = { ...req, container: names[0] };
-    }
-    const found = this.findRun(req.namespace, req.pod, req.container);
-    if (!found || found.cr.phase !== 'running' || !found.ps.netns) {
-      // The kubelet's answer; kubectl prints it as "unable to upgrade connection: container not found (...)".
-      throw new RuntimeError(500, 'InternalError', `container not found ("${req.container}")`);
-    }
-    const { ps, cr } = found;
-    const dir = cr.profileDir ?? this.profileDirFor(ps, cr);
-    const cmd = req.command[0] ?? '';
-    const name = commandName(cmd);
-    if (!cmd || !this.profileEntries(dir).has(name)) {
-      throw new RuntimeError(500, 'InternalError', `Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "${hex64()}": OCI runtime exec failed: exec failed: unable to start container process: exec: "${cmd}": executable file not found in $PATH: unknown`);
-    }
-    const env: Record<string, string> = { PATH: dir, HOSTNAME: ps.pod.spec?.hostNetwork ? (ps.pod.spec.nodeName ?? ps.name) : ps.name, HOME: '/root' };
-    for (const e of cr.env) env[e.name] = e.value;
-    if (req.tty) env.TERM = 'xterm';
-    // Absolute paths (/bin/sh) name the profile's entry: the image's /bin is the profile.
-    const argv0 = cmd.includes('/') ? join(dir, name) : name;
-    if (signal.aborted) return { exitCode: 130 };
-    // The node's exec agent starts the session (see exec-agent-process.ts for why not this process).
-    const node = this.nodeStates.get(ps.pod.spec?.nodeName ?? '');
-    if (!node) throw new RuntimeError(500, 'InternalError', `Internal error occurred: error executing command in container: node ${ps.pod.spec?.nodeName ?? ''} is not ready`);
-    const session = node.execAgent.run([IP_BIN, 'netns', 'exec', ps.netns!, argv0, ...req.command.slice(1)], env, {
-      stdout: streams.stdout, stderr: streams.stderr, ...(req.stdin && streams.stdin ? { stdin: streams.stdin } : {}),
-    });
-    const onAbort = () => session.kill();
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      const { code, signal: sig } = await session.done;
-      return { exitCode: exitCodeOf(code, sig) };
-    } catch (e) {
-      throw new RuntimeError(500, 'InternalError', `Internal error occurred: error executing command in container: ${(e as Error).message}`);
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
+    return this.execs.exec(req, streams, signal);
   }
 
-  async logs(namespace: string, pod: string, opts: LogOptions): Promise<string> {
-    const obj = this.store.get(POD, namespace, pod);
-    if (!obj) throw new RuntimeError(404, 'NotFound', `pods "${pod}" not found`);
-    const mains: string[] = (obj.spec?.containers ?? []).map((c: { name: string }) => c.name);
-    const inits: string[] = (obj.spec?.initContainers ?? []).map((c: { name: string }) => c.name);
-    const ephs: string[] = (obj.spec?.ephemeralContainers ?? []).map((c: { name: string }) => c.name);
-    let container = opts.container;
-    if (!container) {
-      // The API server defaults the container only when the pod has exactly one.
-      if (mains.length === 1) container = mains[0];
-      else {
-        let msg = `a container name must be specified for pod ${pod}, choose one of: [${mains.join(' ')}]`;
-        if (inits.length) msg += ` or one of the init containers: [${inits.join(' ')}]`;
-        if (ephs.length) msg += ` or one of the ephemeral containers: [${ephs.join(' ')}]`;
-        throw new RuntimeError(400, 'BadRequest', msg);
-      }
-    }
-    if (![...mains, ...inits, ...ephs].includes(container)) {
-      throw new RuntimeError(400, 'BadRequest', `container ${container} is not valid for pod ${pod}`);
-    }
-    const found = this.findRun(namespace, pod, container);
-    const h = found && found.ps.uid === obj.metadata.uid ? found.cr.history.filter((a) => a.logFile) : [];
-    const read = { tailLines: opts.tailLines, sinceSeconds: opts.sinceSeconds, sinceTime: opts.sinceTime, limitBytes: opts.limitBytes, timestamps: opts.timestamps };
-    if (opts.previous) {
-      // As the kubelet does: the second most recent container of that name.
-      const prev = h[h.length - 2];
-      if (!prev || prev.finishedAt === undefined) throw new RuntimeError(400, 'BadRequest', `previous terminated container "${container}" in pod "${pod}" not found`);
-      return readLogFile(prev.logFile, read);
-    }
-    const cur = h[h.length - 1];
-    // Init containers "completed at once" ran no process: like a real one that printed nothing.
-    if (!cur && found?.cr.kind === 'init' && found.cr.phase === 'terminated') return '';
-    if (!cur) {
-      const reason = found?.cr.waiting?.reason ?? 'ContainerCreating';
-      throw new RuntimeError(400, 'BadRequest', `container "${container}" in pod "${pod}" is waiting to start: ${reason}`);
-    }
-    return readLogFile(cur.logFile, read);
-  }
+
 }
 

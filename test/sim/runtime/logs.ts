@@ -1,6 +1,10 @@
 // Container logs in the CRI format containerd writes (`<RFC3339Nano> <stream> <F|P> <text>`), and the
-// kubelet's reading of them for `pods/log` (tailLines, sinceTime/sinceSeconds, timestamps, limitBytes).
+// kubelet's reading of them for `pods/log` (container choice and its 400s, --previous, tailLines,
+// sinceTime/sinceSeconds, timestamps, limitBytes).
 import { openSync, writeSync, closeSync, readFileSync, existsSync } from 'node:fs';
+import type { KObject } from '../store.ts';
+import { RuntimeError, type LogOptions } from '../types.ts';
+import type { ContainerRun, PodState } from './pod-status.ts';
 
 let lastNs = 0n;
 
@@ -91,4 +95,46 @@ export function formatLog(entries: LogEntry[], o: ReadOptions, now = Date.now())
 export function readLogFile(file: string, o: ReadOptions): string {
   if (!existsSync(file)) return '';
   return formatLog(parseCriLog(readFileSync(file, 'utf8')), o);
+}
+
+/**
+ * The kubelet's answer to `pods/log` for pod `obj` (undefined: not found), with its 400s; `find` gives the
+ * kubelet's record of a container of that pod.
+ */
+export function containerLogs(obj: KObject | undefined, pod: string, opts: LogOptions, find: (container: string) => { ps: PodState; cr: ContainerRun } | undefined): string {
+  if (!obj) throw new RuntimeError(404, 'NotFound', `pods "${pod}" not found`);
+  const mains: string[] = (obj.spec?.containers ?? []).map((c: { name: string }) => c.name);
+  const inits: string[] = (obj.spec?.initContainers ?? []).map((c: { name: string }) => c.name);
+  const ephs: string[] = (obj.spec?.ephemeralContainers ?? []).map((c: { name: string }) => c.name);
+  let container = opts.container;
+  if (!container) {
+    // The API server defaults the container only when the pod has exactly one.
+    if (mains.length === 1) container = mains[0];
+    else {
+      let msg = `a container name must be specified for pod ${pod}, choose one of: [${mains.join(' ')}]`;
+      if (inits.length) msg += ` or one of the init containers: [${inits.join(' ')}]`;
+      if (ephs.length) msg += ` or one of the ephemeral containers: [${ephs.join(' ')}]`;
+      throw new RuntimeError(400, 'BadRequest', msg);
+    }
+  }
+  if (![...mains, ...inits, ...ephs].includes(container)) {
+    throw new RuntimeError(400, 'BadRequest', `container ${container} is not valid for pod ${pod}`);
+  }
+  const found = find(container);
+  const h = found && found.ps.uid === obj.metadata.uid ? found.cr.history.filter((a) => a.logFile) : [];
+  const read = { tailLines: opts.tailLines, sinceSeconds: opts.sinceSeconds, sinceTime: opts.sinceTime, limitBytes: opts.limitBytes, timestamps: opts.timestamps };
+  if (opts.previous) {
+    // As the kubelet does: the second most recent container of that name.
+    const prev = h[h.length - 2];
+    if (!prev || prev.finishedAt === undefined) throw new RuntimeError(400, 'BadRequest', `previous terminated container "${container}" in pod "${pod}" not found`);
+    return readLogFile(prev.logFile, read);
+  }
+  const cur = h[h.length - 1];
+  // Init containers "completed at once" ran no process: like a real one that printed nothing.
+  if (!cur && found?.cr.kind === 'init' && found.cr.phase === 'terminated') return '';
+  if (!cur) {
+    const reason = found?.cr.waiting?.reason ?? 'ContainerCreating';
+    throw new RuntimeError(400, 'BadRequest', `container "${container}" in pod "${pod}" is waiting to start: ${reason}`);
+  }
+  return readLogFile(cur.logFile, read);
 }

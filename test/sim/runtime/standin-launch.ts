@@ -1,0 +1,39 @@
+// How a container becomes a stand-in process: which stand-in script plays its image, and the environment
+// the kubelet gives it (the container's resolved env plus the SIM_* variables of CONTRACTS.md).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultSdk, standinFor } from './images.ts';
+import type { ContainerRun, PodState } from './pod-status.ts';
+
+export const SDK_ANNOTATION = 'sim.otel-doctor.io/sdk';
+/** V8 flags that keep an idle stand-in small: 100+ of them must fit in a few GB. */
+export const NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=96', '--single-threaded-gc', '--v8-pool-size=0', '--disable-warning=ExperimentalWarning'];
+
+export interface LaunchOptions { standinDir: string; compileCache: string; dnsDataFile: string }
+
+/** The stand-in script for the container and its process environment. */
+export function standinLaunch(ps: PodState, cr: ContainerRun, containerEnv: Array<{ name: string; value: string }>, o: LaunchOptions): { script: string; env: Record<string, string> } {
+const image: string = cr.spec.image ?? '';
+  const kind = cr.kind === 'ephemeral' ? 'app' : standinFor(image);
+  // The .js launchers spare each pod Node's TypeScript stripper (~13 MB PSS); test fixtures may ship only .ts.
+  const script = existsSync(join(o.standinDir, `${kind}.js`)) ? join(o.standinDir, `${kind}.js`) : join(o.standinDir, `${kind}.ts`);
+  const env: Record<string, string> = {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOSTNAME: ps.pod.spec?.hostNetwork ? (ps.pod.spec.nodeName ?? ps.name) : ps.name,
+    HOME: '/root',
+    NODE_COMPILE_CACHE: o.compileCache,
+  };
+  for (const e of containerEnv) env[e.name] = e.value;
+  Object.assign(env, {
+    SIM_ROOT: cr.root,
+    SIM_IMAGE: image,
+    SIM_POD_NAMESPACE: ps.ns,
+    SIM_POD_NAME: ps.name,
+    SIM_CONTAINER_NAME: cr.name,
+    SIM_POD_IP: ps.podIP ?? '',
+    SIM_SDK: ps.pod.metadata.annotations?.[SDK_ANNOTATION] ?? defaultSdk(image),
+    SIM_CONTAINER_PORTS: JSON.stringify(cr.spec.ports ?? []),
+  });
+  if (kind === 'dns') env.SIM_DNS_DATA = o.dnsDataFile;
+  return { script, env };
+}
