@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lint } from '../src/files/index.ts';
+import { lint } from '../src/lint/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'otel-doctor-bench-lint-'));
 try {

@@ -22,7 +22,7 @@ function subjectKey(f: Finding): string {
   return `${s.namespace ?? ''}/${s.kind}/${s.name}/${s.container ?? ''}`;
 }
 
-/** The report's orders, shared with lint's merge of several contexts (files/index.ts). */
+/** The report's orders, shared with lint's merge of several contexts (lint/index.ts). */
 export const compareChecks = (a: Check, b: Check): number => a.name.localeCompare(b.name) || a.subject.localeCompare(b.subject);
 export const compareCollectorSummaries = (a: CollectorSummary, b: CollectorSummary): number => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`);
 export const compareAppSummaries = (a: AppSummary, b: AppSummary): number => `${a.namespace}/${a.pod}/${a.container}`.localeCompare(`${b.namespace}/${b.pod}/${b.container}`);

@@ -39,7 +39,7 @@ Unusable input wins over findings: a broken file must not pass a pipeline.`;
     if (version !== undefined && !/^v?\d+\.\d+\.\d+$/.test(version)) throw new UsageError(`invalid --collector-version ${JSON.stringify(version)}: use X.Y.Z, e.g. 0.111.0`);
     const paths = (argv as string[]).length ? (argv as string[]) : ['-'];
     if (paths.includes('-') && process.stdin.isTTY) throw new UsageError('nothing to lint: name files or directories, or pipe manifests into `lint -`');
-    const { lint, errorLine, inputErrorNote } = await import('../files/index.ts');
+    const { lint, errorLine, inputErrorNote } = await import('../lint/index.ts');
     const result = lint(paths, { collectorVersion: version?.replace(/^v/, ''), pluginVersion: pluginVersion() });
     const format = flags.output;
     // Nothing was linted when the files yielded no object (none found, all unusable, only comments): a clean bill of health

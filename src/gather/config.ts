@@ -17,10 +17,10 @@ export function configArgs(argv: string[]): { configs: string[]; sets: string[] 
   for (let i = 0; i < argv.length; i++) {
     const a = String(argv[i]);
     let m: RegExpExecArray | null;
-    if ((m = /^--?config=(.*)$/s.exec(a))) configs.push(m[1]);
-    else if ((a === '--config' || a === '-config') && i + 1 < argv.length) configs.push(String(argv[++i]));
-    else if ((m = /^--?set=(.*)$/s.exec(a))) sets.push(m[1]);
-    else if ((a === '--set' || a === '-set') && i + 1 < argv.length) sets.push(String(argv[++i]));
+    if ((m = /^--?config=(.*)$/s.exec(a))) { configs.push(m[1]); }
+    else if ((a === '--config' || a === '-config') && i + 1 < argv.length) { configs.push(String(argv[++i])); }
+    else if ((m = /^--?set=(.*)$/s.exec(a))) { sets.push(m[1]); }
+    else if ((a === '--set' || a === '-set') && i + 1 < argv.length) { sets.push(String(argv[++i])); }
   }
   return { configs, sets };
 }
@@ -37,21 +37,21 @@ export function configMapForPath(pod: KObject, container: any, path: string): { 
     .filter(({ mp }) => norm === mp || norm.startsWith(`${mp}/`))
     .sort((a, b) => b.mp.length - a.mp.length);
   const hit = candidates[0];
-  if (!hit) return { error: `no volume is mounted at ${path}: the file would come from the image` };
+  if (!hit) { return { error: `no volume is mounted at ${path}: the file would come from the image` }; }
   const vol = volumes.find((v) => v?.name === hit.m.name);
-  if (!vol) return { error: `volumeMount ${hit.m.name} has no volume` };
+  if (!vol) { return { error: `volumeMount ${hit.m.name} has no volume` }; }
   let rel = norm === hit.mp ? '' : norm.slice(hit.mp.length + 1);
-  if (typeof hit.m.subPath === 'string' && hit.m.subPath) rel = posix.join(hit.m.subPath, rel).replace(/\/$/, '');
+  if (typeof hit.m.subPath === 'string' && hit.m.subPath) { rel = posix.join(hit.m.subPath, rel).replace(/\/$/, ''); }
   const cmSource = vol.configMap ?? vol.projected?.sources?.find((s: any) => s?.configMap)?.configMap;
-  if (!cmSource?.name) return { error: `volume ${vol.name} is not a ConfigMap (${Object.keys(vol).filter((k) => k !== 'name').join(', ') || 'unknown'})` };
+  if (!cmSource?.name) { return { error: `volume ${vol.name} is not a ConfigMap (${Object.keys(vol).filter((k) => k !== 'name').join(', ') || 'unknown'})` }; }
   const items: any[] = Array.isArray(cmSource.items) ? cmSource.items : [];
-  if (rel === '') return { error: mountedAsDirectory(path, hit.mp, String(hit.m.name), cmSource.name, items) };
+  if (rel === '') { return { error: mountedAsDirectory(path, hit.mp, String(hit.m.name), cmSource.name, items) }; }
   if (items.length) {
     const item = items.find((it) => posix.normalize(String(it?.path ?? '')) === rel);
-    if (!item) return { error: `ConfigMap ${cmSource.name} projects no item at ${rel}` };
+    if (!item) { return { error: `ConfigMap ${cmSource.name} projects no item at ${rel}` }; }
     return { name: cmSource.name, key: String(item.key), optional: cmSource.optional };
   }
-  if (rel.includes('/')) return { error: `${path} is below a ConfigMap volume but ConfigMap keys are flat` };
+  if (rel.includes('/')) { return { error: `${path} is below a ConfigMap volume but ConfigMap keys are flat` }; }
   return { name: cmSource.name, key: rel, optional: cmSource.optional };
 }
 
@@ -67,7 +67,7 @@ function mountedAsDirectory(path: string, mountPath: string, mountName: string, 
   const pick = projected.find((p) => p === base) ?? projected[0];
   const where = pick ? `the projected file is at ${posix.join(mountPath, pick)}` : `its keys appear as files under ${mountPath}/`;
   const fixes = [`add \`subPath: ${pick ?? '<key>'}\` to volumeMount ${mountName}`];
-  if (!pick || pick === base) fixes.push(`mount it at ${posix.dirname(mountPath)}`);
+  if (!pick || pick === base) { fixes.push(`mount it at ${posix.dirname(mountPath)}`); }
   // Leads with what fails: rule summaries keep only the first 160 characters.
   return `is a directory, not a file: volumeMount ${mountName} mounts ConfigMap ${configMap} at ${mountPath} with no subPath (the collector fails with \`read ${path}: is a directory\`); ${where}. Fix: ${fixes.join(', or ')}.`;
 }
@@ -85,7 +85,7 @@ export function collectorConfig(pod: KObject, container: any, env: Record<string
   const sources: ConfigSource[] = [];
   const readPath = (arg: string, path: string): ConfigSource => {
     const cm = configMapForPath(pod, container, path);
-    if ('error' in cm) return { kind: 'file', arg, path, error: cm.error };
+    if ('error' in cm) { return { kind: 'file', arg, path, error: cm.error }; }
     const obj = configMaps.get(`${ns}/${cm.name}`);
     const text = obj?.data?.[cm.key];
     return {
@@ -117,12 +117,12 @@ export function collectorConfig(pod: KObject, container: any, env: Record<string
       sources.push({ kind: 'unknown', arg: c, error: `unsupported config provider in ${c}` });
     }
   }
-  for (const s of sets) sources.push({ kind: 'set', arg: `--set=${s}` });
+  for (const s of sets) { sources.push({ kind: 'set', arg: `--set=${s}` }); }
   if (configs.length === 0) {
     sources.unshift({ kind: 'unknown', error: "no --config argument: the image's built-in default configuration applies and cannot be read from the API" });
   }
   const texts = sources.filter((s) => s.kind !== 'set' && typeof s.text === 'string').map((s) => s.text as string);
-  if (texts.length === 0) return { sources, effectiveConfig: null };
+  if (texts.length === 0) { return { sources, effectiveConfig: null }; }
   try {
     return { sources, effectiveConfig: buildEffectiveConfig(texts, sets) };
   } catch (e) {

@@ -1,9 +1,8 @@
 /**
- * Finds collectors and the apps that send to them from list calls only (per namespace or cluster-wide,
- * never a get per pod), so API requests grow with namespaces, not pods.
+ * Collectors and the apps that send to them, from listed objects (owners, operator CRs, sidecars, resolved
+ * env). Pure: list.ts lists for a diagnosis, lint/ reads files; both assemble through here.
  */
-import { ApiError } from '../errors.ts';
-import type { ClusterClient, KObject, ResourceName } from '../cluster/types.ts';
+import type { KObject } from '../cluster/types.ts';
 import { resolveContainerEnv, type ConfigMapIndex, type EnvVar } from './env.ts';
 
 export const COLLECTOR_IMAGE = /(^|\/)(otel\/opentelemetry-collector[^/:@]*|opentelemetry-collector-releases\/[^/:@]+|[^/:@]*otelcol[^/:@]*)([:@]|$)/i;
@@ -69,20 +68,6 @@ export interface Discovery {
   listFailures: { resource: string; namespace?: string; status: number; reason: string; message: string }[];
 }
 
-export interface DiscoverOptions {
-  /** where collectors are looked for; undefined with allNamespaces */
-  namespace: string;
-  allNamespaces: boolean;
-  appNamespaces: string[];
-  /** label selector narrowing the app pods */
-  selector?: string;
-  /** only collectors whose workload, pod or CR has this name */
-  collector?: string;
-  /** whether the user may list pods cluster-wide (from the access review) */
-  canListClusterWide: boolean;
-  signal?: AbortSignal;
-}
-
 export function imageVersion(image: string): string | undefined {
   if (image.includes('@')) return undefined;
   const lastSlash = image.lastIndexOf('/');
@@ -121,29 +106,6 @@ export function ownerWorkload(pod: KObject, byKindKey: Map<string, KObject>): Wo
 
 function isCollectorContainer(c: any): boolean {
   return typeof c?.image === 'string' && COLLECTOR_IMAGE.test(c.image);
-}
-
-async function listIn(
-  client: ClusterClient,
-  resource: ResourceName,
-  namespaces: string[] | 'cluster',
-  failures: Discovery['listFailures'],
-  signal?: AbortSignal,
-): Promise<KObject[]> {
-  const one = async (ns?: string): Promise<KObject[]> => {
-    try {
-      return await client.list(resource, { namespace: ns, signal });
-    } catch (e) {
-      if (e instanceof ApiError && (e.status === 403 || e.status === 404)) {
-        failures.push({ resource, namespace: ns, status: e.status, reason: e.reason, message: e.message });
-        return [];
-      }
-      throw e;
-    }
-  };
-  if (namespaces === 'cluster') return one(undefined);
-  const lists = await Promise.all([...new Set(namespaces)].map((ns) => one(ns)));
-  return lists.flat();
 }
 
 export interface CollectorCandidate { pod: KObject; container: any; matchedBy: DiscoveredCollector['matchedBy']; sidecar: boolean }
@@ -255,94 +217,6 @@ export function assembleDiscovery(
   }
 
   return { configMaps, collectors, apps };
-}
-
-export async function discover(client: ClusterClient, opts: DiscoverOptions): Promise<Discovery> {
-  const failures: Discovery['listFailures'] = [];
-  const sig = opts.signal;
-  const clusterWide = opts.canListClusterWide;
-  let note: string | undefined;
-  let podScope: string[] | 'cluster';
-  if (clusterWide) {
-    podScope = 'cluster';
-  } else {
-    podScope = [...new Set([opts.namespace, ...opts.appNamespaces])];
-    note = `cannot list pods cluster-wide: apps were looked for only in ${podScope.join(', ')} (add --app-namespace, or grant list on pods cluster-wide)`;
-  }
-
-  // Cluster-scoped lists that do not depend on what the pods show start at once.
-  const nodesP = listIn(client, 'nodes', 'cluster', failures, sig).catch(() => [] as KObject[]);
-  // Undefined (not an empty list) when namespaces cannot be listed: namespaceSelectors stay unjudged.
-  const namespacesP = listIn(client, 'namespaces', 'cluster', failures, sig)
-    .then((l) => (failures.some((f) => f.resource === 'namespaces') ? undefined : l), () => undefined);
-  const pods = await listIn(client, 'pods', podScope, failures, sig);
-  if (pods.length === 0 && failures.some((f) => f.resource === 'pods')) {
-    // Nothing to diagnose without pods: the caller turns this into exit 3.
-    const f = failures.find((x) => x.resource === 'pods')!;
-    throw new ApiError(f.message, { status: f.status, reason: f.reason, path: 'pods' });
-  }
-
-  // Collectors first (their namespaces decide what else to list).
-  const inCollectorScope = (p: KObject): boolean => opts.allNamespaces || p.metadata.namespace === opts.namespace;
-  const collectorPods = findCollectorPods(pods, inCollectorScope);
-
-  const collectorNamespaces = [...new Set(collectorPods.filter((c) => !c.sidecar).map((c) => c.pod.metadata.namespace ?? 'default'))];
-  if (!opts.allNamespaces && !collectorNamespaces.includes(opts.namespace)) collectorNamespaces.push(opts.namespace);
-
-  // Candidate apps: any container with OTEL_EXPORTER_OTLP_* (direct or via envFrom, resolved below) or an inject annotation.
-  const candidateNamespaces = new Set<string>(collectorNamespaces);
-  for (const pod of pods) {
-    const ann = pod.metadata.annotations ?? {};
-    const containers: any[] = Array.isArray(pod.spec?.containers) ? pod.spec.containers : [];
-    const hasOtlp = containers.some(
-      (c) => (Array.isArray(c?.env) && c.env.some((e: any) => typeof e?.name === 'string' && e.name.startsWith('OTEL_EXPORTER_OTLP_'))) || (Array.isArray(c?.envFrom) && c.envFrom.length > 0),
-    );
-    if (hasOtlp || Object.keys(ann).some((k) => INJECT_ANNOTATION.test(k) || k === SIDECAR_ANNOTATION)) candidateNamespaces.add(pod.metadata.namespace ?? 'default');
-  }
-  const ns = [...candidateNamespaces];
-  const scope: string[] | 'cluster' = clusterWide && opts.allNamespaces ? 'cluster' : ns;
-
-  const [services, endpoints, endpointSlices, networkPolicies, configMapList, replicaSets, deployments, daemonSets, statefulSets, crsBeta, instrumentations] = await Promise.all([
-    listIn(client, 'services', scope, failures, sig),
-    listIn(client, 'endpoints', scope, failures, sig),
-    listIn(client, 'endpointslices', scope, failures, sig),
-    listIn(client, 'networkpolicies', scope, failures, sig),
-    listIn(client, 'configmaps', ns, failures, sig),
-    listIn(client, 'replicasets', scope, failures, sig),
-    listIn(client, 'deployments', scope, failures, sig),
-    listIn(client, 'daemonsets', scope, failures, sig),
-    listIn(client, 'statefulsets', scope, failures, sig),
-    listIn(client, 'opentelemetrycollectors.v1beta1', scope, failures, sig),
-    listIn(client, 'instrumentations', scope, failures, sig),
-  ]);
-  let collectorCRs = crsBeta;
-  if (failures.some((f) => f.resource === 'opentelemetrycollectors.v1beta1' && f.status === 404)) {
-    // operator < 0.98 serves v1alpha1 only
-    collectorCRs = await listIn(client, 'opentelemetrycollectors.v1alpha1', scope, failures, sig);
-  }
-  const nodes = await nodesP;
-
-  const { configMaps, collectors, apps } = assembleDiscovery({ pods, collectorPods, configMapList, replicaSets, deployments, daemonSets, statefulSets, collectorCRs, instrumentations }, opts);
-
-  return {
-    scope: { clusterWide, namespaces: podScope === 'cluster' ? [] : podScope, note },
-    collectorNamespaces,
-    appNamespaces: [...new Set(apps.map((a) => a.pod.metadata.namespace ?? 'default'))],
-    collectors,
-    apps,
-    pods,
-    services,
-    endpoints,
-    endpointSlices,
-    networkPolicies,
-    configMaps,
-    collectorCRs,
-    instrumentations,
-    workloads: [...deployments, ...daemonSets, ...statefulSets],
-    nodes,
-    namespaces: namespacesP,
-    listFailures: failures,
-  };
 }
 
 /** `inject-java: "true"` picks the namespace's only Instrumentation; `"name"` or `"ns/name"` pick one. */

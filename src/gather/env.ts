@@ -77,7 +77,7 @@ function fieldRefValue(pod: KObject, path: string): string | undefined {
       return pod.spec?.serviceAccountName;
   }
   const m = /^metadata\.(labels|annotations)\['([^']+)'\]$/.exec(path);
-  if (m) return (m[1] === 'labels' ? md.labels : md.annotations)?.[m[2]];
+  if (m) { return (m[1] === 'labels' ? md.labels : md.annotations)?.[m[2]]; }
   return undefined;
 }
 
@@ -87,7 +87,7 @@ export function resolveContainerEnv(pod: KObject, container: any, configMaps: Co
   const byName = new Map<string, EnvVar>();
   const set = (v: EnvVar): void => {
     const prev = byName.get(v.name);
-    if (prev) vars.splice(vars.indexOf(prev), 1);
+    if (prev) { vars.splice(vars.indexOf(prev), 1); }
     vars.push(v);
     byName.set(v.name, v);
   };
@@ -97,7 +97,8 @@ export function resolveContainerEnv(pod: KObject, container: any, configMaps: Co
     const prefix = typeof ef?.prefix === 'string' ? ef.prefix : '';
     if (ef?.configMapRef?.name) {
       const cm = configMaps.get(`${ns}/${ef.configMapRef.name}`);
-      if (!cm) continue; // optional or not visible; the kubelet would refuse to start a non-optional one
+      if (!cm) { continue; // optional or not visible; the kubelet would refuse to start a non-optional one
+}
       for (const [k, v] of Object.entries(cm.data ?? {})) {
         set({ name: prefix + k, value: String(v), source: 'envFrom-configMap', from: `ConfigMap ${ns}/${ef.configMapRef.name} key ${k}` });
       }
@@ -106,7 +107,7 @@ export function resolveContainerEnv(pod: KObject, container: any, configMaps: Co
   }
 
   for (const e of Array.isArray(container?.env) ? container.env : []) {
-    if (!e || typeof e.name !== 'string') continue;
+    if (!e || typeof e.name !== 'string') { continue; }
     if (typeof e.value === 'string' || (e.value === undefined && !e.valueFrom)) {
       const raw = typeof e.value === 'string' ? e.value : '';
       const value = expandKubeletVars(raw, lookup);
@@ -137,6 +138,6 @@ export function resolveContainerEnv(pod: KObject, container: any, configMaps: Co
 
 export function envMap(vars: EnvVar[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const v of vars) if (v.value !== undefined) out[v.name] = v.value;
+  for (const v of vars) { if (v.value !== undefined) { out[v.name] = v.value; } }
   return out;
 }

@@ -41,16 +41,16 @@ export async function readLogEvidence(client: ClusterClient, req: LogRequest, si
 export function listenersFromLog(ev: LogEvidence): ListenSocket[] {
   const out: ListenSocket[] = [];
   for (const m of ev.matches) {
-    if (m.kind !== 'startup') continue;
+    if (m.kind !== 'startup') { continue; }
     const ep = m.fields?.endpoint;
-    if (!ep) continue;
+    if (!ep) { continue; }
     const i = ep.lastIndexOf(':');
-    if (i < 0) continue;
+    if (i < 0) { continue; }
     const port = Number(ep.slice(i + 1));
-    if (!Number.isInteger(port) || port < 1 || port > 65535) continue;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) { continue; }
     let address = ep.slice(0, i);
-    if (address.startsWith('[') && address.endsWith(']')) address = address.slice(1, -1);
-    if (address === '') address = '0.0.0.0';
+    if (address.startsWith('[') && address.endsWith(']')) { address = address.slice(1, -1); }
+    if (address === '') { address = '0.0.0.0'; }
     const server = m.fields?.server ?? (/grpc/i.test(m.line) ? 'grpc' : /http/i.test(m.line) ? 'http' : undefined);
     out.push({ address, port, ...(server ? { server } : {}) });
   }

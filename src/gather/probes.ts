@@ -40,10 +40,10 @@ const LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/i;
 
 /** RFC 1123 hostname (a trailing dot allowed) or an IP literal. */
 export function isValidHost(host: string): boolean {
-  if (typeof host !== 'string' || host.length === 0 || host.length > 254) return false;
-  if (isIP(host) !== 0) return true;
+  if (typeof host !== 'string' || host.length === 0 || host.length > 254) { return false; }
+  if (isIP(host) !== 0) { return true; }
   const h = host.endsWith('.') ? host.slice(0, -1) : host;
-  if (h.length === 0 || h.length > 253) return false;
+  if (h.length === 0 || h.length > 253) { return false; }
   return h.split('.').every((l) => LABEL.test(l));
 }
 
@@ -53,7 +53,7 @@ export function isValidPort(port: unknown): port is number {
 
 /** A port given as text: digits only (no sign, no spaces, no hex). */
 export function parsePort(text: string): number | undefined {
-  if (!/^[0-9]{1,5}$/.test(text)) return undefined;
+  if (!/^[0-9]{1,5}$/.test(text)) { return undefined; }
   const n = Number(text);
   return isValidPort(n) ? n : undefined;
 }
@@ -65,9 +65,9 @@ export type TargetParse = { ok: true; target: ProbeTarget; defaultedPort: boolea
  * and the scheme-less `host:port` gRPC form. Anything else is malformed and never reaches a command.
  */
 export function parseProbeTarget(value: string): TargetParse {
-  if (typeof value !== 'string' || value.trim() === '') return { ok: false, reason: 'empty endpoint' };
+  if (typeof value !== 'string' || value.trim() === '') { return { ok: false, reason: 'empty endpoint' }; }
   // Control characters and whitespace can never be part of a host; reject before any parsing.
-  if (/[\s\x00-\x1f\x7f]/.test(value)) return { ok: false, reason: 'contains whitespace or control characters' };
+  if (/[\s\x00-\x1f\x7f]/.test(value)) { return { ok: false, reason: 'contains whitespace or control characters' }; }
   let host: string;
   let portText: string;
   let scheme: string | undefined;
@@ -76,32 +76,32 @@ export function parseProbeTarget(value: string): TargetParse {
     scheme = m[1].toLowerCase();
     const rest = m[2];
     const authority = rest.split(/[/?#]/, 1)[0];
-    if (authority.includes('@')) return { ok: false, reason: 'userinfo in endpoint' };
+    if (authority.includes('@')) { return { ok: false, reason: 'userinfo in endpoint' }; }
     const am = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(authority);
-    if (!am) return { ok: false, reason: 'cannot parse host and port' };
+    if (!am) { return { ok: false, reason: 'cannot parse host and port' }; }
     host = am[1];
     portText = am[2] ?? '';
   } else {
     const am = /^(\[[^\]]*\]|[^:/]*):([^/]*)(\/.*)?$/.exec(value);
-    if (!am) return { ok: false, reason: 'no scheme and no host:port' };
+    if (!am) { return { ok: false, reason: 'no scheme and no host:port' }; }
     host = am[1];
     portText = am[2];
   }
   if (host.startsWith('[') && host.endsWith(']')) {
     host = host.slice(1, -1);
-    if (isIP(host) !== 6) return { ok: false, reason: `invalid IPv6 literal ${JSON.stringify(host)}` };
+    if (isIP(host) !== 6) { return { ok: false, reason: `invalid IPv6 literal ${JSON.stringify(host)}` }; }
   }
-  if (!isValidHost(host)) return { ok: false, reason: `invalid host ${JSON.stringify(host)} (not an RFC 1123 name or IP address)` };
+  if (!isValidHost(host)) { return { ok: false, reason: `invalid host ${JSON.stringify(host)} (not an RFC 1123 name or IP address)` }; }
   let defaultedPort = false;
   let port: number | undefined;
   if (portText === '') {
-    if (scheme !== 'http' && scheme !== 'https') return { ok: false, reason: 'no port' };
+    if (scheme !== 'http' && scheme !== 'https') { return { ok: false, reason: 'no port' }; }
     // What the SDK would dial: the scheme's default port.
     port = scheme === 'https' ? 443 : 80;
     defaultedPort = true;
   } else {
     port = parsePort(portText);
-    if (port === undefined) return { ok: false, reason: `invalid port ${JSON.stringify(portText)}` };
+    if (port === undefined) { return { ok: false, reason: `invalid port ${JSON.stringify(portText)}` }; }
   }
   return { ok: true, target: { host, port }, defaultedPort };
 }
@@ -127,7 +127,7 @@ const PERL_SNIPPET = 'use IO::Socket::INET; IO::Socket::INET->new(PeerAddr=>$ARG
  * the remote command is bounded even when the exec stream is cut.
  */
 export function probeArgv(tool: ProbeTool, target: ProbeTarget, withTimeout: boolean): string[] {
-  if (!isValidHost(target.host) || !isValidPort(target.port)) throw new Error(`refusing to build a probe for an unvalidated target`);
+  if (!isValidHost(target.host) || !isValidPort(target.port)) { throw new Error(`refusing to build a probe for an unvalidated target`); }
   const h = target.host;
   const p = String(target.port);
   const s = String(PROBE_SECONDS);
@@ -252,7 +252,7 @@ export const PROBE_KIT = [
 export function kitArgv(targets: ProbeTarget[]): string[] {
   const argv = ['sh', '-c', PROBE_KIT, 'probe-kit'];
   for (const t of targets) {
-    if (!isValidHost(t.host) || !isValidPort(t.port)) throw new Error('refusing to build a probe for an unvalidated target');
+    if (!isValidHost(t.host) || !isValidPort(t.port)) { throw new Error('refusing to build a probe for an unvalidated target'); }
     argv.push(t.host, String(t.port));
   }
   return argv;
@@ -288,9 +288,9 @@ export function parseKitOutput(stdout: string, targets: number): KitOutput {
       continue;
     }
     const m = /^@okp R (\d+) (\S+) ([01]) (\d+) ?(.*)$/.exec(line);
-    if (!m) continue;
+    if (!m) { continue; }
     const idx = Number(m[1]);
-    if (idx >= targets || !TOOL_NAMES.has(m[2])) continue;
+    if (idx >= targets || !TOOL_NAMES.has(m[2])) { continue; }
     out.attempts[idx].push({ tool: m[2] as ProbeTool, wrapped: m[3] === '1', exitCode: Number(m[4]), output: m[5].split('\x01').filter(Boolean).join('\n') });
   }
   return out;
@@ -320,29 +320,29 @@ export function classifyProbe(tool: ProbeTool, r: Pick<ExecResult, 'stdout' | 's
     }
     if (e?.reason === 'Timeout') {
       // The exec deadline: a connected busybox nc waits for the peer to close, an unconnected one prints why.
-      if (tool === 'nc-busybox' && !detail) return { outcome: 'connected', detail: 'nc connected and stayed open until the deadline' };
+      if (tool === 'nc-busybox' && !detail) { return { outcome: 'connected', detail: 'nc connected and stayed open until the deadline' }; }
       return { outcome: 'timeout', detail: `no answer within the exec deadline${detail ? `: ${detail}` : ''}` };
     }
     return { outcome: 'not-run', detail: e ? `${e.reason}: ${e.message}` : 'exec failed', next: false };
   }
   // `timeout` itself: 124 when it killed the command, 125-127 when it could not run it.
   if (wrappedInTimeout && r.exitCode === 124) {
-    if (tool === 'nc-busybox' && !REFUSED.test(out) && !DNS.test(out) && !UNREACH.test(out)) return { outcome: 'connected', detail: 'nc connected and stayed open until `timeout` ended it' };
+    if (tool === 'nc-busybox' && !REFUSED.test(out) && !DNS.test(out) && !UNREACH.test(out)) { return { outcome: 'connected', detail: 'nc connected and stayed open until `timeout` ended it' }; }
     return { outcome: 'timeout', detail: detail || `no answer within ${PROBE_SECONDS} s` };
   }
   if (wrappedInTimeout && (r.exitCode === 126 || r.exitCode === 127) && NOT_FOUND.test(out)) {
     return { outcome: 'not-run', detail: `${tool} not in the container`, next: true };
   }
-  if (!wrappedInTimeout && r.exitCode === 127 && NOT_FOUND.test(out)) return { outcome: 'not-run', detail: `${tool} not in the container`, next: true };
-  if (tool === 'nc' && BAD_USAGE.test(out) && r.exitCode !== 0) return { outcome: 'not-run', detail: 'nc without -z (busybox flavour)', next: true };
+  if (!wrappedInTimeout && r.exitCode === 127 && NOT_FOUND.test(out)) { return { outcome: 'not-run', detail: `${tool} not in the container`, next: true }; }
+  if (tool === 'nc' && BAD_USAGE.test(out) && r.exitCode !== 0) { return { outcome: 'not-run', detail: 'nc without -z (busybox flavour)', next: true }; }
   if (r.exitCode > 128 && r.exitCode < 160 && !REFUSED.test(out) && !DNS.test(out)) {
     return { outcome: 'not-run', detail: `${tool} died with signal ${r.exitCode - 128}`, next: true };
   }
   // Order matters: a DNS failure message may also say "failed"; refused before timeout because curl's
   // refused message contains "after 0 ms".
-  if (DNS.test(out)) return { outcome: 'dns-failure', detail };
-  if (REFUSED.test(out)) return { outcome: 'refused', detail };
-  if (UNREACH.test(out)) return { outcome: 'unreachable', detail };
+  if (DNS.test(out)) { return { outcome: 'dns-failure', detail }; }
+  if (REFUSED.test(out)) { return { outcome: 'refused', detail }; }
+  if (UNREACH.test(out)) { return { outcome: 'unreachable', detail }; }
   if (tool === 'curl') {
     switch (r.exitCode) {
       case 6:
@@ -357,8 +357,8 @@ export function classifyProbe(tool: ProbeTool, r: Pick<ExecResult, 'stdout' | 's
         return { outcome: 'connected', detail: detail || `curl exit ${r.exitCode}` };
     }
   }
-  if (TIMEOUT.test(out)) return { outcome: 'timeout', detail };
-  if (r.exitCode === 0) return { outcome: 'connected', detail: detail || 'connected' };
+  if (TIMEOUT.test(out)) { return { outcome: 'timeout', detail }; }
+  if (r.exitCode === 0) { return { outcome: 'connected', detail: detail || 'connected' }; }
   if (tool === 'wget' && /server returned error|HTTP\/|error getting response|Read error|response|404|400|415|405/i.test(out)) {
     // wget got past connect(): an OTLP receiver answered (or dropped) the HTTP request.
     return { outcome: 'connected', detail };
@@ -410,9 +410,9 @@ export async function probeTarget(ctx: ProbeContext, box: Toolbox, target: Probe
   }
   const candidates: ProbeTool[] = [];
   for (const t of TOOL_ORDER) {
-    if (box.tools && !box.tools.has(t)) continue;
+    if (box.tools && !box.tools.has(t)) { continue; }
     candidates.push(t);
-    if (t === 'nc') candidates.push('nc-busybox');
+    if (t === 'nc') { candidates.push('nc-busybox'); }
   }
   if (box.tools && candidates.length === 0) {
     return { target, outcome: 'not-run', detail: `no probe tool in the container (${box.detectDetail}); try --debug-container`, tried, durationMs: Date.now() - started };
@@ -420,7 +420,7 @@ export async function probeTarget(ctx: ProbeContext, box: Toolbox, target: Probe
   let last: { argv: string[]; exitCode: number | null } | undefined;
   let skipBusybox = true;
   for (const tool of candidates) {
-    if (tool === 'nc-busybox' && skipBusybox) continue;
+    if (tool === 'nc-busybox' && skipBusybox) { continue; }
     if (box.missing?.has(tool)) {
       tried.push({ tool, why: `${tool === 'nc-busybox' ? 'nc' : tool} not in the container` });
       continue;
@@ -441,12 +441,12 @@ export async function probeTarget(ctx: ProbeContext, box: Toolbox, target: Probe
       return { target, outcome: c.outcome, tool, argv, exitCode: r.exitCode, detail: c.detail, tried, durationMs: Date.now() - started };
     }
     tried.push({ tool, why: c.detail });
-    if (c.next && / not in the container$/.test(c.detail)) (box.missing ??= new Set()).add(tool === 'nc' ? 'nc-busybox' : tool).add(tool);
-    if (tool === 'nc' && /busybox/.test(c.detail)) skipBusybox = false;
+    if (c.next && / not in the container$/.test(c.detail)) { (box.missing ??= new Set()).add(tool === 'nc' ? 'nc-busybox' : tool).add(tool); }
+    if (tool === 'nc' && /busybox/.test(c.detail)) { skipBusybox = false; }
     if (!c.next) {
       return { target, outcome: 'not-run', tool, argv, exitCode: r.exitCode, detail: c.detail, tried, durationMs: Date.now() - started };
     }
-    if (ctx.signal?.aborted) break;
+    if (ctx.signal?.aborted) { break; }
   }
   return {
     target,
@@ -461,8 +461,8 @@ export async function probeTarget(ctx: ProbeContext, box: Toolbox, target: Probe
 
 /** containerd's answer when the exec'd binary is absent; names it: `exec: "sh": executable file not found`. */
 export function missingBinary(r: Pick<ExecResult, 'exitCode' | 'error'>): string | undefined {
-  if (r.exitCode !== null || !r.error) return undefined;
-  if (!/executable file not found|no such file or directory/i.test(r.error.message)) return undefined;
+  if (r.exitCode !== null || !r.error) { return undefined; }
+  if (!/executable file not found|no such file or directory/i.test(r.error.message)) { return undefined; }
   return /exec: "([^"]*)"/.exec(r.error.message)?.[1] ?? '?';
 }
 
@@ -481,7 +481,7 @@ export async function probeAll(ctx: ProbeContext, targets: ProbeTarget[]): Promi
   const wire: ProbeTarget[] = [];
   const slot = (t: ProbeTarget): number => {
     let i = wire.findIndex((w) => w.host === t.host && w.port === t.port);
-    if (i < 0) i = wire.push(t) - 1;
+    if (i < 0) { i = wire.push(t) - 1; }
     return i;
   };
   const valid = targets.filter((t) => isValidHost(t.host) && isValidPort(t.port));
@@ -489,7 +489,7 @@ export async function probeAll(ctx: ProbeContext, targets: ProbeTarget[]): Promi
     if (isLocalhost(t.host)) {
       slot({ host: '127.0.0.1', port: t.port });
       slot({ host: '::1', port: t.port });
-    } else slot(t);
+    } else { slot(t); }
   }
   let box: Toolbox;
   let attempts: KitAttempt[][] = wire.map(() => []);
@@ -509,7 +509,7 @@ export async function probeAll(ctx: ProbeContext, targets: ProbeTarget[]): Promi
     } else if (r.error && r.error.reason !== 'Timeout') {
       // Forbidden, pod gone, container not running: every other exec would get the same answer.
       const c = classifyProbe('bash', r, false);
-      for (let i = 0; i < wire.length; i++) failed.set(i, { target: wire[i], outcome: 'not-run', argv, exitCode: r.exitCode, detail: c.detail, tried: [], durationMs: Date.now() - started });
+      for (let i = 0; i < wire.length; i++) { failed.set(i, { target: wire[i], outcome: 'not-run', argv, exitCode: r.exitCode, detail: c.detail, tried: [], durationMs: Date.now() - started }); }
       box = { hasTimeout: false, detectDetail: c.detail };
     } else {
       // The shell answered but not with the kit (a timeout, a shell we do not understand): tool by tool.
@@ -525,12 +525,12 @@ export async function probeAll(ctx: ProbeContext, targets: ProbeTarget[]): Promi
   }
   const by = (t: ProbeTarget): ProbeResult => results[wire.findIndex((w) => w.host === t.host && w.port === t.port)];
   return targets.map((t): ProbeResult => {
-    if (!isValidHost(t.host) || !isValidPort(t.port)) return { target: t, outcome: 'not-run', detail: 'invalid host or port: not probed', tried: [], durationMs: 0 };
-    if (!isLocalhost(t.host)) return by(t);
+    if (!isValidHost(t.host) || !isValidPort(t.port)) { return { target: t, outcome: 'not-run', detail: 'invalid host or port: not probed', tried: [], durationMs: 0 }; }
+    if (!isLocalhost(t.host)) { return by(t); }
     const v4 = by({ host: '127.0.0.1', port: t.port });
-    if (v4.outcome === 'connected' || v4.outcome === 'not-run') return { ...v4, target: t, detail: `localhost as 127.0.0.1: ${v4.detail}` };
+    if (v4.outcome === 'connected' || v4.outcome === 'not-run') { return { ...v4, target: t, detail: `localhost as 127.0.0.1: ${v4.detail}` }; }
     const v6 = by({ host: '::1', port: t.port });
-    if (v6.outcome === 'connected') return { ...v6, target: t, detail: `localhost as ::1: ${v6.detail}` };
+    if (v6.outcome === 'connected') { return { ...v6, target: t, detail: `localhost as ::1: ${v6.detail}` }; }
     return { ...v4, target: t, detail: `localhost as 127.0.0.1: ${v4.detail}; as ::1: ${v6.outcome}` };
   });
 }

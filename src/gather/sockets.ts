@@ -17,7 +17,7 @@ export const SOCKET_COMMANDS: { method: 'ss' | 'netstat' | 'proc-net-tcp'; argv:
 
 function whyNot(r: ExecResult): string {
   if (r.error) {
-    if (/executable file not found|no such file or directory/i.test(r.error.message)) return 'not in the container';
+    if (/executable file not found|no such file or directory/i.test(r.error.message)) { return 'not in the container'; }
     return `${r.error.reason}: ${r.error.message}`.slice(0, 300);
   }
   return `exit ${r.exitCode}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0].slice(0, 200)}` : ''}`;
@@ -79,7 +79,7 @@ export async function listenSockets(o: SocketProbeOptions, containers: string[] 
     }
     if (missingBinary(sh) === undefined) {
       reasons.push(`${container}: ${sh.exitCode === 127 && !sh.error ? `no socket tool (${sh.stderr.trim().split('\n').join('; ').slice(0, 200)})` : `sh ${whyNot(sh)}`}`);
-      if (sh.error?.code === 403 || sh.error?.reason === 'Forbidden') break;
+      if (sh.error?.code === 403 || sh.error?.reason === 'Forbidden') { break; }
       continue;
     }
     let forbidden = false;
@@ -103,9 +103,9 @@ export async function listenSockets(o: SocketProbeOptions, containers: string[] 
         forbidden = true;
         break;
       }
-      if (r.error?.reason === 'Timeout' || r.error?.reason === 'Canceled') break;
+      if (r.error?.reason === 'Timeout' || r.error?.reason === 'Canceled') { break; }
     }
-    if (forbidden) break;
+    if (forbidden) { break; }
   }
   return { method: 'none', sockets: [], reason: reasons.join('; ') };
 }
@@ -126,7 +126,7 @@ export async function listenSocketsViaDebugContainer(
   let name = existing;
   let added: string | undefined;
   if (!name) {
-    if (!client.addEphemeralContainer) return { evidence: { method: 'none', sockets: [], reason: 'this client cannot add ephemeral containers' } };
+    if (!client.addEphemeralContainer) { return { evidence: { method: 'none', sockets: [], reason: 'this client cannot add ephemeral containers' } }; }
     name = `${DEBUG_PREFIX}-${randomBytes(3).toString('hex')}`;
     try {
       await client.addEphemeralContainer(o.namespace, o.pod, { name, image: o.image, command: ['sleep', '3600'], targetContainerName: o.container });
@@ -144,7 +144,7 @@ export async function listenSocketsViaDebugContainer(
       }
       await new Promise((r) => setTimeout(r, 500));
     }
-    if (!up) return { evidence: { method: 'none', sockets: [], reason: `ephemeral container ${name} (${o.image}) did not start in time` }, added };
+    if (!up) { return { evidence: { method: 'none', sockets: [], reason: `ephemeral container ${name} (${o.image}) did not start in time` }, added }; }
   }
   return { evidence: await listenSockets(o, [name]), added };
 }

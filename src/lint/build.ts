@@ -1,13 +1,13 @@
 /**
  * Objects from files -> the same Snapshot a diagnosis gathers, through the same pure functions
- * (gather/discover.ts findCollectorPods + assembleDiscovery, gather/index.ts build*), so `lint` and
+ * (gather/discover.ts findCollectorPods + assembleDiscovery, gather/models.ts build*), so `lint` and
  * `diagnose` share one implementation. What a cluster would add (pods, status, endpoints, sockets, logs)
  * is absent, which rules read as "not known". Afterwards each finding gets the file, line and column of
  * the key it is about.
  */
 import type { KObject } from '../cluster/types.ts';
 import { assembleDiscovery, findCollectorPods, type Discovery } from '../gather/discover.ts';
-import { buildApp, buildCollector, buildCRs, buildPolicies, buildServices } from '../gather/index.ts';
+import { buildApp, buildCollector, buildCRs, buildPolicies, buildServices } from '../gather/models.ts';
 import type { Finding } from '../report/finding.ts';
 import { SNAPSHOT_VERSION, type CollectorPod, type Snapshot, type SourceLocation } from '../snapshot.ts';
 import { injectSidecars, podOf, type LintObject, type Origin } from './shapes.ts';

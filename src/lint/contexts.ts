@@ -31,7 +31,7 @@ function closeness(a: string, b: string): number {
   const x = dirname(a).split(sep);
   const y = dirname(b).split(sep);
   let i = 0;
-  while (i < x.length && i < y.length && x[i] === y[i]) i++;
+  while (i < x.length && i < y.length && x[i] === y[i]) { i++; }
   return i;
 }
 
@@ -54,27 +54,27 @@ export function lintContexts(objects: LintObject[]): LintContexts {
     if (!list) { decls.set(id, [{ first: o, files: [file] }]); continue; }
     // Serialised only once an identity turns up in a second file: most never do.
     const canon = JSON.stringify(o.obj);
-    for (const d of list) d.canon ??= JSON.stringify(d.first.obj);
+    for (const d of list) { d.canon ??= JSON.stringify(d.first.obj); }
     const same = list.find((d) => d.canon === canon);
-    if (same) same.files.push(file);
-    else list.push({ first: o, canon, files: [file] });
+    if (same) { same.files.push(file); }
+    else { list.push({ first: o, canon, files: [file] }); }
   }
   const conflicts = new Map<string, Set<string>>();
   const notes: string[] = [];
   for (const [id, ds] of decls) {
-    if (ds.length < 2) continue;
-    for (const a of ds) for (const b of ds) if (a !== b) for (const fa of a.files) for (const fb of b.files) (conflicts.get(fa) ?? conflicts.set(fa, new Set()).get(fa)!).add(fb);
+    if (ds.length < 2) { continue; }
+    for (const a of ds) { for (const b of ds) { if (a !== b) { for (const fa of a.files) { for (const fb of b.files) { (conflicts.get(fa) ?? conflicts.set(fa, new Set()).get(fa)!).add(fb); } } } } }
     const where = ds.flatMap((d) => d.files);
     notes.push(`${id} is declared differently in ${where.length} files (${where.join(', ')}): each declaration is linked and checked with the files it does not conflict with`);
   }
-  for (const [id, file] of twiceInFile) notes.push(`${id} is declared more than once in ${file}: the first declaration is the one checked`);
+  for (const [id, file] of twiceInFile) { notes.push(`${id} is declared more than once in ${file}: the first declaration is the one checked`); }
   const shown = notes.length > MAX_NOTES ? [...notes.slice(0, MAX_NOTES), `... and ${notes.length - MAX_NOTES} more objects declared more than once`] : notes;
-  if (conflicts.size === 0) return { contexts: [firstDeclarations(objects)], notes: shown };
+  if (conflicts.size === 0) { return { contexts: [firstDeclarations(objects)], notes: shown }; }
 
   const covered = new Set<string>();
   const contexts: LintObject[][] = [];
   for (const seed of files) {
-    if (covered.has(seed)) continue;
+    if (covered.has(seed)) { continue; }
     const members = new Set([seed]);
     const candidates = files
       .map((f, i) => ({ f, i, near: closeness(seed, f) }))
@@ -82,9 +82,9 @@ export function lintContexts(objects: LintObject[]): LintContexts {
       .sort((a, b) => b.near - a.near || a.i - b.i);
     for (const { f } of candidates) {
       const clash = conflicts.get(f);
-      if (!clash || ![...members].some((m) => clash.has(m))) members.add(f);
+      if (!clash || ![...members].some((m) => clash.has(m))) { members.add(f); }
     }
-    for (const m of members) covered.add(m);
+    for (const m of members) { covered.add(m); }
     contexts.push(firstDeclarations(objects.filter((o) => members.has(o.origin.sd.file))));
   }
   return { contexts, notes: shown };
@@ -95,7 +95,7 @@ function firstDeclarations(objects: LintObject[]): LintObject[] {
   const seen = new Set<string>();
   return objects.filter((o) => {
     const id = identity(o);
-    if (seen.has(id)) return false;
+    if (seen.has(id)) { return false; }
     seen.add(id);
     return true;
   });

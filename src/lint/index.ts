@@ -60,7 +60,7 @@ export function lintTexts(inputs: { file: string; text: string }[], opts: LintOp
     report.findings = report.findings.filter((f) => !(f.subject.kind === 'CollectorConfig' && NEEDS_POD.has(f.rule)));
     for (const f of report.findings) {
       const loc = findingLocation(f, index);
-      if (loc) f.location = loc;
+      if (loc) { f.location = loc; }
     }
     reports.push(report);
     snapshots.push(snapshot);
@@ -71,8 +71,8 @@ export function lintTexts(inputs: { file: string; text: string }[], opts: LintOp
     warnings: report.findings.filter((f) => f.severity === 'warning').length,
     infos: report.findings.filter((f) => f.severity === 'info').length,
   };
-  if (notes.length) report.notes = [...(report.notes ?? []), ...notes];
-  if (errors.length) report.notes = [...(report.notes ?? []), ...errors.map(inputErrorNote)];
+  if (notes.length) { report.notes = [...(report.notes ?? []), ...notes]; }
+  if (errors.length) { report.notes = [...(report.notes ?? []), ...errors.map(inputErrorNote)]; }
   if (!opts.collectorVersion && snapshots.some((s) => s.collectors.some((c) => c.version === null))) {
     report.notes = [...(report.notes ?? []), 'some collector images name no version: default-endpoint rules assume 0.104.0 or later (localhost); pass --collector-version to decide'];
   }
@@ -89,7 +89,7 @@ const CHECK_RANK: Record<string, number> = { fail: 0, error: 1, skipped: 2, pass
 function mergeReports(reports: Report[]): Report {
   const once = <T>(items: T[], key: (x: T) => string): T[] => {
     const seen = new Set<string>();
-    return items.filter((x) => { const k = key(x); if (seen.has(k)) return false; seen.add(k); return true; });
+    return items.filter((x) => { const k = key(x); if (seen.has(k)) { return false;  }seen.add(k); return true; });
   };
   // The same finding from two contexts may explain different apps (a shared collector file linked with each
   // variant's apps): one finding, the apps of both.
@@ -100,14 +100,14 @@ function mergeReports(reports: Report[]): Report {
     if (!prev) { byKey.set(k, f); continue; }
     const apps = [...(prev.affected ?? []), ...(f.affected ?? [])];
     const merged = once(apps, (a) => `${a.namespace}/${a.pod}/${a.container}`);
-    if (merged.length) prev.affected = merged;
+    if (merged.length) { prev.affected = merged; }
   }
   const findings = [...byKey.values()].sort(compareFindings);
   const worst = new Map<string, Check>();
   for (const c of reports.flatMap((r) => r.checks)) {
     const k = `${c.name}\0${c.subject}`;
     const prev = worst.get(k);
-    if (!prev || (CHECK_RANK[c.status] ?? 9) < (CHECK_RANK[prev.status] ?? 9)) worst.set(k, c);
+    if (!prev || (CHECK_RANK[c.status] ?? 9) < (CHECK_RANK[prev.status] ?? 9)) { worst.set(k, c); }
   }
   const checks = [...worst.values()].sort(compareChecks);
   const collectors = once(reports.flatMap((r) => r.collectors), (c) => JSON.stringify(c)).sort(compareCollectorSummaries);
@@ -121,8 +121,8 @@ export function lint(paths: string[], opts: LintOptions = {}): LintResult {
   const inputs: { file: string; text: string }[] = [];
   for (const file of files) {
     const r = readSource(file, opts.stdin);
-    if (r.error) errors.push(r.error);
-    else if (r.text !== undefined) inputs.push({ file, text: r.text });
+    if (r.error) { errors.push(r.error); }
+    else if (r.text !== undefined) { inputs.push({ file, text: r.text }); }
   }
   return lintTexts(inputs, opts, errors);
 }

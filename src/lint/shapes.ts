@@ -66,8 +66,8 @@ export function objectsOf(sd: SourceDoc): { objects: LintObject[]; errors: Input
     }
     return manifest(sd, v, []);
   }
-  if (isCollectorConfig(v)) return { objects: bareConfig(sd, v), errors: [] };
-  if ('mode' in v && 'config' in v) return helmValues(sd, v);
+  if (isCollectorConfig(v)) { return { objects: bareConfig(sd, v), errors: [] }; }
+  if ('mode' in v && 'config' in v) { return helmValues(sd, v); }
   const missing = typeof v.kind === 'string' ? 'has `kind` but no `apiVersion`' : typeof v.apiVersion === 'string' ? 'has `apiVersion` but no `kind`' : 'is not recognised';
   return {
     objects: [],
@@ -76,14 +76,14 @@ export function objectsOf(sd: SourceDoc): { objects: LintObject[]; errors: Input
 }
 
 function manifest(sd: SourceDoc, v: unknown, base: PathSeg[]): { objects: LintObject[]; errors: InputError[] } {
-  if (!isObj(v) || typeof v.kind !== 'string') return { objects: [], errors: [] };
+  if (!isObj(v) || typeof v.kind !== 'string') { return { objects: [], errors: [] }; }
   if (!isObj(v.metadata) || typeof v.metadata.name !== 'string' || !v.metadata.name) {
     // generateName objects cannot be linked by name; they are still not an input error worth failing CI.
-    if (isObj(v.metadata) && typeof v.metadata.generateName === 'string') return { objects: [], errors: [] };
+    if (isObj(v.metadata) && typeof v.metadata.generateName === 'string') { return { objects: [], errors: [] }; }
     return { objects: [], errors: [{ file: sd.file, ...docStart(sd), message: `${v.kind} without metadata.name` }] };
   }
   const obj = v as KObject;
-  if (v.kind === 'OpenTelemetryCollector' && String(v.apiVersion).startsWith('opentelemetry.io/')) return { objects: collectorCR(sd, obj, base), errors: [] };
+  if (v.kind === 'OpenTelemetryCollector' && String(v.apiVersion).startsWith('opentelemetry.io/')) { return { objects: collectorCR(sd, obj, base), errors: [] }; }
   const origin: Origin = { sd, base, shape: 'manifest', ...(WORKLOAD_SPEC[v.kind] ? { podSpec: [...base, ...WORKLOAD_SPEC[v.kind]] } : {}) };
   return { objects: [{ obj, origin }], errors: [] };
 }
@@ -91,12 +91,12 @@ function manifest(sd: SourceDoc, v: unknown, base: PathSeg[]): { objects: LintOb
 /** The pod a workload's template would create (named after the workload: lint has no pods). */
 export function podOf(o: LintObject): KObject | undefined {
   const kind = o.obj.kind ?? '';
-  if (kind === 'Pod') return o.obj;
+  if (kind === 'Pod') { return o.obj; }
   const path = WORKLOAD_SPEC[kind];
-  if (!path) return undefined;
+  if (!path) { return undefined; }
   let tpl: any = o.obj;
-  for (const seg of path.slice(0, -1)) tpl = tpl?.[seg];
-  if (!isObj(tpl)) return undefined;
+  for (const seg of path.slice(0, -1)) { tpl = tpl?.[seg]; }
+  if (!isObj(tpl)) { return undefined; }
   const ns = o.obj.metadata.namespace ?? 'default';
   return {
     apiVersion: 'v1',
@@ -154,11 +154,11 @@ function receiverPorts(cfg: Record<string, any> | null): { name: string; port: n
     if (isObj(r) && isObj(r.protocols)) {
       for (const [proto, p] of Object.entries(r.protocols)) {
         const port = portOf(isObj(p) ? p.endpoint : undefined) ?? DEFAULT_PORTS[type]?.[proto];
-        if (port) out.push({ name: `${base}-${proto.replace(/_/g, '-')}`.slice(0, 15), port });
+        if (port) { out.push({ name: `${base}-${proto.replace(/_/g, '-')}`.slice(0, 15), port }); }
       }
     } else {
       const port = portOf(isObj(r) ? r.endpoint : undefined) ?? DEFAULT_PORTS[type]?.[''];
-      if (port) out.push({ name: base.slice(0, 15), port });
+      if (port) { out.push({ name: base.slice(0, 15), port }); }
     }
   }
   return out.filter((p, i) => out.findIndex((x) => x.port === p.port) === i);
@@ -166,9 +166,9 @@ function receiverPorts(cfg: Record<string, any> | null): { name: string; port: n
 
 function healthProbe(cfg: Record<string, any> | null): any {
   const exts: unknown = cfg?.service?.extensions;
-  if (!Array.isArray(exts)) return undefined;
+  if (!Array.isArray(exts)) { return undefined; }
   const id = exts.find((e) => typeof e === 'string' && e.split('/')[0] === 'health_check');
-  if (!id) return undefined;
+  if (!id) { return undefined; }
   const hc = cfg?.extensions?.[id];
   return { httpGet: { path: (isObj(hc) && typeof hc.path === 'string' && hc.path) || '/', port: portOf(isObj(hc) ? hc.endpoint : undefined) ?? 13133 } };
 }
@@ -197,7 +197,8 @@ function collectorCR(sd: SourceDoc, cr: KObject, base: PathSeg[]): LintObject[] 
   const origin: Origin = { sd, base, shape: 'collector-cr', config: { path: [...base, 'spec', 'config'], embedded: typeof raw === 'string' } };
   const out: LintObject[] = [{ obj: cr, origin }];
   const mode = String(spec.mode ?? 'deployment').toLowerCase();
-  if (mode === 'sidecar') return out; // injected into annotated pods by injectSidecars()
+  if (mode === 'sidecar') { return out; // injected into annotated pods by injectSidecars()
+}
   const full = `${name}-collector`;
   const labels = {
     'app.kubernetes.io/managed-by': 'opentelemetry-operator',
@@ -251,14 +252,14 @@ function collectorCR(sd: SourceDoc, cr: KObject, base: PathSeg[]): LintObject[] 
 /** `sidecar.opentelemetry.io/inject: "true" | name | ns/name`: the operator adds its otc-container to the pod. */
 export function injectSidecars(pods: KObject[], crs: LintObject[]): void {
   const sidecarCRs = crs.filter((c) => String(c.obj.spec?.mode ?? '').toLowerCase() === 'sidecar');
-  if (!sidecarCRs.length) return;
+  if (!sidecarCRs.length) { return; }
   for (const pod of pods) {
     const v = pod.metadata.annotations?.['sidecar.opentelemetry.io/inject'];
-    if (v === undefined || v === 'false') continue;
+    if (v === undefined || v === 'false') { continue; }
     const ns = pod.metadata.namespace ?? 'default';
     const here = sidecarCRs.filter((c) => (c.obj.metadata.namespace ?? 'default') === ns);
     const cr = v === 'true' ? (here.length === 1 ? here[0] : undefined) : sidecarCRs.find((c) => `${c.obj.metadata.namespace ?? 'default'}/${c.obj.metadata.name}` === (String(v).includes('/') ? v : `${ns}/${v}`));
-    if (!cr || !Array.isArray(pod.spec?.containers) || pod.spec.containers.some((c: any) => c?.name === 'otc-container')) continue;
+    if (!cr || !Array.isArray(pod.spec?.containers) || pod.spec.containers.some((c: any) => c?.name === 'otc-container')) { continue; }
     const raw = cr.obj.spec?.config;
     const text = typeof raw === 'string' ? raw : isObj(raw) ? stringify(raw) : '';
     pod.spec = {
@@ -276,11 +277,11 @@ export function injectSidecars(pods: KObject[], crs: LintObject[]): void {
 
 /** Helm's value merge: maps deep, anything else replaced, `null` removes the key. */
 export function helmMerge(base: any, over: any): any {
-  if (!isObj(base) || !isObj(over)) return over === undefined ? base : over;
+  if (!isObj(base) || !isObj(over)) { return over === undefined ? base : over; }
   const out: Record<string, any> = { ...base };
   for (const [k, v] of Object.entries(over)) {
-    if (v === null) delete out[k];
-    else out[k] = k in base ? helmMerge(base[k], v) : v;
+    if (v === null) { delete out[k]; }
+    else { out[k] = k in base ? helmMerge(base[k], v) : v; }
   }
   return out;
 }
@@ -336,7 +337,7 @@ function helmValues(sd: SourceDoc, values: Record<string, any>): { objects: Lint
       },
     }),
   ];
-  if (!existing && v.configMap?.create !== false) out.push(synth({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: fullname, namespace: ns, labels }, data: { relay: stringify(cfg ?? {}) } }));
+  if (!existing && v.configMap?.create !== false) { out.push(synth({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: fullname, namespace: ns, labels }, data: { relay: stringify(cfg ?? {}) } })); }
   const svc = isObj(v.service) ? v.service : {};
   const serviceOn = svc.enabled === true || (svc.enabled === undefined && mode !== 'daemonset');
   if (serviceOn) {

@@ -68,7 +68,7 @@ export function expandPaths(paths: string[]): { files: string[]; errors: InputEr
     }
     const id = `${st.dev}:${st.ino}`;
     if (st.isDirectory()) {
-      if (seenInodes.has(id)) return;
+      if (seenInodes.has(id)) { return; }
       seenInodes.add(id);
       let entries: string[];
       try {
@@ -78,22 +78,23 @@ export function expandPaths(paths: string[]): { files: string[]; errors: InputEr
         return;
       }
       for (const name of entries) {
-        if (name.startsWith('.')) continue; // .git, editor swap files
+        if (name.startsWith('.')) { continue; // .git, editor swap files
+}
         walk(join(p, name), false);
       }
       return;
     }
     // A file named on the command line is read whatever its extension; in directories only manifests.
-    if (!explicit && !EXTENSIONS.test(p)) return;
-    if (!st.isFile() && !explicit) return;
-    if (seen.has(p) || seenInodes.has(id)) return;
+    if (!explicit && !EXTENSIONS.test(p)) { return; }
+    if (!st.isFile() && !explicit) { return; }
+    if (seen.has(p) || seenInodes.has(id)) { return; }
     seen.add(p);
     seenInodes.add(id);
     files.push(p);
   };
   for (const p of paths) {
     if (p === '-') {
-      if (!seen.has('-')) files.push('-');
+      if (!seen.has('-')) { files.push('-'); }
       seen.add('-');
     } else {
       walk(p, true);
@@ -104,9 +105,9 @@ export function expandPaths(paths: string[]): { files: string[]; errors: InputEr
 
 function reason(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
-  if (err?.code === 'ENOENT') return 'no such file or directory';
-  if (err?.code === 'EACCES') return 'permission denied';
-  if (err?.code === 'EISDIR') return 'is a directory';
+  if (err?.code === 'ENOENT') { return 'no such file or directory'; }
+  if (err?.code === 'EACCES') { return 'permission denied'; }
+  if (err?.code === 'EISDIR') { return 'is a directory'; }
   return String(err?.message ?? e).split('\n')[0];
 }
 
@@ -118,21 +119,21 @@ export function readSource(file: string, stdin?: () => Buffer): { text?: string;
       buf = stdin ? stdin() : readFileSync(0);
     } else {
       const st = statSync(file);
-      if (st.size > MAX_FILE_BYTES) return { error: { file, message: `file too large (${st.size} bytes; the limit is ${MAX_FILE_BYTES})` } };
+      if (st.size > MAX_FILE_BYTES) { return { error: { file, message: `file too large (${st.size} bytes; the limit is ${MAX_FILE_BYTES})` } }; }
       buf = readFileSync(file);
     }
   } catch (e) {
     return { error: { file, message: `cannot read: ${reason(e)}` } };
   }
-  if (buf.length > MAX_FILE_BYTES) return { error: { file, message: `input too large (${buf.length} bytes; the limit is ${MAX_FILE_BYTES})` } };
+  if (buf.length > MAX_FILE_BYTES) { return { error: { file, message: `input too large (${buf.length} bytes; the limit is ${MAX_FILE_BYTES})` } }; }
   // `helm template ... | lint -` with a failing helm must not pass as a clean lint of nothing.
-  if (file === '-' && buf.toString('utf8').trim() === '') return { error: { file, message: 'standard input is empty (did the command before the pipe fail?)' } };
+  if (file === '-' && buf.toString('utf8').trim() === '') { return { error: { file, message: 'standard input is empty (did the command before the pipe fail?)' } }; }
   const nul = buf.subarray(0, 8192).indexOf(0);
-  if (nul !== -1) return { error: { file, message: 'binary file (contains NUL bytes), not YAML or JSON' } };
+  if (nul !== -1) { return { error: { file, message: 'binary file (contains NUL bytes), not YAML or JSON' } }; }
   // isUtf8 + toString: both simdutf in C++, several times faster than a fatal TextDecoder per file.
-  if (!isUtf8(buf)) return { error: { file, message: 'not UTF-8 text (binary file?)' } };
+  if (!isUtf8(buf)) { return { error: { file, message: 'not UTF-8 text (binary file?)' } }; }
   let text = buf.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.charCodeAt(0) === 0xfeff) { text = text.slice(1); }
   return { text };
 }
 
@@ -153,7 +154,7 @@ export function parseSource(file: string, text: string): { docs: SourceDoc[]; er
     } catch {
       values = undefined;
     }
-    if (values) return { docs: lazyDocs(file, text, values), errors: [] };
+    if (values) { return { docs: lazyDocs(file, text, values), errors: [] }; }
   }
   return parseStrict(file, text);
 }
@@ -171,7 +172,7 @@ function lazyDocs(file: string, text: string, values: unknown[]): SourceDoc[] {
   };
   const pull = (): boolean => {
     const st = state();
-    if (st.done) return false;
+    if (st.done) { return false; }
     for (;;) {
       const r = st.tokens.next();
       if (r.done) { st.done = true; return false; }
@@ -193,7 +194,7 @@ function lazyDocs(file: string, text: string, values: unknown[]): SourceDoc[] {
   const docs: SourceDoc[] = [];
   let ordinal = 0;
   values.forEach((value, index) => {
-    if (value === null || value === undefined) return;
+    if (value === null || value === undefined) { return; }
     const n = ordinal++;
     docs.push({ file, index, text, value, find: (path) => cstFind(docAt(n)?.value, path), linePos });
   });
@@ -204,7 +205,7 @@ const NULLS = new Set(['', '~', 'null', 'Null', 'NULL']);
 
 function emptyDocument(d: CST.Document): boolean {
   const v = d.value;
-  if (!v) return true;
+  if (!v) { return true; }
   return v.type === 'scalar' && NULLS.has(v.source.trim());
 }
 
@@ -218,7 +219,8 @@ export function parseStrict(file: string, text: string): { docs: SourceDoc[]; er
   } catch (e) {
     return { docs, errors: [{ file, message: `cannot parse: ${firstLine(e)}` }] };
   }
-  if (!Array.isArray(parsed)) parsed = [parsed as unknown as Document.Parsed]; // EmptyStream
+  if (!Array.isArray(parsed)) { parsed = [parsed as unknown as Document.Parsed]; // EmptyStream
+}
   parsed.forEach((doc, index) => {
     if (doc.errors.length) {
       const err = doc.errors[0];
@@ -236,7 +238,8 @@ export function parseStrict(file: string, text: string): { docs: SourceDoc[]; er
       errors.push({ file, line: pos.line, column: pos.col, message: msg });
       return;
     }
-    if (value === null || value === undefined) return; // empty document (`---` separators, comments only)
+    if (value === null || value === undefined) { return; // empty document (`---` separators, comments only)
+}
     docs.push({ file, index, text, value, find: (path) => docFind(doc, path), linePos: (offset) => lc.linePos(offset) });
   });
   return { docs, errors };
@@ -248,7 +251,7 @@ function firstLine(e: unknown): string {
 
 function yamlMessage(code: string, message: string): string {
   const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '').trim();
-  if (code === 'DUPLICATE_KEY') return `duplicate key: ${first}`;
+  if (code === 'DUPLICATE_KEY') { return `duplicate key: ${first}`; }
   return `invalid YAML: ${first}`;
 }
 
@@ -265,15 +268,15 @@ function walk(doc: Document, root: Node | null | undefined, path: PathSeg[]): { 
   let offset = node?.range?.[0];
   let depth = 0;
   for (const seg of path) {
-    if (isAlias(node)) node = node.resolve(doc) as Node | undefined;
+    if (isAlias(node)) { node = node.resolve(doc) as Node | undefined; }
     if (isMap(node)) {
       const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
-      if (!pair) break;
+      if (!pair) { break; }
       offset = (pair.key as Node).range?.[0] ?? offset;
       node = pair.value as Node | null;
     } else if (isSeq(node) && typeof seg === 'number') {
       const item = node.items[seg] as Node | undefined;
-      if (!item) break;
+      if (!item) { break; }
       offset = item.range?.[0] ?? offset;
       node = item;
     } else {
@@ -293,17 +296,17 @@ function cstFind(root: CST.Token | undefined, path: PathSeg[]): Found {
   let offset = node?.offset;
   let depth = 0;
   for (const seg of path) {
-    if (!node) break;
+    if (!node) { break; }
     if (node.type === 'block-map' || (node.type === 'flow-collection' && node.start.source === '{')) {
       const want = String(seg);
       const item = (node.items as CST.CollectionItem[]).find((it) => it.key && keyString(it.key) === want);
-      if (!item?.key) break;
+      if (!item?.key) { break; }
       offset = item.key.offset;
       node = item.value;
     } else if ((node.type === 'block-seq' || (node.type === 'flow-collection' && node.start.source === '[')) && typeof seg === 'number') {
       const item = (node.items as CST.CollectionItem[])[seg];
       // An implicit `k: v` pair inside a flow sequence is a one-pair map there: stop at the sequence.
-      if (!item || item.key !== undefined || !item.value) break;
+      if (!item || item.key !== undefined || !item.value) { break; }
       offset = item.value.offset;
       node = item.value;
     } else {
@@ -313,34 +316,34 @@ function cstFind(root: CST.Token | undefined, path: PathSeg[]): Found {
   }
   if (node && CST.isScalar(node)) {
     const r = CST.resolveAsScalar(node, false, () => {});
-    if (r) return { offset, depth, scalar: { value: r.value, type: r.type ?? undefined, range: r.range } };
+    if (r) { return { offset, depth, scalar: { value: r.value, type: r.type ?? undefined, range: r.range } }; }
   }
   return { offset, depth };
 }
 
 /** A map key as the value parsers give it, as a string: quoted keys unquoted, plain ones resolved by the core schema. */
 function keyString(key: CST.Token): string | undefined {
-  if (!CST.isScalar(key) || key.type === 'block-scalar') return undefined;
+  if (!CST.isScalar(key) || key.type === 'block-scalar') { return undefined; }
   const r = CST.resolveAsScalar(key, false, () => {});
-  if (!r) return undefined;
+  if (!r) { return undefined; }
   return r.type === 'PLAIN' ? corePlain(r.value) : r.value;
 }
 
 function corePlain(v: string): string {
-  if (NULLS.has(v)) return 'null';
-  if (/^(true|True|TRUE|false|False|FALSE)$/.test(v)) return v.toLowerCase();
-  if (/^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(v)) return String(Number(v));
-  if (/^0x[0-9a-fA-F]+$/.test(v)) return String(parseInt(v.slice(2), 16));
-  if (/^0o[0-7]+$/.test(v)) return String(parseInt(v.slice(2), 8));
-  if (/^[-+]?\.(inf|Inf|INF)$/.test(v)) return v.startsWith('-') ? '-Infinity' : 'Infinity';
-  if (/^\.(nan|NaN|NAN)$/.test(v)) return 'NaN';
+  if (NULLS.has(v)) { return 'null'; }
+  if (/^(true|True|TRUE|false|False|FALSE)$/.test(v)) { return v.toLowerCase(); }
+  if (/^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(v)) { return String(Number(v)); }
+  if (/^0x[0-9a-fA-F]+$/.test(v)) { return String(parseInt(v.slice(2), 16)); }
+  if (/^0o[0-7]+$/.test(v)) { return String(parseInt(v.slice(2), 8)); }
+  if (/^[-+]?\.(inf|Inf|INF)$/.test(v)) { return v.startsWith('-') ? '-Infinity' : 'Infinity'; }
+  if (/^\.(nan|NaN|NAN)$/.test(v)) { return 'NaN'; }
   return v;
 }
 
 /** Line and column of the key at `path` (or of the deepest existing ancestor). */
 export function locate(sd: SourceDoc, path: PathSeg[]): SourceLocation & { depth: number } {
   const w = sd.find(path);
-  if (w.offset === undefined) return { file: sd.file, line: 1, column: 1, depth: 0 };
+  if (w.offset === undefined) { return { file: sd.file, line: 1, column: 1, depth: 0 }; }
   const p = sd.linePos(w.offset);
   return { file: sd.file, line: p.line, column: p.col, depth: w.depth };
 }
@@ -361,17 +364,17 @@ export function locateEmbedded(sd: SourceDoc, scalarPath: PathSeg[], inner: Path
   const fast = opts.scan !== false && typeof key === 'string' && typeof sd.value === 'object' ? blockByContent(sd, key, valueAt(sd.value, scalarPath)) : undefined;
   // The embedded text is parsed once, whichever way its block was found.
   const ip = fast ? innerPosition(fast.value, inner) : undefined;
-  if (fast && ip) return { file: sd.file, line: fast.headerLine + ip.line, column: fast.indent + ip.col, depth: scalarPath.length + ip.depth };
+  if (fast && ip) { return { file: sd.file, line: fast.headerLine + ip.line, column: fast.indent + ip.col, depth: scalarPath.length + ip.depth }; }
   const w = sd.find(scalarPath);
-  if (w.depth !== scalarPath.length) return undefined;
+  if (w.depth !== scalarPath.length) { return undefined; }
   const outer = locate(sd, scalarPath);
   const node = w.scalar;
-  if (!node || typeof node.value !== 'string' || node.type !== Scalar.BLOCK_LITERAL) return outer;
+  if (!node || typeof node.value !== 'string' || node.type !== Scalar.BLOCK_LITERAL) { return outer; }
   const pos = fast ? ip : innerPosition(node.value, inner);
-  if (!pos) return outer;
+  if (!pos) { return outer; }
   // The header (`|`, `|-`, `|2`) ends its line; the content starts on the next one, indented.
   const headerEnd = sd.text.indexOf('\n', node.range[0]);
-  if (headerEnd === -1) return outer;
+  if (headerEnd === -1) { return outer; }
   const headerLine = sd.linePos(node.range[0]).line;
   const lines = sd.text.slice(headerEnd + 1, node.range[2] ?? node.range[1]).split('\n');
   const firstContent = lines.find((l) => l.trim() !== '');
@@ -383,15 +386,15 @@ export function locateEmbedded(sd: SourceDoc, scalarPath: PathSeg[], inner: Path
 function innerPosition(text: string, inner: PathSeg[]): { line: number; col: number; depth: number } | undefined {
   const lc = new LineCounter();
   const inDoc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
-  if (inDoc.errors.length) return undefined;
+  if (inDoc.errors.length) { return undefined; }
   const iw = walk(inDoc, inDoc.contents as Node | null, inner);
-  if (iw.offset === undefined || iw.depth === 0) return undefined;
+  if (iw.offset === undefined || iw.depth === 0) { return undefined; }
   return { ...lc.linePos(iw.offset), depth: iw.depth };
 }
 
 function valueAt(v: unknown, path: PathSeg[]): unknown {
   let cur: any = v;
-  for (const seg of path) cur = cur?.[seg];
+  for (const seg of path) { cur = cur?.[seg]; }
   return cur;
 }
 
@@ -405,9 +408,9 @@ const BLOCK_HEADER = /^( *)(?:- +)?(?:"([^"\\]*)"|'([^']*)'|([^\s#'"{[][^:#]*?))
  * Texts with CR line ends, `...` document ends or directives take the CST path too.
  */
 function blockByContent(sd: SourceDoc, key: string, value: unknown): { headerLine: number; indent: number; value: string } | undefined {
-  if (typeof value !== 'string' || value === '') return undefined;
+  if (typeof value !== 'string' || value === '') { return undefined; }
   const text = sd.text;
-  if (text.includes('\r') || /^(\.\.\.|%)/m.test(text)) return undefined;
+  if (text.includes('\r') || /^(\.\.\.|%)/m.test(text)) { return undefined; }
   const lines = text.split('\n');
   // Document index of each line, counted as js-yaml counts (sd.index): a `---` opens the next document,
   // except a first one that only comments and blank lines precede.
@@ -418,14 +421,14 @@ function blockByContent(sd: SourceDoc, key: string, value: unknown): { headerLin
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     if (/^---(\s|$)/.test(line)) {
-      if (content) doc++;
+      if (content) { doc++; }
       content = true;
       continue;
     }
-    if (!content && line.trim() !== '' && !line.trimStart().startsWith('#')) content = true;
-    if (doc !== sd.index) { if (doc > sd.index) break; continue; }
+    if (!content && line.trim() !== '' && !line.trimStart().startsWith('#')) { content = true; }
+    if (doc !== sd.index) { if (doc > sd.index) { break;  }continue; }
     const m = BLOCK_HEADER.exec(line);
-    if (!m || (m[2] ?? m[3] ?? m[4]) !== key) continue;
+    if (!m || (m[2] ?? m[3] ?? m[4]) !== key) { continue; }
     const keyIndent = m[1].length;
     let j = i + 1;
     const body: string[] = [];
@@ -434,13 +437,15 @@ function blockByContent(sd: SourceDoc, key: string, value: unknown): { headerLin
       const l = lines[j];
       if (l.trim() === '') { body.push(''); continue; }
       const ind = l.length - l.trimStart().length;
-      if (ind <= keyIndent) break;
-      if (indent < 0) indent = ind;
-      if (ind < indent) return undefined; // a less indented line inside a block: not what this scan understands
+      if (ind <= keyIndent) { break; }
+      if (indent < 0) { indent = ind; }
+      if (ind < indent) { return undefined; // a less indented line inside a block: not what this scan understands
+}
       body.push(l.slice(indent));
     }
-    if (indent < 0 || body.join('\n').replace(/\n+$/, '') !== want) continue;
-    if (hit) return undefined; // two blocks could be it
+    if (indent < 0 || body.join('\n').replace(/\n+$/, '') !== want) { continue; }
+    if (hit) { return undefined; // two blocks could be it
+}
     hit = { headerLine: i + 1, indent };
   }
   return hit ? { ...hit, value } : undefined;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configMapForPath } from '../../src/gather/config.ts';
-import { lintTexts } from '../../src/files/index.ts';
+import { lintTexts } from '../../src/lint/index.ts';
 import type { KObject } from '../../src/cluster/types.ts';
 
 const pod = (configMap: Record<string, unknown>): KObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { volumes: [{ name: 'cfg', configMap }] } }) as KObject;

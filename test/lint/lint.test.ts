@@ -8,8 +8,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { Ajv } from 'ajv';
-import { lint, lintTexts } from '../../src/files/index.ts';
-import { locateEmbedded, parseSource, parseStrict } from '../../src/files/source.ts';
+import { lint, lintTexts } from '../../src/lint/index.ts';
+import { locateEmbedded, parseSource, parseStrict } from '../../src/lint/source.ts';
 
 const valueOf = (v: unknown, p: (string | number)[]): unknown => p.reduce((o: any, k) => o?.[k], v);
 import { renderReport } from '../../src/report/render/index.ts';

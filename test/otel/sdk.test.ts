@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appExports, defaultProtocol } from '../../src/otel/sdk.ts';
-import { lintTexts } from '../../src/files/index.ts';
+import { lintTexts } from '../../src/lint/index.ts';
 import type { AppContainer, SdkGuess } from '../../src/snapshot.ts';
 
 const d = (language: SdkGuess['language'], flavour?: SdkGuess['flavour'], version?: string) => defaultProtocol({ language, flavour, version, from: 't' }).protocol;

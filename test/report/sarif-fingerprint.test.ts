@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lintTexts } from '../../src/files/index.ts';
+import { lintTexts } from '../../src/lint/index.ts';
 import { findingIdentity, renderSarif } from '../../src/report/render/sarif.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -27,7 +27,7 @@ const ENV_NAME = /\bOTEL_[A-Z0-9_]+\b/g;
  * names in its summary and fix (receiver-not-in-pipeline finds jaeger and zipkin on the same Deployment;
  * service-port-mismatch one finding per port). Only identities, never counts, versions or lines, which
  * change without the problem changing. The catalogue's Finding has no such field yet, so this reads the
- * same text lint uses to place a finding on its key (files/build.ts, configPaths).
+ * same text lint uses to place a finding on its key (lint/build.ts, configPaths).
  */
 export function findingIdentity(f: Pick<Finding, 'summary' | 'fix'>): string[] {
   const text = `${f.summary}\n${f.fix.summary}\n${f.fix.target ?? ''}`;

@@ -1,0 +1,419 @@
+/**
+ * Pure builders: the Snapshot's collector, app, Service, NetworkPolicy and CR models from API objects (a
+ * Discovery). No client and no I/O, so `lint` builds its snapshot from files through the same code.
+ */
+import type { KObject } from '../cluster/types.ts';
+import { versionFromImage } from '../otel/version.ts';
+import type {
+  AppContainer,
+  AppExporterSettings,
+  CollectorPod,
+  ContainerStatusSummary,
+  HttpProbeInfo,
+  InstrumentationInfo,
+  NetworkPolicyInfo,
+  OtelCollectorCR,
+  SdkGuess,
+  ServiceInfo,
+  SettingValue,
+  Signal,
+  ValueOrigin,
+  WorkloadRef,
+} from '../snapshot.ts';
+import { collectorConfig } from './config.ts';
+import { SIDECAR_ANNOTATION, type DiscoveredApp, type DiscoveredCollector, type Discovery } from './discover.ts';
+import { envMap, type EnvVar } from './env.ts';
+import { parse as parseYaml } from 'yaml';
+
+const OTLP = 'OTEL_EXPORTER_OTLP_';
+export const SIGNALS: Signal[] = ['traces', 'metrics', 'logs'];
+
+function workloadRef(w: { kind: string; namespace: string; name: string }): WorkloadRef {
+  return { kind: w.kind, namespace: w.namespace, name: w.name };
+}
+
+function containerStatuses(pod: KObject): ContainerStatusSummary[] {
+  const list: any[] = Array.isArray(pod.status?.containerStatuses) ? pod.status.containerStatuses : [];
+  return list.map((s) => {
+    const stateName = s?.state ? (Object.keys(s.state)[0] ?? 'unknown') : 'unknown';
+    const st = s?.state?.[stateName] ?? {};
+    const last = s?.lastState?.terminated;
+    return {
+      name: String(s?.name ?? ''),
+      ready: s?.ready === true,
+      restartCount: Number(s?.restartCount ?? 0),
+      state: stateName,
+      ...(st.reason ? { reason: String(st.reason) } : {}),
+      ...(st.message ? { message: String(st.message) } : {}),
+      ...(typeof st.exitCode === 'number' ? { exitCode: st.exitCode } : {}),
+      ...(last?.reason ? { lastTerminationReason: String(last.reason) } : {}),
+      ...(typeof last?.exitCode === 'number' ? { lastTerminationExitCode: last.exitCode } : {}),
+    };
+  });
+}
+
+function probeInfo(p: any, container: any): HttpProbeInfo | undefined {
+  if (!p || typeof p !== 'object') return undefined;
+  const named = (port: unknown): number | undefined => {
+    if (typeof port === 'number') return port;
+    const cp = (container?.ports ?? []).find((x: any) => x?.name === port);
+    return typeof cp?.containerPort === 'number' ? cp.containerPort : undefined;
+  };
+  if (p.httpGet) return { type: 'httpGet', port: p.httpGet.port, resolvedPort: named(p.httpGet.port), path: p.httpGet.path, ...(p.httpGet.host ? { host: p.httpGet.host } : {}) };
+  if (p.tcpSocket) return { type: 'tcpSocket', port: p.tcpSocket.port, resolvedPort: named(p.tcpSocket.port) };
+  if (p.grpc) return { type: 'grpc', port: p.grpc.port, resolvedPort: p.grpc.port };
+  if (p.exec) return { type: 'exec' };
+  return undefined;
+}
+
+function envFieldRefs(container: any): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of Array.isArray(container?.env) ? container.env : []) {
+    if (typeof e?.name === 'string' && e.valueFrom?.fieldRef?.fieldPath) out[e.name] = String(e.valueFrom.fieldRef.fieldPath);
+  }
+  return out;
+}
+
+function distribution(image: string): string | undefined {
+  const m = /opentelemetry-collector-?([a-z0-9]*)|otelcol-?([a-z0-9]*)/i.exec(image.split('@')[0].split(':')[0]);
+  if (!m) return undefined;
+  return (m[1] ?? m[2] ?? '') || 'core';
+}
+
+function operatorVersion(pod: KObject, cr?: KObject): string | null | undefined {
+  const v = cr?.status?.version ?? pod.metadata.labels?.['app.kubernetes.io/version'];
+  // The operator labels pods with the collector version; its own version is in the CR status only when
+  // it reconciled it. Unknown stays null: the model then assumes a current operator.
+  return cr ? (typeof cr.metadata.annotations?.['opentelemetry-operator-config/version'] === 'string' ? cr.metadata.annotations['opentelemetry-operator-config/version'] : null) : v ? null : undefined;
+}
+
+export function buildCollector(d: DiscoveredCollector, disc: Discovery): CollectorPod {
+  const pod = d.pod;
+  const env = envMap(d.env);
+  const cfg = collectorConfig(pod, d.container, env, disc.configMaps);
+  const statuses = containerStatuses(pod);
+  const mine = statuses.find((s) => s.name === d.container?.name);
+  const labels = pod.metadata.labels ?? {};
+  // A sidecar is the operator's only when it injected it (its container name, or the pod asked for it);
+  // a hand-written collector container gets neither the operator's endpoint defaults nor a CR to edit.
+  const injected = d.sidecar && (d.container?.name === 'otc-container' || pod.metadata.annotations?.[SIDECAR_ANNOTATION] !== undefined);
+  const operatorManaged = labels['app.kubernetes.io/managed-by'] === 'opentelemetry-operator' || injected;
+  const image = d.image;
+  return {
+    namespace: pod.metadata.namespace ?? 'default',
+    pod: pod.metadata.name,
+    container: String(d.container?.name ?? ''),
+    siblingContainers: d.siblings,
+    node: pod.spec?.nodeName,
+    podIP: pod.status?.podIP,
+    hostIP: pod.status?.hostIP,
+    owner: d.sidecar ? { kind: 'Sidecar', namespace: d.workload.namespace, name: d.workload.name } : workloadRef(d.workload),
+    image,
+    version: versionFromImage(image),
+    distribution: distribution(image),
+    labels,
+    annotations: pod.metadata.annotations,
+    ...(operatorManaged
+      ? { managedBy: { operator: 'opentelemetry-operator', version: operatorVersion(pod, d.cr) ?? null, crName: d.cr?.metadata.name, mode: d.sidecar ? 'sidecar' : d.cr?.spec?.mode } }
+      : {}),
+    ...(d.sidecar ? { sidecar: true } : {}),
+    phase: pod.status?.phase,
+    ready: mine ? mine.ready : null,
+    restarts: mine?.restartCount ?? 0,
+    containerStatuses: statuses,
+    configSources: cfg.sources,
+    args: Array.isArray(d.container?.args) ? d.container.args.map(String) : undefined,
+    command: Array.isArray(d.container?.command) ? d.container.command.map(String) : undefined,
+    env,
+    envFieldRefs: envFieldRefs(d.container),
+    effectiveConfig: cfg.effectiveConfig,
+    ...(cfg.configError ? { configError: cfg.configError } : {}),
+    readinessProbe: probeInfo(d.container?.readinessProbe, d.container),
+    livenessProbe: probeInfo(d.container?.livenessProbe, d.container),
+    startupProbe: probeInfo(d.container?.startupProbe, d.container),
+    containerPorts: (Array.isArray(d.container?.ports) ? d.container.ports : [])
+      .filter((p: any) => typeof p?.containerPort === 'number')
+      .map((p: any) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, ...(p.protocol ? { protocol: p.protocol } : {}), ...(p.hostPort ? { hostPort: p.hostPort } : {}) })),
+    hostNetwork: pod.spec?.hostNetwork === true,
+  };
+}
+
+const ORIGIN: Record<EnvVar['source'], ValueOrigin> = {
+  value: 'value',
+  configMapKeyRef: 'configMap',
+  'envFrom-configMap': 'envFrom',
+  fieldRef: 'fieldRef',
+  secret: 'secret',
+  resourceFieldRef: 'unresolved',
+  unresolved: 'unresolved',
+};
+
+function setting(v: EnvVar | undefined): SettingValue | undefined {
+  if (!v) return undefined;
+  const origin: ValueOrigin = v.raw !== undefined && v.source === 'value' ? 'var-ref' : ORIGIN[v.source];
+  return { env: v.name, origin, ...(v.value !== undefined ? { value: v.value } : {}), ...(v.from ? { from: v.from } : {}), ...(v.raw !== undefined ? { raw: v.raw } : {}) };
+}
+
+/** The Instrumentation CR's exporter settings as env (what the operator injects), for an annotated pod. */
+function instrumentationEnv(inst: KObject | undefined, language: string): EnvVar[] {
+  if (!inst) return [];
+  const out: EnvVar[] = [];
+  const from = `Instrumentation ${inst.metadata.namespace}/${inst.metadata.name}`;
+  const ep = inst.spec?.exporter?.endpoint;
+  if (typeof ep === 'string') out.push({ name: `${OTLP}ENDPOINT`, value: ep, source: 'value', from });
+  const lang = language === 'nodejs' ? 'nodejs' : language;
+  for (const list of [inst.spec?.env, inst.spec?.[lang]?.env]) {
+    for (const e of Array.isArray(list) ? list : []) {
+      if (typeof e?.name === 'string' && typeof e.value === 'string' && (e.name.startsWith(OTLP) || e.name.startsWith('OTEL_'))) {
+        const i = out.findIndex((x) => x.name === e.name);
+        if (i >= 0) out.splice(i, 1);
+        out.push({ name: e.name, value: e.value, source: 'value', from });
+      }
+    }
+  }
+  return out;
+}
+
+function exporterSettings(vars: EnvVar[], fromInstrumentation: EnvVar[]): AppExporterSettings {
+  // Env written on the container wins over what the operator injects (the operator never overrides).
+  const byName = new Map<string, { v: EnvVar; inst: boolean }>();
+  for (const v of fromInstrumentation) byName.set(v.name, { v, inst: true });
+  for (const v of vars) byName.set(v.name, { v, inst: false });
+  const get = (n: string): SettingValue | undefined => {
+    const e = byName.get(n);
+    if (!e) return undefined;
+    const s = setting(e.v)!;
+    return e.inst ? { ...s, origin: 'instrumentation' } : s;
+  };
+  const out: AppExporterSettings = {};
+  const endpoint = get(`${OTLP}ENDPOINT`);
+  const protocol = get(`${OTLP}PROTOCOL`);
+  const insecure = get(`${OTLP}INSECURE`);
+  const certificate = get(`${OTLP}CERTIFICATE`);
+  if (endpoint) out.endpoint = endpoint;
+  if (protocol) out.protocol = protocol;
+  if (insecure) out.insecure = insecure;
+  if (certificate) out.certificate = certificate;
+  for (const s of SIGNALS) {
+    const S = s.toUpperCase();
+    const sig = { endpoint: get(`${OTLP}${S}_ENDPOINT`), protocol: get(`${OTLP}${S}_PROTOCOL`), insecure: get(`${OTLP}${S}_INSECURE`) };
+    const clean = Object.fromEntries(Object.entries(sig).filter(([, v]) => v !== undefined));
+    if (Object.keys(clean).length) (out.signals ??= {})[s] = clean;
+    const exp = byName.get(`OTEL_${S}_EXPORTER`)?.v.value;
+    if (exp !== undefined) (out.exporters ??= {})[s] = exp;
+  }
+  if (byName.get('OTEL_SDK_DISABLED')?.v.value?.toLowerCase() === 'true') out.sdkDisabled = true;
+  return out;
+}
+
+/** The SDK from what the pod shows: inject annotation, the simulator's sdk annotation, image, env. */
+function guessSdk(app: DiscoveredApp): SdkGuess | undefined {
+  const ann = app.pod.metadata.annotations ?? {};
+  const inj = app.inject[0]?.language;
+  if (inj) {
+    const map: Record<string, SdkGuess> = {
+      java: { language: 'java', flavour: 'agent', from: 'annotation instrumentation.opentelemetry.io/inject-java' },
+      python: { language: 'python', flavour: 'auto', from: 'annotation instrumentation.opentelemetry.io/inject-python' },
+      nodejs: { language: 'node', flavour: 'auto', from: 'annotation instrumentation.opentelemetry.io/inject-nodejs' },
+      dotnet: { language: 'dotnet', flavour: 'auto', from: 'annotation instrumentation.opentelemetry.io/inject-dotnet' },
+      go: { language: 'go', flavour: 'auto', from: 'annotation instrumentation.opentelemetry.io/inject-go' },
+      // The web-server modules (otel-webserver-module, C++) export OTLP/gRPC only: see otel/sdk.ts.
+      'apache-httpd': { language: 'cpp', flavour: 'auto', from: 'annotation instrumentation.opentelemetry.io/inject-apache-httpd' },
+      nginx: { language: 'cpp', flavour: 'auto', from: 'annotation instrumentation.opentelemetry.io/inject-nginx' },
+    };
+    if (map[inj]) return map[inj];
+  }
+  const sim = ann['sim.otel-doctor.io/sdk'];
+  const env = new Map(app.env.map((e) => [e.name, e.value ?? '']));
+  const javaAgent = /-javaagent:\S*opentelemetry/i.test(`${env.get('JAVA_TOOL_OPTIONS') ?? ''} ${env.get('JAVA_OPTS') ?? ''}`);
+  const known = ['go', 'python', 'java', 'node', 'dotnet', 'php', 'ruby', 'rust', 'cpp', 'erlang'];
+  if (sim && known.includes(sim)) {
+    return { language: sim as SdkGuess['language'], flavour: sim === 'java' ? (javaAgent ? 'agent' : 'sdk') : 'sdk', from: 'annotation sim.otel-doctor.io/sdk' };
+  }
+  if (javaAgent) return { language: 'java', flavour: 'agent', from: 'JAVA_TOOL_OPTIONS -javaagent' };
+  if (env.has('CORECLR_ENABLE_PROFILING') && env.has('OTEL_DOTNET_AUTO_HOME')) return { language: 'dotnet', flavour: 'auto', from: 'env OTEL_DOTNET_AUTO_HOME' };
+  const image = String(app.container?.image ?? '').toLowerCase();
+  const byImage: [RegExp, SdkGuess['language']][] = [
+    [/(^|\/)python[:@-]|python/, 'python'],
+    [/(^|\/)node[:@-]|nodejs/, 'node'],
+    [/openjdk|temurin|(^|\/)java|jre|jdk|corretto/, 'java'],
+    [/dotnet|aspnet/, 'dotnet'],
+    [/golang/, 'go'],
+    [/(^|\/)php/, 'php'],
+    [/(^|\/)ruby/, 'ruby'],
+  ];
+  for (const [re, lang] of byImage) if (re.test(image)) return { language: lang, flavour: 'unknown', from: `image ${app.container?.image}` };
+  return undefined;
+}
+
+/** Names that, by convention, carry an exporter or collector address outside the SDK's own variables. */
+const HOST_ENV_NAME = /OTEL|OTLP|COLLECTOR|TRAC|TELEMETRY|_URL$|_ENDPOINT$|_HOST$|_ADDR(ESS)?$/i;
+
+function hostEnvOf(vars: EnvVar[]): { env: string; value: string; host: string }[] {
+  const out: { env: string; value: string; host: string }[] = [];
+  for (const v of vars) {
+    if (v.name.startsWith(OTLP) || !HOST_ENV_NAME.test(v.name) || !v.value) continue;
+    const value = v.value.trim();
+    let host: string | undefined;
+    const url = /^[a-z][a-z0-9+.-]*:\/\/([^/:?#\s]+|\[[^\]]+\])/i.exec(value);
+    if (url) host = url[1];
+    else if (/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?$/i.test(value) && /[a-z]/i.test(value)) host = value.replace(/:\d+$/, '');
+    if (host) out.push({ env: v.name, value, host: host.replace(/^\[|\]$/g, '') });
+    if (out.length >= 20) break;
+  }
+  return out;
+}
+
+export function buildApp(a: DiscoveredApp, disc: Discovery): AppContainer {
+  const inst = a.inject[0];
+  const instEnv = inst ? instrumentationEnv(inst.instrumentation, inst.language) : [];
+  const sidecar = disc.collectors.find((c) => c.sidecar && c.pod === a.pod);
+  const statuses = containerStatuses(a.pod);
+  const sdk = guessSdk(a);
+  return {
+    namespace: a.pod.metadata.namespace ?? 'default',
+    pod: a.pod.metadata.name,
+    container: String(a.container?.name ?? ''),
+    workload: workloadRef(a.workload),
+    node: a.pod.spec?.nodeName,
+    podIP: a.pod.status?.podIP,
+    image: a.container?.image,
+    labels: a.pod.metadata.labels ?? {},
+    annotations: a.pod.metadata.annotations,
+    exporter: exporterSettings(a.env, instEnv),
+    ...(sdk ? { sdk } : {}),
+    ...(sidecar ? { sidecarCollector: { container: String(sidecar.container?.name ?? ''), image: sidecar.image } } : {}),
+    ...(hostEnvOf(a.env).length ? { hostEnv: hostEnvOf(a.env) } : {}),
+    ...(inst?.instrumentation
+      ? { instrumentation: { namespace: inst.instrumentation.metadata.namespace ?? '', name: inst.instrumentation.metadata.name, language: inst.language } }
+      : {}),
+    ready: statuses.find((s) => s.name === a.container?.name)?.ready,
+  };
+}
+
+export function buildServices(disc: Discovery, collectors: CollectorPod[]): ServiceInfo[] {
+  // Grouped by namespace: a Service selects only there, and scanning every collector per Service is
+  // quadratic on large inputs (lint over thousands of manifests).
+  const collectorPodsByNs = new Map<string, typeof disc.collectors>();
+  for (const c of disc.collectors) {
+    if (c.sidecar) continue;
+    const k = c.pod.metadata.namespace ?? 'default';
+    (collectorPodsByNs.get(k) ?? collectorPodsByNs.set(k, []).get(k)!).push(c);
+  }
+  return disc.services.map((s) => {
+    const ns = s.metadata.namespace ?? 'default';
+    const selector: Record<string, string> | null = s.spec?.selector && typeof s.spec.selector === 'object' ? s.spec.selector : null;
+    const matched = selector && Object.keys(selector).length
+      ? (collectorPodsByNs.get(ns) ?? []).filter((c) => c.pod.metadata.namespace === ns && Object.entries(selector).every(([k, v]) => c.pod.metadata.labels?.[k] === v)).map((c) => `${ns}/${c.pod.metadata.name}`)
+      : [];
+    const ep = endpointsFor(disc, ns, s.metadata.name);
+    return {
+      namespace: ns,
+      name: s.metadata.name,
+      type: String(s.spec?.type ?? 'ClusterIP'),
+      clusterIP: s.spec?.clusterIP ?? null,
+      ports: (Array.isArray(s.spec?.ports) ? s.spec.ports : []).map((p: any) => ({
+        ...(p.name ? { name: p.name } : {}),
+        port: Number(p.port),
+        ...(p.targetPort !== undefined ? { targetPort: p.targetPort } : {}),
+        ...(p.protocol ? { protocol: p.protocol } : {}),
+        ...(p.nodePort ? { nodePort: p.nodePort } : {}),
+        ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
+      })),
+      selector,
+      ...(s.spec?.internalTrafficPolicy ? { internalTrafficPolicy: s.spec.internalTrafficPolicy } : {}),
+      ...(s.spec?.externalName ? { externalName: s.spec.externalName } : {}),
+      matchedCollectorPods: matched,
+      ...(ep ? { endpoints: ep } : {}),
+      labels: s.metadata.labels ?? {},
+    };
+  }).filter((s) => s.matchedCollectorPods.length > 0 || collectors.some((c) => c.namespace === s.namespace) || /otel|opentelemetry|collector/i.test(s.name));
+}
+
+function endpointsFor(disc: Discovery, ns: string, name: string): ServiceInfo['endpoints'] | undefined {
+  // EndpointSlices are what kube-proxy uses; Endpoints is the fallback for clusters or RBAC without them.
+  const slices = disc.endpointSlices.filter((e) => e.metadata.namespace === ns && e.metadata.labels?.['kubernetes.io/service-name'] === name);
+  if (slices.length) {
+    const ready: { ip: string; ready: boolean; pod?: string; node?: string }[] = [];
+    const notReady: typeof ready = [];
+    let ports: { name?: string; port: number }[] | undefined;
+    for (const sl of slices) {
+      ports ??= (Array.isArray(sl.ports) ? (sl.ports as any[]) : []).map((p) => ({ ...(p.name ? { name: p.name } : {}), port: Number(p.port) }));
+      for (const ep of Array.isArray(sl.endpoints) ? (sl.endpoints as any[]) : []) {
+        const isReady = ep?.conditions?.ready !== false;
+        for (const ip of ep?.addresses ?? []) {
+          const a = { ip: String(ip), ready: isReady, ...(ep.targetRef?.name ? { pod: ep.targetRef.name } : {}), ...(ep.nodeName ? { node: ep.nodeName } : {}) };
+          (isReady ? ready : notReady).push(a);
+        }
+      }
+    }
+    return { ready, notReady, ...(ports ? { ports } : {}) };
+  }
+  const eps = disc.endpoints.find((e) => e.metadata.namespace === ns && e.metadata.name === name);
+  if (!eps) return undefined;
+  const ready: { ip: string; ready: boolean; pod?: string; node?: string }[] = [];
+  const notReady: typeof ready = [];
+  let ports: { name?: string; port: number }[] | undefined;
+  for (const sub of Array.isArray(eps.subsets) ? (eps.subsets as any[]) : []) {
+    ports ??= (sub.ports ?? []).map((p: any) => ({ ...(p.name ? { name: p.name } : {}), port: Number(p.port) }));
+    for (const a of sub.addresses ?? []) ready.push({ ip: a.ip, ready: true, ...(a.targetRef?.name ? { pod: a.targetRef.name } : {}), ...(a.nodeName ? { node: a.nodeName } : {}) });
+    for (const a of sub.notReadyAddresses ?? []) notReady.push({ ip: a.ip, ready: false, ...(a.targetRef?.name ? { pod: a.targetRef.name } : {}), ...(a.nodeName ? { node: a.nodeName } : {}) });
+  }
+  return { ready, notReady, ...(ports ? { ports } : {}) };
+}
+
+export function buildPolicies(disc: Discovery): NetworkPolicyInfo[] {
+  return disc.networkPolicies.map((p) => ({
+    namespace: p.metadata.namespace ?? 'default',
+    name: p.metadata.name,
+    podSelector: p.spec?.podSelector ?? {},
+    policyTypes: Array.isArray(p.spec?.policyTypes) ? p.spec.policyTypes : p.spec?.egress ? ['Ingress', 'Egress'] : ['Ingress'],
+    ...(Array.isArray(p.spec?.ingress) ? { ingress: p.spec.ingress } : {}),
+  }));
+}
+
+export function buildCRs(disc: Discovery): { crs: OtelCollectorCR[]; insts: InstrumentationInfo[] } {
+  const crs = disc.collectorCRs.map((c): OtelCollectorCR => {
+    let config: Record<string, unknown> | null = null;
+    let configError: string | undefined;
+    const raw = c.spec?.config;
+    if (typeof raw === 'string') {
+      try {
+        const doc = parseYaml(raw);
+        config = doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : null;
+      } catch (e) {
+        configError = (e as Error).message;
+      }
+    } else if (raw && typeof raw === 'object') {
+      config = raw as Record<string, unknown>;
+    }
+    return {
+      namespace: c.metadata.namespace ?? 'default',
+      name: c.metadata.name,
+      apiVersion: String(c.apiVersion ?? ''),
+      ...(c.spec?.mode ? { mode: c.spec.mode } : {}),
+      ...(c.spec?.image ? { image: c.spec.image } : {}),
+      config,
+      ...(configError ? { configError } : {}),
+      operatorVersion: null,
+    };
+  });
+  const insts = disc.instrumentations.map((i): InstrumentationInfo => {
+    const env: Record<string, string> = {};
+    for (const e of Array.isArray(i.spec?.env) ? i.spec.env : []) if (typeof e?.name === 'string' && typeof e.value === 'string') env[e.name] = e.value;
+    const languageEnv: Record<string, Record<string, string>> = {};
+    for (const lang of ['java', 'python', 'nodejs', 'dotnet', 'go', 'apacheHttpd', 'nginx']) {
+      const list = i.spec?.[lang]?.env;
+      if (!Array.isArray(list)) continue;
+      languageEnv[lang] = Object.fromEntries(list.filter((e: any) => typeof e?.name === 'string' && typeof e.value === 'string').map((e: any) => [e.name, e.value]));
+    }
+    return {
+      namespace: i.metadata.namespace ?? 'default',
+      name: i.metadata.name,
+      ...(typeof i.spec?.exporter?.endpoint === 'string' ? { exporterEndpoint: i.spec.exporter.endpoint } : {}),
+      env,
+      languageEnv,
+    };
+  });
+  return { crs, insts };
+}

@@ -1,0 +1,90 @@
+/**
+ * Probe planning, pure: which app pods probe (one per workload unless asked for more), and which targets
+ * each one dials (its endpoints, the collector Service behind them, a collector pod IP).
+ */
+import type { AppContainer, ProbeRecord, ServiceInfo, Signal } from '../snapshot.ts';
+import type { DiscoveredApp, Discovery } from './discover.ts';
+import { SIGNALS } from './models.ts';
+import { parseProbeTarget } from './probes.ts';
+
+export interface ProbePlan {
+  app: DiscoveredApp;
+  kind: ProbeRecord['target']['kind'];
+  endpoint?: string;
+  signal?: Signal;
+  ref?: string;
+  parsed: ReturnType<typeof parseProbeTarget>;
+}
+
+/**
+ * Indexes into `apps` of the pods that probe and are read: running pods first, at most `maxPods` per
+ * workload; every container of a chosen pod is kept.
+ */
+export function selectProbePods(apps: DiscoveredApp[], maxPodsPerWorkload = 1): number[] {
+  const perWorkload = new Map<string, number>();
+  const chosenPods = new Set<string>();
+  const maxPods = Math.max(1, maxPodsPerWorkload);
+  const ready = (a: DiscoveredApp): number => (a.pod.status?.phase === 'Running' ? 0 : 1);
+  const sortedApps = [...apps.entries()].sort(([, x], [, y]) => ready(x) - ready(y));
+  const selected: number[] = [];
+  for (const [idx, a] of sortedApps) {
+    const wk = `${a.workload.kind}/${a.workload.namespace}/${a.workload.name}`;
+    const podKey = `${a.pod.metadata.namespace}/${a.pod.metadata.name}`;
+    if (!chosenPods.has(podKey)) {
+      const n = perWorkload.get(wk) ?? 0;
+      if (n >= maxPods) {
+        continue;
+      }
+      perWorkload.set(wk, n + 1);
+      chosenPods.add(podKey);
+    }
+    selected.push(idx);
+  }
+  return selected;
+}
+
+/** What to probe from one app container: its endpoints, the collector Service behind them, a collector pod IP. */
+export function planProbes(app: AppContainer, d: DiscoveredApp, disc: Discovery, services: ServiceInfo[]): ProbePlan[] {
+  const plans: ProbePlan[] = [];
+  const endpoints = new Map<string, Signal | undefined>();
+  const ex = app.exporter;
+  if (ex.endpoint?.value !== undefined) endpoints.set(ex.endpoint.value, undefined);
+  for (const s of SIGNALS) {
+    const v = ex.signals?.[s]?.endpoint?.value;
+    if (v !== undefined && !endpoints.has(v)) endpoints.set(v, s);
+  }
+  for (const [endpoint, signal] of endpoints) {
+    plans.push({ app: d, kind: 'app-endpoint', endpoint, ...(signal ? { signal } : {}), parsed: parseProbeTarget(endpoint) });
+  }
+  // The collector Service the endpoint names (short, namespaced or FQDN form), else the first collector Service.
+  const appNs = app.namespace;
+  const firstOk = plans.find((p) => p.parsed.ok);
+  const port = firstOk && firstOk.parsed.ok ? firstOk.parsed.target.port : undefined;
+  const host = firstOk && firstOk.parsed.ok ? firstOk.parsed.target.host.replace(/\.$/, '') : undefined;
+  const named = host
+    ? services.find((s) => {
+        const forms = [`${s.name}.${s.namespace}`, `${s.name}.${s.namespace}.svc`, `${s.name}.${s.namespace}.svc.cluster.local`];
+        if (s.namespace === appNs) forms.push(s.name);
+        return forms.includes(host) || (s.clusterIP && s.clusterIP === host);
+      })
+    : undefined;
+  const svc = named ?? services.find((s) => s.matchedCollectorPods.length > 0 && s.clusterIP !== 'None');
+  if (svc && !app.sidecarCollector) {
+    const sp = svc.ports.find((p) => p.port === port) ?? svc.ports.find((p) => /otlp|grpc|4317|4318/.test(`${p.name ?? ''} ${p.port}`)) ?? svc.ports[0];
+    if (sp) {
+      const fqdn = `${svc.name}.${svc.namespace}.svc.cluster.local`;
+      if (!(named && host === fqdn && port === sp.port)) {
+        plans.push({ app: d, kind: 'service', ref: `${svc.namespace}/${svc.name}`, parsed: parseProbeTarget(`${fqdn}:${sp.port}`) });
+      }
+      const targetPod = svc.matchedCollectorPods.map((k) => disc.collectors.find((c) => `${c.pod.metadata.namespace}/${c.pod.metadata.name}` === k)).find((c) => c?.pod.status?.podIP);
+      if (targetPod) {
+        const tp = sp.targetPort ?? sp.port;
+        const num = typeof tp === 'number' ? tp : (targetPod.container?.ports ?? []).find((p: any) => p?.name === tp)?.containerPort;
+        if (typeof num === 'number') {
+          plans.push({ app: d, kind: 'pod-ip', ref: `${targetPod.pod.metadata.namespace}/${targetPod.pod.metadata.name}`, parsed: parseProbeTarget(`${targetPod.pod.status.podIP}:${num}`) });
+        }
+      }
+    }
+  }
+  return plans;
+}
