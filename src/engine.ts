@@ -4,7 +4,7 @@
  */
 import type { Mode, Snapshot } from './snapshot.ts';
 import { normalizeSnapshot } from './snapshot.ts';
-import { SEVERITY_ORDER, type AppSummary, type Check, type CollectorSummary, type Finding, type Report, type Rule } from './report/finding.ts';
+import { SEVERITY_ORDER, type AppSummary, type Check, type CollectorSummary, type Finding, type Report, type Rule, type RuleResult } from './report/finding.ts';
 import { correlate } from './report/correlate.ts';
 import { RULES } from './rules/index.ts';
 import { collectorModel } from './otel/config.ts';
@@ -36,6 +36,45 @@ export function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
+/**
+ * One rule as judge() runs it: its findings stamped with the rule's id (and its default severity where a
+ * finding sets none), and its checks[] entries derived. A rule that throws is one `error` check, so a
+ * rule bug does not cost the user the rest of the report.
+ */
+export function runRule(rule: Rule, snapshot: Snapshot): { findings: Finding[]; checks: Check[] } {
+  let result: RuleResult;
+  try {
+    result = rule.check(snapshot);
+  } catch (e) {
+    return { findings: [], checks: [{ name: rule.id, subject: 'Cluster', status: 'error', reason: `rule failed: ${(e as Error).message}` }] };
+  }
+  // rule and severity first, as every renderer and the JSON contract have always had them.
+  const findings: Finding[] = (Array.isArray(result) ? result : result.findings).map(({ severity, ...rest }) => ({ rule: rule.id, severity: severity ?? rule.severity, ...rest }));
+  const checks: Check[] = [];
+  if (!Array.isArray(result) && result.skipped) {
+    checks.push({ name: rule.id, subject: 'Cluster', status: 'skipped', reason: result.skipped });
+    return { findings, checks };
+  }
+  const failed = new Set(findings.map((f) => `${f.subject.kind} ${f.subject.namespace ? `${f.subject.namespace}/` : ''}${f.subject.name}`));
+  for (const f of failed) {
+    checks.push({ name: rule.id, subject: f, status: 'fail' });
+  }
+  const checked = Array.isArray(result) ? [] : (result.checked ?? []);
+  // A Set, not a scan of `checks`: rules check every collector and app, and a scan made big runs quadratic.
+  const seen = new Set<string>();
+  for (const c of checked) {
+    if (failed.has(c.subject) || seen.has(c.subject)) {
+      continue;
+    }
+    seen.add(c.subject);
+    checks.push({ name: rule.id, subject: c.subject, status: c.status === 'fail' ? 'pass' : (c.status ?? 'pass'), ...(c.reason ? { reason: c.reason } : {}) });
+  }
+  if (!failed.size && !checked.length) {
+    checks.push({ name: rule.id, subject: 'Cluster', status: 'pass' });
+  }
+  return { findings, checks };
+}
+
 export function judge(input: Snapshot, opts: JudgeOptions = {}): Report {
   const snapshot = normalizeSnapshot(input);
   const mode = opts.mode ?? snapshot.meta.mode ?? 'diagnose';
@@ -43,32 +82,9 @@ export function judge(input: Snapshot, opts: JudgeOptions = {}): Report {
   const raw: Finding[] = [];
   const checks: Check[] = [];
   for (const rule of catalogue) {
-    let result;
-    try {
-      result = rule.check(snapshot);
-    } catch (e) {
-      // A rule bug must not cost the user the rest of the report.
-      checks.push({ name: rule.id, subject: 'Cluster', status: 'error', reason: `rule failed: ${(e as Error).message}` });
-      continue;
-    }
-    const findings = Array.isArray(result) ? result : result.findings;
-    raw.push(...findings);
-    if (!Array.isArray(result) && result.skipped) {
-      checks.push({ name: rule.id, subject: 'Cluster', status: 'skipped', reason: result.skipped });
-      continue;
-    }
-    const failed = new Set(findings.map((f) => `${f.subject.kind} ${f.subject.namespace ? `${f.subject.namespace}/` : ''}${f.subject.name}`));
-    for (const f of failed) checks.push({ name: rule.id, subject: f, status: 'fail' });
-    const checked = Array.isArray(result) ? [] : (result.checked ?? []);
-    // A Set, not a scan of `checks`: rules check every collector and app, and a scan made big runs quadratic.
-    const seen = new Set<string>();
-    for (const c of checked) {
-      if (failed.has(c.subject)) continue;
-      if (seen.has(c.subject)) continue;
-      seen.add(c.subject);
-      checks.push({ name: rule.id, subject: c.subject, status: c.status === 'fail' ? 'pass' : (c.status ?? 'pass'), ...(c.reason ? { reason: c.reason } : {}) });
-    }
-    if (!failed.size && !checked.length) checks.push({ name: rule.id, subject: 'Cluster', status: 'pass' });
+    const ran = runRule(rule, snapshot);
+    raw.push(...ran.findings);
+    checks.push(...ran.checks);
   }
   const findings = correlate(raw).sort(compareFindings);
   checks.sort(compareChecks);

@@ -40,6 +40,12 @@ export interface AffectedApp {
   symptoms: string[];
 }
 
+/**
+ * A correlation key (`listen:…`, `not-ready:…`): built only by the constructors of src/rules/keys.ts, so a
+ * root cause's `explains` and a symptom's `symptomOf` cannot drift apart by spelling.
+ */
+export type CorrelationKey = string & { readonly __brand: 'CorrelationKey' };
+
 export interface Finding {
   rule: string;
   severity: Severity;
@@ -57,9 +63,15 @@ export interface Finding {
    * (e.g. `not-ready:Deployment/observability/otel-collector`); a finding whose `symptomOf` meets another
    * finding's `explains` is folded into it, its evidence kept.
    */
-  explains?: string[];
-  symptomOf?: string[];
+  explains?: CorrelationKey[];
+  symptomOf?: CorrelationKey[];
 }
+
+/**
+ * What a rule's check() returns: judge() stamps `rule` from the rule's id, and `severity` from its default
+ * when the finding does not set one (a rule sets it only when it differs, e.g. a warning for lesser proof).
+ */
+export type RuleFinding = Omit<Finding, 'rule' | 'severity'> & { severity?: Severity };
 
 export type CheckStatus = 'pass' | 'fail' | 'skipped' | 'error';
 
@@ -111,14 +123,14 @@ export interface Report {
 /** What a rule sees and returns. */
 export type RuleCheck = (snapshot: Snapshot) => RuleResult;
 
-/**
- * A rule's result: findings plus which subjects it checked (pass) or could not (skipped, with why).
- * A rule may return a bare Finding[] and the engine derives the checks.
- */
 /** One subject a rule looked at: passed (no status), or skipped / failed with why. */
 export type CheckedEntry = { subject: string; status?: CheckStatus; reason?: string };
 
-export type RuleResult = Finding[] | { findings: Finding[]; checked?: CheckedEntry[]; skipped?: string };
+/**
+ * A rule's result: findings plus which subjects it checked (pass) or could not (skipped, with why).
+ * A rule may return bare findings and the engine derives the checks.
+ */
+export type RuleResult = RuleFinding[] | { findings: RuleFinding[]; checked?: CheckedEntry[]; skipped?: string };
 
 export interface Rule {
   id: string;

@@ -1,4 +1,4 @@
-import type { Finding, Rule } from '../report/finding.ts';
+import type { RuleFinding, Rule } from '../report/finding.ts';
 import { isLoopbackHost } from '../otel/endpoint.ts';
 import { appLogMatches, appSubject, exportsOf, truncate } from './util.ts';
 
@@ -12,7 +12,7 @@ export const rule: Rule = {
   fix: 'Point OTEL_EXPORTER_OTLP_ENDPOINT at the collector Service (`http://<svc>.<ns>.svc.cluster.local:4317`), or add a sidecar collector.',
   modes: ['diagnose', 'lint'],
   check(s) {
-    const findings: Finding[] = [];
+    const findings: RuleFinding[] = [];
     for (const app of s.apps) {
       if (app.sidecarCollector || s.collectors.some((c) => c.namespace === app.namespace && c.pod === app.pod)) continue;
       // hostNetwork apps share the node's loopback with hostNetwork collectors on that node.
@@ -21,8 +21,6 @@ export const rule: Rule = {
       if (!bad.length) continue;
       const logs = appLogMatches(s, app, ['refused', 'unavailable']);
       findings.push({
-        rule: 'app-endpoint-loopback',
-        severity: 'error',
         subject: appSubject(app),
         summary: `exports to ${bad[0].url}, but no collector runs in this pod`,
         rootCause: 'localhost inside a pod is the pod itself; with no collector container in it, nothing listens there.',

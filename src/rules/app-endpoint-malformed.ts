@@ -1,7 +1,8 @@
-import type { Finding, Rule } from '../report/finding.ts';
+import type { RuleFinding, Rule } from '../report/finding.ts';
 import { isAllInterfaces } from '../otel/endpoint.ts';
 import { isHttp, normalizeProtocol } from '../otel/sdk.ts';
 import { appSubject, exportsOf } from './util.ts';
+import { keys } from './keys.ts';
 
 export const rule: Rule = {
   id: 'app-endpoint-malformed',
@@ -13,7 +14,7 @@ export const rule: Rule = {
   fix: 'Write `http://<svc>.<ns>.svc.cluster.local:4317` (gRPC) or `...:4318` (HTTP); per-signal HTTP endpoints end in `/v1/traces`, `/v1/metrics`, `/v1/logs`.',
   modes: ['diagnose', 'lint'],
   check(s) {
-    const findings: Finding[] = [];
+    const findings: RuleFinding[] = [];
     for (const app of s.apps) {
       const problems: string[] = [];
       const ex = app.exporter;
@@ -41,8 +42,6 @@ export const rule: Rule = {
       // Without a scheme the gRPC (and Go) exporters assume TLS: the handshake errors in the app log are this row's symptom.
       const noScheme = exportsOf(app).some((e) => e.parsed && !e.defaultEndpoint && !e.parsed.problems.length && !e.parsed.scheme);
       findings.push({
-        rule: 'app-endpoint-malformed',
-        severity: 'error',
         subject: appSubject(app),
         summary: uniq[0],
         rootCause: `The exporter cannot send to this endpoint as written: ${uniq.join('; ')}.`,
@@ -52,7 +51,7 @@ export const rule: Rule = {
           patch: '- name: OTEL_EXPORTER_OTLP_ENDPOINT\n  value: http://<svc>.<ns>.svc.cluster.local:4317',
           target: `${appSubject(app).kind} ${app.namespace}/${appSubject(app).name} container ${app.container}`,
         },
-        ...(noScheme ? { explains: [`tls:${app.namespace}/${app.pod}/${app.container}`] } : {}),
+        ...(noScheme ? { explains: [keys.tls(app)] } : {}),
       });
     }
     return findings;

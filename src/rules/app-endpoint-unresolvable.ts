@@ -1,5 +1,6 @@
-import type { Finding, Rule } from '../report/finding.ts';
+import type { RuleFinding, Rule } from '../report/finding.ts';
 import { appLogMatches, appSubject, exportsOf, probesFrom, probeText, resolveHost, truncate } from './util.ts';
+import { keys } from './keys.ts';
 
 export const rule: Rule = {
   id: 'app-endpoint-unresolvable',
@@ -11,7 +12,7 @@ export const rule: Rule = {
   fix: 'Use the fully qualified name `<svc>.<ns>.svc.cluster.local`.',
   modes: ['diagnose', 'lint'],
   check(s) {
-    const findings: Finding[] = [];
+    const findings: RuleFinding[] = [];
     for (const app of s.apps) {
       const seen = new Set<string>();
       for (const e of exportsOf(app)) {
@@ -37,8 +38,6 @@ export const rule: Rule = {
         }
         if (!detail) continue;
         findings.push({
-          rule: 'app-endpoint-unresolvable',
-          severity: 'error',
           subject: appSubject(app),
           summary: `endpoint host ${host} does not resolve (${detail})`,
           rootCause: `${host} resolves through the pod's DNS search path (${app.namespace}.svc.cluster.local first); ${detail}.`,
@@ -53,8 +52,7 @@ export const rule: Rule = {
             patch: `- name: ${e.endpointSetting?.env}\n  value: ${fixHost ? e.endpointSetting?.value?.replace(host, fixHost) : 'http://<svc>.<ns>.svc.cluster.local:4317'}`,
             target: `${appSubject(app).kind} ${app.namespace}/${appSubject(app).name} container ${app.container}`,
           },
-          explains: [],
-          symptomOf: r.kind === 'missing-service' ? [`unresolvable:${r.namespace}/${r.name}`] : [],
+          symptomOf: r.kind === 'missing-service' ? [keys.unresolvable(r.namespace, r.name)] : [],
         });
       }
     }

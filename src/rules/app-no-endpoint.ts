@@ -1,4 +1,4 @@
-import type { Finding, Rule } from '../report/finding.ts';
+import type { RuleFinding, Rule } from '../report/finding.ts';
 import { appSubject, exportsOf, resolveHost } from './util.ts';
 
 export const rule: Rule = {
@@ -11,7 +11,7 @@ export const rule: Rule = {
   fix: 'Set OTEL_EXPORTER_OTLP_ENDPOINT to the collector Service (or the Instrumentation CR\'s spec.exporter.endpoint).',
   modes: ['diagnose', 'lint'],
   check(s) {
-    const findings: Finding[] = [];
+    const findings: RuleFinding[] = [];
     for (const app of s.apps) {
       if (app.sidecarCollector || s.collectors.some((c) => c.namespace === app.namespace && c.pod === app.pod)) continue;
       const ex = exportsOf(app);
@@ -25,7 +25,6 @@ export const rule: Rule = {
         return (r.kind === 'service' || r.kind === 'collector-pod') && r.collectors.length > 0;
       });
       findings.push({
-        rule: 'app-no-endpoint',
         severity: named ? 'info' : 'warning',
         subject: appSubject(app),
         summary: named

@@ -4,11 +4,12 @@
  * ClusterIP for its declared ports only, so the connection is refused (REJECT, nftables/IPVS) or times out
  * (iptables): no receiver is ever reached and nothing on the collector side shows it.
  */
-import type { CheckedEntry, Evidence, Finding, Rule } from '../report/finding.ts';
+import type { CheckedEntry, Evidence, Fix, RuleFinding, Rule } from '../report/finding.ts';
 import type { AppContainer, CollectorPod, ServiceInfo, ServicePortInfo, SettingValue, Snapshot } from '../snapshot.ts';
 import { receiverType, startedReceivers, type CollectorModel } from '../otel/config.ts';
 import { isHttp, type SignalExport } from '../otel/sdk.ts';
 import { appLogMatches, appSubject, collectorWorkloads, exportsOf, model, probesFrom, probeText, protocolFromLogs, resolveHost, serviceTcpPorts, targetPortOn, truncate, unpublishedPort } from './util.ts';
+import { keys } from './keys.ts';
 
 type Proto = 'grpc' | 'http';
 const WELL_KNOWN: Record<Proto, number> = { grpc: 4317, http: 4318 };
@@ -137,7 +138,7 @@ export const rule: Rule = {
   fix: 'Dial the Service port whose targetPort leads to the receiver of the app\'s protocol (4317 for grpc, 4318 for http/protobuf), or add that port to the Service.',
   modes: ['diagnose', 'lint'],
   check(s) {
-    const findings: Finding[] = [];
+    const findings: RuleFinding[] = [];
     const checked: CheckedEntry[] = [];
     for (const app of s.apps) {
       const sub = appSubject(app);
@@ -179,7 +180,7 @@ export const rule: Rule = {
 
       const appTarget = `${sub.kind} ${app.namespace}/${sub.name} container ${app.container}`;
       const where = (x: Miss) => (x.headless ? `headless Service ${x.svc.namespace}/${x.svc.name}` : `Service ${x.svc.namespace}/${x.svc.name}`);
-      let fix: Finding['fix'];
+      let fix: Fix;
       const settingTarget = (x: Miss) => (x.setting.origin === 'value' || x.setting.origin === 'var-ref' || !x.setting.from ? appTarget : x.setting.from);
       const settingPatch = (x: Miss, port: number) => {
         const v = withPort(x.setting, x.port, port);
@@ -213,8 +214,6 @@ export const rule: Rule = {
       const sendsText = first.sends ? `${PROTO_NAME[first.sends]} ` : '';
       const lacks = first.collectorLacks ? collectorWorkloads(s).find((w) => w.pods.some((p) => first.svc.matchedCollectorPods.includes(`${p.namespace}/${p.pod}`))) : undefined;
       findings.push({
-        rule: 'app-port-not-exposed',
-        severity: 'error',
         subject: sub,
         summary: `sends ${sendsText}to port ${first.port}, which ${where(first)} does not ${first.headless ? 'serve' : 'declare'} (${first.headless ? 'served' : 'declared'}: ${first.declared.join(', ') || 'none'})${real.length > 1 ? `; ${real.length - 1} more endpoint(s) alike` : ''}`,
         rootCause: first.headless
@@ -223,7 +222,7 @@ export const rule: Rule = {
         evidence: dedup,
         fix,
         // A collector that starts no receiver of this protocol at all is the deeper cause; its row keeps this evidence.
-        ...(lacks && first.collectorLacks ? { symptomOf: [`listen:${lacks.key}:${first.headless ? first.port : WELL_KNOWN[first.collectorLacks as Proto]}`] } : {}),
+        ...(lacks && first.collectorLacks ? { symptomOf: [keys.listen(lacks.key, first.headless ? first.port : WELL_KNOWN[first.collectorLacks as Proto])] } : {}),
       });
       checked.push({ subject: subj, status: 'fail' });
     }

@@ -1,4 +1,4 @@
-import type { Finding, Rule } from '../report/finding.ts';
+import type { RuleFinding, Rule } from '../report/finding.ts';
 import { isHttp } from '../otel/sdk.ts';
 import { appLogMatches, appSubject, exportsOf, model, protocolFromLogs, resolveHost, targetPortOn, truncate, unpublishedPort } from './util.ts';
 
@@ -12,7 +12,7 @@ export const rule: Rule = {
   fix: 'Set OTEL_EXPORTER_OTLP_PROTOCOL to match the port (grpc -> 4317, http/protobuf -> 4318), or change the port.',
   modes: ['diagnose', 'lint'],
   check(s) {
-    const findings: Finding[] = [];
+    const findings: RuleFinding[] = [];
     for (const app of s.apps) {
       const protoLogs = appLogMatches(s, app, ['protocol']);
       const bad: { proto: string; expect: string; port: number; url?: string; why: string; env?: string }[] = [];
@@ -52,8 +52,6 @@ export const rule: Rule = {
       const right = b.expect === 'grpc' ? 'http/protobuf' : 'grpc';
       const rightPort = b.expect === 'grpc' ? 4318 : 4317;
       findings.push({
-        rule: 'app-protocol-port-mismatch',
-        severity: 'error',
         subject: appSubject(app),
         summary: `sends ${b.proto} to port ${b.port}, which serves OTLP/${b.expect === 'grpc' ? 'gRPC' : 'HTTP'}`,
         rootCause: `The exporter speaks ${b.proto} (${b.why}) but port ${b.port} is the ${b.expect} receiver; the bytes do not parse on either side.`,

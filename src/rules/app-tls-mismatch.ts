@@ -1,6 +1,7 @@
-import type { Finding, Rule } from '../report/finding.ts';
+import type { RuleFinding, Rule } from '../report/finding.ts';
 import { isMap } from '../otel/config.ts';
 import { appLogMatches, appSubject, exportsOf, model, resolveHost, targetPortOn, truncate } from './util.ts';
+import { keys } from './keys.ts';
 
 export const rule: Rule = {
   id: 'app-tls-mismatch',
@@ -12,7 +13,7 @@ export const rule: Rule = {
   fix: 'Use `http://` (and OTEL_EXPORTER_OTLP_INSECURE=true for gRPC) for a plaintext receiver, or configure `tls` on the receiver.',
   modes: ['diagnose', 'lint'],
   check(s) {
-    const findings: Finding[] = [];
+    const findings: RuleFinding[] = [];
     for (const app of s.apps) {
       const tlsLogs = appLogMatches(s, app, ['tls']);
       const reasons: string[] = [];
@@ -36,8 +37,6 @@ export const rule: Rule = {
       if (!reasons.length && !tlsLogs.length) continue;
       const uniq = [...new Set(reasons)];
       findings.push({
-        rule: 'app-tls-mismatch',
-        severity: 'error',
         subject: appSubject(app),
         summary: uniq[0] ?? `TLS handshake errors in the app log (${tlsLogs[0].signature})`,
         rootCause: `Client and receiver disagree on TLS: ${uniq.join('; ') || 'the SDK log shows a TLS handshake against a plaintext (or the reverse) server'}.`,
@@ -47,7 +46,7 @@ export const rule: Rule = {
           patch: '- name: OTEL_EXPORTER_OTLP_ENDPOINT\n  value: http://<svc>.<ns>.svc.cluster.local:4317\n- name: OTEL_EXPORTER_OTLP_INSECURE\n  value: "true"',
           target: `${appSubject(app).kind} ${app.namespace}/${appSubject(app).name} container ${app.container}`,
         },
-        symptomOf: [`tls:${app.namespace}/${app.pod}/${app.container}`],
+        symptomOf: [keys.tls(app)],
       });
     }
     return findings;

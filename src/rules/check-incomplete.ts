@@ -1,4 +1,4 @@
-import type { Finding, Rule } from '../report/finding.ts';
+import type { RuleFinding, Rule } from '../report/finding.ts';
 
 export const rule: Rule = {
   id: 'check-incomplete',
@@ -10,8 +10,8 @@ export const rule: Rule = {
   fix: 'Grant the RBAC rule shown, or drop the flag that disabled the check.',
   modes: ['diagnose'],
   check(s) {
-    const findings: Finding[] = [];
-    const byCheck = new Map<string, Finding>();
+    const findings: RuleFinding[] = [];
+    const byCheck = new Map<string, RuleFinding>();
     for (const i of s.incomplete) {
       const key = `${i.check}|${i.rbac ?? i.remedy ?? ''}`;
       const f = byCheck.get(key);
@@ -20,8 +20,7 @@ export const rule: Rule = {
         f.evidence.push({ source: 'api', detail: `${subject ? `${subject}: ` : ''}${i.reason}` });
         continue;
       }
-      const nf: Finding = {
-        rule: 'check-incomplete',
+      const nf: RuleFinding = {
         severity: i.rbac ? 'warning' : 'info',
         subject: i.subject && !i.rbac ? { kind: i.subject.kind, namespace: i.subject.namespace, name: i.subject.name, ...(i.subject.container ? { container: i.subject.container } : {}) } : { kind: 'Check', name: i.check },
         summary: `${i.check} incomplete: ${i.reason}`,
@@ -38,8 +37,6 @@ export const rule: Rule = {
       const [res, sub] = r.resource.split('/');
       const rbac = `- apiGroups: ["${r.group ?? ''}"]\n  resources: ["${r.resource}"]\n  verbs: ["${r.verb}"]`;
       findings.push({
-        rule: 'check-incomplete',
-        severity: 'warning',
         subject: { kind: 'Check', name: `${r.verb} ${r.resource}` },
         summary: `not allowed to ${r.verb} ${r.resource}${r.namespace ? ` in ${r.namespace}` : ' cluster-wide'}`,
         rootCause: `Without ${r.verb} on ${r.resource}${sub ? '' : ''} the checks that need ${sub === 'exec' ? 'sockets and probes' : sub === 'log' ? 'log evidence' : res} are skipped.`,

@@ -1,6 +1,7 @@
-import type { Evidence, Finding, Rule } from '../report/finding.ts';
+import type { Evidence, RuleFinding, Rule } from '../report/finding.ts';
 import { isMap } from '../otel/config.ts';
 import { collectorLogMatches, collectorWorkloads, configTarget, model, truncate } from './util.ts';
+import { keys } from './keys.ts';
 
 export const rule: Rule = {
   id: 'collector-config-invalid',
@@ -12,7 +13,7 @@ export const rule: Rule = {
   fix: 'Correct the config error quoted; `otelcol validate --config=...` checks it offline.',
   modes: ['diagnose', 'lint'],
   check(s) {
-    const findings: Finding[] = [];
+    const findings: RuleFinding[] = [];
     const checked = [];
     for (const w of collectorWorkloads(s)) {
       const c = w.pods[0];
@@ -26,11 +27,10 @@ export const rule: Rule = {
       const m = model(s, c);
       if (m) {
         problems.push(...m.dangling.map((d) => `invalid configuration: ${d}`));
-        const recv = isMap(m.config.receivers) ? m.config.receivers : {};
         for (const p of m.otlpProtocols) {
-          const rc = recv[p.id];
-          if (!p.grpc && !p.http) problems.push(`invalid configuration: receivers::${p.id}: must specify at least one protocol when using the OTLP receiver`);
-          void rc;
+          if (!p.grpc && !p.http) {
+            problems.push(`invalid configuration: receivers::${p.id}: must specify at least one protocol when using the OTLP receiver`);
+          }
         }
         const svc = isMap(m.config.service) ? m.config.service : {};
         if (!isMap(svc.pipelines) || Object.keys(svc.pipelines).length === 0) problems.push('invalid configuration: service must have at least one pipeline');
@@ -45,8 +45,6 @@ export const rule: Rule = {
       }
       const first = problems[0] ?? evidence[0].detail;
       findings.push({
-        rule: 'collector-config-invalid',
-        severity: 'error',
         subject: w.subject,
         summary: `collector config is invalid: ${truncate(first, 160)}`,
         rootCause: `The collector cannot start with this configuration: ${truncate(first, 400)}`,
@@ -58,7 +56,7 @@ export const rule: Rule = {
                 target: `${w.subject.kind} ${w.subject.namespace ? `${w.subject.namespace}/` : ''}${w.subject.name}`,
               }
             : { summary: `Correct ${configTarget(c)}; check it with \`otelcol validate --config=<file>\` before rolling out.`, target: configTarget(c) },
-        explains: [`not-ready:${w.key}`, ...w.pods.map((p) => `no-endpoints:${p.namespace}/${p.pod}`), ...w.pods.map((p) => `refused:${p.namespace}/${p.pod}`)],
+        explains: [keys.notReady(w.key), ...w.pods.map(keys.noEndpoints)],
       });
     }
     return { findings, checked };

@@ -1,4 +1,4 @@
-import type { Finding, Rule, Subject } from '../report/finding.ts';
+import type { RuleFinding, Rule, Subject } from '../report/finding.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { collectorWorkloads, model } from './util.ts';
 
@@ -12,7 +12,7 @@ export const rule: Rule = {
   fix: 'Add `readinessProbe: {httpGet: {path: /, port: 13133}}` and enable the health_check extension on `0.0.0.0:13133`.',
   modes: ['diagnose', 'lint'],
   check(s) {
-    const findings: Finding[] = [];
+    const findings: RuleFinding[] = [];
     const checked = [];
     for (const w of collectorWorkloads(s)) {
       const c = w.pods[0];
@@ -32,8 +32,6 @@ export const rule: Rule = {
         continue;
       }
       findings.push({
-        rule: 'collector-no-readiness-probe',
-        severity: 'warning',
         subject: w.subject,
         summary: 'collector container has no readinessProbe',
         rootCause: 'The pod is put behind its Service as soon as the container starts, whether or not the collector is ready.',
@@ -54,12 +52,11 @@ export const rule: Rule = {
  * the health_check extension; a probe added to the generated Deployment is overwritten. So the advice is about
  * the CR, and a missing probe is not the user's defect to fail a pipeline on.
  */
-function operatorManaged(s: Snapshot, subject: Subject, container: string, crName: string | undefined, hcAt: string | undefined): Finding {
+function operatorManaged(s: Snapshot, subject: Subject, container: string, crName: string | undefined, hcAt: string | undefined): RuleFinding {
   const cr = crName ? s.otelCollectorCRs.find((x) => x.namespace === subject.namespace && x.name === crName) : undefined;
   const v1beta1 = cr ? /\/v1beta1$/.test(cr.apiVersion) : false;
   const target = crName ? `OpenTelemetryCollector ${subject.namespace}/${crName}` : `the OpenTelemetryCollector CR of ${subject.kind} ${subject.namespace}/${subject.name}`;
   return {
-    rule: 'collector-no-readiness-probe',
     severity: 'info',
     subject,
     summary: 'operator-managed collector has no readinessProbe',

@@ -1,5 +1,6 @@
-import type { Evidence, Finding, Rule } from '../report/finding.ts';
+import type { Evidence, RuleFinding, Rule } from '../report/finding.ts';
 import { collectorLogMatches, collectorWorkloads, truncate } from './util.ts';
+import { keys } from './keys.ts';
 
 export const rule: Rule = {
   id: 'collector-not-ready',
@@ -11,7 +12,7 @@ export const rule: Rule = {
   fix: 'Fix the cause quoted from the logs (config error, port in use, failing probe); `kubectl logs --previous` shows the last crash.',
   modes: ['diagnose'],
   check(s) {
-    const findings: Finding[] = [];
+    const findings: RuleFinding[] = [];
     const checked = [];
     for (const w of collectorWorkloads(s)) {
       const subj = w.label;
@@ -38,15 +39,13 @@ export const rule: Rule = {
       }
       const logCause = evidence.find((e) => e.source === 'log');
       findings.push({
-        rule: 'collector-not-ready',
-        severity: 'error',
         subject: w.subject,
         summary: `${bad.length}/${w.pods.length} collector pod(s) not ready${reason ? ` (${reason})` : ''}`,
         rootCause: logCause ? `The collector does not become ready; its log says: ${logCause.detail.replace(/^[^:]+: /, '')}` : 'The collector pod is not Ready, so the Service sends it no traffic.',
         evidence,
         fix: { summary: logCause ? 'Fix the error quoted from the collector log, then let the Deployment roll.' : `Check \`kubectl describe pod\` and \`kubectl logs --previous\` for ${bad[0].namespace}/${bad[0].pod}.` },
-        symptomOf: [`not-ready:${w.key}`],
-        explains: w.pods.map((p) => `no-endpoints:${p.namespace}/${p.pod}`),
+        symptomOf: [keys.notReady(w.key)],
+        explains: w.pods.map(keys.noEndpoints),
       });
     }
     return { findings, checked };

@@ -1,4 +1,4 @@
-import type { Finding, Rule } from '../report/finding.ts';
+import type { RuleFinding, Rule } from '../report/finding.ts';
 import { collectorWorkloads, exportsOf } from './util.ts';
 
 export const rule: Rule = {
@@ -11,7 +11,7 @@ export const rule: Rule = {
   fix: 'Add `hostPort: 4317` / `hostPort: 4318` to the collector container ports (the Helm chart: `ports.otlp.hostPort`).',
   modes: ['diagnose', 'lint'],
   check(s) {
-    const findings: Finding[] = [];
+    const findings: RuleFinding[] = [];
     const hostIPs = new Set(s.collectors.map((c) => c.hostIP).filter(Boolean));
     for (const w of collectorWorkloads(s)) {
       if (w.subject.kind !== 'DaemonSet') continue;
@@ -26,8 +26,6 @@ export const rule: Rule = {
       const missing = ports.filter((p) => !c.containerPorts.some((cp) => cp.containerPort === p && cp.hostPort));
       if (!missing.length) continue;
       findings.push({
-        rule: 'daemonset-no-hostport',
-        severity: 'error',
         subject: w.subject,
         summary: `apps export to the node IP on ${missing.join(', ')}, but the DaemonSet declares no hostPort for it`,
         rootCause: `Without hostPort (or hostNetwork) nothing listens on the node's IP at ${missing.join('/')}: exports to $(HOST_IP) are refused.`,

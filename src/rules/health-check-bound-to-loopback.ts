@@ -1,6 +1,7 @@
-import type { CheckedEntry, Finding, Rule } from '../report/finding.ts';
+import type { CheckedEntry, RuleFinding, Rule } from '../report/finding.ts';
 import type { HttpProbeInfo } from '../snapshot.ts';
 import { collectorModels, configTarget, endpointEvidence } from './util.ts';
+import { keys } from './keys.ts';
 
 function probePort(p: HttpProbeInfo | undefined): number | undefined {
   if (!p || p.type !== 'httpGet') return undefined;
@@ -17,7 +18,7 @@ export const rule: Rule = {
   fix: 'Set `extensions.health_check.endpoint: 0.0.0.0:13133` (or `${env:MY_POD_IP}:13133`).',
   modes: ['diagnose', 'lint'],
   check(s) {
-    const findings: Finding[] = [];
+    const findings: RuleFinding[] = [];
     const checked: CheckedEntry[] = [];
     for (const { w, c, m } of collectorModels(s, checked)) {
       const subj = w.label;
@@ -36,7 +37,6 @@ export const rule: Rule = {
       const notReady = w.pods.filter((p) => p.ready === false);
       if (notReady.length) evidence.push({ source: 'api', detail: `${notReady.length} pod(s) not ready: ${notReady.map((p) => p.pod).join(', ')}` });
       findings.push({
-        rule: 'health-check-bound-to-loopback',
         severity: hit.length ? 'error' : 'warning',
         subject: w.subject,
         summary: `health_check listens on ${hc.effective}${hc.defaultedBy ? ' (default)' : ''}; ${hit.length ? `the kubelet's ${hit.map(([k]) => k).join('/')} probe cannot reach it` : 'a kubelet probe could not reach it'}`,
@@ -47,7 +47,7 @@ export const rule: Rule = {
           patch: `extensions:\n  ${hc.component}:\n    endpoint: 0.0.0.0:${hc.port}`,
           target: configTarget(c),
         },
-        explains: [`not-ready:${w.key}`, ...w.pods.map((p) => `no-endpoints:${p.namespace}/${p.pod}`)],
+        explains: [keys.notReady(w.key), ...w.pods.map(keys.noEndpoints)],
       });
     }
     return { findings, checked };

@@ -49,7 +49,3 @@ export const RULES: Rule[] = [
   appNoEndpoint,
   checkIncomplete,
 ];
-
-export function ruleById(id: string): Rule | undefined {
-  return RULES.find((r) => r.id === id);
-}

@@ -1,4 +1,4 @@
-import type { Finding, Rule } from '../report/finding.ts';
+import type { RuleFinding, Rule } from '../report/finding.ts';
 import { exportsOf, probesFrom, probeText, resolveHost } from './util.ts';
 
 export const rule: Rule = {
@@ -11,7 +11,7 @@ export const rule: Rule = {
   fix: 'Run the collector on every node that runs apps (tolerations), or set `internalTrafficPolicy: Cluster`.',
   modes: ['diagnose'],
   check(s) {
-    const findings: Finding[] = [];
+    const findings: RuleFinding[] = [];
     for (const v of s.services) {
       if (v.internalTrafficPolicy !== 'Local' || !v.endpoints) continue;
       const nodes = new Set(v.endpoints.ready.map((e) => e.node).filter(Boolean));
@@ -21,8 +21,6 @@ export const rule: Rule = {
       );
       if (!stranded.length) continue;
       findings.push({
-        rule: 'internal-traffic-local-gap',
-        severity: 'error',
         subject: { kind: 'Service', namespace: v.namespace, name: v.name },
         summary: `internalTrafficPolicy Local: ${stranded.length} app pod(s) on nodes with no ready collector`,
         rootCause: `Service ${v.namespace}/${v.name} routes only to same-node endpoints; nodes ${[...new Set(stranded.map((a) => a.node))].join(', ')} have none, so exports from there are dropped.`,

@@ -3,7 +3,7 @@
  * loopback can reach is wrong unless its only clients share its pod (the sidecar case).
  */
 import type { CollectorPod, Snapshot } from '../snapshot.ts';
-import type { CheckedEntry, Evidence, Finding, RuleResult } from '../report/finding.ts';
+import type { CheckedEntry, Evidence, RuleFinding, RuleResult } from '../report/finding.ts';
 import type { EffectiveEndpoint } from '../otel/config.ts';
 import { acceptsFrom, isLoopbackAddr } from '../otel/sockets.ts';
 import { isLoopbackHost, splitHostPort } from '../otel/endpoint.ts';
@@ -17,11 +17,13 @@ import {
   endpointEvidence,
   podKey,
   probeText,
+  probesFrom,
   probesTo,
   targetPortOn,
   truncate,
   type Client,
 } from './util.ts';
+import { keys } from './keys.ts';
 
 export type LoopbackVariant = 'explicit' | 'default';
 
@@ -62,8 +64,8 @@ export function patchFor(eps: EffectiveEndpoint[], c: CollectorPod): string {
   return `${lines.join('\n')}\n# narrower: ${alt} with env MY_POD_IP from fieldRef status.podIP${c.env && 'MY_POD_IP' in c.env ? ' (already set on this pod)' : ''}`;
 }
 
-export function checkLoopback(s: Snapshot, variant: LoopbackVariant, rule: string): RuleResult {
-  const findings: Finding[] = [];
+export function checkLoopback(s: Snapshot, variant: LoopbackVariant): RuleResult {
+  const findings: RuleFinding[] = [];
   const checked: CheckedEntry[] = [];
   // Subjects already in `checked`, kept up to date lazily: a scan of `checked` per workload was quadratic.
   const checkedSubjects = new Set<string>();
@@ -136,7 +138,6 @@ export function checkLoopback(s: Snapshot, variant: LoopbackVariant, rule: strin
           ? `The ${id} receiver is bound to ${where}, a loopback address: only processes inside the collector pod can connect, so traffic from other pods and from the Service is refused.`
           : `The ${id} receiver sets no endpoint, and since collector 0.104.0 the default is localhost (${where}): only processes inside the collector pod can connect.`;
       findings.push({
-        rule,
         severity,
         subject: w.subject,
         summary: `${id} receiver listens on loopback only (${where})${clients.length ? `; ${new Set(clients.map((c) => `${c.app.namespace}/${c.app.workload?.name ?? c.app.pod}`)).size} app(s) cannot export` : ''}`,
@@ -153,7 +154,7 @@ export function checkLoopback(s: Snapshot, variant: LoopbackVariant, rule: strin
           for (const lm of appLogMatches(s, cl.app, ['refused', 'unavailable']).slice(0, 1)) syms.push(`log: ${lm.signature}`);
           return syms;
         }),
-        explains: w.pods.map((p) => `refused:${p.namespace}/${p.pod}`).concat(ports.map((p) => `listen:${w.key}:${p}`)),
+        explains: ports.map((p) => keys.listen(w.key, p as number)),
       });
       checked.push({ subject: subj, status: 'fail' });
     }
@@ -162,8 +163,6 @@ export function checkLoopback(s: Snapshot, variant: LoopbackVariant, rule: strin
   }
   return { findings, checked };
 }
-
-import { probesFrom } from './util.ts';
 
 /**
  * The collector's own telemetry (service.telemetry metrics readers, trace and log processors) exporting

@@ -3,7 +3,7 @@
  * app, on the port used. Requires proof: a probe that timed out (dropped packets), so that a policy that
  * merely looks restrictive is never reported on its own.
  */
-import type { Finding, Rule } from '../report/finding.ts';
+import type { RuleFinding, Rule } from '../report/finding.ts';
 import type { AppContainer, CollectorPod, LabelSelector, NetworkPolicyInfo, Snapshot } from '../snapshot.ts';
 import { probeText, probesTo, resolveHost, targetPortOn, unpublishedPort } from './util.ts';
 
@@ -78,7 +78,7 @@ export const rule: Rule = {
   modes: ['diagnose'],
   check(s) {
     if (!s.meta.exec) return { findings: [], skipped: 'needs exec probes (--no-exec)' };
-    const findings: Finding[] = [];
+    const findings: RuleFinding[] = [];
     for (const c of s.collectors) {
       const pols = s.networkPolicies.filter((np) => np.namespace === c.namespace && (np.policyTypes.includes('Ingress') || np.ingress !== undefined) && selectorMatches(np.podSelector, c.labels));
       if (!pols.length) continue;
@@ -101,8 +101,6 @@ export const rule: Rule = {
         let f = findings.find((x) => x.subject.kind === 'NetworkPolicy' && `${x.subject.namespace}/${pols.map((p) => p.name).join(',')}` === key);
         if (!f) {
           f = {
-            rule: 'network-policy-blocks',
-            severity: 'error',
             subject: { kind: 'NetworkPolicy', namespace: c.namespace, name: pols.map((p) => p.name).join(',') },
             summary: `NetworkPolicy ${pols.map((p) => p.name).join(', ')} drops OTLP traffic to the collector`,
             rootCause: `The ingress policies selecting collector pods in ${c.namespace} admit no peer matching the app pods on port ${port}; packets are dropped and exports time out.`,

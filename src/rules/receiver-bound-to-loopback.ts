@@ -10,5 +10,5 @@ export const rule: Rule = {
   evidence: ['config', 'exec', 'log', 'api'],
   fix: 'Bind to `0.0.0.0:<port>`, or the narrower `${env:MY_POD_IP}:<port>` with `MY_POD_IP` from `fieldRef: status.podIP` (the Helm chart\'s choice; then localhost clients in the pod and port-forward fail).',
   modes: ['diagnose', 'lint'],
-  check: (s) => checkLoopback(s, 'explicit', 'receiver-bound-to-loopback'),
+  check: (s) => checkLoopback(s, 'explicit'),
 };

@@ -1,4 +1,4 @@
-import type { CheckedEntry, Finding, Rule } from '../report/finding.ts';
+import type { CheckedEntry, RuleFinding, Rule } from '../report/finding.ts';
 import { isLoopbackHost } from '../otel/endpoint.ts';
 import { collectorModels, configTarget, endpointEvidence, exportsOf } from './util.ts';
 
@@ -12,7 +12,7 @@ export const rule: Rule = {
   fix: 'Keep the pod-IP binding for cross-pod traffic; for same-pod clients bind `0.0.0.0:<port>` instead, or point them at the pod IP.',
   modes: ['diagnose', 'lint'],
   check(s) {
-    const findings: Finding[] = [];
+    const findings: RuleFinding[] = [];
     const checked: CheckedEntry[] = [];
     for (const { w, c, m } of collectorModels(s, checked)) {
       const subj = w.label;
@@ -26,7 +26,6 @@ export const rule: Rule = {
         (a) => w.pods.some((p) => p.namespace === a.namespace && p.pod === a.pod) && exportsOf(a).some((e) => e.parsed && isLoopbackHost(e.parsed.host) && ports.includes(e.port)),
       );
       findings.push({
-        rule: 'receiver-bound-to-pod-ip',
         severity: localClients.length ? 'error' : 'info',
         subject: w.subject,
         summary: localClients.length

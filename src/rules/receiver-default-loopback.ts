@@ -10,5 +10,5 @@ export const rule: Rule = {
   evidence: ['config', 'exec', 'log', 'api'],
   fix: 'Write the endpoint explicitly: `0.0.0.0:4317` / `0.0.0.0:4318`, or `${env:MY_POD_IP}:4317` with `MY_POD_IP` from `fieldRef: status.podIP`.',
   modes: ['diagnose', 'lint'],
-  check: (s) => checkLoopback(s, 'default', 'receiver-default-loopback'),
+  check: (s) => checkLoopback(s, 'default'),
 };

@@ -1,6 +1,7 @@
-import type { CheckedEntry, Finding, Rule } from '../report/finding.ts';
+import type { CheckedEntry, RuleFinding, Rule } from '../report/finding.ts';
 import { isMap, receiverType } from '../otel/config.ts';
 import { clientsOf, collectorModels, configTarget } from './util.ts';
+import { keys } from './keys.ts';
 
 /**
  * Receivers that scrape, read files or consume from a broker: they open no port an app could send to, so
@@ -33,7 +34,7 @@ export const rule: Rule = {
   fix: 'Add the receiver to the pipelines of the signals it should accept (`service.pipelines.traces.receivers: [otlp]`).',
   modes: ['diagnose', 'lint'],
   check(s) {
-    const findings: Finding[] = [];
+    const findings: RuleFinding[] = [];
     const checked: CheckedEntry[] = [];
     for (const { w, c, m } of collectorModels(s, checked)) {
       const subj = w.label;
@@ -43,9 +44,10 @@ export const rule: Rule = {
         const ports: number[] = protocols.map((p) => receiverPort(rc, p)).filter((p) => p > 0);
         const startedPorts = new Set(m.receivers.map((e) => e.port));
         const clients = w.pods.flatMap((p) => clientsOf(s, p)).filter((cl) => cl.collectorPort !== null && ports.includes(cl.collectorPort) && !startedPorts.has(cl.collectorPort));
+        // The ports nothing else opens: apps dialling them are refused because of this receiver.
+        const silent = ports.filter((p) => !startedPorts.has(p));
         const pipelines = Object.keys(isMap(m.config.service) && isMap(m.config.service.pipelines) ? m.config.service.pipelines : {});
         findings.push({
-          rule: 'receiver-not-in-pipeline',
           severity: clients.length ? 'error' : PULL_RECEIVERS.has(receiverType(id)) ? 'info' : 'warning',
           subject: w.subject,
           summary: `receiver ${id} is declared but no pipeline uses it, so it never starts`,
@@ -57,7 +59,7 @@ export const rule: Rule = {
             target: configTarget(c),
           },
           ...(clients.length ? { affected: clients.map((cl) => ({ namespace: cl.app.namespace, workload: cl.app.workload?.name, pod: cl.app.pod, container: cl.app.container, endpoint: cl.exp.url, symptoms: [] })) } : {}),
-          explains: [...w.pods.map((p) => `refused:${p.namespace}/${p.pod}`), ...ports.filter((p) => !startedPorts.has(p)).map((p) => `listen:${w.key}:${p}`)],
+          ...(silent.length ? { explains: silent.map((p) => keys.listen(w.key, p)) } : {}),
         });
       }
       if (!m.unusedReceivers.length) checked.push({ subject: subj });

@@ -1,6 +1,7 @@
-import type { CheckedEntry, Finding, Rule } from '../report/finding.ts';
+import type { CheckedEntry, RuleFinding, Rule } from '../report/finding.ts';
 import { isHttp } from '../otel/sdk.ts';
 import { affected, clientsOf, collectorModels, configTarget } from './util.ts';
+import { keys } from './keys.ts';
 
 export const rule: Rule = {
   id: 'receiver-protocol-disabled',
@@ -12,7 +13,7 @@ export const rule: Rule = {
   fix: 'Enable the missing protocol under `receivers.otlp.protocols` (e.g. `http: {endpoint: 0.0.0.0:4318}`), or switch the apps to the enabled one.',
   modes: ['diagnose', 'lint'],
   check(s) {
-    const findings: Finding[] = [];
+    const findings: RuleFinding[] = [];
     const checked: CheckedEntry[] = [];
     for (const { w, c, m } of collectorModels(s, checked)) {
       const subj = w.label;
@@ -30,8 +31,6 @@ export const rule: Rule = {
         const id = m.otlpProtocols[0].id;
         const port = proto === 'http' ? 4318 : 4317;
         findings.push({
-          rule: 'receiver-protocol-disabled',
-          severity: 'error',
           subject: w.subject,
           summary: `${users.length} export(s) use ${proto === 'http' ? 'OTLP/HTTP' : 'OTLP/gRPC'} but receiver ${id} enables only ${proto === 'http' ? 'grpc' : 'http'}`,
           rootCause: `receivers.${id}.protocols has no ${proto} entry, so no ${proto} server is started; apps exporting with ${proto} have nothing to talk to.`,
@@ -45,7 +44,7 @@ export const rule: Rule = {
             target: configTarget(c),
           },
           affected: affected(users),
-          explains: [...w.pods.map((p) => `refused:${p.namespace}/${p.pod}`), `listen:${w.key}:${port}`],
+          explains: [keys.listen(w.key, port)],
         });
       }
       if (!findings.some((f) => f.subject === w.subject)) checked.push({ subject: subj });

@@ -1,5 +1,6 @@
-import type { Finding, Rule } from '../report/finding.ts';
+import type { RuleFinding, Rule } from '../report/finding.ts';
 import { appSubject, collectorWorkloads, exportsOf, podKey, probesFrom, probeText, resolveHost } from './util.ts';
+import { keys } from './keys.ts';
 
 export const rule: Rule = {
   id: 'service-missing',
@@ -11,8 +12,8 @@ export const rule: Rule = {
   fix: 'Create the Service selecting the collector pods with the OTLP ports, or point the apps at the Service that exists.',
   modes: ['diagnose', 'lint'],
   check(s) {
-    const findings: Finding[] = [];
-    const missing = new Map<string, Finding>();
+    const findings: RuleFinding[] = [];
+    const missing = new Map<string, RuleFinding>();
     // Sets, not scans per app and per workload: large snapshots (lint over thousands of files) went quadratic.
     const collectorNamespaces = new Set(s.collectors.map((c) => c.namespace));
     const selectedPods = new Set(s.services.flatMap((v) => v.matchedCollectorPods));
@@ -27,8 +28,6 @@ export const rule: Rule = {
         if (!collectorNamespaces.has(r.namespace)) continue;
         const key = `${r.namespace}/${r.name}`;
         const f = missing.get(key) ?? {
-          rule: 'service-missing',
-          severity: 'error' as const,
           subject: { kind: 'Service', namespace: r.namespace, name: r.name },
           summary: `Service ${key} does not exist, but apps export to it`,
           rootCause: `No Service named ${r.name} exists in ${r.namespace}, so ${e.parsed.host} does not resolve.`,
@@ -39,7 +38,7 @@ export const rule: Rule = {
           },
           affected: [],
           // Creating this Service also gives an unexposed collector of that namespace its Service: one row.
-          explains: [`unresolvable:${key}`, `unselected:${r.namespace}`],
+          explains: [keys.unresolvable(r.namespace, r.name), keys.unselected(r.namespace)],
         };
         // Every signal of one container exports to the same place: its evidence goes in once.
         const ev = [
@@ -59,14 +58,13 @@ export const rule: Rule = {
       if (w.pods.some((p) => selectedPods.has(podKey(p.namespace, p.pod)))) continue;
       if (s.meta.mode === 'diagnose' && !s.services.length && s.incomplete.some((i) => i.check.includes('service'))) continue;
       findings.push({
-        rule: 'service-missing',
         severity: 'warning',
         subject: w.subject,
         summary: 'no Service selects this collector',
         rootCause: 'Apps in other pods can reach the collector only by pod IP, which changes on every restart.',
         evidence: [{ source: 'api', detail: `no Service selector matches the labels of ${w.pods.map((p) => p.pod).join(', ')} (${Object.entries(c.labels).map(([k, v]) => `${k}=${v}`).join(', ')})` }],
         fix: { summary: `Create a Service for ${w.subject.kind} ${w.subject.namespace}/${w.subject.name} with ports 4317 and 4318.` },
-        symptomOf: [`unselected:${w.subject.namespace}`],
+        symptomOf: [keys.unselected(w.subject.namespace as string)],
       });
     }
     return findings;

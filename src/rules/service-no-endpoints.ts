@@ -1,6 +1,7 @@
-import type { Finding, Rule } from '../report/finding.ts';
+import type { RuleFinding, Rule } from '../report/finding.ts';
 import type { ServiceInfo } from '../snapshot.ts';
 import { collectorsOfService, exportsOf, resolveHost } from './util.ts';
+import { keys } from './keys.ts';
 
 export const rule: Rule = {
   id: 'service-no-endpoints',
@@ -12,7 +13,7 @@ export const rule: Rule = {
   fix: 'Make the selector match the collector pod labels, or fix why the pods are not Ready.',
   modes: ['diagnose', 'lint'],
   check(s) {
-    const findings: Finding[] = [];
+    const findings: RuleFinding[] = [];
     const checked = [];
     // Each app's exports resolved once, not once per Service (services x apps made lint over 1,000 files slow).
     const sentTo = new Set<ServiceInfo>();
@@ -38,7 +39,6 @@ export const rule: Rule = {
         }
         const sameNs = s.collectors.filter((c) => c.namespace === v.namespace);
         findings.push({
-          rule: 'service-no-endpoints',
           severity: 'warning',
           subject: { kind: 'Service', namespace: v.namespace, name: v.name },
           summary: `selector ${selector} matches no pod in these files`,
@@ -48,7 +48,7 @@ export const rule: Rule = {
             { source: 'config', detail: `collector pod labels in ${v.namespace}: ${sameNs.map((c) => Object.entries(c.labels).map(([k, x]) => `${k}=${x}`).join(',')).join(' | ') || 'no collector in these files'}` },
           ],
           fix: { summary: `Change spec.selector of Service ${v.namespace}/${v.name} to the collector pods' labels.`, target: `Service ${v.namespace}/${v.name}` },
-          explains: [`unselected:${v.namespace}`],
+          explains: [keys.unselected(v.namespace)],
         });
         continue;
       }
@@ -62,8 +62,6 @@ export const rule: Rule = {
       }
       const noMatch = collectors.length === 0;
       findings.push({
-        rule: 'service-no-endpoints',
-        severity: 'error',
         subject: { kind: 'Service', namespace: v.namespace, name: v.name },
         summary: noMatch ? `selector ${selector || '(none)'} matches no collector pod` : `${collectors.length} selected pod(s), none ready`,
         rootCause: noMatch
@@ -76,9 +74,9 @@ export const rule: Rule = {
         fix: noMatch
           ? { summary: `Change spec.selector of Service ${v.namespace}/${v.name} to the collector pods' labels.`, target: `Service ${v.namespace}/${v.name}` }
           : { summary: 'Fix why the collector pods are not Ready (see their findings and `kubectl describe pod`).' },
-        symptomOf: collectors.map((c) => `no-endpoints:${c.namespace}/${c.pod}`),
+        symptomOf: collectors.map(keys.noEndpoints),
         // A selector that matches nothing is also why a collector in this namespace looks unexposed.
-        ...(noMatch ? { explains: [`unselected:${v.namespace}`] } : {}),
+        ...(noMatch ? { explains: [keys.unselected(v.namespace)] } : {}),
       });
     }
     return { findings, checked };

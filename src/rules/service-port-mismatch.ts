@@ -1,5 +1,6 @@
-import type { Finding, Rule } from '../report/finding.ts';
+import type { RuleFinding, Rule } from '../report/finding.ts';
 import { clientsOf, collectorsOfService, collectorWorkloads, configTarget, model } from './util.ts';
+import { keys } from './keys.ts';
 
 export const rule: Rule = {
   id: 'service-port-mismatch',
@@ -11,7 +12,7 @@ export const rule: Rule = {
   fix: 'Point targetPort at the receiver port (or the containerPort name that carries it).',
   modes: ['diagnose', 'lint'],
   check(s) {
-    const findings: Finding[] = [];
+    const findings: RuleFinding[] = [];
     const checked = [];
     for (const v of s.services) {
       const cols = collectorsOfService(s, v);
@@ -52,8 +53,6 @@ export const rule: Rule = {
         // listening; a collector rule that names why (receiver unused, protocol disabled) absorbs this row.
         const wkey = resolved === sp.port ? collectorWorkloads(s).find((w) => w.pods.includes(c))?.key : undefined;
         findings.push({
-          rule: 'service-port-mismatch',
-          severity: 'error',
           subject: { kind: 'Service', namespace: v.namespace, name: v.name },
           summary: `Service port ${sp.name ? `${sp.name} ` : ''}${sp.port}: ${problem}`,
           rootCause: `Traffic to ${v.name}:${sp.port} is forwarded to a pod port that no OTLP receiver serves.`,
@@ -67,7 +66,7 @@ export const rule: Rule = {
             target: `Service ${v.namespace}/${v.name}`,
           },
           ...(users.length ? { affected: users.map((u) => ({ namespace: u.app.namespace, workload: u.app.workload?.name, pod: u.app.pod, container: u.app.container, endpoint: u.exp.url, symptoms: [] })) } : {}),
-          ...(wkey ? { symptomOf: [`listen:${wkey}:${sp.port}`] } : {}),
+          ...(wkey ? { symptomOf: [keys.listen(wkey, sp.port)] } : {}),
         });
       }
       if (!findings.some((f) => f.subject.name === v.name && f.subject.namespace === v.namespace)) checked.push({ subject: subj });

@@ -196,16 +196,6 @@ export function resolveHost(s: Snapshot, fromNs: string, host: string, idx: Host
   return { kind: 'missing-service', name, namespace: ns, existsIn };
 }
 
-export function knownNamespace(s: Snapshot, ns: string): boolean {
-  return (
-    (s.namespaces ?? []).some((n) => n.name === ns) ||
-    s.services.some((v) => v.namespace === ns) ||
-    s.collectors.some((c) => c.namespace === ns) ||
-    s.apps.some((a) => a.namespace === ns) ||
-    s.meta.collectorNamespaces.includes(ns)
-  );
-}
-
 export function collectorsOfService(s: Snapshot, svc: ServiceInfo, idx: HostIndex = hostIndex(s)): CollectorPod[] {
   // The collectors whose pod key the Service matched, in snapshot order, found by key: a scan of every
   // collector per Service made large snapshots quadratic.

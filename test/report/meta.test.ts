@@ -3,9 +3,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { RULES } from '../../src/rules/index.ts';
+import { runRule } from '../../src/engine.ts';
+import { normalizeSnapshot } from '../../src/snapshot.ts';
 import { renderRulesDoc } from '../../scripts/gen-docs.ts';
+import { collectCasesOnly, ruleCases } from '../rules/helpers.ts';
 
 const root = new URL('../../', import.meta.url);
+
+// The rule test files fill the ruleTester registry when imported; their tests run in their own processes.
+collectCasesOnly();
+for (const f of readdirSync(new URL('test/rules/', root)).filter((x) => x.endsWith('.test.ts')).sort()) {
+  await import(new URL(`test/rules/${f}`, root).href);
+}
 
 test('rule ids are unique, kebab-case, and each lives in src/rules/<id>.ts', () => {
   const ids = RULES.map((r) => r.id);
@@ -17,22 +26,29 @@ test('rule ids are unique, kebab-case, and each lives in src/rules/<id>.ts', () 
 });
 
 test('every rule file under src/rules is in the catalogue', () => {
-  const helpers = new Set(['index.ts', 'util.ts', 'loopback-shared.ts']);
+  const helpers = new Set(['index.ts', 'util.ts', 'keys.ts', 'loopback-shared.ts']);
   const files = readdirSync(new URL('src/rules/', root)).filter((f) => f.endsWith('.ts') && !helpers.has(f));
   assert.deepEqual(files.map((f) => f.replace(/\.ts$/, '')).sort(), RULES.map((r) => r.id).sort());
 });
 
-test('every rule has test/rules/<id>.test.ts that exercises it', () => {
+test('every rule has test/rules/<id>.test.ts whose ruleTester cases make it fire and keep it clean', () => {
   for (const r of RULES) {
-    const p = new URL(`test/rules/${r.id}.test.ts`, root);
-    assert.ok(existsSync(p), `missing test/rules/${r.id}.test.ts`);
-    assert.ok(readFileSync(p, 'utf8').includes(r.id), `test/rules/${r.id}.test.ts never asserts ${r.id}`);
+    assert.ok(existsSync(new URL(`test/rules/${r.id}.test.ts`, root)), `missing test/rules/${r.id}.test.ts`);
+    const cases = ruleCases.get(r.id);
+    assert.ok(cases, `no ruleTester(rule, ...) for ${r.id} in test/rules`);
+    // Run here, not only counted: a case list that no longer fires (or no longer stays clean) fails too.
+    const fires = cases.invalid.some((c) => runRule(r, normalizeSnapshot(c.snapshot)).findings.some((f) => f.rule === r.id));
+    assert.ok(fires, `${r.id}: no invalid case of ruleTester produces a finding of the rule (${cases.invalid.length} invalid case(s))`);
+    const clean = cases.valid.some((c) => runRule(r, normalizeSnapshot(c.snapshot)).findings.length === 0);
+    assert.ok(clean, `${r.id}: no valid case of ruleTester stays clean (${cases.valid.length} valid case(s))`);
   }
 });
 
 test('docs/rules.md has a section per rule and is not stale', () => {
   const doc = readFileSync(new URL('docs/rules.md', root), 'utf8');
-  for (const r of RULES) assert.ok(doc.includes(`\n## ${r.id}\n`), `docs/rules.md lacks ## ${r.id}`);
+  for (const r of RULES) {
+    assert.ok(doc.includes(`\n## ${r.id}\n`), `docs/rules.md lacks ## ${r.id}`);
+  }
   assert.equal(doc, renderRulesDoc(), 'docs/rules.md is stale: run `npm run docs`');
 });
 

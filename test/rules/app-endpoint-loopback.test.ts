@@ -1,17 +1,23 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
 import { rule } from '../../src/rules/app-endpoint-loopback.ts';
-import { loadSnapshot, ruleKeys, variant } from './helpers.ts';
+import type { Snapshot } from '../../src/snapshot.ts';
+import { envValue, loadSnapshot, ruleTester, variant } from './helpers.ts';
 
-test('app exports to localhost without a sidecar: error on the app', () => {
-  const s = variant(loadSnapshot('healthy-helm'), (s) => (s.apps[0].exporter.endpoint = { value: 'http://localhost:4318', env: 'OTEL_EXPORTER_OTLP_ENDPOINT', origin: 'value' }));
-  assert.deepEqual(ruleKeys(rule.check, s), ['app-endpoint-loopback error Deployment shop/cart:cart']);
-});
-
-test('with a sidecar collector: right, nothing', () => {
-  const s = variant(loadSnapshot('healthy-helm'), (s) => {
-    s.apps[0].exporter.endpoint = { value: 'http://localhost:4318', env: 'OTEL_EXPORTER_OTLP_ENDPOINT', origin: 'value' };
-    s.apps[0].sidecarCollector = { container: 'otc-container' };
+const toLocalhost = (patch: (s: Snapshot) => void = () => {}) =>
+  variant(loadSnapshot('healthy-helm'), (s) => {
+    s.apps[0].exporter.endpoint = envValue('http://localhost:4318');
+    patch(s);
   });
-  assert.deepEqual(ruleKeys(rule.check, s), []);
+
+ruleTester(rule, {
+  valid: [
+    { name: 'healthy: apps export to the collector Service', snapshot: loadSnapshot('healthy-helm') },
+    { name: 'localhost with a sidecar collector is right', snapshot: toLocalhost((s) => (s.apps[0].sidecarCollector = { container: 'otc-container' })) },
+  ],
+  invalid: [
+    {
+      name: 'app exports to localhost without a sidecar: error on the app',
+      snapshot: toLocalhost(),
+      findings: [{ severity: 'error', subject: 'Deployment shop/cart:cart', check: { subject: 'Deployment shop/cart', status: 'fail' } }],
+    },
+  ],
 });

@@ -1,34 +1,39 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
 import { rule } from '../../src/rules/app-no-endpoint.ts';
-import { loadSnapshot, ruleKeys, variant } from './helpers.ts';
+import type { Snapshot } from '../../src/snapshot.ts';
+import { loadSnapshot, ruleTester, variant } from './helpers.ts';
 
-test('instrumented app with no endpoint and no sidecar: warning', () => {
-  const s = variant(loadSnapshot('healthy-helm'), (s) => delete s.apps[0].exporter.endpoint);
-  assert.deepEqual(ruleKeys(rule.check, s), ['app-no-endpoint warning Deployment shop/cart:cart']);
-});
-
-test('with a sidecar the localhost default is right', () => {
-  const s = variant(loadSnapshot('healthy-helm'), (s) => {
+/** healthy-helm with cart's OTLP endpoint unset. */
+const noEndpoint = (patch: (s: Snapshot) => void = () => {}) =>
+  variant(loadSnapshot('healthy-helm'), (s) => {
     delete s.apps[0].exporter.endpoint;
-    s.apps[0].sidecarCollector = { container: 'otc-container' };
+    patch(s);
   });
-  assert.deepEqual(ruleKeys(rule.check, s), []);
-});
 
-test('no SDK endpoint but OTEL_COLLECTOR_HOST names the collector Service (demo frontend-proxy): info, not a warning', () => {
-  const s = variant(loadSnapshot('healthy-helm'), (s) => {
-    delete s.apps[0].exporter.endpoint;
-    const svc = s.services.find((v) => v.matchedCollectorPods.length > 0)!;
-    s.apps[0].hostEnv = [{ env: 'OTEL_COLLECTOR_HOST', value: `${svc.name}.${svc.namespace}`, host: `${svc.name}.${svc.namespace}` }];
-  });
-  assert.deepEqual(ruleKeys(rule.check, s), ['app-no-endpoint info Deployment shop/cart:cart']);
-});
-
-test('a host variable that names something other than a collector keeps the warning', () => {
-  const s = variant(loadSnapshot('healthy-helm'), (s) => {
-    delete s.apps[0].exporter.endpoint;
-    s.apps[0].hostEnv = [{ env: 'REDIS_HOST', value: 'redis', host: 'redis' }];
-  });
-  assert.deepEqual(ruleKeys(rule.check, s), ['app-no-endpoint warning Deployment shop/cart:cart']);
+ruleTester(rule, {
+  valid: [
+    { name: 'healthy: every app sets its endpoint', snapshot: loadSnapshot('healthy-helm') },
+    { name: 'with a sidecar the localhost default is right', snapshot: noEndpoint((s) => (s.apps[0].sidecarCollector = { container: 'otc-container' })) },
+  ],
+  invalid: [
+    {
+      name: 'instrumented app with no endpoint and no sidecar: warning',
+      snapshot: noEndpoint(),
+      findings: [{ severity: 'warning', subject: 'Deployment shop/cart:cart', check: { subject: 'Deployment shop/cart', status: 'fail' } }],
+    },
+    {
+      name: 'no SDK endpoint but OTEL_COLLECTOR_HOST names the collector Service (demo frontend-proxy): info, not a warning',
+      snapshot: noEndpoint((s) => {
+        const svc = s.services.find((v) => v.matchedCollectorPods.length > 0);
+        if (svc) {
+          s.apps[0].hostEnv = [{ env: 'OTEL_COLLECTOR_HOST', value: `${svc.name}.${svc.namespace}`, host: `${svc.name}.${svc.namespace}` }];
+        }
+      }),
+      findings: [{ severity: 'info', subject: 'Deployment shop/cart:cart' }],
+    },
+    {
+      name: 'a host variable that names something other than a collector keeps the warning',
+      snapshot: noEndpoint((s) => (s.apps[0].hostEnv = [{ env: 'REDIS_HOST', value: 'redis', host: 'redis' }])),
+      findings: [{ severity: 'warning', subject: 'Deployment shop/cart:cart' }],
+    },
+  ],
 });

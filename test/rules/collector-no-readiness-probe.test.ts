@@ -1,35 +1,42 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rule } from '../../src/rules/collector-no-readiness-probe.ts';
-import { loadSnapshot, ruleKeys, variant } from './helpers.ts';
+import type { Snapshot } from '../../src/snapshot.ts';
+import { findingsOf, loadSnapshot, ruleTester, test, variant } from './helpers.ts';
 
-test('no readiness probe: warning suggesting httpGet 13133', () => {
-  const s = variant(loadSnapshot('healthy-helm'), (s) => delete s.collectors[0].readinessProbe);
-  assert.deepEqual(ruleKeys(rule.check, s), ['collector-no-readiness-probe warning Deployment observability/otel-collector:opentelemetry-collector']);
-  const f = (rule.check(s) as any).findings[0];
-  assert.match(f.fix.patch, /port: 13133/);
+const noProbe = (patch: (s: Snapshot) => void = () => {}) =>
+  variant(loadSnapshot('healthy-helm'), (s) => {
+    delete s.collectors[0].readinessProbe;
+    patch(s);
+  });
+/** An operator-managed collector without a probe, its CR at v1beta1. */
+const operatorManaged = noProbe((s) => {
+  s.collectors[0].managedBy = { operator: 'opentelemetry-operator', crName: 'otel' };
+  s.otelCollectorCRs = [{ namespace: s.collectors[0].namespace, name: 'otel', apiVersion: 'opentelemetry.io/v1beta1' } as Snapshot['otelCollectorCRs'][number]];
+});
+const COLLECTOR = 'Deployment observability/otel-collector:opentelemetry-collector';
+
+ruleTester(rule, {
+  valid: [
+    { name: 'the collector has a readiness probe', snapshot: loadSnapshot('healthy-helm'), check: { subject: 'Deployment observability/otel-collector', status: 'pass' } },
+    { name: 'sidecars are exempt', snapshot: noProbe((s) => (s.collectors[0].sidecar = true)), check: { subject: 'Pod observability/otel-collector', status: 'skipped', reason: 'sidecar' } },
+  ],
+  invalid: [
+    { name: 'no readiness probe: warning', snapshot: noProbe(), findings: [{ severity: 'warning', subject: COLLECTOR, check: { subject: 'Deployment observability/otel-collector', status: 'fail' } }] },
+    { name: 'operator-managed: info', snapshot: operatorManaged, findings: [{ severity: 'info', subject: COLLECTOR }] },
+  ],
 });
 
-test('sidecars are exempt', () => {
-  const s = variant(loadSnapshot('healthy-helm'), (s) => {
-    delete s.collectors[0].readinessProbe;
-    s.collectors[0].sidecar = true;
-  });
-  assert.deepEqual(ruleKeys(rule.check, s), []);
+test('no readiness probe: the fix is an httpGet on the health_check port 13133', () => {
+  assert.match(findingsOf(rule, noProbe())[0].fix.patch ?? '', /port: 13133/);
 });
 
-test('operator-managed: info pointing at the CR health_check extension (v1beta1 also spec.readinessProbe)', () => {
-  const s = variant(loadSnapshot('healthy-helm'), (s) => {
-    delete s.collectors[0].readinessProbe;
-    s.collectors[0].managedBy = { operator: 'opentelemetry-operator', crName: 'otel' };
-    s.otelCollectorCRs = [{ namespace: s.collectors[0].namespace, name: 'otel', apiVersion: 'opentelemetry.io/v1beta1' } as any];
-  });
-  const [key] = ruleKeys(rule.check, s);
-  assert.match(key, /^collector-no-readiness-probe info /);
-  const f = (rule.check(s) as any).findings[0];
-  assert.match(f.fix.target, /^OpenTelemetryCollector observability\/otel$/);
+test('operator-managed: the fix points at the CR health_check extension (v1beta1 also spec.readinessProbe)', () => {
+  const f = findingsOf(rule, operatorManaged)[0];
+  assert.match(f.fix.target ?? '', /^OpenTelemetryCollector observability\/otel$/);
   assert.match(f.fix.summary, /health_check/);
   assert.match(f.fix.summary, /spec\.readinessProbe/);
-  const alpha = variant(s, (x) => { x.otelCollectorCRs[0].apiVersion = 'opentelemetry.io/v1alpha1'; });
-  assert.doesNotMatch((rule.check(alpha) as any).findings[0].fix.summary, /spec\.readinessProbe/);
+  const alpha = variant(operatorManaged, (x) => {
+    x.otelCollectorCRs[0].apiVersion = 'opentelemetry.io/v1alpha1';
+  });
+  assert.doesNotMatch(findingsOf(rule, alpha)[0].fix.summary, /spec\.readinessProbe/);
 });

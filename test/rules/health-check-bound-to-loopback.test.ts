@@ -1,7 +1,8 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rule } from '../../src/rules/health-check-bound-to-loopback.ts';
-import { judged, loadSnapshot, ruleKeys, variant } from './helpers.ts';
+import { judged, loadSnapshot, ruleTester, test, variant } from './helpers.ts';
+
+const COLLECTOR = 'Deployment observability/otel-collector:opentelemetry-collector';
 
 function hc(endpoint: string | undefined, version = '0.111.0') {
   return variant(loadSnapshot('healthy-helm'), (s) => {
@@ -11,21 +12,26 @@ function hc(endpoint: string | undefined, version = '0.111.0') {
   });
 }
 
-test('health_check with no endpoint on >= 0.104 defaults to localhost: the readiness probe fails', () => {
-  assert.deepEqual(ruleKeys(rule.check, hc(undefined)), ['health-check-bound-to-loopback error Deployment observability/otel-collector:opentelemetry-collector']);
+ruleTester(rule, {
+  valid: [
+    { name: 'healthy: health_check on the pod IP', snapshot: loadSnapshot('healthy-helm'), check: { subject: 'Deployment observability/otel-collector', status: 'pass' } },
+    { name: 'operator >= 0.122 defaults health_check to 0.0.0.0', snapshot: variant(hc(undefined), (s) => (s.collectors[0].managedBy = { operator: 'opentelemetry-operator', version: '0.122.0' })) },
+    { name: 'the 0.103 default is 0.0.0.0', snapshot: hc(undefined, '0.103.0') },
+  ],
+  invalid: [
+    {
+      name: 'no endpoint on >= 0.104 defaults to localhost: the readiness probe fails',
+      snapshot: hc(undefined),
+      findings: [{ severity: 'error', subject: COLLECTOR, check: { subject: 'Deployment observability/otel-collector', status: 'fail' } }],
+    },
+    { name: 'explicit localhost:13133', snapshot: hc('localhost:13133'), findings: [{ severity: 'error', subject: COLLECTOR }] },
+  ],
 });
 
 test('explicit localhost:13133 folds the not-ready pod and the empty Service into one row', () => {
-  const s = hc('localhost:13133');
-  s.collectors[0].ready = false;
-  s.services[0].endpoints = { ready: [], notReady: [{ ip: '10.244.1.5', ready: false, pod: s.collectors[0].pod }] };
-  assert.deepEqual(judged(s), ['health-check-bound-to-loopback error Deployment observability/otel-collector:opentelemetry-collector']);
+  const s = variant(hc('localhost:13133'), (s) => {
+    s.collectors[0].ready = false;
+    s.services[0].endpoints = { ready: [], notReady: [{ ip: '10.244.1.5', ready: false, pod: s.collectors[0].pod }] };
+  });
+  assert.deepEqual(judged(s), [`health-check-bound-to-loopback error ${COLLECTOR}`]);
 });
-
-test('operator >= 0.122 defaults health_check to 0.0.0.0', () => {
-  const s = hc(undefined);
-  s.collectors[0].managedBy = { operator: 'opentelemetry-operator', version: '0.122.0' };
-  assert.deepEqual(ruleKeys(rule.check, s), []);
-});
-
-test('0.103 default is 0.0.0.0: nothing', () => assert.deepEqual(ruleKeys(rule.check, hc(undefined, '0.103.0')), []));

@@ -1,22 +1,29 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rule } from '../../src/rules/internal-traffic-local-gap.ts';
-import { loadSnapshot, ruleKeys, variant } from './helpers.ts';
+import { findingsOf, loadSnapshot, ruleTester, test, variant } from './helpers.ts';
 
-test('Local policy, collector only on sim-node-1, cart on sim-node-2: error', () => {
-  const s = variant(loadSnapshot('healthy-helm'), (s) => (s.services[0].internalTrafficPolicy = 'Local'));
-  assert.deepEqual(ruleKeys(rule.check, s), ['internal-traffic-local-gap error Service observability/otel-collector']);
-  const f = (rule.check(s) as any[])[0];
-  assert.deepEqual(f.affected.map((a: any) => a.workload), ['cart']);
+/** internalTrafficPolicy Local, the collector only on sim-node-1, cart on sim-node-2. */
+const local = variant(loadSnapshot('healthy-helm'), (s) => (s.services[0].internalTrafficPolicy = 'Local'));
+
+ruleTester(rule, {
+  valid: [{ name: 'Cluster policy', snapshot: loadSnapshot('healthy-helm') }],
+  invalid: [
+    {
+      name: 'Local policy with an app on a node without a collector',
+      snapshot: local,
+      findings: [{ severity: 'error', subject: 'Service observability/otel-collector', check: { subject: 'Service observability/otel-collector', status: 'fail' } }],
+    },
+  ],
 });
 
-test('Cluster policy: nothing', () => assert.deepEqual(ruleKeys(rule.check, loadSnapshot('healthy-helm')), []));
+test('the stranded app is the one affected', () => {
+  assert.deepEqual(findingsOf(rule, local)[0].affected?.map((a) => a.workload), ['cart']);
+});
 
 test('a timed-out probe from the stranded pod is quoted as evidence', () => {
-  const s = variant(loadSnapshot('healthy-helm'), (s) => {
-    s.services[0].internalTrafficPolicy = 'Local';
+  const s = variant(local, (s) => {
     s.probes[0] = { ...s.probes[0], result: 'timeout', reason: 'nc: timed out' };
   });
-  const f = (rule.check(s) as any[])[0];
-  assert.ok(f.evidence.some((e: any) => e.source === 'exec' && /cart-.*: timeout/.test(e.detail)), JSON.stringify(f.evidence));
+  const f = findingsOf(rule, s)[0];
+  assert.ok(f.evidence.some((e) => e.source === 'exec' && /cart-.*: timeout/.test(e.detail)), JSON.stringify(f.evidence));
 });

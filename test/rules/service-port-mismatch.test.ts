@@ -1,27 +1,36 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rule } from '../../src/rules/service-port-mismatch.ts';
-import { findingsOf, loadSnapshot, ruleKeys, variant } from './helpers.ts';
+import { findingsOf, loadSnapshot, ruleTester, test, variant } from './helpers.ts';
 
-test('port 4317 -> targetPort 4318 (http behind the grpc port)... and a named targetPort that does not exist', () => {
-  const s = variant(loadSnapshot('healthy-helm'), (s) => {
-    s.services[0].ports[0].targetPort = 14317;
-  });
-  assert.deepEqual(ruleKeys(rule.check, s), ['service-port-mismatch error Service observability/otel-collector']);
-  const s2 = variant(loadSnapshot('healthy-helm'), (s) => {
-    s.services[0].ports[1].targetPort = 'otlp-htp';
-  });
-  assert.deepEqual(ruleKeys(rule.check, s2), ['service-port-mismatch error Service observability/otel-collector']);
-});
+const SERVICE = 'Service observability/otel-collector';
 
-test('healthy: nothing', () => assert.deepEqual(ruleKeys(rule.check, loadSnapshot('healthy-helm')), []));
-
-test('non-OTLP ports of the Helm chart Service (jaeger-grpc 14250, zipkin 9411) are not judged without sockets', () => {
-  const s = variant(loadSnapshot('healthy-helm'), (s) => {
-    delete s.collectors[0].listeners;
-    s.services[0].ports.push({ name: 'jaeger-grpc', port: 14250, targetPort: 14250 }, { name: 'zipkin', port: 9411, targetPort: 9411 });
-  });
-  assert.deepEqual(ruleKeys(rule.check, s), []);
+ruleTester(rule, {
+  valid: [
+    { name: 'every targetPort reaches a receiver', snapshot: loadSnapshot('healthy-helm'), check: { subject: SERVICE, status: 'pass' } },
+    {
+      name: 'non-OTLP ports of the Helm chart Service (jaeger-grpc 14250, zipkin 9411) are not judged without sockets',
+      snapshot: variant(loadSnapshot('healthy-helm'), (s) => {
+        delete s.collectors[0].listeners;
+        s.services[0].ports.push({ name: 'jaeger-grpc', port: 14250, targetPort: 14250 }, { name: 'zipkin', port: 9411, targetPort: 9411 });
+      }),
+    },
+  ],
+  invalid: [
+    {
+      name: 'port 4317 -> a targetPort where no receiver listens',
+      snapshot: variant(loadSnapshot('healthy-helm'), (s) => {
+        s.services[0].ports[0].targetPort = 14317;
+      }),
+      findings: [{ severity: 'error', subject: SERVICE, check: { subject: SERVICE, status: 'fail' } }],
+    },
+    {
+      name: 'a named targetPort that the container does not declare',
+      snapshot: variant(loadSnapshot('healthy-helm'), (s) => {
+        s.services[0].ports[1].targetPort = 'otlp-htp';
+      }),
+      findings: [{ severity: 'error', subject: SERVICE }],
+    },
+  ],
 });
 
 test('the fix names the gRPC receiver port, not the health_check port, and lists each app once', () => {
@@ -31,7 +40,7 @@ test('the fix names the gRPC receiver port, not the health_check port, and lists
     c.containerPorts[0].containerPort = 14317;
     delete c.listeners;
   });
-  const [f] = findingsOf(rule.check(s) as never);
+  const [f] = findingsOf(rule, s);
   assert.equal(f?.rule, 'service-port-mismatch');
   assert.match(f.fix.summary, /to 14317\.$/);
   const pods = (f.affected ?? []).map((a) => `${a.pod}/${a.container}`);

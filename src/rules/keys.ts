@@ -1,0 +1,24 @@
+/**
+ * The correlation keys rules exchange (src/report/correlate.ts): a root cause `explains` a key and a symptom
+ * names the same key in `symptomOf`. Built here only, so both sides spell a key alike by construction.
+ */
+import type { CorrelationKey } from '../report/finding.ts';
+
+export type { CorrelationKey };
+
+const key = (text: string): CorrelationKey => text as CorrelationKey;
+
+export const keys = {
+  /** Nothing listens on this port of the collector workload (`collectorWorkloads(s)[i].key`). */
+  listen: (workloadKey: string, port: number): CorrelationKey => key(`listen:${workloadKey}:${port}`),
+  /** The collector workload's pods are not Ready. */
+  notReady: (workloadKey: string): CorrelationKey => key(`not-ready:${workloadKey}`),
+  /** A Service selecting this collector pod has no ready endpoints. */
+  noEndpoints: (pod: { namespace: string; pod: string }): CorrelationKey => key(`no-endpoints:${pod.namespace}/${pod.pod}`),
+  /** No Service selects a collector of this namespace. */
+  unselected: (namespace: string): CorrelationKey => key(`unselected:${namespace}`),
+  /** Apps name Service `namespace/name`, which does not exist. */
+  unresolvable: (namespace: string, name: string): CorrelationKey => key(`unresolvable:${namespace}/${name}`),
+  /** The app container's exporter fails its TLS handshake. */
+  tls: (app: { namespace: string; pod: string; container: string }): CorrelationKey => key(`tls:${app.namespace}/${app.pod}/${app.container}`),
+};
