@@ -1,6 +1,8 @@
 // RBAC-lite: per-user Role-like rules read from a small YAML file; answers both requests and access reviews.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import type { KObject } from '../store.ts';
+import type { Any } from './request.ts';
 
 export interface PolicyRule {
   apiGroups: string[];
@@ -62,4 +64,28 @@ export class Policy {
     const where = a.namespace ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
     return `User "${a.user}" cannot ${a.verb} resource "${res}" in API group "${a.group}" ${where}`;
   }
+}
+
+/** The answer to a SelfSubjectAccessReview of `user`. */
+export function accessReview(policy: Policy, user: string, body: Any): KObject {
+  const spec = body?.spec ?? {};
+  const ra = spec.resourceAttributes;
+  let allowed: boolean;
+  if (ra) {
+    allowed = policy.allows({ user, verb: ra.verb ?? '', group: ra.group ?? '', resource: ra.resource ?? '', subresource: ra.subresource ?? '', namespace: ra.namespace ?? '', name: ra.name ?? '' });
+  } else {
+    // Discovery and health endpoints are open to every authenticated user (system:discovery).
+    allowed = !!spec.nonResourceAttributes && (spec.nonResourceAttributes.verb === 'get' || spec.nonResourceAttributes.verb === 'head');
+  }
+  const status: Record<string, unknown> = { allowed };
+  if (allowed) status.reason = `RBAC: allowed by the simulator policy for User "${user}"`;
+  return { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null as unknown as string, name: '' }, spec, status };
+}
+
+/** The answer to a SelfSubjectRulesReview of `user`. */
+export function rulesReview(policy: Policy, user: string, body: Any): KObject {
+  const ns = body?.spec?.namespace ?? '';
+  const resourceRules = policy.rulesIn(user, ns).map((r) => ({ verbs: r.verbs, apiGroups: r.apiGroups, resources: r.resources, ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}) }));
+  const nonResourceRules = [{ verbs: ['get'], nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'] }];
+  return { kind: 'SelfSubjectRulesReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null as unknown as string, name: '' }, spec: { namespace: ns }, status: { resourceRules, nonResourceRules, incomplete: false } };
 }

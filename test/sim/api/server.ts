@@ -1,45 +1,36 @@
 // The simulated cluster's HTTPS API server: the Kubernetes wire protocol (discovery, REST, watch,
 // Tables, Status bodies, exec over WebSocket, logs, access reviews) on top of the in-memory Store,
-// faithful enough that kubectl and @kubernetes/client-node run against it unchanged.
+// faithful enough that kubectl and @kubernetes/client-node run against it unchanged. This file holds
+// authn/authz, routing and the REST verbs; request.ts, watch-cache.ts and pod-subresources.ts the rest.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { PassThrough, Writable } from 'node:stream';
 import { appendFileSync } from 'node:fs';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { ConflictError, NotFoundError, RESOURCE_TYPES, apiVersionOf, typeByKind, type KObject, type ResourceType, type Store, type Change } from '../store.ts';
-import { RuntimeError, type RuntimeApi, type LogOptions } from '../types.ts';
+import { WebSocketServer } from 'ws';
+import { ConflictError, NotFoundError, RESOURCE_TYPES, apiVersionOf, typeByKind, type KObject, type ResourceType, type Store } from '../store.ts';
+import type { RuntimeApi } from '../types.ts';
 import { makeCerts } from './tls.ts';
-import { Policy, type Attributes } from './policy.ts';
+import { Policy, accessReview, rulesReview, type Attributes } from './policy.ts';
 import { Admission } from './admission.ts';
-import { fieldMatcher, labelMatcher } from './selectors.ts';
 import { JsonPatchError, jsonPatch, mergePatch, strategicMerge } from './patch.ts';
-import { toTable, type IncludeObject } from './table.ts';
+import { toTable } from './table.ts';
 import { decodeProtobuf } from './proto.ts';
 import { FaultInjector, rejectUpgradeWithFault, sendFault, type FaultDecision } from './faults.ts';
-import { SERVED_TYPES, apiGroup, apiGroupList, apiVersions, openApiV3Doc, openApiV3Root, resourceList } from './discovery.ts';
+import { apiVersions, openApiV3Doc, openApiV3Root } from './discovery.ts';
 import {
-  ApiError, alreadyExists, badRequest, conflict, expired, forbidden, internal, methodNotAllowed, notFound, pathNotFound, statusFrom,
+  ApiError, alreadyExists, badRequest, conflict, forbidden, internal, methodNotAllowed, notFound, pathNotFound, statusFrom,
   unauthorized, unsupportedMediaType, type StatusBody,
 } from './status.ts';
+import {
+  includeObject, parseTarget, readBody, send, sleep, verbOf, wantsTable, withVersion, type Any, type AuditEntry, type Ctx, type Target,
+} from './request.ts';
+import { WatchCache } from './watch-cache.ts';
+import { EXEC_PROTOCOLS, PodSubresources, rejectUpgrade } from './pod-subresources.ts';
 
-export interface AuditEntry {
-  ts: string;
-  user: string;
-  verb: string;
-  method: string;
-  path: string;
-  query: string;
-  resource: string;
-  subresource: string;
-  namespace: string;
-  name: string;
-  code: number;
-  userAgent: string;
-}
+export type { AuditEntry };
 
 export interface ApiServer {
   url: string;
@@ -78,55 +69,7 @@ export class CreateError extends Error {
 export const DEFAULT_POLICY_FILE = fileURLToPath(new URL('../policies.yaml', import.meta.url));
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Any = any;
-
-interface Target {
-  type: ResourceType;
-  version: string;
-  namespace: string; // '' for cluster scope or all namespaces
-  name: string;
-  subresource: string;
-  watch: boolean;
-}
-
-interface Ctx {
-  req: IncomingMessage;
-  url: URL;
-  user: string;
-  audit: AuditEntry;
-}
-
-interface HistoryEntry { rv: number; type: Change['type']; t: ResourceType; object: KObject; prev?: KObject }
-
-const HISTORY_MAX = 10_000; // full objects; enough for clients to resume a watch after a short break
-const SNAPSHOT_TTL_MS = 5 * 60_000; // etcd's default compaction interval bounds how long a continue token lives
-const SNAPSHOT_MAX = 256;
-
-const objKey = (t: ResourceType, ns: string | undefined, name: string) => `${t.group}/${t.plural}/${ns ?? ''}/${name}`;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const truthy = (v: string | null) => v === 'true' || v === '1';
 const isCustom = (t: ResourceType) => t.group === 'opentelemetry.io';
-
-function withVersion(o: KObject, t: ResourceType, version: string): KObject {
-  o.apiVersion = apiVersionOf(t, version);
-  o.kind = t.kind;
-  return o;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function statusLine(code: number): string {
-  const texts: Record<number, string> = { 200: 'OK', 201: 'Created', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 410: 'Gone', 415: 'Unsupported Media Type', 422: 'Unprocessable Entity', 500: 'Internal Server Error' };
-  return `HTTP/1.1 ${code} ${texts[code] ?? 'Error'}`;
-}
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const { store, runtime } = opts;
@@ -142,25 +85,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const admission = new Admission(store);
   const requests: AuditEntry[] = [];
   const certs = await makeCerts(opts.stateDir);
-
-  // Watch history: the store keeps no past, so the server records changes (as the watch cache does).
-  const history: HistoryEntry[] = [];
-  let compactedRv = Number(store.resourceVersion);
-  const latest = new Map<string, KObject>();
-  for (const t of RESOURCE_TYPES) for (const o of store.list(t)) latest.set(objKey(t, o.metadata.namespace, o.metadata.name), o);
-  const watchers = new Set<(e: HistoryEntry) => void>();
-  const onChange = (c: Change) => {
-    const k = objKey(c.resource, c.object.metadata.namespace, c.object.metadata.name);
-    const e: HistoryEntry = { rv: Number(c.object.metadata.resourceVersion), type: c.type, t: c.resource, object: c.object, prev: latest.get(k) };
-    if (c.type === 'DELETED') latest.delete(k);
-    else latest.set(k, c.object);
-    history.push(e);
-    if (history.length > HISTORY_MAX) compactedRv = history.splice(0, history.length - HISTORY_MAX).at(-1)!.rv;
-    for (const w of watchers) w(e);
-  };
-  store.on('change', onChange);
-
-  const snapshots = new Map<string, { items: KObject[]; rv: string; at: number }>();
+  const watch = new WatchCache(store);
+  const pods = new PodSubresources(store, runtime);
 
   // ---------- helpers that need server state ----------
 
@@ -236,277 +162,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   // ---------- routing ----------
 
-  function parseTarget(parts: string[]): { target?: Target; discovery?: object } {
-    let group = '';
-    let version: string;
-    let rest: string[];
-    if (parts[0] === 'api') {
-      if (parts.length === 1) return { discovery: apiVersions('') };
-      version = parts[1];
-      if (version !== 'v1') throw pathNotFound();
-      if (parts.length === 2) return { discovery: resourceList('', 'v1') };
-      rest = parts.slice(2);
-    } else {
-      if (parts.length === 1) return { discovery: apiGroupList() };
-      group = parts[1];
-      if (parts.length === 2) { const g = apiGroup(group); if (!g) throw pathNotFound(); return { discovery: g }; }
-      version = parts[2];
-      if (parts.length === 3) { const r = resourceList(group, version); if (!r) throw pathNotFound(); return { discovery: r }; }
-      rest = parts.slice(3);
-    }
-    let watch = false;
-    if (rest[0] === 'watch') { watch = true; rest = rest.slice(1); }
-    const find = (plural: string) => SERVED_TYPES.find((t) => t.group === group && t.plural === plural && t.versions.includes(version));
-    let namespace = '';
-    if (rest[0] === 'namespaces' && rest.length >= 3 && !(rest.length === 3 && ['status', 'finalize'].includes(rest[2]) && !find(rest[2]))) {
-      namespace = rest[1];
-      rest = rest.slice(2);
-      const t = find(rest[0]);
-      if (!t || !t.namespaced || rest.length > 3) throw pathNotFound();
-      return { target: { type: t, version, namespace, name: rest[1] ?? '', subresource: rest[2] ?? '', watch } };
-    }
-    const t = find(rest[0]);
-    if (!t || rest.length > 3) throw pathNotFound();
-    if (t.namespaced && rest.length > 1) throw pathNotFound();
-    const subresource = rest[2] ?? '';
-    if (subresource && !(t.subresources ?? []).includes(subresource)) throw pathNotFound();
-    return { target: { type: t, version, namespace: '', name: rest[1] ?? '', subresource, watch } };
-  }
-
-  function verbOf(method: string, tg: Target, url: URL): string {
-    switch (method) {
-      case 'GET': case 'HEAD':
-        if (tg.name) return tg.watch || truthy(url.searchParams.get('watch')) ? 'watch' : 'get';
-        return tg.watch || truthy(url.searchParams.get('watch')) ? 'watch' : 'list';
-      case 'POST': return 'create';
-      case 'PUT': return 'update';
-      case 'PATCH': return 'patch';
-      case 'DELETE': return tg.name ? 'delete' : 'deletecollection';
-    }
-    throw methodNotAllowed();
-  }
-
-  function send(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
-    const text = typeof body === 'string' ? body : JSON.stringify(body);
-    res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private', 'X-Kubernetes-Pf-Flowschema-Uid': 'sim', 'Audit-Id': randomUUID() });
-    res.end(text);
-  }
-
-  function wantsTable(req: IncomingMessage): { table: boolean; partial: boolean } {
-    const accept = String(req.headers.accept ?? '');
-    const first = accept.split(',')[0] ?? '';
-    return { table: /as=Table/.test(first), partial: /as=PartialObjectMetadata/.test(first) };
-  }
-
-  function includeObject(url: URL): IncludeObject {
-    const v = url.searchParams.get('includeObject');
-    return v === 'None' || v === 'Object' ? v : 'Metadata';
-  }
-
-  // ---------- list & watch ----------
-
-  function encodeContinue(c: { rv: string; start: string; id?: string }): string {
-    return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: Number(c.rv), start: c.start, id: c.id })).toString('base64');
-  }
-
-  function list(t: ResourceType, version: string, ns: string, url: URL): { items: KObject[]; meta: Record<string, unknown> } {
-    const lm = labelMatcher(url.searchParams.get('labelSelector'));
-    const fm = fieldMatcher(t, url.searchParams.get('fieldSelector'));
-    const limit = Number(url.searchParams.get('limit') ?? 0) || 0;
-    const cont = url.searchParams.get('continue');
-    const rvParam = url.searchParams.get('resourceVersion');
-    if (rvParam && rvParam !== '0' && !cont) {
-      const n = Number(rvParam);
-      if (!Number.isInteger(n) || n < 0) throw badRequest(`invalid resource version: ${rvParam}`);
-      if (n > Number(store.resourceVersion)) {
-        throw new ApiError({ ...statusFrom(504, 'Timeout', `Too large resource version: ${n}, current: ${store.resourceVersion}`), details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 } });
-      }
-    }
-    const keyOf = (o: KObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-    let items: KObject[];
-    let rv = store.resourceVersion;
-    let start = '';
-    let tokId: string | undefined;
-    if (cont) {
-      let tok: { rv?: number; start?: string; id?: string };
-      try { tok = JSON.parse(Buffer.from(cont, 'base64').toString('utf8')); } catch { throw badRequest('continue key is not valid: illegal base64 data'); }
-      if (typeof tok?.start !== 'string' || typeof tok.rv !== 'number') throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
-      start = tok.start;
-      tokId = typeof tok.id === 'string' ? tok.id : undefined;
-      if (tok.id) {
-        const snap = snapshots.get(tok.id);
-        if (!snap || Date.now() - snap.at > SNAPSHOT_TTL_MS) {
-          snapshots.delete(tok.id);
-          const e = expired('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.');
-          (e.status.metadata as Record<string, unknown>).continue = encodeContinue({ rv: '0', start });
-          throw e;
-        }
-        items = snap.items;
-        rv = snap.rv;
-      } else {
-        items = store.list(t, ns || undefined).filter((o) => lm(o.metadata.labels) && fm(o));
-      }
-      items = items.filter((o) => keyOf(o) > start);
-    } else {
-      items = store.list(t, ns || undefined).filter((o) => lm(o.metadata.labels) && fm(o));
-    }
-    const meta: Record<string, unknown> = { resourceVersion: rv };
-    if (limit > 0 && items.length > limit) {
-      // One snapshot per paginated list keeps later pages consistent with the first, as etcd's MVCC does;
-      // a token without an id (handed out with a 410) continues inconsistently from the live state.
-      let id: string | undefined = tokId;
-      if (!cont) {
-        const fresh = randomUUID();
-        snapshots.set(fresh, { items: items.slice(), rv, at: Date.now() });
-        while (snapshots.size > SNAPSHOT_MAX) snapshots.delete(snapshots.keys().next().value!);
-        id = fresh;
-      }
-      const page = items.slice(0, limit);
-      meta.continue = encodeContinue({ rv, start: keyOf(page[page.length - 1]) + '\u0000', id });
-      meta.remainingItemCount = items.length - limit;
-      items = page;
-    }
-    return { items: items.map((o) => withVersion(o, t, version)), meta };
-  }
-
-  function serveWatch(ctx: Ctx, res: ServerResponse, tg: Target): void {
-    const t = tg.type;
-    const url = ctx.url;
-    const lm = labelMatcher(url.searchParams.get('labelSelector'));
-    const fm = fieldMatcher(t, url.searchParams.get('fieldSelector'));
-    const ns = tg.namespace;
-    const match = (o: KObject | undefined) => !!o && (!ns || !t.namespaced || o.metadata.namespace === ns) && (!tg.name || o.metadata.name === tg.name) && lm(o.metadata.labels) && fm(o);
-    const { table } = wantsTable(ctx.req);
-    const include = includeObject(url);
-    const rvParam = url.searchParams.get('resourceVersion');
-    const timeout = Number(url.searchParams.get('timeoutSeconds') ?? 0);
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
-    // Clients (fetch-based ones especially) wait for the headers before they start reading events.
-    res.flushHeaders();
-    const write = (type: string, o: KObject) => {
-      const obj = withVersion(structuredClone(o), t, tg.version);
-      const object = table ? toTable(t.kind, [obj], include, { resourceVersion: o.metadata.resourceVersion }) : obj;
-      res.write(JSON.stringify({ type, object }) + '\n');
-    };
-    const onEvent = (e: HistoryEntry) => {
-      if (e.t !== t) return;
-      const now = match(e.object);
-      const before = e.type !== 'ADDED' && match(e.prev);
-      if (e.type === 'DELETED') { if (now) write('DELETED', e.object); return; }
-      if (now && (before || e.type === 'MODIFIED' && !e.prev)) write('MODIFIED', e.object);
-      else if (now) write('ADDED', e.object);
-      else if (before) write('DELETED', { ...e.object, metadata: { ...e.object.metadata } });
-    };
-    if (!rvParam || rvParam === '0') {
-      for (const o of store.list(t, ns || undefined)) if (match(o)) write('ADDED', o);
-    } else {
-      const from = Number(rvParam);
-      if (!Number.isInteger(from)) throw badRequest(`invalid resource version: ${rvParam}`);
-      if (from < compactedRv) {
-        res.write(JSON.stringify({ type: 'ERROR', object: statusFrom(410, 'Expired', `too old resource version: ${from} (${compactedRv})`) }) + '\n');
-        res.end();
-        return;
-      }
-      for (const e of history) if (e.rv > from) onEvent(e);
-    }
-    watchers.add(onEvent);
-    const stop = () => { watchers.delete(onEvent); clearTimeout(timer); if (!res.writableEnded) res.end(); };
-    const timer = timeout > 0 ? setTimeout(stop, timeout * 1000) : undefined;
-    ctx.req.on('close', stop);
-    res.on('close', stop);
-    if (truthy(url.searchParams.get('allowWatchBookmarks'))) {
-      // Bookmarks let informers resume without relisting; one at start is what they need to learn the RV.
-      res.write(JSON.stringify({ type: 'BOOKMARK', object: { kind: t.kind, apiVersion: apiVersionOf(t, tg.version), metadata: { resourceVersion: store.resourceVersion } } }) + '\n');
-    }
-  }
-
   // ---------- handlers ----------
-
-  function findPod(ns: string, name: string): KObject {
-    const t = typeByKind('Pod')!;
-    const pod = store.get(t, ns, name);
-    if (!pod) throw notFound(t, name);
-    return pod;
-  }
-
-  /** validateContainer from the pod registry: the same rule for exec and logs. */
-  function resolveContainer(pod: KObject, container: string | null): string {
-    const spec = pod.spec ?? {};
-    const all: string[] = [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])].map((c: Any) => c.name);
-    if (!container) {
-      const cs: Any[] = spec.containers ?? [];
-      if (cs.length === 1) return cs[0].name;
-      if (cs.length === 0) throw badRequest(`pod ${pod.metadata.name} does not have a container`);
-      throw badRequest(`a container name must be specified for pod ${pod.metadata.name}, choose one of: [${all.join(' ')}]`);
-    }
-    if (!all.includes(container)) throw badRequest(`container ${container} is not valid for pod ${pod.metadata.name}`);
-    return container;
-  }
-
-  function execTarget(ns: string, name: string, url: URL): { container: string; command: string[] } {
-    const pod = findPod(ns, name);
-    const container = resolveContainer(pod, url.searchParams.get('container'));
-    const phase = pod.status?.phase;
-    if (phase === 'Succeeded' || phase === 'Failed') throw badRequest(`cannot exec into a container in a completed pod; current phase is ${phase}`);
-    if (!pod.spec?.nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
-    const statuses: Any[] = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.ephemeralContainerStatuses ?? [])];
-    const st = statuses.find((s) => s.name === container);
-    if (phase !== 'Running' || !st?.state?.running) throw badRequest(`unable to upgrade connection: container not found ("${container}")`);
-    const command = url.searchParams.getAll('command');
-    if (!command.length) throw badRequest('you must specify at least 1 command');
-    return { container, command };
-  }
-
-  async function serveLogs(res: ServerResponse, tg: Target, url: URL): Promise<void> {
-    const pod = findPod(tg.namespace, tg.name);
-    const container = resolveContainer(pod, url.searchParams.get('container'));
-    const num = (k: string): number | undefined => {
-      const v = url.searchParams.get(k);
-      if (v === null || v === '') return undefined;
-      const n = Number(v);
-      if (!Number.isInteger(n)) throw badRequest(`PodLogOptions "${tg.name}" is invalid: ${k}: Invalid value: "${v}": must be an integer`);
-      return n;
-    };
-    const lo: LogOptions = { container };
-    const tail = num('tailLines'); if (tail !== undefined) lo.tailLines = tail;
-    const limit = num('limitBytes'); if (limit !== undefined) lo.limitBytes = limit;
-    const sinceS = num('sinceSeconds'); if (sinceS !== undefined) lo.sinceSeconds = sinceS;
-    const sinceT = url.searchParams.get('sinceTime'); if (sinceT) lo.sinceTime = sinceT;
-    if (lo.sinceSeconds !== undefined && lo.sinceTime) throw badRequest('at most one of `sinceTime` or `sinceSeconds` may be specified');
-    if (truthy(url.searchParams.get('timestamps'))) lo.timestamps = true;
-    if (truthy(url.searchParams.get('previous'))) lo.previous = true;
-    if (truthy(url.searchParams.get('follow'))) lo.follow = true;
-    let text: string;
-    try {
-      text = await runtime.logs(tg.namespace, tg.name, lo);
-    } catch (e) {
-      if (e instanceof RuntimeError) throw new ApiError(statusFrom(e.code, e.reason, e.message));
-      throw e;
-    }
-    send(res, 200, text, 'text/plain');
-  }
-
-  function accessReview(user: string, body: Any): KObject {
-    const spec = body?.spec ?? {};
-    const ra = spec.resourceAttributes;
-    let allowed: boolean;
-    if (ra) {
-      allowed = policy.allows({ user, verb: ra.verb ?? '', group: ra.group ?? '', resource: ra.resource ?? '', subresource: ra.subresource ?? '', namespace: ra.namespace ?? '', name: ra.name ?? '' });
-    } else {
-      // Discovery and health endpoints are open to every authenticated user (system:discovery).
-      allowed = !!spec.nonResourceAttributes && (spec.nonResourceAttributes.verb === 'get' || spec.nonResourceAttributes.verb === 'head');
-    }
-    const status: Record<string, unknown> = { allowed };
-    if (allowed) status.reason = `RBAC: allowed by the simulator policy for User "${user}"`;
-    return { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null as unknown as string, name: '' }, spec, status };
-  }
-
-  function rulesReview(user: string, body: Any): KObject {
-    const ns = body?.spec?.namespace ?? '';
-    const resourceRules = policy.rulesIn(user, ns).map((r) => ({ verbs: r.verbs, apiGroups: r.apiGroups, resources: r.resources, ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}) }));
-    const nonResourceRules = [{ verbs: ['get'], nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'] }];
-    return { kind: 'SelfSubjectRulesReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null as unknown as string, name: '' }, spec: { namespace: ns }, status: { resourceRules, nonResourceRules, incomplete: false } };
-  }
 
   function parseJson(buf: Buffer, ct: string): Any {
     if (/protobuf/.test(ct)) return decodeProtobuf(buf, ct);
@@ -577,21 +233,21 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (t.kind === 'SelfSubjectAccessReview' || t.kind === 'SelfSubjectRulesReview') {
       if (method !== 'POST') throw methodNotAllowed();
       const b = parseJson(body, ct);
-      return send(res, 201, t.kind === 'SelfSubjectAccessReview' ? accessReview(ctx.user, b) : rulesReview(ctx.user, b));
+      return send(res, 201, t.kind === 'SelfSubjectAccessReview' ? accessReview(policy, ctx.user, b) : rulesReview(policy, ctx.user, b));
     }
 
     if (tg.subresource === 'log') {
       if (method !== 'GET') throw methodNotAllowed();
-      return serveLogs(res, tg, url);
+      return pods.serveLogs(res, tg, url);
     }
     if (tg.subresource === 'exec') {
       // Reaching here means no WebSocket upgrade happened: answer what the real server answers after validation.
-      execTarget(tg.namespace, tg.name, url);
+      pods.execTarget(tg.namespace, tg.name, url);
       throw badRequest('Upgrade request required');
     }
 
     if (method === 'GET' || method === 'HEAD') {
-      if (ctx.audit.verb === 'watch') return serveWatch(ctx, res, tg);
+      if (ctx.audit.verb === 'watch') return watch.serveWatch(ctx, res, tg);
       if (tg.name) {
         const o = store.get(t, tg.namespace || undefined, tg.name);
         if (!o) throw notFound(t, tg.name);
@@ -599,7 +255,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         if (partial) return send(res, 200, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata });
         return send(res, 200, out(o));
       }
-      const { items, meta } = list(t, tg.version, tg.namespace, url);
+      const { items, meta } = watch.list(t, tg.version, tg.namespace, url);
       if (table) return send(res, 200, toTable(t.kind, items, includeObject(url), meta));
       if (partial) return send(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: items.map((o) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata })) });
       const plain = isCustom(t) ? items : items.map((o) => { const c: Record<string, unknown> = { ...o }; delete c.kind; delete c.apiVersion; return c; });
@@ -620,7 +276,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
     if (!tg.name) {
       if (method === 'DELETE') {
-        const { items } = list(t, tg.version, tg.namespace, url);
+        const { items } = watch.list(t, tg.version, tg.namespace, url);
         for (const o of items) try { store.delete(t, o.metadata.namespace, o.metadata.name); } catch { /* raced */ }
         return send(res, 200, { kind: t.listKind, apiVersion: apiVersionOf(t, tg.version), metadata: { resourceVersion: store.resourceVersion }, items });
       }
@@ -755,16 +411,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   // ---------- exec over WebSocket ----------
 
-  const SUPPORTED = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
   const wss = new WebSocketServer({
     noServer: true,
-    handleProtocols: (offered) => { for (const p of offered) if (SUPPORTED.includes(p)) return p; return false; },
+    handleProtocols: (offered) => { for (const p of offered) if (EXEC_PROTOCOLS.includes(p)) return p; return false; },
   });
-
-  function rejectUpgrade(socket: Duplex, status: StatusBody): void {
-    const text = JSON.stringify(status);
-    socket.end(`${statusLine(status.code)}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
-  }
 
   async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');
@@ -788,64 +438,20 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const f = await fault(a);
       if (f) { a.code = f.code; audit(a); return rejectUpgradeWithFault(socket, f); }
       authorize(attrs(user, target, 'create'));
-      const { container, command } = execTarget(target.namespace, target.name, url);
+      const { container, command } = pods.execTarget(target.namespace, target.name, url);
       if (String(req.headers.upgrade ?? '').toLowerCase() !== 'websocket') throw badRequest('the simulator speaks only WebSocket streaming (v4/v5.channel.k8s.io), not SPDY');
       const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
-      if (!offered.some((p) => SUPPORTED.includes(p))) throw badRequest(`unable to upgrade: no supported subprotocol in [${offered.join(' ')}]; supported: ${SUPPORTED.join(', ')}`);
+      if (!offered.some((p) => EXEC_PROTOCOLS.includes(p))) throw badRequest(`unable to upgrade: no supported subprotocol in [${offered.join(' ')}]; supported: ${EXEC_PROTOCOLS.join(', ')}`);
       wss.handleUpgrade(req, socket, head, (ws) => {
         a.code = 101;
         audit(a);
-        void runExec(ws, target, container, command, url);
+        void pods.runExec(ws, target, container, command, url);
       });
     } catch (e) {
       const err = e instanceof ApiError ? e : internal((e as Error)?.message ?? String(e));
       a.code = err.code;
       audit(a);
       rejectUpgrade(socket, err.status);
-    }
-  }
-
-  async function runExec(ws: WebSocket, tg: Target, container: string, command: string[], url: URL): Promise<void> {
-    const v5 = ws.protocol === 'v5.channel.k8s.io';
-    const ac = new AbortController();
-    const wantStdin = truthy(url.searchParams.get('stdin'));
-    const tty = truthy(url.searchParams.get('tty'));
-    const stdin = wantStdin ? new PassThrough() : undefined;
-    const channel = (n: number) => new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([n]), Buffer.from(chunk)]));
-        cb();
-      },
-    });
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      const buf = Buffer.isBuffer(data) ? data : Buffer.from(data as unknown as ArrayBuffer);
-      if (!isBinary || buf.length === 0) return;
-      if (buf[0] === 0) stdin?.write(buf.subarray(1));
-      else if (buf[0] === 255 && v5 && buf[1] === 0) stdin?.end();
-    });
-    ws.on('close', () => { ac.abort(); stdin?.end(); });
-    ws.on('error', () => { ac.abort(); });
-    let status: Record<string, unknown>;
-    try {
-      const streams = { stdout: channel(1), stderr: channel(2), ...(stdin ? { stdin } : {}) };
-      const { exitCode } = await runtime.exec({ namespace: tg.namespace, pod: tg.name, container, command, stdin: wantStdin, tty }, streams, ac.signal);
-      status = exitCode === 0
-        ? { metadata: {}, status: 'Success' }
-        : { metadata: {}, status: 'Failure', message: `command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code ${exitCode}`, reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: String(exitCode) }] } };
-    } catch (e) {
-      if (e instanceof RuntimeError) {
-        status = { metadata: {}, status: 'Failure', message: e.message, reason: e.reason, code: e.code };
-        if (e.reason === 'InternalError') status.details = { causes: [{ message: e.message.replace(/^Internal error occurred: /, '') }] };
-      } else {
-        const msg = (e as Error)?.message ?? String(e);
-        status = { metadata: {}, status: 'Failure', message: `Internal error occurred: ${msg}`, reason: 'InternalError', details: { causes: [{ message: msg }] }, code: 500 };
-      }
-    }
-    // Let output written in the same tick reach the socket before the status that ends the session.
-    await new Promise((r) => setImmediate(r));
-    if (ws.readyState === ws.OPEN) {
-      ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status))]));
-      ws.close(1000);
     }
   }
 
@@ -891,8 +497,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
     },
     async close(): Promise<void> {
-      store.off('change', onChange);
-      watchers.clear();
+      watch.close();
       for (const ws of wss.clients) ws.terminate();
       wss.close();
       server.closeAllConnections();

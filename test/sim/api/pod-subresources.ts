@@ -1,0 +1,133 @@
+// pods/log and pods/exec: the container a request names (the pod registry's rules, shared by both), the
+// log options, and exec sessions over WebSocket (the v4/v5 channel protocol, ending with a channel-3 Status).
+import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
+import type { WebSocket } from 'ws';
+import { typeByKind, type KObject, type Store } from '../store.ts';
+import { RuntimeError, type RuntimeApi, type LogOptions } from '../types.ts';
+import { ApiError, badRequest, notFound, statusFrom, type StatusBody } from './status.ts';
+import { send, statusLine, truthy, type Any, type Target } from './request.ts';
+
+/** The exec subprotocols served, newest first. */
+export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+
+/** Refuses a WebSocket upgrade with a Status body, as the real server answers a failed exec. */
+export function rejectUpgrade(socket: Duplex, status: StatusBody): void {
+  const text = JSON.stringify(status);
+  socket.end(`${statusLine(status.code)}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+}
+
+export class PodSubresources {
+  private readonly store: Store;
+  private readonly runtime: RuntimeApi;
+  constructor(store: Store, runtime: RuntimeApi) { this.store = store; this.runtime = runtime; }
+
+  findPod(ns: string, name: string): KObject {
+    const t = typeByKind('Pod')!;
+    const pod = this.store.get(t, ns, name);
+    if (!pod) throw notFound(t, name);
+    return pod;
+  }
+
+  /** validateContainer from the pod registry: the same rule for exec and logs. */
+  resolveContainer(pod: KObject, container: string | null): string {
+    const spec = pod.spec ?? {};
+    const all: string[] = [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])].map((c: Any) => c.name);
+    if (!container) {
+      const cs: Any[] = spec.containers ?? [];
+      if (cs.length === 1) return cs[0].name;
+      if (cs.length === 0) throw badRequest(`pod ${pod.metadata.name} does not have a container`);
+      throw badRequest(`a container name must be specified for pod ${pod.metadata.name}, choose one of: [${all.join(' ')}]`);
+    }
+    if (!all.includes(container)) throw badRequest(`container ${container} is not valid for pod ${pod.metadata.name}`);
+    return container;
+  }
+
+  execTarget(ns: string, name: string, url: URL): { container: string; command: string[] } {
+    const pod = this.findPod(ns, name);
+    const container = this.resolveContainer(pod, url.searchParams.get('container'));
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') throw badRequest(`cannot exec into a container in a completed pod; current phase is ${phase}`);
+    if (!pod.spec?.nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
+    const statuses: Any[] = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.ephemeralContainerStatuses ?? [])];
+    const st = statuses.find((s) => s.name === container);
+    if (phase !== 'Running' || !st?.state?.running) throw badRequest(`unable to upgrade connection: container not found ("${container}")`);
+    const command = url.searchParams.getAll('command');
+    if (!command.length) throw badRequest('you must specify at least 1 command');
+    return { container, command };
+  }
+
+  async serveLogs(res: ServerResponse, tg: Target, url: URL): Promise<void> {
+    const pod = this.findPod(tg.namespace, tg.name);
+    const container = this.resolveContainer(pod, url.searchParams.get('container'));
+    const num = (k: string): number | undefined => {
+      const v = url.searchParams.get(k);
+      if (v === null || v === '') return undefined;
+      const n = Number(v);
+      if (!Number.isInteger(n)) throw badRequest(`PodLogOptions "${tg.name}" is invalid: ${k}: Invalid value: "${v}": must be an integer`);
+      return n;
+    };
+    const lo: LogOptions = { container };
+    const tail = num('tailLines'); if (tail !== undefined) lo.tailLines = tail;
+    const limit = num('limitBytes'); if (limit !== undefined) lo.limitBytes = limit;
+    const sinceS = num('sinceSeconds'); if (sinceS !== undefined) lo.sinceSeconds = sinceS;
+    const sinceT = url.searchParams.get('sinceTime'); if (sinceT) lo.sinceTime = sinceT;
+    if (lo.sinceSeconds !== undefined && lo.sinceTime) throw badRequest('at most one of `sinceTime` or `sinceSeconds` may be specified');
+    if (truthy(url.searchParams.get('timestamps'))) lo.timestamps = true;
+    if (truthy(url.searchParams.get('previous'))) lo.previous = true;
+    if (truthy(url.searchParams.get('follow'))) lo.follow = true;
+    let text: string;
+    try {
+      text = await this.runtime.logs(tg.namespace, tg.name, lo);
+    } catch (e) {
+      if (e instanceof RuntimeError) throw new ApiError(statusFrom(e.code, e.reason, e.message));
+      throw e;
+    }
+    send(res, 200, text, 'text/plain');
+  }
+
+  async runExec(ws: WebSocket, tg: Target, container: string, command: string[], url: URL): Promise<void> {
+    const v5 = ws.protocol === 'v5.channel.k8s.io';
+    const ac = new AbortController();
+    const wantStdin = truthy(url.searchParams.get('stdin'));
+    const tty = truthy(url.searchParams.get('tty'));
+    const stdin = wantStdin ? new PassThrough() : undefined;
+    const channel = (n: number) => new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([n]), Buffer.from(chunk)]));
+        cb();
+      },
+    });
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      const buf = Buffer.isBuffer(data) ? data : Buffer.from(data as unknown as ArrayBuffer);
+      if (!isBinary || buf.length === 0) return;
+      if (buf[0] === 0) stdin?.write(buf.subarray(1));
+      else if (buf[0] === 255 && v5 && buf[1] === 0) stdin?.end();
+    });
+    ws.on('close', () => { ac.abort(); stdin?.end(); });
+    ws.on('error', () => { ac.abort(); });
+    let status: Record<string, unknown>;
+    try {
+      const streams = { stdout: channel(1), stderr: channel(2), ...(stdin ? { stdin } : {}) };
+      const { exitCode } = await this.runtime.exec({ namespace: tg.namespace, pod: tg.name, container, command, stdin: wantStdin, tty }, streams, ac.signal);
+      status = exitCode === 0
+        ? { metadata: {}, status: 'Success' }
+        : { metadata: {}, status: 'Failure', message: `command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code ${exitCode}`, reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: String(exitCode) }] } };
+    } catch (e) {
+      if (e instanceof RuntimeError) {
+        status = { metadata: {}, status: 'Failure', message: e.message, reason: e.reason, code: e.code };
+        if (e.reason === 'InternalError') status.details = { causes: [{ message: e.message.replace(/^Internal error occurred: /, '') }] };
+      } else {
+        const msg = (e as Error)?.message ?? String(e);
+        status = { metadata: {}, status: 'Failure', message: `Internal error occurred: ${msg}`, reason: 'InternalError', details: { causes: [{ message: msg }] }, code: 500 };
+      }
+    }
+    // Let output written in the same tick reach the socket before the status that ends the session.
+    await new Promise((r) => setImmediate(r));
+    if (ws.readyState === ws.OPEN) {
+      ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status))]));
+      ws.close(1000);
+    }
+  }
+}
