@@ -376,7 +376,6 @@ export interface ProbeRecord {
     endpoint?: string;
     signal?: Signal;
   };
-  resolvedIPs?: string[];
   method?: ProbeMethod;
   result: ProbeResultKind;
   /** not-run: why; otherwise the deciding output */
@@ -434,7 +433,6 @@ export interface OtelCollectorCR {
   /** the config as an object (v1alpha1 string parsed) */
   config?: Record<string, unknown> | null;
   configError?: string;
-  operatorVersion?: string | null;
   location?: SourceLocation;
 }
 

@@ -395,7 +395,6 @@ export function buildCRs(disc: Discovery): { crs: OtelCollectorCR[]; insts: Inst
       ...(c.spec?.image ? { image: c.spec.image } : {}),
       config,
       ...(configError ? { configError } : {}),
-      operatorVersion: null,
     };
   });
   const insts = disc.instrumentations.map((i): InstrumentationInfo => {

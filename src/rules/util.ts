@@ -303,9 +303,8 @@ export function probesTo(s: Snapshot, c: CollectorPod, port?: number): ProbeReco
 }
 
 export function probeText(p: ProbeRecord): string {
-  const ips = p.resolvedIPs?.length ? ` (${p.resolvedIPs.join(', ')})` : '';
   const how = p.method ? ` via ${p.method}` : '';
-  return `probe from ${p.from.namespace}/${p.from.pod} to ${p.target.host}:${p.target.port}${ips}${how}: ${p.result}${p.reason ? ` (${p.reason})` : ''}`;
+  return `probe from ${p.from.namespace}/${p.from.pod} to ${p.target.host}:${p.target.port}${how}: ${p.result}${p.reason ? ` (${p.reason})` : ''}`;
 }
 
 /**
