@@ -12,22 +12,26 @@
 // `ip netns exec` can bind that pod's own /etc/netns/<name>/resolv.conf. Pods have no default route
 // (checked after every set-up). Speed: set-ups arriving together share one `ip -batch` process that
 // forks the per-namespace work itself; kube-proxy's rules are one iptables-restore per node per change.
-import { spawn, spawnSync } from 'node:child_process';
+// Parts: commands.ts (running ip/iptables), run-cleanup.ts (synchronous teardown and the sweep of dead
+// runs), pod-etc.ts (resolv.conf and hosts), iptables.ts and netpol.ts (the rules).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { typeByKind, type Change, type KObject, type Store } from '../store.ts';
 import { NODE_CIDR, SERVICE_CIDR, CLUSTER_CIDR, renderNodeRules, servicePorts, type HostPortMapping } from './iptables.ts';
 import { renderPolicies, type PolicyPod } from './netpol.ts';
+import { IpBatcher, Limiter, run } from './commands.ts';
+import {
+  ETC_NETNS, NETNS_DIR, NETNS_PREFIX, OWNER_DIR, deleteNamespacesSync, isRunning, killNamespaceProcessesSync, killTreesSync, listRunNetns,
+  processStartTime, removeEtcDirs, stoppedDescendantsSync, sweepStaleRuns,
+} from './run-cleanup.ts';
+import { nodeHosts, podHosts, resolvConf } from './pod-etc.ts';
 
-export const NETNS_PREFIX = 'osim-';
-export const OWNER_DIR = '/run/otel-doctor-sim';
-const NETNS_DIR = '/run/netns';
-const ETC_NETNS = '/etc/netns';
+// Re-exported: the simulator and its tests know these by the network.
+export { NETNS_PREFIX, OWNER_DIR, isRunning, killNamespaceProcessesSync, stoppedDescendantsSync };
+
 const BRIDGE_IP = '172.18.0.1';
-const CLUSTER_DNS = '10.96.0.10';
-const CLUSTER_DOMAIN = 'cluster.local';
 /** Calico gives every host-side veth this MAC, so the pod's gateway neighbour can be static. */
 const GATEWAY_MAC = 'ee:ee:ee:ee:ee:ee';
 const GATEWAY_IP = '169.254.1.1';
@@ -42,226 +46,7 @@ interface PodRec {
   hostNetwork: boolean; veth?: string; hostPorts: HostPortMapping[]; containerPorts: PolicyPod['containerPorts']; labels: Record<string, string>;
 }
 
-class CommandError extends Error {}
-
 interface SetupJob { netns: string; node: NodeRec; podLines: string[]; nodeLines: string[]; resolve: () => void; reject: (e: Error) => void }
-
-/** Runs one command (argv, never a shell), optionally feeding stdin; resolves with stdout. */
-function run(argv: string[], input: string | undefined, children: Set<number>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-    if (child.pid) children.add(child.pid);
-    let out = '', err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
-    child.on('error', (e) => { if (child.pid) children.delete(child.pid); reject(e); });
-    child.on('close', (code, signal) => {
-      if (child.pid) children.delete(child.pid);
-      if (code === 0) resolve(out);
-      else reject(new CommandError(`${argv.join(' ')} failed (${signal ?? 'exit ' + code}): ${err.trim() || out.trim()}${input ? '\ninput:\n' + input.slice(0, 2000) : ''}`));
-    });
-    child.stdin.on('error', () => { /* the exit status reports the failure */ });
-    child.stdin.end(input ?? '');
-  });
-}
-
-/** A small FIFO semaphore: pod setups run concurrently, but not as many as there are pods. */
-class Limiter {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-  private readonly max: number;
-  constructor(max: number) { this.max = max; }
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((r) => this.waiting.push(r));
-    this.active++;
-    try { return await fn(); } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
-  }
-}
-
-/**
- * Coalesces `ip -batch` lines from concurrent callers into one process per context (one `ip` run
- * costs ~10 ms of a 2-core machine; 100 pods would otherwise spend seconds on process start-up).
- * With -force a failing line does not stop the others; `Command failed -:N` tells whose line it was.
- */
-class IpBatcher {
-  private queue: Array<{ lines: string[]; resolve: () => void; reject: (e: Error) => void }> = [];
-  private scheduled = false;
-  private readonly argv: string[];
-  private readonly children: Set<number>;
-  constructor(argv: string[], children: Set<number>) { this.argv = argv; this.children = children; }
-  submit(lines: string[]): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ lines, resolve, reject });
-      if (!this.scheduled) { this.scheduled = true; setImmediate(() => this.flush()); }
-    });
-  }
-  private flush(): void {
-    this.scheduled = false;
-    const jobs = this.queue.splice(0);
-    if (jobs.length === 0) return;
-    const input = jobs.flatMap((j) => j.lines).join('\n') + '\n';
-    run([...this.argv, '-force', '-batch', '-'], input, this.children).then(
-      () => { for (const j of jobs) j.resolve(); },
-      (e: Error) => {
-        const failed = new Set([...e.message.matchAll(/Command failed -:(\d+)/g)].map((m) => Number(m[1])));
-        let line = 1;
-        for (const j of jobs) {
-          const first = line;
-          line += j.lines.length;
-          const bad = failed.size === 0 || [...failed].some((n) => n >= first && n < line);
-          if (bad) j.reject(new Error(`${e.message.split('\ninput:')[0]}\nfor:\n${j.lines.join('\n')}`)); else j.resolve();
-        }
-      },
-    );
-  }
-}
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch { return undefined; }
-}
-
-/**
- * True while the process exists and is not a zombie. kill(pid, 0) is no test of that: a killed child stays
- * a zombie until its parent's event loop reaps it, an orphan until PID 1 does.
- */
-export function isRunning(pid: number): boolean {
-  try { return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
-}
-
-/** Parent pid of every process, from one pass over /proc. */
-function parentMap(): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const e of readdirSync('/proc')) {
-    const pid = Number(e);
-    if (!Number.isInteger(pid) || pid <= 0) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      out.set(pid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch { /* exited meanwhile */ }
-  }
-  return out;
-}
-
-/**
- * Every descendant of the given processes. The roots should be stopped (SIGSTOP) by the caller, so they
- * fork nothing new; each descendant found is stopped too and the scan repeated until nothing new turns
- * up, so a process forked between two scans cannot escape as an orphan.
- */
-export function stoppedDescendantsSync(roots: number[]): number[] {
-  const found = new Set<number>();
-  for (let round = 0; round < 10; round++) {
-    const parents = parentMap();
-    const tree = new Set([...roots, ...found]);
-    const fresh: number[] = [];
-    // Parents come before children only by chance of pid order: iterate until the closure is complete.
-    for (let grew = true; grew;) {
-      grew = false;
-      for (const [pid, ppid] of parents) {
-        if (!tree.has(pid) && tree.has(ppid)) { tree.add(pid); fresh.push(pid); grew = true; }
-      }
-    }
-    if (fresh.length === 0) break;
-    for (const pid of fresh) { found.add(pid); try { process.kill(pid, 'SIGSTOP'); } catch { /* gone */ } }
-  }
-  return [...found];
-}
-
-/**
- * SIGKILLs processes together with everything they forked. `ip -batch` runs `netns exec` lines in forked
- * children that work on inside the pod's and node's namespaces; killing only the parent would leave those.
- */
-function killTreesSync(pids: number[]): void {
-  if (pids.length === 0) return;
-  for (const pid of pids) { try { process.kill(pid, 'SIGSTOP'); } catch { /* gone */ } }
-  const all = [...pids, ...stoppedDescendantsSync(pids)];
-  for (const pid of all) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-  for (let i = 0; i < 40 && all.some(isRunning); i++) sleepSync(5);
-}
-
-/**
- * Ends every process inside the given namespaces (a dead run's containers, exec sessions and prober
- * agents outlive their simulator): SIGTERM, a short grace, then SIGKILL. A process is inside when its
- * /proc/<pid>/ns/net is the namespace file's inode, which is what `ip netns pids` compares too; one pass
- * over /proc serves every namespace instead of one `ip` process each.
- */
-export function killNamespaceProcessesSync(names: string[], graceMs = 1000): number[] {
-  const inodes = new Set<number>();
-  // Only mounted namespace files count (a half-made one is a plain file whose inode number means nothing
-  // here), and never the namespace we run in ourselves.
-  let nsfs: { dev: number; ino: number } | undefined;
-  try { nsfs = statSync('/proc/self/ns/net'); } catch { return []; }
-  for (const n of names) {
-    try {
-      const st = statSync(join(NETNS_DIR, n));
-      if (st.dev === nsfs.dev && st.ino !== nsfs.ino) inodes.add(st.ino);
-    } catch { /* already gone */ }
-  }
-  if (inodes.size === 0) return [];
-  const pids: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    const pid = Number(e);
-    if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) continue;
-    try {
-      const m = /^net:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/ns/net`));
-      if (m && inodes.has(Number(m[1]))) pids.push(pid);
-    } catch { /* exited meanwhile, or a kernel thread */ }
-  }
-  const signal = (sig: NodeJS.Signals) => { for (const pid of pids) { try { process.kill(pid, sig); } catch { /* gone */ } } };
-  signal('SIGTERM');
-  for (let waited = 0; waited < graceMs && pids.some(isRunning); waited += 20) sleepSync(20);
-  if (pids.some(isRunning)) {
-    signal('SIGKILL');
-    for (let i = 0; i < 50 && pids.some(isRunning); i++) sleepSync(10);
-  }
-  return pids;
-}
-
-function listRunNetns(prefix: string): string[] {
-  try { return readdirSync(NETNS_DIR).filter((n) => n.startsWith(prefix)); } catch { return []; }
-}
-
-/** Deletes namespaces and their /etc/netns dirs synchronously; a namespace file left half-made is unmounted and unlinked. */
-function deleteNamespacesSync(names: string[]): void {
-  if (names.length) {
-    spawnSync('ip', ['-force', '-batch', '-'], { input: names.map((n) => `netns del ${n}`).join('\n') + '\n', stdio: ['pipe', 'ignore', 'ignore'] });
-    for (const n of names) {
-      const f = join(NETNS_DIR, n);
-      if (existsSync(f)) {
-        spawnSync('umount', ['-l', f], { stdio: 'ignore' });
-        rmSync(f, { force: true });
-      }
-    }
-  }
-}
-
-function removeEtcDirs(prefix: string): void {
-  let entries: string[] = [];
-  try { entries = readdirSync(ETC_NETNS); } catch { return; }
-  for (const e of entries) if (e.startsWith(prefix)) rmSync(join(ETC_NETNS, e), { recursive: true, force: true });
-}
-
-const hostsHeader = [
-  '# Kubernetes-managed hosts file.',
-  '127.0.0.1\tlocalhost',
-  '::1\tlocalhost ip6-localhost ip6-loopback',
-  'fe00::0\tip6-localnet',
-  'fe00::0\tip6-mcastprefix',
-  'fe00::1\tip6-allnodes',
-  'fe00::2\tip6-allrouters',
-];
-
-/** A DNS name from the cluster only reaches files after this check, so no line can be injected. */
-const safeName = (s: unknown): s is string => typeof s === 'string' && /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/i.test(s);
 
 export class Network {
   readonly runId: string;
@@ -402,7 +187,7 @@ export class Network {
       // The node's own namespace under a second name: `ip netns exec` then binds this pod's resolv.conf
       // (ClusterFirstWithHostNet differs from the node's) while sockets live in the node's network.
       const netns = `${this.prefix}h${seq}`;
-      await this.writeEtc(netns, this.resolvConf(pod, node, true), this.nodeHosts(node));
+      await this.writeEtc(netns, resolvConf(pod, true, BRIDGE_IP), nodeHosts(node.name, node.ip));
       await writeFile(join(NETNS_DIR, netns), '');
       await run(['mount', '--bind', join(NETNS_DIR, node.netns), join(NETNS_DIR, netns)], undefined, this.children);
       const rec: PodRec = { ...base, netns, podIP: node.ip, hostIP: node.ip, hostNetwork: true, hostPorts: [] };
@@ -422,7 +207,7 @@ export class Network {
     const rec: PodRec = { ...base, netns, podIP, hostIP: node.ip, hostNetwork: false, veth, hostPorts };
     this.pods.set(key, rec);
     try {
-      await this.writeEtc(netns, this.resolvConf(pod, node, false), this.podHosts(pod, podIP));
+      await this.writeEtc(netns, resolvConf(pod, false, BRIDGE_IP), podHosts(pod, podIP));
       await this.submitSetup({
         netns, node,
         podLines: [
@@ -649,57 +434,8 @@ export class Network {
     return b;
   }
 
-  private resolvConf(pod: KObject, node: NodeRec, hostNetwork: boolean): string {
-    const ns = pod.metadata.namespace ?? 'default';
-    let policy: string = pod.spec?.dnsPolicy ?? 'ClusterFirst';
-    // The kubelet gives hostNetwork pods with the default policy the node's resolver.
-    if (hostNetwork && policy === 'ClusterFirst') policy = 'Default';
-    if (policy === 'ClusterFirstWithHostNet') policy = 'ClusterFirst';
-    let nameservers: string[] = [], searches: string[] = [], options: string[] = [];
-    if (policy === 'ClusterFirst') {
-      nameservers = [CLUSTER_DNS];
-      searches = [`${ns}.svc.${CLUSTER_DOMAIN}`, `svc.${CLUSTER_DOMAIN}`, CLUSTER_DOMAIN];
-      options = ['ndots:5'];
-    } else if (policy === 'Default') {
-      nameservers = [BRIDGE_IP];
-    }
-    const cfg = pod.spec?.dnsConfig ?? {};
-    for (const s of cfg.nameservers ?? []) if (typeof s === 'string' && /^\d+\.\d+\.\d+\.\d+$/.test(s)) nameservers.push(s);
-    for (const s of cfg.searches ?? []) if (safeName(s)) searches.push(s);
-    for (const o of cfg.options ?? []) {
-      if (!safeName(o?.name)) continue;
-      const v = o.value === undefined ? '' : String(o.value);
-      if (!/^[\w.-]*$/.test(v)) continue;
-      options = options.filter((x) => x.split(':')[0] !== o.name);
-      options.push(v ? `${o.name}:${v}` : o.name);
-    }
-    const lines: string[] = [];
-    if (searches.length) lines.push(`search ${[...new Set(searches)].join(' ')}`);
-    for (const n of nameservers.slice(0, 3)) lines.push(`nameserver ${n}`);
-    if (options.length) lines.push(`options ${options.join(' ')}`);
-    return lines.join('\n') + '\n';
-  }
-
-  private podHosts(pod: KObject, ip: string): string {
-    const lines = [...hostsHeader];
-    const hostname = safeName(pod.spec?.hostname) ? pod.spec.hostname : pod.metadata.name;
-    const sub = pod.spec?.subdomain;
-    if (safeName(sub) && safeName(hostname)) lines.push(`${ip}\t${hostname}.${sub}.${pod.metadata.namespace ?? 'default'}.svc.${CLUSTER_DOMAIN}\t${hostname}`);
-    else if (safeName(hostname)) lines.push(`${ip}\t${hostname}`);
-    const aliases = (pod.spec?.hostAliases ?? []).filter((a: any) => typeof a?.ip === 'string' && /^\d+\.\d+\.\d+\.\d+$/.test(a.ip));
-    if (aliases.length) {
-      lines.push('', '# Entries added by HostAliases.');
-      for (const a of aliases) lines.push(`${a.ip}\t${(a.hostnames ?? []).filter(safeName).join('\t')}`);
-    }
-    return lines.join('\n') + '\n';
-  }
-
-  private nodeHosts(node: NodeRec): string {
-    return `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${node.ip}\t${safeName(node.name) ? node.name : 'node'}\n`;
-  }
-
   private async writeNodeFiles(node: NodeRec): Promise<void> {
-    await this.writeEtc(node.netns, `nameserver ${BRIDGE_IP}\n`, this.nodeHosts(node));
+    await this.writeEtc(node.netns, `nameserver ${BRIDGE_IP}\n`, nodeHosts(node.name, node.ip));
   }
 
   private async writeEtc(netns: string, resolv: string, hosts: string): Promise<void> {
@@ -748,31 +484,6 @@ export class Network {
    * processes still inside those namespaces first (they are the dead run's containers). Returns the pids ended.
    */
   static sweepStale(prefix: string = NETNS_PREFIX): number[] {
-    // Namespaces are listed BEFORE the owner files are read: a run writes its owner file before creating
-    // any namespace, so every namespace listed here already has its owner file. The other order would let
-    // a run that starts between the two steps look ownerless and lose its namespaces to this sweep.
-    const present = listRunNetns(prefix);
-    const alive = new Set<string>();
-    const dead = new Set<string>();
-    let owners: string[] = [];
-    try { owners = readdirSync(OWNER_DIR).filter((f) => f.endsWith('.pid')); } catch { /* no runs yet */ }
-    for (const f of owners) {
-      const run = f.slice(0, -4);
-      let live = false;
-      try {
-        const { pid, start } = JSON.parse(readFileSync(join(OWNER_DIR, f), 'utf8')) as { pid: number; start?: string };
-        live = processStartTime(pid) !== undefined && (start === undefined || processStartTime(pid) === start);
-      } catch { live = false; }
-      (live ? alive : dead).add(run);
-    }
-    const runOf = (name: string) => name.slice(prefix.length).split('-')[0];
-    const stale = present.filter((n) => !alive.has(runOf(n)));
-    const ended = killNamespaceProcessesSync(stale);
-    deleteNamespacesSync(stale);
-    let etc: string[] = [];
-    try { etc = readdirSync(ETC_NETNS); } catch { /* none */ }
-    for (const e of etc) if (e.startsWith(prefix) && !alive.has(runOf(e))) rmSync(join(ETC_NETNS, e), { recursive: true, force: true });
-    for (const run of dead) rmSync(join(OWNER_DIR, `${run}.pid`), { force: true });
-    return ended;
+    return sweepStaleRuns(prefix);
   }
 }
