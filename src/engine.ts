@@ -111,7 +111,7 @@ function summarizeCollectors(s: Snapshot): CollectorSummary[] {
     .map((c) => {
       const m = collectorModel(c, s.meta.assumedCollectorVersion);
       const endpoints = (m?.receivers ?? []).map((e) => `${e.component}/${e.protocol} ${e.effective} (${e.class})`);
-      if (m?.healthCheck) endpoints.push(`${m.healthCheck.component} ${m.healthCheck.effective} (${m.healthCheck.class})`);
+      if (m?.healthCheck) { endpoints.push(`${m.healthCheck.component} ${m.healthCheck.effective} (${m.healthCheck.class})`); }
       return {
         namespace: c.namespace,
         name: c.pod,

@@ -14,11 +14,11 @@ export const rule: Rule = {
   check(s) {
     const findings: RuleFinding[] = [];
     for (const app of s.apps) {
-      if (app.sidecarCollector || s.collectors.some((c) => c.namespace === app.namespace && c.pod === app.pod)) continue;
+      if (app.sidecarCollector || s.collectors.some((c) => c.namespace === app.namespace && c.pod === app.pod)) { continue; }
       // hostNetwork apps share the node's loopback with hostNetwork collectors on that node.
-      if (app.hostNetwork && s.collectors.some((c) => c.hostNetwork && c.node === app.node)) continue;
+      if (app.hostNetwork && s.collectors.some((c) => c.hostNetwork && c.node === app.node)) { continue; }
       const bad = exportsOf(app).filter((e) => e.parsed && !e.defaultEndpoint && isLoopbackHost(e.parsed.host));
-      if (!bad.length) continue;
+      if (!bad.length) { continue; }
       const logs = appLogMatches(s, app, ['refused', 'unavailable']);
       findings.push({
         subject: appSubject(app),

@@ -19,10 +19,10 @@ export const rule: Rule = {
       const problems: string[] = [];
       const ex = app.exporter;
       for (const p of [ex.protocol, ...Object.values(ex.signals ?? {}).map((x) => x?.protocol)]) {
-        if (p?.value !== undefined && normalizeProtocol(p.value) === 'invalid') problems.push(`${p.env}=${JSON.stringify(p.value)} is not grpc, http/protobuf or http/json`);
+        if (p?.value !== undefined && normalizeProtocol(p.value) === 'invalid') { problems.push(`${p.env}=${JSON.stringify(p.value)} is not grpc, http/protobuf or http/json`); }
       }
       for (const e of exportsOf(app)) {
-        if (!e.parsed || e.defaultEndpoint) continue;
+        if (!e.parsed || e.defaultEndpoint) { continue; }
         const v = e.endpointSetting?.value ?? '';
         const env = e.endpointSetting?.env ?? 'endpoint';
         // Not a URL at all (invalid host, shell characters): say that first; "no port" would be an artefact of the mis-parse.
@@ -30,15 +30,15 @@ export const rule: Rule = {
           problems.push(`${env}=${v}: ${e.parsed.problems.join(', ')}`);
           continue;
         }
-        if (!e.parsed.scheme) problems.push(`${env}=${v} has no scheme (write http://${v})`);
-        else if (!['http', 'https'].includes(e.parsed.scheme)) problems.push(`${env}=${v}: scheme ${e.parsed.scheme} is not http or https`);
-        if (e.parsed.port === null && e.parsed.host) problems.push(`${env}=${v} has no port${e.parsed.impliedPort ? ` (the SDK dials ${e.parsed.impliedPort})` : ''}`);
-        if (e.parsed.host && isAllInterfaces(e.parsed.host)) problems.push(`${env}=${v}: 0.0.0.0 is a listen address, not a destination`);
-        if (isHttp(e.protocol) && e.perSignal && !e.parsed.path.replace(/\/+$/, '').endsWith(`/v1/${e.signal}`)) problems.push(`${env}=${v} is used verbatim for OTLP/HTTP and lacks /v1/${e.signal}`);
-        if (isHttp(e.protocol) && !e.perSignal && /\/v1\/(traces|metrics|logs)\/v1\//.test(e.parsed.path)) problems.push(`${env}=${v} already ends in /v1/<signal>; the SDK appends another (${e.parsed.path})`);
+        if (!e.parsed.scheme) { problems.push(`${env}=${v} has no scheme (write http://${v})`); }
+        else if (!['http', 'https'].includes(e.parsed.scheme)) { problems.push(`${env}=${v}: scheme ${e.parsed.scheme} is not http or https`); }
+        if (e.parsed.port === null && e.parsed.host) { problems.push(`${env}=${v} has no port${e.parsed.impliedPort ? ` (the SDK dials ${e.parsed.impliedPort})` : ''}`); }
+        if (e.parsed.host && isAllInterfaces(e.parsed.host)) { problems.push(`${env}=${v}: 0.0.0.0 is a listen address, not a destination`); }
+        if (isHttp(e.protocol) && e.perSignal && !e.parsed.path.replace(/\/+$/, '').endsWith(`/v1/${e.signal}`)) { problems.push(`${env}=${v} is used verbatim for OTLP/HTTP and lacks /v1/${e.signal}`); }
+        if (isHttp(e.protocol) && !e.perSignal && /\/v1\/(traces|metrics|logs)\/v1\//.test(e.parsed.path)) { problems.push(`${env}=${v} already ends in /v1/<signal>; the SDK appends another (${e.parsed.path})`); }
       }
       const uniq = [...new Set(problems)];
-      if (!uniq.length) continue;
+      if (!uniq.length) { continue; }
       // Without a scheme the gRPC (and Go) exporters assume TLS: the handshake errors in the app log are this row's symptom.
       const noScheme = exportsOf(app).some((e) => e.parsed && !e.defaultEndpoint && !e.parsed.problems.length && !e.parsed.scheme);
       findings.push({

@@ -16,9 +16,9 @@ export const rule: Rule = {
     for (const app of s.apps) {
       const seen = new Set<string>();
       for (const e of exportsOf(app)) {
-        if (!e.parsed || e.defaultEndpoint || seen.has(e.parsed.host)) continue;
+        if (!e.parsed || e.defaultEndpoint || seen.has(e.parsed.host)) { continue; }
         // A value that is not a valid URL is app-endpoint-malformed's one row; its "host" is no name to look up.
-        if (e.parsed.problems.length) continue;
+        if (e.parsed.problems.length) { continue; }
         seen.add(e.parsed.host);
         const host = e.parsed.host;
         const r = resolveHost(s, app.namespace, host);
@@ -36,7 +36,7 @@ export const rule: Rule = {
         } else if (r.kind === 'external' && dnsProbes.length) {
           detail = `${host} does not resolve from the pod`;
         }
-        if (!detail) continue;
+        if (!detail) { continue; }
         findings.push({
           subject: appSubject(app),
           summary: `endpoint host ${host} does not resolve (${detail})`,

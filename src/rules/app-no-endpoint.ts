@@ -13,11 +13,11 @@ export const rule: Rule = {
   check(s) {
     const findings: RuleFinding[] = [];
     for (const app of s.apps) {
-      if (app.sidecarCollector || s.collectors.some((c) => c.namespace === app.namespace && c.pod === app.pod)) continue;
+      if (app.sidecarCollector || s.collectors.some((c) => c.namespace === app.namespace && c.pod === app.pod)) { continue; }
       const ex = exportsOf(app);
-      if (!ex.length) continue;
+      if (!ex.length) { continue; }
       const defaults = ex.filter((e) => e.defaultEndpoint);
-      if (defaults.length !== ex.length) continue;
+      if (defaults.length !== ex.length) { continue; }
       // The collector named in the app's own settings (Envoy/nginx templates, vendor SDKs): the export
       // target is built outside the SDK variables, so the SDK default may not be what it uses.
       const named = (app.hostEnv ?? []).find((e) => {

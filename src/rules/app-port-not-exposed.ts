@@ -47,18 +47,18 @@ function servesOf(sp: ServicePortInfo, c: CollectorPod | undefined, m: Collector
     return ep && ep.protocol !== 'health' ? ep.protocol : null;
   }
   const hint = `${sp.appProtocol ?? ''} ${sp.name ?? ''}`.toLowerCase();
-  if (/grpc|h2c/.test(hint) || sp.port === 4317) return 'grpc';
-  if (/http/.test(hint) || sp.port === 4318) return 'http';
+  if (/grpc|h2c/.test(hint) || sp.port === 4317) { return 'grpc'; }
+  if (/http/.test(hint) || sp.port === 4318) { return 'http'; }
   return null;
 }
 
 /** The ports a headless Service's collector serves, or null when neither sockets nor a complete config say. */
 function servedPorts(c: CollectorPod, m: CollectorModel | null): Set<number> | null {
-  if (c.listeners?.sockets.length) return new Set(c.listeners.sockets.map((x) => x.port));
+  if (c.listeners?.sockets.length) { return new Set(c.listeners.sockets.map((x) => x.port)); }
   // A non-OTLP receiver (zipkin, jaeger, otelarrow) opens ports the model does not know: no verdict then.
-  if (!m || startedReceivers(m.config).some((r) => receiverType(r.id) !== 'otlp')) return null;
+  if (!m || startedReceivers(m.config).some((r) => receiverType(r.id) !== 'otlp')) { return null; }
   const ports = new Set(m.receivers.map((r) => r.port).filter((p): p is number => p !== null && p !== undefined));
-  if (m.healthCheck?.port) ports.add(m.healthCheck.port);
+  if (m.healthCheck?.port) { ports.add(m.healthCheck.port); }
   return ports;
 }
 
@@ -71,7 +71,7 @@ function withPort(setting: SettingValue, port: number, right: number): string {
 }
 
 function sendsOf(s: Snapshot, app: AppContainer, e: SignalExport): Proto | null {
-  if (e.protocol) return isHttp(e.protocol) ? 'http' : 'grpc';
+  if (e.protocol) { return isHttp(e.protocol) ? 'http' : 'grpc'; }
   const fromLog = protocolFromLogs(appLogMatches(s, app, ['protocol']));
   return fromLog ? (isHttp(fromLog.protocol) ? 'http' : 'grpc') : null;
 }
@@ -80,12 +80,12 @@ function judgeExport(s: Snapshot, app: AppContainer, e: SignalExport, checked: C
   const p = e.parsed;
   const setting = e.endpointSetting;
   // An endpoint that is not a clean URL with an explicit port is app-endpoint-malformed's row.
-  if (!p || !setting || e.defaultEndpoint || p.problems.length || !p.scheme || p.port === null) return null;
+  if (!p || !setting || e.defaultEndpoint || p.problems.length || !p.scheme || p.port === null) { return null; }
   const r = resolveHost(s, app.namespace, p.host);
   // Not a Service the snapshot knows (missing, pod/node IP, loopback, outside the cluster): not ours to judge.
-  if (r.kind !== 'service') return null;
+  if (r.kind !== 'service') { return null; }
   const svc = r.service;
-  if (svc.type === 'ExternalName') return null;
+  if (svc.type === 'ExternalName') { return null; }
   const ports = serviceTcpPorts(svc);
   const headless = svc.clusterIP === 'None';
   const c: CollectorPod | undefined = r.collectors[0];
@@ -99,23 +99,23 @@ function judgeExport(s: Snapshot, app: AppContainer, e: SignalExport, checked: C
       checked.push({ subject: subj, status: 'skipped', reason: `headless Service ${svc.namespace}/${svc.name}: the collector's ports are unknown` });
       return null;
     }
-    if (served.has(p.port)) return null;
+    if (served.has(p.port)) { return null; }
     miss.declared = [...served].sort((a, b) => a - b);
     miss.offeredSource = !c.listeners?.sockets.length ? 'config' : c.listeners.method === 'log' ? 'log' : 'exec';
     miss.offered = `collector ${c.namespace}/${c.pod} (behind headless Service ${svc.namespace}/${svc.name}) ${c.listeners?.sockets.length ? `listens on` : 'configures receivers on'} ${[...served].sort((a, b) => a - b).join(', ') || 'no port'}`;
     const recv = sends ? m?.receivers.find((x) => x.protocol === sends && x.port && served.has(x.port)) : undefined;
-    if (recv?.port) miss.right = { port: recv.port, why: `the ${recv.component}/${recv.protocol} receiver` };
-    else if (sends && m && !m.receivers.some((x) => x.protocol === sends)) miss.collectorLacks = sends;
+    if (recv?.port) { miss.right = { port: recv.port, why: `the ${recv.component}/${recv.protocol} receiver` }; }
+    else if (sends && m && !m.receivers.some((x) => x.protocol === sends)) { miss.collectorLacks = sends; }
     return miss;
   }
   // (A Service without ports is not one the API accepts: nothing to compare with.)
-  if (!unpublishedPort(svc, p.port)) return null;
+  if (!unpublishedPort(svc, p.port)) { return null; }
   miss.declared = ports.map((sp) => sp.port);
   miss.offered = `Service ${svc.namespace}/${svc.name} (${svc.type}${svc.clusterIP ? ` ${svc.clusterIP}` : ''}) declares ports ${ports.map((sp) => `${sp.name ? `${sp.name} ` : ''}${sp.port}${sp.targetPort !== undefined && String(sp.targetPort) !== String(sp.port) ? ` (targetPort ${sp.targetPort})` : ''}`).join(', ')}`;
   const carried = ports.map((sp) => ({ sp, serves: servesOf(sp, c, m) })).filter((x) => x.serves);
   const pick = sends ? carried.find((x) => x.serves === sends) : carried.length === 1 ? carried[0] : undefined;
   const alt = sends ? carried.find((x) => x.serves !== sends) : undefined;
-  if (alt) miss.alt = { port: alt.sp.port, proto: alt.serves as Proto };
+  if (alt) { miss.alt = { port: alt.sp.port, proto: alt.serves as Proto }; }
   if (pick) {
     miss.right = { port: pick.sp.port, why: `Service port ${pick.sp.name ? `${pick.sp.name} ` : ''}${pick.sp.port} leads to ${c && m ? `the ${PROTO_NAME[pick.serves as Proto]} receiver` : `${PROTO_NAME[pick.serves as Proto]} by its name`}${sends ? '' : ' (the only OTLP port it declares)'}` };
   } else if (sends && c && m) {
@@ -123,7 +123,7 @@ function judgeExport(s: Snapshot, app: AppContainer, e: SignalExport, checked: C
     if (recv?.port) {
       const named = c.containerPorts.find((cp) => cp.containerPort === recv.port && cp.name);
       miss.addPort = { targetPort: named?.name ?? recv.port, receiverPort: recv.port };
-    } else miss.collectorLacks = sends;
+    } else { miss.collectorLacks = sends; }
   }
   return miss;
 }
@@ -146,10 +146,10 @@ export const rule: Rule = {
       const misses: Miss[] = [];
       let judged = false;
       for (const e of exportsOf(app)) {
-        if (e.parsed && resolveHost(s, app.namespace, e.parsed.host).kind === 'service') judged = true;
+        if (e.parsed && resolveHost(s, app.namespace, e.parsed.host).kind === 'service') { judged = true; }
         const miss = judgeExport(s, app, e, checked, subj);
         // Every signal of one container usually shares an endpoint: one evidence line per host:port.
-        if (miss && !misses.some((x) => x.host === miss.host && x.port === miss.port)) misses.push(miss);
+        if (miss && !misses.some((x) => x.host === miss.host && x.port === miss.port)) { misses.push(miss); }
       }
       const probes = probesFrom(s, app);
       const real = misses.filter((x) => {
@@ -159,7 +159,7 @@ export const rule: Rule = {
         return !hit.some((pr) => pr.result === 'connected');
       });
       if (!real.length) {
-        if (judged) checked.push({ subject: subj });
+        if (judged) { checked.push({ subject: subj }); }
         continue;
       }
       const first = real[0];
@@ -170,12 +170,12 @@ export const rule: Rule = {
       }
       const bad = new Set(real.map((x) => `${x.host.toLowerCase()}:${x.port}`));
       for (const pr of probes) {
-        if (bad.has(`${pr.target.host.toLowerCase()}:${pr.target.port}`) && ['refused', 'timeout', 'unreachable'].includes(pr.result)) evidence.push({ source: 'exec', detail: probeText(pr) });
+        if (bad.has(`${pr.target.host.toLowerCase()}:${pr.target.port}`) && ['refused', 'timeout', 'unreachable'].includes(pr.result)) { evidence.push({ source: 'exec', detail: probeText(pr) }); }
       }
       // App log lines: those naming the port, or any failure line when every export of the app goes to a bad port.
       const allBad = exportsOf(app).every((e) => !e.parsed || bad.has(`${e.parsed.host.toLowerCase()}:${e.port}`));
       const lines = appLogMatches(s, app, ['refused', 'timeout', 'unavailable']).filter((lm) => allBad || real.some((x) => lm.line.includes(`:${x.port}`)));
-      for (const lm of lines.slice(0, 2)) evidence.push({ source: 'log', detail: truncate(lm.line.trim()) });
+      for (const lm of lines.slice(0, 2)) { evidence.push({ source: 'log', detail: truncate(lm.line.trim()) }); }
       const dedup = evidence.filter((ev, i) => evidence.findIndex((y) => y.detail === ev.detail) === i);
 
       const appTarget = `${sub.kind} ${app.namespace}/${sub.name} container ${app.container}`;
@@ -184,8 +184,8 @@ export const rule: Rule = {
       const settingTarget = (x: Miss) => (x.setting.origin === 'value' || x.setting.origin === 'var-ref' || !x.setting.from ? appTarget : x.setting.from);
       const settingPatch = (x: Miss, port: number) => {
         const v = withPort(x.setting, x.port, port);
-        if (x.setting.origin === 'value' || x.setting.origin === 'var-ref') return `- name: ${x.setting.env}\n  value: ${v}`;
-        if (x.setting.origin === 'instrumentation') return `spec:\n  exporter:\n    endpoint: ${v}`;
+        if (x.setting.origin === 'value' || x.setting.origin === 'var-ref') { return `- name: ${x.setting.env}\n  value: ${v}`; }
+        if (x.setting.origin === 'instrumentation') { return `spec:\n  exporter:\n    endpoint: ${v}`; }
         return v;
       };
       if (first.right) {

@@ -17,13 +17,13 @@ export const rule: Rule = {
       const protoLogs = appLogMatches(s, app, ['protocol']);
       const bad: { proto: string; expect: string; port: number; url?: string; why: string; env?: string }[] = [];
       for (const e of exportsOf(app)) {
-        if (!e.parsed || e.port === null) continue;
+        if (!e.parsed || e.port === null) { continue; }
         // What serves the dialled port: the receiver behind the Service/pod when known, else the well-known port.
         let serves: 'grpc' | 'http' | null = e.port === 4317 ? 'grpc' : e.port === 4318 ? 'http' : null;
         const r = resolveHost(s, app.namespace, e.parsed.host);
         // A ClusterIP Service that does not publish the port at all: app-port-not-exposed's row, whose fix
         // (the right port, or publishing it) helps where switching the protocol would not.
-        if (r.kind === 'service' && unpublishedPort(r.service, e.port)) continue;
+        if (r.kind === 'service' && unpublishedPort(r.service, e.port)) { continue; }
         const c = r.kind === 'service' || r.kind === 'collector-pod' ? r.collectors[0] : undefined;
         if (c) {
           let cport: number | null = e.port;
@@ -32,9 +32,9 @@ export const rule: Rule = {
             cport = sp ? targetPortOn(c, sp) : null;
           }
           const ep = model(s, c)?.receivers.find((x) => x.port === cport);
-          if (ep) serves = ep.protocol === 'health' ? null : ep.protocol;
+          if (ep) { serves = ep.protocol === 'health' ? null : ep.protocol; }
         }
-        if (!serves) continue;
+        if (!serves) { continue; }
         let proto = e.protocol;
         let why = e.protocolWhy;
         const fromLog = proto === null ? protocolFromLogs(protoLogs) : undefined;
@@ -42,12 +42,12 @@ export const rule: Rule = {
           proto = fromLog.protocol;
           why = `its log shows ${fromLog.signature}`;
         }
-        if (proto === null) continue;
+        if (proto === null) { continue; }
         const sends = isHttp(proto) ? 'http' : 'grpc';
-        if (sends === serves) continue;
+        if (sends === serves) { continue; }
         bad.push({ proto, expect: serves, port: e.port, url: e.url, why, env: e.protocolSetting?.env });
       }
-      if (!bad.length) continue;
+      if (!bad.length) { continue; }
       const b = bad[0];
       const right = b.expect === 'grpc' ? 'http/protobuf' : 'grpc';
       const rightPort = b.expect === 'grpc' ? 4318 : 4317;

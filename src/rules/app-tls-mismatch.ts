@@ -18,23 +18,23 @@ export const rule: Rule = {
       const tlsLogs = appLogMatches(s, app, ['tls']);
       const reasons: string[] = [];
       for (const e of exportsOf(app)) {
-        if (!e.parsed || e.port === null) continue;
+        if (!e.parsed || e.port === null) { continue; }
         const r = resolveHost(s, app.namespace, e.parsed.host);
         const c = r.kind === 'service' || r.kind === 'collector-pod' ? r.collectors[0] : undefined;
-        if (!c) continue;
+        if (!c) { continue; }
         const m = model(s, c);
-        if (!m) continue;
+        if (!m) { continue; }
         const cport = r.kind === 'service' ? (() => { const sp = r.service.ports.find((p) => p.port === e.port); return sp ? targetPortOn(c, sp) : null; })() : e.port;
         const ep = m.receivers.find((x) => x.port === cport);
-        if (!ep || ep.protocol === 'health') continue;
+        if (!ep || ep.protocol === 'health') { continue; }
         const recv = isMap(m.config.receivers) ? (m.config.receivers[ep.component] as Record<string, unknown>) : undefined;
         const pc = recv && isMap(recv.protocols) ? (recv.protocols as Record<string, unknown>)[ep.protocol] : undefined;
         const serverTls = isMap(pc) && pc.tls !== undefined && pc.tls !== null;
         const clientTls = e.parsed.scheme === 'https' || (e.parsed.scheme === null && e.protocol === 'grpc' && e.insecure === false);
-        if (clientTls && !serverTls) reasons.push(`${e.url} uses TLS, but ${ep.component}/${ep.protocol} on ${ep.effective} has no tls settings (plaintext)`);
-        if (!clientTls && serverTls && e.parsed.scheme === 'http') reasons.push(`${e.url} is plaintext, but ${ep.component}/${ep.protocol} requires TLS`);
+        if (clientTls && !serverTls) { reasons.push(`${e.url} uses TLS, but ${ep.component}/${ep.protocol} on ${ep.effective} has no tls settings (plaintext)`); }
+        if (!clientTls && serverTls && e.parsed.scheme === 'http') { reasons.push(`${e.url} is plaintext, but ${ep.component}/${ep.protocol} requires TLS`); }
       }
-      if (!reasons.length && !tlsLogs.length) continue;
+      if (!reasons.length && !tlsLogs.length) { continue; }
       const uniq = [...new Set(reasons)];
       findings.push({
         subject: appSubject(app),

@@ -32,8 +32,8 @@ export const rule: Rule = {
       findings.push(nf);
     }
     for (const r of s.permissions?.reviews ?? []) {
-      if (r.allowed) continue;
-      if (findings.some((f) => f.fix.patch?.includes(r.resource.split('/')[1] ?? '\u0000') || f.summary.includes(r.resource))) continue;
+      if (r.allowed) { continue; }
+      if (findings.some((f) => f.fix.patch?.includes(r.resource.split('/')[1] ?? '\u0000') || f.summary.includes(r.resource))) { continue; }
       const [res, sub] = r.resource.split('/');
       const rbac = `- apiGroups: ["${r.group ?? ''}"]\n  resources: ["${r.resource}"]\n  verbs: ["${r.verb}"]`;
       findings.push({

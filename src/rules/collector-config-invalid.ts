@@ -20,10 +20,10 @@ export const rule: Rule = {
       const subj = w.label;
       const problems: string[] = [];
       const evidence: Evidence[] = [];
-      if (c.configError) problems.push(c.configError);
+      if (c.configError) { problems.push(c.configError); }
       // A --config that names no readable file is a fault of the pod spec (volume mounts), not of the config.
       const sourceError = c.configError ? undefined : c.configSources.find((src) => src.error)?.error;
-      for (const src of c.configSources) if (src.error) problems.push(`${src.arg ?? src.kind}: ${src.error}`);
+      for (const src of c.configSources) { if (src.error) { problems.push(`${src.arg ?? src.kind}: ${src.error}`); } }
       const m = model(s, c);
       if (m) {
         problems.push(...m.dangling.map((d) => `invalid configuration: ${d}`));
@@ -33,11 +33,11 @@ export const rule: Rule = {
           }
         }
         const svc = isMap(m.config.service) ? m.config.service : {};
-        if (!isMap(svc.pipelines) || Object.keys(svc.pipelines).length === 0) problems.push('invalid configuration: service must have at least one pipeline');
+        if (!isMap(svc.pipelines) || Object.keys(svc.pipelines).length === 0) { problems.push('invalid configuration: service must have at least one pipeline'); }
       }
-      for (const p of problems) evidence.push({ source: 'config', detail: p });
+      for (const p of problems) { evidence.push({ source: 'config', detail: p }); }
       for (const p of w.pods) {
-        for (const lm of collectorLogMatches(s, p, ['config']).slice(0, 2)) evidence.push({ source: 'log', detail: `${p.pod}: ${truncate(lm.line.trim())}` });
+        for (const lm of collectorLogMatches(s, p, ['config']).slice(0, 2)) { evidence.push({ source: 'log', detail: `${p.pod}: ${truncate(lm.line.trim())}` }); }
       }
       if (!evidence.length) {
         checked.push({ subject: subj, ...(!m && !c.configError ? { status: 'skipped' as const, reason: 'effective config unknown' } : {}) });

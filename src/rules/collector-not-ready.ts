@@ -29,12 +29,12 @@ export const rule: Rule = {
         evidence.push({ source: 'api', detail: `pod ${p.namespace}/${p.pod} not ready: ${st}` });
         reason ||= cs?.reason ?? '';
         const crash = collectorLogMatches(s, p, ['config', 'bind', 'crash', 'unset-env']);
-        for (const m of crash.slice(0, 3)) evidence.push({ source: 'log', detail: `${p.pod}: ${truncate(m.line.trim())}` });
+        for (const m of crash.slice(0, 3)) { evidence.push({ source: 'log', detail: `${p.pod}: ${truncate(m.line.trim())}` }); }
         if (!crash.length) {
           // No known signature: the last error-looking line of the log is still the best clue.
           const tail = s.logs.filter((l) => l.role === 'collector' && l.namespace === p.namespace && l.pod === p.pod).flatMap((l) => l.tail ?? []);
           const last = [...tail].reverse().find((l) => /\b(error|fatal|panic)\b/i.test(l));
-          if (last) evidence.push({ source: 'log', detail: `${p.pod}: ${truncate(last.trim())}` });
+          if (last) { evidence.push({ source: 'log', detail: `${p.pod}: ${truncate(last.trim())}` }); }
         }
       }
       const logCause = evidence.find((e) => e.source === 'log');

@@ -14,9 +14,9 @@ export const rule: Rule = {
     const findings: RuleFinding[] = [];
     const hostIPs = new Set(s.collectors.map((c) => c.hostIP).filter(Boolean));
     for (const w of collectorWorkloads(s)) {
-      if (w.subject.kind !== 'DaemonSet') continue;
+      if (w.subject.kind !== 'DaemonSet') { continue; }
       const c = w.pods[0];
-      if (c.hostNetwork) continue;
+      if (c.hostNetwork) { continue; }
       const users = s.apps.flatMap((a) =>
         exportsOf(a)
           .filter((e) => e.parsed && e.port !== null && ((a.hostIP && e.parsed.host === a.hostIP) || hostIPs.has(e.parsed.host) || /\$\((HOST_IP|NODE_IP|K8S_NODE_IP)\)/.test(e.endpointSetting?.raw ?? '')))
@@ -24,7 +24,7 @@ export const rule: Rule = {
       );
       const ports = [...new Set(users.map((u) => u.e.port as number))];
       const missing = ports.filter((p) => !c.containerPorts.some((cp) => cp.containerPort === p && cp.hostPort));
-      if (!missing.length) continue;
+      if (!missing.length) { continue; }
       findings.push({
         subject: w.subject,
         summary: `apps export to the node IP on ${missing.join(', ')}, but the DaemonSet declares no hostPort for it`,

@@ -4,7 +4,7 @@ import { collectorModels, configTarget, endpointEvidence } from './util.ts';
 import { keys } from './keys.ts';
 
 function probePort(p: HttpProbeInfo | undefined): number | undefined {
-  if (!p || p.type !== 'httpGet') return undefined;
+  if (!p || p.type !== 'httpGet') { return undefined; }
   return p.resolvedPort ?? (typeof p.port === 'number' ? p.port : /^\d+$/.test(String(p.port)) ? Number(p.port) : undefined);
 }
 
@@ -35,7 +35,7 @@ export const rule: Rule = {
       const hit = probes.filter(([, p]) => probePort(p) === hc.port);
       const evidence = [endpointEvidence(c, hc), ...hit.map(([k, p]) => ({ source: 'api' as const, detail: `${k}Probe httpGet ${p?.path ?? '/'} port ${p?.port} dials the pod IP` }))];
       const notReady = w.pods.filter((p) => p.ready === false);
-      if (notReady.length) evidence.push({ source: 'api', detail: `${notReady.length} pod(s) not ready: ${notReady.map((p) => p.pod).join(', ')}` });
+      if (notReady.length) { evidence.push({ source: 'api', detail: `${notReady.length} pod(s) not ready: ${notReady.map((p) => p.pod).join(', ')}` }); }
       findings.push({
         severity: hit.length ? 'error' : 'warning',
         subject: w.subject,

@@ -29,29 +29,29 @@ export type LoopbackVariant = 'explicit' | 'default';
 
 export function listenerEvidence(c: CollectorPod, port: number): { evidence?: Evidence; verdict: 'loopback-only' | 'reachable' | 'absent' | 'unknown' } {
   const l = c.listeners;
-  if (!l || l.method === 'none') return { verdict: 'unknown' };
+  if (!l || l.method === 'none') { return { verdict: 'unknown' }; }
   const { accepts, matching } = acceptsFrom(l.sockets, port, c.podIP);
   const where = `${l.method === 'log' ? 'startup log' : `\`${(l.command ?? [l.method]).join(' ')}\``}${l.container ? ` in container ${l.container}` : ''} of pod ${c.namespace}/${c.pod}`;
   if (matching.length === 0) {
-    if (l.method === 'log') return { verdict: 'unknown' };
+    if (l.method === 'log') { return { verdict: 'unknown' }; }
     return { verdict: 'absent', evidence: { source: 'exec', detail: `${where}: nothing listens on port ${port}` } };
   }
   const list = matching.map((s) => `${s.address.includes(':') ? `[${s.address}]` : s.address}:${s.port}`).join(', ');
   const source = l.method === 'log' ? 'log' : 'exec';
   // A socket on another address (a stale literal pod IP, as a pre-0.133 startup log reports it even when
   // the bind then fails) is not a loopback binding: other rules own that case.
-  if (accepts === false && !matching.every((s) => isLoopbackAddr(s.address))) return { verdict: 'unknown' };
+  if (accepts === false && !matching.every((s) => isLoopbackAddr(s.address))) { return { verdict: 'unknown' }; }
   if (accepts === false) {
     return { verdict: 'loopback-only', evidence: { source, detail: `${where}: port ${port} listens on ${list} only${l.method === 'log' && l.logAddressKind === 'configured' ? ' (configured address, collector < 0.133)' : ''}` } };
   }
-  if (accepts === true) return { verdict: 'reachable', evidence: { source, detail: `${where}: port ${port} listens on ${list}` } };
+  if (accepts === true) { return { verdict: 'reachable', evidence: { source, detail: `${where}: port ${port} listens on ${list}` } }; }
   return { verdict: 'unknown' };
 }
 
 function hasServiceTo(s: Snapshot, c: CollectorPod, port: number): string | undefined {
   for (const v of s.services) {
-    if (!v.matchedCollectorPods.includes(podKey(c.namespace, c.pod))) continue;
-    if (v.ports.some((p) => targetPortOn(c, p) === port)) return `${v.namespace}/${v.name}`;
+    if (!v.matchedCollectorPods.includes(podKey(c.namespace, c.pod))) { continue; }
+    if (v.ports.some((p) => targetPortOn(c, p) === port)) { return `${v.namespace}/${v.name}`; }
   }
   return undefined;
 }
@@ -59,7 +59,7 @@ function hasServiceTo(s: Snapshot, c: CollectorPod, port: number): string | unde
 export function patchFor(eps: EffectiveEndpoint[], c: CollectorPod): string {
   const id = eps[0].component;
   const lines = ['receivers:', `  ${id}:`, '    protocols:'];
-  for (const ep of eps) lines.push(`      ${ep.protocol}:`, `        endpoint: 0.0.0.0:${ep.port ?? ''}`);
+  for (const ep of eps) { lines.push(`      ${ep.protocol}:`, `        endpoint: 0.0.0.0:${ep.port ?? ''}`); }
   const alt = eps.map((ep) => `\${env:MY_POD_IP}:${ep.port}`).join(' / ');
   return `${lines.join('\n')}\n# narrower: ${alt} with env MY_POD_IP from fieldRef status.podIP${c.env && 'MY_POD_IP' in c.env ? ' (already set on this pod)' : ''}`;
 }
@@ -74,15 +74,15 @@ export function checkLoopback(s: Snapshot, variant: LoopbackVariant): RuleResult
     const subj = w.label;
     const byReceiver = new Map<string, { ep: EffectiveEndpoint; evidence: Evidence[]; clients: Client[]; confirmed: boolean }[]>();
     for (const ep of m.receivers) {
-      if (ep.port === null) continue;
+      if (ep.port === null) { continue; }
       const explicit = ep.raw !== undefined && ep.defaultedBy === undefined;
       const cfgLoopback = ep.class === 'loopback';
       // What the sockets say wins over what the config model predicts (env overrides, unknown versions).
       const le = w.pods.map((p) => listenerEvidence(p, ep.port as number)).find((x) => x.verdict !== 'unknown') ?? { verdict: 'unknown' as const };
-      if (le.verdict === 'reachable') continue;
+      if (le.verdict === 'reachable') { continue; }
       const loopback = cfgLoopback || le.verdict === 'loopback-only';
-      if (!loopback) continue;
-      if ((variant === 'explicit') !== explicit) continue;
+      if (!loopback) { continue; }
+      if ((variant === 'explicit') !== explicit) { continue; }
       const clients = w.pods.flatMap((p) => clientsOf(s, p)).filter((cl) => cl.collectorPort === ep.port);
       const cross = clients.filter((cl) => cl.via !== 'same-pod');
       const svc = hasServiceTo(s, c, ep.port);
@@ -93,19 +93,19 @@ export function checkLoopback(s: Snapshot, variant: LoopbackVariant): RuleResult
       }
       const evidence: Evidence[] = [endpointEvidence(c, ep)];
       const bare = w.subject.kind === 'CollectorConfig';
-      if (ep.versionAssumed) evidence.push({ source: 'config', detail: `collector version unknown (${bare ? 'a bare config names no image' : `image ${c.image} has no version tag`}); the localhost default applies to 0.104.0 and later` });
-      if (ep.versionGiven) evidence.push({ source: 'config', detail: `collector version ${ep.versionGiven} (--collector-version; ${bare ? 'a bare config names no image' : `image ${c.image} has no version tag`}): the localhost default applies` });
+      if (ep.versionAssumed) { evidence.push({ source: 'config', detail: `collector version unknown (${bare ? 'a bare config names no image' : `image ${c.image} has no version tag`}); the localhost default applies to 0.104.0 and later` }); }
+      if (ep.versionGiven) { evidence.push({ source: 'config', detail: `collector version ${ep.versionGiven} (--collector-version; ${bare ? 'a bare config names no image' : `image ${c.image} has no version tag`}): the localhost default applies` }); }
       // Nothing else shares the pod's network namespace: no process can ever reach a loopback listener.
       const isolated = !bare && !c.sidecar && !c.hostNetwork && (c.siblingContainers?.length ?? 0) === 0;
-      if (isolated && !svc && cross.length === 0) evidence.push({ source: 'config', detail: `the pod runs no container but ${c.container || 'the collector'} and is not on the host network: nothing but \`kubectl port-forward\` (which connects inside the pod) can reach a loopback address there` });
-      if (le.evidence) evidence.push(le.evidence);
+      if (isolated && !svc && cross.length === 0) { evidence.push({ source: 'config', detail: `the pod runs no container but ${c.container || 'the collector'} and is not on the host network: nothing but \`kubectl port-forward\` (which connects inside the pod) can reach a loopback address there` }); }
+      if (le.evidence) { evidence.push(le.evidence); }
       for (const p of w.pods) {
         for (const lm of collectorLogMatches(s, p, ['startup']).filter((x) => x.fields?.endpoint && x.fields.endpoint.endsWith(`:${ep.port}`))) {
           evidence.push({ source: 'log', detail: `${p.pod}: ${truncate(lm.line.trim())}` });
           break;
         }
       }
-      if (svc) evidence.push({ source: 'api', detail: `Service ${svc} sends port ${ep.port} traffic to the pod IP, where nothing accepts it` });
+      if (svc) { evidence.push({ source: 'api', detail: `Service ${svc} sends port ${ep.port} traffic to the pod IP, where nothing accepts it` }); }
       const list = byReceiver.get(ep.component) ?? [];
       list.push({ ep, evidence, clients: cross, confirmed: le.verdict === 'loopback-only' || svc !== undefined || cross.length > 0 || isolated });
       byReceiver.set(ep.component, list);
@@ -124,10 +124,10 @@ export function checkLoopback(s: Snapshot, variant: LoopbackVariant): RuleResult
       const seenApps = new Set<string>();
       for (const cl of clients) {
         const k = `${cl.app.namespace}/${cl.app.pod}/${cl.app.container}`;
-        if (seenApps.has(k)) continue;
+        if (seenApps.has(k)) { continue; }
         seenApps.add(k);
         const lm = appLogMatches(s, cl.app, ['refused', 'unavailable'])[0];
-        if (lm) evidence.push({ source: 'log', detail: `${cl.app.namespace}/${cl.app.pod} (${cl.app.container}): ${truncate(lm.line.trim())}` });
+        if (lm) { evidence.push({ source: 'log', detail: `${cl.app.namespace}/${cl.app.pod} (${cl.app.container}): ${truncate(lm.line.trim())}` }); }
       }
       const dedup = evidence.filter((e, i) => evidence.findIndex((x) => x.detail === e.detail) === i);
       const where = eps.map((e) => e.effective).join(', ');
@@ -150,16 +150,16 @@ export function checkLoopback(s: Snapshot, variant: LoopbackVariant): RuleResult
         },
         affected: affected(clients, (cl) => {
           const syms: string[] = [];
-          for (const pr of probesFrom(s, cl.app)) if (pr.result !== 'connected' && pr.result !== 'not-run') syms.push(`probe ${pr.target.host}:${pr.target.port} ${pr.result}`);
-          for (const lm of appLogMatches(s, cl.app, ['refused', 'unavailable']).slice(0, 1)) syms.push(`log: ${lm.signature}`);
+          for (const pr of probesFrom(s, cl.app)) { if (pr.result !== 'connected' && pr.result !== 'not-run') { syms.push(`probe ${pr.target.host}:${pr.target.port} ${pr.result}`); } }
+          for (const lm of appLogMatches(s, cl.app, ['refused', 'unavailable']).slice(0, 1)) { syms.push(`log: ${lm.signature}`); }
           return syms;
         }),
         explains: ports.map((p) => keys.listen(w.key, p as number)),
       });
       checked.push({ subject: subj, status: 'fail' });
     }
-    for (; indexed < checked.length; indexed++) checkedSubjects.add(checked[indexed].subject);
-    if (!byReceiver.size && !checkedSubjects.has(subj)) checked.push({ subject: subj, status: 'pass' });
+    for (; indexed < checked.length; indexed++) { checkedSubjects.add(checked[indexed].subject); }
+    if (!byReceiver.size && !checkedSubjects.has(subj)) { checked.push({ subject: subj, status: 'pass' }); }
   }
   return { findings, checked };
 }
@@ -171,16 +171,16 @@ export function checkLoopback(s: Snapshot, variant: LoopbackVariant): RuleResult
  */
 function selfTelemetryTo(config: Record<string, unknown> | null | undefined, port: number): boolean {
   const telemetry = (config?.service as Record<string, unknown> | undefined)?.telemetry;
-  if (!telemetry || typeof telemetry !== 'object') return false;
+  if (!telemetry || typeof telemetry !== 'object') { return false; }
   const toSelf = (endpoint: string): boolean => {
     // `http://localhost:4318/v1/metrics` or `localhost:4317`: scheme and path around host:port.
     const hp = splitHostPort(endpoint.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/.*$/, ''));
     return hp.port === port && isLoopbackHost(hp.host);
   };
   const walk = (v: unknown, key: string): boolean => {
-    if (typeof v === 'string') return key === 'endpoint' && toSelf(v);
-    if (Array.isArray(v)) return v.some((x) => walk(x, key));
-    if (v && typeof v === 'object') return Object.entries(v).some(([k, x]) => walk(x, k));
+    if (typeof v === 'string') { return key === 'endpoint' && toSelf(v); }
+    if (Array.isArray(v)) { return v.some((x) => walk(x, key)); }
+    if (v && typeof v === 'object') { return Object.entries(v).some(([k, x]) => walk(x, k)); }
     return false;
   };
   return walk(telemetry, '');

@@ -20,7 +20,7 @@ function receiverPort(rc: Record<string, unknown> | undefined, proto: string): n
   const pc = rc && isMap(rc.protocols) ? (rc.protocols as Record<string, unknown>)[proto] : undefined;
   const ep = isMap(pc) ? pc.endpoint : undefined;
   const m = typeof ep === 'string' ? /:(\d+)$/.exec(ep.trim()) : null;
-  if (m) return Number(m[1]);
+  if (m) { return Number(m[1]); }
   return proto === 'grpc' ? 4317 : proto === 'http' ? 4318 : 0;
 }
 
@@ -62,7 +62,7 @@ export const rule: Rule = {
           ...(silent.length ? { explains: silent.map((p) => keys.listen(w.key, p)) } : {}),
         });
       }
-      if (!m.unusedReceivers.length) checked.push({ subject: subj });
+      if (!m.unusedReceivers.length) { checked.push({ subject: subj }); }
     }
     return { findings, checked };
   },

@@ -25,9 +25,9 @@ export const rule: Rule = {
       const http = m.otlpProtocols.some((p) => p.http);
       const clients = w.pods.flatMap((p) => clientsOf(s, p)).filter((cl) => cl.exp.protocol !== null);
       for (const [proto, enabled] of [['http', http], ['grpc', grpc]] as const) {
-        if (enabled) continue;
+        if (enabled) { continue; }
         const users = clients.filter((cl) => (proto === 'http' ? isHttp(cl.exp.protocol) : cl.exp.protocol === 'grpc'));
-        if (!users.length) continue;
+        if (!users.length) { continue; }
         const id = m.otlpProtocols[0].id;
         const port = proto === 'http' ? 4318 : 4317;
         findings.push({
@@ -47,7 +47,7 @@ export const rule: Rule = {
           explains: [keys.listen(w.key, port)],
         });
       }
-      if (!findings.some((f) => f.subject === w.subject)) checked.push({ subject: subj });
+      if (!findings.some((f) => f.subject === w.subject)) { checked.push({ subject: subj }); }
     }
     return { findings, checked };
   },

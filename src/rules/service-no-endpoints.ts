@@ -19,15 +19,15 @@ export const rule: Rule = {
     const sentTo = new Set<ServiceInfo>();
     for (const a of s.apps) {
       for (const e of exportsOf(a)) {
-        if (!e.parsed) continue;
+        if (!e.parsed) { continue; }
         const r = resolveHost(s, a.namespace, e.parsed.host);
-        if (r.kind === 'service') sentTo.add(r.service);
+        if (r.kind === 'service') { sentTo.add(r.service); }
       }
     }
     for (const v of s.services) {
       const targeted = sentTo.has(v);
       const collectors = collectorsOfService(s, v);
-      if (!targeted && !collectors.length) continue;
+      if (!targeted && !collectors.length) { continue; }
       const subj = `Service ${v.namespace}/${v.name}`;
       const selector = Object.entries(v.selector ?? {}).map(([k, x]) => `${k}=${x}`).join(',');
       if (!v.endpoints && s.meta.mode === 'lint') {

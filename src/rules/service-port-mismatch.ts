@@ -16,13 +16,13 @@ export const rule: Rule = {
     const checked = [];
     for (const v of s.services) {
       const cols = collectorsOfService(s, v);
-      if (!cols.length) continue;
+      if (!cols.length) { continue; }
       const c = cols[0];
       const m = model(s, c);
       const listening = new Set<number>();
-      for (const e of m?.receivers ?? []) if (e.port) listening.add(e.port);
-      for (const sk of c.listeners?.sockets ?? []) listening.add(sk.port);
-      if (m?.healthCheck?.port) listening.add(m.healthCheck.port);
+      for (const e of m?.receivers ?? []) { if (e.port) { listening.add(e.port); } }
+      for (const sk of c.listeners?.sockets ?? []) { listening.add(sk.port); }
+      if (m?.healthCheck?.port) { listening.add(m.healthCheck.port); }
       const subj = `Service ${v.namespace}/${v.name}`;
       if (!listening.size) {
         checked.push({ subject: subj, status: 'skipped' as const, reason: 'receiver ports unknown' });
@@ -35,15 +35,15 @@ export const rule: Rule = {
         let resolved: number | null = null;
         if (typeof tp === 'string' && !/^\d+$/.test(tp)) {
           const cp = c.containerPorts.find((p) => p.name === tp);
-          if (!cp) problem = `targetPort "${tp}" is not a port name of container ${c.container} (names: ${c.containerPorts.map((p) => p.name).filter(Boolean).join(', ') || 'none'})`;
-          else resolved = cp.containerPort;
-        } else resolved = Number(tp);
+          if (!cp) { problem = `targetPort "${tp}" is not a port name of container ${c.container} (names: ${c.containerPorts.map((p) => p.name).filter(Boolean).join(', ') || 'none'})`; }
+          else { resolved = cp.containerPort; }
+        } else { resolved = Number(tp); }
         if (!problem && resolved !== null && !listening.has(resolved)) {
           // Only OTLP-looking ports: other ports (metrics 8888, zpages) are not ours to judge without sockets.
           const otlpish = [4317, 4318].includes(sp.port) || /^otlp/i.test(sp.name ?? '');
-          if (otlpish) problem = `port ${sp.port} forwards to ${resolved}, where no receiver listens (receivers: ${[...listening].sort((a, b) => a - b).join(', ')})`;
+          if (otlpish) { problem = `port ${sp.port} forwards to ${resolved}, where no receiver listens (receivers: ${[...listening].sort((a, b) => a - b).join(', ')})`; }
         }
-        if (!problem) continue;
+        if (!problem) { continue; }
         // One row per app container, not per signal it exports.
         const users = clients.filter((cl, i, all) => cl.exp.port === sp.port && all.findIndex((o) => o.exp.port === sp.port && o.app.pod === cl.app.pod && o.app.container === cl.app.container) === i);
         // The port to forward to: the receiver speaking what this Service port carries, never the health port.
@@ -69,7 +69,7 @@ export const rule: Rule = {
           ...(wkey ? { symptomOf: [keys.listen(wkey, sp.port)] } : {}),
         });
       }
-      if (!findings.some((f) => f.subject.name === v.name && f.subject.namespace === v.namespace)) checked.push({ subject: subj });
+      if (!findings.some((f) => f.subject.name === v.name && f.subject.namespace === v.namespace)) { checked.push({ subject: subj }); }
     }
     return { findings, checked };
   },

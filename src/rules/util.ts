@@ -33,20 +33,20 @@ export function collectorModels(s: Snapshot, checked: CheckedEntry[]): { w: Retu
   for (const w of collectorWorkloads(s)) {
     const c = w.pods[0];
     const m = model(s, c);
-    if (m) out.push({ w, c, m });
-    else checked.push({ subject: w.label, status: 'skipped', reason: c.configError ? 'config invalid' : 'effective config unknown' });
+    if (m) { out.push({ w, c, m }); }
+    else { checked.push({ subject: w.label, status: 'skipped', reason: c.configError ? 'config invalid' : 'effective config unknown' }); }
   }
   return out;
 }
 
 export function collectorSubject(c: CollectorPod): Subject {
-  if (c.sidecar) return { kind: 'Pod', namespace: c.namespace, name: c.owner?.name ?? c.pod, container: c.container };
-  if (c.owner) return { kind: c.owner.kind, namespace: c.owner.namespace, name: c.owner.name, container: c.container };
+  if (c.sidecar) { return { kind: 'Pod', namespace: c.namespace, name: c.owner?.name ?? c.pod, container: c.container }; }
+  if (c.owner) { return { kind: c.owner.kind, namespace: c.owner.namespace, name: c.owner.name, container: c.container }; }
   return { kind: 'Pod', namespace: c.namespace, name: c.pod, container: c.container };
 }
 
 export function appSubject(a: AppContainer): Subject {
-  if (a.workload) return { kind: a.workload.kind, namespace: a.workload.namespace, name: a.workload.name, container: a.container };
+  if (a.workload) { return { kind: a.workload.kind, namespace: a.workload.namespace, name: a.workload.name, container: a.container }; }
   return { kind: 'Pod', namespace: a.namespace, name: a.pod, container: a.container };
 }
 
@@ -56,13 +56,13 @@ export function podKey(ns: string, pod: string): string {
 
 const modelCache = new WeakMap<CollectorPod, CollectorModel | null>();
 export function model(s: Snapshot, c: CollectorPod): CollectorModel | null {
-  if (!modelCache.has(c)) modelCache.set(c, collectorModel(c, s.meta.assumedCollectorVersion));
+  if (!modelCache.has(c)) { modelCache.set(c, collectorModel(c, s.meta.assumedCollectorVersion)); }
   return modelCache.get(c) ?? null;
 }
 
 const exportsCache = new WeakMap<AppContainer, SignalExport[]>();
 export function exportsOf(a: AppContainer): SignalExport[] {
-  if (!exportsCache.has(a)) exportsCache.set(a, appExports(a));
+  if (!exportsCache.has(a)) { exportsCache.set(a, appExports(a)); }
   return exportsCache.get(a) as SignalExport[];
 }
 
@@ -77,11 +77,11 @@ export function configTarget(c: CollectorPod, path?: string): string {
     const name = c.managedBy?.crName ?? c.owner?.name?.replace(/-collector$/, '') ?? c.pod;
     return `OpenTelemetryCollector ${c.namespace}/${name} (spec.config${path ? `.${path}` : ''})`;
   }
-  if (isHelmChart(c) && path) return `Helm value \`config.${path}\` (release of chart opentelemetry-collector)`;
+  if (isHelmChart(c) && path) { return `Helm value \`config.${path}\` (release of chart opentelemetry-collector)`; }
   const cm = c.configSources.find((x) => x.kind === 'configMap' && x.configMap);
-  if (cm?.configMap) return `ConfigMap ${cm.configMap.namespace}/${cm.configMap.name} key ${cm.configMap.key}${path ? ` (${path})` : ''}`;
+  if (cm?.configMap) { return `ConfigMap ${cm.configMap.namespace}/${cm.configMap.name} key ${cm.configMap.key}${path ? ` (${path})` : ''}`; }
   const env = c.configSources.find((x) => x.kind === 'env');
-  if (env) return `the env var ${env.env} of ${collectorSubject(c).kind} ${c.namespace}/${collectorSubject(c).name}${path ? ` (${path})` : ''}`;
+  if (env) { return `the env var ${env.env} of ${collectorSubject(c).kind} ${c.namespace}/${collectorSubject(c).name}${path ? ` (${path})` : ''}`; }
   return `the collector config of ${collectorSubject(c).kind} ${c.namespace}/${collectorSubject(c).name}${path ? ` (${path})` : ''}`;
 }
 
@@ -124,7 +124,7 @@ const hostIndexes = new WeakMap<Snapshot, { idx: HostIndex; from: unknown[]; cli
 function indexEntry(s: Snapshot): { idx: HostIndex; from: unknown[]; clients?: Map<CollectorPod, Client[]> } {
   const from = [s.collectors, s.collectors.length, s.services, s.services.length, s.apps, s.apps.length, s.namespaces, s.namespaces?.length, s.meta.collectorNamespaces, s.meta.collectorNamespaces.length];
   const hit = hostIndexes.get(s);
-  if (hit && hit.from.every((x, i) => x === from[i])) return hit;
+  if (hit && hit.from.every((x, i) => x === from[i])) { return hit; }
   const entry = { idx: buildHostIndex(s), from };
   hostIndexes.set(s, entry);
   return entry;
@@ -136,10 +136,10 @@ export function hostIndex(s: Snapshot): HostIndex {
 
 function buildHostIndex(s: Snapshot): HostIndex {
   const push = <V>(m: Map<string, V[]>, k: string | null | undefined, v: V): void => {
-    if (k === null || k === undefined) return;
+    if (k === null || k === undefined) { return; }
     const list = m.get(k);
-    if (list) list.push(v);
-    else m.set(k, [v]);
+    if (list) { list.push(v); }
+    else { m.set(k, [v]); }
   };
   const idx: HostIndex = { byPodIP: new Map(), byHostIP: new Map(), serviceByIP: new Map(), serviceByName: new Map(), serviceNamespaces: new Map(), collectorsByKey: new Map(), namespaces: new Set() };
   s.collectors.forEach((c, i) => {
@@ -149,31 +149,31 @@ function buildHostIndex(s: Snapshot): HostIndex {
     idx.namespaces.add(c.namespace);
   });
   for (const v of s.services) {
-    if (v.clusterIP && !idx.serviceByIP.has(v.clusterIP)) idx.serviceByIP.set(v.clusterIP, v);
+    if (v.clusterIP && !idx.serviceByIP.has(v.clusterIP)) { idx.serviceByIP.set(v.clusterIP, v); }
     const nk = `${v.namespace}/${v.name}`;
-    if (!idx.serviceByName.has(nk)) idx.serviceByName.set(nk, v);
+    if (!idx.serviceByName.has(nk)) { idx.serviceByName.set(nk, v); }
     push(idx.serviceNamespaces, v.name, v.namespace);
     idx.namespaces.add(v.namespace);
   }
-  for (const n of s.namespaces ?? []) idx.namespaces.add(n.name);
-  for (const a of s.apps) idx.namespaces.add(a.namespace);
-  for (const n of s.meta.collectorNamespaces) idx.namespaces.add(n);
+  for (const n of s.namespaces ?? []) { idx.namespaces.add(n.name); }
+  for (const a of s.apps) { idx.namespaces.add(a.namespace); }
+  for (const n of s.meta.collectorNamespaces) { idx.namespaces.add(n); }
   return idx;
 }
 
 export function resolveHost(s: Snapshot, fromNs: string, host: string, idx: HostIndex = hostIndex(s)): TargetResolution {
   const h = host.toLowerCase().replace(/\.$/, '');
-  if (isLoopbackHost(h)) return { kind: 'loopback' };
-  if (h === '0.0.0.0' || h === '::') return { kind: 'all-interfaces' };
+  if (isLoopbackHost(h)) { return { kind: 'loopback' }; }
+  if (h === '0.0.0.0' || h === '::') { return { kind: 'all-interfaces' }; }
   const byIP = idx.byPodIP.get(h) ?? [];
-  if (byIP.length) return { kind: 'collector-pod', collectors: byIP };
+  if (byIP.length) { return { kind: 'collector-pod', collectors: byIP }; }
   const byNodeIP = idx.byHostIP.get(h) ?? [];
   const byHost = byNodeIP.filter((c) => c.hostNetwork || c.containerPorts.some((p) => p.hostPort));
-  if (byHost.length) return { kind: 'collector-pod', collectors: byHost, viaHostIP: true };
-  if (byNodeIP.length) return { kind: 'collector-pod', collectors: byNodeIP, viaHostIP: true };
+  if (byHost.length) { return { kind: 'collector-pod', collectors: byHost, viaHostIP: true }; }
+  if (byNodeIP.length) { return { kind: 'collector-pod', collectors: byNodeIP, viaHostIP: true }; }
   const svcByIP = idx.serviceByIP.get(h);
-  if (svcByIP) return { kind: 'service', service: svcByIP, collectors: collectorsOfService(s, svcByIP, idx) };
-  if (/^[0-9.]+$/.test(h) || h.includes(':')) return { kind: 'external' };
+  if (svcByIP) { return { kind: 'service', service: svcByIP, collectors: collectorsOfService(s, svcByIP, idx) }; }
+  if (/^[0-9.]+$/.test(h) || h.includes(':')) { return { kind: 'external' }; }
   const parts = h.split('.');
   let name: string;
   let ns: string;
@@ -184,14 +184,14 @@ export function resolveHost(s: Snapshot, fromNs: string, host: string, idx: Host
   } else if (parts.length === 2 || h.endsWith('.svc') || h.endsWith(`.${suffix}`)) {
     name = parts[0];
     ns = parts[1];
-    if (parts.length > 2 && !(h.endsWith('.svc') && parts.length === 3) && !(h.endsWith(`.${suffix}`) && parts.length === 5)) return { kind: 'external' };
+    if (parts.length > 2 && !(h.endsWith('.svc') && parts.length === 3) && !(h.endsWith(`.${suffix}`) && parts.length === 5)) { return { kind: 'external' }; }
     // `name.ns` is cluster-local only when ns is a namespace the snapshot knows.
-    if (parts.length === 2 && !idx.namespaces.has(ns)) return { kind: 'external' };
+    if (parts.length === 2 && !idx.namespaces.has(ns)) { return { kind: 'external' }; }
   } else {
     return { kind: 'external' };
   }
   const svc = idx.serviceByName.get(`${ns}/${name}`);
-  if (svc) return { kind: 'service', service: svc, collectors: collectorsOfService(s, svc, idx) };
+  if (svc) { return { kind: 'service', service: svc, collectors: collectorsOfService(s, svc, idx) }; }
   const existsIn = [...(idx.serviceNamespaces.get(name) ?? [])];
   return { kind: 'missing-service', name, namespace: ns, existsIn };
 }
@@ -200,7 +200,7 @@ export function collectorsOfService(s: Snapshot, svc: ServiceInfo, idx: HostInde
   // The collectors whose pod key the Service matched, in snapshot order, found by key: a scan of every
   // collector per Service made large snapshots quadratic.
   const hits: { c: CollectorPod; i: number }[] = [];
-  for (const k of new Set(svc.matchedCollectorPods)) hits.push(...(idx.collectorsByKey.get(k) ?? []));
+  for (const k of new Set(svc.matchedCollectorPods)) { hits.push(...(idx.collectorsByKey.get(k) ?? [])); }
   return hits.sort((x, y) => x.i - y.i).map((h) => h.c);
 }
 
@@ -214,7 +214,7 @@ export function serviceTcpPorts(v: ServiceInfo): ServiceInfo['ports'] {
  * a connection times out or is refused (app-port-not-exposed's case; other rules leave it to that one).
  */
 export function unpublishedPort(v: ServiceInfo, port: number): boolean {
-  if (v.type === 'ExternalName' || v.clusterIP === 'None') return false;
+  if (v.type === 'ExternalName' || v.clusterIP === 'None') { return false; }
   const ports = serviceTcpPorts(v);
   return ports.length > 0 && !ports.some((p) => p.port === port);
 }
@@ -222,8 +222,8 @@ export function unpublishedPort(v: ServiceInfo, port: number): boolean {
 /** The container port a Service port leads to on a pod (named targetPort resolved), or null. */
 export function targetPortOn(c: CollectorPod, sp: { port: number; targetPort?: number | string }): number | null {
   const tp = sp.targetPort ?? sp.port;
-  if (typeof tp === 'number') return tp;
-  if (/^\d+$/.test(tp)) return Number(tp);
+  if (typeof tp === 'number') { return tp; }
+  if (/^\d+$/.test(tp)) { return Number(tp); }
   const cp = c.containerPorts.find((p) => p.name === tp);
   return cp ? cp.containerPort : null;
 }
@@ -249,22 +249,22 @@ function allClients(s: Snapshot, idx: HostIndex): Map<CollectorPod, Client[]> {
   const out = new Map<CollectorPod, Client[]>();
   const add = (c: CollectorPod, client: Client): void => {
     const list = out.get(c);
-    if (list) list.push(client);
-    else out.set(c, [client]);
+    if (list) { list.push(client); }
+    else { out.set(c, [client]); }
   };
   for (const app of s.apps) {
     for (const exp of exportsOf(app)) {
-      if (!exp.parsed || exp.port === null) continue;
+      if (!exp.parsed || exp.port === null) { continue; }
       const r = resolveHost(s, app.namespace, exp.parsed.host, idx);
       if (r.kind === 'loopback') {
         for (const { c } of idx.collectorsByKey.get(podKey(app.namespace, app.pod)) ?? []) {
-          if (c.namespace === app.namespace && c.pod === app.pod) add(c, { app, exp, collectorPort: exp.port, via: 'same-pod' });
+          if (c.namespace === app.namespace && c.pod === app.pod) { add(c, { app, exp, collectorPort: exp.port, via: 'same-pod' }); }
         }
       } else if (r.kind === 'collector-pod') {
-        for (const c of new Set(r.collectors)) add(c, { app, exp, collectorPort: exp.port, via: r.viaHostIP ? 'host-ip' : 'pod-ip' });
+        for (const c of new Set(r.collectors)) { add(c, { app, exp, collectorPort: exp.port, via: r.viaHostIP ? 'host-ip' : 'pod-ip' }); }
       } else if (r.kind === 'service') {
         const sp = r.service.ports.find((p) => p.port === exp.port);
-        for (const c of new Set(r.collectors)) add(c, { app, exp, collectorPort: sp ? targetPortOn(c, sp) : null, via: 'service', service: r.service });
+        for (const c of new Set(r.collectors)) { add(c, { app, exp, collectorPort: sp ? targetPortOn(c, sp) : null, via: 'service', service: r.service }); }
       }
     }
   }
@@ -277,7 +277,7 @@ export function affected(clients: Client[], symptoms: (c: Client) => string[] = 
     const a = cl.app;
     const k = `${a.namespace}/${a.pod}/${a.container}`;
     const cur = m.get(k) ?? { namespace: a.namespace, workload: a.workload?.name, pod: a.pod, container: a.container, endpoint: cl.exp.url, symptoms: [] };
-    for (const sy of symptoms(cl)) if (!cur.symptoms.includes(sy)) cur.symptoms.push(sy);
+    for (const sy of symptoms(cl)) { if (!cur.symptoms.includes(sy)) { cur.symptoms.push(sy); } }
     m.set(k, cur);
   }
   return [...m.values()];
@@ -290,8 +290,8 @@ export function probesFrom(s: Snapshot, app: AppContainer): ProbeRecord[] {
 /** Probes that aimed at this collector (its service, its pod IP, or an app endpoint that resolves to it). */
 export function probesTo(s: Snapshot, c: CollectorPod, port?: number): ProbeRecord[] {
   return s.probes.filter((p) => {
-    if (port !== undefined && p.target.port !== port && !(p.target.kind === 'service')) return false;
-    if (p.target.kind === 'pod-ip') return p.target.host === c.podIP || p.target.ref === podKey(c.namespace, c.pod);
+    if (port !== undefined && p.target.port !== port && !(p.target.kind === 'service')) { return false; }
+    if (p.target.kind === 'pod-ip') { return p.target.host === c.podIP || p.target.ref === podKey(c.namespace, c.pod); }
     const svcRef = p.target.ref;
     if (p.target.kind === 'service' && svcRef) {
       const svc = s.services.find((v) => `${v.namespace}/${v.name}` === svcRef);
@@ -313,9 +313,9 @@ export function probeText(p: ProbeRecord): string {
  */
 export function protocolFromLogs(matches: { signature: string }[]): { protocol: 'grpc' | 'http/protobuf'; signature: string } | undefined {
   const sig = matches[0]?.signature;
-  if (!sig) return undefined;
-  if (/grpc-to-http/.test(sig)) return { protocol: 'grpc', signature: sig };
-  if (/http-to-grpc/.test(sig)) return { protocol: 'http/protobuf', signature: sig };
+  if (!sig) { return undefined; }
+  if (/grpc-to-http/.test(sig)) { return { protocol: 'grpc', signature: sig }; }
+  if (/http-to-grpc/.test(sig)) { return { protocol: 'http/protobuf', signature: sig }; }
   return undefined;
 }
 

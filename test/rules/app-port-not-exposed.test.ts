@@ -122,7 +122,7 @@ test('a timed-out probe (iptables kube-proxy drops instead of rejecting) is quot
 test('grpc to an unpublished 4318 is this rule\'s one row (publishing or the right port helps, switching protocol would not)', () => {
   const s = variant(loadSnapshot('app-port-not-exposed'), (s) => {
     const legacy = s.apps.find((a) => a.workload?.name === 'legacy');
-    if (legacy) legacy.exporter.endpoint = envValue('http://otel-collector.observability:4318');
+    if (legacy) { legacy.exporter.endpoint = envValue('http://otel-collector.observability:4318'); }
   });
   const keys = judged(s).filter((k) => k.includes('shop/legacy'));
   assert.deepEqual(keys, ['app-port-not-exposed error Deployment shop/legacy:legacy']);
@@ -138,7 +138,7 @@ test('no scheme or no port is app-endpoint-malformed\'s row only', () => {
 test('an SDK whose protocol is unknown (Go, nothing set) is told the one OTLP port the Service has', () => {
   const s = variant(loadSnapshot('app-port-not-exposed'), (s) => {
     const checkout = s.apps.find((a) => a.workload?.name === 'checkout');
-    if (checkout) delete checkout.exporter.protocol;
+    if (checkout) { delete checkout.exporter.protocol; }
     s.logs = s.logs.filter((l) => !l.pod.startsWith('checkout-'));
   });
   const f = findingsOf(rule, s).find((x) => x.subject.name === 'checkout');

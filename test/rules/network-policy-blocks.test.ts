@@ -1,5 +1,6 @@
+import assert from 'node:assert/strict';
 import { rule } from '../../src/rules/network-policy-blocks.ts';
-import { loadSnapshot, ruleTester, variant } from './helpers.ts';
+import { findingsOf, loadSnapshot, ruleTester, test, variant } from './helpers.ts';
 
 /** An ingress policy on the collector admitting only fromNs on 4317/4318; every probe timed out when asked. */
 function withPolicy(fromNs: string, timeout: boolean) {
@@ -18,6 +19,18 @@ function withPolicy(fromNs: string, timeout: boolean) {
     }
   });
 }
+
+/**
+ * The collector's OTLP/HTTP receiver on the legacy port 55681 behind Service port 4318; the policy admits
+ * 4317/4318 from monitoring only, and cart's probe to the Service's 4318 timed out.
+ */
+const legacyHttp = variant(withPolicy('monitoring', false), (s) => {
+  const c = s.collectors[0];
+  (c.effectiveConfig as any).receivers.otlp.protocols.http.endpoint = '${env:MY_POD_IP}:55681';
+  c.containerPorts = c.containerPorts.map((p) => (p.containerPort === 4318 ? { ...p, containerPort: 55681 } : p));
+  s.services[0].ports = s.services[0].ports.map((p) => (p.port === 4318 ? { ...p, targetPort: 55681 } : p));
+  s.probes = s.probes.filter((p) => p.target.port === 4318).map((p) => ({ ...p, result: 'timeout' as const, reason: 'timed out after 2s' }));
+});
 
 ruleTester(rule, {
   valid: [
@@ -44,10 +57,23 @@ ruleTester(rule, {
     },
   ],
   invalid: [
+    { name: 'a receiver on 55681 behind Service port 4318, dropped by the policy', snapshot: legacyHttp, findings: [{ severity: 'error', subject: 'NetworkPolicy observability/collector-ingress' }] },
     {
       name: 'the policy admits only monitoring and a probe from shop times out: error on the policy',
       snapshot: withPolicy('monitoring', true),
       findings: [{ severity: 'error', subject: 'NetworkPolicy observability/collector-ingress', check: { subject: 'NetworkPolicy observability/collector-ingress', status: 'fail' } }],
     },
   ],
+});
+
+test('the fix admits the pod port the probe found dropped (the receiver\'s 55681 behind Service port 4318), not 4317/4318', () => {
+  const [f] = findingsOf(rule, legacyHttp);
+  assert.match(f.fix.summary, /^Allow ingress to the collector on 55681 from the app namespaces/);
+  assert.match(f.fix.patch ?? '', /ports:\n {8}- \{protocol: TCP, port: 55681\}$/);
+  assert.doesNotMatch(f.fix.patch ?? '', /4317|4318/);
+});
+
+test('every dropped port is in the fix, each once', () => {
+  const [f] = findingsOf(rule, withPolicy('monitoring', true));
+  assert.match(f.fix.patch ?? '', /ports:\n {8}- \{protocol: TCP, port: 4317\}\n {8}- \{protocol: TCP, port: 4318\}$/);
 });

@@ -54,3 +54,43 @@ test('no Service at all: the unexposed collector is folded into the missing Serv
   assert.equal(ruleKeys(rule, noServices).length, 2);
   assert.deepEqual(judged(noServices), ['service-missing error Service observability/otel-collector']);
 });
+
+/** gateway, with the collector's OTLP/HTTP receiver on the legacy port 55681 and gRPC on a custom 14317. */
+const customPorts = variant(gateway, (s) => {
+  const protocols = (s.collectors[0].effectiveConfig as any).receivers.otlp.protocols;
+  protocols.grpc.endpoint = '${env:MY_POD_IP}:14317';
+  protocols.http.endpoint = '${env:MY_POD_IP}:55681';
+});
+
+test('the Service to create carries the ports the receivers listen on (14317, 55681), not 4317/4318', () => {
+  const [f] = findingsOf(rule, customPorts);
+  assert.match(f.fix.summary, /\(ports 14317 otlp-grpc, 55681 otlp-http, where the receivers of the collectors in observability listen\)/);
+  assert.match(f.fix.patch ?? '', /ports:\n {4}- \{name: otlp-grpc, port: 14317, targetPort: 14317\}\n {4}- \{name: otlp-http, port: 55681, targetPort: 55681\}$/);
+  assert.doesNotMatch(`${f.fix.summary}\n${f.fix.patch}`, /\b4317\b|\b4318\b/);
+});
+
+test('a collector no Service selects: the fix names its receiver ports', () => {
+  const s = variant(customPorts, (s) => {
+    s.services = [];
+    s.apps = [];
+  });
+  assert.match(findingsOf(rule, s)[0].fix.summary, /with ports 14317 otlp-grpc, 55681 otlp-http, where the receivers of this collector listen\.$/);
+});
+
+test('no collector config known: the OTLP defaults 4317/4318, and the fix says they are', () => {
+  const s = variant(gateway, (s) => {
+    s.collectors[0].effectiveConfig = null;
+  });
+  const [f] = findingsOf(rule, s);
+  assert.match(f.fix.summary, /\(ports 4317 otlp-grpc, 4318 otlp-http: the OTLP defaults, as the receiver config of the collectors in observability is unknown\)/);
+  assert.match(f.fix.patch ?? '', /ports: {2}# the OTLP defaults: the collectors' receiver config is unknown\n {4}- \{name: otlp-grpc, port: 4317, targetPort: 4317\}\n {4}- \{name: otlp-http, port: 4318, targetPort: 4318\}$/);
+});
+
+test('two OTLP receivers of one protocol: each port gets its own name', () => {
+  const s = variant(customPorts, (s) => {
+    const cfg = s.collectors[0].effectiveConfig as any;
+    cfg.receivers['otlp/legacy'] = { protocols: { http: { endpoint: '0.0.0.0:55680' } } };
+    cfg.service.pipelines.traces.receivers.push('otlp/legacy');
+  });
+  assert.match(findingsOf(rule, s)[0].fix.patch ?? '', /\{name: otlp-grpc, port: 14317, targetPort: 14317\}\n {4}- \{name: otlp-http, port: 55680, targetPort: 55680\}\n {4}- \{name: otlp-http-55681, port: 55681, targetPort: 55681\}$/);
+});
