@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { runStandin, simRoot, freePort, listeners } from '../../standins/testutil.ts';
-import { expandString, merge, parseArgs, versionFromImage } from '../../standins/collector-impl.ts';
+import { expandString, merge, parseArgs, versionFromImage } from '../../standins/collector-config.ts';
 import { goDuration, goQuote } from '../../standins/logformat.ts';
 
 // The repo and shared/ sit side by side (here and in CI): ../shared from the repository root.
