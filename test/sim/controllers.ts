@@ -9,7 +9,7 @@
 import { defaultPodSpec, podQosClass } from './api/admission.ts';
 import type { Change, KObject, Store } from './store.ts';
 import {
-  DEPLOY, DS, EP, EPS, NODE, NS, POD, RS, SA, STS, controllerRef, isActive, isPodReady, nodeFits, now, ownerRefTo, podTemplateHash, podsOwnedBy,
+  DEPLOY, DS, EP, EPS, NODE, NS, POD, RS, SA, STS, controllerRef, isActive, isPodReady, nodeFits, ownerRefTo, podTemplateHash, podsOwnedBy,
   tryCreate, tryDelete,
 } from './controller-kit.ts';
 import { workloadStatus } from './workload-status.ts';

@@ -37,6 +37,6 @@ export function defaultSdk(image: string): string {
   if (/(java|temurin|openjdk|jre|jdk)/.test(i)) return 'java';
   if (/(node|javascript)/.test(i)) return 'node';
   if (/(dotnet|aspnet)/.test(i)) return 'dotnet';
-  // Unknown: the app stand-in then plays a well-configured app of an unknown SDK (see app-impl.ts).
+  // Unknown: the app stand-in then plays a well-configured app of an unknown SDK (see app-sdk.ts).
   return '';
 }

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { runStandin, simRoot, freePort } from '../../standins/testutil.ts';
-import { traceTarget, sdkFor, goLines, type ExportTarget } from '../../standins/app-impl.ts';
+import { traceTarget, sdkFor, type ExportTarget } from '../../standins/app-sdk.ts';
+import { goLines } from '../../standins/app-lines.ts';
 
 const T = { OTEL_EXPORTER_OTLP_TIMEOUT: '1000', OTEL_BSP_SCHEDULE_DELAY: '1000' };
 
@@ -164,7 +165,7 @@ test('container ports answer 200 ok; no OTLP env means no export and no output; 
 });
 
 test('unit: an app whose SDK neither annotation nor image tells uses the protocol its endpoint port implies', async () => {
-  const { sdkUnknown } = await import('../../standins/app-impl.ts');
+  const { sdkUnknown } = await import('../../standins/app-sdk.ts');
   const demo = { SIM_IMAGE: 'ghcr.io/open-telemetry/demo:2.0.2-accounting', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' };
   assert.equal(sdkUnknown(demo), true);
   assert.equal(traceTarget(demo, 'go', true)!.protocol, 'http/protobuf');
