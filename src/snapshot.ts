@@ -6,6 +6,7 @@
  * recorded snapshot keeps working. Absent facts are `undefined`/empty and mean "not known", never "fine":
  * a rule that needs a fact that is absent skips instead of guessing.
  */
+import type { ProbeMethod } from './gather/probe-tools.ts';
 
 export const SNAPSHOT_VERSION = 'otel-doctor-snapshot/v1';
 
@@ -361,7 +362,30 @@ export interface AppContainer {
 
 export type ProbeTargetKind = 'app-endpoint' | 'service' | 'pod-ip';
 export type ProbeResultKind = 'connected' | 'refused' | 'timeout' | 'dns-failure' | 'unreachable' | 'not-run';
-export type ProbeMethod = 'bash-dev-tcp' | 'nc' | 'wget' | 'curl' | 'python3' | 'node' | 'perl';
+/** the tool that decided, as labelled in gather/probe-tools.ts */
+export type { ProbeMethod };
+
+/** Why a probe did not run, for code (gather's incomplete entries read this, never the text in `reason`). */
+export type ProbeNotRunReason =
+  /** the endpoint value does not parse: never probed by design (app-endpoint-malformed reports it) */
+  | 'malformed-endpoint'
+  /** host or port failed validation at probe time */
+  | 'invalid-target'
+  /** no probe tool in the container */
+  | 'no-tool'
+  /** tools ran but none could tell */
+  | 'no-answer'
+  /** exec into the pod is forbidden */
+  | 'rbac-denied'
+  /** the container does not run (crash-looping, completed, not scheduled): nothing to probe from */
+  | 'container-not-running'
+  | 'exec-failed';
+
+export interface ProbeNotRun {
+  reason: ProbeNotRunReason;
+  /** the underlying text: the endpoint's parse error, the API server's message */
+  detail?: string;
+}
 
 export interface ProbeRecord {
   /** from: the app pod/container the probe ran in */
@@ -380,6 +404,8 @@ export interface ProbeRecord {
   result: ProbeResultKind;
   /** not-run: why; otherwise the deciding output */
   reason?: string;
+  /** not-run: why, for code */
+  notRun?: ProbeNotRun;
   raw?: string;
   argv?: string[];
   durationMs?: number;

@@ -7,7 +7,7 @@ import type { ClusterClient } from '../cluster/types.ts';
 import { RESOURCES } from '../cluster/types.ts';
 import { ApiError, CannotDiagnoseError } from '../errors.ts';
 import { atLeast } from '../otel/version.ts';
-import { SNAPSHOT_VERSION, type IncompleteCheck, type LogEvidence, type ProbeMethod, type Snapshot } from '../snapshot.ts';
+import { SNAPSHOT_VERSION, type IncompleteCheck, type LogEvidence, type ProbeRecord, type Snapshot } from '../snapshot.ts';
 import { reviewAccess, type AccessReport } from './access.ts';
 import type { Discovery } from './discover.ts';
 import { limiter } from './limit.ts';
@@ -15,7 +15,8 @@ import { discover } from './list.ts';
 import { listenersFromLog, readLogEvidence } from './logs.ts';
 import { buildApp, buildCollector, buildCRs, buildPolicies, buildServices } from './models.ts';
 import { planProbes, selectProbePods } from './plan.ts';
-import { probeAll, type ProbeTool } from './probes.ts';
+import { probeMethod } from './probe-tools.ts';
+import { probeAll } from './probes.ts';
 import { listenSockets, listenSocketsViaDebugContainer } from './sockets.ts';
 
 export interface GatherOptions {
@@ -42,7 +43,36 @@ export interface GatherOptions {
   now?: () => Date;
 }
 
-const METHOD: Record<ProbeTool, ProbeMethod> = { bash: 'bash-dev-tcp', nc: 'nc', 'nc-busybox': 'nc', wget: 'wget', curl: 'curl', python3: 'python3', node: 'node', perl: 'perl' };
+/**
+ * A probe that could not run is missing evidence, not a result: one check-incomplete entry per pod says
+ * so. Not for malformed endpoints (their own rule; never probed by design), nor for a container that is
+ * not running (crash-looping, completed): there is nothing to probe from, and its state is reported.
+ */
+function probeGaps(probes: ProbeRecord[]): IncompleteCheck[] {
+  const out: IncompleteCheck[] = [];
+  const notProbed = new Set<string>();
+  for (const p of probes) {
+    const why = p.result === 'not-run' ? (p.notRun?.reason ?? 'exec-failed') : undefined;
+    if (why === undefined || why === 'malformed-endpoint' || why === 'invalid-target' || why === 'container-not-running') {
+      continue;
+    }
+    const key = `${p.from.namespace}/${p.from.pod}/${p.from.container}`;
+    if (notProbed.has(key)) {
+      continue;
+    }
+    notProbed.add(key);
+    const toolGap = why === 'no-tool' || why === 'no-answer';
+    out.push({
+      check: toolGap ? 'probes' : 'exec',
+      subject: { kind: 'Pod', namespace: p.from.namespace, name: p.from.pod, container: p.from.container },
+      reason: `connectivity from ${key} was not probed: ${p.reason ?? 'exec failed'}`,
+      remedy: toolGap
+        ? 'the container has no shell or network tool to probe with; probe from a pod that has one (e.g. kubectl debug) if this evidence matters'
+        : 'exec into this pod failed; retry, and check the API server and kubelet if it persists',
+    });
+  }
+  return out;
+}
 
 function accessIncomplete(access: AccessReport, opts: GatherOptions, exec: boolean): IncompleteCheck[] {
   const out: IncompleteCheck[] = [];
@@ -242,10 +272,12 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
       for (const p of plans) {
         if (!p.parsed.ok) {
           // Malformed values are recorded, never probed: nothing from them reaches a command.
-          snap.probes.push({ from, target: { kind: p.kind, host: '', port: 0, ...(p.endpoint !== undefined ? { endpoint: p.endpoint } : {}), ...(p.signal ? { signal: p.signal } : {}), ...(p.ref ? { ref: p.ref } : {}) }, result: 'not-run', reason: `malformed endpoint: ${p.parsed.reason}` });
+          snap.probes.push({ from, target: { kind: p.kind, host: '', port: 0, ...(p.endpoint !== undefined ? { endpoint: p.endpoint } : {}), ...(p.signal ? { signal: p.signal } : {}), ...(p.ref ? { ref: p.ref } : {}) }, result: 'not-run', reason: `malformed endpoint: ${p.parsed.reason}`, notRun: { reason: 'malformed-endpoint', detail: p.parsed.reason } });
         }
       }
-      if (valid.length === 0) continue;
+      if (valid.length === 0) {
+        continue;
+      }
       total++;
       tasks.push(
         run(async () => {
@@ -253,14 +285,17 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
           // One exec per pod for all its targets when it has a shell (see PROBE_KIT).
           const results = await probeAll(ctx, valid.map((p) => (p.parsed.ok ? p.parsed.target : { host: '', port: 0 })));
           for (const [k, p] of valid.entries()) {
-            if (!p.parsed.ok) continue;
+            if (!p.parsed.ok) {
+              continue;
+            }
             const r = results[k];
             snap.probes.push({
               from,
               target: { kind: p.kind, host: p.parsed.target.host, port: p.parsed.target.port, ...(p.ref ? { ref: p.ref } : {}), ...(p.endpoint !== undefined ? { endpoint: p.endpoint } : {}), ...(p.signal ? { signal: p.signal } : {}) },
-              ...(r.tool ? { method: METHOD[r.tool] } : {}),
+              ...(r.tool ? { method: probeMethod(r.tool) } : {}),
               result: r.outcome,
               reason: r.detail,
+              ...(r.notRun ? { notRun: r.notRun } : {}),
               ...(r.argv ? { argv: r.argv } : {}),
               durationMs: r.durationMs,
             });
@@ -276,26 +311,7 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
   }
 
   await Promise.all(tasks);
-  // A probe that could not run is missing evidence, not a result: one check-incomplete entry per pod says
-  // so. Not for malformed endpoints (their own rule; never probed by design), nor for a container that is
-  // not running (crash-looping, completed): there is nothing to probe from, and its state is reported.
-  const notProbed = new Set<string>();
-  for (const p of snap.probes) {
-    if (p.result !== 'not-run' || /^malformed endpoint|^invalid host or port/.test(p.reason ?? '')) continue;
-    if (/container not found|cannot exec into a container in a completed pod|does not have a host assigned/.test(p.reason ?? '')) continue;
-    const key = `${p.from.namespace}/${p.from.pod}/${p.from.container}`;
-    if (notProbed.has(key)) continue;
-    notProbed.add(key);
-    const toolGap = /no probe tool|no tool could probe|not in the container/.test(p.reason ?? '');
-    snap.incomplete.push({
-      check: toolGap ? 'probes' : 'exec',
-      subject: { kind: 'Pod', namespace: p.from.namespace, name: p.from.pod, container: p.from.container },
-      reason: `connectivity from ${key} was not probed: ${p.reason ?? 'exec failed'}`,
-      remedy: toolGap
-        ? 'the container has no shell or network tool to probe with; probe from a pod that has one (e.g. kubectl debug) if this evidence matters'
-        : 'exec into this pod failed; retry, and check the API server and kubelet if it persists',
-    });
-  }
+  snap.incomplete.push(...probeGaps(snap.probes));
   if (overall?.aborted) {
     snap.incomplete.push({ check: 'timeout', reason: `the diagnosis hit --timeout (${opts.timeoutMs} ms): some probes or logs are missing`, remedy: 'raise --timeout or lower the scope (-n, -l, --collector)' });
   }

@@ -5,7 +5,7 @@
 import type { AppContainer, ProbeRecord, ServiceInfo, Signal } from '../snapshot.ts';
 import type { DiscoveredApp, Discovery } from './discover.ts';
 import { SIGNALS } from './models.ts';
-import { parseProbeTarget } from './probes.ts';
+import { parseProbeTarget } from './probe-target.ts';
 
 export interface ProbePlan {
   app: DiscoveredApp;

@@ -6,7 +6,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { classifyProbe, isValidHost, kitArgv, parseKitOutput, parseProbeTarget, PROBE_KIT, probeAll, probeArgv, probeTarget, type ProbeTool } from '../../src/gather/probes.ts';
+import { kitArgv, parseKitOutput, PROBE_KIT, probeArgv } from '../../src/gather/probe-kit.ts';
+import { isValidHost, parseProbeTarget } from '../../src/gather/probe-target.ts';
+import type { ProbeTool } from '../../src/gather/probe-tools.ts';
+import { classifyProbe, probeAll } from '../../src/gather/probes.ts';
 import { FakeClusterClient, notFound } from './fake-client.ts';
 import { freePort } from '../sim/standins/testutil.ts';
 
@@ -109,33 +112,37 @@ test('classification of real tool outputs', () => {
   assert.deepEqual(forbidden, { outcome: 'not-run', detail: 'Forbidden: cannot create resource "pods/exec"', next: false });
 });
 
-test('probeTarget walks the tools the container has and records what it passed over', async () => {
+test('a target walks the tools the container has and records what it passed over', async () => {
   const fake = new FakeClusterClient();
+  // The kit found nc, wget and timeout but left no answer for the target: the tools run one exec each.
   fake.onExec = (_ns, _pod, _c, argv) => {
-    if (argv[0] === 'sh') return { stdout: 'nc\nwget\ntimeout\n', stderr: '', exitCode: 0 };
+    if (argv[3] === 'probe-kit') {
+      return { stdout: '@okp T nc wget timeout\n@okp D\n', stderr: '', exitCode: 0 };
+    }
     const cmd = argv[0] === 'timeout' ? argv[2] : argv[0];
-    if (cmd === 'nc' && argv.includes('-z')) return { stdout: '', stderr: "nc: invalid option -- 'z'\nBusyBox v1.36.1 multi-call binary.\nUsage: nc [OPTIONS] HOST PORT\n", exitCode: 1 };
-    if (cmd === 'nc') return { stdout: '', stderr: "nc: can't connect to remote host (10.96.0.12): Connection refused\n", exitCode: 1 };
+    if (cmd === 'nc' && argv.includes('-z')) {
+      return { stdout: '', stderr: "nc: invalid option -- 'z'\nBusyBox v1.36.1 multi-call binary.\nUsage: nc [OPTIONS] HOST PORT\n", exitCode: 1 };
+    }
+    if (cmd === 'nc') {
+      return { stdout: '', stderr: "nc: can't connect to remote host (10.96.0.12): Connection refused\n", exitCode: 1 };
+    }
     return notFound(cmd);
   };
   const ctx = { client: fake, namespace: 'apps', pod: 'p', container: 'c' };
-  const { detectTools } = await import('../../src/gather/probes.ts');
-  const box = await detectTools(ctx);
-  assert.equal(box.hasTimeout, true);
-  const res = await probeTarget(ctx, box, { host: '10.96.0.12', port: 4317 });
+  const [res] = await probeAll(ctx, [{ host: '10.96.0.12', port: 4317 }]);
   assert.equal(res.outcome, 'refused');
   assert.equal(res.tool, 'nc-busybox');
   assert.deepEqual(res.argv, ['timeout', '4', 'nc', '-w', '2', '10.96.0.12', '4317']);
   assert.deepEqual(res.tried.map((t) => t.tool), ['nc']);
+  assert.equal(res.notRun, undefined);
 
   // A FROM-scratch container: no sh, nothing at all.
   fake.onExec = (_ns, _pod, _c, argv) => notFound(argv[0]);
-  const box2 = await detectTools(ctx);
-  assert.equal(box2.tools, undefined);
-  const none = await probeTarget(ctx, box2, { host: '10.96.0.12', port: 4317 });
+  const [none] = await probeAll(ctx, [{ host: '10.96.0.12', port: 4317 }]);
   assert.equal(none.outcome, 'not-run');
   assert.deepEqual(none.tried.map((t) => t.tool), ['bash', 'nc', 'wget', 'curl', 'python3', 'node', 'perl']);
   assert.match(none.detail, /not in the container/);
+  assert.deepEqual(none.notRun, { reason: 'no-tool' });
 });
 
 // The real tools on this machine against a real closed and a real open loopback port.
@@ -306,4 +313,13 @@ test('probeAll: one kit exec; no shell falls back to argv tools, each missing on
   const res4 = await probeAll({ ...ctx, client: fake4 }, [{ host: '10.0.0.1', port: 4317 }, { host: '10.0.0.2', port: 4317 }]);
   assert.equal(fake4.execLog.length, 1);
   assert.deepEqual(res4.map((x) => x.detail), ['Forbidden: cannot create resource "pods/exec"', 'Forbidden: cannot create resource "pods/exec"']);
+  assert.deepEqual(res4.map((x) => x.notRun), [0, 1].map(() => ({ reason: 'rbac-denied', detail: 'cannot create resource "pods/exec"' })));
+
+  // a container that is not running: nothing to probe from, said so for code
+  const fake5 = new FakeClusterClient();
+  fake5.onExec = () => ({ stdout: '', stderr: '', exitCode: null, error: { reason: 'BadRequest', code: 400, message: 'container not found ("app")' } });
+  const [r5] = await probeAll({ ...ctx, client: fake5 }, [{ host: '10.0.0.1', port: 4317 }]);
+  assert.equal(r5.notRun?.reason, 'container-not-running');
+  const [r6] = await probeAll(ctx, [{ host: 'x;id', port: 1 }]);
+  assert.deepEqual(r6.notRun, { reason: 'invalid-target' });
 });

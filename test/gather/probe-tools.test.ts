@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseKitOutput, PROBE_KIT, probeArgv } from '../../src/gather/probe-kit.ts';
+import { PRIMARY_TOOLS, PROBE_TOOLS, probeMethod, TOOL_NAMES, type ProbeTool } from '../../src/gather/probe-tools.ts';
+
+// The table is the only place a tool is named: these are its invariants, and the kit and the Snapshot's
+// labels as they follow from it. A new tool is a row in the table and a line in `expected` below.
+const expected: Record<ProbeTool, { method: string; kit: string }> = {
+  bash: { method: 'bash-dev-tcp', kit: `bash -c 'exec 3<>/dev/tcp/$1/$2' probe "$h" "$p"` },
+  nc: { method: 'nc', kit: 'nc -z -v -w "$T" "$h" "$p"' },
+  'nc-busybox': { method: 'nc', kit: 'nc -w "$T" "$h" "$p"' },
+  wget: { method: 'wget', kit: 'wget -T "$T" -O /dev/null "http://$u:$p/"' },
+  curl: { method: 'curl', kit: 'curl -sS -o /dev/null --connect-timeout "$T" -m 3 "http://$u:$p/"' },
+  python3: { method: 'python3', kit: `python3 -c 'import socket,sys` },
+  node: { method: 'node', kit: `node -e 'const s=require` },
+  perl: { method: 'perl', kit: `perl -e 'use IO::Socket::INET;` },
+};
+
+test('every tool: its label, its argv with the target as separate elements, its command in the kit', () => {
+  assert.deepEqual([...TOOL_NAMES].sort(), Object.keys(expected).sort());
+  const target = { host: 'otel-collector.observability.svc', port: 4317 };
+  for (const tool of TOOL_NAMES) {
+    const spec = PROBE_TOOLS[tool];
+    assert.equal(probeMethod(tool), expected[tool].method, tool);
+    const argv = probeArgv(tool, target, false);
+    assert.equal(argv[0], spec.binary, tool);
+    const url = argv.find((a) => a.startsWith('http://'));
+    if (url) {
+      assert.equal(url, 'http://otel-collector.observability.svc:4317/');
+    } else {
+      assert.ok(argv.includes(target.host) && argv.includes('4317'), `${tool}: ${argv.join(' ')}`);
+    }
+    // the code argument (-c / -e) is a constant: it never holds the target
+    const code = argv.findIndex((a) => a === '-c' || a === '-e');
+    if (code >= 0) {
+      assert.ok(!argv[code + 1].includes(target.host), tool);
+    }
+    assert.ok(PROBE_KIT.includes(`exec $R ${expected[tool].kit}`), `${tool}: its command is in the kit`);
+  }
+});
+
+test('primary tools are found by name in the kit; a fallback follows a tool that can say it is the other flavour', () => {
+  const detect = /^for t in (.*) timeout; do have/m.exec(PROBE_KIT)?.[1].split(' ');
+  const loop = /^ {2}for t in (.*); do$/m.exec(PROBE_KIT)?.[1].split(' ');
+  assert.deepEqual(loop, PRIMARY_TOOLS);
+  for (const tool of TOOL_NAMES) {
+    const spec = PROBE_TOOLS[tool];
+    assert.ok(detect?.includes(spec.binary), `${tool}: its binary is detected`);
+    if (spec.fallbackOf) {
+      const of = spec.fallbackOf as ProbeTool;
+      assert.ok(PRIMARY_TOOLS.includes(of) && PROBE_TOOLS[of].usage, `${tool} falls back from a primary tool with a usage error`);
+      assert.equal(PROBE_TOOLS[of].binary, spec.binary);
+    } else {
+      // the kit's loop checks `have "$t"`: a primary tool is named as its binary
+      assert.equal(spec.binary, tool);
+      assert.match(PROBE_KIT, new RegExp(`^ {6}${tool}\\) `, 'm'), `${tool}: a case arm`);
+    }
+  }
+});
+
+test('kit records name every tool, and only tools', () => {
+  const lines = TOOL_NAMES.map((t, i) => `@okp R 0 ${t} 1 ${i} \x01out`);
+  const kit = parseKitOutput(['@okp T nc', ...lines, '@okp R 0 sh 1 0 \x01x', '@okp D'].join('\n'), 1);
+  assert.deepEqual(kit.attempts[0].map((a) => a.tool), TOOL_NAMES);
+});
