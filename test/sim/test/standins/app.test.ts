@@ -20,6 +20,55 @@ async function collector(grpcPort: number, httpPort: number) {
   return p;
 }
 
+/**
+ * A TCP relay in front of `port` that counts the export requests passing through it: HTTP/1.1 request
+ * lines, or HTTP/2 HEADERS frames after the client preface (one per gRPC call). It lets a test wait for
+ * exports that happened instead of sleeping for exports that should have.
+ */
+async function countingRelay(port: number): Promise<{ port: number; requests: () => number; close: () => void }> {
+  let requests = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(port, '127.0.0.1');
+    for (const sock of [client, upstream]) {
+      sockets.add(sock);
+      sock.on('error', () => { client.destroy(); upstream.destroy(); });
+      sock.on('close', () => { sockets.delete(sock); client.destroy(); upstream.destroy(); });
+    }
+    let buf = Buffer.alloc(0);
+    let offset = 0;
+    client.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.subarray(0, 3).toString('latin1') === 'PRI') {
+        offset = Math.max(offset, 24);
+        while (buf.length >= offset + 9) {
+          const len = buf.readUIntBE(offset, 3);
+          if (buf.length < offset + 9 + len) {
+            break;
+          }
+          if (buf[offset + 3] === 1) {
+            requests++;
+          }
+          offset += 9 + len;
+        }
+      } else {
+        const text = buf.toString('latin1');
+        for (let i = text.indexOf('POST /', offset); i >= 0; i = text.indexOf('POST /', offset)) {
+          requests++;
+          offset = i + 1;
+        }
+      }
+    });
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    requests: () => requests,
+    close: () => { server.close(); for (const sock of sockets) { sock.destroy(); } },
+  };
+}
+
 const GOLINE = String.raw`^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d traces export: `;
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -81,6 +130,7 @@ test('protocol/port mix-ups against a real stand-in collector, and silence when 
   const [g, h] = [await freePort(), await freePort()];
   const c = await collector(g, h);
   const apps: ReturnType<typeof app>[] = [];
+  const relays: Array<{ close: () => void }> = [];
   try {
     const grpcToHttp = app({ SIM_SDK: 'go', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${h}` });
     const httpToGrpc = app({ SIM_SDK: 'go', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${g}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
@@ -90,9 +140,13 @@ test('protocol/port mix-ups against a real stand-in collector, and silence when 
     // The working ones get a generous export timeout: on a loaded machine an export that works can take
     // longer than 1 s, and its deadline line would then break the silence asserted below.
     const ok = { OTEL_EXPORTER_OTLP_TIMEOUT: '10000' };
-    const okGrpc = app({ ...ok, SIM_SDK: 'go', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${g}` });
-    const okHttp = app({ ...ok, SIM_SDK: 'node', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${h}` });
-    const okJson = app({ ...ok, SIM_SDK: 'python', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${h}/v1/traces`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+    // Each working app reaches the collector through its own counting relay, so the silence below is
+    // checked after exports that happened, however fast or slow the machine.
+    const [rg, rh, rj] = [await countingRelay(g), await countingRelay(h), await countingRelay(h)];
+    relays.push(rg, rh, rj);
+    const okGrpc = app({ ...ok, SIM_SDK: 'go', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${rg.port}` });
+    const okHttp = app({ ...ok, SIM_SDK: 'node', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${rh.port}` });
+    const okJson = app({ ...ok, SIM_SDK: 'python', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${rj.port}/v1/traces`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
     apps.push(grpcToHttp, httpToGrpc, javaGrpcToHttp, nodeHttpToGrpc, goTls, okGrpc, okHttp, okJson);
     assert.match(await grpcToHttp.waitFor(/^.*traces export.*$/m), new RegExp(GOLINE + esc('context deadline exceeded: rpc error: code = Unavailable desc = connection error: desc = "error reading server preface: http2: frame too large"') + '$'));
     assert.match(await httpToGrpc.waitFor(/^.*traces export.*$/m), new RegExp(GOLINE + esc(`Post "http://127.0.0.1:${g}/v1/traces": net/http: HTTP/1.x transport connection broken: malformed HTTP response "\\x00\\x00\\x06\\x04\\x00\\x00\\x00\\x00\\x00\\x00\\x05\\x00\\x00@\\x00"`) + '$'));
@@ -104,13 +158,23 @@ test('protocol/port mix-ups against a real stand-in collector, and silence when 
     assert.match(parsed.message, /^Parse Error: Expected HTTP\//);
     assert.equal(parsed.rawPacket, '\u0000\u0000\u0006\u0004\u0000\u0000\u0000\u0000\u0000\u0000\u0005\u0000\u0000@\u0000');
     assert.match(await goTls.waitFor(/^.*traces export.*$/m), new RegExp(GOLINE + esc(`Post "https://127.0.0.1:${h}/v1/traces": http: server gave HTTP response to HTTPS client`) + '$'));
-    // Two export rounds (1 s apart) with no line at all from the working ones.
-    await new Promise((r) => setTimeout(r, 3500));
+    // No line at all from the working ones over two finished exports each: an export's outcome is
+    // logged before the next one starts, so a third request means two outcomes are in. Their output is
+    // read to its end (the pipes closed) before it is checked.
+    const deadline = Date.now() + 25_000;
+    while ([rg, rh, rj].some((r) => r.requests() < 3) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual([rg, rh, rj].map((r) => r.requests() >= 3), [true, true, true], `exports seen: ${[rg, rh, rj].map((r) => r.requests()).join(', ')}`);
+    for (const a of [okGrpc, okHttp, okJson]) {
+      const closed = new Promise((r) => a.child.once('close', r));
+      await a.stop();
+      await closed;
+    }
     assert.equal(okGrpc.out(), '');
     assert.equal(okHttp.out(), '');
     assert.equal(okJson.out(), '');
   } finally {
     for (const a of apps) await a.stop();
+    for (const r of relays) r.close();
     await c.stop();
   }
 });
