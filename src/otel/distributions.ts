@@ -9,8 +9,8 @@
  * Every row names the repository, tag, commit and file it was read from; docs/distributions.md
  * lists the sources per distribution and what could not be verified. "upstream" below is the
  * version of go.opentelemetry.io/collector/receiver/otlpreceiver pinned by the release (builder
- * manifest or go.mod): that module holds the endpoint default, and it is the one a vendor cannot
- * leave out. A release missing from a table gives no upstream version, only a reason.
+ * manifest or go.mod): that module holds the endpoint default, and every distribution here ships
+ * it. A release missing from a table gives no upstream version, only a reason.
  *
  * Pure data and lookups: no I/O.
  */
@@ -534,7 +534,8 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     name: 'Elastic Distribution of OpenTelemetry Collector (EDOT)',
     repository: 'elastic/elastic-agent',
     images: ['docker.elastic.co/elastic-agent/elastic-otel-collector', 'docker.elastic.co/elastic-agent/elastic-otel-collector-wolfi'],
-    binary: '/usr/share/elastic-agent/elastic-agent otel',
+    // ENTRYPOINT is tini + docker-entrypoint, which execs "elastic-agent otel"; the binary is a symlink into data/.
+    binary: '/usr/share/elastic-agent/elastic-agent',
     configPaths: ['/usr/share/elastic-agent/otel.yml'],
     configNote: 'Entrypoint runs "elastic-agent otel $@"; without --config the agent reads otel.yml from its home (/usr/share/elastic-agent, the image WORKDIR). Image variant exists since 9.1.0 (commit 93a7d4c3c5f8).',
     tagPattern: SEMVER_TAG,
@@ -1041,14 +1042,14 @@ export const AGENTS: readonly Agent[] = [
     name: 'Datadog Agent',
     images: ['datadog/agent', 'gcr.io/datadoghq/agent', 'public.ecr.aws/datadog/agent'],
     note: 'Accepts OTLP through DD_OTLP_CONFIG_* settings, not collector YAML; not analysed.',
-    source: 'DataDog/datadog-agent (image names as documented by Datadog; not re-read this session)',
+    source: 'DataDog/datadog-agent Dockerfiles/agent/README.md (datadog/agent); gcr.io and public.ecr.aws mirrors as documented by Datadog, not re-read this session',
   },
   {
     id: 'jaeger',
     name: 'Jaeger',
     images: ['jaegertracing/all-in-one', 'jaegertracing/jaeger'],
     note: 'Tracing backend that also accepts OTLP; not analysed as a collector.',
-    source: 'jaegertracing/jaeger (image names as published on Docker Hub; not re-read this session)',
+    source: 'jaegertracing/jaeger scripts/build/build-all-in-one-image.sh (repo="jaegertracing/${BINARY}", BINARY all-in-one | jaeger)',
   },
 ];
 
@@ -1165,7 +1166,8 @@ function unknownTagReason(ref: ImageRef, distribution: Distribution): string {
     return 'pinned by digest: the release is not in the reference (read the image labels or the running version)';
   }
   if (ref.tag === undefined || ref.tag === 'latest') {
-    return `"${ref.tag ?? 'no tag'}" (latest) names no release: the version is not knowable without the image`;
+    const what = ref.tag === undefined ? 'no tag (pulls "latest")' : 'tag "latest"';
+    return `${what} names no release: the version is not knowable from the reference`;
   }
   const extra = distribution.unmappedNote ? `; ${distribution.unmappedNote}` : '';
   return `tag "${ref.tag}" is not a release tag of ${distribution.name}${extra}`;
@@ -1205,12 +1207,12 @@ export function defaultConfigPaths(distribution: Distribution): readonly string[
   return distribution.configPaths;
 }
 
+const PSEUDO_VERSION = /-0\.\d{14}-[0-9a-f]{12}$/;
+
 /**
  * Whether the OTLP receiver of this upstream version defaults to localhost; undefined when the
  * version is unknown, so callers say "unknown" rather than assume either default.
  */
-const PSEUDO_VERSION = /-0\.\d{14}-[0-9a-f]{12}$/;
-
 export function defaultsToLocalhost(upstreamVersion: string | undefined): boolean | undefined {
   const m = upstreamVersion === undefined ? null : /^v?(\d+)\.(\d+)\.(\d+)/.exec(upstreamVersion);
   if (!m) {
