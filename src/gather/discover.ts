@@ -69,10 +69,10 @@ export interface Discovery {
 }
 
 export function imageVersion(image: string): string | undefined {
-  if (image.includes('@')) return undefined;
+  if (image.includes('@')) { return undefined; }
   const lastSlash = image.lastIndexOf('/');
   const colon = image.indexOf(':', lastSlash + 1);
-  if (colon === -1) return undefined;
+  if (colon === -1) { return undefined; }
   const tag = image.slice(colon + 1);
   const m = /^v?(\d+\.\d+\.\d+)(?:[-+].*)?$/.exec(tag);
   return m ? m[1] : undefined;
@@ -91,11 +91,11 @@ function controllerRef(o: KObject): { kind: string; name: string } | undefined {
 export function ownerWorkload(pod: KObject, byKindKey: Map<string, KObject>): Workload {
   const ns = pod.metadata.namespace ?? 'default';
   const ref = controllerRef(pod);
-  if (!ref) return { kind: 'Pod', namespace: ns, name: pod.metadata.name, object: pod };
+  if (!ref) { return { kind: 'Pod', namespace: ns, name: pod.metadata.name, object: pod }; }
   const obj = byKindKey.get(`${ref.kind}/${ns}/${ref.name}`);
   if (ref.kind === 'ReplicaSet') {
     const up = obj ? controllerRef(obj) : undefined;
-    if (up?.kind === 'Deployment') return { kind: 'Deployment', namespace: ns, name: up.name, object: byKindKey.get(`Deployment/${ns}/${up.name}`) };
+    if (up?.kind === 'Deployment') { return { kind: 'Deployment', namespace: ns, name: up.name, object: byKindKey.get(`Deployment/${ns}/${up.name}`) }; }
     if (!obj) {
       // ReplicaSet not visible: a Deployment's ReplicaSet is `<deploy>-<hash>`; keep the RS name rather than guess.
       return { kind: 'ReplicaSet', namespace: ns, name: ref.name };
@@ -130,14 +130,14 @@ export function findCollectorPods(pods: KObject[], inCollectorScope: (p: KObject
       collectorPods.push({ pod, container: sidecarContainer, matchedBy: ['sidecar'], sidecar: true });
       continue;
     }
-    if (!inCollectorScope(pod)) continue;
+    if (!inCollectorScope(pod)) { continue; }
     const matchedBy: DiscoveredCollector['matchedBy'] = [];
-    if (byImage.length) matchedBy.push('image');
-    if (helm) matchedBy.push('helm-label');
-    if (operator) matchedBy.push('operator-label');
-    if (matchedBy.length === 0) continue;
+    if (byImage.length) { matchedBy.push('image'); }
+    if (helm) { matchedBy.push('helm-label'); }
+    if (operator) { matchedBy.push('operator-label'); }
+    if (matchedBy.length === 0) { continue; }
     const container = byImage[0] ?? otc ?? containers[0];
-    if (container) collectorPods.push({ pod, container, matchedBy, sidecar: false });
+    if (container) { collectorPods.push({ pod, container, matchedBy, sidecar: false }); }
   }
 
   return collectorPods;
@@ -163,7 +163,7 @@ export function assembleDiscovery(
   const configMaps: ConfigMapIndex = new Map(configMapList.map((c) => [key(c), c]));
   const byKindKey = new Map<string, KObject>();
   for (const [kind, list] of [['ReplicaSet', replicaSets], ['Deployment', deployments], ['DaemonSet', daemonSets], ['StatefulSet', statefulSets]] as const) {
-    for (const o of list) byKindKey.set(`${kind}/${key(o)}`, o);
+    for (const o of list) { byKindKey.set(`${kind}/${key(o)}`, o); }
   }
 
   const crFor = (pod: KObject): KObject | undefined => {
@@ -200,7 +200,7 @@ export function assembleDiscovery(
   const selectorMatch = opts.selector ? labelMatcher(opts.selector) : undefined;
   const apps: DiscoveredApp[] = [];
   for (const pod of pods) {
-    if (selectorMatch && !selectorMatch(pod.metadata.labels ?? {})) continue;
+    if (selectorMatch && !selectorMatch(pod.metadata.labels ?? {})) { continue; }
     const ann = pod.metadata.annotations ?? {};
     const inject = Object.entries(ann)
       .map(([k, v]) => ({ m: INJECT_ANNOTATION.exec(k), v: String(v) }))
@@ -208,10 +208,10 @@ export function assembleDiscovery(
       .map((x) => ({ language: x.m![1], value: x.v, instrumentation: pickInstrumentation(x.v, pod, instrumentations) }));
     const sidecarCollector = collectors.some((c) => c.sidecar && c.pod === pod);
     for (const container of pod.spec?.containers ?? []) {
-      if (collectorKeys.has(`${key(pod)}/${container?.name}`) || isCollectorContainer(container)) continue;
+      if (collectorKeys.has(`${key(pod)}/${container?.name}`) || isCollectorContainer(container)) { continue; }
       const env = resolveContainerEnv(pod, container, configMaps);
       const otlpEnv = env.filter((e) => e.name.startsWith('OTEL_EXPORTER_OTLP_'));
-      if (otlpEnv.length === 0 && inject.length === 0 && !sidecarCollector) continue;
+      if (otlpEnv.length === 0 && inject.length === 0 && !sidecarCollector) { continue; }
       apps.push({ pod, container, workload: ownerWorkload(pod, byKindKey), env, otlpEnv, inject, sidecarCollector });
     }
   }
@@ -236,11 +236,11 @@ export function labelMatcher(selector: string): (labels: Record<string, string>)
   return (labels) =>
     terms.every((term) => {
       let m: RegExpExecArray | null;
-      if ((m = /^([^!=\s]+)\s+in\s+\(([^)]*)\)$/.exec(term))) return m[2].split(',').map((s) => s.trim()).includes(labels[m[1]] ?? '\0');
-      if ((m = /^([^!=\s]+)\s+notin\s+\(([^)]*)\)$/.exec(term))) return !m[2].split(',').map((s) => s.trim()).includes(labels[m[1]] ?? '\0');
-      if ((m = /^([^!=]+)!=(.*)$/.exec(term))) return labels[m[1].trim()] !== m[2].trim();
-      if ((m = /^([^=]+)==?(.*)$/.exec(term))) return labels[m[1].trim()] === m[2].trim();
-      if (term.startsWith('!')) return !(term.slice(1) in labels);
+      if ((m = /^([^!=\s]+)\s+in\s+\(([^)]*)\)$/.exec(term))) { return m[2].split(',').map((s) => s.trim()).includes(labels[m[1]] ?? '\0'); }
+      if ((m = /^([^!=\s]+)\s+notin\s+\(([^)]*)\)$/.exec(term))) { return !m[2].split(',').map((s) => s.trim()).includes(labels[m[1]] ?? '\0'); }
+      if ((m = /^([^!=]+)!=(.*)$/.exec(term))) { return labels[m[1].trim()] !== m[2].trim(); }
+      if ((m = /^([^=]+)==?(.*)$/.exec(term))) { return labels[m[1].trim()] === m[2].trim(); }
+      if (term.startsWith('!')) { return !(term.slice(1) in labels); }
       return term in labels;
     });
 }

@@ -77,11 +77,11 @@ function probeGaps(probes: ProbeRecord[]): IncompleteCheck[] {
 function accessIncomplete(access: AccessReport, opts: GatherOptions, exec: boolean): IncompleteCheck[] {
   const out: IncompleteCheck[] = [];
   for (const c of access.checks) {
-    if (c.allowed || c.error) continue;
+    if (c.allowed || c.error) { continue; }
     if (c.id === 'list-pods-cluster') {
       out.push({ check: 'list-apps', reason: `cannot list pods cluster-wide: apps were looked for only in ${[opts.namespace, ...(opts.appNamespaces ?? [])].join(', ')}`, remedy: 'grant list on pods cluster-wide, or name app namespaces with --app-namespace', rbac: c.rule });
     } else if (c.id === 'exec') {
-      if (exec) out.push({ check: 'exec', reason: `cannot create pods/exec in ${opts.namespace}: no listen-socket checks and no connectivity probes`, remedy: 'grant create on pods/exec', rbac: c.rule });
+      if (exec) { out.push({ check: 'exec', reason: `cannot create pods/exec in ${opts.namespace}: no listen-socket checks and no connectivity probes`, remedy: 'grant create on pods/exec', rbac: c.rule }); }
     } else if (c.id === 'logs') {
       out.push({ check: 'logs', reason: `cannot get pods/log in ${opts.namespace}: no log evidence`, remedy: 'grant get on pods/log', rbac: c.rule });
     } else if (c.id !== 'list-pods') {
@@ -149,10 +149,11 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
     notes: [],
     incomplete: accessIncomplete(access, opts, exec),
   };
-  if (disc.scope.note) snap.notes.push(disc.scope.note);
-  if (!exec) snap.notes.push('--no-exec: no listen-socket checks and no connectivity probes');
+  if (disc.scope.note) { snap.notes.push(disc.scope.note); }
+  if (!exec) { snap.notes.push('--no-exec: no listen-socket checks and no connectivity probes'); }
   for (const f of disc.listFailures) {
-    if (f.status === 404 && /opentelemetrycollectors|instrumentations/.test(f.resource)) continue; // CRD not installed: nothing to read
+    if (f.status === 404 && /opentelemetrycollectors|instrumentations/.test(f.resource)) { continue; // CRD not installed: nothing to read
+}
     const ref = (RESOURCES as Record<string, { group: string; resource: string } | undefined>)[f.resource];
     const group = ref?.group ?? (f.resource.includes('.') ? 'opentelemetry.io' : '');
     const resource = ref?.resource ?? f.resource.split('.')[0];
@@ -160,7 +161,7 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
   }
 
   const nsList = await disc.namespaces;
-  if (nsList) snap.namespaces = nsList.map((n) => ({ name: n.metadata.name, labels: n.metadata.labels ?? {} }));
+  if (nsList) { snap.namespaces = nsList.map((n) => ({ name: n.metadata.name, labels: n.metadata.labels ?? {} })); }
 
   snap.collectors = disc.collectors.map((c) => buildCollector(c, disc));
   snap.services = buildServices(disc, snap.collectors);
@@ -168,7 +169,7 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
   snap.otelCollectorCRs = crs;
   snap.instrumentations = insts;
   snap.apps = disc.apps.map((a) => buildApp(a, disc));
-  if (snap.collectors.length === 0) snap.notes.push(`no collector found in ${opts.allNamespaces ? 'any namespace' : `namespace ${opts.namespace}`}${opts.collector ? ` named ${opts.collector}` : ''}`);
+  if (snap.collectors.length === 0) { snap.notes.push(`no collector found in ${opts.allNamespaces ? 'any namespace' : `namespace ${opts.namespace}`}${opts.collector ? ` named ${opts.collector}` : ''}`); }
 
   // ---- evidence: exec and logs, under one cap
   const tasks: Promise<void>[] = [];
@@ -190,7 +191,7 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
           snap.logs.push(ev);
           if (c.restarts > 0) {
             const prev = await readLogEvidence(client, { namespace: c.namespace, pod: c.pod, container: c.container, role: 'collector', previous: true }, overall);
-            if (!prev.error) snap.logs.push(prev);
+            if (!prev.error) { snap.logs.push(prev); }
           }
           done++;
           tick('Reading logs');
@@ -210,7 +211,7 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
           if (ev.method === 'none' && opts.debugImage && !/Forbidden/.test(ev.reason ?? '')) {
             const podObject = disc.collectors[i].pod;
             const dbg = await listenSocketsViaDebugContainer({ ...so, image: opts.debugImage, podObject });
-            if (dbg.added) snap.notes.push(`added ephemeral container ${dbg.added} (${opts.debugImage}) to pod ${c.namespace}/${c.pod}; it stays in the pod spec until the pod is deleted`);
+            if (dbg.added) { snap.notes.push(`added ephemeral container ${dbg.added} (${opts.debugImage}) to pod ${c.namespace}/${c.pod}; it stays in the pod spec until the pod is deleted`); }
             ev = dbg.evidence.method === 'none' ? { ...ev, reason: `${ev.reason}; ${dbg.evidence.reason}` } : dbg.evidence;
           }
           if (ev.method === 'none') {
@@ -239,7 +240,7 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
     for (const c of snap.collectors) {
       const log = collectorLogs.get(`${c.namespace}/${c.pod}`);
       const fromLog = log ? listenersFromLog(log) : [];
-      if (fromLog.length) c.listeners = { method: 'log', container: c.container, sockets: fromLog, reason: exec ? 'exec not permitted' : '--no-exec', logAddressKind: atLeast(c.version, '0.133.0') ? 'bound' : 'configured' };
+      if (fromLog.length) { c.listeners = { method: 'log', container: c.container, sockets: fromLog, reason: exec ? 'exec not permitted' : '--no-exec', logAddressKind: atLeast(c.version, '0.133.0') ? 'bound' : 'configured' }; }
     }
   }
 

@@ -38,7 +38,7 @@ async function listIn(
       throw e;
     }
   };
-  if (namespaces === 'cluster') return one(undefined);
+  if (namespaces === 'cluster') { return one(undefined); }
   const lists = await Promise.all([...new Set(namespaces)].map((ns) => one(ns)));
   return lists.flat();
 }
@@ -73,7 +73,7 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
   const collectorPods = findCollectorPods(pods, inCollectorScope);
 
   const collectorNamespaces = [...new Set(collectorPods.filter((c) => !c.sidecar).map((c) => c.pod.metadata.namespace ?? 'default'))];
-  if (!opts.allNamespaces && !collectorNamespaces.includes(opts.namespace)) collectorNamespaces.push(opts.namespace);
+  if (!opts.allNamespaces && !collectorNamespaces.includes(opts.namespace)) { collectorNamespaces.push(opts.namespace); }
 
   // Candidate apps: any container with OTEL_EXPORTER_OTLP_* (direct or via envFrom, resolved below) or an inject annotation.
   const candidateNamespaces = new Set<string>(collectorNamespaces);
@@ -83,7 +83,7 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
     const hasOtlp = containers.some(
       (c) => (Array.isArray(c?.env) && c.env.some((e: any) => typeof e?.name === 'string' && e.name.startsWith('OTEL_EXPORTER_OTLP_'))) || (Array.isArray(c?.envFrom) && c.envFrom.length > 0),
     );
-    if (hasOtlp || Object.keys(ann).some((k) => INJECT_ANNOTATION.test(k) || k === SIDECAR_ANNOTATION)) candidateNamespaces.add(pod.metadata.namespace ?? 'default');
+    if (hasOtlp || Object.keys(ann).some((k) => INJECT_ANNOTATION.test(k) || k === SIDECAR_ANNOTATION)) { candidateNamespaces.add(pod.metadata.namespace ?? 'default'); }
   }
   const ns = [...candidateNamespaces];
   const scope: string[] | 'cluster' = clusterWide && opts.allNamespaces ? 'cluster' : ns;

@@ -53,30 +53,30 @@ function containerStatuses(pod: KObject): ContainerStatusSummary[] {
 }
 
 function probeInfo(p: any, container: any): HttpProbeInfo | undefined {
-  if (!p || typeof p !== 'object') return undefined;
+  if (!p || typeof p !== 'object') { return undefined; }
   const named = (port: unknown): number | undefined => {
-    if (typeof port === 'number') return port;
+    if (typeof port === 'number') { return port; }
     const cp = (container?.ports ?? []).find((x: any) => x?.name === port);
     return typeof cp?.containerPort === 'number' ? cp.containerPort : undefined;
   };
-  if (p.httpGet) return { type: 'httpGet', port: p.httpGet.port, resolvedPort: named(p.httpGet.port), path: p.httpGet.path, ...(p.httpGet.host ? { host: p.httpGet.host } : {}) };
-  if (p.tcpSocket) return { type: 'tcpSocket', port: p.tcpSocket.port, resolvedPort: named(p.tcpSocket.port) };
-  if (p.grpc) return { type: 'grpc', port: p.grpc.port, resolvedPort: p.grpc.port };
-  if (p.exec) return { type: 'exec' };
+  if (p.httpGet) { return { type: 'httpGet', port: p.httpGet.port, resolvedPort: named(p.httpGet.port), path: p.httpGet.path, ...(p.httpGet.host ? { host: p.httpGet.host } : {}) }; }
+  if (p.tcpSocket) { return { type: 'tcpSocket', port: p.tcpSocket.port, resolvedPort: named(p.tcpSocket.port) }; }
+  if (p.grpc) { return { type: 'grpc', port: p.grpc.port, resolvedPort: p.grpc.port }; }
+  if (p.exec) { return { type: 'exec' }; }
   return undefined;
 }
 
 function envFieldRefs(container: any): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of Array.isArray(container?.env) ? container.env : []) {
-    if (typeof e?.name === 'string' && e.valueFrom?.fieldRef?.fieldPath) out[e.name] = String(e.valueFrom.fieldRef.fieldPath);
+    if (typeof e?.name === 'string' && e.valueFrom?.fieldRef?.fieldPath) { out[e.name] = String(e.valueFrom.fieldRef.fieldPath); }
   }
   return out;
 }
 
 function distribution(image: string): string | undefined {
   const m = /opentelemetry-collector-?([a-z0-9]*)|otelcol-?([a-z0-9]*)/i.exec(image.split('@')[0].split(':')[0]);
-  if (!m) return undefined;
+  if (!m) { return undefined; }
   return (m[1] ?? m[2] ?? '') || 'core';
 }
 
@@ -149,24 +149,24 @@ const ORIGIN: Record<EnvVar['source'], ValueOrigin> = {
 };
 
 function setting(v: EnvVar | undefined): SettingValue | undefined {
-  if (!v) return undefined;
+  if (!v) { return undefined; }
   const origin: ValueOrigin = v.raw !== undefined && v.source === 'value' ? 'var-ref' : ORIGIN[v.source];
   return { env: v.name, origin, ...(v.value !== undefined ? { value: v.value } : {}), ...(v.from ? { from: v.from } : {}), ...(v.raw !== undefined ? { raw: v.raw } : {}) };
 }
 
 /** The Instrumentation CR's exporter settings as env (what the operator injects), for an annotated pod. */
 function instrumentationEnv(inst: KObject | undefined, language: string): EnvVar[] {
-  if (!inst) return [];
+  if (!inst) { return []; }
   const out: EnvVar[] = [];
   const from = `Instrumentation ${inst.metadata.namespace}/${inst.metadata.name}`;
   const ep = inst.spec?.exporter?.endpoint;
-  if (typeof ep === 'string') out.push({ name: `${OTLP}ENDPOINT`, value: ep, source: 'value', from });
+  if (typeof ep === 'string') { out.push({ name: `${OTLP}ENDPOINT`, value: ep, source: 'value', from }); }
   const lang = language === 'nodejs' ? 'nodejs' : language;
   for (const list of [inst.spec?.env, inst.spec?.[lang]?.env]) {
     for (const e of Array.isArray(list) ? list : []) {
       if (typeof e?.name === 'string' && typeof e.value === 'string' && (e.name.startsWith(OTLP) || e.name.startsWith('OTEL_'))) {
         const i = out.findIndex((x) => x.name === e.name);
-        if (i >= 0) out.splice(i, 1);
+        if (i >= 0) { out.splice(i, 1); }
         out.push({ name: e.name, value: e.value, source: 'value', from });
       }
     }
@@ -177,11 +177,11 @@ function instrumentationEnv(inst: KObject | undefined, language: string): EnvVar
 function exporterSettings(vars: EnvVar[], fromInstrumentation: EnvVar[]): AppExporterSettings {
   // Env written on the container wins over what the operator injects (the operator never overrides).
   const byName = new Map<string, { v: EnvVar; inst: boolean }>();
-  for (const v of fromInstrumentation) byName.set(v.name, { v, inst: true });
-  for (const v of vars) byName.set(v.name, { v, inst: false });
+  for (const v of fromInstrumentation) { byName.set(v.name, { v, inst: true }); }
+  for (const v of vars) { byName.set(v.name, { v, inst: false }); }
   const get = (n: string): SettingValue | undefined => {
     const e = byName.get(n);
-    if (!e) return undefined;
+    if (!e) { return undefined; }
     const s = setting(e.v)!;
     return e.inst ? { ...s, origin: 'instrumentation' } : s;
   };
@@ -190,19 +190,19 @@ function exporterSettings(vars: EnvVar[], fromInstrumentation: EnvVar[]): AppExp
   const protocol = get(`${OTLP}PROTOCOL`);
   const insecure = get(`${OTLP}INSECURE`);
   const certificate = get(`${OTLP}CERTIFICATE`);
-  if (endpoint) out.endpoint = endpoint;
-  if (protocol) out.protocol = protocol;
-  if (insecure) out.insecure = insecure;
-  if (certificate) out.certificate = certificate;
+  if (endpoint) { out.endpoint = endpoint; }
+  if (protocol) { out.protocol = protocol; }
+  if (insecure) { out.insecure = insecure; }
+  if (certificate) { out.certificate = certificate; }
   for (const s of SIGNALS) {
     const S = s.toUpperCase();
     const sig = { endpoint: get(`${OTLP}${S}_ENDPOINT`), protocol: get(`${OTLP}${S}_PROTOCOL`), insecure: get(`${OTLP}${S}_INSECURE`) };
     const clean = Object.fromEntries(Object.entries(sig).filter(([, v]) => v !== undefined));
-    if (Object.keys(clean).length) (out.signals ??= {})[s] = clean;
+    if (Object.keys(clean).length) { (out.signals ??= {})[s] = clean; }
     const exp = byName.get(`OTEL_${S}_EXPORTER`)?.v.value;
-    if (exp !== undefined) (out.exporters ??= {})[s] = exp;
+    if (exp !== undefined) { (out.exporters ??= {})[s] = exp; }
   }
-  if (byName.get('OTEL_SDK_DISABLED')?.v.value?.toLowerCase() === 'true') out.sdkDisabled = true;
+  if (byName.get('OTEL_SDK_DISABLED')?.v.value?.toLowerCase() === 'true') { out.sdkDisabled = true; }
   return out;
 }
 
@@ -221,7 +221,7 @@ function guessSdk(app: DiscoveredApp): SdkGuess | undefined {
       'apache-httpd': { language: 'cpp', flavour: 'auto', from: 'annotation instrumentation.opentelemetry.io/inject-apache-httpd' },
       nginx: { language: 'cpp', flavour: 'auto', from: 'annotation instrumentation.opentelemetry.io/inject-nginx' },
     };
-    if (map[inj]) return map[inj];
+    if (map[inj]) { return map[inj]; }
   }
   const sim = ann['sim.otel-doctor.io/sdk'];
   const env = new Map(app.env.map((e) => [e.name, e.value ?? '']));
@@ -230,8 +230,8 @@ function guessSdk(app: DiscoveredApp): SdkGuess | undefined {
   if (sim && known.includes(sim)) {
     return { language: sim as SdkGuess['language'], flavour: sim === 'java' ? (javaAgent ? 'agent' : 'sdk') : 'sdk', from: 'annotation sim.otel-doctor.io/sdk' };
   }
-  if (javaAgent) return { language: 'java', flavour: 'agent', from: 'JAVA_TOOL_OPTIONS -javaagent' };
-  if (env.has('CORECLR_ENABLE_PROFILING') && env.has('OTEL_DOTNET_AUTO_HOME')) return { language: 'dotnet', flavour: 'auto', from: 'env OTEL_DOTNET_AUTO_HOME' };
+  if (javaAgent) { return { language: 'java', flavour: 'agent', from: 'JAVA_TOOL_OPTIONS -javaagent' }; }
+  if (env.has('CORECLR_ENABLE_PROFILING') && env.has('OTEL_DOTNET_AUTO_HOME')) { return { language: 'dotnet', flavour: 'auto', from: 'env OTEL_DOTNET_AUTO_HOME' }; }
   const image = String(app.container?.image ?? '').toLowerCase();
   const byImage: [RegExp, SdkGuess['language']][] = [
     [/(^|\/)python[:@-]|python/, 'python'],
@@ -242,7 +242,7 @@ function guessSdk(app: DiscoveredApp): SdkGuess | undefined {
     [/(^|\/)php/, 'php'],
     [/(^|\/)ruby/, 'ruby'],
   ];
-  for (const [re, lang] of byImage) if (re.test(image)) return { language: lang, flavour: 'unknown', from: `image ${app.container?.image}` };
+  for (const [re, lang] of byImage) { if (re.test(image)) { return { language: lang, flavour: 'unknown', from: `image ${app.container?.image}` }; } }
   return undefined;
 }
 
@@ -252,14 +252,14 @@ const HOST_ENV_NAME = /OTEL|OTLP|COLLECTOR|TRAC|TELEMETRY|_URL$|_ENDPOINT$|_HOST
 function hostEnvOf(vars: EnvVar[]): { env: string; value: string; host: string }[] {
   const out: { env: string; value: string; host: string }[] = [];
   for (const v of vars) {
-    if (v.name.startsWith(OTLP) || !HOST_ENV_NAME.test(v.name) || !v.value) continue;
+    if (v.name.startsWith(OTLP) || !HOST_ENV_NAME.test(v.name) || !v.value) { continue; }
     const value = v.value.trim();
     let host: string | undefined;
     const url = /^[a-z][a-z0-9+.-]*:\/\/([^/:?#\s]+|\[[^\]]+\])/i.exec(value);
-    if (url) host = url[1];
-    else if (/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?$/i.test(value) && /[a-z]/i.test(value)) host = value.replace(/:\d+$/, '');
-    if (host) out.push({ env: v.name, value, host: host.replace(/^\[|\]$/g, '') });
-    if (out.length >= 20) break;
+    if (url) { host = url[1]; }
+    else if (/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?$/i.test(value) && /[a-z]/i.test(value)) { host = value.replace(/:\d+$/, ''); }
+    if (host) { out.push({ env: v.name, value, host: host.replace(/^\[|\]$/g, '') }); }
+    if (out.length >= 20) { break; }
   }
   return out;
 }
@@ -296,7 +296,7 @@ export function buildServices(disc: Discovery, collectors: CollectorPod[]): Serv
   // quadratic on large inputs (lint over thousands of manifests).
   const collectorPodsByNs = new Map<string, typeof disc.collectors>();
   for (const c of disc.collectors) {
-    if (c.sidecar) continue;
+    if (c.sidecar) { continue; }
     const k = c.pod.metadata.namespace ?? 'default';
     (collectorPodsByNs.get(k) ?? collectorPodsByNs.set(k, []).get(k)!).push(c);
   }
@@ -350,14 +350,14 @@ function endpointsFor(disc: Discovery, ns: string, name: string): ServiceInfo['e
     return { ready, notReady, ...(ports ? { ports } : {}) };
   }
   const eps = disc.endpoints.find((e) => e.metadata.namespace === ns && e.metadata.name === name);
-  if (!eps) return undefined;
+  if (!eps) { return undefined; }
   const ready: { ip: string; ready: boolean; pod?: string; node?: string }[] = [];
   const notReady: typeof ready = [];
   let ports: { name?: string; port: number }[] | undefined;
   for (const sub of Array.isArray(eps.subsets) ? (eps.subsets as any[]) : []) {
     ports ??= (sub.ports ?? []).map((p: any) => ({ ...(p.name ? { name: p.name } : {}), port: Number(p.port) }));
-    for (const a of sub.addresses ?? []) ready.push({ ip: a.ip, ready: true, ...(a.targetRef?.name ? { pod: a.targetRef.name } : {}), ...(a.nodeName ? { node: a.nodeName } : {}) });
-    for (const a of sub.notReadyAddresses ?? []) notReady.push({ ip: a.ip, ready: false, ...(a.targetRef?.name ? { pod: a.targetRef.name } : {}), ...(a.nodeName ? { node: a.nodeName } : {}) });
+    for (const a of sub.addresses ?? []) { ready.push({ ip: a.ip, ready: true, ...(a.targetRef?.name ? { pod: a.targetRef.name } : {}), ...(a.nodeName ? { node: a.nodeName } : {}) }); }
+    for (const a of sub.notReadyAddresses ?? []) { notReady.push({ ip: a.ip, ready: false, ...(a.targetRef?.name ? { pod: a.targetRef.name } : {}), ...(a.nodeName ? { node: a.nodeName } : {}) }); }
   }
   return { ready, notReady, ...(ports ? { ports } : {}) };
 }
@@ -399,11 +399,11 @@ export function buildCRs(disc: Discovery): { crs: OtelCollectorCR[]; insts: Inst
   });
   const insts = disc.instrumentations.map((i): InstrumentationInfo => {
     const env: Record<string, string> = {};
-    for (const e of Array.isArray(i.spec?.env) ? i.spec.env : []) if (typeof e?.name === 'string' && typeof e.value === 'string') env[e.name] = e.value;
+    for (const e of Array.isArray(i.spec?.env) ? i.spec.env : []) { if (typeof e?.name === 'string' && typeof e.value === 'string') { env[e.name] = e.value; } }
     const languageEnv: Record<string, Record<string, string>> = {};
     for (const lang of ['java', 'python', 'nodejs', 'dotnet', 'go', 'apacheHttpd', 'nginx']) {
       const list = i.spec?.[lang]?.env;
-      if (!Array.isArray(list)) continue;
+      if (!Array.isArray(list)) { continue; }
       languageEnv[lang] = Object.fromEntries(list.filter((e: any) => typeof e?.name === 'string' && typeof e.value === 'string').map((e: any) => [e.name, e.value]));
     }
     return {

@@ -48,10 +48,10 @@ export function planProbes(app: AppContainer, d: DiscoveredApp, disc: Discovery,
   const plans: ProbePlan[] = [];
   const endpoints = new Map<string, Signal | undefined>();
   const ex = app.exporter;
-  if (ex.endpoint?.value !== undefined) endpoints.set(ex.endpoint.value, undefined);
+  if (ex.endpoint?.value !== undefined) { endpoints.set(ex.endpoint.value, undefined); }
   for (const s of SIGNALS) {
     const v = ex.signals?.[s]?.endpoint?.value;
-    if (v !== undefined && !endpoints.has(v)) endpoints.set(v, s);
+    if (v !== undefined && !endpoints.has(v)) { endpoints.set(v, s); }
   }
   for (const [endpoint, signal] of endpoints) {
     plans.push({ app: d, kind: 'app-endpoint', endpoint, ...(signal ? { signal } : {}), parsed: parseProbeTarget(endpoint) });
@@ -64,7 +64,7 @@ export function planProbes(app: AppContainer, d: DiscoveredApp, disc: Discovery,
   const named = host
     ? services.find((s) => {
         const forms = [`${s.name}.${s.namespace}`, `${s.name}.${s.namespace}.svc`, `${s.name}.${s.namespace}.svc.cluster.local`];
-        if (s.namespace === appNs) forms.push(s.name);
+        if (s.namespace === appNs) { forms.push(s.name); }
         return forms.includes(host) || (s.clusterIP && s.clusterIP === host);
       })
     : undefined;

@@ -43,9 +43,9 @@ export const LINT_NODE_IP = '192.0.2.10';
 
 function placeOnNode(pods: KObject[], collectors: Set<KObject>): void {
   for (const pod of pods) {
-    if (pod.status?.hostIP) continue;
+    if (pod.status?.hostIP) { continue; }
     const owner = pod.metadata.ownerReferences?.[0]?.kind;
-    if (collectors.has(pod) && owner !== 'DaemonSet') continue;
+    if (collectors.has(pod) && owner !== 'DaemonSet') { continue; }
     pod.status = { ...(pod.status ?? {}), hostIP: LINT_NODE_IP };
   }
 }
@@ -57,11 +57,11 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
   const byKind = new Map<string, LintObject[]>();
   for (const o of objects) {
     const kind = o.obj.kind ?? '';
-    if (!CLUSTER_SCOPED.has(kind) && typeof o.obj.metadata.namespace !== 'string') o.obj.metadata.namespace = 'default';
+    if (!CLUSTER_SCOPED.has(kind) && typeof o.obj.metadata.namespace !== 'string') { o.obj.metadata.namespace = 'default'; }
     (byKind.get(kind) ?? byKind.set(kind, []).get(kind)!).push(o);
     const k = objKey(kind, o.obj.metadata.namespace, o.obj.metadata.name);
     // The first declaration wins, as `kubectl apply` of the same object twice keeps one.
-    if (!index.objects.has(k)) index.objects.set(k, { origin: o.origin, obj: o.obj });
+    if (!index.objects.has(k)) { index.objects.set(k, { origin: o.origin, obj: o.obj }); }
   }
   const list = (kind: string): KObject[] => (byKind.get(kind) ?? []).map((o) => o.obj);
   const podOrigin = new Map<KObject, Origin>();
@@ -69,9 +69,9 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
   for (const kind of ['Pod', 'Deployment', 'DaemonSet', 'StatefulSet', 'ReplicaSet', 'Job', 'CronJob']) {
     for (const o of byKind.get(kind) ?? []) {
       // A ReplicaSet owned by a Deployment is the Deployment's (rendered output rarely has both).
-      if (kind === 'ReplicaSet' && o.obj.metadata.ownerReferences?.length) continue;
+      if (kind === 'ReplicaSet' && o.obj.metadata.ownerReferences?.length) { continue; }
       const pod = podOf(o);
-      if (!pod) continue;
+      if (!pod) { continue; }
       pods.push(pod);
       podOrigin.set(pod, o.origin);
     }
@@ -117,14 +117,14 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
       // A bare config has no pod: its config is the file itself, not the env var that carried it here.
       const text = c.env?.OTEL_DOCTOR_LINT_CONFIG;
       c.configSources = [lazyLocation({ kind: 'file', path: origin.sd.file, arg: origin.sd.file, ...(text !== undefined ? { text } : {}) }, origin.sd.file, () => strip(locate(origin.sd, [])))];
-      if (c.env) delete c.env.OTEL_DOCTOR_LINT_CONFIG;
+      if (c.env) { delete c.env.OTEL_DOCTOR_LINT_CONFIG; }
       delete c.args;
       configs.push({ origin, path: [], embedded: false });
     } else if (d.sidecar && origin?.config) {
       configs.push({ origin, ...origin.config });
     }
     for (const src of c.configSources) {
-      if (!src.configMap) continue;
+      if (!src.configMap) { continue; }
       const cm = index.objects.get(objKey('ConfigMap', src.configMap.namespace, src.configMap.name));
       if (!cm) {
         // Not among the files (an existing ConfigMap, another repository): unknown, not invalid.
@@ -142,7 +142,7 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
         lazyLocation(src, cm.origin.sd.file, () => strip(locate(cm.origin.sd, cfgPath)));
       }
     }
-    if (origin) lazyLocation(c, origin.sd.file, () => strip(locate(origin.sd, origin.shape === 'manifest' ? [...origin.base, 'kind'] : origin.config?.path ?? [])));
+    if (origin) { lazyLocation(c, origin.sd.file, () => strip(locate(origin.sd, origin.shape === 'manifest' ? [...origin.base, 'kind'] : origin.config?.path ?? []))); }
     const owner = c.sidecar ? { kind: 'Pod', name: c.owner?.name ?? c.pod } : { kind: c.owner?.kind ?? 'Pod', name: c.owner?.name ?? c.pod };
     index.collectors.set(objKey(owner.kind, c.namespace, owner.name), { c, configs });
     return c;
@@ -159,26 +159,26 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
   }
   for (const s of services) {
     const sel = s.selector && Object.keys(s.selector).length ? Object.entries(s.selector) : undefined;
-    if (sel) s.matchedPodsInFiles = (podsByNs.get(s.namespace) ?? []).filter((p) => sel.every(([k, v]) => p.metadata.labels?.[k] === v)).length;
+    if (sel) { s.matchedPodsInFiles = (podsByNs.get(s.namespace) ?? []).filter((p) => sel.every(([k, v]) => p.metadata.labels?.[k] === v)).length; }
   }
   for (const s of services) {
     const d = index.objects.get(objKey('Service', s.namespace, s.name));
-    if (d) lazyLocation(s, d.origin.sd.file, () => strip(locate(d.origin.sd, d.origin.shape === 'manifest' ? [...d.origin.base, 'kind'] : [])));
+    if (d) { lazyLocation(s, d.origin.sd.file, () => strip(locate(d.origin.sd, d.origin.shape === 'manifest' ? [...d.origin.base, 'kind'] : []))); }
   }
   const { crs: crInfos, insts } = buildCRs(disc);
   for (const x of crInfos) {
     const d = index.objects.get(objKey('OpenTelemetryCollector', x.namespace, x.name));
-    if (d) lazyLocation(x, d.origin.sd.file, () => strip(locate(d.origin.sd, [...d.origin.base, 'kind'])));
+    if (d) { lazyLocation(x, d.origin.sd.file, () => strip(locate(d.origin.sd, [...d.origin.base, 'kind']))); }
   }
   for (const x of insts) {
     const d = index.objects.get(objKey('Instrumentation', x.namespace, x.name));
-    if (d) lazyLocation(x, d.origin.sd.file, () => strip(locate(d.origin.sd, [...d.origin.base, 'kind'])));
+    if (d) { lazyLocation(x, d.origin.sd.file, () => strip(locate(d.origin.sd, [...d.origin.base, 'kind']))); }
   }
   const policies = buildPolicies(disc);
   const appsOut = apps.map((a) => {
     const app = buildApp(a, disc);
     const origin = podOrigin.get(a.pod);
-    if (origin) lazyLocation(app, origin.sd.file, () => strip(locate(origin.sd, origin.shape === 'manifest' ? [...origin.base, 'kind'] : [])));
+    if (origin) { lazyLocation(app, origin.sd.file, () => strip(locate(origin.sd, origin.shape === 'manifest' ? [...origin.base, 'kind'] : []))); }
     return app;
   });
 
@@ -241,21 +241,21 @@ function configPaths(f: Finding): PathSeg[][] {
   const out: PathSeg[][] = [];
   for (const m of text.matchAll(CONFIG_PATH)) {
     const p = m[1].replace(/[./]+$/, '').split('.');
-    if (!out.some((x) => x.join('.') === p.join('.'))) out.push(p);
+    if (!out.some((x) => x.join('.') === p.join('.'))) { out.push(p); }
   }
   // `the otlp receiver` / `receiver otlp/2` without a dotted path
   if (!out.length) {
     const m = /\b(?:the )?([a-z0-9_]+(?:\/[A-Za-z0-9_-]+)?) receiver\b|\breceiver ([a-z0-9_]+(?:\/[A-Za-z0-9_-]+)?)/.exec(`${f.summary} ${f.rootCause}`);
     const id = m?.[1] ?? m?.[2];
-    if (id) out.push(['receivers', id]);
+    if (id) { out.push(['receivers', id]); }
   }
   return out;
 }
 
 function containerPath(d: Declared, container: string | undefined): PathSeg[] | undefined {
-  if (!d.origin.podSpec || !container) return undefined;
+  if (!d.origin.podSpec || !container) { return undefined; }
   let spec: any = d.obj;
-  for (const seg of d.origin.podSpec.slice(d.origin.base.length)) spec = spec?.[seg];
+  for (const seg of d.origin.podSpec.slice(d.origin.base.length)) { spec = spec?.[seg]; }
   const list: any[] = Array.isArray(spec?.containers) ? spec.containers : [];
   const i = list.findIndex((c) => c?.name === container);
   return i >= 0 ? [...d.origin.podSpec, 'containers', i] : undefined;
@@ -271,11 +271,11 @@ export function findingLocation(f: Finding, index: LocationIndex): SourceLocatio
     const paths = configPaths(f);
     // An unused receiver is fixed where it is declared, not in the pipelines the fix text also names.
     const unused = f.rule === 'receiver-not-in-pipeline' ? /^receiver (\S+) is declared/.exec(f.summary)?.[1] : undefined;
-    if (unused) paths.unshift(['receivers', unused]);
+    if (unused) { paths.unshift(['receivers', unused]); }
     for (const p of paths) {
       for (const cfg of col.configs) {
         const l = cfg.embedded ? locateEmbedded(cfg.origin.sd, cfg.path, p) : locate(cfg.origin.sd, [...cfg.path, ...p]);
-        if (l) candidates.push(l);
+        if (l) { candidates.push(l); }
       }
     }
     if (!candidates.length) {
@@ -291,10 +291,10 @@ export function findingLocation(f: Finding, index: LocationIndex): SourceLocatio
       const text = [f.summary, f.rootCause, ...f.evidence.map((e) => e.detail), f.fix.summary].join('\n');
       const names = [...text.matchAll(ENV_NAME)].map((m) => m[0]);
       const ei = names.map((n) => env.findIndex((e) => e?.name === n)).find((i) => i >= 0);
-      if (ei !== undefined) candidates.push(locate(d.origin.sd, [...cpath, 'env', ei, 'value']));
-      else if (f.rule === 'daemonset-no-hostport') candidates.push(locate(d.origin.sd, [...cpath, 'ports']));
-      else if (f.rule === 'collector-no-readiness-probe') candidates.push(locate(d.origin.sd, [...cpath, 'name']));
-      else candidates.push(locate(d.origin.sd, [...cpath, 'name']));
+      if (ei !== undefined) { candidates.push(locate(d.origin.sd, [...cpath, 'env', ei, 'value'])); }
+      else if (f.rule === 'daemonset-no-hostport') { candidates.push(locate(d.origin.sd, [...cpath, 'ports'])); }
+      else if (f.rule === 'collector-no-readiness-probe') { candidates.push(locate(d.origin.sd, [...cpath, 'name'])); }
+      else { candidates.push(locate(d.origin.sd, [...cpath, 'name'])); }
     } else if (s.kind === 'Service' && d.origin.shape === 'manifest') {
       // `Service port otlp-grpc 4317: ...`: the entry (its targetPort when written), not the whole list.
       const m = /^Service port (?:(\S+) )?(\d+):/.exec(f.summary);
@@ -315,7 +315,7 @@ export function findingLocation(f: Finding, index: LocationIndex): SourceLocatio
     for (const a of f.affected ?? []) {
       for (const kind of ['Deployment', 'DaemonSet', 'StatefulSet', 'Pod', 'Job', 'CronJob', 'ReplicaSet']) {
         const ad = index.objects.get(objKey(kind, a.namespace, a.workload ?? a.pod));
-        if (ad) return findingLocation({ ...f, rule: 'app', subject: { kind, namespace: a.namespace, name: a.workload ?? a.pod, container: a.container }, affected: [] }, index);
+        if (ad) { return findingLocation({ ...f, rule: 'app', subject: { kind, namespace: a.namespace, name: a.workload ?? a.pod, container: a.container }, affected: [] }, index); }
       }
     }
     return undefined;

@@ -23,15 +23,15 @@ export function notFound(cmd: string): ExecAnswer {
 }
 
 function matchesLabels(labels: Record<string, string> = {}, selector?: string): boolean {
-  if (!selector) return true;
+  if (!selector) { return true; }
   return selector.split(',').every((raw) => {
     const term = raw.trim();
     let m: RegExpExecArray | null;
-    if ((m = /^([^!=\s]+)\s+in\s+\(([^)]*)\)$/.exec(term))) return m[2].split(',').map((s) => s.trim()).includes(labels[m[1]] ?? '\0');
-    if ((m = /^([^!=\s]+)\s+notin\s+\(([^)]*)\)$/.exec(term))) return !m[2].split(',').map((s) => s.trim()).includes(labels[m[1]] ?? '\0');
-    if ((m = /^([^!=]+)!=(.*)$/.exec(term))) return labels[m[1]] !== m[2];
-    if ((m = /^([^=]+)==?(.*)$/.exec(term))) return labels[m[1]] === m[2];
-    if (term.startsWith('!')) return !(term.slice(1) in labels);
+    if ((m = /^([^!=\s]+)\s+in\s+\(([^)]*)\)$/.exec(term))) { return m[2].split(',').map((s) => s.trim()).includes(labels[m[1]] ?? '\0'); }
+    if ((m = /^([^!=\s]+)\s+notin\s+\(([^)]*)\)$/.exec(term))) { return !m[2].split(',').map((s) => s.trim()).includes(labels[m[1]] ?? '\0'); }
+    if ((m = /^([^!=]+)!=(.*)$/.exec(term))) { return labels[m[1]] !== m[2]; }
+    if ((m = /^([^=]+)==?(.*)$/.exec(term))) { return labels[m[1]] === m[2]; }
+    if (term.startsWith('!')) { return !(term.slice(1) in labels); }
     return term in labels;
   });
 }
@@ -55,15 +55,15 @@ export class FakeClusterClient implements ClusterClient {
     const key = typeof resource === 'string' ? resource : `${ref.resource}.${ref.version}`;
     this.calls.push(`list ${key}${opts.namespace ? ` -n ${opts.namespace}` : ''}${opts.labelSelector ? ` -l ${opts.labelSelector}` : ''}`);
     const err = this.listErrors.get(key)?.(opts);
-    if (err) throw err;
+    if (err) { throw err; }
     const group = ref.group;
     return this.objects.filter((o) => {
       const [g, v] = (o.apiVersion ?? 'v1').includes('/') ? (o.apiVersion as string).split('/') : ['', o.apiVersion ?? 'v1'];
       const plural = `${(o.kind ?? '').toLowerCase()}${(o.kind ?? '').endsWith('y') ? '' : 's'}`.replace(/policys$/, 'policies').replace(/endpointss$/, 'endpoints');
-      if (g !== group || plural !== ref.resource || v !== ref.version) return false;
-      if (opts.namespace && o.metadata.namespace !== opts.namespace) return false;
+      if (g !== group || plural !== ref.resource || v !== ref.version) { return false; }
+      if (opts.namespace && o.metadata.namespace !== opts.namespace) { return false; }
       const fs = opts.fieldSelector ? /^metadata\.name=(.*)$/.exec(opts.fieldSelector) : null;
-      if (fs && o.metadata.name !== fs[1]) return false;
+      if (fs && o.metadata.name !== fs[1]) { return false; }
       return matchesLabels(o.metadata.labels, opts.labelSelector);
     });
   }
@@ -77,7 +77,7 @@ export class FakeClusterClient implements ClusterClient {
   async logs(ns: string, pod: string, container: string, opts: LogOptions): Promise<string> {
     this.calls.push(`logs ${ns}/${pod}/${container}${opts.previous ? ' --previous' : ''}`);
     const text = this.logsByContainer.get(`${ns}/${pod}/${container}${opts.previous ? '#previous' : ''}`);
-    if (text === undefined) throw new ApiError(`previous terminated container "${container}" in pod "${pod}" not found`, { status: 400, reason: 'BadRequest', path: '' });
+    if (text === undefined) { throw new ApiError(`previous terminated container "${container}" in pod "${pod}" not found`, { status: 400, reason: 'BadRequest', path: '' }); }
     return text.split('\n').slice(-opts.tailLines - 1).join('\n');
   }
 
@@ -91,7 +91,7 @@ export class FakeClusterClient implements ClusterClient {
     this.calls.push(`patch ${ns}/${pod} ephemeralcontainers ${c.name}`);
     this.patches.push(`${ns}/${pod}/${c.name}/${c.image}`);
     const p = this.objects.find((o) => o.kind === 'Pod' && o.metadata.namespace === ns && o.metadata.name === pod);
-    if (!p) throw new ApiError(`pods "${pod}" not found`, { status: 404, reason: 'NotFound', path: '' });
+    if (!p) { throw new ApiError(`pods "${pod}" not found`, { status: 404, reason: 'NotFound', path: '' }); }
     // A copy, as the API server returns new objects: the listed pod gather already holds must not change.
     const spec = { ...p.spec, ephemeralContainers: [...(p.spec.ephemeralContainers ?? []), { ...c }] };
     const status = { ...p.status, ephemeralContainerStatuses: [...(p.status.ephemeralContainerStatuses ?? []), { name: c.name, ready: false, state: { running: {} } }] };

@@ -99,7 +99,8 @@ function cluster(): KObject[] {
 
 function scriptedExec(fake: FakeClusterClient): void {
   fake.onExec = (ns, _pod, _container, argv) => {
-    if (ns === 'observability') return notFound(argv[0]); // FROM scratch
+    if (ns === 'observability') { return notFound(argv[0]); // FROM scratch
+}
     if (argv[0] === 'sh' && argv[3] === 'probe-kit') {
       // What PROBE_KIT prints in a container with bash and timeout whose targets all refuse.
       const lines = ['@okp T bash timeout'];
@@ -183,7 +184,7 @@ test('gather on a recorded cluster: collectors, config, apps, probes, logs, sock
     assert.equal(p.argv, undefined);
   }
   for (const e of fake.execLog) {
-    for (const a of e.argv) assert.ok(!/touch|pwned/.test(a), `hostile text reached argv: ${e.argv.join(' ')}`);
+    for (const a of e.argv) { assert.ok(!/touch|pwned/.test(a), `hostile text reached argv: ${e.argv.join(' ')}`); }
   }
   // one exec per probing pod: its whole probe set went through the kit
   const kitExecs = fake.execLog.filter((e) => e.argv[3] === 'probe-kit');
@@ -206,7 +207,7 @@ test('list calls grow with namespaces, not pods', async () => {
   scriptedExec(small);
   await gather(small, { namespace: 'observability', exec: false });
   const big = cluster();
-  for (let i = 2; i < 40; i++) big.push(...rsPod('shop', `svc${i}`, 0, `10.244.3.${i}`, { containers: [{ name: 'app', image: 'node:22', env: [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.observability:4318' }] }] }, { app: `svc${i}` }));
+  for (let i = 2; i < 40; i++) { big.push(...rsPod('shop', `svc${i}`, 0, `10.244.3.${i}`, { containers: [{ name: 'app', image: 'node:22', env: [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.observability:4318' }] }] }, { app: `svc${i}` })); }
   const large = new FakeClusterClient(big);
   scriptedExec(large);
   const snap = await gather(large, { namespace: 'observability', exec: false });

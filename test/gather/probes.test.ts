@@ -154,7 +154,7 @@ test('real bash /dev/tcp, curl and perl answers classify as the kernel meant', {
   const closed = await freePort();
   try {
     for (const tool of ['bash', 'curl', 'perl'] as ProbeTool[]) {
-      if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) continue;
+      if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) { continue; }
       for (const [port, want] of [[open, 'connected'], [closed, 'refused']] as const) {
         const argv = probeArgv(tool, { host: '127.0.0.1', port }, true);
         const out = await new Promise<{ stdout: string; stderr: string; exitCode: number | null }>((resolve) => {
@@ -195,7 +195,7 @@ test('the kit is one constant script: targets travel only as positional argument
   assert.deepEqual(a.slice(0, 4), ['sh', '-c', PROBE_KIT, 'probe-kit']);
   assert.equal(b[2], a[2], 'the script never depends on the targets');
   assert.deepEqual(b.slice(4), ['10.96.0.12', '4318', 'fd00::5', '4317']);
-  for (const t of ['otel-collector', '10.96.0.12', 'fd00::5']) assert.ok(!PROBE_KIT.includes(t));
+  for (const t of ['otel-collector', '10.96.0.12', 'fd00::5']) { assert.ok(!PROBE_KIT.includes(t)); }
   // nothing evaluates its arguments: no eval, and every expansion of a target is quoted or a case word
   assert.doesNotMatch(PROBE_KIT, /\beval\b/);
   for (const line of PROBE_KIT.split('\n')) {
@@ -219,7 +219,7 @@ test('hostile values handed straight to the kit are data: rejected by its own ch
     assert.equal(existsSync(marker), false, 'a hostile argument executed');
     const kit = parseKitOutput(r.stdout, hostile.length + 2);
     assert.ok(kit.done && kit.tools);
-    for (const [i, a] of kit.attempts.entries()) assert.deepEqual(a, [], `target ${i} was probed`);
+    for (const [i, a] of kit.attempts.entries()) { assert.deepEqual(a, [], `target ${i} was probed`); }
     assert.equal(r.stdout.split('\n').filter((l) => l.startsWith('@okp X ')).length, hostile.length + 2);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -235,7 +235,7 @@ test('the kit against real loopback ports: parallel targets, classified as the p
   const bbDir = mkdtempSync(join(tmpdir(), 'okd-bb-'));
   const shells: [string, string, NodeJS.ProcessEnv][] = [['sh', 'host', process.env]];
   if (existsSync('/usr/bin/busybox')) {
-    for (const t of ['sh', 'nc', 'wget', 'timeout', 'printf']) symlinkSync('/usr/bin/busybox', join(bbDir, t));
+    for (const t of ['sh', 'nc', 'wget', 'timeout', 'printf']) { symlinkSync('/usr/bin/busybox', join(bbDir, t)); }
     shells.push([join(bbDir, 'sh'), 'busybox', { PATH: bbDir }]);
   }
   try {
@@ -251,7 +251,7 @@ test('the kit against real loopback ports: parallel targets, classified as the p
       const res = await probeAll({ client: fake, namespace: 'n', pod: 'p', container: 'c' }, targets);
       assert.deepEqual(res.map((x) => x.outcome), ['connected', 'refused'], `${name}: ${JSON.stringify(res)}`);
       assert.equal(fake.execLog.length, 1, `${name}: one exec for both targets`);
-      if (name === 'busybox') assert.equal(res[1].tool, 'nc-busybox');
+      if (name === 'busybox') { assert.equal(res[1].tool, 'nc-busybox'); }
       assert.ok(res[0].argv && res[0].argv.includes('127.0.0.1'), 'the argv a human can re-run');
     }
   } finally {
@@ -287,7 +287,7 @@ test('probeAll: one kit exec; no shell falls back to argv tools, each missing on
   // distroless python: no sh; python3 answers; bash/nc/wget/curl are found missing once, not per target
   const fake2 = new FakeClusterClient();
   fake2.onExec = (_n, _p, _c, argv) => {
-    if (argv[0] !== 'python3') return notFound(argv[0]);
+    if (argv[0] !== 'python3') { return notFound(argv[0]); }
     return { stdout: '', stderr: 'ConnectionRefusedError: [Errno 111] Connection refused\n', exitCode: 1 };
   };
   const res2 = await probeAll({ ...ctx, client: fake2 }, [{ host: '10.0.0.1', port: 4317 }, { host: '10.0.0.2', port: 4317 }, { host: '10.0.0.3', port: 4318 }]);
@@ -298,8 +298,8 @@ test('probeAll: one kit exec; no shell falls back to argv tools, each missing on
   // the kit stopped on an answer classifyProbe finds inconclusive: the next tools run as argv
   const fake3 = new FakeClusterClient();
   fake3.onExec = (_n, _p, _c, argv) => {
-    if (argv[3] === 'probe-kit') return { stdout: '@okp T wget curl timeout\n@okp R 0 wget 1 1 \x01wget: something odd\n@okp D\n', stderr: '', exitCode: 0 };
-    if (argv[2] === 'curl') return { stdout: '', stderr: 'curl: (7) Failed to connect to 10.0.0.1 port 4317 after 0 ms: Couldn\'t connect to server\n', exitCode: 7 };
+    if (argv[3] === 'probe-kit') { return { stdout: '@okp T wget curl timeout\n@okp R 0 wget 1 1 \x01wget: something odd\n@okp D\n', stderr: '', exitCode: 0 }; }
+    if (argv[2] === 'curl') { return { stdout: '', stderr: 'curl: (7) Failed to connect to 10.0.0.1 port 4317 after 0 ms: Couldn\'t connect to server\n', exitCode: 7 }; }
     return notFound(argv[0]);
   };
   const [r3] = await probeAll({ ...ctx, client: fake3 }, [{ host: '10.0.0.1', port: 4317 }]);

@@ -311,7 +311,7 @@ describe('golden outputs', () => {
   for (const [name, out] of Object.entries(outputs)) {
     test(name, () => {
       const p = join(FIX, 'golden', name);
-      if (process.env.UPDATE_GOLDEN === '1' || !existsSync(p)) writeFileSync(p, out);
+      if (process.env.UPDATE_GOLDEN === '1' || !existsSync(p)) { writeFileSync(p, out); }
       assert.equal(out, readFileSync(p, 'utf8'), `golden ${name} differs (UPDATE_GOLDEN=1 to accept)`);
     });
   }
@@ -329,7 +329,7 @@ describe('golden outputs', () => {
     assert.ok(valid, JSON.stringify(validate.errors?.slice(0, 5), null, 2));
     const run = log.runs[0];
     assert.deepEqual(run.tool.driver.rules.map((x: any) => x.id), RULES.map((x) => x.id));
-    for (const x of run.tool.driver.rules) assert.ok(x.shortDescription.text && x.help.text && x.helpUri, x.id);
+    for (const x of run.tool.driver.rules) { assert.ok(x.shortDescription.text && x.help.text && x.helpUri, x.id); }
     // helpUri is the rule's heading in docs/rules.md in the repository plugin.yaml names as homepage.
     const homepage = /homepage:\s*(\S+)/.exec(readFileSync(join(REPO, 'plugin.yaml'), 'utf8'))?.[1];
     const anchors = new Set([...readFileSync(join(REPO, 'docs/rules.md'), 'utf8').matchAll(/^## (\S+)$/gm)].map((m) => m[1]));
@@ -404,7 +404,7 @@ describe('lint agrees with diagnose on statically detectable scenarios', () => {
       for (const f of s.expected.findings) {
         assert.ok(got.has(`${f.rule} ${f.subject.kind}/${f.subject.namespace}/${f.subject.name}`), `lint misses ${f.rule} on ${f.subject.name}; got:\n${[...got].join('\n')}`);
       }
-      for (const f of r.report.findings) assert.ok(f.location?.line, `${f.rule} has no location`);
+      for (const f of r.report.findings) { assert.ok(f.location?.line, `${f.rule} has no location`); }
     });
   }
 });
@@ -423,14 +423,14 @@ describe('fuzz: mutated fixtures never crash', () => {
       for (let k = 0; k <= rnd(4); k++) {
         const pos = rnd(t.length + 1);
         const op = rnd(3);
-        if (op === 0) t = t.slice(0, pos) + junk[rnd(junk.length)] + t.slice(pos);
-        else if (op === 1) t = t.slice(0, pos) + t.slice(pos + rnd(20));
+        if (op === 0) { t = t.slice(0, pos) + junk[rnd(junk.length)] + t.slice(pos); }
+        else if (op === 1) { t = t.slice(0, pos) + t.slice(pos + rnd(20)); }
         else { const a = t.split('\n'); const l = rnd(a.length); a.splice(rnd(a.length), 0, a[l]); t = a.join('\n'); }
       }
       const r = lintTexts([{ file: `m${i}`, text: t }]);
       renderSarif(r.report, { inputErrors: r.errors });
       renderJunit(r.report, { inputErrors: r.errors });
-      for (const e of r.errors) assert.ok(!e.message.includes('\n') && e.message.length < 400, e.message);
+      for (const e of r.errors) { assert.ok(!e.message.includes('\n') && e.message.length < 400, e.message); }
     }
   });
 });
@@ -443,15 +443,15 @@ describe('fast parse path', () => {
   const walkDir = (d: string): void => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
-      if (e.isDirectory()) walkDir(p);
-      else if (/\.(ya?ml|json)$/.test(e.name)) files.push(p);
+      if (e.isDirectory()) { walkDir(p); }
+      else if (/\.(ya?ml|json)$/.test(e.name)) { files.push(p); }
     }
   };
-  for (const d of [join(FIX, 'shapes'), join(REPO, 'test/scenarios'), UPSTREAM]) if (existsSync(d)) walkDir(d);
+  for (const d of [join(FIX, 'shapes'), join(REPO, 'test/scenarios'), UPSTREAM]) { if (existsSync(d)) { walkDir(d); } }
   const pathsOf = (v: unknown, base: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] => {
     out.push(base);
-    if (Array.isArray(v)) v.forEach((x, i) => pathsOf(x, [...base, i], out));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) pathsOf(x, [...base, k], out);
+    if (Array.isArray(v)) { v.forEach((x, i) => pathsOf(x, [...base, i], out)); }
+    else if (v && typeof v === 'object') { for (const [k, x] of Object.entries(v)) { pathsOf(x, [...base, k], out); } }
     return out;
   };
   test('values and positions agree with the strict parse on every fixture', () => {
@@ -461,10 +461,10 @@ describe('fast parse path', () => {
     for (const file of files) {
       const text = readFileSync(file, 'utf8');
       const { docs, errors } = parseSource(file, text);
-      if (errors.length) continue;
+      if (errors.length) { continue; }
       const strict = parseStrict(file, text);
       assert.deepEqual(strict.errors, [], file);
-      if (!/[&*]|<</.test(text)) fast++;
+      if (!/[&*]|<</.test(text)) { fast++; }
       assert.equal(docs.length, strict.docs.length, file);
       docs.forEach((sd, i) => {
         const st = strict.docs[i];
@@ -475,8 +475,8 @@ describe('fast parse path', () => {
           const where = `${file} document ${i + 1} at ${JSON.stringify(path)}`;
           assert.equal(a.offset, b.offset, where);
           assert.equal(a.depth, b.depth, where);
-          if (typeof b.scalar?.value === 'string') assert.deepEqual([a.scalar?.value, a.scalar?.type, a.scalar?.range[0]], [b.scalar.value, b.scalar.type, b.scalar.range[0]], where);
-          if (a.offset !== undefined) assert.deepEqual(sd.linePos(a.offset), st.linePos(a.offset), where);
+          if (typeof b.scalar?.value === 'string') { assert.deepEqual([a.scalar?.value, a.scalar?.type, a.scalar?.range[0]], [b.scalar.value, b.scalar.type, b.scalar.range[0]], where); }
+          if (a.offset !== undefined) { assert.deepEqual(sd.linePos(a.offset), st.linePos(a.offset), where); }
           compared++;
         }
       });
@@ -498,9 +498,9 @@ describe('fast parse path', () => {
       for (const sd of docs) {
         const blocks: (string | number)[][] = [];
         const visit = (v: unknown, p: (string | number)[]): void => {
-          if (typeof v === 'string' && v.includes('\n') && p.length) blocks.push(p);
-          else if (Array.isArray(v)) v.forEach((x, i) => visit(x, [...p, i]));
-          else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) visit(x, [...p, k]);
+          if (typeof v === 'string' && v.includes('\n') && p.length) { blocks.push(p); }
+          else if (Array.isArray(v)) { v.forEach((x, i) => visit(x, [...p, i])); }
+          else if (v && typeof v === 'object') { for (const [k, x] of Object.entries(v)) { visit(x, [...p, k]); } }
         };
         visit(sd.value, []);
         for (const bp of blocks) {
@@ -512,7 +512,7 @@ describe('fast parse path', () => {
             assert.deepEqual(fast, slow, `${file} doc ${sd.index + 1} ${JSON.stringify(bp)} ${JSON.stringify(ip)}`);
             compared++;
           }
-          if (text.split('\n').some((l) => l.trimEnd().endsWith('|') || l.trimEnd().endsWith('|-'))) scanned++;
+          if (text.split('\n').some((l) => l.trimEnd().endsWith('|') || l.trimEnd().endsWith('|-'))) { scanned++; }
         }
       }
     }
