@@ -365,21 +365,13 @@ export type ProbeResultKind = 'connected' | 'refused' | 'timeout' | 'dns-failure
 /** the tool that decided, as labelled in gather/probe-tools.ts */
 export type { ProbeMethod };
 
-/** Why a probe did not run, for code (gather's incomplete entries read this, never the text in `reason`). */
-export type ProbeNotRunReason =
-  /** the endpoint value does not parse: never probed by design (app-endpoint-malformed reports it) */
-  | 'malformed-endpoint'
-  /** host or port failed validation at probe time */
-  | 'invalid-target'
-  /** no probe tool in the container */
-  | 'no-tool'
-  /** tools ran but none could tell */
-  | 'no-answer'
-  /** exec into the pod is forbidden */
-  | 'rbac-denied'
-  /** the container does not run (crash-looping, completed, not scheduled): nothing to probe from */
-  | 'container-not-running'
-  | 'exec-failed';
+/**
+ * Why a probe did not run, for code (gather's incomplete entries read this, never the text in `reason`).
+ * `malformed-endpoint`: never probed by design (app-endpoint-malformed reports it); `invalid-target`: failed
+ * validation at probe time; `no-answer`: tools ran but none could tell; `container-not-running`: crash-
+ * looping, completed or unscheduled, nothing to probe from.
+ */
+export type ProbeNotRunReason = 'malformed-endpoint' | 'invalid-target' | 'no-tool' | 'no-answer' | 'rbac-denied' | 'container-not-running' | 'exec-failed';
 
 export interface ProbeNotRun {
   reason: ProbeNotRunReason;

@@ -80,11 +80,13 @@ function distribution(image: string): string | undefined {
   return (m[1] ?? m[2] ?? '') || 'core';
 }
 
-function operatorVersion(pod: KObject, cr?: KObject): string | null | undefined {
-  const v = cr?.status?.version ?? pod.metadata.labels?.['app.kubernetes.io/version'];
-  // The operator labels pods with the collector version; its own version is in the CR status only when
-  // it reconciled it. Unknown stays null: the model then assumes a current operator.
-  return cr ? (typeof cr.metadata.annotations?.['opentelemetry-operator-config/version'] === 'string' ? cr.metadata.annotations['opentelemetry-operator-config/version'] : null) : v ? null : undefined;
+/**
+ * The operator labels pods with the collector's version, not its own; its own is known only from the
+ * annotation on a CR it reconciled. Unknown stays null: the model then assumes a current operator.
+ */
+function operatorVersion(cr?: KObject): string | null {
+  const v = cr?.metadata.annotations?.['opentelemetry-operator-config/version'];
+  return typeof v === 'string' ? v : null;
 }
 
 export function buildCollector(d: DiscoveredCollector, disc: Discovery): CollectorPod {
@@ -114,7 +116,7 @@ export function buildCollector(d: DiscoveredCollector, disc: Discovery): Collect
     labels,
     annotations: pod.metadata.annotations,
     ...(operatorManaged
-      ? { managedBy: { operator: 'opentelemetry-operator', version: operatorVersion(pod, d.cr) ?? null, crName: d.cr?.metadata.name, mode: d.sidecar ? 'sidecar' : d.cr?.spec?.mode } }
+      ? { managedBy: { operator: 'opentelemetry-operator', version: operatorVersion(d.cr), crName: d.cr?.metadata.name, mode: d.sidecar ? 'sidecar' : d.cr?.spec?.mode } }
       : {}),
     ...(d.sidecar ? { sidecar: true } : {}),
     phase: pod.status?.phase,
@@ -161,8 +163,7 @@ function instrumentationEnv(inst: KObject | undefined, language: string): EnvVar
   const from = `Instrumentation ${inst.metadata.namespace}/${inst.metadata.name}`;
   const ep = inst.spec?.exporter?.endpoint;
   if (typeof ep === 'string') { out.push({ name: `${OTLP}ENDPOINT`, value: ep, source: 'value', from }); }
-  const lang = language === 'nodejs' ? 'nodejs' : language;
-  for (const list of [inst.spec?.env, inst.spec?.[lang]?.env]) {
+  for (const list of [inst.spec?.env, inst.spec?.[language]?.env]) {
     for (const e of Array.isArray(list) ? list : []) {
       if (typeof e?.name === 'string' && typeof e.value === 'string' && (e.name.startsWith(OTLP) || e.name.startsWith('OTEL_'))) {
         const i = out.findIndex((x) => x.name === e.name);
