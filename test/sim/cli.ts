@@ -83,10 +83,10 @@ export function sweepStaleStateDirs(base = tmpdir(), minAgeMs = 120_000): string
   try { entries = readdirSync(base).filter((e) => e.startsWith(STATE_PREFIX)); } catch { return removed; }
   for (const e of entries) {
     const run = e.slice(STATE_PREFIX.length).split('-')[0];
-    if (!/^[0-9a-f]{6}$/.test(run) || existsSync(join(OWNER_DIR, `${run}.pid`))) continue;
+    if (!/^[0-9a-f]{6}$/.test(run) || existsSync(join(OWNER_DIR, `${run}.pid`))) { continue; }
     const dir = join(base, e);
     try {
-      if (Date.now() - statSync(dir).mtimeMs < minAgeMs) continue;
+      if (Date.now() - statSync(dir).mtimeMs < minAgeMs) { continue; }
       rmSync(dir, { recursive: true, force: true });
       removed.push(dir);
     } catch { /* raced with its owner's own teardown */ }
@@ -121,19 +121,19 @@ const STUCK_REASONS = new Set(['CrashLoopBackOff', 'CreateContainerConfigError',
  */
 export function podUnsettledReason(p: KObject, failedMount = false, readinessFailing = false): string | undefined {
   const phase = p.status?.phase;
-  if (phase === 'Succeeded' || phase === 'Failed') return undefined;
-  if (isPodReady(p)) return undefined;
-  if (failedMount) return undefined;
+  if (phase === 'Succeeded' || phase === 'Failed') { return undefined; }
+  if (isPodReady(p)) { return undefined; }
+  if (failedMount) { return undefined; }
   // Running but failing its readiness probe again and again is a steady state too (e.g. a health_check
   // bound to loopback with only a readiness probe): the kubelet never restarts it for that.
-  if (readinessFailing && phase === 'Running') return undefined;
+  if (readinessFailing && phase === 'Running') { return undefined; }
   const statuses = [...(p.status?.containerStatuses ?? []), ...(p.status?.initContainerStatuses ?? [])];
   for (const cs of statuses) {
     const reason = cs.state?.waiting?.reason;
-    if (reason === 'CrashLoopBackOff' && (cs.restartCount ?? 0) >= 1) return undefined;
-    if (reason && reason !== 'CrashLoopBackOff' && STUCK_REASONS.has(reason)) return undefined;
+    if (reason === 'CrashLoopBackOff' && (cs.restartCount ?? 0) >= 1) { return undefined; }
+    if (reason && reason !== 'CrashLoopBackOff' && STUCK_REASONS.has(reason)) { return undefined; }
   }
-  if (!p.spec?.nodeName) return 'not scheduled';
+  if (!p.spec?.nodeName) { return 'not scheduled'; }
   const waiting = statuses.map((cs) => cs.state?.waiting?.reason).filter(Boolean);
   const notReady = statuses.filter((cs) => !cs.ready).map((cs) => cs.name);
   return `${phase ?? 'no status'}${waiting.length ? ` (${waiting.join(', ')})` : ''}${notReady.length ? `, not ready: ${notReady.join(', ')}` : ''}`;
@@ -144,13 +144,13 @@ export function unsettled(store: Store): string[] {
   const out: string[] = [];
   const desired = (o: KObject) => (o.spec?.replicas ?? 1) as number;
   for (const d of store.list(T('Deployment'))) {
-    if ((d.status?.observedGeneration ?? 0) < (d.metadata.generation ?? 1) || (d.status?.replicas ?? 0) !== desired(d)) out.push(`deployment ${d.metadata.namespace}/${d.metadata.name}: ${d.status?.replicas ?? 0}/${desired(d)} pods`);
+    if ((d.status?.observedGeneration ?? 0) < (d.metadata.generation ?? 1) || (d.status?.replicas ?? 0) !== desired(d)) { out.push(`deployment ${d.metadata.namespace}/${d.metadata.name}: ${d.status?.replicas ?? 0}/${desired(d)} pods`); }
   }
   for (const s of store.list(T('StatefulSet'))) {
-    if ((s.status?.replicas ?? 0) !== desired(s)) out.push(`statefulset ${s.metadata.namespace}/${s.metadata.name}: ${s.status?.replicas ?? 0}/${desired(s)} pods`);
+    if ((s.status?.replicas ?? 0) !== desired(s)) { out.push(`statefulset ${s.metadata.namespace}/${s.metadata.name}: ${s.status?.replicas ?? 0}/${desired(s)} pods`); }
   }
   for (const ds of store.list(T('DaemonSet'))) {
-    if (ds.status?.desiredNumberScheduled === undefined || ds.status.currentNumberScheduled !== ds.status.desiredNumberScheduled) out.push(`daemonset ${ds.metadata.namespace}/${ds.metadata.name}: ${ds.status?.currentNumberScheduled ?? 0}/${ds.status?.desiredNumberScheduled ?? '?'} pods`);
+    if (ds.status?.desiredNumberScheduled === undefined || ds.status.currentNumberScheduled !== ds.status.desiredNumberScheduled) { out.push(`daemonset ${ds.metadata.namespace}/${ds.metadata.name}: ${ds.status?.currentNumberScheduled ?? 0}/${ds.status?.desiredNumberScheduled ?? '?'} pods`); }
   }
   const failedMount = new Set(store.list(T('Event'))
     .filter((e) => e.reason === 'FailedMount' && e.involvedObject?.kind === 'Pod')
@@ -161,7 +161,7 @@ export function unsettled(store: Store): string[] {
   for (const p of store.list(T('Pod'))) {
     const id = `${p.metadata.namespace}/${p.metadata.uid}`;
     const why = podUnsettledReason(p, failedMount.has(id), readinessFailing.has(id));
-    if (why) out.push(`pod ${p.metadata.namespace}/${p.metadata.name}: ${why}`);
+    if (why) { out.push(`pod ${p.metadata.namespace}/${p.metadata.name}: ${why}`); }
   }
   return out;
 }
@@ -172,8 +172,8 @@ export async function waitSettled(store: Store, controllers: Controllers, timeou
     signal?.throwIfAborted();
     await controllers.flush();
     const left = unsettled(store);
-    if (!left.length) return;
-    if (Date.now() > deadline) throw new SettleError(timeoutMs, left);
+    if (!left.length) { return; }
+    if (Date.now() > deadline) { throw new SettleError(timeoutMs, left); }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -195,25 +195,25 @@ function writeKubeconfig(path: string, api: ApiServer, current: string, users: s
 
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  if (process.getuid?.() !== 0) throw new UsageError('the simulated cluster needs root (network namespaces); run as root');
+  if (process.getuid?.() !== 0) { throw new UsageError('the simulated cluster needs root (network namespaces); run as root'); }
   checkHoldEnv();
   const t0 = performance.now();
   const users = policyUsers(opts.policyFile ?? POLICY_FILE);
   const user = opts.user ?? 'admin';
-  if (!users.includes(user)) throw new UsageError(`unknown --user ${JSON.stringify(user)}; policies.yaml has: ${users.join(', ')}`);
+  if (!users.includes(user)) { throw new UsageError(`unknown --user ${JSON.stringify(user)}; policies.yaml has: ${users.join(', ')}`); }
   const loaded = loadManifests(opts.manifests);
   let faults: FaultInjector | undefined;
   if (opts.apiFaults !== undefined) {
     try { faults = typeof opts.apiFaults === 'string' ? FaultInjector.load(opts.apiFaults) : new FaultInjector(opts.apiFaults); } catch (e) { throw new UsageError(`api faults: ${(e as Error).message}`); }
   }
-  for (const s of loaded.skipped) log(`sim: skipped ${s.kind} ${s.name} from ${s.source}: ${s.reason}`);
+  for (const s of loaded.skipped) { log(`sim: skipped ${s.kind} ${s.name} from ${s.source}: ${s.reason}`); }
 
   Network.sweepStale();
-  for (const d of sweepStaleStateDirs()) log(`sim: removed ${d} (left by a run that died)`);
+  for (const d of sweepStaleStateDirs()) { log(`sim: removed ${d} (left by a run that died)`); }
   const runId = randomBytes(3).toString('hex');
   let stateDir: string;
   if (opts.stateDir) { stateDir = resolve(opts.stateDir); mkdirSync(stateDir, { recursive: true }); }
-  else stateDir = mkdtempSync(join(tmpdir(), `${STATE_PREFIX}${runId}-`));
+  else { stateDir = mkdtempSync(join(tmpdir(), `${STATE_PREFIX}${runId}-`)); }
 
   log(`sim: run ${runId}, state ${stateDir}`);
   const store = new Store();
@@ -224,11 +224,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   let cleaned = false;
 
   const cleanupSync = () => {
-    if (cleaned) return;
+    if (cleaned) { return; }
     cleaned = true;
     controllers?.stop();
     try { runtime?.cleanupSync(); } catch (e) { process.stderr.write(`sim: runtime cleanup: ${(e as Error).message}\n`); }
-    if (!opts.keep) rmSync(stateDir, { recursive: true, force: true });
+    if (!opts.keep) { rmSync(stateDir, { recursive: true, force: true }); }
   };
   const stop = () => {
     stopping ??= (async () => {
@@ -237,18 +237,18 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       try { await api?.close(); } catch (e) { process.stderr.write(`sim: api close: ${(e as Error).message}\n`); }
       cleanupSync();
       process.off('exit', cleanupSync);
-      for (const s of CLEANUP_SIGNALS) process.off(s, onSignal);
+      for (const s of CLEANUP_SIGNALS) { process.off(s, onSignal); }
     })();
     return stopping;
   };
   process.once('exit', cleanupSync);
   const onSignal = (sig: NodeJS.Signals) => {
     cleanupSync();
-    for (const s of CLEANUP_SIGNALS) process.off(s, onSignal);
+    for (const s of CLEANUP_SIGNALS) { process.off(s, onSignal); }
     // Only die of it if nobody else listens: the host process may have its own plan for the signal.
-    if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    if (process.listenerCount(sig) === 0) { process.kill(process.pid, sig); }
   };
-  if (opts.cleanupOnSignal !== false) for (const s of CLEANUP_SIGNALS) process.on(s, onSignal);
+  if (opts.cleanupOnSignal !== false) { for (const s of CLEANUP_SIGNALS) { process.on(s, onSignal); } }
 
   try {
     runtime = new Runtime({ store, stateDir, runId, repoRoot: REPO_ROOT });
@@ -261,10 +261,10 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     controllers = startControllers(store, { nodes: nodeNames });
     const a = api;
     const nsType = T('Namespace');
-    const ensureNs = (name: string) => { if (!store.get(nsType, undefined, name)) a.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }); };
-    for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) ensureNs(ns);
-    nodeNames.forEach((n, i) => { if (!store.get(T('Node'), undefined, n)) a.create(nodeObject(n, i + 1)); });
-    for (const o of systemObjects()) if (!store.get(T(o.kind), o.metadata.namespace, o.metadata.name)) a.create(o);
+    const ensureNs = (name: string) => { if (!store.get(nsType, undefined, name)) { a.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });  }};
+    for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) { ensureNs(ns); }
+    nodeNames.forEach((n, i) => { if (!store.get(T('Node'), undefined, n)) { a.create(nodeObject(n, i + 1));  }});
+    for (const o of systemObjects()) { if (!store.get(T(o.kind), o.metadata.namespace, o.metadata.name)) { a.create(o); } }
     for (const ns of undeclaredNamespaces(loaded.objects, store.list(nsType).map((n) => n.metadata.name))) {
       log(`sim: creating namespace ${ns} (used by the manifests, not declared)`);
       ensureNs(ns);
@@ -273,16 +273,16 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       loaded.objects,
       (o, t) => {
         // api.create() reports a taken name as a plain Error; ask the store first so apply semantics can follow.
-        if (store.get(t, o.metadata.namespace, o.metadata.name)) throw Object.assign(new Error('exists'), { code: 409 });
+        if (store.get(t, o.metadata.namespace, o.metadata.name)) { throw Object.assign(new Error('exists'), { code: 409 }); }
         return a.create(o);
       },
       (o, t) => {
         const cur = store.get(t, o.metadata.namespace, o.metadata.name)!;
-        if (t.kind === 'Service' && cur.spec?.clusterIP && !o.spec?.clusterIP) o.spec = { ...o.spec, clusterIP: cur.spec.clusterIP, clusterIPs: cur.spec.clusterIPs };
+        if (t.kind === 'Service' && cur.spec?.clusterIP && !o.spec?.clusterIP) { o.spec = { ...o.spec, clusterIP: cur.spec.clusterIP, clusterIPs: cur.spec.clusterIPs }; }
         return store.update(t, o);
       },
     );
-    for (const r of replaced) log(`sim: ${r} declared twice; the later one wins (kubectl apply semantics)`);
+    for (const r of replaced) { log(`sim: ${r} declared twice; the later one wins (kubectl apply semantics)`); }
 
     const kubeconfigFor = (u: string) => {
       const path = join(stateDir, u === user ? 'kubeconfig' : `kubeconfig-${u}`);
@@ -321,7 +321,7 @@ interface Args {
 
 export function parseDuration(s: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(s.trim());
-  if (!m) throw new UsageError(`invalid duration ${JSON.stringify(s)} (e.g. 60s, 1500ms, 2m)`);
+  if (!m) { throw new UsageError(`invalid duration ${JSON.stringify(s)} (e.g. 60s, 1500ms, 2m)`); }
   const n = Number(m[1]);
   return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
 }
@@ -333,11 +333,11 @@ export function parseArgs(argv: string[]): Args {
   a.cmd = sep >= 0 ? argv.slice(sep + 1) : [];
   const value = (i: number, flag: string) => {
     const v = own[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+    if (v === undefined || v.startsWith('--')) { throw new UsageError(`${flag} needs a value`); }
     return v;
   };
   const int = (v: string, flag: string) => {
-    if (!/^\d+$/.test(v)) throw new UsageError(`${flag} needs a non-negative integer, got ${JSON.stringify(v)}`);
+    if (!/^\d+$/.test(v)) { throw new UsageError(`${flag} needs a non-negative integer, got ${JSON.stringify(v)}`); }
     return Number(v);
   };
   for (let i = 0; i < own.length; i++) {
@@ -352,7 +352,7 @@ export function parseArgs(argv: string[]): Args {
       case '--api-faults': a.apiFaults = take(); break;
       case '--audit-log': a.auditLog = take(); break;
       case '--user': a.user = take(); break;
-      case '--nodes': a.nodes = int(take(), arg); if (a.nodes < 1) throw new UsageError('--nodes must be at least 1'); break;
+      case '--nodes': a.nodes = int(take(), arg); if (a.nodes < 1) { throw new UsageError('--nodes must be at least 1');  }break;
       case '--keep': a.keep = true; break;
       case '--detach': a.detach = true; break;
       case '--state-dir': a.stateDir = take(); break;
@@ -361,8 +361,8 @@ export function parseArgs(argv: string[]): Args {
       default: throw new UsageError(`unknown argument ${JSON.stringify(own[i])}`);
     }
   }
-  if (a.mode === 'run' && !a.cmd.length) throw new UsageError('run needs a command after `--` (or use `up` for an interactive cluster)');
-  for (const m of a.manifests) if (!existsSync(m)) throw new UsageError(`--manifests ${m}: no such file or directory`);
+  if (a.mode === 'run' && !a.cmd.length) { throw new UsageError('run needs a command after `--` (or use `up` for an interactive cluster)'); }
+  for (const m of a.manifests) { if (!existsSync(m)) { throw new UsageError(`--manifests ${m}: no such file or directory`); } }
   if (a.apiFaults) {
     try { FaultInjector.load(a.apiFaults); } catch (e) { throw new UsageError(`--api-faults ${a.apiFaults}: ${(e as Error).message}`); }
   }
@@ -393,7 +393,7 @@ async function down(): Promise<number> {
   if (!isOurCli(cur.pid)) { rmSync(CURRENT_FILE, { force: true }); process.stderr.write(`sim: cluster process ${cur.pid} is gone; removed the stale .sim/current\n`); return 0; }
   process.kill(cur.pid, 'SIGTERM');
   const deadline = Date.now() + 30_000;
-  while (isOurCli(cur.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (isOurCli(cur.pid) && Date.now() < deadline) { await new Promise((r) => setTimeout(r, 100)); }
   if (isOurCli(cur.pid)) { process.stderr.write(`sim: cluster process ${cur.pid} did not stop within 30 s\n`); return 1; }
   process.stderr.write(`sim: cluster ${cur.pid} stopped\n`);
   return 0;
@@ -414,7 +414,7 @@ async function detach(argv: string[], settleTimeoutMs: number): Promise<number> 
       process.stderr.write(`sim: cluster running in the background (pid ${child.pid}, log ${logFile}); stop it with: npm run sim -- down\n`);
       return 0;
     }
-    if (child.exitCode !== null || !isOurCli(child.pid!)) break;
+    if (child.exitCode !== null || !isOurCli(child.pid!)) { break; }
     await new Promise((r) => setTimeout(r, 200));
   }
   process.stderr.write(`sim: the background cluster did not come up; see ${logFile}\n${existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : ''}\n`);
@@ -427,15 +427,15 @@ async function main(argv: string[]): Promise<number> {
     args = parseArgs(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      if (e.message) process.stderr.write(`sim: ${e.message}\n`);
+      if (e.message) { process.stderr.write(`sim: ${e.message}\n`); }
       process.stderr.write(`${USAGE}\n`);
       return 2;
     }
     throw e;
   }
-  if (args.mode === 'down') return down();
+  if (args.mode === 'down') { return down(); }
   if (process.getuid?.() !== 0) { process.stderr.write('sim: the simulated cluster needs root (it creates network namespaces); run as root\n'); return 2; }
-  if (args.mode === 'up' && args.detach) return detach(argv, args.settleTimeoutMs);
+  if (args.mode === 'up' && args.detach) { return detach(argv, args.settleTimeoutMs); }
 
   let cluster: Cluster | undefined;
   let child: ChildProcess | undefined;
@@ -443,15 +443,16 @@ async function main(argv: string[]): Promise<number> {
   let wake: (() => void) | undefined;
   const abort = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
-    if (caught) return; // a second Ctrl-C while tearing down must not cut the teardown short
+    if (caught) { return; // a second Ctrl-C while tearing down must not cut the teardown short
+}
     caught = sig;
     process.stderr.write(`sim: ${sig}, tearing down\n`);
     abort.abort();
-    if (child && child.exitCode === null) child.kill(sig);
+    if (child && child.exitCode === null) { child.kill(sig); }
     wake?.();
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const s of signals) process.on(s, onSignal);
+  for (const s of signals) { process.on(s, onSignal); }
 
   try {
     try {
@@ -462,10 +463,10 @@ async function main(argv: string[]): Promise<number> {
       });
     } catch (e) {
       // startCluster has torn down what it started; a signal during bring-up is not a failure to report.
-      if (caught) return signalExit(caught);
+      if (caught) { return signalExit(caught); }
       throw e;
     }
-    if (caught) return signalExit(caught);
+    if (caught) { return signalExit(caught); }
 
     if (args.mode === 'up') {
       mkdirSync(dirname(CURRENT_FILE), { recursive: true });
@@ -474,8 +475,8 @@ async function main(argv: string[]): Promise<number> {
       renameSync(tmp, CURRENT_FILE);
       process.stdout.write(`export KUBECONFIG=${cluster.kubeconfig}\n`);
       process.stderr.write('sim: cluster is up; Ctrl-C (or `npm run sim -- down`) stops it\n');
-      await new Promise<void>((r) => { wake = r; if (caught) r(); });
-      if (readCurrent()?.pid === process.pid) rmSync(CURRENT_FILE, { force: true });
+      await new Promise<void>((r) => { wake = r; if (caught) { r();  }});
+      if (readCurrent()?.pid === process.pid) { rmSync(CURRENT_FILE, { force: true }); }
       return 0;
     }
 
@@ -494,7 +495,7 @@ async function main(argv: string[]): Promise<number> {
     return 3;
   } finally {
     await cluster?.stop();
-    for (const s of signals) process.off(s, onSignal);
+    for (const s of signals) { process.off(s, onSignal); }
   }
 }
 

@@ -5,7 +5,7 @@ import { matchesSelector, typeByKind } from './store.ts';
 
 export const T = (kind: string): ResourceType => {
   const t = typeByKind(kind);
-  if (!t) throw new Error(`store serves no ${kind}`);
+  if (!t) { throw new Error(`store serves no ${kind}`); }
   return t;
 };
 export const POD = T('Pod');
@@ -50,9 +50,9 @@ export const isActive = (p: KObject) => !p.metadata.deletionTimestamp && !isTerm
 
 export function nodeFits(node: KObject, spec: KObject['spec']): boolean {
   const labels = node.metadata.labels ?? {};
-  for (const [k, v] of Object.entries((spec?.nodeSelector ?? {}) as Record<string, string>)) if (labels[k] !== v) return false;
+  for (const [k, v] of Object.entries((spec?.nodeSelector ?? {}) as Record<string, string>)) { if (labels[k] !== v) { return false; } }
   const terms = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms as Array<Record<string, Array<{ key: string; operator: string; values?: string[] }>>> | undefined;
-  if (!terms?.length) return true;
+  if (!terms?.length) { return true; }
   return terms.some((term) => {
     const fieldsOk = (term.matchFields ?? []).every((e) => e.key !== 'metadata.name' || matchesSelector({ n: node.metadata.name }, { matchExpressions: [{ ...e, key: 'n' }] }));
     const exprs = term.matchExpressions ?? [];
@@ -70,11 +70,11 @@ export function tryCreate(store: Store, t: ResourceType, o: KObject): KObject | 
     return store.create(t, o);
   } catch (e) {
     // A name taken by an object the controller does not own: the real controllers also back off.
-    if ((e as { code?: number }).code === 409) return undefined;
+    if ((e as { code?: number }).code === 409) { return undefined; }
     throw e;
   }
 }
 /** Deletes an object unless it is already gone. */
 export function tryDelete(store: Store, t: ResourceType, ns: string | undefined, name: string) {
-  try { store.delete(t, ns, name); } catch (e) { if ((e as { code?: number }).code !== 404) throw e; }
+  try { store.delete(t, ns, name); } catch (e) { if ((e as { code?: number }).code !== 404) { throw e;  }}
 }

@@ -33,8 +33,8 @@ function podFromTemplate(owner: KObject, template: KObject['spec']['template'], 
     labels: { ...(tm.labels ?? {}), ...(extra.labels ?? {}) },
     ownerReferences: [ownerRefTo(owner)],
   };
-  if (extra.generateName) metadata.generateName = extra.generateName;
-  if (tm.annotations && Object.keys(tm.annotations).length) metadata.annotations = { ...tm.annotations };
+  if (extra.generateName) { metadata.generateName = extra.generateName; }
+  if (tm.annotations && Object.keys(tm.annotations).length) { metadata.annotations = { ...tm.annotations }; }
   return { apiVersion: 'v1', kind: 'Pod', metadata, spec, status: { phase: 'Pending', qosClass: podQosClass(spec) } };
 }
 
@@ -64,7 +64,7 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
   const deletedServices: KObject[] = [];
 
   const schedule = () => {
-    if (stopped || timer) return;
+    if (stopped || timer) { return; }
     timer = setTimeout(run, debounceMs);
   };
   // What each object looked like to the controllers last time: a MODIFIED event that leaves it unchanged
@@ -72,26 +72,26 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
   // difference between a few passes per pod and dozens.
   const seen = new Map<string, string>();
   const onChange = (c: Change) => {
-    if (!WATCHED.has(c.resource.kind)) return;
+    if (!WATCHED.has(c.resource.kind)) { return; }
     const k = `${c.resource.kind}/${c.object.metadata.namespace ?? ''}/${c.object.metadata.name}`;
-    if (c.type === 'DELETED') seen.delete(k);
+    if (c.type === 'DELETED') { seen.delete(k); }
     else {
       const fp = fingerprint(c.object);
-      if (c.type === 'MODIFIED' && seen.get(k) === fp) return;
+      if (c.type === 'MODIFIED' && seen.get(k) === fp) { return; }
       seen.set(k, fp);
     }
     if (c.type === 'DELETED') {
-      if (WORKLOAD_KINDS.has(c.resource.kind) && c.object.metadata.uid) deletedOwners.add(c.object.metadata.uid);
-      if (c.resource.kind === 'Service') deletedServices.push(c.object);
+      if (WORKLOAD_KINDS.has(c.resource.kind) && c.object.metadata.uid) { deletedOwners.add(c.object.metadata.uid); }
+      if (c.resource.kind === 'Service') { deletedServices.push(c.object); }
     }
-    if (!running) schedule();
-    else dirty = true;
+    if (!running) { schedule(); }
+    else { dirty = true; }
   };
   let dirty = false;
 
   function run() {
     timer = undefined;
-    if (stopped) return;
+    if (stopped) { return; }
     running = true;
     dirty = false;
     try {
@@ -101,24 +101,24 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
     } finally {
       running = false;
     }
-    if (dirty) schedule();
+    if (dirty) { schedule(); }
     else if (!timer) {
       const w = idleWaiters;
       idleWaiters = [];
-      for (const f of w) f();
+      for (const f of w) { f(); }
     }
   }
 
   function nodeList(): KObject[] {
     const nodes = store.list(NODE);
-    if (nodes.length) return nodes;
+    if (nodes.length) { return nodes; }
     return (opts.nodes ?? []).map((name) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' } } }));
   }
 
   function serviceAccounts() {
     const existing = new Set(store.list(SA).filter((s) => s.metadata.name === 'default').map((s) => s.metadata.namespace));
     for (const ns of store.list(NS)) {
-      if (ns.metadata.deletionTimestamp || existing.has(ns.metadata.name)) continue;
+      if (ns.metadata.deletionTimestamp || existing.has(ns.metadata.name)) { continue; }
       tryCreate(store, SA, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: ns.metadata.name } });
     }
   }
@@ -126,7 +126,7 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
   function deployments() {
     const allRs = store.list(RS);
     for (const d of store.list(DEPLOY)) {
-      if (d.metadata.deletionTimestamp) continue;
+      if (d.metadata.deletionTimestamp) { continue; }
       const ns = d.metadata.namespace;
       const replicas: number = d.spec?.replicas ?? 1;
       const hash = podTemplateHash(d.spec?.template);
@@ -154,7 +154,7 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
           },
           spec: { replicas, ...(d.spec?.minReadySeconds ? { minReadySeconds: d.spec.minReadySeconds } : {}), selector: sel, template: tpl },
         });
-        if (!current) continue;
+        if (!current) { continue; }
       }
       const rev = current.metadata.annotations?.['deployment.kubernetes.io/revision'];
       store.mutate(RS, ns, current.metadata.name, (r) => {
@@ -162,14 +162,14 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
         r.metadata.annotations = { ...(r.metadata.annotations ?? {}), 'deployment.kubernetes.io/desired-replicas': String(replicas) };
       });
       // Rollouts are a Recreate in effect: the old ReplicaSets drop to zero at once (documented simplification).
-      for (const r of owned) if (r.metadata.name !== current.metadata.name) store.mutate(RS, ns, r.metadata.name, (o) => { o.spec.replicas = 0; });
-      if (rev) store.mutate(DEPLOY, ns, d.metadata.name, (o) => { o.metadata.annotations = { ...(o.metadata.annotations ?? {}), 'deployment.kubernetes.io/revision': rev }; });
+      for (const r of owned) { if (r.metadata.name !== current.metadata.name) { store.mutate(RS, ns, r.metadata.name, (o) => { o.spec.replicas = 0; }); } }
+      if (rev) { store.mutate(DEPLOY, ns, d.metadata.name, (o) => { o.metadata.annotations = { ...(o.metadata.annotations ?? {}), 'deployment.kubernetes.io/revision': rev }; }); }
     }
   }
 
   function replicaSets(pods: KObject[]) {
     for (const r of store.list(RS)) {
-      if (r.metadata.deletionTimestamp) continue;
+      if (r.metadata.deletionTimestamp) { continue; }
       const want: number = r.spec?.replicas ?? 1;
       const active = podsOwnedBy(pods, r).filter(isActive);
       for (let i = active.length; i < want; i++) {
@@ -181,19 +181,19 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
           Number(!!a.spec?.nodeName) - Number(!!b.spec?.nodeName) ||
           Number(isPodReady(a)) - Number(isPodReady(b)) ||
           String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)));
-        for (const p of victims.slice(0, active.length - want)) tryDelete(store, POD, p.metadata.namespace, p.metadata.name);
+        for (const p of victims.slice(0, active.length - want)) { tryDelete(store, POD, p.metadata.namespace, p.metadata.name); }
       }
     }
   }
 
   function daemonSets(pods: KObject[], nodes: KObject[]) {
     for (const ds of store.list(DS)) {
-      if (ds.metadata.deletionTimestamp) continue;
+      if (ds.metadata.deletionTimestamp) { continue; }
       const owned = podsOwnedBy(pods, ds);
       const hash = podTemplateHash(ds.spec?.template);
       const eligible = nodes.filter((n) => nodeFits(n, ds.spec?.template?.spec));
       for (const n of eligible) {
-        if (owned.some((p) => p.spec?.nodeName === n.metadata.name && isActive(p))) continue;
+        if (owned.some((p) => p.spec?.nodeName === n.metadata.name && isActive(p))) { continue; }
         const pod = podFromTemplate(ds, ds.spec?.template, {
           generateName: `${ds.metadata.name}-`,
           labels: { 'controller-revision-hash': hash, 'pod-template-generation': String(ds.metadata.generation ?? 1) },
@@ -214,22 +214,22 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
         tryCreate(store, POD, pod);
       }
       const names = new Set(eligible.map((n) => n.metadata.name));
-      for (const p of owned) if (!names.has(p.spec?.nodeName)) tryDelete(store, POD, p.metadata.namespace, p.metadata.name);
+      for (const p of owned) { if (!names.has(p.spec?.nodeName)) { tryDelete(store, POD, p.metadata.namespace, p.metadata.name); } }
     }
   }
 
   function statefulSets(pods: KObject[]) {
     for (const s of store.list(STS)) {
-      if (s.metadata.deletionTimestamp) continue;
+      if (s.metadata.deletionTimestamp) { continue; }
       const want: number = s.spec?.replicas ?? 1;
       const owned = podsOwnedBy(pods, s);
       const revision = `${s.metadata.name}-${podTemplateHash(s.spec?.template)}`;
       // All ordinals at once (Parallel policy) even for OrderedReady: same end state, faster bring-up.
       for (let i = 0; i < want; i++) {
         const name = `${s.metadata.name}-${i}`;
-        if (owned.some((p) => p.metadata.name === name)) continue;
+        if (owned.some((p) => p.metadata.name === name)) { continue; }
         const spec: Record<string, unknown> = { hostname: name };
-        if (s.spec?.serviceName) spec.subdomain = s.spec.serviceName;
+        if (s.spec?.serviceName) { spec.subdomain = s.spec.serviceName; }
         tryCreate(store, POD, podFromTemplate(s, s.spec?.template, {
           name,
           labels: { 'controller-revision-hash': revision, 'statefulset.kubernetes.io/pod-name': name, 'apps.kubernetes.io/pod-index': String(i) },
@@ -238,20 +238,20 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
       }
       for (const p of owned) {
         const ordinal = Number(p.metadata.name.slice(s.metadata.name.length + 1));
-        if (!(ordinal < want)) tryDelete(store, POD, p.metadata.namespace, p.metadata.name);
+        if (!(ordinal < want)) { tryDelete(store, POD, p.metadata.namespace, p.metadata.name); }
       }
     }
   }
 
   function schedule_pods(pods: KObject[], nodes: KObject[]) {
-    if (!nodes.length) return;
+    if (!nodes.length) { return; }
     const load = new Map<string, number>(nodes.map((n) => [n.metadata.name, 0]));
-    for (const p of pods) if (p.spec?.nodeName && isActive(p)) load.set(p.spec.nodeName, (load.get(p.spec.nodeName) ?? 0) + 1);
+    for (const p of pods) { if (p.spec?.nodeName && isActive(p)) { load.set(p.spec.nodeName, (load.get(p.spec.nodeName) ?? 0) + 1); } }
     for (const p of pods) {
-      if (p.spec?.nodeName || !isActive(p)) continue;
+      if (p.spec?.nodeName || !isActive(p)) { continue; }
       // Least-loaded fitting node, ties by name: spreads replicas the way the default scorer tends to.
       const fit = nodes.filter((n) => nodeFits(n, p.spec)).sort((a, b) => (load.get(a.metadata.name)! - load.get(b.metadata.name)!) || a.metadata.name.localeCompare(b.metadata.name));
-      if (!fit.length) continue;
+      if (!fit.length) { continue; }
       const node = fit[0].metadata.name;
       load.set(node, load.get(node)! + 1);
       store.mutate(POD, p.metadata.namespace, p.metadata.name, (o) => { o.spec.nodeName ??= node; });
@@ -263,15 +263,15 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
       for (const t of [RS, POD]) {
         for (const o of store.list(t)) {
           const ref = controllerRef(o);
-          if (ref && deletedOwners.has(ref.uid)) tryDelete(store, t, o.metadata.namespace, o.metadata.name);
+          if (ref && deletedOwners.has(ref.uid)) { tryDelete(store, t, o.metadata.namespace, o.metadata.name); }
         }
       }
     }
     while (deletedServices.length) {
       const svc = deletedServices.shift()!;
-      if (svc.spec?.selector && Object.keys(svc.spec.selector).length) tryDelete(store, EP, svc.metadata.namespace, svc.metadata.name);
+      if (svc.spec?.selector && Object.keys(svc.spec.selector).length) { tryDelete(store, EP, svc.metadata.namespace, svc.metadata.name); }
       for (const sl of store.list(EPS, svc.metadata.namespace)) {
-        if (sl.metadata.labels?.['kubernetes.io/service-name'] === svc.metadata.name && isOurSlice(sl)) tryDelete(store, EPS, sl.metadata.namespace, sl.metadata.name);
+        if (sl.metadata.labels?.['kubernetes.io/service-name'] === svc.metadata.name && isOurSlice(sl)) { tryDelete(store, EPS, sl.metadata.namespace, sl.metadata.name); }
       }
     }
   }
@@ -296,14 +296,14 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
   return {
     stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      if (timer) { clearTimeout(timer); }
       timer = undefined;
       store.off('change', onChange);
-      for (const f of idleWaiters) f();
+      for (const f of idleWaiters) { f(); }
       idleWaiters = [];
     },
     flush() {
-      if (stopped || (!timer && !running)) return Promise.resolve();
+      if (stopped || (!timer && !running)) { return Promise.resolve(); }
       return new Promise<void>((resolve) => idleWaiters.push(resolve));
     },
     reconcile,

@@ -11,11 +11,11 @@ interface EndpointEntry { ip: string; ready: boolean; nodeName?: string; hostnam
 /** A Service port's targetPort on one pod: numbers as given, names looked up among the pod's containerPorts. */
 export function resolveTargetPort(svcPort: { port: number; targetPort?: number | string; protocol?: string }, pod: KObject): number | undefined {
   const tp = svcPort.targetPort ?? svcPort.port;
-  if (typeof tp === 'number') return tp;
-  if (/^\d+$/.test(tp)) return Number(tp);
+  if (typeof tp === 'number') { return tp; }
+  if (/^\d+$/.test(tp)) { return Number(tp); }
   const proto = svcPort.protocol ?? 'TCP';
   for (const c of pod.spec?.containers ?? []) {
-    for (const p of c.ports ?? []) if (p.name === tp && (p.protocol ?? 'TCP') === proto) return p.containerPort;
+    for (const p of c.ports ?? []) { if (p.name === tp && (p.protocol ?? 'TCP') === proto) { return p.containerPort; } }
   }
   return undefined;
 }
@@ -31,7 +31,7 @@ export function reconcileEndpoints(store: Store, pods: KObject[]) {
   const allEndpoints = store.list(EP);
   const allSlices = store.list(EPS);
   for (const svc of store.list(SVC)) {
-    if (svc.spec?.type === 'ExternalName') continue;
+    if (svc.spec?.type === 'ExternalName') { continue; }
     const ns = svc.metadata.namespace as string;
     const hasSelector = svc.spec?.selector && Object.keys(svc.spec.selector).length > 0;
     const headless = svc.spec?.clusterIP === 'None';
@@ -40,16 +40,16 @@ export function reconcileEndpoints(store: Store, pods: KObject[]) {
     if (hasSelector) {
       entries = [];
       for (const p of pods) {
-        if (p.metadata.namespace !== ns || !isActive(p) || !p.status?.podIP) continue;
-        if (!matchesSelector(p.metadata.labels, svc.spec.selector)) continue;
+        if (p.metadata.namespace !== ns || !isActive(p) || !p.status?.podIP) { continue; }
+        if (!matchesSelector(p.metadata.labels, svc.spec.selector)) { continue; }
         const ports: EndpointEntry['ports'] = [];
         for (const sp of svcPorts) {
           const port = resolveTargetPort(sp, p);
           // Like the real controller: a named targetPort the pod does not declare drops that port for that pod.
-          if (port === undefined) continue;
+          if (port === undefined) { continue; }
           ports.push({ ...(sp.name ? { name: sp.name } : {}), port, protocol: sp.protocol ?? 'TCP', ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
         }
-        if (svcPorts.length && !ports.length) continue;
+        if (svcPorts.length && !ports.length) { continue; }
         const e: EndpointEntry = {
           ip: p.status.podIP,
           ready: isPodReady(p) || !!svc.spec?.publishNotReadyAddresses,
@@ -57,7 +57,7 @@ export function reconcileEndpoints(store: Store, pods: KObject[]) {
           targetRef: { kind: 'Pod', namespace: ns, name: p.metadata.name, uid: p.metadata.uid as string },
           ports,
         };
-        if (p.spec?.hostname && p.spec?.subdomain === svc.metadata.name) e.hostname = p.spec.hostname;
+        if (p.spec?.hostname && p.spec?.subdomain === svc.metadata.name) { e.hostname = p.spec.hostname; }
         entries.push(e);
       }
       writeEndpoints(store, svc, entries, allEndpoints.find((e) => e.metadata.namespace === ns && e.metadata.name === svc.metadata.name), headless);
@@ -65,15 +65,15 @@ export function reconcileEndpoints(store: Store, pods: KObject[]) {
       // Selector-less Service: its Endpoints are the user's; only mirror them into slices, as the mirroring controller does.
       const ep = allEndpoints.find((e) => e.metadata.namespace === ns && e.metadata.name === svc.metadata.name);
       // The API server writes the `kubernetes` slice itself and marks its Endpoints so nobody mirrors them.
-      if (ep?.metadata.labels?.['endpointslice.kubernetes.io/skip-mirror'] === 'true') continue;
+      if (ep?.metadata.labels?.['endpointslice.kubernetes.io/skip-mirror'] === 'true') { continue; }
       entries = [];
       for (const sub of ep?.subsets ?? []) {
         const ports = (sub.ports ?? []).map((p: { name?: string; port: number; protocol?: string }) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol ?? 'TCP' }));
-        for (const a of sub.addresses ?? []) entries.push({ ip: a.ip, ready: true, nodeName: a.nodeName, targetRef: a.targetRef, ports });
-        for (const a of sub.notReadyAddresses ?? []) entries.push({ ip: a.ip, ready: false, nodeName: a.nodeName, targetRef: a.targetRef, ports });
+        for (const a of sub.addresses ?? []) { entries.push({ ip: a.ip, ready: true, nodeName: a.nodeName, targetRef: a.targetRef, ports }); }
+        for (const a of sub.notReadyAddresses ?? []) { entries.push({ ip: a.ip, ready: false, nodeName: a.nodeName, targetRef: a.targetRef, ports }); }
       }
       if (!ep) {
-        for (const sl of allSlices) if (sl.metadata.namespace === ns && sl.metadata.labels?.['kubernetes.io/service-name'] === svc.metadata.name && isOurSlice(sl)) tryDelete(store, EPS, ns, sl.metadata.name);
+        for (const sl of allSlices) { if (sl.metadata.namespace === ns && sl.metadata.labels?.['kubernetes.io/service-name'] === svc.metadata.name && isOurSlice(sl)) { tryDelete(store, EPS, ns, sl.metadata.name); } }
         continue;
       }
     }
@@ -97,31 +97,31 @@ function writeEndpoints(store: Store, svc: KObject, entries: EndpointEntry[], ex
     const sub: Record<string, unknown> = {};
     const ready = group.filter((e) => e.ready).map(addr);
     const notReady = group.filter((e) => !e.ready).map(addr);
-    if (ready.length) sub.addresses = ready;
-    if (notReady.length) sub.notReadyAddresses = notReady;
-    if (group[0].ports.length) sub.ports = group[0].ports;
+    if (ready.length) { sub.addresses = ready; }
+    if (notReady.length) { sub.notReadyAddresses = notReady; }
+    if (group[0].ports.length) { sub.ports = group[0].ports; }
     return sub;
   });
   const labels: Record<string, string> = { ...(svc.metadata.labels ?? {}) };
-  if (headless) labels['service.kubernetes.io/headless'] = '';
+  if (headless) { labels['service.kubernetes.io/headless'] = ''; }
   const ns = svc.metadata.namespace;
   if (!existing) {
     const ep: KObject = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: svc.metadata.name, namespace: ns, labels } };
-    if (subsets.length) ep.subsets = subsets;
+    if (subsets.length) { ep.subsets = subsets; }
     tryCreate(store, EP, ep);
     return;
   }
   store.mutate(EP, ns, svc.metadata.name, (o) => {
     o.metadata.labels = labels;
-    if (subsets.length) o.subsets = subsets;
-    else delete o.subsets;
+    if (subsets.length) { o.subsets = subsets; }
+    else { delete o.subsets; }
   });
 }
 
 function writeSlices(store: Store, svc: KObject, entries: EndpointEntry[], existing: KObject[], managedBy: string, headless: boolean) {
   const ns = svc.metadata.namespace as string;
   const labels: Record<string, string> = { ...(svc.metadata.labels ?? {}), 'endpointslice.kubernetes.io/managed-by': managedBy, 'kubernetes.io/service-name': svc.metadata.name };
-  if (headless) labels['service.kubernetes.io/headless'] = '';
+  if (headless) { labels['service.kubernetes.io/headless'] = ''; }
   const groups = groupByPorts(entries);
   const desired: Array<{ endpoints: unknown; ports: unknown; key: string }> = [];
   for (const [k, group] of groups) {
@@ -138,12 +138,13 @@ function writeSlices(store: Store, svc: KObject, entries: EndpointEntry[], exist
     });
   }
   // A Service without endpoints still gets one placeholder slice, with null lists as the API returns them.
-  if (!desired.length) desired.push({ key: 'placeholder', ports: null, endpoints: null });
+  if (!desired.length) { desired.push({ key: 'placeholder', ports: null, endpoints: null }); }
   const sliceKey = (sl: KObject) => (sl.endpoints === null && sl.ports === null ? 'placeholder' : portsKey((sl.ports ?? []).map((p: { name: string; port: number; protocol: string; appProtocol?: string }) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol, ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) }))));
   const unused = [...existing];
   for (const d of desired) {
     let idx = unused.findIndex((sl) => sliceKey(sl) === d.key);
-    if (idx < 0 && unused.length) idx = 0; // reuse a slice rather than churn names, as the controller does
+    if (idx < 0 && unused.length) { idx = 0; // reuse a slice rather than churn names, as the controller does
+}
     if (idx >= 0) {
       const sl = unused.splice(idx, 1)[0];
       store.mutate(EPS, ns, sl.metadata.name, (o) => {
@@ -161,7 +162,7 @@ function writeSlices(store: Store, svc: KObject, entries: EndpointEntry[], exist
       });
     }
   }
-  for (const sl of unused) tryDelete(store, EPS, ns, sl.metadata.name);
+  for (const sl of unused) { tryDelete(store, EPS, ns, sl.metadata.name); }
 }
 
 const svcOwnerRef = (svc: KObject) => ({ apiVersion: 'v1', kind: 'Service', name: svc.metadata.name, uid: svc.metadata.uid as string, controller: true, blockOwnerDeletion: true });

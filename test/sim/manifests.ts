@@ -13,14 +13,14 @@ const MANIFEST_EXT = /\.(ya?ml|json)$/i;
 
 function listFiles(path: string): string[] {
   const st = statSync(path);
-  if (st.isFile()) return [path];
+  if (st.isFile()) { return [path]; }
   const out: string[] = [];
   for (const entry of readdirSync(path, { withFileTypes: true })) {
     // Hidden directories (.git, .sim) never hold manifests meant for the cluster.
-    if (entry.name.startsWith('.')) continue;
+    if (entry.name.startsWith('.')) { continue; }
     const p = join(path, entry.name);
-    if (entry.isDirectory()) out.push(...listFiles(p));
-    else if (entry.isFile() && MANIFEST_EXT.test(entry.name)) out.push(p);
+    if (entry.isDirectory()) { out.push(...listFiles(p)); }
+    else if (entry.isFile() && MANIFEST_EXT.test(entry.name)) { out.push(p); }
   }
   return out;
 }
@@ -29,18 +29,18 @@ function listFiles(path: string): string[] {
 export function parseManifestText(text: string, source: string): KObject[] {
   const out: KObject[] = [];
   const push = (v: unknown) => {
-    if (v === null || v === undefined) return;
-    if (typeof v !== 'object' || Array.isArray(v)) throw new Error(`${source}: a document is not an object`);
+    if (v === null || v === undefined) { return; }
+    if (typeof v !== 'object' || Array.isArray(v)) { throw new Error(`${source}: a document is not an object`); }
     const o = v as KObject;
     if (typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items)) {
-      for (const item of o.items) push(item);
+      for (const item of o.items) { push(item); }
       return;
     }
-    if (!o.kind || !o.apiVersion) throw new Error(`${source}: object without apiVersion/kind`);
+    if (!o.kind || !o.apiVersion) { throw new Error(`${source}: object without apiVersion/kind`); }
     out.push(o);
   };
   for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length) throw new Error(`${source}: ${doc.errors[0].message}`);
+    if (doc.errors.length) { throw new Error(`${source}: ${doc.errors[0].message}`); }
     push(doc.toJS({ maxAliasCount: 1000 }));
   }
   return out;
@@ -97,12 +97,12 @@ export function loadManifests(paths: string[]): LoadResult {
  */
 export function undeclaredNamespaces(objects: LoadedObject[], existing: Iterable<string> = []): string[] {
   const declared = new Set<string>(existing);
-  for (const o of objects) if (o.object.kind === 'Namespace') declared.add(o.object.metadata.name);
+  for (const o of objects) { if (o.object.kind === 'Namespace') { declared.add(o.object.metadata.name); } }
   const needed = new Set<string>();
   for (const o of objects) {
-    if (!o.type.namespaced) continue;
+    if (!o.type.namespaced) { continue; }
     const ns = o.object.metadata?.namespace || 'default';
-    if (!declared.has(ns)) needed.add(ns);
+    if (!declared.has(ns)) { needed.add(ns); }
   }
   return [...needed].sort();
 }
@@ -116,13 +116,13 @@ export function applyObjects(objects: LoadedObject[], create: (o: KObject, t: Re
   const replaced: string[] = [];
   for (const { object, type } of objects) {
     const o = structuredClone(object);
-    if (type.namespaced) o.metadata.namespace ||= 'default';
+    if (type.namespaced) { o.metadata.namespace ||= 'default'; }
     try {
       create(o, type);
     } catch (e) {
       // Store errors carry `code`, the API server's ApiError its Status body: both say 409 for a taken name.
       const err = e as { code?: number; status?: { code?: number } };
-      if ((err.code ?? err.status?.code) !== 409) throw e;
+      if ((err.code ?? err.status?.code) !== 409) { throw e; }
       replace(o, type);
       replaced.push(`${o.kind}/${o.metadata.name}`);
     }

@@ -107,14 +107,14 @@ export class Store extends EventEmitter<{ change: [Change] }> {
   constructor() {
     super();
     this.setMaxListeners(100);
-    for (const t of RESOURCE_TYPES) this.data.set(key(t), new Map());
+    for (const t of RESOURCE_TYPES) { this.data.set(key(t), new Map()); }
   }
 
   get resourceVersion(): string { return String(this.rv); }
 
   private bucket(t: ResourceType): Map<string, KObject> {
     const b = this.data.get(key(t));
-    if (!b) throw new Error(`unknown resource type ${key(t)}`);
+    if (!b) { throw new Error(`unknown resource type ${key(t)}`); }
     return b;
   }
 
@@ -127,7 +127,7 @@ export class Store extends EventEmitter<{ change: [Change] }> {
   list(t: ResourceType, namespace?: string): KObject[] {
     const out: KObject[] = [];
     for (const o of this.bucket(t).values()) {
-      if (namespace && t.namespaced && o.metadata.namespace !== namespace) continue;
+      if (namespace && t.namespaced && o.metadata.namespace !== namespace) { continue; }
       out.push(clone(o));
     }
     return out.sort((a, b) => nsKey(a.metadata.namespace, a.metadata.name).localeCompare(nsKey(b.metadata.namespace, b.metadata.name)));
@@ -150,15 +150,15 @@ export class Store extends EventEmitter<{ change: [Change] }> {
     if (!o.metadata.name && o.metadata.generateName) {
       do { o.metadata.name = this.generateName(o.metadata.generateName); } while (this.bucket(t).has(nsKey(o.metadata.namespace, o.metadata.name)));
     }
-    if (!o.metadata.name) throw new Error(`${t.kind} has no metadata.name`);
-    if (!t.namespaced) delete o.metadata.namespace;
-    else o.metadata.namespace = o.metadata.namespace || 'default';
+    if (!o.metadata.name) { throw new Error(`${t.kind} has no metadata.name`); }
+    if (!t.namespaced) { delete o.metadata.namespace; }
+    else { o.metadata.namespace = o.metadata.namespace || 'default'; }
     const k = nsKey(o.metadata.namespace, o.metadata.name);
-    if (this.bucket(t).has(k)) throw new ConflictError(`${t.plural}${t.group ? '.' + t.group : ''} "${o.metadata.name}" already exists`);
+    if (this.bucket(t).has(k)) { throw new ConflictError(`${t.plural}${t.group ? '.' + t.group : ''} "${o.metadata.name}" already exists`); }
     o.metadata.uid = randomUUID();
     o.metadata.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     o.metadata.resourceVersion = String(++this.rv);
-    if (o.spec !== undefined && ['Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet', 'OpenTelemetryCollector'].includes(t.kind)) o.metadata.generation = 1;
+    if (o.spec !== undefined && ['Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet', 'OpenTelemetryCollector'].includes(t.kind)) { o.metadata.generation = 1; }
     this.bucket(t).set(k, o);
     this.emit('change', { type: 'ADDED', resource: t, object: clone(o) });
     return clone(o);
@@ -168,7 +168,7 @@ export class Store extends EventEmitter<{ change: [Change] }> {
   update(t: ResourceType, obj: KObject, expectRV?: string): KObject {
     const k = nsKey(t.namespaced ? obj.metadata.namespace : undefined, obj.metadata.name);
     const cur = this.bucket(t).get(k);
-    if (!cur) throw new NotFoundError(`${t.plural}${t.group ? '.' + t.group : ''} "${obj.metadata.name}" not found`);
+    if (!cur) { throw new NotFoundError(`${t.plural}${t.group ? '.' + t.group : ''} "${obj.metadata.name}" not found`); }
     if (expectRV && expectRV !== cur.metadata.resourceVersion) {
       throw new ConflictError(`Operation cannot be fulfilled on ${t.plural}${t.group ? '.' + t.group : ''} "${obj.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`);
     }
@@ -178,7 +178,7 @@ export class Store extends EventEmitter<{ change: [Change] }> {
     o.metadata.uid = cur.metadata.uid;
     o.metadata.creationTimestamp = cur.metadata.creationTimestamp;
     o.metadata.resourceVersion = String(++this.rv);
-    if (cur.metadata.generation !== undefined && JSON.stringify(cur.spec) !== JSON.stringify(o.spec)) o.metadata.generation = cur.metadata.generation + 1;
+    if (cur.metadata.generation !== undefined && JSON.stringify(cur.spec) !== JSON.stringify(o.spec)) { o.metadata.generation = cur.metadata.generation + 1; }
     this.bucket(t).set(k, o);
     this.emit('change', { type: 'MODIFIED', resource: t, object: clone(o) });
     return clone(o);
@@ -187,17 +187,18 @@ export class Store extends EventEmitter<{ change: [Change] }> {
   /** Read-modify-write in one step; `mutate` edits a copy. Returns undefined when the object is gone. */
   mutate(t: ResourceType, namespace: string | undefined, name: string, mutate: (o: KObject) => void): KObject | undefined {
     const cur = this.get(t, namespace, name);
-    if (!cur) return undefined;
+    if (!cur) { return undefined; }
     const before = JSON.stringify(cur);
     mutate(cur);
-    if (JSON.stringify(cur) === before) return cur; // no-op writes would wake every listener for nothing
+    if (JSON.stringify(cur) === before) { return cur; // no-op writes would wake every listener for nothing
+}
     return this.update(t, cur);
   }
 
   delete(t: ResourceType, namespace: string | undefined, name: string): KObject {
     const k = nsKey(t.namespaced ? namespace : undefined, name);
     const cur = this.bucket(t).get(k);
-    if (!cur) throw new NotFoundError(`${t.plural}${t.group ? '.' + t.group : ''} "${name}" not found`);
+    if (!cur) { throw new NotFoundError(`${t.plural}${t.group ? '.' + t.group : ''} "${name}" not found`); }
     this.bucket(t).delete(k);
     cur.metadata.resourceVersion = String(++this.rv);
     this.emit('change', { type: 'DELETED', resource: t, object: clone(cur) });
@@ -210,19 +211,19 @@ export function matchesSelector(
   labels: Record<string, string> | undefined,
   sel: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } | Record<string, string> | undefined,
 ): boolean {
-  if (!sel) return false;
+  if (!sel) { return false; }
   const l = labels ?? {};
   const isLabelSelector = 'matchLabels' in sel || 'matchExpressions' in sel;
   const matchLabels = (isLabelSelector ? (sel as { matchLabels?: Record<string, string> }).matchLabels : sel) as Record<string, string> | undefined;
-  for (const [k, v] of Object.entries(matchLabels ?? {})) if (l[k] !== v) return false;
+  for (const [k, v] of Object.entries(matchLabels ?? {})) { if (l[k] !== v) { return false; } }
   const exprs = isLabelSelector ? (sel as { matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> }).matchExpressions ?? [] : [];
   for (const e of exprs) {
     const has = Object.hasOwn(l, e.key);
     switch (e.operator) {
-      case 'In': if (!has || !(e.values ?? []).includes(l[e.key])) return false; break;
-      case 'NotIn': if (has && (e.values ?? []).includes(l[e.key])) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
+      case 'In': if (!has || !(e.values ?? []).includes(l[e.key])) { return false;  }break;
+      case 'NotIn': if (has && (e.values ?? []).includes(l[e.key])) { return false;  }break;
+      case 'Exists': if (!has) { return false;  }break;
+      case 'DoesNotExist': if (has) { return false;  }break;
       default: return false;
     }
   }

@@ -11,10 +11,10 @@ function mergeConditions(old: Cond[] | undefined, next: Cond[], withUpdateTime: 
     const same = prev && prev.status === c.status && prev.reason === c.reason && prev.message === c.message;
     const t = now();
     const out: Cond = { type: c.type, status: c.status };
-    if (withUpdateTime) out.lastUpdateTime = same ? prev.lastUpdateTime : t;
+    if (withUpdateTime) { out.lastUpdateTime = same ? prev.lastUpdateTime : t; }
     out.lastTransitionTime = prev && prev.status === c.status ? prev.lastTransitionTime : t;
-    if (c.reason) out.reason = c.reason;
-    if (c.message) out.message = c.message;
+    if (c.reason) { out.reason = c.reason; }
+    if (c.message) { out.message = c.message; }
     return out;
   });
 }
@@ -22,7 +22,7 @@ function mergeConditions(old: Cond[] | undefined, next: Cond[], withUpdateTime: 
 /** Go's `omitempty`: real status objects leave zero counters out, and clients must cope. */
 function omitZero(o: Record<string, unknown>, keep: string[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (keep.includes(k) || (v !== 0 && v !== undefined)) out[k] = v;
+  for (const [k, v] of Object.entries(o)) { if (keep.includes(k) || (v !== 0 && v !== undefined)) { out[k] = v; } }
   return out;
 }
 
@@ -114,9 +114,9 @@ export function workloadStatus(store: Store, pods: KObject[], nodeList: () => KO
 }
 
 function maxUnavailableOf(d: KObject, replicas: number): number {
-  if (d.spec?.strategy?.type === 'Recreate') return 0;
+  if (d.spec?.strategy?.type === 'Recreate') { return 0; }
   const v = d.spec?.strategy?.rollingUpdate?.maxUnavailable ?? '25%';
-  if (typeof v === 'number') return v;
+  if (typeof v === 'number') { return v; }
   const m = /^(\d+)%$/.exec(String(v));
   return m ? Math.floor((replicas * Number(m[1])) / 100) : Number(v) || 0;
 }

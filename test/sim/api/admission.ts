@@ -8,8 +8,8 @@ import { ApiError, invalid } from './status.ts';
 type Any = any;
 
 function imagePullPolicy(image: string | undefined): string {
-  if (!image) return 'Always';
-  if (image.includes('@')) return 'IfNotPresent';
+  if (!image) { return 'Always'; }
+  if (image.includes('@')) { return 'IfNotPresent'; }
   const last = image.split('/').pop() ?? image;
   const tag = last.includes(':') ? last.split(':').pop() : undefined;
   return !tag || tag === 'latest' ? 'Always' : 'IfNotPresent';
@@ -19,39 +19,39 @@ function defaultContainer(c: Any, ephemeral = false): void {
   c.terminationMessagePath ??= '/dev/termination-log';
   c.terminationMessagePolicy ??= 'File';
   c.imagePullPolicy ??= imagePullPolicy(c.image);
-  if (!ephemeral) c.resources ??= {};
-  for (const p of c.ports ?? []) p.protocol ??= 'TCP';
+  if (!ephemeral) { c.resources ??= {}; }
+  for (const p of c.ports ?? []) { p.protocol ??= 'TCP'; }
   for (const e of c.env ?? []) {
-    if (e.valueFrom?.fieldRef) e.valueFrom.fieldRef.apiVersion ??= 'v1';
+    if (e.valueFrom?.fieldRef) { e.valueFrom.fieldRef.apiVersion ??= 'v1'; }
   }
   for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) {
-    if (!probe) continue;
+    if (!probe) { continue; }
     probe.timeoutSeconds ??= 1;
     probe.periodSeconds ??= 10;
     probe.successThreshold ??= 1;
     probe.failureThreshold ??= 3;
-    if (probe.httpGet) probe.httpGet.scheme ??= 'HTTP';
+    if (probe.httpGet) { probe.httpGet.scheme ??= 'HTTP'; }
   }
 }
 
 export function defaultPodSpec(spec: Any): void {
-  if (!spec) return;
+  if (!spec) { return; }
   spec.restartPolicy ??= 'Always';
   spec.dnsPolicy ??= 'ClusterFirst';
   spec.terminationGracePeriodSeconds ??= 30;
   spec.schedulerName ??= 'default-scheduler';
   spec.securityContext ??= {};
   spec.enableServiceLinks ??= true;
-  if (spec.serviceAccountName === undefined) spec.serviceAccountName = spec.serviceAccount ?? 'default';
+  if (spec.serviceAccountName === undefined) { spec.serviceAccountName = spec.serviceAccount ?? 'default'; }
   spec.serviceAccount ??= spec.serviceAccountName;
   spec.priority ??= 0;
   spec.preemptionPolicy ??= 'PreemptLowerPriority';
-  for (const c of spec.containers ?? []) defaultContainer(c);
-  for (const c of spec.initContainers ?? []) defaultContainer(c);
-  for (const c of spec.ephemeralContainers ?? []) defaultContainer(c, true);
+  for (const c of spec.containers ?? []) { defaultContainer(c); }
+  for (const c of spec.initContainers ?? []) { defaultContainer(c); }
+  for (const c of spec.ephemeralContainers ?? []) { defaultContainer(c, true); }
   for (const v of spec.volumes ?? []) {
-    if (v.configMap) v.configMap.defaultMode ??= 420;
-    if (v.secret) v.secret.defaultMode ??= 420;
+    if (v.configMap) { v.configMap.defaultMode ??= 420; }
+    if (v.secret) { v.secret.defaultMode ??= 420; }
   }
   if (!spec.tolerations) {
     spec.tolerations = [
@@ -75,8 +75,8 @@ export class Admission {
     const t = typeByKind('Service')!;
     const used = new Set<string>();
     for (const s of this.store.list(t)) {
-      if (except && s.metadata.namespace === except.ns && s.metadata.name === except.name) continue;
-      for (const ip of s.spec?.clusterIPs ?? (s.spec?.clusterIP ? [s.spec.clusterIP] : [])) if (ip && ip !== 'None') used.add(ip);
+      if (except && s.metadata.namespace === except.ns && s.metadata.name === except.name) { continue; }
+      for (const ip of s.spec?.clusterIPs ?? (s.spec?.clusterIP ? [s.spec.clusterIP] : [])) { if (ip && ip !== 'None') { used.add(ip); } }
     }
     return used;
   }
@@ -102,7 +102,8 @@ export class Admission {
     for (let i = 0; i < SVC_SIZE - 2; i++) {
       const off = ((this.nextIp + i - 1) % (SVC_SIZE - 2)) + 1;
       const ip = intToIp(SVC_BASE + off);
-      if (off === 10 || used.has(ip)) continue; // keep .10 free for kube-dns, as kubeadm clusters do
+      if (off === 10 || used.has(ip)) { continue; // keep .10 free for kube-dns, as kubeadm clusters do
+}
       this.nextIp = off + 1;
       spec.clusterIP = ip;
       spec.clusterIPs = [ip];
@@ -114,11 +115,11 @@ export class Admission {
   private allocateNodePorts(svc: KObject): void {
     const t = typeByKind('Service')!;
     const used = new Set<number>();
-    for (const s of this.store.list(t)) for (const p of s.spec?.ports ?? []) if (p.nodePort) used.add(p.nodePort);
+    for (const s of this.store.list(t)) { for (const p of s.spec?.ports ?? []) { if (p.nodePort) { used.add(p.nodePort); } } }
     let next = 30000 + Math.floor(Math.random() * 2000);
     for (const p of svc.spec.ports ?? []) {
-      if (p.nodePort) continue;
-      while (used.has(next)) next++;
+      if (p.nodePort) { continue; }
+      while (used.has(next)) { next++; }
       p.nodePort = next;
       used.add(next);
     }
@@ -130,23 +131,23 @@ export class Admission {
     spec.sessionAffinity ??= 'None';
     for (const p of spec.ports ?? []) {
       p.protocol ??= 'TCP';
-      if (p.targetPort === undefined) p.targetPort = p.port;
+      if (p.targetPort === undefined) { p.targetPort = p.port; }
     }
     if (spec.type !== 'ExternalName') {
       spec.ipFamilies ??= ['IPv4'];
       spec.ipFamilyPolicy ??= 'SingleStack';
       spec.internalTrafficPolicy ??= 'Cluster';
     }
-    if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
+    if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') { spec.externalTrafficPolicy ??= 'Cluster'; }
     if (old) {
       const oldIp = old.spec?.clusterIP;
       if (!spec.clusterIP && oldIp) { spec.clusterIP = oldIp; spec.clusterIPs = old.spec.clusterIPs; }
       else if (oldIp && spec.clusterIP !== oldIp) {
         throw invalid(t, svc.metadata.name, [{ reason: 'FieldValueInvalid', field: 'spec.clusterIPs[0]', message: `Invalid value: []string{"${spec.clusterIP}"}: may not change once set` }]);
       }
-    } else this.allocateIp(t, svc);
-    if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') this.allocateNodePorts(svc);
-    if (!old) svc.status ??= { loadBalancer: {} };
+    } else { this.allocateIp(t, svc); }
+    if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') { this.allocateNodePorts(svc); }
+    if (!old) { svc.status ??= { loadBalancer: {} }; }
   }
 
   /** Defaults and validates an object before it is stored; `old` is the stored version on update. */
@@ -168,23 +169,23 @@ export class Admission {
       case 'Pod':
         obj.spec ??= {};
         defaultPodSpec(obj.spec);
-        if (!old) obj.status = { phase: 'Pending', qosClass: podQosClass(obj.spec), ...obj.status };
+        if (!old) { obj.status = { phase: 'Pending', qosClass: podQosClass(obj.spec), ...obj.status }; }
         break;
       case 'Service':
         this.defaultService(t, obj, old);
         break;
       case 'Deployment': case 'ReplicaSet': case 'StatefulSet': case 'DaemonSet':
         obj.spec ??= {};
-        if (t.kind !== 'DaemonSet') obj.spec.replicas ??= 1;
+        if (t.kind !== 'DaemonSet') { obj.spec.replicas ??= 1; }
         obj.spec.revisionHistoryLimit ??= 10;
         if (t.kind === 'Deployment') {
           obj.spec.progressDeadlineSeconds ??= 600;
           obj.spec.strategy ??= { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } };
         }
-        if (t.kind === 'StatefulSet') obj.spec.podManagementPolicy ??= 'OrderedReady';
-        if (t.kind === 'DaemonSet') obj.spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } };
+        if (t.kind === 'StatefulSet') { obj.spec.podManagementPolicy ??= 'OrderedReady'; }
+        if (t.kind === 'DaemonSet') { obj.spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } }; }
         defaultPodSpec(obj.spec.template?.spec);
-        if (!old) obj.status ??= {};
+        if (!old) { obj.status ??= {}; }
         break;
       case 'Secret':
         obj.type ??= 'Opaque';
@@ -202,21 +203,21 @@ export class Admission {
   admitEphemeral(t: ResourceType, cur: KObject, next: KObject): KObject {
     const oldEc: Any[] = cur.spec?.ephemeralContainers ?? [];
     const newEc: Any[] = structuredClone(next.spec?.ephemeralContainers ?? []);
-    for (const c of newEc) defaultContainer(c, true);
+    for (const c of newEc) { defaultContainer(c, true); }
     const causes: Array<{ reason: string; field: string; message: string }> = [];
     for (const o of oldEc) {
       const i = newEc.findIndex((n) => n.name === o.name);
-      if (i < 0) causes.push({ reason: 'FieldValueForbidden', field: 'spec.ephemeralContainers', message: `Forbidden: existing ephemeral containers "${o.name}" may not be removed` });
+      if (i < 0) { causes.push({ reason: 'FieldValueForbidden', field: 'spec.ephemeralContainers', message: `Forbidden: existing ephemeral containers "${o.name}" may not be removed` }); }
       else if (JSON.stringify(sortKeys(newEc[i])) !== JSON.stringify(sortKeys(o))) {
         causes.push({ reason: 'FieldValueForbidden', field: `spec.ephemeralContainers[${i}]`, message: `Forbidden: existing ephemeral containers "${o.name}" may not be changed` });
       }
     }
     const names = new Set<string>([...(cur.spec?.containers ?? []), ...(cur.spec?.initContainers ?? [])].map((c: Any) => c.name));
     newEc.forEach((c, i) => {
-      if (!c.name) causes.push({ reason: 'FieldValueRequired', field: `spec.ephemeralContainers[${i}].name`, message: 'Required value' });
-      else if (names.has(c.name)) causes.push({ reason: 'FieldValueDuplicate', field: `spec.ephemeralContainers[${i}].name`, message: `Duplicate value: "${c.name}"` });
-      else names.add(c.name);
-      if (!c.image) causes.push({ reason: 'FieldValueRequired', field: `spec.ephemeralContainers[${i}].image`, message: 'Required value' });
+      if (!c.name) { causes.push({ reason: 'FieldValueRequired', field: `spec.ephemeralContainers[${i}].name`, message: 'Required value' }); }
+      else if (names.has(c.name)) { causes.push({ reason: 'FieldValueDuplicate', field: `spec.ephemeralContainers[${i}].name`, message: `Duplicate value: "${c.name}"` }); }
+      else { names.add(c.name); }
+      if (!c.image) { causes.push({ reason: 'FieldValueRequired', field: `spec.ephemeralContainers[${i}].image`, message: 'Required value' }); }
       for (const f of ['ports', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'resources'] as const) {
         const v = c[f];
         if (v !== undefined && !(f === 'resources' && Object.keys(v).length === 0)) {
@@ -224,17 +225,17 @@ export class Admission {
         }
       }
     });
-    if (causes.length) throw invalid(t, cur.metadata.name, causes);
+    if (causes.length) { throw invalid(t, cur.metadata.name, causes); }
     const out = structuredClone(cur);
     out.spec.ephemeralContainers = newEc;
-    if (next.metadata?.resourceVersion) out.metadata.resourceVersion = next.metadata.resourceVersion;
+    if (next.metadata?.resourceVersion) { out.metadata.resourceVersion = next.metadata.resourceVersion; }
     return out;
   }
 }
 
 function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  if (Array.isArray(v)) { return v.map(sortKeys); }
+  if (v && typeof v === 'object') { return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])])); }
   return v;
 }
 
@@ -246,7 +247,7 @@ const QUANTITY_SUFFIX: Record<string, number> = {
 /** A resource.Quantity as a number ("500m" = 0.5, "1Gi" = 2^30), so "0.5" and "500m" compare equal as they do in Go. */
 function quantity(v: unknown): number | undefined {
   const m = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/.exec(String(v ?? '').trim());
-  if (!m) return undefined;
+  if (!m) { return undefined; }
   return Number(m[1]) * QUANTITY_SUFFIX[m[2] ?? ''];
 }
 
@@ -265,10 +266,10 @@ export function podQosClass(spec: Any): 'Guaranteed' | 'Burstable' | 'BestEffort
     for (const r of ['cpu', 'memory']) {
       const req = quantity(requests[r]);
       const lim = quantity(limits[r]);
-      if ((req !== undefined && req !== 0) || (lim !== undefined && lim !== 0)) any = true;
-      if (lim === undefined || req !== lim) guaranteed = false;
+      if ((req !== undefined && req !== 0) || (lim !== undefined && lim !== 0)) { any = true; }
+      if (lim === undefined || req !== lim) { guaranteed = false; }
     }
   }
-  if (!any) return 'BestEffort';
+  if (!any) { return 'BestEffort'; }
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }

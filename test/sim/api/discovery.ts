@@ -20,9 +20,9 @@ export const SERVED_TYPES: ResourceType[] = [...RESOURCE_TYPES, ...EXTRA];
 export function groups(): Array<{ name: string; versions: string[] }> {
   const out = new Map<string, string[]>();
   for (const t of SERVED_TYPES) {
-    if (!t.group) continue;
+    if (!t.group) { continue; }
     const vs = out.get(t.group) ?? [];
-    for (const v of t.versions) if (!vs.includes(v)) vs.push(v);
+    for (const v of t.versions) { if (!vs.includes(v)) { vs.push(v); } }
     out.set(t.group, vs);
   }
   // Preferred version first: the one most types list first.
@@ -51,7 +51,7 @@ export function apiGroupList(): object {
 
 export function apiGroup(name: string): object | undefined {
   const g = groups().find((x) => x.name === name);
-  if (!g) return undefined;
+  if (!g) { return undefined; }
   return {
     kind: 'APIGroup', apiVersion: 'v1', name,
     versions: g.versions.map((v) => ({ groupVersion: `${name}/${v}`, version: v })),
@@ -61,17 +61,17 @@ export function apiGroup(name: string): object | undefined {
 
 export function resourceList(group: string, version: string): object | undefined {
   const types = SERVED_TYPES.filter((t) => t.group === group && t.versions.includes(version));
-  if (!types.length) return undefined;
+  if (!types.length) { return undefined; }
   const resources: object[] = [];
   for (const t of types) {
     const r: Record<string, unknown> = { name: t.plural, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: t.verbs };
-    if (t.shortNames) r.shortNames = t.shortNames;
-    if (t.categories) r.categories = t.categories;
+    if (t.shortNames) { r.shortNames = t.shortNames; }
+    if (t.categories) { r.categories = t.categories; }
     r.storageVersionHash = createHash('sha256').update(`${group}/${version}/${t.kind}`).digest('base64').slice(0, 11);
     resources.push(r);
     for (const s of t.subresources ?? []) {
       const sv = SUB_VERBS[s];
-      if (!sv) continue;
+      if (!sv) { continue; }
       resources.push({ name: `${t.plural}/${s}`, singularName: '', namespaced: t.namespaced, kind: sv.kind || t.kind, verbs: sv.verbs });
     }
   }
@@ -85,22 +85,22 @@ export function resourceList(group: string, version: string): object | undefined
  */
 export function openApiV3Root(): object {
   const paths: Record<string, { serverRelativeURL: string }> = {};
-  for (const gv of groupVersions()) paths[gv.path] = { serverRelativeURL: `/openapi/v3/${gv.path}?hash=${createHash('sha256').update(gv.path).digest('hex').slice(0, 32).toUpperCase()}` };
+  for (const gv of groupVersions()) { paths[gv.path] = { serverRelativeURL: `/openapi/v3/${gv.path}?hash=${createHash('sha256').update(gv.path).digest('hex').slice(0, 32).toUpperCase()}` }; }
   return { paths };
 }
 
 function groupVersions(): Array<{ group: string; version: string; path: string }> {
   const out = [{ group: '', version: 'v1', path: 'api/v1' }];
-  for (const g of groups()) for (const v of g.versions) out.push({ group: g.name, version: v, path: `apis/${g.name}/${v}` });
+  for (const g of groups()) { for (const v of g.versions) { out.push({ group: g.name, version: v, path: `apis/${g.name}/${v}` }); } }
   return out;
 }
 
 export function openApiV3Doc(path: string): object | undefined {
   const gv = groupVersions().find((x) => x.path === path);
-  if (!gv) return undefined;
+  if (!gv) { return undefined; }
   const paths: Record<string, object> = {};
   for (const t of SERVED_TYPES) {
-    if (t.group !== gv.group || !t.versions.includes(gv.version) || !t.verbs.includes('patch')) continue;
+    if (t.group !== gv.group || !t.versions.includes(gv.version) || !t.verbs.includes('patch')) { continue; }
     const base = `/${gv.path}${t.namespaced ? '/namespaces/{namespace}' : ''}/${t.plural}/{name}`;
     const gvk = { group: gv.group, version: gv.version, kind: t.kind };
     paths[base] = {

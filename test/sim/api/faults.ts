@@ -94,18 +94,18 @@ export function faultStatus(rule: FaultRule): { body: StatusBody; headers: Recor
 
 function validate(rules: unknown, where: string): FaultRule[] {
   const list = Array.isArray(rules) ? rules : (rules as { rules?: unknown })?.rules;
-  if (!Array.isArray(list)) throw new Error(`${where}: expected a list of fault rules (or {rules: [...]})`);
+  if (!Array.isArray(list)) { throw new Error(`${where}: expected a list of fault rules (or {rules: [...]})`); }
   const keys = new Set(['verb', 'resource', 'subresource', 'namespace', 'userAgentPrefix']);
   return list.map((r, i) => {
     const at = `${where}: rule ${i}`;
-    if (!r || typeof r !== 'object') throw new Error(`${at}: not an object`);
+    if (!r || typeof r !== 'object') { throw new Error(`${at}: not an object`); }
     const rule = r as FaultRule;
-    for (const k of Object.keys(rule.match ?? {})) if (!keys.has(k)) throw new Error(`${at}: unknown match key ${JSON.stringify(k)} (known: ${[...keys].join(', ')})`);
-    if (rule.status !== undefined && !(Number.isInteger(rule.status) && rule.status >= 400 && rule.status <= 599)) throw new Error(`${at}: status must be an HTTP error code (400-599)`);
-    if (rule.status === undefined && !rule.delayMs) throw new Error(`${at}: needs a status or a delayMs`);
+    for (const k of Object.keys(rule.match ?? {})) { if (!keys.has(k)) { throw new Error(`${at}: unknown match key ${JSON.stringify(k)} (known: ${[...keys].join(', ')})`); } }
+    if (rule.status !== undefined && !(Number.isInteger(rule.status) && rule.status >= 400 && rule.status <= 599)) { throw new Error(`${at}: status must be an HTTP error code (400-599)`); }
+    if (rule.status === undefined && !rule.delayMs) { throw new Error(`${at}: needs a status or a delayMs`); }
     for (const k of ['retryAfterSeconds', 'times', 'delayMs'] as const) {
       const v = rule[k];
-      if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new Error(`${at}: ${k} must be a non-negative integer`);
+      if (v !== undefined && !(Number.isInteger(v) && v >= 0)) { throw new Error(`${at}: ${k} must be a non-negative integer`); }
     }
     return rule;
   });
@@ -134,15 +134,15 @@ export class FaultInjector {
   decide(r: FaultRequest): FaultDecision {
     const d: FaultDecision = { delayMs: 0 };
     this.rules.forEach((rule, i) => {
-      if (rule.times !== undefined && this.used[i] >= rule.times) return;
+      if (rule.times !== undefined && this.used[i] >= rule.times) { return; }
       const m = rule.match ?? {};
-      if (m.verb !== undefined && m.verb !== r.verb) return;
-      if (m.resource !== undefined && m.resource !== r.resource) return;
-      if (m.subresource !== undefined && m.subresource !== r.subresource) return;
-      if (m.namespace !== undefined && m.namespace !== r.namespace) return;
-      if (m.userAgentPrefix !== undefined && !r.userAgent.startsWith(m.userAgentPrefix)) return;
+      if (m.verb !== undefined && m.verb !== r.verb) { return; }
+      if (m.resource !== undefined && m.resource !== r.resource) { return; }
+      if (m.subresource !== undefined && m.subresource !== r.subresource) { return; }
+      if (m.namespace !== undefined && m.namespace !== r.namespace) { return; }
+      if (m.userAgentPrefix !== undefined && !r.userAgent.startsWith(m.userAgentPrefix)) { return; }
       // A status rule behind one that already answers stays unused: it did not fault this request.
-      if (rule.status !== undefined && d.answer) return;
+      if (rule.status !== undefined && d.answer) { return; }
       this.used[i]++;
       d.delayMs += rule.delayMs ?? 0;
       if (rule.status !== undefined) {

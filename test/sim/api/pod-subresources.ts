@@ -26,7 +26,7 @@ export class PodSubresources {
   findPod(ns: string, name: string): KObject {
     const t = typeByKind('Pod')!;
     const pod = this.store.get(t, ns, name);
-    if (!pod) throw notFound(t, name);
+    if (!pod) { throw notFound(t, name); }
     return pod;
   }
 
@@ -36,11 +36,11 @@ export class PodSubresources {
     const all: string[] = [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])].map((c: Any) => c.name);
     if (!container) {
       const cs: Any[] = spec.containers ?? [];
-      if (cs.length === 1) return cs[0].name;
-      if (cs.length === 0) throw badRequest(`pod ${pod.metadata.name} does not have a container`);
+      if (cs.length === 1) { return cs[0].name; }
+      if (cs.length === 0) { throw badRequest(`pod ${pod.metadata.name} does not have a container`); }
       throw badRequest(`a container name must be specified for pod ${pod.metadata.name}, choose one of: [${all.join(' ')}]`);
     }
-    if (!all.includes(container)) throw badRequest(`container ${container} is not valid for pod ${pod.metadata.name}`);
+    if (!all.includes(container)) { throw badRequest(`container ${container} is not valid for pod ${pod.metadata.name}`); }
     return container;
   }
 
@@ -48,13 +48,13 @@ export class PodSubresources {
     const pod = this.findPod(ns, name);
     const container = this.resolveContainer(pod, url.searchParams.get('container'));
     const phase = pod.status?.phase;
-    if (phase === 'Succeeded' || phase === 'Failed') throw badRequest(`cannot exec into a container in a completed pod; current phase is ${phase}`);
-    if (!pod.spec?.nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
+    if (phase === 'Succeeded' || phase === 'Failed') { throw badRequest(`cannot exec into a container in a completed pod; current phase is ${phase}`); }
+    if (!pod.spec?.nodeName) { throw badRequest(`pod ${name} does not have a host assigned`); }
     const statuses: Any[] = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.ephemeralContainerStatuses ?? [])];
     const st = statuses.find((s) => s.name === container);
-    if (phase !== 'Running' || !st?.state?.running) throw badRequest(`unable to upgrade connection: container not found ("${container}")`);
+    if (phase !== 'Running' || !st?.state?.running) { throw badRequest(`unable to upgrade connection: container not found ("${container}")`); }
     const command = url.searchParams.getAll('command');
-    if (!command.length) throw badRequest('you must specify at least 1 command');
+    if (!command.length) { throw badRequest('you must specify at least 1 command'); }
     return { container, command };
   }
 
@@ -63,25 +63,25 @@ export class PodSubresources {
     const container = this.resolveContainer(pod, url.searchParams.get('container'));
     const num = (k: string): number | undefined => {
       const v = url.searchParams.get(k);
-      if (v === null || v === '') return undefined;
+      if (v === null || v === '') { return undefined; }
       const n = Number(v);
-      if (!Number.isInteger(n)) throw badRequest(`PodLogOptions "${tg.name}" is invalid: ${k}: Invalid value: "${v}": must be an integer`);
+      if (!Number.isInteger(n)) { throw badRequest(`PodLogOptions "${tg.name}" is invalid: ${k}: Invalid value: "${v}": must be an integer`); }
       return n;
     };
     const lo: LogOptions = { container };
-    const tail = num('tailLines'); if (tail !== undefined) lo.tailLines = tail;
-    const limit = num('limitBytes'); if (limit !== undefined) lo.limitBytes = limit;
-    const sinceS = num('sinceSeconds'); if (sinceS !== undefined) lo.sinceSeconds = sinceS;
-    const sinceT = url.searchParams.get('sinceTime'); if (sinceT) lo.sinceTime = sinceT;
-    if (lo.sinceSeconds !== undefined && lo.sinceTime) throw badRequest('at most one of `sinceTime` or `sinceSeconds` may be specified');
-    if (truthy(url.searchParams.get('timestamps'))) lo.timestamps = true;
-    if (truthy(url.searchParams.get('previous'))) lo.previous = true;
-    if (truthy(url.searchParams.get('follow'))) lo.follow = true;
+    const tail = num('tailLines'); if (tail !== undefined) { lo.tailLines = tail; }
+    const limit = num('limitBytes'); if (limit !== undefined) { lo.limitBytes = limit; }
+    const sinceS = num('sinceSeconds'); if (sinceS !== undefined) { lo.sinceSeconds = sinceS; }
+    const sinceT = url.searchParams.get('sinceTime'); if (sinceT) { lo.sinceTime = sinceT; }
+    if (lo.sinceSeconds !== undefined && lo.sinceTime) { throw badRequest('at most one of `sinceTime` or `sinceSeconds` may be specified'); }
+    if (truthy(url.searchParams.get('timestamps'))) { lo.timestamps = true; }
+    if (truthy(url.searchParams.get('previous'))) { lo.previous = true; }
+    if (truthy(url.searchParams.get('follow'))) { lo.follow = true; }
     let text: string;
     try {
       text = await this.runtime.logs(tg.namespace, tg.name, lo);
     } catch (e) {
-      if (e instanceof RuntimeError) throw new ApiError(statusFrom(e.code, e.reason, e.message));
+      if (e instanceof RuntimeError) { throw new ApiError(statusFrom(e.code, e.reason, e.message)); }
       throw e;
     }
     send(res, 200, text, 'text/plain');
@@ -95,15 +95,15 @@ export class PodSubresources {
     const stdin = wantStdin ? new PassThrough() : undefined;
     const channel = (n: number) => new Writable({
       write(chunk: Buffer, _enc, cb) {
-        if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([n]), Buffer.from(chunk)]));
+        if (ws.readyState === ws.OPEN) { ws.send(Buffer.concat([Buffer.from([n]), Buffer.from(chunk)])); }
         cb();
       },
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       const buf = Buffer.isBuffer(data) ? data : Buffer.from(data as unknown as ArrayBuffer);
-      if (!isBinary || buf.length === 0) return;
-      if (buf[0] === 0) stdin?.write(buf.subarray(1));
-      else if (buf[0] === 255 && v5 && buf[1] === 0) stdin?.end();
+      if (!isBinary || buf.length === 0) { return; }
+      if (buf[0] === 0) { stdin?.write(buf.subarray(1)); }
+      else if (buf[0] === 255 && v5 && buf[1] === 0) { stdin?.end(); }
     });
     ws.on('close', () => { ac.abort(); stdin?.end(); });
     ws.on('error', () => { ac.abort(); });
@@ -117,7 +117,7 @@ export class PodSubresources {
     } catch (e) {
       if (e instanceof RuntimeError) {
         status = { metadata: {}, status: 'Failure', message: e.message, reason: e.reason, code: e.code };
-        if (e.reason === 'InternalError') status.details = { causes: [{ message: e.message.replace(/^Internal error occurred: /, '') }] };
+        if (e.reason === 'InternalError') { status.details = { causes: [{ message: e.message.replace(/^Internal error occurred: /, '') }] }; }
       } else {
         const msg = (e as Error)?.message ?? String(e);
         status = { metadata: {}, status: 'Failure', message: `Internal error occurred: ${msg}`, reason: 'InternalError', details: { causes: [{ message: msg }] }, code: 500 };

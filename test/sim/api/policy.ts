@@ -22,14 +22,14 @@ export class Policy {
 
   static load(file: string): Policy {
     const doc = parse(readFileSync(file, 'utf8')) as { users?: Record<string, { rules?: PolicyRule[] }> } | null;
-    if (!doc || typeof doc.users !== 'object' || doc.users === null) throw new Error(`${file}: expected a top-level "users" map`);
+    if (!doc || typeof doc.users !== 'object' || doc.users === null) { throw new Error(`${file}: expected a top-level "users" map`); }
     const users = new Map<string, PolicyRule[]>();
     for (const [name, u] of Object.entries(doc.users)) {
       const rules = u?.rules ?? [];
-      if (!Array.isArray(rules)) throw new Error(`${file}: users.${name}.rules must be a list`);
+      if (!Array.isArray(rules)) { throw new Error(`${file}: users.${name}.rules must be a list`); }
       for (const [i, r] of rules.entries()) {
         for (const f of ['apiGroups', 'resources', 'verbs'] as const) {
-          if (!Array.isArray(r[f]) || r[f].some((x) => typeof x !== 'string')) throw new Error(`${file}: users.${name}.rules[${i}].${f} must be a list of strings`);
+          if (!Array.isArray(r[f]) || r[f].some((x) => typeof x !== 'string')) { throw new Error(`${file}: users.${name}.rules[${i}].${f} must be a list of strings`); }
         }
       }
       users.set(name, rules);
@@ -40,15 +40,15 @@ export class Policy {
   /** Matches the way RBAC does: `*` covers resources and their subresources, `pods` alone does not cover `pods/exec`. */
   allows(a: Attributes): boolean {
     const rules = this.users.get(a.user);
-    if (!rules) return false;
+    if (!rules) { return false; }
     const full = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
     return rules.some((r) => {
-      if (!r.verbs.includes('*') && !r.verbs.includes(a.verb)) return false;
-      if (!r.apiGroups.includes('*') && !r.apiGroups.includes(a.group)) return false;
+      if (!r.verbs.includes('*') && !r.verbs.includes(a.verb)) { return false; }
+      if (!r.apiGroups.includes('*') && !r.apiGroups.includes(a.group)) { return false; }
       const resOk = r.resources.some((x) => x === '*' || x === full || (!!a.subresource && (x === `*/${a.subresource}` || x === `${a.resource}/*`)));
-      if (!resOk) return false;
-      if (r.namespaces && !(a.namespace && r.namespaces.includes(a.namespace))) return false;
-      if (r.resourceNames && r.resourceNames.length && !(a.name && r.resourceNames.includes(a.name))) return false;
+      if (!resOk) { return false; }
+      if (r.namespaces && !(a.namespace && r.namespaces.includes(a.namespace))) { return false; }
+      if (r.resourceNames && r.resourceNames.length && !(a.name && r.resourceNames.includes(a.name))) { return false; }
       return true;
     });
   }
@@ -78,7 +78,7 @@ export function accessReview(policy: Policy, user: string, body: Any): KObject {
     allowed = !!spec.nonResourceAttributes && (spec.nonResourceAttributes.verb === 'get' || spec.nonResourceAttributes.verb === 'head');
   }
   const status: Record<string, unknown> = { allowed };
-  if (allowed) status.reason = `RBAC: allowed by the simulator policy for User "${user}"`;
+  if (allowed) { status.reason = `RBAC: allowed by the simulator policy for User "${user}"`; }
   return { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null as unknown as string, name: '' }, spec, status };
 }
 

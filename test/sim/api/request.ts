@@ -71,17 +71,17 @@ export function parseTarget(parts: string[]): { target?: Target; discovery?: obj
   let version: string;
   let rest: string[];
   if (parts[0] === 'api') {
-    if (parts.length === 1) return { discovery: apiVersions('') };
+    if (parts.length === 1) { return { discovery: apiVersions('') }; }
     version = parts[1];
-    if (version !== 'v1') throw pathNotFound();
-    if (parts.length === 2) return { discovery: resourceList('', 'v1') };
+    if (version !== 'v1') { throw pathNotFound(); }
+    if (parts.length === 2) { return { discovery: resourceList('', 'v1') }; }
     rest = parts.slice(2);
   } else {
-    if (parts.length === 1) return { discovery: apiGroupList() };
+    if (parts.length === 1) { return { discovery: apiGroupList() }; }
     group = parts[1];
-    if (parts.length === 2) { const g = apiGroup(group); if (!g) throw pathNotFound(); return { discovery: g }; }
+    if (parts.length === 2) { const g = apiGroup(group); if (!g) { throw pathNotFound();  }return { discovery: g }; }
     version = parts[2];
-    if (parts.length === 3) { const r = resourceList(group, version); if (!r) throw pathNotFound(); return { discovery: r }; }
+    if (parts.length === 3) { const r = resourceList(group, version); if (!r) { throw pathNotFound();  }return { discovery: r }; }
     rest = parts.slice(3);
   }
   let watch = false;
@@ -92,21 +92,21 @@ export function parseTarget(parts: string[]): { target?: Target; discovery?: obj
     namespace = rest[1];
     rest = rest.slice(2);
     const t = find(rest[0]);
-    if (!t || !t.namespaced || rest.length > 3) throw pathNotFound();
+    if (!t || !t.namespaced || rest.length > 3) { throw pathNotFound(); }
     return { target: { type: t, version, namespace, name: rest[1] ?? '', subresource: rest[2] ?? '', watch } };
   }
   const t = find(rest[0]);
-  if (!t || rest.length > 3) throw pathNotFound();
-  if (t.namespaced && rest.length > 1) throw pathNotFound();
+  if (!t || rest.length > 3) { throw pathNotFound(); }
+  if (t.namespaced && rest.length > 1) { throw pathNotFound(); }
   const subresource = rest[2] ?? '';
-  if (subresource && !(t.subresources ?? []).includes(subresource)) throw pathNotFound();
+  if (subresource && !(t.subresources ?? []).includes(subresource)) { throw pathNotFound(); }
   return { target: { type: t, version, namespace: '', name: rest[1] ?? '', subresource, watch } };
 }
 
 export function verbOf(method: string, tg: Target, url: URL): string {
   switch (method) {
     case 'GET': case 'HEAD':
-      if (tg.name) return tg.watch || truthy(url.searchParams.get('watch')) ? 'watch' : 'get';
+      if (tg.name) { return tg.watch || truthy(url.searchParams.get('watch')) ? 'watch' : 'get'; }
       return tg.watch || truthy(url.searchParams.get('watch')) ? 'watch' : 'list';
     case 'POST': return 'create';
     case 'PUT': return 'update';

@@ -10,8 +10,8 @@ function splitTop(s: string): string[] {
   let depth = 0;
   let cur = '';
   for (const ch of s) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
+    if (ch === '(') { depth++; }
+    if (ch === ')') { depth--; }
     if (ch === ',' && depth === 0) { out.push(cur); cur = ''; continue; }
     cur += ch;
   }
@@ -37,14 +37,14 @@ function parseLabelSelector(sel: string): LabelReq[] {
     } else {
       throw badRequest(`unable to parse requirement: found '${part}', expected: in, notin, =, ==, !=, gt, lt`);
     }
-    if (!KEY.test(r.key)) throw badRequest(`unable to parse requirement: invalid label key "${r.key}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`);
+    if (!KEY.test(r.key)) { throw badRequest(`unable to parse requirement: invalid label key "${r.key}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`); }
     reqs.push(r);
   }
   return reqs;
 }
 
 export function labelMatcher(sel: string | null): (labels: Record<string, string> | undefined) => boolean {
-  if (!sel) return () => true;
+  if (!sel) { return () => true; }
   const reqs = parseLabelSelector(sel);
   return (labels) => {
     const l = labels ?? {};
@@ -85,19 +85,19 @@ function fieldValue(o: KObject, field: string): string {
     case 'status.replicas': return String(o.status?.replicas ?? 0);
   }
   let v: unknown = o;
-  for (const p of field.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
+  for (const p of field.split('.')) { v = v && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined; }
   return v === undefined || v === null ? '' : String(v);
 }
 
 export function fieldMatcher(t: ResourceType, sel: string | null): (o: KObject) => boolean {
-  if (!sel) return () => true;
+  if (!sel) { return () => true; }
   const allowed = FIELDS[t.plural] ?? COMMON;
   const reqs: Array<{ field: string; neg: boolean; value: string }> = [];
   for (const part of sel.split(',').map((x) => x.trim()).filter((x) => x)) {
     const m = part.match(/^([^=!]+?)\s*(==|!=|=)\s*(.*)$/);
-    if (!m) throw badRequest(`invalid selector: '${sel}'; can't understand '${part}'`);
+    if (!m) { throw badRequest(`invalid selector: '${sel}'; can't understand '${part}'`); }
     const field = m[1].trim();
-    if (!allowed.includes(field)) throw badRequest(`field label not supported: ${field}`);
+    if (!allowed.includes(field)) { throw badRequest(`field label not supported: ${field}`); }
     reqs.push({ field, neg: m[2] === '!=', value: m[3].replace(/\\(.)/g, '$1') });
   }
   return (o) => reqs.every((r) => (fieldValue(o, r.field) === r.value) !== r.neg);

@@ -92,7 +92,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   function audit(e: AuditEntry): void {
     requests.push(e);
-    if (opts.auditLog) appendFileSync(opts.auditLog, JSON.stringify(e) + '\n');
+    if (opts.auditLog) { appendFileSync(opts.auditLog, JSON.stringify(e) + '\n'); }
   }
 
   function authenticate(req: IncomingMessage): string | undefined {
@@ -102,24 +102,24 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   }
 
   function authorize(a: Attributes): void {
-    if (!policy.allows(a)) throw forbidden(a.resource, a.group, a.name || undefined, Policy.deniedMessage(a));
+    if (!policy.allows(a)) { throw forbidden(a.resource, a.group, a.name || undefined, Policy.deniedMessage(a)); }
   }
 
   function storeError(t: ResourceType, name: string, e: unknown): never {
-    if (e instanceof ApiError) throw e;
+    if (e instanceof ApiError) { throw e; }
     if (e instanceof ConflictError) {
-      if (/already exists/.test(e.message)) throw alreadyExists(t, name);
+      if (/already exists/.test(e.message)) { throw alreadyExists(t, name); }
       throw conflict(t, name, e.message);
     }
-    if (e instanceof NotFoundError) throw notFound(t, name);
+    if (e instanceof NotFoundError) { throw notFound(t, name); }
     throw e;
   }
 
   function admitAndCreate(t: ResourceType, obj: KObject, dryRun: boolean): KObject {
     const o = structuredClone(obj);
     o.metadata ??= { name: '' };
-    if (!t.namespaced) delete o.metadata.namespace;
-    else o.metadata.namespace ||= 'default';
+    if (!t.namespaced) { delete o.metadata.namespace; }
+    else { o.metadata.namespace ||= 'default'; }
     if (!o.metadata.name && !o.metadata.generateName) {
       throw new ApiError({ ...statusFrom(422, 'Invalid', `${t.kind} "" is invalid: metadata.name: Required value: name or generateName is required`), details: { kind: t.kind, causes: [{ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' }] } });
     }
@@ -128,7 +128,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     delete o.metadata.creationTimestamp;
     admission.admit(t, o);
     if (dryRun) {
-      if (o.metadata.name && store.get(t, o.metadata.namespace, o.metadata.name)) throw alreadyExists(t, o.metadata.name);
+      if (o.metadata.name && store.get(t, o.metadata.namespace, o.metadata.name)) { throw alreadyExists(t, o.metadata.name); }
       return o;
     }
     try {
@@ -142,7 +142,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const uid = owner.metadata.uid;
     for (const t of RESOURCE_TYPES) {
       for (const o of store.list(t)) {
-        if (!(o.metadata.ownerReferences ?? []).some((r) => r.uid === uid)) continue;
+        if (!(o.metadata.ownerReferences ?? []).some((r) => r.uid === uid)) { continue; }
         try { cascadeDelete(store.delete(t, o.metadata.namespace, o.metadata.name)); } catch { /* already gone */ }
       }
     }
@@ -150,22 +150,22 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   function deleteNamespaceContents(ns: string): void {
     for (const t of RESOURCE_TYPES) {
-      if (!t.namespaced) continue;
-      for (const o of store.list(t, ns)) try { store.delete(t, ns, o.metadata.name); } catch { /* raced */ }
+      if (!t.namespaced) { continue; }
+      for (const o of store.list(t, ns)) { try { store.delete(t, ns, o.metadata.name); } catch { /* raced */ } }
     }
   }
 
   // ---------- bootstrap: what a fresh cluster has before anyone writes ----------
   const nsType = typeByKind('Namespace')!;
   const svcType = typeByKind('Service')!;
-  for (const ns of SYSTEM_NAMESPACES) if (!store.get(nsType, undefined, ns)) admitAndCreate(nsType, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, false);
+  for (const ns of SYSTEM_NAMESPACES) { if (!store.get(nsType, undefined, ns)) { admitAndCreate(nsType, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, false); } }
 
   // ---------- routing ----------
 
   // ---------- handlers ----------
 
   function parseJson(buf: Buffer, ct: string): Any {
-    if (/protobuf/.test(ct)) return decodeProtobuf(buf, ct);
+    if (/protobuf/.test(ct)) { return decodeProtobuf(buf, ct); }
     try {
       return /yaml/.test(ct) ? parseYaml(buf.toString('utf8')) : JSON.parse(buf.toString('utf8'));
     } catch (e) {
@@ -184,7 +184,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         case 'application/apply-patch+yaml': return strategicMerge(cur, patch) as KObject;
       }
     } catch (e) {
-      if (e instanceof JsonPatchError) throw new ApiError(statusFrom(422, 'Invalid', `the server rejected our request due to an error in our request: ${e.message}`));
+      if (e instanceof JsonPatchError) { throw new ApiError(statusFrom(422, 'Invalid', `the server rejected our request due to an error in our request: ${e.message}`)); }
       throw e;
     }
     throw unsupportedMediaType(ct);
@@ -192,28 +192,28 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   /** Writes `next` over `cur`, keeping the parts the endpoint may not change (status vs. spec). */
   function writeUpdate(t: ResourceType, tg: Target, cur: KObject, next: KObject, dryRun: boolean): KObject {
-    if (next.metadata?.name && next.metadata.name !== tg.name) throw badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${tg.name})`);
-    if (t.namespaced && next.metadata?.namespace && next.metadata.namespace !== tg.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    if (next.metadata?.name && next.metadata.name !== tg.name) { throw badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${tg.name})`); }
+    if (t.namespaced && next.metadata?.namespace && next.metadata.namespace !== tg.namespace) { throw badRequest('the namespace of the provided object does not match the namespace sent on the request'); }
     let out: KObject;
     if (tg.subresource === 'ephemeralcontainers') {
       out = admission.admitEphemeral(t, cur, next);
     } else if (tg.subresource === 'status') {
       out = structuredClone(cur);
       out.status = next.status;
-      if (next.metadata?.resourceVersion) out.metadata.resourceVersion = next.metadata.resourceVersion;
+      if (next.metadata?.resourceVersion) { out.metadata.resourceVersion = next.metadata.resourceVersion; }
     } else {
       out = structuredClone(next);
       out.metadata = { ...out.metadata, name: tg.name };
-      if (t.namespaced) out.metadata.namespace = tg.namespace;
-      if ((t.subresources ?? []).includes('status')) out.status = cur.status;
+      if (t.namespaced) { out.metadata.namespace = tg.namespace; }
+      if ((t.subresources ?? []).includes('status')) { out.status = cur.status; }
       if (t.kind === 'Pod') {
         out.spec ??= {};
-        if (cur.spec?.ephemeralContainers) out.spec.ephemeralContainers = cur.spec.ephemeralContainers;
-        else delete out.spec.ephemeralContainers;
+        if (cur.spec?.ephemeralContainers) { out.spec.ephemeralContainers = cur.spec.ephemeralContainers; }
+        else { delete out.spec.ephemeralContainers; }
       }
       admission.admit(t, out, cur);
     }
-    if (dryRun) return out;
+    if (dryRun) { return out; }
     try {
       return store.update(t, out, next.metadata?.resourceVersion || undefined);
     } catch (e) {
@@ -231,13 +231,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const out = (o: KObject) => withVersion(o, t, tg.version);
 
     if (t.kind === 'SelfSubjectAccessReview' || t.kind === 'SelfSubjectRulesReview') {
-      if (method !== 'POST') throw methodNotAllowed();
+      if (method !== 'POST') { throw methodNotAllowed(); }
       const b = parseJson(body, ct);
       return send(res, 201, t.kind === 'SelfSubjectAccessReview' ? accessReview(policy, ctx.user, b) : rulesReview(policy, ctx.user, b));
     }
 
     if (tg.subresource === 'log') {
-      if (method !== 'GET') throw methodNotAllowed();
+      if (method !== 'GET') { throw methodNotAllowed(); }
       return pods.serveLogs(res, tg, url);
     }
     if (tg.subresource === 'exec') {
@@ -247,28 +247,28 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
 
     if (method === 'GET' || method === 'HEAD') {
-      if (ctx.audit.verb === 'watch') return watch.serveWatch(ctx, res, tg);
+      if (ctx.audit.verb === 'watch') { return watch.serveWatch(ctx, res, tg); }
       if (tg.name) {
         const o = store.get(t, tg.namespace || undefined, tg.name);
-        if (!o) throw notFound(t, tg.name);
-        if (table && !tg.subresource) return send(res, 200, toTable(t.kind, [out(o)], includeObject(url), { resourceVersion: o.metadata.resourceVersion }));
-        if (partial) return send(res, 200, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata });
+        if (!o) { throw notFound(t, tg.name); }
+        if (table && !tg.subresource) { return send(res, 200, toTable(t.kind, [out(o)], includeObject(url), { resourceVersion: o.metadata.resourceVersion })); }
+        if (partial) { return send(res, 200, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata }); }
         return send(res, 200, out(o));
       }
       const { items, meta } = watch.list(t, tg.version, tg.namespace, url);
-      if (table) return send(res, 200, toTable(t.kind, items, includeObject(url), meta));
-      if (partial) return send(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: items.map((o) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata })) });
+      if (table) { return send(res, 200, toTable(t.kind, items, includeObject(url), meta)); }
+      if (partial) { return send(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: items.map((o) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata })) }); }
       const plain = isCustom(t) ? items : items.map((o) => { const c: Record<string, unknown> = { ...o }; delete c.kind; delete c.apiVersion; return c; });
       return send(res, 200, { kind: t.listKind, apiVersion: apiVersionOf(t, tg.version), metadata: meta, items: plain });
     }
 
     if (method === 'POST') {
-      if (tg.name) throw methodNotAllowed();
+      if (tg.name) { throw methodNotAllowed(); }
       const obj = parseJson(body, ct) as KObject;
-      if (!obj || typeof obj !== 'object') throw badRequest('the object provided is unrecognized');
+      if (!obj || typeof obj !== 'object') { throw badRequest('the object provided is unrecognized'); }
       obj.metadata ??= { name: '' };
       if (t.namespaced) {
-        if (obj.metadata.namespace && obj.metadata.namespace !== tg.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+        if (obj.metadata.namespace && obj.metadata.namespace !== tg.namespace) { throw badRequest('the namespace of the provided object does not match the namespace sent on the request'); }
         obj.metadata.namespace = tg.namespace;
       }
       return send(res, 201, out(admitAndCreate(t, obj, dryRun)));
@@ -277,7 +277,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (!tg.name) {
       if (method === 'DELETE') {
         const { items } = watch.list(t, tg.version, tg.namespace, url);
-        for (const o of items) try { store.delete(t, o.metadata.namespace, o.metadata.name); } catch { /* raced */ }
+        for (const o of items) { try { store.delete(t, o.metadata.namespace, o.metadata.name); } catch { /* raced */ } }
         return send(res, 200, { kind: t.listKind, apiVersion: apiVersionOf(t, tg.version), metadata: { resourceVersion: store.resourceVersion }, items });
       }
       throw methodNotAllowed();
@@ -285,7 +285,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
     if (method === 'PUT') {
       const cur = store.get(t, tg.namespace || undefined, tg.name);
-      if (!cur) throw notFound(t, tg.name);
+      if (!cur) { throw notFound(t, tg.name); }
       return send(res, 200, out(writeUpdate(t, tg, cur, parseJson(body, ct), dryRun)));
     }
 
@@ -304,23 +304,23 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       // A patch that names a resourceVersion is a precondition; one that does not applies to the latest.
       const patchRv = next.metadata?.resourceVersion !== cur.metadata.resourceVersion ? next.metadata?.resourceVersion : undefined;
       next.metadata = { ...next.metadata, resourceVersion: patchRv ?? '' } as KObject['metadata'];
-      if (!patchRv) delete next.metadata.resourceVersion;
+      if (!patchRv) { delete next.metadata.resourceVersion; }
       return send(res, 200, out(writeUpdate(t, tg, cur, next, dryRun)));
     }
 
     if (method === 'DELETE') {
-      if (tg.subresource) throw methodNotAllowed();
+      if (tg.subresource) { throw methodNotAllowed(); }
       let deleted: KObject;
       if (dryRun) {
         const o = store.get(t, tg.namespace || undefined, tg.name);
-        if (!o) throw notFound(t, tg.name);
+        if (!o) { throw notFound(t, tg.name); }
         return send(res, 200, out(o));
       }
       try { deleted = store.delete(t, tg.namespace || undefined, tg.name); } catch (e) { storeError(t, tg.name, e); }
       let propagation = url.searchParams.get('propagationPolicy');
       if (body.length) { try { propagation = JSON.parse(body.toString('utf8')).propagationPolicy ?? propagation; } catch { /* no options */ } }
-      if (t.kind === 'Namespace') deleteNamespaceContents(tg.name);
-      if (propagation !== 'Orphan') cascadeDelete(deleted);
+      if (t.kind === 'Namespace') { deleteNamespaceContents(tg.name); }
+      if (propagation !== 'Orphan') { cascadeDelete(deleted); }
       return send(res, 200, out(deleted));
     }
     throw methodNotAllowed();
@@ -351,9 +351,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   /** Applies the fault rules' delay; returns the fault to answer instead of serving, if any. */
   async function fault(a: AuditEntry): Promise<FaultDecision['answer']> {
-    if (!opts.faults) return undefined;
+    if (!opts.faults) { return undefined; }
     const d = opts.faults.decide({ verb: a.verb, resource: a.resource, subresource: a.subresource, namespace: a.namespace, userAgent: a.userAgent });
-    if (d.delayMs) await sleep(d.delayMs);
+    if (d.delayMs) { await sleep(d.delayMs); }
     return d.answer;
   }
 
@@ -367,18 +367,18 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     res.on('close', () => { a.code = res.statusCode; audit(a); });
     try {
       const body = req.method === 'GET' || req.method === 'HEAD' ? Buffer.alloc(0) : await readBody(req);
-      if (latency) await sleep(latency);
+      if (latency) { await sleep(latency); }
       const user = authenticate(req);
-      if (!user) throw unauthorized();
+      if (!user) { throw unauthorized(); }
       a.user = user;
       const path = url.pathname.replace(/\/+$/, '') || '/';
       const parts = path.split('/').filter(Boolean);
       const nr = nonResource(path);
-      if (nr !== undefined) { a.verb = 'get'; const f = await fault(a); if (f) return sendFault(res, f); return send(res, 200, nr, typeof nr === 'string' ? 'text/plain' : 'application/json'); }
+      if (nr !== undefined) { a.verb = 'get'; const f = await fault(a); if (f) { return sendFault(res, f);  }return send(res, 200, nr, typeof nr === 'string' ? 'text/plain' : 'application/json'); }
       if (parts[0] === 'openapi' && parts[1] === 'v3') {
         a.verb = 'get';
         const doc = parts.length === 2 ? openApiV3Root() : openApiV3Doc(parts.slice(2).join('/'));
-        if (!doc) throw pathNotFound();
+        if (!doc) { throw pathNotFound(); }
         return send(res, 200, doc);
       }
       // No OpenAPI v2: kubectl falls back to v3 or to its compiled-in types for what it needs.
@@ -388,22 +388,22 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (discovery) {
         a.verb = 'get';
         const f = await fault(a);
-        if (f) return sendFault(res, f);
+        if (f) { return sendFault(res, f); }
         const d = parts.length === 1 && parts[0] === 'api' ? apiVersions(`127.0.0.1:${port}`) : discovery;
         return send(res, 200, d);
       }
       const tg = target!;
       let verb = verbOf(req.method ?? 'GET', tg, url);
-      if (tg.subresource === 'exec') verb = 'create';
+      if (tg.subresource === 'exec') { verb = 'create'; }
       fillTarget(a, tg, verb);
-      if (!tg.type.verbs.includes(verb) && !tg.subresource) throw methodNotAllowed();
+      if (!tg.type.verbs.includes(verb) && !tg.subresource) { throw methodNotAllowed(); }
       const f = await fault(a);
-      if (f) return sendFault(res, f);
+      if (f) { return sendFault(res, f); }
       authorize(attrs(user, tg, verb));
       await serveResource({ req, url, user, audit: a }, res, tg, body);
     } catch (e) {
       const err = e instanceof ApiError ? e : internal((e as Error)?.message ?? String(e));
-      if (!(e instanceof ApiError)) console.error('sim api server:', e);
+      if (!(e instanceof ApiError)) { console.error('sim api server:', e); }
       if (res.headersSent) { res.end(); return; }
       send(res, err.code, err.status);
     }
@@ -413,7 +413,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   const wss = new WebSocketServer({
     noServer: true,
-    handleProtocols: (offered) => { for (const p of offered) if (EXEC_PROTOCOLS.includes(p)) return p; return false; },
+    handleProtocols: (offered) => { for (const p of offered) { if (EXEC_PROTOCOLS.includes(p)) { return p;  } }return false; },
   });
 
   async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -421,14 +421,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const a = audited(req, url, '');
     socket.on('error', () => { /* client went away */ });
     try {
-      if (latency) await sleep(latency);
+      if (latency) { await sleep(latency); }
       const user = authenticate(req);
-      if (!user) throw unauthorized();
+      if (!user) { throw unauthorized(); }
       a.user = user;
       const parts = url.pathname.split('/').filter(Boolean);
-      if (parts[0] !== 'api' && parts[0] !== 'apis') throw pathNotFound();
+      if (parts[0] !== 'api' && parts[0] !== 'apis') { throw pathNotFound(); }
       const { target } = parseTarget(parts);
-      if (!target) throw pathNotFound();
+      if (!target) { throw pathNotFound(); }
       if (target.subresource !== 'exec') {
         // Only exec streams over WebSocket here; watches and logs use plain HTTP streaming.
         throw badRequest(`the server does not support WebSocket upgrades for ${target.subresource ? `${target.type.plural}/${target.subresource}` : target.type.plural}`);
@@ -439,9 +439,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (f) { a.code = f.code; audit(a); return rejectUpgradeWithFault(socket, f); }
       authorize(attrs(user, target, 'create'));
       const { container, command } = pods.execTarget(target.namespace, target.name, url);
-      if (String(req.headers.upgrade ?? '').toLowerCase() !== 'websocket') throw badRequest('the simulator speaks only WebSocket streaming (v4/v5.channel.k8s.io), not SPDY');
+      if (String(req.headers.upgrade ?? '').toLowerCase() !== 'websocket') { throw badRequest('the simulator speaks only WebSocket streaming (v4/v5.channel.k8s.io), not SPDY'); }
       const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
-      if (!offered.some((p) => EXEC_PROTOCOLS.includes(p))) throw badRequest(`unable to upgrade: no supported subprotocol in [${offered.join(' ')}]; supported: ${EXEC_PROTOCOLS.join(', ')}`);
+      if (!offered.some((p) => EXEC_PROTOCOLS.includes(p))) { throw badRequest(`unable to upgrade: no supported subprotocol in [${offered.join(' ')}]; supported: ${EXEC_PROTOCOLS.join(', ')}`); }
       wss.handleUpgrade(req, socket, head, (ws) => {
         a.code = 101;
         audit(a);
@@ -479,26 +479,26 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     requests,
     tokenFor(user: string): string {
       const tok = tokenOf.get(user);
-      if (!tok) throw new Error(`no user "${user}" in the policy file; known: ${[...tokenOf.keys()].join(', ')}`);
+      if (!tok) { throw new Error(`no user "${user}" in the policy file; known: ${[...tokenOf.keys()].join(', ')}`); }
       return tok;
     },
     create(obj: KObject): KObject {
-      if (!obj || typeof obj !== 'object' || !obj.kind || !obj.apiVersion) throw new Error(`cannot create an object without apiVersion and kind: ${JSON.stringify(obj)?.slice(0, 200)}`);
+      if (!obj || typeof obj !== 'object' || !obj.kind || !obj.apiVersion) { throw new Error(`cannot create an object without apiVersion and kind: ${JSON.stringify(obj)?.slice(0, 200)}`); }
       const group = obj.apiVersion.includes('/') ? obj.apiVersion.split('/')[0] : '';
       const version = obj.apiVersion.split('/').pop()!;
       const t = RESOURCE_TYPES.find((x) => x.group === group && x.kind === obj.kind);
-      if (!t) throw new Error(`no matches for kind "${obj.kind}" in version "${obj.apiVersion}" (the simulator serves: ${[...new Set(RESOURCE_TYPES.map((x) => `${x.kind}.${apiVersionOf(x)}`))].join(', ')})`);
-      if (!t.versions.includes(version)) throw new Error(`no matches for kind "${obj.kind}" in version "${obj.apiVersion}"`);
+      if (!t) { throw new Error(`no matches for kind "${obj.kind}" in version "${obj.apiVersion}" (the simulator serves: ${[...new Set(RESOURCE_TYPES.map((x) => `${x.kind}.${apiVersionOf(x)}`))].join(', ')})`); }
+      if (!t.versions.includes(version)) { throw new Error(`no matches for kind "${obj.kind}" in version "${obj.apiVersion}"`); }
       try {
         return admitAndCreate(t, obj, false);
       } catch (e) {
-        if (e instanceof ApiError) throw new CreateError(e.status);
+        if (e instanceof ApiError) { throw new CreateError(e.status); }
         throw e;
       }
     },
     async close(): Promise<void> {
       watch.close();
-      for (const ws of wss.clients) ws.terminate();
+      for (const ws of wss.clients) { ws.terminate(); }
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

@@ -24,7 +24,7 @@ export class ApiError extends Error {
 
 function failure(code: number, reason: string, message: string, details?: StatusBody['details']): ApiError {
   const s: StatusBody = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
-  if (details) s.details = details;
+  if (details) { s.details = details; }
   return new ApiError(s);
 }
 
@@ -33,8 +33,8 @@ export const qualified = (t: ResourceType): string => (t.group ? `${t.plural}.${
 
 const gd = (t: ResourceType, name: string | undefined, kind: string) => {
   const d: NonNullable<StatusBody['details']> = {};
-  if (name !== undefined) d.name = name;
-  if (t.group) d.group = t.group;
+  if (name !== undefined) { d.name = name; }
+  if (t.group) { d.group = t.group; }
   d.kind = kind;
   return d;
 };
@@ -54,8 +54,8 @@ export const internal = (message: string) => failure(500, 'InternalError', `Inte
 export function forbidden(resource: string, group: string, name: string | undefined, message: string): ApiError {
   const qr = group ? `${resource}.${group}` : resource;
   const d: NonNullable<StatusBody['details']> = {};
-  if (name) d.name = name;
-  if (group) d.group = group;
+  if (name) { d.name = name; }
+  if (group) { d.group = group; }
   d.kind = resource;
   return failure(403, 'Forbidden', `${qr}${name ? ` "${name}"` : ''} is forbidden: ${message}`, d);
 }

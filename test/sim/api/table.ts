@@ -15,17 +15,17 @@ const AGE = col('Age', 'string', 0, '', 'CreationTimestamp is a timestamp repres
 /** duration.HumanDuration from k8s.io/apimachinery. */
 export function humanDuration(ms: number): string {
   const seconds = Math.floor(ms / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 120) return `${seconds}s`;
+  if (seconds < -1) { return '<invalid>'; }
+  if (seconds < 0) { return '0s'; }
+  if (seconds < 120) { return `${seconds}s`; }
   const minutes = Math.floor(seconds / 60);
   if (minutes < 10) { const s = seconds % 60; return s === 0 ? `${minutes}m` : `${minutes}m${s}s`; }
-  if (minutes < 180) return `${minutes}m`;
+  if (minutes < 180) { return `${minutes}m`; }
   const hours = Math.floor(seconds / 3600);
   if (hours < 8) { const m = minutes % 60; return m === 0 ? `${hours}h` : `${hours}h${m}m`; }
-  if (hours < 48) return `${hours}h`;
+  if (hours < 48) { return `${hours}h`; }
   if (hours < 24 * 8) { const h = hours % 24; return h === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${h}h`; }
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
+  if (hours < 24 * 365 * 2) { return `${Math.floor(hours / 24)}d`; }
   if (hours < 24 * 365 * 8) { const dy = Math.floor(hours / 24) % 365; const y = Math.floor(hours / 24 / 365); return dy === 0 ? `${y}y` : `${y}y${dy}d`; }
   return `${Math.floor(hours / 24 / 365)}y`;
 }
@@ -35,14 +35,14 @@ const age = (o: KObject, now: number) => since(o.metadata.creationTimestamp, now
 const none = (v: unknown) => (v === undefined || v === null || v === '' ? '<none>' : v);
 
 function formatLabelSelector(sel: Any): string {
-  if (!sel) return '<none>';
+  if (!sel) { return '<none>'; }
   const parts: string[] = [];
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) parts.push(`${k}=${v}`);
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) { parts.push(`${k}=${v}`); }
   for (const e of sel.matchExpressions ?? []) {
     const op = String(e.operator);
-    if (op === 'In' || op === 'NotIn') parts.push(`${e.key} ${op.toLowerCase()} (${[...(e.values ?? [])].sort().join(',')})`);
-    else if (op === 'Exists') parts.push(e.key);
-    else if (op === 'DoesNotExist') parts.push(`!${e.key}`);
+    if (op === 'In' || op === 'NotIn') { parts.push(`${e.key} ${op.toLowerCase()} (${[...(e.values ?? [])].sort().join(',')})`); }
+    else if (op === 'Exists') { parts.push(e.key); }
+    else if (op === 'DoesNotExist') { parts.push(`!${e.key}`); }
   }
   return parts.length ? parts.join(',') : '<none>';
 }
@@ -65,26 +65,26 @@ export function podSummary(pod: KObject, now: number): { ready: string; status: 
   let restartableRestarts = 0;
   let lastRestartableRestart = 0;
   let reason: string = st.phase ?? '';
-  if (st.reason) reason = st.reason;
-  for (const c of st.conditions ?? []) if (c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'SchedulingGated') reason = 'SchedulingGated';
+  if (st.reason) { reason = st.reason; }
+  for (const c of st.conditions ?? []) { if (c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'SchedulingGated') { reason = 'SchedulingGated'; } }
   let initializing = false;
   const inits: Any[] = st.initContainerStatuses ?? [];
   for (let i = 0; i < inits.length; i++) {
     const c = inits[i];
     restarts += c.restartCount ?? 0;
     const fin = c.lastState?.terminated?.finishedAt ? Date.parse(c.lastState.terminated.finishedAt) : 0;
-    if (fin > lastRestart) lastRestart = fin;
+    if (fin > lastRestart) { lastRestart = fin; }
     if (restartableInit.has(c.name)) {
       restartableRestarts += c.restartCount ?? 0;
-      if (fin > lastRestartableRestart) lastRestartableRestart = fin;
-      if (c.started) { if (c.ready) ready++; continue; }
+      if (fin > lastRestartableRestart) { lastRestartableRestart = fin; }
+      if (c.started) { if (c.ready) { ready++;  }continue; }
     }
     const term = c.state?.terminated;
     const wait = c.state?.waiting;
-    if (term && term.exitCode === 0) continue;
-    if (term) reason = term.reason ? `Init:${term.reason}` : term.signal ? `Init:Signal:${term.signal}` : `Init:ExitCode:${term.exitCode}`;
-    else if (wait && wait.reason && wait.reason !== 'PodInitializing') reason = `Init:${wait.reason}`;
-    else reason = `Init:${i}/${(spec.initContainers ?? []).length}`;
+    if (term && term.exitCode === 0) { continue; }
+    if (term) { reason = term.reason ? `Init:${term.reason}` : term.signal ? `Init:Signal:${term.signal}` : `Init:ExitCode:${term.exitCode}`; }
+    else if (wait && wait.reason && wait.reason !== 'PodInitializing') { reason = `Init:${wait.reason}`; }
+    else { reason = `Init:${i}/${(spec.initContainers ?? []).length}`; }
     initializing = true;
     break;
   }
@@ -98,19 +98,19 @@ export function podSummary(pod: KObject, now: number): { ready: string; status: 
       const c = cs[i];
       restarts += c.restartCount ?? 0;
       const fin = c.lastState?.terminated?.finishedAt ? Date.parse(c.lastState.terminated.finishedAt) : 0;
-      if (fin > lastRestart) lastRestart = fin;
+      if (fin > lastRestart) { lastRestart = fin; }
       const wait = c.state?.waiting;
       const term = c.state?.terminated;
-      if (wait?.reason) reason = wait.reason;
-      else if (term?.reason) reason = term.reason;
-      else if (term) reason = term.signal ? `Signal:${term.signal}` : `ExitCode:${term.exitCode}`;
+      if (wait?.reason) { reason = wait.reason; }
+      else if (term?.reason) { reason = term.reason; }
+      else if (term) { reason = term.signal ? `Signal:${term.signal}` : `ExitCode:${term.exitCode}`; }
       else if (c.ready && c.state?.running) { hasRunning = true; ready++; }
     }
     if (reason === 'Completed' && hasRunning) {
       reason = (st.conditions ?? []).some((c: Any) => c.type === 'Ready' && c.status === 'True') ? 'Running' : 'NotReady';
     }
   }
-  if (pod.metadata.deletionTimestamp) reason = st.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
+  if (pod.metadata.deletionTimestamp) { reason = st.reason === 'NodeLost' ? 'Unknown' : 'Terminating'; }
   total = Math.max(total, 0);
   const restartsStr = lastRestart ? `${restarts} (${humanDuration(now - lastRestart)} ago)` : String(restarts);
   return { ready: `${ready}/${total}`, status: reason, restarts: restartsStr };
@@ -124,17 +124,17 @@ function formatEndpoints(ep: KObject): string {
     for (const p of ports) {
       for (const a of ss.addresses ?? []) {
         count++;
-        if (out.length < 3) out.push(p ? `${a.ip}:${p.port}` : a.ip);
+        if (out.length < 3) { out.push(p ? `${a.ip}:${p.port}` : a.ip); }
       }
     }
   }
-  if (!count) return '<none>';
+  if (!count) { return '<none>'; }
   return out.join(',') + (count > 3 ? ` + ${count - 3} more...` : '');
 }
 
 function servicePorts(svc: KObject): string {
   const ports: Any[] = svc.spec?.ports ?? [];
-  if (!ports.length) return '<none>';
+  if (!ports.length) { return '<none>'; }
   return ports.map((p) => (p.nodePort ? `${p.port}:${p.nodePort}/${p.protocol ?? 'TCP'}` : `${p.port}/${p.protocol ?? 'TCP'}`)).join(',');
 }
 
@@ -197,7 +197,7 @@ const PRINTERS: Record<string, Printer> = {
     cells(o, now) {
       const ready = (o.status?.conditions ?? []).find((c: Any) => c.type === 'Ready');
       const status = [ready ? (ready.status === 'True' ? 'Ready' : 'NotReady') : 'Unknown'];
-      if (o.spec?.unschedulable) status.push('SchedulingDisabled');
+      if (o.spec?.unschedulable) { status.push('SchedulingDisabled'); }
       const roles = Object.keys(o.metadata.labels ?? {}).filter((l) => l.startsWith('node-role.kubernetes.io/')).map((l) => l.slice('node-role.kubernetes.io/'.length)).filter(Boolean);
       const addr = (t: string) => none((o.status?.addresses ?? []).find((a: Any) => a.type === t)?.address);
       const info = o.status?.nodeInfo ?? {};
@@ -252,8 +252,8 @@ export function toTable(kind: string, objects: KObject[], include: IncludeObject
     columnDefinitions: p.columns,
     rows: objects.map((o) => {
       const row: Record<string, unknown> = { cells: p.cells(o, now) };
-      if (include === 'Metadata') row.object = partialMetadata(o);
-      else if (include === 'Object') row.object = o;
+      if (include === 'Metadata') { row.object = partialMetadata(o); }
+      else if (include === 'Object') { row.object = o; }
       return row;
     }),
   };

@@ -18,19 +18,19 @@ export class FakeRuntime implements RuntimeApi {
   async exec(req: ExecRequest, streams: ExecStreams, signal: AbortSignal): Promise<{ exitCode: number }> {
     this.execs.push(req);
     const [cmd, ...args] = req.command;
-    if (req.container === 'otelcol') throw new RuntimeError(500, 'InternalError', NOT_FOUND_SS.replace('"ss"', JSON.stringify(cmd)));
+    if (req.container === 'otelcol') { throw new RuntimeError(500, 'InternalError', NOT_FOUND_SS.replace('"ss"', JSON.stringify(cmd))); }
     switch (cmd) {
       case 'echo': streams.stdout.write(args.join(' ') + '\n'); return { exitCode: 0 };
       case 'warn': streams.stderr.write(args.join(' ') + '\n'); return { exitCode: 0 };
       case 'hostname': streams.stdout.write(`${req.pod}\n`); return { exitCode: 0 };
       case 'sh': {
         const m = args[0] === '-c' ? /^exit (\d+)$/.exec(args[1] ?? '') : null;
-        if (m) return { exitCode: Number(m[1]) };
+        if (m) { return { exitCode: Number(m[1]) }; }
         streams.stderr.write(`sh: unsupported script in the fake runtime: ${args.join(' ')}\n`);
         return { exitCode: 2 };
       }
       case 'cat': {
-        if (!streams.stdin) return { exitCode: 0 };
+        if (!streams.stdin) { return { exitCode: 0 }; }
         const stdin = streams.stdin;
         return new Promise((resolve) => {
           stdin.on('data', (d) => streams.stdout.write(d));
@@ -45,13 +45,13 @@ export class FakeRuntime implements RuntimeApi {
   async logs(namespace: string, pod: string, opts: LogOptions): Promise<string> {
     this.logCalls.push({ namespace, pod, opts });
     if (opts.previous) {
-      if (pod !== 'crashy') throw new RuntimeError(400, 'BadRequest', `previous terminated container "${opts.container}" in pod "${pod}" not found`);
+      if (pod !== 'crashy') { throw new RuntimeError(400, 'BadRequest', `previous terminated container "${opts.container}" in pod "${pod}" not found`); }
       return 'Error: cannot start pipelines: failed to start "otlp" receiver: listen tcp 10.0.0.1:4317: bind: cannot assign requested address\n';
     }
     let lines = [1, 2, 3, 4, 5].map((i) => `${pod}/${opts.container} line ${i}`);
-    if (opts.tailLines !== undefined) lines = lines.slice(-opts.tailLines);
+    if (opts.tailLines !== undefined) { lines = lines.slice(-opts.tailLines); }
     let text = lines.map((l) => (opts.timestamps ? `2026-01-01T00:00:00.000000000Z ${l}` : l)).join('\n') + '\n';
-    if (opts.limitBytes !== undefined) text = text.slice(0, opts.limitBytes);
+    if (opts.limitBytes !== undefined) { text = text.slice(0, opts.limitBytes); }
     return text;
   }
 }
@@ -71,7 +71,7 @@ function runningStatus(pod: KObject, ip: string, node: string, restarts: Record<
 
 /** Namespaces, nodes, a collector, a two-container app, a crashing pod, a web tier, a Service and its Endpoints. */
 export function seed(api: ApiServer, store: Store): void {
-  for (const ns of ['observability', 'apps']) api.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  for (const ns of ['observability', 'apps']) { api.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }); }
   for (const [i, n] of ['sim-node-1', 'sim-node-2'].entries()) {
     api.create({ apiVersion: 'v1', kind: 'Node', metadata: { name: n, labels: { 'kubernetes.io/hostname': n } },
       status: { addresses: [{ type: 'InternalIP', address: `172.18.0.${i + 2}` }, { type: 'Hostname', address: n }], conditions: [{ type: 'Ready', status: 'True' }], nodeInfo: { kubeletVersion: 'v1.32.4-sim' } } });
@@ -91,7 +91,7 @@ export function seed(api: ApiServer, store: Store): void {
     cs.lastState = { terminated: { exitCode: 1, reason: 'Error', startedAt: ago(7), finishedAt: ago(5) } };
     p.status.conditions = p.status.conditions.map((c: { type: string }) => (c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False' } : c));
   });
-  for (let i = 1; i <= 5; i++) pod('default', `web-${i}`, [['web', 'nginx:1.27']], { tier: i <= 3 ? 'web' : 'db', idx: String(i) }, i % 2 ? 'sim-node-1' : 'sim-node-2', `10.244.${2 - (i % 2)}.${20 + i}`);
+  for (let i = 1; i <= 5; i++) { pod('default', `web-${i}`, [['web', 'nginx:1.27']], { tier: i <= 3 ? 'web' : 'db', idx: String(i) }, i % 2 ? 'sim-node-1' : 'sim-node-2', `10.244.${2 - (i % 2)}.${20 + i}`); }
   api.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'otel-collector', namespace: 'observability' },
     spec: { selector: { app: 'otel-collector' }, ports: [{ name: 'otlp-grpc', port: 4317 }, { name: 'otlp-http', port: 4318, targetPort: 4318 }] } });
   api.create({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'otel-collector', namespace: 'observability' },
@@ -122,7 +122,7 @@ export async function startHarness(opts: { latencyMs?: number; auditLog?: boolea
   const configs = new Map<string, string>();
   const kubeconfig = async (user: string) => {
     let f = configs.get(user);
-    if (f) return f;
+    if (f) { return f; }
     f = join(dir, `kubeconfig-${user}`);
     const doc = {
       apiVersion: 'v1', kind: 'Config', 'current-context': 'sim',
@@ -141,8 +141,8 @@ export async function startHarness(opts: { latencyMs?: number; auditLog?: boolea
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });
       });
-      if (o.input !== undefined) child.stdin?.end(o.input);
-      else child.stdin?.end();
+      if (o.input !== undefined) { child.stdin?.end(o.input); }
+      else { child.stdin?.end(); }
     });
   };
   return { api, store, runtime, dir, kubeconfig, kubectl, async stop() { await api.close(); await rm(dir, { recursive: true, force: true }); } };

@@ -33,17 +33,17 @@ export class WatchCache {
   private readonly onChange = (c: Change) => {
     const k = objKey(c.resource, c.object.metadata.namespace, c.object.metadata.name);
     const e: HistoryEntry = { rv: Number(c.object.metadata.resourceVersion), type: c.type, t: c.resource, object: c.object, prev: this.latest.get(k) };
-    if (c.type === 'DELETED') this.latest.delete(k);
-    else this.latest.set(k, c.object);
+    if (c.type === 'DELETED') { this.latest.delete(k); }
+    else { this.latest.set(k, c.object); }
     this.history.push(e);
-    if (this.history.length > HISTORY_MAX) this.compactedRv = this.history.splice(0, this.history.length - HISTORY_MAX).at(-1)!.rv;
-    for (const w of this.watchers) w(e);
+    if (this.history.length > HISTORY_MAX) { this.compactedRv = this.history.splice(0, this.history.length - HISTORY_MAX).at(-1)!.rv; }
+    for (const w of this.watchers) { w(e); }
   };
 
   constructor(store: Store) {
     this.store = store;
     this.compactedRv = Number(store.resourceVersion);
-    for (const t of RESOURCE_TYPES) for (const o of store.list(t)) this.latest.set(objKey(t, o.metadata.namespace, o.metadata.name), o);
+    for (const t of RESOURCE_TYPES) { for (const o of store.list(t)) { this.latest.set(objKey(t, o.metadata.namespace, o.metadata.name), o); } }
     store.on('change', this.onChange);
   }
 
@@ -61,7 +61,7 @@ export class WatchCache {
     const rvParam = url.searchParams.get('resourceVersion');
     if (rvParam && rvParam !== '0' && !cont) {
       const n = Number(rvParam);
-      if (!Number.isInteger(n) || n < 0) throw badRequest(`invalid resource version: ${rvParam}`);
+      if (!Number.isInteger(n) || n < 0) { throw badRequest(`invalid resource version: ${rvParam}`); }
       if (n > Number(this.store.resourceVersion)) {
         throw new ApiError({ ...statusFrom(504, 'Timeout', `Too large resource version: ${n}, current: ${this.store.resourceVersion}`), details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 } });
       }
@@ -74,7 +74,7 @@ export class WatchCache {
     if (cont) {
       let tok: { rv?: number; start?: string; id?: string };
       try { tok = JSON.parse(Buffer.from(cont, 'base64').toString('utf8')); } catch { throw badRequest('continue key is not valid: illegal base64 data'); }
-      if (typeof tok?.start !== 'string' || typeof tok.rv !== 'number') throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+      if (typeof tok?.start !== 'string' || typeof tok.rv !== 'number') { throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)'); }
       start = tok.start;
       tokId = typeof tok.id === 'string' ? tok.id : undefined;
       if (tok.id) {
@@ -102,7 +102,7 @@ export class WatchCache {
       if (!cont) {
         const fresh = randomUUID();
         this.snapshots.set(fresh, { items: items.slice(), rv, at: Date.now() });
-        while (this.snapshots.size > SNAPSHOT_MAX) this.snapshots.delete(this.snapshots.keys().next().value!);
+        while (this.snapshots.size > SNAPSHOT_MAX) { this.snapshots.delete(this.snapshots.keys().next().value!); }
         id = fresh;
       }
       const page = items.slice(0, limit);
@@ -133,28 +133,28 @@ export class WatchCache {
       res.write(JSON.stringify({ type, object }) + '\n');
     };
     const onEvent = (e: HistoryEntry) => {
-      if (e.t !== t) return;
+      if (e.t !== t) { return; }
       const now = match(e.object);
       const before = e.type !== 'ADDED' && match(e.prev);
-      if (e.type === 'DELETED') { if (now) write('DELETED', e.object); return; }
-      if (now && (before || e.type === 'MODIFIED' && !e.prev)) write('MODIFIED', e.object);
-      else if (now) write('ADDED', e.object);
-      else if (before) write('DELETED', { ...e.object, metadata: { ...e.object.metadata } });
+      if (e.type === 'DELETED') { if (now) { write('DELETED', e.object);  }return; }
+      if (now && (before || e.type === 'MODIFIED' && !e.prev)) { write('MODIFIED', e.object); }
+      else if (now) { write('ADDED', e.object); }
+      else if (before) { write('DELETED', { ...e.object, metadata: { ...e.object.metadata } }); }
     };
     if (!rvParam || rvParam === '0') {
-      for (const o of this.store.list(t, ns || undefined)) if (match(o)) write('ADDED', o);
+      for (const o of this.store.list(t, ns || undefined)) { if (match(o)) { write('ADDED', o); } }
     } else {
       const from = Number(rvParam);
-      if (!Number.isInteger(from)) throw badRequest(`invalid resource version: ${rvParam}`);
+      if (!Number.isInteger(from)) { throw badRequest(`invalid resource version: ${rvParam}`); }
       if (from < this.compactedRv) {
         res.write(JSON.stringify({ type: 'ERROR', object: statusFrom(410, 'Expired', `too old resource version: ${from} (${this.compactedRv})`) }) + '\n');
         res.end();
         return;
       }
-      for (const e of this.history) if (e.rv > from) onEvent(e);
+      for (const e of this.history) { if (e.rv > from) { onEvent(e); } }
     }
     this.watchers.add(onEvent);
-    const stop = () => { this.watchers.delete(onEvent); clearTimeout(timer); if (!res.writableEnded) res.end(); };
+    const stop = () => { this.watchers.delete(onEvent); clearTimeout(timer); if (!res.writableEnded) { res.end();  }};
     const timer = timeout > 0 ? setTimeout(stop, timeout * 1000) : undefined;
     ctx.req.on('close', stop);
     res.on('close', stop);

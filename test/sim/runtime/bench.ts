@@ -29,7 +29,7 @@ process.once('SIGINT', () => { cleanup(); process.exit(130); });
 process.once('SIGTERM', () => { cleanup(); process.exit(143); });
 try {
   await runtime.start();
-  for (const n of ['sim-node-1', 'sim-node-2']) store.create(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name: n } });
+  for (const n of ['sim-node-1', 'sim-node-2']) { store.create(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name: n } }); }
   const t0 = performance.now();
   for (let i = 0; i < count; i++) {
     const image = i < 3 && !process.argv[3] ? 'otel/opentelemetry-collector-contrib:0.98.0' : 'busybox';
@@ -42,11 +42,11 @@ try {
   let allRunning = 0;
   for (;;) {
     const pods = store.list(POD);
-    if (!allIPs && pods.every((p) => p.status?.podIP)) allIPs = performance.now() - t0;
-    if (!allRunning && pods.every((p) => p.status?.containerStatuses?.[0]?.state?.running)) allRunning = performance.now() - t0;
+    if (!allIPs && pods.every((p) => p.status?.podIP)) { allIPs = performance.now() - t0; }
+    if (!allRunning && pods.every((p) => p.status?.containerStatuses?.[0]?.state?.running)) { allRunning = performance.now() - t0; }
     const ready = pods.filter((p) => p.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True')).length;
-    if (ready === count) break;
-    if (performance.now() - t0 > 180_000) throw new Error(`only ${ready}/${count} Ready after 180 s`);
+    if (ready === count) { break; }
+    if (performance.now() - t0 > 180_000) { throw new Error(`only ${ready}/${count} Ready after 180 s`); }
     await new Promise((r) => setTimeout(r, 200));
   }
   const secs = (performance.now() - t0) / 1000;

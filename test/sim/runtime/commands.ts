@@ -9,15 +9,15 @@ class CommandError extends Error {}
 export function run(argv: string[], input: string | undefined, children: Set<number>): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-    if (child.pid) children.add(child.pid);
+    if (child.pid) { children.add(child.pid); }
     let out = '', err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
     child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
-    child.on('error', (e) => { if (child.pid) children.delete(child.pid); reject(e); });
+    child.on('error', (e) => { if (child.pid) { children.delete(child.pid);  }reject(e); });
     child.on('close', (code, signal) => {
-      if (child.pid) children.delete(child.pid);
-      if (code === 0) resolve(out);
-      else reject(new CommandError(`${argv.join(' ')} failed (${signal ?? 'exit ' + code}): ${err.trim() || out.trim()}${input ? '\ninput:\n' + input.slice(0, 2000) : ''}`));
+      if (child.pid) { children.delete(child.pid); }
+      if (code === 0) { resolve(out); }
+      else { reject(new CommandError(`${argv.join(' ')} failed (${signal ?? 'exit ' + code}): ${err.trim() || out.trim()}${input ? '\ninput:\n' + input.slice(0, 2000) : ''}`)); }
     });
     child.stdin.on('error', () => { /* the exit status reports the failure */ });
     child.stdin.end(input ?? '');
@@ -31,7 +31,7 @@ export class Limiter {
   private readonly max: number;
   constructor(max: number) { this.max = max; }
   async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((r) => this.waiting.push(r));
+    if (this.active >= this.max) { await new Promise<void>((r) => this.waiting.push(r)); }
     this.active++;
     try { return await fn(); } finally {
       this.active--;
@@ -60,10 +60,10 @@ export class IpBatcher {
   private flush(): void {
     this.scheduled = false;
     const jobs = this.queue.splice(0);
-    if (jobs.length === 0) return;
+    if (jobs.length === 0) { return; }
     const input = jobs.flatMap((j) => j.lines).join('\n') + '\n';
     run([...this.argv, '-force', '-batch', '-'], input, this.children).then(
-      () => { for (const j of jobs) j.resolve(); },
+      () => { for (const j of jobs) { j.resolve();  }},
       (e: Error) => {
         const failed = new Set([...e.message.matchAll(/Command failed -:(\d+)/g)].map((m) => Number(m[1])));
         let line = 1;
@@ -71,7 +71,7 @@ export class IpBatcher {
           const first = line;
           line += j.lines.length;
           const bad = failed.size === 0 || [...failed].some((n) => n >= first && n < line);
-          if (bad) j.reject(new Error(`${e.message.split('\ninput:')[0]}\nfor:\n${j.lines.join('\n')}`)); else j.resolve();
+          if (bad) { j.reject(new Error(`${e.message.split('\ninput:')[0]}\nfor:\n${j.lines.join('\n')}`));  }else { j.resolve(); }
         }
       },
     );

@@ -37,7 +37,7 @@ export class ContainerExec {
     if (!req.container) {
       // The API server normally defaults this; kept here so the RuntimeApi stands on its own.
       const names = this.host.containerNames(req.namespace, req.pod);
-      if (names.length !== 1) throw new RuntimeError(400, 'BadRequest', `a container name must be specified for pod ${req.pod}, choose one of: [${names.join(' ')}]`);
+      if (names.length !== 1) { throw new RuntimeError(400, 'BadRequest', `a container name must be specified for pod ${req.pod}, choose one of: [${names.join(' ')}]`); }
       req = { ...req, container: names[0] };
     }
     const found = this.host.find(req.namespace, req.pod, req.container);
@@ -53,14 +53,14 @@ export class ContainerExec {
       throw new RuntimeError(500, 'InternalError', `Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "${hex64()}": OCI runtime exec failed: exec failed: unable to start container process: exec: "${cmd}": executable file not found in $PATH: unknown`);
     }
     const env: Record<string, string> = { PATH: dir, HOSTNAME: ps.pod.spec?.hostNetwork ? (ps.pod.spec.nodeName ?? ps.name) : ps.name, HOME: '/root' };
-    for (const e of cr.env) env[e.name] = e.value;
-    if (req.tty) env.TERM = 'xterm';
+    for (const e of cr.env) { env[e.name] = e.value; }
+    if (req.tty) { env.TERM = 'xterm'; }
     // Absolute paths (/bin/sh) name the profile's entry: the image's /bin is the profile.
     const argv0 = cmd.includes('/') ? join(dir, name) : name;
-    if (signal.aborted) return { exitCode: 130 };
+    if (signal.aborted) { return { exitCode: 130 }; }
     // The node's exec agent starts the session (see exec-agent-process.ts for why not this process).
     const agent = this.host.execAgent(ps.pod.spec?.nodeName ?? '');
-    if (!agent) throw new RuntimeError(500, 'InternalError', `Internal error occurred: error executing command in container: node ${ps.pod.spec?.nodeName ?? ''} is not ready`);
+    if (!agent) { throw new RuntimeError(500, 'InternalError', `Internal error occurred: error executing command in container: node ${ps.pod.spec?.nodeName ?? ''} is not ready`); }
     const session = agent.run([IP_BIN, 'netns', 'exec', ps.netns!, argv0, ...req.command.slice(1)], env, {
       stdout: streams.stdout, stderr: streams.stderr, ...(req.stdin && streams.stdin ? { stdin: streams.stdin } : {}),
     });

@@ -26,7 +26,7 @@ export function buildDnsData(services: KObject[], endpoints: KObject[]): DnsData
       // Only ready addresses are published, unless the Service asks for the others too (StatefulSet peers).
       for (const sub of ep?.subsets ?? []) {
         const list = [...(sub.addresses ?? []), ...(s.spec?.publishNotReadyAddresses ? sub.notReadyAddresses ?? [] : [])];
-        for (const a of list) if (!addrs.includes(a.ip)) addrs.push(a.ip);
+        for (const a of list) { if (!addrs.includes(a.ip)) { addrs.push(a.ip); } }
       }
       const clusterIP: string = s.spec?.clusterIP ?? '';
       return {
@@ -47,7 +47,7 @@ export class DnsDataWriter {
   private readonly file: string;
   private timer?: NodeJS.Timeout;
   private readonly onChange = (c: { resource: { kind: string } }) => {
-    if (c.resource.kind === 'Service' || c.resource.kind === 'Endpoints') this.schedule();
+    if (c.resource.kind === 'Service' || c.resource.kind === 'Endpoints') { this.schedule(); }
   };
 
   constructor(store: Store, file: string) { this.store = store; this.file = file; }
@@ -63,7 +63,7 @@ export class DnsDataWriter {
   }
 
   private schedule(): void {
-    if (this.timer) return;
+    if (this.timer) { return; }
     this.timer = setTimeout(() => { this.timer = undefined; this.write(); }, 20);
   }
 

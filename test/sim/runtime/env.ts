@@ -26,7 +26,7 @@ export function mappingFuncFor(...contexts: Array<Map<string, string>>): (name: 
   return (name) => {
     for (const c of contexts) {
       const v = c.get(name);
-      if (v !== undefined) return v;
+      if (v !== undefined) { return v; }
     }
     return `$(${name})`;
   };
@@ -37,7 +37,7 @@ function tryReadVariableName(input: string): [string, boolean, number] {
     case OPERATOR:
       return [OPERATOR, false, 1]; // `$$` is an escaped `$`
     case '(': {
-      for (let i = 1; i < input.length; i++) if (input[i] === ')') return [input.slice(1, i), true, i + 1];
+      for (let i = 1; i < input.length; i++) { if (input[i] === ')') { return [input.slice(1, i), true, i + 1]; } }
       return ['$(', false, 1]; // an unterminated reference is kept literally
     }
     default:
@@ -67,13 +67,14 @@ export function serviceEnv(services: KObject[]): Map<string, string> {
   const sorted = [...services].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
   for (const svc of sorted) {
     const ip: string | undefined = svc.spec?.clusterIP;
-    if (!ip || ip === 'None') continue; // headless services get no link variables
+    if (!ip || ip === 'None') { continue; // headless services get no link variables
+}
     const ports: Array<{ name?: string; port: number; protocol?: string }> = svc.spec?.ports ?? [];
     const prefix = svc.metadata.name.toUpperCase().replace(/-/g, '_');
     out.set(`${prefix}_SERVICE_HOST`, ip);
-    if (ports.length === 0) continue;
+    if (ports.length === 0) { continue; }
     out.set(`${prefix}_SERVICE_PORT`, String(ports[0].port));
-    for (const p of ports) if (p.name) out.set(`${prefix}_SERVICE_PORT_${p.name.toUpperCase().replace(/-/g, '_')}`, String(p.port));
+    for (const p of ports) { if (p.name) { out.set(`${prefix}_SERVICE_PORT_${p.name.toUpperCase().replace(/-/g, '_')}`, String(p.port)); } }
     const first = ports[0];
     const proto0 = (first.protocol ?? 'TCP').toLowerCase();
     out.set(`${prefix}_PORT`, `${proto0}://${ip}:${first.port}`);
@@ -94,7 +95,7 @@ const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 /** Values of `fieldRef.fieldPath`, as podFieldSelectorRuntimeValue + fieldpath.ExtractFieldPathAsString. */
 export function fieldRefValue(pod: KObject, fieldPath: string): string {
   const m = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(fieldPath) ?? /^metadata\.(labels|annotations)\["(.*)"\]$/.exec(fieldPath);
-  if (m) return (pod.metadata[m[1] as 'labels' | 'annotations'] as Record<string, string> | undefined)?.[m[2]] ?? '';
+  if (m) { return (pod.metadata[m[1] as 'labels' | 'annotations'] as Record<string, string> | undefined)?.[m[2]] ?? ''; }
   switch (fieldPath) {
     case 'metadata.name': return pod.metadata.name;
     case 'metadata.namespace': return pod.metadata.namespace ?? 'default';
@@ -117,7 +118,7 @@ function formatMap(m: Record<string, string> | undefined): string {
 
 function decodeSecret(s: KObject, key: string): string | undefined {
   const b64: string | undefined = s.data?.[key];
-  if (b64 !== undefined) return Buffer.from(b64, 'base64').toString('utf8');
+  if (b64 !== undefined) { return Buffer.from(b64, 'base64').toString('utf8'); }
   return s.stringData?.[key]; // objects written straight into the store may still carry stringData
 }
 
@@ -129,7 +130,7 @@ function secretKeys(s: KObject): string[] {
 function resourceFieldValue(container: KObject, ref: { resource: string }): string {
   const [kind, res] = ref.resource.split('.');
   const q = container.resources?.[kind === 'requests' ? 'requests' : 'limits']?.[res];
-  if (q !== undefined) return String(q);
+  if (q !== undefined) { return String(q); }
   return res === 'cpu' ? '2' : res === 'memory' ? '8589934592' : '0';
 }
 
@@ -150,21 +151,22 @@ export function resolveContainerEnv(pod: KObject, container: KObject, lookups: E
     if (from.configMapRef) {
       const cm = lookups.configMap(ns, from.configMapRef.name);
       if (!cm) {
-        if (from.configMapRef.optional) continue;
+        if (from.configMapRef.optional) { continue; }
         throw new EnvError(`configmap "${from.configMapRef.name}" not found`);
       }
       for (const [k, v] of Object.entries<string>(cm.data ?? {})) {
-        if (!ENV_NAME.test(prefix + k)) continue; // the kubelet skips invalid names (and emits an event)
+        if (!ENV_NAME.test(prefix + k)) { continue; // the kubelet skips invalid names (and emits an event)
+}
         tmpEnv.set(prefix + k, v);
       }
     } else if (from.secretRef) {
       const s = lookups.secret(ns, from.secretRef.name);
       if (!s) {
-        if (from.secretRef.optional) continue;
+        if (from.secretRef.optional) { continue; }
         throw new EnvError(`secret "${from.secretRef.name}" not found`);
       }
       for (const k of secretKeys(s)) {
-        if (!ENV_NAME.test(prefix + k)) continue;
+        if (!ENV_NAME.test(prefix + k)) { continue; }
         tmpEnv.set(prefix + k, decodeSecret(s, k) ?? '');
       }
     }
@@ -172,21 +174,21 @@ export function resolveContainerEnv(pod: KObject, container: KObject, lookups: E
 
   for (const e of container.env ?? []) {
     let value: string = e.value ?? '';
-    if (value !== '') value = expand(value, mapping);
+    if (value !== '') { value = expand(value, mapping); }
     else if (e.valueFrom) {
       const vf = e.valueFrom;
-      if (vf.fieldRef) value = fieldRefValue(pod, vf.fieldRef.fieldPath);
-      else if (vf.resourceFieldRef) value = resourceFieldValue(container, vf.resourceFieldRef);
+      if (vf.fieldRef) { value = fieldRefValue(pod, vf.fieldRef.fieldPath); }
+      else if (vf.resourceFieldRef) { value = resourceFieldValue(container, vf.resourceFieldRef); }
       else if (vf.configMapKeyRef) {
         const ref = vf.configMapKeyRef;
         const cm = lookups.configMap(ns, ref.name);
         if (!cm) {
-          if (ref.optional) continue;
+          if (ref.optional) { continue; }
           throw new EnvError(`configmap "${ref.name}" not found`);
         }
         const v = cm.data?.[ref.key];
         if (v === undefined) {
-          if (ref.optional) continue;
+          if (ref.optional) { continue; }
           throw new EnvError(`couldn't find key ${ref.key} in ConfigMap ${ns}/${ref.name}`);
         }
         value = v;
@@ -194,12 +196,12 @@ export function resolveContainerEnv(pod: KObject, container: KObject, lookups: E
         const ref = vf.secretKeyRef;
         const s = lookups.secret(ns, ref.name);
         if (!s) {
-          if (ref.optional) continue;
+          if (ref.optional) { continue; }
           throw new EnvError(`secret "${ref.name}" not found`);
         }
         const v = decodeSecret(s, ref.key);
         if (v === undefined) {
-          if (ref.optional) continue;
+          if (ref.optional) { continue; }
           throw new EnvError(`couldn't find key ${ref.key} in Secret ${ns}/${ref.name}`);
         }
         value = v;
@@ -210,8 +212,8 @@ export function resolveContainerEnv(pod: KObject, container: KObject, lookups: E
   }
 
   const env: Array<{ name: string; value: string }> = [];
-  for (const [name, value] of tmpEnv) env.push({ name, value });
-  for (const [name, value] of svcEnv) if (!tmpEnv.has(name)) env.push({ name, value });
+  for (const [name, value] of tmpEnv) { env.push({ name, value }); }
+  for (const [name, value] of svcEnv) { if (!tmpEnv.has(name)) { env.push({ name, value }); } }
 
   // ExpandContainerCommandAndArgs maps against the final list (service variables included).
   const all = new Map(env.map((e) => [e.name, e.value]));

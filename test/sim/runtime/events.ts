@@ -21,7 +21,7 @@ export class PodEvents {
     try {
       if (existing) {
         const updated = this.store.mutate(EVENT, ps.ns, existing, (e) => { e.count = (e.count ?? 1) + 1; e.lastTimestamp = ts; });
-        if (updated) return;
+        if (updated) { return; }
       }
       const name = `${ps.name}.${randomBytes(8).toString('hex')}`;
       this.store.create(EVENT, {

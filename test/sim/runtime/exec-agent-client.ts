@@ -43,7 +43,7 @@ export class ExecAgent {
     c.on('error', () => this.failAll('exec agent failed to start'));
     // 'close', not 'exit': the events it wrote before dying are read first.
     c.on('close', () => {
-      if (this.child === c) this.child = undefined;
+      if (this.child === c) { this.child = undefined; }
       // Its sessions lead their own process groups and would outlive it untracked.
       for (const pid of this.sessionPids()) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
       this.failAll('exec agent exited');
@@ -54,9 +54,9 @@ export class ExecAgent {
     readLines(c.stdout!, (v) => {
       const e = v as ExecAgentEvent;
       const s = this.sessions.get(e.id);
-      if (!s) return;
-      if ('pid' in e) s.pid = e.pid;
-      else if ('fd' in e) (e.fd === 1 ? s.stdout : s.stderr).write(Buffer.from(e.data, 'base64'));
+      if (!s) { return; }
+      if ('pid' in e) { s.pid = e.pid; }
+      else if ('fd' in e) { (e.fd === 1 ? s.stdout : s.stderr).write(Buffer.from(e.data, 'base64')); }
       else if ('error' in e) { this.sessions.delete(e.id); s.settle(new Error(e.error)); }
       else { this.sessions.delete(e.id); s.settle({ code: e.code, signal: e.signal }); }
     });
@@ -75,7 +75,7 @@ export class ExecAgent {
     const id = ++this.seq;
     let settle!: Pending['settle'];
     const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      settle = (r) => { if (r instanceof Error) reject(r); else resolve(r); };
+      settle = (r) => { if (r instanceof Error) { reject(r);  }else { resolve(r);  }};
     });
     if (!this.child?.stdin?.writable) {
       settle(new Error('exec agent not running'));
@@ -92,8 +92,8 @@ export class ExecAgent {
       },
     });
     this.send({ op: 'spawn', id, argv, env, stdin: !!io.stdin });
-    if (io.stdin && (io.stdin as NodeJS.ReadableStream & { readableEnded?: boolean }).readableEnded) onEnd();
-    else io.stdin?.on('data', onData).on('end', onEnd);
+    if (io.stdin && (io.stdin as NodeJS.ReadableStream & { readableEnded?: boolean }).readableEnded) { onEnd(); }
+    else { io.stdin?.on('data', onData).on('end', onEnd); }
     return { done, kill: () => this.send({ op: 'kill', id }) };
   }
 
@@ -102,7 +102,7 @@ export class ExecAgent {
     const c = this.child;
     this.killed = true;
     for (const pid of this.sessionPids()) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
-    if (!c?.pid) return Promise.resolve();
+    if (!c?.pid) { return Promise.resolve(); }
     const pid = c.pid;
     const exited = c.exitCode !== null || c.signalCode !== null;
     return new Promise<void>((resolve) => {
@@ -110,7 +110,7 @@ export class ExecAgent {
       // caller that lists pids after stop() sees none (after 'exit' alone it raced, and once in CI did).
       const last = setTimeout(resolve, 6000);
       c.once('close', () => { clearTimeout(last); resolve(); });
-      if (exited) return;
+      if (exited) { return; }
       // Closing its stdin makes the agent end (and reap) sessions whose pid it had not reported yet.
       const t = setTimeout(() => { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }, 1000);
       c.once('exit', () => { clearTimeout(t); try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } });

@@ -36,7 +36,7 @@ function killGroup(c: ChildProcess): void {
 }
 
 function killAll(): void {
-  for (const c of sessions.values()) killGroup(c);
+  for (const c of sessions.values()) { killGroup(c); }
 }
 
 function start(r: Extract<ExecAgentRequest, { op: 'spawn' }>): void {
@@ -59,21 +59,21 @@ function start(r: Extract<ExecAgentRequest, { op: 'spawn' }>): void {
 
 readLines(process.stdin, (v) => {
   const r = v as ExecAgentRequest;
-  if (r.op === 'spawn') return start(r);
+  if (r.op === 'spawn') { return start(r); }
   const c = sessions.get(r.id);
-  if (!c) return;
-  if (r.op === 'in') c.stdin?.write(Buffer.from(r.data, 'base64'));
-  else if (r.op === 'in-end') c.stdin?.end();
-  else if (r.op === 'kill') killGroup(c);
+  if (!c) { return; }
+  if (r.op === 'in') { c.stdin?.write(Buffer.from(r.data, 'base64')); }
+  else if (r.op === 'in-end') { c.stdin?.end(); }
+  else if (r.op === 'kill') { killGroup(c); }
 });
 // The kubelet closed our stdin (or died): nothing of ours may outlive us.
 // It reaps them first: an unreaped session would linger as a zombie under init, still answering kill(pid, 0).
 process.stdin.on('end', () => {
   killAll();
   const waiting = [...sessions.values()].filter((c) => c.exitCode === null && c.signalCode === null);
-  if (waiting.length === 0) process.exit(0);
+  if (waiting.length === 0) { process.exit(0); }
   let left = waiting.length;
-  for (const c of waiting) c.once('exit', () => { if (--left === 0) process.exit(0); });
+  for (const c of waiting) { c.once('exit', () => { if (--left === 0) { process.exit(0);  }}); }
   setTimeout(() => process.exit(0), 500).unref();
 });
 process.on('exit', killAll);

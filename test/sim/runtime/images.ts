@@ -11,7 +11,7 @@ export function normalizeImage(image: string): string {
     name = name.includes('/') ? `docker.io/${name}` : `docker.io/library/${name}`;
   }
   const afterSlash = name.slice(name.lastIndexOf('/') + 1);
-  if (!name.includes('@') && !afterSlash.includes(':')) name += ':latest';
+  if (!name.includes('@') && !afterSlash.includes(':')) { name += ':latest'; }
   return name;
 }
 
@@ -25,18 +25,18 @@ export function imageID(image: string): string {
 
 /** Which stand-in plays a container of this image. */
 export function standinFor(image: string): 'collector' | 'dns' | 'app' {
-  if (isCollectorImage(image)) return 'collector';
-  if (/coredns/i.test(image)) return 'dns';
+  if (isCollectorImage(image)) { return 'collector'; }
+  if (/coredns/i.test(image)) { return 'dns'; }
   return 'app';
 }
 
 /** The SDK an app stand-in plays when no `sim.otel-doctor.io/sdk` annotation names one. */
 export function defaultSdk(image: string): string {
   const i = image.toLowerCase();
-  if (/python/.test(i)) return 'python';
-  if (/(java|temurin|openjdk|jre|jdk)/.test(i)) return 'java';
-  if (/(node|javascript)/.test(i)) return 'node';
-  if (/(dotnet|aspnet)/.test(i)) return 'dotnet';
+  if (/python/.test(i)) { return 'python'; }
+  if (/(java|temurin|openjdk|jre|jdk)/.test(i)) { return 'java'; }
+  if (/(node|javascript)/.test(i)) { return 'node'; }
+  if (/(dotnet|aspnet)/.test(i)) { return 'dotnet'; }
   // Unknown: the app stand-in then plays a well-configured app of an unknown SDK (see app-sdk.ts).
   return '';
 }

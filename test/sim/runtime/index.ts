@@ -44,7 +44,7 @@ export class Runtime implements RuntimeApi {
 
   async start(): Promise<void> {
     mkdirSync(this.stateDir, { recursive: true });
-    if (this.ownsNetwork) await this.network.start();
+    if (this.ownsNetwork) { await this.network.start(); }
     this.dns.start();
     this.kubelet.start();
   }

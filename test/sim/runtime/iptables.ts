@@ -36,7 +36,7 @@ export function chainName(prefix: string, ...parts: string[]): string {
   for (const byte of h) {
     value = (value << 8) | byte; bits += 8;
     while (bits >= 5 && out.length < 16) { out += alphabet[(value >>> (bits - 5)) & 31]; bits -= 5; }
-    if (out.length >= 16) break;
+    if (out.length >= 16) { break; }
   }
   return `${prefix}-${out}`;
 }
@@ -54,33 +54,34 @@ export function servicePorts(services: KObject[], slices: KObject[], endpoints: 
   const slicesBySvc = new Map<string, KObject[]>();
   for (const s of slices) {
     const svc = s.metadata.labels?.['kubernetes.io/service-name'];
-    if (!svc || (s.addressType && s.addressType !== 'IPv4')) continue;
+    if (!svc || (s.addressType && s.addressType !== 'IPv4')) { continue; }
     const k = `${s.metadata.namespace}/${svc}`;
-    if (!slicesBySvc.has(k)) slicesBySvc.set(k, []);
+    if (!slicesBySvc.has(k)) { slicesBySvc.set(k, []); }
     slicesBySvc.get(k)!.push(s);
   }
   const epByName = new Map(endpoints.map((e) => [`${e.metadata.namespace}/${e.metadata.name}`, e]));
   const out: ServicePortInfo[] = [];
   for (const svc of services) {
     const spec = svc.spec ?? {};
-    if (spec.type === 'ExternalName') continue;
+    if (spec.type === 'ExternalName') { continue; }
     const ips: string[] = (Array.isArray(spec.clusterIPs) && spec.clusterIPs.length ? spec.clusterIPs : [spec.clusterIP]).filter(isIPv4);
-    if (ips.length === 0) continue; // headless ("None") or not yet allocated: kube-proxy writes nothing
+    if (ips.length === 0) { continue; // headless ("None") or not yet allocated: kube-proxy writes nothing
+}
     const key = `${svc.metadata.namespace}/${svc.metadata.name}`;
     for (const sp of (spec.ports ?? []) as Array<Record<string, unknown>>) {
       const portName = typeof sp.name === 'string' ? sp.name : '';
       const protocol = proto(sp.protocol);
-      if (!validPort(sp.port) || !validProto(protocol)) continue;
+      if (!validPort(sp.port) || !validProto(protocol)) { continue; }
       const eps: EndpointInfo[] = [];
       const seen = new Set<string>();
       const svcSlices = slicesBySvc.get(key);
       if (svcSlices) {
         for (const sl of svcSlices) {
           const port = ((sl.ports ?? []) as Array<Record<string, unknown>>).find((p) => (p.name ?? '') === portName && proto(p.protocol) === protocol);
-          if (!port || !validPort(port.port)) continue;
+          if (!port || !validPort(port.port)) { continue; }
           for (const ep of (sl.endpoints ?? []) as Array<Record<string, any>>) {
             const ip = ep.addresses?.[0];
-            if (!isIPv4(ip) || seen.has(`${ip}:${port.port}`)) continue;
+            if (!isIPv4(ip) || seen.has(`${ip}:${port.port}`)) { continue; }
             seen.add(`${ip}:${port.port}`);
             const c = ep.conditions ?? {};
             // Per the EndpointSlice API, an unset ready/serving condition means "unknown" and is treated as true.
@@ -93,10 +94,10 @@ export function servicePorts(services: KObject[], slices: KObject[], endpoints: 
         for (const subset of (e?.subsets ?? []) as Array<Record<string, any>>) {
           const port = ((subset.ports ?? []) as Array<Record<string, unknown>>).find((p) => (p.name ?? '') === portName && proto(p.protocol) === protocol)
             ?? ((subset.ports ?? []).length === 1 && !portName ? subset.ports[0] : undefined);
-          if (!port || !validPort(port.port)) continue;
+          if (!port || !validPort(port.port)) { continue; }
           for (const [list, ready] of [[subset.addresses, true], [subset.notReadyAddresses, false]] as const) {
             for (const a of (list ?? []) as Array<Record<string, any>>) {
-              if (!isIPv4(a.ip) || seen.has(`${a.ip}:${port.port}`)) continue;
+              if (!isIPv4(a.ip) || seen.has(`${a.ip}:${port.port}`)) { continue; }
               seen.add(`${a.ip}:${port.port}`);
               eps.push({ ip: a.ip, port: port.port, nodeName: a.nodeName, ready, serving: ready, terminating: false });
             }
@@ -128,10 +129,10 @@ export function renderNodeRules(input: NodeRulesInput): string {
 
   for (const sp of input.services) {
     const id = `${sp.namespace}/${sp.name}${sp.portName ? ':' + sp.portName : ''}`;
-    for (const ip of sp.clusterIPs) clusterIPs.add(ip);
+    for (const ip of sp.clusterIPs) { clusterIPs.add(ip); }
     // kube-proxy's endpoint choice: ready endpoints; only when none is ready, the serving-and-terminating ones.
     let usable = sp.endpoints.filter((e) => e.ready);
-    if (usable.length === 0) usable = sp.endpoints.filter((e) => e.serving && e.terminating);
+    if (usable.length === 0) { usable = sp.endpoints.filter((e) => e.serving && e.terminating); }
     const internal = sp.internalLocal ? usable.filter((e) => e.nodeName === input.nodeName) : usable;
     const p = sp.protocol;
     const svcChain = chainName(sp.internalLocal ? 'KUBE-SVL' : 'KUBE-SVC', id, p);
@@ -160,8 +161,8 @@ export function renderNodeRules(input: NodeRulesInput): string {
         nat.push(`-A ${chain} ${comment(`${id} -> ${e.ip}:${e.port}`)}${stat} -j ${c}`);
       });
     };
-    if (needCluster) balance(clusterChain, usable);
-    if (sp.internalLocal && internal.length > 0) balance(svcChain, internal);
+    if (needCluster) { balance(clusterChain, usable); }
+    if (sp.internalLocal && internal.length > 0) { balance(svcChain, internal); }
 
     for (const cip of sp.clusterIPs) {
       const match = `-d ${cip}/32 -p ${p} -m ${p} --dport ${sp.port}`;
@@ -190,15 +191,15 @@ export function renderNodeRules(input: NodeRulesInput): string {
   // Simulator rule, as kube-proxy's nftables mode does: any other port of a ClusterIP is rejected
   // rather than routed nowhere, so a wrong port is "connection refused", not a timeout.
   for (const cip of [...clusterIPs].sort()) {
-    for (const p of ['tcp', 'udp']) filterSvc.push(`-A KUBE-SERVICES -d ${cip}/32 -p ${p} ${comment('no such port on this cluster IP')} -j REJECT --reject-with icmp-port-unreachable`);
+    for (const p of ['tcp', 'udp']) { filterSvc.push(`-A KUBE-SERVICES -d ${cip}/32 -p ${p} ${comment('no such port on this cluster IP')} -j REJECT --reject-with icmp-port-unreachable`); }
   }
 
   const hostPortRules: string[] = [];
   for (const hp of input.hostPorts) {
     const p = proto(hp.protocol);
-    if (!validProto(p) || !validPort(hp.hostPort) || !validPort(hp.containerPort)) continue;
+    if (!validProto(p) || !validPort(hp.hostPort) || !validPort(hp.containerPort)) { continue; }
     const c = chainName('CNI-DN', hp.podIP, String(hp.hostPort), p);
-    if (natChains.has(c)) continue;
+    if (natChains.has(c)) { continue; }
     natChains.add(c);
     const dst = hp.hostIP && hp.hostIP !== '0.0.0.0' ? ` -d ${hp.hostIP}/32` : '';
     hostPortRules.push(`-A CNI-HOSTPORT-DNAT${dst} -p ${p} -m ${p} --dport ${hp.hostPort} ${comment(`hostPort ${hp.hostPort} -> ${hp.podIP}:${hp.containerPort}`)} -j ${c}`);
@@ -206,12 +207,12 @@ export function renderNodeRules(input: NodeRulesInput): string {
     nat.push(`-A ${c} -p ${p} -m ${p} --dport ${hp.hostPort} -j DNAT --to-destination ${hp.podIP}:${hp.containerPort}`);
   }
 
-  for (const c of input.policy.chains) filterChains.add(c);
+  for (const c of input.policy.chains) { filterChains.add(c); }
   filter.push(...input.policy.rules);
 
   const lines: string[] = [];
   lines.push('*filter', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]');
-  for (const c of filterChains) lines.push(`:${c} - [0:0]`);
+  for (const c of filterChains) { lines.push(`:${c} - [0:0]`); }
   lines.push(
     `-A INPUT -m conntrack --ctstate NEW ${comment('kubernetes externally-visible service portals')} -j KUBE-EXTERNAL-SERVICES`,
     `-A FORWARD -m conntrack --ctstate NEW ${comment('kubernetes service portals')} -j KUBE-SERVICES`,
@@ -220,11 +221,11 @@ export function renderNodeRules(input: NodeRulesInput): string {
     `-A OUTPUT -m conntrack --ctstate NEW ${comment('kubernetes service portals')} -j KUBE-SERVICES`,
     `-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP`,
   );
-  if (input.policy.chains.length) lines.push(`-A FORWARD ${comment('network policy')} -j ${input.policy.chains[0]}`);
+  if (input.policy.chains.length) { lines.push(`-A FORWARD ${comment('network policy')} -j ${input.policy.chains[0]}`); }
   lines.push(...filterSvc, ...filterExt, ...filter, 'COMMIT');
 
   lines.push('*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]');
-  for (const c of natChains) lines.push(`:${c} - [0:0]`);
+  for (const c of natChains) { lines.push(`:${c} - [0:0]`); }
   lines.push(
     `-A PREROUTING ${comment('kubernetes service portals')} -j KUBE-SERVICES`,
     `-A PREROUTING -m addrtype --dst-type LOCAL ${comment('CNI portfwd requiring masquerade')} -j CNI-HOSTPORT-DNAT`,

@@ -17,10 +17,10 @@ export function readLines(input: Readable, onValue: (v: unknown) => void): void 
     while ((nl = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
-      if (!line) continue;
+      if (!line) { continue; }
       let v: unknown;
       try { v = JSON.parse(line); } catch { continue; }
-      if (v !== null && typeof v === 'object') onValue(v);
+      if (v !== null && typeof v === 'object') { onValue(v); }
     }
   });
 }

@@ -82,11 +82,11 @@ class Semaphore {
   private readonly max: number;
   constructor(max: number) { this.max = max; }
   async acquire(): Promise<() => void> {
-    if (this.active >= this.max) await new Promise<void>((r) => this.queue.push(r));
+    if (this.active >= this.max) { await new Promise<void>((r) => this.queue.push(r)); }
     this.active++;
     let released = false;
     return () => {
-      if (released) return;
+      if (released) { return; }
       released = true;
       this.active--;
       this.queue.shift()?.();
@@ -144,17 +144,17 @@ export class Kubelet {
     mkdirSync(join(this.stateDir, 'profiles'), { recursive: true });
     this.store.on('change', this.onChange);
     const byCreation = (a: KObject, b: KObject) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion);
-    for (const n of this.store.list(NODE).sort(byCreation)) this.ensureNode(n);
-    for (const p of this.store.list(POD)) this.syncPod(p);
+    for (const n of this.store.list(NODE).sort(byCreation)) { this.ensureNode(n); }
+    for (const p of this.store.list(POD)) { this.syncPod(p); }
   }
 
   /** Every pid this kubelet started and that is still alive (containers, exec sessions, prober agents). */
   pids(): number[] {
     const out: number[] = [];
-    for (const ps of this.pods.values()) for (const cr of ps.containers.values()) if (cr.child?.pid && cr.child.exitCode === null && cr.child.signalCode === null) out.push(cr.child.pid);
+    for (const ps of this.pods.values()) { for (const cr of ps.containers.values()) { if (cr.child?.pid && cr.child.exitCode === null && cr.child.signalCode === null) { out.push(cr.child.pid); } } }
     for (const n of this.nodeStates.values()) {
-      if (n.agent.pid) out.push(n.agent.pid);
-      if (n.execAgent.pid) out.push(n.execAgent.pid);
+      if (n.agent.pid) { out.push(n.agent.pid); }
+      if (n.execAgent.pid) { out.push(n.execAgent.pid); }
       out.push(...n.execAgent.sessionPids());
     }
     return out;
@@ -168,11 +168,11 @@ export class Kubelet {
     for (const ps of this.pods.values()) {
       ps.deleted = true;
       for (const cr of ps.containers.values()) {
-        for (const t of cr.timers) clearTimeout(t);
-        if (cr.child) exits.push(this.killAndWait(cr.child));
+        for (const t of cr.timers) { clearTimeout(t); }
+        if (cr.child) { exits.push(this.killAndWait(cr.child)); }
       }
     }
-    for (const n of this.nodeStates.values()) exits.push(n.agent.stop(), n.execAgent.stop());
+    for (const n of this.nodeStates.values()) { exits.push(n.agent.stop(), n.execAgent.stop()); }
     // Pods being deleted are no longer in this.pods, but their processes may still be on their way out.
     await Promise.all([...exits, ...[...this.teardowns.values()].map((p) => p.catch(() => undefined))]);
   }
@@ -181,12 +181,12 @@ export class Kubelet {
   killAllSync(): void {
     this.stopped = true;
     this.store.off('change', this.onChange);
-    for (const n of this.nodeStates.values()) n.execAgent.killSync();
+    for (const n of this.nodeStates.values()) { n.execAgent.killSync(); }
     for (const pid of this.pids()) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
   }
 
   private killAndWait(c: ChildProcess): Promise<void> {
-    if (c.exitCode !== null || c.signalCode !== null || !c.pid) return Promise.resolve();
+    if (c.exitCode !== null || c.signalCode !== null || !c.pid) { return Promise.resolve(); }
     return new Promise((resolve) => {
       const t = setTimeout(resolve, 5000);
       c.once('exit', () => { clearTimeout(t); resolve(); });
@@ -197,19 +197,19 @@ export class Kubelet {
   // ---- watch handling ----
 
   private handle(c: Change): void {
-    if (this.stopped) return;
-    if (c.resource.kind === 'Node' && c.type === 'ADDED') this.ensureNode(c.object);
+    if (this.stopped) { return; }
+    if (c.resource.kind === 'Node' && c.type === 'ADDED') { this.ensureNode(c.object); }
     else if (c.resource.kind === 'Pod') {
       if (c.type === 'DELETED') {
         const ps = this.pods.get(`${c.object.metadata.namespace}/${c.object.metadata.name}`);
-        if (ps && ps.uid === c.object.metadata.uid) void this.teardown(ps);
-      } else this.syncPod(c.object);
+        if (ps && ps.uid === c.object.metadata.uid) { void this.teardown(ps); }
+      } else { this.syncPod(c.object); }
     }
   }
 
   private ensureNode(n: KObject): void {
     const name = n.metadata.name;
-    if (this.nodes.has(name)) return;
+    if (this.nodes.has(name)) { return; }
     const index = ++this.nodeIndex;
     const p = (async () => {
       const net = await this.network.addNode(name, index);
@@ -226,7 +226,7 @@ export class Kubelet {
 
   private waitNode(name: string): Promise<NodeState> {
     const p = this.nodes.get(name);
-    if (p) return p;
+    if (p) { return p; }
     // The Node object may come later than its pods; poll cheaply until it does.
     return new Promise((resolve, reject) => {
       const t = setInterval(() => {
@@ -239,7 +239,7 @@ export class Kubelet {
 
   private syncPod(pod: KObject): void {
     const nodeName: string | undefined = pod.spec?.nodeName;
-    if (!nodeName) return;
+    if (!nodeName) { return; }
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
     let ps = this.pods.get(key);
     if (ps && ps.uid !== pod.metadata.uid) {
@@ -256,10 +256,10 @@ export class Kubelet {
         });
         return;
       }
-      if (ps.netns) this.startNewEphemerals(ps);
+      if (ps.netns) { this.startNewEphemerals(ps); }
       return;
     }
-    if (pod.metadata.deletionTimestamp) return;
+    if (pod.metadata.deletionTimestamp) { return; }
     const ns = pod.metadata.namespace ?? 'default';
     ps = {
       key, ns, name: pod.metadata.name, uid: pod.metadata.uid ?? '', pod,
@@ -268,8 +268,8 @@ export class Kubelet {
       startTime: now(), containers: new Map(), deleted: false, conditions: new Map(), statusQueued: false,
     };
     this.pods.set(key, ps);
-    for (const c of pod.spec?.initContainers ?? []) ps.containers.set(c.name, this.newRun(ps, c, 'init'));
-    for (const c of pod.spec?.containers ?? []) ps.containers.set(c.name, this.newRun(ps, c, 'container'));
+    for (const c of pod.spec?.initContainers ?? []) { ps.containers.set(c.name, this.newRun(ps, c, 'init')); }
+    for (const c of pod.spec?.containers ?? []) { ps.containers.set(c.name, this.newRun(ps, c, 'container')); }
     this.queueStatus(ps);
     void this.setupPod(ps, nodeName);
   }
@@ -286,7 +286,7 @@ export class Kubelet {
     try { node = await this.waitNode(nodeName); } catch { return; }
     await this.teardowns.get(ps.key);
     for (;;) {
-      if (ps.deleted || this.stopped) return;
+      if (ps.deleted || this.stopped) { return; }
       try {
         const net = await this.network.addPod(ps.pod);
         ps.netns = net.netns; ps.podIP = net.podIP; ps.hostIP = net.hostIP || node.ip;
@@ -315,7 +315,7 @@ export class Kubelet {
 
   private startNewEphemerals(ps: PodState): void {
     for (const c of ps.pod.spec?.ephemeralContainers ?? []) {
-      if (ps.containers.has(c.name)) continue;
+      if (ps.containers.has(c.name)) { continue; }
       const cr = this.newRun(ps, c, 'ephemeral');
       ps.containers.set(c.name, cr);
       void this.startAttempt(ps, cr);
@@ -326,18 +326,18 @@ export class Kubelet {
   private readonly teardowns = new Map<string, Promise<void>>();
 
   private teardown(ps: PodState): Promise<void> {
-    if (ps.deleted) return this.teardowns.get(ps.key) ?? Promise.resolve();
-    const p = this.doTeardown(ps).finally(() => { if (this.teardowns.get(ps.key) === p) this.teardowns.delete(ps.key); });
+    if (ps.deleted) { return this.teardowns.get(ps.key) ?? Promise.resolve(); }
+    const p = this.doTeardown(ps).finally(() => { if (this.teardowns.get(ps.key) === p) { this.teardowns.delete(ps.key);  }});
     this.teardowns.set(ps.key, p);
     return p;
   }
 
   private async doTeardown(ps: PodState): Promise<void> {
     ps.deleted = true;
-    if (this.pods.get(ps.key) === ps) this.pods.delete(ps.key);
+    if (this.pods.get(ps.key) === ps) { this.pods.delete(ps.key); }
     const exits: Array<Promise<void>> = [];
     for (const cr of ps.containers.values()) {
-      for (const t of cr.timers) clearTimeout(t);
+      for (const t of cr.timers) { clearTimeout(t); }
       cr.timers.clear();
       if (cr.child) {
         this.event(ps, 'Normal', 'Killing', `Stopping container ${cr.name}`, cr);
@@ -345,7 +345,7 @@ export class Kubelet {
       }
     }
     await Promise.all(exits);
-    if (ps.netns && !this.stopped) await this.network.removePod(ps.ns, ps.name).catch(() => {});
+    if (ps.netns && !this.stopped) { await this.network.removePod(ps.ns, ps.name).catch(() => {}); }
     rmSync(ps.dir, { recursive: true, force: true });
   }
 
@@ -379,17 +379,17 @@ export class Kubelet {
   }
 
   private async startAttempt(ps: PodState, cr: ContainerRun): Promise<void> {
-    if (ps.deleted || this.stopped || !ps.netns) return;
+    if (ps.deleted || this.stopped || !ps.netns) { return; }
     const pod = this.podWithStatus(ps);
     const lookups = this.lookups();
     lookups.services = this.store.list(SERVICE, ps.ns);
     const master = this.store.get(SERVICE, 'default', 'kubernetes');
-    if (master && ps.ns !== 'default') lookups.services.push(master);
+    if (master && ps.ns !== 'default') { lookups.services.push(master); }
     let resolved;
     try {
       resolved = resolveContainerEnv(pod, cr.spec, lookups);
     } catch (e) {
-      if (!(e instanceof EnvError)) throw e;
+      if (!(e instanceof EnvError)) { throw e; }
       this.event(ps, 'Warning', 'Failed', `Error: ${e.message}`, cr);
       this.retryLater(ps, cr, 'CreateContainerConfigError', e.message);
       return;
@@ -456,9 +456,9 @@ export class Kubelet {
   }
 
   private onExit(ps: PodState, cr: ContainerRun, gen: number, code: number | null, signal: NodeJS.Signals | null): void {
-    if (gen !== cr.gen) return;
+    if (gen !== cr.gen) { return; }
     cr.gen++;
-    for (const t of cr.timers) clearTimeout(t);
+    for (const t of cr.timers) { clearTimeout(t); }
     cr.timers.clear();
     cr.log?.close();
     cr.log = undefined;
@@ -469,7 +469,7 @@ export class Kubelet {
     a.reason = a.exitCode === 0 ? 'Completed' : 'Error';
     cr.ready = false;
     cr.started = false;
-    if (ps.deleted || this.stopped) return;
+    if (ps.deleted || this.stopped) { return; }
     const policy: string = cr.kind === 'ephemeral' ? 'Never' : isSidecar(cr) ? 'Always' : ps.pod.spec?.restartPolicy ?? 'Always';
     const restart = policy === 'Always' || (policy === 'OnFailure' && a.exitCode !== 0);
     if (!restart) {
@@ -477,7 +477,7 @@ export class Kubelet {
       this.queueStatus(ps);
       return;
     }
-    if (Date.now() - a.startedMs > BACKOFF_RESET_MS) cr.crashes = 0;
+    if (Date.now() - a.startedMs > BACKOFF_RESET_MS) { cr.crashes = 0; }
     cr.crashes++;
     const delay = cr.crashes === 1 ? 0 : Math.min(BACKOFF_INITIAL_MS * 2 ** (cr.crashes - 2), BACKOFF_MAX_MS);
     if (delay === 0) {
@@ -509,29 +509,29 @@ export class Kubelet {
       const t = setTimeout(() => ac.abort(), timeoutMs);
       try {
         const { exitCode } = await this.exec({ namespace: ps.ns, pod: ps.name, container: cr.name, command: probe.exec.command ?? [], stdin: false, tty: false }, { stdout: sink, stderr: sink }, ac.signal);
-        if (ac.signal.aborted) return { ok: false, message: `command timed out` };
+        if (ac.signal.aborted) { return { ok: false, message: `command timed out` }; }
         return { ok: exitCode === 0, message: Buffer.concat(chunks).toString('utf8').trimEnd() };
       } catch (e) {
         return { ok: false, message: (e as Error).message };
       } finally { clearTimeout(t); }
     }
-    if (typeof req === 'string') return { ok: false, message: req };
+    if (typeof req === 'string') { return { ok: false, message: req }; }
     const node = this.nodeStates.get(ps.pod.spec?.nodeName);
-    if (!node) return { ok: false, message: 'node not ready' };
+    if (!node) { return { ok: false, message: 'node not ready' }; }
     return node.agent.probe(req);
   }
 
   // ---- status ----
 
   private queueStatus(ps: PodState): void {
-    if (ps.statusQueued) return;
+    if (ps.statusQueued) { return; }
     ps.statusQueued = true;
     setImmediate(() => {
       ps.statusQueued = false;
-      if (ps.deleted || this.stopped) return;
+      if (ps.deleted || this.stopped) { return; }
       const status = buildStatus(ps);
       this.store.mutate(POD, ps.ns, ps.name, (o) => {
-        if (o.metadata.uid !== ps.uid) return;
+        if (o.metadata.uid !== ps.uid) { return; }
         o.status = status;
       });
     });

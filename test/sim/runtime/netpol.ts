@@ -37,7 +37,7 @@ function hash(...parts: string[]): string {
 
 export function policyTypes(np: KObject): { ingress: boolean; egress: boolean } {
   const types: string[] | undefined = np.spec?.policyTypes;
-  if (Array.isArray(types) && types.length) return { ingress: types.includes('Ingress'), egress: types.includes('Egress') };
+  if (Array.isArray(types) && types.length) { return { ingress: types.includes('Ingress'), egress: types.includes('Egress') }; }
   return { ingress: true, egress: Array.isArray(np.spec?.egress) };
 }
 
@@ -46,22 +46,23 @@ function peerPods(peer: Peer, policyNs: string, pods: PolicyPod[], nsLabels: (ns
   if (peer.namespaceSelector) {
     return pods.filter((p) => matchesSelector(nsLabels(p.namespace), peer.namespaceSelector) && (!peer.podSelector || matchesSelector(p.labels, peer.podSelector)));
   }
-  if (peer.podSelector) return pods.filter((p) => p.namespace === policyNs && matchesSelector(p.labels, peer.podSelector));
+  if (peer.podSelector) { return pods.filter((p) => p.namespace === policyNs && matchesSelector(p.labels, peer.podSelector)); }
   return [];
 }
 
 /** A port spec as (protocol, dport match) pairs; a named port resolves against `target`'s container ports. */
 function portMatches(ps: PortSpec | null, target: PolicyPod | undefined): string[] {
-  if (ps === null) return ['']; // a rule without ports admits every port of every protocol
+  if (ps === null) { return ['']; // a rule without ports admits every port of every protocol
+}
   const p = (typeof ps.protocol === 'string' ? ps.protocol : 'TCP').toLowerCase();
-  if (!validProto(p)) return [];
-  if (ps.port === undefined || ps.port === null) return [`-p ${p}`];
+  if (!validProto(p)) { return []; }
+  if (ps.port === undefined || ps.port === null) { return [`-p ${p}`]; }
   if (typeof ps.port === 'number' || /^\d+$/.test(String(ps.port))) {
     const n = Number(ps.port);
-    if (!validPort(n)) return [];
+    if (!validPort(n)) { return []; }
     return [`-p ${p} -m ${p} --dport ${n}${validPort(ps.endPort) && ps.endPort > n ? ':' + ps.endPort : ''}`];
   }
-  if (!target) return [];
+  if (!target) { return []; }
   return target.containerPorts
     .filter((cp) => cp.name === ps.port && (cp.protocol ?? 'TCP').toLowerCase() === p && validPort(cp.containerPort))
     .map((cp) => `-p ${p} -m ${p} --dport ${cp.containerPort}`);
@@ -82,7 +83,7 @@ export function renderPolicies(nodeName: string, pods: PolicyPod[], policies: KO
   for (const pod of pods.filter((p) => p.nodeName === nodeName)) {
     for (const dir of ['ingress', 'egress'] as const) {
       const selecting = policies.filter((np) => np.metadata.namespace === pod.namespace && policyTypes(np)[dir] && matchesSelector(pod.labels, np.spec?.podSelector ?? {}));
-      if (selecting.length === 0) continue;
+      if (selecting.length === 0) { continue; }
       const podChain = `OSIM-${dir === 'ingress' ? 'I' : 'E'}-${hash(pod.namespace, pod.name, pod.ip)}`;
       declare(podChain);
       // Ingress is judged by the source address, egress by the destination.
@@ -103,26 +104,26 @@ export function renderPolicies(nodeName: string, pods: PolicyPod[], policies: KO
             if (dir === 'egress') {
               for (const ps of ports) {
                 if (ps && typeof ps.port === 'string' && !/^\d+$/.test(ps.port)) {
-                  for (const peer of pods) for (const m of portMatches(ps, peer)) rules.push(`-A ${podChain} -d ${peer.ip}/32 ${m} ${comment(tag)} ${mark}`);
-                } else for (const m of portMatches(ps, undefined)) rules.push(`-A ${podChain} ${m} ${comment(tag)} ${mark}`);
+                  for (const peer of pods) { for (const m of portMatches(ps, peer)) { rules.push(`-A ${podChain} -d ${peer.ip}/32 ${m} ${comment(tag)} ${mark}`); } }
+                } else { for (const m of portMatches(ps, undefined)) { rules.push(`-A ${podChain} ${m} ${comment(tag)} ${mark}`); } }
               }
             } else {
-              for (const ps of ports) for (const m of portMatches(ps, pod)) rules.push(`-A ${podChain} ${m} ${comment(tag)} ${mark}`);
+              for (const ps of ports) { for (const m of portMatches(ps, pod)) { rules.push(`-A ${podChain} ${m} ${comment(tag)} ${mark}`); } }
             }
           } else {
             for (const peer of r.peers!) {
               if (peer?.ipBlock) {
                 const cidr = peer.ipBlock.cidr;
-                if (!isCidr(cidr)) continue;
+                if (!isCidr(cidr)) { continue; }
                 const blockChain = `OSIM-B-${hash(podChain, tag, cidr, JSON.stringify(peer.ipBlock.except ?? []))}`;
                 if (!declared.has(blockChain)) {
                   declare(blockChain);
-                  for (const ex of peer.ipBlock.except ?? []) if (isCidr(ex)) rules.push(`-A ${blockChain} ${peerFlag} ${ex} -j RETURN`);
+                  for (const ex of peer.ipBlock.except ?? []) { if (isCidr(ex)) { rules.push(`-A ${blockChain} ${peerFlag} ${ex} -j RETURN`); } }
                   rules.push(`-A ${blockChain} ${mark}`);
                 }
                 for (const ps of ports) {
                   const ms = dir === 'ingress' ? portMatches(ps, pod) : portMatches(ps, undefined);
-                  for (const m of ms) rules.push(`-A ${podChain} ${peerFlag} ${cidr} ${m} ${comment(tag)} -j ${blockChain}`);
+                  for (const m of ms) { rules.push(`-A ${podChain} ${peerFlag} ${cidr} ${m} ${comment(tag)} -j ${blockChain}`); }
                 }
                 continue;
               }
@@ -141,7 +142,7 @@ export function renderPolicies(nodeName: string, pods: PolicyPod[], policies: KO
       rules.push(`-A ${podChain} ${comment(`not admitted by any ${dir} policy`)} -j DROP`);
     }
   }
-  if (dispatch.length === 0) return { chains: [], rules: [] };
+  if (dispatch.length === 0) { return { chains: [], rules: [] }; }
   return {
     chains,
     rules: [`-A ${POLICY_CHAIN} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`, ...dispatch, ...rules],

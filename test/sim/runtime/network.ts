@@ -75,7 +75,7 @@ export class Network {
   private dirty = false;
   private idleWaiters: Array<() => void> = [];
   private readonly onChange = (c: Change) => {
-    if (['Service', 'EndpointSlice', 'Endpoints', 'NetworkPolicy', 'Namespace'].includes(c.resource.kind)) this.scheduleSync();
+    if (['Service', 'EndpointSlice', 'Endpoints', 'NetworkPolicy', 'Namespace'].includes(c.resource.kind)) { this.scheduleSync(); }
     else if (c.resource.kind === 'Pod') {
       // Labels decide NetworkPolicy peers; the kubelet's frequent status writes change nothing here.
       const rec = this.pods.get(`${c.object.metadata.namespace}/${c.object.metadata.name}`);
@@ -91,7 +91,7 @@ export class Network {
   readonly setupTimes: number[] = [];
 
   constructor(opts: { store: Store; runId: string; stateDir: string }) {
-    if (!/^[a-z0-9]{1,8}$/.test(opts.runId)) throw new Error(`run id must be 1-8 lowercase letters or digits, got ${JSON.stringify(opts.runId)}`);
+    if (!/^[a-z0-9]{1,8}$/.test(opts.runId)) { throw new Error(`run id must be 1-8 lowercase letters or digits, got ${JSON.stringify(opts.runId)}`); }
     this.store = opts.store;
     this.runId = opts.runId;
     this.stateDir = opts.stateDir;
@@ -102,7 +102,7 @@ export class Network {
   get bridgeNetns(): string { return `${this.prefix}br`; }
 
   async start(): Promise<void> {
-    if (this.started) return;
+    if (this.started) { return; }
     this.started = true;
     // Ownership is recorded before anything exists, so sweepStale() can always tell whose leftovers these are.
     mkdirSync(OWNER_DIR, { recursive: true });
@@ -117,7 +117,7 @@ export class Network {
 
   nodeNetns(nodeName: string): string {
     const n = this.nodes.get(nodeName);
-    if (!n) throw new Error(`unknown node ${nodeName}`);
+    if (!n) { throw new Error(`unknown node ${nodeName}`); }
     return n.netns;
   }
 
@@ -129,10 +129,10 @@ export class Network {
   }
 
   private async createNode(name: string, index: number): Promise<{ netns: string; ip: string; podCIDR: string }> {
-    if (!this.started) throw new Error('Network.start() first');
+    if (!this.started) { throw new Error('Network.start() first'); }
     const existing = this.nodes.get(name);
-    if (existing) return { netns: existing.netns, ip: existing.ip, podCIDR: existing.podCIDR };
-    if (!Number.isInteger(index) || index < 1 || index > 250) throw new Error(`node index must be 1..250, got ${index}`);
+    if (existing) { return { netns: existing.netns, ip: existing.ip, podCIDR: existing.podCIDR }; }
+    if (!Number.isInteger(index) || index < 1 || index > 250) { throw new Error(`node index must be 1..250, got ${index}`); }
     const netns = `${this.prefix}n${index}`;
     const rec: NodeRec = { name, index, netns, ip: `172.18.0.${index + 1}`, podCIDR: `10.244.${index}.0/24`, next: 2, freed: [], ready: false };
     this.nodes.set(name, rec);
@@ -150,7 +150,7 @@ export class Network {
       ...others.map((o) => `route add ${o.podCIDR} via ${o.ip} dev eth0`),
       'route show default',
     ].join('\n') + '\n');
-    if (out.trim()) throw new Error(`isolation violated: node namespace ${netns} has a default route: ${out.trim()}`);
+    if (out.trim()) { throw new Error(`isolation violated: node namespace ${netns} has a default route: ${out.trim()}`); }
     // proxy_arp via "default" so every pod veth created here inherits it, as Calico sets it per interface.
     await run(['ip', 'netns', 'exec', netns, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1', 'net.ipv4.conf.default.proxy_arp=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0'], undefined, this.children);
     await Promise.all(others.map((o) => this.ip(['-n', o.netns], `route replace ${rec.podCIDR} via ${rec.ip} dev eth0\n`)));
@@ -160,23 +160,23 @@ export class Network {
   }
 
   async addPod(pod: KObject): Promise<{ netns: string; podIP: string; hostIP: string }> {
-    if (!this.started || this.stopped) throw new Error('network is not running');
+    if (!this.started || this.stopped) { throw new Error('network is not running'); }
     const key = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
     const prev = this.pending.get(key);
-    if (prev) await prev.catch(() => undefined);
+    if (prev) { await prev.catch(() => undefined); }
     const have = this.pods.get(key);
-    if (have && have.uid === pod.metadata.uid) return { netns: have.netns, podIP: have.podIP, hostIP: have.hostIP };
-    if (have) await this.removePod(have.namespace, have.name);
+    if (have && have.uid === pod.metadata.uid) { return { netns: have.netns, podIP: have.podIP, hostIP: have.hostIP }; }
+    if (have) { await this.removePod(have.namespace, have.name); }
     const p = this.limiter.run(() => this.setupPod(key, pod));
     this.pending.set(key, p);
-    try { return await p; } finally { if (this.pending.get(key) === p) this.pending.delete(key); }
+    try { return await p; } finally { if (this.pending.get(key) === p) { this.pending.delete(key);  }}
   }
 
   private async setupPod(key: string, pod: KObject): Promise<{ netns: string; podIP: string; hostIP: string }> {
     const t0 = performance.now();
     const nodeName: string | undefined = pod.spec?.nodeName;
     const node = nodeName ? this.nodes.get(nodeName) : undefined;
-    if (!node) throw new Error(`pod ${key}: node ${JSON.stringify(nodeName)} has no network (addNode first)`);
+    if (!node) { throw new Error(`pod ${key}: node ${JSON.stringify(nodeName)} has no network (addNode first)`); }
     const seq = ++this.seq;
     const containers: any[] = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
     const containerPorts = containers.flatMap((c) => (c.ports ?? []) as any[]).filter((p) => Number.isInteger(p?.containerPort))
@@ -232,8 +232,8 @@ export class Network {
       await this.teardownPod(rec, node).catch(() => undefined);
       throw e;
     }
-    if (hostPorts.length) this.scheduleSync();
-    if (Object.keys(rec.labels).length || this.store.list(typeByKind('NetworkPolicy')!).length) this.scheduleSync();
+    if (hostPorts.length) { this.scheduleSync(); }
+    if (Object.keys(rec.labels).length || this.store.list(typeByKind('NetworkPolicy')!).length) { this.scheduleSync(); }
     this.setupTimes.push(performance.now() - t0);
     return { netns, podIP, hostIP: node.ip };
   }
@@ -253,7 +253,7 @@ export class Network {
   private async flushSetup(): Promise<void> {
     this.setupScheduled = false;
     const jobs = this.setupQueue.splice(0);
-    if (jobs.length === 0) return;
+    if (jobs.length === 0) { return; }
     this.setupFlushing = true;
     // One outer `ip` works through its lines serially; a few side by side keep both cores busy.
     const parts = Math.max(1, Math.min(SETUP_PROCESSES, Math.floor(jobs.length / 4)));
@@ -285,10 +285,10 @@ export class Network {
       const nodeFiles = new Map<string, { jobs: SetupJob[]; lineOwner: SetupJob[] }>();
       for (const j of jobs) {
         const f = join(dir, `${j.node.netns}-${flush}.ip`);
-        if (!nodeFiles.has(f)) nodeFiles.set(f, { jobs: [], lineOwner: [] });
+        if (!nodeFiles.has(f)) { nodeFiles.set(f, { jobs: [], lineOwner: [] }); }
         const g = nodeFiles.get(f)!;
         g.jobs.push(j);
-        for (const _ of j.nodeLines) g.lineOwner.push(j);
+        for (const _ of j.nodeLines) { g.lineOwner.push(j); }
       }
       for (const [f, g] of nodeFiles) {
         files.push(f);
@@ -305,16 +305,16 @@ export class Network {
         out = msg;
         for (const m of msg.matchAll(/Command failed (\S+):(\d+)/g)) {
           const [, file, n] = m;
-          if (file === '-') for (const j of owner[Number(n) - 1] ?? jobs) failed.set(j, msg);
-          else { const g = nodeFiles.get(file); const j = g?.lineOwner[Number(n) - 1]; for (const x of j ? [j] : g?.jobs ?? []) failed.set(x, msg); }
+          if (file === '-') { for (const j of owner[Number(n) - 1] ?? jobs) { failed.set(j, msg); } }
+          else { const g = nodeFiles.get(file); const j = g?.lineOwner[Number(n) - 1]; for (const x of j ? [j] : g?.jobs ?? []) { failed.set(x, msg);  }}
         }
-        if (failed.size === 0) failed = new Map(jobs.map((j) => [j, msg]));
+        if (failed.size === 0) { failed = new Map(jobs.map((j) => [j, msg])); }
       }
       // Only `route show default` prints; any output at all means some pod got a default route.
-      if (!failed.size && out.trim()) failed = new Map(jobs.map((j) => [j, `isolation violated: a pod namespace has a default route: ${out.trim()}`]));
-      for (const j of jobs) { const f = failed.get(j); if (f) j.reject(new Error(`setting up ${j.netns}: ${f}`)); else j.resolve(); }
+      if (!failed.size && out.trim()) { failed = new Map(jobs.map((j) => [j, `isolation violated: a pod namespace has a default route: ${out.trim()}`])); }
+      for (const j of jobs) { const f = failed.get(j); if (f) { j.reject(new Error(`setting up ${j.netns}: ${f}`));  }else { j.resolve();  }}
     } catch (e) {
-      for (const j of jobs) j.reject(e as Error);
+      for (const j of jobs) { j.reject(e as Error); }
     } finally {
       await Promise.all(files.map((f) => rm(f, { force: true })));
     }
@@ -323,34 +323,34 @@ export class Network {
   async removePod(namespace: string, name: string): Promise<void> {
     const key = `${namespace}/${name}`;
     const prev = this.pending.get(key);
-    if (prev) await prev.catch(() => undefined);
+    if (prev) { await prev.catch(() => undefined); }
     const rec = this.pods.get(key);
-    if (!rec) return;
+    if (!rec) { return; }
     this.pods.delete(key);
     const node = this.nodes.get(rec.nodeName);
     const p = this.teardownPod(rec, node);
     this.pending.set(key, p);
-    try { await p; } finally { if (this.pending.get(key) === p) this.pending.delete(key); }
+    try { await p; } finally { if (this.pending.get(key) === p) { this.pending.delete(key);  }}
     this.scheduleSync();
   }
 
   private async teardownPod(rec: PodRec, node: NodeRec | undefined): Promise<void> {
     // Deleting the host-side veth first frees the interface and the /32 route at once, even while
     // processes still hold the pod's namespace open (the kernel only destroys it with its last user).
-    if (rec.veth && node) await this.nodeBatch(node).submit([`link del ${rec.veth}`]).catch(() => undefined);
+    if (rec.veth && node) { await this.nodeBatch(node).submit([`link del ${rec.veth}`]).catch(() => undefined); }
     await this.rootIp.submit([`netns del ${rec.netns}`]).catch(() => undefined);
     await rm(join(ETC_NETNS, rec.netns), { recursive: true, force: true });
     if (!rec.hostNetwork && node) {
       const host = Number(rec.podIP.split('.')[3]);
-      if (!node.freed.includes(host)) node.freed.push(host);
+      if (!node.freed.includes(host)) { node.freed.push(host); }
     }
   }
 
   /** host-local IPAM order: ascending fresh addresses first; a released address is reused only when the range is spent. */
   private allocate(node: NodeRec): number {
-    if (node.next <= 254) return node.next++;
+    if (node.next <= 254) { return node.next++; }
     const h = node.freed.shift();
-    if (h === undefined) throw new Error(`failed to allocate for range 0: no IP addresses available in range set: 10.244.${node.index}.1-10.244.${node.index}.254`);
+    if (h === undefined) { throw new Error(`failed to allocate for range 0: no IP addresses available in range set: 10.244.${node.index}.1-10.244.${node.index}.254`); }
     return h;
   }
 
@@ -365,14 +365,14 @@ export class Network {
   }
 
   private scheduleSync(): void {
-    if (this.stopped) return;
+    if (this.stopped) { return; }
     if (this.syncing) { this.dirty = true; return; }
-    if (this.syncTimer) return;
+    if (this.syncTimer) { return; }
     this.syncTimer = setTimeout(() => {
       this.syncTimer = undefined;
       this.syncing = this.sync().then(() => { this.syncError = undefined; }, (e) => {
         // Teardown kills a restore in flight and removes the namespaces under it: not a failure to report.
-        if (this.stopped) return;
+        if (this.stopped) { return; }
         this.syncError = e as Error;
         // The rules themselves are in the state dir (net/iptables-<node>.rules.failed), not on the terminal.
         process.stderr.write(`network: rules sync failed: ${(e as Error).message.split('\ninput:')[0]}\n`);
@@ -380,7 +380,7 @@ export class Network {
         .finally(() => {
           this.syncing = undefined;
           if (this.dirty && !this.stopped) { this.dirty = false; this.scheduleSync(); }
-          if (!this.syncTimer && !this.syncing) for (const w of this.idleWaiters.splice(0)) w();
+          if (!this.syncTimer && !this.syncing) { for (const w of this.idleWaiters.splice(0)) { w(); } }
         });
     }, SYNC_DEBOUNCE_MS);
   }
@@ -410,12 +410,12 @@ export class Network {
       const node = this.nodes.get(nodeName);
       // A node still being created gets its rules from the sync createNode() schedules once it is ready;
       // writing now would race `ip netns add` (nsenter: No such file or directory).
-      if (!node?.ready || this.applied.get(nodeName) === text || this.stopped) return;
+      if (!node?.ready || this.applied.get(nodeName) === text || this.stopped) { return; }
       const file = join(this.stateDir, 'net', `iptables-${nodeName}.rules`);
       try {
         await run(['nsenter', `--net=${join(NETNS_DIR, node.netns)}`, 'iptables-restore', '-w', '5'], text, this.children);
       } catch (e) {
-        if (this.stopped) return;
+        if (this.stopped) { return; }
         await writeFile(`${file}.failed`, text).catch(() => undefined);
         throw e;
       }
@@ -430,7 +430,7 @@ export class Network {
 
   private nodeBatch(node: NodeRec): IpBatcher {
     let b = this.nodeIp.get(node.name);
-    if (!b) this.nodeIp.set(node.name, b = new IpBatcher(['ip', '-n', node.netns], this.children));
+    if (!b) { this.nodeIp.set(node.name, b = new IpBatcher(['ip', '-n', node.netns], this.children)); }
     return b;
   }
 
@@ -445,18 +445,18 @@ export class Network {
   }
 
   async stop(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped) { return; }
     this.stopped = true;
     this.store.off('change', this.onChange);
-    if (this.syncTimer) clearTimeout(this.syncTimer);
+    if (this.syncTimer) { clearTimeout(this.syncTimer); }
     this.syncTimer = undefined;
     await Promise.allSettled([...this.pending.values(), this.syncing]);
-    for (const w of this.idleWaiters.splice(0)) w();
+    for (const w of this.idleWaiters.splice(0)) { w(); }
     const names = listRunNetns(this.prefix);
     // Whatever still runs inside the run's namespaces is the run's (an exec session the kubelet never
     // learned the pid of); it would outlive the namespace files.
     killNamespaceProcessesSync(names, 0);
-    if (names.length) await this.ip(['-force'], names.map((n) => `netns del ${n}`).join('\n') + '\n').catch(() => undefined);
+    if (names.length) { await this.ip(['-force'], names.map((n) => `netns del ${n}`).join('\n') + '\n').catch(() => undefined); }
     this.cleanupSync();
   }
 
@@ -464,7 +464,7 @@ export class Network {
   cleanupSync(): void {
     this.stopped = true;
     this.store.off('change', this.onChange);
-    if (this.syncTimer) clearTimeout(this.syncTimer);
+    if (this.syncTimer) { clearTimeout(this.syncTimer); }
     this.syncTimer = undefined;
     // An `ip netns add` still running would otherwise create a namespace after the sweep below, and the
     // `ip -batch FILE` it forked into a pod's namespace would outlive the run.

@@ -24,8 +24,8 @@ export function resolvConf(pod: KObject, hostNetwork: boolean, nodeResolver: str
   const ns = pod.metadata.namespace ?? 'default';
   let policy: string = pod.spec?.dnsPolicy ?? 'ClusterFirst';
   // The kubelet gives hostNetwork pods with the default policy the node's resolver.
-  if (hostNetwork && policy === 'ClusterFirst') policy = 'Default';
-  if (policy === 'ClusterFirstWithHostNet') policy = 'ClusterFirst';
+  if (hostNetwork && policy === 'ClusterFirst') { policy = 'Default'; }
+  if (policy === 'ClusterFirstWithHostNet') { policy = 'ClusterFirst'; }
   let nameservers: string[] = [], searches: string[] = [], options: string[] = [];
   if (policy === 'ClusterFirst') {
     nameservers = [CLUSTER_DNS];
@@ -35,19 +35,19 @@ export function resolvConf(pod: KObject, hostNetwork: boolean, nodeResolver: str
     nameservers = [nodeResolver];
   }
   const cfg = pod.spec?.dnsConfig ?? {};
-  for (const s of cfg.nameservers ?? []) if (typeof s === 'string' && /^\d+\.\d+\.\d+\.\d+$/.test(s)) nameservers.push(s);
-  for (const s of cfg.searches ?? []) if (safeName(s)) searches.push(s);
+  for (const s of cfg.nameservers ?? []) { if (typeof s === 'string' && /^\d+\.\d+\.\d+\.\d+$/.test(s)) { nameservers.push(s); } }
+  for (const s of cfg.searches ?? []) { if (safeName(s)) { searches.push(s); } }
   for (const o of cfg.options ?? []) {
-    if (!safeName(o?.name)) continue;
+    if (!safeName(o?.name)) { continue; }
     const v = o.value === undefined ? '' : String(o.value);
-    if (!/^[\w.-]*$/.test(v)) continue;
+    if (!/^[\w.-]*$/.test(v)) { continue; }
     options = options.filter((x) => x.split(':')[0] !== o.name);
     options.push(v ? `${o.name}:${v}` : o.name);
   }
   const lines: string[] = [];
-  if (searches.length) lines.push(`search ${[...new Set(searches)].join(' ')}`);
-  for (const n of nameservers.slice(0, 3)) lines.push(`nameserver ${n}`);
-  if (options.length) lines.push(`options ${options.join(' ')}`);
+  if (searches.length) { lines.push(`search ${[...new Set(searches)].join(' ')}`); }
+  for (const n of nameservers.slice(0, 3)) { lines.push(`nameserver ${n}`); }
+  if (options.length) { lines.push(`options ${options.join(' ')}`); }
   return lines.join('\n') + '\n';
 }
 
@@ -56,12 +56,12 @@ export function podHosts(pod: KObject, ip: string): string {
   const lines = [...hostsHeader];
   const hostname = safeName(pod.spec?.hostname) ? pod.spec.hostname : pod.metadata.name;
   const sub = pod.spec?.subdomain;
-  if (safeName(sub) && safeName(hostname)) lines.push(`${ip}\t${hostname}.${sub}.${pod.metadata.namespace ?? 'default'}.svc.${CLUSTER_DOMAIN}\t${hostname}`);
-  else if (safeName(hostname)) lines.push(`${ip}\t${hostname}`);
+  if (safeName(sub) && safeName(hostname)) { lines.push(`${ip}\t${hostname}.${sub}.${pod.metadata.namespace ?? 'default'}.svc.${CLUSTER_DOMAIN}\t${hostname}`); }
+  else if (safeName(hostname)) { lines.push(`${ip}\t${hostname}`); }
   const aliases = (pod.spec?.hostAliases ?? []).filter((a: any) => typeof a?.ip === 'string' && /^\d+\.\d+\.\d+\.\d+$/.test(a.ip));
   if (aliases.length) {
     lines.push('', '# Entries added by HostAliases.');
-    for (const a of aliases) lines.push(`${a.ip}\t${(a.hostnames ?? []).filter(safeName).join('\t')}`);
+    for (const a of aliases) { lines.push(`${a.ip}\t${(a.hostnames ?? []).filter(safeName).join('\t')}`); }
   }
   return lines.join('\n') + '\n';
 }

@@ -19,7 +19,7 @@ export const hex64 = () => randomBytes(32).toString('hex');
  * signal seen here is the command's own.
  */
 export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
-  if (code !== null) return code;
+  if (code !== null) { return code; }
   return 128 + (signal ? osConstants.signals[signal] ?? 9 : 9);
 }
 
@@ -88,13 +88,13 @@ export function containerStatus(cr: ContainerRun): KObject['spec'] {
   let lastState: KObject['spec'] = {};
   if (cr.phase === 'running' && last) {
     state = { running: { startedAt: last.startedAt } };
-    if (h.length > 1) lastState = term(h[h.length - 2]);
+    if (h.length > 1) { lastState = term(h[h.length - 2]); }
   } else if (cr.phase === 'terminated' && last) {
     state = term(last);
-    if (h.length > 1) lastState = term(h[h.length - 2]);
+    if (h.length > 1) { lastState = term(h[h.length - 2]); }
   } else {
     state = { waiting: cr.waiting?.message ? { reason: cr.waiting.reason, message: cr.waiting.message } : { reason: cr.waiting?.reason ?? 'ContainerCreating' } };
-    if (last?.finishedAt) lastState = term(last);
+    if (last?.finishedAt) { lastState = term(last); }
   }
   const s: KObject['spec'] = {
     name: cr.name,
@@ -105,8 +105,8 @@ export function containerStatus(cr: ContainerRun): KObject['spec'] {
     image,
     imageID: last ? imageID(cr.spec.image ?? '') : '',
   };
-  if (last) s.containerID = last.containerID;
-  if (cr.kind !== 'ephemeral') s.started = cr.phase === 'running' && cr.started;
+  if (last) { s.containerID = last.containerID; }
+  if (cr.kind !== 'ephemeral') { s.started = cr.phase === 'running' && cr.started; }
   return s;
 }
 
@@ -131,7 +131,7 @@ export function buildStatus(ps: PodState): KObject['spec'] {
   const policy: string = ps.pod.spec?.restartPolicy ?? 'Always';
   let phase = 'Pending';
   const allStarted = regular.every((r) => r.history.length > 0);
-  if (allStarted && initialized) phase = 'Running';
+  if (allStarted && initialized) { phase = 'Running'; }
   if (policy !== 'Always' && mains.length > 0 && mains.every((r) => r.phase === 'terminated')) {
     phase = mains.every((r) => r.history[r.history.length - 1]?.exitCode === 0) ? 'Succeeded' : 'Failed';
   }
@@ -160,8 +160,8 @@ export function buildStatus(ps: PodState): KObject['spec'] {
     containerStatuses: mains.map((r) => containerStatus(r)),
     qosClass: podQosClass(ps.pod.spec),
   };
-  if (inits.length) status.initContainerStatuses = inits.map((r) => containerStatus(r));
-  if (ephemerals.length) status.ephemeralContainerStatuses = ephemerals.map((r) => containerStatus(r));
-  for (const k of Object.keys(status)) if (status[k] === undefined) delete status[k];
+  if (inits.length) { status.initContainerStatuses = inits.map((r) => containerStatus(r)); }
+  if (ephemerals.length) { status.ephemeralContainerStatuses = ephemerals.map((r) => containerStatus(r)); }
+  for (const k of Object.keys(status)) { if (status[k] === undefined) { delete status[k]; } }
   return status;
 }

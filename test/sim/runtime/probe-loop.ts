@@ -24,28 +24,28 @@ export interface ProbeHost {
  * covers its whole start-up.
  */
 function runQueueWaitMs(pid: number | undefined): number {
-  if (!pid) return 0;
+  if (!pid) { return 0; }
   try { return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6 || 0; } catch { return 0; }
 }
 
 /** Starts the container's probes; each stops by itself once `gen` is stale (the container exited or restarted). */
 export function startProbes(host: ProbeHost, ps: PodState, cr: ContainerRun, gen: number): void {
   const kinds: Array<['startup' | 'liveness' | 'readiness', KObject['spec']]> = [];
-  if (cr.spec.startupProbe) kinds.push(['startup', cr.spec.startupProbe]);
-  if (cr.spec.livenessProbe) kinds.push(['liveness', cr.spec.livenessProbe]);
-  if (cr.spec.readinessProbe) kinds.push(['readiness', cr.spec.readinessProbe]);
+  if (cr.spec.startupProbe) { kinds.push(['startup', cr.spec.startupProbe]); }
+  if (cr.spec.livenessProbe) { kinds.push(['liveness', cr.spec.livenessProbe]); }
+  if (cr.spec.readinessProbe) { kinds.push(['readiness', cr.spec.readinessProbe]); }
   for (const [kind, probe] of kinds) {
     const timing = probeTiming(probe);
     let successes = 0;
     let failures = 0;
     let everOk = false;
     const tick = async () => {
-      if (gen !== cr.gen || ps.deleted) return;
+      if (gen !== cr.gen || ps.deleted) { return; }
       // Liveness and readiness wait for the startup probe; the startup probe stops once it succeeded.
       const active = kind === 'startup' ? !cr.started : cr.started;
       if (active) {
         const r = await host.runProbe(ps, cr, probe, timing.timeoutMs);
-        if (gen !== cr.gen || ps.deleted) return;
+        if (gen !== cr.gen || ps.deleted) { return; }
         // A real binary listens within milliseconds; a Node stand-in needs a moment (seconds when a
         // hundred start at once). Until its first success, failures within the start-up grace are
         // retried quickly and not counted, so start-up is not reported as probe failures.
@@ -54,15 +54,15 @@ export function startProbes(host: ProbeHost, ps: PodState, cr: ContainerRun, gen
           cr.timers.add(t);
           return;
         }
-        if (r.ok) everOk = true;
+        if (r.ok) { everOk = true; }
         if (r.ok) { successes++; failures = 0; } else { failures++; successes = 0; }
         const label = kind[0].toUpperCase() + kind.slice(1);
-        if (!r.ok) host.event(ps, 'Warning', 'Unhealthy', `${label} probe failed: ${r.message}`, cr);
+        if (!r.ok) { host.event(ps, 'Warning', 'Unhealthy', `${label} probe failed: ${r.message}`, cr); }
         if (kind === 'readiness') {
           if (r.ok && successes >= timing.successThreshold && !cr.ready) { cr.ready = true; host.queueStatus(ps); }
           if (!r.ok && failures >= timing.failureThreshold && cr.ready) { cr.ready = false; host.queueStatus(ps); }
         } else if (kind === 'startup') {
-          if (r.ok) { cr.started = true; if (!cr.spec.readinessProbe) cr.ready = true; host.queueStatus(ps); }
+          if (r.ok) { cr.started = true; if (!cr.spec.readinessProbe) { cr.ready = true;  }host.queueStatus(ps); }
           else if (failures >= timing.failureThreshold) {
             host.event(ps, 'Normal', 'Killing', `Container ${cr.name} failed startup probe, will be restarted`, cr);
             host.kill(cr, 'startup');
@@ -90,7 +90,7 @@ export function startProbes(host: ProbeHost, ps: PodState, cr: ContainerRun, gen
  */
 function inStartup(cr: ContainerRun): boolean {
   const wall = Date.now() - (cr.history[cr.history.length - 1]?.startedMs ?? 0);
-  if (wall >= STARTUP_GRACE_MAX_MS) return false;
-  if (wall < STARTUP_GRACE_MS) return true;
+  if (wall >= STARTUP_GRACE_MAX_MS) { return false; }
+  if (wall < STARTUP_GRACE_MS) { return true; }
   return wall - runQueueWaitMs(cr.child?.pid) < STARTUP_GRACE_MS;
 }

@@ -44,7 +44,7 @@ function httpProbe(r: ProbeRequest): Promise<ProbeAnswer> {
     const path = r.path ? (r.path.startsWith('/') ? r.path : `/${r.path}`) : '/';
     const url = `${scheme}://${r.host.includes(':') ? `[${r.host}]` : r.host}:${r.port}${path}`;
     const headers: Record<string, string> = { 'User-Agent': 'kube-probe/1.32', Accept: '*/*' };
-    for (const h of r.headers ?? []) headers[h.name] = h.value;
+    for (const h of r.headers ?? []) { headers[h.name] = h.value; }
     let done = false;
     const finish = (a: ProbeAnswer) => { if (!done) { done = true; resolve(a); } };
     const mod = scheme === 'https' ? https : http;

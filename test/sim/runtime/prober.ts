@@ -32,26 +32,26 @@ export class ProberAgent {
   }
 
   private failAll(message: string): void {
-    for (const [id, r] of this.pending) r({ id, ok: false, message });
+    for (const [id, r] of this.pending) { r({ id, ok: false, message }); }
     this.pending.clear();
   }
 
   probe(req: Omit<ProbeRequest, 'id'>): Promise<ProbeAnswer> {
     const c = this.child;
-    if (!c?.stdin?.writable) return Promise.resolve({ id: 0, ok: false, message: 'prober agent not running' });
+    if (!c?.stdin?.writable) { return Promise.resolve({ id: 0, ok: false, message: 'prober agent not running' }); }
     const id = ++this.seq;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
       c.stdin!.write(JSON.stringify({ ...req, id }) + '\n');
       // The agent enforces the probe timeout; this guards against a wedged agent only.
-      setTimeout(() => { if (this.pending.delete(id)) resolve({ id, ok: false, message: 'probe agent did not answer' }); }, req.timeoutMs + 5000).unref();
+      setTimeout(() => { if (this.pending.delete(id)) { resolve({ id, ok: false, message: 'probe agent did not answer' });  }}, req.timeoutMs + 5000).unref();
     });
   }
 
   /** Ends the agent by its pid (it also exits when its stdin closes); resolves once it is gone. */
   stop(): Promise<void> {
     const c = this.child;
-    if (!c?.pid || c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+    if (!c?.pid || c.exitCode !== null || c.signalCode !== null) { return Promise.resolve(); }
     const gone = new Promise<void>((resolve) => {
       const t = setTimeout(resolve, 5000);
       c.once('exit', () => { clearTimeout(t); resolve(); });
@@ -86,8 +86,8 @@ export function probeTiming(p: KObject['spec']): ProbeTiming {
 
 /** A named port resolves against the container's `ports`, as the kubelet's findPortByName does. */
 export function resolvePort(port: number | string, container: KObject['spec']): number | undefined {
-  if (typeof port === 'number') return port;
-  if (/^\d+$/.test(port)) return Number(port);
+  if (typeof port === 'number') { return port; }
+  if (/^\d+$/.test(port)) { return Number(port); }
   const p = (container.ports ?? []).find((x: { name?: string }) => x.name === port);
   return p?.containerPort;
 }
@@ -98,17 +98,17 @@ export function resolvePort(port: number | string, container: KObject['spec']): 
  * by a TCP connect (documented simplification).
  */
 export function probeRequest(probe: KObject['spec'], container: KObject['spec'], podIP: string, timeoutMs: number): Omit<ProbeRequest, 'id'> | 'exec' | string {
-  if (probe.exec) return 'exec';
+  if (probe.exec) { return 'exec'; }
   if (probe.httpGet) {
     const port = resolvePort(probe.httpGet.port, container);
-    if (port === undefined) return `failed to find port "${probe.httpGet.port}"`;
+    if (port === undefined) { return `failed to find port "${probe.httpGet.port}"`; }
     return { kind: 'http', host: probe.httpGet.host || podIP, port, path: probe.httpGet.path, scheme: probe.httpGet.scheme, headers: probe.httpGet.httpHeaders, timeoutMs };
   }
   if (probe.tcpSocket) {
     const port = resolvePort(probe.tcpSocket.port, container);
-    if (port === undefined) return `failed to find port "${probe.tcpSocket.port}"`;
+    if (port === undefined) { return `failed to find port "${probe.tcpSocket.port}"`; }
     return { kind: 'tcp', host: probe.tcpSocket.host || podIP, port, timeoutMs };
   }
-  if (probe.grpc) return { kind: 'tcp', host: podIP, port: probe.grpc.port, timeoutMs };
+  if (probe.grpc) { return { kind: 'tcp', host: podIP, port: probe.grpc.port, timeoutMs }; }
   return 'missing probe handler';
 }

@@ -36,9 +36,10 @@ const DEBIAN_TOOLS = [
 const HOST_DIRS = ['/usr/bin', '/bin', '/usr/sbin', '/sbin'];
 
 function hostBinary(name: string): string | undefined {
-  if (name === 'sh') return existsSync('/usr/bin/dash') ? '/usr/bin/dash' : undefined; // Debian's /bin/sh
-  if (name === 'awk') return ['/usr/bin/mawk', '/usr/bin/gawk', '/usr/bin/awk'].find((p) => existsSync(p));
-  for (const d of HOST_DIRS) if (existsSync(join(d, name))) return join(d, name);
+  if (name === 'sh') { return existsSync('/usr/bin/dash') ? '/usr/bin/dash' : undefined; // Debian's /bin/sh
+}
+  if (name === 'awk') { return ['/usr/bin/mawk', '/usr/bin/gawk', '/usr/bin/awk'].find((p) => existsSync(p)); }
+  for (const d of HOST_DIRS) { if (existsSync(join(d, name))) { return join(d, name); } }
   return undefined;
 }
 
@@ -50,7 +51,7 @@ function debianSet(): Map<string, string> {
   const m = new Map<string, string>();
   for (const t of DEBIAN_TOOLS) {
     const p = hostBinary(t);
-    if (p) m.set(t, p);
+    if (p) { m.set(t, p); }
   }
   return m;
 }
@@ -65,11 +66,11 @@ function customSet(list: string[], nodeBinary: string): Map<string, string> {
   const m = new Map<string, string>();
   for (const name of list) {
     // Names come from a pod annotation (cluster data): a plain file name only, never a path.
-    if (!/^[A-Za-z0-9_+][A-Za-z0-9._+-]*$/.test(name)) continue;
+    if (!/^[A-Za-z0-9_+][A-Za-z0-9._+-]*$/.test(name)) { continue; }
     if (name === 'node') { m.set(name, nodeBinary); continue; }
-    if (name === 'python3' || name === 'python') { const p = pythonBinary(); if (p) m.set(name, p); continue; }
+    if (name === 'python3' || name === 'python') { const p = pythonBinary(); if (p) { m.set(name, p);  }continue; }
     const p = hostBinary(name) ?? (BUSYBOX_APPLETS.includes(name) && existsSync(BUSYBOX) ? BUSYBOX : undefined);
-    if (p) m.set(name, p);
+    if (p) { m.set(name, p); }
   }
   return m;
 }
@@ -93,11 +94,11 @@ export function isCollectorImage(image: string): boolean {
 export function profileNameForImage(image: string): string {
   const repo = imageRepo(image);
   const last = repo.split('/').pop() ?? repo;
-  if (isCollectorImage(image) || repo.includes('distroless') || last === 'scratch') return 'none';
-  if (repo.includes('netshoot')) return 'netshoot';
-  if (last === 'busybox' || last === 'alpine' || /(^|[-_])alpine/.test(image.split(':')[1] ?? '')) return 'busybox';
-  if (last === 'python' || last.startsWith('python')) return 'python';
-  if (last === 'node') return 'node';
+  if (isCollectorImage(image) || repo.includes('distroless') || last === 'scratch') { return 'none'; }
+  if (repo.includes('netshoot')) { return 'netshoot'; }
+  if (last === 'busybox' || last === 'alpine' || /(^|[-_])alpine/.test(image.split(':')[1] ?? '')) { return 'busybox'; }
+  if (last === 'python' || last.startsWith('python')) { return 'python'; }
+  if (last === 'node') { return 'node'; }
   return 'debian';
 }
 
@@ -128,7 +129,7 @@ export function profileFor(image: string, annotation: string | undefined, nodeBi
       const m = busyboxSet();
       for (const t of ['bash', 'ss', 'netstat', 'curl', 'ip', 'dig', 'tcpdump', 'iptables', 'nslookup', 'wget']) {
         const p = hostBinary(t);
-        if (p) m.set(t, p);
+        if (p) { m.set(t, p); }
       }
       return { name, commands: m };
     }
@@ -151,10 +152,10 @@ export function materializeProfile(baseDir: string, profile: Profile): string {
   const entries = [...profile.commands.entries()].sort(([a], [b]) => a.localeCompare(b));
   const hash = createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 12);
   const dir = join(baseDir, `${profile.name}-${hash}`);
-  if (existsSync(dir)) return dir;
+  if (existsSync(dir)) { return dir; }
   const tmp = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   mkdirSync(tmp, { recursive: true });
-  for (const [cmd, target] of entries) symlinkSync(target, join(tmp, cmd));
+  for (const [cmd, target] of entries) { symlinkSync(target, join(tmp, cmd)); }
   try {
     renameSync(tmp, dir);
   } catch {

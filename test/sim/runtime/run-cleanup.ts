@@ -35,7 +35,7 @@ function parentMap(): Map<number, number> {
   const out = new Map<number, number>();
   for (const e of readdirSync('/proc')) {
     const pid = Number(e);
-    if (!Number.isInteger(pid) || pid <= 0) continue;
+    if (!Number.isInteger(pid) || pid <= 0) { continue; }
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       out.set(pid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
@@ -62,7 +62,7 @@ export function stoppedDescendantsSync(roots: number[]): number[] {
         if (!tree.has(pid) && tree.has(ppid)) { tree.add(pid); fresh.push(pid); grew = true; }
       }
     }
-    if (fresh.length === 0) break;
+    if (fresh.length === 0) { break; }
     for (const pid of fresh) { found.add(pid); try { process.kill(pid, 'SIGSTOP'); } catch { /* gone */ } }
   }
   return [...found];
@@ -73,11 +73,11 @@ export function stoppedDescendantsSync(roots: number[]): number[] {
  * children that work on inside the pod's and node's namespaces; killing only the parent would leave those.
  */
 export function killTreesSync(pids: number[]): void {
-  if (pids.length === 0) return;
+  if (pids.length === 0) { return; }
   for (const pid of pids) { try { process.kill(pid, 'SIGSTOP'); } catch { /* gone */ } }
   const all = [...pids, ...stoppedDescendantsSync(pids)];
   for (const pid of all) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-  for (let i = 0; i < 40 && all.some(isRunning); i++) sleepSync(5);
+  for (let i = 0; i < 40 && all.some(isRunning); i++) { sleepSync(5); }
 }
 
 /**
@@ -95,25 +95,25 @@ export function killNamespaceProcessesSync(names: string[], graceMs = 1000): num
   for (const n of names) {
     try {
       const st = statSync(join(NETNS_DIR, n));
-      if (st.dev === nsfs.dev && st.ino !== nsfs.ino) inodes.add(st.ino);
+      if (st.dev === nsfs.dev && st.ino !== nsfs.ino) { inodes.add(st.ino); }
     } catch { /* already gone */ }
   }
-  if (inodes.size === 0) return [];
+  if (inodes.size === 0) { return []; }
   const pids: number[] = [];
   for (const e of readdirSync('/proc')) {
     const pid = Number(e);
-    if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) continue;
+    if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) { continue; }
     try {
       const m = /^net:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/ns/net`));
-      if (m && inodes.has(Number(m[1]))) pids.push(pid);
+      if (m && inodes.has(Number(m[1]))) { pids.push(pid); }
     } catch { /* exited meanwhile, or a kernel thread */ }
   }
   const signal = (sig: NodeJS.Signals) => { for (const pid of pids) { try { process.kill(pid, sig); } catch { /* gone */ } } };
   signal('SIGTERM');
-  for (let waited = 0; waited < graceMs && pids.some(isRunning); waited += 20) sleepSync(20);
+  for (let waited = 0; waited < graceMs && pids.some(isRunning); waited += 20) { sleepSync(20); }
   if (pids.some(isRunning)) {
     signal('SIGKILL');
-    for (let i = 0; i < 50 && pids.some(isRunning); i++) sleepSync(10);
+    for (let i = 0; i < 50 && pids.some(isRunning); i++) { sleepSync(10); }
   }
   return pids;
 }
@@ -139,7 +139,7 @@ export function deleteNamespacesSync(names: string[]): void {
 export function removeEtcDirs(prefix: string): void {
   let entries: string[] = [];
   try { entries = readdirSync(ETC_NETNS); } catch { return; }
-  for (const e of entries) if (e.startsWith(prefix)) rmSync(join(ETC_NETNS, e), { recursive: true, force: true });
+  for (const e of entries) { if (e.startsWith(prefix)) { rmSync(join(ETC_NETNS, e), { recursive: true, force: true }); } }
 }
 
 /**
@@ -170,7 +170,7 @@ export function sweepStaleRuns(prefix: string = NETNS_PREFIX): number[] {
   deleteNamespacesSync(stale);
   let etc: string[] = [];
   try { etc = readdirSync(ETC_NETNS); } catch { /* none */ }
-  for (const e of etc) if (e.startsWith(prefix) && !alive.has(runOf(e))) rmSync(join(ETC_NETNS, e), { recursive: true, force: true });
-  for (const run of dead) rmSync(join(OWNER_DIR, `${run}.pid`), { force: true });
+  for (const e of etc) { if (e.startsWith(prefix) && !alive.has(runOf(e))) { rmSync(join(ETC_NETNS, e), { recursive: true, force: true }); } }
+  for (const run of dead) { rmSync(join(OWNER_DIR, `${run}.pid`), { force: true }); }
   return ended;
 }

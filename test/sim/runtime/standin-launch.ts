@@ -23,7 +23,7 @@ const image: string = cr.spec.image ?? '';
     HOME: '/root',
     NODE_COMPILE_CACHE: o.compileCache,
   };
-  for (const e of containerEnv) env[e.name] = e.value;
+  for (const e of containerEnv) { env[e.name] = e.value; }
   Object.assign(env, {
     SIM_ROOT: cr.root,
     SIM_IMAGE: image,
@@ -34,6 +34,6 @@ const image: string = cr.spec.image ?? '';
     SIM_SDK: ps.pod.metadata.annotations?.[SDK_ANNOTATION] ?? defaultSdk(image),
     SIM_CONTAINER_PORTS: JSON.stringify(cr.spec.ports ?? []),
   });
-  if (kind === 'dns') env.SIM_DNS_DATA = o.dnsDataFile;
+  if (kind === 'dns') { env.SIM_DNS_DATA = o.dnsDataFile; }
   return { script, env };
 }

@@ -20,7 +20,7 @@ export interface VolumeLookups {
 export function within(base: string, p: string): string {
   const full = normalize(join(base, p));
   const rel = relative(base, full);
-  if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`path ${JSON.stringify(p)} escapes its volume`);
+  if (rel.startsWith('..') || isAbsolute(rel)) { throw new Error(`path ${JSON.stringify(p)} escapes its volume`); }
   return full;
 }
 
@@ -32,32 +32,32 @@ function keyFiles(data: Record<string, Buffer>, items: Array<{ key: string; path
     for (const it of items) {
       const v = data[it.key];
       if (v === undefined) {
-        if (optional) continue;
+        if (optional) { continue; }
         throw new Error(what === 'configmap' ? `configmap references non-existent config key: ${it.key}` : `references non-existent secret key: ${it.key}`);
       }
       out.set(it.path, v);
     }
-  } else for (const [k, v] of Object.entries(data)) out.set(k, v);
+  } else { for (const [k, v] of Object.entries(data)) { out.set(k, v); } }
   return out;
 }
 
 function configMapData(cm: KObject): Record<string, Buffer> {
   const d: Record<string, Buffer> = {};
-  for (const [k, v] of Object.entries<string>(cm.data ?? {})) d[k] = Buffer.from(v, 'utf8');
-  for (const [k, v] of Object.entries<string>(cm.binaryData ?? {})) d[k] = Buffer.from(v, 'base64');
+  for (const [k, v] of Object.entries<string>(cm.data ?? {})) { d[k] = Buffer.from(v, 'utf8'); }
+  for (const [k, v] of Object.entries<string>(cm.binaryData ?? {})) { d[k] = Buffer.from(v, 'base64'); }
   return d;
 }
 
 function secretData(s: KObject): Record<string, Buffer> {
   const d: Record<string, Buffer> = {};
-  for (const [k, v] of Object.entries<string>(s.stringData ?? {})) d[k] = Buffer.from(v, 'utf8');
-  for (const [k, v] of Object.entries<string>(s.data ?? {})) d[k] = Buffer.from(v, 'base64');
+  for (const [k, v] of Object.entries<string>(s.stringData ?? {})) { d[k] = Buffer.from(v, 'utf8'); }
+  for (const [k, v] of Object.entries<string>(s.data ?? {})) { d[k] = Buffer.from(v, 'base64'); }
   return d;
 }
 
 function downwardFiles(pod: KObject, items: Array<{ path: string; fieldRef?: { fieldPath: string } }>): Files {
   const out: Files = new Map();
-  for (const it of items ?? []) if (it.fieldRef) out.set(it.path, Buffer.from(fieldRefValue(pod, it.fieldRef.fieldPath)));
+  for (const it of items ?? []) { if (it.fieldRef) { out.set(it.path, Buffer.from(fieldRefValue(pod, it.fieldRef.fieldPath))); } }
   return out;
 }
 
@@ -67,7 +67,7 @@ function volumeFiles(pod: KObject, vol: KObject['spec'], lookups: VolumeLookups)
   if (vol.configMap) {
     const cm = lookups.configMap(ns, vol.configMap.name);
     if (!cm) {
-      if (vol.configMap.optional) return new Map();
+      if (vol.configMap.optional) { return new Map(); }
       throw new VolumeError(vol.name, `configmap "${vol.configMap.name}" not found`);
     }
     try { return keyFiles(configMapData(cm), vol.configMap.items, 'configmap', !!vol.configMap.optional); } catch (e) { throw new VolumeError(vol.name, (e as Error).message); }
@@ -75,21 +75,21 @@ function volumeFiles(pod: KObject, vol: KObject['spec'], lookups: VolumeLookups)
   if (vol.secret) {
     const s = lookups.secret(ns, vol.secret.secretName);
     if (!s) {
-      if (vol.secret.optional) return new Map();
+      if (vol.secret.optional) { return new Map(); }
       throw new VolumeError(vol.name, `secret "${vol.secret.secretName}" not found`);
     }
     try { return keyFiles(secretData(s), vol.secret.items, 'secret', !!vol.secret.optional); } catch (e) { throw new VolumeError(vol.name, (e as Error).message); }
   }
-  if (vol.downwardAPI) return downwardFiles(pod, vol.downwardAPI.items);
+  if (vol.downwardAPI) { return downwardFiles(pod, vol.downwardAPI.items); }
   if (vol.projected) {
     const out: Files = new Map();
     for (const src of vol.projected.sources ?? []) {
       let part: Files | undefined;
-      if (src.configMap) part = volumeFiles(pod, { name: vol.name, configMap: src.configMap }, lookups);
-      else if (src.secret) part = volumeFiles(pod, { name: vol.name, secret: { ...src.secret, secretName: src.secret.name } }, lookups);
-      else if (src.downwardAPI) part = downwardFiles(pod, src.downwardAPI.items);
-      else if (src.serviceAccountToken) part = new Map([[src.serviceAccountToken.path, Buffer.from('sim-service-account-token')]]);
-      for (const [k, v] of part ?? []) out.set(k, v);
+      if (src.configMap) { part = volumeFiles(pod, { name: vol.name, configMap: src.configMap }, lookups); }
+      else if (src.secret) { part = volumeFiles(pod, { name: vol.name, secret: { ...src.secret, secretName: src.secret.name } }, lookups); }
+      else if (src.downwardAPI) { part = downwardFiles(pod, src.downwardAPI.items); }
+      else if (src.serviceAccountToken) { part = new Map([[src.serviceAccountToken.path, Buffer.from('sim-service-account-token')]]); }
+      for (const [k, v] of part ?? []) { out.set(k, v); }
     }
     return out;
   }
@@ -107,7 +107,7 @@ export function materializeVolumes(pod: KObject, container: KObject['spec'], roo
   const volumes = new Map<string, KObject['spec']>((pod.spec?.volumes ?? []).map((v: { name: string }) => [v.name, v]));
   for (const m of container.volumeMounts ?? []) {
     const vol = volumes.get(m.name);
-    if (!vol) throw new VolumeError(m.name, `volume "${m.name}" not found in pod spec`);
+    if (!vol) { throw new VolumeError(m.name, `volume "${m.name}" not found in pod spec`); }
     const target = within(root, m.mountPath);
     const files = volumeFiles(pod, vol, lookups);
     if (files === undefined) {
@@ -123,8 +123,8 @@ export function materializeVolumes(pod: KObject, container: KObject['spec'], roo
       // A subPath mount of a configMap/secret key is a single file at mountPath.
       const content = files.get(m.subPath);
       mkdirSync(dirname(target), { recursive: true });
-      if (content !== undefined) writeFileSync(target, content);
-      else mkdirSync(target, { recursive: true });
+      if (content !== undefined) { writeFileSync(target, content); }
+      else { mkdirSync(target, { recursive: true }); }
       continue;
     }
     mkdirSync(target, { recursive: true });

@@ -33,7 +33,7 @@ export interface Failure {
 export function nameserver(): string {
   try {
     const m = /^nameserver\s+(\S+)/m.exec(readFileSync('/etc/resolv.conf', 'utf8'));
-    if (m) return m[1].includes(':') ? `[${m[1]}]:53` : `${m[1]}:53`;
+    if (m) { return m[1].includes(':') ? `[${m[1]}]:53` : `${m[1]}:53`; }
   } catch { /* Go falls back to 127.0.0.1:53 */ }
   return '127.0.0.1:53';
 }
@@ -53,11 +53,11 @@ export function setDnsCaching(sdk: Sdk, protocol: Protocol): void {
 
 async function resolve(host: string, port: number, deadline: number): Promise<{ ip: string } | Failure> {
   const h = host.replace(/^\[|\]$/g, '');
-  if (net.isIP(h)) return { ip: h };
+  if (net.isIP(h)) { return { ip: h }; }
   const hit = dnsCaching ? dnsCache.get(h) : undefined;
-  if (hit && hit.until > Date.now()) return { ip: hit.ip };
+  if (hit && hit.until > Date.now()) { return { ip: hit.ip }; }
   const r = await lookupOnce(h, host, port, deadline);
-  if (dnsCaching && !('kind' in r)) dnsCache.set(h, { ip: r.ip, until: Date.now() + DNS_TTL_MS });
+  if (dnsCaching && !('kind' in r)) { dnsCache.set(h, { ip: r.ip, until: Date.now() + DNS_TTL_MS }); }
   return r;
 }
 
@@ -71,18 +71,18 @@ async function lookupOnce(h: string, host: string, port: number, deadline: numbe
     return { ip: v4.address };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ETIMEOUT') return { kind: 'timeout', host, port };
+    if (err.code === 'ETIMEOUT') { return { kind: 'timeout', host, port }; }
     // getaddrinfo: EAI_NONAME (every search name NXDOMAIN) vs EAI_AGAIN (a server failure on the way).
     return { kind: err.code === 'ENOTFOUND' ? 'dns-nx' : 'dns-fail', host, port, err };
   }
 }
 
 function errnoKind(code: string | undefined): FailKind {
-  if (code === 'ECONNREFUSED') return 'refused';
-  if (code === 'ECONNRESET' || code === 'EPIPE') return 'reset';
-  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'unreachable';
-  if (code === 'ETIMEDOUT') return 'timeout';
-  if (code === 'EPROTO' || code?.startsWith('ERR_SSL') || code?.startsWith('ERR_TLS')) return 'tls';
+  if (code === 'ECONNREFUSED') { return 'refused'; }
+  if (code === 'ECONNRESET' || code === 'EPIPE') { return 'reset'; }
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') { return 'unreachable'; }
+  if (code === 'ETIMEDOUT') { return 'timeout'; }
+  if (code === 'EPROTO' || code?.startsWith('ERR_SSL') || code?.startsWith('ERR_TLS')) { return 'tls'; }
   return 'other';
 }
 
@@ -94,7 +94,7 @@ async function probeTlsAnswer(ip: string, port: number): Promise<boolean> {
     const done = (): void => { s.destroy(); resolve(got.subarray(0, 5).toString('latin1') === 'HTTP/'); };
     s.setTimeout(2000, done);
     s.on('connect', () => s.write(Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x00, 0x40, 0x01, 0x00, 0x00, 0x3c, 0x03, 0x03]), Buffer.alloc(64)])));
-    s.on('data', (d: Buffer) => { got = Buffer.concat([got, d]); if (got.length >= 5) done(); });
+    s.on('data', (d: Buffer) => { got = Buffer.concat([got, d]); if (got.length >= 5) { done();  }});
     s.on('error', done);
     s.on('end', done);
   });
@@ -115,7 +115,7 @@ async function probeH2Preface(ip: string, port: number): Promise<{ kind: 'frame-
     s.on('connect', () => { connected = true; s.write(Buffer.concat([H2_PREFACE, Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])])); });
     s.on('data', (d: Buffer) => {
       got = Buffer.concat([got, d]);
-      if (got.length >= 3) finish({ kind: got.readUIntBE(0, 3) > 16384 ? 'frame-too-large' : 'ok' });
+      if (got.length >= 3) { finish({ kind: got.readUIntBE(0, 3) > 16384 ? 'frame-too-large' : 'ok' }); }
     });
     s.on('error', (e: NodeJS.ErrnoException) => finish(connected ? { kind: 'closed' } : { kind: errnoKind(e.code), err: e }));
     s.on('end', () => finish({ kind: 'closed' }));
@@ -142,7 +142,7 @@ export interface Kept {
 }
 
 function dropKept(k: Kept | undefined): void {
-  if (!k) return;
+  if (!k) { return; }
   k.session?.destroy();
   k.agent?.destroy();
   delete k.session; delete k.agent; delete k.ip;
@@ -153,23 +153,23 @@ export async function exportHttp(t: ExportTarget, service: string, deadline: num
   const host = t.url.hostname;
   // The pool's connection is reused only while it is open; a new one resolves again, as net/http does.
   const reused = kept?.ip !== undefined && kept.agent !== undefined && Object.values(kept.agent.freeSockets).some((l) => (l?.length ?? 0) > 0);
-  if (kept && !reused) dropKept(kept);
+  if (kept && !reused) { dropKept(kept); }
   const r = reused ? { ip: kept!.ip! } : await resolve(host, port, deadline);
-  if ('kind' in r) return r;
+  if ('kind' in r) { return r; }
   const sp = newSpan();
   const json = t.protocol === 'http/json';
   const body = json ? Buffer.from(encodeTraceRequestJson(service, 'GET /', sp.traceId, sp.spanId, sp.start, sp.end)) : encodeTraceRequest(service, 'GET /', sp.traceId, sp.spanId, sp.start, sp.end);
   const mod = t.tls ? await import('node:https') : await import('node:http');
-  if (kept) kept.agent ??= new mod.Agent({ keepAlive: true, maxSockets: 1 });
+  if (kept) { kept.agent ??= new mod.Agent({ keepAlive: true, maxSockets: 1 }); }
   const f = await new Promise<Failure | undefined>((done) => {
     let settled = false;
     let local: string | undefined;
     const finish = (f: Failure | undefined): void => {
-      if (settled) return;
+      if (settled) { return; }
       settled = true;
       clearTimeout(timer);
       // A finished request on a keep-alive agent goes back to its pool; anything else is torn down.
-      if (f || !kept) req.destroy();
+      if (f || !kept) { req.destroy(); }
       done(f);
     };
     const req = mod.request({
@@ -181,35 +181,35 @@ export async function exportHttp(t: ExportTarget, service: string, deadline: num
       res.on('data', (d: Buffer) => chunks.push(d));
       res.on('end', () => {
         const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) finish(undefined);
-        else finish({ kind: 'status', ip: r.ip, port, host, status, statusText: res.statusMessage, body: Buffer.concat(chunks).toString('utf8') });
+        if (status >= 200 && status < 300) { finish(undefined); }
+        else { finish({ kind: 'status', ip: r.ip, port, host, status, statusText: res.statusMessage, body: Buffer.concat(chunks).toString('utf8') }); }
       });
       res.on('error', () => finish({ kind: 'reset', ip: r.ip, port, host, local }));
     });
     // A kept socket is connected already (and listening to it on every export would pile up listeners).
     req.on('socket', (s) => {
-      if (s.connecting) s.once('connect', () => { local = `${s.localAddress}:${s.localPort}`; });
-      else local = `${s.localAddress}:${s.localPort}`;
+      if (s.connecting) { s.once('connect', () => { local = `${s.localAddress}:${s.localPort}`; }); }
+      else { local = `${s.localAddress}:${s.localPort}`; }
     });
     const timer = setTimeout(() => finish({ kind: 'timeout', ip: r.ip, port, host }), Math.max(0, deadline - Date.now()));
     req.on('error', async (e: NodeJS.ErrnoException & { rawPacket?: Buffer }) => {
-      if (settled) return;
-      if (e.code === 'HPE_INVALID_CONSTANT' || e.code?.startsWith('HPE_')) return finish({ kind: 'http-to-grpc', ip: r.ip, port, host, raw: e.rawPacket, err: e, local });
+      if (settled) { return; }
+      if (e.code === 'HPE_INVALID_CONSTANT' || e.code?.startsWith('HPE_')) { return finish({ kind: 'http-to-grpc', ip: r.ip, port, host, raw: e.rawPacket, err: e, local }); }
       const kind = errnoKind(e.code);
       if (kind === 'tls') {
         const httpAnswer = await probeTlsAnswer(r.ip, port);
         return finish({ kind, ip: r.ip, port, host, err: e, httpAnswer });
       }
-      if (kind === 'reset' && !local) return finish({ kind: 'reset', ip: r.ip, port, host, err: e });
-      if (e.message === 'socket hang up') return finish({ kind: 'eof', ip: r.ip, port, host, err: e, local });
+      if (kind === 'reset' && !local) { return finish({ kind: 'reset', ip: r.ip, port, host, err: e }); }
+      if (e.message === 'socket hang up') { return finish({ kind: 'eof', ip: r.ip, port, host, err: e, local }); }
       finish({ kind, ip: r.ip, port, host, err: e, local });
     });
     req.end(body);
   });
-  if (!kept) return f;
+  if (!kept) { return f; }
   if (!f) { kept.ip = r.ip; return undefined; }
   // An HTTP answer is this export's answer (the connection stays); a failed kept connection is retried fresh.
-  if (reused && f.kind === 'status') return f;
+  if (reused && f.kind === 'status') { return f; }
   dropKept(kept);
   return reused && f.kind !== 'timeout' ? exportHttp(t, service, deadline, kept) : f;
 }
@@ -223,9 +223,9 @@ export async function exportGrpc(t: ExportTarget, service: string, deadline: num
   const port = Number(t.url.port);
   const host = t.url.hostname;
   const live = kept?.session && !kept.session.closed && !kept.session.destroyed ? kept.session : undefined;
-  if (kept && !live) dropKept(kept);
+  if (kept && !live) { dropKept(kept); }
   const r = live ? { ip: kept!.ip! } : await resolve(host, port, deadline);
-  if ('kind' in r) return r;
+  if ('kind' in r) { return r; }
   const sp = newSpan();
   const msg = grpcFrame(encodeTraceRequest(service, 'GET /', sp.traceId, sp.spanId, sp.start, sp.end));
   const authority = `${t.tls ? 'https' : 'http'}://${net.isIPv6(r.ip) ? `[${r.ip}]` : r.ip}:${port}`;
@@ -234,12 +234,12 @@ export async function exportGrpc(t: ExportTarget, service: string, deadline: num
     const session = live ?? h2.connect(authority, { rejectUnauthorized: false, servername: net.isIP(host) ? undefined : host } as import('node:http2').SecureClientSessionOptions);
     const onError = (e: NodeJS.ErrnoException): void => {
       const kind = errnoKind(e.code);
-      if (kind === 'other') finish('protocol');
-      else finish({ kind, ip: r.ip, port, host, err: e });
+      if (kind === 'other') { finish('protocol'); }
+      else { finish({ kind, ip: r.ip, port, host, err: e }); }
     };
     const onEnd = (): void => finish('protocol');
     const finish = (x: Failure | undefined | 'protocol'): void => {
-      if (settled) return;
+      if (settled) { return; }
       settled = true;
       clearTimeout(timer);
       session.off('error', onError).off('goaway', onEnd).off('close', onEnd);
@@ -247,12 +247,12 @@ export async function exportGrpc(t: ExportTarget, service: string, deadline: num
         // The channel stays up for the next batch; it must not keep the process alive by itself.
         kept.session = session; kept.ip = r.ip;
         session.unref();
-      } else session.destroy();
+      } else { session.destroy(); }
       done(x);
     };
     const timer = setTimeout(() => finish({ kind: 'timeout', ip: r.ip, port, host }), Math.max(0, deadline - Date.now()));
     // Errors after this export is settled (a kept channel breaking, a late connect failure) are not its own.
-    if (!live) session.on('error', () => {});
+    if (!live) { session.on('error', () => {}); }
     session.on('error', onError);
     session.on('goaway', onEnd);
     session.on('close', onEnd);
@@ -267,9 +267,9 @@ export async function exportGrpc(t: ExportTarget, service: string, deadline: num
     stream.on('error', () => finish('protocol'));
     stream.resume();
     stream.on('close', () => {
-      if (headerStatus === undefined) return finish('protocol');
+      if (headerStatus === undefined) { return finish('protocol'); }
       const code = Number(headerStatus);
-      if (code === 0) return finish(undefined);
+      if (code === 0) { return finish(undefined); }
       finish({ kind: 'status', ip: r.ip, port, host, grpcStatus: code, grpcMessage: decodeURIComponent(headerMsg ?? '') });
     });
     stream.end(msg);
@@ -278,19 +278,19 @@ export async function exportGrpc(t: ExportTarget, service: string, deadline: num
     // A status (the collector answered) or a deadline is this export's answer: the channel stays or the
     // time is gone. Anything else means the kept channel broke: reconnect and report what that meets.
     if (f !== 'protocol' && (f.kind === 'status' || f.kind === 'timeout')) {
-      if (f.kind === 'timeout') dropKept(kept);
+      if (f.kind === 'timeout') { dropKept(kept); }
       return f;
     }
     dropKept(kept);
     return exportGrpc(t, service, deadline, kept);
   }
-  if (f !== 'protocol') return f;
+  if (f !== 'protocol') { return f; }
   if (t.tls) {
     const c = await probeH2Preface(r.ip, port);
-    if ('err' in c) return { kind: c.kind, ip: r.ip, port, host, err: c.err };
+    if ('err' in c) { return { kind: c.kind, ip: r.ip, port, host, err: c.err }; }
     return { kind: 'tls', ip: r.ip, port, host, httpAnswer: await probeTlsAnswer(r.ip, port) };
   }
   const p = await probeH2Preface(r.ip, port);
-  if ('err' in p) return { kind: p.kind, ip: r.ip, port, host, err: p.err };
+  if ('err' in p) { return { kind: p.kind, ip: r.ip, port, host, err: p.err }; }
   return { kind: p.kind === 'frame-too-large' ? 'grpc-to-http' : 'eof', ip: r.ip, port, host };
 }

@@ -20,7 +20,7 @@ function listenPorts(): net.Server[] {
   const servers: net.Server[] = [];
   const reply = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok';
   for (const p of ports) {
-    if (!p.containerPort || (p.protocol ?? 'TCP').toUpperCase() !== 'TCP') continue;
+    if (!p.containerPort || (p.protocol ?? 'TCP').toUpperCase() !== 'TCP') { continue; }
     const s = net.createServer((sock) => {
       sock.on('error', () => sock.destroy());
       sock.once('data', () => sock.end(reply));
@@ -42,11 +42,11 @@ async function run(): Promise<void> {
   let stopping = false;
   const timers = new Set<NodeJS.Timeout>();
   const sleep = (ms: number): Promise<void> => new Promise((r) => { const t = setTimeout(() => { timers.delete(t); r(); }, ms); timers.add(t); });
-  process.once('SIGTERM', () => { stopping = true; for (const s of servers) s.close(); process.exit(0); });
+  process.once('SIGTERM', () => { stopping = true; for (const s of servers) { s.close();  }process.exit(0); });
   process.once('SIGINT', () => process.exit(0));
   // A container's main process idles until it is stopped, ports or not.
   setInterval(() => {}, 3_600_000);
-  if (!target) return;
+  if (!target) { return; }
   const service = process.env.OTEL_SERVICE_NAME ?? process.env.SIM_CONTAINER_NAME ?? 'unknown_service';
   const interval = Number(process.env.OTEL_BSP_SCHEDULE_DELAY ?? 5000) || 5000;
   await sleep(Math.min(1000, interval));
@@ -59,11 +59,11 @@ async function run(): Promise<void> {
     // The exporters retry retryable failures with backoff inside the export timeout, then report once.
     for (let backoff = 1000; ; backoff *= 2) {
       f = target.protocol === 'grpc' ? await exportGrpc(target, service, deadline, kept) : await exportHttp(target, service, deadline, kept);
-      if (!f || !retryable(sdk, target, f) || Date.now() >= deadline) break;
+      if (!f || !retryable(sdk, target, f) || Date.now() >= deadline) { break; }
       await sleep(Math.min(backoff, Math.max(0, deadline - Date.now())));
-      if (Date.now() >= deadline) break;
+      if (Date.now() >= deadline) { break; }
     }
-    if (f) for (const l of sdkLines(sdk, target, f)) process.stderr.write(l + '\n');
+    if (f) { for (const l of sdkLines(sdk, target, f)) { process.stderr.write(l + '\n'); } }
     await sleep(Math.max(0, interval - (Date.now() - started)));
   }
 }

@@ -57,7 +57,7 @@ export function goLines(t: ExportTarget, f: Failure): string[] {
 
 const pyRepr = (b: Buffer): string => {
   let s = "'";
-  for (const c of b) s += c === 0x27 ? "\\'" : c === 0x5c ? '\\\\' : c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '\\x' + c.toString(16).padStart(2, '0');
+  for (const c of b) { s += c === 0x27 ? "\\'" : c === 0x5c ? '\\\\' : c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '\\x' + c.toString(16).padStart(2, '0'); }
   return s + "'";
 };
 
@@ -73,7 +73,7 @@ export function pythonLines(t: ExportTarget, f: Failure): string[] {
       out.push(`E${p2(d.getMonth() + 1)}${p2(d.getDate())} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}000000      ${process.pid} ssl_transport_security.cc:1395] Handshake failed with fatal error SSL_ERROR_SSL: error:100000f7:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER.`);
     }
     const code = f.kind === 'timeout' ? 'DEADLINE_EXCEEDED' : f.kind === 'status' ? GRPC_CODES[f.grpcStatus ?? 2] : 'UNAVAILABLE';
-    if (code === 'UNAVAILABLE') out.push(`Transient error StatusCode.UNAVAILABLE encountered while exporting traces to ${target}, retrying in 1s.`);
+    if (code === 'UNAVAILABLE') { out.push(`Transient error StatusCode.UNAVAILABLE encountered while exporting traces to ${target}, retrying in 1s.`); }
     out.push(`Failed to export traces to ${target}, error code: StatusCode.${code}`);
     return out;
   }
@@ -150,9 +150,9 @@ function nodeFlatten(e: Error & Record<string, unknown>): string {
   let o: object | null = e;
   while (o && o !== Object.prototype) {
     for (const k of Object.getOwnPropertyNames(o)) {
-      if (k in out || k === 'constructor') continue;
+      if (k in out || k === 'constructor') { continue; }
       const v = (e as Record<string, unknown>)[k];
-      if (typeof v === 'function') continue;
+      if (typeof v === 'function') { continue; }
       out[k] = Buffer.isBuffer(v) ? v.toString('latin1') : String(v);
     }
     o = Object.getPrototypeOf(o);
@@ -183,10 +183,10 @@ export function nodeLines(t: ExportTarget, f: Failure): string[] {
     }
     return [nodeError('Error', `${code} ${GRPC_CODES[code]}: ${details}`, grpcFrames, { code: String(code), details, metadata: '[object Object]' })];
   }
-  if (f.kind === 'timeout') return [nodeError('OTLPExporterError', 'Request Timeout', ['ClientRequest.<anonymous> (/app/node_modules/@opentelemetry/otlp-exporter-base/build/src/transport/http-transport-utils.js:52:29)'])];
-  if (f.kind === 'status') return [nodeError('OTLPExporterError', f.statusText ?? 'Error', ['IncomingMessage.<anonymous> (/app/node_modules/@opentelemetry/otlp-exporter-base/build/src/transport/http-transport-utils.js:39:31)'], { data: f.body ?? '', code: String(f.status) })];
+  if (f.kind === 'timeout') { return [nodeError('OTLPExporterError', 'Request Timeout', ['ClientRequest.<anonymous> (/app/node_modules/@opentelemetry/otlp-exporter-base/build/src/transport/http-transport-utils.js:52:29)'])]; }
+  if (f.kind === 'status') { return [nodeError('OTLPExporterError', f.statusText ?? 'Error', ['IncomingMessage.<anonymous> (/app/node_modules/@opentelemetry/otlp-exporter-base/build/src/transport/http-transport-utils.js:39:31)'], { data: f.body ?? '', code: String(f.status) })]; }
   // Everything else is Node's own error from this very request, as the real exporter would see it.
-  if (f.err) return [nodeFlatten(f.err as unknown as Error & Record<string, unknown>)];
+  if (f.err) { return [nodeFlatten(f.err as unknown as Error & Record<string, unknown>)]; }
   return [nodeError('Error', 'socket hang up', ['Socket.socketOnEnd (node:_http_client:542:25)'], { code: 'ECONNRESET' })];
 }
 
@@ -204,7 +204,7 @@ export function sdkLines(sdk: Sdk, t: ExportTarget, f: Failure): string[] {
 
 /** Whether the SDK keeps retrying this failure until the export timeout (so the line appears only then). */
 export function retryable(sdk: Sdk, t: ExportTarget, f: Failure): boolean {
-  if (f.kind === 'status') return t.protocol === 'grpc' ? [1, 4, 8, 10, 11, 14, 15].includes(f.grpcStatus ?? 0) : [429, 502, 503, 504].includes(f.status ?? 0);
-  if (sdk === 'go' && t.protocol !== 'grpc') return f.kind === 'timeout' || f.kind === 'dns-fail';
+  if (f.kind === 'status') { return t.protocol === 'grpc' ? [1, 4, 8, 10, 11, 14, 15].includes(f.grpcStatus ?? 0) : [429, 502, 503, 504].includes(f.status ?? 0); }
+  if (sdk === 'go' && t.protocol !== 'grpc') { return f.kind === 'timeout' || f.kind === 'dns-fail'; }
   return !['dns-nx', 'http-to-grpc'].includes(f.kind) || t.protocol === 'grpc';
 }

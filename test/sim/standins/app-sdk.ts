@@ -7,13 +7,13 @@ export type Protocol = 'grpc' | 'http/protobuf' | 'http/json';
 
 export function sdkFor(env: NodeJS.ProcessEnv): Sdk {
   const s = (env.SIM_SDK ?? '').toLowerCase();
-  if (['go', 'python', 'java', 'java-agent', 'node', 'dotnet'].includes(s)) return s as Sdk;
+  if (['go', 'python', 'java', 'java-agent', 'node', 'dotnet'].includes(s)) { return s as Sdk; }
   const img = (env.SIM_IMAGE ?? '').toLowerCase();
   const name = img.slice(img.lastIndexOf('/') + 1);
-  if (/python/.test(name)) return 'python';
-  if (/^node|[-/]node/.test(name) || /^node/.test(name)) return 'node';
-  if (/temurin|openjdk|jdk|jre|java/.test(name)) return 'java';
-  if (/dotnet|aspnet/.test(img)) return 'dotnet';
+  if (/python/.test(name)) { return 'python'; }
+  if (/^node|[-/]node/.test(name) || /^node/.test(name)) { return 'node'; }
+  if (/temurin|openjdk|jdk|jre|java/.test(name)) { return 'java'; }
+  if (/dotnet|aspnet/.test(img)) { return 'dotnet'; }
   return 'go';
 }
 
@@ -26,7 +26,7 @@ export function sdkFor(env: NodeJS.ProcessEnv): Sdk {
  */
 export function sdkUnknown(env: NodeJS.ProcessEnv): boolean {
   const s = (env.SIM_SDK ?? '').toLowerCase();
-  if (['go', 'python', 'java', 'java-agent', 'node', 'dotnet'].includes(s)) return false;
+  if (['go', 'python', 'java', 'java-agent', 'node', 'dotnet'].includes(s)) { return false; }
   const img = (env.SIM_IMAGE ?? '').toLowerCase();
   const name = img.slice(img.lastIndexOf('/') + 1);
   return !(/python/.test(name) || /^node|[-/]node/.test(name) || /temurin|openjdk|jdk|jre|java/.test(name) || /dotnet|aspnet/.test(img));
@@ -45,8 +45,8 @@ export interface ExportTarget {
 /** The spec's (and each SDK's) reading of OTEL_EXPORTER_OTLP_* for traces; undefined when nothing asks for export. */
 export function traceTarget(env: NodeJS.ProcessEnv, sdk: Sdk, unknownSdk = false): ExportTarget | undefined {
   const anyOtlp = Object.keys(env).some((k) => k.startsWith('OTEL_EXPORTER_OTLP_')) || env.OTEL_TRACES_EXPORTER !== undefined;
-  if (!anyOtlp) return undefined;
-  if ((env.OTEL_TRACES_EXPORTER ?? 'otlp').split(',').map((s) => s.trim()).every((s) => s !== 'otlp')) return undefined;
+  if (!anyOtlp) { return undefined; }
+  if ((env.OTEL_TRACES_EXPORTER ?? 'otlp').split(',').map((s) => s.trim()).every((s) => s !== 'otlp')) { return undefined; }
   // Default protocols: the OTLP spec says http/protobuf, but the Go, Python, Java SDK and .NET exporters
   // most apps link are gRPC; Node's sdk-node and the Java agent 2.x default to http/protobuf (ref §3).
   const impliedByPort = /:4318(\/|$)/.test((env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '').trim()) ? 'http/protobuf' : 'grpc';
@@ -72,7 +72,7 @@ export function traceTarget(env: NodeJS.ProcessEnv, sdk: Sdk, unknownSdk = false
   const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(withPath);
   const url = new URL(hasScheme ? withPath : `${insecureEnv ? 'http' : 'https'}://${withPath}`);
   const tls = url.protocol === 'https:' && !(protocol === 'grpc' && insecureEnv && !hasScheme);
-  if (!url.port) url.port = tls ? '443' : '80';
+  if (!url.port) { url.port = tls ? '443' : '80'; }
   const timeoutMs = Number(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT ?? env.OTEL_EXPORTER_OTLP_TIMEOUT ?? 10000) || 10000;
   return { protocol, url, tls, raw, timeoutMs };
 }

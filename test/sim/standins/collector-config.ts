@@ -13,7 +13,7 @@ export class CollectorError extends Error {}
 // ---------- version, binary name ----------
 
 export function versionFromImage(image: string | undefined): { version: Version; guessed: boolean } {
-  if (!image || image.includes('@')) return { version: NEWEST, guessed: true };
+  if (!image || image.includes('@')) { return { version: NEWEST, guessed: true }; }
   const last = image.slice(image.lastIndexOf('/') + 1);
   const colon = last.lastIndexOf(':');
   const tag = colon >= 0 ? last.slice(colon + 1) : '';
@@ -24,11 +24,11 @@ export function versionFromImage(image: string | undefined): { version: Version;
 export function binaryName(argv0: string | undefined, image: string): string {
   if (argv0 && !argv0.startsWith('-')) {
     const base = argv0.slice(argv0.lastIndexOf('/') + 1);
-    if (/^otel/.test(base)) return base;
+    if (/^otel/.test(base)) { return base; }
   }
-  if (/contrib/.test(image)) return 'otelcol-contrib';
-  if (/collector-k8s|otelcol-k8s/.test(image)) return 'otelcol-k8s';
-  if (/collector-otlp|otelcol-otlp/.test(image)) return 'otelcol-otlp';
+  if (/contrib/.test(image)) { return 'otelcol-contrib'; }
+  if (/collector-k8s|otelcol-k8s/.test(image)) { return 'otelcol-k8s'; }
+  if (/collector-otlp|otelcol-otlp/.test(image)) { return 'otelcol-otlp'; }
   return 'otelcol';
 }
 
@@ -41,13 +41,13 @@ export function parseArgs(argv: string[]): Args {
   const sets: string[] = [];
   let i = 0;
   // The container's command element (`/otelcol-contrib`, `otelcol-k8s`) and a `validate`-less run.
-  if (argv[0] !== undefined && !argv[0].startsWith('-')) i = 1;
+  if (argv[0] !== undefined && !argv[0].startsWith('-')) { i = 1; }
   for (; i < argv.length; i++) {
     const a = argv[i];
     const take = (name: string): string | undefined => {
-      if (a === `--${name}` || a === `-${name}`) return argv[++i];
-      if (a.startsWith(`--${name}=`)) return a.slice(name.length + 3);
-      if (a.startsWith(`-${name}=`)) return a.slice(name.length + 2);
+      if (a === `--${name}` || a === `-${name}`) { return argv[++i]; }
+      if (a.startsWith(`--${name}=`)) { return a.slice(name.length + 3); }
+      if (a.startsWith(`-${name}=`)) { return a.slice(name.length + 2); }
       return undefined;
     };
     const c = take('config');
@@ -74,13 +74,13 @@ function underRoot(p: string): string {
 
 /** Keys written with the confmap delimiter (`a::b::c: v`) become nested maps, as the yaml: provider does. */
 function explodeKeys(v: unknown): unknown {
-  if (!isMap(v)) return v;
+  if (!isMap(v)) { return v; }
   const out: Conf = {};
   for (const [k, val] of Object.entries(v)) {
     const parts = k.split('::');
     let cur = out;
     for (const p of parts.slice(0, -1)) {
-      if (!isMap(cur[p])) cur[p] = {};
+      if (!isMap(cur[p])) { cur[p] = {}; }
       cur = cur[p] as Conf;
     }
     const leaf = parts[parts.length - 1];
@@ -92,7 +92,7 @@ function explodeKeys(v: unknown): unknown {
 
 export function merge(a: Conf, b: Conf): Conf {
   const out: Conf = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = isMap(out[k]) && isMap(v) ? merge(out[k] as Conf, v) : v;
+  for (const [k, v] of Object.entries(b)) { out[k] = isMap(out[k]) && isMap(v) ? merge(out[k] as Conf, v) : v; }
   return out;
 }
 
@@ -109,14 +109,14 @@ async function parseYaml(text: string, where: string): Promise<Conf> {
     const what = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
     throw new CollectorError(`failed to get config: cannot resolve the configuration: cannot retrieve the configuration: unable to read the file ${where}: yaml: line ${line}: ${what}`);
   }
-  if (doc === null || doc === undefined) return {};
-  if (!isMap(doc)) throw new CollectorError(`failed to get config: cannot resolve the configuration: retrieved value (type=${typeof doc === 'string' ? 'string' : typeof doc}) cannot be used as a Conf`);
+  if (doc === null || doc === undefined) { return {}; }
+  if (!isMap(doc)) { throw new CollectorError(`failed to get config: cannot resolve the configuration: retrieved value (type=${typeof doc === 'string' ? 'string' : typeof doc}) cannot be used as a Conf`); }
   return doc;
 }
 
 async function retrieve(uri: string): Promise<Conf> {
-  if (uri.startsWith('env:')) return (await parseYaml(process.env[uri.slice(4)] ?? '', uri)) ?? {};
-  if (uri.startsWith('yaml:')) return explodeKeys(await parseYaml(uri.slice(5), uri)) as Conf;
+  if (uri.startsWith('env:')) { return (await parseYaml(process.env[uri.slice(4)] ?? '', uri)) ?? {}; }
+  if (uri.startsWith('yaml:')) { return explodeKeys(await parseYaml(uri.slice(5), uri)) as Conf; }
   const path = uri.startsWith('file:') ? uri.slice(5) : uri;
   let text: string;
   try {
@@ -147,10 +147,10 @@ export function expandString(s: string, notes: EnvNote[], env: NodeJS.ProcessEnv
         if (m && (inner.startsWith('env:') || !inner.includes(':'))) {
           const val = env[m[1]];
           if (val === undefined || (val === '' && m[2] !== undefined)) {
-            if (m[2] !== undefined) out += m[2];
-            else notes.push({ name: m[1], empty: false });
+            if (m[2] !== undefined) { out += m[2]; }
+            else { notes.push({ name: m[1], empty: false }); }
           } else {
-            if (val === '') notes.push({ name: m[1], empty: true });
+            if (val === '') { notes.push({ name: m[1], empty: true }); }
             out += val;
           }
           i = end;
@@ -164,19 +164,19 @@ export function expandString(s: string, notes: EnvNote[], env: NodeJS.ProcessEnv
 }
 
 function expandAll(v: unknown, notes: EnvNote[]): unknown {
-  if (typeof v === 'string') return expandString(v, notes);
-  if (Array.isArray(v)) return v.map((x) => expandAll(x, notes));
-  if (isMap(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, expandAll(x, notes)]));
+  if (typeof v === 'string') { return expandString(v, notes); }
+  if (Array.isArray(v)) { return v.map((x) => expandAll(x, notes)); }
+  if (isMap(v)) { return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, expandAll(x, notes)])); }
   return v;
 }
 
 export async function loadConfig(args: Args): Promise<{ conf: Conf; notes: EnvNote[] }> {
-  if (args.configs.length === 0) throw new CollectorError('at least one config flag must be provided');
+  if (args.configs.length === 0) { throw new CollectorError('at least one config flag must be provided'); }
   let conf: Conf = {};
-  for (const uri of args.configs) conf = merge(conf, await retrieve(uri));
+  for (const uri of args.configs) { conf = merge(conf, await retrieve(uri)); }
   for (const s of args.sets) {
     const eq = s.indexOf('=');
-    if (eq < 0) throw new CollectorError(`missing equal sign for set value "${s}"`);
+    if (eq < 0) { throw new CollectorError(`missing equal sign for set value "${s}"`); }
     const Y = await yaml();
     const value: unknown = Y.parse(s.slice(eq + 1) || '""');
     conf = merge(conf, explodeKeys({ [s.slice(0, eq)]: value }) as Conf);
@@ -192,15 +192,15 @@ export const typeOf = (id: string): string => id.split('/')[0];
 
 function unmarshalError(v: Version, section: string, msg: string): CollectorError {
   // mapstructure v1 (<= 0.107) vs go-viper/mapstructure v2 (>= 0.108), ref §3.4.
-  if (minorOf(v) >= 108) return new CollectorError(`failed to get config: cannot unmarshal the configuration: decoding failed due to the following error(s):\n\n'${section}' ${msg}`);
+  if (minorOf(v) >= 108) { return new CollectorError(`failed to get config: cannot unmarshal the configuration: decoding failed due to the following error(s):\n\n'${section}' ${msg}`); }
   return new CollectorError(`failed to get config: cannot unmarshal the configuration: 1 error(s) decoding:\n\n* error decoding '${section}': ${msg}`);
 }
 
 export function validate(conf: Conf, v: Version): void {
   for (const kind of ['receivers', 'processors', 'exporters', 'connectors', 'extensions']) {
     const sec = conf[kind];
-    if (sec === undefined || sec === null) continue;
-    if (!isMap(sec)) throw unmarshalError(v, kind, `expected a map, got '${Array.isArray(sec) ? 'slice' : typeof sec}'`);
+    if (sec === undefined || sec === null) { continue; }
+    if (!isMap(sec)) { throw unmarshalError(v, kind, `expected a map, got '${Array.isArray(sec) ? 'slice' : typeof sec}'`); }
     for (const id of Object.keys(sec)) {
       if (!isKnownType(kind, typeOf(id))) {
         const valid = [...KNOWN[kind]].sort().join(' ');
@@ -213,21 +213,21 @@ export function validate(conf: Conf, v: Version): void {
   const pipelines = isMap(service.pipelines) ? service.pipelines : {};
   // Component Validate() runs before the service's (config.go: components first).
   for (const id of Object.keys(isMap(conf.receivers) ? conf.receivers : {})) {
-    if (typeOf(id) !== 'otlp') continue;
+    if (typeOf(id) !== 'otlp') { continue; }
     const rc = (conf.receivers as Conf)[id];
     const protocols = isMap(rc) && isMap(rc.protocols) ? rc.protocols : {};
-    if (!('grpc' in protocols) && !('http' in protocols)) throw new CollectorError(`invalid configuration: receivers::${id}: must specify at least one protocol when using the OTLP receiver`);
+    if (!('grpc' in protocols) && !('http' in protocols)) { throw new CollectorError(`invalid configuration: receivers::${id}: must specify at least one protocol when using the OTLP receiver`); }
   }
-  if (Object.keys(pipelines).length === 0) throw new CollectorError('invalid configuration: service must have at least one pipeline');
+  if (Object.keys(pipelines).length === 0) { throw new CollectorError('invalid configuration: service must have at least one pipeline'); }
   const exts = Array.isArray(service.extensions) ? service.extensions : [];
-  for (const e of exts) if (!has('extensions', String(e))) throw new CollectorError(`invalid configuration: service::extensions: references extension "${e}" which is not configured`);
+  for (const e of exts) { if (!has('extensions', String(e))) { throw new CollectorError(`invalid configuration: service::extensions: references extension "${e}" which is not configured`); } }
   for (const [pid, p] of Object.entries(pipelines)) {
     const pc = isMap(p) ? p : {};
     const list = (k: string): string[] => (Array.isArray(pc[k]) ? (pc[k] as unknown[]).map(String) : []);
-    if (list('receivers').length === 0) throw new CollectorError(`invalid configuration: service::pipelines::${pid}: must have at least one receiver`);
-    for (const r of list('receivers')) if (!has('receivers', r) && !has('connectors', r)) throw new CollectorError(`invalid configuration: service::pipelines::${pid}: references receiver "${r}" which is not configured`);
-    for (const r of list('processors')) if (!has('processors', r)) throw new CollectorError(`invalid configuration: service::pipelines::${pid}: references processor "${r}" which is not configured`);
-    if (list('exporters').length === 0) throw new CollectorError(`invalid configuration: service::pipelines::${pid}: must have at least one exporter`);
-    for (const r of list('exporters')) if (!has('exporters', r) && !has('connectors', r)) throw new CollectorError(`invalid configuration: service::pipelines::${pid}: references exporter "${r}" which is not configured`);
+    if (list('receivers').length === 0) { throw new CollectorError(`invalid configuration: service::pipelines::${pid}: must have at least one receiver`); }
+    for (const r of list('receivers')) { if (!has('receivers', r) && !has('connectors', r)) { throw new CollectorError(`invalid configuration: service::pipelines::${pid}: references receiver "${r}" which is not configured`); } }
+    for (const r of list('processors')) { if (!has('processors', r)) { throw new CollectorError(`invalid configuration: service::pipelines::${pid}: references processor "${r}" which is not configured`); } }
+    if (list('exporters').length === 0) { throw new CollectorError(`invalid configuration: service::pipelines::${pid}: must have at least one exporter`); }
+    for (const r of list('exporters')) { if (!has('exporters', r) && !has('connectors', r)) { throw new CollectorError(`invalid configuration: service::pipelines::${pid}: references exporter "${r}" which is not configured`); } }
   }
 }

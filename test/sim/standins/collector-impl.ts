@@ -29,7 +29,7 @@ const LEVELS: Record<string, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 function line(v: Version, table: [number, number][]): number {
   const m = minorOf(v);
   let best = table[0][1];
-  for (const [min, n] of table) if (m >= min) best = n;
+  for (const [min, n] of table) { if (m >= min) { best = n; } }
   return best;
 }
 
@@ -44,7 +44,7 @@ export async function run(): Promise<number> {
   const fatal = (msg: string): number => {
     stderr(`Error: ${msg}\n`);
     // The builder's main.go log.Fatalf line exists up to 0.143 (ref §3.2).
-    if (m <= 143) stderr(`${goLogTime()} collector server run finished with error: ${msg}\n`);
+    if (m <= 143) { stderr(`${goLogTime()} collector server run finished with error: ${msg}\n`); }
     return 1;
   };
   const sv = `service@v${v.text}`;
@@ -55,7 +55,7 @@ export async function run(): Promise<number> {
     ({ conf, notes } = await loadConfig(parseArgs(argv)));
     validate(conf, v);
   } catch (e) {
-    if (e instanceof CollectorError) return fatal(e.message);
+    if (e instanceof CollectorError) { return fatal(e.message); }
     throw e;
   }
 
@@ -65,12 +65,12 @@ export async function run(): Promise<number> {
   const resourceConf = isMap(telemetry.resource) ? telemetry.resource : {};
   const instanceId = randomUUID();
   const resource = (): Fields => {
-    if (m < 126) return {};
+    if (m < 126) { return {}; }
     const r: Record<string, unknown> = {};
-    if (m >= 128) Object.assign(r, { 'service.instance.id': instanceId, 'service.name': binary, 'service.version': v.text });
+    if (m >= 128) { Object.assign(r, { 'service.instance.id': instanceId, 'service.name': binary, 'service.version': v.text }); }
     for (const [k, val] of Object.entries(resourceConf)) {
-      if (val === null) delete r[k];
-      else r[k] = String(val);
+      if (val === null) { delete r[k]; }
+      else { r[k] = String(val); }
     }
     return { resource: Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
   };
@@ -78,17 +78,17 @@ export async function run(): Promise<number> {
   const raw = zapLogger(stderr, { json: String(logsConf.encoding ?? 'console') === 'json', version: v, base: resource });
   const ctx: Ctx = { v, log: raw, level: LEVELS[levelName] ?? 1, bound: [], healthReady: false, upSinceNs: 0n };
   const log: ZapLogger = {
-    info: (c, msg, f) => { if (ctx.level <= 1) raw.info(c, msg, f); },
-    warn: (c, msg, f) => { if (ctx.level <= 2) raw.warn(c, msg, f); },
+    info: (c, msg, f) => { if (ctx.level <= 1) { raw.info(c, msg, f);  }},
+    warn: (c, msg, f) => { if (ctx.level <= 2) { raw.warn(c, msg, f);  }},
     error: (c, msg, f) => raw.error(c, msg, f),
   };
 
   // Component identity fields per era (ref §1.2).
   const compFields = (kind: 'receiver' | 'extension' | 'exporter', id: string, signal?: string): Fields => {
-    if (m >= 123 && m <= 124) return {};
-    if (m >= 120) return { 'otelcol.component.id': id, 'otelcol.component.kind': m >= 125 ? kind : kind[0].toUpperCase() + kind.slice(1) };
-    if (kind === 'extension') return { kind, name: id };
-    if (m < 70) return { kind, name: id, pipeline: signal ?? 'traces' };
+    if (m >= 123 && m <= 124) { return {}; }
+    if (m >= 120) { return { 'otelcol.component.id': id, 'otelcol.component.kind': m >= 125 ? kind : kind[0].toUpperCase() + kind.slice(1) }; }
+    if (kind === 'extension') { return { kind, name: id }; }
+    if (m < 70) { return { kind, name: id, pipeline: signal ?? 'traces' }; }
     return { kind, name: id, data_type: signal ?? 'traces' };
   };
 
@@ -97,26 +97,26 @@ export async function run(): Promise<number> {
   if (m >= 102) {
     const envCaller = `envprovider@${m >= 110 ? `v1.${m - 94}.0` : `v${v.text}`}/provider.go:59`;
     for (const n of notes) {
-      if (n.empty) log.info(envCaller, 'Configuration references empty environment variable', { name: n.name });
-      else log.warn(envCaller, 'Configuration references unset environment variable', { name: n.name });
+      if (n.empty) { log.info(envCaller, 'Configuration references empty environment variable', { name: n.name }); }
+      else { log.warn(envCaller, 'Configuration references unset environment variable', { name: n.name }); }
     }
   }
-  if (m <= 133) log.info(`${sv}/service.go:${line(v, [[0, 115], [123, 197]])}`, 'Setting up own telemetry...');
+  if (m <= 133) { log.info(`${sv}/service.go:${line(v, [[0, 115], [123, 197]])}`, 'Setting up own telemetry...'); }
 
   // Own metrics endpoint (Prometheus pull). Default `:8888` until 0.110, `localhost:8888` after
   // (metrics address default moved to localhost in 0.111; from the CHANGELOG as we recall it).
   const metricsConf = isMap(telemetry.metrics) ? telemetry.metrics : {};
   let metricsEndpoint: string | undefined = m >= 111 ? 'localhost:8888' : ':8888';
-  if (typeof metricsConf.address === 'string') metricsEndpoint = metricsConf.address;
+  if (typeof metricsConf.address === 'string') { metricsEndpoint = metricsConf.address; }
   if (Array.isArray(metricsConf.readers)) {
     metricsEndpoint = undefined;
     for (const r of metricsConf.readers) {
       const prom = isMap(r) && isMap(r.pull) && isMap(r.pull.exporter) && isMap(r.pull.exporter.prometheus) ? r.pull.exporter.prometheus : undefined;
-      if (prom) metricsEndpoint = `${prom.host ?? 'localhost'}:${prom.port ?? 8888}`;
+      if (prom) { metricsEndpoint = `${prom.host ?? 'localhost'}:${prom.port ?? 8888}`; }
     }
   }
-  if (String(metricsConf.level ?? '').toLowerCase() === 'none') metricsEndpoint = undefined;
-  if (m <= 118 && metricsEndpoint) log.info(`${sv}/telemetry.go:96`, 'Serving metrics', { address: metricsEndpoint, level: metricsConf.level ? String(metricsConf.level)[0].toUpperCase() + String(metricsConf.level).slice(1) : 'Normal' });
+  if (String(metricsConf.level ?? '').toLowerCase() === 'none') { metricsEndpoint = undefined; }
+  if (m <= 118 && metricsEndpoint) { log.info(`${sv}/telemetry.go:96`, 'Serving metrics', { address: metricsEndpoint, level: metricsConf.level ? String(metricsConf.level)[0].toUpperCase() + String(metricsConf.level).slice(1) : 'Normal' }); }
   if (metricsEndpoint) {
     try {
       ctx.bound.push(await listenTcp(metricsEndpoint, plainHttp((req, res) => {
@@ -134,12 +134,12 @@ export async function run(): Promise<number> {
   const defaultHost = m >= 104 ? 'localhost' : '0.0.0.0';
   const dosWarning = (kindFields: Fields, endpoint: string): void => {
     const host = splitHostPort(endpoint)?.host;
-    if (host !== '0.0.0.0' && host !== '::') return;
+    if (host !== '0.0.0.0' && host !== '::') { return; }
     const doc = 'https://github.com/open-telemetry/opentelemetry-collector/blob/main/docs/security-best-practices.md#safeguards-against-denial-of-service-attacks';
     const base = 'Using the 0.0.0.0 address exposes this server to every network interface, which may facilitate Denial of Service attacks';
-    if (m >= 64 && m <= 93) log.warn('internal/warning.go:51', base, { ...kindFields, documentation: doc });
-    else if (m >= 94 && m <= 103) log.warn(`internal@v${v.text}/warning.go:42`, `${base}. Enable the feature gate to change the default and remove this warning.`, { ...kindFields, documentation: doc, 'feature gate ID': 'component.UseLocalHostAsDefaultHost' });
-    else if (m >= 110 && m <= 116) log.warn(`internal@v${v.text}/warning.go:40`, `${base}.`, { ...kindFields, documentation: doc });
+    if (m >= 64 && m <= 93) { log.warn('internal/warning.go:51', base, { ...kindFields, documentation: doc }); }
+    else if (m >= 94 && m <= 103) { log.warn(`internal@v${v.text}/warning.go:42`, `${base}. Enable the feature gate to change the default and remove this warning.`, { ...kindFields, documentation: doc, 'feature gate ID': 'component.UseLocalHostAsDefaultHost' }); }
+    else if (m >= 110 && m <= 116) { log.warn(`internal@v${v.text}/warning.go:40`, `${base}.`, { ...kindFields, documentation: doc }); }
   };
 
   const extCaller = (n: number): string => `extensions/extensions.go:${n}`;
@@ -149,19 +149,19 @@ export async function run(): Promise<number> {
   const healthIds: string[] = [];
 
   const shutdown = (): void => {
-    for (const id of healthIds) log.info(healthCaller, 'Health Check state change', { ...compFields('extension', id), status: 'unavailable' });
+    for (const id of healthIds) { log.info(healthCaller, 'Health Check state change', { ...compFields('extension', id), status: 'unavailable' }); }
     ctx.healthReady = false;
     log.info(extCaller(line(v, [[0, 50], [107, 63]])), 'Stopping extensions...');
     log.info(`${sv}/service.go:${line(v, [[0, 192], [107, 272]])}`, 'Shutdown complete.');
-    for (const b of ctx.bound) b.server.close();
+    for (const b of ctx.bound) { b.server.close(); }
   };
   const startFailure = (kind: 'receiver' | 'extension', id: string, err: string): number => {
     const kindCap = kind[0].toUpperCase() + kind.slice(1);
     // The `Failed to start component` error line exists from 0.106 (ref §3.1, from source; line number unseen).
-    if (m >= 106) log.error('graph/graph.go:426', 'Failed to start component', { error: err, type: kindCap, id });
+    if (m >= 106) { log.error('graph/graph.go:426', 'Failed to start component', { error: err, type: kindCap, id }); }
     log.info(`${sv}/service.go:${line(v, [[0, 178], [107, 258]])}`, 'Starting shutdown...');
     shutdown();
-    if (kind === 'extension') return fatal(`failed to start extensions: ${err}`);
+    if (kind === 'extension') { return fatal(`failed to start extensions: ${err}`); }
     return fatal(m >= 122 ? `cannot start pipelines: failed to start "${id}" receiver: ${err}` : `cannot start pipelines: ${err}`);
   };
 
@@ -198,7 +198,7 @@ export async function run(): Promise<number> {
       try {
         ctx.bound.push(await listenTcp(endpoint, handler));
       } catch (e) {
-        if (e instanceof CollectorError) return startFailure('extension', id, e.message);
+        if (e instanceof CollectorError) { return startFailure('extension', id, e.message); }
         throw e;
       }
     }
@@ -213,9 +213,9 @@ export async function run(): Promise<number> {
     const sig = typeOf(pid);
     const pc = isMap(p) ? p : {};
     for (const r of Array.isArray(pc.receivers) ? pc.receivers.map(String) : []) {
-      if (isMap(conf.connectors) && r in conf.connectors) continue;
+      if (isMap(conf.connectors) && r in conf.connectors) { continue; }
       if (!recvSignals.has(r)) { recvSignals.set(r, new Set()); firstSignal.set(r, sig); }
-      if ((SIGNALS as readonly string[]).includes(sig)) recvSignals.get(r)!.add(sig as Signal);
+      if ((SIGNALS as readonly string[]).includes(sig)) { recvSignals.get(r)!.add(sig as Signal); }
     }
   }
   const recvConfs = isMap(conf.receivers) ? conf.receivers : {};
@@ -231,11 +231,11 @@ export async function run(): Promise<number> {
           dosWarning(f, endpoint);
           // Before 0.133 the line precedes net.Listen and shows the configured endpoint; from 0.133 on it
           // follows a successful listen and shows the bound address (ref §1.2, §3.1 note a).
-          if (m < 62) log.info(caller, `Starting ${what} server on endpoint ${endpoint}`, f);
-          else if (m < 133) log.info(caller, `Starting ${what} server`, { ...f, endpoint });
+          if (m < 62) { log.info(caller, `Starting ${what} server on endpoint ${endpoint}`, f); }
+          else if (m < 133) { log.info(caller, `Starting ${what} server`, { ...f, endpoint }); }
           const b = await listenTcp(endpoint, handler);
           ctx.bound.push(b);
-          if (m >= 133) log.info(caller, `Starting ${what} server`, { ...f, endpoint: b.shown });
+          if (m >= 133) { log.info(caller, `Starting ${what} server`, { ...f, endpoint: b.shown }); }
         };
         if ('grpc' in protocols) {
           const g = isMap(protocols.grpc) ? protocols.grpc : {};
@@ -253,27 +253,27 @@ export async function run(): Promise<number> {
       } else if (!CLIENT_ENDPOINT_RECEIVERS.has(type)) {
         // Unmodelled receiver: it listens where its config says (top level, or jaeger-style protocols).
         const eps: [string, boolean][] = [];
-        if (typeof rc.endpoint === 'string' && splitHostPort(rc.endpoint)) eps.push([rc.endpoint, false]);
+        if (typeof rc.endpoint === 'string' && splitHostPort(rc.endpoint)) { eps.push([rc.endpoint, false]); }
         if (isMap(rc.protocols)) {
           for (const [pname, pc] of Object.entries(rc.protocols)) {
-            if (isMap(pc) && typeof pc.endpoint === 'string' && splitHostPort(pc.endpoint)) eps.push([pc.endpoint, UDP_PROTOCOLS.has(pname)]);
+            if (isMap(pc) && typeof pc.endpoint === 'string' && splitHostPort(pc.endpoint)) { eps.push([pc.endpoint, UDP_PROTOCOLS.has(pname)]); }
           }
         }
-        for (const [ep, udp] of eps) ctx.bound.push(udp ? await listenUdp(ep) : await listenTcp(ep, plainHttp((_q, res) => goNotFound(res))));
+        for (const [ep, udp] of eps) { ctx.bound.push(udp ? await listenUdp(ep) : await listenTcp(ep, plainHttp((_q, res) => goNotFound(res)))); }
       }
     } catch (e) {
-      if (e instanceof CollectorError) return startFailure('receiver', id, e.message);
+      if (e instanceof CollectorError) { return startFailure('receiver', id, e.message); }
       throw e;
     }
   }
 
   ctx.healthReady = true;
   ctx.upSinceNs = nowNs();
-  for (const id of healthIds) log.info(healthCaller, 'Health Check state change', { ...compFields('extension', id), status: 'ready' });
+  for (const id of healthIds) { log.info(healthCaller, 'Health Check state change', { ...compFields('extension', id), status: 'ready' }); }
   log.info(`${sv}/service.go:${line(v, [[0, 169], [104, 219], [107, 221], [108, 289], [117, 253], [123, 287], [127, 289], [138, 245]])}`, 'Everything is ready. Begin running and processing data.');
   // The localhost feature-gate lines come after the ready line (ref §2.2).
-  if (m >= 94 && m <= 103) log.warn('localhostgate/featuregate.go:63', 'The default endpoints for all servers in components will change to use localhost instead of 0.0.0.0 in a future version. Use the feature gate to preview the new default.', { 'feature gate ID': 'component.UseLocalHostAsDefaultHost' });
-  if (m >= 105 && m <= 109) log.info('localhostgate/featuregate.go:63', 'The default endpoints for all servers in components have changed to use localhost instead of 0.0.0.0. Disable the feature gate to temporarily revert to the previous default.', { 'feature gate ID': 'component.UseLocalHostAsDefaultHost' });
+  if (m >= 94 && m <= 103) { log.warn('localhostgate/featuregate.go:63', 'The default endpoints for all servers in components will change to use localhost instead of 0.0.0.0 in a future version. Use the feature gate to preview the new default.', { 'feature gate ID': 'component.UseLocalHostAsDefaultHost' }); }
+  if (m >= 105 && m <= 109) { log.info('localhostgate/featuregate.go:63', 'The default endpoints for all servers in components have changed to use localhost instead of 0.0.0.0. Disable the feature gate to temporarily revert to the previous default.', { 'feature gate ID': 'component.UseLocalHostAsDefaultHost' }); }
 
   return new Promise<number>((resolve) => {
     const onSignal = (name: string): void => {

@@ -14,7 +14,7 @@ export interface Bound { server: net.Server | import('node:dgram').Socket; shown
 
 export function splitHostPort(ep: string): { host: string; port: number } | undefined {
   const m = /^(?:\[([^\]]*)\]|([^:]*)):(\d+)$/.exec(ep.trim());
-  if (!m) return undefined;
+  if (!m) { return undefined; }
   return { host: m[1] ?? m[2] ?? '', port: Number(m[3]) };
 }
 
@@ -27,19 +27,19 @@ const ERRNO_TEXT: Record<string, string> = {
 function resolvConfNameserver(): string {
   try {
     const m = /^nameserver\s+(\S+)/m.exec(readFileSync('/etc/resolv.conf', 'utf8'));
-    if (m) return m[1].includes(':') ? `[${m[1]}]:53` : `${m[1]}:53`;
+    if (m) { return m[1].includes(':') ? `[${m[1]}]:53` : `${m[1]}:53`; }
   } catch { /* no resolv.conf: Go falls back to localhost */ }
   return '127.0.0.1:53';
 }
 
 /** Resolves the host the way Go's Listen does; returns the IP to bind and how Go prints the address in errors. */
 async function resolveListen(host: string, port: number, proto: 'tcp' | 'udp'): Promise<{ bindIp: string; wildcard: boolean; errAddr: string }> {
-  if (host === '' ) return { bindIp: '::', wildcard: true, errAddr: `:${port}` };
-  if (host === '0.0.0.0') return { bindIp: '::', wildcard: true, errAddr: `0.0.0.0:${port}` };
-  if (host === '::') return { bindIp: '::', wildcard: true, errAddr: `[::]:${port}` };
-  if (net.isIP(host)) return { bindIp: host, wildcard: false, errAddr: net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}` };
+  if (host === '' ) { return { bindIp: '::', wildcard: true, errAddr: `:${port}` }; }
+  if (host === '0.0.0.0') { return { bindIp: '::', wildcard: true, errAddr: `0.0.0.0:${port}` }; }
+  if (host === '::') { return { bindIp: '::', wildcard: true, errAddr: `[::]:${port}` }; }
+  if (net.isIP(host)) { return { bindIp: host, wildcard: false, errAddr: net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}` }; }
   // Go resolves names and listens on the first IPv4 address (localhost -> 127.0.0.1, from /etc/hosts).
-  if (host === 'localhost') return { bindIp: '127.0.0.1', wildcard: false, errAddr: `127.0.0.1:${port}` };
+  if (host === 'localhost') { return { bindIp: '127.0.0.1', wildcard: false, errAddr: `127.0.0.1:${port}` }; }
   try {
     const r = await lookup(host, { family: 4 });
     return { bindIp: r.address, wildcard: false, errAddr: `${r.address}:${port}` };
@@ -51,8 +51,8 @@ async function resolveListen(host: string, port: number, proto: 'tcp' | 'udp'): 
 }
 
 function shownAddr(bindIp: string, port: number, wildcardFamily: 'v6' | 'v4' | null): string {
-  if (wildcardFamily === 'v6') return `[::]:${port}`;
-  if (wildcardFamily === 'v4') return `0.0.0.0:${port}`;
+  if (wildcardFamily === 'v6') { return `[::]:${port}`; }
+  if (wildcardFamily === 'v4') { return `0.0.0.0:${port}`; }
   return net.isIPv6(bindIp) ? `[${bindIp}]:${port}` : `${bindIp}:${port}`;
 }
 
@@ -69,7 +69,7 @@ function listenOnce(server: net.Server, ip: string, port: number): Promise<void>
 
 export async function listenTcp(endpoint: string, onConn: (s: net.Socket) => void): Promise<Bound> {
   const hp = splitHostPort(endpoint);
-  if (!hp) throw new CollectorError(`listen tcp: address ${endpoint}: missing port in address`);
+  if (!hp) { throw new CollectorError(`listen tcp: address ${endpoint}: missing port in address`); }
   const r = await resolveListen(hp.host, hp.port, 'tcp');
   const server = net.createServer({ pauseOnConnect: false }, onConn);
   try {
@@ -85,7 +85,7 @@ export async function listenTcp(endpoint: string, onConn: (s: net.Socket) => voi
       throw e;
     }
   } catch (e) {
-    if (e instanceof CollectorError) throw e;
+    if (e instanceof CollectorError) { throw e; }
     const code = (e as NodeJS.ErrnoException).code ?? 'EINVAL';
     throw new CollectorError(`listen tcp ${r.errAddr}: bind: ${ERRNO_TEXT[code] ?? code.toLowerCase()}`);
   }
@@ -93,7 +93,7 @@ export async function listenTcp(endpoint: string, onConn: (s: net.Socket) => voi
 
 export async function listenUdp(endpoint: string): Promise<Bound> {
   const hp = splitHostPort(endpoint);
-  if (!hp) throw new CollectorError(`listen udp: address ${endpoint}: missing port in address`);
+  if (!hp) { throw new CollectorError(`listen udp: address ${endpoint}: missing port in address`); }
   const r = await resolveListen(hp.host, hp.port, 'udp');
   const dgram = await import('node:dgram');
   const bindWith = (type: 'udp4' | 'udp6', ip: string): Promise<import('node:dgram').Socket> =>
@@ -107,7 +107,7 @@ export async function listenUdp(endpoint: string): Promise<Bound> {
     try {
       return { server: await bindWith(v6 ? 'udp6' : 'udp4', r.bindIp), shown: shownAddr(r.bindIp, hp.port, r.wildcard ? 'v6' : null) };
     } catch (e) {
-      if (!r.wildcard) throw e;
+      if (!r.wildcard) { throw e; }
       return { server: await bindWith('udp4', '0.0.0.0'), shown: shownAddr('0.0.0.0', hp.port, 'v4') };
     }
   } catch (e) {
@@ -134,8 +134,8 @@ export function goNotFound(res: http.ServerResponse): void {
  * closes; a Go TLS client then reports `http: server gave HTTP response to HTTPS client`.
  */
 function goBadRequest(_e: Error, sock: net.Socket): void {
-  if (sock.writable) sock.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request');
-  else sock.destroy();
+  if (sock.writable) { sock.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request'); }
+  else { sock.destroy(); }
 }
 
 /**
@@ -148,11 +148,11 @@ function sniff(socket: net.Socket, h2: (s: net.Socket) => void, other: (s: net.S
     buf = Buffer.concat([buf, d]);
     const n = Math.min(buf.length, H2_PREFACE.length);
     const isPrefix = buf.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
-    if (isPrefix && buf.length < H2_PREFACE.length) return;
+    if (isPrefix && buf.length < H2_PREFACE.length) { return; }
     socket.off('data', onData);
     socket.off('end', onEnd);
     socket.pause();
-    if (isPrefix) { socket.unshift(buf); h2(socket); } else other(socket, buf);
+    if (isPrefix) { socket.unshift(buf); h2(socket); } else { other(socket, buf); }
   };
   const onEnd = (): void => { socket.destroy(); };
   socket.on('data', onData);

@@ -31,7 +31,7 @@ export function buildZone(data: DnsData): Zone {
     // Register the name and each ancestor down to the domain.
     for (let cur = n; cur.endsWith(domain); cur = cur.slice(cur.indexOf('.') + 1)) {
       z.names.add(cur);
-      if (cur === domain) break;
+      if (cur === domain) { break; }
     }
   };
   addName(`svc.${domain}`);
@@ -40,11 +40,11 @@ export function buildZone(data: DnsData): Zone {
     const fq = `${s.name}.${s.namespace}.svc.${domain}`.toLowerCase();
     const ips = s.headless ? (s.endpoints ?? []) : s.clusterIP && s.clusterIP !== 'None' ? [s.clusterIP] : [];
     // A headless Service with no ready endpoints has no records at all: CoreDNS says NXDOMAIN.
-    if (ips.length === 0) continue;
+    if (ips.length === 0) { continue; }
     addName(fq);
     z.a.set(fq, ips);
     for (const p of s.ports ?? []) {
-      if (!p.name) continue;
+      if (!p.name) { continue; }
       const srvName = `_${p.name}._${(p.protocol ?? 'TCP').toLowerCase()}.${fq}`.toLowerCase();
       addName(srvName);
       z.srv.set(srvName, [{ port: p.port, target: fq }]);
@@ -66,10 +66,10 @@ export function answer(zone: Zone, query: dnsPacket.Packet): Buffer {
   const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3 } as const;
   const flags = (aa: boolean, rcode: keyof typeof RCODE = 'NOERROR'): number =>
     (aa ? dnsPacket.AUTHORITATIVE_ANSWER : 0) | (rd ? dnsPacket.RECURSION_DESIRED : 0) | dnsPacket.RECURSION_AVAILABLE | RCODE[rcode];
-  if (!q) return dnsPacket.encode({ ...base, flags: flags(false, 'FORMERR') });
+  if (!q) { return dnsPacket.encode({ ...base, flags: flags(false, 'FORMERR') }); }
   const name = q.name.toLowerCase().replace(/\.$/, '');
   const inZone = name === zone.domain || name.endsWith('.' + zone.domain);
-  if (!inZone) return dnsPacket.encode({ ...base, flags: flags(false, 'SERVFAIL') });
+  if (!inZone) { return dnsPacket.encode({ ...base, flags: flags(false, 'SERVFAIL') }); }
   const ok = (answers: dnsPacket.Answer[], additionals: dnsPacket.Answer[] = []): Buffer =>
     dnsPacket.encode({ ...base, flags: flags(true), answers, additionals });
   const nodata = (): Buffer => dnsPacket.encode({ ...base, flags: flags(true), authorities: [soa(zone.domain)] });
@@ -78,11 +78,11 @@ export function answer(zone: Zone, query: dnsPacket.Packet): Buffer {
   // Pod records: `10-244-1-5.<ns>.pod.<domain>` (CoreDNS `pods insecure`: the IP is taken from the name).
   const pod = new RegExp(`^(\\d+)-(\\d+)-(\\d+)-(\\d+)\\.([a-z0-9-]+)\\.pod\\.${zone.domain.replace(/\./g, '\\.')}$`).exec(name);
   if (pod && pod.slice(1, 5).every((o) => Number(o) <= 255)) {
-    if (q.type === 'A') return ok([{ name: q.name, type: 'A', ttl: TTL, class: 'IN', data: pod.slice(1, 5).join('.') }]);
+    if (q.type === 'A') { return ok([{ name: q.name, type: 'A', ttl: TTL, class: 'IN', data: pod.slice(1, 5).join('.') }]); }
     return nodata();
   }
-  if (!zone.names.has(name)) return nx();
-  if (q.type === 'A' && zone.a.has(name)) return ok(zone.a.get(name)!.map((ip) => ({ name: q.name, type: 'A', ttl: TTL, class: 'IN', data: ip })));
+  if (!zone.names.has(name)) { return nx(); }
+  if (q.type === 'A' && zone.a.has(name)) { return ok(zone.a.get(name)!.map((ip) => ({ name: q.name, type: 'A', ttl: TTL, class: 'IN', data: ip }))); }
   if (q.type === 'SRV' && zone.srv.has(name)) {
     const recs = zone.srv.get(name)!;
     const answers = recs.map((r) => ({ name: q.name, type: 'SRV', ttl: TTL, class: 'IN', data: { priority: 0, weight: 100, port: r.port, target: r.target } }) as dnsPacket.Answer);
@@ -93,7 +93,7 @@ export function answer(zone: Zone, query: dnsPacket.Packet): Buffer {
 }
 
 function loadZone(path: string | undefined): Zone {
-  if (!path) return buildZone({ services: [] });
+  if (!path) { return buildZone({ services: [] }); }
   try {
     return buildZone(JSON.parse(readFileSync(path, 'utf8')) as DnsData);
   } catch {
@@ -120,7 +120,7 @@ export function main(): void {
     };
     check();
     try {
-      watch(dirname(dataPath), (_ev, f) => { if (!f || f === basename(dataPath)) check(); }).on('error', () => {});
+      watch(dirname(dataPath), (_ev, f) => { if (!f || f === basename(dataPath)) { check();  }}).on('error', () => {});
     } catch { /* directory missing: polling still works */ }
     setInterval(check, 1000).unref();
   }
@@ -134,10 +134,18 @@ export function main(): void {
   const udp = dgram.createSocket('udp4');
   udp.on('message', (msg, rinfo) => {
     const out = handle(msg);
-    if (out) udp.send(out, rinfo.port, rinfo.address);
+    if (out) { udp.send(out, rinfo.port, rinfo.address); }
   });
   udp.on('error', (e) => { process.stderr.write(`[ERROR] plugin/dns: ${e.message}\n`); process.exit(1); });
-  udp.bind(port, host);
+  // CoreDNS prints its banner once its servers listen: whoever waits for it may query at once.
+  let listening = 0;
+  const banner = (): void => {
+    listening++;
+    if (listening === 2) {
+      process.stdout.write(`.:${port}\nCoreDNS-1.11.3\nlinux/amd64, go1.21.11, a6338e9\n`);
+    }
+  };
+  udp.bind(port, host, banner);
   const tcp = net.createServer((sock) => {
     let buf = Buffer.alloc(0);
     sock.on('data', (d: Buffer) => {
@@ -156,9 +164,7 @@ export function main(): void {
     sock.on('error', () => sock.destroy());
   });
   tcp.on('error', (e) => { process.stderr.write(`[ERROR] plugin/dns: ${e.message}\n`); process.exit(1); });
-  tcp.listen(port, host);
-  // CoreDNS's start banner, so the container log looks like one.
-  process.stdout.write(`.:${port}\nCoreDNS-1.11.3\nlinux/amd64, go1.21.11, a6338e9\n`);
+  tcp.listen(port, host, banner);
   const stop = (): void => { udp.close(); tcp.close(); process.exit(0); };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -8,7 +8,7 @@ export const NEWEST: Version = { major: 0, minor: 160, patch: 0, text: '0.160.0'
 
 export function parseVersion(text: string): Version | undefined {
   const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(text);
-  if (!m) return undefined;
+  if (!m) { return undefined; }
   return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]), text: `${m[1]}.${m[2]}.${m[3]}` };
 }
 
@@ -19,8 +19,8 @@ export function minorOf(v: Version): number {
 
 /** zap's console encoder writes fields as JSON with ": " and ", " separators (see every paste in §1.3). */
 export function zapConsoleJson(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (Array.isArray(value)) return '[' + value.map(zapConsoleJson).join(', ') + ']';
+  if (value === null || value === undefined) { return 'null'; }
+  if (Array.isArray(value)) { return '[' + value.map(zapConsoleJson).join(', ') + ']'; }
   if (typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>);
     return '{' + entries.map(([k, v]) => JSON.stringify(k) + ': ' + zapConsoleJson(v)).join(', ') + '}';
@@ -74,30 +74,30 @@ export function goQuote(bytes: Uint8Array | string): string {
   const b = typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes;
   let out = '"';
   for (const c of b) {
-    if (c === 0x22) out += '\\"';
-    else if (c === 0x5c) out += '\\\\';
-    else if (c === 0x07) out += '\\a';
-    else if (c === 0x08) out += '\\b';
-    else if (c === 0x0c) out += '\\f';
-    else if (c === 0x0a) out += '\\n';
-    else if (c === 0x0d) out += '\\r';
-    else if (c === 0x09) out += '\\t';
-    else if (c === 0x0b) out += '\\v';
-    else if (c >= 0x20 && c < 0x7f) out += String.fromCharCode(c);
-    else out += '\\x' + c.toString(16).padStart(2, '0');
+    if (c === 0x22) { out += '\\"'; }
+    else if (c === 0x5c) { out += '\\\\'; }
+    else if (c === 0x07) { out += '\\a'; }
+    else if (c === 0x08) { out += '\\b'; }
+    else if (c === 0x0c) { out += '\\f'; }
+    else if (c === 0x0a) { out += '\\n'; }
+    else if (c === 0x0d) { out += '\\r'; }
+    else if (c === 0x09) { out += '\\t'; }
+    else if (c === 0x0b) { out += '\\v'; }
+    else if (c >= 0x20 && c < 0x7f) { out += String.fromCharCode(c); }
+    else { out += '\\x' + c.toString(16).padStart(2, '0'); }
   }
   return out + '"';
 }
 
 /** Go's time.Duration.String() for a duration in nanoseconds (e.g. `12.56420005s`, `1m2.5s`, `1h0m0s`). */
 export function goDuration(ns: bigint): string {
-  if (ns === 0n) return '0s';
+  if (ns === 0n) { return '0s'; }
   const neg = ns < 0n;
   let u = neg ? -ns : ns;
   let s: string;
-  if (u < 1_000n) s = `${u}ns`;
-  else if (u < 1_000_000n) s = fracString(u, 1_000n) + 'µs';
-  else if (u < 1_000_000_000n) s = fracString(u, 1_000_000n) + 'ms';
+  if (u < 1_000n) { s = `${u}ns`; }
+  else if (u < 1_000_000n) { s = fracString(u, 1_000n) + 'µs'; }
+  else if (u < 1_000_000_000n) { s = fracString(u, 1_000_000n) + 'ms'; }
   else {
     const h = u / 3_600_000_000_000n;
     u -= h * 3_600_000_000_000n;
@@ -112,7 +112,7 @@ export function goDuration(ns: bigint): string {
 function fracString(v: bigint, unit: bigint): string {
   const whole = v / unit;
   const frac = v % unit;
-  if (frac === 0n) return String(whole);
+  if (frac === 0n) { return String(whole); }
   const digits = unit.toString().length - 1;
   return `${whole}.${frac.toString().padStart(digits, '0').replace(/0+$/, '')}`;
 }

@@ -22,27 +22,27 @@ export function runStandin(file: 'collector.ts' | 'app.ts' | 'dns.ts', argv: str
   const child = spawn(NODE, [join(HERE, file), ...argv], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let buf = '';
   const listeners = new Set<() => void>();
-  const feed = (d: Buffer): void => { buf += d.toString(); for (const l of listeners) l(); };
+  const feed = (d: Buffer): void => { buf += d.toString(); for (const l of listeners) { l();  }};
   child.stdout!.on('data', feed);
   child.stderr!.on('data', feed);
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => { for (const l of listeners) l(); r(code); }));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => { for (const l of listeners) { l();  }r(code); }));
   // Generous: CI machines are shared, and a cold Node start with type stripping is ~0.5 CPU-s.
   const waitFor = (re: RegExp, ms = 25000): Promise<string> => new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     const check = (): void => {
       const m = re.exec(buf);
-      if (!m) return;
+      if (!m) { return; }
       listeners.delete(check);
-      if (timer) clearTimeout(timer);
+      if (timer) { clearTimeout(timer); }
       resolve(m[0]);
     };
     listeners.add(check);
     check();
-    if (!listeners.has(check)) return;
+    if (!listeners.has(check)) { return; }
     timer = setTimeout(() => { listeners.delete(check); reject(new Error(`timed out waiting for ${re} in output:\n${buf}`)); }, ms);
   });
   const stop = async (): Promise<number | null> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    if (child.exitCode === null && child.signalCode === null) { child.kill('SIGTERM'); }
     return exited;
   };
   return { child, out: () => buf, exited, waitFor, stop };
@@ -75,9 +75,9 @@ export function listeners(port: number): string[] {
     try { text = readFileSync(f, 'utf8'); } catch { continue; }
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
-      if (cols.length < 4 || cols[3] !== '0A') continue;
+      if (cols.length < 4 || cols[3] !== '0A') { continue; }
       const [hexIp, hexPort] = cols[1].split(':');
-      if (parseInt(hexPort, 16) !== port) continue;
+      if (parseInt(hexPort, 16) !== port) { continue; }
       if (hexIp.length === 8) {
         const b = Buffer.from(hexIp, 'hex').reverse();
         out.push(`${[...b].join('.')}:${port}`);

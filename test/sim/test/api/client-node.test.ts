@@ -29,8 +29,8 @@ async function exec(user: string, ns: string, pod: string, container: string, co
   let status: V1Status | undefined;
   const stdin = stdinText === undefined ? null : new PassThrough();
   const ws = await new Exec(await kc(user)).exec(ns, pod, container, command, out.stream, err.stream, stdin, false, (s) => { status = s; });
-  if (stdin) stdin.end(stdinText);
-  await new Promise<void>((resolve) => { if (ws.readyState === ws.CLOSED) resolve(); else ws.on('close', () => resolve()); });
+  if (stdin) { stdin.end(stdinText); }
+  await new Promise<void>((resolve) => { if (ws.readyState === ws.CLOSED) { resolve();  }else { ws.on('close', () => resolve());  }});
   return { stdout: out.text(), stderr: err.text(), status, protocol: ws.protocol };
 }
 
@@ -132,7 +132,7 @@ describe('client-node Log and Watch', () => {
     const got = new Promise<void>((resolve) => { resolveSeen = resolve; });
     const req = await new Watch(k).watch('/api/v1/namespaces/default/configmaps', { resourceVersion: list.metadata?.resourceVersion }, (type, obj) => {
       seen.push(`${type} ${obj.metadata.name}`);
-      if (seen.length === 2) resolveSeen();
+      if (seen.length === 2) { resolveSeen(); }
     }, () => { /* ends when aborted */ });
     await api.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'watched' }, data: { a: '1' } } });
     await api.deleteNamespacedConfigMap({ namespace: 'default', name: 'watched' });

@@ -94,7 +94,7 @@ describe('API fault injection', () => {
       assert.equal(slow.code, 200);
       assert.equal(version.code, 200);
       assert.equal(disc.code, 200);
-      for (const a of [slow, version, disc]) assert.ok(a.ms >= 290, `answered after ${a.ms} ms`);
+      for (const a of [slow, version, disc]) { assert.ok(a.ms >= 290, `answered after ${a.ms} ms`); }
       // Only the three matching requests used the rule (a wall-clock bound on `fast` would be flaky under load).
       assert.deepEqual(faults.counts(), [3]);
       assert.equal(fast.code, 200);

@@ -20,9 +20,9 @@ function call(method: string, path: string, o: { user?: string | null; token?: s
   const base = new URL(o.url ?? h.api.url);
   const headers: Record<string, string> = { 'User-Agent': 'api-rest-test/1.0' };
   const user = o.user === undefined ? 'admin' : o.user;
-  if (o.token) headers.Authorization = `Bearer ${o.token}`;
-  else if (user) headers.Authorization = `Bearer ${h.api.tokenFor(user)}`;
-  if (o.accept) headers.Accept = o.accept;
+  if (o.token) { headers.Authorization = `Bearer ${o.token}`; }
+  else if (user) { headers.Authorization = `Bearer ${h.api.tokenFor(user)}`; }
+  if (o.accept) { headers.Accept = o.accept; }
   let payload: string | undefined;
   if (o.body !== undefined) {
     payload = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
@@ -95,7 +95,7 @@ describe('discovery', () => {
     const byName = new Map(rl.resources.map((r: { name: string }) => [r.name, r]));
     assert.deepEqual(byName.get('pods'), { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['po'], categories: ['all'], storageVersionHash: (byName.get('pods') as { storageVersionHash: string }).storageVersionHash });
     assert.deepEqual(byName.get('pods/exec'), { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] });
-    for (const s of ['pods/log', 'pods/status', 'pods/ephemeralcontainers']) assert.ok(byName.has(s), s);
+    for (const s of ['pods/log', 'pods/status', 'pods/ephemeralcontainers']) { assert.ok(byName.has(s), s); }
     assert.equal((await call('GET', '/openapi/v2')).status, 404);
   });
 });

@@ -24,7 +24,7 @@ function setPodStatus(store: Store, ns: string, name: string, ip: string | undef
 async function setup(nodes = ['sim-node-1', 'sim-node-2']) {
   const store = new Store();
   store.create(T('Namespace'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
-  for (const n of nodes) store.create(T('Node'), node(n));
+  for (const n of nodes) { store.create(T('Node'), node(n)); }
   const ctl = startControllers(store, { debounceMs: 1 });
   await ctl.flush();
   return { store, ctl };

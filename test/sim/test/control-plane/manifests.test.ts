@@ -66,12 +66,12 @@ for (const set of upstreamSets) {
   test(`upstream ${set} loads unchanged and its workloads get pods`, async () => {
     const r = loadManifests([join(UPSTREAM, set)]);
     assert.ok(r.objects.length > 0);
-    for (const s of r.skipped) process.stderr.write(`skipped ${set}: ${s.kind} ${s.name} (${s.source})\n`);
+    for (const s of r.skipped) { process.stderr.write(`skipped ${set}: ${s.kind} ${s.name} (${s.source})\n`); }
     const store = new Store();
-    for (const n of ['sim-node-1', 'sim-node-2']) store.create(typeByKind('Node')!, { apiVersion: 'v1', kind: 'Node', metadata: { name: n, labels: { 'kubernetes.io/os': 'linux' } } });
+    for (const n of ['sim-node-1', 'sim-node-2']) { store.create(typeByKind('Node')!, { apiVersion: 'v1', kind: 'Node', metadata: { name: n, labels: { 'kubernetes.io/os': 'linux' } } }); }
     const ctl = startControllers(store, { debounceMs: 1 });
     const nsType = typeByKind('Namespace')!;
-    for (const ns of undeclaredNamespaces(r.objects)) store.create(nsType, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    for (const ns of undeclaredNamespaces(r.objects)) { store.create(nsType, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }); }
     applyObjects(r.objects, (o, t) => store.create(t, o), (o, t) => store.update(t, o));
     await ctl.flush();
     const workloads = r.objects.filter((o) => ['Deployment', 'DaemonSet', 'StatefulSet'].includes(o.object.kind));

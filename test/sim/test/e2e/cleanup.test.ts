@@ -30,15 +30,15 @@ function leftovers(runId: string, stateDir: string, vethsBefore: Set<string>): s
   const tag = `osim-${runId}-`;
   const netns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(tag));
   out.push(...netns.map((n) => `netns ${n}`));
-  if (existsSync('/etc/netns')) out.push(...readdirSync('/etc/netns').filter((e) => e.includes(tag)).map((e) => `/etc/netns/${e}`));
-  for (const v of rootVeths()) if (!vethsBefore.has(v)) out.push(`veth ${v} in the root namespace`);
-  if (existsSync(stateDir)) out.push(`state dir ${stateDir}`);
+  if (existsSync('/etc/netns')) { out.push(...readdirSync('/etc/netns').filter((e) => e.includes(tag)).map((e) => `/etc/netns/${e}`)); }
+  for (const v of rootVeths()) { if (!vethsBefore.has(v)) { out.push(`veth ${v} in the root namespace`); } }
+  if (existsSync(stateDir)) { out.push(`state dir ${stateDir}`); }
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    if (Number(pid) === process.pid) continue;
+    if (Number(pid) === process.pid) { continue; }
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       const env = readFileSync(`/proc/${pid}/environ`, 'utf8');
-      if (cmd.includes(tag) || cmd.includes(stateDir) || env.includes(stateDir)) out.push(`process ${pid}: ${cmd.replace(/\0/g, ' ').trim()}`);
+      if (cmd.includes(tag) || cmd.includes(stateDir) || env.includes(stateDir)) { out.push(`process ${pid}: ${cmd.replace(/\0/g, ' ').trim()}`); }
     } catch { /* gone meanwhile, or a kernel thread */ }
   }
   return out;

@@ -88,7 +88,7 @@ describe('kubectl against the seed scenario', { skip }, () => {
   });
   after(async () => {
     await cluster?.stop();
-    if (extra) rmSync(extra, { recursive: true, force: true });
+    if (extra) { rmSync(extra, { recursive: true, force: true }); }
   });
 
   test('get pods -A -o wide: kubectl columns, pod IPs and nodes', async () => {
@@ -197,7 +197,7 @@ describe('kubectl against the seed scenario', { skip }, () => {
     for (let i = 0; i < 100 && !running; i++) {
       const s = await k('get', 'pod', '-n', 'observability', collector, '-o', 'jsonpath={.status.ephemeralContainerStatuses[?(@.name=="dbg")].state.running}');
       running = s.stdout.trim().length > 0;
-      if (!running) await new Promise((r) => setTimeout(r, 100));
+      if (!running) { await new Promise((r) => setTimeout(r, 100)); }
     }
     assert.ok(running, 'ephemeral container dbg never ran');
     const r = await k('exec', '-n', 'observability', collector, '-c', 'dbg', '--', 'netstat', '-tln');

@@ -22,8 +22,8 @@ describe('upstream fixtures settle in the simulated cluster', { skip }, () => {
         const pods = cluster.store.list(typeByKind('Pod')!);
         // Besides CoreDNS, the set's own workloads must have pods (the operator samples have only CRs).
         const own = pods.filter((p) => p.metadata.namespace !== 'kube-system');
-        if (set !== 'operator-samples') assert.ok(own.length > 0, `no pods for ${set}`);
-        for (const p of own) assert.ok(p.spec.nodeName, `${p.metadata.name} unscheduled`);
+        if (set !== 'operator-samples') { assert.ok(own.length > 0, `no pods for ${set}`); }
+        for (const p of own) { assert.ok(p.spec.nodeName, `${p.metadata.name} unscheduled`); }
         process.stderr.write(`${set}: ${pods.length} pods settled in ${(cluster.bringUpMs / 1000).toFixed(1)} s\n`);
       } finally {
         await cluster.stop();

@@ -26,7 +26,7 @@ test('expand: the cases of kubernetes third_party/forked/golang/expansion', () =
     ['$(VAR_A)$', 'A$'],
     ['http://$(OTEL_COLLECTOR_NAME):4318', 'http://$(OTEL_COLLECTOR_NAME):4318'],
   ];
-  for (const [input, want] of cases) assert.equal(expand(input, vars), want, input);
+  for (const [input, want] of cases) { assert.equal(expand(input, vars), want, input); }
   assert.equal(expand('http://$(OTEL_COLLECTOR_NAME):4318', m({ OTEL_COLLECTOR_NAME: 'otel-collector.observability' })), 'http://otel-collector.observability:4318');
 });
 

@@ -22,7 +22,7 @@ test('exec agent: stop() ends a running session and leaves no pid behind, every 
     out.on('data', (d: Buffer) => { text += d.toString(); });
     const s = agent.run(['sh', '-c', 'echo up; exec sleep 30'], { PATH: process.env.PATH ?? '/usr/bin:/bin' }, { stdout: out, stderr: new PassThrough() });
     const end = Date.now() + 10000;
-    while ((!text.includes('up') || agent.sessionPids().length === 0) && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    while ((!text.includes('up') || agent.sessionPids().length === 0) && Date.now() < end) { await new Promise((r) => setTimeout(r, 5)); }
     const [session] = agent.sessionPids();
     const agentPid = agent.pid!;
     assert.ok(session && agentPid, 'session running');

@@ -28,8 +28,8 @@ async function until<T>(what: string, f: () => T | undefined | false, ms = 20000
   const end = Date.now() + ms;
   for (;;) {
     const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (v) { return v; }
+    if (Date.now() > end) { throw new Error(`timed out waiting for ${what}`); }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -42,7 +42,7 @@ let runtime: Runtime | undefined;
 let stateDir = '';
 after(async () => {
   await runtime?.stop();
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+  if (stateDir) { rmSync(stateDir, { recursive: true, force: true }); }
 });
 
 test('runtime: real network, probes from the node, cross-node traffic, exec, crash loop, clean stop', { skip, timeout: 120_000 }, async () => {
@@ -50,7 +50,7 @@ test('runtime: real network, probes from the node, cross-node traffic, exec, cra
   const store = new Store();
   runtime = new Runtime({ store, stateDir, runId, repoRoot, standinDir });
   await runtime.start();
-  for (const n of ['sim-node-1', 'sim-node-2']) store.create(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name: n } });
+  for (const n of ['sim-node-1', 'sim-node-2']) { store.create(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name: n } }); }
   store.create(SERVICE, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { clusterIP: '10.96.0.50', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
   const pod = (name: string, node: string, spec: KObject['spec'], labels?: Record<string, string>): KObject =>
     store.create(POD, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels }, spec: { nodeName: node, ...spec } });
@@ -109,7 +109,7 @@ test('runtime: real network, probes from the node, cross-node traffic, exec, cra
   assert.ok(pids.length >= 4, `containers and prober agents: ${pids.length}`);
   assert.ok(netnsList().includes(`osim-${runId}-`));
   await runtime.stop();
-  for (const pid of pids) assert.equal(alive(pid), false, `pid ${pid} survived stop()`);
+  for (const pid of pids) { assert.equal(alive(pid), false, `pid ${pid} survived stop()`); }
   assert.ok(!netnsList().includes(`osim-${runId}-`), 'network namespaces of the run remain');
   runtime = undefined;
 });
@@ -122,7 +122,7 @@ test('runtime: cleanupSync (the exit-handler path) kills every process and remov
   try {
     await rt.start();
     store.create(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'sim-node-1' } });
-    for (const name of ['a', 'b']) store.create(POD, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { nodeName: 'sim-node-1', containers: [{ name: 'c', image: 'busybox' }] } });
+    for (const name of ['a', 'b']) { store.create(POD, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { nodeName: 'sim-node-1', containers: [{ name: 'c', image: 'busybox' }] } }); }
     await until('both running', () => ['a', 'b'].every((n) => store.get(POD, 'default', n)?.status?.containerStatuses?.[0]?.state?.running));
     // An exec session in flight must not survive either.
     const before = new Set(rt.pids());

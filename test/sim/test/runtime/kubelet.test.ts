@@ -53,8 +53,8 @@ async function until<T>(what: string, f: () => T | undefined | false, ms = 15000
   const end = Date.now() + ms;
   for (;;) {
     const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (v) { return v; }
+    if (Date.now() > end) { throw new Error(`timed out waiting for ${what}`); }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -68,7 +68,7 @@ let stateDir = '';
 after(async () => {
   await kubelet?.stop();
   net.remove();
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+  if (stateDir) { rmSync(stateDir, { recursive: true, force: true }); }
 });
 
 test('kubelet: pods as processes with status, probes, exec, logs, restarts, ephemeral containers', { skip, timeout: 120_000 }, async () => {
@@ -233,7 +233,7 @@ test('kubelet: pods as processes with status, probes, exec, logs, restarts, ephe
   await until('bare gone', () => kubelet!.pids().length < webPids.size);
 
   await kubelet.stop();
-  for (const pid of pids) assert.equal(alive(pid), false, `pid ${pid} survived stop()`);
+  for (const pid of pids) { assert.equal(alive(pid), false, `pid ${pid} survived stop()`); }
   assert.deepEqual(kubelet.pids(), []);
   net.remove();
   assert.ok(!execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes(net.netns));

@@ -80,7 +80,7 @@ class Agent {
   read(path: string): Promise<{ text?: string; error?: string }> { return this.ask({ op: 'read', path }); }
   udpListen(host: string, port: number) { return this.ask({ op: 'udplisten', host, port }); }
   udpAsk(host: string, port: number, timeout = 1500): Promise<{ result: string; data?: string; ms: number }> { return this.ask({ op: 'udpask', host, port, timeout }); }
-  kill() { if (this.proc.pid && this.proc.exitCode === null) this.proc.kill('SIGKILL'); }
+  kill() { if (this.proc.pid && this.proc.exitCode === null) { this.proc.kill('SIGKILL');  }}
 }
 
 const pod = (ns: string, name: string, node: string, labels: Record<string, string>, spec: Record<string, unknown> = {}): KObject => ({
@@ -107,9 +107,9 @@ const nsOf: Record<string, string> = {};
 let agent: Record<string, Agent> = {};
 
 before(async () => {
-  if (!isRoot) return;
+  if (!isRoot) { return; }
   Network.sweepStale();
-  for (const ns of ['observability', 'apps']) store.create(T('Namespace'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'kubernetes.io/metadata.name': ns } } });
+  for (const ns of ['observability', 'apps']) { store.create(T('Namespace'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'kubernetes.io/metadata.name': ns } } }); }
   network = new Network({ store, runId, stateDir });
   await network.start();
   await network.addNode('sim-node-1', 1);
@@ -151,8 +151,8 @@ before(async () => {
 });
 
 after(async () => {
-  for (const a of agents) a.kill();
-  if (network) await network.stop();
+  for (const a of agents) { a.kill(); }
+  if (network) { await network.stop(); }
   rmSync(stateDir, { recursive: true, force: true });
 });
 
@@ -348,7 +348,7 @@ test('20 pods set up in parallel; a removed pod\'s address is reused only when t
 });
 
 test('stop() leaves no namespace, /etc/netns dir or owner file of the run', { skip }, async () => {
-  for (const a of agents) a.kill();
+  for (const a of agents) { a.kill(); }
   await network.stop();
   await network.stop(); // idempotent
   assert.deepEqual(netnsList().filter((n) => n.startsWith(`osim-${runId}-`)), []);
@@ -405,7 +405,7 @@ async function interrupted(signal: NodeJS.Signals): Promise<{ run: string; orpha
   const run = randomBytes(3).toString('hex');
   const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD(run)], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d) => { if (String(d).includes('started')) resolve(); });
+    child.stdout.on('data', (d) => { if (String(d).includes('started')) { resolve();  }});
     child.on('exit', (code) => reject(new Error(`child exited early (${code})`)));
   });
   assert.ok(netnsList().some((n) => n.startsWith(`osim-${run}-p`)), 'the child created pod namespaces');
@@ -419,7 +419,7 @@ async function interrupted(signal: NodeJS.Signals): Promise<{ run: string; orpha
     orphans = stoppedDescendantsSync([child.pid!]);
     child.kill('SIGKILL');
     for (const pid of orphans) { try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ } }
-  } else child.kill(signal);
+  } else { child.kill(signal); }
   await exited;
   return { run, orphans };
 }
@@ -430,7 +430,7 @@ test('an interrupted run leaves nothing: SIGTERM runs the exit handlers, SIGKILL
   // for it, so the sweep below sees all of its work.
   console.log(`# SIGKILLed run: ${orphans.filter(isRunning).length} of the ${orphans.length} processes it had started still running`);
   const deadline = Date.now() + 15_000;
-  while (orphans.some(isRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (orphans.some(isRunning) && Date.now() < deadline) { await new Promise((r) => setTimeout(r, 50)); }
   assert.deepEqual(orphans.filter(isRunning), [], 'the killed run\'s ip processes finish');
   assert.deepEqual(netnsList().filter((n) => n.startsWith(`osim-${termed}-`)), []);
   assert.deepEqual(etcList().filter((n) => n.startsWith(`osim-${termed}-`)), []);
@@ -446,7 +446,7 @@ test('rules syncs wait for each node\'s namespace and stay quiet through teardow
   const noise: string[] = [];
   const write = process.stderr.write.bind(process.stderr);
   process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    if (/rules sync failed/.test(String(chunk))) noise.push(String(chunk));
+    if (/rules sync failed/.test(String(chunk))) { noise.push(String(chunk)); }
     return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
   }) as typeof process.stderr.write;
   const s = new Store();
@@ -467,14 +467,14 @@ test('rules syncs wait for each node\'s namespace and stay quiet through teardow
     assert.equal(net.syncError, undefined);
     for (const n of ['sim-node-1', 'sim-node-2']) {
       const rules = execFileSync('ip', ['netns', 'exec', net.nodeNetns(n), 'iptables-save'], { encoding: 'utf8' });
-      for (const ip of ['10.96.1.1', '10.96.1.15']) assert.match(rules, new RegExp(`-d ${ip.replace(/\./g, '\\.')}/32`), `${n} has the rules of ${ip}`);
+      for (const ip of ['10.96.1.1', '10.96.1.15']) { assert.match(rules, new RegExp(`-d ${ip.replace(/\./g, '\\.')}/32`), `${n} has the rules of ${ip}`); }
     }
     // A sync in flight when teardown starts is cut short (its iptables-restore killed): not a failure.
     // Teardown starts once the sync is seen in flight (not after a guessed delay, which a fast machine
     // outruns and a slow one undershoots), and the check waits for that sync to end.
     s.create(T('Service'), service('observability', 'late', '10.96.1.99', 4317));
     const deadline = Date.now() + 10_000;
-    while (!net.syncInFlight && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+    while (!net.syncInFlight && Date.now() < deadline) { await new Promise((r) => setTimeout(r, 1)); }
     assert.ok(net.syncInFlight, 'the sync of the late Service started');
     net.cleanupSync();
     await net.settled();

@@ -26,7 +26,7 @@ test('profile by image', () => {
     ['nicolaka/netshoot:v0.13', 'netshoot'],
     ['ghcr.io/example/app@sha256:abcd', 'debian'],
   ];
-  for (const [image, want] of cases) assert.equal(profileNameForImage(image), want, image);
+  for (const [image, want] of cases) { assert.equal(profileNameForImage(image), want, image); }
 });
 
 test('profile contents: what each image has and lacks', () => {
@@ -34,17 +34,17 @@ test('profile contents: what each image has and lacks', () => {
   const none = profileFor('otel/opentelemetry-collector:0.98.0', undefined, node);
   assert.equal(none.commands.size, 0);
   const bb = profileFor('busybox', undefined, node);
-  for (const c of ['sh', 'nc', 'wget', 'netstat', 'cat', 'timeout', 'nslookup']) assert.equal(bb.commands.get(c), '/usr/bin/busybox', c);
+  for (const c of ['sh', 'nc', 'wget', 'netstat', 'cat', 'timeout', 'nslookup']) { assert.equal(bb.commands.get(c), '/usr/bin/busybox', c); }
   assert.equal(bb.commands.has('ss'), false);
   assert.equal(bb.commands.has('bash'), false);
   const deb = profileFor('debian:bookworm-slim', undefined, node);
-  for (const c of ['sh', 'bash', 'cat', 'ls', 'timeout']) assert.ok(deb.commands.has(c), c);
-  for (const c of ['nc', 'ss', 'netstat', 'curl', 'wget', 'python3', 'node']) assert.equal(deb.commands.has(c), false, c);
+  for (const c of ['sh', 'bash', 'cat', 'ls', 'timeout']) { assert.ok(deb.commands.has(c), c); }
+  for (const c of ['nc', 'ss', 'netstat', 'curl', 'wget', 'python3', 'node']) { assert.equal(deb.commands.has(c), false, c); }
   assert.equal(deb.commands.get('sh'), '/usr/bin/dash');
   assert.ok(profileFor('python:3.12', undefined, node).commands.has('python3'));
   assert.equal(profileFor('node:22', undefined, node).commands.get('node'), node);
   const shoot = profileFor('nicolaka/netshoot', undefined, node);
-  for (const c of ['ss', 'curl', 'bash', 'nc']) assert.ok(shoot.commands.has(c), c);
+  for (const c of ['ss', 'curl', 'bash', 'nc']) { assert.ok(shoot.commands.has(c), c); }
 });
 
 test('the tools annotation overrides the image', () => {

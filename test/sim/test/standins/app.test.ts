@@ -162,7 +162,7 @@ test('protocol/port mix-ups against a real stand-in collector, and silence when 
     // logged before the next one starts, so a third request means two outcomes are in. Their output is
     // read to its end (the pipes closed) before it is checked.
     const deadline = Date.now() + 25_000;
-    while ([rg, rh, rj].some((r) => r.requests() < 3) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ([rg, rh, rj].some((r) => r.requests() < 3) && Date.now() < deadline) { await new Promise((r) => setTimeout(r, 50)); }
     assert.deepEqual([rg, rh, rj].map((r) => r.requests() >= 3), [true, true, true], `exports seen: ${[rg, rh, rj].map((r) => r.requests()).join(', ')}`);
     for (const a of [okGrpc, okHttp, okJson]) {
       const closed = new Promise((r) => a.child.once('close', r));
@@ -173,8 +173,8 @@ test('protocol/port mix-ups against a real stand-in collector, and silence when 
     assert.equal(okHttp.out(), '');
     assert.equal(okJson.out(), '');
   } finally {
-    for (const a of apps) await a.stop();
-    for (const r of relays) r.close();
+    for (const a of apps) { await a.stop(); }
+    for (const r of relays) { r.close(); }
     await c.stop();
   }
 });
@@ -199,7 +199,7 @@ test('Python, Java, Node lines for a refused port carry the SDK fingerprints', a
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(dotnet.out(), '');
   } finally {
-    for (const a of [py, pyHttp, java, node, dotnet]) await a.stop();
+    for (const a of [py, pyHttp, java, node, dotnet]) { await a.stop(); }
   }
 });
 
@@ -273,13 +273,13 @@ test('a healthy exporter keeps its connection between batches, and reports a ref
     const deadline = Date.now() + 20_000;
     // More than 11 exports: a listener added per export on the kept socket would print Node's
     // MaxListenersExceededWarning into the app's log by then.
-    while ((requests.grpc < 13 || requests.http < 13) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while ((requests.grpc < 13 || requests.http < 13) && Date.now() < deadline) { await new Promise((r) => setTimeout(r, 100)); }
     assert.ok(requests.grpc >= 13 && requests.http >= 13, `exports seen: ${JSON.stringify(requests)}`);
     assert.deepEqual(conns, { grpc: 1, http: 1 });
     assert.equal(a.out() + b.out(), '');
     // The collector goes away: the kept connections break, the next batch reconnects and is refused.
     g.close(); h.close(); h.closeAllConnections();
-    for (const s of (g as unknown as { sessions?: Set<{ destroy(): void }> }).sessions ?? []) s.destroy();
+    for (const s of (g as unknown as { sessions?: Set<{ destroy(): void }> }).sessions ?? []) { s.destroy(); }
     await a.waitFor(new RegExp(`traces export: .*connection refused`));
     await b.waitFor(new RegExp(`Post "http://127\\.0\\.0\\.1:${hp}/v1/traces": dial tcp 127\\.0\\.0\\.1:${hp}: connect: connection refused`));
   } finally {

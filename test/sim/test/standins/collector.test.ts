@@ -133,8 +133,8 @@ test('field formats per version: 0.121 capitalised kind, 0.123 no component fiel
     try {
       await ready(p);
       assert.match(p.out(), re, `version ${v}`);
-      if (v === '0.127.0') assert.match(p.out(), /\tEverything is ready\. Begin running and processing data\.\t\{"resource": \{\}\}\n/);
-      if (v === '0.123.0') assert.match(p.out(), /\tinfo\tservice@v0\.123\.0\/service\.go:287\tEverything is ready\. Begin running and processing data\.\n/);
+      if (v === '0.127.0') { assert.match(p.out(), /\tEverything is ready\. Begin running and processing data\.\t\{"resource": \{\}\}\n/); }
+      if (v === '0.123.0') { assert.match(p.out(), /\tinfo\tservice@v0\.123\.0\/service\.go:287\tEverything is ready\. Begin running and processing data\.\n/); }
     } finally {
       await p.stop();
     }

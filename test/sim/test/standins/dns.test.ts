@@ -95,7 +95,7 @@ test('cluster DNS: A, NODATA for AAAA, NXDOMAIN with search-path names, SERVFAIL
     let got: string[] = [];
     while (Date.now() < deadline) {
       got = ips(await udpQuery(port, 'new.apps.svc.cluster.local', 'A'));
-      if (got.length) break;
+      if (got.length) { break; }
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.deepEqual(got, ['10.96.0.99']);

@@ -42,7 +42,7 @@ test('pod DNS: search-path short name gives Go "server misbehaving", a wrong nam
     const until = async (f: () => boolean, ms = 25000): Promise<void> => {
       const end = Date.now() + ms;
       while (!f()) {
-        if (Date.now() > end) throw new Error('timed out');
+        if (Date.now() > end) { throw new Error('timed out'); }
         await new Promise((r) => setTimeout(r, 100));
       }
     };
@@ -60,7 +60,7 @@ test('pod DNS: search-path short name gives Go "server misbehaving", a wrong nam
     assert.match(first(fqdn), /traces export: Post "http:\/\/otel-collector\.observability\.svc\.cluster\.local:4318\/v1\/traces": dial tcp 10\.96\.0\.12:4318: connect: connection refused$/);
     assert.match(first(dotted), /dial tcp 10\.96\.0\.12:4318: connect: connection refused$/);
   } finally {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    for (const c of children) { if (c.exitCode === null) { c.kill('SIGTERM'); } }
     await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.on('exit', r)) : null)));
     spawnSync('ip', ['netns', 'del', ns]);
     rmSync(etc, { recursive: true, force: true });

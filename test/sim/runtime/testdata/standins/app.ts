@@ -9,7 +9,7 @@ const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slic
 const root = process.env.SIM_ROOT ?? '/';
 console.log(`started args=${JSON.stringify(args)} pod=${process.env.SIM_POD_NAME} ip=${process.env.SIM_POD_IP} FOO=${process.env.FOO ?? ''}`);
 const file = opt('print-file');
-if (file) console.log(`file ${file}: ${readFileSync(join(root, file), 'utf8').trim()}`);
+if (file) { console.log(`file ${file}: ${readFileSync(join(root, file), 'utf8').trim()}`); }
 console.error('a line on stderr');
 const ports: Array<{ containerPort: number }> = JSON.parse(process.env.SIM_CONTAINER_PORTS ?? '[]');
 for (const p of ports) {
@@ -19,5 +19,5 @@ for (const p of ports) {
   }).listen(p.containerPort, process.env.SIM_POD_IP || '0.0.0.0');
 }
 const after = opt('exit-after');
-if (after) setTimeout(() => process.exit(Number(opt('code') ?? 0)), Number(after));
-else setInterval(() => {}, 1 << 30);
+if (after) { setTimeout(() => process.exit(Number(opt('code') ?? 0)), Number(after)); }
+else { setInterval(() => {}, 1 << 30); }
