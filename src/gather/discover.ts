@@ -5,7 +5,7 @@
 import type { KObject } from '../cluster/types.ts';
 import { resolveContainerEnv, type ConfigMapIndex, type EnvVar } from './env.ts';
 
-export const COLLECTOR_IMAGE = /(^|\/)(otel\/opentelemetry-collector[^/:@]*|opentelemetry-collector-releases\/[^/:@]+|[^/:@]*otelcol[^/:@]*)([:@]|$)/i;
+const COLLECTOR_IMAGE = /(^|\/)(otel\/opentelemetry-collector[^/:@]*|opentelemetry-collector-releases\/[^/:@]+|[^/:@]*otelcol[^/:@]*)([:@]|$)/i;
 export const INJECT_ANNOTATION = /^instrumentation\.opentelemetry\.io\/inject-([a-z-]+)$/;
 export const SIDECAR_ANNOTATION = 'sidecar.opentelemetry.io/inject';
 
@@ -68,7 +68,7 @@ export interface Discovery {
   listFailures: { resource: string; namespace?: string; status: number; reason: string; message: string }[];
 }
 
-export function imageVersion(image: string): string | undefined {
+function imageVersion(image: string): string | undefined {
   if (image.includes('@')) { return undefined; }
   const lastSlash = image.lastIndexOf('/');
   const colon = image.indexOf(':', lastSlash + 1);
@@ -88,7 +88,7 @@ function controllerRef(o: KObject): { kind: string; name: string } | undefined {
 }
 
 /** pod -> ReplicaSet -> Deployment (and DaemonSet / StatefulSet / Job directly), from listed objects. */
-export function ownerWorkload(pod: KObject, byKindKey: Map<string, KObject>): Workload {
+function ownerWorkload(pod: KObject, byKindKey: Map<string, KObject>): Workload {
   const ns = pod.metadata.namespace ?? 'default';
   const ref = controllerRef(pod);
   if (!ref) { return { kind: 'Pod', namespace: ns, name: pod.metadata.name, object: pod }; }

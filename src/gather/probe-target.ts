@@ -26,7 +26,7 @@ export function isValidPort(port: unknown): port is number {
 }
 
 /** A port given as text: digits only (no sign, no spaces, no hex). */
-export function parsePort(text: string): number | undefined {
+function parsePort(text: string): number | undefined {
   if (!/^[0-9]{1,5}$/.test(text)) { return undefined; }
   const n = Number(text);
   return isValidPort(n) ? n : undefined;

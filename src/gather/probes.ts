@@ -9,11 +9,9 @@ import { kitArgv, parseKitOutput, probeArgv, type KitAttempt } from './probe-kit
 import { isValidHost, isValidPort, type ProbeTarget } from './probe-target.ts';
 import { fallbacksOf, PRIMARY_TOOLS, PROBE_SECONDS, PROBE_TOOLS, type ConnectOutcome, type ProbeTool } from './probe-tools.ts';
 
-export type ProbeOutcome = ProbeResultKind;
-
 export interface ProbeResult {
   target: ProbeTarget;
-  outcome: ProbeOutcome;
+  outcome: ProbeResultKind;
   /** the tool whose answer decided (absent for not-run) */
   tool?: ProbeTool;
   /** the argv that was executed last (evidence: what a human can re-run) */
@@ -111,7 +109,7 @@ export function classifyProbe(tool: ProbeTool, r: Pick<ExecResult, 'stdout' | 's
 const NOT_RUNNING = /container not found|cannot exec into a container in a completed pod|does not have a host assigned/;
 
 /** Why an exec that never ran a tool failed, from the API server's answer. */
-export function execNotRun(r: Pick<ExecResult, 'error'>): ProbeNotRun {
+function execNotRun(r: Pick<ExecResult, 'error'>): ProbeNotRun {
   const e = r.error;
   if (!e) {
     return { reason: 'exec-failed' };
@@ -132,7 +130,7 @@ export interface ProbeContext {
   signal?: AbortSignal;
 }
 
-export interface Toolbox {
+interface Toolbox {
   /** undefined: not known (no sh); try them all */
   tools?: Set<string>;
   hasTimeout: boolean;
@@ -142,7 +140,7 @@ export interface Toolbox {
 }
 
 /** Probes one target with the first tool that can answer, recording every tool passed over. */
-export async function probeTarget(ctx: ProbeContext, box: Toolbox, target: ProbeTarget, kit: KitAttempt[] = []): Promise<ProbeResult> {
+async function probeTarget(ctx: ProbeContext, box: Toolbox, target: ProbeTarget, kit: KitAttempt[] = []): Promise<ProbeResult> {
   const started = Date.now();
   const tried: ProbeResult['tried'] = [];
   if (!isValidHost(target.host) || !isValidPort(target.port)) {
@@ -220,7 +218,7 @@ export async function probeTarget(ctx: ProbeContext, box: Toolbox, target: Probe
 }
 
 /** containerd's answer when the exec'd binary is absent; names it: `exec: "sh": executable file not found`. */
-export function missingBinary(r: Pick<ExecResult, 'exitCode' | 'error'>): string | undefined {
+function missingBinary(r: Pick<ExecResult, 'exitCode' | 'error'>): string | undefined {
   if (r.exitCode !== null || !r.error) { return undefined; }
   if (!/executable file not found|no such file or directory/i.test(r.error.message)) { return undefined; }
   return /exec: "([^"]*)"/.exec(r.error.message)?.[1] ?? '?';

@@ -21,6 +21,8 @@ test('every tool: its label, its argv with the target as separate elements, its 
   const target = { host: 'otel-collector.observability.svc', port: 4317 };
   for (const tool of TOOL_NAMES) {
     const spec = PROBE_TOOLS[tool];
+    // names are written into the kit script as words
+    assert.match(tool, /^[a-z0-9-]+$/);
     assert.equal(probeMethod(tool), expected[tool].method, tool);
     const argv = probeArgv(tool, target, false);
     assert.equal(argv[0], spec.binary, tool);
