@@ -261,9 +261,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     controllers = startControllers(store, { nodes: nodeNames });
     const a = api;
     const nsType = T('Namespace');
-    const ensureNs = (name: string) => { if (!store.get(nsType, undefined, name)) { a.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });  }};
+    const ensureNs = (name: string) => { if (!store.get(nsType, undefined, name)) { a.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }); } };
     for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) { ensureNs(ns); }
-    nodeNames.forEach((n, i) => { if (!store.get(T('Node'), undefined, n)) { a.create(nodeObject(n, i + 1));  }});
+    nodeNames.forEach((n, i) => { if (!store.get(T('Node'), undefined, n)) { a.create(nodeObject(n, i + 1)); } });
     for (const o of systemObjects()) { if (!store.get(T(o.kind), o.metadata.namespace, o.metadata.name)) { a.create(o); } }
     for (const ns of undeclaredNamespaces(loaded.objects, store.list(nsType).map((n) => n.metadata.name))) {
       log(`sim: creating namespace ${ns} (used by the manifests, not declared)`);
@@ -352,7 +352,7 @@ export function parseArgs(argv: string[]): Args {
       case '--api-faults': a.apiFaults = take(); break;
       case '--audit-log': a.auditLog = take(); break;
       case '--user': a.user = take(); break;
-      case '--nodes': a.nodes = int(take(), arg); if (a.nodes < 1) { throw new UsageError('--nodes must be at least 1');  }break;
+      case '--nodes': a.nodes = int(take(), arg); if (a.nodes < 1) { throw new UsageError('--nodes must be at least 1'); } break;
       case '--keep': a.keep = true; break;
       case '--detach': a.detach = true; break;
       case '--state-dir': a.stateDir = take(); break;
@@ -475,7 +475,7 @@ async function main(argv: string[]): Promise<number> {
       renameSync(tmp, CURRENT_FILE);
       process.stdout.write(`export KUBECONFIG=${cluster.kubeconfig}\n`);
       process.stderr.write('sim: cluster is up; Ctrl-C (or `npm run sim -- down`) stops it\n');
-      await new Promise<void>((r) => { wake = r; if (caught) { r();  }});
+      await new Promise<void>((r) => { wake = r; if (caught) { r(); } });
       if (readCurrent()?.pid === process.pid) { rmSync(CURRENT_FILE, { force: true }); }
       return 0;
     }

@@ -76,5 +76,5 @@ export function tryCreate(store: Store, t: ResourceType, o: KObject): KObject | 
 }
 /** Deletes an object unless it is already gone. */
 export function tryDelete(store: Store, t: ResourceType, ns: string | undefined, name: string) {
-  try { store.delete(t, ns, name); } catch (e) { if ((e as { code?: number }).code !== 404) { throw e;  }}
+  try { store.delete(t, ns, name); } catch (e) { if ((e as { code?: number }).code !== 404) { throw e; } }
 }

@@ -220,10 +220,10 @@ export function matchesSelector(
   for (const e of exprs) {
     const has = Object.hasOwn(l, e.key);
     switch (e.operator) {
-      case 'In': if (!has || !(e.values ?? []).includes(l[e.key])) { return false;  }break;
-      case 'NotIn': if (has && (e.values ?? []).includes(l[e.key])) { return false;  }break;
-      case 'Exists': if (!has) { return false;  }break;
-      case 'DoesNotExist': if (has) { return false;  }break;
+      case 'In': if (!has || !(e.values ?? []).includes(l[e.key])) { return false; } break;
+      case 'NotIn': if (has && (e.values ?? []).includes(l[e.key])) { return false; } break;
+      case 'Exists': if (!has) { return false; } break;
+      case 'DoesNotExist': if (has) { return false; } break;
       default: return false;
     }
   }

@@ -42,7 +42,7 @@ export function jsonPatch(doc: J, ops: J): J {
     if (!isObj(raw)) { fail('invalid operation'); }
     const op = raw as { op: string; path: string; from?: string; value?: J };
     const parts = pointer(op.path);
-    const parentOf = (ps: string[]) => { const parent = getAt(root, ps.slice(0, -1)); if (!isObj(parent) && !Array.isArray(parent)) { fail(`doc is missing path: "${op.path}": missing value`);  }return parent as Obj | J[]; };
+    const parentOf = (ps: string[]) => { const parent = getAt(root, ps.slice(0, -1)); if (!isObj(parent) && !Array.isArray(parent)) { fail(`doc is missing path: "${op.path}": missing value`); } return parent as Obj | J[]; };
     const add = (ps: string[], value: J) => {
       if (ps.length === 0) { root = value; return; }
       const parent = parentOf(ps);
@@ -72,7 +72,7 @@ export function jsonPatch(doc: J, ops: J): J {
       case 'replace': remove(parts); add(parts, structuredClone(op.value)); break;
       case 'move': { const v = remove(pointer(op.from ?? '')); add(parts, v); break; }
       case 'copy': add(parts, structuredClone(getAt(root, pointer(op.from ?? '')))); break;
-      case 'test': if (JSON.stringify(getAt(root, parts)) !== JSON.stringify(op.value)) { fail(`testing value ${op.path} failed: test failed`);  }break;
+      case 'test': if (JSON.stringify(getAt(root, parts)) !== JSON.stringify(op.value)) { fail(`testing value ${op.path} failed: test failed`); } break;
       default: fail(`Unexpected kind: ${op.op}`);
     }
   }
@@ -146,7 +146,7 @@ function mergeList(field: string, cur: J[], patch: J[], order: J[] | undefined):
   for (const p of patch as Obj[]) {
     if (p.$patch === 'replace') { return (patch as Obj[]).filter((x) => x.$patch !== 'replace').map((x) => stripDirectives(x)); }
     const i = out.findIndex((c) => isObj(c) && c[key] === p[key]);
-    if (p.$patch === 'delete') { if (i >= 0) { out.splice(i, 1);  }continue; }
+    if (p.$patch === 'delete') { if (i >= 0) { out.splice(i, 1); } continue; }
     if (i >= 0) { out[i] = strategicMerge(out[i], p); }
     else { out.push(strategicMerge(undefined, p)); }
   }

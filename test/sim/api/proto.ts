@@ -44,7 +44,7 @@ const msg = (f: Fields, n: number): Fields | undefined => { const v = f.get(n)?.
 function strings(f: Fields | undefined, names: string[]): Record<string, string> {
   const o: Record<string, string> = {};
   if (!f) { return o; }
-  names.forEach((name, i) => { const v = str(f, i + 1); if (v !== undefined) { o[name] = v;  }});
+  names.forEach((name, i) => { const v = str(f, i + 1); if (v !== undefined) { o[name] = v; } });
   return o;
 }
 
@@ -66,7 +66,7 @@ const repeated = (f: Fields | undefined, n: number): string[] => (f?.get(n) ?? [
 function objectMeta(f: Fields | undefined): Record<string, unknown> {
   const m: Record<string, unknown> = {};
   if (!f) { return m; }
-  for (const [name, n] of [['name', 1], ['generateName', 2], ['namespace', 3], ['resourceVersion', 6]] as const) { const v = str(f, n); if (v) { m[name] = v;  }}
+  for (const [name, n] of [['name', 1], ['generateName', 2], ['namespace', 3], ['resourceVersion', 6]] as const) { const v = str(f, n); if (v) { m[name] = v; } }
   const labels = map(f, 11); if (labels) { m.labels = labels; }
   const annotations = map(f, 12); if (annotations) { m.annotations = annotations; }
   const finalizers = repeated(f, 14); if (finalizers.length) { m.finalizers = finalizers; }

@@ -79,9 +79,9 @@ export function parseTarget(parts: string[]): { target?: Target; discovery?: obj
   } else {
     if (parts.length === 1) { return { discovery: apiGroupList() }; }
     group = parts[1];
-    if (parts.length === 2) { const g = apiGroup(group); if (!g) { throw pathNotFound();  }return { discovery: g }; }
+    if (parts.length === 2) { const g = apiGroup(group); if (!g) { throw pathNotFound(); } return { discovery: g }; }
     version = parts[2];
-    if (parts.length === 3) { const r = resourceList(group, version); if (!r) { throw pathNotFound();  }return { discovery: r }; }
+    if (parts.length === 3) { const r = resourceList(group, version); if (!r) { throw pathNotFound(); } return { discovery: r }; }
     rest = parts.slice(3);
   }
   let watch = false;

@@ -374,7 +374,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const path = url.pathname.replace(/\/+$/, '') || '/';
       const parts = path.split('/').filter(Boolean);
       const nr = nonResource(path);
-      if (nr !== undefined) { a.verb = 'get'; const f = await fault(a); if (f) { return sendFault(res, f);  }return send(res, 200, nr, typeof nr === 'string' ? 'text/plain' : 'application/json'); }
+      if (nr !== undefined) { a.verb = 'get'; const f = await fault(a); if (f) { return sendFault(res, f); } return send(res, 200, nr, typeof nr === 'string' ? 'text/plain' : 'application/json'); }
       if (parts[0] === 'openapi' && parts[1] === 'v3') {
         a.verb = 'get';
         const doc = parts.length === 2 ? openApiV3Root() : openApiV3Doc(parts.slice(2).join('/'));
@@ -413,7 +413,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   const wss = new WebSocketServer({
     noServer: true,
-    handleProtocols: (offered) => { for (const p of offered) { if (EXEC_PROTOCOLS.includes(p)) { return p;  } }return false; },
+    handleProtocols: (offered) => { for (const p of offered) { if (EXEC_PROTOCOLS.includes(p)) { return p; } } return false; },
   });
 
   async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {

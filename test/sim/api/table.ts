@@ -77,7 +77,7 @@ export function podSummary(pod: KObject, now: number): { ready: string; status: 
     if (restartableInit.has(c.name)) {
       restartableRestarts += c.restartCount ?? 0;
       if (fin > lastRestartableRestart) { lastRestartableRestart = fin; }
-      if (c.started) { if (c.ready) { ready++;  }continue; }
+      if (c.started) { if (c.ready) { ready++; } continue; }
     }
     const term = c.state?.terminated;
     const wait = c.state?.waiting;

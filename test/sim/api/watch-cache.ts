@@ -136,7 +136,7 @@ export class WatchCache {
       if (e.t !== t) { return; }
       const now = match(e.object);
       const before = e.type !== 'ADDED' && match(e.prev);
-      if (e.type === 'DELETED') { if (now) { write('DELETED', e.object);  }return; }
+      if (e.type === 'DELETED') { if (now) { write('DELETED', e.object); } return; }
       if (now && (before || e.type === 'MODIFIED' && !e.prev)) { write('MODIFIED', e.object); }
       else if (now) { write('ADDED', e.object); }
       else if (before) { write('DELETED', { ...e.object, metadata: { ...e.object.metadata } }); }
@@ -154,7 +154,7 @@ export class WatchCache {
       for (const e of this.history) { if (e.rv > from) { onEvent(e); } }
     }
     this.watchers.add(onEvent);
-    const stop = () => { this.watchers.delete(onEvent); clearTimeout(timer); if (!res.writableEnded) { res.end();  }};
+    const stop = () => { this.watchers.delete(onEvent); clearTimeout(timer); if (!res.writableEnded) { res.end(); } };
     const timer = timeout > 0 ? setTimeout(stop, timeout * 1000) : undefined;
     ctx.req.on('close', stop);
     res.on('close', stop);

@@ -13,7 +13,7 @@ export function run(argv: string[], input: string | undefined, children: Set<num
     let out = '', err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
     child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
-    child.on('error', (e) => { if (child.pid) { children.delete(child.pid);  }reject(e); });
+    child.on('error', (e) => { if (child.pid) { children.delete(child.pid); } reject(e); });
     child.on('close', (code, signal) => {
       if (child.pid) { children.delete(child.pid); }
       if (code === 0) { resolve(out); }
@@ -63,7 +63,7 @@ export class IpBatcher {
     if (jobs.length === 0) { return; }
     const input = jobs.flatMap((j) => j.lines).join('\n') + '\n';
     run([...this.argv, '-force', '-batch', '-'], input, this.children).then(
-      () => { for (const j of jobs) { j.resolve();  }},
+      () => { for (const j of jobs) { j.resolve(); } },
       (e: Error) => {
         const failed = new Set([...e.message.matchAll(/Command failed -:(\d+)/g)].map((m) => Number(m[1])));
         let line = 1;
@@ -71,7 +71,7 @@ export class IpBatcher {
           const first = line;
           line += j.lines.length;
           const bad = failed.size === 0 || [...failed].some((n) => n >= first && n < line);
-          if (bad) { j.reject(new Error(`${e.message.split('\ninput:')[0]}\nfor:\n${j.lines.join('\n')}`));  }else { j.resolve(); }
+          if (bad) { j.reject(new Error(`${e.message.split('\ninput:')[0]}\nfor:\n${j.lines.join('\n')}`)); } else { j.resolve(); }
         }
       },
     );

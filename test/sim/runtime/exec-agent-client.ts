@@ -75,7 +75,7 @@ export class ExecAgent {
     const id = ++this.seq;
     let settle!: Pending['settle'];
     const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      settle = (r) => { if (r instanceof Error) { reject(r);  }else { resolve(r);  }};
+      settle = (r) => { if (r instanceof Error) { reject(r); } else { resolve(r); } };
     });
     if (!this.child?.stdin?.writable) {
       settle(new Error('exec agent not running'));

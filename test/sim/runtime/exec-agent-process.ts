@@ -73,7 +73,7 @@ process.stdin.on('end', () => {
   const waiting = [...sessions.values()].filter((c) => c.exitCode === null && c.signalCode === null);
   if (waiting.length === 0) { process.exit(0); }
   let left = waiting.length;
-  for (const c of waiting) { c.once('exit', () => { if (--left === 0) { process.exit(0);  }}); }
+  for (const c of waiting) { c.once('exit', () => { if (--left === 0) { process.exit(0); } }); }
   setTimeout(() => process.exit(0), 500).unref();
 });
 process.on('exit', killAll);

@@ -327,7 +327,7 @@ export class Kubelet {
 
   private teardown(ps: PodState): Promise<void> {
     if (ps.deleted) { return this.teardowns.get(ps.key) ?? Promise.resolve(); }
-    const p = this.doTeardown(ps).finally(() => { if (this.teardowns.get(ps.key) === p) { this.teardowns.delete(ps.key);  }});
+    const p = this.doTeardown(ps).finally(() => { if (this.teardowns.get(ps.key) === p) { this.teardowns.delete(ps.key); } });
     this.teardowns.set(ps.key, p);
     return p;
   }

@@ -169,7 +169,7 @@ export class Network {
     if (have) { await this.removePod(have.namespace, have.name); }
     const p = this.limiter.run(() => this.setupPod(key, pod));
     this.pending.set(key, p);
-    try { return await p; } finally { if (this.pending.get(key) === p) { this.pending.delete(key);  }}
+    try { return await p; } finally { if (this.pending.get(key) === p) { this.pending.delete(key); } }
   }
 
   private async setupPod(key: string, pod: KObject): Promise<{ netns: string; podIP: string; hostIP: string }> {
@@ -306,13 +306,13 @@ export class Network {
         for (const m of msg.matchAll(/Command failed (\S+):(\d+)/g)) {
           const [, file, n] = m;
           if (file === '-') { for (const j of owner[Number(n) - 1] ?? jobs) { failed.set(j, msg); } }
-          else { const g = nodeFiles.get(file); const j = g?.lineOwner[Number(n) - 1]; for (const x of j ? [j] : g?.jobs ?? []) { failed.set(x, msg);  }}
+          else { const g = nodeFiles.get(file); const j = g?.lineOwner[Number(n) - 1]; for (const x of j ? [j] : g?.jobs ?? []) { failed.set(x, msg); } }
         }
         if (failed.size === 0) { failed = new Map(jobs.map((j) => [j, msg])); }
       }
       // Only `route show default` prints; any output at all means some pod got a default route.
       if (!failed.size && out.trim()) { failed = new Map(jobs.map((j) => [j, `isolation violated: a pod namespace has a default route: ${out.trim()}`])); }
-      for (const j of jobs) { const f = failed.get(j); if (f) { j.reject(new Error(`setting up ${j.netns}: ${f}`));  }else { j.resolve();  }}
+      for (const j of jobs) { const f = failed.get(j); if (f) { j.reject(new Error(`setting up ${j.netns}: ${f}`)); } else { j.resolve(); } }
     } catch (e) {
       for (const j of jobs) { j.reject(e as Error); }
     } finally {
@@ -330,7 +330,7 @@ export class Network {
     const node = this.nodes.get(rec.nodeName);
     const p = this.teardownPod(rec, node);
     this.pending.set(key, p);
-    try { await p; } finally { if (this.pending.get(key) === p) { this.pending.delete(key);  }}
+    try { await p; } finally { if (this.pending.get(key) === p) { this.pending.delete(key); } }
     this.scheduleSync();
   }
 

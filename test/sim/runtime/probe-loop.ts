@@ -62,7 +62,7 @@ export function startProbes(host: ProbeHost, ps: PodState, cr: ContainerRun, gen
           if (r.ok && successes >= timing.successThreshold && !cr.ready) { cr.ready = true; host.queueStatus(ps); }
           if (!r.ok && failures >= timing.failureThreshold && cr.ready) { cr.ready = false; host.queueStatus(ps); }
         } else if (kind === 'startup') {
-          if (r.ok) { cr.started = true; if (!cr.spec.readinessProbe) { cr.ready = true;  }host.queueStatus(ps); }
+          if (r.ok) { cr.started = true; if (!cr.spec.readinessProbe) { cr.ready = true; } host.queueStatus(ps); }
           else if (failures >= timing.failureThreshold) {
             host.event(ps, 'Normal', 'Killing', `Container ${cr.name} failed startup probe, will be restarted`, cr);
             host.kill(cr, 'startup');

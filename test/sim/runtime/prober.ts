@@ -44,7 +44,7 @@ export class ProberAgent {
       this.pending.set(id, resolve);
       c.stdin!.write(JSON.stringify({ ...req, id }) + '\n');
       // The agent enforces the probe timeout; this guards against a wedged agent only.
-      setTimeout(() => { if (this.pending.delete(id)) { resolve({ id, ok: false, message: 'probe agent did not answer' });  }}, req.timeoutMs + 5000).unref();
+      setTimeout(() => { if (this.pending.delete(id)) { resolve({ id, ok: false, message: 'probe agent did not answer' }); } }, req.timeoutMs + 5000).unref();
     });
   }
 

@@ -68,7 +68,7 @@ function customSet(list: string[], nodeBinary: string): Map<string, string> {
     // Names come from a pod annotation (cluster data): a plain file name only, never a path.
     if (!/^[A-Za-z0-9_+][A-Za-z0-9._+-]*$/.test(name)) { continue; }
     if (name === 'node') { m.set(name, nodeBinary); continue; }
-    if (name === 'python3' || name === 'python') { const p = pythonBinary(); if (p) { m.set(name, p);  }continue; }
+    if (name === 'python3' || name === 'python') { const p = pythonBinary(); if (p) { m.set(name, p); } continue; }
     const p = hostBinary(name) ?? (BUSYBOX_APPLETS.includes(name) && existsSync(BUSYBOX) ? BUSYBOX : undefined);
     if (p) { m.set(name, p); }
   }

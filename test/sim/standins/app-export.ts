@@ -94,7 +94,7 @@ async function probeTlsAnswer(ip: string, port: number): Promise<boolean> {
     const done = (): void => { s.destroy(); resolve(got.subarray(0, 5).toString('latin1') === 'HTTP/'); };
     s.setTimeout(2000, done);
     s.on('connect', () => s.write(Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x00, 0x40, 0x01, 0x00, 0x00, 0x3c, 0x03, 0x03]), Buffer.alloc(64)])));
-    s.on('data', (d: Buffer) => { got = Buffer.concat([got, d]); if (got.length >= 5) { done();  }});
+    s.on('data', (d: Buffer) => { got = Buffer.concat([got, d]); if (got.length >= 5) { done(); } });
     s.on('error', done);
     s.on('end', done);
   });

@@ -42,7 +42,7 @@ async function run(): Promise<void> {
   let stopping = false;
   const timers = new Set<NodeJS.Timeout>();
   const sleep = (ms: number): Promise<void> => new Promise((r) => { const t = setTimeout(() => { timers.delete(t); r(); }, ms); timers.add(t); });
-  process.once('SIGTERM', () => { stopping = true; for (const s of servers) { s.close();  }process.exit(0); });
+  process.once('SIGTERM', () => { stopping = true; for (const s of servers) { s.close(); } process.exit(0); });
   process.once('SIGINT', () => process.exit(0));
   // A container's main process idles until it is stopped, ports or not.
   setInterval(() => {}, 3_600_000);

@@ -78,8 +78,8 @@ export async function run(): Promise<number> {
   const raw = zapLogger(stderr, { json: String(logsConf.encoding ?? 'console') === 'json', version: v, base: resource });
   const ctx: Ctx = { v, log: raw, level: LEVELS[levelName] ?? 1, bound: [], healthReady: false, upSinceNs: 0n };
   const log: ZapLogger = {
-    info: (c, msg, f) => { if (ctx.level <= 1) { raw.info(c, msg, f);  }},
-    warn: (c, msg, f) => { if (ctx.level <= 2) { raw.warn(c, msg, f);  }},
+    info: (c, msg, f) => { if (ctx.level <= 1) { raw.info(c, msg, f); } },
+    warn: (c, msg, f) => { if (ctx.level <= 2) { raw.warn(c, msg, f); } },
     error: (c, msg, f) => raw.error(c, msg, f),
   };
 
@@ -267,15 +267,9 @@ export async function run(): Promise<number> {
     }
   }
 
-  ctx.healthReady = true;
-  ctx.upSinceNs = nowNs();
-  for (const id of healthIds) { log.info(healthCaller, 'Health Check state change', { ...compFields('extension', id), status: 'ready' }); }
-  log.info(`${sv}/service.go:${line(v, [[0, 169], [104, 219], [107, 221], [108, 289], [117, 253], [123, 287], [127, 289], [138, 245]])}`, 'Everything is ready. Begin running and processing data.');
-  // The localhost feature-gate lines come after the ready line (ref §2.2).
-  if (m >= 94 && m <= 103) { log.warn('localhostgate/featuregate.go:63', 'The default endpoints for all servers in components will change to use localhost instead of 0.0.0.0 in a future version. Use the feature gate to preview the new default.', { 'feature gate ID': 'component.UseLocalHostAsDefaultHost' }); }
-  if (m >= 105 && m <= 109) { log.info('localhostgate/featuregate.go:63', 'The default endpoints for all servers in components have changed to use localhost instead of 0.0.0.0. Disable the feature gate to temporarily revert to the previous default.', { 'feature gate ID': 'component.UseLocalHostAsDefaultHost' }); }
-
-  return new Promise<number>((resolve) => {
+  // Signal handling is in place before the ready line: a SIGTERM sent by whoever waits for that line
+  // must meet the handler (the default action would kill the process without its shutdown lines).
+  const stopped = new Promise<number>((resolve) => {
     const onSignal = (name: string): void => {
       log.info(`otelcol@v${v.text}/collector.go:318`, 'Received signal from OS', { signal: name });
       log.info(`${sv}/service.go:${line(v, [[0, 178], [107, 258]])}`, 'Starting shutdown...');
@@ -285,6 +279,15 @@ export async function run(): Promise<number> {
     process.once('SIGTERM', () => onSignal('terminated'));
     process.once('SIGINT', () => onSignal('interrupt'));
   });
+
+  ctx.healthReady = true;
+  ctx.upSinceNs = nowNs();
+  for (const id of healthIds) { log.info(healthCaller, 'Health Check state change', { ...compFields('extension', id), status: 'ready' }); }
+  log.info(`${sv}/service.go:${line(v, [[0, 169], [104, 219], [107, 221], [108, 289], [117, 253], [123, 287], [127, 289], [138, 245]])}`, 'Everything is ready. Begin running and processing data.');
+  // The localhost feature-gate lines come after the ready line (ref §2.2).
+  if (m >= 94 && m <= 103) { log.warn('localhostgate/featuregate.go:63', 'The default endpoints for all servers in components will change to use localhost instead of 0.0.0.0 in a future version. Use the feature gate to preview the new default.', { 'feature gate ID': 'component.UseLocalHostAsDefaultHost' }); }
+  if (m >= 105 && m <= 109) { log.info('localhostgate/featuregate.go:63', 'The default endpoints for all servers in components have changed to use localhost instead of 0.0.0.0. Disable the feature gate to temporarily revert to the previous default.', { 'feature gate ID': 'component.UseLocalHostAsDefaultHost' }); }
+  return stopped;
 }
 
 /** Entry point used by collector.ts: exit with run()'s code. */

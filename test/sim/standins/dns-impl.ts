@@ -120,7 +120,7 @@ export function main(): void {
     };
     check();
     try {
-      watch(dirname(dataPath), (_ev, f) => { if (!f || f === basename(dataPath)) { check();  }}).on('error', () => {});
+      watch(dirname(dataPath), (_ev, f) => { if (!f || f === basename(dataPath)) { check(); } }).on('error', () => {});
     } catch { /* directory missing: polling still works */ }
     setInterval(check, 1000).unref();
   }

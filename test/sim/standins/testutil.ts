@@ -22,10 +22,10 @@ export function runStandin(file: 'collector.ts' | 'app.ts' | 'dns.ts', argv: str
   const child = spawn(NODE, [join(HERE, file), ...argv], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let buf = '';
   const listeners = new Set<() => void>();
-  const feed = (d: Buffer): void => { buf += d.toString(); for (const l of listeners) { l();  }};
+  const feed = (d: Buffer): void => { buf += d.toString(); for (const l of listeners) { l(); } };
   child.stdout!.on('data', feed);
   child.stderr!.on('data', feed);
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => { for (const l of listeners) { l();  }r(code); }));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => { for (const l of listeners) { l(); } r(code); }));
   // Generous: CI machines are shared, and a cold Node start with type stripping is ~0.5 CPU-s.
   const waitFor = (re: RegExp, ms = 25000): Promise<string> => new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;

@@ -30,7 +30,7 @@ async function exec(user: string, ns: string, pod: string, container: string, co
   const stdin = stdinText === undefined ? null : new PassThrough();
   const ws = await new Exec(await kc(user)).exec(ns, pod, container, command, out.stream, err.stream, stdin, false, (s) => { status = s; });
   if (stdin) { stdin.end(stdinText); }
-  await new Promise<void>((resolve) => { if (ws.readyState === ws.CLOSED) { resolve();  }else { ws.on('close', () => resolve());  }});
+  await new Promise<void>((resolve) => { if (ws.readyState === ws.CLOSED) { resolve(); } else { ws.on('close', () => resolve()); } });
   return { stdout: out.text(), stderr: err.text(), status, protocol: ws.protocol };
 }
 

@@ -80,7 +80,7 @@ class Agent {
   read(path: string): Promise<{ text?: string; error?: string }> { return this.ask({ op: 'read', path }); }
   udpListen(host: string, port: number) { return this.ask({ op: 'udplisten', host, port }); }
   udpAsk(host: string, port: number, timeout = 1500): Promise<{ result: string; data?: string; ms: number }> { return this.ask({ op: 'udpask', host, port, timeout }); }
-  kill() { if (this.proc.pid && this.proc.exitCode === null) { this.proc.kill('SIGKILL');  }}
+  kill() { if (this.proc.pid && this.proc.exitCode === null) { this.proc.kill('SIGKILL'); } }
 }
 
 const pod = (ns: string, name: string, node: string, labels: Record<string, string>, spec: Record<string, unknown> = {}): KObject => ({
@@ -405,7 +405,7 @@ async function interrupted(signal: NodeJS.Signals): Promise<{ run: string; orpha
   const run = randomBytes(3).toString('hex');
   const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD(run)], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d) => { if (String(d).includes('started')) { resolve();  }});
+    child.stdout.on('data', (d) => { if (String(d).includes('started')) { resolve(); } });
     child.on('exit', (code) => reject(new Error(`child exited early (${code})`)));
   });
   assert.ok(netnsList().some((n) => n.startsWith(`osim-${run}-p`)), 'the child created pod namespaces');
