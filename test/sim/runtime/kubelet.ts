@@ -14,7 +14,7 @@
 //   an attached terminal; they never restart and are never removed.
 //
 // The parts by concern: pod-status.ts (records and Pod status), probe-loop.ts, container-exec.ts,
-// standin-launch.ts (script and environment of a container), events.ts, images.ts, logs.ts.
+// standin-launch.ts (script and environment of a container), node-agents.ts, events.ts, images.ts, logs.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -23,8 +23,7 @@ import { typeByKind } from '../store.ts';
 import type { ExecRequest, ExecStreams, LogOptions } from '../types.ts';
 import { EnvError, resolveContainerEnv, type EnvLookups } from './env.ts';
 import { materializeProfile, profileFor, TOOLS_ANNOTATION } from './profiles.ts';
-import { ProberAgent, probeRequest } from './prober.ts';
-import { ExecAgent } from './exec-agent-client.ts';
+import { probeRequest } from './prober.ts';
 import { containerLogs, CriLogWriter } from './logs.ts';
 import { materializeVolumes, VolumeError } from './volumes.ts';
 import { imageID, normalizeImage, standinFor } from './images.ts';
@@ -32,6 +31,7 @@ import { NODE_FLAGS, SDK_ANNOTATION, standinLaunch } from './standin-launch.ts';
 import { PodEvents } from './events.ts';
 import { buildStatus, exitCodeOf, hex64, isSidecar, now, type Attempt, type ContainerKind, type ContainerRun, type PodState } from './pod-status.ts';
 import { ContainerExec, IP_BIN } from './container-exec.ts';
+import { NodeAgents, type NodeState } from './node-agents.ts';
 import { startProbes, STARTUP_GRACE_MAX_MS, STARTUP_GRACE_MS, type ProbeHost } from './probe-loop.ts';
 
 // Re-exported: tests and the runtime's users know these by the kubelet.
@@ -94,8 +94,6 @@ class Semaphore {
   }
 }
 
-interface NodeState { name: string; netns: string; ip: string; agent: ProberAgent; execAgent: ExecAgent }
-
 export class Kubelet {
   private readonly store: Store;
   private readonly stateDir: string;
@@ -106,17 +104,15 @@ export class Kubelet {
   private readonly compileCache: string;
   private readonly sem: Semaphore;
   private readonly events: PodEvents;
-  private readonly nodes = new Map<string, Promise<NodeState>>();
-  private readonly nodeStates = new Map<string, NodeState>();
+  private readonly nodeAgents: NodeAgents;
   private readonly pods = new Map<string, PodState>();
-  private nodeIndex = 0;
   private stopped = false;
   private readonly onChange = (c: Change) => this.handle(c);
   private readonly execs = new ContainerExec({
     containerNames: (namespace, pod) => (this.store.get(POD, namespace, pod)?.spec?.containers ?? []).map((c: { name: string }) => c.name),
     find: (namespace, pod, container) => this.findRun(namespace, pod, container),
     profileDir: (ps, cr) => this.profileDirFor(ps, cr),
-    execAgent: (nodeName) => this.nodeStates.get(nodeName)?.execAgent,
+    execAgent: (nodeName) => this.nodeAgents.get(nodeName)?.execAgent,
   });
   private readonly probeHost: ProbeHost = {
     runProbe: (ps, cr, probe, timeoutMs) => this.runProbe(ps, cr, probe, timeoutMs),
@@ -138,13 +134,19 @@ export class Kubelet {
     // across runs under node_modules/.cache when there is one.
     const nm = join(o.repoRoot, 'node_modules');
     this.compileCache = existsSync(nm) ? join(nm, '.cache', 'otel-doctor-sim', 'compile-cache') : join(o.stateDir, 'compile-cache');
+    this.nodeAgents = new NodeAgents({
+      addNode: (name, index) => this.network.addNode(name, index),
+      nodeBinary: this.nodeBinary,
+      compileCache: this.compileCache,
+      stopped: () => this.stopped,
+    });
   }
 
   start(): void {
     mkdirSync(join(this.stateDir, 'profiles'), { recursive: true });
     this.store.on('change', this.onChange);
     const byCreation = (a: KObject, b: KObject) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion);
-    for (const n of this.store.list(NODE).sort(byCreation)) { this.ensureNode(n); }
+    for (const n of this.store.list(NODE).sort(byCreation)) { this.nodeAgents.ensure(n); }
     for (const p of this.store.list(POD)) { this.syncPod(p); }
   }
 
@@ -152,7 +154,7 @@ export class Kubelet {
   pids(): number[] {
     const out: number[] = [];
     for (const ps of this.pods.values()) { for (const cr of ps.containers.values()) { if (cr.child?.pid && cr.child.exitCode === null && cr.child.signalCode === null) { out.push(cr.child.pid); } } }
-    for (const n of this.nodeStates.values()) {
+    for (const n of this.nodeAgents.all()) {
       if (n.agent.pid) { out.push(n.agent.pid); }
       if (n.execAgent.pid) { out.push(n.execAgent.pid); }
       out.push(...n.execAgent.sessionPids());
@@ -172,7 +174,7 @@ export class Kubelet {
         if (cr.child) { exits.push(this.killAndWait(cr.child)); }
       }
     }
-    for (const n of this.nodeStates.values()) { exits.push(n.agent.stop(), n.execAgent.stop()); }
+    for (const n of this.nodeAgents.all()) { exits.push(n.agent.stop(), n.execAgent.stop()); }
     // Pods being deleted are no longer in this.pods, but their processes may still be on their way out.
     await Promise.all([...exits, ...[...this.teardowns.values()].map((p) => p.catch(() => undefined))]);
   }
@@ -181,7 +183,7 @@ export class Kubelet {
   killAllSync(): void {
     this.stopped = true;
     this.store.off('change', this.onChange);
-    for (const n of this.nodeStates.values()) { n.execAgent.killSync(); }
+    for (const n of this.nodeAgents.all()) { n.execAgent.killSync(); }
     for (const pid of this.pids()) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
   }
 
@@ -198,43 +200,13 @@ export class Kubelet {
 
   private handle(c: Change): void {
     if (this.stopped) { return; }
-    if (c.resource.kind === 'Node' && c.type === 'ADDED') { this.ensureNode(c.object); }
+    if (c.resource.kind === 'Node' && c.type === 'ADDED') { this.nodeAgents.ensure(c.object); }
     else if (c.resource.kind === 'Pod') {
       if (c.type === 'DELETED') {
         const ps = this.pods.get(`${c.object.metadata.namespace}/${c.object.metadata.name}`);
         if (ps && ps.uid === c.object.metadata.uid) { void this.teardown(ps); }
       } else { this.syncPod(c.object); }
     }
-  }
-
-  private ensureNode(n: KObject): void {
-    const name = n.metadata.name;
-    if (this.nodes.has(name)) { return; }
-    const index = ++this.nodeIndex;
-    const p = (async () => {
-      const net = await this.network.addNode(name, index);
-      const agent = new ProberAgent([IP_BIN, 'netns', 'exec', net.netns, this.nodeBinary, ...NODE_FLAGS, join(import.meta.dirname, 'prober-agent.ts')], { NODE_COMPILE_CACHE: this.compileCache });
-      const execAgent = new ExecAgent([IP_BIN, 'netns', 'exec', net.netns, this.nodeBinary, ...NODE_FLAGS, join(import.meta.dirname, 'exec-agent-process.ts')], { NODE_COMPILE_CACHE: this.compileCache });
-      if (!this.stopped) { agent.start(); execAgent.start(); }
-      const st: NodeState = { name, netns: net.netns, ip: net.ip, agent, execAgent };
-      this.nodeStates.set(name, st);
-      return st;
-    })();
-    p.catch((e) => process.stderr.write(`sim kubelet: node ${name}: ${(e as Error).message}\n`));
-    this.nodes.set(name, p);
-  }
-
-  private waitNode(name: string): Promise<NodeState> {
-    const p = this.nodes.get(name);
-    if (p) { return p; }
-    // The Node object may come later than its pods; poll cheaply until it does.
-    return new Promise((resolve, reject) => {
-      const t = setInterval(() => {
-        if (this.stopped) { clearInterval(t); reject(new Error('stopped')); return; }
-        const q = this.nodes.get(name);
-        if (q) { clearInterval(t); q.then(resolve, reject); }
-      }, 100);
-    });
   }
 
   private syncPod(pod: KObject): void {
@@ -283,7 +255,7 @@ export class Kubelet {
 
   private async setupPod(ps: PodState, nodeName: string): Promise<void> {
     let node: NodeState;
-    try { node = await this.waitNode(nodeName); } catch { return; }
+    try { node = await this.nodeAgents.wait(nodeName); } catch { return; }
     await this.teardowns.get(ps.key);
     for (;;) {
       if (ps.deleted || this.stopped) { return; }
@@ -516,7 +488,7 @@ export class Kubelet {
       } finally { clearTimeout(t); }
     }
     if (typeof req === 'string') { return { ok: false, message: req }; }
-    const node = this.nodeStates.get(ps.pod.spec?.nodeName);
+    const node = this.nodeAgents.get(ps.pod.spec?.nodeName);
     if (!node) { return { ok: false, message: 'node not ready' }; }
     return node.agent.probe(req);
   }
