@@ -63,14 +63,14 @@ const hostTarget = () => `${platform() === 'win32' ? 'windows' : platform()}-${a
 export function nodeRuntime(t: Target): string {
   const dir = join(CACHE, 'node', `${t.pkg}-${NODE_VERSION}`);
   const bin = join(dir, t.nodePath);
-  if (existsSync(bin)) return bin;
+  if (existsSync(bin)) { return bin; }
   mkdirSync(dir, { recursive: true });
   log(`fetching ${t.pkg}@${NODE_VERSION} from the npm registry`);
   const out = execFileSync('npm', ['pack', `${t.pkg}@${NODE_VERSION}`, '--pack-destination', dir, '--json', '--silent'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const tgz = join(dir, (JSON.parse(out) as Array<{ filename: string }>)[0].filename);
   execFileSync('tar', ['xzf', tgz, '-C', dir, t.nodePath]);
   rmSync(tgz);
-  if (!existsSync(bin)) throw new Error(`${t.pkg}@${NODE_VERSION} has no ${t.nodePath}`);
+  if (!existsSync(bin)) { throw new Error(`${t.pkg}@${NODE_VERSION} has no ${t.nodePath}`); }
   return bin;
 }
 
@@ -95,7 +95,7 @@ export interface Built {
 
 export async function buildTargets(targets: Target[]): Promise<Built[]> {
   const host = TARGETS.find((t) => targetName(t) === hostTarget());
-  if (!host || host.os !== 'linux') throw new Error(`packaging runs on linux (amd64 or arm64); this is ${hostTarget()}: see deploy/RELEASING.md for macOS`);
+  if (!host || host.os !== 'linux') { throw new Error(`packaging runs on linux (amd64 or arm64); this is ${hostTarget()}: see deploy/RELEASING.md for macOS`); }
   // --build-sea must run on a Node of the same version as the runtimes it injects into.
   const builder = nodeRuntime(host);
   const entry = await bundle({ single: true, commit: gitCommit() });
@@ -182,11 +182,11 @@ if (import.meta.main) {
   const wanted = values.only ? values.only.split(',') : ['linux-amd64', 'linux-arm64', 'windows-amd64'];
   const targets = wanted.map((w) => {
     const t = TARGETS.find((x) => targetName(x) === w);
-    if (!t) throw new Error(`unknown target ${w}; known: ${TARGETS.map(targetName).join(', ')}`);
+    if (!t) { throw new Error(`unknown target ${w}; known: ${TARGETS.map(targetName).join(', ')}`); }
     return t;
   });
   const t0 = performance.now();
   const built = await buildTargets(targets);
-  if (!values['no-manifest']) writeManifest(built, undefined, { merge: values['merge-manifest'] });
+  if (!values['no-manifest']) { writeManifest(built, undefined, { merge: values['merge-manifest'] }); }
   log(`done in ${((performance.now() - t0) / 1000).toFixed(0)} s: ${readdirSync(RELEASE).join(', ')}`);
 }

@@ -36,9 +36,9 @@ Unusable input wins over findings: a broken file must not pass a pipeline.`;
   async run(): Promise<void> {
     const { flags, argv } = await this.parse(Lint);
     const version = flags['collector-version'];
-    if (version !== undefined && !/^v?\d+\.\d+\.\d+$/.test(version)) throw new UsageError(`invalid --collector-version ${JSON.stringify(version)}: use X.Y.Z, e.g. 0.111.0`);
+    if (version !== undefined && !/^v?\d+\.\d+\.\d+$/.test(version)) { throw new UsageError(`invalid --collector-version ${JSON.stringify(version)}: use X.Y.Z, e.g. 0.111.0`); }
     const paths = (argv as string[]).length ? (argv as string[]) : ['-'];
-    if (paths.includes('-') && process.stdin.isTTY) throw new UsageError('nothing to lint: name files or directories, or pipe manifests into `lint -`');
+    if (paths.includes('-') && process.stdin.isTTY) { throw new UsageError('nothing to lint: name files or directories, or pipe manifests into `lint -`'); }
     const { lint, errorLine, inputErrorNote } = await import('../lint/index.ts');
     const result = lint(paths, { collectorVersion: version?.replace(/^v/, ''), pluginVersion: pluginVersion() });
     const format = flags.output;
@@ -64,9 +64,9 @@ Unusable input wins over findings: a broken file must not pass a pipeline.`;
       const report = human ? withoutInputErrorNotes(result.report, result.errors.map(inputErrorNote)) : result.report;
       out = renderReport(report, format as 'table', { color: process.stdout.isTTY === true && !process.env.NO_COLOR, width: process.stdout.columns });
     }
-    if (out) await writeStdout(out.endsWith('\n') ? out : `${out}\n`);
+    if (out) { await writeStdout(out.endsWith('\n') ? out : `${out}\n`); }
     const { sanitize } = await import('../report/sanitize.ts');
-    for (const e of result.errors) process.stderr.write(`error: ${sanitize(errorLine(e))}\n`);
+    for (const e of result.errors) { process.stderr.write(`error: ${sanitize(errorLine(e))}\n`); }
     if (nothingFound) {
       process.stderr.write('error: no *.yaml, *.yml or *.json files found\n');
       this.exit(EXIT_USAGE);
@@ -76,21 +76,21 @@ Unusable input wins over findings: a broken file must not pass a pipeline.`;
       process.stderr.write('error: no Kubernetes objects, collector configs or Helm values in the input\n');
       this.exit(EXIT_USAGE);
     }
-    if (result.errors.length) this.exit(EXIT_USAGE);
+    if (result.errors.length) { this.exit(EXIT_USAGE); }
     const code = exitCodeFor(result.report.summary, flags['fail-on'] as FailOn);
-    if (code !== EXIT_OK) this.exit(EXIT_FINDINGS);
+    if (code !== EXIT_OK) { this.exit(EXIT_FINDINGS); }
   }
 
   override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     if (err instanceof DoctorError) {
       process.stderr.write(`error: ${err.message}\n`);
-      if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+      if (err.hint) { process.stderr.write(`hint: ${err.hint}\n`); }
       this.exit(err.exitCode ?? EXIT_USAGE);
     }
     // Flag and argument errors: one `error:` line like every other error of this tool.
     const code = printCliError(err, this.config.bin, this.id);
-    if (code !== undefined) this.exit(code);
-    if (err.oclif?.exit !== undefined) return super.catch(err);
+    if (code !== undefined) { this.exit(code); }
+    if (err.oclif?.exit !== undefined) { return super.catch(err); }
     // Lint input is files, not code paths: an unexpected failure is reported in one line, never a stack.
     process.stderr.write(`error: lint failed: ${String(err.message).split('\n')[0]}\n`);
     this.exit(EXIT_USAGE);
@@ -99,7 +99,7 @@ Unusable input wins over findings: a broken file must not pass a pipeline.`;
 
 /** The report minus the notes that repeat input errors (matched exactly, so other notes stay). */
 function withoutInputErrorNotes<R extends { notes?: string[] }>(report: R, repeated: string[]): R {
-  if (!report.notes?.length || !repeated.length) return report;
+  if (!report.notes?.length || !repeated.length) { return report; }
   const drop = new Set(repeated);
   const notes = report.notes.filter((n) => !drop.has(n));
   return { ...report, notes: notes.length ? notes : undefined };

@@ -84,7 +84,7 @@ export const rule: Rule = {
   description:
     'A probe from the app to the collector timed out, and an ingress NetworkPolicy selecting the collector pods admits neither the app\'s namespace and labels nor its port. Needs exec probes: without a timed-out probe a policy is not blamed.',
   evidence: ['api', 'exec'],
-  fix: 'Add an ingress rule admitting the app namespaces (namespaceSelector) on ports 4317/4318.',
+  fix: 'Add an ingress rule admitting the app namespaces (namespaceSelector) on the receiver ports the probes found dropped.',
   modes: ['diagnose'],
   check(s) {
     if (!s.meta.exec) {

@@ -32,11 +32,11 @@ const ENV_NAME = /\bOTEL_[A-Z0-9_]+\b/g;
 export function findingIdentity(f: Pick<Finding, 'summary' | 'fix'>): string[] {
   const text = `${f.summary}\n${f.fix.summary}\n${f.fix.target ?? ''}`;
   const refs = new Set<string>();
-  for (const m of text.matchAll(COMPONENT_PATH)) refs.add(`${m[1]}.${m[2]}`);
+  for (const m of text.matchAll(COMPONENT_PATH)) { refs.add(`${m[1]}.${m[2]}`); }
   // Prose caught as well ("receiver bound to ...") is the same words in every run of a rule: harmless.
-  for (const m of f.summary.matchAll(RECEIVER_WORD)) refs.add(`receivers.${m[1] ?? m[2]}`);
-  for (const m of f.summary.matchAll(PORT)) refs.add(`port ${m[1] ? `${m[1]} ` : ''}${m[2]}`);
-  for (const m of f.summary.matchAll(ENV_NAME)) refs.add(`env ${m[0]}`);
+  for (const m of f.summary.matchAll(RECEIVER_WORD)) { refs.add(`receivers.${m[1] ?? m[2]}`); }
+  for (const m of f.summary.matchAll(PORT)) { refs.add(`port ${m[1] ? `${m[1]} ` : ''}${m[2]}`); }
+  for (const m of f.summary.matchAll(ENV_NAME)) { refs.add(`env ${m[0]}`); }
   return [...refs].sort();
 }
 
@@ -62,7 +62,7 @@ function ruleDescriptor(r: Rule): Record<string, unknown> {
 
 /** A relative path as an artifact URI (forward slashes, percent-encoded), absolute ones as file:// URIs. */
 function artifactUri(file: string): string {
-  if (file === '-') return 'stdin';
+  if (file === '-') { return 'stdin'; }
   const norm = file.replace(/\\/g, '/');
   const enc = norm.split('/').map(encodeURIComponent).join('/');
   return norm.startsWith('/') ? `file://${enc}` : enc.replace(/^\.\//, '');
@@ -79,7 +79,7 @@ function subjectKey(f: Finding): string {
 function fingerprintFile(file: string, baseDir?: string): string {
   const norm = file.replace(/\\/g, '/');
   const base = baseDir?.replace(/\\/g, '/').replace(/\/+$/, '');
-  if (base && norm.startsWith(`${base}/`)) return norm.slice(base.length + 1);
+  if (base && norm.startsWith(`${base}/`)) { return norm.slice(base.length + 1); }
   return norm.replace(/^\.\//, '');
 }
 
