@@ -1,4 +1,4 @@
-/** The catalogue is the single source: every rule has a unit test file, a docs section, and the docs are fresh. */
+/** The catalogue is the single source: every rule has a unit test file, a scenario, a docs section, and the docs are fresh. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -41,6 +41,17 @@ test('every rule has test/rules/<id>.test.ts whose ruleTester cases make it fire
     assert.ok(fires, `${r.id}: no invalid case of ruleTester produces a finding of the rule (${cases.invalid.length} invalid case(s))`);
     const clean = cases.valid.some((c) => runRule(r, normalizeSnapshot(c.snapshot)).findings.length === 0);
     assert.ok(clean, `${r.id}: no valid case of ruleTester stays clean (${cases.valid.length} valid case(s))`);
+  }
+});
+
+test('every rule is expected by at least one scenario diagnosed in the simulated cluster', () => {
+  const scenarios = new URL('test/scenarios/', root);
+  const expected = readdirSync(scenarios, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(new URL(`${d.name}/expected.yaml`, scenarios)))
+    .map((d) => readFileSync(new URL(`${d.name}/expected.yaml`, scenarios), 'utf8'));
+  for (const r of RULES) {
+    const named = new RegExp(`\\brule: ${r.id}\\s*$`, 'm');
+    assert.ok(expected.some((y) => named.test(y)), `no test/scenarios/*/expected.yaml expects ${r.id}`);
   }
 });
 
