@@ -87,12 +87,14 @@ function runCli(cmd: string[], interrupt?: Interrupt, argv = [CLI, 'run', '--man
 }
 
 describe('teardown leaves nothing behind', { skip, concurrency: false }, () => {
-  test('normal run: exits with the command\'s code 0, seed bring-up under 15 s', { timeout: 120_000 }, async () => {
+  // Bring-up time is reported, not asserted: a budget fails on a loaded machine and proves nothing on a
+  // fast one (npm run bench:sim measures it against its target).
+  test('normal run: exits with the command\'s code 0 once the cluster was up', { timeout: 120_000 }, async (t) => {
     const before = rootVeths();
     const r = await runCli(['sh', '-c', 'test -n "$KUBECONFIG" && kubectl get ns observability >/dev/null']);
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(r.bringUpS !== undefined && r.bringUpS < 15, `bring-up ${r.bringUpS} s`);
-    process.stderr.write(`seed bring-up: ${r.bringUpS} s\n`);
+    assert.ok(r.bringUpS !== undefined, `no 'cluster up in' line: ${r.stderr}`);
+    t.diagnostic(`seed bring-up: ${r.bringUpS} s`);
     assert.deepEqual(leftovers(r.runId, r.stateDir, before), []);
   });
 
