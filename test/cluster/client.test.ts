@@ -151,8 +151,10 @@ test('a slow server hits the request deadline', async () => {
   const c = createClusterClient(loaded, { requestTimeoutMs: 400 });
   const t0 = Date.now();
   await assert.rejects(c.list('pods'), (e: unknown) => e instanceof ApiError && e.reason === 'Timeout' && e.status === 0);
+  // The Timeout reason says our deadline ended it (a hang would end only at the test's own timeout); the
+  // lower bound says it was not cut early. No upper bound: a loaded machine may be late, never early.
   const took = Date.now() - t0;
-  assert.ok(took >= 380 && took < 2000, `took ${took} ms`);
+  assert.ok(took >= 380, `took ${took} ms`);
 });
 
 test('Retry-After longer than the deadline gives up at once instead of sleeping past it', async () => {

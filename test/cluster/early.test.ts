@@ -93,15 +93,15 @@ test('a server that never answers costs one --request-timeout, not two: the earl
   const port = (srv.address() as AddressInfo).port;
   try {
     const kc = loaded(`http://127.0.0.1:${port}`, { token: 't' });
-    // Timed from the start of the early review, so the total covers both; one timeout is 1.5 s, two
-    // would be 3 s, and the bound between leaves a loaded machine 1.2 s of slack.
+    // Timed from the start of the early review, so the total covers both. Two timeouts cannot end before
+    // 3 s (timers never fire early), so anything under that is one, however slow the machine.
     const t0 = Date.now();
     const early = startEarlyReviews(kc, [attrs[0]], { userAgent: 'ua', timeoutMs: 1500, env: {} });
     assert.ok(early);
     const client = createClusterClient(kc, { requestTimeoutMs: 1500, early });
     await assert.rejects(client.accessReview(attrs[0]), (e: Error & { reason?: string }) => e.reason === 'Timeout' && /no answer within 1500 ms/.test(e.message));
     const ms = Date.now() - t0;
-    assert.ok(ms < 2700, `took ${ms} ms`);
+    assert.ok(ms < 3000, `took ${ms} ms: two timeouts`);
     assert.equal(requests, 1, 'not asked again');
     await client.close();
   } finally {

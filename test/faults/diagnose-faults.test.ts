@@ -97,7 +97,6 @@ describe('diagnose under API faults (seed scenario)', { skip, concurrency: 1 }, 
     assert.equal(r.code, 1, ctx(r));
     assert.deepEqual(errorsAndWarnings(rep), [LOOPBACK], ctx(r));
     assert.ok(!rep.findings.some((f) => f.rule === 'check-incomplete' && f.subject.name === 'timeout'), `hit --timeout\n${ctx(r)}`);
-    assert.ok(r.ms < 30_000, `took ${r.ms} ms`);
     assert.ok(r.requests.length > 10 && r.requests.every((e) => e.code < 400 || e.code === 101 || e.code === 404), r.requests.map((e) => `${e.verb} ${e.path} ${e.code}`).join('\n'));
     console.log(`# (c) ${r.requests.length} requests each >= 300 ms: diagnosis took ${Math.round(r.ms)} ms`);
   });
