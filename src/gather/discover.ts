@@ -4,9 +4,10 @@
  */
 import type { KObject } from '../cluster/types.ts';
 import { resolveContainerEnv, type ConfigMapIndex, type EnvVar } from './env.ts';
+import { injectedEnv, planInjection, type Injection } from './instrumentation.ts';
 
 const COLLECTOR_IMAGE = /(^|\/)(otel\/opentelemetry-collector[^/:@]*|opentelemetry-collector-releases\/[^/:@]+|[^/:@]*otelcol[^/:@]*)([:@]|$)/i;
-export const INJECT_ANNOTATION = /^instrumentation\.opentelemetry\.io\/inject-([a-z-]+)$/;
+export { INJECT_ANNOTATION } from './instrumentation.ts';
 export const SIDECAR_ANNOTATION = 'sidecar.opentelemetry.io/inject';
 
 export interface Workload {
@@ -40,8 +41,12 @@ export interface DiscoveredApp {
   env: EnvVar[];
   /** OTEL_EXPORTER_OTLP_* as resolved (value undefined when unknown: secret, missing ConfigMap key) */
   otlpEnv: EnvVar[];
-  /** `instrumentation.opentelemetry.io/inject-<lang>` annotations on the pod */
-  inject: { language: string; value: string; instrumentation?: KObject }[];
+  /** what the operator injects into this container (instrumentation.ts), in its order; empty when nothing */
+  inject: Injection[];
+  /** an init container the operator instruments (named in container-names) */
+  init?: boolean;
+  /** what the exporter reads when it is not the container's env: the Go agent sidecar's, a web-server module's config */
+  exporterEnv?: EnvVar[];
   /** the pod carries an injected collector sidecar */
   sidecarCollector: boolean;
 }
@@ -201,33 +206,33 @@ export function assembleDiscovery(
   const apps: DiscoveredApp[] = [];
   for (const pod of pods) {
     if (selectorMatch && !selectorMatch(pod.metadata.labels ?? {})) { continue; }
-    const ann = pod.metadata.annotations ?? {};
-    const inject = Object.entries(ann)
-      .map(([k, v]) => ({ m: INJECT_ANNOTATION.exec(k), v: String(v) }))
-      .filter((x) => x.m && x.v !== 'false')
-      .map((x) => ({ language: x.m![1], value: x.v, instrumentation: pickInstrumentation(x.v, pod, instrumentations) }));
+    // Each container gets what the operator injects into it: container-names (init containers too), the
+    // first container by default, nothing when it would refuse the pod (a note says why: injectionNotes).
+    const plan = planInjection(pod, instrumentations);
+    const targets = new Map(plan.targets.map((t) => [t.container, t]));
     const sidecarCollector = collectors.some((c) => c.sidecar && c.pod === pod);
-    for (const container of pod.spec?.containers ?? []) {
+    for (const container of [...plan.targets.filter((t) => t.init).map((t) => t.container), ...(pod.spec?.containers ?? [])]) {
       if (collectorKeys.has(`${key(pod)}/${container?.name}`) || isCollectorContainer(container)) { continue; }
-      const env = resolveContainerEnv(pod, container, configMaps);
-      const otlpEnv = env.filter((e) => e.name.startsWith('OTEL_EXPORTER_OTLP_'));
-      if (otlpEnv.length === 0 && inject.length === 0 && !sidecarCollector) { continue; }
-      apps.push({ pod, container, workload: ownerWorkload(pod, byKindKey), env, otlpEnv, inject, sidecarCollector });
+      const target = targets.get(container);
+      const injected = target ? injectedEnv(pod, target, plan.alreadyInjected, configMaps) : undefined;
+      const env = injected?.env ?? resolveContainerEnv(pod, container, configMaps);
+      const otlpEnv = (injected?.exporterEnv ?? env).filter((e) => e.name.startsWith('OTEL_EXPORTER_OTLP_'));
+      if (otlpEnv.length === 0 && !target && !sidecarCollector) { continue; }
+      apps.push({
+        pod,
+        container,
+        workload: ownerWorkload(pod, byKindKey),
+        env,
+        otlpEnv,
+        inject: target?.injections ?? [],
+        ...(target?.init ? { init: true } : {}),
+        ...(injected?.exporterEnv ? { exporterEnv: injected.exporterEnv } : {}),
+        sidecarCollector,
+      });
     }
   }
 
   return { configMaps, collectors, apps };
-}
-
-/** `inject-java: "true"` picks the namespace's only Instrumentation; `"name"` or `"ns/name"` pick one. */
-function pickInstrumentation(value: string, pod: KObject, all: KObject[]): KObject | undefined {
-  const ns = pod.metadata.namespace;
-  if (value === 'true') {
-    const here = all.filter((i) => i.metadata.namespace === ns);
-    return here.length === 1 ? here[0] : undefined;
-  }
-  const [a, b] = value.includes('/') ? value.split('/', 2) : [ns, value];
-  return all.find((i) => i.metadata.namespace === a && i.metadata.name === b);
 }
 
 /** Equality-based and set-based label selectors, as `kubectl -l` accepts them. */

@@ -18,6 +18,8 @@ export interface EnvVar {
   /** the raw value before `$(VAR)` expansion, when it differs */
   raw?: string;
   note?: string;
+  /** added by the OpenTelemetry operator's injection (gather/instrumentation.ts): `Instrumentation ns/name` */
+  injectedBy?: string;
 }
 
 /** ConfigMaps by `namespace/name`. */

@@ -11,6 +11,7 @@ import { SNAPSHOT_VERSION, type IncompleteCheck, type LogEvidence, type ProbeRec
 import { reviewAccess, type AccessReport } from './access.ts';
 import type { Discovery } from './discover.ts';
 import { limiter } from './limit.ts';
+import { injectionNotes } from './instrumentation.ts';
 import { discover } from './list.ts';
 import { listenersFromLog, readLogEvidence } from './logs.ts';
 import { buildApp, buildCollector, buildCRs, buildPolicies, buildServices } from './models.ts';
@@ -150,6 +151,7 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
     incomplete: accessIncomplete(access, opts, exec),
   };
   if (disc.scope.note) { snap.notes.push(disc.scope.note); }
+  snap.notes.push(...injectionNotes(disc.pods, disc.instrumentations));
   if (!exec) { snap.notes.push('--no-exec: no listen-socket checks and no connectivity probes'); }
   for (const f of disc.listFailures) {
     if (f.status === 404 && /opentelemetrycollectors|instrumentations/.test(f.resource)) { continue; // CRD not installed: nothing to read

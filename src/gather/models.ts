@@ -23,6 +23,7 @@ import type {
 import { collectorConfig } from './config.ts';
 import { SIDECAR_ANNOTATION, type DiscoveredApp, type DiscoveredCollector, type Discovery } from './discover.ts';
 import { envMap, type EnvVar } from './env.ts';
+import { primaryInjection } from './instrumentation.ts';
 import { parse as parseYaml } from 'yaml';
 
 const OTLP = 'OTEL_EXPORTER_OTLP_';
@@ -156,35 +157,17 @@ function setting(v: EnvVar | undefined): SettingValue | undefined {
   return { env: v.name, origin, ...(v.value !== undefined ? { value: v.value } : {}), ...(v.from ? { from: v.from } : {}), ...(v.raw !== undefined ? { raw: v.raw } : {}) };
 }
 
-/** The Instrumentation CR's exporter settings as env (what the operator injects), for an annotated pod. */
-function instrumentationEnv(inst: KObject | undefined, language: string): EnvVar[] {
-  if (!inst) { return []; }
-  const out: EnvVar[] = [];
-  const from = `Instrumentation ${inst.metadata.namespace}/${inst.metadata.name}`;
-  const ep = inst.spec?.exporter?.endpoint;
-  if (typeof ep === 'string') { out.push({ name: `${OTLP}ENDPOINT`, value: ep, source: 'value', from }); }
-  for (const list of [inst.spec?.env, inst.spec?.[language]?.env]) {
-    for (const e of Array.isArray(list) ? list : []) {
-      if (typeof e?.name === 'string' && typeof e.value === 'string' && (e.name.startsWith(OTLP) || e.name.startsWith('OTEL_'))) {
-        const i = out.findIndex((x) => x.name === e.name);
-        if (i >= 0) { out.splice(i, 1); }
-        out.push({ name: e.name, value: e.value, source: 'value', from });
-      }
-    }
-  }
-  return out;
-}
-
-function exporterSettings(vars: EnvVar[], fromInstrumentation: EnvVar[]): AppExporterSettings {
-  // Env written on the container wins over what the operator injects (the operator never overrides).
-  const byName = new Map<string, { v: EnvVar; inst: boolean }>();
-  for (const v of fromInstrumentation) { byName.set(v.name, { v, inst: true }); }
-  for (const v of vars) { byName.set(v.name, { v, inst: false }); }
+/**
+ * The exporter's settings from the env it reads. For an instrumented container that env is already the
+ * operator's result (gather/instrumentation.ts: its additions never override what the container sets).
+ */
+function exporterSettings(vars: EnvVar[]): AppExporterSettings {
+  const byName = new Map<string, { v: EnvVar }>(vars.map((v) => [v.name, { v }]));
   const get = (n: string): SettingValue | undefined => {
     const e = byName.get(n);
     if (!e) { return undefined; }
     const s = setting(e.v)!;
-    return e.inst ? { ...s, origin: 'instrumentation' } : s;
+    return e.v.injectedBy ? { ...s, origin: 'instrumentation', from: e.v.injectedBy } : s;
   };
   const out: AppExporterSettings = {};
   const endpoint = get(`${OTLP}ENDPOINT`);
@@ -210,7 +193,8 @@ function exporterSettings(vars: EnvVar[], fromInstrumentation: EnvVar[]): AppExp
 /** The SDK from what the pod shows: inject annotation, the simulator's sdk annotation, image, env. */
 function guessSdk(app: DiscoveredApp): SdkGuess | undefined {
   const ann = app.pod.metadata.annotations ?? {};
-  const inj = app.inject[0]?.language;
+  // `inject-sdk` injects env only: the SDK is whatever the image runs, guessed below.
+  const inj = primaryInjection(app.inject)?.language;
   if (inj) {
     const map: Record<string, SdkGuess> = {
       java: { language: 'java', flavour: 'agent', from: 'annotation instrumentation.opentelemetry.io/inject-java' },
@@ -266,8 +250,7 @@ function hostEnvOf(vars: EnvVar[]): { env: string; value: string; host: string }
 }
 
 export function buildApp(a: DiscoveredApp, disc: Discovery): AppContainer {
-  const inst = a.inject[0];
-  const instEnv = inst ? instrumentationEnv(inst.instrumentation, inst.language) : [];
+  const inst = primaryInjection(a.inject);
   const sidecar = disc.collectors.find((c) => c.sidecar && c.pod === a.pod);
   const statuses = containerStatuses(a.pod);
   const sdk = guessSdk(a);
@@ -281,7 +264,7 @@ export function buildApp(a: DiscoveredApp, disc: Discovery): AppContainer {
     image: a.container?.image,
     labels: a.pod.metadata.labels ?? {},
     annotations: a.pod.metadata.annotations,
-    exporter: exporterSettings(a.env, instEnv),
+    exporter: exporterSettings(a.exporterEnv ?? a.env),
     ...(sdk ? { sdk } : {}),
     ...(sidecar ? { sidecarCollector: { container: String(sidecar.container?.name ?? ''), image: sidecar.image } } : {}),
     ...(hostEnvOf(a.env).length ? { hostEnv: hostEnvOf(a.env) } : {}),

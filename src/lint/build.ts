@@ -7,6 +7,7 @@
  */
 import type { KObject } from '../cluster/types.ts';
 import { assembleDiscovery, findCollectorPods, type Discovery } from '../gather/discover.ts';
+import { injectionNotes } from '../gather/instrumentation.ts';
 import { buildApp, buildCollector, buildCRs, buildPolicies, buildServices } from '../gather/models.ts';
 import type { Finding } from '../report/finding.ts';
 import { SNAPSHOT_VERSION, type CollectorPod, type Snapshot, type SourceLocation } from '../snapshot.ts';
@@ -207,6 +208,7 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
     incomplete: [],
     ...(namespaces.length ? { namespaces: namespaces.map((n) => ({ name: n.metadata.name, labels: n.metadata.labels ?? {} })) } : {}),
   };
+  snapshot.notes.push(...injectionNotes(pods, instrumentations));
   return { snapshot, index };
 }
 

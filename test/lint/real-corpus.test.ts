@@ -42,9 +42,6 @@ interface Case {
  * counted. Remove a line when its case passes.
  */
 const KNOWN_GAPS: Record<string, string> = {
-  'operator-instr-nginx-nodeip': 'the injected OTEL_NODE_IP (fieldRef) and $(OTEL_NODE_IP) in the endpoint are not modelled as the operator injects them',
-  'operator-minstr-multi-multicontainer': 'inject-* annotations are applied to every container; container-names are not read',
-  'operator-minstr-multi-no-containers': 'several instrumentations without container names: the operator injects nothing, lint injects all',
   'operator-no-crds': "the image's default --config (its CMD) is not modelled: an unknown config is reported as invalid",
   'operator-openshift-kafka': 'service-missing warns for a pull-only collector',
   'operator-collector-metrics-testdata': "service-missing warns for a pull-only collector; the operator's -monitoring Service is not modelled",
