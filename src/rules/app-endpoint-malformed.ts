@@ -27,7 +27,9 @@ export const rule: Rule = {
         const env = e.endpointSetting?.env ?? 'endpoint';
         // Not a URL at all (invalid host, shell characters): say that first; "no port" would be an artefact of the mis-parse.
         if (e.parsed.problems.length) {
-          problems.push(`${env}=${v}: ${e.parsed.problems.join(', ')}`);
+          // ${VAR} is shell or collector syntax: the kubelet expands only $(VAR), so the SDK gets it verbatim.
+          const shellVar = /\$\{[^}]*\}/.test(v) ? '; Kubernetes expands $(VAR) in env values, never ${VAR}' : '';
+          problems.push(`${env}=${v}: ${e.parsed.problems.join(', ')}${shellVar}`);
           continue;
         }
         if (!e.parsed.scheme) { problems.push(`${env}=${v} has no scheme (write http://${v})`); }

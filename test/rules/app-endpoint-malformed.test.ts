@@ -33,3 +33,10 @@ test('hostile values are one malformed row (no unresolvable row on top) that nam
     assert.doesNotMatch(f.summary, /no port/, value);
   }
 });
+
+test('${VAR} in an endpoint is not expanded by Kubernetes: malformed, and the finding says $(VAR) is the syntax', () => {
+  const s = endpointValue('http://${OTEL_NODE_IP}:4318');
+  assert.deepEqual(judged(s), ['app-endpoint-malformed error Deployment shop/cart:cart']);
+  const [f] = findingsOf(rule, s);
+  assert.match(f.summary, /Kubernetes expands \$\(VAR\) in env values, never \$\{VAR\}/);
+});
