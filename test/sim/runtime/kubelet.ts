@@ -23,6 +23,7 @@ import { typeByKind } from '../store.ts';
 import type { ExecRequest, ExecStreams, LogOptions } from '../types.ts';
 import { EnvError, resolveContainerEnv, type EnvLookups } from './env.ts';
 import { materializeProfile, profileFor, TOOLS_ANNOTATION } from './profiles.ts';
+import { containerArgv } from '../standins/vendors.ts';
 import { probeRequest } from './prober.ts';
 import { containerLogs, CriLogWriter } from './logs.ts';
 import { materializeVolumes, VolumeError } from './volumes.ts';
@@ -388,7 +389,8 @@ export class Kubelet {
     const restartCount = cr.history.length;
     const logFile = join(ps.logDir, cr.name, `${restartCount}.log`);
     mkdirSync(join(ps.logDir, cr.name), { recursive: true });
-    const argv = ['netns', 'exec', ps.netns, this.nodeBinary, ...NODE_FLAGS, script, ...resolved.command, ...resolved.args];
+    // The image's ENTRYPOINT/CMD fill what the pod leaves out (vendor images only; see vendors.ts).
+    const argv = ['netns', 'exec', ps.netns, this.nodeBinary, ...NODE_FLAGS, script, ...containerArgv(image, resolved.command, resolved.args)];
     const attempt: Attempt = { containerID: `containerd://${hex64()}`, startedAt: now(), startedMs: Date.now(), logFile };
     const log = new CriLogWriter(logFile);
     let child: ChildProcess;

@@ -4,11 +4,12 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { compareVersions, SPLUNK_BUNDLE_REMOVED, vendorFor, vendorRelease } from '../standins/vendors.ts';
 
 export const TOOLS_ANNOTATION = 'sim.otel-doctor.io/tools';
 
 export interface Profile {
-  /** `none`, `busybox`, `debian`, `python`, `node`, `netshoot` or `custom`. */
+  /** `none`, `busybox`, `debian`, `python`, `node`, `netshoot`, `splunk-bundle` or `custom`. */
   name: string;
   /** command name -> absolute path of the host binary that plays it. */
   commands: Map<string, string>;
@@ -87,13 +88,37 @@ export function isCollectorImage(image: string): boolean {
   const repo = imageRepo(image);
   return /(^|\/)otel\/opentelemetry-collector/.test(repo)
     || repo.includes('ghcr.io/open-telemetry/opentelemetry-collector-releases/')
-    || repo.includes('otelcol');
+    || repo.includes('otelcol')
+    || vendorFor(image) !== undefined;
+}
+
+/**
+ * The Splunk image before 0.154.0 carries the Smart Agent bundle, whose bin/ is on the image's PATH:
+ * Ubuntu 22.04's sh (dash), iproute2's ss and a few coreutils, copied in by the bundle's Dockerfile
+ * (`useful_bins`), plus the bundle's own python. Left out, though the image has them: mount, umount, kill,
+ * collectd, patchelf, journalctl and the JRE (the host's would act on the host; no probe uses them).
+ */
+const SPLUNK_BUNDLE_TOOLS = ['sh', 'cat', 'cp', 'date', 'echo', 'grep', 'ln', 'ls', 'mkdir', 'ps', 'rm', 'ss', 'dirname', 'find',
+  'host', 'realpath', 'tail'];
+
+function splunkBundleSet(): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const t of SPLUNK_BUNDLE_TOOLS) {
+    const p = hostBinary(t);
+    if (p) { m.set(t, p); }
+  }
+  // The bundle's interpreter is installed as `python` (python3.12); there is no `python3`.
+  const py = pythonBinary();
+  if (py) { m.set('python', py); }
+  return m;
 }
 
 /** The profile named by an image, before any annotation. */
 export function profileNameForImage(image: string): string {
   const repo = imageRepo(image);
   const last = repo.split('/').pop() ?? repo;
+  const vendor = vendorRelease(image);
+  if (vendor?.vendor.id === 'splunk' && compareVersions(vendor.release, SPLUNK_BUNDLE_REMOVED) < 0) { return 'splunk-bundle'; }
   if (isCollectorImage(image) || repo.includes('distroless') || last === 'scratch') { return 'none'; }
   if (repo.includes('netshoot')) { return 'netshoot'; }
   if (last === 'busybox' || last === 'alpine' || /(^|[-_])alpine/.test(image.split(':')[1] ?? '')) { return 'busybox'; }
@@ -112,6 +137,7 @@ export function profileFor(image: string, annotation: string | undefined, nodeBi
   switch (name) {
     case 'none': return { name, commands: new Map() };
     case 'busybox': return { name, commands: busyboxSet() };
+    case 'splunk-bundle': return { name, commands: splunkBundleSet() };
     case 'debian': return { name, commands: debianSet() };
     case 'python': {
       const m = debianSet();

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultSdk, standinFor } from './images.ts';
+import { vendorImageEnv } from '../standins/vendors.ts';
 import type { ContainerRun, PodState } from './pod-status.ts';
 
 export const SDK_ANNOTATION = 'sim.otel-doctor.io/sdk';
@@ -13,7 +14,7 @@ export interface LaunchOptions { standinDir: string; compileCache: string; dnsDa
 
 /** The stand-in script for the container and its process environment. */
 export function standinLaunch(ps: PodState, cr: ContainerRun, containerEnv: Array<{ name: string; value: string }>, o: LaunchOptions): { script: string; env: Record<string, string> } {
-const image: string = cr.spec.image ?? '';
+  const image: string = cr.spec.image ?? '';
   const kind = cr.kind === 'ephemeral' ? 'app' : standinFor(image);
   // The .js launchers spare each pod Node's TypeScript stripper (~13 MB PSS); test fixtures may ship only .ts.
   const script = existsSync(join(o.standinDir, `${kind}.js`)) ? join(o.standinDir, `${kind}.js`) : join(o.standinDir, `${kind}.ts`);
@@ -23,6 +24,8 @@ const image: string = cr.spec.image ?? '';
     HOME: '/root',
     NODE_COMPILE_CACHE: o.compileCache,
   };
+  // The image's ENV sits under the container's, as containerd merges them (the pod's `env` wins).
+  if (kind === 'collector') { Object.assign(env, vendorImageEnv(image)); }
   for (const e of containerEnv) { env[e.name] = e.value; }
   Object.assign(env, {
     SIM_ROOT: cr.root,

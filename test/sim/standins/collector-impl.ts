@@ -6,7 +6,9 @@
 import * as net from 'node:net';
 import { availableParallelism } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { zapLogger, goLogTime, goDuration, goRfc3339Nano, nowNs, minorOf, type Version, type Fields, type ZapLogger } from './logformat.ts';
+import { zapLogger, goLogTime, goDuration, goRfc3339Nano, nowNs, minorOf, parseVersion, NEWEST, type Version, type Fields, type ZapLogger } from './logformat.ts';
+import { vendorRelease } from './vendors.ts';
+import { vendorStart } from './collector-vendor.ts';
 import { SIGNALS, type Signal } from './otlp.ts';
 import { CLIENT_ENDPOINT_RECEIVERS, UDP_PROTOCOLS } from './components.ts';
 import { CollectorError, binaryName, isMap, loadConfig, parseArgs, typeOf, validate, versionFromImage, type Conf, type EnvNote } from './collector-config.ts';
@@ -36,15 +38,32 @@ function line(v: Version, table: [number, number][]): number {
 export async function run(): Promise<number> {
   const argv = process.argv.slice(2);
   const image = process.env.SIM_IMAGE ?? '';
-  // `latest`, no tag or a digest: we play the newest modelled version and print it as the Version field.
-  const { version: v } = versionFromImage(image);
-  const m = minorOf(v);
-  const binary = binaryName(argv[0], image);
   const stderr = (s: string): void => { process.stderr.write(s); };
+  // A vendor image plays the upstream core its release pins (vendors.ts), after the vendor's own start-up.
+  const vendor = vendorRelease(image);
+  if (vendor && vendor.upstream === undefined) {
+    stderr(`sim: ${image}: release ${vendor.release} is not in the simulator's ${vendor.vendor.id} table (test/sim/standins/vendors.ts)\n`);
+    return 1;
+  }
+  // `latest`, no tag or a digest: we play the newest modelled version and print it as the Version field.
+  const v: Version = vendor ? (parseVersion(vendor.upstream ?? '') ?? NEWEST) : versionFromImage(image).version;
+  const m = minorOf(v);
+  const binary = vendor ? vendor.vendor.command : binaryName(argv[0], image);
+  // BuildInfo.Version: the vendor's release as its build stamps it (Splunk `git describe`, ADOT's VERSION file).
+  const buildVersion = vendor ? `v${vendor.release}` : v.text;
+  let args = parseArgs(argv);
+  let vendorFatal: ((msg: string) => string) | undefined;
+  if (vendor) {
+    const start = vendorStart(vendor, args, stderr);
+    if (typeof start === 'number') { return start; }
+    ({ args } = start);
+    vendorFatal = start.fatalLine;
+  }
   const fatal = (msg: string): number => {
     stderr(`Error: ${msg}\n`);
-    // The builder's main.go log.Fatalf line exists up to 0.143 (ref §3.2).
-    if (m <= 143) { stderr(`${goLogTime()} collector server run finished with error: ${msg}\n`); }
+    // The vendor's main() log.Fatal; else the builder's main.go log.Fatalf line, up to 0.143 (ref §3.2).
+    if (vendorFatal) { stderr(vendorFatal(msg)); }
+    else if (m <= 143) { stderr(`${goLogTime()} collector server run finished with error: ${msg}\n`); }
     return 1;
   };
   const sv = `service@v${v.text}`;
@@ -52,7 +71,7 @@ export async function run(): Promise<number> {
   let conf: Conf;
   let notes: EnvNote[];
   try {
-    ({ conf, notes } = await loadConfig(parseArgs(argv)));
+    ({ conf, notes } = await loadConfig(args));
     validate(conf, v);
   } catch (e) {
     if (e instanceof CollectorError) { return fatal(e.message); }
@@ -67,7 +86,7 @@ export async function run(): Promise<number> {
   const resource = (): Fields => {
     if (m < 126) { return {}; }
     const r: Record<string, unknown> = {};
-    if (m >= 128) { Object.assign(r, { 'service.instance.id': instanceId, 'service.name': binary, 'service.version': v.text }); }
+    if (m >= 128) { Object.assign(r, { 'service.instance.id': instanceId, 'service.name': binary, 'service.version': buildVersion }); }
     for (const [k, val] of Object.entries(resourceConf)) {
       if (val === null) { delete r[k]; }
       else { r[k] = String(val); }
@@ -122,14 +141,14 @@ export async function run(): Promise<number> {
       ctx.bound.push(await listenTcp(metricsEndpoint, plainHttp((req, res) => {
         if ((req.url ?? '').split('?')[0] !== '/metrics') { goNotFound(res); return; }
         res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-        res.end(`# HELP otelcol_process_uptime Uptime of the process\n# TYPE otelcol_process_uptime counter\notelcol_process_uptime{service_instance_id="${instanceId}",service_name="${binary}",service_version="${v.text}"} ${process.uptime()}\n`);
+        res.end(`# HELP otelcol_process_uptime Uptime of the process\n# TYPE otelcol_process_uptime counter\notelcol_process_uptime{service_instance_id="${instanceId}",service_name="${binary}",service_version="${buildVersion}"} ${process.uptime()}\n`);
       })));
     } catch {
       // Self-telemetry port clashes are not what this simulator studies; the pipelines still start.
     }
   }
 
-  log.info(`${sv}/service.go:${line(v, [[0, 193], [107, 195], [117, 230], [123, 264], [127, 266], [138, 222]])}`, `Starting ${binary}...`, { Version: v.text, NumCPU: availableParallelism() });
+  log.info(`${sv}/service.go:${line(v, [[0, 193], [107, 195], [117, 230], [123, 264], [127, 266], [138, 222]])}`, `Starting ${binary}...`, { Version: buildVersion, NumCPU: availableParallelism() });
 
   const defaultHost = m >= 104 ? 'localhost' : '0.0.0.0';
   const dosWarning = (kindFields: Fields, endpoint: string): void => {
