@@ -127,8 +127,13 @@ export interface ConfigSource {
   path?: string;
   /** the YAML text (when read); lets a recorded snapshot recompute the effective config */
   text?: string;
-  /** could not be read: why */
+  /**
+   * broken: the pod spec names a config the collector cannot read (a ConfigMap without the key, a
+   * directory where a file is named): collector-config-invalid reports it
+   */
   error?: string;
+  /** exists but cannot be read from here (a file in the image, an emptyDir, an http URI): why */
+  unknown?: string;
   /** lint: file + line of this source */
   location?: SourceLocation;
 }
@@ -152,9 +157,14 @@ export interface CollectorPod {
   hostIP?: string;
   owner?: WorkloadRef;
   image: string;
-  /** semver from the image tag; null when latest/digest/unparseable */
+  /**
+   * The upstream collector version it is built on: the tag of an upstream image, the pinned core of a
+   * vendor release (src/otel/distributions.ts); null when not knowable (versionReason says why)
+   */
   version: string | null;
-  /** `contrib`, `k8s`, `core` ... from the image name, when known */
+  /** why version is null, or how it was derived from the image */
+  versionReason?: string;
+  /** the distribution id from src/otel/distributions.ts (`otelcol-contrib`, `splunk`, ...), when known */
   distribution?: string;
   labels: Record<string, string>;
   annotations?: Record<string, string>;

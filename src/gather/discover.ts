@@ -3,10 +3,18 @@
  * env). Pure: list.ts lists for a diagnosis, lint/ reads files; both assemble through here.
  */
 import type { KObject } from '../cluster/types.ts';
+import { isMap } from '../otel/config.ts';
+import { agentForImage, distributionForImage } from '../otel/distributions.ts';
+import { configArgs, configMapForPath } from './config.ts';
 import { resolveContainerEnv, type ConfigMapIndex, type EnvVar } from './env.ts';
 import { injectedEnv, planInjection, type Injection } from './instrumentation.ts';
+import { parse as parseYaml } from 'yaml';
 
-const COLLECTOR_IMAGE = /(^|\/)(otel\/opentelemetry-collector[^/:@]*|opentelemetry-collector-releases\/[^/:@]+|[^/:@]*otelcol[^/:@]*)([:@]|$)/i;
+/**
+ * Image names of builds outside the distribution tables (an ocb build is usually called `*otelcol*`, and
+ * upstream images the tables do not list, such as the eBPF profiler, are `opentelemetry-collector-*`).
+ */
+const COLLECTOR_IMAGE_NAME = /(^|\/)(opentelemetry-collector[^/:@]*|[^/:@]*otelcol[^/:@]*)([:@]|$)/i;
 export { INJECT_ANNOTATION } from './instrumentation.ts';
 export const SIDECAR_ANNOTATION = 'sidecar.opentelemetry.io/inject';
 
@@ -24,7 +32,7 @@ export interface DiscoveredCollector {
   siblings: string[];
   workload: Workload;
   /** how it was recognised */
-  matchedBy: ('image' | 'helm-label' | 'operator-label' | 'sidecar')[];
+  matchedBy: ('image' | 'config' | 'helm-label' | 'operator-label' | 'sidecar')[];
   sidecar: boolean;
   /** the OpenTelemetryCollector CR that owns it, when operator-managed */
   cr?: KObject;
@@ -109,23 +117,86 @@ function ownerWorkload(pod: KObject, byKindKey: Map<string, KObject>): Workload 
   return { kind: ref.kind, namespace: ns, name: ref.name, object: obj };
 }
 
+/**
+ * A collector by its image: a known distribution (src/otel/distributions.ts), else an upstream-like name.
+ * The Elastic Agent image is a collector only in otel mode (its entrypoint otherwise runs the Beats agent).
+ */
 function isCollectorContainer(c: any): boolean {
-  return typeof c?.image === 'string' && COLLECTOR_IMAGE.test(c.image);
+  if (typeof c?.image !== 'string') { return false; }
+  const match = distributionForImage(c.image);
+  if (match) { return match.distribution.id === 'elastic-agent-otel' ? elasticOtelMode(c) : true; }
+  return !agentForImage(c.image) && COLLECTOR_IMAGE_NAME.test(c.image);
+}
+
+function elasticOtelMode(c: any): boolean {
+  const args: unknown[] = [...(Array.isArray(c?.command) ? c.command : []), ...(Array.isArray(c?.args) ? c.args : [])];
+  const env = Array.isArray(c?.env) ? c.env : [];
+  return args.includes('otel') || env.some((e: any) => e?.name === 'ELASTIC_AGENT_OTEL' && String(e.value).toLowerCase() === 'true');
+}
+
+/**
+ * A collector whatever its image (a custom ocb build): a --config names a ConfigMap file mounted into it that
+ * holds a collector config (receivers and service). Known distributions are already found by image, which
+ * covers their default config path.
+ */
+function runsCollectorConfig(pod: KObject, c: any, configMaps: ConfigMapIndex | undefined): boolean {
+  if (!configMaps?.size || typeof c?.image !== 'string') { return false; }
+  const argv = [...(Array.isArray(c.command) ? c.command : []), ...(Array.isArray(c.args) ? c.args : [])].map(String);
+  const paths = configArgs(argv).configs.map((x) => x.replace(/^file:/, '')).filter((x) => x.startsWith('/'));
+  const ns = pod.metadata.namespace ?? 'default';
+  return paths.some((path) => {
+    const cm = configMapForPath(pod, c, path);
+    const text = 'name' in cm ? configMaps.get(`${ns}/${cm.name}`)?.data?.[cm.key] : undefined;
+    if (typeof text !== 'string' || !/\breceivers\s*:/.test(text) || !/\bservice\s*:/.test(text)) { return false; }
+    try {
+      const doc: unknown = parseYaml(text);
+      return isMap(doc) && 'receivers' in doc && 'service' in doc;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Known telemetry agents that are not collectors (Grafana Alloy, Fluent Bit, ...), named once per workload
+ * in the snapshot's notes: they are not analysed, so no rule may judge them by silence either.
+ */
+export function agentNotes(pods: KObject[]): string[] {
+  const notes = new Set<string>();
+  for (const pod of pods) {
+    for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
+      if (typeof c?.image !== 'string') { continue; }
+      const agent = agentForImage(c.image);
+      const elastic = !agent && distributionForImage(c.image)?.distribution.id === 'elastic-agent-otel' && !elasticOtelMode(c);
+      if (!agent && !elastic) { continue; }
+      const owner = pod.metadata.ownerReferences?.[0];
+      const where = `${owner ? `${owner.kind} ` : 'Pod '}${pod.metadata.namespace ?? 'default'}/${owner?.name ?? pod.metadata.name} container ${c.name}`;
+      const what = agent ? `${agent.name} (${c.image}): ${agent.note}` : `Elastic Agent (${c.image}) not in otel mode (no ELASTIC_AGENT_OTEL=true, no "otel" argument): not analysed.`;
+      notes.add(`${where} runs ${what}`);
+    }
+  }
+  return [...notes].sort();
 }
 
 export interface CollectorCandidate { pod: KObject; container: any; matchedBy: DiscoveredCollector['matchedBy']; sidecar: boolean }
 
-/** Pure: which pods run a collector (sidecars wherever they are; others only in the collector scope). Shared with lint. */
-export function findCollectorPods(pods: KObject[], inCollectorScope: (p: KObject) => boolean): CollectorCandidate[] {
+/**
+ * Pure: which pods run a collector (sidecars wherever they are; others only in the collector scope). Shared
+ * with lint. With `configMaps`, a container whose --config is a mounted collector config counts too.
+ */
+export function findCollectorPods(pods: KObject[], inCollectorScope: (p: KObject) => boolean, configMapList?: KObject[]): CollectorCandidate[] {
   const collectorPods: CollectorCandidate[] = [];
+  const configMaps: ConfigMapIndex | undefined = configMapList ? new Map(configMapList.map((c) => [key(c), c])) : undefined;
   for (const pod of pods) {
     const containers: any[] = Array.isArray(pod.spec?.containers) ? pod.spec.containers : [];
+    // A known non-collector agent that reads collector-style YAML (Jaeger v2) stays an agent: never judged.
+    const isCollector = (c: any): boolean => isCollectorContainer(c) || (!agentForImage(String(c?.image ?? '')) && runsCollectorConfig(pod, c, configMaps));
     const labels = pod.metadata.labels ?? {};
     const helm = labels['app.kubernetes.io/name'] === 'opentelemetry-collector' || labels['app.kubernetes.io/name']?.endsWith('-opentelemetry-collector') === true;
     const operator = labels['app.kubernetes.io/managed-by'] === 'opentelemetry-operator' && (labels['app.kubernetes.io/component'] ?? 'opentelemetry-collector') === 'opentelemetry-collector';
-    const byImage = containers.filter(isCollectorContainer);
+    const byImage = containers.filter(isCollector);
     const otc = containers.find((c) => c?.name === 'otc-container');
-    const others = containers.filter((c) => !isCollectorContainer(c) && c?.name !== 'otc-container');
+    const others = containers.filter((c) => !isCollector(c) && c?.name !== 'otc-container');
     const sidecarContainer = otc ?? byImage[0];
     const annotated = pod.metadata.annotations?.[SIDECAR_ANNOTATION] !== undefined;
     // Hand-written sidecars too: a collector next to a container that exports OTLP serves that pod.
@@ -137,7 +208,8 @@ export function findCollectorPods(pods: KObject[], inCollectorScope: (p: KObject
     }
     if (!inCollectorScope(pod)) { continue; }
     const matchedBy: DiscoveredCollector['matchedBy'] = [];
-    if (byImage.length) { matchedBy.push('image'); }
+    if (byImage.some(isCollectorContainer)) { matchedBy.push('image'); }
+    else if (byImage.length) { matchedBy.push('config'); }
     if (helm) { matchedBy.push('helm-label'); }
     if (operator) { matchedBy.push('operator-label'); }
     if (matchedBy.length === 0) { continue; }

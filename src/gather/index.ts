@@ -9,7 +9,7 @@ import { ApiError, CannotDiagnoseError } from '../errors.ts';
 import { atLeast } from '../otel/version.ts';
 import { SNAPSHOT_VERSION, type IncompleteCheck, type LogEvidence, type ProbeRecord, type Snapshot } from '../snapshot.ts';
 import { reviewAccess, type AccessReport } from './access.ts';
-import type { Discovery } from './discover.ts';
+import { agentNotes, type Discovery } from './discover.ts';
 import { limiter } from './limit.ts';
 import { injectionNotes } from './instrumentation.ts';
 import { discover } from './list.ts';
@@ -171,6 +171,7 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
   snap.otelCollectorCRs = crs;
   snap.instrumentations = insts;
   snap.apps = disc.apps.map((a) => buildApp(a, disc));
+  snap.notes.push(...agentNotes(disc.pods));
   if (snap.collectors.length === 0) { snap.notes.push(`no collector found in ${opts.allNamespaces ? 'any namespace' : `namespace ${opts.namespace}`}${opts.collector ? ` named ${opts.collector}` : ''}`); }
 
   // ---- evidence: exec and logs, under one cap

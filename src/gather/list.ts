@@ -108,7 +108,9 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
   }
   const nodes = await nodesP;
 
-  const { configMaps, collectors, apps } = assembleDiscovery({ pods, collectorPods, configMapList, replicaSets, deployments, daemonSets, statefulSets, collectorCRs, instrumentations }, opts);
+  // Now that ConfigMaps are known, a container whose --config is a mounted collector config counts too.
+  const withConfig = findCollectorPods(pods, inCollectorScope, configMapList);
+  const { configMaps, collectors, apps } = assembleDiscovery({ pods, collectorPods: withConfig, configMapList, replicaSets, deployments, daemonSets, statefulSets, collectorCRs, instrumentations }, opts);
 
   return {
     scope: { clusterWide, namespaces: podScope === 'cluster' ? [] : podScope, note },

@@ -3,7 +3,7 @@
  * Discovery). No client and no I/O, so `lint` builds its snapshot from files through the same code.
  */
 import type { KObject } from '../cluster/types.ts';
-import { versionFromImage } from '../otel/version.ts';
+import { collectorVersionOf } from '../otel/version.ts';
 import type {
   AppContainer,
   AppExporterSettings,
@@ -75,12 +75,6 @@ function envFieldRefs(container: any): Record<string, string> {
   return out;
 }
 
-function distribution(image: string): string | undefined {
-  const m = /opentelemetry-collector-?([a-z0-9]*)|otelcol-?([a-z0-9]*)/i.exec(image.split('@')[0].split(':')[0]);
-  if (!m) { return undefined; }
-  return (m[1] ?? m[2] ?? '') || 'core';
-}
-
 /**
  * The operator labels pods with the collector's version, not its own; its own is known only from the
  * annotation on a CR it reconciled. Unknown stays null: the model then assumes a current operator.
@@ -102,6 +96,7 @@ export function buildCollector(d: DiscoveredCollector, disc: Discovery): Collect
   const injected = d.sidecar && (d.container?.name === 'otc-container' || pod.metadata.annotations?.[SIDECAR_ANNOTATION] !== undefined);
   const operatorManaged = labels['app.kubernetes.io/managed-by'] === 'opentelemetry-operator' || injected;
   const image = d.image;
+  const version = collectorVersionOf(image);
   return {
     namespace: pod.metadata.namespace ?? 'default',
     pod: pod.metadata.name,
@@ -112,8 +107,9 @@ export function buildCollector(d: DiscoveredCollector, disc: Discovery): Collect
     hostIP: pod.status?.hostIP,
     owner: d.sidecar ? { kind: 'Sidecar', namespace: d.workload.namespace, name: d.workload.name } : workloadRef(d.workload),
     image,
-    version: versionFromImage(image),
-    distribution: distribution(image),
+    version: version.version,
+    ...(version.reason ? { versionReason: version.reason } : {}),
+    ...(version.distribution ? { distribution: version.distribution } : {}),
     labels,
     annotations: pod.metadata.annotations,
     ...(operatorManaged

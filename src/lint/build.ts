@@ -6,7 +6,7 @@
  * the key it is about.
  */
 import type { KObject } from '../cluster/types.ts';
-import { assembleDiscovery, findCollectorPods, type Discovery } from '../gather/discover.ts';
+import { agentNotes, assembleDiscovery, findCollectorPods, type Discovery } from '../gather/discover.ts';
 import { injectionNotes } from '../gather/instrumentation.ts';
 import { buildApp, buildCollector, buildCRs, buildPolicies, buildServices } from '../gather/models.ts';
 import type { Finding } from '../report/finding.ts';
@@ -80,7 +80,7 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
   const crs = byKind.get('OpenTelemetryCollector') ?? [];
   injectSidecars(pods, crs);
 
-  const collectorPods = findCollectorPods(pods, () => true);
+  const collectorPods = findCollectorPods(pods, () => true, list('ConfigMap'));
   placeOnNode(pods, new Set(collectorPods.map((x) => x.pod)));
   const collectorCRs = list('OpenTelemetryCollector');
   const instrumentations = list('Instrumentation');
@@ -130,7 +130,11 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
       if (!cm) {
         // Not among the files (an existing ConfigMap, another repository): unknown, not invalid.
         delete src.error;
+        src.unknown = `ConfigMap ${src.configMap.namespace}/${src.configMap.name} is not among the files`;
         missingConfigMaps.add(`${src.configMap.namespace}/${src.configMap.name}`);
+        // The rest of the sources alone are not the config the collector runs.
+        c.effectiveConfig = null;
+        delete c.configError;
         continue;
       }
       if (cm.origin.shape === 'manifest') {
@@ -204,7 +208,7 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
     logs: [],
     instrumentations: insts,
     otelCollectorCRs: crInfos,
-    notes: [...missingConfigMaps].sort().map((k) => `ConfigMap ${k} is not among the files: the collector config it holds was not checked`),
+    notes: [...[...missingConfigMaps].sort().map((k) => `ConfigMap ${k} is not among the files: the collector config it holds was not checked`), ...agentNotes(pods)],
     incomplete: [],
     ...(namespaces.length ? { namespaces: namespaces.map((n) => ({ name: n.metadata.name, labels: n.metadata.labels ?? {} })) } : {}),
   };

@@ -42,6 +42,8 @@ function isObj(v: unknown): v is Record<string, any> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+const CHART_MODES: unknown[] = ['deployment', 'daemonset', 'statefulset'];
+
 function isCollectorConfig(v: Record<string, any>): boolean {
   return 'receivers' in v && 'service' in v;
 }
@@ -67,11 +69,13 @@ export function objectsOf(sd: SourceDoc): { objects: LintObject[]; errors: Input
     return manifest(sd, v, []);
   }
   if (isCollectorConfig(v)) { return { objects: bareConfig(sd, v), errors: [] }; }
-  if ('mode' in v && 'config' in v) { return helmValues(sd, v); }
+  // The chart's schema requires only `mode` (and `apiVersion`, which has a default); without `config` the
+  // chart's default config applies (charts/opentelemetry-collector/values.schema.json).
+  if (typeof v.kind !== 'string' && ('config' in v ? 'mode' in v : CHART_MODES.includes(v.mode))) { return helmValues(sd, v); }
   const missing = typeof v.kind === 'string' ? 'has `kind` but no `apiVersion`' : typeof v.apiVersion === 'string' ? 'has `apiVersion` but no `kind`' : 'is not recognised';
   return {
     objects: [],
-    errors: [{ file: sd.file, ...at([]), message: `document ${sd.index + 1} ${missing}: expected a Kubernetes manifest (apiVersion + kind), a collector config (receivers + service) or opentelemetry-collector Helm values (mode + config)` }],
+    errors: [{ file: sd.file, ...at([]), message: `document ${sd.index + 1} ${missing}: expected a Kubernetes manifest (apiVersion + kind), a collector config (receivers + service) or opentelemetry-collector Helm values (mode)` }],
   };
 }
 
@@ -173,6 +177,15 @@ function healthProbe(cfg: Record<string, any> | null): any {
   return { httpGet: { path: (isObj(hc) && typeof hc.path === 'string' && hc.path) || '/', port: portOf(isObj(hc) ? hc.endpoint : undefined) ?? 13133 } };
 }
 
+/** The collector's own metrics port, as the operator's otelconfig.MetricsEndpoint reads it (default 8888). */
+function metricsPort(cfg: Record<string, any> | null): number {
+  const metrics = cfg?.service?.telemetry?.metrics;
+  const fromAddress = isObj(metrics) ? portOf(metrics.address) : undefined;
+  const reader = isObj(metrics) && Array.isArray(metrics.readers) ? metrics.readers.find((r: any) => isObj(r?.pull?.exporter?.prometheus)) : undefined;
+  const fromReader = reader ? Number(reader.pull.exporter.prometheus.port) || undefined : undefined;
+  return fromAddress ?? fromReader ?? 8888;
+}
+
 function collectorCR(sd: SourceDoc, cr: KObject, base: PathSeg[]): LintObject[] {
   const ns = cr.metadata.namespace ?? 'default';
   const name = cr.metadata.name;
@@ -241,11 +254,16 @@ function collectorCR(sd: SourceDoc, cr: KObject, base: PathSeg[]): LintObject[] 
   const servicePorts = [...ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: 'TCP' })), ...(Array.isArray(spec.ports) ? spec.ports : [])];
   const synth = (o: KObject): LintObject => ({ obj: o, origin });
   out.push(synth(workload), synth(configMap));
+  // The operator's Services (internal/manifests/collector/collector.go adds Service, HeadlessService and
+  // MonitoringService for every mode but sidecar; service.go @be8944414): `<name>-collector` and
+  // `-headless` only when the config yields ports, `<name>-collector-monitoring` always, on the metrics port,
+  // all with SelectorLabels (managed-by, instance, part-of, component).
+  const selector = { 'app.kubernetes.io/managed-by': 'opentelemetry-operator', 'app.kubernetes.io/instance': `${ns}.${name}`, 'app.kubernetes.io/component': 'opentelemetry-collector', 'app.kubernetes.io/part-of': 'opentelemetry' };
   if (servicePorts.length) {
-    const selector = { 'app.kubernetes.io/managed-by': 'opentelemetry-operator', 'app.kubernetes.io/instance': `${ns}.${name}`, 'app.kubernetes.io/component': 'opentelemetry-collector', 'app.kubernetes.io/part-of': 'opentelemetry' };
     out.push(synth({ apiVersion: 'v1', kind: 'Service', metadata: { name: full, namespace: ns, labels }, spec: { type: 'ClusterIP', selector, ports: servicePorts } }));
     out.push(synth({ apiVersion: 'v1', kind: 'Service', metadata: { name: `${full}-headless`, namespace: ns, labels }, spec: { type: 'ClusterIP', clusterIP: 'None', selector, ports: servicePorts } }));
   }
+  out.push(synth({ apiVersion: 'v1', kind: 'Service', metadata: { name: `${full}-monitoring`, namespace: ns, labels }, spec: { type: 'ClusterIP', selector, ports: [{ name: 'monitoring', port: metricsPort(cfg) }] } }));
   return out;
 }
 

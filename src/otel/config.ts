@@ -131,7 +131,12 @@ export function startedExtensions(cfg: ConfigMap): string[] {
   return list.filter((e): e is string => typeof e === 'string' && e in declared);
 }
 
-/** References to components that are not declared: the collector refuses to start. */
+/**
+ * References to components that are not declared: the collector refuses to start. Every pipeline entry must
+ * be defined in its own section; a connector stands in for a receiver or an exporter (never a processor),
+ * and one used on one side must be used on the other side in some pipeline (otelcol config validation and
+ * service/internal/graph).
+ */
 export function danglingReferences(cfg: ConfigMap): string[] {
   const out: string[] = [];
   const kinds: [string, 'receivers' | 'processors' | 'exporters'][] = [
@@ -140,13 +145,26 @@ export function danglingReferences(cfg: ConfigMap): string[] {
     ['exporter', 'exporters'],
   ];
   const connectors = isMap(cfg.connectors) ? cfg.connectors : {};
+  const asReceiver = new Map<string, string>();
+  const asExporter = new Map<string, string>();
   for (const [pname, p] of Object.entries(pipelines(cfg))) {
     for (const [kind, key] of kinds) {
       const declared = isMap(cfg[key]) ? (cfg[key] as ConfigMap) : {};
       for (const id of p[key]) {
-        if (!(id in declared) && !(id in connectors)) { out.push(`service::pipelines::${pname}: references ${kind} "${id}" which is not configured`); }
+        if (id in declared) { continue; }
+        if (key !== 'processors' && id in connectors) {
+          (key === 'receivers' ? asReceiver : asExporter).set(id, pname);
+          continue;
+        }
+        out.push(`service::pipelines::${pname}: references ${kind} "${id}" which is not configured`);
       }
     }
+  }
+  for (const [id, pname] of asExporter) {
+    if (!asReceiver.has(id)) { out.push(`connectors::${id}: used as exporter in pipeline "${pname}" but not used as a receiver in any pipeline`); }
+  }
+  for (const [id, pname] of asReceiver) {
+    if (!asExporter.has(id)) { out.push(`connectors::${id}: used as receiver in pipeline "${pname}" but not used as an exporter in any pipeline`); }
   }
   const service = isMap(cfg.service) ? cfg.service : {};
   const exts = isMap(cfg.extensions) ? cfg.extensions : {};
@@ -154,6 +172,36 @@ export function danglingReferences(cfg: ConfigMap): string[] {
     if (typeof e === 'string' && !(e in exts)) { out.push(`service::extensions: references extension "${e}" which is not configured`); }
   }
   return out;
+}
+
+/**
+ * Receiver types that listen for data other processes send them (OTLP, Jaeger, Zipkin, ...). Every other
+ * type pulls (prometheus, kafka, hostmetrics, k8s_cluster, kubeletstats, filelog, receiver_creator, ...):
+ * nothing connects to it, so it needs no Service and no readiness gate.
+ */
+export const PUSH_RECEIVER_TYPES: ReadonlySet<string> = new Set([
+  'otlp', 'otelarrow', 'jaeger', 'zipkin', 'opencensus', 'signalfx', 'sapm', 'splunk_hec', 'carbon', 'statsd', 'influxdb',
+  'skywalking', 'loki', 'awsxray', 'datadog', 'fluentforward', 'collectd', 'syslog', 'tcplog', 'udplog', 'webhookevent',
+  'prometheusremotewrite', 'awsfirehose', 'faro', 'libhoney', 'wavefront',
+]);
+
+export interface PushReceiver {
+  id: string;
+  /** the endpoints written in its config (top level or under protocols), as written */
+  endpoints: string[];
+}
+
+/** Started receivers that accept pushed data, with the endpoints their config writes. */
+export function pushReceivers(cfg: ConfigMap): PushReceiver[] {
+  const declared = isMap(cfg.receivers) ? cfg.receivers : {};
+  return startedReceivers(cfg)
+    .filter((r) => PUSH_RECEIVER_TYPES.has(receiverType(r.id)))
+    .map((r) => {
+      const rc = isMap(declared[r.id]) ? (declared[r.id] as ConfigMap) : {};
+      const nested = isMap(rc.protocols) ? Object.values(rc.protocols).map((p) => (isMap(p) ? p.endpoint : undefined)) : [];
+      const endpoints = [rc.endpoint, ...nested].filter((e): e is string => typeof e === 'string' && e.trim() !== '');
+      return { id: r.id, endpoints };
+    });
 }
 
 export type ServerProtocol = 'grpc' | 'http';
@@ -350,4 +398,20 @@ export function healthCheckPath(cfg: ConfigMap): string {
     if (isMap(v) && typeof v.path === 'string') { return v.path; }
   }
   return '/';
+}
+
+/**
+ * The push receivers of a collector that other pods could reach: every one whose endpoints are not all
+ * loopback (an OTLP receiver by its effective endpoints, defaults included; others as written, env
+ * expanded). Empty: the collector only pulls, or listens for its own pod only.
+ */
+export function networkPushReceivers(m: CollectorModel, env: Record<string, string> = {}): string[] {
+  return pushReceivers(m.config)
+    .filter((r) => {
+      const otlp = m.receivers.filter((e) => e.component === r.id);
+      if (otlp.length) { return otlp.some((e) => e.class !== 'loopback'); }
+      if (!r.endpoints.length) { return true; }
+      return r.endpoints.some((e) => classifyHost(splitHostPort(expandEnv(e, env).value).host) !== 'loopback');
+    })
+    .map((r) => r.id);
 }

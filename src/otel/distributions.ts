@@ -31,6 +31,11 @@ export interface ConfigEnv {
   name: string;
   /** What the variable holds and how it competes with --config. */
   meaning: string;
+  /**
+   * 'path': a config file used when no --config is given; 'content': inline YAML that replaces every
+   * --config (read by the binary itself, so the effective config follows it).
+   */
+  holds: 'path' | 'content';
 }
 
 export interface Distribution {
@@ -44,6 +49,11 @@ export interface Distribution {
   binary: string;
   /** Config file(s) the image uses when the pod gives no --config; empty when there is none. */
   configPaths: readonly string[];
+  /**
+   * Who supplies configPaths: 'cmd' (the image CMD, replaced as soon as the pod sets command or args)
+   * or 'binary' (the executable's own default, which applies whenever no --config is passed).
+   */
+  configDefault: 'cmd' | 'binary';
   configEnv?: ConfigEnv;
   configNote?: string;
   /** Captures the release from an image tag; other tags (latest, nightly, snapshots) give none. */
@@ -333,6 +343,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     images: ['otel/opentelemetry-collector', 'ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector'],
     binary: '/otelcol',
     configPaths: ['/etc/otelcol/config.yaml'],
+    configDefault: 'cmd',
     tagPattern: SEMVER_TAG,
     versioning: 'upstream',
     releases: upstreamRows('otelcol', '0.95.0'),
@@ -345,6 +356,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     images: ['otel/opentelemetry-collector-contrib', 'ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-contrib'],
     binary: '/otelcol-contrib',
     configPaths: ['/etc/otelcol-contrib/config.yaml'],
+    configDefault: 'cmd',
     // The stable core modules (confmap, pdata, ...) are v1.x in the same manifest; the release and the
     // otlpreceiver stay on 0.y, which is the number that matters here.
     configNote: 'Manifest pins 1.x for stable core modules alongside 0.y components; the release tag follows 0.y.',
@@ -360,6 +372,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     images: ['otel/opentelemetry-collector-k8s', 'ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-k8s'],
     binary: '/otelcol-k8s',
     configPaths: [],
+    configDefault: 'cmd',
     configNote: 'The image has an ENTRYPOINT and no CMD and ships no config: the pod must pass --config.',
     tagPattern: SEMVER_TAG,
     versioning: 'upstream',
@@ -373,6 +386,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     images: ['otel/opentelemetry-collector-otlp', 'ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-otlp'],
     binary: '/otelcol-otlp',
     configPaths: [],
+    configDefault: 'cmd',
     configNote: 'The image has an ENTRYPOINT and no CMD and ships no config: the pod must pass --config.',
     tagPattern: SEMVER_TAG,
     versioning: 'upstream',
@@ -391,9 +405,11 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     ],
     binary: '/otelcol',
     configPaths: ['/etc/otel/collector/gateway_config.yaml'],
+    configDefault: 'binary',
     configEnv: {
       name: 'SPLUNK_CONFIG',
       meaning: 'Config path used when no --config is given; SPLUNK_CONFIG_YAML (inline YAML) is next, then the default gateway config.',
+      holds: 'path',
     },
     // The bundled configs listen on ${SPLUNK_LISTEN_INTERFACE}, which the binary sets to 0.0.0.0, or
     // 127.0.0.1 for agent_config.yaml; the upstream default only applies to configs that omit endpoint.
@@ -487,9 +503,11 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     images: ['public.ecr.aws/aws-observability/aws-otel-collector', 'amazon/aws-otel-collector'],
     binary: '/awscollector',
     configPaths: ['/etc/otel-config.yaml'],
+    configDefault: 'cmd',
     configEnv: {
       name: 'AOT_CONFIG_CONTENT',
       meaning: 'Inline YAML config; when set it replaces every --config (pkg/config/config_factory.go).',
+      holds: 'content',
     },
     tagPattern: SEMVER_TAG,
     versioning: 'table',
@@ -537,6 +555,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     // ENTRYPOINT is tini + docker-entrypoint, which execs "elastic-agent otel"; the binary is a symlink into data/.
     binary: '/usr/share/elastic-agent/elastic-agent',
     configPaths: ['/usr/share/elastic-agent/otel.yml'],
+    configDefault: 'binary',
     configNote: 'Entrypoint runs "elastic-agent otel $@"; without --config the agent reads otel.yml from its home (/usr/share/elastic-agent, the image WORKDIR). Image variant exists since 9.1.0 (commit 93a7d4c3c5f8).',
     tagPattern: SEMVER_TAG,
     versioning: 'table',
@@ -550,6 +569,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     images: ['docker.elastic.co/elastic-agent/elastic-agent', 'docker.elastic.co/beats/elastic-agent'],
     binary: '/usr/share/elastic-agent/elastic-agent',
     configPaths: ['/usr/share/elastic-agent/otel.yml'],
+    configDefault: 'binary',
     // The same image runs the Beats-based agent unless told otherwise, so a match is only a collector
     // when the pod sets ELASTIC_AGENT_OTEL=true or its args start with "otel" (the EDOT Helm values do).
     configNote: 'A collector only when ELASTIC_AGENT_OTEL=true or the args start with "otel"; otherwise it runs "elastic-agent container".',
@@ -569,6 +589,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     ],
     binary: '/dynatrace-otel-collector',
     configPaths: ['/etc/otelcol/config.yaml'],
+    configDefault: 'cmd',
     configNote: 'CMD names /etc/otelcol/config.yaml but the image ships no file there: it must be mounted.',
     tagPattern: SEMVER_TAG,
     versioning: 'table',
@@ -639,6 +660,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     images: ['newrelic/nrdot-collector'],
     binary: '/nrdot-collector',
     configPaths: ['/etc/nrdot-collector/config.yaml'],
+    configDefault: 'cmd',
     tagPattern: SEMVER_TAG,
     versioning: 'table',
     releases: rows('newrelic/nrdot-collector-releases', '', 'distributions/nrdot-collector/manifest.yaml', [
@@ -678,6 +700,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     images: ['newrelic/nrdot-collector-host'],
     binary: '/nrdot-collector-host',
     configPaths: ['/etc/nrdot-collector-host/config.yaml'],
+    configDefault: 'cmd',
     tagPattern: SEMVER_TAG,
     versioning: 'table',
     releases: rows('newrelic/nrdot-collector-releases', '', 'distributions/nrdot-collector-host/manifest.yaml', NRDOT_LEGACY_ROWS),
@@ -690,6 +713,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     images: ['newrelic/nrdot-collector-k8s'],
     binary: '/nrdot-collector-k8s',
     configPaths: [],
+    configDefault: 'cmd',
     configNote: 'The image has an ENTRYPOINT and no CMD and ships no config: the pod must pass --config.',
     tagPattern: SEMVER_TAG,
     versioning: 'table',
@@ -703,6 +727,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     images: ['public.ecr.aws/sumologic/sumologic-otel-collector', 'sumologic/sumologic-otel-collector'],
     binary: '/otelcol-sumo',
     configPaths: ['/etc/otel/config.yaml'],
+    configDefault: 'cmd',
     configNote: 'Container build moved to SumoLogic/sumologic-otel-collector-containers in Aug 2025; both Dockerfiles use the same ENTRYPOINT and CMD.',
     tagPattern: SUMO_TAG,
     versioning: 'table',
@@ -755,6 +780,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     images: ['signoz/signoz-otel-collector'],
     binary: '/signoz-otel-collector',
     configPaths: ['/etc/otel/config.yaml'],
+    configDefault: 'cmd',
     tagPattern: SEMVER_TAG,
     versioning: 'table',
     releases: rows('SigNoz/signoz-otel-collector', 'v', 'go.mod', [
@@ -853,6 +879,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     images: ['registry.redhat.io/rhosdt/opentelemetry-collector-rhel9', 'registry.redhat.io/rhosdt/opentelemetry-collector-rhel8'],
     binary: '/usr/bin/opentelemetry-collector',
     configPaths: ['/etc/otelcol/config.yaml'],
+    configDefault: 'cmd',
     configNote: 'Product images are built in os-observability/konflux-opentelemetry (Dockerfile.collector); rhel9 since Feb 2026 (de59580a5440), rhel8 before.',
     tagPattern: REDHAT_TAG,
     versioning: 'table',
@@ -888,7 +915,8 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     ],
     binary: '/collector/observiq-otel-collector',
     configPaths: ['/etc/otel/config.yaml'],
-    configEnv: { name: 'CONFIG_YAML_PATH', meaning: 'Config path used when no --config is given (default ./config.yaml in WORKDIR /etc/otel).' },
+    configDefault: 'binary',
+    configEnv: { name: 'CONFIG_YAML_PATH', meaning: 'Config path used when no --config is given (default ./config.yaml in WORKDIR /etc/otel).', holds: 'path' },
     configNote: 'No CMD: the binary defaults --config to ./config.yaml and the image WORKDIR is /etc/otel. Remote management (manager.yaml / OpAMP) can replace the config at run time.',
     tagPattern: SEMVER_TAG,
     versioning: 'table',

@@ -1,4 +1,5 @@
 /** Collector and operator versions from image references. `latest` or a digest is unknown (null). */
+import { distributionForImage } from './distributions.ts';
 
 export type Semver = [number, number, number];
 
@@ -36,4 +37,26 @@ export function versionFromImage(image: string): string | null {
   const tag = image.slice(colon + 1);
   const m = /^v?(\d+\.\d+\.\d+)/.exec(tag);
   return m ? m[1] : null;
+}
+
+/**
+ * The upstream collector version an image runs, for version-dependent defaults (the 0.104.0 localhost
+ * endpoint). A known distribution gives the core its release pins (src/otel/distributions.ts), never the
+ * vendor's own number; an unmapped release gives null and the reason. An image outside the tables keeps
+ * its tag's version, as before distributions were known.
+ */
+export function collectorVersionOf(image: string): { version: string | null; reason?: string; distribution?: string } {
+  const match = distributionForImage(image);
+  if (!match) {
+    const version = versionFromImage(image);
+    return version === null ? { version, reason: `image ${image} has no version tag` } : { version };
+  }
+  const distribution = match.distribution.id;
+  if (match.upstreamVersion === undefined) {
+    return { version: null, distribution, reason: `image ${image} (${match.distribution.name}): ${match.upstreamReason ?? 'the upstream version is unknown'}` };
+  }
+  // A vendor release is reported with the core it pins, so evidence says why 0.96.0 means 0.95.0.
+  const derived = match.distribution.versioning === 'table' ? `${match.distribution.name} ${match.release} is built on upstream collector ${match.upstreamVersion}` : undefined;
+  const reason = match.upstreamReason ?? derived;
+  return { version: match.upstreamVersion.replace(/^v/, ''), distribution, ...(reason ? { reason } : {}) };
 }

@@ -22,6 +22,7 @@ export const rule: Rule = {
       const evidence: Evidence[] = [];
       if (c.configError) { problems.push(c.configError); }
       // A --config that names no readable file is a fault of the pod spec (volume mounts), not of the config.
+      // Only broken sources (`error`) count; a source that is merely unreadable from here sets `unknown`.
       const sourceError = c.configError ? undefined : c.configSources.find((src) => src.error)?.error;
       for (const src of c.configSources) { if (src.error) { problems.push(`${src.arg ?? src.kind}: ${src.error}`); } }
       const m = model(s, c);
@@ -40,7 +41,10 @@ export const rule: Rule = {
         for (const lm of collectorLogMatches(s, p, ['config']).slice(0, 2)) { evidence.push({ source: 'log', detail: `${p.pod}: ${truncate(lm.line.trim())}` }); }
       }
       if (!evidence.length) {
-        checked.push({ subject: subj, ...(!m && !c.configError ? { status: 'skipped' as const, reason: 'effective config unknown' } : {}) });
+        // Unknown is not invalid: a file baked into the image, an emptyDir, an http URI cannot be judged here.
+        const unknown = c.configSources.find((src) => src.unknown !== undefined);
+        const reason = unknown ? `effective config unknown: ${unknown.arg ? `${unknown.arg}: ` : ''}${unknown.unknown}` : 'effective config unknown';
+        checked.push({ subject: subj, ...(!m && !c.configError ? { status: 'skipped' as const, reason } : {}) });
         continue;
       }
       const first = problems[0] ?? evidence[0].detail;

@@ -1,19 +1,23 @@
 import type { RuleFinding, Rule, Subject } from '../report/finding.ts';
 import type { Snapshot } from '../snapshot.ts';
-import { collectorWorkloads, model } from './util.ts';
+import { pushReceivers } from '../otel/config.ts';
+import { collectorWorkloads, model, podKey } from './util.ts';
 
 export const rule: Rule = {
   id: 'collector-no-readiness-probe',
   severity: 'warning',
   title: 'Collector without a readiness probe',
   description:
-    'Without a readiness probe a collector pod receives Service traffic as soon as it starts, before its receivers listen, and keeps receiving it when its pipelines are broken. The health_check extension answers 200 only when the collector is ready. Sidecars are exempt. For collectors the OpenTelemetry operator manages the finding is informational: the operator writes the probes itself when the CR configures the health_check extension (v1beta1 also takes `spec.readinessProbe`), and the generated workload cannot be edited directly.',
+    'Without a readiness probe a collector pod receives Service traffic as soon as it starts, before its receivers listen, and keeps receiving it when its pipelines are broken. The health_check extension answers 200 only when the collector is ready. Sidecars are exempt, and so are collectors no Service selects and collectors with no receiver that other pods push to (pull-only: prometheus, kafka, hostmetrics, filelog), since no traffic comes in for a probe to gate. For collectors the OpenTelemetry operator manages the finding is informational: the operator writes the probes itself when the CR configures the health_check extension (v1beta1 also takes `spec.readinessProbe`), and the generated workload cannot be edited directly.',
   evidence: ['config', 'api'],
   fix: 'Add `readinessProbe: {httpGet: {path: /, port: 13133}}` and enable the health_check extension on `0.0.0.0:13133`.',
   modes: ['diagnose', 'lint'],
   check(s) {
     const findings: RuleFinding[] = [];
     const checked = [];
+    // Readiness only decides whether a Service sends the pod traffic; unknown when Services could not be listed.
+    const selected = new Set(s.services.flatMap((v) => v.matchedCollectorPods));
+    const servicesKnown = s.meta.mode === 'lint' || !s.incomplete.some((i) => i.check.includes('service'));
     for (const w of collectorWorkloads(s)) {
       const c = w.pods[0];
       const subj = w.label;
@@ -25,7 +29,17 @@ export const rule: Rule = {
         checked.push({ subject: subj });
         continue;
       }
-      const hc = model(s, c)?.healthCheck;
+      if (servicesKnown && !c.managedBy && !w.pods.some((p) => selected.has(podKey(p.namespace, p.pod)))) {
+        checked.push({ subject: subj, status: 'skipped' as const, reason: 'no Service selects it: a readiness probe gates no traffic' });
+        continue;
+      }
+      const m = model(s, c);
+      // By receiver type, not bind address: a receiver bound to loopback by mistake is still meant to be pushed to.
+      if (m && pushReceivers(m.config).length === 0) {
+        checked.push({ subject: subj, status: 'skipped' as const, reason: 'no receiver that other pods push to: no traffic for a readiness probe to gate' });
+        continue;
+      }
+      const hc = m?.healthCheck;
       const port = hc?.port ?? 13133;
       if (c.managedBy?.operator === 'opentelemetry-operator') {
         findings.push(operatorManaged(s, w.subject, c.container, c.managedBy.crName, hc?.effective));

@@ -93,8 +93,11 @@ export function checkLoopback(s: Snapshot, variant: LoopbackVariant): RuleResult
       }
       const evidence: Evidence[] = [endpointEvidence(c, ep)];
       const bare = w.subject.kind === 'CollectorConfig';
-      if (ep.versionAssumed) { evidence.push({ source: 'config', detail: `collector version unknown (${bare ? 'a bare config names no image' : `image ${c.image} has no version tag`}); the localhost default applies to 0.104.0 and later` }); }
-      if (ep.versionGiven) { evidence.push({ source: 'config', detail: `collector version ${ep.versionGiven} (--collector-version; ${bare ? 'a bare config names no image' : `image ${c.image} has no version tag`}): the localhost default applies` }); }
+      // The distribution table's reason (an unmapped vendor release, a latest tag) when there is one.
+      const why = bare ? 'a bare config names no image' : c.versionReason ?? `image ${c.image} has no version tag`;
+      if (ep.versionAssumed) { evidence.push({ source: 'config', detail: `collector version unknown (${why}); the localhost default applies to 0.104.0 and later` }); }
+      if (ep.versionGiven) { evidence.push({ source: 'config', detail: `collector version ${ep.versionGiven} (--collector-version; ${why}): the localhost default applies` }); }
+      if (!ep.versionAssumed && !ep.versionGiven && ep.defaultedBy === 'collector-default' && c.versionReason) { evidence.push({ source: 'config', detail: `collector version ${c.version}: ${c.versionReason}` }); }
       // Nothing else shares the pod's network namespace: no process can ever reach a loopback listener.
       const isolated = !bare && !c.sidecar && !c.hostNetwork && (c.siblingContainers?.length ?? 0) === 0;
       if (isolated && !svc && cross.length === 0) { evidence.push({ source: 'config', detail: `the pod runs no container but ${c.container || 'the collector'} and is not on the host network: nothing but \`kubectl port-forward\` (which connects inside the pod) can reach a loopback address there` }); }

@@ -1,4 +1,5 @@
-import type { RuleFinding, Rule } from '../report/finding.ts';
+import { networkPushReceivers } from '../otel/config.ts';
+import type { CheckedEntry, RuleFinding, Rule } from '../report/finding.ts';
 import type { CollectorPod, Snapshot } from '../snapshot.ts';
 import { appSubject, collectorWorkloads, exportsOf, model, podKey, probesFrom, probeText, resolveHost } from './util.ts';
 import { keys } from './keys.ts';
@@ -47,12 +48,13 @@ export const rule: Rule = {
   severity: 'error',
   title: 'Apps export to a collector Service that does not exist',
   description:
-    'An app names `<svc>.<namespace>` (or the full `.svc.cluster.local` form) in a namespace that runs collectors, but no such Service exists there: the name does not resolve. Also a warning for a collector Deployment/StatefulSet that no Service selects at all, which other pods cannot reach by name.',
+    'An app names `<svc>.<namespace>` (or the full `.svc.cluster.local` form) in a namespace that runs collectors, but no such Service exists there: the name does not resolve. Also a warning for a collector Deployment/StatefulSet that no Service selects at all although it has a receiver other pods push to (OTLP, Jaeger, Zipkin, ...), which they cannot reach by name. Pull-only collectors (prometheus, kafka, hostmetrics, k8s_cluster, filelog) need no Service; the OpenTelemetry operator creates the Services of the collectors it manages.',
   evidence: ['config', 'api', 'exec'],
   fix: 'Create the Service selecting the collector pods with the OTLP ports, or point the apps at the Service that exists.',
   modes: ['diagnose', 'lint'],
   check(s) {
     const findings: RuleFinding[] = [];
+    const checked: CheckedEntry[] = [];
     const missing = new Map<string, RuleFinding>();
     // Sets, not scans per app and per workload: large snapshots (lint over thousands of files) went quadratic.
     const collectorNamespaces = new Set(s.collectors.map((c) => c.namespace));
@@ -103,16 +105,35 @@ export const rule: Rule = {
       if (c.sidecar || !['Deployment', 'StatefulSet'].includes(w.subject.kind)) { continue; }
       if (w.pods.some((p) => selectedPods.has(podKey(p.namespace, p.pod)))) { continue; }
       if (s.meta.mode === 'diagnose' && !s.services.length && s.incomplete.some((i) => i.check.includes('service'))) { continue; }
+      if (c.managedBy?.operator === 'opentelemetry-operator') {
+        // The operator owns the Services of what it deploys (it writes <name>-collector-monitoring for every one).
+        checked.push({ subject: w.label, status: 'skipped', reason: 'operator-managed: the operator creates its Services' });
+        continue;
+      }
+      const m = model(s, c);
+      if (!m) {
+        checked.push({ subject: w.label, status: 'skipped', reason: 'effective config unknown: whether anything pushes to this collector is unknown' });
+        continue;
+      }
+      const push = networkPushReceivers(m, c.env);
+      if (!push.length) {
+        // Nothing connects to a collector that only pulls (scrapes, reads files or Kafka): a Service serves no one.
+        checked.push({ subject: w.label, status: 'pass', reason: 'no receiver that other pods push to listens on the network' });
+        continue;
+      }
       findings.push({
         severity: 'warning',
         subject: w.subject,
         summary: 'no Service selects this collector',
         rootCause: 'Apps in other pods can reach the collector only by pod IP, which changes on every restart.',
-        evidence: [{ source: 'api', detail: `no Service selector matches the labels of ${w.pods.map((p) => p.pod).join(', ')} (${Object.entries(c.labels).map(([k, v]) => `${k}=${v}`).join(', ')})` }],
+        evidence: [
+          { source: 'api', detail: `no Service selector matches the labels of ${w.pods.map((p) => p.pod).join(', ')} (${Object.entries(c.labels).map(([k, v]) => `${k}=${v}`).join(', ')})` },
+          { source: 'config', detail: `receivers other pods push to: ${push.join(', ')}` },
+        ],
         fix: { summary: `Create a Service for ${w.subject.kind} ${w.subject.namespace}/${w.subject.name} with ${portsText(portPlan(s, [c]), 'this collector')}.` },
         symptomOf: [keys.unselected(w.subject.namespace as string)],
       });
     }
-    return findings;
+    return { findings, checked };
   },
 };

@@ -145,7 +145,8 @@ describe('loopback receivers without a cluster: severity from what the manifests
     for (const image of ['otel/opentelemetry-collector', 'otel/opentelemetry-collector:latest', 'otel/opentelemetry-collector@sha256:' + 'a'.repeat(64)]) {
       const unknown = run(collector({ image }));
       assert.deepEqual(unknown.map((f) => [f.rule, f.severity]), [['receiver-default-loopback', 'warning']], image);
-      assert.ok(unknown[0].evidence.some((e) => /collector version unknown \(image .* has no version tag\)/.test(e.detail)), image);
+      // The distribution table says why: no tag, `latest`, or a digest names no release.
+      assert.ok(unknown[0].evidence.some((e) => /collector version unknown \(image \S+ \(OpenTelemetry Collector \(core\)\): (no tag|tag "latest"|pinned by digest)/.test(e.detail)), JSON.stringify(unknown[0].evidence));
       const given = run(collector({ image }), { collectorVersion: '0.111.0' });
       assert.deepEqual(given.map((f) => [f.rule, f.severity]), [['receiver-default-loopback', 'error']], image);
       assert.ok(given[0].evidence.some((e) => e.detail.startsWith('collector version 0.111.0 (--collector-version;')), JSON.stringify(given[0].evidence));

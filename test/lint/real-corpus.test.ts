@@ -42,23 +42,12 @@ interface Case {
  * counted. Remove a line when its case passes.
  */
 const KNOWN_GAPS: Record<string, string> = {
-  'operator-no-crds': "the image's default --config (its CMD) is not modelled: an unknown config is reported as invalid",
-  'operator-openshift-kafka': 'service-missing warns for a pull-only collector',
-  'operator-collector-metrics-testdata': "service-missing warns for a pull-only collector; the operator's -monitoring Service is not modelled",
-  'splunk-operator-auto-instrumentation': "Splunk's collector image is not recognised",
-  'helm-collector-values-statefulset-only': 'chart values without `config` (the chart defaults apply) are not recognised',
-  'helm-collector-values-daemonset-and-deployment': 'chart values without `config` (the chart defaults apply) are not recognised',
-  'aws-eks-fargate-container-insights': "ADOT's collector image is not recognised",
-  'aws-eks-container-insights-prometheus': "ADOT's collector image is not recognised",
-  'splunk-default': "Splunk's collector image is not recognised",
-  'splunk-collector-all-modes': "Splunk's collector image is not recognised",
-  'splunk-collector-gateway-only': "Splunk's collector image is not recognised",
-  'splunk-route-data-through-gateway-deployed-separately': "Splunk's collector image is not recognised",
-  'splunk-secureapp-gateway-mode': "Splunk's collector image is not recognised",
-  'splunk-distribution-eks-fargate': "Splunk's collector image is not recognised",
-  'splunk-distribution-openshift': "Splunk's collector image is not recognised",
-  'splunk-target-allocator': "Splunk's collector image is not recognised",
-  'splunk-enabled-pprof-extension': "Splunk's collector image is not recognised",
+  // The judgement is wrong here, not the tool: configmap-agent.yaml's metrics pipeline lists receiver
+  // `signalfx`, which its receivers do not define (signalfx/splunk-otel-collector-chart 8e069ecb6 removed
+  // it; the example values still name it), so the agent exits with `references receiver "signalfx" which
+  // is not configured`. lint reports collector-config-invalid, as it should.
+  'splunk-target-allocator': 'judged clean, but its agent config references an undefined receiver (collector-config-invalid is right)',
+  'aws-eks-fargate-container-insights': 'health-check-bound-to-loopback warns for a health_check left at the >= 0.104 localhost default that no probe targets',
 };
 
 function matches(f: Finding, e: Expectation): boolean {

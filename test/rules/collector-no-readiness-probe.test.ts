@@ -40,3 +40,34 @@ test('operator-managed: the fix points at the CR health_check extension (v1beta1
   });
   assert.doesNotMatch(findingsOf(rule, alpha)[0].fix.summary, /spec\.readinessProbe/);
 });
+
+/** The collector's pipelines use only a prometheus receiver: it scrapes, nothing pushes to it. */
+const pullOnly = (s: Snapshot): void => {
+  const cfg = s.collectors[0].effectiveConfig as any;
+  cfg.receivers = { prometheus: { config: { scrape_configs: [] } } };
+  for (const p of Object.values(cfg.service.pipelines) as any[]) { p.receivers = ['prometheus']; }
+};
+
+ruleTester(rule, {
+  valid: [
+    {
+      name: 'a pull-only collector (prometheus receiver only): no traffic to gate',
+      snapshot: noProbe(pullOnly),
+      check: { subject: 'Deployment observability/otel-collector', status: 'skipped', reason: 'no receiver that other pods push to: no traffic for a readiness probe to gate' },
+    },
+    {
+      name: 'no Service selects the collector: readiness gates nothing',
+      snapshot: noProbe((s) => (s.services = [])),
+      check: { subject: 'Deployment observability/otel-collector', status: 'skipped', reason: 'no Service selects it: a readiness probe gates no traffic' },
+    },
+  ],
+  invalid: [
+    {
+      name: 'an OTLP receiver bound to loopback by mistake is still pushed to: the probe is still missing',
+      snapshot: noProbe((s) => {
+        (s.collectors[0].effectiveConfig as any).receivers.otlp.protocols.grpc.endpoint = '127.0.0.1:4317';
+      }),
+      findings: [{ severity: 'warning', subject: COLLECTOR }],
+    },
+  ],
+});

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { rule } from '../../src/rules/service-missing.ts';
+import type { Snapshot } from '../../src/snapshot.ts';
 import { findingsOf, judged, loadSnapshot, ruleKeys, ruleTester, test, variant } from './helpers.ts';
 
 const COLLECTOR = 'Deployment observability/otel-collector:opentelemetry-collector';
@@ -93,4 +94,47 @@ test('two OTLP receivers of one protocol: each port gets its own name', () => {
     cfg.service.pipelines.traces.receivers.push('otlp/legacy');
   });
   assert.match(findingsOf(rule, s)[0].fix.patch ?? '', /\{name: otlp-grpc, port: 14317, targetPort: 14317\}\n {4}- \{name: otlp-http, port: 55680, targetPort: 55680\}\n {4}- \{name: otlp-http-55681, port: 55681, targetPort: 55681\}$/);
+});
+
+/** No Service; the collector's receivers replaced by `receivers`, every pipeline using them. */
+const unexposed = (receivers: Record<string, unknown>, patch: (s: Snapshot) => void = () => {}) =>
+  variant(noServices, (s) => {
+    s.apps = [];
+    const cfg = s.collectors[0].effectiveConfig as any;
+    cfg.receivers = receivers;
+    for (const p of Object.values(cfg.service.pipelines) as any[]) { p.receivers = Object.keys(receivers); }
+    patch(s);
+  });
+
+ruleTester(rule, {
+  valid: [
+    {
+      name: 'a pull-only collector (prometheus, kafka) that no Service selects: nothing pushes to it',
+      snapshot: unexposed({ prometheus: { config: {} }, kafka: { brokers: ['kafka:9092'] } }),
+      check: { subject: 'Deployment observability/otel-collector', status: 'pass', reason: 'no receiver that other pods push to listens on the network' },
+    },
+    {
+      name: 'a zipkin receiver bound to loopback serves its own pod only',
+      snapshot: unexposed({ zipkin: { endpoint: 'localhost:9411' } }),
+    },
+    {
+      name: 'operator-managed: the operator creates its Services',
+      snapshot: unexposed({ otlp: { protocols: { grpc: {} } } }, (s) => {
+        s.collectors[0].managedBy = { operator: 'opentelemetry-operator', crName: 'otel' };
+      }),
+      check: { subject: 'Deployment observability/otel-collector', status: 'skipped', reason: 'operator-managed: the operator creates its Services' },
+    },
+  ],
+  invalid: [
+    {
+      name: 'a Jaeger receiver on all interfaces that no Service selects: warning',
+      snapshot: unexposed({ jaeger: { protocols: { grpc: { endpoint: '0.0.0.0:14250' } } } }),
+      findings: [{ severity: 'warning', subject: COLLECTOR }],
+    },
+  ],
+});
+
+test('the warning names the receivers other pods push to', () => {
+  const [f] = findingsOf(rule, unexposed({ zipkin: { endpoint: '0.0.0.0:9411' }, prometheus: { config: {} } }));
+  assert.ok(f.evidence.some((e) => e.detail === 'receivers other pods push to: zipkin'), JSON.stringify(f.evidence));
 });
