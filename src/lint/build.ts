@@ -11,6 +11,7 @@ import { injectionNotes } from '../gather/instrumentation.ts';
 import { buildApp, buildCollector, buildCRs, buildPolicies, buildServices } from '../gather/models.ts';
 import type { Finding } from '../report/finding.ts';
 import { SNAPSHOT_VERSION, type CollectorPod, type Snapshot, type SourceLocation } from '../snapshot.ts';
+import { agentForImage } from '../otel/distributions.ts';
 import { injectSidecars, podOf, type LintObject, type Origin } from './shapes.ts';
 import { locate, locateEmbedded, type PathSeg } from './source.ts';
 
@@ -208,12 +209,23 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
     logs: [],
     instrumentations: insts,
     otelCollectorCRs: crInfos,
-    notes: [...[...missingConfigMaps].sort().map((k) => `ConfigMap ${k} is not among the files: the collector config it holds was not checked`), ...agentNotes(pods)],
+    notes: [...[...missingConfigMaps].sort().map((k) => `ConfigMap ${k} is not among the files: the collector config it holds was not checked`), ...agentNotes(pods), ...agentCRNotes(list('Alloy'))],
     incomplete: [],
     ...(namespaces.length ? { namespaces: namespaces.map((n) => ({ name: n.metadata.name, labels: n.metadata.labels ?? {} })) } : {}),
   };
   snapshot.notes.push(...injectionNotes(pods, instrumentations));
   return { snapshot, index };
+}
+
+/**
+ * Grafana's alloy-operator runs Alloy from an `Alloy` resource (collectors.grafana.com), so the files hold
+ * no pod with its image for agentNotes to name; in a cluster the pods it creates are named instead.
+ */
+function agentCRNotes(alloys: KObject[]): string[] {
+  const alloy = agentForImage('grafana/alloy');
+  return alloys
+    .filter((o) => String(o.apiVersion ?? '').startsWith('collectors.grafana.com/'))
+    .map((o) => `Alloy ${o.metadata.namespace ?? 'default'}/${o.metadata.name} (collectors.grafana.com) runs ${alloy?.name ?? 'Grafana Alloy'}: ${alloy?.note ?? 'not analysed.'}`);
 }
 
 /**

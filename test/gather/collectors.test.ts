@@ -98,3 +98,8 @@ test('lint: chart values without `config` are values (the chart default config),
   assert.deepEqual(services, ['kafka-collector-monitoring 8888 1']);
   assert.deepEqual(cr.report.findings.filter((f) => f.severity !== 'info').map((f) => f.rule), []);
 });
+
+test('lint: an Alloy resource of the alloy-operator is named as not analysed', () => {
+  const r = lintTexts([{ file: 'alloy.yaml', text: 'apiVersion: collectors.grafana.com/v1alpha1\nkind: Alloy\nmetadata: {name: k8smon-alloy, namespace: default}\nspec: {}\n' }]);
+  assert.deepEqual(r.report.notes, ['Alloy default/k8smon-alloy (collectors.grafana.com) runs Grafana Alloy: Embeds collector components but is configured in Alloy syntax (/etc/alloy/config.alloy); not analysed.']);
+});
