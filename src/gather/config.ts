@@ -156,9 +156,15 @@ export function collectorConfig(pod: KObject, container: any, env: Record<string
     if (path !== undefined) {
       // The config the image runs with: a ConfigMap mounted at that path replaces the file baked in.
       const arg = viaEnv !== undefined ? `${cfgEnv?.name}=${viaEnv}` : `${image.distribution?.name} default --config ${path}`;
-      sources.unshift(readPath(arg, path.startsWith('/') ? path : posix.join(String(container?.workingDir ?? '/'), path)));
-    } else if (image.distribution && image.distribution.versioning === 'upstream' && !image.replaced) {
-      // otelcol-k8s / otelcol-otlp: ENTRYPOINT only, and the binary refuses to start without a config flag.
+      const src = readPath(arg, path.startsWith('/') ? path : posix.join(String(container?.workingDir ?? '/'), path));
+      if (viaEnv === undefined && src.unknown?.startsWith('no volume is mounted') === true && image.distribution?.noConfigInImage) {
+        // Nothing mounted where the CMD points, and the image has no file there (Dynatrace): it cannot start.
+        delete src.unknown;
+        src.error = `no --config argument, and ${image.distribution.name} ships no file at ${path}, its default: the collector cannot read a config`;
+      }
+      sources.unshift(src);
+    } else if (image.distribution?.noConfigInImage && !image.replaced) {
+      // otelcol-k8s / otelcol-otlp / nrdot-k8s: ENTRYPOINT only, and the binary refuses to start without a config flag.
       sources.unshift({ kind: 'unknown', error: `no --config argument and ${image.distribution.name} has no default configuration: the collector exits with "at least one config flag must be provided"` });
     } else {
       const why = image.replaced

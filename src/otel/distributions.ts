@@ -54,6 +54,8 @@ export interface Distribution {
    * or 'binary' (the executable's own default, which applies whenever no --config is passed).
    */
   configDefault: 'cmd' | 'binary';
+  /** The image ships no config file (configNote says so): a pod that passes none cannot start. */
+  noConfigInImage?: true;
   configEnv?: ConfigEnv;
   configNote?: string;
   /** Captures the release from an image tag; other tags (latest, nightly, snapshots) give none. */
@@ -374,6 +376,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     configPaths: [],
     configDefault: 'cmd',
     configNote: 'The image has an ENTRYPOINT and no CMD and ships no config: the pod must pass --config.',
+    noConfigInImage: true,
     tagPattern: SEMVER_TAG,
     versioning: 'upstream',
     releases: upstreamRows('otelcol-k8s', '0.98.0', [['0.103.0', '0.102.1', 'd3637d2be24a']]),
@@ -388,6 +391,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     configPaths: [],
     configDefault: 'cmd',
     configNote: 'The image has an ENTRYPOINT and no CMD and ships no config: the pod must pass --config.',
+    noConfigInImage: true,
     tagPattern: SEMVER_TAG,
     versioning: 'upstream',
     releases: upstreamRows('otelcol-otlp', '0.111.0'),
@@ -591,6 +595,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     configPaths: ['/etc/otelcol/config.yaml'],
     configDefault: 'cmd',
     configNote: 'CMD names /etc/otelcol/config.yaml but the image ships no file there: it must be mounted.',
+    noConfigInImage: true,
     tagPattern: SEMVER_TAG,
     versioning: 'table',
     releases: rows('Dynatrace/dynatrace-otel-collector', 'v', 'manifest.yaml', [
@@ -715,6 +720,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     configPaths: [],
     configDefault: 'cmd',
     configNote: 'The image has an ENTRYPOINT and no CMD and ships no config: the pod must pass --config.',
+    noConfigInImage: true,
     tagPattern: SEMVER_TAG,
     versioning: 'table',
     releases: rows('newrelic/nrdot-collector-releases', '', 'distributions/nrdot-collector-k8s/manifest.yaml', NRDOT_LEGACY_ROWS),

@@ -68,6 +68,10 @@ test("no command or args: the image's default --config applies, and a ConfigMap 
   assert.match(sources(pod({ ...contrib, args: ['--feature-gates=x'] })).sources[0].unknown ?? '', /replace the image CMD/);
   // k8s and otlp images have no CMD: the binary refuses to start without a config flag
   assert.match(sources(pod({ image: 'otel/opentelemetry-collector-k8s:0.111.0' })).sources[0].error ?? '', /at least one config flag must be provided/);
+  // Dynatrace's CMD names /etc/otelcol/config.yaml, but the image ships no file there: it must be mounted
+  const dynatrace = 'ghcr.io/dynatrace/dynatrace-otel-collector/dynatrace-otel-collector:0.20.0';
+  assert.match(sources(pod({ image: dynatrace })).sources[0].error ?? '', /ships no file at \/etc\/otelcol\/config\.yaml/);
+  assert.equal(sources(pod({ image: dynatrace, volumeMounts: [{ name: 'cfg', mountPath: '/etc/otelcol' }] }), [cm({ 'config.yaml': CONFIG })]).config, true);
 });
 
 test('config sources: broken (collector-config-invalid) versus unknown (checks skipped)', () => {
