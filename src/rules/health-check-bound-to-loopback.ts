@@ -13,7 +13,7 @@ export const rule: Rule = {
   severity: 'error',
   title: 'health_check extension bound to loopback',
   description:
-    'The kubelet probes the pod IP. A health_check extension on `localhost:13133`, written or by the >= 0.104 default (the operator >= 0.122 sets 0.0.0.0), fails every httpGet probe: the pod never becomes Ready (readiness) or is restarted in a loop (liveness). A warning when no probe points at it yet.',
+    'The kubelet probes the pod IP. A health_check extension on `localhost:13133`, written or by the >= 0.104 default (the operator >= 0.122 sets 0.0.0.0), fails every httpGet probe: the pod never becomes Ready (readiness) or is restarted in a loop (liveness). Only an info when no probe points at it: nothing fails until one is added.',
   evidence: ['config', 'api'],
   fix: 'Set `extensions.health_check.endpoint: 0.0.0.0:13133` (or `${env:MY_POD_IP}:13133`).',
   modes: ['diagnose', 'lint'],
@@ -37,9 +37,10 @@ export const rule: Rule = {
       const notReady = w.pods.filter((p) => p.ready === false);
       if (notReady.length) { evidence.push({ source: 'api', detail: `${notReady.length} pod(s) not ready: ${notReady.map((p) => p.pod).join(', ')}` }); }
       findings.push({
-        severity: hit.length ? 'error' : 'warning',
+        // Without a probe on that port nothing fails today (real setups run like this): an error would cry wolf.
+        severity: hit.length ? 'error' : 'info',
         subject: w.subject,
-        summary: `health_check listens on ${hc.effective}${hc.defaultedBy ? ' (default)' : ''}; ${hit.length ? `the kubelet's ${hit.map(([k]) => k).join('/')} probe cannot reach it` : 'a kubelet probe could not reach it'}`,
+        summary: `health_check listens on ${hc.effective}${hc.defaultedBy ? ' (default)' : ''}; ${hit.length ? `the kubelet's ${hit.map(([k]) => k).join('/')} probe cannot reach it` : 'no kubelet probe points at it yet, and one added later could not reach it'}`,
         rootCause: `The kubelet probes the pod IP, but health_check ${hc.raw === undefined ? `has no endpoint and defaults to ${hc.effective} (collector >= 0.104)` : `is bound to ${hc.raw}`}; the probes fail${hit.some(([k]) => k === 'readiness') ? ' and the pod is never Ready, so the Service has no endpoints' : ''}.`,
         evidence,
         fix: {

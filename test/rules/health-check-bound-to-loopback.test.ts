@@ -25,6 +25,16 @@ ruleTester(rule, {
       findings: [{ severity: 'error', subject: COLLECTOR, check: { subject: 'Deployment observability/otel-collector', status: 'fail' } }],
     },
     { name: 'explicit localhost:13133', snapshot: hc('localhost:13133'), findings: [{ severity: 'error', subject: COLLECTOR }] },
+    {
+      name: 'no probe points at it: only an info (nothing fails until a probe is added)',
+      snapshot: variant(hc('localhost:13133'), (s) => {
+        const c = s.collectors[0];
+        delete c.readinessProbe;
+        delete c.livenessProbe;
+        delete c.startupProbe;
+      }),
+      findings: [{ severity: 'info', subject: COLLECTOR }],
+    },
   ],
 });
 
