@@ -99,8 +99,9 @@ export function resolveContainerEnv(pod: KObject, container: any, configMaps: Co
     const prefix = typeof ef?.prefix === 'string' ? ef.prefix : '';
     if (ef?.configMapRef?.name) {
       const cm = configMaps.get(`${ns}/${ef.configMapRef.name}`);
-      if (!cm) { continue; // optional or not visible; the kubelet would refuse to start a non-optional one
-}
+      if (!cm) {
+        continue; // optional or not visible; the kubelet would refuse to start a non-optional one
+      }
       for (const [k, v] of Object.entries(cm.data ?? {})) {
         set({ name: prefix + k, value: String(v), source: 'envFrom-configMap', from: `ConfigMap ${ns}/${ef.configMapRef.name} key ${k}` });
       }

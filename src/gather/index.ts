@@ -154,8 +154,9 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
   snap.notes.push(...injectionNotes(disc.pods, disc.instrumentations));
   if (!exec) { snap.notes.push('--no-exec: no listen-socket checks and no connectivity probes'); }
   for (const f of disc.listFailures) {
-    if (f.status === 404 && /opentelemetrycollectors|instrumentations/.test(f.resource)) { continue; // CRD not installed: nothing to read
-}
+    if (f.status === 404 && /opentelemetrycollectors|instrumentations/.test(f.resource)) {
+      continue; // CRD not installed: nothing to read
+    }
     const ref = (RESOURCES as Record<string, { group: string; resource: string } | undefined>)[f.resource];
     const group = ref?.group ?? (f.resource.includes('.') ? 'opentelemetry.io' : '');
     const resource = ref?.resource ?? f.resource.split('.')[0];

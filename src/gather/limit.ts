@@ -13,7 +13,6 @@ export function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
         active++;
         fn().then(resolve, reject).finally(next);
       };
-      if (active < max) { start(); }
-      else { queue.push(start); }
+      if (active < max) { start(); } else { queue.push(start); }
     });
 }

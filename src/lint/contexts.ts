@@ -56,8 +56,7 @@ export function lintContexts(objects: LintObject[]): LintContexts {
     const canon = JSON.stringify(o.obj);
     for (const d of list) { d.canon ??= JSON.stringify(d.first.obj); }
     const same = list.find((d) => d.canon === canon);
-    if (same) { same.files.push(file); }
-    else { list.push({ first: o, canon, files: [file] }); }
+    if (same) { same.files.push(file); } else { list.push({ first: o, canon, files: [file] }); }
   }
   const conflicts = new Map<string, Set<string>>();
   const notes: string[] = [];

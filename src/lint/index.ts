@@ -121,8 +121,7 @@ export function lint(paths: string[], opts: LintOptions = {}): LintResult {
   const inputs: { file: string; text: string }[] = [];
   for (const file of files) {
     const r = readSource(file, opts.stdin);
-    if (r.error) { errors.push(r.error); }
-    else if (r.text !== undefined) { inputs.push({ file, text: r.text }); }
+    if (r.error) { errors.push(r.error); } else if (r.text !== undefined) { inputs.push({ file, text: r.text }); }
   }
   return lintTexts(inputs, opts, errors);
 }

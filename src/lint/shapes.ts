@@ -210,8 +210,9 @@ function collectorCR(sd: SourceDoc, cr: KObject, base: PathSeg[]): LintObject[] 
   const origin: Origin = { sd, base, shape: 'collector-cr', config: { path: [...base, 'spec', 'config'], embedded: typeof raw === 'string' } };
   const out: LintObject[] = [{ obj: cr, origin }];
   const mode = String(spec.mode ?? 'deployment').toLowerCase();
-  if (mode === 'sidecar') { return out; // injected into annotated pods by injectSidecars()
-}
+  if (mode === 'sidecar') {
+    return out; // injected into annotated pods by injectSidecars()
+  }
   const full = `${name}-collector`;
   const labels = {
     'app.kubernetes.io/managed-by': 'opentelemetry-operator',
@@ -298,8 +299,7 @@ export function helmMerge(base: any, over: any): any {
   if (!isObj(base) || !isObj(over)) { return over === undefined ? base : over; }
   const out: Record<string, any> = { ...base };
   for (const [k, v] of Object.entries(over)) {
-    if (v === null) { delete out[k]; }
-    else { out[k] = k in base ? helmMerge(base[k], v) : v; }
+    if (v === null) { delete out[k]; } else { out[k] = k in base ? helmMerge(base[k], v) : v; }
   }
   return out;
 }

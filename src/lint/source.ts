@@ -78,8 +78,9 @@ export function expandPaths(paths: string[]): { files: string[]; errors: InputEr
         return;
       }
       for (const name of entries) {
-        if (name.startsWith('.')) { continue; // .git, editor swap files
-}
+        if (name.startsWith('.')) {
+          continue; // .git, editor swap files
+        }
         walk(join(p, name), false);
       }
       return;
@@ -219,8 +220,9 @@ export function parseStrict(file: string, text: string): { docs: SourceDoc[]; er
   } catch (e) {
     return { docs, errors: [{ file, message: `cannot parse: ${firstLine(e)}` }] };
   }
-  if (!Array.isArray(parsed)) { parsed = [parsed as unknown as Document.Parsed]; // EmptyStream
-}
+  if (!Array.isArray(parsed)) {
+    parsed = [parsed as unknown as Document.Parsed]; // EmptyStream
+  }
   parsed.forEach((doc, index) => {
     if (doc.errors.length) {
       const err = doc.errors[0];
@@ -238,8 +240,9 @@ export function parseStrict(file: string, text: string): { docs: SourceDoc[]; er
       errors.push({ file, line: pos.line, column: pos.col, message: msg });
       return;
     }
-    if (value === null || value === undefined) { return; // empty document (`---` separators, comments only)
-}
+    if (value === null || value === undefined) {
+      return; // empty document (`---` separators, comments only)
+    }
     docs.push({ file, index, text, value, find: (path) => docFind(doc, path), linePos: (offset) => lc.linePos(offset) });
   });
   return { docs, errors };
@@ -439,13 +442,15 @@ function blockByContent(sd: SourceDoc, key: string, value: unknown): { headerLin
       const ind = l.length - l.trimStart().length;
       if (ind <= keyIndent) { break; }
       if (indent < 0) { indent = ind; }
-      if (ind < indent) { return undefined; // a less indented line inside a block: not what this scan understands
-}
+      if (ind < indent) {
+        return undefined; // a less indented line inside a block: not what this scan understands
+      }
       body.push(l.slice(indent));
     }
     if (indent < 0 || body.join('\n').replace(/\n+$/, '') !== want) { continue; }
-    if (hit) { return undefined; // two blocks could be it
-}
+    if (hit) {
+      return undefined; // two blocks could be it
+    }
     hit = { headerLine: i + 1, indent };
   }
   return hit ? { ...hit, value } : undefined;

@@ -15,8 +15,9 @@ export const rule: Rule = {
     for (const v of s.services) {
       if (v.internalTrafficPolicy !== 'Local' || !v.endpoints) { continue; }
       const nodes = new Set(v.endpoints.ready.map((e) => e.node).filter(Boolean));
-      if (v.endpoints.ready.some((e) => !e.node)) { continue; // node unknown: cannot judge
-}
+      if (v.endpoints.ready.some((e) => !e.node)) {
+        continue; // node unknown: cannot judge
+      }
       const stranded = s.apps.filter(
         (a) => a.node && !nodes.has(a.node) && exportsOf(a).some((e) => e.parsed && (() => { const r = resolveHost(s, a.namespace, e.parsed.host); return r.kind === 'service' && r.service === v; })()),
       );

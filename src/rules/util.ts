@@ -138,8 +138,7 @@ function buildHostIndex(s: Snapshot): HostIndex {
   const push = <V>(m: Map<string, V[]>, k: string | null | undefined, v: V): void => {
     if (k === null || k === undefined) { return; }
     const list = m.get(k);
-    if (list) { list.push(v); }
-    else { m.set(k, [v]); }
+    if (list) { list.push(v); } else { m.set(k, [v]); }
   };
   const idx: HostIndex = { byPodIP: new Map(), byHostIP: new Map(), serviceByIP: new Map(), serviceByName: new Map(), serviceNamespaces: new Map(), collectorsByKey: new Map(), namespaces: new Set() };
   s.collectors.forEach((c, i) => {
@@ -249,8 +248,7 @@ function allClients(s: Snapshot, idx: HostIndex): Map<CollectorPod, Client[]> {
   const out = new Map<CollectorPod, Client[]>();
   const add = (c: CollectorPod, client: Client): void => {
     const list = out.get(c);
-    if (list) { list.push(client); }
-    else { out.set(c, [client]); }
+    if (list) { list.push(client); } else { out.set(c, [client]); }
   };
   for (const app of s.apps) {
     for (const exp of exportsOf(app)) {

@@ -99,8 +99,9 @@ function cluster(): KObject[] {
 
 function scriptedExec(fake: FakeClusterClient): void {
   fake.onExec = (ns, _pod, _container, argv) => {
-    if (ns === 'observability') { return notFound(argv[0]); // FROM scratch
-}
+    if (ns === 'observability') {
+      return notFound(argv[0]); // FROM scratch
+    }
     if (argv[0] === 'sh' && argv[3] === 'probe-kit') {
       // What PROBE_KIT prints in a container with bash and timeout whose targets all refuse.
       const lines = ['@okp T bash timeout'];

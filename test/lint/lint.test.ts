@@ -444,8 +444,7 @@ describe('fast parse path', () => {
   const walkDir = (d: string): void => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
-      if (e.isDirectory()) { walkDir(p); }
-      else if (/\.(ya?ml|json)$/.test(e.name)) { files.push(p); }
+      if (e.isDirectory()) { walkDir(p); } else if (/\.(ya?ml|json)$/.test(e.name)) { files.push(p); }
     }
   };
   for (const d of [join(FIX, 'shapes'), join(REPO, 'test/scenarios'), UPSTREAM]) { if (existsSync(d)) { walkDir(d); } }

@@ -443,8 +443,9 @@ async function main(argv: string[]): Promise<number> {
   let wake: (() => void) | undefined;
   const abort = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
-    if (caught) { return; // a second Ctrl-C while tearing down must not cut the teardown short
-}
+    if (caught) {
+      return; // a second Ctrl-C while tearing down must not cut the teardown short
+    }
     caught = sig;
     process.stderr.write(`sim: ${sig}, tearing down\n`);
     abort.abort();

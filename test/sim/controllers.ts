@@ -74,8 +74,7 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
   const onChange = (c: Change) => {
     if (!WATCHED.has(c.resource.kind)) { return; }
     const k = `${c.resource.kind}/${c.object.metadata.namespace ?? ''}/${c.object.metadata.name}`;
-    if (c.type === 'DELETED') { seen.delete(k); }
-    else {
+    if (c.type === 'DELETED') { seen.delete(k); } else {
       const fp = fingerprint(c.object);
       if (c.type === 'MODIFIED' && seen.get(k) === fp) { return; }
       seen.set(k, fp);
@@ -84,8 +83,7 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
       if (WORKLOAD_KINDS.has(c.resource.kind) && c.object.metadata.uid) { deletedOwners.add(c.object.metadata.uid); }
       if (c.resource.kind === 'Service') { deletedServices.push(c.object); }
     }
-    if (!running) { schedule(); }
-    else { dirty = true; }
+    if (!running) { schedule(); } else { dirty = true; }
   };
   let dirty = false;
 
@@ -101,8 +99,7 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
     } finally {
       running = false;
     }
-    if (dirty) { schedule(); }
-    else if (!timer) {
+    if (dirty) { schedule(); } else if (!timer) {
       const w = idleWaiters;
       idleWaiters = [];
       for (const f of w) { f(); }

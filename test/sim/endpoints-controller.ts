@@ -113,8 +113,7 @@ function writeEndpoints(store: Store, svc: KObject, entries: EndpointEntry[], ex
   }
   store.mutate(EP, ns, svc.metadata.name, (o) => {
     o.metadata.labels = labels;
-    if (subsets.length) { o.subsets = subsets; }
-    else { delete o.subsets; }
+    if (subsets.length) { o.subsets = subsets; } else { delete o.subsets; }
   });
 }
 
@@ -143,8 +142,9 @@ function writeSlices(store: Store, svc: KObject, entries: EndpointEntry[], exist
   const unused = [...existing];
   for (const d of desired) {
     let idx = unused.findIndex((sl) => sliceKey(sl) === d.key);
-    if (idx < 0 && unused.length) { idx = 0; // reuse a slice rather than churn names, as the controller does
-}
+    if (idx < 0 && unused.length) {
+      idx = 0; // reuse a slice rather than churn names, as the controller does
+    }
     if (idx >= 0) {
       const sl = unused.splice(idx, 1)[0];
       store.mutate(EPS, ns, sl.metadata.name, (o) => {

@@ -190,8 +190,9 @@ export class Store extends EventEmitter<{ change: [Change] }> {
     if (!cur) { return undefined; }
     const before = JSON.stringify(cur);
     mutate(cur);
-    if (JSON.stringify(cur) === before) { return cur; // no-op writes would wake every listener for nothing
-}
+    if (JSON.stringify(cur) === before) {
+      return cur; // no-op writes would wake every listener for nothing
+    }
     return this.update(t, cur);
   }
 

@@ -102,8 +102,9 @@ export class Admission {
     for (let i = 0; i < SVC_SIZE - 2; i++) {
       const off = ((this.nextIp + i - 1) % (SVC_SIZE - 2)) + 1;
       const ip = intToIp(SVC_BASE + off);
-      if (off === 10 || used.has(ip)) { continue; // keep .10 free for kube-dns, as kubeadm clusters do
-}
+      if (off === 10 || used.has(ip)) {
+        continue; // keep .10 free for kube-dns, as kubeadm clusters do
+      }
       this.nextIp = off + 1;
       spec.clusterIP = ip;
       spec.clusterIPs = [ip];

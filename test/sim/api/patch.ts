@@ -10,8 +10,7 @@ export function mergePatch(target: J, patch: J): J {
   if (!isObj(patch)) { return structuredClone(patch); }
   const out: Obj = isObj(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
-    if (v === null) { delete out[k]; }
-    else { out[k] = mergePatch(out[k], v); }
+    if (v === null) { delete out[k]; } else { out[k] = mergePatch(out[k], v); }
   }
   return out;
 }
@@ -115,8 +114,7 @@ export function strategicMerge(target: J, patch: J): J {
       out[k] = mergeList(k, Array.isArray(cur) ? cur : [], v, Array.isArray(order) ? order : undefined);
     } else if (isObj(v)) {
       const merged = strategicMerge(cur, v);
-      if (merged === undefined) { delete out[k]; }
-      else { out[k] = merged; }
+      if (merged === undefined) { delete out[k]; } else { out[k] = merged; }
     } else { out[k] = v; }
   }
   for (const [k, v] of Object.entries(patch)) {
@@ -147,8 +145,7 @@ function mergeList(field: string, cur: J[], patch: J[], order: J[] | undefined):
     if (p.$patch === 'replace') { return (patch as Obj[]).filter((x) => x.$patch !== 'replace').map((x) => stripDirectives(x)); }
     const i = out.findIndex((c) => isObj(c) && c[key] === p[key]);
     if (p.$patch === 'delete') { if (i >= 0) { out.splice(i, 1); } continue; }
-    if (i >= 0) { out[i] = strategicMerge(out[i], p); }
-    else { out.push(strategicMerge(undefined, p)); }
+    if (i >= 0) { out[i] = strategicMerge(out[i], p); } else { out.push(strategicMerge(undefined, p)); }
   }
   if (order) {
     const pos = (x: J) => order.findIndex((o) => isObj(o) && isObj(x) && o[key] === x[key]);

@@ -118,8 +118,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   function admitAndCreate(t: ResourceType, obj: KObject, dryRun: boolean): KObject {
     const o = structuredClone(obj);
     o.metadata ??= { name: '' };
-    if (!t.namespaced) { delete o.metadata.namespace; }
-    else { o.metadata.namespace ||= 'default'; }
+    if (!t.namespaced) { delete o.metadata.namespace; } else { o.metadata.namespace ||= 'default'; }
     if (!o.metadata.name && !o.metadata.generateName) {
       throw new ApiError({ ...statusFrom(422, 'Invalid', `${t.kind} "" is invalid: metadata.name: Required value: name or generateName is required`), details: { kind: t.kind, causes: [{ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' }] } });
     }

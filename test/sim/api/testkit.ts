@@ -141,8 +141,7 @@ export async function startHarness(opts: { latencyMs?: number; auditLog?: boolea
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });
       });
-      if (o.input !== undefined) { child.stdin?.end(o.input); }
-      else { child.stdin?.end(); }
+      if (o.input !== undefined) { child.stdin?.end(o.input); } else { child.stdin?.end(); }
     });
   };
   return { api, store, runtime, dir, kubeconfig, kubectl, async stop() { await api.close(); await rm(dir, { recursive: true, force: true }); } };

@@ -33,8 +33,7 @@ export class WatchCache {
   private readonly onChange = (c: Change) => {
     const k = objKey(c.resource, c.object.metadata.namespace, c.object.metadata.name);
     const e: HistoryEntry = { rv: Number(c.object.metadata.resourceVersion), type: c.type, t: c.resource, object: c.object, prev: this.latest.get(k) };
-    if (c.type === 'DELETED') { this.latest.delete(k); }
-    else { this.latest.set(k, c.object); }
+    if (c.type === 'DELETED') { this.latest.delete(k); } else { this.latest.set(k, c.object); }
     this.history.push(e);
     if (this.history.length > HISTORY_MAX) { this.compactedRv = this.history.splice(0, this.history.length - HISTORY_MAX).at(-1)!.rv; }
     for (const w of this.watchers) { w(e); }

@@ -67,8 +67,9 @@ export function serviceEnv(services: KObject[]): Map<string, string> {
   const sorted = [...services].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
   for (const svc of sorted) {
     const ip: string | undefined = svc.spec?.clusterIP;
-    if (!ip || ip === 'None') { continue; // headless services get no link variables
-}
+    if (!ip || ip === 'None') {
+      continue; // headless services get no link variables
+    }
     const ports: Array<{ name?: string; port: number; protocol?: string }> = svc.spec?.ports ?? [];
     const prefix = svc.metadata.name.toUpperCase().replace(/-/g, '_');
     out.set(`${prefix}_SERVICE_HOST`, ip);
@@ -155,8 +156,9 @@ export function resolveContainerEnv(pod: KObject, container: KObject, lookups: E
         throw new EnvError(`configmap "${from.configMapRef.name}" not found`);
       }
       for (const [k, v] of Object.entries<string>(cm.data ?? {})) {
-        if (!ENV_NAME.test(prefix + k)) { continue; // the kubelet skips invalid names (and emits an event)
-}
+        if (!ENV_NAME.test(prefix + k)) {
+          continue; // the kubelet skips invalid names (and emits an event)
+        }
         tmpEnv.set(prefix + k, v);
       }
     } else if (from.secretRef) {
@@ -174,8 +176,7 @@ export function resolveContainerEnv(pod: KObject, container: KObject, lookups: E
 
   for (const e of container.env ?? []) {
     let value: string = e.value ?? '';
-    if (value !== '') { value = expand(value, mapping); }
-    else if (e.valueFrom) {
+    if (value !== '') { value = expand(value, mapping); } else if (e.valueFrom) {
       const vf = e.valueFrom;
       if (vf.fieldRef) { value = fieldRefValue(pod, vf.fieldRef.fieldPath); }
       else if (vf.resourceFieldRef) { value = resourceFieldValue(container, vf.resourceFieldRef); }

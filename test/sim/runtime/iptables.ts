@@ -65,8 +65,9 @@ export function servicePorts(services: KObject[], slices: KObject[], endpoints: 
     const spec = svc.spec ?? {};
     if (spec.type === 'ExternalName') { continue; }
     const ips: string[] = (Array.isArray(spec.clusterIPs) && spec.clusterIPs.length ? spec.clusterIPs : [spec.clusterIP]).filter(isIPv4);
-    if (ips.length === 0) { continue; // headless ("None") or not yet allocated: kube-proxy writes nothing
-}
+    if (ips.length === 0) {
+      continue; // headless ("None") or not yet allocated: kube-proxy writes nothing
+    }
     const key = `${svc.metadata.namespace}/${svc.metadata.name}`;
     for (const sp of (spec.ports ?? []) as Array<Record<string, unknown>>) {
       const portName = typeof sp.name === 'string' ? sp.name : '';

@@ -109,8 +109,7 @@ export function containerLogs(obj: KObject | undefined, pod: string, opts: LogOp
   let container = opts.container;
   if (!container) {
     // The API server defaults the container only when the pod has exactly one.
-    if (mains.length === 1) { container = mains[0]; }
-    else {
+    if (mains.length === 1) { container = mains[0]; } else {
       let msg = `a container name must be specified for pod ${pod}, choose one of: [${mains.join(' ')}]`;
       if (inits.length) { msg += ` or one of the init containers: [${inits.join(' ')}]`; }
       if (ephs.length) { msg += ` or one of the ephemeral containers: [${ephs.join(' ')}]`; }

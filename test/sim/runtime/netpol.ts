@@ -52,8 +52,9 @@ function peerPods(peer: Peer, policyNs: string, pods: PolicyPod[], nsLabels: (ns
 
 /** A port spec as (protocol, dport match) pairs; a named port resolves against `target`'s container ports. */
 function portMatches(ps: PortSpec | null, target: PolicyPod | undefined): string[] {
-  if (ps === null) { return ['']; // a rule without ports admits every port of every protocol
-}
+  if (ps === null) {
+    return ['']; // a rule without ports admits every port of every protocol
+  }
   const p = (typeof ps.protocol === 'string' ? ps.protocol : 'TCP').toLowerCase();
   if (!validProto(p)) { return []; }
   if (ps.port === undefined || ps.port === null) { return [`-p ${p}`]; }

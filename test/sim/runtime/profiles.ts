@@ -37,8 +37,9 @@ const DEBIAN_TOOLS = [
 const HOST_DIRS = ['/usr/bin', '/bin', '/usr/sbin', '/sbin'];
 
 function hostBinary(name: string): string | undefined {
-  if (name === 'sh') { return existsSync('/usr/bin/dash') ? '/usr/bin/dash' : undefined; // Debian's /bin/sh
-}
+  if (name === 'sh') {
+    return existsSync('/usr/bin/dash') ? '/usr/bin/dash' : undefined; // Debian's /bin/sh
+  }
   if (name === 'awk') { return ['/usr/bin/mawk', '/usr/bin/gawk', '/usr/bin/awk'].find((p) => existsSync(p)); }
   for (const d of HOST_DIRS) { if (existsSync(join(d, name))) { return join(d, name); } }
   return undefined;

@@ -123,8 +123,7 @@ export function materializeVolumes(pod: KObject, container: KObject['spec'], roo
       // A subPath mount of a configMap/secret key is a single file at mountPath.
       const content = files.get(m.subPath);
       mkdirSync(dirname(target), { recursive: true });
-      if (content !== undefined) { writeFileSync(target, content); }
-      else { mkdirSync(target, { recursive: true }); }
+      if (content !== undefined) { writeFileSync(target, content); } else { mkdirSync(target, { recursive: true }); }
       continue;
     }
     mkdirSync(target, { recursive: true });

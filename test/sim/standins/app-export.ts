@@ -234,8 +234,7 @@ export async function exportGrpc(t: ExportTarget, service: string, deadline: num
     const session = live ?? h2.connect(authority, { rejectUnauthorized: false, servername: net.isIP(host) ? undefined : host } as import('node:http2').SecureClientSessionOptions);
     const onError = (e: NodeJS.ErrnoException): void => {
       const kind = errnoKind(e.code);
-      if (kind === 'other') { finish('protocol'); }
-      else { finish({ kind, ip: r.ip, port, host, err: e }); }
+      if (kind === 'other') { finish('protocol'); } else { finish({ kind, ip: r.ip, port, host, err: e }); }
     };
     const onEnd = (): void => finish('protocol');
     const finish = (x: Failure | undefined | 'protocol'): void => {

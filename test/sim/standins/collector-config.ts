@@ -147,8 +147,7 @@ export function expandString(s: string, notes: EnvNote[], env: NodeJS.ProcessEnv
         if (m && (inner.startsWith('env:') || !inner.includes(':'))) {
           const val = env[m[1]];
           if (val === undefined || (val === '' && m[2] !== undefined)) {
-            if (m[2] !== undefined) { out += m[2]; }
-            else { notes.push({ name: m[1], empty: false }); }
+            if (m[2] !== undefined) { out += m[2]; } else { notes.push({ name: m[1], empty: false }); }
           } else {
             if (val === '') { notes.push({ name: m[1], empty: true }); }
             out += val;

@@ -88,8 +88,7 @@ export async function run(): Promise<number> {
     const r: Record<string, unknown> = {};
     if (m >= 128) { Object.assign(r, { 'service.instance.id': instanceId, 'service.name': binary, 'service.version': buildVersion }); }
     for (const [k, val] of Object.entries(resourceConf)) {
-      if (val === null) { delete r[k]; }
-      else { r[k] = String(val); }
+      if (val === null) { delete r[k]; } else { r[k] = String(val); }
     }
     return { resource: Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
   };
