@@ -2,8 +2,8 @@
  * The Snapshot: everything a diagnosis learned, gathered once, as plain JSON-serialisable data.
  *
  * gather/ fills it (from a cluster), lint/ fills it (from manifests, for `lint`), tests write it as YAML.
- * Rules read it and nothing else. Contract: fields are only ever ADDED (optional), never renamed, so a
- * recorded snapshot keeps working. Absent facts are `undefined`/empty and mean "not known", never "fine":
+ * Rules read it and nothing else. Contract: fields are ADDED (optional), never renamed, so a recorded
+ * snapshot keeps working; a field nothing reads may be dropped (a snapshot that still carries it loads). Absent facts are `undefined`/empty and mean "not known", never "fine":
  * a rule that needs a fact that is absent skips instead of guessing.
  */
 import type { ProbeMethod } from './gather/probe-tools.ts';

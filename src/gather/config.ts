@@ -115,8 +115,8 @@ export function collectorConfig(pod: KObject, container: any, env: Record<string
       ...(typeof text === 'string' ? { text } : { error: obj ? `ConfigMap ${ns}/${cm.name} has no key ${cm.key}` : `ConfigMap ${ns}/${cm.name} not found (or not readable)` }),
     };
   };
-  const declared = (name: string): boolean =>
-    (Array.isArray(container?.env) && container.env.some((e: any) => e?.name === name)) || (Array.isArray(container?.envFrom) && container.envFrom.length > 0);
+  const named = (name: string): boolean => Array.isArray(container?.env) && container.env.some((e: any) => e?.name === name);
+  const declared = (name: string): boolean => named(name) || (Array.isArray(container?.envFrom) && container.envFrom.length > 0);
   const envSource = (arg: string, name: string): ConfigSource => {
     const v = env[name];
     if (v !== undefined) { return { kind: 'env', arg, env: name, text: v }; }
@@ -147,7 +147,9 @@ export function collectorConfig(pod: KObject, container: any, env: Record<string
   }
   const image = imageDefault(container);
   const cfgEnv = image.distribution?.configEnv;
-  if (cfgEnv?.holds === 'content' && (env[cfgEnv.name] !== undefined || declared(cfgEnv.name))) {
+  // Only a variable seen or named replaces the config: an envFrom Secret (credentials, mostly) is no
+  // evidence that it holds a whole collector config, and assuming so would hide every config finding.
+  if (cfgEnv?.holds === 'content' && (env[cfgEnv.name] !== undefined || named(cfgEnv.name))) {
     // The binary reads this variable instead of every --config (ADOT's AOT_CONFIG_CONTENT).
     sources.splice(0, sources.length, envSource(`${cfgEnv.name} (${image.distribution?.name})`, cfgEnv.name));
   } else if (configs.length === 0) {

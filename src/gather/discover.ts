@@ -37,8 +37,6 @@ export interface DiscoveredCollector {
   /** the OpenTelemetryCollector CR that owns it, when operator-managed */
   cr?: KObject;
   image: string;
-  /** from the image tag; undefined for `latest`, a digest or no tag */
-  version?: string;
   env: EnvVar[];
 }
 
@@ -73,22 +71,14 @@ export interface Discovery {
   configMaps: ConfigMapIndex;
   collectorCRs: KObject[];
   instrumentations: KObject[];
+  /** namespaces whose Instrumentations were listed: a missing one there means the operator injects nothing */
+  instrumentationsListed?: (namespace: string) => boolean;
   workloads: KObject[];
   nodes: KObject[];
   /** namespaces with labels (NetworkPolicy namespaceSelector); undefined when not listable */
   namespaces: Promise<KObject[] | undefined>;
   /** list calls that failed (forbidden, CRD absent): resource -> reason */
   listFailures: { resource: string; namespace?: string; status: number; reason: string; message: string }[];
-}
-
-function imageVersion(image: string): string | undefined {
-  if (image.includes('@')) { return undefined; }
-  const lastSlash = image.lastIndexOf('/');
-  const colon = image.indexOf(':', lastSlash + 1);
-  if (colon === -1) { return undefined; }
-  const tag = image.slice(colon + 1);
-  const m = /^v?(\d+\.\d+\.\d+)(?:[-+].*)?$/.exec(tag);
-  return m ? m[1] : undefined;
 }
 
 function key(o: KObject): string {
@@ -230,11 +220,13 @@ export interface DiscoveryLists {
   statefulSets: KObject[];
   collectorCRs: KObject[];
   instrumentations: KObject[];
+  /** namespaces whose Instrumentations were listed (diagnose); absent in lint, where one may exist elsewhere */
+  instrumentationsListed?: (namespace: string) => boolean;
 }
 
 /** Pure: collectors and apps from listed objects (owners, CRs, resolved env). Shared by diagnose and lint. */
 export function assembleDiscovery(
-  { pods, collectorPods, configMapList, replicaSets, deployments, daemonSets, statefulSets, collectorCRs, instrumentations }: DiscoveryLists,
+  { pods, collectorPods, configMapList, replicaSets, deployments, daemonSets, statefulSets, collectorCRs, instrumentations, instrumentationsListed }: DiscoveryLists,
   opts: { selector?: string; collector?: string },
 ): { configMaps: ConfigMapIndex; collectors: DiscoveredCollector[]; apps: DiscoveredApp[] } {
   const configMaps: ConfigMapIndex = new Map(configMapList.map((c) => [key(c), c]));
@@ -264,7 +256,6 @@ export function assembleDiscovery(
       sidecar,
       cr: sidecar ? undefined : crFor(pod),
       image,
-      version: imageVersion(image),
       env: resolveContainerEnv(pod, container, configMaps),
     };
   });
@@ -280,7 +271,7 @@ export function assembleDiscovery(
     if (selectorMatch && !selectorMatch(pod.metadata.labels ?? {})) { continue; }
     // Each container gets what the operator injects into it: container-names (init containers too), the
     // first container by default, nothing when it would refuse the pod (a note says why: injectionNotes).
-    const plan = planInjection(pod, instrumentations);
+    const plan = planInjection(pod, instrumentations, instrumentationsListed);
     const targets = new Map(plan.targets.map((t) => [t.container, t]));
     const sidecarCollector = collectors.some((c) => c.sidecar && c.pod === pod);
     for (const container of [...plan.targets.filter((t) => t.init).map((t) => t.container), ...(pod.spec?.containers ?? [])]) {

@@ -151,7 +151,7 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
     incomplete: accessIncomplete(access, opts, exec),
   };
   if (disc.scope.note) { snap.notes.push(disc.scope.note); }
-  snap.notes.push(...injectionNotes(disc.pods, disc.instrumentations));
+  snap.notes.push(...injectionNotes(disc.pods, disc.instrumentations, disc.instrumentationsListed));
   if (!exec) { snap.notes.push('--no-exec: no listen-socket checks and no connectivity probes'); }
   for (const f of disc.listFailures) {
     if (f.status === 404 && /opentelemetrycollectors|instrumentations/.test(f.resource)) {

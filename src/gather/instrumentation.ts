@@ -96,7 +96,7 @@ function pickInstrumentation(value: string, pod: KObject, all: KObject[]): KObje
   return all.find((i) => i.metadata.namespace === a && i.metadata.name === b);
 }
 
-/** sdk.go isAutoInstrumentationInjected: the operator's init containers, the Go sidecar, or its node-name env. */
+/** helper.go isAutoInstrumentationInjected: the operator's init containers (nginx's too), the Go sidecar, or its node-name env. */
 function alreadyInjected(pod: KObject): boolean {
   const inits: any[] = pod.spec?.initContainers ?? [];
   const marks = ['opentelemetry-auto-instrumentation', 'otel-agent-attach-apache', 'otel-agent-attach-nginx', 'otel-agent-source-container-clone'];
@@ -111,7 +111,7 @@ function alreadyInjected(pod: KObject): boolean {
  * setCommonInstrumentedContainers, setLanguageSpecificContainers, areInstrumentedContainersCorrect; sdk.go
  * inject, ensureContainer, containersToInstrument, injectGo, injectApacheHttpd, injectNginx).
  */
-export function planInjection(pod: KObject, instrumentations: KObject[]): InjectionPlan {
+export function planInjection(pod: KObject, instrumentations: KObject[], listed?: (namespace: string) => boolean): InjectionPlan {
   const ann = pod.metadata.annotations ?? {};
   const injected = alreadyInjected(pod);
   const requested: Injection[] = [];
@@ -125,6 +125,17 @@ export function planInjection(pod: KObject, instrumentations: KObject[]): Inject
   const inits: any[] = Array.isArray(pod.spec?.initContainers) ? pod.spec.initContainers : [];
   if (requested.length === 0 || containers.length === 0) { return { targets: [], alreadyInjected: injected }; }
   const refuse = (why: string): InjectionPlan => ({ targets: [], refused: why, alreadyInjected: injected });
+  // getInstrumentationInstance fails (none, several for "true", or a name that does not exist) and Mutate
+  // returns the pod unpatched. Judged only where the Instrumentations were listed: in lint, or a namespace
+  // the diagnosis could not list, one may exist out of sight.
+  const ns = pod.metadata.namespace ?? 'default';
+  for (const r of requested) {
+    const where = r.value.includes('/') ? r.value.slice(0, r.value.indexOf('/')) : ns;
+    if (r.instrumentation || !listed?.(where)) { continue; }
+    const here = instrumentations.filter((i) => (i.metadata.namespace ?? 'default') === ns).length;
+    const why = r.value.toLowerCase() === 'true' ? (here === 0 ? `no Instrumentation exists in ${ns}` : `${here} Instrumentations exist in ${ns}, and "true" picks one only when it is alone`) : `no Instrumentation ${r.value.includes('/') ? r.value : `${ns}/${r.value}`} exists`;
+    return refuse(`inject-${r.language}: "${r.value}": ${why}`);
+  }
 
   // The common annotation applies to every requested language; the language-specific ones are appended to it.
   const names = new Map<InjectLanguage, string[]>(requested.map((r) => [r.language, []]));
@@ -329,10 +340,10 @@ export function injectedEnv(pod: KObject, target: InjectionTarget, alreadyInject
 }
 
 /** Why an annotated pod is admitted uninjected, one note per workload (the webhook allows the pod unpatched). */
-export function injectionNotes(pods: KObject[], instrumentations: KObject[]): string[] {
+export function injectionNotes(pods: KObject[], instrumentations: KObject[], listed?: (namespace: string) => boolean): string[] {
   const notes = new Set<string>();
   for (const pod of pods) {
-    const plan = planInjection(pod, instrumentations);
+    const plan = planInjection(pod, instrumentations, listed);
     if (!plan.refused) { continue; }
     const owner = pod.metadata.ownerReferences?.[0];
     const where = `${owner ? `${owner.kind} ` : 'Pod '}${pod.metadata.namespace ?? 'default'}/${owner?.name ?? pod.metadata.name}`;

@@ -110,7 +110,8 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
 
   // Now that ConfigMaps are known, a container whose --config is a mounted collector config counts too.
   const withConfig = findCollectorPods(pods, inCollectorScope, configMapList);
-  const { configMaps, collectors, apps } = assembleDiscovery({ pods, collectorPods: withConfig, configMapList, replicaSets, deployments, daemonSets, statefulSets, collectorCRs, instrumentations }, opts);
+  const instrumentationsListed = failures.some((f) => f.resource === 'instrumentations') ? undefined : scope === 'cluster' ? () => true : (n: string) => ns.includes(n);
+  const { configMaps, collectors, apps } = assembleDiscovery({ pods, collectorPods: withConfig, configMapList, replicaSets, deployments, daemonSets, statefulSets, collectorCRs, instrumentations, instrumentationsListed }, opts);
 
   return {
     scope: { clusterWide, namespaces: podScope === 'cluster' ? [] : podScope, note },
@@ -126,6 +127,7 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
     configMaps,
     collectorCRs,
     instrumentations,
+    instrumentationsListed,
     workloads: [...deployments, ...daemonSets, ...statefulSets],
     nodes,
     namespaces: namespacesP,

@@ -91,10 +91,6 @@ export function pipelines(cfg: ConfigMap): Record<string, { receivers: string[];
 }
 
 /** `traces/2` -> `traces` */
-export function pipelineSignal(pipelineName: string): string {
-  return pipelineName.split('/')[0];
-}
-
 export function receiverType(id: string): string {
   return id.split('/')[0];
 }
@@ -391,15 +387,6 @@ export function collectorModel(c: CollectorPod, assumedVersion?: string): Collec
 }
 
 /** The health_check path the kubelet probe should hit. */
-export function healthCheckPath(cfg: ConfigMap): string {
-  const exts = isMap(cfg.extensions) ? cfg.extensions : {};
-  for (const [id, v] of Object.entries(exts)) {
-    if (id.split('/')[0] !== 'health_check') { continue; }
-    if (isMap(v) && typeof v.path === 'string') { return v.path; }
-  }
-  return '/';
-}
-
 /**
  * The push receivers of a collector that other pods could reach: every one whose endpoints are not all
  * loopback (an OTLP receiver by its effective endpoints, defaults included; others as written, env

@@ -20,13 +20,15 @@ export function correlate(findings: Finding[]): Finding[] {
       continue;
     }
     const target = byOrig.get(root) as Finding;
-    for (const e of f.evidence) {
+    // From the symptom's copy, which may already hold what its own symptoms brought (a chain folds whole).
+    const from = byOrig.get(f) as Finding;
+    for (const e of from.evidence) {
       const detail = `[${f.rule}] ${e.detail}`;
       if (!target.evidence.some((x) => x.detail === e.detail || x.detail === detail)) {
         target.evidence.push({ source: e.source, detail });
       }
     }
-    for (const a of f.affected ?? []) {
+    for (const a of from.affected ?? []) {
       const cur = (target.affected ??= []);
       const same = cur.find((x) => x.namespace === a.namespace && x.pod === a.pod && x.container === a.container);
       if (!same) {

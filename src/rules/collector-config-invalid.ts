@@ -24,7 +24,10 @@ export const rule: Rule = {
       // A --config that names no readable file is a fault of the pod spec (volume mounts), not of the config.
       // Only broken sources (`error`) count; a source that is merely unreadable from here sets `unknown`.
       const sourceError = c.configError ? undefined : c.configSources.find((src) => src.error)?.error;
-      for (const src of c.configSources) { if (src.error) { problems.push(`${src.arg ?? src.kind}: ${src.error}`); } }
+      for (const src of c.configSources) {
+        // A source with no argument (the image's missing default) is said by its error alone, not as "unknown: ...".
+        if (src.error) { problems.push(src.arg ? `${src.arg}: ${src.error}` : src.error); }
+      }
       const m = model(s, c);
       if (m) {
         problems.push(...m.dangling.map((d) => `invalid configuration: ${d}`));

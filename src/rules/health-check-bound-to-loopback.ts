@@ -3,8 +3,9 @@ import type { HttpProbeInfo } from '../snapshot.ts';
 import { collectorModels, configTarget, endpointEvidence } from './util.ts';
 import { keys } from './keys.ts';
 
+/** The port a kubelet probe dials on the pod IP: httpGet, tcpSocket and grpc all do; exec runs inside. */
 function probePort(p: HttpProbeInfo | undefined): number | undefined {
-  if (!p || p.type !== 'httpGet') { return undefined; }
+  if (!p || p.type === 'exec') { return undefined; }
   return p.resolvedPort ?? (typeof p.port === 'number' ? p.port : /^\d+$/.test(String(p.port)) ? Number(p.port) : undefined);
 }
 
@@ -13,7 +14,7 @@ export const rule: Rule = {
   severity: 'error',
   title: 'health_check extension bound to loopback',
   description:
-    'The kubelet probes the pod IP. A health_check extension on `localhost:13133`, written or by the >= 0.104 default (the operator >= 0.122 sets 0.0.0.0), fails every httpGet probe: the pod never becomes Ready (readiness) or is restarted in a loop (liveness). Only an info when no probe points at it: nothing fails until one is added.',
+    'The kubelet probes the pod IP. A health_check extension on `localhost:13133`, written or by the >= 0.104 default (the operator >= 0.122 sets 0.0.0.0), fails every httpGet, tcpSocket or grpc probe on its port: the pod never becomes Ready (readiness) or is restarted in a loop (liveness). Only an info when no probe points at it: nothing fails until one is added.',
   evidence: ['config', 'api'],
   fix: 'Set `extensions.health_check.endpoint: 0.0.0.0:13133` (or `${env:MY_POD_IP}:13133`).',
   modes: ['diagnose', 'lint'],
@@ -33,7 +34,7 @@ export const rule: Rule = {
       }
       const probes = [['readiness', c.readinessProbe], ['liveness', c.livenessProbe], ['startup', c.startupProbe]] as const;
       const hit = probes.filter(([, p]) => probePort(p) === hc.port);
-      const evidence = [endpointEvidence(c, hc), ...hit.map(([k, p]) => ({ source: 'api' as const, detail: `${k}Probe httpGet ${p?.path ?? '/'} port ${p?.port} dials the pod IP` }))];
+      const evidence = [endpointEvidence(c, hc), ...hit.map(([k, p]) => ({ source: 'api' as const, detail: `${k}Probe ${p?.type === 'httpGet' ? `httpGet ${p.path ?? '/'}` : p?.type} port ${p?.port} dials the pod IP` }))];
       const notReady = w.pods.filter((p) => p.ready === false);
       if (notReady.length) { evidence.push({ source: 'api', detail: `${notReady.length} pod(s) not ready: ${notReady.map((p) => p.pod).join(', ')}` }); }
       findings.push({

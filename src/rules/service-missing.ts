@@ -40,7 +40,7 @@ function portPlan(s: Snapshot, collectors: CollectorPod[]): PortPlan {
 
 function portsText(plan: PortPlan, whose: string): string {
   const list = plan.ports.map((p) => `${p.port} ${p.name}`).join(', ');
-  return plan.fromReceivers ? `ports ${list}, where the receivers of ${whose} listen` : `ports ${list}: the OTLP defaults, as the receiver config of ${whose} is unknown`;
+  return plan.fromReceivers ? `ports ${list}, where the OTLP receivers of ${whose} listen` : `ports ${list}: the OTLP defaults, as no OTLP receiver of ${whose} is known (add the ports of its other push receivers)`;
 }
 
 export const rule: Rule = {

@@ -88,6 +88,9 @@ test('config sources: broken (collector-config-invalid) versus unknown (checks s
 test("ADOT's AOT_CONFIG_CONTENT replaces every --config; Splunk's SPLUNK_CONFIG names the file", () => {
   const adot = pod({ image: 'public.ecr.aws/aws-observability/aws-otel-collector:v0.41.0', args: ['--config=/etc/x.yaml'], env: [{ name: 'AOT_CONFIG_CONTENT', value: CONFIG }] });
   assert.deepEqual(sources(adot, [], { AOT_CONFIG_CONTENT: CONFIG }), { sources: [{ kind: 'env', arg: 'AOT_CONFIG_CONTENT (AWS Distro for OpenTelemetry Collector (ADOT))', error: undefined, unknown: undefined }], config: true });
+  // credentials from a Secret are no sign of a config in AOT_CONFIG_CONTENT: the --config file stays the config
+  const creds = pod({ image: 'public.ecr.aws/aws-observability/aws-otel-collector:v0.41.0', args: ['--config=/conf/config.yaml'], envFrom: [{ secretRef: { name: 'aws-creds' } }], volumeMounts: [{ name: 'cfg', mountPath: '/conf' }] });
+  assert.deepEqual(sources(creds, [cm({ 'config.yaml': CONFIG })]), { sources: [{ kind: 'configMap', arg: '/conf/config.yaml', error: undefined, unknown: undefined }], config: true });
   const splunk = pod({ image: 'quay.io/signalfx/splunk-otel-collector:0.96.0', env: [{ name: 'SPLUNK_CONFIG', value: '/conf/relay.yaml' }], volumeMounts: [{ name: 'cfg', mountPath: '/conf' }] });
   assert.deepEqual(sources(splunk, [cm({ 'relay.yaml': CONFIG })], { SPLUNK_CONFIG: '/conf/relay.yaml' }).sources[0].arg, 'SPLUNK_CONFIG=/conf/relay.yaml');
 });

@@ -268,3 +268,22 @@ describe('planInjection / injectedEnv directly', () => {
     assert.deepEqual(env.map((e) => [e.name, e.value]), [['OTEL_EXPORTER_OTLP_ENDPOINT', 'http://old:4317']]);
   });
 });
+
+describe('an Instrumentation the operator cannot find', () => {
+  const pod = (value: string) =>
+    ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'shop', annotations: { [`${P}inject-java`]: value } }, spec: { containers: [{ name: 'app', image: 'app' }] } }) as any;
+  const inst = (name: string, namespace = 'shop') => instrumentation({ exporter: { endpoint: 'http://c:4318' } }, name, namespace) as any;
+  const listedShop = (ns: string) => ns === 'shop';
+
+  test('where Instrumentations were listed, none, several for "true", or a missing name: the pod is admitted unpatched', () => {
+    assert.match(planInjection(pod('true'), [], listedShop).refused ?? '', /no Instrumentation exists in shop/);
+    assert.match(planInjection(pod('true'), [inst('a'), inst('b')], listedShop).refused ?? '', /2 Instrumentations exist in shop/);
+    assert.match(planInjection(pod('other'), [inst('a')], listedShop).refused ?? '', /no Instrumentation shop\/other exists/);
+    assert.deepEqual(planInjection(pod('true'), [inst('a')], listedShop).targets.map((t) => t.container.name), ['app']);
+  });
+
+  test('where they were not listed (lint, or a namespace out of reach), the injection stays assumed', () => {
+    assert.equal(planInjection(pod('true'), []).refused, undefined);
+    assert.equal(planInjection(pod('elsewhere/inst'), [], listedShop).refused, undefined);
+  });
+});

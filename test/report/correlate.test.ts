@@ -97,3 +97,13 @@ test('a symptom whose keys meet no root keeps its row; a finding is never folded
   const lone = finding({ rule: 'lone', symptomOf: ['nothing'] });
   assert.deepEqual(correlate([self, lone]).map((f) => f.rule), ['self', 'lone']);
 });
+
+test('a chain folds whole: a symptom folded into a middle root reaches the top root with its apps', () => {
+  const top = finding({ rule: 'collector-config-invalid', explains: ['not-ready:w'] });
+  const middle = finding({ rule: 'collector-not-ready', evidence: ['not ready'], symptomOf: ['not-ready:w'], explains: ['no-endpoints:p'] });
+  const leaf = finding({ rule: 'service-no-endpoints', evidence: ['no endpoints'], affected: [app('checkout', ['refused'])], symptomOf: ['no-endpoints:p'] });
+  const out = correlate([top, leaf, middle]);
+  assert.deepEqual(out.map((f) => f.rule), ['collector-config-invalid']);
+  assert.deepEqual(out[0].affected, [app('checkout', ['refused'])]);
+  assert.ok(out[0].evidence.some((e) => e.detail.includes('no endpoints')), JSON.stringify(out[0].evidence));
+});

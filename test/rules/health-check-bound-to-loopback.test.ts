@@ -26,6 +26,16 @@ ruleTester(rule, {
     },
     { name: 'explicit localhost:13133', snapshot: hc('localhost:13133'), findings: [{ severity: 'error', subject: COLLECTOR }] },
     {
+      name: 'a tcpSocket readiness probe on the health port fails as an httpGet one would',
+      snapshot: variant(hc('localhost:13133'), (s) => {
+        const c = s.collectors[0];
+        c.readinessProbe = { type: 'tcpSocket', port: 13133 };
+        delete c.livenessProbe;
+        delete c.startupProbe;
+      }),
+      findings: [{ severity: 'error', subject: COLLECTOR }],
+    },
+    {
       name: 'no probe points at it: only an info (nothing fails until a probe is added)',
       snapshot: variant(hc('localhost:13133'), (s) => {
         const c = s.collectors[0];

@@ -136,8 +136,9 @@ export function ruleTester(rule: Rule, cases: RuleCases): void {
   }
   for (const c of cases.invalid) {
     test(`${rule.id} invalid: ${c.name}`, () => {
-      const { findings } = runRule(rule, normalizeSnapshot(c.snapshot));
-      assert.deepEqual(findings.filter((f) => f.rule !== rule.id).map(keyOf), []);
+      const { findings, checks } = runRule(rule, normalizeSnapshot(c.snapshot));
+      // A rule that throws reports an error check and no finding: never a pass of an invalid case.
+      assert.deepEqual(checks.filter((x) => x.status === 'error'), []);
       assert.deepEqual(findings.map((f) => `${f.severity} ${subjectKey(f.subject)}`).sort(), c.findings.map((f) => `${f.severity} ${f.subject}`).sort());
       for (const f of c.findings) {
         if (f.check) {

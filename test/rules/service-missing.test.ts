@@ -65,7 +65,7 @@ const customPorts = variant(gateway, (s) => {
 
 test('the Service to create carries the ports the receivers listen on (14317, 55681), not 4317/4318', () => {
   const [f] = findingsOf(rule, customPorts);
-  assert.match(f.fix.summary, /\(ports 14317 otlp-grpc, 55681 otlp-http, where the receivers of the collectors in observability listen\)/);
+  assert.match(f.fix.summary, /\(ports 14317 otlp-grpc, 55681 otlp-http, where the OTLP receivers of the collectors in observability listen\)/);
   assert.match(f.fix.patch ?? '', /ports:\n {4}- \{name: otlp-grpc, port: 14317, targetPort: 14317\}\n {4}- \{name: otlp-http, port: 55681, targetPort: 55681\}$/);
   assert.doesNotMatch(`${f.fix.summary}\n${f.fix.patch}`, /\b4317\b|\b4318\b/);
 });
@@ -75,7 +75,7 @@ test('a collector no Service selects: the fix names its receiver ports', () => {
     s.services = [];
     s.apps = [];
   });
-  assert.match(findingsOf(rule, s)[0].fix.summary, /with ports 14317 otlp-grpc, 55681 otlp-http, where the receivers of this collector listen\.$/);
+  assert.match(findingsOf(rule, s)[0].fix.summary, /with ports 14317 otlp-grpc, 55681 otlp-http, where the OTLP receivers of this collector listen\.$/);
 });
 
 test('no collector config known: the OTLP defaults 4317/4318, and the fix says they are', () => {
@@ -83,7 +83,7 @@ test('no collector config known: the OTLP defaults 4317/4318, and the fix says t
     s.collectors[0].effectiveConfig = null;
   });
   const [f] = findingsOf(rule, s);
-  assert.match(f.fix.summary, /\(ports 4317 otlp-grpc, 4318 otlp-http: the OTLP defaults, as the receiver config of the collectors in observability is unknown\)/);
+  assert.match(f.fix.summary, /\(ports 4317 otlp-grpc, 4318 otlp-http: the OTLP defaults, as no OTLP receiver of the collectors in observability is known \(add the ports of its other push receivers\)\)/);
   assert.match(f.fix.patch ?? '', /ports: {2}# the OTLP defaults: the collectors' receiver config is unknown\n {4}- \{name: otlp-grpc, port: 4317, targetPort: 4317\}\n {4}- \{name: otlp-http, port: 4318, targetPort: 4318\}$/);
 });
 
