@@ -84,10 +84,26 @@ function operatorVersion(cr?: KObject): string | null {
   return typeof v === 'string' ? v : null;
 }
 
+/**
+ * ConfigMaps the diagnosis could not list (RBAC, a failed call) are not missing: a source that names one is
+ * unknown, not broken, and collector-config-invalid must not call a config it never saw invalid.
+ */
+function unlistedConfigMapsUnknown(cfg: ReturnType<typeof collectorConfig>, ns: string, disc: Discovery): ReturnType<typeof collectorConfig> {
+  if (!disc.listFailures.some((f) => f.resource === 'configmaps' && (f.namespace === undefined || f.namespace === ns))) { return cfg; }
+  let changed = false;
+  const sources = cfg.sources.map((src) => {
+    if (!src.configMap || src.text !== undefined || !src.error || disc.configMaps.has(`${src.configMap.namespace}/${src.configMap.name}`)) { return src; }
+    changed = true;
+    const { error: _e, ...rest } = src;
+    return { ...rest, unknown: `ConfigMap ${src.configMap.namespace}/${src.configMap.name} could not be listed` };
+  });
+  return changed ? { ...cfg, sources, effectiveConfig: null } : cfg;
+}
+
 export function buildCollector(d: DiscoveredCollector, disc: Discovery): CollectorPod {
   const pod = d.pod;
   const env = envMap(d.env);
-  const cfg = collectorConfig(pod, d.container, env, disc.configMaps);
+  const cfg = unlistedConfigMapsUnknown(collectorConfig(pod, d.container, env, disc.configMaps), pod.metadata.namespace ?? 'default', disc);
   const statuses = containerStatuses(pod);
   const mine = statuses.find((s) => s.name === d.container?.name);
   const labels = pod.metadata.labels ?? {};

@@ -293,3 +293,15 @@ test('a hand-written collector sidecar is not operator-managed; an injected otc-
   assert.equal(plain.managedBy, undefined);
   assert.equal(injected.managedBy?.operator, 'opentelemetry-operator');
 });
+
+test('ConfigMaps that cannot be listed leave the collector config unknown, never invalid', async () => {
+  const fake = new FakeClusterClient(cluster());
+  scriptedExec(fake);
+  fake.listErrors.set('configmaps', () => new ApiError('configmaps is forbidden', { status: 403, reason: 'Forbidden', path: '' }));
+  const snap = await gather(fake, { namespace: 'observability', appNamespaces: ['shop'] });
+  const c = snap.collectors[0];
+  assert.equal(c.effectiveConfig, null);
+  assert.deepEqual(c.configSources.filter((s) => s.error), []);
+  assert.match(c.configSources.find((s) => s.configMap)?.unknown ?? '', /ConfigMap observability\/otel-collector could not be listed/);
+  assert.ok(snap.incomplete.some((i) => i.check === 'list-configmaps'));
+});
