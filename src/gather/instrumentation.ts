@@ -271,6 +271,15 @@ function isModule(l: InjectLanguage): boolean {
   return l === 'apache-httpd' || l === 'nginx';
 }
 
+/** The endpoint the web-server module's generated config names (see injectedEnv). */
+function moduleEndpoint(language: InjectLanguage, inst: KObject | undefined): string {
+  const attr = language === 'nginx' ? 'NginxModuleOtelExporterEndpoint' : 'ApacheModuleOtelExporterEndpoint';
+  const attrs: unknown[] = listOf(inst?.spec?.[SPEC_FIELD[language] as string]?.attrs);
+  const set = attrs.find((a: any) => a?.name === attr && typeof a?.value === 'string') as { value: string } | undefined;
+  const ep = inst?.spec?.exporter?.endpoint;
+  return set?.value ?? (typeof ep === 'string' && ep !== '' ? ep : 'http://localhost:4317/');
+}
+
 /** The injection that decides the SDK: the first language injected, the env-only `sdk` only when alone. */
 export function primaryInjection(injections: Injection[]): Injection | undefined {
   return injections.find((i) => i.language !== 'sdk') ?? injections[0];
@@ -321,15 +330,16 @@ export function injectedEnv(pod: KObject, target: InjectionTarget, alreadyInject
       if (inj.language === 'nodejs') { app.appendIfNotSet([{ name: 'OTEL_METRICS_EXPORTER', value: 'otlp' }]); }
       app.exporter(inst);
       if (isModule(inj.language) && inj === primary) {
-        // The module reads its endpoint from a config file an init container writes from spec.exporter.endpoint;
-        // that init container's env is helper.go initContainerUserEnv: the language env, spec.env, then
-        // OTEL_POD_IP / OTEL_NODE_IP, then the config, so `$(OTEL_NODE_IP)` in the endpoint is expanded there.
+        // The module reads its endpoint from a config file an init container writes: spec.exporter.endpoint,
+        // else http://localhost:4317/, replaced by the `<Module>OtelExporterEndpoint` attr when one is set
+        // (apachehttpd.go getApacheOtelConfig, nginx.go getNginxOtelConfig @be8944414); no env variable of
+        // the app changes it. The init container's env (helper.go initContainerUserEnv: the language env,
+        // spec.env, then OTEL_POD_IP / OTEL_NODE_IP) is what `$(OTEL_NODE_IP)` in it expands against.
         const mod = new EnvBuilder([]);
-        mod.appendIfNotSet(langEnv);
-        mod.appendIfNotSet(listOf(inst?.spec?.env));
+        mod.appendIfNotSet(langEnv.filter((e: any) => e?.name !== ENDPOINT));
+        mod.appendIfNotSet(listOf(inst?.spec?.env).filter((e: any) => e?.name !== ENDPOINT));
         mod.appendIfNotSet(POD_NODE_ENV);
-        const ep = inst?.spec?.exporter?.endpoint;
-        if (typeof ep === 'string' && ep !== '') { mod.appendIfNotSet([{ name: ENDPOINT, value: ep }]); }
+        mod.appendIfNotSet([{ name: ENDPOINT, value: moduleEndpoint(inj.language, inst) }]);
         exporter = { b: mod, from };
       }
     }

@@ -121,6 +121,15 @@ describe('F1: the env the operator injects, resolved like any container env', ()
     assert.equal(app.sdk?.language, 'cpp');
   });
 
+  test('NGINX / Apache: no env variable moves the module; the attr does, and no endpoint means localhost:4317', () => {
+    const web = (lang: string) => deployment({ [`${P}inject-${lang}`]: 'true' }, [{ name: 'web', image: lang === 'nginx' ? 'nginx:1.25' : 'httpd:2.4' }]);
+    const viaEnv = instrumentation({ exporter: { endpoint: 'http://otel:4317' }, env: [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://elsewhere:4317' }] });
+    assert.equal(apps(viaEnv, web('apache-httpd'))[0].exporter.endpoint?.value, 'http://otel:4317');
+    const viaAttr = instrumentation({ exporter: { endpoint: 'http://otel:4317' }, nginx: { attrs: [{ name: 'NginxModuleOtelExporterEndpoint', value: 'http://gw:4317' }] } });
+    assert.equal(apps(viaAttr, web('nginx'))[0].exporter.endpoint?.value, 'http://gw:4317');
+    assert.equal(apps(instrumentation({}), web('nginx'))[0].exporter.endpoint?.value, 'http://localhost:4317/');
+  });
+
   test('the exporter TLS CA becomes OTEL_EXPORTER_OTLP_CERTIFICATE under the mounted secret', () => {
     const [app] = apps(
       instrumentation({ exporter: { endpoint: 'https://otel:4317', tls: { secretName: 'otel-tls', ca_file: 'ca.crt' } } }),
