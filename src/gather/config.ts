@@ -168,6 +168,10 @@ export function collectorConfig(pod: KObject, container: any, env: Record<string
     } else if (image.distribution?.noConfigInImage && !image.replaced) {
       // otelcol-k8s / otelcol-otlp / nrdot-k8s: ENTRYPOINT only, and the binary refuses to start without a config flag.
       sources.unshift({ kind: 'unknown', error: `no --config argument and ${image.distribution.name} has no default configuration: the collector exits with "at least one config flag must be provided"` });
+    } else if (image.replaced && !Array.isArray(container?.command) && image.distribution?.versioning === 'upstream') {
+      // args alone keep the image's ENTRYPOINT, the upstream binary, which has no default of its own and
+      // exits "at least one config flag must be provided" (collector otelcol/command.go): broken, not unknown.
+      sources.unshift({ kind: 'unknown', error: `args without --config replace the image CMD, and ${image.distribution.name} has no default of its own: the collector exits with "at least one config flag must be provided"` });
     } else {
       const why = image.replaced
         ? `no --config argument: the pod's command/args replace the image CMD (${image.distribution?.name} passes --config ${defaultConfigPaths(image.distribution as Distribution)[0] ?? 'nothing'} there), so which config the binary reads is unknown`

@@ -64,8 +64,10 @@ test("no command or args: the image's default --config applies, and a ConfigMap 
   assert.equal(sources(pod({ ...contrib, volumeMounts: [{ name: 'cfg', mountPath: '/etc/otelcol-contrib' }] }), [cm({ 'config.yaml': CONFIG })]).config, true);
   // nothing mounted: the file baked into the image, unknown
   assert.match(sources(pod(contrib)).sources[0].unknown ?? '', /no volume is mounted at \/etc\/otelcol-contrib\/config\.yaml: the file comes from the image/);
-  // args without --config replace the CMD: unknown, not invalid
-  assert.match(sources(pod({ ...contrib, args: ['--feature-gates=x'] })).sources[0].unknown ?? '', /replace the image CMD/);
+  // args without --config replace the CMD, and the upstream binary has no default: it cannot start
+  assert.match(sources(pod({ ...contrib, args: ['--feature-gates=x'] })).sources[0].error ?? '', /at least one config flag must be provided/);
+  // a command of the pod's own: what it runs is unknown, not invalid
+  assert.match(sources(pod({ ...contrib, command: ['/bin/sh', '-c', 'exec /otelcol-contrib "$@"'] })).sources[0].unknown ?? '', /replace the image CMD/);
   // k8s and otlp images have no CMD: the binary refuses to start without a config flag
   assert.match(sources(pod({ image: 'otel/opentelemetry-collector-k8s:0.111.0' })).sources[0].error ?? '', /at least one config flag must be provided/);
   // Dynatrace's CMD names /etc/otelcol/config.yaml, but the image ships no file there: it must be mounted
