@@ -59,12 +59,39 @@ export function simRoot(files: Record<string, string>): string {
 }
 
 /** A TCP port nothing listens on (bound then released). */
+const handedOut = new Set<number>();
+
+/** The first port the kernel hands to outgoing connections and to listen(0). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 11000 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+/**
+ * A loopback port free now and outside the kernel's ephemeral range: a port from listen(0) is in that
+ * range, so between the probe and the stand-in's own bind any outgoing connection (an app's export, a
+ * relay) could take it ("address already in use", seen in CI). Below the range only an explicit bind can.
+ */
 export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+  const low = ephemeralLow();
+  for (;;) {
+    const port = 10000 + Math.floor(Math.random() * (low - 10000));
+    if (handedOut.has(port)) { continue; }
+    const s = net.createServer();
+    const ok = await new Promise<boolean>((r) => {
+      s.once('error', () => r(false));
+      s.listen(port, '127.0.0.1', () => r(true));
+    });
+    if (ok) {
+      await new Promise<void>((r) => s.close(() => r()));
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /** Listening TCP sockets from /proc/net/tcp{,6}: `127.0.0.1:4317`, `[::]:4317`, ... */
