@@ -8,6 +8,7 @@ import { CORE_SCHEMA, load as fastLoad } from 'js-yaml';
 import { parse as parseYaml } from 'yaml';
 import type { CollectorPod } from '../snapshot.ts';
 import { atLeast } from './version.ts';
+import { LOCALHOST_DEFAULT_SINCE } from './distribution-data.ts';
 import { envRefs, expandEnv } from './envexpand.ts';
 import { classifyHost, splitHostPort, type EndpointClass } from './endpoint.ts';
 
@@ -242,11 +243,11 @@ export interface EndpointContext {
   assumedVersion?: string;
 }
 
-/** The host a component binds by default: localhost from 0.104.0, all interfaces before. */
+/** The host a component binds by default: localhost from 0.104.0 (LOCALHOST_DEFAULT_SINCE), all interfaces before. */
 export function defaultHost(version: string | null, given?: string): { host: string; assumed: boolean; given: boolean } {
   // A version the user gave (lint --collector-version) decides exactly as an image tag would.
   const v = version ?? given ?? null;
-  const ge = atLeast(v, '0.104.0');
+  const ge = atLeast(v, LOCALHOST_DEFAULT_SINCE);
   if (ge === null) { return { host: 'localhost', assumed: true, given: false }; }
   return { host: ge ? 'localhost' : '0.0.0.0', assumed: false, given: version === null };
 }

@@ -73,33 +73,21 @@ function describe(f: Finding): string {
   return `${f.rule} ${f.severity} ${s.kind} ${s.namespace ? `${s.namespace}/` : ''}${s.name}${s.container ? `:${s.container}` : ''}`;
 }
 
-/** Images named in a folder's YAML: a cheap scan, independent of what lint recognised. */
-function imagesIn(dir: string): string[] {
-  const out: string[] = [];
-  for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
-    if (!/\.ya?ml$/.test(f)) {
-      continue;
-    }
-    for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/^\s*(?:-\s+)?image:\s*["']?([^"'\s#]+)/gm)) {
-      out.push(m[1]);
-    }
-  }
-  return out;
+/** The texts of a folder's YAML files, read once for the checks below (independent of what lint read). */
+function yamlTexts(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => readFileSync(join(dir, f), 'utf8'));
+}
+
+/** Images named in the YAML: a cheap scan, independent of what lint recognised. */
+function imagesIn(texts: string[]): string[] {
+  return texts.flatMap((t) => [...t.matchAll(/^\s*(?:-\s+)?image:\s*["']?([^"'\s#]+)/gm)].map((m) => m[1]));
 }
 
 /** An OpenTelemetryCollector CR of a mode that makes a workload (a sidecar is injected only into pods). */
-function declaresCollectorCR(dir: string): boolean {
-  for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
-    if (!/\.ya?ml$/.test(f)) {
-      continue;
-    }
-    for (const doc of readFileSync(join(dir, f), 'utf8').split(/^---\s*$/m)) {
-      if (/^kind:\s*OpenTelemetryCollector\s*$/m.test(doc) && !/^\s+mode:\s*["']?sidecar/m.test(doc)) {
-        return true;
-      }
-    }
-  }
-  return false;
+function declaresCollectorCR(texts: string[]): boolean {
+  return texts.some((t) => t.split(/^---\s*$/m).some((doc) => /^kind:\s*OpenTelemetryCollector\s*$/m.test(doc) && !/^\s+mode:\s*["']?sidecar/m.test(doc)));
 }
 
 const cases: Case[] = existsSync(join(REAL, 'index.json')) ? JSON.parse(readFileSync(join(REAL, 'index.json'), 'utf8')) : [];
@@ -132,11 +120,12 @@ for (const c of cases) {
     }
     const unexpected = loud.filter((f) => !expected.some((e) => matches(f, e)) && !allowed.some((e) => matches(f, e)));
     assert.deepEqual(unexpected.map(describe), [], `judgement: ${disputed ? `disputed: ${disputed.why}` : c.judgement}`);
-    const distributions = imagesIn(join(REAL, c.dir)).filter((i) => distributionForImage(i) !== undefined);
+    const texts = yamlTexts(join(REAL, c.dir));
+    const distributions = imagesIn(texts).filter((i) => distributionForImage(i) !== undefined);
     if (distributions.length) {
       assert.ok(r.report.collectors.length > 0, `the files run ${distributions.join(', ')}, but lint saw no collector`);
     }
-    if (declaresCollectorCR(join(REAL, c.dir))) {
+    if (declaresCollectorCR(texts)) {
       assert.ok(r.report.collectors.length > 0, 'the files declare an OpenTelemetryCollector, but lint saw no collector');
     }
   });
