@@ -5,6 +5,7 @@
  */
 import type { AffectedApp, RuleFinding, Rule } from '../report/finding.ts';
 import type { AppContainer, CollectorPod, LabelSelector, NetworkPolicyInfo, ProbeRecord, Snapshot } from '../snapshot.ts';
+import { stringify } from 'yaml';
 import { probeText, probesTo, resolveHost, targetPortOn, unpublishedPort } from './util.ts';
 
 export function selectorMatches(sel: LabelSelector | null | undefined, labels: Record<string, string>): boolean {
@@ -41,6 +42,19 @@ function ipInCidr(ip: string, cidr: string): boolean {
   const n = Number(bits ?? 32);
   const mask = n === 0 ? 0 : (~0 << (32 - n)) >>> 0;
   return (a & mask) === (b & mask);
+}
+
+/**
+ * The policy's ingress list with one rule added for every app namespace that was dropped. A patch
+ * (strategic-merge or merge) replaces `spec.ingress` whole, since the list has no merge key, so the patch
+ * carries the rules already there: a patch of the new rule alone would drop them.
+ */
+function ingressPatch(np: NetworkPolicyInfo, namespaces: string[], ports: number[]): string {
+  const namespaceSelector = namespaces.length === 1
+    ? { matchLabels: { 'kubernetes.io/metadata.name': namespaces[0] } }
+    : { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: namespaces }] };
+  const added = { from: [{ namespaceSelector }], ports: ports.map((port) => ({ protocol: 'TCP', port })) };
+  return stringify({ spec: { ingress: [...(np.ingress ?? []), added] } }, { flowCollectionPadding: false }).trimEnd();
 }
 
 /** Does this policy admit traffic from the app to the collector on port? (true when it does not apply) */
@@ -91,7 +105,7 @@ export const rule: Rule = {
       return { findings: [], skipped: 'needs exec probes (--no-exec)' };
     }
     // One row per set of policies; the fix is written once every probe they drop is known.
-    const blocked = new Map<string, { c: CollectorPod; pols: NetworkPolicyInfo[]; ports: Set<number>; namespace: string; probes: ProbeRecord[]; affected: AffectedApp[] }>();
+    const blocked = new Map<string, { c: CollectorPod; pols: NetworkPolicyInfo[]; ports: Set<number>; namespaces: Set<string>; probes: ProbeRecord[]; affected: AffectedApp[] }>();
     for (const c of s.collectors) {
       const pols = s.networkPolicies.filter((np) => np.namespace === c.namespace && (np.policyTypes.includes('Ingress') || np.ingress !== undefined) && selectorMatches(np.podSelector, c.labels));
       if (!pols.length) {
@@ -113,9 +127,10 @@ export const rule: Rule = {
           continue;
         }
         const key = `${c.namespace}/${pols.map((p) => p.name).join(',')}`;
-        const g = blocked.get(key) ?? { c, pols, ports: new Set<number>(), namespace: app.namespace, probes: [], affected: [] };
+        const g = blocked.get(key) ?? { c, pols, ports: new Set<number>(), namespaces: new Set<string>(), probes: [], affected: [] };
         // The policy filters the pod port the packets arrive on, whatever Service port the app dialled.
         g.ports.add(port);
+        g.namespaces.add(app.namespace);
         g.probes.push(pr);
         if (!g.affected.some((a) => a.pod === app.pod)) {
           g.affected.push({ namespace: app.namespace, workload: app.workload?.name, pod: app.pod, container: app.container, symptoms: [`probe ${pr.target.host}:${pr.target.port} timeout`] });
@@ -123,7 +138,7 @@ export const rule: Rule = {
         blocked.set(key, g);
       }
     }
-    return [...blocked.values()].map(({ c, pols, ports, namespace, probes, affected }): RuleFinding => {
+    return [...blocked.values()].map(({ c, pols, ports, namespaces, probes, affected }): RuleFinding => {
       const list = [...ports].sort((x, y) => x - y);
       return {
         subject: { kind: 'NetworkPolicy', namespace: c.namespace, name: pols.map((p) => p.name).join(',') },
@@ -135,7 +150,7 @@ export const rule: Rule = {
         ],
         fix: {
           summary: `Allow ingress to the collector on ${list.join(', ')} from the app namespaces in NetworkPolicy ${c.namespace}/${pols[0].name}.`,
-          patch: `spec:\n  ingress:\n    - from:\n        - namespaceSelector:\n            matchLabels:\n              kubernetes.io/metadata.name: ${namespace}\n      ports:\n${list.map((p) => `        - {protocol: TCP, port: ${p}}`).join('\n')}`,
+          patch: ingressPatch(pols[0], [...namespaces].sort(), list),
           target: `NetworkPolicy ${c.namespace}/${pols[0].name}`,
         },
         affected,

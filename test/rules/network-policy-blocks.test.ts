@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { parse } from 'yaml';
 import { rule } from '../../src/rules/network-policy-blocks.ts';
 import { findingsOf, loadSnapshot, ruleTester, test, variant } from './helpers.ts';
 
@@ -66,14 +67,41 @@ ruleTester(rule, {
   ],
 });
 
+/** The ingress list the fix's patch writes: every rule already there, then the added one. */
+function patchedIngress(patch: string | undefined): Array<Record<string, any>> {
+  return (parse(patch ?? '') as { spec: { ingress: Array<Record<string, any>> } }).spec.ingress;
+}
+
 test('the fix admits the pod port the probe found dropped (the receiver\'s 55681 behind Service port 4318), not 4317/4318', () => {
   const [f] = findingsOf(rule, legacyHttp);
   assert.match(f.fix.summary, /^Allow ingress to the collector on 55681 from the app namespaces/);
-  assert.match(f.fix.patch ?? '', /ports:\n {8}- \{protocol: TCP, port: 55681\}$/);
-  assert.doesNotMatch(f.fix.patch ?? '', /4317|4318/);
+  const added = patchedIngress(f.fix.patch).at(-1);
+  assert.deepEqual(added?.ports, [{ protocol: 'TCP', port: 55681 }]);
 });
 
 test('every dropped port is in the fix, each once', () => {
   const [f] = findingsOf(rule, withPolicy('monitoring', true));
-  assert.match(f.fix.patch ?? '', /ports:\n {8}- \{protocol: TCP, port: 4317\}\n {8}- \{protocol: TCP, port: 4318\}$/);
+  assert.deepEqual(patchedIngress(f.fix.patch).at(-1)?.ports, [{ protocol: 'TCP', port: 4317 }, { protocol: 'TCP', port: 4318 }]);
+});
+
+test('the patch keeps the rules the policy already has: the ingress list is replaced whole by a patch', () => {
+  const [f] = findingsOf(rule, withPolicy('monitoring', true));
+  const ingress = patchedIngress(f.fix.patch);
+  assert.equal(ingress.length, 2);
+  assert.deepEqual(ingress[0].from, [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
+  assert.deepEqual(ingress[1].from, [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } } }]);
+});
+
+test('apps dropped in two namespaces: the added rule admits both', () => {
+  const twoNamespaces = variant(withPolicy('monitoring', true), (s) => {
+    const app = s.apps[0];
+    const copy = { ...structuredClone(app), namespace: 'billing', pod: `${app.pod}-b` };
+    s.apps.push(copy);
+    const probe = s.probes.find((p) => p.from.pod === app.pod && p.from.namespace === app.namespace);
+    assert.ok(probe, 'the fixture probes from its first app');
+    s.probes.push({ ...structuredClone(probe), from: { ...probe.from, namespace: 'billing', pod: copy.pod } });
+  });
+  const [f] = findingsOf(rule, twoNamespaces);
+  const from = patchedIngress(f.fix.patch).at(-1)?.from;
+  assert.deepEqual(from, [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['billing', twoNamespaces.apps[0].namespace].sort() }] } }]);
 });
