@@ -32,6 +32,19 @@ export interface Snapshot {
   incomplete: IncompleteCheck[];
   /** namespaces seen with their labels (NetworkPolicy namespaceSelector needs them) */
   namespaces?: { name: string; labels: Record<string, string> }[];
+  /** `otel-doctor.io/ignore` annotations found on the objects read (src/suppress.ts applies them) */
+  ignores?: IgnoreAnnotation[];
+}
+
+/** An object's `otel-doctor.io/ignore: "<rule-id>[,<rule-id>]: <reason>"`, parsed. */
+export interface IgnoreAnnotation {
+  kind: string;
+  namespace?: string;
+  name: string;
+  rules: string[];
+  reason: string;
+  /** where the annotation was found when not on the object itself, e.g. `pod template` */
+  via?: string;
 }
 
 export interface SnapshotMeta {

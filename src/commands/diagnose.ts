@@ -77,6 +77,8 @@ The report is printed before a non-zero exit.`;
     concurrency: Flags.integer({ summary: 'How many exec and log calls run at once.', default: 8, min: 1, max: 64 }),
     'max-pods-per-workload': Flags.integer({ summary: 'How many pods of each app workload probe the collector.', default: 1, min: 1, max: 20 }),
     'fail-on': Flags.string({ summary: 'Exit 1 when a finding has at least this severity.', options: ['error', 'warning', 'never'], default: 'error' }),
+    config: Flags.string({ summary: 'Config file (.otel-doctor.yaml format): rules to disable, severity overrides, ignores by rule and subject.', helpValue: 'FILE' }),
+    ignore: Flags.string({ summary: 'Suppress a rule\'s findings, everywhere or on NAMESPACE/NAME (a glob); repeatable. Suppressed findings are listed by -o wide and json, and never fail the run.', helpValue: 'RULE[=NAMESPACE/NAME]', multiple: true }),
     'debug-container': Flags.string({
       summary: `Add an ephemeral debug container (default image ${DEFAULT_DEBUG_IMAGE}) to collector pods that have no tools.`,
       description:
@@ -101,6 +103,10 @@ The report is printed before a non-zero exit.`;
     const timeoutMs = parseDuration(flags.timeout);
     const requestTimeoutMs = parseDuration(flags['request-timeout']);
     if (timeoutMs <= 0) { throw new UsageError('--timeout must be positive'); }
+    // Before any cluster call: a typo in a rule id is a usage error, not a diagnosis that suppresses nothing.
+    const [{ policyFromFlags }, { RULES }] = await Promise.all([import('../doctor-config.ts'), import('../rules/index.ts')]);
+    const knownRules = new Set(RULES.map((r) => r.id));
+    const policy = policyFromFlags({ config: flags.config, ignore: flags.ignore }, knownRules);
 
     const { loadKubeconfig } = await import('../cluster/kubeconfig.ts');
     const loaded = loadKubeconfig({ kubeconfig: flags.kubeconfig, context: flags.context });
@@ -145,8 +151,8 @@ The report is printed before a non-zero exit.`;
         const s = kube.stats();
         process.stderr.write(`API requests: ${s.requests} (${Object.entries(s.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')}), retries ${s.retries}\n`);
       }
-      const { judge } = await import('../engine.ts');
-      const report = judge(snapshot, { mode: 'diagnose' });
+      const [{ judge }, { applyPolicy }] = await Promise.all([import('../engine.ts'), import('../suppress.ts')]);
+      const report = applyPolicy(judge(snapshot, { mode: 'diagnose' }), { ...policy, annotations: snapshot.ignores ?? [] }, knownRules);
       const { renderReport } = await import('../report/render/index.ts');
       const out = renderReport(report, flags.output as 'table' | 'wide' | 'json' | 'yaml' | 'markdown', {
         color: process.stdout.isTTY === true && !process.env.NO_COLOR,

@@ -19,6 +19,7 @@ import { planProbes, selectProbePods } from './plan.ts';
 import { probeMethod } from './probe-tools.ts';
 import { probeAll } from './probes.ts';
 import { listenSockets, listenSocketsViaDebugContainer } from './sockets.ts';
+import { ignoreAnnotations } from './ignores.ts';
 
 export interface GatherOptions {
   namespace: string;
@@ -173,6 +174,9 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
   snap.instrumentations = insts;
   snap.apps = disc.apps.map((a) => buildApp(a, disc));
   snap.notes.push(...agentNotes(disc.pods));
+  const ignored = ignoreAnnotations(disc);
+  if (ignored.ignores.length) { snap.ignores = ignored.ignores; }
+  snap.notes.push(...ignored.notes);
   if (snap.collectors.length === 0) { snap.notes.push(`no collector found in ${opts.allNamespaces ? 'any namespace' : `namespace ${opts.namespace}`}${opts.collector ? ` named ${opts.collector}` : ''}`); }
 
   // ---- evidence: exec and logs, under one cap

@@ -14,6 +14,7 @@ import { SNAPSHOT_VERSION, type CollectorPod, type Snapshot, type SourceLocation
 import { agentForImage } from '../otel/distributions.ts';
 import { injectSidecars, podOf, type LintObject, type Origin } from './shapes.ts';
 import { locate, locateEmbedded, type PathSeg } from './source.ts';
+import { ignoreAnnotations } from '../gather/ignores.ts';
 
 export const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Node', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'APIService']);
 
@@ -214,6 +215,9 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
     ...(namespaces.length ? { namespaces: namespaces.map((n) => ({ name: n.metadata.name, labels: n.metadata.labels ?? {} })) } : {}),
   };
   snapshot.notes.push(...injectionNotes(pods, instrumentations));
+  const ignored = ignoreAnnotations(disc);
+  if (ignored.ignores.length) { snapshot.ignores = ignored.ignores; }
+  snapshot.notes.push(...ignored.notes);
   return { snapshot, index };
 }
 

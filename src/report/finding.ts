@@ -14,6 +14,44 @@ export interface Subject {
   namespace?: string;
   name: string;
   container?: string;
+  /** who owns the object: a Helm release or the OpenTelemetry operator (an edit made by hand is overwritten) */
+  managedBy?: ManagedBy;
+}
+
+/** What re-renders an object, so a fix edits the source instead of a copy that is overwritten. */
+export interface ManagedBy {
+  tool: 'helm' | 'operator';
+  /** helm: the release (`meta.helm.sh/release-name`, else the pod label `app.kubernetes.io/instance`) */
+  release?: string;
+  /** helm: the chart as `helm upgrade` takes it, e.g. `open-telemetry/opentelemetry-collector` */
+  chart?: string;
+  /** helm: the chart version from the `helm.sh/chart` label, when known */
+  chartVersion?: string;
+  /** operator: the OpenTelemetryCollector CR that generates the workload and its ConfigMap */
+  cr?: string;
+  namespace?: string;
+}
+
+/** The object a fix changes. */
+export interface FixObject {
+  kind: string;
+  namespace?: string;
+  name: string;
+  /** ConfigMap key, container, CR field (`spec.config`), or Helm value path (`config`) */
+  key?: string;
+  container?: string;
+}
+
+/** Paste-able commands: make the change, make it take effect, check it took. */
+export interface FixCommands {
+  /** the change itself: `kubectl edit`, `kubectl patch`, `kubectl set env`, `helm upgrade` */
+  apply: string[];
+  /** the rollout that makes the change take effect (the collector does not reload a changed ConfigMap) */
+  restart?: string;
+  /** why no restart command is needed, when none is given */
+  restartNote?: string;
+  /** the diagnosis again, scoped to the object */
+  verify: string;
 }
 
 export interface Evidence {
@@ -27,6 +65,9 @@ export interface Fix {
   patch?: string;
   /** the object to change: `ConfigMap observability/otel-collector key relay`, Helm value, CR */
   target?: string;
+  /** the object to change, resolved against the Snapshot (Helm release or operator CR when they own it) */
+  object?: FixObject;
+  commands?: FixCommands;
 }
 
 /** An app affected by a collector-side root cause (correlation folds the app's symptoms here). */
@@ -65,6 +106,10 @@ export interface Finding {
    */
   explains?: CorrelationKey[];
   symptomOf?: CorrelationKey[];
+  /** the rule's own severity, when a config file overrode it (severity then holds the override) */
+  defaultSeverity?: Severity;
+  /** in `Report.suppressed` only: who suppressed it and why (src/suppress.ts) */
+  suppression?: { by: 'annotation' | 'config' | 'flag'; reason: string; source: string };
 }
 
 /**
@@ -117,7 +162,9 @@ export interface Report {
   checks: Check[];
   findings: Finding[];
   notes?: string[];
-  summary: { errors: number; warnings: number; infos: number };
+  /** findings an annotation, the config file or --ignore suppressed: shown, never counted for the exit code */
+  suppressed?: Finding[];
+  summary: { errors: number; warnings: number; infos: number; suppressed?: number };
 }
 
 /** What a rule sees and returns. */

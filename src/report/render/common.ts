@@ -11,11 +11,11 @@ export interface RenderOptions {
 
 /** The public JSON shape: internal correlation keys dropped, every string sanitised. */
 export function publicReport(r: Report): Report {
-  const findings = r.findings.map((f) => {
+  const strip = (f: Finding): Finding => {
     const { explains: _e, symptomOf: _s, ...rest } = f;
     return rest as Finding;
-  });
-  return sanitizeDeep({ ...r, findings });
+  };
+  return sanitizeDeep({ ...r, findings: r.findings.map(strip), ...(r.suppressed ? { suppressed: r.suppressed.map(strip) } : {}) });
 }
 
 export function clean(s: string): string {

@@ -1,7 +1,8 @@
 /**
  * JUnit XML for GitLab / Jenkins test reports: one testsuite per rule that ran, one testcase per rule and
  * object (checks that passed are passing testcases, so the report shows what was covered), a <failure> for
- * error and warning findings, and infos as passing cases with their text in system-out.
+ * error and warning findings, infos as passing cases with their text in system-out, and suppressed findings
+ * as skipped cases that say who suppressed them and why.
  */
 import type { Check, Finding, Report } from '../finding.ts';
 import { publicReport, subjectLine } from './common.ts';
@@ -40,6 +41,15 @@ export function renderJunit(input: Report, opts: { inputErrors?: { file: string;
       s.failures++;
       s.cases.push(`    <testcase classname="${esc(f.rule)}" name="${esc(name)}"${file}>\n      <failure type="${f.severity}" message="${esc(f.summary)}">${esc(findingText(f))}</failure>\n    </testcase>`);
     }
+  }
+  for (const f of r.suppressed ?? []) {
+    const s = suite(f.rule);
+    const file = f.location ? ` file="${esc(f.location.file)}"${f.location.line ? ` line="${f.location.line}"` : ''}` : '';
+    s.tests++;
+    s.skipped++;
+    failedSubjects.add(`${f.rule}\0${f.subject.kind} ${f.subject.namespace ? `${f.subject.namespace}/` : ''}${f.subject.name}`);
+    const why = `suppressed: ${f.suppression?.reason ?? ''} (${f.suppression?.source ?? ''})`;
+    s.cases.push(`    <testcase classname="${esc(f.rule)}" name="${esc(subjectLine(f))}"${file}>\n      <skipped message="${esc(why)}"/>\n      <system-out>${esc(findingText(f))}</system-out>\n    </testcase>`);
   }
   for (const c of r.checks as Check[]) {
     if (c.status === 'fail' || failedSubjects.has(`${c.name}\0${c.subject}`)) { continue; }

@@ -89,14 +89,16 @@ export function renderSarif(input: Report, opts: { version?: string; baseDir?: s
   // Findings that still share an identity (a rule that names nothing distinguishing twice on one subject)
   // are numbered in the order of their text, which does not depend on where they sit in the files.
   // The file too (never the line): the same object in two variants (k8s/prod, k8s/staging) is two alerts.
-  const identity = r.findings.map((f) => [f.rule, subjectKey(f), ...(f.location?.file ? [`file ${fingerprintFile(f.location.file, opts.baseDir)}`] : []), ...findingIdentity(f)]);
+  // Suppressed findings are results too, with `suppressions`: code scanning shows them as dismissed, with the reason.
+  const all = [...r.findings, ...(r.suppressed ?? [])];
+  const identity = all.map((f) => [f.rule, subjectKey(f), ...(f.location?.file ? [`file ${fingerprintFile(f.location.file, opts.baseDir)}`] : []), ...findingIdentity(f)]);
   const text = (f: Finding): string => [f.summary, f.rootCause, f.fix.summary, f.fix.patch ?? ''].join('\0');
   const seen = new Map<string, string[]>();
-  r.findings.forEach((f, i) => {
+  all.forEach((f, i) => {
     const k = identity[i]!.join('\0');
     seen.set(k, [...(seen.get(k) ?? []), text(f)]);
   });
-  const results = r.findings.map((f, i) => {
+  const results = all.map((f, i) => {
     const idx = rules.findIndex((x) => x.id === f.rule);
     const subject = subjectKey(f);
     const id = identity[i]!;
@@ -122,6 +124,8 @@ export function renderSarif(input: Report, opts: { version?: string; baseDir?: s
           }
         : {}),
       partialFingerprints: { [FINGERPRINT_KEY]: fingerprint([...id, ...ordinal]) },
+      // inSource: an annotation on the object itself; external: the config file or --ignore.
+      ...(f.suppression ? { suppressions: [{ kind: f.suppression.by === 'annotation' ? 'inSource' : 'external', status: 'accepted', justification: `${f.suppression.reason} (${f.suppression.source})` }] } : {}),
       properties: { subject: f.subject, evidence: f.evidence.map((e) => `${e.source}: ${e.detail}`) },
     };
   });
