@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import type { CollectorPod } from '../snapshot.ts';
 import { atLeast } from './version.ts';
 import { LOCALHOST_DEFAULT_SINCE } from './distribution-data.ts';
+import { operatorEndpointDefault } from './operator-data.ts';
 import { envRefs, expandEnv } from './envexpand.ts';
 import { classifyHost, splitHostPort, type EndpointClass } from './endpoint.ts';
 
@@ -252,10 +253,10 @@ export function defaultHost(version: string | null, given?: string): { host: str
   return { host: ge ? 'localhost' : '0.0.0.0', assumed: false, given: version === null };
 }
 
-function operatorAtLeast(ctx: EndpointContext, min: string): boolean {
+/** Whether the operator managing the collector puts 0.0.0.0 before an unset or host-less endpoint (operator-data.ts). */
+function operatorDefaults(ctx: EndpointContext, protocol: ServerProtocol | 'health'): boolean {
   if (!ctx.operator) { return false; }
-  // An operator whose version is unknown is assumed current: the defaulting shipped in late 2024.
-  return atLeast(ctx.operator.version, min) ?? true;
+  return operatorEndpointDefault(protocol === 'health' ? 'health_check' : 'receiver', ctx.operator.version, ctx.version).host !== null;
 }
 
 export function resolveEndpoint(
@@ -279,9 +280,9 @@ export function resolveEndpoint(
   let defaultedBy: EffectiveEndpoint['defaultedBy'];
   let versionAssumed = false;
   let versionGiven: string | undefined;
-  const operatorDefaults = protocol === 'health' ? operatorAtLeast(ctx, '0.122.0') : operatorAtLeast(ctx, '0.110.0');
+  const byOperator = operatorDefaults(ctx, protocol);
   if (written === undefined || written.trim() === '') {
-    if (operatorDefaults) {
+    if (byOperator) {
       effective = `0.0.0.0:${defaultPort}`;
       defaultedBy = 'operator-default';
     } else {
@@ -294,7 +295,7 @@ export function resolveEndpoint(
   } else {
     effective = expanded as string;
     // The operator fills a host-less `:4317` with 0.0.0.0; Go would bind all interfaces anyway.
-    if (operatorDefaults && /^:\d+$/.test(written.trim())) {
+    if (byOperator && /^:\d+$/.test(written.trim())) {
       effective = `0.0.0.0${written.trim()}`;
       defaultedBy = 'operator-default';
     }

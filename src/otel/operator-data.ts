@@ -181,13 +181,17 @@ export interface EndpointDefault {
   assumed: boolean;
 }
 
-export function operatorEndpointDefault(component: 'receiver' | 'health_check', version: string | null | undefined): EndpointDefault {
+/**
+ * `collector` is the collector's version: the gate can be disabled only before it went stable (collector
+ * 0.110, featuregate refuses to disable a stable gate), so with a newer collector the gate era does not apply.
+ */
+export function operatorEndpointDefault(component: 'receiver' | 'health_check', version: string | null | undefined, collector?: string | null): EndpointDefault {
   const op = effectiveOperator(version);
   const f = component === 'receiver' ? OPERATOR_FACTS.receiverEndpointDefault : OPERATOR_FACTS.healthCheckEndpointDefault;
   const gate = OPERATOR_FACTS.localhostGateDisabled;
   const tag = op.assumed ? `operator version unknown, assumed ${op.version}` : `operator ${op.version}`;
   if (atLeast(op.version, f.since)) { return { host: '0.0.0.0', why: `${tag}: its webhook writes 0.0.0.0 (since ${f.since})`, assumed: op.assumed }; }
-  if (atLeast(op.version, gate.since) && !atLeast(op.version, gate.until)) {
+  if (atLeast(op.version, gate.since) && !atLeast(op.version, gate.until) && atLeast(collector, gate.until) !== true) {
     return { host: '0.0.0.0', why: `${tag}: it disables the collector's component.UseLocalHostAsDefaultHost gate (${gate.since} to ${gate.until})`, assumed: op.assumed };
   }
   return { host: null, why: `${tag} sets no default for ${component === 'receiver' ? 'receiver endpoints' : 'the health_check endpoint'} (from ${f.since})`, assumed: op.assumed };

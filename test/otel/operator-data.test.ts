@@ -88,6 +88,7 @@ test('lookups by version', () => {
   assert.equal(operatorEndpointDefault('receiver', '0.105.0').host, '0.0.0.0');
   assert.match(operatorEndpointDefault('receiver', '0.105.0').why, /UseLocalHostAsDefaultHost/);
   assert.equal(operatorEndpointDefault('health_check', '0.105.0').host, '0.0.0.0');
+  assert.equal(operatorEndpointDefault('receiver', '0.105.0', '0.111.0').host, null, 'a collector whose gate is stable keeps its own default');
   assert.equal(operatorEndpointDefault('health_check', '0.115.0').host, null, 'between the gate and the health_check defaulter');
   assert.equal(operatorEndpointDefault('health_check', '0.122.0').host, '0.0.0.0');
   const unknown = operatorEndpointDefault('receiver', null);
