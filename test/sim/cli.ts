@@ -19,6 +19,8 @@ import { Runtime } from './runtime/index.ts';
 import { Network, OWNER_DIR } from './runtime/network.ts';
 import { nodeObject, systemObjects } from './cluster-objects.ts';
 import { checkHoldEnv, holdAt } from './hold.ts';
+import { startOperator, type Operator } from './operator/operator.ts';
+import { CURRENT_OPERATOR_VERSION, OPERATOR_VERSIONS, isKnownOperatorVersion } from './operator/versions.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const POLICY_FILE = join(REPO_ROOT, 'test/sim/policies.yaml');
@@ -50,6 +52,10 @@ export interface ClusterOptions {
    * signal, since a signal death skips 'exit' handlers. Default true; the CLI handles signals itself.
    */
   cleanupOnSignal?: boolean;
+  /** The OpenTelemetry Operator release the cluster runs (default the current one, operator/versions.ts). */
+  operatorVersion?: string;
+  /** false: no operator (its CRs stay unreconciled, no webhooks, no operator pod), as when it is not installed. */
+  operator?: boolean;
 }
 
 export interface Cluster {
@@ -60,6 +66,8 @@ export interface Cluster {
   api: ApiServer;
   runtime: Runtime;
   controllers: Controllers;
+  /** The operator stand-in, unless started with `operator: false`. */
+  operator?: Operator;
   /** Milliseconds from start to every pod settled. */
   bringUpMs: number;
   podCount: number;
@@ -201,6 +209,10 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const users = policyUsers(opts.policyFile ?? POLICY_FILE);
   const user = opts.user ?? 'admin';
   if (!users.includes(user)) { throw new UsageError(`unknown --user ${JSON.stringify(user)}; policies.yaml has: ${users.join(', ')}`); }
+  const operatorVersion = opts.operatorVersion ?? CURRENT_OPERATOR_VERSION;
+  if (opts.operator !== false && !isKnownOperatorVersion(operatorVersion)) {
+    throw new UsageError(`unknown operator version ${JSON.stringify(operatorVersion)}; known: ${OPERATOR_VERSIONS[0]} .. ${OPERATOR_VERSIONS[OPERATOR_VERSIONS.length - 1]}`);
+  }
   const loaded = loadManifests(opts.manifests);
   let faults: FaultInjector | undefined;
   if (opts.apiFaults !== undefined) {
@@ -220,18 +232,21 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   let runtime: Runtime | undefined;
   let api: ApiServer | undefined;
   let controllers: Controllers | undefined;
+  let operator: Operator | undefined;
   let stopping: Promise<void> | undefined;
   let cleaned = false;
 
   const cleanupSync = () => {
     if (cleaned) { return; }
     cleaned = true;
+    operator?.stop();
     controllers?.stop();
     try { runtime?.cleanupSync(); } catch (e) { process.stderr.write(`sim: runtime cleanup: ${(e as Error).message}\n`); }
     if (!opts.keep) { rmSync(stateDir, { recursive: true, force: true }); }
   };
   const stop = () => {
     stopping ??= (async () => {
+      operator?.stop();
       controllers?.stop();
       try { await runtime?.stop(); } catch (e) { process.stderr.write(`sim: runtime stop: ${(e as Error).message}\n`); }
       try { await api?.close(); } catch (e) { process.stderr.write(`sim: api close: ${(e as Error).message}\n`); }
@@ -265,6 +280,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) { ensureNs(ns); }
     nodeNames.forEach((n, i) => { if (!store.get(T('Node'), undefined, n)) { a.create(nodeObject(n, i + 1)); } });
     for (const o of systemObjects()) { if (!store.get(T(o.kind), o.metadata.namespace, o.metadata.name)) { a.create(o); } }
+    // Installed before the manifests, as a real cluster has the operator (and its webhooks) running first.
+    if (opts.operator !== false) { operator = startOperator(store, { version: operatorVersion, stateDir, create: (o) => { a.create(o); } }); }
     for (const ns of undeclaredNamespaces(loaded.objects, store.list(nsType).map((n) => n.metadata.name))) {
       log(`sim: creating namespace ${ns} (used by the manifests, not declared)`);
       ensureNs(ns);
@@ -291,11 +308,15 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     };
     const kubeconfig = kubeconfigFor(user);
     await holdAt('pods', store, log, opts.signal);
-    await waitSettled(store, controllers, opts.settleTimeoutMs ?? 60_000, opts.signal);
+    const c = controllers;
+    const op = operator;
+    // The operator's pass comes first: the workloads it creates are the controllers' next work.
+    const both: Controllers = { ...c, flush: async () => { await op?.flush(); await c.flush(); await op?.flush(); } };
+    await waitSettled(store, both, opts.settleTimeoutMs ?? 60_000, opts.signal);
     const bringUpMs = performance.now() - t0;
     const podCount = store.list(T('Pod')).length;
     log(`sim: cluster up in ${(bringUpMs / 1000).toFixed(1)} s: ${podCount} pods settled on ${nodeNames.length} nodes (run ${runId})`);
-    return { runId, stateDir, kubeconfig, store, api, runtime, controllers, bringUpMs, podCount, kubeconfigFor, stop, cleanupSync };
+    return { runId, stateDir, kubeconfig, store, api, runtime, controllers, operator, bringUpMs, podCount, kubeconfigFor, stop, cleanupSync };
   } catch (e) {
     await stop();
     throw e;
@@ -316,6 +337,8 @@ interface Args {
   detach: boolean;
   stateDir?: string;
   settleTimeoutMs: number;
+  operatorVersion?: string;
+  noOperator: boolean;
   cmd: string[];
 }
 
@@ -327,7 +350,7 @@ export function parseDuration(s: string): number {
 }
 
 export function parseArgs(argv: string[]): Args {
-  const a: Args = { mode: 'run', manifests: [], keep: false, detach: false, settleTimeoutMs: 60_000, cmd: [] };
+  const a: Args = { mode: 'run', manifests: [], keep: false, detach: false, settleTimeoutMs: 60_000, noOperator: false, cmd: [] };
   const sep = argv.indexOf('--');
   const own = sep >= 0 ? argv.slice(0, sep) : argv;
   a.cmd = sep >= 0 ? argv.slice(sep + 1) : [];
@@ -357,11 +380,17 @@ export function parseArgs(argv: string[]): Args {
       case '--detach': a.detach = true; break;
       case '--state-dir': a.stateDir = take(); break;
       case '--settle-timeout': a.settleTimeoutMs = parseDuration(take()); break;
+      case '--operator-version': a.operatorVersion = take().replace(/^v/, ''); break;
+      case '--no-operator': a.noOperator = true; break;
       case '-h': case '--help': throw new UsageError('');
       default: throw new UsageError(`unknown argument ${JSON.stringify(own[i])}`);
     }
   }
   if (a.mode === 'run' && !a.cmd.length) { throw new UsageError('run needs a command after `--` (or use `up` for an interactive cluster)'); }
+  if (a.operatorVersion && a.noOperator) { throw new UsageError('--operator-version and --no-operator exclude each other'); }
+  if (a.operatorVersion && !isKnownOperatorVersion(a.operatorVersion)) {
+    throw new UsageError(`unknown --operator-version ${JSON.stringify(a.operatorVersion)}; known: ${OPERATOR_VERSIONS[0]} .. ${OPERATOR_VERSIONS[OPERATOR_VERSIONS.length - 1]}`);
+  }
   for (const m of a.manifests) { if (!existsSync(m)) { throw new UsageError(`--manifests ${m}: no such file or directory`); } }
   if (a.apiFaults) {
     try { FaultInjector.load(a.apiFaults); } catch (e) { throw new UsageError(`--api-faults ${a.apiFaults}: ${(e as Error).message}`); }
@@ -371,10 +400,11 @@ export function parseArgs(argv: string[]): Args {
 
 const USAGE = `usage: node test/sim/cli.ts [run|up|down] --manifests DIR [--manifests DIR ...]
          [--api-latency-ms N] [--api-faults FILE] [--audit-log FILE] [--user NAME] [--nodes N] [--keep]
-         [--state-dir DIR] [--settle-timeout 60s] [--detach] -- CMD [ARGS...]
+         [--state-dir DIR] [--settle-timeout 60s] [--detach] [--operator-version X.Y.Z | --no-operator] -- CMD [ARGS...]
   run   (default) bring the cluster up, run CMD with KUBECONFIG set, tear down, exit with CMD's code
   up    bring the cluster up and stay in the foreground until SIGINT/SIGTERM (--detach: in the background)
   down  stop the cluster started by \`up\` (pid in .sim/current)
+  --operator-version  the OpenTelemetry Operator release to play (default ${CURRENT_OPERATOR_VERSION}); --no-operator: none
 exit codes: CMD's own; 2 usage or not root; 3 bring-up failed; 4 pods did not settle in time`;
 
 const signalExit = (sig: NodeJS.Signals) => 128 + (osConstants.signals[sig] ?? 1);
@@ -460,7 +490,7 @@ async function main(argv: string[]): Promise<number> {
       cluster = await startCluster({
         manifests: args.manifests, apiLatencyMs: args.apiLatencyMs, apiFaults: args.apiFaults, auditLog: args.auditLog, user: args.user,
         nodes: args.nodes, stateDir: args.stateDir, settleTimeoutMs: args.settleTimeoutMs, keep: args.keep, signal: abort.signal,
-        cleanupOnSignal: false,
+        cleanupOnSignal: false, operatorVersion: args.operatorVersion, operator: !args.noOperator,
       });
     } catch (e) {
       // startCluster has torn down what it started; a signal during bring-up is not a failure to report.

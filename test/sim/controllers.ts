@@ -6,7 +6,7 @@
 // Pods are written to the store directly, so they get the API server's defaulting here, as a real
 // controller's POST would. Parts: controller-kit.ts (shared helpers), workload-status.ts,
 // endpoints-controller.ts.
-import { defaultPodSpec, podQosClass } from './api/admission.ts';
+import { defaultPodSpec, podQosClass, runAdmissionHooks } from './api/admission.ts';
 import type { Change, KObject, Store } from './store.ts';
 import {
   DEPLOY, DS, EP, EPS, NODE, NS, POD, RS, SA, STS, controllerRef, isActive, isPodReady, nodeFits, ownerRefTo, podTemplateHash, podsOwnedBy,
@@ -112,6 +112,23 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
     return (opts.nodes ?? []).map((name) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' } } }));
   }
 
+  /**
+   * A pod the workload controllers create goes through the cluster's mutating webhooks as a POST would
+   * (the operator's pod webhook, failurePolicy=ignore: a failing hook admits the pod unchanged), then the
+   * API server's defaulting again for what the webhooks added.
+   */
+  function createPod(pod: KObject): KObject | undefined {
+    let out = pod;
+    try {
+      const m = structuredClone(pod);
+      runAdmissionHooks(store, POD, m);
+      out = m;
+    } catch { /* failurePolicy=ignore */ }
+    defaultPodSpec(out.spec);
+    out.status = { ...(out.status ?? {}), qosClass: podQosClass(out.spec) };
+    return tryCreate(store, POD, out);
+  }
+
   function serviceAccounts() {
     const existing = new Set(store.list(SA).filter((s) => s.metadata.name === 'default').map((s) => s.metadata.namespace));
     for (const ns of store.list(NS)) {
@@ -170,7 +187,7 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
       const want: number = r.spec?.replicas ?? 1;
       const active = podsOwnedBy(pods, r).filter(isActive);
       for (let i = active.length; i < want; i++) {
-        tryCreate(store, POD, podFromTemplate(r, r.spec?.template, { generateName: `${r.metadata.name}-` }));
+        createPod(podFromTemplate(r, r.spec?.template, { generateName: `${r.metadata.name}-` }));
       }
       if (active.length > want) {
         // Same preference as the real controller: unscheduled, then not ready, then the youngest go first.
@@ -208,7 +225,7 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
           ...['disk-pressure', 'memory-pressure', 'pid-pressure', 'unschedulable'].map((k) => ({ key: `node.kubernetes.io/${k}`, operator: 'Exists', effect: 'NoSchedule' })),
         ];
         pod.spec.nodeName = n.metadata.name;
-        tryCreate(store, POD, pod);
+        createPod(pod);
       }
       const names = new Set(eligible.map((n) => n.metadata.name));
       for (const p of owned) { if (!names.has(p.spec?.nodeName)) { tryDelete(store, POD, p.metadata.namespace, p.metadata.name); } }
@@ -227,7 +244,7 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
         if (owned.some((p) => p.metadata.name === name)) { continue; }
         const spec: Record<string, unknown> = { hostname: name };
         if (s.spec?.serviceName) { spec.subdomain = s.spec.serviceName; }
-        tryCreate(store, POD, podFromTemplate(s, s.spec?.template, {
+        createPod(podFromTemplate(s, s.spec?.template, {
           name,
           labels: { 'controller-revision-hash': revision, 'statefulset.kubernetes.io/pod-name': name, 'apps.kubernetes.io/pod-index': String(i) },
           spec,

@@ -66,6 +66,25 @@ const intToIp = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) 
 const SVC_BASE = ipToInt('10.96.0.0');
 const SVC_SIZE = 65536;
 
+/**
+ * A webhook the API server calls on create (`old` undefined) and update, after its own checks: it may
+ * change `obj` (mutating) or throw an ApiError (denying). Registered per store, so every path that
+ * creates objects in that cluster (the API server, the controllers' pod creates) reaches the same hooks.
+ */
+export type AdmissionHook = (t: ResourceType, obj: KObject, old?: KObject) => void;
+const HOOKS = new WeakMap<Store, AdmissionHook[]>();
+
+export function addAdmissionHook(store: Store, hook: AdmissionHook): () => void {
+  const list = HOOKS.get(store) ?? [];
+  list.push(hook);
+  HOOKS.set(store, list);
+  return () => { const l = HOOKS.get(store) ?? []; const i = l.indexOf(hook); if (i >= 0) { l.splice(i, 1); } };
+}
+
+export function runAdmissionHooks(store: Store, t: ResourceType, obj: KObject, old?: KObject): void {
+  for (const h of [...(HOOKS.get(store) ?? [])]) { h(t, obj, old); }
+}
+
 export class Admission {
   private readonly store: Store;
   private nextIp = 11; // .1 is kubernetes, .10 kube-dns by convention; start dynamic allocation above them
@@ -161,6 +180,7 @@ export class Admission {
         throw new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `namespaces "${ns}" not found`, reason: 'NotFound', details: { name: ns, kind: 'namespaces' }, code: 404 });
       }
     }
+    runAdmissionHooks(this.store, t, obj, old);
     switch (t.kind) {
       case 'Namespace':
         obj.metadata.labels = { ...obj.metadata.labels, 'kubernetes.io/metadata.name': obj.metadata.name };
