@@ -62,10 +62,28 @@ export function sortForCreation(objects: LoadedObject[]): LoadedObject[] {
   return objects.map((o, i) => ({ o, i })).sort((a, b) => rank(a.o.object.kind) - rank(b.o.object.kind) || a.i - b.i).map((x) => x.o);
 }
 
+/** The type serving this kind at exactly this apiVersion, as kubectl's REST mapping finds it, or undefined. */
+export function servedType(o: KObject): ResourceType | undefined {
+  const type = findType(o.apiVersion, o.kind);
+  const version = o.apiVersion.split('/').pop() ?? '';
+  return type?.versions.includes(version) ? type : undefined;
+}
+
+/**
+ * What `kubectl apply -f` prints for an object whose kind and version no API serves (no CRD installed,
+ * or a removed version such as policy/v1beta1): kubectl applies the other objects and exits 1 at the end.
+ * Format of k8s.io/cli-runtime's resource mapper ("resource mapping not found for name: %q namespace: %q
+ * from %q: %w\nensure CRDs are installed first") around apimachinery's NoKindMatchError.
+ */
+export function noMatchError(o: KObject, source: string): string {
+  return `resource mapping not found for name: ${JSON.stringify(o.metadata?.name ?? '')} namespace: ${JSON.stringify(o.metadata?.namespace ?? '')} from ${JSON.stringify(source)}: no matches for kind ${JSON.stringify(o.kind)} in version ${JSON.stringify(o.apiVersion)}\nensure CRDs are installed first`;
+}
+
 /**
  * Loads every manifest under the given paths (directories recursively, files sorted by path).
- * Objects of kinds the store does not serve (CRDs, webhook configurations, ...) are reported in
- * `skipped`, never fatal: upstream charts carry them and the simulator has no use for them.
+ * Objects of kinds or versions the cluster does not serve (a CRD, a CR whose CRD is not installed,
+ * webhook configurations, ...) are refused one by one in `skipped` with kubectl's error, and the rest is
+ * applied, as `kubectl apply -f` does.
  */
 export function loadManifests(paths: string[]): LoadResult {
   const objects: LoadedObject[] = [];
@@ -77,10 +95,10 @@ export function loadManifests(paths: string[]): LoadResult {
       files.push(file);
       const source = relative(process.cwd(), file) || file;
       for (const o of parseManifestText(readFileSync(file, 'utf8'), source)) {
-        const type = findType(o.apiVersion, o.kind);
+        const type = servedType(o);
         const name = o.metadata?.name ?? o.metadata?.generateName ?? '';
         if (!type) {
-          skipped.push({ apiVersion: o.apiVersion, kind: o.kind, name, source, reason: 'kind not served by the simulator' });
+          skipped.push({ apiVersion: o.apiVersion, kind: o.kind, name, source, reason: noMatchError(o, source) });
           continue;
         }
         objects.push({ object: o, type, source });

@@ -3,6 +3,8 @@
 // through its 'change' event (the in-process equivalent of a watch).
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
+import { INSTALLED_CRDS } from './crds.ts';
+import { defaultCronJob, defaultJob } from './job-strategy.ts';
 
 export interface ResourceType {
   group: string; // '' for core
@@ -36,6 +38,11 @@ export const RESOURCE_TYPES: ResourceType[] = [
   { group: 'apps', versions: ['v1'], kind: 'ReplicaSet', listKind: 'ReplicaSetList', plural: 'replicasets', singular: 'replicaset', namespaced: true, shortNames: ['rs'], categories: ['all'], verbs: RW, subresources: ['status'] },
   { group: 'apps', versions: ['v1'], kind: 'DaemonSet', listKind: 'DaemonSetList', plural: 'daemonsets', singular: 'daemonset', namespaced: true, shortNames: ['ds'], categories: ['all'], verbs: RW, subresources: ['status'] },
   { group: 'apps', versions: ['v1'], kind: 'StatefulSet', listKind: 'StatefulSetList', plural: 'statefulsets', singular: 'statefulset', namespaced: true, shortNames: ['sts'], categories: ['all'], verbs: RW, subresources: ['status'] },
+  { group: 'batch', versions: ['v1'], kind: 'Job', listKind: 'JobList', plural: 'jobs', singular: 'job', namespaced: true, categories: ['all'], verbs: RW, subresources: ['status'] },
+  { group: 'batch', versions: ['v1'], kind: 'CronJob', listKind: 'CronJobList', plural: 'cronjobs', singular: 'cronjob', namespaced: true, shortNames: ['cj'], categories: ['all'], verbs: RW, subresources: ['status'] },
+  { group: 'policy', versions: ['v1'], kind: 'PodDisruptionBudget', listKind: 'PodDisruptionBudgetList', plural: 'poddisruptionbudgets', singular: 'poddisruptionbudget', namespaced: true, shortNames: ['pdb'], verbs: RW, subresources: ['status'] },
+  { group: 'autoscaling', versions: ['v2', 'v1'], kind: 'HorizontalPodAutoscaler', listKind: 'HorizontalPodAutoscalerList', plural: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', namespaced: true, shortNames: ['hpa'], categories: ['all'], verbs: RW, subresources: ['status'] },
+  { group: 'networking.k8s.io', versions: ['v1'], kind: 'Ingress', listKind: 'IngressList', plural: 'ingresses', singular: 'ingress', namespaced: true, shortNames: ['ing'], verbs: RW, subresources: ['status'] },
   { group: 'networking.k8s.io', versions: ['v1'], kind: 'NetworkPolicy', listKind: 'NetworkPolicyList', plural: 'networkpolicies', singular: 'networkpolicy', namespaced: true, shortNames: ['netpol'], verbs: RW },
   { group: 'rbac.authorization.k8s.io', versions: ['v1'], kind: 'ClusterRole', listKind: 'ClusterRoleList', plural: 'clusterroles', singular: 'clusterrole', namespaced: false, verbs: RW },
   { group: 'rbac.authorization.k8s.io', versions: ['v1'], kind: 'ClusterRoleBinding', listKind: 'ClusterRoleBindingList', plural: 'clusterrolebindings', singular: 'clusterrolebinding', namespaced: false, verbs: RW },
@@ -44,9 +51,10 @@ export const RESOURCE_TYPES: ResourceType[] = [
   { group: 'authorization.k8s.io', versions: ['v1'], kind: 'SelfSubjectAccessReview', listKind: 'SelfSubjectAccessReviewList', plural: 'selfsubjectaccessreviews', singular: 'selfsubjectaccessreview', namespaced: false, verbs: ['create'] },
   { group: 'opentelemetry.io', versions: ['v1beta1', 'v1alpha1'], kind: 'OpenTelemetryCollector', listKind: 'OpenTelemetryCollectorList', plural: 'opentelemetrycollectors', singular: 'opentelemetrycollector', namespaced: true, shortNames: ['otelcol', 'otelcols'], verbs: RW, subresources: ['status'] },
   { group: 'opentelemetry.io', versions: ['v1alpha1'], kind: 'Instrumentation', listKind: 'InstrumentationList', plural: 'instrumentations', singular: 'instrumentation', namespaced: true, shortNames: ['otelinst', 'otelinsts'], verbs: RW },
+  ...INSTALLED_CRDS,
 ];
 
-/** Objects whose kind the store does not serve (e.g. a CRD in an upstream fixture) are kept aside, not lost. */
+/** The type serving a kind at any version of its group (manifests.ts checks the version). */
 export function findType(apiVersionOrGroup: string, kindOrPlural: string): ResourceType | undefined {
   const group = apiVersionOrGroup.includes('/') ? apiVersionOrGroup.split('/')[0] : apiVersionOrGroup === 'v1' ? '' : apiVersionOrGroup;
   return RESOURCE_TYPES.find((t) => t.group === group && (t.kind === kindOrPlural || t.plural === kindOrPlural));
@@ -90,6 +98,9 @@ export class NotFoundError extends Error {
   readonly code = 404;
   constructor(message: string) { super(message); }
 }
+
+// Kinds whose registry strategy sets metadata.generation = 1 on create (every custom resource does too).
+const GENERATION_KINDS = new Set(['Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet', 'Job', 'CronJob', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'Ingress', 'OpenTelemetryCollector', 'Instrumentation']);
 
 const clone = <T>(v: T): T => structuredClone(v);
 const key = (t: ResourceType) => `${t.group}/${t.plural}`;
@@ -158,7 +169,9 @@ export class Store extends EventEmitter<{ change: [Change] }> {
     o.metadata.uid = randomUUID();
     o.metadata.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     o.metadata.resourceVersion = String(++this.rv);
-    if (o.spec !== undefined && ['Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet', 'OpenTelemetryCollector'].includes(t.kind)) { o.metadata.generation = 1; }
+    if (t.kind === 'Job' && t.group === 'batch') { defaultJob(o); }
+    if (t.kind === 'CronJob' && t.group === 'batch') { defaultCronJob(o); }
+    if (o.spec !== undefined && (GENERATION_KINDS.has(t.kind) || INSTALLED_CRDS.includes(t))) { o.metadata.generation = 1; }
     this.bucket(t).set(k, o);
     this.emit('change', { type: 'ADDED', resource: t, object: clone(o) });
     return clone(o);
