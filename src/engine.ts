@@ -6,6 +6,7 @@ import type { Mode, Snapshot } from './snapshot.ts';
 import { normalizeSnapshot } from './snapshot.ts';
 import { SEVERITY_ORDER, type AppSummary, type Check, type CollectorSummary, type Finding, type Report, type Rule, type RuleResult } from './report/finding.ts';
 import { correlate } from './report/correlate.ts';
+import { withFixPlans } from './report/fix-commands.ts';
 import { RULES } from './rules/index.ts';
 import { collectorModel } from './otel/config.ts';
 import { appExports } from './otel/sdk.ts';
@@ -86,7 +87,7 @@ export function judge(input: Snapshot, opts: JudgeOptions = {}): Report {
     raw.push(...ran.findings);
     checks.push(...ran.checks);
   }
-  const findings = correlate(raw).sort(compareFindings);
+  const findings = withFixPlans(correlate(raw).sort(compareFindings), snapshot);
   checks.sort(compareChecks);
   const summary = {
     errors: findings.filter((f) => f.severity === 'error').length,

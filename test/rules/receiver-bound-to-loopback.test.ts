@@ -85,8 +85,8 @@ test('seed: one error with all evidence, the fix and the affected apps', () => {
 
 test('seed renders as a table that names rule, subject and fix within 100 columns', () => {
   const out = renderReport(judge(loadSnapshot('seed')), 'table', { color: false, width: 100 });
-  assert.match(out, /receiver-bound-to-loopback:/);
-  assert.match(out, /otel-collector/);
+  assert.match(out, /^ERROR +receiver-bound-to-loopback +Deployment observability\/otel-collector +otlp receiver listen/m);
+  assert.match(out, /^ {2}restart +kubectl rollout restart deployment\/otel-collector -n observability$/m);
   for (const line of out.split('\n')) {
     assert.ok(line.length <= 100, `line too long (${line.length}): ${line}`);
   }
