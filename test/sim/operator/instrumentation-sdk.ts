@@ -87,8 +87,8 @@ function addParents(ctx: PodCtx, uid: boolean, meta: KObject['metadata'] | undef
       put(kind);
       // The operator reads the parent to name its Deployment or CronJob; a miss leaves only this level.
       const parent = ctx.lookup?.(kind === 'replicaset' ? 'ReplicaSet' : 'Job', ctx.nsName, o.name);
-      if (!parent) {
-        ctx.logs.push({ level: 'error', msg: `failed to get ${kind}`, fields: { [kind]: o.name, namespace: ctx.nsName, error: `${kind === 'replicaset' ? 'replicasets.apps' : 'jobs.batch'} "${o.name}" not found` } });
+      if (!parent && ctx.lookup) {
+        ctx.logs.push({ level: 'error', msg: `failed to get ${kind}`, fields: { [kind]: o.name, namespace: ctx.nsName, error: `${kind === 'replicaset' ? 'ReplicaSet.apps' : 'Job.batch'} "${o.name}" not found` } });
       }
       addParents(ctx, uid, parent?.metadata, res);
     } else if (['deployment', 'statefulset', 'daemonset', 'cronjob'].includes(kind)) {

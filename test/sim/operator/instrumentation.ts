@@ -120,7 +120,8 @@ function select(value: string, nsName: string, ctx: InjectContext): KObject | un
   const cut = value.indexOf('/');
   const [ns, name] = cut >= 0 ? [value.slice(0, cut), value.slice(cut + 1)] : [nsName, value];
   const found = ctx.instrumentations.find((i) => (i.metadata.namespace ?? 'default') === ns && i.metadata.name === name);
-  // controller-runtime's cache reader puts the Kind in a NotFound error.
+  // The manager's client reads from controller-runtime's cache, whose NotFound names the Kind
+  // (pkg/cache/internal/cache_reader.go), as for the Secret, ConfigMap, ReplicaSet and Job reads below.
   if (!found) { throw new Refusal(`Instrumentation.opentelemetry.io "${name}" not found`); }
   return found;
 }
@@ -206,10 +207,10 @@ export function injectInstrumentation(pod: KObject, ctx: InjectContext): InjectR
     const tls = t.inst.spec?.exporter?.tls;
     if (!tls) { continue; }
     if (tls.secretName && ctx.lookup && !ctx.lookup('Secret', nsName, tls.secretName)) {
-      invalid.push(`secret ${nsName}/${tls.secretName} with certificates does not exists: secrets "${tls.secretName}" not found`);
+      invalid.push(`secret ${nsName}/${tls.secretName} with certificates does not exists: Secret "${tls.secretName}" not found`);
     }
     if (tls.configMapName && ctx.lookup && !ctx.lookup('ConfigMap', nsName, tls.configMapName)) {
-      invalid.push(`configmap ${nsName}/${tls.configMapName} with CA certificate does not exists: configmaps "${tls.configMapName}" not found`);
+      invalid.push(`configmap ${nsName}/${tls.configMapName} with CA certificate does not exists: ConfigMap "${tls.configMapName}" not found`);
     }
   }
   if (invalid.length) { return refuse('failed to validate instrumentations', invalid.join('\n')); }
