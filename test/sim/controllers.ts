@@ -13,6 +13,7 @@ import {
   tryCreate, tryDelete,
 } from './controller-kit.ts';
 import { workloadStatus } from './workload-status.ts';
+import { startJobControllers } from './job-controller.ts';
 import { SLICE_MANAGED_BY, SLICE_MIRROR_MANAGED_BY, isOurSlice, reconcileEndpoints, resolveTargetPort } from './endpoints-controller.ts';
 
 // Re-exported: the CLI and tests know these by the controllers.
@@ -306,9 +307,12 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
 
   store.on('change', onChange);
   schedule();
+  // Jobs and CronJobs reconcile in their own loop (job-controller.ts); the pods they create are scheduled here.
+  const jobs = startJobControllers(store);
 
   return {
     stop() {
+      jobs.stop();
       stopped = true;
       if (timer) { clearTimeout(timer); }
       timer = undefined;
@@ -316,9 +320,10 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
       for (const f of idleWaiters) { f(); }
       idleWaiters = [];
     },
-    flush() {
-      if (stopped || (!timer && !running)) { return Promise.resolve(); }
-      return new Promise<void>((resolve) => idleWaiters.push(resolve));
+    async flush() {
+      await jobs.flush();
+      if (stopped || (!timer && !running)) { return; }
+      await new Promise<void>((resolve) => idleWaiters.push(resolve));
     },
     reconcile,
   };

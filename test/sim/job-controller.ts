@@ -6,7 +6,7 @@
 // Level-triggered like controllers.ts, with its own change listener; started and stopped by it.
 // Pods finish only when their process exits: the app stand-in plays every non-collector image and never
 // exits, so a Job of `echo ok` stays active here where a real one completes in a second (README).
-import { defaultPodSpec, podQosClass } from './api/admission.ts';
+import { defaultPodSpec, podQosClass, runAdmissionHooks } from './api/admission.ts';
 import { POD, T, controllerRef, isActive, ownerRefTo, tryCreate, tryDelete } from './controller-kit.ts';
 import type { Change, KObject, Store } from './store.ts';
 import { nextCronTime, parseCron } from './cron.ts';
@@ -106,7 +106,7 @@ export function startJobControllers(store: Store, opts: { debounceMs?: number } 
       const lastFailure = Math.max(0, ...owned.filter((p) => p.status?.phase === 'Failed').map((p) => Date.parse(finishedAt(p) ?? p.metadata.creationTimestamp ?? '') || 0));
       const notBefore = failed ? lastFailure + Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (failed - 1)) : 0;
       if (active.length < want && t < notBefore) { wakeBy(notBefore); }
-      for (let i = active.length; i < want && t >= notBefore; i++) { tryCreate(store, POD, podFor(j)); }
+      for (let i = active.length; i < want && t >= notBefore; i++) { createPod(podFor(j)); }
     }
     store.mutate(JOB, ns, j.metadata.name, (o) => {
       const st = o.status ?? {};
@@ -124,6 +124,19 @@ export function startJobControllers(store: Store, opts: { debounceMs?: number } 
       next.uncountedTerminatedPods = {};
       o.status = next;
     });
+  }
+
+  /** Through the cluster's mutating webhooks as the pod control's POST goes (failurePolicy=ignore), as controllers.ts does. */
+  function createPod(pod: KObject) {
+    let out = pod;
+    try {
+      const m = structuredClone(pod);
+      runAdmissionHooks(store, POD, m);
+      out = m;
+    } catch { /* a failing webhook admits the pod unchanged */ }
+    defaultPodSpec(out.spec);
+    out.status = { ...(out.status ?? {}), qosClass: podQosClass(out.spec) };
+    tryCreate(store, POD, out);
   }
 
   function cronJobs(t: number) {
