@@ -7,7 +7,7 @@ import { isMap } from '../otel/config.ts';
 import { agentForImage, distributionForImage } from '../otel/distributions.ts';
 import { configArgs, configMapForPath } from './config.ts';
 import { resolveContainerEnv, type ConfigMapIndex, type EnvVar } from './env.ts';
-import { injectedEnv, planInjection, type Injection } from './instrumentation.ts';
+import { injectedEnv, planInjection, type Injection, type OperatorContext } from './instrumentation.ts';
 import { parse as parseYaml } from 'yaml';
 
 /**
@@ -227,7 +227,7 @@ export interface DiscoveryLists {
 /** Pure: collectors and apps from listed objects (owners, CRs, resolved env). Shared by diagnose and lint. */
 export function assembleDiscovery(
   { pods, collectorPods, configMapList, replicaSets, deployments, daemonSets, statefulSets, collectorCRs, instrumentations, instrumentationsListed }: DiscoveryLists,
-  opts: { selector?: string; collector?: string },
+  opts: { selector?: string; collector?: string; operator?: OperatorContext },
 ): { configMaps: ConfigMapIndex; collectors: DiscoveredCollector[]; apps: DiscoveredApp[] } {
   const configMaps: ConfigMapIndex = new Map(configMapList.map((c) => [key(c), c]));
   const byKindKey = new Map<string, KObject>();
@@ -271,13 +271,13 @@ export function assembleDiscovery(
     if (selectorMatch && !selectorMatch(pod.metadata.labels ?? {})) { continue; }
     // Each container gets what the operator injects into it: container-names (init containers too), the
     // first container by default, nothing when it would refuse the pod (a note says why: injectionNotes).
-    const plan = planInjection(pod, instrumentations, instrumentationsListed);
+    const plan = planInjection(pod, instrumentations, instrumentationsListed, opts.operator);
     const targets = new Map(plan.targets.map((t) => [t.container, t]));
     const sidecarCollector = collectors.some((c) => c.sidecar && c.pod === pod);
     for (const container of [...plan.targets.filter((t) => t.init).map((t) => t.container), ...(pod.spec?.containers ?? [])]) {
       if (collectorKeys.has(`${key(pod)}/${container?.name}`) || isCollectorContainer(container)) { continue; }
       const target = targets.get(container);
-      const injected = target ? injectedEnv(pod, target, plan.alreadyInjected, configMaps) : undefined;
+      const injected = target ? injectedEnv(pod, target, plan.alreadyInjected, configMaps, opts.operator?.version) : undefined;
       const env = injected?.env ?? resolveContainerEnv(pod, container, configMaps);
       const otlpEnv = (injected?.exporterEnv ?? env).filter((e) => e.name.startsWith('OTEL_EXPORTER_OTLP_'));
       if (otlpEnv.length === 0 && !target && !sidecarCollector) { continue; }

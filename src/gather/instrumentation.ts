@@ -6,12 +6,16 @@
  * through discover.ts. Every rule below cites open-telemetry/opentelemetry-operator at commit
  * be8944414a876f17fcdeb5a59b86b8866fb5c88e, internal/instrumentation/ unless another path is named.
  *
+ * What differs between operator releases comes from src/otel/operator-data.ts: multi-instrumentation (on by
+ * default from 0.110.0; before, or with --enable-multi-instrumentation=false, the language-specific
+ * container names are ignored and every language goes to the common names or the first container), the
+ * env each language adds, and the web-server modules' init env. An unknown operator is the current one.
+ *
  * Not modelled: namespace-level inject annotations (annotation.go annotationValue merges them; namespaces are
- * not read here), operator flags that disable a language, and operators older than 0.110.0, where
- * multi-instrumentation was off by default (CHANGELOG 0.110.0: "Enable multi instrumentation by default";
- * internal/config/config.go EnableMultiInstrumentation: true).
+ * not read here) and operator flags that disable a language.
  */
 import type { KObject } from '../cluster/types.ts';
+import { effectiveOperator, languageDefaultEnv, moduleInitEnv, multiInstrumentationDefault } from '../otel/operator-data.ts';
 import { resolveContainerEnv, type ConfigMapIndex, type EnvVar } from './env.ts';
 
 const PREFIX = 'instrumentation.opentelemetry.io/';
@@ -82,6 +86,13 @@ export interface InjectionPlan {
   alreadyInjected: boolean;
 }
 
+/** What the plan depends on of the operator that mutates the pod: its version, and its multi-instrumentation flag when read. */
+export interface OperatorContext {
+  version: string | null;
+  /** --enable-multi-instrumentation as the operator runs with it; undefined: the release's default */
+  multiInstrumentation?: boolean;
+}
+
 export const INJECT_ANNOTATION = new RegExp(`^${PREFIX.replace(/[./]/g, '\\$&')}inject-(${INJECT_LANGUAGES.join('|')})$`);
 
 /** `"true"` picks the namespace's only Instrumentation; `"name"` or `"ns/name"` pick one (podmutator.go getInstrumentationInstance). */
@@ -111,7 +122,8 @@ function alreadyInjected(pod: KObject): boolean {
  * setCommonInstrumentedContainers, setLanguageSpecificContainers, areInstrumentedContainersCorrect; sdk.go
  * inject, ensureContainer, containersToInstrument, injectGo, injectApacheHttpd, injectNginx).
  */
-export function planInjection(pod: KObject, instrumentations: KObject[], listed?: (namespace: string) => boolean): InjectionPlan {
+export function planInjection(pod: KObject, instrumentations: KObject[], listed?: (namespace: string) => boolean, operator?: OperatorContext): InjectionPlan {
+  const multi = operator?.multiInstrumentation ?? multiInstrumentationDefault(operator?.version);
   const ann = pod.metadata.annotations ?? {};
   const injected = alreadyInjected(pod);
   const requested: Injection[] = [];
@@ -144,7 +156,8 @@ export function planInjection(pod: KObject, instrumentations: KObject[], listed?
     if (!VALID_CONTAINER_NAMES.test(common)) { return refuse(`not valid characters included in the instrumentation container annotation ${common}`); }
     for (const r of requested) { names.set(r.language, common.split(',')); }
   }
-  for (const r of requested) {
+  // Without multi-instrumentation Mutate never reads the language-specific names nor checks them.
+  for (const r of multi ? requested : []) {
     const own = String(ann[CONTAINER_NAMES[r.language]] ?? '');
     if (own === '') { continue; }
     if (!VALID_CONTAINER_NAMES.test(own)) { return refuse(`not valid characters included in the instrumentation container annotation ${own}`); }
@@ -158,7 +171,7 @@ export function planInjection(pod: KObject, instrumentations: KObject[], listed?
     if (dup.length) { return refuse(`duplicated container names detected: [${dup.join(' ')}]`); }
     if (list.length) { withNames++; } else { withoutNames++; }
   }
-  if ((withNames > 0 && withoutNames > 0) || withoutNames > 1) {
+  if (multi && ((withNames > 0 && withoutNames > 0) || withoutNames > 1)) {
     return refuse('incorrect instrumentation configuration - please provide container names for all instrumentations');
   }
 
@@ -292,7 +305,8 @@ export function primaryInjection(injections: Injection[]): Injection | undefined
  * not set), resolved by the same resolver as any container (fieldRef, and `$(VAR)` from variables defined
  * earlier in the list: a reference to a later one stays as written, as the kubelet leaves it).
  */
-export function injectedEnv(pod: KObject, target: InjectionTarget, alreadyInjectedPod: boolean, configMaps: ConfigMapIndex): InjectedEnv {
+export function injectedEnv(pod: KObject, target: InjectionTarget, alreadyInjectedPod: boolean, configMaps: ConfigMapIndex, operatorVersion?: string | null): InjectedEnv {
+  const opVersion = effectiveOperator(operatorVersion).version;
   const own = listOf(target.container?.env);
   const resolve = (b: EnvBuilder, from: string, envFrom: unknown): EnvVar[] =>
     resolveContainerEnv(pod, { ...target.container, env: b.env, envFrom }, configMaps).map((v) => (b.added.has(v.name) ? { ...v, injectedBy: from } : v));
@@ -318,27 +332,22 @@ export function injectedEnv(pod: KObject, target: InjectionTarget, alreadyInject
       }
       app.appendIfNotSet(langEnv);
       app.common(inst);
-      if (inj.language === 'python') {
-        // python.go getDefaultPythonEnvVars: the image ships only the OTLP/HTTP exporter.
-        app.appendIfNotSet([
-          { name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'http/protobuf' },
-          { name: 'OTEL_TRACES_EXPORTER', value: 'otlp' },
-          { name: 'OTEL_METRICS_EXPORTER', value: 'otlp' },
-          { name: 'OTEL_LOGS_EXPORTER', value: 'otlp' },
-        ]);
-      }
-      if (inj.language === 'nodejs') { app.appendIfNotSet([{ name: 'OTEL_METRICS_EXPORTER', value: 'otlp' }]); }
+      // python.go (the image ships only the OTLP/HTTP exporter) and nodejs.go, per release.
+      app.appendIfNotSet(languageDefaultEnv(inj.language, opVersion));
       app.exporter(inst);
       if (isModule(inj.language) && inj === primary) {
         // The module reads its endpoint from a config file an init container writes: spec.exporter.endpoint,
         // else http://localhost:4317/, replaced by the `<Module>OtelExporterEndpoint` attr when one is set
         // (apachehttpd.go getApacheOtelConfig, nginx.go getNginxOtelConfig @be8944414); no env variable of
-        // the app changes it. The init container's env (helper.go initContainerUserEnv: the language env,
-        // spec.env, then OTEL_POD_IP / OTEL_NODE_IP) is what `$(OTEL_NODE_IP)` in it expands against.
+        // the app changes it. The init container's env (helper.go initContainerUserEnv, from 0.158.0: the
+        // language env, spec.env, then OTEL_POD_IP / OTEL_NODE_IP) is what `$(OTEL_NODE_IP)` in it expands
+        // against; before 0.158.0 it had none, so a `$(VAR)` stays as written.
         const mod = new EnvBuilder([]);
-        mod.appendIfNotSet(langEnv.filter((e: any) => e?.name !== ENDPOINT));
-        mod.appendIfNotSet(listOf(inst?.spec?.env).filter((e: any) => e?.name !== ENDPOINT));
-        mod.appendIfNotSet(POD_NODE_ENV);
+        if (moduleInitEnv(opVersion)) {
+          mod.appendIfNotSet(langEnv.filter((e: any) => e?.name !== ENDPOINT));
+          mod.appendIfNotSet(listOf(inst?.spec?.env).filter((e: any) => e?.name !== ENDPOINT));
+          mod.appendIfNotSet(POD_NODE_ENV);
+        }
         mod.appendIfNotSet([{ name: ENDPOINT, value: moduleEndpoint(inj.language, inst) }]);
         exporter = { b: mod, from };
       }
@@ -350,10 +359,10 @@ export function injectedEnv(pod: KObject, target: InjectionTarget, alreadyInject
 }
 
 /** Why an annotated pod is admitted uninjected, one note per workload (the webhook allows the pod unpatched). */
-export function injectionNotes(pods: KObject[], instrumentations: KObject[], listed?: (namespace: string) => boolean): string[] {
+export function injectionNotes(pods: KObject[], instrumentations: KObject[], listed?: (namespace: string) => boolean, operator?: OperatorContext): string[] {
   const notes = new Set<string>();
   for (const pod of pods) {
-    const plan = planInjection(pod, instrumentations, listed);
+    const plan = planInjection(pod, instrumentations, listed, operator);
     if (!plan.refused) { continue; }
     const owner = pod.metadata.ownerReferences?.[0];
     const where = `${owner ? `${owner.kind} ` : 'Pod '}${pod.metadata.namespace ?? 'default'}/${owner?.name ?? pod.metadata.name}`;

@@ -139,6 +139,19 @@ export const OPERATOR_FACTS = {
     since: '0.158.0',
     source: 'internal/instrumentation/nodejs.go@e3225ae21 (#5425); CHANGELOG 0.158.0',
   },
+  /** `--enable-multi-instrumentation` defaults to true (a flag since 0.95.0, off by default before 0.110.0). */
+  multiInstrumentationDefault: {
+    since: '0.110.0',
+    source: 'main.go@v0.110.0 pflag "enable-multi-instrumentation" default true; CHANGELOG 0.110.0 (#3090)',
+  },
+  /**
+   * The Apache HTTPD / NGINX attach init container gets the language env, spec.env and OTEL_POD_IP /
+   * OTEL_NODE_IP, so the kubelet expands `$(VAR)` in the module's exporter endpoint.
+   */
+  moduleInitEnv: {
+    since: '0.158.0',
+    source: 'internal/instrumentation/helper.go@v0.158.0 initContainerUserEnv (#5334); CHANGELOG 0.158.0 (#5333)',
+  },
   /** Since at least v0.20.0 (pkg/collector/reconcile/service.go): `<name>-collector` and `-headless` when the config yields ports, `-monitoring` always. */
   services: {
     source: 'internal/manifests/collector/collector.go, service.go, internal/naming/main.go@be8944414',
@@ -195,6 +208,14 @@ export function operatorEndpointDefault(component: 'receiver' | 'health_check', 
     return { host: '0.0.0.0', why: `${tag}: it disables the collector's component.UseLocalHostAsDefaultHost gate (${gate.since} to ${gate.until})`, assumed: op.assumed };
   }
   return { host: null, why: `${tag} sets no default for ${component === 'receiver' ? 'receiver endpoints' : 'the health_check endpoint'} (from ${f.since})`, assumed: op.assumed };
+}
+
+export function multiInstrumentationDefault(version: string | null | undefined): boolean {
+  return atLeast(effectiveOperator(version).version, OPERATOR_FACTS.multiInstrumentationDefault.since) === true;
+}
+
+export function moduleInitEnv(version: string | null | undefined): boolean {
+  return atLeast(effectiveOperator(version).version, OPERATOR_FACTS.moduleInitEnv.since) === true;
 }
 
 export function readinessProbeFromHealthCheck(version: string | null | undefined): boolean {

@@ -7,6 +7,7 @@ import {
   CURRENT_OPERATOR,
   defaultCollectorImage,
   languageDefaultEnv,
+  multiInstrumentationDefault,
   OPERATOR_RELEASES,
   operatorEndpointDefault,
   operatorRelease,
@@ -59,6 +60,8 @@ test('thresholds: the first tag that has each behaviour, and the tag before that
     ['v0.110.0', 'v0.111.0', 'pkg/instrumentation/python.go', /"OTEL_LOGS_EXPORTER"/],
     ['v0.157.0', 'v0.158.0', 'internal/instrumentation/nodejs.go', /OTEL_METRICS_EXPORTER/],
     ['v0.114.0', 'v0.115.0', 'internal/manifests/collector/service.go', /func ExtensionService\(/],
+    ['v0.109.0', 'v0.110.0', 'main.go', /"enable-multi-instrumentation", true/],
+    ['v0.157.0', 'v0.158.0', 'internal/instrumentation/helper.go', /func initContainerUserEnv/],
   ];
   for (const [before, since, path, re] of table) {
     assert.doesNotMatch(show(before, path), re, `${path}@${before}`);
@@ -96,6 +99,8 @@ test('lookups by version', () => {
   assert.match(unknown.why, new RegExp(`unknown, assumed ${CURRENT_OPERATOR.replace(/\./g, '\\.')}`));
 
   assert.equal(readinessProbeFromHealthCheck('0.99.0'), false);
+  assert.equal(multiInstrumentationDefault('0.109.0'), false);
+  assert.equal(multiInstrumentationDefault(null), true);
   assert.equal(readinessProbeFromHealthCheck(null), true);
 
   assert.deepEqual(languageDefaultEnv('python', '0.100.0').map((e) => e.name), ['OTEL_TRACES_EXPORTER', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_METRICS_EXPORTER', 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL']);
