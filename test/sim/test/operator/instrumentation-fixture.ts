@@ -36,9 +36,9 @@ export function podOf(c: Case, kind: string, name: string): { pod: KObject; look
   const meta: KObject['metadata'] = { ...structuredClone(tmpl.metadata ?? {}), namespace: ns };
   if (kind === 'Pod') { meta.name = name; } else { meta.generateName = `${owner.name}-`; meta.ownerReferences = [{ apiVersion: 'apps/v1', ...owner, uid: 'uid-owner' }]; }
   const pod: KObject = { apiVersion: 'v1', kind: 'Pod', metadata: meta, spec: structuredClone(tmpl.spec) };
-  const lookup: Lookup = (k, _ns, n) => {
-    if (k === 'ReplicaSet' && kind === 'Deployment' && n === owner.name) { return { apiVersion: 'apps/v1', kind: k, metadata: { name: n, namespace: ns, ownerReferences: [{ kind: 'Deployment', name, uid: 'uid-dep' }] } }; }
-    if (k === 'Job' && kind === 'CronJob' && n === owner.name) { return { apiVersion: 'batch/v1', kind: k, metadata: { name: n, namespace: ns, ownerReferences: [{ kind: 'CronJob', name, uid: 'uid-cj' }] } }; }
+  const lookup: Lookup = (k, _ns, n): KObject | undefined => {
+    if (k === 'ReplicaSet' && kind === 'Deployment' && n === owner.name) { return { apiVersion: 'apps/v1', kind: k, metadata: { name: n, namespace: ns, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: 'uid-dep' }] } }; }
+    if (k === 'Job' && kind === 'CronJob' && n === owner.name) { return { apiVersion: 'batch/v1', kind: k, metadata: { name: n, namespace: ns, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name, uid: 'uid-cj' }] } }; }
     if ((k === 'Secret' || k === 'ConfigMap') && c.secrets.has(`${k}/${n}`)) { return { apiVersion: 'v1', kind: k, metadata: { name: n, namespace: ns } }; }
     return undefined;
   };

@@ -9,10 +9,11 @@ import { injectInstrumentation } from '../../operator/instrumentation.ts';
 const inst = (name: string, ns = 'apps', spec: Record<string, unknown> = { exporter: { endpoint: 'http://collector:4318' } }): KObject =>
   ({ apiVersion: 'opentelemetry.io/v1alpha1', kind: 'Instrumentation', metadata: { name, namespace: ns }, spec });
 const nsObj = (annotations: Record<string, string> = {}): KObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps', annotations } });
-const pod = (annotations: Record<string, string>, containers: KObject[] = [{ name: 'app', image: 'example/app:1.2' }]): KObject =>
+type C = Record<string, unknown>;
+const pod = (annotations: Record<string, string>, containers: C[] = [{ name: 'app', image: 'example/app:1.2' }]): KObject =>
   ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'apps', annotations }, spec: { containers } });
-const envNames = (c: KObject) => (c.env ?? []).map((e: { name: string }) => e.name);
-const envOf = (c: KObject, n: string) => (c.env ?? []).find((e: { name: string }) => e.name === n)?.value;
+const envNames = (c: C) => ((c.env ?? []) as Array<{ name: string }>).map((e: { name: string }) => e.name);
+const envOf = (c: C, n: string) => ((c.env ?? []) as Array<{ name: string; value?: string }>).find((e: { name: string }) => e.name === n)?.value;
 
 test('inject-java "true" with no Instrumentation in the namespace: admitted as sent, the real error line', () => {
   const p = pod({ 'instrumentation.opentelemetry.io/inject-java': 'true' });
