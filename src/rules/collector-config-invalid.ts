@@ -1,7 +1,55 @@
 import type { Evidence, RuleFinding, Rule } from '../report/finding.ts';
+import type { CollectorPod, Snapshot } from '../snapshot.ts';
 import { isMap } from '../otel/config.ts';
+import { componentsAt, distributionsWith, SECTION, unknownTypes, type ComponentLookup, type UnknownType } from '../otel/components.ts';
+import { distributionForImage } from '../otel/distributions.ts';
 import { collectorLogMatches, collectorWorkloads, configTarget, model, truncate } from './util.ts';
 import { keys } from './keys.ts';
+
+/**
+ * The component list of the collector's build: its distribution at the release its image tag names (for an
+ * upstream image without one, the version `lint --collector-version` gave). An image outside the
+ * distribution tables is a custom build (ocb) whose components nobody here can know.
+ */
+function componentLookup(s: Snapshot, c: CollectorPod): ComponentLookup {
+  const match = distributionForImage(c.image);
+  if (!match) { return { ok: false, reason: `image ${c.image} is not a known distribution (a custom build?): its components are not known` }; }
+  const d = match.distribution;
+  const release = match.release ?? (d.versioning === 'upstream' ? s.meta.assumedCollectorVersion : undefined);
+  if (release === undefined) { return { ok: false, reason: `the ${d.name} release is unknown (${match.upstreamReason ?? `image ${c.image}`})` }; }
+  return componentsAt(d.id, release);
+}
+
+function where(u: UnknownType): string {
+  if (!u.usedIn.length) { return 'defined, used by no pipeline'; }
+  return u.usedIn.map((p) => (p.includes('::') ? p : `pipeline ${p}`)).join(', ');
+}
+
+/** What to change for a reference the config does not define (danglingReferences' wording). */
+function danglingFix(problem: string, target: string): string | undefined {
+  const ref = /service::pipelines::(\S+): references (\w+) "([^"]+)" which is not configured/.exec(problem);
+  if (ref) {
+    const [, pipeline, kind, id] = ref;
+    return `In ${target}, define ${kind} "${id}" under ${kind}s: (or connectors: for a connector), or remove it from the ${kind}s of pipeline ${pipeline}; a component renamed in one place must be renamed in every pipeline that names it.`;
+  }
+  const conn = /connectors::(\S+): used as (exporter|receiver) in pipeline "([^"]+)" but not used as an? (receiver|exporter)/.exec(problem);
+  if (conn) {
+    const [, id, side, pipeline, missing] = conn;
+    return `In ${target}, list connector "${id}" among the ${missing}s of the pipeline it feeds (it is the ${side} of pipeline ${pipeline}), or remove it from pipeline ${pipeline}; a connector renamed in one pipeline must be renamed in the other.`;
+  }
+  const ext = /service::extensions: references extension "([^"]+)" which is not configured/.exec(problem);
+  if (ext) { return `In ${target}, define extension "${ext[1]}" under extensions:, or remove it from service.extensions.`; }
+  return undefined;
+}
+
+function unknownTypeFix(u: UnknownType, lookup: Extract<ComponentLookup, { ok: true }>, target: string): string {
+  const set = lookup.set;
+  const offered = set.types(u.kind);
+  const others = distributionsWith(u.kind, u.type).filter((d) => d !== set.distribution);
+  const list = offered.length <= 20 ? `it ships ${u.kind}s ${offered.join(', ')}` : `${offered.length} ${u.kind} types ship with it`;
+  const elsewhere = others.length ? `, or run an image that has "${u.type}" (${others.join(', ')})` : '';
+  return `In ${target}, remove or replace ${u.kind} "${u.id}" (${where(u)}): ${set.distribution} ${set.release} has no ${u.kind} of type "${u.type}" (${list})${elsewhere}.`;
+}
 
 export const rule: Rule = {
   id: 'collector-config-invalid',
@@ -29,7 +77,22 @@ export const rule: Rule = {
         if (src.error) { problems.push(src.arg ? `${src.arg}: ${src.error}` : src.error); }
       }
       const m = model(s, c);
+      let typeFix: string | undefined;
+      let typesNote: string | undefined;
       if (m) {
+        // The collector decodes every section before validating pipelines: an unknown type fails first.
+        const lookup = componentLookup(s, c);
+        if (lookup.ok) {
+          const unknown = unknownTypes(m.config, lookup.set);
+          for (const u of unknown) {
+            problems.push(
+              `${SECTION[u.kind]}::${u.id} (${where(u)}): ${lookup.set.distribution} ${lookup.set.release} has no ${u.kind} of type "${u.type}": the collector exits with error decoding '${SECTION[u.kind]}': unknown type: "${u.type}" for id: "${u.id}" (component list: ${lookup.set.source})`,
+            );
+          }
+          if (unknown.length && !problems.slice(0, problems.length - unknown.length).length) { typeFix = unknownTypeFix(unknown[0], lookup, configTarget(c)); }
+        } else {
+          typesNote = `component types not checked: ${lookup.reason}`;
+        }
         problems.push(...m.dangling.map((d) => `invalid configuration: ${d}`));
         for (const p of m.otlpProtocols) {
           if (!p.grpc && !p.http) {
@@ -40,6 +103,7 @@ export const rule: Rule = {
         if (!isMap(svc.pipelines) || Object.keys(svc.pipelines).length === 0) { problems.push('invalid configuration: service must have at least one pipeline'); }
       }
       for (const p of problems) { evidence.push({ source: 'config', detail: p }); }
+      if (typesNote && evidence.length) { evidence.push({ source: 'config', detail: typesNote }); }
       for (const p of w.pods) {
         for (const lm of collectorLogMatches(s, p, ['config']).slice(0, 2)) { evidence.push({ source: 'log', detail: `${p.pod}: ${truncate(lm.line.trim())}` }); }
       }
@@ -47,17 +111,19 @@ export const rule: Rule = {
         // Unknown is not invalid: a file baked into the image, an emptyDir, an http URI cannot be judged here.
         const unknown = c.configSources.find((src) => src.unknown !== undefined);
         const reason = unknown ? `effective config unknown: ${unknown.arg ? `${unknown.arg}: ` : ''}${unknown.unknown}` : 'effective config unknown';
-        checked.push({ subject: subj, ...(!m && !c.configError ? { status: 'skipped' as const, reason } : {}) });
+        checked.push({ subject: subj, ...(!m && !c.configError ? { status: 'skipped' as const, reason } : typesNote ? { reason: typesNote } : {}) });
         continue;
       }
       const first = problems[0] ?? evidence[0].detail;
+      const refFix = typeFix ?? (m ? danglingFix(first, configTarget(c)) : undefined);
       findings.push({
         subject: w.subject,
         summary: `collector config is invalid: ${truncate(first, 160)}`,
         rootCause: `The collector cannot start with this configuration: ${truncate(first, 400)}`,
         evidence,
-        fix:
-          sourceError !== undefined && problems[0]?.endsWith(sourceError)
+        fix: refFix
+          ? { summary: refFix, target: configTarget(c) }
+          : sourceError !== undefined && problems[0]?.endsWith(sourceError)
             ? {
                 summary: `In the pod spec of ${w.subject.kind} ${w.subject.namespace ? `${w.subject.namespace}/` : ''}${w.subject.name}, ${/Fix: (.+?)\.?$/.exec(sourceError)?.[1] ?? 'make --config name a file that a volume mounts (a ConfigMap key, with subPath when mounting a single file)'}.`,
                 target: `${w.subject.kind} ${w.subject.namespace ? `${w.subject.namespace}/` : ''}${w.subject.name}`,

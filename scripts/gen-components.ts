@@ -1,0 +1,345 @@
+/**
+ * Generates src/otel/components-data.ts: which component types each collector distribution ships, per
+ * release, read from local git mirrors (no network):
+ *
+ *   node scripts/gen-components.ts            write the file
+ *   node scripts/gen-components.ts --check    exit 1 when the file on disk differs
+ *
+ * Mirrors are bare git directories under $OTEL_DOCTOR_MIRRORS (default /work/.mirror), one per repository,
+ * named `<owner>+<name>/repo` (the layout of the project's mirror cache). Sources:
+ * - upstream otelcol, otelcol-contrib, otelcol-k8s, otelcol-otlp: open-telemetry/opentelemetry-collector-releases
+ *   `distributions/<dist>/manifest.yaml` at every tag v0.95.0 and later (the builder manifest: one Go module
+ *   per component, `import:` when the package is not the module root);
+ * - Splunk: signalfx/splunk-otel-collector `internal/components/components.go` at every release tag (the
+ *   factories it registers, by import path);
+ * - ADOT: aws-observability/aws-otel-collector `pkg/defaultcomponents/defaults.go` at every release tag.
+ *
+ * A component's type is what its factory registers, which the module's generated metadata states
+ * (`internal/metadata/generated_status.go`: `Type`, and `DeprecatedType` for a renamed type that is still
+ * accepted). It is read from the repository that holds the module where a mirror has it: the core repository
+ * at the module's tag, the ADOT tag's vendor/ tree (contrib modules at exactly the version ADOT pins), the
+ * Splunk tag for Splunk's own modules. Contrib has no local mirror: its type is the package directory without
+ * the kind suffix (the mdatagen convention), except for the directories in CONTRIB_TYPES, read one by one
+ * (commit cited). The lookup compares types without underscores (components.ts), because the lower_snake_case
+ * renames (collector#14208, contrib#45339) keep the old spelling as a deprecated alias.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { DISTRIBUTIONS } from '../src/otel/distribution-data.ts';
+
+export const DATA_PATH = fileURLToPath(new URL('../src/otel/components-data.ts', import.meta.url));
+const MIRRORS = process.env.OTEL_DOCTOR_MIRRORS ?? '/work/.mirror';
+const repo = (name: string) => `${MIRRORS}/${name}/repo`;
+const RELEASES = repo('open-telemetry+opentelemetry-collector-releases');
+const CORE = repo('open-telemetry+opentelemetry-collector');
+const SPLUNK = repo('signalfx+splunk-otel-collector');
+const ADOT = repo('aws-observability+aws-otel-collector');
+
+const KINDS = ['receiver', 'processor', 'exporter', 'extension', 'connector'] as const;
+type Kind = (typeof KINDS)[number];
+const CORE_PREFIX = 'go.opentelemetry.io/collector/';
+const CONTRIB_PREFIX = 'github.com/open-telemetry/opentelemetry-collector-contrib/';
+const SPLUNK_PREFIX = 'github.com/signalfx/splunk-otel-collector/';
+/** First releases-repository tag read: the distribution tables (distribution-data.ts) start there. */
+const FIRST_UPSTREAM = [0, 95, 0];
+
+/**
+ * Contrib directories whose type is not the directory name without its kind suffix, each read from the
+ * module's generated_status.go (or metadata.yaml) in open-telemetry/opentelemetry-collector-contrib at the
+ * commit noted. Types that only add underscores to that name (k8s_cluster, health_check, kubelet_stats) need
+ * no row: the lookup ignores underscores.
+ */
+const CONTRIB_TYPES: Record<string, { types: string[]; source: string }> = {
+  // An early generated_status.go; metadata.yaml later took the directory convention (active_directory_ds).
+  'receiver/activedirectorydsreceiver': { types: ['activedirectorydsreceiver', 'activedirectoryds'], source: '13e647fed82a internal/metadata/generated_status.go' },
+  'receiver/awscontainerinsightreceiver': { types: ['awscontainerinsightreceiver'], source: '209045f72ded internal/metadata/generated_status.go' },
+  'receiver/ciscoosreceiver': { types: ['ciscoosreceiver'], source: '43416285d102 internal/metadata/generated_status.go' },
+  'receiver/podmanreceiver': { types: ['podman_stats'], source: '0801b46527ec internal/metadata/generated_status.go' },
+  'receiver/simpleprometheusreceiver': { types: ['prometheus_simple'], source: '209045f72ded internal/metadata/generated_status.go' },
+  'processor/metricsgenerationprocessor': { types: ['experimental_metricsgeneration'], source: '30a9fb98cd90 internal/metadata/generated_status.go' },
+  'extension/oauth2clientauthextension': { types: ['oauth2client'], source: '247742559fb4 internal/metadata/generated_status.go' },
+  'extension/oidcauthextension': { types: ['oidc'], source: '1022aeea0fd8 internal/metadata/generated_status.go' },
+  'extension/asapauthextension': { types: ['asapclient'], source: '10c67743c157 internal/metadata/generated_status.go' },
+  'extension/dbauth/awsiamdbauthextension': { types: ['aws_iam'], source: '14a5621e8c69 internal/metadata/generated_status.go' },
+};
+/** Modules outside the mirrored repositories. */
+const OTHER_TYPES: Record<string, { types: string[]; source: string }> = {
+  'go.opentelemetry.io/obi/collector': { types: ['obi'], source: 'open-telemetry/opentelemetry-ebpf-instrumentation collector/factory.go (typeStr)' },
+};
+
+// --- git ---------------------------------------------------------------------------------------------
+
+function git(dir: string, args: string[]): string {
+  const r = spawnSync('git', ['-C', dir, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) { throw new Error(`git -C ${dir} ${args.join(' ')}: ${r.stderr}`); }
+  return r.stdout;
+}
+
+/** Many `rev:path` blobs in one `git cat-file --batch` (undefined: missing). */
+function blobs(dir: string, specs: string[]): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>();
+  if (!specs.length) { return out; }
+  const r = spawnSync('git', ['-C', dir, 'cat-file', '--batch'], { input: `${specs.join('\n')}\n`, maxBuffer: 1 << 30 });
+  const buf = r.stdout;
+  let pos = 0;
+  for (const spec of specs) {
+    const nl = buf.indexOf(10, pos);
+    const header = buf.subarray(pos, nl).toString('utf8');
+    pos = nl + 1;
+    const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+    if (!m) { out.set(spec, undefined); continue; }
+    const size = Number(m[2]);
+    out.set(spec, m[1] === 'blob' ? buf.subarray(pos, pos + size).toString('utf8') : undefined);
+    pos += size + 1;
+  }
+  return out;
+}
+
+const tags = (dir: string) => git(dir, ['tag']).split('\n').filter((t) => /^v\d+\.\d+\.\d+$/.test(t));
+const semver = (v: string) => v.replace(/^v/, '').split('.').map(Number);
+function cmp(a: string, b: string): number {
+  const [x, y] = [semver(a), semver(b)];
+  for (let i = 0; i < 3; i++) { if (x[i] !== y[i]) { return x[i] - y[i]; } }
+  return 0;
+}
+
+// --- type names --------------------------------------------------------------------------------------
+
+/** Type and deprecated alias from generated_status.go, metadata.yaml or a factory's typeStr. */
+function typesIn(text: string | undefined): string[] {
+  if (!text) { return []; }
+  const out: string[] = [];
+  for (const re of [/\bType\s*=\s*(?:component\.MustNewType\()?"([^"]+)"/, /\bDeprecatedType\s*=\s*component\.MustNewType\("([^"]+)"\)/, /^type:\s*"?([\w/]+)"?\s*$/m, /\btypeStr\s*(?:component\.Type\s*)?=\s*(?:component\.MustNewType\()?"([^"]+)"/]) {
+    const m = re.exec(text);
+    if (m) { out.push(m[1]); }
+  }
+  return [...new Set(out)];
+}
+
+const STATUS_FILES = ['internal/metadata/generated_status.go', 'metadata.yaml', 'factory.go'];
+
+/** The package directory without its kind suffix: the type mdatagen gives unless metadata.yaml says otherwise. */
+function conventional(pkg: string, kind: Kind): string {
+  const last = pkg.split('/').pop() as string;
+  return last.endsWith(kind) && last !== kind ? last.slice(0, -kind.length) : last;
+}
+
+const coreTags = tags(CORE).sort(cmp);
+const coreCache = new Map<string, string[]>();
+/** Core types at the core tag the module version names (or the nearest earlier tag). */
+function coreTypes(rel: string, version: string): string[] {
+  const tag = [...coreTags].reverse().find((t) => cmp(t, version) <= 0) ?? coreTags[0];
+  const key = `${tag}:${rel}`;
+  if (!coreCache.has(key)) {
+    const found = blobs(CORE, STATUS_FILES.map((f) => `${tag}:${rel}/${f}`));
+    coreCache.set(key, [...found.values()].flatMap(typesIn).filter((t, i, a) => a.indexOf(t) === i));
+  }
+  return coreCache.get(key) as string[];
+}
+
+/** Contrib types seen in ADOT's vendor/ trees: exact, at the upstream version each ADOT release pins. */
+const vendoredContrib = new Map<string, { upstream: string; names: string[] }[]>();
+
+/** One spelling per lookup key (components.ts typeKey), the first given winning. */
+function dedupe(names: string[]): string[] {
+  const seen = new Set<string>();
+  return names.filter((n) => {
+    const k = n.toLowerCase().replace(/_/g, '');
+    if (seen.has(k)) { return false; }
+    seen.add(k);
+    return true;
+  });
+}
+
+/**
+ * Contrib types at an upstream version: the vendored spelling of the closest earlier version ADOT pinned,
+ * the directory convention when nothing earlier was vendored or the version is past the last vendored one
+ * (a later rename may have arrived), and the CONTRIB_TYPES row (which replaces the convention).
+ */
+function contribTypes(rel: string, kind: Kind, version: string): string[] {
+  const row = CONTRIB_TYPES[rel];
+  const seen = (vendoredContrib.get(rel) ?? []).slice().sort((a, b) => cmp(a.upstream, b.upstream));
+  const earlier = seen.filter((v) => cmp(v.upstream, version) <= 0).at(-1);
+  const names = [...(earlier ?? seen[0])?.names ?? []];
+  if (row) { names.push(...row.types); }
+  const pastVendored = !seen.length || cmp(version, seen.at(-1)?.upstream ?? '0.0.0') > 0;
+  if (!row && (pastVendored || !earlier)) { names.push(conventional(rel, kind)); }
+  return dedupe(names);
+}
+
+function typesOf(pkg: string, kind: Kind, opts: { coreVersion: string; own?: { dir: string; tag: string; prefix: string } }): string[] {
+  if (pkg.startsWith(CORE_PREFIX)) {
+    const t = coreTypes(pkg.slice(CORE_PREFIX.length), opts.coreVersion);
+    return t.length ? dedupe(t) : [conventional(pkg, kind)];
+  }
+  if (pkg.startsWith(CONTRIB_PREFIX)) { return contribTypes(pkg.slice(CONTRIB_PREFIX.length), kind, opts.coreVersion); }
+  if (OTHER_TYPES[pkg]) { return OTHER_TYPES[pkg].types; }
+  if (opts.own && pkg.startsWith(opts.own.prefix)) {
+    const rel = pkg.slice(opts.own.prefix.length);
+    const t = [...blobs(opts.own.dir, STATUS_FILES.map((f) => `${opts.own?.tag}:${rel}/${f}`)).values()].flatMap(typesIn);
+    if (t.length) { return dedupe(t); }
+  }
+  return [conventional(pkg, kind)];
+}
+
+// --- component lists ---------------------------------------------------------------------------------
+
+type Release = { release: string; components: Record<Kind, Set<string>> };
+const empty = (): Record<Kind, Set<string>> => ({ receiver: new Set(), processor: new Set(), exporter: new Set(), extension: new Set(), connector: new Set() });
+
+function upstream(dist: string): Release[] {
+  const list = tags(RELEASES).filter((t) => cmp(t, `v${FIRST_UPSTREAM.join('.')}`) >= 0).sort(cmp);
+  const files = blobs(RELEASES, list.map((t) => `${t}:distributions/${dist}/manifest.yaml`));
+  const out: Release[] = [];
+  for (const t of list) {
+    const text = files.get(`${t}:distributions/${dist}/manifest.yaml`);
+    if (!text) { continue; }
+    const manifest = parseYaml(text) as Record<string, unknown>;
+    const components = empty();
+    for (const kind of KINDS) {
+      for (const entry of (manifest[`${kind}s`] as { gomod?: string; import?: string }[] | undefined) ?? []) {
+        const [mod, version] = String(entry.gomod ?? '').split(/\s+/);
+        const pkg = entry.import ?? mod;
+        for (const name of typesOf(pkg, kind, { coreVersion: /^v0\./.test(version ?? '') ? version : t })) { components[kind].add(name); }
+      }
+    }
+    out.push({ release: t.slice(1), components });
+  }
+  return out;
+}
+
+/** Import paths of component packages in a Go file that registers factories. */
+function componentImports(go: string): { pkg: string; kind: Kind }[] {
+  const out: { pkg: string; kind: Kind }[] = [];
+  for (const m of go.matchAll(/^\s*(?:[\w.]+\s+)?"([^"]+)"\s*$/gm)) {
+    const pkg = m[1];
+    const parts = pkg.split('/');
+    const at = parts.findIndex((p, i) => i > 0 && (KINDS as readonly string[]).includes(p));
+    // `.../receiver` itself is the API package; a component is a package below a kind directory.
+    if (at === -1 || at === parts.length - 1) { continue; }
+    const last = parts[parts.length - 1];
+    if (/helper$|^x(receiver|processor|exporter|extension|connector)$|test$/.test(last)) { continue; }
+    out.push({ pkg, kind: parts[at] as Kind });
+  }
+  return out;
+}
+
+function vendorList(dir: string, id: string, file: string, prefix: string, vendorTypes: boolean): Release[] {
+  const dist = DISTRIBUTIONS.find((d) => d.id === id);
+  if (!dist) { throw new Error(`no distribution ${id}`); }
+  const out: Release[] = [];
+  for (const row of dist.releases) {
+    const tag = `v${row.release}`;
+    const go = blobs(dir, [`${tag}:${file}`]).get(`${tag}:${file}`);
+    if (!go) { continue; }
+    if (vendorTypes) { readVendored(dir, tag, row.upstream.replace(/-.*/, '')); }
+    const components = empty();
+    for (const { pkg, kind } of componentImports(go)) {
+      const fromVendor = vendorTypes ? vendoredTypes(dir, tag, pkg) : [];
+      const names = fromVendor.length ? dedupe(fromVendor) : typesOf(pkg, kind, { coreVersion: row.upstream.replace(/-.*/, ''), own: { dir, tag, prefix } });
+      for (const name of names) { components[kind].add(name); }
+    }
+    out.push({ release: row.release, components });
+  }
+  return out;
+}
+
+const vendorCache = new Map<string, Map<string, string[]>>();
+/** Every vendored generated_status.go of a tag, by package path; contrib ones also feed contribTypes. */
+function readVendored(dir: string, tag: string, upstream: string): void {
+  const key = `${dir}@${tag}`;
+  if (vendorCache.has(key)) { return; }
+  const files = git(dir, ['ls-tree', '-r', '--name-only', tag, 'vendor/']).split('\n').filter((f) => f.endsWith('/internal/metadata/generated_status.go'));
+  const texts = blobs(dir, files.map((f) => `${tag}:${f}`));
+  const byPkg = new Map<string, string[]>();
+  for (const f of files) {
+    const pkg = f.slice('vendor/'.length, -'/internal/metadata/generated_status.go'.length);
+    const t = typesIn(texts.get(`${tag}:${f}`));
+    byPkg.set(pkg, t);
+    if (pkg.startsWith(CONTRIB_PREFIX)) {
+      const rel = pkg.slice(CONTRIB_PREFIX.length);
+      if (t.length) { vendoredContrib.set(rel, [...(vendoredContrib.get(rel) ?? []), { upstream, names: t }]); }
+    }
+  }
+  vendorCache.set(key, byPkg);
+}
+const vendoredTypes = (dir: string, tag: string, pkg: string) => vendorCache.get(`${dir}@${tag}`)?.get(pkg) ?? [];
+
+// --- compaction and output ---------------------------------------------------------------------------
+
+/** name -> [first, last, first, last, ...] indexes into the release list, both ends inclusive. */
+function spans(releases: Release[], kind: Kind): Record<string, number[]> {
+  const names = [...new Set(releases.flatMap((r) => [...r.components[kind]]))].sort();
+  const out: Record<string, number[]> = {};
+  for (const name of names) {
+    const s: number[] = [];
+    releases.forEach((r, i) => {
+      const has = r.components[kind].has(name);
+      const open = s.length % 2 === 1;
+      if (has && !open) { s.push(i); }
+      if (!has && open) { s.push(i - 1); }
+    });
+    if (s.length % 2 === 1) { s.push(releases.length - 1); }
+    out[name] = s;
+  }
+  return out;
+}
+
+function render(lists: { id: string; source: string; releases: Release[] }[]): string {
+  const body = lists
+    .map(({ id, source, releases }) => {
+      const kinds = KINDS.map((k) => {
+        const entries = Object.entries(spans(releases, k)).map(([n, s]) => `${JSON.stringify(n)}: [${s.join(', ')}]`);
+        return `      ${k}: { ${entries.join(', ')} },`;
+      });
+      return [
+        `  ${JSON.stringify(id)}: {`,
+        `    source: ${JSON.stringify(source)},`,
+        `    releases: [${releases.map((r) => JSON.stringify(r.release)).join(', ')}],`,
+        '    components: {',
+        ...kinds,
+        '    },',
+        '  },',
+      ].join('\n');
+    })
+    .join('\n');
+  const head = (dir: string) => git(dir, ['rev-parse', '--short=12', 'HEAD']).trim();
+  return `// GENERATED by scripts/gen-components.ts from local git mirrors; do not edit (run \`node scripts/gen-components.ts\`).
+// Mirrors read: opentelemetry-collector-releases@${head(RELEASES)}, opentelemetry-collector@${head(CORE)}, splunk-otel-collector@${head(SPLUNK)}, aws-otel-collector@${head(ADOT)}.
+/* biome-ignore-all format: generated */
+import type { ComponentList } from './components.ts';
+
+/**
+ * Per distribution: the releases read (oldest first) and, per component kind, each type with the spans of
+ * releases that ship it as [first, last, ...] indexes into \`releases\` (inclusive).
+ */
+export const COMPONENT_LISTS: Readonly<Record<string, ComponentList>> = {
+${body}
+};
+`;
+}
+
+function main(): void {
+  const lists: { id: string; source: string; releases: Release[] }[] = [];
+  // ADOT first: its vendor trees also name contrib types that the upstream lists reuse.
+  const adot = vendorList(ADOT, 'aws-otel', 'pkg/defaultcomponents/defaults.go', 'github.com/aws-observability/aws-otel-collector/', true);
+  for (const dist of ['otelcol', 'otelcol-contrib', 'otelcol-k8s', 'otelcol-otlp']) {
+    lists.push({ id: dist, source: `open-telemetry/opentelemetry-collector-releases distributions/${dist}/manifest.yaml at tag v<release>`, releases: upstream(dist) });
+  }
+  lists.push({ id: 'splunk', source: 'signalfx/splunk-otel-collector internal/components/components.go at tag v<release>', releases: vendorList(SPLUNK, 'splunk', 'internal/components/components.go', SPLUNK_PREFIX, false) });
+  lists.push({ id: 'aws-otel', source: 'aws-observability/aws-otel-collector pkg/defaultcomponents/defaults.go at tag v<release> (types from its vendor/ tree where present)', releases: adot });
+  const text = render(lists);
+  if (process.argv.includes('--check')) {
+    if (readFileSync(DATA_PATH, 'utf8') !== text) {
+      console.error(`${DATA_PATH} is stale: run node scripts/gen-components.ts`);
+      process.exit(1);
+    }
+    return;
+  }
+  writeFileSync(DATA_PATH, text);
+  for (const l of lists) { console.log(`${l.id}: ${l.releases.length} releases (${l.releases[0]?.release} .. ${l.releases.at(-1)?.release})`); }
+}
+
+main();
