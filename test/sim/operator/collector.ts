@@ -3,7 +3,7 @@
 // volume.go, service.go, serviceaccount.go; internal/manifests/manifestutils/: labels.go, annotations.go;
 // internal/naming/). The CR is taken in its v1beta1 shape (see webhook.ts for v1alpha1).
 import type { KObject } from '../store.ts';
-import { configSha, configYaml, healthCheckProbe, metricsEndpoint, ports, type Config, type ServicePort } from './config.ts';
+import { componentType, configSha, configYaml, enabled, healthCheckProbe, metricsEndpoint, ports, type Config, type ServicePort } from './config.ts';
 import { behaviour, defaultCollectorImage } from './versions.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -133,9 +133,21 @@ export function container(cr: KObject, version: string, addConfig: boolean): Any
     const vn = truncate(`configmap-${cm.name}`);
     volumeMounts.push({ name: vn, mountPath: ['/var/conf', cm.mountPath, vn].filter(Boolean).join('/').replace(/\/+/g, '/') });
   }
+  // getContainerEnvVars: the CR's env first, then the inferred variables it does not name.
   const env: Any[] = [...(cr.spec?.env ?? [])];
   const userEnv = new Set(env.map((e) => e.name));
-  if (!userEnv.has('POD_NAME')) { env.push({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }); }
+  const inferred: Any[] = [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }];
+  if (behaviour(version).golangFlags) {
+    inferred.push(
+      { name: 'GOMEMLIMIT', valueFrom: { resourceFieldRef: { resource: 'limits.memory', containerName: CONTAINER } } },
+      { name: 'GOMAXPROCS', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', containerName: CONTAINER } } },
+    );
+  }
+  // receivers/kubeletstats.go: the kubelet_stats receiver gets the node name.
+  if ([...enabled(cr.spec.config).receivers].some((r) => ['kubelet_stats', 'kubeletstats'].includes(componentType(r)))) {
+    inferred.push({ name: 'K8S_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
+  }
+  for (const e of inferred) { if (!userEnv.has(e.name)) { env.push(e); } }
   const c: Any = { name: CONTAINER, image: imageOf(cr, version) };
   if (cr.spec?.imagePullPolicy) { c.imagePullPolicy = cr.spec.imagePullPolicy; }
   c.ports = containerPorts(cr);

@@ -256,8 +256,9 @@ export function injectGo(ctx: PodCtx, t: Target, _version: string, flags: Instru
   }
 }
 
-/** initContainerUserEnv: the module's env, then spec.env, then the pod/node IPs, then the module's own. */
-function initUserEnv(required: EnvVar[], langEnv: EnvVar[] | undefined, commonEnv: EnvVar[] | undefined): EnvVar[] {
+/** initContainerUserEnv (>= 0.158): the module's env, then spec.env, then the pod/node IPs, then the module's own; before, the module's own only. */
+function initUserEnv(version: string, required: EnvVar[], langEnv: EnvVar[] | undefined, commonEnv: EnvVar[] | undefined): EnvVar[] {
+  if (!behaviour(version).moduleInitUserEnv) { return required; }
   let env = structuredClone(langEnv ?? []);
   env = appendIfNotSet(env, ...(commonEnv ?? []));
   env = appendIfNotSet(env, ...podNodeEnv());
@@ -333,7 +334,7 @@ export function injectApacheHttpd(ctx: PodCtx, t: Target, version: string): void
       (pod.spec.volumes ??= []).push(instrVolume(spec, 'otel-apache-agent'));
       const agent: Container = {
         name: INIT_NAMES.apacheAgent, image: spec.image, command: ['/bin/sh', '-c'], args: [apacheHttpdAgentScript, '--', confDir],
-        env: initUserEnv([
+        env: initUserEnv(version, [
           { name: 'OTEL_APACHE_AGENT_CONF', value: moduleConfig(ctx, inst, c, 'Apache', spec.attrs, spec.version === '2.2') },
           { name: 'APACHE_SERVICE_INSTANCE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
         ], spec.env, inst.spec?.env),
@@ -381,7 +382,7 @@ export function injectNginx(ctx: PodCtx, t: Target, version: string): void {
       (pod.spec.volumes ??= []).push({ name: 'otel-nginx-agent', emptyDir: {} });
       const agent: Container = {
         name: INIT_NAMES.nginxAgent, image: spec.image, command: ['/bin/sh', '-c'], args: [nginxAgentScript, '--', confBase],
-        env: initUserEnv([
+        env: initUserEnv(version, [
           { name: 'OTEL_NGINX_AGENT_CONF', value: moduleConfig(ctx, inst, c, 'Nginx', spec.attrs, false) },
           { name: 'OTEL_NGINX_SERVICE_INSTANCE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
         ], spec.env, inst.spec?.env),

@@ -83,14 +83,14 @@ export function defaultImage(operatorVersion: string, lang: Lang): string {
 /** The operator's --enable-*-instrumentation flags (internal/config/config.go New()). */
 export interface InstrumentationFlags {
   java: boolean; nodejs: boolean; python: boolean; dotnet: boolean; go: boolean; apacheHttpd: boolean; nginx: boolean;
-  /** --enable-multi-instrumentation: default true since 0.129 (a00250d5d), false before. */
+  /** --enable-multi-instrumentation: default true since 0.110 (main.go's pflag default; internal/config since 0.129), false before. */
   multiInstrumentation: boolean;
 }
 
 export function defaultFlags(operatorVersion: string): InstrumentationFlags {
   return {
     java: true, nodejs: true, python: true, dotnet: true, go: false, apacheHttpd: true, nginx: false,
-    multiInstrumentation: atLeast(operatorVersion, 129),
+    multiInstrumentation: atLeast(operatorVersion, 110),
   };
 }
 
@@ -106,6 +106,8 @@ export function defaultFlags(operatorVersion: string): InstrumentationFlags {
  * - pythonProtocol (7d59d65f9, v0.108.0, #3165): Python gets OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf; before,
  *   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL and _METRICS_PROTOCOL (fde6b9513, v0.67.0).
  * - pythonLogsExporter (c4c5cc857, v0.111.0, #3330): Python gets OTEL_LOGS_EXPORTER=otlp.
+ * - moduleInitUserEnv (866637b7f, v0.158.0, #5334): the Apache / NGINX agent init container also gets the
+ *   module's env, spec.env and the pod/node IPs, so a `$(OTEL_NODE_IP)` endpoint resolves in the module config.
  */
 export function behaviour(operatorVersion: string) {
   return {
@@ -115,5 +117,6 @@ export function behaviour(operatorVersion: string) {
     nodeMetricsExporter: atLeast(operatorVersion, 158),
     pythonProtocol: atLeast(operatorVersion, 108),
     pythonLogsExporter: atLeast(operatorVersion, 111),
+    moduleInitUserEnv: atLeast(operatorVersion, 158),
   };
 }

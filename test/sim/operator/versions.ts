@@ -53,6 +53,8 @@ export interface OperatorBehaviour {
    * (UseCollectorDefaultTelemetryShape alpha); v0.154.0 that gate is beta, so no `without_*` again.
    */
   telemetryDefault: 'none' | 'address' | 'reader' | 'reader-without-false';
+  /** v0.140.0: GOMEMLIMIT and GOMAXPROCS from the otc-container's limits (gate operator.golang.flags beta). */
+  golangFlags: boolean;
   /** v0.137.0: health_check gives a startup probe too (extensions WithStartupGen). */
   startupProbe: boolean;
   /** v0.100.0: the manager's zap encoder uses keys `level` (upper case), `timestamp`, `message`; before, controller-runtime's `level`/`ts`/`msg`. */
@@ -67,6 +69,7 @@ export function behaviour(version: string): OperatorBehaviour {
     endpointDefaults: at('0.110.0'),
     telemetryDefault: at('0.154.0') ? 'reader' : at('0.152.0') ? 'reader-without-false' : at('0.122.0') ? 'reader' : at('0.111.0') ? 'address' : 'none',
     startupProbe: at('0.137.0'),
+    golangFlags: at('0.140.0'),
     zapKeys: at('0.100.0') ? { level: 'level', time: 'timestamp', message: 'message', upper: true } : { level: 'level', time: 'ts', message: 'msg', upper: false },
   };
 }

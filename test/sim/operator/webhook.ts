@@ -7,7 +7,7 @@ import { parse, stringify } from 'yaml';
 import type { KObject } from '../store.ts';
 import { ApiError } from '../api/status.ts';
 import { applyDefaults, ConfigError, ports, type Config } from './config.ts';
-import { behaviour } from './versions.ts';
+import { atLeast, behaviour } from './versions.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -139,6 +139,30 @@ export function validateCollector(cr: KObject, old?: KObject): void {
 }
 
 /**
+ * The CRD's CEL rules on v1beta1 `spec` (kubebuilder XValidation in apis/v1beta1/opentelemetrycollector_types.go,
+ * from v0.127.0), which the API server checks after the mutating webhooks and before the validating ones.
+ * The message is the one a 1.25-1.34 API server writes (the simulated cluster is 1.32).
+ */
+export function celRules(cr: KObject, version: string): void {
+  if (!atLeast(version, '0.127.0') || !cr.apiVersion.endsWith('/v1beta1')) { return; }
+  const s: Any = cr.spec ?? {};
+  if (s.mode !== 'sidecar') { return; }
+  const msgs: string[] = [];
+  if (Array.isArray(s.tolerations) && s.tolerations.length) { msgs.push('tolerations'); }
+  if (s.priorityClassName) { msgs.push('priorityClassName'); }
+  if (s.affinity != null) { msgs.push('affinity'); }
+  if (Array.isArray(s.additionalContainers) && s.additionalContainers.length) { msgs.push('additionalContainers'); }
+  if (!msgs.length) { return; }
+  const causes = msgs.map((a) => ({ reason: 'FieldValueInvalid', message: `Invalid value: "object": the OpenTelemetry Collector mode is set to sidecar, which does not support the attribute '${a}'`, field: 'spec' }));
+  const text = causes.map((c) => `spec: ${c.message}`);
+  throw new ApiError({
+    kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
+    message: `OpenTelemetryCollector.opentelemetry.io "${cr.metadata.name}" is invalid: ${text.length === 1 ? text[0] : `[${text.join(', ')}]`}`,
+    reason: 'Invalid', details: { name: cr.metadata.name, group: 'opentelemetry.io', kind: 'OpenTelemetryCollector', causes }, code: 422,
+  });
+}
+
+/**
  * The collector webhooks on a create or update through the API server: `obj` is changed in place to what
  * is stored. A v1alpha1 CR is converted, defaulted and validated as v1beta1, then stored in the version it
  * was written in (its config as the defaulted YAML text, as a v1alpha1 reader of the real API sees it).
@@ -146,6 +170,7 @@ export function validateCollector(cr: KObject, old?: KObject): void {
 export function admitCollector(obj: KObject, old: KObject | undefined, version: string): void {
   const alpha = obj.apiVersion.endsWith('/v1alpha1');
   const beta = defaultCollector(toV1beta1(obj), version);
+  celRules({ ...beta, apiVersion: obj.apiVersion }, version);
   validateCollector(beta, old ? toV1beta1(old) : undefined);
   let out = beta;
   if (alpha) {

@@ -116,11 +116,11 @@ test('older releases: Java agent path, images, Python protocol variables, spec.e
   assert.equal(envOf(node('0.157.0'), 'OTEL_METRICS_EXPORTER'), undefined);
 });
 
-test('before 0.129 multi-instrumentation was off by default: two languages without names both go into the first container', () => {
+test('before 0.110 multi-instrumentation was off by default (main.go flag default): two languages without names both go into the first container', () => {
   const ann = { 'instrumentation.opentelemetry.io/inject-java': 'true', 'instrumentation.opentelemetry.io/inject-nodejs': 'true' };
-  const old = injectInstrumentation(pod(ann), { namespace: nsObj(), instrumentations: [inst('i')], operatorVersion: '0.127.0' });
+  const old = injectInstrumentation(pod(ann), { namespace: nsObj(), instrumentations: [inst('i')], operatorVersion: '0.109.0' });
   const names = envNames(old.pod.spec.containers[0]);
   assert.ok(names.includes('JAVA_TOOL_OPTIONS') && names.includes('NODE_OPTIONS'));
-  const now = injectInstrumentation(pod(ann), { namespace: nsObj(), instrumentations: [inst('i')], operatorVersion: '0.127.0', flags: { multiInstrumentation: true } });
+  const now = injectInstrumentation(pod(ann), { namespace: nsObj(), instrumentations: [inst('i')], operatorVersion: '0.109.0', flags: { multiInstrumentation: true } });
   assert.deepEqual(envNames(now.pod.spec.containers[0]), []);
 });
