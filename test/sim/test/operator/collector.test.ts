@@ -173,9 +173,9 @@ test('smoke-collector-deployment: Deployment, pod template, Services and status 
     h.create(SMOKE_DEPLOYMENT);
     await h.readyAll();
     const d = h.get('Deployment', 'smoke-collector-collector')!;
-    assert.equal(d.metadata.annotations['regular-annotation'], 'regular-value');
+    assert.equal(d.metadata.annotations?.['regular-annotation'], 'regular-value');
     assert.deepEqual(
-      Object.fromEntries(['component', 'managed-by', 'name', 'part-of', 'version'].map((k) => [k, d.metadata.labels[`app.kubernetes.io/${k}`]])),
+      Object.fromEntries(['component', 'managed-by', 'name', 'part-of', 'version'].map((k) => [k, d.metadata.labels?.[`app.kubernetes.io/${k}`]])),
       { component: 'opentelemetry-collector', 'managed-by': 'opentelemetry-operator', name: 'smoke-collector-collector', 'part-of': 'opentelemetry', version: '0.158.0' },
     );
     const tpl = d.spec.template;
@@ -220,7 +220,7 @@ test('the otc-container: args, ports from the receivers (sorted, with metrics), 
     const svc = (n: string) => h.get('Service', n)!;
     assert.deepEqual(svc('simple-collector').spec.ports.map((p: KObject) => [p.name, p.port, p.appProtocol]), [['otlp-grpc', 4317, 'grpc'], ['otlp-http', 4318, 'http']]);
     assert.equal(svc('simple-collector-headless').spec.clusterIP, 'None');
-    assert.equal(svc('simple-collector-headless').metadata.labels['operator.opentelemetry.io/collector-headless-service'], 'Exists');
+    assert.equal(svc('simple-collector-headless').metadata.labels?.['operator.opentelemetry.io/collector-headless-service'], 'Exists');
     assert.deepEqual(svc('simple-collector-monitoring').spec.ports.map((p: KObject) => [p.name, p.port]), [['monitoring', 8888]]);
     assert.deepEqual(svc('simple-collector-extension').spec.ports.map((p: KObject) => [p.name, p.port]), [['health-check', 13133]]);
     assert.ok(h.get('ServiceAccount', 'simple-collector'));
