@@ -124,3 +124,11 @@ test('before 0.110 multi-instrumentation was off by default (main.go flag defaul
   const now = injectInstrumentation(pod(ann), { namespace: nsObj(), instrumentations: [inst('i')], operatorVersion: '0.109.0', flags: { multiInstrumentation: true } });
   assert.deepEqual(envNames(now.pod.spec.containers[0]), []);
 });
+
+test('the Apache agent init container gets spec.env and the pod/node IPs only since 0.158 (#5334)', () => {
+  const spec = { exporter: { endpoint: 'http://$(OTEL_NODE_IP):4317' }, env: [{ name: 'OTEL_TRACES_SAMPLER', value: 'always_on' }] };
+  const agent = (v: string) => injectInstrumentation(pod({ 'instrumentation.opentelemetry.io/inject-apache-httpd': 'true' }, [{ name: 'web', image: 'httpd:2.4' }]), { namespace: nsObj(), instrumentations: [inst('i', 'apps', spec)], operatorVersion: v })
+    .pod.spec.initContainers.find((c: { name: string }) => c.name === 'otel-agent-attach-apache');
+  assert.deepEqual(envNames(agent('0.158.0')), ['OTEL_TRACES_SAMPLER', 'OTEL_POD_IP', 'OTEL_NODE_IP', 'OTEL_APACHE_AGENT_CONF', 'APACHE_SERVICE_INSTANCE_ID']);
+  assert.deepEqual(envNames(agent('0.157.0')), ['OTEL_APACHE_AGENT_CONF', 'APACHE_SERVICE_INSTANCE_ID']);
+});
