@@ -4,11 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runClosedStdout } from '../helpers/run.ts';
+import { fileURLToPath } from 'node:url';
+import { runClosedStdout, runFromSources } from '../helpers/run.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = join(ROOT, 'bin', 'kubectl-otel_doctor');
@@ -41,31 +41,6 @@ function fixtures(): { dir: string; collector: string; broken: string; empty: st
 function run(args: string[], input?: string) {
   // A pipe on stdin even without input: what CI runners and `cmd < /dev/null`-less scripts give a child.
   return spawnSync(BIN, args, { encoding: 'utf8', input: input ?? '', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
-}
-
-/**
- * The bundled start-up (src/cli.ts main() with every command, as scripts/bundle.ts wires it) run from the
- * sources, so the test does not depend on whether dist/bundle is fresh.
- */
-function runMain(args: string[]) {
-  const dir = mkdtempSync(join(tmpdir(), 'otel-doctor-main-'));
-  try {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; oclif: Record<string, string> };
-    const info = { name: pkg.name, version: pkg.version, oclif: { bin: pkg.oclif.bin, dirname: pkg.oclif.dirname, topicSeparator: pkg.oclif.topicSeparator } };
-    const ids = readdirSync(join(ROOT, 'src', 'commands')).filter((f) => f.endsWith('.ts') && f !== 'index.ts').map((f) => f.slice(0, -3));
-    const entry = join(dir, 'entry.mjs');
-    writeFileSync(
-      entry,
-      [
-        `import { main } from ${JSON.stringify(pathToFileURL(join(ROOT, 'src', 'cli.ts')).href)};`,
-        ...ids.map((id, i) => `import C${i} from ${JSON.stringify(pathToFileURL(join(ROOT, 'src', 'commands', `${id}.ts`)).href)};`),
-        `await main({ ${ids.map((id, i) => `${JSON.stringify(id)}: C${i}`).join(', ')} }, ${JSON.stringify(info)}, process.execPath, process.argv.slice(2));`,
-      ].join('\n'),
-    );
-    return spawnSync(process.execPath, [entry, ...args], { encoding: 'utf8', input: '', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /** The CLI with its stdout pipe closed by the reader before the first write (`| true`). */
@@ -175,7 +150,7 @@ test('nothing linted: no clean bill of health, exit 2', { skip }, () => {
 // reads -h from package.json and prints oclif's own errors for commands other than lint: see the report.
 test('-h is help for every command; usage errors are one `error:` line', () => {
   for (const args of [['-h'], ['lint', '-h'], ['diagnose', '-h'], ['explain', '-h'], ['version', '-h'], ['completion', '-h']]) {
-    const r = runMain(args);
+    const r = runFromSources(args);
     assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stdout, /USAGE/, args.join(' '));
     assert.equal(r.stderr, '', args.join(' '));
@@ -188,7 +163,7 @@ test('-h is help for every command; usage errors are one `error:` line', () => {
     [['bogus'], /^error: command bogus not found\nhint: see 'kubectl otel-doctor --help'\n$/],
   ];
   for (const [args, want] of cases) {
-    const r = runMain(args);
+    const r = runFromSources(args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, want, args.join(' '));
     assert.doesNotMatch(r.stderr, /›|Error:/);

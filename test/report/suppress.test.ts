@@ -114,7 +114,7 @@ test('suppressed findings in the outputs: JSON/YAML validate, SARIF carries supp
   }, KNOWN);
   const schema = JSON.parse(readFileSync(new URL('../../schema/report.schema.json', import.meta.url), 'utf8'));
   const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
-  const json = JSON.parse(renderReport(r, 'json'));
+  const json = JSON.parse(renderReport(r, 'json')) as { suppressed: unknown[]; findings: unknown[] };
   assert.ok(validate(json), JSON.stringify(validate.errors));
   assert.equal(json.suppressed.length, 2);
   assert.equal(json.findings.length, 0);
@@ -130,7 +130,7 @@ test('suppressed findings in the outputs: JSON/YAML validate, SARIF carries supp
 });
 
 test('annotations are read from objects, pod templates and the pods of a workload; a malformed one is a note', () => {
-  const pod = (name: string, ann?: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'obs', annotations: ann ? { 'otel-doctor.io/ignore': ann } : {} } });
+  const pod = (name: string, ann?: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'obs', annotations: (ann ? { 'otel-doctor.io/ignore': ann } : {}) as Record<string, string> } });
   const deploy = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'otel', namespace: 'obs', annotations: { 'otel-doctor.io/ignore': 'service-missing: scraped only' } }, spec: { template: { metadata: { annotations: { 'otel-doctor.io/ignore': 'collector-no-readiness-probe: batch' } } } } };
   const p1 = pod('otel-abc', 'receiver-bound-to-loopback: sidecar only');
   const { ignores, notes } = ignoreAnnotations({

@@ -30,6 +30,8 @@ export interface Expected {
   findings: ExpectedFinding[];
   /** Only these severities are compared (e.g. upstream examples: [error, warning]). Default: all. */
   severities?: string[];
+  /** Exactly these findings under `suppressed` (annotations, --config, --ignore); compared when given. */
+  suppressed?: ExpectedFinding[];
 }
 
 export function loadScenarios(): Array<{ name: string; dir: string; expected: Expected }> {
@@ -64,9 +66,9 @@ describe('scenarios in the simulated cluster', { skip, concurrency: 1 }, () => {
         const r = await run(PLUGIN, ['diagnose', '-o', 'json', ...s.expected.args], { KUBECONFIG: kubeconfig, NO_COLOR: '1' });
         const ctx = `stderr:\n${r.stderr}\nstdout:\n${r.stdout.slice(0, 4000)}`;
         assert.equal(r.code, s.expected.exitCode, `exit code\n${ctx}`);
-        let report: { findings: ExpectedFinding[] };
+        let report: { findings: ExpectedFinding[]; suppressed?: ExpectedFinding[] };
         try {
-          report = JSON.parse(r.stdout) as { findings: ExpectedFinding[] };
+          report = JSON.parse(r.stdout) as { findings: ExpectedFinding[]; suppressed?: ExpectedFinding[] };
         } catch (e) {
           assert.fail(`the plugin printed no JSON report (${(e as Error).message})\n${ctx}`);
         }
@@ -76,6 +78,9 @@ describe('scenarios in the simulated cluster', { skip, concurrency: 1 }, () => {
           .map((f) => key({ rule: f.rule, severity: f.severity, subject: { kind: f.subject.kind, namespace: f.subject.namespace, name: f.subject.name, container: s.expected.findings.some((e) => e.rule === f.rule && e.subject.container) ? f.subject.container : undefined } }))
           .sort();
         assert.deepEqual(got, s.expected.findings.map(key).sort(), `findings\n${ctx}`);
+        if (s.expected.suppressed) {
+          assert.deepEqual((report.suppressed ?? []).map((f) => key({ rule: f.rule, severity: f.severity, subject: { ...f.subject, container: undefined } })).sort(), s.expected.suppressed.map(key).sort(), `suppressed\n${ctx}`);
+        }
 
         // Read-only: the plugin's requests are reads, plus what a diagnosis needs and nothing else.
         const mine = cluster.api.requests.slice(before).filter((e) => e.userAgent.startsWith('otel-doctor/'));
