@@ -25,6 +25,8 @@ command -v ip >/dev/null 2>&1 || missing="$missing iproute2"
 command -v iptables >/dev/null 2>&1 || missing="$missing iptables"
 command -v busybox >/dev/null 2>&1 || missing="$missing busybox"
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+# tmux: the rendering test runs the binary in a real pseudo-terminal of a set size.
+command -v tmux >/dev/null 2>&1 || missing="$missing tmux"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "installing Debian packages:$missing"

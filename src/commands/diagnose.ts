@@ -72,6 +72,7 @@ The report is printed before a non-zero exit.`;
     selector: Flags.string({ char: 'l', summary: 'Only apps whose pods match this label selector (e.g. app=checkout,tier!=batch).' }),
     collector: Flags.string({ summary: 'Only the collector with this name (workload, pod or OpenTelemetryCollector).' }),
     output: Flags.string({ char: 'o', summary: 'Output format.', options: ['table', 'wide', 'json', 'yaml', 'markdown'], default: 'table' }),
+    color: Flags.string({ summary: 'Colour the table and wide output: auto (a terminal and no NO_COLOR), always, never.', options: ['auto', 'always', 'never'], default: 'auto' }),
     exec: Flags.boolean({ summary: 'Run socket checks and connectivity probes in pods (exec). --no-exec uses configuration, API and logs only.', default: true, allowNo: true }),
     timeout: Flags.string({ summary: 'Deadline for the whole diagnosis (e.g. 30s, 2m).', default: '30s' }),
     concurrency: Flags.integer({ summary: 'How many exec and log calls run at once.', default: 8, min: 1, max: 64 }),
@@ -154,10 +155,8 @@ The report is printed before a non-zero exit.`;
       const [{ judge }, { applyPolicy }] = await Promise.all([import('../engine.ts'), import('../suppress.ts')]);
       const report = applyPolicy(judge(snapshot, { mode: 'diagnose' }), { ...policy, annotations: snapshot.ignores ?? [] }, knownRules);
       const { renderReport } = await import('../report/render/index.ts');
-      const out = renderReport(report, flags.output as 'table' | 'wide' | 'json' | 'yaml' | 'markdown', {
-        color: process.stdout.isTTY === true && !process.env.NO_COLOR,
-        width: process.stdout.columns,
-      });
+      const { terminalOptions } = await import('../report/render/terminal.ts');
+      const out = renderReport(report, flags.output as 'table' | 'wide' | 'json' | 'yaml' | 'markdown', terminalOptions(flags.color, process.stdout, process.env));
       await writeStdout(out.endsWith('\n') ? out : `${out}\n`);
       const code = exitCodeFor(report.summary, flags['fail-on'] as FailOn);
       if (code !== EXIT_OK) { this.exit(code); }

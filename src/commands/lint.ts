@@ -29,6 +29,7 @@ Unusable input wins over findings: a broken file must not pass a pipeline.`;
 
   static override flags = {
     output: Flags.string({ char: 'o', summary: 'Output format.', options: ['table', 'wide', 'json', 'yaml', 'markdown', 'sarif', 'junit'], default: 'table' }),
+    color: Flags.string({ summary: 'Colour the table and wide output: auto (a terminal and no NO_COLOR), always, never.', options: ['auto', 'always', 'never'], default: 'auto' }),
     'collector-version': Flags.string({ summary: 'Collector version to assume when an image tag does not tell (decides the localhost default of 0.104.0+).', helpValue: 'X.Y.Z' }),
     'fail-on': Flags.string({ summary: 'Exit 1 when a finding has at least this severity.', options: ['error', 'warning', 'never'], default: 'error' }),
     config: Flags.string({ summary: 'Config file: rules to disable, severity overrides, ignores by rule and subject (default: the nearest .otel-doctor.yaml upward from the working directory).', helpValue: 'FILE' }),
@@ -69,7 +70,8 @@ Unusable input wins over findings: a broken file must not pass a pipeline.`;
       // do not repeat them as notes; json/yaml/markdown keep them, since their stdout is usually a file
       // (an artifact, a pull-request comment) that never sees stderr.
       const report = human ? withoutInputErrorNotes(result.report, result.errors.map(inputErrorNote)) : result.report;
-      out = renderReport(report, format as 'table', { color: process.stdout.isTTY === true && !process.env.NO_COLOR, width: process.stdout.columns });
+      const { terminalOptions } = await import('../report/render/terminal.ts');
+      out = renderReport(report, format as 'table', terminalOptions(flags.color, process.stdout, process.env));
     }
     if (out) { await writeStdout(out.endsWith('\n') ? out : `${out}\n`); }
     const { sanitize } = await import('../report/sanitize.ts');

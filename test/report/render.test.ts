@@ -268,3 +268,13 @@ test('wide shows every piece of evidence and the patch', () => {
 test('judge is deterministic', () => {
   assert.equal(renderReport(seed(), 'json'), renderReport(seed(), 'json'));
 });
+
+test('--color and the width: auto means a TTY without NO_COLOR; the TTY columns, else COLUMNS, else 100', async () => {
+  const { terminalOptions } = await import('../../src/report/render/terminal.ts');
+  assert.deepEqual(terminalOptions('auto', { isTTY: true, columns: 132 }, {}), { color: true, width: 132 });
+  assert.deepEqual(terminalOptions('auto', { isTTY: true, columns: 132 }, { NO_COLOR: '1' }), { color: false, width: 132 });
+  assert.deepEqual(terminalOptions('auto', { isTTY: false }, { COLUMNS: '90' }), { color: false, width: 90 });
+  assert.deepEqual(terminalOptions('always', { isTTY: false }, {}), { color: true });
+  assert.deepEqual(terminalOptions('never', { isTTY: true, columns: 80 }, { COLUMNS: '120' }), { color: false, width: 80 });
+  assert.match(renderReport(seed(), 'table', terminalOptions('always', { isTTY: false }, {})), /\x1b\[31mERROR/);
+});
