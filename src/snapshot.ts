@@ -64,6 +64,8 @@ export interface SnapshotMeta {
   logs?: boolean;
   /** lint: --collector-version, used when an image tag does not tell */
   assumedCollectorVersion?: string;
+  /** the OpenTelemetry operator's version (null: unknown, its current release assumed) and how it was learnt */
+  operator?: { version: string | null; source: string };
   pluginVersion?: string;
   /** lint: the files read */
   files?: string[];
@@ -351,6 +353,8 @@ export interface SdkGuess {
   version?: string;
   /** what the guess was made from: annotation, image, env JAVA_TOOL_OPTIONS, sim annotation */
   from: string;
+  /** the injected agent's default protocol when its image decides it (Java, Node.js: operator-data.ts agentProtocol) */
+  defaultProtocol?: { protocol: OtlpProtocol; why: string };
 }
 
 export interface AppContainer {

@@ -73,6 +73,8 @@ export interface Discovery {
   instrumentations: KObject[];
   /** namespaces whose Instrumentations were listed: a missing one there means the operator injects nothing */
   instrumentationsListed?: (namespace: string) => boolean;
+  /** the operator as known (--operator-version, its Deployment); undefined: unknown */
+  operator?: OperatorContext & { source: string };
   workloads: KObject[];
   nodes: KObject[];
   /** namespaces with labels (NetworkPolicy namespaceSelector); undefined when not listable */

@@ -3,6 +3,7 @@
  * Discovery). No client and no I/O, so `lint` builds its snapshot from files through the same code.
  */
 import type { KObject } from '../cluster/types.ts';
+import { agentProtocol, operatorForCollector } from '../otel/operator-data.ts';
 import { collectorVersionOf } from '../otel/version.ts';
 import type {
   AppContainer,
@@ -76,12 +77,16 @@ function envFieldRefs(container: any): Record<string, string> {
 }
 
 /**
- * The operator labels pods with the collector's version, not its own; its own is known only from the
- * annotation on a CR it reconciled. Unknown stays null: the model then assumes a current operator.
+ * The operator labels pods with the collector's version, not its own. Its own comes from --operator-version
+ * or its Deployment's image (disc.operator); else a CR's status.version, which the operator sets to the
+ * collector release it ships (internal/status/collector/collector.go, pkg/collector/upgrade/upgrade.go),
+ * names the earliest release shipping that collector: the running operator is that one or a later patch.
+ * Unknown stays null: operator-data then assumes the current release.
  */
-function operatorVersion(cr?: KObject): string | null {
-  const v = cr?.metadata.annotations?.['opentelemetry-operator-config/version'];
-  return typeof v === 'string' ? v : null;
+function operatorVersion(cr: KObject | undefined, disc: Discovery): string | null {
+  if (disc.operator?.version) { return disc.operator.version; }
+  const status = cr?.status?.version;
+  return typeof status === 'string' ? (operatorForCollector(status) ?? null) : null;
 }
 
 /**
@@ -129,7 +134,7 @@ export function buildCollector(d: DiscoveredCollector, disc: Discovery): Collect
     labels,
     annotations: pod.metadata.annotations,
     ...(operatorManaged
-      ? { managedBy: { operator: 'opentelemetry-operator', version: operatorVersion(d.cr), crName: d.cr?.metadata.name, mode: d.sidecar ? 'sidecar' : d.cr?.spec?.mode } }
+      ? { managedBy: { operator: 'opentelemetry-operator', version: operatorVersion(d.cr, disc), crName: d.cr?.metadata.name, mode: d.sidecar ? 'sidecar' : d.cr?.spec?.mode } }
       : {}),
     ...(d.sidecar ? { sidecar: true } : {}),
     phase: pod.status?.phase,
@@ -203,10 +208,21 @@ function exporterSettings(vars: EnvVar[]): AppExporterSettings {
 }
 
 /** The SDK from what the pod shows: inject annotation, the simulator's sdk annotation, image, env. */
-function guessSdk(app: DiscoveredApp): SdkGuess | undefined {
+function guessSdk(app: DiscoveredApp, operator: string | null): SdkGuess | undefined {
   const ann = app.pod.metadata.annotations ?? {};
   // `inject-sdk` injects env only: the SDK is whatever the image runs, guessed below.
-  const inj = primaryInjection(app.inject)?.language;
+  const primary = primaryInjection(app.inject);
+  const inj = primary?.language;
+  if (inj === 'java' || inj === 'nodejs') {
+    // The agent's image decides its protocol: the Instrumentation's spec.<lang>.image, else the release's default.
+    const image = primary?.instrumentation?.spec?.[inj]?.image;
+    const p = agentProtocol(inj, operator, typeof image === 'string' ? image : undefined);
+    const from = `annotation instrumentation.opentelemetry.io/inject-${inj}`;
+    const protocol = { protocol: p.protocol, why: p.why };
+    return inj === 'java'
+      ? { language: 'java', flavour: 'agent', ...(p.imageVersion ? { version: p.imageVersion } : {}), from, defaultProtocol: protocol }
+      : { language: 'node', flavour: 'auto', ...(p.imageVersion ? { version: p.imageVersion } : {}), from, defaultProtocol: protocol };
+  }
   if (inj) {
     const map: Record<string, SdkGuess> = {
       java: { language: 'java', flavour: 'agent', from: 'annotation instrumentation.opentelemetry.io/inject-java' },
@@ -265,7 +281,7 @@ export function buildApp(a: DiscoveredApp, disc: Discovery): AppContainer {
   const inst = primaryInjection(a.inject);
   const sidecar = disc.collectors.find((c) => c.sidecar && c.pod === a.pod);
   const statuses = containerStatuses(a.pod);
-  const sdk = guessSdk(a);
+  const sdk = guessSdk(a, disc.operator?.version ?? null);
   return {
     namespace: a.pod.metadata.namespace ?? 'default',
     pod: a.pod.metadata.name,

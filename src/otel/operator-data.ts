@@ -295,3 +295,8 @@ export const OPERATOR_DEPLOYMENT = {
   container: 'manager',
   source: 'config/manager/manager.yaml, config/default/kustomization.yaml@be8944414; opentelemetry-helm-charts charts/opentelemetry-operator/templates/deployment.yaml, _helpers.tpl',
 } as const;
+
+/** The earliest release whose default collector is `collector` (a CR's status.version); undefined when none ships it. */
+export function operatorForCollector(collector: string): string | undefined {
+  return OPERATOR_RELEASES.find((r) => r.collector === collector.replace(/^v/, ''))?.operator;
+}

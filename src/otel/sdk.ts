@@ -12,9 +12,10 @@
  *   OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf when the container does not set it (python.go,
  *   getDefaultPythonEnvVars; per-signal *_TRACES/_METRICS_PROTOCOL from 0.67, the general variable from
  *   0.108). So http/protobuf, port 4318, although the Python SDK itself defaults to grpc.
- * - nodejs: since 0.120 the image runs @opentelemetry/auto-instrumentations-node/register, whose SDK
- *   default is http/protobuf; before 0.120 the operator's own autoinstrumentation.ts exported traces over
- *   gRPC (honouring OTEL_EXPORTER_OTLP_PROTOCOL from 0.113).
+ * - nodejs: from image 0.56.0 (the default of operator 0.122.0) the image runs
+ *   @opentelemetry/auto-instrumentations-node/register, whose SDK default is http/protobuf; older images ran
+ *   the operator's own autoinstrumentation.ts, exporting over gRPC (honouring OTEL_EXPORTER_OTLP_PROTOCOL
+ *   for traces from 0.113). The gather layer decides per image and release (otel/operator-data.ts).
  * - dotnet: the .NET auto-instrumentation defaults to http/protobuf (the .NET SDK to grpc).
  * - java: the injected agent is 2.x (autoinstrumentation/java/version.txt), http/protobuf.
  * - go: the eBPF auto-instrumentation exports http/protobuf by default (operator README).
@@ -37,6 +38,8 @@ export function isWebServerModule(sdk: SdkGuess | undefined): boolean {
 
 export function defaultProtocol(sdk: SdkGuess | undefined): { protocol: OtlpProtocol | null; why: string } {
   if (!sdk) { return { protocol: null, why: 'SDK unknown' }; }
+  // An operator-injected agent whose image (and so the operator release) decides it.
+  if (sdk.defaultProtocol) { return sdk.defaultProtocol; }
   switch (sdk.language) {
     case 'java':
       if (sdk.flavour === 'sdk') { return { protocol: 'grpc', why: 'Java SDK default' }; }
@@ -54,7 +57,7 @@ export function defaultProtocol(sdk: SdkGuess | undefined): { protocol: OtlpProt
       if (sdk.flavour === 'sdk') { return { protocol: 'grpc', why: '.NET SDK default' }; }
       return { protocol: null, why: '.NET: auto-instrumentation (http/protobuf) or SDK (grpc) not known' };
     case 'node':
-      if (sdk.flavour === 'auto') { return { protocol: 'http/protobuf', why: 'Node.js auto-instrumentation default (operator 0.120+; older operators sent traces over gRPC)' }; }
+      if (sdk.flavour === 'auto') { return { protocol: 'http/protobuf', why: 'Node.js auto-instrumentation default (image 0.56.0+, operator 0.122+; older images export over gRPC)' }; }
       return { protocol: 'http/protobuf', why: 'Node.js default' };
     case 'php':
       return { protocol: 'http/protobuf', why: 'PHP default' };
