@@ -129,9 +129,9 @@ export function container(cr: KObject, version: string, addConfig: boolean): Any
   }
   args.push(...Object.entries(argsMap).map(([k, v]) => `--${k}=${v}`).sort());
   volumeMounts.push(...(cr.spec?.volumeMounts ?? []));
-  for (const cm of cr.spec?.configMaps ?? []) {
+  for (const cm of cr.spec?.configmaps ?? []) {
     const vn = truncate(`configmap-${cm.name}`);
-    volumeMounts.push({ name: vn, mountPath: ['/var/conf', cm.mountPath, vn].filter(Boolean).join('/').replace(/\/+/g, '/') });
+    volumeMounts.push({ name: vn, mountPath: ['/var/conf', cm.mountpath, vn].filter(Boolean).join('/').replace(/\/+/g, '/') });
   }
   // getContainerEnvVars: the CR's env first, then the inferred variables it does not name.
   const env: Any[] = [...(cr.spec?.env ?? [])];
@@ -171,7 +171,7 @@ export function container(cr: KObject, version: string, addConfig: boolean): Any
 function volumes(cr: KObject, version: string): Any[] {
   const v: Any[] = [{ name: CONFIG_VOLUME, configMap: { name: configMapName(cr.metadata.name, cr.spec.config, version), items: [{ key: CONFIG_KEY, path: CONFIG_KEY }] } }];
   v.push(...(cr.spec?.volumes ?? []));
-  for (const cm of cr.spec?.configMaps ?? []) { v.push({ name: truncate(`configmap-${cm.name}`), configMap: { name: cm.name } }); }
+  for (const cm of cr.spec?.configmaps ?? []) { v.push({ name: truncate(`configmap-${cm.name}`), configMap: { name: cm.name } }); }
   return v;
 }
 

@@ -82,7 +82,7 @@ export function injectSidecar(pod: KObject, ctx: SidecarContext): { pod: KObject
   if (!out.spec.initContainers.length) { delete out.spec.initContainers; }
   out.spec.containers = [...(out.spec.containers ?? []), c];
   const vols = [...(out.spec.volumes ?? []), ...(cr.spec?.volumes ?? [])];
-  for (const cm of cr.spec?.configMaps ?? []) { vols.push({ name: truncate(`configmap-${cm.name}`), configMap: { name: cm.name } }); }
+  for (const cm of cr.spec?.configmaps ?? []) { vols.push({ name: truncate(`configmap-${cm.name}`), configMap: { name: cm.name } }); }
   if (vols.length) { out.spec.volumes = vols; }
   out.metadata.labels = { ...(out.metadata.labels ?? {}), [INJECTED_LABEL]: truncate(`${cr.metadata.namespace}.${cr.metadata.name}`) };
   return { pod: out, logs };
