@@ -10,6 +10,15 @@ export const CHART_APP_VERSION = '0.158.0';
 /** The image the chart's rendered examples use when `image.repository` is set to the k8s distribution. */
 export const CHART_DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-k8s';
 
+/**
+ * The chart's top-level value keys: values.schema.json at the same commit has `additionalProperties: false`
+ * at the top, so a map with any other key is not values of this chart (another chart's values, a compose
+ * file, a CI config).
+ */
+export const CHART_VALUE_KEYS: ReadonlySet<string> = new Set(['additionalLabels', 'affinity', 'alternateConfig', 'annotations', 'apiVersion', 'autoscaling', 'clusterRole', 'command', 'config', 'configMap', 'dnsConfig', 'dnsPolicy', 'enableConfigChecksumAnnotation', 'enabled', 'extraContainers', 'extraEnvs', 'extraEnvsFrom', 'extraManifests', 'extraVolumeMounts', 'extraVolumes', 'fullnameOverride', 'global', 'hostAliases', 'hostNetwork', 'hostPID', 'httproute', 'image', 'imagePullSecrets', 'ingress', 'initContainers', 'internalTelemetryViaOTLP', 'lifecycleHooks', 'livenessProbe', 'mode', 'nameOverride', 'namespaceOverride', 'networkPolicy', 'nodeSelector', 'podAnnotations', 'podDisruptionBudget', 'podLabels', 'podMonitor', 'podSecurityContext', 'ports', 'presets', 'priorityClassName', 'prometheusRule', 'readinessProbe', 'replicaCount', 'resizePolicy', 'resources', 'revisionHistoryLimit', 'rewriteDeprecatedComponentNames', 'rollout', 'runtimeClassName', 'schedulerName', 'securityContext', 'service', 'serviceAccount', 'serviceMonitor', 'shareProcessNamespace', 'startupProbe', 'statefulset', 'terminationGracePeriodSeconds', 'tolerations', 'topologySpreadConstraints', 'useGOMEMLIMIT']);
+/** Keys only this chart's values have (a `config` map or `mode` alone could be anything's). */
+export const CHART_DISTINCT_KEYS: readonly string[] = ['mode', 'alternateConfig', 'presets', 'internalTelemetryViaOTLP', 'rewriteDeprecatedComponentNames', 'useGOMEMLIMIT', 'enableConfigChecksumAnnotation'];
+
 export const CHART_DEFAULTS: Record<string, any> = 
 {
   "config": {

@@ -8,25 +8,31 @@ import type { Check, Finding, Report } from '../report/finding.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { buildLintSnapshot, findingLocation } from './build.ts';
 import { lintContexts } from './contexts.ts';
-import { objectsOf, type LintObject } from './shapes.ts';
-import { errorLine, expandPaths, parseSource, readSource, type InputError } from './source.ts';
+import { expectationFiles } from './expectations.ts';
+import { isKustomization, kustomize, type KustomizeOptions, type KustomizeResult } from './kustomize.ts';
+import { objectsOf, renderedObject, type LintObject } from './shapes.ts';
+import { errorLine, expandPaths, parseSource, readSource, type InputError, type PathSeg, type Skipped, type SourceDoc } from './source.ts';
 
-export { errorLine, type InputError };
+export { errorLine, type InputError, type Skipped };
 
 export interface LintOptions {
   collectorVersion?: string;
   pluginVersion?: string;
   /** reads stdin for `-` (tests inject it) */
   stdin?: () => Buffer;
+  /** how kustomizations are rendered (lint() only: lintTexts has no directories to render) */
+  kustomize?: KustomizeOptions;
 }
 
 export interface LintResult {
   report: Report;
-  /** one per lint context (see contexts.ts): usually one */
+  /** one per lint context (see contexts.ts) */
   snapshots: Snapshot[];
   /** how many objects (manifests, configs, values) the files yielded: 0 means nothing was linted */
   objects: number;
   errors: InputError[];
+  /** well-formed files and documents that are not for otel-doctor, each with why */
+  skipped: Skipped[];
   files: string[];
 }
 
@@ -38,19 +44,59 @@ export function inputErrorNote(e: InputError): string {
   return `input error: ${errorLine(e)}`;
 }
 
+/** How a skipped file or document appears among the report's notes (and on stderr in the terminal formats). */
+export function skippedNote(s: Skipped): string {
+  return `skipped ${s.line ? `${s.file}:${s.line}` : s.file}: ${s.reason}`;
+}
+
 export function lintTexts(inputs: { file: string; text: string }[], opts: LintOptions = {}, preErrors: InputError[] = []): LintResult {
+  return lintInputs(inputs, opts, preErrors, false);
+}
+
+function lintInputs(inputs: { file: string; text: string }[], opts: LintOptions, preErrors: InputError[], onDisk: boolean): LintResult {
   const errors = [...preErrors];
+  const skipped: Skipped[] = [];
+  const extraNotes: string[] = [];
   const objects: LintObject[] = [];
+  const parsed = new Map<string, SourceDoc[]>();
   for (const { file, text } of inputs) {
-    const parsed = parseSource(file, text);
-    errors.push(...parsed.errors);
-    for (const sd of parsed.docs) {
+    const p = parseSource(file, text);
+    errors.push(...p.errors);
+    parsed.set(file, p.docs);
+  }
+  const files = inputs.map((i) => i.file);
+  const expectations = expectationFiles(files.flatMap((f) => parsed.get(f) ?? []));
+  const consumed = new Set<string>();
+  for (const [file, reason] of expectations) {
+    skipped.push({ file, reason });
+    consumed.add(file);
+  }
+  const k = onDisk ? kustomize(files.filter((f) => !consumed.has(f)), parsed, opts.kustomize) : offDisk(files);
+  errors.push(...k.errors);
+  skipped.push(...k.skipped);
+  extraNotes.push(...k.notes);
+  for (const f of k.consumed) { consumed.add(f); }
+  for (const r of k.rendered) {
+    for (const doc of r.docs) {
+      const v = doc.value as Record<string, any>;
+      const items: [unknown, PathSeg[]][] = v && typeof v === 'object' && /List$/.test(String(v.kind)) && Array.isArray(v.items) ? v.items.map((it: unknown, i: number) => [it, ['items', i]]) : [[v, []]];
+      for (const [item, base] of items) {
+        const src = r.sourceOf(item);
+        const res = renderedObject(src?.sd ?? doc, item, src?.base ?? base, r.kustomization);
+        objects.push(...res.objects);
+        skipped.push(...res.skipped);
+      }
+    }
+  }
+  for (const file of files) {
+    if (consumed.has(file)) { continue; }
+    for (const sd of parsed.get(file) ?? []) {
       const r = objectsOf(sd);
       objects.push(...r.objects);
       errors.push(...r.errors);
+      skipped.push(...r.skipped);
     }
   }
-  const files = inputs.map((i) => i.file);
   const { contexts, notes } = lintContexts(objects);
   const reports: Report[] = [];
   const snapshots: Snapshot[] = [];
@@ -71,12 +117,22 @@ export function lintTexts(inputs: { file: string; text: string }[], opts: LintOp
     warnings: report.findings.filter((f) => f.severity === 'warning').length,
     infos: report.findings.filter((f) => f.severity === 'info').length,
   };
-  if (notes.length) { report.notes = [...(report.notes ?? []), ...notes]; }
-  if (errors.length) { report.notes = [...(report.notes ?? []), ...errors.map(inputErrorNote)]; }
+  const allNotes = [...extraNotes, ...notes, ...skipped.map(skippedNote), ...errors.map(inputErrorNote)];
+  if (allNotes.length) { report.notes = [...(report.notes ?? []), ...allNotes]; }
   if (!opts.collectorVersion && snapshots.some((s) => s.collectors.some((c) => c.version === null))) {
     report.notes = [...(report.notes ?? []), 'some collector images name no version: default-endpoint rules assume 0.104.0 or later (localhost); pass --collector-version to decide'];
   }
-  return { report, snapshots, errors, files, objects: objects.length };
+  return { report, snapshots, errors, skipped, files, objects: objects.length };
+}
+
+/** Texts without a directory on disk: a kustomization among them cannot be rendered, only named. */
+function offDisk(files: string[]): KustomizeResult {
+  const out: KustomizeResult = { rendered: [], errors: [], skipped: [], consumed: new Set(), notes: [] };
+  for (const f of files.filter(isKustomization)) {
+    out.consumed.add(f);
+    out.skipped.push({ file: f, reason: 'a kustomization: lint its directory to have it rendered by `kubectl kustomize`' });
+  }
+  return out;
 }
 
 const CHECK_RANK: Record<string, number> = { fail: 0, error: 1, skipped: 2, pass: 3 };
@@ -123,5 +179,5 @@ export function lint(paths: string[], opts: LintOptions = {}): LintResult {
     const r = readSource(file, opts.stdin);
     if (r.error) { errors.push(r.error); } else if (r.text !== undefined) { inputs.push({ file, text: r.text }); }
   }
-  return lintTexts(inputs, opts, errors);
+  return lintInputs(inputs, opts, errors, true);
 }

@@ -8,8 +8,8 @@
 import { stringify } from 'yaml';
 import type { KObject } from '../cluster/types.ts';
 import { collectorCR } from './operator.ts';
-import { CHART_APP_VERSION, CHART_DEFAULT_IMAGE_REPOSITORY, CHART_DEFAULTS, CHART_VERSION } from './helm-defaults.ts';
-import { docStart, type InputError, type PathSeg, type SourceDoc } from './source.ts';
+import { CHART_APP_VERSION, CHART_DEFAULT_IMAGE_REPOSITORY, CHART_DEFAULTS, CHART_DISTINCT_KEYS, CHART_VALUE_KEYS, CHART_VERSION } from './helm-defaults.ts';
+import { docStart, type InputError, type PathSeg, type Skipped, type SourceDoc } from './source.ts';
 
 // build.ts reaches the sidecar injection through here.
 export { injectSidecars } from './operator.ts';
@@ -24,6 +24,8 @@ export interface Origin {
   podSpec?: PathSeg[];
   /** the collector config: a path to an object, or to a string holding YAML (embedded) */
   config?: { path: PathSeg[]; embedded: boolean };
+  /** the file the object is linked as part of, when not sd.file: the kustomization that rendered it */
+  unit?: string;
 }
 
 export interface LintObject {
@@ -48,52 +50,98 @@ function isObj(v: unknown): v is Record<string, any> {
 
 const CHART_MODES: unknown[] = ['deployment', 'daemonset', 'statefulset'];
 
+/**
+ * A collector config: `service` with receivers or exporters beside it (the top-level keys of the collector's
+ * config, otelcol.Config). One without receivers is still judged: collector-config-invalid says why it fails.
+ */
 function isCollectorConfig(v: Record<string, any>): boolean {
-  return 'receivers' in v && 'service' in v;
+  return 'service' in v && ('receivers' in v || 'exporters' in v) && (v.service === null || isObj(v.service));
 }
 
-/** Objects of one parsed document, or an error when the document is none of the shapes lint knows. */
-export function objectsOf(sd: SourceDoc): { objects: LintObject[]; errors: InputError[] } {
-  const v = sd.value;
-  const at = (path: PathSeg[]): { line?: number; column?: number } => (path.length ? {} : docStart(sd));
-  if (!isObj(v)) {
-    return { objects: [], errors: [{ file: sd.file, ...at([]), message: `document ${sd.index + 1} is a ${Array.isArray(v) ? 'list' : typeof v}, not a Kubernetes object, collector config or Helm values map` }] };
+/** Every top-level key is one of the chart's (its schema allows no other) and one of them is only the chart's. */
+function chartShaped(v: Record<string, any>): boolean {
+  const keys = Object.keys(v);
+  return keys.length > 0 && keys.every((k) => CHART_VALUE_KEYS.has(k)) && (CHART_DISTINCT_KEYS.some((k) => k in v) || (isObj(v.config) && isCollectorConfig(v.config)));
+}
+
+export interface ShapeResult {
+  objects: LintObject[];
+  errors: InputError[];
+  /** documents that are not for otel-doctor (a CI workflow, another chart's values): named in a note */
+  skipped: Skipped[];
+}
+
+/** Why a well-formed document is not for otel-doctor, as specific as its shape allows. */
+function notForUs(v: unknown): string {
+  if (!isObj(v)) { return `a ${Array.isArray(v) ? 'list' : typeof v}, not a map`; }
+  if (typeof v.kind === 'string') { return '`kind` without `apiVersion`'; }
+  if (typeof v.apiVersion === 'string') {
+    if (typeof v.name === 'string' && 'version' in v) { return 'Helm chart metadata (Chart.yaml)'; }
+    return '`apiVersion` without `kind`';
   }
+  if ('jobs' in v && ('on' in v || 'true' in v)) { return 'a GitHub Actions workflow'; }
+  if (isObj(v.services) && Object.values(v.services).some((x) => isObj(x) && ('image' in x || 'build' in x))) { return 'a Compose file'; }
+  return 'none of: a Kubernetes object (apiVersion + kind), a collector config (service + receivers/exporters), values of the opentelemetry-collector chart';
+}
+
+/**
+ * Objects of one parsed document. A document of another kind of YAML (a CI workflow, a Compose file,
+ * another chart's values) is skipped with its reason; an error is only what is broken for its own kind.
+ */
+export function objectsOf(sd: SourceDoc): ShapeResult {
+  const v = sd.value;
+  const skip = (reason: string): ShapeResult => ({ objects: [], errors: [], skipped: [{ file: sd.file, ...docStart(sd), reason: `document ${sd.index + 1}: ${reason}` }] });
+  if (!isObj(v)) { return skip(notForUs(v)); }
   if (typeof v.kind === 'string' && typeof v.apiVersion === 'string') {
     if (/List$/.test(v.kind) && Array.isArray(v.items)) {
-      const objects: LintObject[] = [];
-      const errors: InputError[] = [];
+      const out: ShapeResult = { objects: [], errors: [], skipped: [] };
       v.items.forEach((item: unknown, i: number) => {
         const r = manifest(sd, item, ['items', i]);
-        objects.push(...r.objects);
-        errors.push(...r.errors);
+        out.objects.push(...r.objects);
+        out.skipped.push(...r.skipped);
       });
-      return { objects, errors };
+      return out;
     }
     return manifest(sd, v, []);
   }
-  if (isCollectorConfig(v)) { return { objects: bareConfig(sd, v), errors: [] }; }
-  // The chart's schema requires only `mode` (and `apiVersion`, which has a default); without `config` the
+  if (isCollectorConfig(v)) { return { objects: bareConfig(sd, v), errors: [], skipped: [] }; }
+  // The chart's schema requires `mode` (and `apiVersion`, which has a default); without `config` the
   // chart's default config applies (charts/opentelemetry-collector/values.schema.json).
-  if (typeof v.kind !== 'string' && ('config' in v ? 'mode' in v : CHART_MODES.includes(v.mode))) { return helmValues(sd, v); }
-  const missing = typeof v.kind === 'string' ? 'has `kind` but no `apiVersion`' : typeof v.apiVersion === 'string' ? 'has `apiVersion` but no `kind`' : 'is not recognised';
-  return {
-    objects: [],
-    errors: [{ file: sd.file, ...at([]), message: `document ${sd.index + 1} ${missing}: expected a Kubernetes manifest (apiVersion + kind), a collector config (receivers + service) or opentelemetry-collector Helm values (mode)` }],
-  };
+  if (typeof v.kind !== 'string' && CHART_MODES.includes(v.mode)) { return helmValues(sd, v); }
+  if (typeof v.kind !== 'string' && chartShaped(v)) {
+    if (v.mode === undefined || v.mode === '') {
+      // NOTES.txt fails the install without a mode: this is an overlay for `-f`, lintable only merged.
+      return skip('values of the opentelemetry-collector chart without `mode` (the chart refuses them alone: "\'mode\' must be set"); lint the values file that sets mode, merged with this one');
+    }
+    return { objects: [], errors: [{ file: sd.file, ...docStart(sd), message: `Helm values: mode must be deployment, daemonset or statefulset (got ${JSON.stringify(v.mode)})` }], skipped: [] };
+  }
+  return skip(notForUs(v));
 }
 
-function manifest(sd: SourceDoc, v: unknown, base: PathSeg[]): { objects: LintObject[]; errors: InputError[] } {
-  if (!isObj(v) || typeof v.kind !== 'string') { return { objects: [], errors: [] }; }
+function manifest(sd: SourceDoc, v: unknown, base: PathSeg[]): ShapeResult {
+  if (!isObj(v) || typeof v.kind !== 'string') { return { objects: [], errors: [], skipped: [] }; }
   if (!isObj(v.metadata) || typeof v.metadata.name !== 'string' || !v.metadata.name) {
     // generateName objects cannot be linked by name; they are still not an input error worth failing CI.
-    if (isObj(v.metadata) && typeof v.metadata.generateName === 'string') { return { objects: [], errors: [] }; }
-    return { objects: [], errors: [{ file: sd.file, ...docStart(sd), message: `${v.kind} without metadata.name` }] };
+    if (isObj(v.metadata) && typeof v.metadata.generateName === 'string') { return { objects: [], errors: [], skipped: [] }; }
+    // The API server refuses an object with neither ("name or generateName is required"), so this is no
+    // object to apply but a pattern: a test's assert file, a partial object in docs.
+    const where = base.length ? `item ${Number(base[1]) + 1} of document ${sd.index + 1}` : `document ${sd.index + 1}`;
+    return { objects: [], errors: [], skipped: [{ file: sd.file, ...docStart(sd), reason: `${where}: ${v.kind} without metadata.name or generateName (a partial object, as in a test's assert file): not applicable, so not linted` }] };
   }
   const obj = v as KObject;
-  if (v.kind === 'OpenTelemetryCollector' && String(v.apiVersion).startsWith('opentelemetry.io/')) { return { objects: collectorCR(sd, obj, base), errors: [] }; }
+  if (v.kind === 'OpenTelemetryCollector' && String(v.apiVersion).startsWith('opentelemetry.io/')) { return { objects: collectorCR(sd, obj, base), errors: [], skipped: [] }; }
   const origin: Origin = { sd, base, shape: 'manifest', ...(WORKLOAD_SPEC[v.kind] ? { podSpec: [...base, ...WORKLOAD_SPEC[v.kind]] } : {}) };
-  return { objects: [{ obj, origin }], errors: [] };
+  return { objects: [{ obj, origin }], errors: [], skipped: [] };
+}
+
+/**
+ * An object another tool rendered (kustomize), located in the source document `sd` at `base` that declares
+ * it, and linked as part of `unit`.
+ */
+export function renderedObject(sd: SourceDoc, v: unknown, base: PathSeg[], unit: string): ShapeResult {
+  const r = manifest(sd, v, base);
+  for (const o of r.objects) { o.origin.unit = unit; }
+  return r;
 }
 
 /** The pod a workload's template would create (named after the workload: lint has no pods). */
@@ -151,10 +199,10 @@ export function helmMerge(base: any, over: any): any {
   return out;
 }
 
-function helmValues(sd: SourceDoc, values: Record<string, any>): { objects: LintObject[]; errors: InputError[] } {
+function helmValues(sd: SourceDoc, values: Record<string, any>): ShapeResult {
   const mode = String(values.mode);
   if (!['deployment', 'daemonset', 'statefulset'].includes(mode)) {
-    return { objects: [], errors: [{ file: sd.file, ...docStart(sd), message: `Helm values: mode must be deployment, daemonset or statefulset (got ${JSON.stringify(values.mode)})` }] };
+    return { objects: [], errors: [{ file: sd.file, ...docStart(sd), message: `Helm values: mode must be deployment, daemonset or statefulset (got ${JSON.stringify(values.mode)})` }], skipped: [] };
   }
   const v = helmMerge(CHART_DEFAULTS, values);
   const cfg = isObj(values.alternateConfig) && Object.keys(values.alternateConfig).length ? values.alternateConfig : v.config;
@@ -220,5 +268,5 @@ function helmValues(sd: SourceDoc, values: Record<string, any>): { objects: Lint
       }),
     );
   }
-  return { objects: out, errors: [] };
+  return { objects: out, errors: [], skipped: [] };
 }

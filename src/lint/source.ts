@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { CORE_SCHEMA, loadAll as fastLoadAll } from 'js-yaml';
 import { CST, Document, isAlias, isMap, isScalar, isSeq, LineCounter, Parser, parseAllDocuments, parseDocument, Scalar, type Node } from 'yaml';
 import type { SourceLocation } from '../snapshot.ts';
@@ -16,6 +16,14 @@ export interface InputError {
   line?: number;
   column?: number;
   message: string;
+}
+
+/** A file or document that is well-formed but not for otel-doctor (a CI workflow, another chart's values). */
+export interface Skipped {
+  file: string;
+  line?: number;
+  column?: number;
+  reason: string;
 }
 
 export interface SourceDoc {
@@ -42,6 +50,8 @@ export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 /** yaml's own default is generous; a manifest never needs more than a handful of alias expansions. */
 const MAX_ALIAS_COUNT = 100;
 const EXTENSIONS = /\.(ya?ml|json)$/i;
+/** kustomize also reads a file named `Kustomization` (no extension). */
+const EXTRA_NAMES = new Set(['Kustomization']);
 
 export type PathSeg = string | number;
 
@@ -86,7 +96,7 @@ export function expandPaths(paths: string[]): { files: string[]; errors: InputEr
       return;
     }
     // A file named on the command line is read whatever its extension; in directories only manifests.
-    if (!explicit && !EXTENSIONS.test(p)) { return; }
+    if (!explicit && !EXTENSIONS.test(p) && !EXTRA_NAMES.has(basename(p))) { return; }
     if (!st.isFile() && !explicit) { return; }
     if (seen.has(p) || seenInodes.has(id)) { return; }
     seen.add(p);
@@ -144,20 +154,35 @@ export function readSource(file: string, stdin?: () => Buffer): { text?: string;
  * The `yaml` Document API keeps positions but lexes at a few MB/s, too slow for a CI run over thousands of
  * rendered manifests. So values come from js-yaml (several times faster) and the positioned parse is made
  * only when a location is asked for. Anything js-yaml would treat differently from the strict parse takes the
- * strict path whole: anchors and aliases (alias-bomb limit), merge keys, and every js-yaml error, so that
- * error messages and positions always come from one parser.
+ * strict path whole: aliases of maps and lists (the alias-bomb limit: js-yaml shares the node, so one object
+ * reached twice is the sign), merge keys, and every js-yaml error, so that error messages and positions always
+ * come from one parser. An `&&` or `**` in a string used to send whole files down the slow path.
  */
 export function parseSource(file: string, text: string): { docs: SourceDoc[]; errors: InputError[] } {
-  if (!/[&*]|<</.test(text)) {
+  if (!/<<\s*:/.test(text)) {
     let values: unknown[] | undefined;
     try {
       values = fastLoadAll(text, null, { schema: CORE_SCHEMA });
     } catch {
       values = undefined;
     }
-    if (values) { return { docs: lazyDocs(file, text, values), errors: [] }; }
+    if (values && !(/[*]/.test(text) && sharesCollections(values))) { return { docs: lazyDocs(file, text, values), errors: [] }; }
   }
   return parseStrict(file, text);
+}
+
+/** Does any map or list occur twice in these values (an alias of a collection)? Stops at the first repeat. */
+function sharesCollections(values: unknown[]): boolean {
+  const seen = new Set<object>();
+  const stack: unknown[] = [...values];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null) { continue; }
+    if (seen.has(v)) { return true; }
+    seen.add(v);
+    for (const x of Array.isArray(v) ? v : Object.values(v)) { if (typeof x === 'object' && x !== null) { stack.push(x); } }
+  }
+  return false;
 }
 
 function lazyDocs(file: string, text: string, values: unknown[]): SourceDoc[] {

@@ -217,10 +217,13 @@ spec:
   test('byte-identical copies (a Namespace atop every self-contained file) are one declaration: one context, linked', () => {
     const ns = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: default}\n---\n';
     const r = lintTexts([{ file: 'a/collector.yaml', text: ns + variant('0.0.0.0') }, { file: 'b/shop.yaml', text: ns + shared }, { file: 'c/again.yaml', text: ns }]);
-    assert.equal(r.snapshots.length, 1);
+    // c/ needs nothing and nothing needs it: a context of its own; a/ and b/ are linked by the app's endpoint.
+    const linked = r.snapshots.filter((s) => s.collectors.length || s.apps.length);
+    assert.equal(linked.length, 1);
     assert.deepEqual(r.report.notes ?? [], []);
     assert.deepEqual(where(r), []);
-    assert.equal(r.snapshots[0].collectors.length, 1);
+    assert.equal(linked[0].collectors.length, 1);
+    assert.equal(linked[0].apps.length, 1);
   });
   test('an object declared twice in one file: the first declaration is the one checked', () => {
     const r = lintTexts([{ file: 'x.yaml', text: variant('localhost') + '---\n' + variant('0.0.0.0').split('---\n')[1] }]);
@@ -240,10 +243,22 @@ describe('bad input: one line naming file and line, other files still checked', 
     ['malformed', 'a: [1,\n', /^malformed:\d+:\d+: invalid YAML/],
     ['dup', 'apiVersion: v1\nkind: ConfigMap\nkind: Service\n', /^dup:3:1: duplicate key/],
     ['bomb', `a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n`, /^bomb:1:1: too many alias/],
-    ['unknown', 'foo: bar\n', /^unknown:1:1: document 1 is not recognised/],
-    ['nokind', 'apiVersion: v1\nmetadata: {name: x}\n', /has `apiVersion` but no `kind`/],
-    ['scalar', 'just text\n', /document 1 is a string/],
   ];
+  // Well-formed YAML of another kind is not broken input: skipped with a note naming it (test/lint/walk.test.ts).
+  const notForUs: [string, string, RegExp][] = [
+    ['unknown', 'foo: bar\n', /^unknown:1:1: document 1: none of: a Kubernetes object/],
+    ['nokind', 'apiVersion: v1\nmetadata: {name: x}\n', /`apiVersion` without `kind`/],
+    ['scalar', 'just text\n', /document 1: a string, not a map/],
+  ];
+  for (const [name, text, re] of notForUs) {
+    test(`${name}: skipped, not an input error`, () => {
+      const r = lintTexts([{ file: name, text }, { file: 'good', text: good }]);
+      assert.deepEqual(r.errors, []);
+      assert.equal(r.skipped.length, 1, JSON.stringify(r.skipped));
+      assert.match(`${r.skipped[0].file}:${r.skipped[0].line}:${r.skipped[0].column}: ${r.skipped[0].reason}`, re);
+      assert.ok(r.report.findings.some((f) => f.rule === 'receiver-bound-to-loopback'), 'the good file is still linted');
+    });
+  }
   for (const [name, text, re] of cases) {
     test(name, () => {
       const r = lintTexts([{ file: name, text }, { file: 'good', text: good }]);
