@@ -12,6 +12,7 @@ import { reviewAccess, type AccessReport } from './access.ts';
 import { agentNotes, type Discovery } from './discover.ts';
 import { limiter } from './limit.ts';
 import { injectionNotes } from './instrumentation.ts';
+import { operatorAssumedNote } from '../otel/operator-data.ts';
 import { discover } from './list.ts';
 import { listenersFromLog, readLogEvidence } from './logs.ts';
 import { buildApp, buildCollector, buildCRs, buildPolicies, buildServices } from './models.ts';
@@ -40,6 +41,8 @@ export interface GatherOptions {
   server?: string;
   context?: string;
   pluginVersion?: string;
+  /** --operator-version: the OpenTelemetry operator's release, instead of reading its Deployment */
+  operatorVersion?: string;
   onProgress?: (p: { phase: string; done: number; total: number }) => void;
   /** clock, for reproducible snapshots in tests */
   now?: () => Date;
@@ -114,6 +117,7 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
       selector: opts.selector,
       collector: opts.collector,
       canListClusterWide: access.listPodsClusterWide,
+      ...(opts.operatorVersion ? { operatorVersion: opts.operatorVersion } : {}),
       signal: overall,
     });
   } catch (e) {
@@ -138,6 +142,7 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
       exec: exec && access.exec,
       logs: access.logs,
       ...(opts.pluginVersion ? { pluginVersion: opts.pluginVersion } : {}),
+      ...(disc.operator ? { operator: { version: disc.operator.version, source: disc.operator.source } } : {}),
     },
     permissions: { reviews: access.checks.map((c) => ({ verb: c.attrs.verb, resource: c.attrs.subresource ? `${c.attrs.resource}/${c.attrs.subresource}` : c.attrs.resource, ...(c.attrs.namespace ? { namespace: c.attrs.namespace } : {}), allowed: c.allowed, ...(c.error ? { reason: c.error } : {}) })) },
     collectors: [],
@@ -152,7 +157,8 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
     incomplete: accessIncomplete(access, opts, exec),
   };
   if (disc.scope.note) { snap.notes.push(disc.scope.note); }
-  snap.notes.push(...injectionNotes(disc.pods, disc.instrumentations, disc.instrumentationsListed));
+  snap.notes.push(...injectionNotes(disc.pods, disc.instrumentations, disc.instrumentationsListed, disc.operator));
+  if (disc.operator && !disc.operator.version) { snap.notes.push(operatorAssumedNote(disc.operator.source)); }
   if (!exec) { snap.notes.push('--no-exec: no listen-socket checks and no connectivity probes'); }
   for (const f of disc.listFailures) {
     if (f.status === 404 && /opentelemetrycollectors|instrumentations/.test(f.resource)) {

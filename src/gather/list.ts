@@ -4,6 +4,7 @@
  */
 import type { ClusterClient, KObject, ResourceName } from '../cluster/types.ts';
 import { ApiError } from '../errors.ts';
+import { OPERATOR_DEPLOYMENT, operatorVersionFromImage } from '../otel/operator-data.ts';
 import { assembleDiscovery, findCollectorPods, INJECT_ANNOTATION, SIDECAR_ANNOTATION, type Discovery } from './discover.ts';
 
 export interface DiscoverOptions {
@@ -17,7 +18,65 @@ export interface DiscoverOptions {
   collector?: string;
   /** whether the user may list pods cluster-wide (from the access review) */
   canListClusterWide: boolean;
+  /** --operator-version: no lookup of the operator's Deployment */
+  operatorVersion?: string;
   signal?: AbortSignal;
+}
+
+export type OperatorInfo = NonNullable<Discovery['operator']>;
+
+/** `--enable-multi-instrumentation[=bool]` as the manager runs with it (pflag: a bare flag is true). */
+function multiFlag(args: unknown): boolean | undefined {
+  if (!Array.isArray(args)) { return undefined; }
+  let out: boolean | undefined;
+  for (const a of args) {
+    const m = typeof a === 'string' ? /^--enable-multi-instrumentation(?:=(\w+))?$/.exec(a) : null;
+    if (m) { out = m[1] === undefined ? true : m[1].toLowerCase() === 'true'; }
+  }
+  return out;
+}
+
+/**
+ * The operator's version from its own Deployment's `manager` image (the name and labels both install paths
+ * give it: OPERATOR_DEPLOYMENT). One label-selected list, cluster-wide; where that is forbidden, one in the
+ * default install namespace; else unknown, and the reason is the source.
+ */
+export async function findOperator(client: ClusterClient, signal?: AbortSignal): Promise<OperatorInfo> {
+  const opts = { labelSelector: OPERATOR_DEPLOYMENT.labelSelector, signal };
+  let found: KObject[];
+  let where = 'cluster-wide';
+  try {
+    found = await client.list('deployments', opts);
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status !== 403) { return { version: null, source: `its Deployment could not be listed: ${e instanceof Error ? e.message : String(e)}` }; }
+    where = `in ${OPERATOR_DEPLOYMENT.namespace}`;
+    try {
+      found = await client.list('deployments', { ...opts, namespace: OPERATOR_DEPLOYMENT.namespace });
+    } catch (e2) {
+      const why = e2 instanceof ApiError && e2.status === 403 ? 'forbidden' : e2 instanceof Error ? e2.message : String(e2);
+      return { version: null, source: `deployments cannot be listed cluster-wide (forbidden) nor in ${OPERATOR_DEPLOYMENT.namespace} (${why})` };
+    }
+  }
+  const seen: string[] = [];
+  for (const d of found) {
+    const containers: any[] = Array.isArray(d.spec?.template?.spec?.containers) ? d.spec.template.spec.containers : [];
+    const manager = containers.find((c) => c?.name === OPERATOR_DEPLOYMENT.container) ?? containers.find((c) => typeof c?.image === 'string' && operatorVersionFromImage(c.image) !== null);
+    if (typeof manager?.image !== 'string') { continue; }
+    const at = `Deployment ${d.metadata.namespace}/${d.metadata.name}`;
+    const version = operatorVersionFromImage(manager.image);
+    const multi = multiFlag(manager.args);
+    if (version) { return { version, source: `${at}, image ${manager.image}`, ...(multi !== undefined ? { multiInstrumentation: multi } : {}) }; }
+    seen.push(`${at} runs ${manager.image}, which names no upstream release`);
+  }
+  return { version: null, source: seen.length ? seen.join('; ') : `no Deployment labelled ${OPERATOR_DEPLOYMENT.labelSelector} ${where}` };
+}
+
+/** Whether anything listed is the operator's doing: its collectors, its sidecars, or pods asking for instrumentation. */
+function operatorInvolved(pods: KObject[]): boolean {
+  return pods.some((p) => {
+    if (p.metadata.labels?.['app.kubernetes.io/managed-by'] === 'opentelemetry-operator') { return true; }
+    return Object.keys(p.metadata.annotations ?? {}).some((k) => INJECT_ANNOTATION.test(k) || k === SIDECAR_ANNOTATION);
+  });
 }
 
 async function listIn(
@@ -88,6 +147,9 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
   const ns = [...candidateNamespaces];
   const scope: string[] | 'cluster' = clusterWide && opts.allNamespaces ? 'cluster' : ns;
 
+  const operatorP: Promise<OperatorInfo | undefined> = opts.operatorVersion
+    ? Promise.resolve({ version: opts.operatorVersion, source: '--operator-version' })
+    : operatorInvolved(pods) ? findOperator(client, sig) : Promise.resolve(undefined);
   const [services, endpoints, endpointSlices, networkPolicies, configMapList, replicaSets, deployments, daemonSets, statefulSets, crsBeta, instrumentations] = await Promise.all([
     listIn(client, 'services', scope, failures, sig),
     listIn(client, 'endpoints', scope, failures, sig),
@@ -107,11 +169,15 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
     collectorCRs = await listIn(client, 'opentelemetrycollectors.v1alpha1', scope, failures, sig);
   }
   const nodes = await nodesP;
+  const operator = await operatorP;
 
   // Now that ConfigMaps are known, a container whose --config is a mounted collector config counts too.
   const withConfig = findCollectorPods(pods, inCollectorScope, configMapList);
   const instrumentationsListed = failures.some((f) => f.resource === 'instrumentations') ? undefined : scope === 'cluster' ? () => true : (n: string) => ns.includes(n);
-  const { configMaps, collectors, apps } = assembleDiscovery({ pods, collectorPods: withConfig, configMapList, replicaSets, deployments, daemonSets, statefulSets, collectorCRs, instrumentations, instrumentationsListed }, opts);
+  const { configMaps, collectors, apps } = assembleDiscovery(
+    { pods, collectorPods: withConfig, configMapList, replicaSets, deployments, daemonSets, statefulSets, collectorCRs, instrumentations, instrumentationsListed },
+    { ...opts, ...(operator ? { operator } : {}) },
+  );
 
   return {
     scope: { clusterWide, namespaces: podScope === 'cluster' ? [] : podScope, note },
@@ -128,6 +194,7 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
     collectorCRs,
     instrumentations,
     instrumentationsListed,
+    ...(operator ? { operator } : {}),
     workloads: [...deployments, ...daemonSets, ...statefulSets],
     nodes,
     namespaces: namespacesP,

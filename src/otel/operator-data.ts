@@ -272,7 +272,7 @@ export function agentProtocol(language: 'java' | 'nodejs', version: string | nul
   const op = effectiveOperator(version);
   const row = operatorRelease(op.version);
   const imageVersion = fromImage ?? (row ? (language === 'java' ? row.java : row.nodejs) : null);
-  const src = fromImage ? `image ${image}` : row ? `the default image of ${op.assumed ? `operator ${op.version} (operator version unknown, assumed)` : `operator ${op.version}`}` : `operator ${op.version}`;
+  const src = fromImage ? `image ${image}` : op.assumed ? `operator version unknown, assumed ${op.version}: its default image` : `the default image of operator ${op.version}`;
   const assumed = !fromImage && op.assumed;
   if (language === 'java') {
     const since = OPERATOR_FACTS.javaHttpProtobufAgent.since;
@@ -299,4 +299,15 @@ export const OPERATOR_DEPLOYMENT = {
 /** The earliest release whose default collector is `collector` (a CR's status.version); undefined when none ships it. */
 export function operatorForCollector(collector: string): string | undefined {
   return OPERATOR_RELEASES.find((r) => r.collector === collector.replace(/^v/, ''))?.operator;
+}
+
+/** What the tool assumes of an operator whose version it could not learn, said once per report. */
+export function operatorAssumedNote(why: string): string {
+  const f = OPERATOR_FACTS;
+  return (
+    `OpenTelemetry operator version unknown (${why}): its release ${CURRENT_OPERATOR} is assumed, which writes 0.0.0.0 into unset receiver ` +
+    `(since ${f.receiverEndpointDefault.since}) and health_check (since ${f.healthCheckEndpointDefault.since}) endpoints, injects the Java agent 2.x ` +
+    `(http/protobuf; 1.x grpc before 0.151.0) and Node.js auto-instrumentation that exports http/protobuf (grpc before 0.122.0); ` +
+    'pass --operator-version X.Y.Z to decide'
+  );
 }

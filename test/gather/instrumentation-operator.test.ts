@@ -1,0 +1,94 @@
+// The operator's version as diagnose learns it (src/gather/list.ts findOperator): its Deployment's manager
+// image, one label-selected list cluster-wide, else in the default install namespace, else unknown; and
+// what that version changes in the apps' model.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiError } from '../../src/errors.ts';
+import { discover, findOperator } from '../../src/gather/list.ts';
+import { buildApp } from '../../src/gather/models.ts';
+import { FakeClusterClient } from './fake-client.ts';
+
+const operatorDeployment = (ns: string, image: string, args: string[] = []) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'opentelemetry-operator-controller-manager', namespace: ns, labels: { 'app.kubernetes.io/name': 'opentelemetry-operator', 'control-plane': 'controller-manager' } },
+  spec: { template: { spec: { containers: [{ name: 'manager', image, args: ['--zap-log-level=info', ...args] }, { name: 'kube-rbac-proxy', image: 'quay.io/brancz/kube-rbac-proxy:v0.13.1' }] } } },
+});
+const forbidden = () => new ApiError('deployments.apps is forbidden', { status: 403, reason: 'Forbidden', path: '' });
+const IMG = 'ghcr.io/open-telemetry/opentelemetry-operator/opentelemetry-operator';
+
+describe('findOperator', () => {
+  test('cluster-wide: one list call, label-selected; the version from the manager image, the multi-instrumentation flag from its args', async () => {
+    const fake = new FakeClusterClient([operatorDeployment('otel', `${IMG}:0.121.0`, ['--enable-multi-instrumentation=false'])]);
+    const op = await findOperator(fake);
+    assert.deepEqual(op, { version: '0.121.0', source: `Deployment otel/opentelemetry-operator-controller-manager, image ${IMG}:0.121.0`, multiInstrumentation: false });
+    assert.deepEqual(fake.calls, ['list deployments -l app.kubernetes.io/name=opentelemetry-operator']);
+  });
+
+  test('forbidden cluster-wide: one namespaced try in opentelemetry-operator-system', async () => {
+    const fake = new FakeClusterClient([operatorDeployment('opentelemetry-operator-system', `${IMG}:v0.115.0`)]);
+    fake.listErrors.set('deployments', (o) => (o.namespace ? undefined : forbidden()));
+    assert.equal((await findOperator(fake)).version, '0.115.0');
+    assert.deepEqual(fake.calls, ['list deployments -l app.kubernetes.io/name=opentelemetry-operator', 'list deployments -n opentelemetry-operator-system -l app.kubernetes.io/name=opentelemetry-operator']);
+  });
+
+  test('forbidden in both, absent, or a build that names no upstream release: unknown, and why', async () => {
+    const denied = new FakeClusterClient([]);
+    denied.listErrors.set('deployments', () => forbidden());
+    const a = await findOperator(denied);
+    assert.equal(a.version, null);
+    assert.match(a.source, /cannot be listed cluster-wide \(forbidden\) nor in opentelemetry-operator-system/);
+    const none = await findOperator(new FakeClusterClient([]));
+    assert.match(none.source, /no Deployment labelled app\.kubernetes\.io\/name=opentelemetry-operator cluster-wide/);
+    const digest = await findOperator(new FakeClusterClient([operatorDeployment('otel', `${IMG}@sha256:0123`)]));
+    assert.equal(digest.version, null);
+    assert.match(digest.source, /names no upstream release/);
+  });
+});
+
+describe('discover: the operator version reaches the injected apps', () => {
+  const objects = (operatorImage?: string) => [
+    ...(operatorImage ? [operatorDeployment('otel', operatorImage)] : []),
+    { apiVersion: 'opentelemetry.io/v1alpha1', kind: 'Instrumentation', metadata: { name: 'inst', namespace: 'shop' }, spec: { exporter: { endpoint: 'http://otel-collector.otel:4317' } } },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web-1', namespace: 'shop', annotations: { 'instrumentation.opentelemetry.io/inject-nodejs': 'true' } },
+      spec: { containers: [{ name: 'web', image: 'node:22' }] },
+      status: { podIP: '10.0.0.9', hostIP: '10.1.0.1' },
+    },
+  ];
+  const run = async (fake: FakeClusterClient, operatorVersion?: string) => {
+    const disc = await discover(fake, { namespace: 'otel', allNamespaces: false, appNamespaces: ['shop'], canListClusterWide: true, ...(operatorVersion ? { operatorVersion } : {}) });
+    return { disc, app: buildApp(disc.apps[0], disc) };
+  };
+
+  test('operator 0.121.0 from its Deployment: the Node.js image is 0.53.0, which exports gRPC', async () => {
+    const { disc, app } = await run(new FakeClusterClient(objects(`${IMG}:0.121.0`)));
+    assert.equal(disc.operator?.version, '0.121.0');
+    assert.equal(app.sdk?.defaultProtocol?.protocol, 'grpc');
+    assert.match(app.sdk?.defaultProtocol?.why ?? '', /0\.53\.0 .*operator 0\.121\.0/);
+  });
+
+  test('--operator-version decides without a lookup', async () => {
+    const fake = new FakeClusterClient(objects(`${IMG}:0.121.0`));
+    const { disc, app } = await run(fake, '0.140.0');
+    assert.deepEqual(disc.operator, { version: '0.140.0', source: '--operator-version' });
+    assert.equal(app.sdk?.defaultProtocol?.protocol, 'http/protobuf');
+    assert.equal(fake.calls.some((c) => c.includes('-l app.kubernetes.io/name=opentelemetry-operator')), false);
+  });
+
+  test('unknown: the current release is assumed, and the evidence says so', async () => {
+    const { disc, app } = await run(new FakeClusterClient(objects()));
+    assert.equal(disc.operator?.version, null);
+    assert.equal(app.sdk?.defaultProtocol?.protocol, 'http/protobuf');
+    assert.match(app.sdk?.defaultProtocol?.why ?? '', /operator version unknown, assumed 0\.158\.0/);
+  });
+
+  test('no pod of the operator’s doing: no lookup at all', async () => {
+    const fake = new FakeClusterClient([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x', namespace: 'otel' }, spec: { containers: [{ name: 'x', image: 'busybox' }] } }]);
+    const { disc } = await (async () => ({ disc: await discover(fake, { namespace: 'otel', allNamespaces: false, appNamespaces: [], canListClusterWide: true }) }))();
+    assert.equal(disc.operator, undefined);
+    assert.equal(fake.calls.some((c) => c.includes('opentelemetry-operator')), false);
+  });
+});
