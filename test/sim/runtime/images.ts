@@ -2,6 +2,7 @@
 // container, and the SDK an app stand-in assumes when no annotation names one.
 import { createHash } from 'node:crypto';
 import { isCollectorImage } from './profiles.ts';
+import type { KObject } from '../store.ts';
 
 /** `busybox:1.36` -> `docker.io/library/busybox:1.36`, as containerd reports images. */
 export function normalizeImage(image: string): string {
@@ -39,4 +40,42 @@ export function defaultSdk(image: string): string {
   if (/(dotnet|aspnet)/.test(i)) { return 'dotnet'; }
   // Unknown: the app stand-in then plays a well-configured app of an unknown SDK (see app-sdk.ts).
   return '';
+}
+
+type Env = Array<{ name: string; value?: string }>;
+type PodLike = KObject | { spec?: { initContainers?: Array<{ name: string; image?: string }> } };
+
+/** The tag of a pod's init container of this name, as [major, minor, patch] (undefined: absent, digest-only or not a version). */
+function initImageVersion(pod: PodLike, name: string): number[] | undefined {
+  const inits: Array<{ name: string; image?: string }> = pod.spec?.initContainers ?? [];
+  const image = inits.find((c) => c.name === name)?.image ?? '';
+  const tag = /:v?(\d+)\.(\d+)(?:\.(\d+))?[^/:@]*$/.exec(image.split('@')[0]);
+  return tag ? [Number(tag[1]), Number(tag[2]), Number(tag[3] ?? 0)] : undefined;
+}
+
+/**
+ * What the app stand-in plays when the OpenTelemetry Operator injected an agent into the container (the
+ * variables it writes, test/sim/operator/instrumentation-langs.ts), with the agent's own default protocol
+ * where it differs from the SDK the image suggests (sources in the README's "Auto-instrumentation"):
+ * - Java agent (JAVA_TOOL_OPTIONS -javaagent): http/protobuf from 2.0, gRPC in 1.x.
+ * - Node.js (NODE_OPTIONS --require .../autoinstrumentation.js): the image's register.js (sdk-node) defaults to
+ *   http/protobuf from autoinstrumentation-nodejs 0.56.0; earlier images ran the operator's own script with
+ *   the gRPC exporter.
+ * - .NET (OTEL_DOTNET_AUTO_HOME): the auto-instrumentation defaults to http/protobuf.
+ * - Python (PYTHONPATH .../otel-auto-instrumentation-python): the operator writes the protocol itself.
+ * An unparsable agent tag (a custom image) is taken as a current one.
+ */
+export function injectedAgent(pod: PodLike, env: Env | undefined): { sdk: string; protocol?: string } | undefined {
+  const get = (n: string) => (env ?? []).find((e) => e.name === n)?.value ?? '';
+  if (/-javaagent:\/otel-auto-instrumentation-java/.test(get('JAVA_TOOL_OPTIONS'))) {
+    const v = initImageVersion(pod, 'opentelemetry-auto-instrumentation-java');
+    return { sdk: 'java-agent', protocol: v && v[0] < 2 ? 'grpc' : 'http/protobuf' };
+  }
+  if (get('NODE_OPTIONS').includes('/otel-auto-instrumentation-nodejs/autoinstrumentation.js')) {
+    const v = initImageVersion(pod, 'opentelemetry-auto-instrumentation-nodejs');
+    return { sdk: 'node', protocol: v && v[0] === 0 && v[1] < 56 ? 'grpc' : 'http/protobuf' };
+  }
+  if (get('OTEL_DOTNET_AUTO_HOME') !== '') { return { sdk: 'dotnet', protocol: 'http/protobuf' }; }
+  if (get('PYTHONPATH').includes('/otel-auto-instrumentation-python')) { return { sdk: 'python' }; }
+  return undefined;
 }

@@ -50,7 +50,9 @@ export function traceTarget(env: NodeJS.ProcessEnv, sdk: Sdk, unknownSdk = false
   // Default protocols: the OTLP spec says http/protobuf, but the Go, Python, Java SDK and .NET exporters
   // most apps link are gRPC; Node's sdk-node and the Java agent 2.x default to http/protobuf (ref §3).
   const impliedByPort = /:4318(\/|$)/.test((env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '').trim()) ? 'http/protobuf' : 'grpc';
-  const def: Protocol = unknownSdk ? impliedByPort : sdk === 'node' || sdk === 'java-agent' ? 'http/protobuf' : 'grpc';
+  // SIM_SDK_PROTOCOL: the default of an agent the operator injected (runtime/images.ts injectedAgent).
+  const agentDefault = ['grpc', 'http/protobuf', 'http/json'].includes(env.SIM_SDK_PROTOCOL ?? '') ? env.SIM_SDK_PROTOCOL as Protocol : undefined;
+  const def: Protocol = agentDefault ?? (unknownSdk ? impliedByPort : sdk === 'node' || sdk === 'java-agent' ? 'http/protobuf' : 'grpc');
   const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? def).trim() as Protocol;
   const perSignal = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();

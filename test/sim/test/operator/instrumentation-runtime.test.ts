@@ -1,0 +1,60 @@
+// Injected pods run in the sim as the instrumented app: the app stand-in plays the agent the operator
+// injected (runtime/images.ts injectedAgent) and exports where the injected OTEL_EXPORTER_OTLP_* say,
+// with the agent's own default protocol when none is written.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { injectedAgent } from '../../runtime/images.ts';
+import { traceTarget, type Sdk } from '../../standins/app-sdk.ts';
+import { container, inject, loadCase } from './instrumentation-fixture.ts';
+
+type Env = Array<{ name: string; value?: string }>;
+/** The environment the kubelet gives the stand-in: the container's values (valueFrom and $(VAR) left out: not needed here). */
+function standinEnv(pod: Parameters<typeof injectedAgent>[0], env: Env): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const e of env) { if (e.value !== undefined) { out[e.name] = e.value; } }
+  const agent = injectedAgent(pod, env);
+  if (agent?.protocol) { out.SIM_SDK_PROTOCOL = agent.protocol; }
+  out.SIM_SDK = agent?.sdk;
+  return out;
+}
+
+test('multi-multicontainer: each injected container exports as its agent does, to the Instrumentation endpoint', () => {
+  const r = inject(loadCase('operator-minstr-multi-multicontainer'), 'Deployment', 'deployment-with-multi-instrumentation');
+  const seen: Record<string, string> = {};
+  for (const name of ['javaapp', 'nodejsapp', 'dotnetapp', 'pythonapp']) {
+    const env = standinEnv(r.pod, container(r.pod, name).env);
+    const t = traceTarget(env, env.SIM_SDK as Sdk)!;
+    seen[name] = `${env.SIM_SDK} ${t.protocol} ${t.url.href}`;
+  }
+  // The Instrumentation names :4317 for all but Python; the Java agent 2.x, the Node.js image's register.js and
+  // the .NET auto-instrumentation default to http/protobuf, so they post to the gRPC port (the case's judged
+  // app-protocol-port-mismatch findings); Python gets http/protobuf and :4318 from the operator.
+  assert.deepEqual(seen, {
+    javaapp: 'java-agent http/protobuf http://deployment-collector:4317/v1/traces',
+    nodejsapp: 'node http/protobuf http://deployment-collector:4317/v1/traces',
+    dotnetapp: 'dotnet http/protobuf http://deployment-collector:4317/v1/traces',
+    pythonapp: 'python http/protobuf http://deployment-collector:4318/v1/traces',
+  });
+});
+
+test('the agent release decides its default: Java agent 1.x and Node.js images before 0.56.0 export gRPC', () => {
+  const java = (image: string) => injectedAgent({ spec: { initContainers: [{ name: 'opentelemetry-auto-instrumentation-java', image }] } }, [{ name: 'JAVA_TOOL_OPTIONS', value: ' -javaagent:/otel-auto-instrumentation-java-app/javaagent.jar' }]);
+  assert.deepEqual(java('ghcr.io/open-telemetry/opentelemetry-operator/autoinstrumentation-java:1.33.6'), { sdk: 'java-agent', protocol: 'grpc' });
+  assert.deepEqual(java('ghcr.io/open-telemetry/opentelemetry-operator/autoinstrumentation-java:2.30.0'), { sdk: 'java-agent', protocol: 'http/protobuf' });
+  assert.deepEqual(java('registry.example/custom-agent:latest'), { sdk: 'java-agent', protocol: 'http/protobuf' });
+  const node = (image: string) => injectedAgent({ spec: { initContainers: [{ name: 'opentelemetry-auto-instrumentation-nodejs', image }] } }, [{ name: 'NODE_OPTIONS', value: ' --require /otel-auto-instrumentation-nodejs/autoinstrumentation.js' }]);
+  assert.equal(node('ghcr.io/open-telemetry/opentelemetry-operator/autoinstrumentation-nodejs:0.53.0')?.protocol, 'grpc');
+  assert.equal(node('ghcr.io/open-telemetry/opentelemetry-operator/autoinstrumentation-nodejs:0.56.0')?.protocol, 'http/protobuf');
+  // Through the operator of a release: 0.120 defaulted the Java agent 1.33.6, whose gRPC goes to :4317.
+  const r = inject(loadCase('operator-instr-java'), 'Deployment', 'my-java', { version: '0.120.0' });
+  const env = standinEnv(r.pod, container(r.pod, 'myapp').env);
+  // The case's own spec.env writes http/protobuf, which wins over any default.
+  assert.equal(traceTarget(env, 'java-agent')!.protocol, 'http/protobuf');
+  delete env.OTEL_EXPORTER_OTLP_PROTOCOL;
+  assert.equal(traceTarget(env, 'java-agent')!.protocol, 'grpc');
+});
+
+test('no agent injected: the stand-in keeps the SDK its image suggests', () => {
+  assert.equal(injectedAgent({ spec: {} }, [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://c:4317' }]), undefined);
+  assert.equal(traceTarget({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317' }, 'java')!.protocol, 'grpc');
+});
