@@ -64,6 +64,40 @@ const CONTRIB_TYPES: Record<string, { types: string[]; source: string }> = {
   'extension/asapauthextension': { types: ['asapclient'], source: '10c67743c157 internal/metadata/generated_status.go' },
   'extension/dbauth/awsiamdbauthextension': { types: ['aws_iam'], source: '14a5621e8c69 internal/metadata/generated_status.go' },
 };
+/**
+ * Signal pairs each contrib connector supports (`<From>To<To>Stability` in generated_status.go at the commit
+ * noted): otelcol builds a connector only between an exporter pipeline and a receiver pipeline of a pair its
+ * factory supports (service/internal/graph/graph.go).
+ */
+const CONTRIB_CONNECTOR_PAIRS: Record<string, { pairs: string[]; source: string }> = {
+  'connector/spanmetricsconnector': { pairs: ['traces>metrics'], source: '209045f72ded' },
+  'connector/countconnector': { pairs: ['traces>metrics', 'metrics>metrics', 'logs>metrics'], source: '1022aeea0fd8' },
+  'connector/servicegraphconnector': { pairs: ['traces>metrics'], source: '209045f72ded' },
+  'connector/routingconnector': { pairs: ['traces>traces', 'metrics>metrics', 'logs>logs'], source: '209045f72ded' },
+  'connector/exceptionsconnector': { pairs: ['traces>metrics', 'traces>logs'], source: '0045893bb873' },
+  'connector/failoverconnector': { pairs: ['traces>traces', 'metrics>metrics', 'logs>logs'], source: '05839a811346' },
+  'connector/roundrobinconnector': { pairs: ['traces>traces', 'metrics>metrics', 'logs>logs'], source: '209045f72ded' },
+  'connector/sumconnector': { pairs: ['traces>metrics', 'metrics>metrics', 'logs>metrics'], source: '0801b46527ec' },
+  'connector/signaltometricsconnector': { pairs: ['traces>metrics', 'logs>metrics', 'metrics>metrics', 'profiles>metrics'], source: '3e96d35d1c7e' },
+  'connector/datadogconnector': { pairs: ['traces>metrics', 'traces>traces'], source: '209045f72ded' },
+  'connector/grafanacloudconnector': { pairs: ['traces>metrics'], source: '387674ec2a8f' },
+  'connector/otlpjsonconnector': { pairs: ['logs>metrics', 'logs>traces', 'logs>logs'], source: '567700c5f0f5' },
+};
+/** type -> supported signal pairs (`traces>metrics`), union over every release read. */
+const connectorPairs = new Map<string, Set<string>>();
+function addPairs(types: string[], pairs: string[]): void {
+  if (!pairs.length) { return; }
+  for (const t of types) {
+    const set = connectorPairs.get(t) ?? new Set<string>();
+    for (const p of pairs) { set.add(p); }
+    connectorPairs.set(t, set);
+  }
+}
+/** `TracesToMetricsStability` constants of a connector's generated_status.go. */
+function pairsIn(text: string | undefined): string[] {
+  return [...(text ?? '').matchAll(/\b(Traces|Metrics|Logs|Profiles)To(Traces|Metrics|Logs|Profiles)Stability\s*=/g)].map((m) => `${m[1].toLowerCase()}>${m[2].toLowerCase()}`);
+}
+
 /** Modules outside the mirrored repositories. */
 const OTHER_TYPES: Record<string, { types: string[]; source: string }> = {
   'go.opentelemetry.io/obi/collector': { types: ['obi'], source: 'open-telemetry/opentelemetry-ebpf-instrumentation collector/factory.go (typeStr)' },
@@ -134,7 +168,9 @@ function coreTypes(rel: string, version: string): string[] {
   const key = `${tag}:${rel}`;
   if (!coreCache.has(key)) {
     const found = blobs(CORE, STATUS_FILES.map((f) => `${tag}:${rel}/${f}`));
-    coreCache.set(key, [...found.values()].flatMap(typesIn).filter((t, i, a) => a.indexOf(t) === i));
+    const types = [...found.values()].flatMap(typesIn).filter((t, i, a) => a.indexOf(t) === i);
+    addPairs(types, [...found.values()].flatMap(pairsIn));
+    coreCache.set(key, types);
   }
   return coreCache.get(key) as string[];
 }
@@ -174,11 +210,18 @@ function typesOf(pkg: string, kind: Kind, opts: { coreVersion: string; own?: { d
     const t = coreTypes(pkg.slice(CORE_PREFIX.length), opts.coreVersion);
     return t.length ? dedupe(t) : [conventional(pkg, kind)];
   }
-  if (pkg.startsWith(CONTRIB_PREFIX)) { return contribTypes(pkg.slice(CONTRIB_PREFIX.length), kind, opts.coreVersion); }
+  if (pkg.startsWith(CONTRIB_PREFIX)) {
+    const rel = pkg.slice(CONTRIB_PREFIX.length);
+    const types = contribTypes(rel, kind, opts.coreVersion);
+    addPairs(types, CONTRIB_CONNECTOR_PAIRS[rel]?.pairs ?? []);
+    return types;
+  }
   if (OTHER_TYPES[pkg]) { return OTHER_TYPES[pkg].types; }
   if (opts.own && pkg.startsWith(opts.own.prefix)) {
     const rel = pkg.slice(opts.own.prefix.length);
-    const t = [...blobs(opts.own.dir, STATUS_FILES.map((f) => `${opts.own?.tag}:${rel}/${f}`)).values()].flatMap(typesIn);
+    const texts = [...blobs(opts.own.dir, STATUS_FILES.map((f) => `${opts.own?.tag}:${rel}/${f}`)).values()];
+    const t = texts.flatMap(typesIn);
+    addPairs(t, texts.flatMap(pairsIn));
     if (t.length) { return dedupe(t); }
   }
   return [conventional(pkg, kind)];
@@ -257,6 +300,7 @@ function readVendored(dir: string, tag: string, upstream: string): void {
   for (const f of files) {
     const pkg = f.slice('vendor/'.length, -'/internal/metadata/generated_status.go'.length);
     const t = typesIn(texts.get(`${tag}:${f}`));
+    addPairs(t, pairsIn(texts.get(`${tag}:${f}`)));
     byPkg.set(pkg, t);
     if (pkg.startsWith(CONTRIB_PREFIX)) {
       const rel = pkg.slice(CONTRIB_PREFIX.length);
@@ -317,6 +361,14 @@ import type { ComponentList } from './components.ts';
  */
 export const COMPONENT_LISTS: Readonly<Record<string, ComponentList>> = {
 ${body}
+};
+
+/**
+ * Signal pairs (\`traces>metrics\`) each connector type supports, from its generated_status.go (core mirror,
+ * vendored copies, or contrib at the commits in scripts/gen-components.ts); a type missing here is not judged.
+ */
+export const CONNECTOR_PAIRS: Readonly<Record<string, readonly string[]>> = {
+${[...connectorPairs.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([t, p]) => `  ${JSON.stringify(t)}: [${[...p].sort().map((x) => JSON.stringify(x)).join(', ')}],`).join('\n')}
 };
 `;
 }

@@ -75,3 +75,23 @@ export const COMPONENT_LISTS: Readonly<Record<string, ComponentList>> = {
     },
   },
 };
+
+/**
+ * Signal pairs (`traces>metrics`) each connector type supports, from its generated_status.go (core mirror,
+ * vendored copies, or contrib at the commits in scripts/gen-components.ts); a type missing here is not judged.
+ */
+export const CONNECTOR_PAIRS: Readonly<Record<string, readonly string[]>> = {
+  "count": ["logs>metrics", "metrics>metrics", "traces>metrics"],
+  "datadog": ["traces>metrics", "traces>traces"],
+  "exceptions": ["traces>logs", "traces>metrics"],
+  "failover": ["logs>logs", "metrics>metrics", "traces>traces"],
+  "forward": ["logs>logs", "metrics>metrics", "profiles>profiles", "traces>traces"],
+  "grafanacloud": ["traces>metrics"],
+  "otlpjson": ["logs>logs", "logs>metrics", "logs>traces"],
+  "roundrobin": ["logs>logs", "metrics>metrics", "traces>traces"],
+  "routing": ["logs>logs", "metrics>metrics", "traces>traces"],
+  "servicegraph": ["traces>metrics"],
+  "signaltometrics": ["logs>metrics", "metrics>metrics", "profiles>metrics", "traces>metrics"],
+  "spanmetrics": ["traces>metrics"],
+  "sum": ["logs>metrics", "metrics>metrics", "traces>metrics"],
+};

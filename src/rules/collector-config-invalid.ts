@@ -1,7 +1,7 @@
 import type { Evidence, RuleFinding, Rule } from '../report/finding.ts';
 import type { CollectorPod, Snapshot } from '../snapshot.ts';
-import { isMap } from '../otel/config.ts';
 import { componentsAt, distributionsWith, SECTION, unknownTypes, type ComponentLookup, type UnknownType } from '../otel/components.ts';
+import { validateServiceGraph } from '../otel/components-validate.ts';
 import { distributionForImage } from '../otel/distributions.ts';
 import { collectorLogMatches, collectorWorkloads, configTarget, model, truncate } from './util.ts';
 import { keys } from './keys.ts';
@@ -25,18 +25,23 @@ function where(u: UnknownType): string {
   return u.usedIn.map((p) => (p.includes('::') ? p : `pipeline ${p}`)).join(', ');
 }
 
-/** What to change for a reference the config does not define (danglingReferences' wording). */
+/** What to change for a reference the config does not define (validateServiceGraph's wording, the collector's own). */
 function danglingFix(problem: string, target: string): string | undefined {
   const ref = /service::pipelines::(\S+): references (\w+) "([^"]+)" which is not configured/.exec(problem);
   if (ref) {
     const [, pipeline, kind, id] = ref;
     return `In ${target}, define ${kind} "${id}" under ${kind}s: (or connectors: for a connector), or remove it from the ${kind}s of pipeline ${pipeline}; a component renamed in one place must be renamed in every pipeline that names it.`;
   }
-  const conn = /connectors::(\S+): used as (exporter|receiver) in pipeline "([^"]+)" but not used as an? (receiver|exporter)/.exec(problem);
+  const conn = /connector "([^"]+)" used as (exporter|receiver) in \[([^\]]*)\] pipeline but not used in any supported (receiver|exporter) pipeline(?: \(it converts ([^)]+)\))?/.exec(problem);
   if (conn) {
-    const [, id, side, pipeline, missing] = conn;
-    return `In ${target}, list connector "${id}" among the ${missing}s of the pipeline it feeds (it is the ${side} of pipeline ${pipeline}), or remove it from pipeline ${pipeline}; a connector renamed in one pipeline must be renamed in the other.`;
+    const [, id, side, pipelines, missing, pairs] = conn;
+    const which = pairs ? ` of a signal it converts to or from (${pairs})` : '';
+    return `In ${target}, list connector "${id}" among the ${missing}s of a pipeline${which} (it is the ${side} of ${pipelines}), or remove it from ${pipelines}; a connector renamed in one pipeline must be renamed in the other.`;
   }
+  const empty = /service::pipelines::(\S+): must have at least one (receiver|exporter)/.exec(problem);
+  if (empty) { return `In ${target}, give pipeline ${empty[1]} at least one ${empty[2]}, or remove the pipeline.`; }
+  const twice = /service::pipelines::(\S+): references processor "([^"]+)" multiple times/.exec(problem);
+  if (twice) { return `In ${target}, list processor "${twice[2]}" once in pipeline ${twice[1]} (a second instance needs its own id, e.g. ${twice[2].split('/')[0]}/2).`; }
   const ext = /service::extensions: references extension "([^"]+)" which is not configured/.exec(problem);
   if (ext) { return `In ${target}, define extension "${ext[1]}" under extensions:, or remove it from service.extensions.`; }
   return undefined;
@@ -56,9 +61,9 @@ export const rule: Rule = {
   severity: 'error',
   title: 'Collector configuration is invalid',
   description:
-    'The collector refuses to start on a config it cannot parse, a pipeline that references a component that is not configured, or an OTLP receiver with no protocol. Found statically from the effective config and confirmed by `Error: invalid configuration` / `failed to get config` in its log.',
+    "The collector refuses to start on what `otelcol validate` refuses, found statically from the effective config: a config it cannot parse; a component type its build does not ship (the distribution's component list at the image's release: the k8s distribution has no `prometheus` exporter, core has no `k8sattributes`, `logging` is gone from 0.111.0; Splunk and ADOT from their own factory lists; not checked for custom builds, untagged images or distributions whose list is unknown, which the evidence says); a pipeline naming a receiver, processor or exporter that is not defined, or a processor twice; a pipeline without a receiver or an exporter; an undefined extension in `service.extensions`; a connector that is not both the exporter of one pipeline and the receiver of another of a signal pair it converts; an OTLP receiver with no protocol. Unused definitions are valid. Confirmed by `Error: invalid configuration` / `failed to get config` in its log.",
   evidence: ['config', 'log'],
-  fix: 'Correct the config error quoted; `otelcol validate --config=...` checks it offline.',
+  fix: 'Define what a pipeline names or remove the reference (renaming a component or connector everywhere it is named), replace a component type the image does not ship or run an image that ships it; `otelcol validate --config=...` with the same image checks it offline.',
   modes: ['diagnose', 'lint'],
   check(s) {
     const findings: RuleFinding[] = [];
@@ -93,14 +98,12 @@ export const rule: Rule = {
         } else {
           typesNote = `component types not checked: ${lookup.reason}`;
         }
-        problems.push(...m.dangling.map((d) => `invalid configuration: ${d}`));
+        for (const d of validateServiceGraph(m.config)) { problems.push(d.startsWith('connector "') ? `failed to build pipelines: ${d}` : `invalid configuration: ${d}`); }
         for (const p of m.otlpProtocols) {
           if (!p.grpc && !p.http) {
             problems.push(`invalid configuration: receivers::${p.id}: must specify at least one protocol when using the OTLP receiver`);
           }
         }
-        const svc = isMap(m.config.service) ? m.config.service : {};
-        if (!isMap(svc.pipelines) || Object.keys(svc.pipelines).length === 0) { problems.push('invalid configuration: service must have at least one pipeline'); }
       }
       for (const p of problems) { evidence.push({ source: 'config', detail: p }); }
       if (typesNote && evidence.length) { evidence.push({ source: 'config', detail: typesNote }); }

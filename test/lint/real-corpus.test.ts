@@ -56,6 +56,19 @@ const DISPUTED: Record<string, { expected: Expectation[]; why: string }> = {
     expected: [{ rule: 'collector-config-invalid', name: 'default-splunk-otel-collector-agent' }],
     why: 'judged clean, but the agent config references a receiver it does not define',
   },
+  // The chart renders a `logs` pipeline with no receivers (configmap-agent.yaml: exporters [otlp_grpc] only)
+  // when the agent forwards to a gateway; service/pipelines/config.go PipelineConfig.Validate at core v0.158.0
+  // (the release's pin) refuses it: `service::pipelines::logs: must have at least one receiver`.
+  'splunk-route-data-through-gateway-deployed-separately': {
+    expected: [{ rule: 'collector-config-invalid', name: 'default-splunk-otel-collector-agent' }],
+    why: 'judged clean, but the agent logs pipeline has no receiver, which otelcol validation refuses',
+  },
+  // configmap-gateway.yaml's `logs` pipeline has `exporters: null` with secureAppEnabled (the template lists
+  // only profiling/platform-logs exporters there); the same Validate refuses it: `must have at least one exporter`.
+  'splunk-secureapp-gateway-mode': {
+    expected: [{ rule: 'collector-config-invalid', name: 'default-splunk-otel-collector' }],
+    why: 'judged clean, but the gateway logs pipeline has no exporter, which otelcol validation refuses',
+  },
 };
 
 /** The judgement names the finding's own subject: an app merely affected by another object's finding is not it. */

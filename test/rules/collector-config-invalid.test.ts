@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { rule } from '../../src/rules/collector-config-invalid.ts';
-import { judged, loadSnapshot, ruleTester, test, variant } from './helpers.ts';
+import { findingsOf, judged, loadSnapshot, ruleTester, test, variant } from './helpers.ts';
 
 const DANGLING = 'Error: invalid configuration: service::pipelines::metrics: references receiver "spanmetrics" which is not configured';
 
@@ -86,4 +86,186 @@ ruleTester(rule, {
       findings: [{ severity: 'error', subject: COLLECTOR }],
     },
   ],
+});
+
+// --- otelcol validate without the binary: references, connectors, component types per distribution ----------
+
+/** healthy-helm running `image`, its config changed by `edit`. */
+const on = (image: string, edit: (cfg: any) => void = () => {}) =>
+  variant(loadSnapshot('healthy-helm'), (s) => {
+    const c = s.collectors[0];
+    c.image = image;
+    edit(c.effectiveConfig as any);
+  });
+const K8S_111 = 'otel/opentelemetry-collector-k8s:0.111.0';
+const CONTRIB_111 = 'otel/opentelemetry-collector-contrib:0.111.0';
+const CORE_111 = 'otel/opentelemetry-collector:0.111.0';
+const SUBJECT = 'Deployment observability/otel-collector';
+
+const undefinedProcessor = on(CONTRIB_111, (cfg) => {
+  cfg.service.pipelines.traces.processors = ['k8sattributes', 'batch'];
+});
+/** The connector was renamed under connectors: and in the traces pipeline, not in the metrics one. */
+const renamedConnector = on(CONTRIB_111, (cfg) => {
+  cfg.connectors = { 'spanmetrics/red': {} };
+  cfg.exporters.prometheus = { endpoint: '0.0.0.0:8889' };
+  cfg.service.pipelines.traces.exporters = ['debug', 'spanmetrics/red'];
+  cfg.service.pipelines.metrics.receivers = ['otlp', 'spanmetrics'];
+  cfg.service.pipelines.metrics.exporters = ['prometheus'];
+});
+const prometheusOnK8s = on(K8S_111, (cfg) => {
+  cfg.exporters.prometheus = { endpoint: '0.0.0.0:8889' };
+  cfg.service.pipelines.metrics.exporters = ['prometheus'];
+});
+const k8sattributesOnCore = on(CORE_111, (cfg) => {
+  cfg.processors.k8sattributes = {};
+  cfg.service.pipelines.traces.processors = ['k8sattributes', 'batch'];
+});
+const withLogging = (image: string) =>
+  on(image, (cfg) => {
+    cfg.exporters.logging = { verbosity: 'detailed' };
+    cfg.service.pipelines.logs.exporters = ['logging'];
+  });
+/** A contrib config using what only contrib ships, with a connector between two pipelines of supported signals. */
+const validContrib = on(CONTRIB_111, (cfg) => {
+  cfg.processors.k8sattributes = {};
+  cfg.processors['resourcedetection/env'] = { detectors: ['env'] };
+  cfg.connectors = { spanmetrics: {} };
+  cfg.exporters.prometheus = { endpoint: '0.0.0.0:8889' };
+  cfg.receivers['prometheus/self'] = { config: { scrape_configs: [] } };
+  cfg.service.pipelines.traces.processors = ['k8sattributes', 'resourcedetection/env', 'batch'];
+  cfg.service.pipelines.traces.exporters = ['debug', 'spanmetrics'];
+  cfg.service.pipelines.metrics.receivers = ['otlp', 'spanmetrics'];
+  cfg.service.pipelines.metrics.exporters = ['prometheus'];
+  // unused definitions are valid: the collector builds only what pipelines name
+  cfg.processors.filter = {};
+});
+
+ruleTester(rule, {
+  valid: [
+    { name: 'a contrib config with contrib components and a traces->metrics connector', snapshot: validContrib, check: { subject: SUBJECT, status: 'pass' } },
+    { name: 'the logging exporter before its removal (core 0.110.0)', snapshot: withLogging('otel/opentelemetry-collector:0.110.0') },
+    {
+      name: 'the snake_case spelling of a renamed type (k8s_attributes) where the rename shipped',
+      snapshot: on('otel/opentelemetry-collector-contrib:0.150.0', (cfg) => {
+        cfg.processors.k8s_attributes = {};
+        cfg.service.pipelines.traces.processors = ['k8s_attributes', 'batch'];
+      }),
+    },
+    {
+      name: 'a custom build (ocb image) is not type-checked, and the check says why',
+      snapshot: variant(prometheusOnK8s, (s) => {
+        s.collectors[0].image = 'registry.example.com/acme/otelcol-custom:1.2.3';
+      }),
+      check: { subject: SUBJECT, status: 'pass', reason: 'component types not checked: image registry.example.com/acme/otelcol-custom:1.2.3 is not a known distribution (a custom build?): its components are not known' },
+    },
+    {
+      name: 'an image that names no release (latest) is not type-checked',
+      snapshot: variant(prometheusOnK8s, (s) => {
+        s.collectors[0].image = 'otel/opentelemetry-collector-k8s:latest';
+      }),
+      check: { subject: SUBJECT, status: 'pass' },
+    },
+    {
+      name: 'a vendor distribution whose component list is unknown is not type-checked',
+      snapshot: variant(prometheusOnK8s, (s) => {
+        s.collectors[0].image = 'ghcr.io/dynatrace/dynatrace-otel-collector/dynatrace-otel-collector:0.30.0';
+      }),
+    },
+    {
+      name: "a Splunk-only receiver on the Splunk distribution (its own factory list)",
+      snapshot: on('quay.io/signalfx/splunk-otel-collector:0.120.0', (cfg) => {
+        cfg.receivers['smartagent/processlist'] = { type: 'processlist' };
+        cfg.service.pipelines.logs.receivers = ['otlp', 'smartagent/processlist'];
+      }),
+    },
+  ],
+  invalid: [
+    { name: 'a pipeline names a processor that is not defined', snapshot: undefinedProcessor, findings: [{ severity: 'error', subject: COLLECTOR, check: { subject: SUBJECT, status: 'fail' } }] },
+    { name: 'a connector renamed in one place only', snapshot: renamedConnector, findings: [{ severity: 'error', subject: COLLECTOR }] },
+    { name: 'a prometheus exporter on otelcol-k8s 0.111.0', snapshot: prometheusOnK8s, findings: [{ severity: 'error', subject: COLLECTOR }] },
+    { name: 'a k8sattributes processor on core', snapshot: k8sattributesOnCore, findings: [{ severity: 'error', subject: COLLECTOR }] },
+    { name: 'the logging exporter on contrib 0.111.0, where it was removed', snapshot: withLogging(CONTRIB_111), findings: [{ severity: 'error', subject: COLLECTOR }] },
+    {
+      name: 'a connector between pipelines of signals it does not convert (spanmetrics: traces to metrics only)',
+      snapshot: on(CONTRIB_111, (cfg) => {
+        cfg.connectors = { spanmetrics: {} };
+        cfg.service.pipelines.traces.exporters = ['debug', 'spanmetrics'];
+        cfg.service.pipelines.logs.receivers = ['otlp', 'spanmetrics'];
+      }),
+      findings: [{ severity: 'error', subject: COLLECTOR }],
+    },
+    {
+      name: 'an extension in service.extensions that is not defined',
+      snapshot: on(CONTRIB_111, (cfg) => {
+        cfg.service.extensions = ['health_check', 'pprof'];
+      }),
+      findings: [{ severity: 'error', subject: COLLECTOR }],
+    },
+    {
+      name: 'a pipeline with no exporter',
+      snapshot: on(CONTRIB_111, (cfg) => {
+        cfg.service.pipelines.logs.exporters = null;
+      }),
+      findings: [{ severity: 'error', subject: COLLECTOR }],
+    },
+    {
+      name: 'an unknown type defined but used by no pipeline still fails (the collector decodes every section)',
+      snapshot: on(K8S_111, (cfg) => {
+        cfg.exporters.prometheus = {};
+      }),
+      findings: [{ severity: 'error', subject: COLLECTOR }],
+    },
+    {
+      name: 'lint --collector-version decides the release of an upstream image without a tag',
+      snapshot: variant(prometheusOnK8s, (s) => {
+        s.collectors[0].image = 'otel/opentelemetry-collector-k8s';
+        s.meta.assumedCollectorVersion = '0.111.0';
+      }),
+      findings: [{ severity: 'error', subject: COLLECTOR }],
+    },
+  ],
+});
+
+const only = (s: Parameters<typeof findingsOf>[1]) => {
+  const f = findingsOf(rule, s);
+  assert.equal(f.length, 1);
+  return f[0];
+};
+
+test('an unknown type: the evidence names the component, pipeline, distribution and release; the fix what to change', () => {
+  const f = only(prometheusOnK8s);
+  const detail = f.evidence.map((e) => e.detail).join('\n');
+  assert.match(detail, /exporters::prometheus \(pipeline metrics\): otelcol-k8s 0\.111\.0 has no exporter of type "prometheus"/);
+  assert.match(detail, /unknown type: "prometheus" for id: "prometheus"/);
+  assert.match(detail, /opentelemetry-collector-releases distributions\/otelcol-k8s\/manifest\.yaml at tag v0\.111\.0/);
+  assert.match(f.fix.summary, /remove or replace exporter "prometheus" \(pipeline metrics\)/);
+  assert.match(f.fix.summary, /it ships exporters debug, file, loadbalancing, nop, otelarrow, otlp, otlphttp/);
+  assert.match(f.fix.summary, /run an image that has "prometheus" \(.*otelcol-contrib.*\)/);
+  assert.equal(f.fix.target, 'ConfigMap observability/otel-collector key relay');
+});
+
+test('k8sattributes on core and logging on 0.111.0 name the distribution and release', () => {
+  assert.match(only(k8sattributesOnCore).summary, /processors::k8sattributes \(pipeline traces\): otelcol 0\.111\.0 has no processor of type "k8sattributes"/);
+  assert.match(only(withLogging(CONTRIB_111)).summary, /exporters::logging \(pipeline logs\): otelcol-contrib 0\.111\.0 has no exporter of type "logging"/);
+});
+
+test('an undefined processor: the pipeline and the processor are named, the fix says define or remove it', () => {
+  const f = only(undefinedProcessor);
+  assert.match(f.summary, /service::pipelines::traces: references processor "k8sattributes" which is not configured/);
+  assert.match(f.fix.summary, /define processor "k8sattributes" under processors: .* or remove it from the processors of pipeline traces/);
+});
+
+test('a connector renamed in one place: both sides of the break are reported, worded as the collector words them', () => {
+  const details = only(renamedConnector).evidence.map((e) => e.detail);
+  assert.ok(details.includes('invalid configuration: service::pipelines::metrics: references receiver "spanmetrics" which is not configured'), details.join('\n'));
+  assert.ok(
+    details.some((d) => d.startsWith('failed to build pipelines: connector "spanmetrics/red" used as exporter in [traces] pipeline but not used in any supported receiver pipeline')),
+    details.join('\n'),
+  );
+});
+
+test('where the component list is unknown, a finding for another reason says types were not checked', () => {
+  const f = only(variant(undefinedProcessor, (s) => { s.collectors[0].image = 'otel/opentelemetry-collector-contrib:latest'; }));
+  assert.ok(f.evidence.some((e) => /^component types not checked: the OpenTelemetry Collector Contrib release is unknown/.test(e.detail)), f.evidence.map((e) => e.detail).join('\n'));
 });
