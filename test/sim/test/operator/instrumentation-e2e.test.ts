@@ -4,6 +4,7 @@
 // step): env names, values and order, init containers, mounts and volumes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { injectInstrumentation } from '../../operator/instrumentation.ts';
 import { assertEnv, container, inject, loadCase, mounts } from './instrumentation-fixture.ts';
 
 const NODE_IP = 'OTEL_NODE_IP<-status.hostIP';
@@ -206,4 +207,28 @@ test('env-vars: resource attributes name the Deployment through its ReplicaSet, 
   }
   const cron = inject(c, 'CronJob', 'my-cron-job');
   assert.equal(container(cron.pod, 'myapp').env.find((e: { name: string }) => e.name === 'OTEL_SERVICE_NAME').value, 'my-cron-job');
+});
+
+test('instrumentation-python-specenv: spec.env OTEL_METRICS_EXPORTER/OTEL_LOGS_EXPORTER=none win over the Python defaults (since 0.140)', () => {
+  // tests/e2e-instrumentation/instrumentation-python-specenv/00-install-*.yaml and 01-assert.yaml (not among the real cases).
+  const inst = {
+    apiVersion: 'opentelemetry.io/v1alpha1', kind: 'Instrumentation', metadata: { name: 'python-specenv', namespace: 'default' },
+    spec: {
+      env: [{ name: 'OTEL_METRICS_EXPORTER', value: 'none' }, { name: 'OTEL_LOGS_EXPORTER', value: 'none' }],
+      exporter: { endpoint: 'http://deployment-collector:4317' },
+      python: { env: [{ name: 'OTEL_TRACES_EXPORTER', value: 'otlp' }, { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://deployment-collector:4318' }] },
+    },
+  };
+  const pod = {
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: { name: 'my-python-specenv', namespace: 'default', labels: { app: 'my-python-specenv' }, annotations: { 'instrumentation.opentelemetry.io/inject-python': 'true' } },
+    spec: { containers: [{ name: 'myapp', image: 'mirror.gcr.io/library/python:3.8-slim', command: ['python', '-c', 'import time; time.sleep(3600)'] }] },
+  };
+  const r = injectInstrumentation(pod, { instrumentations: [inst], operatorVersion: '0.158.0', namespace: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } } });
+  assertEnv(container(r.pod, 'myapp').env, [
+    NODE_IP, POD_IP, 'OTEL_TRACES_EXPORTER=otlp', 'OTEL_EXPORTER_OTLP_ENDPOINT=http://deployment-collector:4318',
+    'PYTHONPATH=/otel-auto-instrumentation-python/opentelemetry/instrumentation/auto_instrumentation:/otel-auto-instrumentation-python',
+    'OTEL_METRICS_EXPORTER=none', 'OTEL_LOGS_EXPORTER=none', 'OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf', 'OTEL_SERVICE_NAME=my-python-specenv',
+    POD_NAME, NODE_NAME, 'OTEL_RESOURCE_ATTRIBUTES',
+  ], 'myapp');
 });
