@@ -99,7 +99,10 @@ function envPairs(patch: string): [string, string][] | undefined {
   const pairs: [string, string][] = [];
   for (const e of list) {
     if (!e || typeof e !== 'object' || typeof (e as { name?: unknown }).name !== 'string') { return undefined; }
-    pairs.push([(e as { name: string }).name, String((e as { value?: unknown }).value ?? '')]);
+    const pair: [string, string] = [(e as { name: string }).name, String((e as { value?: unknown }).value ?? '')];
+    // A value from the cluster with a line break or control character is no one-line command: edit instead.
+    if (pair.some((x) => /[\x00-\x1f\x7f]/.test(x))) { return undefined; }
+    pairs.push(pair);
   }
   return pairs;
 }

@@ -6,6 +6,7 @@ import type { Finding, Report } from '../../src/report/finding.ts';
 import { renderReport } from '../../src/report/render/index.ts';
 import { clean } from '../../src/report/render/common.ts';
 import { wrapCommand, wrapLine } from '../../src/report/render/text.ts';
+import { shellQuote } from '../../src/report/fix-commands.ts';
 import { sanitize } from '../../src/report/sanitize.ts';
 import { loadSnapshot, variant } from '../rules/helpers.ts';
 
@@ -186,6 +187,8 @@ test('the commands paste as the same argv into a shell, however narrow the termi
   };
   const commands = [three(), judge(loadSnapshot('healthy-helm'))].flatMap((r) => r.findings.flatMap((f) => [...(f.fix.commands?.apply ?? []), f.fix.commands?.restart ?? '', f.fix.commands?.verify ?? ''])).filter((c) => c && !c.includes('\n'));
   commands.push(`kubectl set env deployment/x -n shop ${"'A=it''s a value with spaces and a very long tail that cannot fit anywhere on a line'"}`);
+  // A value from the cluster stays one literal argument: no substitution, however it is cut.
+  commands.push(`kubectl set env deployment/x ${shellQuote("A=http://h:4317/$(touch /tmp/otel-doctor-pwned)`id`'; echo 'x")}`);
   assert.ok(commands.some((c) => c.startsWith('helm upgrade')));
   for (const width of [40, 60, 80]) {
     for (const c of commands) {
@@ -277,4 +280,16 @@ test('--color and the width: auto means a TTY without NO_COLOR; the TTY columns,
   assert.deepEqual(terminalOptions('always', { isTTY: false }, {}), { color: true });
   assert.deepEqual(terminalOptions('never', { isTTY: true, columns: 80 }, { COLUMNS: '120' }), { color: false, width: 80 });
   assert.match(renderReport(seed(), 'table', terminalOptions('always', { isTTY: false }, {})), /\x1b\[31mERROR/);
+});
+
+test('suppressed findings are named, with who suppressed them and why, in table and wide; never a block', async () => {
+  const { applyPolicy } = await import('../../src/suppress.ts');
+  const r = applyPolicy(seed(), { flags: [{ rule: 'receiver-bound-to-loopback', text: 'receiver-bound-to-loopback' }] }, new Set(['receiver-bound-to-loopback']));
+  assert.equal(r.findings.length, 0);
+  for (const fmt of ['table', 'wide'] as const) {
+    const out = renderReport(r, fmt, { width: 80 });
+    assert.match(out.replace(/\n +/g, ' '), /^suppressed: receiver-bound-to-loopback Deployment observability\/otel-collector: ignored on the command line \(flag --ignore receiver-bound-to-loopback\)$/m, fmt);
+    assert.doesNotMatch(out, /^Proof$/m);
+    for (const l of out.split('\n')) { assert.ok(l.length <= 80, l); }
+  }
 });

@@ -132,6 +132,11 @@ export function healthyBlock(r: Report, width: number): string[] {
   return [...wrapLine(first, width), ...rest.flatMap((l) => hanging(4, '', l.trim(), width).map((x, i) => (i === 0 ? `  ${x.trimStart()}` : x)))];
 }
 
+/** Findings an annotation, the config file or --ignore suppressed: never silently dropped, one line each. */
+export function suppressedLines(r: Report, width: number): string[] {
+  return (r.suppressed ?? []).flatMap((f) => hanging(0, 'suppressed: ', clean(`${f.rule} ${subjectCell(f)}${f.suppression ? `: ${f.suppression.reason} (${f.suppression.by} ${f.suppression.source})` : ''}`), width));
+}
+
 function notes(r: Report, width: number): string[] {
   return (r.notes ?? []).flatMap((n) => hanging(0, 'note: ', clean(n), width));
 }
@@ -140,10 +145,10 @@ export function renderTable(r: Report, opts: RenderOptions = {}): string {
   const width = widthOf(opts);
   const paint = painter(opts.color);
   // Notes (objects declared twice, images without a version, ...) qualify a clean result too.
-  if (r.findings.length === 0) { return `${[...healthyBlock(r, width), ...notes(r, width)].join('\n')}\n`; }
+  if (r.findings.length === 0) { return `${[...healthyBlock(r, width), ...suppressedLines(r, width), ...notes(r, width)].join('\n')}\n`; }
   const out: string[] = [];
   if (r.summary.errors + r.summary.warnings === 0) { out.push(...healthyBlock(r, width), ''); }
-  out.push(...summaryTable(r, width, paint), '', summaryLine(r));
+  out.push(...summaryTable(r, width, paint), '', summaryLine(r), ...suppressedLines(r, width));
   r.findings.forEach((f, i) => { out.push('', ...findingBlock(f, i, width, paint)); });
   const n = notes(r, width);
   if (n.length) { out.push('', ...n); }

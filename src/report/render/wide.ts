@@ -7,6 +7,7 @@ import type { Finding, Report } from '../finding.ts';
 import { sanitize } from '../sanitize.ts';
 import { clean, healthyText, summaryLine, type RenderOptions } from './common.ts';
 import { hanging, painter, wrapCommand, wrapLine, widthOf } from './text.ts';
+import { suppressedLines } from './table.ts';
 
 /** Word-wrap a cell's text (paragraphs kept) to its inner width, nothing cut. */
 export function wrap(text: string, width: number): string {
@@ -31,7 +32,7 @@ function evidenceCell(f: Finding): string {
 export function renderWide(r: Report, opts: RenderOptions = {}): string {
   const width = widthOf(opts);
   const paint = painter(opts.color);
-  if (r.findings.length === 0) { return `${[...healthyText(r), ...(r.notes ?? []).map((n) => `note: ${clean(n)}`)].flatMap((l) => hanging(0, '', l, width)).join('\n')}\n`; }
+  if (r.findings.length === 0) { return `${[...healthyText(r).flatMap((l) => hanging(0, '', l, width)), ...suppressedLines(r, width), ...(r.notes ?? []).flatMap((n) => hanging(0, 'note: ', clean(n), width))].join('\n')}\n`; }
   const w = widths(width);
   // One table row per visual line: cli-table3 measures a multi-line cell once per line it draws (quadratic,
   // and string-width is slow), so long evidence cells took seconds. Rows of one finding share no rule line.
@@ -58,7 +59,7 @@ export function renderWide(r: Report, opts: RenderOptions = {}): string {
     for (let i = 0; i < n; i++) { t.push(cells.map((c) => c[i] ?? '')); }
   });
   const healthy = r.summary.errors + r.summary.warnings === 0 ? healthyText(r).flatMap((l) => hanging(0, '', l, width)) : [];
-  const out = [...healthy, t.toString(), summaryLine(r)];
+  const out = [...healthy, t.toString(), summaryLine(r), ...suppressedLines(r, width)];
   r.findings.forEach((f, i) => {
     const c = f.fix.commands;
     if (!f.fix.patch && !c?.apply.length && !c?.restart && !f.affected?.length) { return; }
