@@ -21,7 +21,7 @@ import { decodeProtobuf } from './proto.ts';
 import { FaultInjector, rejectUpgradeWithFault, sendFault, type FaultDecision } from './faults.ts';
 import { apiVersions, openApiV3Doc, openApiV3Root } from './discovery.ts';
 import {
-  ApiError, alreadyExists, badRequest, conflict, forbidden, internal, methodNotAllowed, notFound, pathNotFound, statusFrom,
+  ApiError, alreadyExists, badRequest, conflict, forbidden, internal, methodNotAllowed, notFound, pathNotFound, qualified, statusFrom,
   unauthorized, unsupportedMediaType, type StatusBody,
 } from './status.ts';
 import {
@@ -212,9 +212,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
       admission.admit(t, out, cur);
     }
-    if (dryRun) { return out; }
+    // A dry run runs the same optimistic-concurrency check as the write (the registry's tryUpdate runs
+    // inside the dry-run storage's GuaranteedUpdate too): a stale resourceVersion is a 409 either way.
+    const expectRV = next.metadata?.resourceVersion || undefined;
+    if (dryRun) {
+      if (expectRV && expectRV !== cur.metadata.resourceVersion) { throw conflict(t, tg.name, `Operation cannot be fulfilled on ${qualified(t)} "${tg.name}": the object has been modified; please apply your changes to the latest version and try again`); }
+      return out;
+    }
     try {
-      return store.update(t, out, next.metadata?.resourceVersion || undefined);
+      return store.update(t, out, expectRV);
     } catch (e) {
       storeError(t, tg.name, e);
     }
