@@ -249,6 +249,7 @@ test('json, yaml and markdown carry the commands as additive fields', () => {
   });
   assert.equal(doc.findings[0].fix.summary, r.findings[0].fix.summary, 'the old fields stay');
   assert.match(renderReport(r, 'yaml'), /restart: kubectl rollout restart deployment\/otel-collector -n observability/);
+  assert.match(renderReport(r, 'markdown'), /\n```sh\nkubectl edit configmap\/otel-collector-config -n observability\nkubectl rollout restart deployment\/otel-collector -n observability\nkubectl otel-doctor diagnose -n observability --collector otel-collector\n```\n/);
 });
 
 test('healthy report says so and lists what was checked', () => {

@@ -35,6 +35,14 @@ export function renderMarkdown(r: Report): string {
     }
     out.push('', `**Fix**: ${cell(f.fix.summary)}`, '');
     if (f.fix.patch) { out.push(code(f.fix.patch), ''); }
+    const c = f.fix.commands;
+    const cmds = c ? [...c.apply, ...(c.restart ? [c.restart] : []), ...(c.apply.length || c.restart ? [c.verify] : [])] : [];
+    if (cmds.length) {
+      const body = sanitize(cmds.join('\n'), { keepNewlines: true });
+      const fence = body.includes('```') ? '~~~~' : '```';
+      out.push(`${fence}sh\n${body}\n${fence}`, '');
+    }
+    if (c?.restartNote && !c.restart && c.apply.length) { out.push(`No restart needed: ${cell(c.restartNote)}.`, ''); }
   }
   if (r.notes?.length) { out.push('**Notes**', '', ...r.notes.map((n) => `- ${cell(n)}`), ''); }
   return out.join('\n');
