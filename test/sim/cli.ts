@@ -298,6 +298,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         if (t.kind === 'Service' && cur.spec?.clusterIP && !o.spec?.clusterIP) { o.spec = { ...o.spec, clusterIP: cur.spec.clusterIP, clusterIPs: cur.spec.clusterIPs }; }
         return store.update(t, o);
       },
+      (message) => log(`sim: ${message}`),
     );
     for (const r of replaced) { log(`sim: ${r} declared twice; the later one wins (kubectl apply semantics)`); }
 

@@ -126,21 +126,42 @@ export function undeclaredNamespaces(objects: LoadedObject[], existing: Iterable
 }
 
 /**
+ * kubectl's line for an object the server refused on create: `Error from server (<reason>): error when
+ * creating "<file>": <message>` (k8s.io/kubectl cmdutil.AddSourceToErr, then StandardErrorMessage).
+ */
+export function refusalMessage(source: string, status: { reason?: string; message?: string }): string {
+  return `Error from server (${status.reason ?? 'BadRequest'}): error when creating ${JSON.stringify(source)}: ${status.message ?? ''}`;
+}
+
+/**
  * Creates the objects in order with `kubectl apply` semantics: an object whose name is already taken
  * (the operator samples hold v1alpha1 and v1beta1 of one collector) replaces the earlier one.
- * Returns "Kind/name" of each replaced object so the caller can say so.
+ * Returns "Kind/name" of each replaced object so the caller can say so. With `refused`, an object the
+ * server rejects (4xx other than a taken name) is reported there and the rest still applied, as kubectl
+ * does; without it the rejection is thrown.
  */
-export function applyObjects(objects: LoadedObject[], create: (o: KObject, t: ResourceType) => KObject, replace: (o: KObject, t: ResourceType) => KObject): string[] {
+export function applyObjects(
+  objects: LoadedObject[],
+  create: (o: KObject, t: ResourceType) => KObject,
+  replace: (o: KObject, t: ResourceType) => KObject,
+  refused?: (message: string, o: KObject) => void,
+): string[] {
   const replaced: string[] = [];
-  for (const { object, type } of objects) {
+  for (const { object, type, source } of objects) {
     const o = structuredClone(object);
     if (type.namespaced) { o.metadata.namespace ||= 'default'; }
     try {
       create(o, type);
     } catch (e) {
       // Store errors carry `code`, the API server's ApiError its Status body: both say 409 for a taken name.
-      const err = e as { code?: number; status?: { code?: number } };
-      if ((err.code ?? err.status?.code) !== 409) { throw e; }
+      const err = e as { code?: number; status?: { code?: number; reason?: string; message?: string } };
+      const code = err.code ?? err.status?.code;
+      // The server refused this object (validation, a webhook): kubectl reports it and applies the rest.
+      if (refused && err.status && code !== undefined && code >= 400 && code < 500 && code !== 409) {
+        refused(refusalMessage(source, err.status), o);
+        continue;
+      }
+      if (code !== 409) { throw e; }
       replace(o, type);
       replaced.push(`${o.kind}/${o.metadata.name}`);
     }

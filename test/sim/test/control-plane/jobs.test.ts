@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Store, typeByKind, type KObject } from '../../store.ts';
 import { startJobControllers } from '../../job-controller.ts';
 import { nextCronTime, parseCron } from '../../cron.ts';
-import { loadManifests, noMatchError } from '../../manifests.ts';
+import { applyObjects, loadManifests, noMatchError } from '../../manifests.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -166,4 +166,20 @@ test('kinds without a CRD are refused with kubectl\'s error; installed CRDs and 
   assert.deepEqual(r.skipped.map((s) => `${s.kind}/${s.name}`), ['PodDisruptionBudget/old', 'Foo/foo']);
   assert.equal(r.skipped[1].reason, noMatchError({ apiVersion: 'example.com/v1', kind: 'Foo', metadata: { name: 'foo', namespace: 'ns1' } }, r.skipped[1].source));
   assert.match(r.skipped[1].reason, /^resource mapping not found for name: "foo" namespace: "ns1" from ".*a\.yaml": no matches for kind "Foo" in version "example\.com\/v1"\nensure CRDs are installed first$/);
+});
+
+test('apply: an object the server refuses is reported in kubectl\'s words and the rest still applied', () => {
+  const store = new Store();
+  const cm = typeByKind('ConfigMap')!;
+  const objects = ['a', 'bad', 'b'].map((name) => ({ object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } } as KObject, type: cm, source: 'dir/x.yaml' }));
+  const refused: string[] = [];
+  const invalid = { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 422, reason: 'Invalid', message: 'ConfigMap "bad" is invalid: data: Invalid value' };
+  const create = (o: KObject, t: typeof cm) => {
+    if (o.metadata.name === 'bad') { throw Object.assign(new Error(invalid.message), { code: 422, status: invalid }); }
+    return store.create(t, o);
+  };
+  applyObjects(objects, create, (o, t) => store.update(t, o), (m) => refused.push(m));
+  assert.deepEqual(store.list(cm).map((o) => o.metadata.name), ['a', 'b']);
+  assert.deepEqual(refused, ['Error from server (Invalid): error when creating "dir/x.yaml": ConfigMap "bad" is invalid: data: Invalid value']);
+  assert.throws(() => applyObjects(objects, create, (o, t) => store.update(t, o)), /is invalid/, 'without a callback the refusal is thrown');
 });
