@@ -12,6 +12,8 @@ import { LOCALHOST_DEFAULT_SINCE } from './distribution-data.ts';
 import { operatorEndpointDefault } from './operator-data.ts';
 import { envRefs, expandEnv } from './envexpand.ts';
 import { classifyHost, splitHostPort, type EndpointClass } from './endpoint.ts';
+// Which receiver types listen for pushed data: sourced, per type, in components-push.ts.
+import { isPushReceiverType } from './components-push.ts';
 
 export type ConfigMap = Record<string, unknown>;
 
@@ -172,17 +174,6 @@ export function danglingReferences(cfg: ConfigMap): string[] {
   return out;
 }
 
-/**
- * Receiver types that listen for data other processes send them (OTLP, Jaeger, Zipkin, ...). Every other
- * type pulls (prometheus, kafka, hostmetrics, k8s_cluster, kubeletstats, filelog, receiver_creator, ...):
- * nothing connects to it, so it needs no Service and no readiness gate.
- */
-export const PUSH_RECEIVER_TYPES: ReadonlySet<string> = new Set([
-  'otlp', 'otelarrow', 'jaeger', 'zipkin', 'opencensus', 'signalfx', 'sapm', 'splunk_hec', 'carbon', 'statsd', 'influxdb',
-  'skywalking', 'loki', 'awsxray', 'datadog', 'fluentforward', 'collectd', 'syslog', 'tcplog', 'udplog', 'webhookevent',
-  'prometheusremotewrite', 'awsfirehose', 'faro', 'libhoney', 'wavefront',
-]);
-
 export interface PushReceiver {
   id: string;
   /** the endpoints written in its config (top level or under protocols), as written */
@@ -193,7 +184,7 @@ export interface PushReceiver {
 export function pushReceivers(cfg: ConfigMap): PushReceiver[] {
   const declared = isMap(cfg.receivers) ? cfg.receivers : {};
   return startedReceivers(cfg)
-    .filter((r) => PUSH_RECEIVER_TYPES.has(receiverType(r.id)))
+    .filter((r) => isPushReceiverType(receiverType(r.id)))
     .map((r) => {
       const rc = isMap(declared[r.id]) ? (declared[r.id] as ConfigMap) : {};
       const nested = isMap(rc.protocols) ? Object.values(rc.protocols).map((p) => (isMap(p) ? p.endpoint : undefined)) : [];

@@ -143,3 +143,10 @@ test('the k8s list at 0.111.0 has a type for every component module of the manif
     assert.ok(k8s.types(kind).length >= section(`${kind}s`), `${kind}: ${k8s.types(kind).length} types for ${section(`${kind}s`)} modules`);
   }
 });
+
+test('push receivers: the listening types, spelling-insensitive; pulling ones are not', async () => {
+  const { PUSH_RECEIVERS, isPushReceiverType } = await import('../../src/otel/components-push.ts');
+  for (const t of ['otlp', 'jaeger', 'zipkin', 'splunk_hec', 'splunkhec', 'fluent_forward', 'tcp_log', 'statsd', 'stef']) { assert.equal(isPushReceiverType(t), true, t); }
+  for (const t of ['prometheus', 'kafka', 'hostmetrics', 'k8s_cluster', 'kubeletstats', 'filelog', 'receiver_creator']) { assert.equal(isPushReceiverType(t), false, t); }
+  for (const r of PUSH_RECEIVERS) { assert.ok(r.source.length > 0 && r.listens.length > 0, r.type); }
+});
