@@ -120,10 +120,21 @@ export interface FixPlan {
   managedBy?: ManagedBy;
 }
 
+function commonDir(files: string[]): string {
+  const parts = files.map((f) => f.split('/').slice(0, -1));
+  const first = parts[0] ?? [];
+  let n = 0;
+  while (n < first.length && parts.every((p) => p[n] === first[n])) { n++; }
+  const dir = first.slice(0, n).join('/');
+  return dir || (files[0]?.startsWith('/') ? '/' : '.');
+}
+
 function verifyCommand(f: Finding, s: Snapshot, collector: CollectorPod | undefined): string {
   if (s.meta.mode === 'lint') {
     const files = f.location ? [f.location.file] : (s.meta.files ?? []);
-    return `kubectl otel-doctor lint ${files.length ? files.map(shellQuote).join(' ') : '-'}`;
+    // A repository's worth of files is its common directory, not hundreds of arguments.
+    const args = files.length > 3 ? [commonDir(files)] : files;
+    return `kubectl otel-doctor lint ${args.length ? args.map(shellQuote).join(' ') : '-'}`;
   }
   if (collector) { return `kubectl otel-doctor diagnose${ns(collector.namespace)} --collector ${shellQuote(f.subject.name)}`; }
   const cns = s.meta.collectorNamespaces;

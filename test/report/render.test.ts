@@ -294,3 +294,13 @@ test('suppressed findings are named, with who suppressed them and why, in table 
     for (const l of out.split('\n')) { assert.ok(l.length <= 80, l); }
   }
 });
+
+test('a clean result of a big cluster stays short: the first few apps by name, then how many more', () => {
+  const big = variant(cleanSnap, (s) => {
+    for (let i = 0; i < 40; i++) { s.apps.push({ ...structuredClone(s.apps[0]), pod: `cart-${i}`, container: 'cart' }); }
+  });
+  const out = renderReport(judge(big), 'table', { width: 100 });
+  assert.ok(out.trimEnd().split('\n').length <= 14, out);
+  assert.match(out, /^ {2}\.\.\. and 36 more apps \(-o wide lists every one\)$/m);
+  assert.match(out, /^No problems found: 1 collector pod\(s\) and 42 app container\(s\) checked/);
+});

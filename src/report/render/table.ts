@@ -15,6 +15,8 @@ const MIN_WHAT = 20;
 /** The proof's source labels line up in one column. */
 const LABEL = 8;
 const FIX_LABEL = 9;
+/** How many collectors, and how many apps, a clean result lists by name. */
+const MAX_LISTED = 6;
 
 export function subjectCell(f: Finding): string {
   const s = f.subject;
@@ -129,7 +131,15 @@ export function findingBlock(f: Finding, index: number, width: number, paint: Pa
 /** A clean result in a few lines: what was checked, each collector's endpoints, each app's endpoint and probe. */
 export function healthyBlock(r: Report, width: number): string[] {
   const [first, ...rest] = healthyText(r);
-  return [...wrapLine(first, width), ...rest.flatMap((l) => hanging(4, '', l.trim(), width).map((x, i) => (i === 0 ? `  ${x.trimStart()}` : x)))];
+  // A big cluster would list hundreds of apps: the first few of each kind, then how many more.
+  const shown: string[] = [];
+  for (const kind of ['collector ', 'app ']) {
+    const all = rest.filter((l) => l.trim().startsWith(kind));
+    shown.push(...all.slice(0, MAX_LISTED));
+    if (all.length > MAX_LISTED) { shown.push(`  ... and ${all.length - MAX_LISTED} more ${kind.trim()}s (-o wide lists every one)`); }
+  }
+  shown.push(...rest.filter((l) => !/^\s*(collector|app) /.test(l)));
+  return [...wrapLine(first, width), ...shown.flatMap((l) => hanging(4, '', l.trim(), width).map((x, i) => (i === 0 ? `  ${x.trimStart()}` : x)))];
 }
 
 /** Findings an annotation, the config file or --ignore suppressed: never silently dropped, one line each. */
