@@ -36,6 +36,9 @@ import {
   type KObject,
   type ListOptions,
   type LogOptions,
+  type ClusterWriter,
+  type PatchOptions,
+  type PatchType,
   type ResourceName,
   type ResourceRef,
   type ServerVersion,
@@ -57,6 +60,12 @@ export interface ClientOptions {
 }
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
+/** The media types kubectl sends for `patch --type strategic|merge|json`. */
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  strategic: 'application/strategic-merge-patch+json',
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+};
 const MAX_OUTPUT = 1 << 20;
 
 /** client-node needs a config object; give it exactly one, the merged one, so its own loader never runs. */
@@ -203,7 +212,7 @@ class Collector extends Writable {
   }
 }
 
-export class KubeClusterClient implements ClusterClient {
+export class KubeClusterClient implements ClusterClient, ClusterWriter {
   readonly kc: KubeConfig;
   private readonly server: string;
   private readonly http = new IsomorphicFetchHttpLibrary();
@@ -332,6 +341,28 @@ export class KubeClusterClient implements ClusterClient {
         throw e;
       }
     }
+  }
+
+  /** One object, with its resourceVersion: what `fix` edits and sends back as a precondition. */
+  async get(resource: ResourceRef, namespace: string | undefined, name: string, opts: { signal?: AbortSignal } = {}): Promise<KObject> {
+    const { text } = await this.request('GET', `${resourcePath(resource, namespace)}/${encodeURIComponent(name)}`, { verb: 'get', signal: opts.signal });
+    return JSON.parse(text) as KObject;
+  }
+
+  /**
+   * PATCH as `kubectl patch --type` sends it. A resourceVersion inside the body is a precondition the
+   * server checks (409 Conflict when the object changed). Never retried on 409: only the caller can
+   * decide what a concurrent edit means.
+   */
+  async patch(resource: ResourceRef, namespace: string | undefined, name: string, type: PatchType, body: unknown, opts: PatchOptions = {}): Promise<KObject> {
+    const q = opts.dryRun ? '?dryRun=All' : '';
+    const { text } = await this.request('PATCH', `${resourcePath(resource, namespace)}/${encodeURIComponent(name)}${q}`, {
+      verb: 'patch',
+      body,
+      contentType: PATCH_CONTENT_TYPES[type],
+      signal: opts.signal,
+    });
+    return JSON.parse(text) as KObject;
   }
 
   async logs(namespace: string, pod: string, container: string, opts: LogOptions): Promise<string> {

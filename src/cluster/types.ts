@@ -129,3 +129,22 @@ export interface ClusterClient {
   stats?(): ClientStats;
   close?(): Promise<void>;
 }
+
+/** A patch body and how the API server reads it (`kubectl patch --type`). */
+export type PatchType = 'strategic' | 'merge' | 'json';
+
+export interface PatchOptions {
+  /** `dryRun=All`: admitted and validated by the server, never stored */
+  dryRun?: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * The few writes `fix --apply` makes, kept apart from ClusterClient so a diagnosis (and its fake clients)
+ * never gains a way to write. A 409 Conflict (a stale resourceVersion) comes back as an ApiError with
+ * status 409 and the server's Status body in `detail`.
+ */
+export interface ClusterWriter {
+  get(resource: ResourceRef, namespace: string | undefined, name: string, opts?: { signal?: AbortSignal }): Promise<KObject>;
+  patch(resource: ResourceRef, namespace: string | undefined, name: string, type: PatchType, body: unknown, opts?: PatchOptions): Promise<KObject>;
+}
