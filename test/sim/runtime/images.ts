@@ -65,8 +65,10 @@ function initImageVersion(pod: PodLike, name: string): number[] | undefined {
  * - Python (PYTHONPATH .../otel-auto-instrumentation-python): the operator writes the protocol itself.
  * An unparsable agent tag (a custom image) is taken as a current one.
  */
-export function injectedAgent(pod: PodLike, env: Env | undefined): { sdk: string; protocol?: string } | undefined {
+export function injectedAgent(pod: PodLike, env: Env | undefined, container?: string): { sdk: string; protocol?: string; endpoint?: string } | undefined {
   const get = (n: string) => (env ?? []).find((e) => e.name === n)?.value ?? '';
+  const module = container === undefined ? undefined : webServerModule(pod, container, env);
+  if (module) { return module; }
   if (/-javaagent:\/otel-auto-instrumentation-java/.test(get('JAVA_TOOL_OPTIONS'))) {
     const v = initImageVersion(pod, 'opentelemetry-auto-instrumentation-java');
     return { sdk: 'java-agent', protocol: v && v[0] < 2 ? 'grpc' : 'http/protobuf' };
@@ -78,4 +80,26 @@ export function injectedAgent(pod: PodLike, env: Env | undefined): { sdk: string
   if (get('OTEL_DOTNET_AUTO_HOME') !== '') { return { sdk: 'dotnet', protocol: 'http/protobuf' }; }
   if (get('PYTHONPATH').includes('/otel-auto-instrumentation-python')) { return { sdk: 'python' }; }
   return undefined;
+}
+
+/**
+ * The Apache / NGINX module the operator injected: it exports OTLP/gRPC (the module's only exporter,
+ * libopentelemetry_exporter_otlp_grpc) to the `<Prefix>ModuleOtelExporterEndpoint` of the config the agent
+ * init container writes, whatever OTEL_* the container has; `endpoint: 'none'` when the config turns it
+ * off. A `$(VAR)` in that config is expanded only when the init container defines VAR (operator 0.158 on,
+ * #5334); before, the module gets it literally.
+ */
+function webServerModule(pod: PodLike, container: string, env: Env | undefined): { sdk: string; protocol: string; endpoint: string } | undefined {
+  const spec = pod.spec as { containers?: Array<{ name: string; volumeMounts?: Array<{ name?: string }> }>; initContainers?: Array<{ name: string; env?: Env }> } | undefined;
+  const mounts = (spec?.containers ?? []).find((c) => c.name === container)?.volumeMounts ?? [];
+  const kind = mounts.some((m) => m.name === 'otel-apache-agent') ? 'Apache' : mounts.some((m) => m.name === 'otel-nginx-agent') ? 'Nginx' : undefined;
+  if (!kind) { return undefined; }
+  const init = (spec?.initContainers ?? []).find((c) => c.name === (kind === 'Apache' ? 'otel-agent-attach-apache' : 'otel-agent-attach-nginx'));
+  const conf = (init?.env ?? []).find((e) => e.name === (kind === 'Apache' ? 'OTEL_APACHE_AGENT_CONF' : 'OTEL_NGINX_AGENT_CONF'))?.value ?? '';
+  const attr = (k: string) => new RegExp(`^${kind}Module${k} +(.*?);?$`, 'm').exec(conf)?.[1]?.trim();
+  if ((attr('Enabled') ?? 'ON').toUpperCase() !== 'ON') { return { sdk: '', protocol: 'grpc', endpoint: 'none' }; }
+  const defined = new Set((init?.env ?? []).map((e) => e.name));
+  const value = (n: string) => (env ?? []).find((e) => e.name === n)?.value;
+  const endpoint = (attr('OtelExporterEndpoint') ?? 'http://localhost:4317/').replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, n: string) => (defined.has(n) && value(n) !== undefined ? value(n)! : m));
+  return { sdk: '', protocol: 'grpc', endpoint };
 }

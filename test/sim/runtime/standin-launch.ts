@@ -27,7 +27,7 @@ export function standinLaunch(ps: PodState, cr: ContainerRun, containerEnv: Arra
   // The image's ENV sits under the container's, as containerd merges them (the pod's `env` wins).
   if (kind === 'collector') { Object.assign(env, vendorImageEnv(image)); }
   for (const e of containerEnv) { env[e.name] = e.value; }
-  const agent = kind === 'app' ? injectedAgent(ps.pod, containerEnv) : undefined;
+  const agent = kind === 'app' ? injectedAgent(ps.pod, containerEnv, cr.name) : undefined;
   Object.assign(env, {
     SIM_ROOT: cr.root,
     SIM_IMAGE: image,
@@ -35,11 +35,12 @@ export function standinLaunch(ps: PodState, cr: ContainerRun, containerEnv: Arra
     SIM_POD_NAME: ps.name,
     SIM_CONTAINER_NAME: cr.name,
     SIM_POD_IP: ps.podIP ?? '',
-    SIM_SDK: ps.pod.metadata.annotations?.[SDK_ANNOTATION] ?? agent?.sdk ?? defaultSdk(image),
+    SIM_SDK: ps.pod.metadata.annotations?.[SDK_ANNOTATION] ?? (agent?.sdk || defaultSdk(image)),
     SIM_CONTAINER_PORTS: JSON.stringify(cr.spec.ports ?? []),
   });
   // An agent the operator injected has its own default protocol (images.ts injectedAgent); the annotation still wins.
   if (agent?.protocol && ps.pod.metadata.annotations?.[SDK_ANNOTATION] === undefined) { env.SIM_SDK_PROTOCOL = agent.protocol; }
+  if (agent?.endpoint) { env.SIM_AGENT_ENDPOINT = agent.endpoint; }
   if (kind === 'dns') { env.SIM_DNS_DATA = o.dnsDataFile; }
   return { script, env };
 }

@@ -44,6 +44,11 @@ export interface ExportTarget {
 
 /** The spec's (and each SDK's) reading of OTEL_EXPORTER_OTLP_* for traces; undefined when nothing asks for export. */
 export function traceTarget(env: NodeJS.ProcessEnv, sdk: Sdk, unknownSdk = false): ExportTarget | undefined {
+  // A web-server module the operator injected exports where its own config says, over gRPC (runtime/images.ts).
+  if (env.SIM_AGENT_ENDPOINT) {
+    if (env.SIM_AGENT_ENDPOINT === 'none') { return undefined; }
+    return traceTarget({ OTEL_EXPORTER_OTLP_ENDPOINT: env.SIM_AGENT_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL: env.SIM_SDK_PROTOCOL ?? 'grpc' }, sdk, unknownSdk);
+  }
   const anyOtlp = Object.keys(env).some((k) => k.startsWith('OTEL_EXPORTER_OTLP_')) || env.OTEL_TRACES_EXPORTER !== undefined;
   if (!anyOtlp) { return undefined; }
   if ((env.OTEL_TRACES_EXPORTER ?? 'otlp').split(',').map((s) => s.trim()).every((s) => s !== 'otlp')) { return undefined; }

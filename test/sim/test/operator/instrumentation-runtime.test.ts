@@ -58,3 +58,18 @@ test('no agent injected: the stand-in keeps the SDK its image suggests', () => {
   assert.equal(injectedAgent({ spec: {} }, [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://c:4317' }]), undefined);
   assert.equal(traceTarget({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317' }, 'java')!.protocol, 'grpc');
 });
+
+test('a web-server module exports gRPC to its module config endpoint, $(OTEL_NODE_IP) resolved only since 0.158', () => {
+  const apache = inject(loadCase('operator-instr-apache-httpd'), 'Deployment', 'my-apache');
+  const app = container(apache.pod, 'myapp');
+  assert.deepEqual(injectedAgent(apache.pod, app.env, 'myapp'), { sdk: '', protocol: 'grpc', endpoint: 'http://deployment-collector:4317' });
+  const nodeEnv = (pod: typeof apache.pod) => [...container(pod, 'myapp').env.filter((e: { value?: string }) => e.value !== undefined), { name: 'OTEL_NODE_IP', value: '172.18.0.3' }];
+  const now = inject(loadCase('operator-instr-nginx-nodeip'), 'Deployment', 'my-nginx', { flags: { nginx: true } });
+  assert.equal(injectedAgent(now.pod, nodeEnv(now.pod), 'myapp')?.endpoint, 'http://172.18.0.3:4317');
+  const before = inject(loadCase('operator-instr-nginx-nodeip'), 'Deployment', 'my-nginx', { flags: { nginx: true }, version: '0.157.0' });
+  assert.equal(injectedAgent(before.pod, nodeEnv(before.pod), 'myapp')?.endpoint, 'http://$(OTEL_NODE_IP):4317');
+  // The stand-in then ignores the container's OTEL_* and speaks gRPC to that endpoint.
+  const t = traceTarget({ SIM_AGENT_ENDPOINT: 'http://deployment-collector:4317', SIM_SDK_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://elsewhere:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }, 'go', true)!;
+  assert.equal(`${t.protocol} ${t.url.host}`, 'grpc deployment-collector:4317');
+  assert.equal(traceTarget({ SIM_AGENT_ENDPOINT: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317' }, 'go'), undefined);
+});
