@@ -54,7 +54,8 @@ export function unifiedHunks(before: string, after: string, context = 3): string
   const groups: [number, number][] = [];
   for (const k of changed) {
     const last = groups[groups.length - 1];
-    if (last && k - last[1] <= 2 * context) { last[1] = k; } else { groups.push([k, k]); }
+    // GNU diff joins two changes into one hunk when at most 2×context unchanged lines lie between them.
+    if (last && k - last[1] - 1 <= 2 * context) { last[1] = k; } else { groups.push([k, k]); }
   }
   const out: string[] = [];
   // Line numbers before each op.

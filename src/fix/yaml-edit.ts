@@ -114,7 +114,8 @@ export function setLeavesInText(text: string, leaves: Leaf[], mustExist = 2): Te
   }
   if (!changes.length) { return { text, changes }; }
   // lineWidth 0: never fold a long value onto a second line the user did not write.
-  return { text: doc.toString({ indentSeq: indentsSequences(text), lineWidth: 0 }), changes };
+  // flowCollectionPadding: `[otlp]` stays `[otlp]` unless the text pads its flow collections (`[ otlp ]`).
+  return { text: doc.toString({ indentSeq: indentsSequences(text), lineWidth: 0, flowCollectionPadding: /[[{] +[^\s\]}]/.test(text) }), changes };
 }
 
 /** The same edit on a config already held as an object (a v1beta1 CR's `spec.config`). */
