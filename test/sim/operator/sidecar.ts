@@ -6,6 +6,7 @@ import { configYaml } from './config.ts';
 import { container, truncate } from './collector.ts';
 import type { OperatorLogLine } from './instrumentation.ts';
 import { toV1beta1 } from './webhook.ts';
+import { behaviour } from './versions.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -48,11 +49,13 @@ export function injectSidecar(pod: KObject, ctx: SidecarContext): { pod: KObject
   const out = structuredClone(pod);
   out.spec ??= {};
   const isOtc = (c: Any) => c.name === 'otc-container';
+  const native = behaviour(ctx.operatorVersion).nativeSidecar;
   if (ann.toLowerCase() === 'false') {
     out.spec.containers = (out.spec.containers ?? []).filter((c: Any) => !isOtc(c));
+    if (native && out.spec.initContainers) { out.spec.initContainers = out.spec.initContainers.filter((c: Any) => !isOtc(c)); }
     return { pod: out, logs };
   }
-  if ((out.spec.containers ?? []).some(isOtc)) { return { pod, logs }; }
+  if ((out.spec.containers ?? []).some(isOtc) || (native && (out.spec.initContainers ?? []).some(isOtc))) { return { pod, logs }; }
   let chosen: KObject | undefined;
   let err: string | undefined;
   if (ann.toLowerCase() === 'true') {
@@ -79,8 +82,15 @@ export function injectSidecar(pod: KObject, ctx: SidecarContext): { pod: KObject
   c.env = [...(c.env ?? []), { name: 'OTEL_CONFIG', value: configYaml(cr.spec.config) }];
   if (!c.env.some((e: Any) => e.name === 'OTEL_RESOURCE_ATTRIBUTES')) { c.env.push(...resourceAttributes(nsName, ctx)); }
   out.spec.initContainers = [...(out.spec.initContainers ?? []), ...(cr.spec?.initContainers ?? [])];
+  if (native) {
+    // pod.go: a native sidecar starts before the app; without a startup probe its readiness probe is one.
+    c.restartPolicy = 'Always';
+    if (!c.startupProbe && c.readinessProbe) { c.startupProbe = c.readinessProbe; }
+    out.spec.initContainers.push(c);
+  } else {
+    out.spec.containers = [...(out.spec.containers ?? []), c];
+  }
   if (!out.spec.initContainers.length) { delete out.spec.initContainers; }
-  out.spec.containers = [...(out.spec.containers ?? []), c];
   const vols = [...(out.spec.volumes ?? []), ...(cr.spec?.volumes ?? [])];
   for (const cm of cr.spec?.configmaps ?? []) { vols.push({ name: truncate(`configmap-${cm.name}`), configMap: { name: cm.name } }); }
   if (vols.length) { out.spec.volumes = vols; }

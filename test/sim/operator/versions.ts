@@ -55,6 +55,11 @@ export interface OperatorBehaviour {
   telemetryDefault: 'none' | 'address' | 'reader' | 'reader-without-false';
   /** v0.140.0: GOMEMLIMIT and GOMAXPROCS from the otc-container's limits (gate operator.golang.flags beta). */
   golangFlags: boolean;
+  /**
+   * v0.132.0: a sidecar is a native one (an init container with restartPolicy Always) on Kubernetes 1.29+,
+   * which the simulated 1.32 cluster is (internal/autodetect NativeSidecarSupport; gate beta at v0.132).
+   */
+  nativeSidecar: boolean;
   /** v0.137.0: health_check gives a startup probe too (extensions WithStartupGen). */
   startupProbe: boolean;
   /** v0.100.0: the manager's zap encoder uses keys `level` (upper case), `timestamp`, `message`; before, controller-runtime's `level`/`ts`/`msg`. */
@@ -70,6 +75,7 @@ export function behaviour(version: string): OperatorBehaviour {
     telemetryDefault: at('0.154.0') ? 'reader' : at('0.152.0') ? 'reader-without-false' : at('0.122.0') ? 'reader' : at('0.111.0') ? 'address' : 'none',
     startupProbe: at('0.137.0'),
     golangFlags: at('0.140.0'),
+    nativeSidecar: at('0.132.0'),
     zapKeys: at('0.100.0') ? { level: 'level', time: 'timestamp', message: 'message', upper: true } : { level: 'level', time: 'ts', message: 'msg', upper: false },
   };
 }

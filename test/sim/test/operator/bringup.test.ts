@@ -96,7 +96,8 @@ test('operator v0.140.0: its pod, a collector Deployment and an injected sidecar
     assert.ok(isReady(col), 'the collector passes its health_check probes');
     assert.equal(col.spec.containers[0].image, 'ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector:0.140.0');
     const app = pods.find((p) => p.metadata.labels?.app === 'my-pod-with-sidecar')!;
-    assert.deepEqual(app.spec.containers.map((c: KObject) => c.name), ['myapp', 'otc-container']);
+    assert.deepEqual(app.spec.containers.map((c: KObject) => c.name), ['myapp']);
+    assert.deepEqual(app.spec.initContainers.map((c: KObject) => [c.name, c.restartPolicy]), [['otc-container', 'Always']], 'a native sidecar from v0.132 on 1.29+');
     assert.ok(isReady(app), 'the injected collector runs beside the app');
     const log = await cluster.runtime.logs('opentelemetry-operator-system', op.metadata.name, { container: 'manager' });
     const first = JSON.parse(log.split('\n')[0]);

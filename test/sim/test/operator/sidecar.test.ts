@@ -59,40 +59,46 @@ spec:
 const appPod = (h: Harness, ns = 'default') => h.list('Pod', ns).find((p) => p.metadata.labels?.app === 'my-pod-with-sidecar');
 const logs = (h: Harness) => h.operator!.logs.lines().map((l) => JSON.parse(l));
 
-test('smoke-sidecar: the Deployment\'s pod gets the otc-container as 01-assert.yaml expects; 01-error.yaml\'s Services do not exist', async () => {
-  const h = harness();
-  try {
-    h.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'example-config' }, data: { 'config.properties': 'app.theme=dark\n' } });
-    h.create(SIDECAR_CR);
-    await h.settle();
-    h.create(APP('true'));
-    await h.settle();
-    const pod = appPod(h)!;
-    assert.equal(pod.metadata.annotations?.['sidecar.opentelemetry.io/inject'], 'true');
-    assert.ok(pod.spec.volumes.some((v: KObject) => v.name.startsWith('configmap-example-config')));
-    assert.deepEqual(pod.spec.containers.map((c: KObject) => c.name), ['myapp', 'otc-container']);
-    const otc = pod.spec.containers[1];
-    assert.ok(otc.volumeMounts.some((m: KObject) => m.name.startsWith('configmap-example-config')));
-    assert.deepEqual(otc.env.map((e: KObject) => e.name), ['POD_NAME', 'GOMEMLIMIT', 'GOMAXPROCS', 'OTEL_CONFIG',
-      'OTEL_RESOURCE_ATTRIBUTES_POD_NAME', 'OTEL_RESOURCE_ATTRIBUTES_POD_UID', 'OTEL_RESOURCE_ATTRIBUTES_NODE_NAME', 'OTEL_RESOURCE_ATTRIBUTES']);
-    assert.deepEqual(otc.args, ['--config=env:OTEL_CONFIG']);
-    assert.ok(!otc.volumeMounts.some((m: KObject) => m.name === 'otc-internal'), 'a sidecar reads its config from OTEL_CONFIG, not the ConfigMap');
-    assert.match(otc.env.find((e: KObject) => e.name === 'OTEL_CONFIG').value, /endpoint: 0\.0\.0\.0:14250/);
-    const rs = h.list('ReplicaSet', 'default')[0];
-    const attrs = otc.env.find((e: KObject) => e.name === 'OTEL_RESOURCE_ATTRIBUTES').value;
-    assert.equal(attrs, `k8s.deployment.name=my-deployment-with-sidecar,k8s.deployment.uid=${h.get('Deployment', 'my-deployment-with-sidecar')!.metadata.uid},`
-      + `k8s.namespace.name=default,k8s.node.name=$(OTEL_RESOURCE_ATTRIBUTES_NODE_NAME),k8s.pod.name=$(OTEL_RESOURCE_ATTRIBUTES_POD_NAME),`
-      + `k8s.pod.uid=$(OTEL_RESOURCE_ATTRIBUTES_POD_UID),k8s.replicaset.name=${rs.metadata.name},k8s.replicaset.uid=${rs.metadata.uid}`);
-    assert.equal(pod.metadata.labels?.['sidecar.opentelemetry.io/injected'], 'default.sidecar-for-my-app');
-    // The API server's defaulting reached the injected container too.
-    assert.equal(otc.terminationMessagePath, '/dev/termination-log');
-    for (const n of ['sidecar-for-my-app-collector', 'sidecar-for-my-app-collector-headless', 'sidecar-for-my-app-collector-monitoring']) {
-      assert.equal(h.get('Service', n), undefined, n);
-    }
-    assert.equal(h.get('Deployment', 'sidecar-for-my-app-collector'), undefined);
-    assert.equal(h.get('OpenTelemetryCollector', 'sidecar-for-my-app')!.status.scale.replicas, 0);
-  } finally { h.stop(); }
-});
+// At v0.158.0 on a 1.29+ cluster: 01-assert-native.yaml (the otc-container an init container); at v0.131.0:
+// tests/e2e/smoke-sidecar/01-assert.yaml of that tag (a regular container, no GOMEMLIMIT/GOMAXPROCS).
+for (const [version, native, golang] of [['0.158.0', true, true], ['0.131.0', false, false]] as const) {
+  test(`smoke-sidecar at v${version}: the Deployment's pod gets the otc-container${native ? ' as a native sidecar' : ''}; no Services (01-error.yaml)`, async () => {
+    const h = harness({ version });
+    try {
+      h.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'example-config' }, data: { 'config.properties': 'app.theme=dark\n' } });
+      h.create(SIDECAR_CR);
+      await h.settle();
+      h.create(APP('true'));
+      await h.settle();
+      const pod = appPod(h)!;
+      assert.equal(pod.metadata.annotations?.['sidecar.opentelemetry.io/inject'], 'true');
+      assert.ok(pod.spec.volumes.some((v: KObject) => v.name.startsWith('configmap-example-config')));
+      assert.deepEqual(pod.spec.containers.map((c: KObject) => c.name), native ? ['myapp'] : ['myapp', 'otc-container']);
+      assert.deepEqual((pod.spec.initContainers ?? []).map((c: KObject) => c.name), native ? ['otc-container'] : []);
+      const otc = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].find((c: KObject) => c.name === 'otc-container');
+      assert.equal(otc.restartPolicy, native ? 'Always' : undefined);
+      assert.ok(otc.volumeMounts.some((m: KObject) => m.name.startsWith('configmap-example-config')));
+      assert.deepEqual(otc.env.map((e: KObject) => e.name), ['POD_NAME', ...(golang ? ['GOMEMLIMIT', 'GOMAXPROCS'] : []), 'OTEL_CONFIG',
+        'OTEL_RESOURCE_ATTRIBUTES_POD_NAME', 'OTEL_RESOURCE_ATTRIBUTES_POD_UID', 'OTEL_RESOURCE_ATTRIBUTES_NODE_NAME', 'OTEL_RESOURCE_ATTRIBUTES']);
+      assert.deepEqual(otc.args, ['--config=env:OTEL_CONFIG']);
+      assert.ok(!otc.volumeMounts.some((m: KObject) => m.name === 'otc-internal'), 'a sidecar reads its config from OTEL_CONFIG, not the ConfigMap');
+      assert.match(otc.env.find((e: KObject) => e.name === 'OTEL_CONFIG').value, /endpoint: 0\.0\.0\.0:14250/);
+      const rs = h.list('ReplicaSet', 'default')[0];
+      const attrs = otc.env.find((e: KObject) => e.name === 'OTEL_RESOURCE_ATTRIBUTES').value;
+      assert.equal(attrs, `k8s.deployment.name=my-deployment-with-sidecar,k8s.deployment.uid=${h.get('Deployment', 'my-deployment-with-sidecar')!.metadata.uid},`
+        + `k8s.namespace.name=default,k8s.node.name=$(OTEL_RESOURCE_ATTRIBUTES_NODE_NAME),k8s.pod.name=$(OTEL_RESOURCE_ATTRIBUTES_POD_NAME),`
+        + `k8s.pod.uid=$(OTEL_RESOURCE_ATTRIBUTES_POD_UID),k8s.replicaset.name=${rs.metadata.name},k8s.replicaset.uid=${rs.metadata.uid}`);
+      assert.equal(pod.metadata.labels?.['sidecar.opentelemetry.io/injected'], 'default.sidecar-for-my-app');
+      // The API server's defaulting reached the injected container too.
+      assert.equal(otc.terminationMessagePath, '/dev/termination-log');
+      for (const n of ['sidecar-for-my-app-collector', 'sidecar-for-my-app-collector-headless', 'sidecar-for-my-app-collector-monitoring']) {
+        assert.equal(h.get('Service', n), undefined, n);
+      }
+      assert.equal(h.get('Deployment', 'sidecar-for-my-app-collector'), undefined);
+      assert.equal(h.get('OpenTelemetryCollector', 'sidecar-for-my-app')!.status.scale.replicas, 0);
+    } finally { h.stop(); }
+  });
+}
 
 test('smoke-sidecar-other-namespace: `ns/name` picks a collector in another namespace; a bare pod created through the API is injected too', async () => {
   const h = harness();
@@ -104,7 +110,8 @@ test('smoke-sidecar-other-namespace: `ns/name` picks a collector in another name
     h.create(cr);
     h.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bare', annotations: { 'sidecar.opentelemetry.io/inject': 'other/sidecar-for-my-app' } }, spec: { containers: [{ name: 'app', image: 'busybox' }] } });
     const pod = h.get('Pod', 'bare')!;
-    assert.deepEqual(pod.spec.containers.map((c: KObject) => c.name), ['app', 'otc-container']);
+    assert.deepEqual(pod.spec.containers.map((c: KObject) => c.name), ['app']);
+    assert.deepEqual(pod.spec.initContainers.map((c: KObject) => c.name), ['otc-container']);
     assert.equal(pod.metadata.labels?.['sidecar.opentelemetry.io/injected'], 'other.sidecar-for-my-app');
   } finally { h.stop(); }
 });
@@ -161,6 +168,7 @@ test('a namespace annotated for injection injects its pods; older operators log 
     delete cr.spec.configmaps;
     h.create(cr);
     h.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'q', namespace: 'team' }, spec: { containers: [{ name: 'app', image: 'busybox' }] } });
+    // v0.99 has no native sidecars: a second regular container.
     assert.deepEqual(h.get('Pod', 'q', 'team')!.spec.containers.map((c: KObject) => c.name), ['app', 'otc-container']);
   } finally { h.stop(); }
 });
