@@ -179,7 +179,13 @@ export function planFix(f: Finding, s: Snapshot): FixPlan {
   }
   if (managedBy?.tool === 'helm' && managedBy.release && (helmValue || ownsTarget(object))) {
     const chart = managedBy.chart ?? '<chart>';
-    const base = `helm upgrade ${shellQuote(managedBy.release)} ${shellQuote(chart)}${ns(managedBy.namespace)} --reuse-values${managedBy.chartVersion ? ` --version ${shellQuote(managedBy.chartVersion)}` : ''}`;
+    // Without --version, `helm upgrade` takes the repository's newest chart: pin the release's own. The pod
+    // labels rarely carry helm.sh/chart; then ask Helm (`helm get metadata` prints `VERSION: <chart version>`,
+    // cmd/helm/get_metadata.go, Helm 3.13+).
+    const version = managedBy.chartVersion
+      ? shellQuote(managedBy.chartVersion)
+      : `"$(helm get metadata ${shellQuote(managedBy.release)}${ns(managedBy.namespace)} | awk '/^VERSION:/ {print $2}')"`;
+    const base = `helm upgrade ${shellQuote(managedBy.release)} ${shellQuote(chart)}${ns(managedBy.namespace)} --reuse-values --version ${version}`;
     const sets = isConfig && chart === UPSTREAM_CHART ? leaves(patch).map(([k, v]) => `--set ${shellQuote(`config.${k}=${v}`)}`) : [];
     const apply = sets.length ? [`${base} ${sets.join(' ')}`] : [heredoc(`${base} -f -`, '# the chart values that make the change above')];
     object = { kind: 'Helm release', namespace: managedBy.namespace, name: managedBy.release, ...(isConfig ? { key: 'config' } : {}) };

@@ -181,15 +181,18 @@ test('the commands paste as the same argv into a shell, however narrow the termi
   }
   const argv = (cmd: string): string => {
     // printf stands in for the program: it prints every argument the shell hands it.
-    const r = spawnSync('bash', ['-c', `set -f; printf '<%s>' ${cmd.replace(/^\S+ /, '')}`], { encoding: 'utf8' });
+    // helm stands in for `helm get metadata`, so a version asked from Helm is part of the argv compared.
+    const r = spawnSync('bash', ['-c', `helm() { printf 'NAME: x\\nVERSION: 0.117.0\\n'; }; set -f; printf '<%s>' ${cmd.replace(/^\S+ /, '')}`], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     return r.stdout;
   };
-  const commands = [three(), judge(loadSnapshot('healthy-helm'))].flatMap((r) => r.findings.flatMap((f) => [...(f.fix.commands?.apply ?? []), f.fix.commands?.restart ?? '', f.fix.commands?.verify ?? ''])).filter((c) => c && !c.includes('\n'));
+  const unversioned = judge(variant(loadSnapshot('healthy-helm'), (x) => { delete x.collectors[0].labels['helm.sh/chart']; }));
+  const commands = [three(), judge(loadSnapshot('healthy-helm')), unversioned].flatMap((r) => r.findings.flatMap((f) => [...(f.fix.commands?.apply ?? []), f.fix.commands?.restart ?? '', f.fix.commands?.verify ?? ''])).filter((c) => c && !c.includes('\n'));
   commands.push(`kubectl set env deployment/x -n shop ${"'A=it''s a value with spaces and a very long tail that cannot fit anywhere on a line'"}`);
   // A value from the cluster stays one literal argument: no substitution, however it is cut.
   commands.push(`kubectl set env deployment/x ${shellQuote("A=http://h:4317/$(touch /tmp/otel-doctor-pwned)`id`'; echo 'x")}`);
-  assert.ok(commands.some((c) => c.startsWith('helm upgrade')));
+  assert.ok(commands.some((c) => c.startsWith('helm upgrade') && c.includes('$(helm get metadata otel-collector -n observability')));
+  assert.match(argv(commands.find((c) => c.includes('$(helm get metadata'))!), /<--version><0\.117\.0>/);
   for (const width of [40, 60, 80]) {
     for (const c of commands) {
       const lines = wrapCommand(c, width, 11);

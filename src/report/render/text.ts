@@ -73,15 +73,23 @@ function splitWord(word: string, firstRoom: number, room: number): string[] {
   return pieces;
 }
 
-/** The command's words: split at spaces outside single quotes (shellQuote quotes a value with spaces). */
+/**
+ * The command's words: split at spaces outside quotes and outside `$(...)` (shellQuote quotes a value with
+ * spaces; a Helm line asks `helm get metadata` for the chart version inside "$(...)").
+ */
 function shellWords(cmd: string): string[] {
   const words: string[] = [];
   let cur = '';
-  let inQuote = false;
+  let sq = false;
+  let dq = false;
+  let depth = 0;
   for (let i = 0; i < cmd.length; i++) {
     const ch = cmd[i];
-    if (ch === "'" && (inQuote || cmd[i - 1] !== '\\')) { inQuote = !inQuote; }
-    if (ch === ' ' && !inQuote) {
+    if (ch === "'" && (!dq || depth > 0) && (sq || cmd[i - 1] !== '\\')) { sq = !sq; }
+    else if (ch === '"' && !sq) { dq = !dq; }
+    else if (ch === '$' && cmd[i + 1] === '(' && !sq) { depth++; }
+    else if (ch === ')' && !sq && depth > 0) { depth--; }
+    if (ch === ' ' && !sq && !dq && depth === 0) {
       if (cur) { words.push(cur); }
       cur = '';
     } else { cur += ch; }
