@@ -11,7 +11,7 @@ import { collectorName, desiredObjects, imageOf, labels } from './collector.ts';
 import { injectInstrumentation, type OperatorLogLine } from './instrumentation.ts';
 import { logSink, type OperatorLogSink } from './logs.ts';
 import { injectSidecar } from './sidecar.ts';
-import { collectorVersionFor, operatorImage } from './versions.ts';
+import { behaviour, collectorVersionFor, operatorImage } from './versions.ts';
 import { admitCollector, toV1beta1 } from './webhook.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -214,6 +214,13 @@ export function startOperator(store: Store, opts: OperatorOptions): Operator {
       status.image = w?.spec?.template?.spec?.containers?.[0]?.image ?? imageOf(cr, version);
     }
     status.scale = scale;
+    if (behaviour(version).statusConditions) {
+      status.observedGeneration = stored.metadata.generation;
+      const prev = (status.conditions ?? []).find((c: Any) => c.type === 'Ready');
+      // meta.SetStatusCondition moves lastTransitionTime only when the status flips.
+      const ready = { type: 'Ready', status: 'True', observedGeneration: stored.metadata.generation, lastTransitionTime: prev?.status === 'True' ? prev.lastTransitionTime : new Date().toISOString().replace(/\.\d+Z$/, 'Z'), reason: 'Reconciled', message: 'Successfully reconciled' };
+      status.conditions = [...(status.conditions ?? []).filter((c: Any) => c.type !== 'Ready'), ready];
+    }
     store.mutate(OTELCOL, stored.metadata.namespace, stored.metadata.name, (o) => { o.status = status; });
   }
 

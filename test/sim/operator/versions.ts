@@ -60,6 +60,8 @@ export interface OperatorBehaviour {
    * which the simulated 1.32 cluster is (internal/autodetect NativeSidecarSupport; gate beta at v0.132).
    */
   nativeSidecar: boolean;
+  /** v0.154.0: status.observedGeneration and the Ready condition (internal/status/collector/handle.go). */
+  statusConditions: boolean;
   /** v0.137.0: health_check gives a startup probe too (extensions WithStartupGen). */
   startupProbe: boolean;
   /** v0.100.0: the manager's zap encoder uses keys `level` (upper case), `timestamp`, `message`; before, controller-runtime's `level`/`ts`/`msg`. */
@@ -76,6 +78,7 @@ export function behaviour(version: string): OperatorBehaviour {
     startupProbe: at('0.137.0'),
     golangFlags: at('0.140.0'),
     nativeSidecar: at('0.132.0'),
+    statusConditions: at('0.154.0'),
     zapKeys: at('0.100.0') ? { level: 'level', time: 'timestamp', message: 'message', upper: true } : { level: 'level', time: 'ts', message: 'msg', upper: false },
   };
 }

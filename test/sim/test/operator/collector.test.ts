@@ -393,3 +393,28 @@ test('deleting the CR removes what the operator made for it', async () => {
     assert.deepEqual(h.list('Pod', 'default'), []);
   } finally { h.stop(); }
 });
+
+// tests/e2e/status-observed-generation/00-assert.yaml (v0.158.0): observedGeneration and the Ready
+// condition, written from v0.154.0 (internal/status/collector/handle.go); v0.153.0 writes neither.
+test('status: observedGeneration and the Ready condition from v0.154, following the generation', async () => {
+  for (const version of ['0.158.0', '0.153.0']) {
+    const h = harness({ version });
+    try {
+      h.create(VERSIONED('10s'));
+      await h.settle();
+      let st = h.get('OpenTelemetryCollector', 'simple')!.status;
+      if (version === '0.153.0') {
+        assert.equal(st.observedGeneration, undefined);
+        assert.equal(st.conditions, undefined);
+        continue;
+      }
+      assert.equal(st.observedGeneration, 1);
+      assert.deepEqual(st.conditions.map((c: KObject) => [c.type, c.status, c.observedGeneration, c.reason, c.message]), [['Ready', 'True', 1, 'Reconciled', 'Successfully reconciled']]);
+      h.update(VERSIONED('20s'));
+      await h.settle();
+      st = h.get('OpenTelemetryCollector', 'simple')!.status;
+      assert.equal(st.observedGeneration, 2);
+      assert.equal(st.conditions[0].observedGeneration, 2);
+    } finally { h.stop(); }
+  }
+});
