@@ -9,10 +9,12 @@ export default class Lint extends Command {
   static override summary = 'Run the checks that need no cluster on manifests, collector configs, operator CRs and Helm values.';
   static override description = `Reads files and directories (recursively *.yaml, *.yml, *.json) or standard input (-), recognises each document by its shape (Kubernetes manifests and Lists, OpenTelemetryCollector CRs v1alpha1/v1beta1, Instrumentation CRs, bare collector configs, values of the opentelemetry-collector Helm chart), links what belongs together across files, and runs the same rules as diagnose wherever they apply without a cluster. Each finding names the file, line and column.
 
+Pointed at the root of a repository: folders are linked only where one needs another (an app sending to a Service, a pod mounting a ConfigMap), so unrelated examples that reuse a namespace and name are checked apart. Files that are not for otel-doctor (CI workflows, Compose files, other charts' values, Chart.yaml, test assert files, partial objects) are skipped with a note naming each. A directory with a kustomization.yaml is linted as "kubectl kustomize DIR" renders it, when kubectl is on PATH; otherwise a note gives the command to pipe into "lint -".
+
 Exit codes:
   0  nothing at or above --fail-on
   1  findings at or above --fail-on (default: error)
-  2  unusable input (unreadable, binary or malformed file; each is named on stderr, the other files are still checked) or a usage error
+  2  unusable input (unreadable, binary or malformed file, a kustomization that does not build; each is named on stderr, the other files are still checked), nothing lintable at all, or a usage error
 Unusable input wins over findings: a broken file must not pass a pipeline.`;
 
   static override examples = [
@@ -42,7 +44,7 @@ Unusable input wins over findings: a broken file must not pass a pipeline.`;
     if (version !== undefined && !/^v?\d+\.\d+\.\d+$/.test(version)) { throw new UsageError(`invalid --collector-version ${JSON.stringify(version)}: use X.Y.Z, e.g. 0.111.0`); }
     const paths = (argv as string[]).length ? (argv as string[]) : ['-'];
     if (paths.includes('-') && process.stdin.isTTY) { throw new UsageError('nothing to lint: name files or directories, or pipe manifests into `lint -`'); }
-    const [{ lint, errorLine, inputErrorNote }, { policyFromFlags }, { applyPolicy }, { RULES }] = await Promise.all([
+    const [{ lint, errorLine, inputErrorNote, skippedNote }, { policyFromFlags }, { applyPolicy }, { RULES }] = await Promise.all([
       import('../lint/index.ts'), import('../doctor-config.ts'), import('../suppress.ts'), import('../rules/index.ts'),
     ]);
     const knownRules = new Set(RULES.map((r) => r.id));
@@ -60,21 +62,25 @@ Unusable input wins over findings: a broken file must not pass a pipeline.`;
     let out = '';
     if (format === 'sarif') {
       const { renderSarif } = await import('../report/render/sarif.ts');
-      out = renderSarif(result.report, { version: pluginVersion(), baseDir: process.cwd(), inputErrors: result.errors });
+      const { sarifWithSkipped } = await import('../lint/skipped-render.ts');
+      out = sarifWithSkipped(renderSarif(result.report, { version: pluginVersion(), baseDir: process.cwd(), inputErrors: result.errors }), result.skipped);
     } else if (format === 'junit') {
       const { renderJunit } = await import('../report/render/junit.ts');
-      out = renderJunit(result.report, { inputErrors: result.errors });
+      const { junitWithSkipped } = await import('../lint/skipped-render.ts');
+      out = junitWithSkipped(renderJunit(result.report, { inputErrors: result.errors }), result.skipped);
     } else if (!(nothingLinted && (human || format === 'markdown'))) {
       const { renderReport } = await import('../report/render/index.ts');
       // Input errors go to stderr below, one `error:` line each (what a CI log shows). The terminal formats
       // do not repeat them as notes; json/yaml/markdown keep them, since their stdout is usually a file
       // (an artifact, a pull-request comment) that never sees stderr.
-      const report = human ? withoutInputErrorNotes(result.report, result.errors.map(inputErrorNote)) : result.report;
+      const report = human ? withoutInputErrorNotes(result.report, [...result.errors.map(inputErrorNote), ...result.skipped.map(skippedNote)]) : result.report;
       const { terminalOptions } = await import('../report/render/terminal.ts');
       out = renderReport(report, format as 'table', terminalOptions(flags.color, process.stdout, process.env));
     }
     if (out) { await writeStdout(out.endsWith('\n') ? out : `${out}\n`); }
     const { sanitize } = await import('../report/sanitize.ts');
+    // Skipped files are named where a CI log shows them, in the terminal formats (the others carry them).
+    if (human) { for (const s of result.skipped) { process.stderr.write(`note: ${sanitize(skippedNote(s))}\n`); } }
     for (const e of result.errors) { process.stderr.write(`error: ${sanitize(errorLine(e))}\n`); }
     if (nothingFound) {
       process.stderr.write('error: no *.yaml, *.yml or *.json files found\n');

@@ -100,8 +100,12 @@ function lintInputs(inputs: { file: string; text: string }[], opts: LintOptions,
   const { contexts, notes } = lintContexts(objects);
   const reports: Report[] = [];
   const snapshots: Snapshot[] = [];
+  const order = new Map(files.map((f, i) => [f, i]));
   for (const ctx of contexts) {
-    const { snapshot, index } = buildLintSnapshot(ctx, { files, collectorVersion: opts.collectorVersion, pluginVersion: opts.pluginVersion });
+    // The files this context was linked from (what a fix's verify command re-lints), not every input: each
+    // finding's command listing two thousand files made judging a large tree quadratic.
+    const ctxFiles = [...new Set(ctx.map((o) => o.origin.unit ?? o.origin.sd.file))].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+    const { snapshot, index } = buildLintSnapshot(ctx, { files: ctxFiles, collectorVersion: opts.collectorVersion, pluginVersion: opts.pluginVersion });
     const report = judge(snapshot, { mode: 'lint' });
     report.findings = report.findings.filter((f) => !(f.subject.kind === 'CollectorConfig' && NEEDS_POD.has(f.rule)));
     for (const f of report.findings) {

@@ -64,6 +64,8 @@ export function kubectlOnPath(env: NodeJS.ProcessEnv = process.env): string | un
 export interface KustomizeOptions {
   /** kubectl to run (default: `kubectl` from PATH); tests point it at a stub */
   kubectl?: string;
+  /** the environment kubectl is looked up in and runs with (default: this process's) */
+  env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
 }
 
@@ -80,7 +82,7 @@ export function kustomize(files: string[], parsed: Map<string, SourceDoc[]>, opt
   for (const f of files) {
     if (dirs.some((d) => f === join(d, basename(f)) || within(f, d))) { out.consumed.add(f); }
   }
-  const kubectl = opts.kubectl ?? kubectlOnPath();
+  const kubectl = opts.kubectl ?? kubectlOnPath(opts.env);
   for (const kfile of outermost) {
     const dir = dirname(kfile);
     const command = `kubectl kustomize ${shellQuote(dir)}`;
@@ -88,7 +90,7 @@ export function kustomize(files: string[], parsed: Map<string, SourceDoc[]>, opt
       out.skipped.push({ file: kfile, reason: `a kustomization: its files are inputs to kustomize and are not linted as they are; kubectl is not on PATH to render it: run \`${command} | kubectl otel-doctor lint -\`` });
       continue;
     }
-    const r = spawnSync(kubectl, ['kustomize', dir], { encoding: 'utf8', timeout: opts.timeoutMs ?? KUSTOMIZE_TIMEOUT_MS, maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+    const r = spawnSync(kubectl, ['kustomize', dir], { encoding: 'utf8', timeout: opts.timeoutMs ?? KUSTOMIZE_TIMEOUT_MS, maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'], ...(opts.env ? { env: opts.env } : {}) });
     if (r.error || r.status !== 0) {
       const why = r.error
         ? (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT'

@@ -412,12 +412,31 @@ export function locateEmbedded(sd: SourceDoc, scalarPath: PathSeg[], inner: Path
 
 /** Line, column and depth of `inner` within an embedded YAML text; undefined when it does not parse or has none of it. */
 function innerPosition(text: string, inner: PathSeg[]): { line: number; col: number; depth: number } | undefined {
-  const lc = new LineCounter();
-  const inDoc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
-  if (inDoc.errors.length) { return undefined; }
+  const parsed = embeddedDocument(text);
+  if (!parsed) { return undefined; }
+  const { doc: inDoc, lc } = parsed;
   const iw = walk(inDoc, inDoc.contents as Node | null, inner);
   if (iw.offset === undefined || iw.depth === 0) { return undefined; }
   return { ...lc.linePos(iw.offset), depth: iw.depth };
+}
+
+/**
+ * An embedded config, parsed with positions once for all the findings in it (a collector with ten findings,
+ * each tried against several key paths, parsed the same text dozens of times). Bounded: a run over thousands
+ * of configs keeps only the recent ones, and findings come grouped by collector.
+ */
+const EMBEDDED_CACHE_SIZE = 32;
+const embeddedCache = new Map<string, { doc: Document.Parsed; lc: LineCounter } | null>();
+
+function embeddedDocument(text: string): { doc: Document.Parsed; lc: LineCounter } | undefined {
+  const hit = embeddedCache.get(text);
+  if (hit !== undefined) { return hit ?? undefined; }
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  const entry = doc.errors.length ? null : { doc, lc };
+  if (embeddedCache.size >= EMBEDDED_CACHE_SIZE) { embeddedCache.delete(embeddedCache.keys().next().value as string); }
+  embeddedCache.set(text, entry);
+  return entry ?? undefined;
 }
 
 function valueAt(v: unknown, path: PathSeg[]): unknown {
