@@ -120,6 +120,18 @@ export function applyDefaults(config: Config, b: OperatorBehaviour): Config {
     }
   }
   for (const name of en.extensions) {
+    if (componentType(name) === 'jaeger_query' && isMap(c.extensions)) {
+      // extensions/jaeger_query_extension.go endpointDefaulter: http on 16686, a host-less grpc endpoint gets the host.
+      const cur = isMap(c.extensions[name]) ? c.extensions[name] : {};
+      const http = { ...(isMap(cur.http) ? cur.http : {}), ...pick(addressDefault(cur.http, 16686), ['endpoint']) };
+      const d: Record<string, Any> = { ...cur, http };
+      if (isMap(cur.grpc) && typeof cur.grpc.endpoint === 'string' && cur.grpc.endpoint) {
+        const v = cur.grpc.endpoint.split(':');
+        if (v.length < 2 || v[0] === '') { d.grpc = { ...cur.grpc, endpoint: `${DEFAULT_ADDR}:${v[v.length - 1]}` }; }
+      }
+      c.extensions[name] = d;
+      continue;
+    }
     if (componentType(name) !== 'health_check' || !isMap(c.extensions)) { continue; }
     const cur = isMap(c.extensions[name]) ? c.extensions[name] : {};
     const d: Record<string, Any> = { ...cur };
@@ -178,6 +190,13 @@ function componentPorts(name: string, cfg: Any, kind: 'receiver' | 'exporter' | 
     return [{ name: portName(name, port), port }];
   }
   if (kind === 'extension') {
+    if (t === 'jaeger_query') {
+      const httpPort = (isMap(cfg) && isMap(cfg.http) && typeof cfg.http.endpoint === 'string' && portFromEndpoint(cfg.http.endpoint)) || 16686;
+      const out: ServicePort[] = [{ name: portName(name, httpPort), port: httpPort }];
+      const grpcPort = isMap(cfg) && isMap(cfg.grpc) && typeof cfg.grpc.endpoint === 'string' ? portFromEndpoint(cfg.grpc.endpoint) : 0;
+      if (grpcPort && grpcPort !== httpPort) { out.push({ name: portName(`${name}-2`, grpcPort), port: grpcPort }); }
+      return out;
+    }
     if (t !== 'health_check') { return []; }
     const port = isMap(cfg) && typeof cfg.endpoint === 'string' && portFromEndpoint(cfg.endpoint) ? portFromEndpoint(cfg.endpoint) : 13133;
     return [{ name: portName(name, port), port }];

@@ -418,3 +418,99 @@ test('status: observedGeneration and the Ready condition from v0.154, following 
     } finally { h.stop(); }
   }
 });
+
+// tests/e2e/extension/01-install-health-check-extension.yaml and its 01-assert (v0.158.0): null protocol
+// configs, the probes (with the API server's probe defaults) and the container ports in order.
+test('extension/health-check: probes and container ports as 01-assert-health-check-extension.yaml lists them', async () => {
+  const h = harness();
+  try {
+    h.create(yamlOf(`
+apiVersion: opentelemetry.io/v1beta1
+kind: OpenTelemetryCollector
+metadata:
+  name: health-check
+spec:
+  config:
+    extensions:
+      health_check: {}
+    receivers:
+      otlp:
+        protocols:
+          grpc:
+          http:
+    processors: {}
+    exporters:
+      debug: {}
+    service:
+      extensions:
+        - health_check
+      pipelines:
+        traces:
+          receivers: [otlp]
+          exporters: [debug]
+`));
+    await h.settle();
+    const c = h.get('Deployment', 'health-check-collector')!.spec.template.spec.containers[0];
+    const probe = { failureThreshold: 3, httpGet: { path: '/', port: 13133, scheme: 'HTTP' }, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 1 };
+    assert.deepEqual(c.livenessProbe, probe);
+    assert.deepEqual(c.readinessProbe, probe);
+    assert.deepEqual(c.ports, [
+      { containerPort: 13133, name: 'health-check', protocol: 'TCP' }, { containerPort: 8888, name: 'metrics', protocol: 'TCP' },
+      { containerPort: 4317, name: 'otlp-grpc', protocol: 'TCP' }, { containerPort: 4318, name: 'otlp-http', protocol: 'TCP' },
+    ]);
+  } finally { h.stop(); }
+});
+
+// tests/e2e/extension/00-install-jaeger-extension.yaml and its assert (v0.158.0).
+test('extension/jaeger: jaeger_query ports beside the receivers, and the base Service\'s ports', async () => {
+  const h = harness();
+  try {
+    h.create(yamlOf(`
+apiVersion: opentelemetry.io/v1beta1
+kind: OpenTelemetryCollector
+metadata:
+  name: jaeger-inmemory
+spec:
+  image: mirror.gcr.io/jaegertracing/jaeger:latest
+  config:
+    service:
+      extensions: [jaeger_storage, jaeger_query]
+      pipelines:
+        traces:
+          receivers: [otlp]
+          exporters: [jaeger_storage_exporter]
+    extensions:
+      jaeger_query:
+        storage:
+          traces: memstore
+        grpc:
+          endpoint: 0.0.0.0:16685
+      jaeger_storage:
+        backends:
+          memstore:
+            memory:
+              max_traces: 100000
+    receivers:
+      otlp:
+        protocols:
+          grpc:
+          http:
+    exporters:
+      jaeger_storage_exporter:
+        trace_storage: memstore
+`));
+    await h.settle();
+    const c = h.get('Deployment', 'jaeger-inmemory-collector')!.spec.template.spec.containers[0];
+    assert.deepEqual(c.ports.map((p: KObject) => [p.containerPort, p.name, p.protocol]), [
+      [16686, 'jaeger-query', 'TCP'], [16685, 'jaeger-query-2', 'TCP'], [8888, 'metrics', 'TCP'], [4317, 'otlp-grpc', 'TCP'], [4318, 'otlp-http', 'TCP'],
+    ]);
+    assert.deepEqual(h.get('Service', 'jaeger-inmemory-collector')!.spec.ports, [
+      { appProtocol: 'grpc', name: 'otlp-grpc', port: 4317, protocol: 'TCP', targetPort: 4317 },
+      { appProtocol: 'http', name: 'otlp-http', port: 4318, protocol: 'TCP', targetPort: 4318 },
+    ]);
+    const headless = h.get('Service', 'jaeger-inmemory-collector-headless')!;
+    assert.equal(headless.metadata.annotations?.['service.beta.openshift.io/serving-cert-secret-name'], 'jaeger-inmemory-collector-headless-tls');
+    assert.equal(headless.metadata.labels?.['app.kubernetes.io/version'], 'latest');
+    assert.equal(headless.metadata.ownerReferences?.[0].apiVersion, 'opentelemetry.io/v1beta1');
+  } finally { h.stop(); }
+});
