@@ -77,6 +77,7 @@ The report is printed before a non-zero exit.`;
     timeout: Flags.string({ summary: 'Deadline for the whole diagnosis (e.g. 30s, 2m).', default: '30s' }),
     concurrency: Flags.integer({ summary: 'How many exec and log calls run at once.', default: 8, min: 1, max: 64 }),
     'max-pods-per-workload': Flags.integer({ summary: 'How many pods of each app workload probe the collector.', default: 1, min: 1, max: 20 }),
+    'operator-version': Flags.string({ summary: "OpenTelemetry operator release to judge for, instead of reading its Deployment's image (needs list on deployments; unknown: the current release, said in a note).", helpValue: 'X.Y.Z' }),
     'fail-on': Flags.string({ summary: 'Exit 1 when a finding has at least this severity.', options: ['error', 'warning', 'never'], default: 'error' }),
     config: Flags.string({ summary: 'Config file (.otel-doctor.yaml format): rules to disable, severity overrides, ignores by rule and subject.', helpValue: 'FILE' }),
     ignore: Flags.string({ summary: 'Suppress a rule\'s findings, everywhere or on NAMESPACE/NAME (a glob); repeatable. Suppressed findings are listed by -o wide and json, and never fail the run.', helpValue: 'RULE[=NAMESPACE/NAME]', multiple: true }),
@@ -104,6 +105,8 @@ The report is printed before a non-zero exit.`;
     const timeoutMs = parseDuration(flags.timeout);
     const requestTimeoutMs = parseDuration(flags['request-timeout']);
     if (timeoutMs <= 0) { throw new UsageError('--timeout must be positive'); }
+    const operatorVersion = flags['operator-version'];
+    if (operatorVersion !== undefined && !/^v?\d+\.\d+\.\d+$/.test(operatorVersion)) { throw new UsageError(`invalid --operator-version ${JSON.stringify(operatorVersion)}: use X.Y.Z, e.g. 0.120.0`); }
     // Before any cluster call: a typo in a rule id is a usage error, not a diagnosis that suppresses nothing.
     const [{ policyFromFlags }, { RULES }] = await Promise.all([import('../doctor-config.ts'), import('../rules/index.ts')]);
     const knownRules = new Set(RULES.map((r) => r.id));
@@ -141,6 +144,7 @@ The report is printed before a non-zero exit.`;
         server: typeof server === 'string' ? server : undefined,
         context: loaded.context,
         pluginVersion: pluginVersion(),
+        ...(operatorVersion ? { operatorVersion: operatorVersion.replace(/^v/, '') } : {}),
         onProgress: progress.update,
       });
       progress.stop();

@@ -33,6 +33,7 @@ Unusable input wins over findings: a broken file must not pass a pipeline.`;
     output: Flags.string({ char: 'o', summary: 'Output format.', options: ['table', 'wide', 'json', 'yaml', 'markdown', 'sarif', 'junit'], default: 'table' }),
     color: Flags.string({ summary: 'Colour the table and wide output: auto (a terminal and no NO_COLOR), always, never.', options: ['auto', 'always', 'never'], default: 'auto' }),
     'collector-version': Flags.string({ summary: 'Collector version to assume when an image tag does not tell (decides the localhost default of 0.104.0+).', helpValue: 'X.Y.Z' }),
+    'operator-version': Flags.string({ summary: 'OpenTelemetry operator release the CRs and inject annotations are judged for (its endpoint and health_check defaults, probes, injected agents; default: the current release, said in a note).', helpValue: 'X.Y.Z' }),
     'fail-on': Flags.string({ summary: 'Exit 1 when a finding has at least this severity.', options: ['error', 'warning', 'never'], default: 'error' }),
     config: Flags.string({ summary: 'Config file: rules to disable, severity overrides, ignores by rule and subject (default: the nearest .otel-doctor.yaml upward from the working directory).', helpValue: 'FILE' }),
     ignore: Flags.string({ summary: 'Suppress a rule\'s findings, everywhere or on NAMESPACE/NAME (a glob); repeatable. Suppressed findings are listed by -o wide, json and SARIF, and never fail the run.', helpValue: 'RULE[=NAMESPACE/NAME]', multiple: true }),
@@ -42,6 +43,8 @@ Unusable input wins over findings: a broken file must not pass a pipeline.`;
     const { flags, argv } = await this.parse(Lint);
     const version = flags['collector-version'];
     if (version !== undefined && !/^v?\d+\.\d+\.\d+$/.test(version)) { throw new UsageError(`invalid --collector-version ${JSON.stringify(version)}: use X.Y.Z, e.g. 0.111.0`); }
+    const operatorVersion = flags['operator-version'];
+    if (operatorVersion !== undefined && !/^v?\d+\.\d+\.\d+$/.test(operatorVersion)) { throw new UsageError(`invalid --operator-version ${JSON.stringify(operatorVersion)}: use X.Y.Z, e.g. 0.120.0`); }
     const paths = (argv as string[]).length ? (argv as string[]) : ['-'];
     if (paths.includes('-') && process.stdin.isTTY) { throw new UsageError('nothing to lint: name files or directories, or pipe manifests into `lint -`'); }
     const [{ lint, errorLine, inputErrorNote, skippedNote }, { policyFromFlags }, { applyPolicy }, { RULES }] = await Promise.all([
@@ -49,7 +52,7 @@ Unusable input wins over findings: a broken file must not pass a pipeline.`;
     ]);
     const knownRules = new Set(RULES.map((r) => r.id));
     const policy = policyFromFlags({ config: flags.config, ignore: flags.ignore, searchFrom: process.cwd() }, knownRules);
-    const linted = lint(paths, { collectorVersion: version?.replace(/^v/, ''), pluginVersion: pluginVersion() });
+    const linted = lint(paths, { collectorVersion: version?.replace(/^v/, ''), operatorVersion: operatorVersion?.replace(/^v/, ''), pluginVersion: pluginVersion() });
     const result = { ...linted, report: applyPolicy(linted.report, { ...policy, annotations: linted.snapshots.flatMap((s) => s.ignores ?? []) }, knownRules) };
     const format = flags.output;
     // Nothing was linted when the files yielded no object (none found, all unusable, only comments): a clean bill of health

@@ -12,6 +12,7 @@ import { buildApp, buildCollector, buildCRs, buildPolicies, buildServices } from
 import type { Finding } from '../report/finding.ts';
 import { SNAPSHOT_VERSION, type CollectorPod, type Snapshot, type SourceLocation } from '../snapshot.ts';
 import { agentForImage } from '../otel/distributions.ts';
+import { applyOperatorVersion } from './operator.ts';
 import { injectSidecars, podOf, type LintObject, type Origin } from './shapes.ts';
 import { locate, locateEmbedded, type PathSeg } from './source.ts';
 import { ignoreAnnotations } from '../gather/ignores.ts';
@@ -32,6 +33,8 @@ export interface LocationIndex {
 
 export interface BuildOptions {
   collectorVersion?: string;
+  /** --operator-version: the OpenTelemetry operator release the CRs and inject annotations are judged for */
+  operatorVersion?: string;
   files: string[];
   pluginVersion?: string;
 }
@@ -57,6 +60,7 @@ const objKey = (kind: string, ns: string | undefined, name: string): string => `
 
 export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { snapshot: Snapshot; index: LocationIndex } {
   const index: LocationIndex = { objects: new Map(), collectors: new Map() };
+  applyOperatorVersion(objects, opts.operatorVersion);
   const byKind = new Map<string, LintObject[]>();
   for (const o of objects) {
     const kind = o.obj.kind ?? '';
@@ -86,9 +90,11 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
   placeOnNode(pods, new Set(collectorPods.map((x) => x.pod)));
   const collectorCRs = list('OpenTelemetryCollector');
   const instrumentations = list('Instrumentation');
+  // Files never show the operator's Deployment: its release is the flag's, or unknown where its objects appear.
+  const operator = opts.operatorVersion ? { version: opts.operatorVersion, source: '--operator-version' } : collectorCRs.length || instrumentations.length ? { version: null, source: 'lint reads no cluster' } : undefined;
   const { configMaps, collectors, apps } = assembleDiscovery(
     { pods, collectorPods, configMapList: list('ConfigMap'), replicaSets: list('ReplicaSet'), deployments: list('Deployment'), daemonSets: list('DaemonSet'), statefulSets: list('StatefulSet'), collectorCRs, instrumentations },
-    {},
+    operator ? { operator } : {},
   );
   const namespaces = list('Namespace');
   const disc: Discovery = {
@@ -109,6 +115,7 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
     nodes: [],
     namespaces: Promise.resolve(namespaces),
     listFailures: [],
+    ...(operator ? { operator } : {}),
   };
 
   const missingConfigMaps = new Set<string>();
@@ -199,6 +206,7 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
       exec: false,
       logs: false,
       ...(opts.collectorVersion ? { assumedCollectorVersion: opts.collectorVersion } : {}),
+      ...(operator ? { operator } : {}),
       ...(opts.pluginVersion ? { pluginVersion: opts.pluginVersion } : {}),
       files: opts.files,
     },
@@ -214,7 +222,7 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
     incomplete: [],
     ...(namespaces.length ? { namespaces: namespaces.map((n) => ({ name: n.metadata.name, labels: n.metadata.labels ?? {} })) } : {}),
   };
-  snapshot.notes.push(...injectionNotes(pods, instrumentations));
+  snapshot.notes.push(...injectionNotes(pods, instrumentations, undefined, operator));
   const ignored = ignoreAnnotations(disc);
   if (ignored.ignores.length) { snapshot.ignores = ignored.ignores; }
   snapshot.notes.push(...ignored.notes);

@@ -6,6 +6,7 @@
 import { compareAppSummaries, compareChecks, compareCollectorSummaries, compareFindings, judge } from '../engine.ts';
 import type { Check, Finding, Report } from '../report/finding.ts';
 import type { Snapshot } from '../snapshot.ts';
+import { operatorAssumedNote } from '../otel/operator-data.ts';
 import { buildLintSnapshot, findingLocation } from './build.ts';
 import { lintContexts } from './contexts.ts';
 import { expectationFiles } from './expectations.ts';
@@ -17,6 +18,8 @@ export { errorLine, type InputError, type Skipped };
 
 export interface LintOptions {
   collectorVersion?: string;
+  /** --operator-version: the OpenTelemetry operator release operator CRs and inject annotations are judged for */
+  operatorVersion?: string;
   pluginVersion?: string;
   /** reads stdin for `-` (tests inject it) */
   stdin?: () => Buffer;
@@ -105,7 +108,7 @@ function lintInputs(inputs: { file: string; text: string }[], opts: LintOptions,
     // The files this context was linked from (what a fix's verify command re-lints), not every input: each
     // finding's command listing two thousand files made judging a large tree quadratic.
     const ctxFiles = [...new Set(ctx.map((o) => o.origin.unit ?? o.origin.sd.file))].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
-    const { snapshot, index } = buildLintSnapshot(ctx, { files: ctxFiles, collectorVersion: opts.collectorVersion, pluginVersion: opts.pluginVersion });
+    const { snapshot, index } = buildLintSnapshot(ctx, { files: ctxFiles, collectorVersion: opts.collectorVersion, operatorVersion: opts.operatorVersion, pluginVersion: opts.pluginVersion });
     const report = judge(snapshot, { mode: 'lint' });
     report.findings = report.findings.filter((f) => !(f.subject.kind === 'CollectorConfig' && NEEDS_POD.has(f.rule)));
     for (const f of report.findings) {
@@ -126,6 +129,7 @@ function lintInputs(inputs: { file: string; text: string }[], opts: LintOptions,
   if (!opts.collectorVersion && snapshots.some((s) => s.collectors.some((c) => c.version === null))) {
     report.notes = [...(report.notes ?? []), 'some collector images name no version: default-endpoint rules assume 0.104.0 or later (localhost); pass --collector-version to decide'];
   }
+  if (snapshots.some((s) => s.meta.operator && s.meta.operator.version === null)) { report.notes = [...(report.notes ?? []), operatorAssumedNote('lint reads no cluster')]; }
   return { report, snapshots, errors, skipped, files, objects: objects.length };
 }
 

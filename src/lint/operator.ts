@@ -5,6 +5,7 @@
  */
 import { parse as yamlParse, stringify } from 'yaml';
 import type { KObject } from '../cluster/types.ts';
+import { defaultCollectorImage, readinessProbeFromHealthCheck } from '../otel/operator-data.ts';
 import type { LintObject, Origin } from './shapes.ts';
 import type { PathSeg, SourceDoc } from './source.ts';
 
@@ -164,5 +165,25 @@ export function injectSidecars(pods: KObject[], crs: LintObject[]): void {
       ],
     };
     (pod as any).__sidecarOrigin = cr.origin;
+  }
+}
+
+/**
+ * What differs by operator release in the objects collectorCR() writes (it writes them as the current
+ * release does): before 0.100.0 the container gets no readinessProbe (neither from health_check nor
+ * spec.readinessProbe, which came with it); with a known release, a CR without `spec.image` runs that
+ * release's default collector image, so the collector's version is known too.
+ */
+export function applyOperatorVersion(objects: LintObject[], version: string | undefined): void {
+  if (!version) { return; }
+  const image = defaultCollectorImage(version);
+  // collectorCR() gives the CR and everything it writes one shared origin.
+  const crOf = new Map<Origin, KObject>(objects.filter((o) => o.obj.kind === 'OpenTelemetryCollector').map((o) => [o.origin, o.obj]));
+  for (const o of objects) {
+    if (o.origin.shape !== 'collector-cr' || !['Deployment', 'DaemonSet', 'StatefulSet'].includes(o.obj.kind ?? '')) { continue; }
+    const container = o.obj.spec?.template?.spec?.containers?.[0];
+    if (!isObj(container) || container.name !== 'otc-container') { continue; }
+    if (!readinessProbeFromHealthCheck(version)) { delete container.readinessProbe; }
+    if (image && typeof crOf.get(o.origin)?.spec?.image !== 'string') { container.image = image; }
   }
 }

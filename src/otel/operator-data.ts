@@ -272,18 +272,19 @@ export function agentProtocol(language: 'java' | 'nodejs', version: string | nul
   const op = effectiveOperator(version);
   const row = operatorRelease(op.version);
   const imageVersion = fromImage ?? (row ? (language === 'java' ? row.java : row.nodejs) : null);
-  const src = fromImage ? `image ${image}` : op.assumed ? `operator version unknown, assumed ${op.version}: its default image` : `the default image of operator ${op.version}`;
+  const src = fromImage ? `from image ${image}` : op.assumed ? `the default of operator ${op.version}, assumed as the operator's version is unknown` : `the default of operator ${op.version}`;
   const assumed = !fromImage && op.assumed;
+  const opt = imageVersion ? { imageVersion } : {};
   if (language === 'java') {
     const since = OPERATOR_FACTS.javaHttpProtobufAgent.since;
-    if (imageVersion && !atLeast(imageVersion, since)) { return { protocol: 'grpc', imageVersion, why: `Java agent ${imageVersion} (${src}): 1.x exports grpc; operators before 0.151.0 inject 1.x`, assumed }; }
-    return { protocol: 'http/protobuf', ...(imageVersion ? { imageVersion } : {}), why: `Java agent ${imageVersion ?? '2.x'} (${src}): 2.x exports http/protobuf; operators from 0.151.0 inject 2.x`, assumed };
+    const what = `Java agent ${imageVersion ?? '2.x'}, ${src}`;
+    if (imageVersion && !atLeast(imageVersion, since)) { return { protocol: 'grpc', ...opt, why: `${what}: 1.x exports grpc (2.x, http/protobuf, from operator 0.151.0)`, assumed }; }
+    return { protocol: 'http/protobuf', ...opt, why: `${what}: 2.x exports http/protobuf (operators before 0.151.0 inject 1.x, grpc)`, assumed };
   }
   const since = OPERATOR_FACTS.nodejsHttpProtobufImage.since;
-  if (imageVersion && !atLeast(imageVersion, since)) {
-    return { protocol: 'grpc', imageVersion, why: `Node.js auto-instrumentation ${imageVersion} (${src}): images before ${since} export OTLP/gRPC; operators before 0.122.0 inject them`, assumed };
-  }
-  return { protocol: 'http/protobuf', ...(imageVersion ? { imageVersion } : {}), why: `Node.js auto-instrumentation ${imageVersion ?? `>= ${since}`} (${src}): http/protobuf from image ${since} (operator 0.122.0)`, assumed };
+  const what = `Node.js auto-instrumentation ${imageVersion ?? `>= ${since}`}, ${src}`;
+  if (imageVersion && !atLeast(imageVersion, since)) { return { protocol: 'grpc', ...opt, why: `${what}: images before ${since} export OTLP/gRPC (http/protobuf from operator 0.122.0)`, assumed }; }
+  return { protocol: 'http/protobuf', ...opt, why: `${what}: http/protobuf (images before ${since}, injected before operator 0.122.0, export grpc)`, assumed };
 }
 
 /** The operator's own Deployment, as config/manager + config/default (kustomize) and the Helm chart name it. */

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { ApiError } from '../../src/errors.ts';
 import { discover, findOperator } from '../../src/gather/list.ts';
 import { buildApp } from '../../src/gather/models.ts';
+import { lintTexts } from '../../src/lint/index.ts';
 import { FakeClusterClient } from './fake-client.ts';
 
 const operatorDeployment = (ns: string, image: string, args: string[] = []) => ({
@@ -67,7 +68,7 @@ describe('discover: the operator version reaches the injected apps', () => {
     const { disc, app } = await run(new FakeClusterClient(objects(`${IMG}:0.121.0`)));
     assert.equal(disc.operator?.version, '0.121.0');
     assert.equal(app.sdk?.defaultProtocol?.protocol, 'grpc');
-    assert.match(app.sdk?.defaultProtocol?.why ?? '', /0\.53\.0 .*operator 0\.121\.0/);
+    assert.match(app.sdk?.defaultProtocol?.why ?? '', /0\.53\.0, the default of operator 0\.121\.0/);
   });
 
   test('--operator-version decides without a lookup', async () => {
@@ -82,7 +83,7 @@ describe('discover: the operator version reaches the injected apps', () => {
     const { disc, app } = await run(new FakeClusterClient(objects()));
     assert.equal(disc.operator?.version, null);
     assert.equal(app.sdk?.defaultProtocol?.protocol, 'http/protobuf');
-    assert.match(app.sdk?.defaultProtocol?.why ?? '', /operator version unknown, assumed 0\.158\.0/);
+    assert.match(app.sdk?.defaultProtocol?.why ?? '', /the default of operator 0\.158\.0, assumed as the operator's version is unknown/);
   });
 
   test('no pod of the operator’s doing: no lookup at all', async () => {
@@ -90,5 +91,48 @@ describe('discover: the operator version reaches the injected apps', () => {
     const { disc } = await (async () => ({ disc: await discover(fake, { namespace: 'otel', allNamespaces: false, appNamespaces: [], canListClusterWide: true }) }))();
     assert.equal(disc.operator, undefined);
     assert.equal(fake.calls.some((c) => c.includes('opentelemetry-operator')), false);
+  });
+});
+
+describe('lint --operator-version: the CR judged as that release deploys it', () => {
+  const cr = [
+    'apiVersion: opentelemetry.io/v1beta1',
+    'kind: OpenTelemetryCollector',
+    'metadata: {name: gw, namespace: otel}',
+    'spec:',
+    '  mode: deployment',
+    '  config:',
+    '    receivers: {otlp: {protocols: {grpc: {}, http: {}}}}',
+    '    extensions: {health_check: {}}',
+    '    exporters: {debug: {}}',
+    '    service:',
+    '      extensions: [health_check]',
+    '      pipelines: {traces: {receivers: [otlp], exporters: [debug]}}',
+  ].join('\n');
+  const lintAt = (operatorVersion?: string) => lintTexts([{ file: 'cr.yaml', text: cr }], operatorVersion ? { operatorVersion } : {});
+  const rules = (r: ReturnType<typeof lintAt>) => r.report.findings.map((f) => `${f.rule}:${f.severity}`);
+
+  test('0.110 .. 0.121: receivers defaulted to 0.0.0.0, health_check left on localhost while the probes hit the pod IP', () => {
+    const r = lintAt('0.115.0');
+    assert.deepEqual(rules(r), ['health-check-bound-to-loopback:error']);
+    assert.equal(r.snapshots[0].collectors[0].image, 'ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector:0.115.1', "the release's default image");
+    assert.deepEqual(r.snapshots[0].meta.operator, { version: '0.115.0', source: '--operator-version' });
+  });
+
+  test('0.122 on: both defaulted; 0.104 .. 0.109: the localhost gate disabled', () => {
+    assert.deepEqual(rules(lintAt('0.125.0')), []);
+    assert.deepEqual(rules(lintAt('0.107.0')), []);
+  });
+
+  test('before 0.100: no readinessProbe from health_check', () => {
+    const r = lintAt('0.99.0');
+    assert.equal(r.snapshots[0].collectors[0].readinessProbe, undefined);
+    assert.deepEqual(rules(r), ['collector-no-readiness-probe:info']);
+  });
+
+  test('no flag: the current release, and a note says so', () => {
+    const r = lintAt();
+    assert.deepEqual(rules(r), []);
+    assert.ok(r.report.notes?.some((n) => /OpenTelemetry operator version unknown \(lint reads no cluster\): its release 0\.158\.0 is assumed/.test(n)));
   });
 });
