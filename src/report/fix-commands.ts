@@ -146,20 +146,35 @@ function restartOf(kind: string, name: string, namespace: string | undefined): s
 }
 
 export function planFix(f: Finding, s: Snapshot): FixPlan {
-  const collector = s.collectors.find((c) => sameSubject(collectorSubject(c), f.subject));
-  const app = collector ? undefined : s.apps.find((a) => sameSubject(appSubject(a), f.subject));
-  const managedBy = collector ? managedByOf(collector) : undefined;
-  const verify = verifyCommand(f, s, collector);
-  const patch = f.fix.patch ?? '';
   const helmValue = /^Helm value `config\.([^`]+)`/.exec(f.fix.target ?? '');
   let object = helmValue ? undefined : parseTarget(f.fix.target);
+  const subjectCollector = s.collectors.find((c) => sameSubject(collectorSubject(c), f.subject));
+  // A Service (the finding's subject or the object to change) belongs to the collectors it selects: their
+  // owner may render the Service too.
+  const svcRef = f.subject.kind === 'Service' ? f.subject : object?.kind === 'Service' ? object : undefined;
+  const service = svcRef ? s.services.find((v) => v.namespace === svcRef.namespace && v.name === svcRef.name) : undefined;
+  const selected = service ? s.collectors.find((c) => service.matchedCollectorPods.includes(`${c.namespace}/${c.pod}`)) : undefined;
+  const collector = subjectCollector ?? selected;
+  const app = subjectCollector ? undefined : s.apps.find((a) => sameSubject(appSubject(a), f.subject));
+  const managedBy = collector ? managedByOf(collector) : undefined;
+  const verify = verifyCommand(f, s, subjectCollector);
+  const patch = f.fix.patch ?? '';
   if (!object && !helmValue) { return { commands: { apply: [], verify }, ...(managedBy ? { managedBy } : {}) }; }
   if (s.meta.mode === 'lint') {
     return { ...(object ? { object } : {}), commands: { apply: [], verify }, ...(managedBy ? { managedBy } : {}) };
   }
-  const owner = collector ? collectorSubject(collector) : app ? appSubject(app) : undefined;
-  const ownsTarget = (o: FixObject | undefined): boolean =>
-    !!collector && !!o && o.namespace === collector.namespace && (o.kind === 'ConfigMap' || o.kind === 'OpenTelemetryCollector' || (o.kind === owner?.kind && o.name === owner.name));
+  const owner = subjectCollector ? collectorSubject(subjectCollector) : app ? appSubject(app) : undefined;
+  const collectorOwner = collector ? collectorSubject(collector) : undefined;
+  // What the owner renders: the operator names its objects `<cr>-collector[-...]` (ConfigMap, Services); the
+  // upstream chart names its workload, ConfigMap (`-agent` for a DaemonSet) and Service after the fullname.
+  const ownsTarget = (o: FixObject | undefined): boolean => {
+    const w = collectorOwner;
+    if (!collector || !o || o.namespace !== collector.namespace || !w) { return false; }
+    if (o.kind === 'OpenTelemetryCollector' || (o.kind === w.kind && o.name === w.name)) { return true; }
+    if (o.kind !== 'ConfigMap' && o.kind !== 'Service') { return false; }
+    if (managedBy?.tool === 'operator') { return o.kind === 'ConfigMap' || o.name.startsWith(`${managedBy.cr ?? ''}-collector`); }
+    return o.name === w.name || o.name.startsWith(`${w.name}-`);
+  };
   const isConfig = helmValue !== null || object?.kind === 'ConfigMap' || object?.kind === 'OpenTelemetryCollector';
 
   if (managedBy?.tool === 'operator' && (helmValue || ownsTarget(object))) {
@@ -187,17 +202,20 @@ export function planFix(f: Finding, s: Snapshot): FixPlan {
       : `"$(helm get metadata ${shellQuote(managedBy.release)}${ns(managedBy.namespace)} | awk '/^VERSION:/ {print $2}')"`;
     const base = `helm upgrade ${shellQuote(managedBy.release)} ${shellQuote(chart)}${ns(managedBy.namespace)} --reuse-values --version ${version}`;
     const sets = isConfig && chart === UPSTREAM_CHART ? leaves(patch).map(([k, v]) => `--set ${shellQuote(`config.${k}=${v}`)}`) : [];
-    const apply = sets.length ? [`${base} ${sets.join(' ')}`] : [heredoc(`${base} -f -`, '# the chart values that make the change above')];
+    // Other changes map to chart values by hand (ports, probes, service): the user writes them to the file.
+    const apply = sets.length ? [`${base} ${sets.join(' ')}`] : [`${base} -f otel-doctor-values.yaml`];
     object = { kind: 'Helm release', namespace: managedBy.namespace, name: managedBy.release, ...(isConfig ? { key: 'config' } : {}) };
     // The upstream chart's pod template carries checksum/config (enableConfigChecksumAnnotation, default
     // true), so an upgrade that changes the config rolls the pods; without it they keep the old config.
     const rolls = collector?.annotations?.['checksum/config'] !== undefined;
-    const restart = rolls ? undefined : owner ? restartOf(owner.kind, owner.name, owner.namespace) : undefined;
-    return {
-      object,
-      managedBy,
-      commands: { apply, ...(restart ? { restart } : { restartNote: rolls ? 'helm upgrade rolls the pods: their template carries checksum/config of the rendered config' : 'no workload to restart' }), verify },
-    };
+    const w = collectorOwner;
+    const restart = isConfig && !rolls && w ? restartOf(w.kind, w.name, w.namespace) : undefined;
+    const restartNote = !isConfig
+      ? 'a change to the pod template or a Service takes effect without a restart'
+      : rolls
+        ? 'helm upgrade rolls the pods: their template carries checksum/config of the rendered config'
+        : `restart the pods of ${w ? `${w.kind} ${w.namespace}/${w.name}` : 'the collector'}: a bare pod has no rollout`;
+    return { object, managedBy, commands: { apply, ...(restart ? { restart } : { restartNote }), verify } };
   }
 
   const o = object as FixObject;

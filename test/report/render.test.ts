@@ -307,3 +307,26 @@ test('a clean result of a big cluster stays short: the first few apps by name, t
   assert.match(out, /^ {2}\.\.\. and 36 more apps \(-o wide lists every one\)$/m);
   assert.match(out, /^No problems found: 1 collector pod\(s\) and 42 app container\(s\) checked/);
 });
+
+test('what Helm or the operator renders is changed through them; what they do not render, directly', () => {
+  const helm = (x: ReturnType<typeof loadSnapshot>): void => {
+    x.collectors[0].labels = { 'app.kubernetes.io/name': 'opentelemetry-collector', 'app.kubernetes.io/instance': 'rel' };
+  };
+  // The chart's ConfigMap is named after the workload; one of the user's own (configMap.existingName) is not.
+  const own = judge(variant(loadSnapshot('seed'), (x) => {
+    helm(x);
+    x.collectors[0].configSources[0].configMap!.name = 'my-config';
+  })).findings[0];
+  assert.deepEqual(own.fix.commands?.apply, ['kubectl edit configmap/my-config -n observability']);
+  assert.equal(own.fix.commands?.restart, 'kubectl rollout restart deployment/otel-collector -n observability');
+  const chart = judge(variant(loadSnapshot('seed'), helm)).findings[0];
+  assert.match(chart.fix.commands?.apply[0] ?? '', /^helm upgrade rel open-telemetry\/opentelemetry-collector -n observability --reuse-values --version "\$\(helm get metadata rel -n observability \| awk '\/\^VERSION:\/ \{print \$2\}'\)" --set config\.receivers\.otlp\.protocols\.grpc\.endpoint=0\.0\.0\.0:4317 --set config\.receivers\.otlp\.protocols\.http\.endpoint=0\.0\.0\.0:4318$/);
+  assert.equal(chart.fix.commands?.restart, 'kubectl rollout restart deployment/otel-collector -n observability', 'no checksum/config on the pods: the upgrade alone does not roll them');
+  // A Service the operator generated (`<cr>-collector`) is changed in the CR, even from an app's finding.
+  const op = judge(variant(loadSnapshot('app-port-not-exposed'), (x) => {
+    for (const c of x.collectors) { c.managedBy = { operator: 'opentelemetry-operator', crName: 'otel' }; }
+  }));
+  const svc = op.findings.find((f) => f.fix.target?.startsWith('Service '))!;
+  assert.deepEqual(svc.fix.object, { kind: 'OpenTelemetryCollector', namespace: 'observability', name: 'otel' });
+  assert.deepEqual(svc.fix.commands?.apply, ['kubectl edit opentelemetrycollector/otel -n observability']);
+});
