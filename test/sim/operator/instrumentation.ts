@@ -34,6 +34,8 @@ export interface InjectResult {
    * message (webhookhandler.go), so the pod is admitted as sent, without the other mutators' changes.
    */
   error?: string;
+  /** Events the operator records on the pod (events/v1 recorder: regarding the pod, reportingController opentelemetry-operator). */
+  events?: Array<{ type: 'Warning'; reason: string; action: string; note: string }>;
 }
 
 const PREFIX = 'instrumentation.opentelemetry.io/';
@@ -159,20 +161,27 @@ function containersCorrect(targets: Map<Lang, Target>, version: string): string 
   return undefined;
 }
 
+/**
+ * The instrumentation mutator's Mutate. For the webhook that calls it: without `lookup` a Deployment's pod
+ * is named after its ReplicaSet (OTEL_SERVICE_NAME, k8s.deployment.name missing) and spec.exporter.tls is
+ * not checked; with `error` set, webhookhandler.go admits the pod exactly as it came, the sidecar
+ * mutator's changes dropped too.
+ */
 export function injectInstrumentation(pod: KObject, ctx: InjectContext): InjectResult {
   const logs: OperatorLogLine[] = [];
+  const events: NonNullable<InjectResult['events']> = [];
   const nsName: string = ctx.namespace?.metadata.name ?? pod.metadata.namespace ?? 'default';
   const fields: Record<string, unknown> = { namespace: pod.metadata.namespace ?? nsName };
   if (pod.metadata.name) { fields.name = pod.metadata.name; } else if (pod.metadata.generateName) { fields.generateName = pod.metadata.generateName; }
   const log = (level: OperatorLogLine['level'], msg: string, more: Record<string, unknown> = {}) => { logs.push({ level, msg, fields: { ...fields, ...more } }); };
-  const refuse = (msg: string, error: string): InjectResult => { log('error', msg, { error }); return { pod, logs, error }; };
+  const refuse = (msg: string, error: string): InjectResult => { log('error', msg, { error }); return { pod, logs, error, events }; };
   const version = ctx.operatorVersion;
   const flags: InstrumentationFlags = { ...defaultFlags(version), ...ctx.flags };
   const ns = ctx.namespace;
 
   if (alreadyInjected(pod)) {
     log('info', 'Skipping pod instrumentation - already instrumented');
-    return { pod, logs };
+    return { pod, logs, events };
   }
 
   const targets = new Map<Lang, Target>();
@@ -185,7 +194,9 @@ export function injectInstrumentation(pod: KObject, ctx: InjectContext): InjectR
     }
     if (!inst) { continue; }
     if (row.flag && !flags[row.flag]) {
-      log('error', `support for ${row.label} auto instrumentation is not enabled`);
+      const note = `support for ${row.label} auto instrumentation is not enabled`;
+      log('error', note);
+      events.push({ type: 'Warning', reason: 'InstrumentationRequestRejected', action: 'InstrumentationRequestRejected', note });
       continue;
     }
     const t: Target = { inst: defaultInstrumentation(inst, version), containers: [] };
@@ -194,12 +205,12 @@ export function injectInstrumentation(pod: KObject, ctx: InjectContext): InjectR
   }
   if (targets.size === 0) {
     log('debug', 'annotation not present in deployment, skipping instrumentation injection');
-    return { pod, logs };
+    return { pod, logs, events };
   }
 
   const common = annotationValue(ns, pod, `${PREFIX}container-names`);
   const bad = validContainersAnnotation(common);
-  if (bad) { return { pod, logs, error: bad }; }
+  if (bad) { return { pod, logs, error: bad, events }; }
   if (common !== '') { for (const t of targets.values()) { t.containers = common.split(','); } }
 
   const invalid: string[] = [];
@@ -223,19 +234,19 @@ export function injectInstrumentation(pod: KObject, ctx: InjectContext): InjectR
       const v = annotationValue(ns, pod, PREFIX + row.containers);
       if (v === '') { continue; }
       const e = validContainersAnnotation(v);
-      if (e) { return { pod, logs, error: e }; }
+      if (e) { return { pod, logs, error: e, events }; }
       t.containers.push(...v.split(','));
     }
     const wrong = containersCorrect(targets, version);
     if (wrong) {
       // V(1).Error: logr writes errors whatever the verbosity.
       log('error', 'skipping instrumentation injection', { error: wrong });
-      return { pod, logs };
+      return { pod, logs, events };
     }
   }
 
   const out = structuredClone(pod);
-  if ((out.spec?.containers ?? []).length < 1) { return { pod, logs }; }
+  if ((out.spec?.containers ?? []).length < 1) { return { pod, logs, events }; }
   const pctx: PodCtx = { pod: out, nsName, lookup: ctx.lookup, logs: [] };
   const inject: Record<Lang, (t: Target) => void> = {
     java: (t) => injectJava(pctx, t, version),
@@ -256,5 +267,5 @@ export function injectInstrumentation(pod: KObject, ctx: InjectContext): InjectR
     inject[l](t);
     for (const x of pctx.logs) { log(x.level, x.msg, x.fields); }
   }
-  return { pod: pctx.pod, logs };
+  return { pod: pctx.pod, logs, events };
 }

@@ -145,6 +145,7 @@ test('instrumentation-nginx, node-IP step: the endpoint keeps $(OTEL_NODE_IP), r
   const off = inject(loadCase('operator-instr-nginx-nodeip'), 'Deployment', 'my-nginx');
   assert.deepEqual(off.pod, off.before);
   assert.ok(off.logs.some((l) => l.level === 'error' && l.msg === 'support for Nginx auto instrumentation is not enabled'));
+  assert.deepEqual(off.events, [{ type: 'Warning', reason: 'InstrumentationRequestRejected', action: 'InstrumentationRequestRejected', note: 'support for Nginx auto instrumentation is not enabled' }]);
 });
 
 test('instrumentation-multi-multicontainer: each language in its named containers, init containers in language order', () => {
