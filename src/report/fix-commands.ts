@@ -117,6 +117,7 @@ const TEMPLATE_ROLLS = 'changing the pod template rolls the pods out by itself';
 export interface FixPlan {
   object?: FixObject;
   commands: FixCommands;
+  /** who renders the object changed */
   managedBy?: ManagedBy;
 }
 
@@ -257,9 +258,12 @@ function sameSubject(a: { kind: string; namespace?: string; name: string; contai
 export function withFixPlans(findings: Finding[], s: Snapshot): Finding[] {
   return findings.map((f) => {
     const p = planFix(f, s);
+    // The subject's own owner: a collector workload's (an app's or a Service's finding says nothing of it).
+    const c = s.collectors.find((x) => sameSubject(collectorSubject(x), f.subject));
+    const managedBy = c ? managedByOf(c) : undefined;
     return {
       ...f,
-      subject: p.managedBy ? { ...f.subject, managedBy: p.managedBy } : f.subject,
+      subject: managedBy ? { ...f.subject, managedBy } : f.subject,
       fix: { ...f.fix, ...(p.object ? { object: p.object } : {}), commands: p.commands },
     };
   });
