@@ -100,7 +100,10 @@ export function startJobControllers(store: Store, opts: { debounceMs?: number } 
     } else if (completions !== undefined ? succeeded >= completions : succeeded > 0 && active.length === 0) {
       conditions = [cond('SuccessCriteriaMet', 'CompletionsReached', 'Reached expected number of succeeded pods'), cond('Complete', 'CompletionsReached', 'Reached expected number of succeeded pods')];
       completionTime = stamp;
-    } else if (!spec.suspend) {
+    } else if (spec.suspend) {
+      // job_controller.go: a suspended Job's pods are deleted and it says so; startTime is cleared.
+      for (const p of active) { tryDelete(store, POD, ns, p.metadata.name); }
+    } else {
       const want = Math.min(spec.parallelism ?? 1, completions !== undefined ? completions - succeeded : spec.parallelism ?? 1);
       // A failed pod is replaced only after the back-off (10 s doubling per failure), as the real controller waits.
       const lastFailure = Math.max(0, ...owned.filter((p) => p.status?.phase === 'Failed').map((p) => Date.parse(finishedAt(p) ?? p.metadata.creationTimestamp ?? '') || 0));
@@ -111,8 +114,15 @@ export function startJobControllers(store: Store, opts: { debounceMs?: number } 
     store.mutate(JOB, ns, j.metadata.name, (o) => {
       const st = o.status ?? {};
       const next: Record<string, unknown> = {};
-      if (conditions) { next.conditions = [...(st.conditions ?? []), ...conditions]; } else if (st.conditions) { next.conditions = st.conditions; }
-      next.startTime = st.startTime ?? stamp;
+      // Suspended stays once set: True while suspended, then False (JobResumed) after a resume.
+      const prev = (st.conditions ?? []).find((c: { type: string }) => c.type === 'Suspended');
+      const kept = (st.conditions ?? []).filter((c: { type: string }) => c.type !== 'Suspended');
+      let suspended = prev;
+      if (spec.suspend && !conditions && prev?.status !== 'True') { suspended = cond('Suspended', 'JobSuspended', 'Job suspended'); }
+      if (!spec.suspend && prev?.status === 'True') { suspended = { ...cond('Suspended', 'JobResumed', 'Job resumed'), status: 'False' }; }
+      const all = [...(suspended ? [suspended] : []), ...kept, ...(conditions ?? [])];
+      if (all.length) { next.conditions = all; }
+      if (!spec.suspend || conditions) { next.startTime = st.startTime ?? stamp; }
       if (completionTime ?? st.completionTime) { next.completionTime = completionTime ?? st.completionTime; }
       // Counters as Go's omitempty prints them; ready and terminating are pointers, always written.
       const activeNow = conditions ? 0 : owned.filter(isActive).length;
@@ -124,6 +134,12 @@ export function startJobControllers(store: Store, opts: { debounceMs?: number } 
       next.uncountedTerminatedPods = {};
       o.status = next;
     });
+  }
+
+  /** A Job deleted by its CronJob goes with its pods (the controller deletes with background propagation). */
+  function deleteJob(j: KObject) {
+    for (const p of store.list(POD, j.metadata.namespace)) { if (controllerRef(p)?.uid === j.metadata.uid) { tryDelete(store, POD, p.metadata.namespace, p.metadata.name); } }
+    tryDelete(store, JOB, j.metadata.namespace, j.metadata.name);
   }
 
   /** Through the cluster's mutating webhooks as the pod control's POST goes (failurePolicy=ignore), as controllers.ts does. */
@@ -157,7 +173,7 @@ export function startJobControllers(store: Store, opts: { debounceMs?: number } 
         for (let at = nextCronTime(cron, since); at !== undefined && at <= t; at = nextCronTime(cron, at)) { due = at; }
         const late = due !== undefined && spec.startingDeadlineSeconds !== undefined && t - due > spec.startingDeadlineSeconds * 1000;
         if (due !== undefined && !late && !(spec.concurrencyPolicy === 'Forbid' && running.length)) {
-          if (spec.concurrencyPolicy === 'Replace') { for (const j of running) { tryDelete(store, JOB, ns, j.metadata.name); } }
+          if (spec.concurrencyPolicy === 'Replace') { for (const j of running.splice(0)) { deleteJob(j); } }
           const tpl = spec.jobTemplate ?? {};
           const created = tryCreate(store, JOB, {
             apiVersion: 'batch/v1', kind: 'Job',
@@ -179,8 +195,8 @@ export function startJobControllers(store: Store, opts: { debounceMs?: number } 
       const finished = mine.filter(isFinished).sort((a, b) => String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)));
       const ok = finished.filter((j) => j.status?.completionTime);
       const bad = finished.filter((j) => !j.status?.completionTime);
-      for (const j of ok.slice(0, Math.max(0, ok.length - (spec.successfulJobsHistoryLimit ?? 3)))) { tryDelete(store, JOB, ns, j.metadata.name); }
-      for (const j of bad.slice(0, Math.max(0, bad.length - (spec.failedJobsHistoryLimit ?? 1)))) { tryDelete(store, JOB, ns, j.metadata.name); }
+      for (const j of ok.slice(0, Math.max(0, ok.length - (spec.successfulJobsHistoryLimit ?? 3)))) { deleteJob(j); }
+      for (const j of bad.slice(0, Math.max(0, bad.length - (spec.failedJobsHistoryLimit ?? 1)))) { deleteJob(j); }
       store.mutate(CRONJOB, ns, cj.metadata.name, (o) => {
         const st: Record<string, unknown> = {};
         const act = running.map((j) => ({ apiVersion: 'batch/v1', kind: 'Job', name: j.metadata.name, namespace: ns, uid: j.metadata.uid, resourceVersion: j.metadata.resourceVersion }));

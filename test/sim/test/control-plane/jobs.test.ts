@@ -92,6 +92,27 @@ test('a failed Job pod is replaced only after the back-off; past backoffLimit th
   }
 });
 
+test('a suspended Job runs no pod and says so; resumed, it starts', async () => {
+  const store = new Store();
+  const c = startJobControllers(store);
+  try {
+    store.create(JOB, job('held', { suspend: true }));
+    await settle(c);
+    assert.equal(store.list(POD).length, 0);
+    let s = store.get(JOB, 'default', 'held')!.status;
+    assert.deepEqual(s.conditions.map((x: { type: string; reason: string; message: string }) => `${x.type}:${x.reason}:${x.message}`), ['Suspended:JobSuspended:Job suspended']);
+    assert.equal(s.startTime, undefined);
+    store.mutate(JOB, 'default', 'held', (o) => { o.spec.suspend = false; });
+    await settle(c);
+    assert.equal(store.list(POD).length, 1);
+    s = store.get(JOB, 'default', 'held')!.status;
+    assert.deepEqual(s.conditions.map((x: { type: string; status: string; reason: string }) => `${x.type}:${x.status}:${x.reason}`), ['Suspended:False:JobResumed']);
+    assert.ok(s.startTime);
+  } finally {
+    c.stop();
+  }
+});
+
 test('parallelism and completions bound the active pods', async () => {
   const store = new Store();
   const c = startJobControllers(store);
