@@ -47,7 +47,7 @@ export function normalizeArgv(argv: string[]): string[] {
 
 export default class Diagnose extends Command {
   static override summary = 'Find why apps cannot reach the OpenTelemetry Collector, prove it, and print the fix.';
-  static override description = `Finds the collectors (in -n, or the context's namespace) and the apps that send to them (in every namespace you may list), then gathers evidence: the effective collector configuration, Services and endpoints, the sockets the collector really listens on (exec), connectivity probes from one pod per app workload to the collector (exec), and collector and app logs. Prints one row per root cause with its evidence and the fix.
+  static override description = `Finds the collectors (in -n, or the context's namespace) and the apps that send to them (in every namespace you may list), then gathers evidence: the effective collector configuration, Services and endpoints, the sockets the collector really listens on (exec), connectivity probes from one pod per app workload to the collector (exec), and collector and app logs. Prints a summary line per root cause, then for each its proof, the apps it affects and the fix: the patch, and the commands that apply it, restart what must be restarted and check it.
 
 Read-only: it lists objects, reads logs and runs short probe commands (exec) in existing containers. It never creates, changes or deletes anything, except with --debug-container.
 
