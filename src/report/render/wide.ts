@@ -17,8 +17,10 @@ export function wrap(text: string, width: number): string {
 /** Five columns and six border characters; severity fixed, the rest shared by weight. */
 export function widths(total: number): number[] {
   const avail = total - 6 - 10;
-  const p = [0.18, 0.28, 0.32, 0.22];
-  const w = p.map((x) => Math.max(8, Math.floor(avail * x)));
+  const p = [0.2, 0.26, 0.32, 0.22];
+  // A kind (`Deployment`, `StatefulSet`) stays whole in the SUBJECT column even at 80 columns.
+  const min = [13, 12, 14, 10];
+  const w = p.map((x, i) => Math.max(min[i], Math.floor(avail * x)));
   w[1] += avail - w.reduce((a, b) => a + b, 0);
   return [10, ...w];
 }
