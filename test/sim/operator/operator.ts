@@ -168,10 +168,15 @@ export function startOperator(store: Store, opts: OperatorOptions): Operator {
     });
   }
 
+  const skipped = new Set<string>();
   function reconcileOne(stored: KObject): void {
     const cr = toV1beta1(stored);
     const ns = cr.metadata.namespace;
     if (cr.spec?.managementState === 'unmanaged') {
+      // Once per change of the CR, as the real reconciler runs once per event on it.
+      const key = `${cr.metadata.uid}/${cr.metadata.generation}`;
+      if (skipped.has(key)) { return; }
+      skipped.add(key);
       emit([{ level: 'info', logger: 'controllers.OpenTelemetryCollector', msg: 'Skipping reconciliation for unmanaged OpenTelemetryCollector resource', fields: { opentelemetrycollector: { name: cr.metadata.name, namespace: ns }, name: `${ns}/${cr.metadata.name}` } }]);
       return;
     }
