@@ -41,8 +41,10 @@ export function printPlan(findings: Finding[], p: { changes: ObjectChange[]; hel
     for (const c of m.finding.fix.commands?.apply ?? []) { out.push(...c.split('\n').map((l) => `    ${s(l)}`)); }
   }
   out.push('');
-  if (!opts.apply) {
-    out.push(p.changes.length ? 'Nothing was changed. Run again with --apply to make these changes (add --restart to roll out the collector).' : 'Nothing was changed.');
+  if (!p.changes.length) {
+    out.push('Nothing was changed.');
+  } else if (!opts.apply) {
+    out.push('Nothing was changed. Run again with --apply to make these changes (add --restart to roll out the collector).');
   }
   return `${out.join('\n')}\n`;
 }

@@ -1,7 +1,8 @@
 // Every scenario under test/scenarios/<name>/ with an expected.yaml is brought up in the simulated cluster
 // and diagnosed by the real plugin (bin/kubectl-otel_doctor, as kubectl runs it). The findings must be
 // exactly the expected ones (rule, severity, subject), and the plugin must not have written anything:
-// the simulator's audit trail of its requests holds reads, exec, logs and access reviews only.
+// the simulator's audit trail of its requests holds reads, exec, logs and access reviews only. The same
+// holds for `fix` without --apply, run after the diagnosis on the same cluster.
 // Needs root (network namespaces); skips otherwise.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -88,6 +89,15 @@ describe('scenarios in the simulated cluster', { skip, concurrency: 1 }, () => {
         const writes = mine.filter((e) => !['get', 'list', 'watch'].includes(e.verb)
           && !(e.verb === 'create' && (e.resource === 'selfsubjectaccessreviews' || (e.resource === 'pods' && e.subresource === 'exec'))));
         assert.deepEqual(writes.map((e) => `${e.verb} ${e.path}`), [], 'the plugin wrote to the cluster');
+
+        // `fix` without --apply is as read-only: it diagnoses, reads the objects it would change, prints diffs.
+        const fixFrom = cluster.api.requests.length;
+        const fx = await run(PLUGIN, ['fix', ...s.expected.args], { KUBECONFIG: kubeconfig, NO_COLOR: '1' });
+        assert.ok(fx.code === 0 || fx.code === 1, `fix exit code ${fx.code}\nstderr:\n${fx.stderr}\nstdout:\n${fx.stdout.slice(0, 4000)}`);
+        const fixWrites = cluster.api.requests.slice(fixFrom).filter((e) => e.userAgent.startsWith('otel-doctor/'))
+          .filter((e) => !['get', 'list', 'watch'].includes(e.verb)
+            && !(e.verb === 'create' && (e.resource === 'selfsubjectaccessreviews' || (e.resource === 'pods' && e.subresource === 'exec'))));
+        assert.deepEqual(fixWrites.map((e) => `${e.verb} ${e.path}`), [], 'fix without --apply wrote to the cluster');
       } finally {
         await cluster.stop();
       }
