@@ -15,7 +15,15 @@
  * not read here) and operator flags that disable a language.
  */
 import type { KObject } from '../cluster/types.ts';
-import { effectiveOperator, languageDefaultEnv, moduleInitEnv, multiInstrumentationDefault } from '../otel/operator-data.ts';
+import {
+  effectiveOperator,
+  initContainerTargets,
+  languageDefaultEnv,
+  languageDefaultsAfterSpecEnv,
+  moduleInitEnv,
+  multiInstrumentationDefault,
+  perLanguageDuplicateCheck,
+} from '../otel/operator-data.ts';
 import { resolveContainerEnv, type ConfigMapIndex, type EnvVar } from './env.ts';
 
 const PREFIX = 'instrumentation.opentelemetry.io/';
@@ -124,6 +132,7 @@ function alreadyInjected(pod: KObject): boolean {
  */
 export function planInjection(pod: KObject, instrumentations: KObject[], listed?: (namespace: string) => boolean, operator?: OperatorContext): InjectionPlan {
   const multi = operator?.multiInstrumentation ?? multiInstrumentationDefault(operator?.version);
+  const initTargets = initContainerTargets(operator?.version);
   const ann = pod.metadata.annotations ?? {};
   const injected = alreadyInjected(pod);
   const requested: Injection[] = [];
@@ -165,9 +174,17 @@ export function planInjection(pod: KObject, instrumentations: KObject[], listed?
   }
   let withNames = 0;
   let withoutNames = 0;
+  const duplicates = (list: string[]): string[] => [...new Set(list.filter((n, i) => n !== '' && list.indexOf(n) !== i))].sort();
+  // areInstrumentedContainersCorrect runs only with multi-instrumentation; before 0.149 it looked for a
+  // name twice across all languages' lists together (so the common names and two languages clash).
+  const perLanguage = perLanguageDuplicateCheck(operator?.version);
+  if (multi && !perLanguage) {
+    const dup = duplicates(requested.flatMap((r) => names.get(r.language)!));
+    if (dup.length) { return refuse(`duplicated container names detected: [${dup.join(' ')}]`); }
+  }
   for (const r of requested) {
     const list = names.get(r.language)!;
-    const dup = [...new Set(list.filter((n, i) => n !== '' && list.indexOf(n) !== i))].sort();
+    const dup = multi && perLanguage ? duplicates(list) : [];
     if (dup.length) { return refuse(`duplicated container names detected: [${dup.join(' ')}]`); }
     if (list.length) { withNames++; } else { withoutNames++; }
   }
@@ -179,7 +196,8 @@ export function planInjection(pod: KObject, instrumentations: KObject[], listed?
   const find = (name: string): { container: any; init: boolean } | undefined => {
     const c = containers.find((x) => x?.name === name);
     if (c) { return { container: c, init: false }; }
-    const i = inits.find((x) => x?.name === name);
+    // containersToInstrument looks among init containers from 0.146 only.
+    const i = initTargets ? inits.find((x) => x?.name === name) : undefined;
     return i ? { container: i, init: true } : undefined;
   };
   for (const r of requested) {
@@ -331,9 +349,13 @@ export function injectedEnv(pod: KObject, target: InjectionTarget, alreadyInject
         continue;
       }
       app.appendIfNotSet(langEnv);
+      // python.go (the image ships only the OTLP/HTTP exporter) and nodejs.go, per release; spec.env can
+      // override them only where they come after it.
+      const defaults = languageDefaultEnv(inj.language, opVersion);
+      const defaultsLast = languageDefaultsAfterSpecEnv(opVersion);
+      if (!defaultsLast) { app.appendIfNotSet(defaults); }
       app.common(inst);
-      // python.go (the image ships only the OTLP/HTTP exporter) and nodejs.go, per release.
-      app.appendIfNotSet(languageDefaultEnv(inj.language, opVersion));
+      if (defaultsLast) { app.appendIfNotSet(defaults); }
       app.exporter(inst);
       if (isModule(inj.language) && inj === primary) {
         // The module reads its endpoint from a config file an init container writes: spec.exporter.endpoint,

@@ -134,6 +134,24 @@ export const OPERATOR_FACTS = {
     logsExporterSince: '0.111.0',
     source: 'pkg/instrumentation/python.go@v0.67.0, @v0.108.0 (#3165), @v0.111.0 (#3330); internal/instrumentation/python.go@v0.158.0 getDefaultPythonEnvVars',
   },
+  /**
+   * The language defaults (python.go's protocol and exporters) are appended after injectCommonEnvVar's
+   * spec.env, so spec.env can override them; before, inside the language injector, ahead of spec.env.
+   */
+  languageDefaultsAfterSpecEnv: {
+    since: '0.140.0',
+    source: 'internal/instrumentation/sdk.go@v0.140.0 injectDefaultPythonEnvVars (643592c48, #4324); python.go@v0.139.0 injectPythonSDK',
+  },
+  /** `container-names` may name init containers (containersToInstrument looks there too). */
+  initContainerTargets: {
+    since: '0.146.0',
+    source: 'internal/instrumentation/sdk.go@v0.146.0 containersToInstrument (8a56b9b3a, #4635)',
+  },
+  /** A container name twice is refused per language's list; before, across all languages' lists together. */
+  perLanguageDuplicateCheck: {
+    since: '0.149.0',
+    source: 'internal/instrumentation/podmutator.go@v0.149.0 areInstrumentedContainersCorrect; @v0.148.0 findDuplicatedContainers(allContainers)',
+  },
   /** nodejs.go adds OTEL_METRICS_EXPORTER=otlp when unset. */
   nodejsMetricsExporterSince: {
     since: '0.158.0',
@@ -212,6 +230,18 @@ export function operatorEndpointDefault(component: 'receiver' | 'health_check', 
 
 export function multiInstrumentationDefault(version: string | null | undefined): boolean {
   return atLeast(effectiveOperator(version).version, OPERATOR_FACTS.multiInstrumentationDefault.since) === true;
+}
+
+export function languageDefaultsAfterSpecEnv(version: string | null | undefined): boolean {
+  return atLeast(effectiveOperator(version).version, OPERATOR_FACTS.languageDefaultsAfterSpecEnv.since) === true;
+}
+
+export function initContainerTargets(version: string | null | undefined): boolean {
+  return atLeast(effectiveOperator(version).version, OPERATOR_FACTS.initContainerTargets.since) === true;
+}
+
+export function perLanguageDuplicateCheck(version: string | null | undefined): boolean {
+  return atLeast(effectiveOperator(version).version, OPERATOR_FACTS.perLanguageDuplicateCheck.since) === true;
 }
 
 export function moduleInitEnv(version: string | null | undefined): boolean {

@@ -35,6 +35,18 @@ describe('multi-instrumentation per operator release', () => {
     assert.deepEqual(targets(planInjection(p, [i], undefined, { version: '0.105.0' })), ['api:nodejs+python']);
   });
 
+  test('one name for two languages: refused before 0.149.0 (duplicates looked for across languages), allowed after', () => {
+    const p = pod({ [`${P}inject-nodejs`]: 'true', [`${P}inject-python`]: 'true', [`${P}container-names`]: 'api' }, two);
+    assert.match(planInjection(p, [i], undefined, { version: '0.148.0' }).refused ?? '', /duplicated container names detected: \[api\]/);
+    assert.deepEqual(targets(planInjection(p, [i], undefined, { version: '0.149.0' })), ['api:nodejs+python']);
+  });
+
+  test('container-names naming an init container: instrumented from 0.146.0, ignored before', () => {
+    const p = { ...pod({ [`${P}inject-python`]: 'true', [`${P}container-names`]: 'migrate' }, two), spec: { initContainers: [{ name: 'migrate', image: 'python:3.12' }], containers: two } };
+    assert.deepEqual(targets(planInjection(p, [i], undefined, { version: '0.146.0' })), ['migrate:python']);
+    assert.deepEqual(targets(planInjection(p, [i], undefined, { version: '0.145.0' })), []);
+  });
+
   test('the common container-names applies to every language in every release', () => {
     const p = pod({ [`${P}inject-nodejs`]: 'true', [`${P}container-names`]: 'worker' }, two);
     assert.deepEqual(targets(planInjection(p, [i], undefined, { version: '0.100.0' })), ['worker:nodejs']);
@@ -59,6 +71,13 @@ describe('the env a language gets per release', () => {
   test('Python: spec.python.env overrides the exporter endpoint (the usual 4318), as the operator appends it first', () => {
     const i = inst({ exporter: { endpoint: 'http://c:4317' }, python: { env: [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://c:4318' }] } });
     assert.equal(envOf('python', '0.120.0', i).env.find((e) => e.name === 'OTEL_EXPORTER_OTLP_ENDPOINT')?.value, 'http://c:4318');
+  });
+
+  test('Python: spec.env overrides the protocol default from 0.140.0 only (before, python.go set it ahead of spec.env)', () => {
+    const i = inst({ exporter: { endpoint: 'http://c:4317' }, env: [{ name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'grpc' }] });
+    const protocol = (v: string) => envOf('python', v, i).env.find((e) => e.name === 'OTEL_EXPORTER_OTLP_PROTOCOL')?.value;
+    assert.equal(protocol('0.139.0'), 'http/protobuf');
+    assert.equal(protocol('0.140.0'), 'grpc');
   });
 
   test('Node.js: OTEL_METRICS_EXPORTER=otlp only from 0.158.0', () => {

@@ -62,6 +62,10 @@ test('thresholds: the first tag that has each behaviour, and the tag before that
     ['v0.114.0', 'v0.115.0', 'internal/manifests/collector/service.go', /func ExtensionService\(/],
     ['v0.109.0', 'v0.110.0', 'main.go', /"enable-multi-instrumentation", true/],
     ['v0.157.0', 'v0.158.0', 'internal/instrumentation/helper.go', /func initContainerUserEnv/],
+    ['v0.139.0', 'v0.140.0', 'internal/instrumentation/sdk.go', /injectDefaultPythonEnvVars/],
+    // containersToInstrument's own body (up to the first closing brace at line start) looks at init containers
+    ['v0.145.0', 'v0.146.0', 'internal/instrumentation/sdk.go', /func containersToInstrument\((?:(?!\n\}\n)[\s\S])*InitContainers/],
+    ['v0.148.0', 'v0.149.0', 'internal/instrumentation/podmutator.go', /findDuplicatedContainers\(inst\.Containers\)/],
   ];
   for (const [before, since, path, re] of table) {
     assert.doesNotMatch(show(before, path), re, `${path}@${before}`);
