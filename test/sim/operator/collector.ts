@@ -14,26 +14,57 @@ export const CONTAINER = 'otc-container';
 export const CONFIG_VOLUME = 'otc-internal';
 export const CONFIG_KEY = 'collector.yaml';
 
-/** naming.Truncate + DNSName: at most 63 characters, trailing non-alphanumerics dropped. */
-export function truncate(s: string, max = 63): string {
-  let out = s.length > max ? s.slice(0, max) : s;
-  out = out.replace(/[^a-z0-9]+$/i, '');
+const fmt = (format: string, values: string[]) => { let i = 0; return format.replace(/%s/g, () => values[i++] ?? ''); };
+
+/**
+ * internal/naming Truncate: the formatted string cut to `max` by shortening the values from the first on
+ * (so `<name>-collector` keeps its suffix), then non-alphanumerics trimmed from both ends; a hard cap when
+ * the fixed part alone is too long.
+ */
+export function truncate(format: string, max: number, ...values: string[]): string {
+  let result = fmt(format, values);
+  let excess = result.length - max;
+  if (excess > 0) {
+    const cut = values.map((v) => {
+      if (excess === 0) { return v; }
+      if (v.length > excess) { const o = v.slice(0, v.length - excess); excess = 0; return o; }
+      excess -= v.length;
+      return '';
+    });
+    result = fmt(format, cut);
+  }
+  if (result.length > max) { return result.slice(0, max); }
+  return result.replace(/[^A-Za-z0-9]+$/, '').replace(/^[^A-Za-z0-9]+/, '');
+}
+
+/** internal/naming DNSName: lower case, any other character `-` (or `a` at either end); the length kept. */
+export function dnsName(name: string): string {
+  // Go ranges over a string by byte offset and compares it with the rune count: kept as written.
+  const last = [...name].length - 1;
+  let offset = 0;
+  let out = '';
+  for (const c of name.toLowerCase()) {
+    out += /[a-z0-9]/.test(c) ? c : offset === 0 || offset === last ? 'a' : '-';
+    offset += Buffer.byteLength(c, 'utf8');
+  }
   return out;
 }
-export const collectorName = (cr: string) => truncate(`${cr}-collector`);
-export const headlessName = (cr: string) => truncate(`${collectorName(cr)}-headless`);
-export const monitoringName = (cr: string) => truncate(`${collectorName(cr)}-monitoring`);
-export const extensionName = (cr: string) => truncate(`${collectorName(cr)}-extension`);
+
+export const collectorName = (cr: string) => dnsName(truncate('%s-collector', 63, cr));
+export const headlessName = (cr: string) => dnsName(truncate('%s-headless', 63, collectorName(cr)));
+export const monitoringName = (cr: string) => dnsName(truncate('%s-monitoring', 63, collectorName(cr)));
+export const extensionName = (cr: string) => dnsName(truncate('%s-extension', 63, collectorName(cr)));
+export const configMapExtraName = (cm: string) => dnsName(truncate('configmap-%s', 63, cm));
 
 export function configMapName(cr: string, config: Config, version: string): string {
-  return behaviour(version).versionedConfigMap ? truncate(`${cr}-collector-${configSha(config).slice(0, 8)}`) : collectorName(cr);
+  return behaviour(version).versionedConfigMap ? dnsName(truncate('%s-collector-%s', 63, cr, configSha(config).slice(0, 8))) : collectorName(cr);
 }
 
 /** manifestutils.SelectorLabels. */
 export function selectorLabels(cr: KObject): Record<string, string> {
   return {
     'app.kubernetes.io/managed-by': 'opentelemetry-operator',
-    'app.kubernetes.io/instance': truncate(`${cr.metadata.namespace}.${cr.metadata.name}`),
+    'app.kubernetes.io/instance': truncate('%s.%s', 63, cr.metadata.namespace ?? '', cr.metadata.name),
     'app.kubernetes.io/part-of': 'opentelemetry',
     'app.kubernetes.io/component': COMPONENT,
   };
@@ -45,7 +76,7 @@ export function labels(cr: KObject, name: string, image: string | undefined): Re
   const parts = String(image ?? '').split(':');
   let digestVersion = '';
   for (const p of parts) { if (p.endsWith('@sha256')) { digestVersion = p.slice(0, -'@sha256'.length); } }
-  out['app.kubernetes.io/version'] = parts.length === 3 ? digestVersion : parts.length === 2 ? truncate(parts[1]) : 'latest';
+  out['app.kubernetes.io/version'] = parts.length === 3 ? digestVersion : parts.length === 2 ? truncate('%s', 63, parts[1]) : 'latest';
   out['app.kubernetes.io/name'] ??= name;
   return out;
 }
@@ -130,7 +161,7 @@ export function container(cr: KObject, version: string, addConfig: boolean): Any
   args.push(...Object.entries(argsMap).map(([k, v]) => `--${k}=${v}`).sort());
   volumeMounts.push(...(cr.spec?.volumeMounts ?? []));
   for (const cm of cr.spec?.configmaps ?? []) {
-    const vn = truncate(`configmap-${cm.name}`);
+    const vn = configMapExtraName(cm.name);
     volumeMounts.push({ name: vn, mountPath: ['/var/conf', cm.mountpath, vn].filter(Boolean).join('/').replace(/\/+/g, '/') });
   }
   // getContainerEnvVars: the CR's env first, then the inferred variables it does not name.
@@ -171,7 +202,7 @@ export function container(cr: KObject, version: string, addConfig: boolean): Any
 function volumes(cr: KObject, version: string): Any[] {
   const v: Any[] = [{ name: CONFIG_VOLUME, configMap: { name: configMapName(cr.metadata.name, cr.spec.config, version), items: [{ key: CONFIG_KEY, path: CONFIG_KEY }] } }];
   v.push(...(cr.spec?.volumes ?? []));
-  for (const cm of cr.spec?.configmaps ?? []) { v.push({ name: truncate(`configmap-${cm.name}`), configMap: { name: cm.name } }); }
+  for (const cm of cr.spec?.configmaps ?? []) { v.push({ name: configMapExtraName(cm.name), configMap: { name: cm.name } }); }
   return v;
 }
 

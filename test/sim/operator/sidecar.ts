@@ -3,7 +3,7 @@
 // sidecar-mode OpenTelemetryCollector, its config passed in OTEL_CONFIG.
 import type { KObject } from '../store.ts';
 import { configYaml } from './config.ts';
-import { container, truncate } from './collector.ts';
+import { configMapExtraName, container, truncate } from './collector.ts';
 import type { OperatorLogLine } from './instrumentation.ts';
 import { toV1beta1 } from './webhook.ts';
 import { behaviour } from './versions.ts';
@@ -92,9 +92,9 @@ export function injectSidecar(pod: KObject, ctx: SidecarContext): { pod: KObject
   }
   if (!out.spec.initContainers.length) { delete out.spec.initContainers; }
   const vols = [...(out.spec.volumes ?? []), ...(cr.spec?.volumes ?? [])];
-  for (const cm of cr.spec?.configmaps ?? []) { vols.push({ name: truncate(`configmap-${cm.name}`), configMap: { name: cm.name } }); }
+  for (const cm of cr.spec?.configmaps ?? []) { vols.push({ name: configMapExtraName(cm.name), configMap: { name: cm.name } }); }
   if (vols.length) { out.spec.volumes = vols; }
-  out.metadata.labels = { ...(out.metadata.labels ?? {}), [INJECTED_LABEL]: truncate(`${cr.metadata.namespace}.${cr.metadata.name}`) };
+  out.metadata.labels = { ...(out.metadata.labels ?? {}), [INJECTED_LABEL]: truncate('%s.%s', 63, cr.metadata.namespace ?? '', cr.metadata.name) };
   return { pod: out, logs };
 }
 
