@@ -100,10 +100,13 @@ function joinByRefs(groups: Group[]): Group[] {
   for (let changed = true; changed; ) {
     changed = false;
     const next: Group[] = [];
+    // Who offers each exact object, built once per pass: a scan of every group per need was quadratic.
+    const byKey = new Map<string, Group[]>();
+    for (const g of current) { for (const k of g.offers.keys) { (byKey.get(k) ?? byKey.set(k, []).get(k)!).push(g); } }
     for (const g of current) {
       let variants = [g];
       for (const r of g.unresolved) {
-        const candidates = current.filter((other) => other !== g && offers(other.offers, r));
+        const candidates = ('key' in r ? (byKey.get(r.key) ?? []) : current.filter((other) => offers(other.offers, r))).filter((other) => other !== g);
         // "The one in the namespace" (or whatever a selector picks) names nothing when several unrelated
         // folders offer one: the examples of a repository each have their Instrumentation in `default`.
         if (!candidates.length || (r.multi && new Set(candidates.map((c) => c.files.filter((f) => offers(f.offers, r)).map((f) => f.file).join('\0'))).size > 1)) { continue; }
@@ -223,15 +226,14 @@ export function lintContexts(objects: LintObject[]): LintContexts {
   }
   const groups = groupsOf(root);
   groups.sort((a, b) => a.files[0].order - b.files[0].order);
-  const contexts = groups.map((g) => firstDeclarations(objects, g.names));
+  const contexts = groups.map((g) => firstDeclarations(g.files.flatMap((f) => f.objects)));
   return { contexts: contexts.length ? contexts : [[]], notes: shown };
 }
 
 /** One declaration per identity within a context (the first): copies must not count as two collectors. */
-function firstDeclarations(objects: LintObject[], files: Set<string>): LintObject[] {
+function firstDeclarations(objects: LintObject[]): LintObject[] {
   const seen = new Set<string>();
   return objects.filter((o) => {
-    if (!files.has(unitOf(o))) { return false; }
     const id = identity(o);
     if (seen.has(id)) { return false; }
     seen.add(id);

@@ -10,6 +10,7 @@ import { basename, join } from 'node:path';
 import { CORE_SCHEMA, loadAll as fastLoadAll } from 'js-yaml';
 import { CST, Document, isAlias, isMap, isScalar, isSeq, LineCounter, Parser, parseAllDocuments, parseDocument, Scalar, type Node } from 'yaml';
 import type { SourceLocation } from '../snapshot.ts';
+import { scanFind, scanText, type ScanText, type Scanned } from './scan.ts';
 
 export interface InputError {
   file: string;
@@ -36,6 +37,8 @@ export interface SourceDoc {
   find(path: PathSeg[]): Found;
   /** 1-based line and column of an offset in `text` */
   linePos(offset: number): { line: number; col: number };
+  /** Where `path` is, read from lines without lexing (scan.ts); undefined when the layout needs the lexer. */
+  scan?(path: PathSeg[]): Scanned | undefined;
 }
 
 /** The deepest key or item on a path that exists: its offset, how many segments matched, and the node if a scalar. */
@@ -217,12 +220,17 @@ function lazyDocs(file: string, text: string, values: unknown[]): SourceDoc[] {
     while (!st.done && (st.lc.lineStarts.at(-1) ?? 0) <= offset && pull()) { /* lex on */ }
     return st.lc.linePos(offset);
   };
+  let lines: ScanText | undefined | null = null;
+  const scan = (index: number, path: PathSeg[]): Scanned | undefined => {
+    if (lines === null) { lines = scanText(text); }
+    return lines ? scanFind(lines, index, path) : undefined;
+  };
   const docs: SourceDoc[] = [];
   let ordinal = 0;
   values.forEach((value, index) => {
     if (value === null || value === undefined) { return; }
     const n = ordinal++;
-    docs.push({ file, index, text, value, find: (path) => cstFind(docAt(n)?.value, path), linePos });
+    docs.push({ file, index, text, value, find: (path) => cstFind(docAt(n)?.value, path), linePos, scan: (path) => scan(index, path) });
   });
   return docs;
 }
@@ -370,6 +378,8 @@ function corePlain(v: string): string {
 
 /** Line and column of the key at `path` (or of the deepest existing ancestor). */
 export function locate(sd: SourceDoc, path: PathSeg[]): SourceLocation & { depth: number } {
+  const s = sd.scan?.(path);
+  if (s) { return { file: sd.file, line: s.line, column: s.col, depth: s.depth }; }
   const w = sd.find(path);
   if (w.offset === undefined) { return { file: sd.file, line: 1, column: 1, depth: 0 }; }
   const p = sd.linePos(w.offset);
