@@ -40,6 +40,7 @@ function ctx(r: RunResult): string {
 
 async function diagnoseJson(kubeconfig: string, args: string[]): Promise<{ code: number; findings: { rule: string; subject: { kind: string; namespace?: string; name: string } }[] }> {
   const r = await run(['diagnose', '-o', 'json', ...args], kubeconfig);
+  assert.ok(r.stdout.trim().startsWith('{'), `diagnose printed no report\n${ctx(r)}`);
   return { code: r.code, findings: (JSON.parse(r.stdout) as { findings: { rule: string; subject: { kind: string; namespace?: string; name: string } }[] }).findings };
 }
 
@@ -172,6 +173,21 @@ describe('fix in the simulated cluster', { skip, concurrency: 1 }, () => {
         'patch /api/v1/namespaces/observability/services/otel-collector 200',
       ],
       check: () => undefined,
+    },
+    {
+      // A pod template edit rolls the app out by itself: no --restart, and fix waits for the rollouts.
+      scenario: 'app-protocol-port-mismatch', rule: 'app-protocol-port-mismatch', restart: false,
+      writes: [
+        'patch /apis/apps/v1/namespaces/shop/deployments/cart?dryRun=All 200',
+        'patch /apis/apps/v1/namespaces/shop/deployments/frontend?dryRun=All 200',
+        'patch /apis/apps/v1/namespaces/shop/deployments/cart 200',
+        'patch /apis/apps/v1/namespaces/shop/deployments/frontend 200',
+      ],
+      check: (c) => {
+        const env = (name: string) => (c.store.get(typeByKind('Deployment')!, 'shop', name)?.spec.template.spec.containers[0].env as { name: string; value?: string }[]).find((e) => e.name === 'OTEL_EXPORTER_OTLP_PROTOCOL')?.value;
+        assert.equal(env('frontend'), 'http/protobuf');
+        assert.equal(env('cart'), 'grpc');
+      },
     },
   ];
   for (const o of others) {
