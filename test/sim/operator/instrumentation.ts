@@ -262,10 +262,11 @@ export function injectInstrumentation(pod: KObject, ctx: InjectContext): InjectR
   for (const l of CONTAINER_ORDER) {
     const t = targets.get(l);
     if (!t) { continue; }
-    log('debug', `injecting ${debugName[l]} instrumentation into pod`, { 'otelinst-namespace': t.inst.metadata.namespace, 'otelinst-name': t.inst.metadata.name });
+    // The sdkInjector logs through the operator's root logger, without the pod's namespace and name.
+    logs.push({ level: 'debug', msg: `injecting ${debugName[l]} instrumentation into pod`, fields: { 'otelinst-namespace': t.inst.metadata.namespace, 'otelinst-name': t.inst.metadata.name } });
     pctx.logs = [];
     inject[l](t);
-    for (const x of pctx.logs) { log(x.level, x.msg, x.fields); }
+    logs.push(...pctx.logs);
   }
   return { pod: pctx.pod, logs, events };
 }
