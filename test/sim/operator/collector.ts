@@ -103,10 +103,10 @@ const ownerRef = (cr: KObject) => ({ apiVersion: cr.apiVersion, kind: cr.kind, n
 export const imageOf = (cr: KObject, version: string): string => cr.spec?.image || defaultCollectorImage(version);
 
 /** container.go getConfigContainerPorts + getContainerPorts: the config's ports, `metrics`, and spec.ports merged in. */
-function containerPorts(cr: KObject): Any[] {
+function containerPorts(cr: KObject, version: string): Any[] {
   const cfg: Config = cr.spec.config;
   const inferred: Any[] = [];
-  for (const p of ports(cfg, ['receiver', 'exporter', 'extension'])) {
+  for (const p of ports(cfg, behaviour(version).extensionPorts ? ['receiver', 'exporter', 'extension'] : ['receiver', 'exporter'])) {
     const name = p.name.length > 15 ? p.name.slice(0, 15) : p.name;
     inferred.push({ name, containerPort: p.port, protocol: p.protocol ?? 'TCP' });
   }
@@ -181,7 +181,7 @@ export function container(cr: KObject, version: string, addConfig: boolean): Any
   for (const e of inferred) { if (!userEnv.has(e.name)) { env.push(e); } }
   const c: Any = { name: CONTAINER, image: imageOf(cr, version) };
   if (cr.spec?.imagePullPolicy) { c.imagePullPolicy = cr.spec.imagePullPolicy; }
-  c.ports = containerPorts(cr);
+  c.ports = containerPorts(cr, version);
   if (volumeMounts.length) { c.volumeMounts = volumeMounts; }
   c.args = args;
   if (cr.spec?.command?.length) { c.command = [...cr.spec.command]; }
@@ -348,7 +348,7 @@ export function services(cr: KObject, version: string): KObject[] {
   const monMeta = base(mon, 'monitoring');
   monMeta.labels = { ...labels(cr, mon, cr.spec?.image), 'operator.opentelemetry.io/collector-monitoring-service': 'Exists', 'operator.opentelemetry.io/collector-service-type': 'monitoring' };
   out.push({ apiVersion: 'v1', kind: 'Service', metadata: monMeta, spec: { selector: selectorLabels(cr), ports: [{ name: 'monitoring', port: metricsEndpoint(cfg).port }], ...serviceSpecExtras(cr) } });
-  const ext = ports(cfg, ['extension']);
+  const ext = behaviour(version).extensionPorts ? ports(cfg, ['extension']) : [];
   if (ext.length) {
     out.push({ apiVersion: 'v1', kind: 'Service', metadata: base(extensionName(cr.metadata.name), 'extension'), spec: { selector: selectorLabels(cr), ports: ext.map(svcPort) } });
   }

@@ -132,7 +132,7 @@ export function applyDefaults(config: Config, b: OperatorBehaviour): Config {
       c.extensions[name] = d;
       continue;
     }
-    if (componentType(name) !== 'health_check' || !isMap(c.extensions)) { continue; }
+    if (componentType(name) !== 'health_check' || !isMap(c.extensions) || !b.healthCheckDefaults) { continue; }
     const cur = isMap(c.extensions[name]) ? c.extensions[name] : {};
     const d: Record<string, Any> = { ...cur };
     const ep = typeof cur.endpoint === 'string' ? cur.endpoint : '';

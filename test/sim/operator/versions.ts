@@ -62,6 +62,17 @@ export interface OperatorBehaviour {
   nativeSidecar: boolean;
   /** v0.154.0: status.observedGeneration and the Ready condition (internal/status/collector/handle.go). */
   statusConditions: boolean;
+  /** v0.115.0: extension ports (health_check, jaeger_query) open on the container and get a `-extension` Service. */
+  extensionPorts: boolean;
+  /** v0.122.0: the webhook defaults health_check's endpoint (0.0.0.0:13133) and path. */
+  healthCheckDefaults: boolean;
+  /**
+   * v0.104.0..v0.109.x: the webhook adds `--feature-gates=-component.UseLocalHostAsDefaultHost` to every CR
+   * (ComponentUseLocalHostAsDefaultHost), and in v0.104 `-confmap.unifyEnvVarExpansion` first when a
+   * prometheus receiver is configured (TAUnifyEnvVarExpansion).
+   */
+  localhostGateArg: boolean;
+  unifyEnvVarArg: boolean;
   /** v0.137.0: health_check gives a startup probe too (extensions WithStartupGen). */
   startupProbe: boolean;
   /** v0.100.0: the manager's zap encoder uses keys `level` (upper case), `timestamp`, `message`; before, controller-runtime's `level`/`ts`/`msg`. */
@@ -79,6 +90,10 @@ export function behaviour(version: string): OperatorBehaviour {
     golangFlags: at('0.140.0'),
     nativeSidecar: at('0.132.0'),
     statusConditions: at('0.154.0'),
+    extensionPorts: at('0.115.0'),
+    healthCheckDefaults: at('0.122.0'),
+    localhostGateArg: at('0.104.0') && !at('0.110.0'),
+    unifyEnvVarArg: at('0.104.0') && !at('0.105.0'),
     zapKeys: at('0.100.0') ? { level: 'level', time: 'timestamp', message: 'message', upper: true } : { level: 'level', time: 'ts', message: 'msg', upper: false },
   };
 }

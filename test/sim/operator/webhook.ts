@@ -71,8 +71,16 @@ export function defaultCollector(cr: KObject, version: string): KObject {
     if (spec.autoscaler.targetMemoryUtilization === undefined && spec.autoscaler.targetCPUUtilization === undefined) { spec.autoscaler.targetCPUUtilization = 90; }
   }
   spec.managementState ||= 'managed';
+  const b = behaviour(version);
+  const gate = (flag: string) => {
+    spec.args ??= {};
+    const cur: string | undefined = spec.args['feature-gates'];
+    if (!cur) { spec.args['feature-gates'] = `-${flag}`; } else if (!cur.includes(flag)) { spec.args['feature-gates'] = `${cur},-${flag}`; }
+  };
+  if (b.unifyEnvVarArg && Object.keys(isMap(spec.config?.receivers) ? spec.config.receivers : {}).some((r) => r.includes('prometheus'))) { gate('confmap.unifyEnvVarExpansion'); }
+  if (b.localhostGateArg) { gate('component.UseLocalHostAsDefaultHost'); }
   try {
-    spec.config = applyDefaults(isMap(spec.config) ? spec.config : {}, behaviour(version));
+    spec.config = applyDefaults(isMap(spec.config) ? spec.config : {}, b);
   } catch (e) {
     if (e instanceof ConfigError) { throw denied(MUTATING_WEBHOOK, e.message); }
     throw e;
@@ -97,7 +105,7 @@ const portNumErrors = (n: number) => (n >= 1 && n <= 65535 ? [] : ['must be betw
 const goList = (l: string[]) => `[${l.join(' ')}]`;
 
 /** CollectorWebhook.Validate (and ValidateUpdate's mode check): the first failing rule, in the source's order. */
-export function validateCollector(cr: KObject, old?: KObject): void {
+export function validateCollector(cr: KObject, old: KObject | undefined, version: string): void {
   const spec: Any = cr.spec ?? {};
   const mode: string = spec.mode;
   const fail = (m: string) => { throw denied(VALIDATING_WEBHOOK, m); };
@@ -115,7 +123,7 @@ export function validateCollector(cr: KObject, old?: KObject): void {
     if (ne.length || pe.length) { fail(`the OpenTelemetry Spec Ports configuration is incorrect, port name '${p.name ?? ''}' errors: ${goList(ne)}, num '${p.port}' errors: ${goList(pe)}`); }
   }
   let all;
-  try { all = ports(spec.config ?? {}, ['receiver', 'exporter', 'extension']); } catch (e) {
+  try { all = ports(spec.config ?? {}, behaviour(version).extensionPorts ? ['receiver', 'exporter', 'extension'] : ['receiver', 'exporter']); } catch (e) {
     if (e instanceof ConfigError) { fail(`the OpenTelemetry config is incorrect. The port numbers are invalid: ${e.message}`); }
     throw e;
   }
@@ -171,7 +179,7 @@ export function admitCollector(obj: KObject, old: KObject | undefined, version: 
   const alpha = obj.apiVersion.endsWith('/v1alpha1');
   const beta = defaultCollector(toV1beta1(obj), version);
   celRules({ ...beta, apiVersion: obj.apiVersion }, version);
-  validateCollector(beta, old ? toV1beta1(old) : undefined);
+  validateCollector(beta, old ? toV1beta1(old) : undefined, version);
   let out = beta;
   if (alpha) {
     // The v1alpha1 reader sees its own fields back, with the scalar defaults and the defaulted config text.

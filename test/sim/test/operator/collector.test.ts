@@ -514,3 +514,36 @@ spec:
     assert.equal(headless.metadata.ownerReferences?.[0].apiVersion, 'opentelemetry.io/v1beta1');
   } finally { h.stop(); }
 });
+
+test('v0.104-v0.109 write --feature-gates=-component.UseLocalHostAsDefaultHost into the CR (v0.104 first -confmap.unifyEnvVarExpansion with a prometheus receiver); v0.110 does not', async () => {
+  for (const [version, gates] of [['0.104.0', '-confmap.unifyEnvVarExpansion,-component.UseLocalHostAsDefaultHost'], ['0.109.0', '-component.UseLocalHostAsDefaultHost'], ['0.110.0', undefined]] as const) {
+    const h = harness({ version });
+    try {
+      const cr = VERSIONED('10s');
+      cr.spec.config.receivers.prometheus = { config: { scrape_configs: [] } };
+      h.create(cr);
+      await h.settle();
+      assert.equal(h.get('OpenTelemetryCollector', 'simple')!.spec.args?.['feature-gates'], gates, version);
+      const args = h.get('Deployment', 'simple-collector')!.spec.template.spec.containers[0].args;
+      assert.deepEqual(args, ['--config=/conf/collector.yaml', ...(gates ? [`--feature-gates=${gates}`] : [])], version);
+    } finally { h.stop(); }
+  }
+});
+
+test('health_check: no extension port before v0.115, no endpoint default before v0.122 (the probe still on 13133)', async () => {
+  for (const [version, hcPort, hcDefault] of [['0.114.0', false, false], ['0.121.0', true, false], ['0.122.0', true, true]] as const) {
+    const h = harness({ version });
+    try {
+      const cr = VERSIONED('10s');
+      cr.spec.config.extensions = { health_check: {} };
+      cr.spec.config.service.extensions = ['health_check'];
+      h.create(cr);
+      await h.settle();
+      assert.deepEqual(h.get('OpenTelemetryCollector', 'simple')!.spec.config.extensions.health_check, hcDefault ? { endpoint: '0.0.0.0:13133', path: '/' } : {}, version);
+      const c = h.get('Deployment', 'simple-collector')!.spec.template.spec.containers[0];
+      assert.equal(c.ports.some((p: KObject) => p.name === 'health-check'), hcPort, version);
+      assert.equal(h.get('Service', 'simple-collector-extension') !== undefined, hcPort, version);
+      assert.equal(c.readinessProbe.httpGet.port, 13133);
+    } finally { h.stop(); }
+  }
+});
