@@ -190,7 +190,7 @@ export function container(cr: KObject, version: string, addConfig: boolean): Any
   c.resources = cr.spec?.resources ?? {};
   if (cr.spec?.securityContext) { c.securityContext = cr.spec.securityContext; }
   const live = probe(cr, 'livenessProbe');
-  const ready = probe(cr, 'readinessProbe');
+  const ready = behaviour(version).readinessProbe ? probe(cr, 'readinessProbe') : undefined;
   const start = behaviour(version).startupProbe ? probe(cr, 'startupProbe') : undefined;
   if (live) { c.livenessProbe = live; }
   if (ready) { c.readinessProbe = ready; }

@@ -73,6 +73,8 @@ export interface OperatorBehaviour {
    */
   localhostGateArg: boolean;
   unifyEnvVarArg: boolean;
+  /** v0.100.0: health_check gives a readiness probe too (container.go); before, a liveness probe only. */
+  readinessProbe: boolean;
   /** v0.137.0: health_check gives a startup probe too (extensions WithStartupGen). */
   startupProbe: boolean;
   /** v0.100.0: the manager's zap encoder uses keys `level` (upper case), `timestamp`, `message`; before, controller-runtime's `level`/`ts`/`msg`. */
@@ -87,6 +89,7 @@ export function behaviour(version: string): OperatorBehaviour {
     endpointDefaults: at('0.110.0'),
     telemetryDefault: at('0.154.0') ? 'reader' : at('0.152.0') ? 'reader-without-false' : at('0.122.0') ? 'reader' : at('0.111.0') ? 'address' : 'none',
     startupProbe: at('0.137.0'),
+    readinessProbe: at('0.100.0'),
     golangFlags: at('0.140.0'),
     nativeSidecar: at('0.132.0'),
     statusConditions: at('0.154.0'),

@@ -530,8 +530,8 @@ test('v0.104-v0.109 write --feature-gates=-component.UseLocalHostAsDefaultHost i
   }
 });
 
-test('health_check: no extension port before v0.115, no endpoint default before v0.122 (the probe still on 13133)', async () => {
-  for (const [version, hcPort, hcDefault] of [['0.114.0', false, false], ['0.121.0', true, false], ['0.122.0', true, true]] as const) {
+test('health_check: liveness only before v0.100, no extension port before v0.115, no endpoint default before v0.122', async () => {
+  for (const [version, hcPort, hcDefault] of [['0.99.0', false, false], ['0.114.0', false, false], ['0.121.0', true, false], ['0.122.0', true, true]] as const) {
     const h = harness({ version });
     try {
       const cr = VERSIONED('10s');
@@ -543,7 +543,9 @@ test('health_check: no extension port before v0.115, no endpoint default before 
       const c = h.get('Deployment', 'simple-collector')!.spec.template.spec.containers[0];
       assert.equal(c.ports.some((p: KObject) => p.name === 'health-check'), hcPort, version);
       assert.equal(h.get('Service', 'simple-collector-extension') !== undefined, hcPort, version);
-      assert.equal(c.readinessProbe.httpGet.port, 13133);
+      assert.equal(c.livenessProbe.httpGet.port, 13133);
+      // container.go: a readiness probe from v0.100.0.
+      assert.equal(c.readinessProbe?.httpGet.port, version === '0.99.0' ? undefined : 13133, version);
     } finally { h.stop(); }
   }
 });
