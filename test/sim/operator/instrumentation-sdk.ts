@@ -2,6 +2,7 @@
 // injectCommonEnvVar, injectCommonSDKConfig, createResourceMap, chooseServiceName; exporter.go): the env
 // variables every language gets, in the operator's order, and the TLS volumes of spec.exporter.tls.
 import type { KObject } from '../store.ts';
+import { behaviour } from './instrumentation-versions.ts';
 
 export interface EnvVar { name: string; value?: string; valueFrom?: Record<string, unknown> }
 export interface Container { name: string; image?: string; env?: EnvVar[]; volumeMounts?: Array<Record<string, unknown>>; [k: string]: any }
@@ -60,7 +61,7 @@ export function injectCommonEnvVar(inst: KObject, c: Container): void {
   c.env = env;
 }
 
-export interface PodCtx { pod: KObject; nsName: string; lookup?: Lookup; logs: Array<{ level: 'debug' | 'info' | 'error'; msg: string; fields?: Record<string, unknown> }> }
+export interface PodCtx { pod: KObject; nsName: string; version: string; lookup?: Lookup; logs: Array<{ level: 'debug' | 'info' | 'error'; msg: string; fields?: Record<string, unknown> }> }
 
 function labelOrAnnotation(pod: KObject, useLabels: boolean, key: string, labels: string[]): string {
   const a = pod.metadata.annotations?.[RESOURCE_PREFIX + key];
@@ -210,9 +211,13 @@ export function injectCommonSDKConfig(ctx: PodCtx, inst: KObject, c: Container, 
   if (indexOfEnv(c.env, 'OTEL_SERVICE_NAME') === -1) {
     c.env.push({ name: 'OTEL_SERVICE_NAME', value: serviceName(pod, useLabels, res, app) });
   }
-  configureExporter(inst, pod, c);
-  c.env.push({ name: ENV_POD_NAME, valueFrom: field('metadata.name') });
-  res.set('k8s.pod.name', `$(${ENV_POD_NAME})`);
+  const b = behaviour(ctx.version);
+  if (b.exporterTls) { configureExporter(inst, pod, c); }
+  else if (inst.spec?.exporter?.endpoint) { c.env = appendIfNotSet(c.env, { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: inst.spec.exporter.endpoint }); }
+  if (b.alwaysPodNameEnv || !res.get('k8s.pod.name')) {
+    c.env.push({ name: ENV_POD_NAME, valueFrom: field('metadata.name') });
+    res.set('k8s.pod.name', `$(${ENV_POD_NAME})`);
+  }
   if (inst.spec?.resource?.addK8sUIDAttributes && !res.get('k8s.pod.uid')) {
     c.env.push({ name: ENV_POD_UID, valueFrom: field('metadata.uid') });
     res.set('k8s.pod.uid', `$(${ENV_POD_UID})`);

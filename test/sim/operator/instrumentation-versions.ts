@@ -106,6 +106,9 @@ export function defaultFlags(operatorVersion: string): InstrumentationFlags {
  * - pythonProtocol (7d59d65f9, v0.108.0, #3165): Python gets OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf; before,
  *   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL and _METRICS_PROTOCOL (fde6b9513, v0.67.0).
  * - pythonLogsExporter (c4c5cc857, v0.111.0, #3330): Python gets OTEL_LOGS_EXPORTER=otlp.
+ * - alwaysPodNameEnv (85fdbd8b8, v0.105.0, #3158): OTEL_RESOURCE_ATTRIBUTES_POD_NAME always; before, only for a pod
+ *   without a name at admission (a named Pod had its name written into k8s.pod.name).
+ * - exporterTls (a3feb2cbb, v0.111.0, #3338): spec.exporter.tls becomes certificate variables and volumes.
  * - moduleInitUserEnv (866637b7f, v0.158.0, #5334): the Apache / NGINX agent init container also gets the
  *   module's env, spec.env and the pod/node IPs, so a `$(OTEL_NODE_IP)` endpoint resolves in the module config.
  */
@@ -118,5 +121,7 @@ export function behaviour(operatorVersion: string) {
     pythonProtocol: atLeast(operatorVersion, 108),
     pythonLogsExporter: atLeast(operatorVersion, 111),
     moduleInitUserEnv: atLeast(operatorVersion, 158),
+    alwaysPodNameEnv: atLeast(operatorVersion, 105),
+    exporterTls: atLeast(operatorVersion, 111),
   };
 }

@@ -247,7 +247,7 @@ export function injectInstrumentation(pod: KObject, ctx: InjectContext): InjectR
 
   const out = structuredClone(pod);
   if ((out.spec?.containers ?? []).length < 1) { return { pod, logs, events }; }
-  const pctx: PodCtx = { pod: out, nsName, lookup: ctx.lookup, logs: [] };
+  const pctx: PodCtx = { pod: out, nsName, version, lookup: ctx.lookup, logs: [] };
   const inject: Record<Lang, (t: Target) => void> = {
     java: (t) => injectJava(pctx, t, version),
     nodejs: (t) => injectNodeJS(pctx, t, version),

@@ -133,3 +133,15 @@ test('the Apache agent init container gets spec.env and the pod/node IPs only si
   assert.deepEqual(envNames(agent('0.158.0')), ['OTEL_TRACES_SAMPLER', 'OTEL_POD_IP', 'OTEL_NODE_IP', 'OTEL_APACHE_AGENT_CONF', 'APACHE_SERVICE_INSTANCE_ID']);
   assert.deepEqual(envNames(agent('0.157.0')), ['OTEL_APACHE_AGENT_CONF', 'APACHE_SERVICE_INSTANCE_ID']);
 });
+
+test('before 0.105 a named Pod had its name written into k8s.pod.name; before 0.111 spec.exporter.tls was ignored', () => {
+  const tls = inst('t', 'apps', { exporter: { endpoint: 'https://c:4317', tls: { configMapName: 'ca', ca_file: 'ca.crt' } } });
+  const run = (v: string) => injectInstrumentation(pod({ 'instrumentation.opentelemetry.io/inject-sdk': 'true' }), { namespace: nsObj(), instrumentations: [tls], operatorVersion: v }).pod;
+  const old = run('0.104.0');
+  assert.deepEqual(envNames(old.spec.containers[0]), ['OTEL_NODE_IP', 'OTEL_POD_IP', 'OTEL_SERVICE_NAME', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_RESOURCE_ATTRIBUTES_NODE_NAME', 'OTEL_RESOURCE_ATTRIBUTES']);
+  assert.match(envOf(old.spec.containers[0], 'OTEL_RESOURCE_ATTRIBUTES') ?? '', /k8s\.pod\.name=p,/);
+  assert.equal(old.spec.volumes, undefined);
+  const now = run('0.158.0');
+  assert.deepEqual(envNames(now.spec.containers[0]), ['OTEL_NODE_IP', 'OTEL_POD_IP', 'OTEL_SERVICE_NAME', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_CERTIFICATE', 'OTEL_RESOURCE_ATTRIBUTES_POD_NAME', 'OTEL_RESOURCE_ATTRIBUTES_NODE_NAME', 'OTEL_RESOURCE_ATTRIBUTES']);
+  assert.equal(envOf(now.spec.containers[0], 'OTEL_EXPORTER_OTLP_CERTIFICATE'), '/otel-auto-instrumentation-configmap-ca/ca.crt');
+});
