@@ -7,8 +7,10 @@
  *   the files its steps name in `assert` and `error` operations, relative to the test's folder;
  * - the file-name convention of KUTTL and of Chainsaw's manifests syntax, `<step index>-assert.yaml` and
  *   `<step index>-errors.yaml` (`-error.yaml` in Chainsaw).
- * The Test itself is skipped too: it drives a test, it is not applied.
+ * The Test itself is skipped too: it drives a test, it is not applied. So are a Helm chart's templates
+ * (Go templates until `helm template` renders them).
  */
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, matchesGlob, normalize } from 'node:path';
 import type { SourceDoc } from './source.ts';
 
@@ -66,4 +68,15 @@ export function expectationFiles(docs: SourceDoc[]): Map<string, string> {
     }
   }
   return out;
+}
+
+/**
+ * The chart directory when `file` is under a Helm chart's `templates/` (a folder beside a Chart.yaml):
+ * Go templates, which `helm template` renders; linted raw they read as malformed YAML.
+ */
+export function chartOfTemplate(file: string): string | undefined {
+  for (let dir = dirname(file), prev = ''; dir !== prev; prev = dir, dir = dirname(dir)) {
+    if (basename(dir) === 'templates' && existsSync(join(dirname(dir), 'Chart.yaml'))) { return dirname(dir); }
+  }
+  return undefined;
 }

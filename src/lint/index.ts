@@ -9,7 +9,7 @@ import type { Snapshot } from '../snapshot.ts';
 import { operatorAssumedNote } from '../otel/operator-data.ts';
 import { buildLintSnapshot, findingLocation } from './build.ts';
 import { lintContexts } from './contexts.ts';
-import { expectationFiles } from './expectations.ts';
+import { chartOfTemplate, expectationFiles } from './expectations.ts';
 import { isKustomization, kustomize, type KustomizeOptions, type KustomizeResult } from './kustomize.ts';
 import { objectsOf, renderedObject, type LintObject } from './shapes.ts';
 import { errorLine, expandPaths, parseSource, readSource, type InputError, type PathSeg, type Skipped, type SourceDoc } from './source.ts';
@@ -62,14 +62,21 @@ function lintInputs(inputs: { file: string; text: string }[], opts: LintOptions,
   const extraNotes: string[] = [];
   const objects: LintObject[] = [];
   const parsed = new Map<string, SourceDoc[]>();
+  const consumed = new Set<string>();
   for (const { file, text } of inputs) {
+    // A Helm chart's templates are Go templates, not YAML yet: what `helm template` renders is lintable.
+    const chart = onDisk ? chartOfTemplate(file) : undefined;
+    if (chart) {
+      skipped.push({ file, reason: `a template of the Helm chart ${chart}: run \`helm template ${chart} | kubectl otel-doctor lint -\`` });
+      consumed.add(file);
+      continue;
+    }
     const p = parseSource(file, text);
     errors.push(...p.errors);
     parsed.set(file, p.docs);
   }
   const files = inputs.map((i) => i.file);
   const expectations = expectationFiles(files.flatMap((f) => parsed.get(f) ?? []));
-  const consumed = new Set<string>();
   for (const [file, reason] of expectations) {
     skipped.push({ file, reason });
     consumed.add(file);

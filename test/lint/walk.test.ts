@@ -52,6 +52,8 @@ const OTHERS: Record<string, [string, RegExp]> = {
   'docker-compose.yaml': ['services:\n  web: {image: nginx:1.27, ports: ["8080:80"]}\n', /a Compose file/],
   'charts/redis/values.yaml': ['replicaCount: 1\nauth: {enabled: false}\nimage: {repository: redis}\n', /none of: a Kubernetes object/],
   'charts/redis/Chart.yaml': ['apiVersion: v2\nname: redis\nversion: 1.2.3\n', /Helm chart metadata/],
+  // Not YAML until Helm renders it: read raw it would be malformed input.
+  'charts/redis/templates/deployment.yaml': ['apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include "redis.fullname" . }}\n{{- with .Values.extra }}\n  {{- toYaml . | nindent 2 }}\n{{- end }}\n', /a template of the Helm chart .*charts\/redis: run `helm template/],
   'docs/partial.yaml': ['apiVersion: v1\nkind: Pod\nspec: {containers: [{name: x}]}\n', /Pod without metadata.name or generateName/],
   'config/app.json': ['[1, 2, 3]\n', /a list, not a map/],
   'overlay-values.yaml': ['config:\n  receivers: {otlp: {protocols: {grpc: {}}}}\n  service: {pipelines: {}}\n', /chart without `mode`/],
