@@ -75,6 +75,11 @@ export interface ObjectChange {
   restart: WorkloadRef[];
   /** workloads the change itself rolls out (a pod template edit) */
   rolls: WorkloadRef[];
+  /**
+   * workloads the operator rolls out after a CR change (their pod template carries the config's hash,
+   * internal/manifests/manifestutils/annotations.go): done once it has updated them and they are ready
+   */
+  operatorRolls: WorkloadRef[];
 }
 
 export interface Refusal {
@@ -248,6 +253,13 @@ export function planObject(live: KObject, verdicts: Extract<Verdict, { kind: 'ed
       if (ROLLABLE.has(s.kind) && s.namespace && !restart.some((r) => r.kind === s.kind && r.name === s.name && r.namespace === s.namespace)) { restart.push({ kind: s.kind, namespace: s.namespace, name: s.name }); }
     }
   }
+  const operatorRolls: WorkloadRef[] = [];
+  if (kind === 'OpenTelemetryCollector') {
+    for (const d of done) {
+      const s = d.v.finding.subject;
+      if (ROLLABLE.has(s.kind) && s.namespace && !operatorRolls.some((r) => r.kind === s.kind && r.name === s.name && r.namespace === s.namespace)) { operatorRolls.push({ kind: s.kind, namespace: s.namespace, name: s.name }); }
+    }
+  }
   const res = KIND_RESOURCES[kind];
   return {
     change: {
@@ -261,6 +273,7 @@ export function planObject(live: KObject, verdicts: Extract<Verdict, { kind: 'ed
       patch: body,
       restart,
       rolls: ROLLABLE.has(kind) ? [{ kind, namespace: ns, name: live.metadata.name }] : [],
+      operatorRolls,
     },
     refused,
   };

@@ -114,14 +114,22 @@ function failure(e: unknown): string {
   return (e as Error).message;
 }
 
-async function waitForRollouts(kube: ClusterWriter, workloads: WorkloadRef[], deadline: number, write: (s: string) => Promise<void>): Promise<string[]> {
+type Awaited = WorkloadRef & { /** done only once the generation has passed this (the operator has updated it) */ after?: number };
+
+async function generationOf(kube: ClusterWriter, w: WorkloadRef): Promise<number> {
+  const o = await kube.get(KIND_RESOURCES[w.kind].resource, w.namespace, w.name);
+  return (o.metadata as { generation?: number }).generation ?? 0;
+}
+
+async function waitForRollouts(kube: ClusterWriter, workloads: Awaited[], deadline: number, write: (s: string) => Promise<void>): Promise<string[]> {
   const pending = [...workloads];
   const late: string[] = [];
   while (pending.length) {
     for (let i = pending.length - 1; i >= 0; i--) {
       const w = pending[i];
       const o = await kube.get(KIND_RESOURCES[w.kind].resource, w.namespace, w.name);
-      const st = rolloutState(o);
+      const generation = (o.metadata as { generation?: number }).generation ?? 0;
+      const st = w.after !== undefined && generation <= w.after ? { done: false, message: `${w.kind} ${w.namespace}/${w.name}: waiting for the operator to update it from the changed OpenTelemetryCollector` } : rolloutState(o);
       if (st.done) {
         await write(`${sanitize(st.message)}\n`);
         pending.splice(i, 1);
@@ -169,6 +177,15 @@ export async function runFix(o: FixOptions): Promise<number> {
         return EXIT_WRITE_REFUSED;
       }
     }
+    // The generation the operator's workloads have now: its rollout is the one after it.
+    const operatorRolls: Awaited[] = [];
+    for (const w of uniqueWorkloads(p.changes.flatMap((c) => c.operatorRolls))) {
+      try {
+        operatorRolls.push({ ...w, after: await generationOf(kube, w) });
+      } catch (e) {
+        if (!(e instanceof ApiError)) { throw e; }
+      }
+    }
     const written: ObjectChange[] = [];
     for (const c of p.changes) {
       try {
@@ -199,7 +216,7 @@ export async function runFix(o: FixOptions): Promise<number> {
         await o.write(`${w.kind.toLowerCase()}/${w.name} restarted\n`);
       }
     }
-    const waitFor = uniqueWorkloads([...(o.restart ? restart : []), ...rolls]);
+    const waitFor: Awaited[] = [...uniqueWorkloads([...(o.restart ? restart : []), ...rolls]), ...operatorRolls];
     if (waitFor.length) {
       const late = await waitForRollouts(kube, waitFor, Date.now() + (o.gather.timeoutMs ?? 30_000), o.write);
       if (late.length) {

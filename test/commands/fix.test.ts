@@ -215,6 +215,27 @@ describe('fix in the simulated cluster', { skip, concurrency: 1 }, () => {
     });
   }
 
+  test('an operator-managed collector: fix patches the OpenTelemetryCollector CR, never the generated ConfigMap, and waits for the operator\'s rollout', { timeout: 600_000 }, async () => {
+    const { startCluster } = await import('../sim/cli.ts');
+    const cluster = await startCluster({ manifests: [join(here, 'fix-fixtures/operator-loopback')], log: () => {} });
+    try {
+      const from = cluster.api.requests.length;
+      const r = await run(['fix', '-n', 'observability', '--apply', '--yes', '--timeout', '3m'], cluster.kubeconfigFor('fixer'));
+      assert.equal(r.code, 0, ctx(r));
+      assert.match(r.stdout, /^diff -u -N LIVE\/opentelemetry\.io\.v1beta1\.OpenTelemetryCollector\.observability\.otel /m, ctx(r));
+      assert.deepEqual(show(writesSince(cluster, from)), [
+        'patch /apis/opentelemetry.io/v1beta1/namespaces/observability/opentelemetrycollectors/otel?dryRun=All 200',
+        'patch /apis/opentelemetry.io/v1beta1/namespaces/observability/opentelemetrycollectors/otel 200',
+      ], ctx(r));
+      const cr = cluster.store.get(typeByKind('OpenTelemetryCollector')!, 'observability', 'otel');
+      assert.equal(cr?.spec.config.receivers.otlp.protocols.grpc.endpoint, '0.0.0.0:4317');
+      const after = await diagnoseJson(cluster.kubeconfig, ['-n', 'observability']);
+      assert.deepEqual(after.findings.filter((f) => f.rule === 'receiver-bound-to-loopback'), []);
+    } finally {
+      await cluster.stop();
+    }
+  });
+
   test('a Helm-managed collector: fix prints the helm upgrade command and writes nothing, even with --apply', { timeout: 600_000 }, async () => {
     const { startCluster } = await import('../sim/cli.ts');
     const cluster = await startCluster({ manifests: [join(here, 'fix-fixtures/helm-loopback'), join(SCENARIOS, 'upstream-helm-deployment/manifests')], log: () => {} });

@@ -89,6 +89,7 @@ test('an OpenTelemetryCollector CR: spec.config as an object (v1beta1) or as YAM
   assert.equal(change?.patchType, 'merge');
   assert.deepEqual((change?.patch.spec as { config: unknown }).config, { receivers: { otlp: { protocols: { grpc: { endpoint: '0.0.0.0:4317' } } } } });
   assert.deepEqual(change?.restart, [], 'the operator rolls its pods on a config change');
+  assert.deepEqual(change?.operatorRolls, [{ kind: 'Deployment', namespace: 'observability', name: 'otel-collector' }], 'and fix waits for that rollout');
   const old = structuredClone(cr);
   old.spec.config = 'receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: localhost:4317 # keep\n';
   assert.equal(planObject(old, [edit(f)], NOW).change?.after.spec.config, 'receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 0.0.0.0:4317 # keep\n');
