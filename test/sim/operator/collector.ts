@@ -83,7 +83,7 @@ export function labels(cr: KObject, name: string, image: string | undefined): Re
 
 function annotations(cr: KObject): Record<string, string> { return { ...(cr.metadata.annotations ?? {}) }; }
 
-function podAnnotations(cr: KObject): Record<string, string> {
+function podAnnotations(cr: KObject, version: string): Record<string, string> {
   const a: Record<string, string> = { ...(cr.spec?.podAnnotations ?? {}) };
   for (const [k, v] of Object.entries(annotations(cr))) { a[k] ??= v; }
   if (!cr.spec?.observability?.metrics?.disablePrometheusAnnotations) {
@@ -91,7 +91,7 @@ function podAnnotations(cr: KObject): Record<string, string> {
     for (const [k, v] of [['prometheus.io/scrape', 'true'], ['prometheus.io/port', '8888'], ['prometheus.io/path', '/metrics']]) {
       if (!(k in a)) { a[k] = v; stamped = true; }
     }
-    if (stamped) { a['operator.opentelemetry.io/prometheus-annotations-added'] = 'true'; }
+    if (stamped && behaviour(version).prometheusMarker) { a['operator.opentelemetry.io/prometheus-annotations-added'] = 'true'; }
   }
   a['opentelemetry-operator-config/sha256'] = configSha(cr.spec.config);
   return a;
@@ -236,7 +236,7 @@ export function workload(cr: KObject, version: string): KObject | undefined {
   // manifestutils.Labels reads spec.image as written: a CR without one gets version `latest`.
   const l = labels(cr, name, cr.spec?.image);
   const meta = { name, namespace: cr.metadata.namespace, labels: l, annotations: annotations(cr), ownerReferences: [ownerRef(cr)] };
-  const template = { metadata: { labels: { ...l }, annotations: podAnnotations(cr) }, spec: podSpec(cr, version) };
+  const template = { metadata: { labels: { ...l }, annotations: podAnnotations(cr, version) }, spec: podSpec(cr, version) };
   const selector = { matchLabels: selectorLabels(cr) };
   switch (mode) {
     case 'deployment': {
@@ -305,9 +305,11 @@ function serviceSpecExtras(cr: KObject): Any {
 export function services(cr: KObject, version: string): KObject[] {
   const cfg: Config = cr.spec.config;
   const out: KObject[] = [];
+  const b = behaviour(version);
+  const typeLabel = (type: string): Record<string, string> => (b.serviceTypeLabel ? { 'operator.opentelemetry.io/collector-service-type': type } : {});
   const base = (name: string, type: string): KObject['metadata'] => ({
     name, namespace: cr.metadata.namespace,
-    labels: { ...labels(cr, name, cr.spec?.image), 'operator.opentelemetry.io/collector-service-type': type },
+    labels: { ...labels(cr, name, cr.spec?.image), ...typeLabel(type) },
     annotations: annotations(cr), ownerReferences: [ownerRef(cr)],
   });
   let svcPorts = ports(cfg, ['receiver', 'exporter']).map(svcPort);
@@ -339,14 +341,14 @@ export function services(cr: KObject, version: string): KObject[] {
     out.push(main);
     const h = structuredClone(main);
     h.metadata.name = headlessName(cr.metadata.name);
-    h.metadata.labels = { ...h.metadata.labels, 'operator.opentelemetry.io/collector-headless-service': 'Exists', 'operator.opentelemetry.io/collector-service-type': 'headless' };
+    h.metadata.labels = { ...h.metadata.labels, 'operator.opentelemetry.io/collector-headless-service': 'Exists', ...typeLabel('headless') };
     h.metadata.annotations = { 'service.beta.openshift.io/serving-cert-secret-name': `${h.metadata.name}-tls`, ...h.metadata.annotations };
     h.spec.clusterIP = 'None';
     out.push(h);
   }
   const mon = monitoringName(cr.metadata.name);
   const monMeta = base(mon, 'monitoring');
-  monMeta.labels = { ...labels(cr, mon, cr.spec?.image), 'operator.opentelemetry.io/collector-monitoring-service': 'Exists', 'operator.opentelemetry.io/collector-service-type': 'monitoring' };
+  monMeta.labels = { ...labels(cr, mon, cr.spec?.image), ...(b.monitoringLabel ? { 'operator.opentelemetry.io/collector-monitoring-service': 'Exists' } : {}), ...typeLabel('monitoring') };
   out.push({ apiVersion: 'v1', kind: 'Service', metadata: monMeta, spec: { selector: selectorLabels(cr), ports: [{ name: 'monitoring', port: metricsEndpoint(cfg).port }], ...serviceSpecExtras(cr) } });
   const ext = behaviour(version).extensionPorts ? ports(cfg, ['extension']) : [];
   if (ext.length) {

@@ -75,6 +75,11 @@ export interface OperatorBehaviour {
   unifyEnvVarArg: boolean;
   /** v0.100.0: health_check gives a readiness probe too (container.go); before, a liveness probe only. */
   readinessProbe: boolean;
+  /** v0.100.0: Services carry `operator.opentelemetry.io/collector-service-type`; v0.97.0 the monitoring label. */
+  serviceTypeLabel: boolean;
+  monitoringLabel: boolean;
+  /** v0.156.0: `operator.opentelemetry.io/prometheus-annotations-added` beside the default prometheus.io/* pod annotations. */
+  prometheusMarker: boolean;
   /** v0.137.0: health_check gives a startup probe too (extensions WithStartupGen). */
   startupProbe: boolean;
   /** v0.100.0: the manager's zap encoder uses keys `level` (upper case), `timestamp`, `message`; before, controller-runtime's `level`/`ts`/`msg`. */
@@ -90,6 +95,9 @@ export function behaviour(version: string): OperatorBehaviour {
     telemetryDefault: at('0.154.0') ? 'reader' : at('0.152.0') ? 'reader-without-false' : at('0.122.0') ? 'reader' : at('0.111.0') ? 'address' : 'none',
     startupProbe: at('0.137.0'),
     readinessProbe: at('0.100.0'),
+    serviceTypeLabel: at('0.100.0'),
+    monitoringLabel: at('0.97.0'),
+    prometheusMarker: at('0.156.0'),
     golangFlags: at('0.140.0'),
     nativeSidecar: at('0.132.0'),
     statusConditions: at('0.154.0'),

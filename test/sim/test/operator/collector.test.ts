@@ -549,3 +549,18 @@ test('health_check: liveness only before v0.100, no extension port before v0.115
     } finally { h.stop(); }
   }
 });
+
+test('labels and annotations by release: service-type labels from v0.100, the prometheus marker annotation from v0.156', async () => {
+  for (const [version, typed, marker] of [['0.99.0', false, false], ['0.155.0', true, false], ['0.156.0', true, true]] as const) {
+    const h = harness({ version });
+    try {
+      h.create(VERSIONED('10s'));
+      await h.settle();
+      assert.equal(h.get('Service', 'simple-collector')!.metadata.labels?.['operator.opentelemetry.io/collector-service-type'], typed ? 'base' : undefined, version);
+      assert.equal(h.get('Service', 'simple-collector-monitoring')!.metadata.labels?.['operator.opentelemetry.io/collector-monitoring-service'], 'Exists', version);
+      const ann = h.get('Deployment', 'simple-collector')!.spec.template.metadata.annotations;
+      assert.equal(ann['prometheus.io/scrape'], 'true');
+      assert.equal(ann['operator.opentelemetry.io/prometheus-annotations-added'], marker ? 'true' : undefined, version);
+    } finally { h.stop(); }
+  }
+});
