@@ -60,7 +60,7 @@ function initImageVersion(pod: PodLike, name: string): number[] | undefined {
  * - Java agent (JAVA_TOOL_OPTIONS -javaagent): http/protobuf from 2.0, gRPC in 1.x.
  * - Node.js (NODE_OPTIONS --require .../autoinstrumentation.js): the image's register.js (sdk-node) defaults to
  *   http/protobuf from autoinstrumentation-nodejs 0.56.0; earlier images ran the operator's own script with
- *   the gRPC exporter.
+ *   the gRPC exporter by default, and before 0.53.0 whatever the protocol variable said.
  * - .NET (OTEL_DOTNET_AUTO_HOME): the auto-instrumentation defaults to http/protobuf.
  * - Python (PYTHONPATH .../otel-auto-instrumentation-python): the operator writes the protocol itself.
  * An unparsable agent tag (a custom image) is taken as a current one.
@@ -75,6 +75,10 @@ export function injectedAgent(pod: PodLike, env: Env | undefined, container?: st
   }
   if (get('NODE_OPTIONS').includes('/otel-auto-instrumentation-nodejs/autoinstrumentation.js')) {
     const v = initImageVersion(pod, 'opentelemetry-auto-instrumentation-nodejs');
+    if (v && v[0] === 0 && v[1] < 53) {
+      // The script of those images built the gRPC exporter whatever OTEL_EXPORTER_OTLP_PROTOCOL said (313ee2ac8, #3413).
+      return { sdk: 'node', protocol: 'grpc', endpoint: get('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') || get('OTEL_EXPORTER_OTLP_ENDPOINT') || 'http://localhost:4317' };
+    }
     return { sdk: 'node', protocol: v && v[0] === 0 && v[1] < 56 ? 'grpc' : 'http/protobuf' };
   }
   if (get('OTEL_DOTNET_AUTO_HOME') !== '') { return { sdk: 'dotnet', protocol: 'http/protobuf' }; }

@@ -44,7 +44,8 @@ export interface ExportTarget {
 
 /** The spec's (and each SDK's) reading of OTEL_EXPORTER_OTLP_* for traces; undefined when nothing asks for export. */
 export function traceTarget(env: NodeJS.ProcessEnv, sdk: Sdk, unknownSdk = false): ExportTarget | undefined {
-  // A web-server module the operator injected exports where its own config says, over gRPC (runtime/images.ts).
+  // An injected agent whose exporter is fixed (a web-server module, a Node.js image before 0.53.0) exports
+  // there over its protocol, whatever the OTEL_* variables say (runtime/images.ts injectedAgent).
   if (env.SIM_AGENT_ENDPOINT) {
     if (env.SIM_AGENT_ENDPOINT === 'none') { return undefined; }
     return traceTarget({ OTEL_EXPORTER_OTLP_ENDPOINT: env.SIM_AGENT_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL: env.SIM_SDK_PROTOCOL ?? 'grpc' }, sdk, unknownSdk);

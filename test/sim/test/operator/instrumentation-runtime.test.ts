@@ -73,3 +73,11 @@ test('a web-server module exports gRPC to its module config endpoint, $(OTEL_NOD
   assert.equal(`${t.protocol} ${t.url.host}`, 'grpc deployment-collector:4317');
   assert.equal(traceTarget({ SIM_AGENT_ENDPOINT: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317' }, 'go'), undefined);
 });
+
+test('Node.js images before 0.53.0 export gRPC whatever OTEL_EXPORTER_OTLP_PROTOCOL says', () => {
+  const env = [{ name: 'NODE_OPTIONS', value: ' --require /otel-auto-instrumentation-nodejs/autoinstrumentation.js' }, { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://c:4318' }, { name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'http/protobuf' }];
+  const agent = injectedAgent({ spec: { initContainers: [{ name: 'opentelemetry-auto-instrumentation-nodejs', image: 'ghcr.io/open-telemetry/opentelemetry-operator/autoinstrumentation-nodejs:0.52.1' }] } }, env);
+  assert.deepEqual(agent, { sdk: 'node', protocol: 'grpc', endpoint: 'http://c:4318' });
+  const t = traceTarget({ SIM_AGENT_ENDPOINT: agent?.endpoint, SIM_SDK_PROTOCOL: agent?.protocol, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }, 'node')!;
+  assert.equal(`${t.protocol} ${t.url.host}`, 'grpc c:4318');
+});
