@@ -97,6 +97,14 @@ describe('fix in the simulated cluster', { skip, concurrency: 1 }, () => {
       assert.match(noTty.stderr, /without a confirmation/);
       assert.deepEqual(show(writesSince(cluster, from)), []);
 
+      // 2b. On a terminal it asks; an answer other than yes writes nothing. `script` gives it a pseudo-terminal.
+      from = cluster.api.requests.length;
+      const tty = await runAsync('sh', ['-c', `printf 'n\\n' | script -qec "${PLUGIN} fix -n observability --apply" /dev/null`], env(kc), 240_000);
+      assert.equal(tty.code, 2, ctx(tty));
+      assert.match(tty.stdout, /Apply 1 change\(s\) to the cluster\? \[y\/N\]/, ctx(tty));
+      assert.match(tty.stdout, /Nothing was changed\./, ctx(tty));
+      assert.deepEqual(show(writesSince(cluster, from)), []);
+
       // 3. Someone edits the ConfigMap between the diff and the write: the dry run gets the 409, nothing is written.
       from = cluster.api.requests.length;
       const rvBefore = configMap(cluster, 'observability', 'otel-collector-config').metadata.resourceVersion;
