@@ -27,6 +27,16 @@ export function portFromEndpoint(endpoint: string): number {
   return m ? Number(m[0].slice(1)) : 0;
 }
 
+/**
+ * SingleEndpointConfig.GetPortNumOrDefault: the port of `endpoint`, else of `listen_address`, else the
+ * default (an address without a port counts as none).
+ */
+export function portOr(cfg: unknown, def: number): number {
+  if (!isMap(cfg)) { return def; }
+  const ep = typeof cfg.endpoint === 'string' && cfg.endpoint ? cfg.endpoint : typeof cfg.listen_address === 'string' ? cfg.listen_address : '';
+  return portFromEndpoint(ep) || def;
+}
+
 interface Proto { port: number; protocol?: string; appProtocol?: string }
 /** internal/components/receivers/helpers.go: the multi-protocol receivers. */
 const MULTI: Record<string, Record<string, Proto>> = {
@@ -102,12 +112,12 @@ export function applyDefaults(config: Config, b: OperatorBehaviour): Config {
       for (const [proto, pc] of Object.entries(protocols)) {
         const def = MULTI[t][proto];
         if (!def) { throw new ConfigError(`unknown protocol set: ${proto}`); }
-        const port = isMap(pc) && typeof pc.endpoint === 'string' && portFromEndpoint(pc.endpoint) ? portFromEndpoint(pc.endpoint) : def.port;
+        const port = portOr(pc, def.port);
         out[proto] = { ...(isMap(pc) ? pc : {}), ...pick(addressDefault(pc, port), ['endpoint']) };
       }
       c.receivers[name] = { ...(isMap(cur) ? cur : {}), protocols: { ...protocols, ...out } };
     } else if (SINGLE[t] && SINGLE[t].port) {
-      const port = isMap(cur) && typeof cur.endpoint === 'string' && portFromEndpoint(cur.endpoint) ? portFromEndpoint(cur.endpoint) : SINGLE[t].port;
+      const port = portOr(cur, SINGLE[t].port);
       c.receivers[name] = { ...(isMap(cur) ? cur : {}), ...pick(addressDefault(cur, port), ['endpoint']) };
     }
   }
@@ -115,7 +125,7 @@ export function applyDefaults(config: Config, b: OperatorBehaviour): Config {
     // exporters/helpers.go registers one exporter with a default: prometheus on 8888.
     if (componentType(name) === 'prometheus' && c.exporters) {
       const cur = c.exporters[name];
-      const port = isMap(cur) && typeof cur.endpoint === 'string' && portFromEndpoint(cur.endpoint) ? portFromEndpoint(cur.endpoint) : 8888;
+      const port = portOr(cur, 8888);
       c.exporters[name] = { ...(isMap(cur) ? cur : {}), ...pick(addressDefault(cur, port), ['endpoint']) };
     }
   }
@@ -186,7 +196,7 @@ function componentPorts(name: string, cfg: Any, kind: 'receiver' | 'exporter' | 
   const t = componentType(name);
   if (kind === 'exporter') {
     if (t !== 'prometheus') { return []; }
-    const port = isMap(cfg) && typeof cfg.endpoint === 'string' && portFromEndpoint(cfg.endpoint) ? portFromEndpoint(cfg.endpoint) : 8888;
+    const port = portOr(cfg, 8888);
     return [{ name: portName(name, port), port }];
   }
   if (kind === 'extension') {
@@ -198,7 +208,7 @@ function componentPorts(name: string, cfg: Any, kind: 'receiver' | 'exporter' | 
       return out;
     }
     if (t !== 'health_check') { return []; }
-    const port = isMap(cfg) && typeof cfg.endpoint === 'string' && portFromEndpoint(cfg.endpoint) ? portFromEndpoint(cfg.endpoint) : 13133;
+    const port = portOr(cfg, 13133);
     return [{ name: portName(name, port), port }];
   }
   if (MULTI[t]) {
@@ -206,15 +216,14 @@ function componentPorts(name: string, cfg: Any, kind: 'receiver' | 'exporter' | 
     for (const [proto, pc] of Object.entries<Any>(isMap(cfg) && isMap(cfg.protocols) ? cfg.protocols : {})) {
       const def = MULTI[t][proto];
       if (!def) { throw new ConfigError(`unknown protocol set: ${proto}`); }
-      const port = isMap(pc) && typeof pc.endpoint === 'string' && portFromEndpoint(pc.endpoint) ? portFromEndpoint(pc.endpoint) : def.port;
+      const port = portOr(pc, def.port);
       out.push(withProto({ name: portName(`${name}-${proto}`, port), port }, def));
     }
     return out;
   }
   if (NO_PORTS.has(t)) { return []; }
   const def = SINGLE[t] ?? { port: 0 };
-  const ep = isMap(cfg) ? String(cfg.endpoint ?? cfg.listen_address ?? '') : '';
-  const port = portFromEndpoint(ep) || def.port;
+  const port = portOr(cfg, def.port);
   if (!port) { return []; }
   return [withProto({ name: portName(name, port), port }, def)];
 }
