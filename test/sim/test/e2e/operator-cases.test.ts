@@ -44,6 +44,14 @@ const KNOWN_GAPS: Record<string, string> = {
   // (chainsaw-test.yaml step-02 runs it before applying 02-otlp-receiver.yaml), and the otel-sender collector
   // by create_otlp_sender.sh: neither is YAML, so neither is in the case. From the YAML alone the receiver pod
   // stays ContainerCreating (FailedMount), on a real cluster as here, and collector-not-ready is right.
+  // Plugin: operator >= 0.132 on Kubernetes >= 1.29 injects the sidecar as a native sidecar, an init
+  // container `otc-container` with restartPolicy: Always (pkg/sidecar/pod.go add(), NativeSidecarSupport;
+  // CHANGELOG: the gate was on by default from v0.132.0 and removed in v0.140.0), and the stand-in does so.
+  // src/gather/discover.ts findCollectorPods looks for the sidecar in spec.containers only, finds no
+  // collector in the pod, and app-endpoint-loopback reports localhost:4317 as unserved (error) although the
+  // probe connected.
+  'operator-e2e-env-vars': 'plugin: an operator-injected native sidecar (initContainers, restartPolicy Always) is not seen as the pod\'s collector (src/gather/discover.ts)',
+  'operator-e2e-use-labels-for-resource-attributes': 'plugin: an operator-injected native sidecar (initContainers, restartPolicy Always) is not seen as the pod\'s collector (src/gather/discover.ts)',
   'operator-openshift-multi-cluster': 'judgement disputed: the case lacks the ConfigMap its chainsaw script creates; the collector cannot start',
 };
 
@@ -80,7 +88,7 @@ describe('operator cases in the simulated cluster, diagnosed', { skip, concurren
   });
   for (const c of cases) {
     const gap = KNOWN_GAPS[c.dir];
-    test(c.dir, { timeout: 300_000, ...(gap ? { todo: gap } : {}) }, async (t) => {
+    test(c.dir, { timeout: 900_000, ...(gap ? { todo: gap } : {}) }, async (t) => {
       const { startCluster } = await import('../../cli.ts');
       const lines: string[] = [];
       const cluster = await startCluster({ manifests: [join(REAL, c.dir)], log: (l) => lines.push(l) });
@@ -89,7 +97,9 @@ describe('operator cases in the simulated cluster, diagnosed', { skip, concurren
         bringUps.push(`${c.dir} ${up}`);
         t.diagnostic(`bring-up ${up}, ${cluster.podCount} pods`);
         for (const l of lines.filter((x) => /Error from server|resource mapping not found|declared twice/.test(x))) { t.diagnostic(l); }
-        const r = await runAsync(PLUGIN, ['diagnose', '-A', '-o', 'json'], { KUBECONFIG: cluster.kubeconfig, NO_COLOR: '1' }, 180_000);
+        // Deadlines far above the defaults (30 s, 20 s per request): two clusters share this process's event
+        // loop, and on a loaded machine an answer can take longer than a real API server's would.
+        const r = await runAsync(PLUGIN, ['diagnose', '-A', '-o', 'json', '--timeout', '5m', '--request-timeout', '2m'], { KUBECONFIG: cluster.kubeconfig, NO_COLOR: '1' }, 600_000);
         const ctx = `stderr:\n${r.stderr.slice(0, 2000)}`;
         let report: { findings: Finding[]; collectors: unknown[] };
         try {
