@@ -48,7 +48,7 @@ function assertedBy(sd: SourceDoc): string[] {
 }
 
 /** File -> why it is an expectation, for every file among `docs` that is one. */
-export function expectationFiles(docs: SourceDoc[]): Map<string, string> {
+export function expectationFiles(docs: SourceDoc[], names: string[] = []): Map<string, string> {
   const out = new Map<string, string>();
   const patterns: { pattern: string; test: string }[] = [];
   for (const sd of docs) {
@@ -56,7 +56,8 @@ export function expectationFiles(docs: SourceDoc[]): Map<string, string> {
     out.set(sd.file, 'a Chainsaw Test (drives an end-to-end test; not applied)');
     for (const p of assertedBy(sd)) { patterns.push({ pattern: p, test: sd.file }); }
   }
-  const files = new Set(docs.map((d) => d.file));
+  // By name too: a file that did not parse has no documents but may still be an assert file.
+  const files = new Set([...docs.map((d) => d.file), ...names]);
   for (const file of files) {
     if (out.has(file) || file === '-') { continue; }
     const norm = normalize(file);
