@@ -33,7 +33,8 @@ test('ports: named instances, long names as port-<n>, UDP receivers, listen_addr
     { name: 'zipkin', port: 9411, protocol: 'TCP', appProtocol: 'http' },
   ]);
   assert.equal(portName('my.receiver', 1), 'my.receiver');
-  assert.equal(portName('Bad_Name', 1), 'port-1');
+  assert.equal(portName('Bad_Name', 1), 'Bad-Name');
+  assert.equal(portName('-x', 1), 'port-1');
 });
 
 test('defaults: host-less endpoints get 0.0.0.0, hosts and env references are kept, unknown receivers untouched', () => {
@@ -46,7 +47,7 @@ test('defaults: host-less endpoints get 0.0.0.0, hosts and env references are ke
   assert.deepEqual(d.receivers.otlp.protocols, { grpc: { endpoint: '0.0.0.0:5317' }, http: { endpoint: '${env:MY_POD_IP}:4318', cors: { allowed_origins: ['*'] } } });
   assert.deepEqual(d.receivers.zipkin, { endpoint: 'localhost:9411' });
   assert.deepEqual(d.receivers.myreceiver, {});
-  assert.deepEqual(c.receivers.otlp.protocols.grpc, { endpoint: ':5317' }, 'the input is not changed');
+  assert.deepEqual(c.receivers.otlp, { protocols: { grpc: { endpoint: ':5317' }, http: { endpoint: '${env:MY_POD_IP}:4318', cors: { allowed_origins: ['*'] } } } }, 'the input is not changed');
 });
 
 test('the hashed JSON is Go\'s: struct field order, sorted map keys, HTML-safe escapes, omitted empties', () => {
