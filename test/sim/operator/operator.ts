@@ -272,8 +272,7 @@ export function startOperator(store: Store, opts: OperatorOptions): Operator {
     if (k === 'Pod' && c.object.metadata.namespace === OPERATOR_NAMESPACE) { logs.flush(); return; }
     if (!watched.has(k)) { return; }
     if (k === 'OpenTelemetryCollector' && c.type === 'DELETED') { deleted.push(c.object); }
-    // Our own status writes need no pass; anything else might.
-    if (k === 'OpenTelemetryCollector' && c.type === 'MODIFIED') { /* spec or status: a pass is cheap and idempotent */ }
+    // A CR's own status write also triggers a pass: it finds nothing to change, so the loop ends there.
     if (k !== 'OpenTelemetryCollector' && !(c.object.metadata.ownerReferences ?? []).some((r) => r.kind === 'OpenTelemetryCollector')) { return; }
     if (running) { dirty = true; } else { schedule(); }
   };
