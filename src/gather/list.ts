@@ -4,7 +4,8 @@
  */
 import type { ClusterClient, KObject, ResourceName } from '../cluster/types.ts';
 import { ApiError } from '../errors.ts';
-import { OPERATOR_DEPLOYMENT, operatorVersionFromImage } from '../otel/operator-data.ts';
+import { OPERATOR_DEPLOYMENT, operatorForCollector, operatorVersionFromImage } from '../otel/operator-data.ts';
+import { compareVersions } from '../otel/version.ts';
 import { assembleDiscovery, findCollectorPods, INJECT_ANNOTATION, SIDECAR_ANNOTATION, type Discovery } from './discover.ts';
 
 export interface DiscoverOptions {
@@ -69,6 +70,23 @@ export async function findOperator(client: ClusterClient, signal?: AbortSignal):
     seen.push(`${at} runs ${manager.image}, which names no upstream release`);
   }
   return { version: null, source: seen.length ? seen.join('; ') : `no Deployment labelled ${OPERATOR_DEPLOYMENT.labelSelector} ${where}` };
+}
+
+/**
+ * Where the operator's Deployment is out of sight, its CRs still tell: the operator writes into each CR's
+ * status.version the collector release it ships (internal/status/collector/collector.go, and the upgrade
+ * at start-up, pkg/collector/upgrade/upgrade.go), so the newest status names the earliest release that
+ * can have written it; the running one is that or a later patch of it.
+ */
+export function operatorFromCRs(crs: KObject[], why: string): OperatorInfo | undefined {
+  let best: { version: string; cr: KObject; status: string } | undefined;
+  for (const cr of crs) {
+    const status = cr.status?.version;
+    const version = typeof status === 'string' ? operatorForCollector(status) : undefined;
+    if (version && (!best || (compareVersions(version, best.version) ?? 0) > 0)) { best = { version, cr, status }; }
+  }
+  if (!best) { return undefined; }
+  return { version: best.version, source: `${why}; OpenTelemetryCollector ${best.cr.metadata.namespace}/${best.cr.metadata.name} has status.version ${best.status}, the collector release of operator ${best.version}` };
 }
 
 /** Whether anything listed is the operator's doing: its collectors, its sidecars, or pods asking for instrumentation. */
@@ -169,7 +187,8 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
     collectorCRs = await listIn(client, 'opentelemetrycollectors.v1alpha1', scope, failures, sig);
   }
   const nodes = await nodesP;
-  const operator = await operatorP;
+  const looked = await operatorP;
+  const operator = looked && !looked.version ? (operatorFromCRs(collectorCRs, looked.source) ?? looked) : looked;
 
   // Now that ConfigMaps are known, a container whose --config is a mounted collector config counts too.
   const withConfig = findCollectorPods(pods, inCollectorScope, configMapList);

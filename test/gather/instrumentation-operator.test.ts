@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '../../src/errors.ts';
-import { discover, findOperator } from '../../src/gather/list.ts';
+import { discover, findOperator, operatorFromCRs } from '../../src/gather/list.ts';
 import { buildApp } from '../../src/gather/models.ts';
 import { lintTexts } from '../../src/lint/index.ts';
 import { FakeClusterClient } from './fake-client.ts';
@@ -134,5 +134,19 @@ describe('lint --operator-version: the CR judged as that release deploys it', ()
     const r = lintAt();
     assert.deepEqual(rules(r), []);
     assert.ok(r.report.notes?.some((n) => /OpenTelemetry operator version unknown \(lint reads no cluster\): its release 0\.158\.0 is assumed/.test(n)));
+  });
+});
+
+describe('operatorFromCRs: out of sight, the CRs still tell', () => {
+  const cr = (name: string, version?: string) => ({ apiVersion: 'opentelemetry.io/v1beta1', kind: 'OpenTelemetryCollector', metadata: { name, namespace: 'otel' }, ...(version ? { status: { version } } : {}) });
+
+  test('the newest status.version names the earliest release shipping that collector', () => {
+    const op = operatorFromCRs([cr('a', '0.114.0'), cr('b', '0.122.1'), cr('c')], 'forbidden');
+    assert.equal(op?.version, '0.122.0');
+    assert.match(op?.source ?? '', /^forbidden; OpenTelemetryCollector otel\/b has status\.version 0\.122\.1, the collector release of operator 0\.122\.0$/);
+  });
+
+  test('no status, or a collector no release ships: nothing inferred', () => {
+    assert.equal(operatorFromCRs([cr('a'), cr('b', '0.999.0')], 'x'), undefined);
   });
 });
