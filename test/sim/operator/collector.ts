@@ -215,12 +215,14 @@ function podSpec(cr: KObject, version: string): Any {
     serviceAccountName: serviceAccountName(cr),
     containers: [container(cr, version, true), ...(s.additionalContainers ?? [])],
     volumes: volumes(cr, version),
-    // manifestutils.GetDNSPolicy: ClusterFirstWithHostNet on the host network, None with a dnsConfig that names nameservers.
-    dnsPolicy: s.dnsPolicy ?? (s.hostNetwork ? 'ClusterFirstWithHostNet' : s.podDnsConfig?.nameservers?.length ? 'None' : 'ClusterFirst'),
+    // manifestutils.GetDNSPolicy: the CR's, else None when podDnsConfig names nameservers (over the host
+    // network's ClusterFirstWithHostNet), else ClusterFirst.
+    dnsPolicy: s.dnsPolicy ?? (Array.isArray(s.podDnsConfig?.nameservers) ? 'None' : s.hostNetwork ? 'ClusterFirstWithHostNet' : 'ClusterFirst'),
+    // DNSConfig: &spec.PodDNSConfig, a pointer to the (maybe empty) struct: always written.
+    dnsConfig: s.podDnsConfig ?? {},
     shareProcessNamespace: s.shareProcessNamespace ?? false,
   };
   if (s.initContainers?.length) { spec.initContainers = s.initContainers; }
-  if (s.podDnsConfig && Object.keys(s.podDnsConfig).length) { spec.dnsConfig = s.podDnsConfig; }
   for (const [from, to] of [['hostNetwork', 'hostNetwork'], ['hostPID', 'hostPID'], ['hostAliases', 'hostAliases'], ['tolerations', 'tolerations'],
     ['nodeSelector', 'nodeSelector'], ['podSecurityContext', 'securityContext'], ['priorityClassName', 'priorityClassName'], ['affinity', 'affinity'],
     ['terminationGracePeriodSeconds', 'terminationGracePeriodSeconds'], ['topologySpreadConstraints', 'topologySpreadConstraints']]) {
