@@ -73,6 +73,13 @@ function lintInputs(inputs: { file: string; text: string }[], opts: LintOptions,
       continue;
     }
     const p = parseSource(file, text);
+    if (p.errors.length && GO_TEMPLATE.test(text)) {
+      // Not YAML until a template engine runs (a chart's `.Files.Get` + `tpl` input, a CRD wrapped in
+      // `{{- if .Values.crds.create }}`): the renderer's output is what can be linted.
+      skipped.push({ file, reason: 'a Go template ({{ ... }} actions), not YAML until it is rendered (helm template)' });
+      consumed.add(file);
+      continue;
+    }
     parseErrors.push(...p.errors);
     parsed.set(file, p.docs);
   }
@@ -142,6 +149,9 @@ function lintInputs(inputs: { file: string; text: string }[], opts: LintOptions,
   if (snapshots.some((s) => s.meta.operator && s.meta.operator.version === null)) { report.notes = [...(report.notes ?? []), operatorAssumedNote('lint reads no cluster')]; }
   return { report, snapshots, errors, skipped, files, objects: objects.length };
 }
+
+/** A Go template action at the start of a line: `{{- if ...}}`, `{{ end }}`, `{{ toYaml . | nindent 4 }}`. */
+const GO_TEMPLATE = /^\s*(?:-\s+)?(?:[\w.-]+:\s*)?\{\{-?\s*(?:if|else|end|with|range|define|template|include|toYaml|tpl|\.|\$)/m;
 
 /** Texts without a directory on disk: a kustomization among them cannot be rendered, only named. */
 function offDisk(files: string[]): KustomizeResult {

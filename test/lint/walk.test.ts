@@ -54,6 +54,8 @@ const OTHERS: Record<string, [string, RegExp]> = {
   'charts/redis/Chart.yaml': ['apiVersion: v2\nname: redis\nversion: 1.2.3\n', /Helm chart metadata/],
   // Not YAML until Helm renders it: read raw it would be malformed input.
   'charts/redis/templates/deployment.yaml': ['apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include "redis.fullname" . }}\n{{- with .Values.extra }}\n  {{- toYaml . | nindent 2 }}\n{{- end }}\n', /a template of the Helm chart .*charts\/redis: run `helm template/],
+  // Read by a chart through .Files.Get and tpl, outside templates/: still a Go template, not YAML.
+  'charts/op/conf/crds/crd.yaml': ['{{- if .Values.crds.create }}\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  annotations:\n    {{- with .Values.crds.annotations }}\n    {{- toYaml . | nindent 4 }}\n    {{- end }}\n  name: x.example.com\n{{- end }}\n', /a Go template/],
   'docs/partial.yaml': ['apiVersion: v1\nkind: Pod\nspec: {containers: [{name: x}]}\n', /Pod without metadata.name or generateName/],
   'config/app.json': ['[1, 2, 3]\n', /a list, not a map/],
   'overlay-values.yaml': ['config:\n  receivers: {otlp: {protocols: {grpc: {}}}}\n  service: {pipelines: {}}\n', /chart without `mode`/],
