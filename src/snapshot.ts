@@ -428,6 +428,36 @@ export interface ProbeRecord {
   raw?: string;
   argv?: string[];
   durationMs?: number;
+  /** app-endpoint probes: what the receiver answered when spoken to in the app's own protocol */
+  otlp?: OtlpProbeRecord;
+}
+
+/**
+ * The OTLP-level probe's reading (gather/otlp-probe.ts). `wrong-protocol`: the other OTLP transport (or
+ * something else) answered, `answeredBy` says which; `wrong-path`: 404; `rejected`: another HTTP error
+ * (415 content type, 405 method); `tls-expected` / `plaintext-expected`: the two sides disagree on TLS;
+ * `tls-ok`: a TLS server answered the ClientHello (the OTLP layer behind it unproven); `no-answer`:
+ * connected, nothing recognisable came back; `not-run`: no tool could speak it (`fallback` says why; the
+ * record's TCP connect result stands).
+ */
+export type OtlpProbeResultKind =
+  | 'otlp-http-ok' | 'grpc-ok' | 'tls-ok' | 'wrong-protocol' | 'wrong-path' | 'rejected' | 'tls-expected' | 'plaintext-expected' | 'no-answer'
+  | 'refused' | 'timeout' | 'dns-failure' | 'not-run';
+
+export interface OtlpProbeRecord {
+  /** what was sent: an empty POST, the HTTP/2 preface with SETTINGS, a TLS ClientHello */
+  sent: 'http-post' | 'h2-preface' | 'tls-client-hello';
+  path?: string;
+  contentType?: string;
+  result: OtlpProbeResultKind;
+  answeredBy?: 'otlp-http' | 'http/1.1' | 'http/2' | 'tls' | 'none';
+  status?: number;
+  detail: string;
+  /** the speaker that ran (bash, python3) */
+  tool?: string;
+  argv?: string[];
+  /** not-run: why the probe stayed a TCP connect */
+  fallback?: string;
 }
 
 /** ---------------------------------------------------------------- logs */

@@ -313,6 +313,7 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
               ...(r.notRun ? { notRun: r.notRun } : {}),
               ...(r.argv ? { argv: r.argv } : {}),
               durationMs: r.durationMs,
+              ...(r.otlp ? { otlp: r.otlp } : {}),
             });
           }
           probed++;

@@ -4,7 +4,9 @@
  */
 import type { AppContainer, ProbeRecord, ServiceInfo, Signal } from '../snapshot.ts';
 import type { DiscoveredApp, Discovery } from './discover.ts';
+import { appExports, isHttp } from '../otel/sdk.ts';
 import { SIGNALS } from './models.ts';
+import { isValidProbePath, type OtlpSpeak } from './otlp-probe.ts';
 import { parseProbeTarget } from './probe-target.ts';
 
 export interface ProbePlan {
@@ -53,8 +55,14 @@ export function planProbes(app: AppContainer, d: DiscoveredApp, disc: Discovery,
     const v = ex.signals?.[s]?.endpoint?.value;
     if (v !== undefined && !endpoints.has(v)) { endpoints.set(v, s); }
   }
+  const exports = appExports(app);
   for (const [endpoint, signal] of endpoints) {
-    plans.push({ app: d, kind: 'app-endpoint', endpoint, ...(signal ? { signal } : {}), parsed: parseProbeTarget(endpoint) });
+    const parsed = parseProbeTarget(endpoint);
+    // What the SDK sends on this endpoint: the signal's export when per-signal, else the first one using it.
+    const e = exports.find((x) => x.endpointSetting?.value === endpoint && (signal === undefined ? !x.perSignal : x.signal === signal));
+    const otlp = e ? speakFor(e) : undefined;
+    if (parsed.ok && otlp) { parsed.target.otlp = otlp; }
+    plans.push({ app: d, kind: 'app-endpoint', endpoint, ...(signal ? { signal } : {}), parsed });
   }
   // The collector Service the endpoint names (short, namespaced or FQDN form), else the first collector Service.
   const appNs = app.namespace;
@@ -87,4 +95,19 @@ export function planProbes(app: AppContainer, d: DiscoveredApp, disc: Discovery,
     }
   }
   return plans;
+}
+
+/**
+ * How the probe speaks to an endpoint as the SDK would: a ClientHello where the SDK starts TLS (https://,
+ * or a scheme-less gRPC endpoint not marked insecure, which the gRPC exporters dial with TLS), the HTTP/2
+ * preface for gRPC, else an empty POST on the SDK's path with its content type. Unknown protocol, or a
+ * path outside the probe's character set: connect only.
+ */
+export function speakFor(e: ReturnType<typeof appExports>[number]): OtlpSpeak | undefined {
+  if (!e.parsed || e.protocol === null) { return undefined; }
+  const tls = e.parsed.scheme === 'https' || (e.parsed.scheme === null && e.protocol === 'grpc' && e.insecure !== true);
+  if (tls) { return { mode: 't' }; }
+  if (!isHttp(e.protocol)) { return { mode: 'g' }; }
+  const path = e.parsed.path === '' ? '/' : e.parsed.path;
+  return isValidProbePath(path) ? { mode: e.protocol === 'http/json' ? 'j' : 'p', path } : undefined;
 }

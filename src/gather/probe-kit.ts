@@ -5,6 +5,7 @@
  * the code in `-c`/`-e` arguments is constant, so nothing from the cluster is ever parsed as code.
  */
 import { isIP } from 'node:net';
+import { isValidSpeak, SPEAKERS, speakArgv, speakWord, type Speaker } from './otlp-probe.ts';
 import { isValidHost, isValidPort, type ProbeTarget } from './probe-target.ts';
 import { fallbacksOf, isProbeTool, PRIMARY_TOOLS, PROBE_SECONDS, PROBE_TOOLS, TOOL_NAMES, type ArgvParts, type ProbeTool } from './probe-tools.ts';
 
@@ -33,10 +34,11 @@ function shQuote(s: string): string {
 
 /** What a tool's argv is given inside the kit: markers that become the kit's double-quoted variables. */
 const KIT_PARTS: ArgvParts = { host: '\x01h', port: '\x01p', url: 'http://\x01u:\x01p/', seconds: '\x01T' };
+const KIT_SPEAK = { host: '\x01h', port: '\x01p', mode: '\x01M', path: '\x01Q', authority: '\x01A' };
 
 function kitWord(arg: string): string {
   if (arg.includes('\x01')) {
-    return `"${arg.replace(/\x01([hpuT])/g, '$$$1')}"`;
+    return `"${arg.replace(/\x01([hpuTMQA])/g, '$$$1')}"`;
   }
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(arg) ? arg : shQuote(arg);
 }
@@ -44,6 +46,22 @@ function kitWord(arg: string): string {
 /** One attempt in the kit: the tool's argv under `timeout` when present, output in $o, exit code in $c. */
 function kitRun(tool: ProbeTool): string {
   return `o=$(exec $R ${PROBE_TOOLS[tool].argv(KIT_PARTS).map(kitWord).join(' ')} 2>&1 </dev/null); c=$?`;
+}
+
+/** The OTLP speaker's argv in the kit (the target's mode in $M, its path in $Q, the Host header in $A). */
+function kitSpeak(tool: Speaker): string {
+  return `o=$(exec $R ${speakArgv(tool, KIT_SPEAK).map(kitWord).join(' ')} 2>&1 </dev/null); c=$?`;
+}
+
+/** The argv a speaker ran for `target` (what a human can re-run), under `timeout` when the kit had it. */
+export function speakerArgv(tool: Speaker, target: ProbeTarget, withTimeout: boolean): string[] {
+  const s = target.otlp;
+  if (!isValidHost(target.host) || !isValidPort(target.port) || !s || !isValidSpeak(s)) {
+    throw new Error('refusing to build a probe for an unvalidated target');
+  }
+  const port = String(target.port);
+  const argv = speakArgv(tool, { host: target.host, port, mode: s.mode, path: s.path ?? '-', authority: `${urlHost(target.host)}:${port}` });
+  return withTimeout ? ['timeout', String(PROBE_SECONDS + 4), ...argv] : argv;
 }
 
 const kitArms = PRIMARY_TOOLS.map((t) => {
@@ -99,14 +117,31 @@ export const PROBE_KIT = [
   '  done',
   '  IFS=$oi; set +f',
   '  [ -n "$a" ] && r="$r$S$a"; [ -n "$b" ] && r="$r$S$b"',
-  "  printf '@okp R %s %s %s %s %s\\n' \"$1\" \"$2\" \"$W\" \"$3\" \"$r\"",
+  "  printf '@okp %s %s %s %s %s %s\\n' \"$E\" \"$1\" \"$2\" \"$W\" \"$3\" \"$r\"",
+  '}',
+  'E=R',
+  // After a connect: speak the app's protocol with the first speaker present (`@okp P`), or say none is.
+  'speak() {',
+  '  M=${4#@}; Q=${M#?}; M=${M%"$Q"}; [ -n "$Q" ] || Q=-; A=$5',
+  // a speaker waits for a first byte, then for a ClientHello's answer: two probe timeouts
+  `  R=; [ "$W" = 1 ] && R="timeout ${PROBE_SECONDS + 4}"`,
+  `  for k in ${SPEAKERS.join(' ')}; do`,
+  '    have "$k" || continue',
+  '    case $k in',
+  ...SPEAKERS.map((t) => `      ${t}) ${kitSpeak(t)};;`),
+  '    esac',
+  '    E=P; emit "$1" "$k" "$c" "$o"; E=R',
+  '    return',
+  '  done',
+  "  printf '@okp P %s - %s 0 \\n' \"$1\" \"$W\"",
   '}',
   ...PRIMARY_TOOLS.flatMap((t) => PROBE_TOOLS[t].kitPrelude ?? []),
   'probe() {',
-  '  i=$1; h=$2; p=$3',
+  '  i=$1; h=$2; p=$3; s=$4',
   // defence in depth: probes.ts validated these already; anything else is never run
   "  case $h in ''|-*|*[!0-9A-Za-z.:-]*) printf '@okp X %s\\n' \"$i\"; return;; esac",
   "  case $p in ''|*[!0-9]*) printf '@okp X %s\\n' \"$i\"; return;; esac",
+  "  case $s in ''|@[gt]) ;; @[pj]/*) case ${s#@?} in *[!A-Za-z0-9._~/-]*) printf '@okp X %s\\n' \"$i\"; return;; esac;; *) printf '@okp X %s\\n' \"$i\"; return;; esac",
   '  case $h in *:*) u="[$h]";; *) u=$h;; esac',
   `  for t in ${PRIMARY_TOOLS.join(' ')}; do`,
   '    have "$t" || continue',
@@ -116,13 +151,19 @@ export const PROBE_KIT = [
   '    emit "$i" "$t" "$c" "$o"',
   ...kitFallbacks,
   '    [ "$c" != 0 ] && [ "$c" != 124 ] && [ -z "$o" ] && continue',
+  // connected (busybox nc: held open until `timeout`): now the protocol
+  '    if [ -n "$s" ] && { [ "$c" = 0 ] || { [ "$c" = 124 ] && [ "$t" = nc ]; }; }; then speak "$i" "$h" "$p" "$s" "$u:$p"; fi',
   '    return',
   '  done',
   '}',
   // every target but the last as a background job; the last in this shell, which saves a fork
+  // targets are `HOST PORT` with an optional `@MODE[PATH]` after them (a host never starts with @)
   'i=0',
-  'while [ $# -ge 4 ]; do probe "$i" "$1" "$2" & i=$((i+1)); shift 2; done',
-  '[ $# -ge 2 ] && probe "$i" "$1" "$2"',
+  'while [ $# -ge 2 ]; do',
+  '  h=$1; p=$2; shift 2; s=',
+  '  case ${1-} in @*) s=$1; shift;; esac',
+  '  probe "$i" "$h" "$p" "$s" & i=$((i+1))',
+  'done',
   'wait',
   "printf '@okp D\\n'",
 ].join('\n');
@@ -133,6 +174,7 @@ export function kitArgv(targets: ProbeTarget[]): string[] {
   for (const t of targets) {
     if (!isValidHost(t.host) || !isValidPort(t.port)) { throw new Error('refusing to build a probe for an unvalidated target'); }
     argv.push(t.host, String(t.port));
+    if (t.otlp) { argv.push(speakWord(t.otlp)); }
   }
   return argv;
 }
@@ -145,16 +187,26 @@ export interface KitAttempt {
   output: string;
 }
 
+export interface KitSpeak {
+  /** undefined: no speaker in the container */
+  tool?: Speaker;
+  wrapped: boolean;
+  exitCode: number;
+  output: string;
+}
+
 export interface KitOutput {
   /** undefined: the kit's header never came (not our script's output) */
   tools?: Set<string>;
   attempts: KitAttempt[][];
+  /** the OTLP speaker's answer per target, when the kit spoke */
+  speaks: (KitSpeak | undefined)[];
   /** the kit ran to its end (every job finished) */
   done: boolean;
 }
 
 export function parseKitOutput(stdout: string, targets: number): KitOutput {
-  const out: KitOutput = { attempts: Array.from({ length: targets }, () => []), done: false };
+  const out: KitOutput = { attempts: Array.from({ length: targets }, () => []), speaks: Array.from({ length: targets }, () => undefined), done: false };
   for (const line of stdout.split('\n')) {
     if (line.startsWith('@okp T')) {
       out.tools = new Set(line.slice(6).split(' ').filter(Boolean));
@@ -162,6 +214,15 @@ export function parseKitOutput(stdout: string, targets: number): KitOutput {
     }
     if (line === '@okp D') {
       out.done = true;
+      continue;
+    }
+    const sp = /^@okp P (\d+) (\S+) ([01]) (\d+) ?(.*)$/.exec(line);
+    if (sp) {
+      const idx = Number(sp[1]);
+      const tool = SPEAKERS.find((t) => t === sp[2]);
+      if (idx < targets && (tool || sp[2] === '-')) {
+        out.speaks[idx] = { ...(tool ? { tool } : {}), wrapped: sp[3] === '1', exitCode: Number(sp[4]), output: sp[5].split('\x01').filter(Boolean).join('\n') };
+      }
       continue;
     }
     const m = /^@okp R (\d+) (\S+) ([01]) (\d+) ?(.*)$/.exec(line);

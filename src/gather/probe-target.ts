@@ -4,10 +4,13 @@
  * 1-65535) before any command is built. A malformed value is recorded and never probed.
  */
 import { isIP } from 'node:net';
+import type { OtlpSpeak } from './otlp-probe.ts';
 
 export interface ProbeTarget {
   host: string;
   port: number;
+  /** after the connect, speak the app's protocol (app endpoints only; validated like the host) */
+  otlp?: OtlpSpeak;
 }
 
 const LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/i;

@@ -4,8 +4,9 @@
  * (classifyProbe), whichever way it came; a probe that could not run says why (`notRun`).
  */
 import type { ClusterClient, ExecResult } from '../cluster/types.ts';
-import type { ProbeNotRun, ProbeResultKind } from '../snapshot.ts';
-import { kitArgv, parseKitOutput, probeArgv, type KitAttempt } from './probe-kit.ts';
+import type { OtlpProbeRecord, ProbeNotRun, ProbeResultKind } from '../snapshot.ts';
+import { classifyOtlpAnswer, isValidSpeak, OTLP_CONTENT_TYPE, OTLP_SENT, parseSpeakOutput, SPEAKERS, type Speaker } from './otlp-probe.ts';
+import { kitArgv, parseKitOutput, probeArgv, speakerArgv, type KitAttempt, type KitSpeak } from './probe-kit.ts';
 import { isValidHost, isValidPort, type ProbeTarget } from './probe-target.ts';
 import { fallbacksOf, PRIMARY_TOOLS, PROBE_SECONDS, PROBE_TOOLS, type ConnectOutcome, type ProbeTool } from './probe-tools.ts';
 
@@ -24,6 +25,8 @@ export interface ProbeResult {
   /** tools tried and why each was passed over */
   tried: { tool: ProbeTool; why: string }[];
   durationMs: number;
+  /** connected app endpoints: the OTLP-level answer */
+  otlp?: OtlpProbeRecord;
 }
 
 export type Classification =
@@ -140,7 +143,7 @@ interface Toolbox {
 }
 
 /** Probes one target with the first tool that can answer, recording every tool passed over. */
-async function probeTarget(ctx: ProbeContext, box: Toolbox, target: ProbeTarget, kit: KitAttempt[] = []): Promise<ProbeResult> {
+async function probeTarget(ctx: ProbeContext, box: Toolbox, target: ProbeTarget, kit: KitAttempt[] = [], spoken?: KitSpeak): Promise<ProbeResult> {
   const started = Date.now();
   const tried: ProbeResult['tried'] = [];
   if (!isValidHost(target.host) || !isValidPort(target.port)) {
@@ -181,7 +184,8 @@ async function probeTarget(ctx: ProbeContext, box: Toolbox, target: ProbeTarget,
     last = { argv, exitCode: r.exitCode };
     const c = classifyProbe(tool, r, wrapped);
     if (c.outcome !== 'not-run') {
-      return { target, outcome: c.outcome, tool, argv, exitCode: r.exitCode, detail: c.detail, tried, durationMs: Date.now() - started };
+      const otlp = c.outcome === 'connected' && target.otlp ? await speakTo(ctx, box, target, spoken) : undefined;
+      return { target, outcome: c.outcome, tool, argv, exitCode: r.exitCode, detail: c.detail, tried, durationMs: Date.now() - started, ...(otlp ? { otlp } : {}) };
     }
     tried.push({ tool, why: c.detail });
     if (c.missing) {
@@ -217,12 +221,61 @@ async function probeTarget(ctx: ProbeContext, box: Toolbox, target: ProbeTarget,
   };
 }
 
+/** How a speaker's output reads: the receiver's answer, or why there was none. */
+export function classifySpeak(tool: Speaker, target: ProbeTarget, r: Pick<ExecResult, 'stdout' | 'stderr' | 'exitCode' | 'error'>, wrapped: boolean): Omit<OtlpProbeRecord, 'sent' | 'tool' | 'argv'> | 'missing' {
+  const out = `${r.stderr}\n${r.stdout}`;
+  const parsed = parseSpeakOutput(out);
+  if (parsed.first) {
+    const a = classifyOtlpAnswer(target.otlp?.mode ?? 'g', parsed.first, parsed.ended, parsed.tlsFollowUp);
+    return { result: a.result, ...(a.answeredBy ? { answeredBy: a.answeredBy } : {}), ...(a.status !== undefined ? { status: a.status } : {}), detail: a.detail };
+  }
+  // No answer line: the connect itself failed (read as the connect tools' own errors are), or the tool is absent.
+  const c = classifyProbe(tool === 'bash' ? 'bash' : 'python3', r, wrapped);
+  if (c.outcome === 'not-run') {
+    return c.missing ? 'missing' : { result: 'not-run', detail: c.detail, fallback: `${tool} could not speak the protocol: ${c.detail}` };
+  }
+  const result = c.outcome === 'connected' ? 'no-answer' : c.outcome === 'unreachable' ? 'timeout' : c.outcome;
+  return { result, detail: c.detail };
+}
+
+/**
+ * The OTLP-level answer for a connected target: the kit's when it spoke, else each speaker present as its
+ * own exec. None present: the TCP connect stands, and the record says why.
+ */
+async function speakTo(ctx: ProbeContext, box: Toolbox, target: ProbeTarget, spoken: KitSpeak | undefined): Promise<OtlpProbeRecord | undefined> {
+  const s = target.otlp;
+  if (!s) { return undefined; }
+  const base = { sent: OTLP_SENT[s.mode], ...(s.path ? { path: s.path } : {}), ...(OTLP_CONTENT_TYPE[s.mode] ? { contentType: OTLP_CONTENT_TYPE[s.mode] } : {}) };
+  const none = { ...base, result: 'not-run' as const, detail: 'TCP connect only', fallback: `no ${SPEAKERS.join(' or ')} in the container to speak the protocol with` };
+  if (spoken) {
+    if (!spoken.tool) { return none; }
+    const argv = speakerArgv(spoken.tool, target, spoken.wrapped);
+    const c = classifySpeak(spoken.tool, target, { stdout: '', stderr: spoken.output, exitCode: spoken.exitCode }, spoken.wrapped);
+    return c === 'missing' ? none : { ...base, ...c, tool: spoken.tool, argv };
+  }
+  for (const tool of SPEAKERS) {
+    if ((box.tools && !box.tools.has(tool)) || box.missing?.has(tool)) { continue; }
+    const argv = speakerArgv(tool, target, box.hasTimeout);
+    const r = await ctx.client.exec(ctx.namespace, ctx.pod, ctx.container, argv, { timeoutMs: ctx.execTimeoutMs ?? (PROBE_SECONDS * 2 + 6) * 1000, signal: ctx.signal });
+    const c = classifySpeak(tool, target, r, box.hasTimeout);
+    if (c === 'missing') {
+      (box.missing ??= new Set()).add(tool);
+      continue;
+    }
+    return { ...base, ...c, tool, argv };
+  }
+  return none;
+}
+
 /** containerd's answer when the exec'd binary is absent; names it: `exec: "sh": executable file not found`. */
 function missingBinary(r: Pick<ExecResult, 'exitCode' | 'error'>): string | undefined {
   if (r.exitCode !== null || !r.error) { return undefined; }
   if (!/executable file not found|no such file or directory/i.test(r.error.message)) { return undefined; }
   return /exec: "([^"]*)"/.exec(r.error.message)?.[1] ?? '?';
 }
+
+/** One wire target per host, port and what is spoken to it. */
+const same = (a: ProbeTarget, b: ProbeTarget): boolean => a.host === b.host && a.port === b.port && a.otlp?.mode === b.otlp?.mode && a.otlp?.path === b.otlp?.path;
 
 const isLocalhost = (h: string): boolean => /^localhost\.?$/i.test(h);
 
@@ -234,23 +287,26 @@ const isLocalhost = (h: string): boolean => /^localhost\.?$/i.test(h);
  * kubelet's /etc/hosts lists both, busybox nc tries only the first address, SDKs try every one): connected
  * on either is connected.
  */
-export async function probeAll(ctx: ProbeContext, targets: ProbeTarget[]): Promise<ProbeResult[]> {
+export async function probeAll(ctx: ProbeContext, given: ProbeTarget[]): Promise<ProbeResult[]> {
   const started = Date.now();
+  // an OTLP spec that fails validation is dropped: the target is still connected to, never spoken to
+  const targets = given.map((t) => (t.otlp && !isValidSpeak(t.otlp) ? { host: t.host, port: t.port } : t));
   const wire: ProbeTarget[] = [];
   const slot = (t: ProbeTarget): number => {
-    let i = wire.findIndex((w) => w.host === t.host && w.port === t.port);
+    let i = wire.findIndex((w) => same(w, t));
     if (i < 0) { i = wire.push(t) - 1; }
     return i;
   };
   const valid = targets.filter((t) => isValidHost(t.host) && isValidPort(t.port));
   for (const t of valid) {
     if (isLocalhost(t.host)) {
-      slot({ host: '127.0.0.1', port: t.port });
-      slot({ host: '::1', port: t.port });
+      slot({ ...t, host: '127.0.0.1' });
+      slot({ ...t, host: '::1' });
     } else { slot(t); }
   }
   let box: Toolbox;
   let attempts: KitAttempt[][] = wire.map(() => []);
+  let speaks: (KitSpeak | undefined)[] = [];
   const failed = new Map<number, ProbeResult>();
   if (wire.length) {
     const argv = kitArgv(wire);
@@ -259,6 +315,7 @@ export async function probeAll(ctx: ProbeContext, targets: ProbeTarget[]): Promi
     const kit = parseKitOutput(r.stdout, wire.length);
     if (kit.tools) {
       attempts = kit.attempts;
+      speaks = kit.speaks;
       const tools = kit.tools;
       box = { tools, hasTimeout: tools.has('timeout'), detectDetail: `tools: ${[...tools].join(' ') || '(none)'}` };
     } else if (missing !== undefined) {
@@ -278,16 +335,16 @@ export async function probeAll(ctx: ProbeContext, targets: ProbeTarget[]): Promi
   }
   const results: ProbeResult[] = [];
   for (let i = 0; i < wire.length; i++) {
-    const res = failed.get(i) ?? (await probeTarget(ctx, box, wire[i], attempts[i]));
+    const res = failed.get(i) ?? (await probeTarget(ctx, box, wire[i], attempts[i], speaks[i]));
     results.push(res.durationMs < Date.now() - started ? { ...res, durationMs: Date.now() - started } : res);
   }
-  const by = (t: ProbeTarget): ProbeResult => results[wire.findIndex((w) => w.host === t.host && w.port === t.port)];
+  const by = (t: ProbeTarget): ProbeResult => results[wire.findIndex((w) => same(w, t))];
   return targets.map((t): ProbeResult => {
     if (!isValidHost(t.host) || !isValidPort(t.port)) { return { target: t, outcome: 'not-run', detail: 'invalid host or port: not probed', notRun: { reason: 'invalid-target' }, tried: [], durationMs: 0 }; }
     if (!isLocalhost(t.host)) { return by(t); }
-    const v4 = by({ host: '127.0.0.1', port: t.port });
+    const v4 = by({ ...t, host: '127.0.0.1' });
     if (v4.outcome === 'connected' || v4.outcome === 'not-run') { return { ...v4, target: t, detail: `localhost as 127.0.0.1: ${v4.detail}` }; }
-    const v6 = by({ host: '::1', port: t.port });
+    const v6 = by({ ...t, host: '::1' });
     if (v6.outcome === 'connected') { return { ...v6, target: t, detail: `localhost as ::1: ${v6.detail}` }; }
     return { ...v4, target: t, detail: `localhost as 127.0.0.1: ${v4.detail}; as ::1: ${v6.outcome}` };
   });
