@@ -12,8 +12,12 @@ import { atLeast, behaviour } from './versions.ts';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 
-export const MUTATING_WEBHOOK = 'mopentelemetrycollectorbeta.kb.io';
-export const VALIDATING_WEBHOOK = 'vopentelemetrycollectorcreateupdatebeta.kb.io';
+/** config/webhook/manifests.yaml: the v1beta1 webhooks from v0.99.0; the v1alpha1 ones (the hub then) before. */
+export function webhookNames(version: string): { mutating: string; validating: string } {
+  return atLeast(version, '0.99.0')
+    ? { mutating: 'mopentelemetrycollectorbeta.kb.io', validating: 'vopentelemetrycollectorcreateupdatebeta.kb.io' }
+    : { mutating: 'mopentelemetrycollector.kb.io', validating: 'vopentelemetrycollectorcreateupdate.kb.io' };
+}
 
 export function denied(webhook: string, message: string): ApiError {
   return new ApiError({
@@ -82,7 +86,7 @@ export function defaultCollector(cr: KObject, version: string): KObject {
   try {
     spec.config = applyDefaults(isMap(spec.config) ? spec.config : {}, b);
   } catch (e) {
-    if (e instanceof ConfigError) { throw denied(MUTATING_WEBHOOK, e.message); }
+    if (e instanceof ConfigError) { throw denied(webhookNames(version).mutating, e.message); }
     throw e;
   }
   return out;
@@ -108,7 +112,7 @@ const goList = (l: string[]) => `[${l.join(' ')}]`;
 export function validateCollector(cr: KObject, old: KObject | undefined, version: string): void {
   const spec: Any = cr.spec ?? {};
   const mode: string = spec.mode;
-  const fail = (m: string) => { throw denied(VALIDATING_WEBHOOK, m); };
+  const fail = (m: string) => { throw denied(webhookNames(version).validating, m); };
   if (old && old.spec?.mode && old.spec.mode !== mode) { fail(`the OpenTelemetry Collector mode is set to ${old.spec.mode}, which does not support modification`); }
   if (mode !== 'statefulset' && spec.volumeClaimTemplates?.length) { fail(`the OpenTelemetry Collector mode is set to ${mode}, which does not support the attribute 'volumeClaimTemplates'`); }
   if (mode !== 'statefulset' && spec.persistentVolumeClaimRetentionPolicy) { fail(`the OpenTelemetry Collector mode is set to ${mode}, which does not support the attribute 'persistentVolumeClaimRetentionPolicy'`); }

@@ -340,6 +340,8 @@ spec:
   for (const [version, code, reason, message] of [
     ['0.158.0', 422, 'Invalid', `OpenTelemetryCollector.opentelemetry.io "sidecar-tolerations" is invalid: spec: Invalid value: "object": the OpenTelemetry Collector mode is set to sidecar, which does not support the attribute 'tolerations'`],
     ['0.126.0', 403, 'Forbidden', `admission webhook "vopentelemetrycollectorcreateupdatebeta.kb.io" denied the request: the OpenTelemetry Collector mode is set to sidecar, which does not support the attribute 'tolerations'`],
+    // Before v0.99 the webhooks were registered for v1alpha1, under names without "beta".
+    ['0.98.0', 403, 'Forbidden', `admission webhook "vopentelemetrycollectorcreateupdate.kb.io" denied the request: the OpenTelemetry Collector mode is set to sidecar, which does not support the attribute 'tolerations'`],
   ] as const) {
     const h = harness({ version });
     try {
