@@ -138,6 +138,8 @@ describe('fix in the simulated cluster', { skip, concurrency: 1 }, () => {
       assert.equal(cfg.receivers.otlp.protocols.http.endpoint, '0.0.0.0:4318');
       assert.match(cm.metadata.annotations?.['otel-doctor.io/fixed'] ?? '', /^receiver-bound-to-loopback \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
       assert.equal(cm.metadata.labels?.['edited-by'], 'someone-else', 'the other edit is kept');
+      const dep = cluster.store.get(typeByKind('Deployment')!, 'observability', 'otel-collector');
+      assert.match(dep?.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'] ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'the restart is kubectl rollout restart\'s annotation');
       const podsAfter = cluster.store.list(typeByKind('Pod')!, 'observability').map((p) => p.metadata.name);
       assert.ok(!podsAfter.some((p) => podsBefore.includes(p)), `the collector pods were replaced: before ${podsBefore}, after ${podsAfter}`);
 
