@@ -65,7 +65,7 @@ function initImageVersion(pod: PodLike, name: string): number[] | undefined {
  * - Python (PYTHONPATH .../otel-auto-instrumentation-python): the operator writes the protocol itself.
  * An unparsable agent tag (a custom image) is taken as a current one.
  */
-export function injectedAgent(pod: PodLike, env: Env | undefined, container?: string): { sdk: string; protocol?: string; endpoint?: string } | undefined {
+export function injectedAgent(pod: PodLike, env: Env | undefined, container?: string): { sdk: string; protocol?: string; endpoint?: string; startupError?: string[] } | undefined {
   const get = (n: string) => (env ?? []).find((e) => e.name === n)?.value ?? '';
   const module = container === undefined ? undefined : webServerModule(pod, container, env);
   if (module) { return module; }
@@ -82,7 +82,10 @@ export function injectedAgent(pod: PodLike, env: Env | undefined, container?: st
     return { sdk: 'node', protocol: v && v[0] === 0 && v[1] < 56 ? 'grpc' : 'http/protobuf' };
   }
   if (get('OTEL_DOTNET_AUTO_HOME') !== '') { return { sdk: 'dotnet', protocol: 'http/protobuf' }; }
-  if (get('PYTHONPATH').includes('/otel-auto-instrumentation-python')) { return { sdk: 'python' }; }
+  if (get('PYTHONPATH').includes('/otel-auto-instrumentation-python')) {
+    const failure = pythonStartupFailure(initImageVersion(pod, 'opentelemetry-auto-instrumentation-python'), get);
+    return failure ? { sdk: 'python', startupError: failure } : { sdk: 'python' };
+  }
   return undefined;
 }
 
@@ -106,4 +109,44 @@ function webServerModule(pod: PodLike, container: string, env: Env | undefined):
   const value = (n: string) => (env ?? []).find((e) => e.name === n)?.value;
   const endpoint = (attr('OtelExporterEndpoint') ?? 'http://localhost:4317/').replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, n: string) => (defined.has(n) && value(n) !== undefined ? value(n)! : m));
   return { sdk: '', protocol: 'grpc', endpoint };
+}
+
+/**
+ * Why the operator's Python agent fails to start, or undefined. Its image ships only the OTLP/HTTP exporter
+ * (the operator's autoinstrumentation/python/requirements.txt), and opentelemetry-distro sets
+ * OTEL_EXPORTER_OTLP_PROTOCOL=grpc and the otlp exporters by default (OTEL_LOGS_EXPORTER from 0.50b0). The
+ * SDK's _configuration (1.20 to 1.44) names every signal's exporter first, refusing a protocol other than
+ * grpc or http/protobuf, then imports traces, metrics, logs: `otlp` over gRPC is `otlp_proto_grpc`, which
+ * is not installed. auto_instrumentation logs the exception and the app runs uninstrumented; with no
+ * logging handler yet, Python's last-resort handler prints the message and the traceback (its frames are
+ * left out here). The message is "... opentelemetry" in sitecustomize.py before 0.52b0.
+ */
+function pythonStartupFailure(version: number[] | undefined, get: (n: string) => string): string[] | undefined {
+  const minor = version && version[0] === 0 ? version[1] : Number.POSITIVE_INFINITY;
+  const signals = [
+    { s: 'TRACES', group: 'opentelemetry_traces_exporter', def: 'otlp' },
+    { s: 'METRICS', group: 'opentelemetry_metrics_exporter', def: 'otlp' },
+    { s: 'LOGS', group: 'opentelemetry_logs_exporter', def: minor >= 50 ? 'otlp' : '' },
+  ];
+  let error: string | undefined;
+  const names: string[][] = [];
+  for (const { s, def } of signals) {
+    const raw = get(`OTEL_${s}_EXPORTER`) || def;
+    const list = !raw || raw.trim().toLowerCase() === 'none' ? [] : raw.split(',').map((x) => x.trim());
+    const protocol = (get(`OTEL_EXPORTER_OTLP_${s}_PROTOCOL`) || get('OTEL_EXPORTER_OTLP_PROTOCOL') || 'grpc').trim();
+    const mapped: string[] = [];
+    for (const n of list) {
+      if (n !== 'otlp') { mapped.push(n); continue; }
+      if (protocol !== 'grpc' && protocol !== 'http/protobuf') { error ??= `Unsupported OTLP protocol '${protocol}' is configured`; }
+      mapped.push(protocol === 'grpc' ? 'otlp_proto_grpc' : 'otlp_proto_http');
+    }
+    names.push(mapped);
+  }
+  if (!error) {
+    signals.forEach(({ group }, i) => {
+      if (!error && names[i].includes('otlp_proto_grpc')) { error = `Requested component 'otlp_proto_grpc' not found in entry point '${group}'`; }
+    });
+  }
+  if (!error) { return undefined; }
+  return [`Failed to auto initialize ${minor >= 52 ? 'OpenTelemetry' : 'opentelemetry'}`, 'Traceback (most recent call last):', `RuntimeError: ${error}`];
 }

@@ -41,6 +41,7 @@ export function standinLaunch(ps: PodState, cr: ContainerRun, containerEnv: Arra
   // An agent the operator injected has its own default protocol (images.ts injectedAgent); the annotation still wins.
   if (agent?.protocol && ps.pod.metadata.annotations?.[SDK_ANNOTATION] === undefined) { env.SIM_SDK_PROTOCOL = agent.protocol; }
   if (agent?.endpoint) { env.SIM_AGENT_ENDPOINT = agent.endpoint; }
+  if (agent?.startupError) { env.SIM_AGENT_STARTUP_ERROR = JSON.stringify(agent.startupError); }
   if (kind === 'dns') { env.SIM_DNS_DATA = o.dnsDataFile; }
   return { script, env };
 }

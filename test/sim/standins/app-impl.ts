@@ -35,6 +35,11 @@ function listenPorts(): net.Server[] {
 
 // ---------- main loop ----------
 
+function parseLines(json: string | undefined): string[] | undefined {
+  if (!json) { return undefined; }
+  try { const v: unknown = JSON.parse(json); return Array.isArray(v) ? v.map(String) : undefined; } catch { return undefined; }
+}
+
 async function run(): Promise<void> {
   const servers = listenPorts();
   const sdk = sdkFor(process.env);
@@ -46,6 +51,9 @@ async function run(): Promise<void> {
   process.once('SIGINT', () => process.exit(0));
   // A container's main process idles until it is stopped, ports or not.
   setInterval(() => {}, 3_600_000);
+  // An injected agent that failed to start (runtime/images.ts injectedAgent) leaves the app uninstrumented.
+  const startupError = parseLines(process.env.SIM_AGENT_STARTUP_ERROR);
+  if (startupError) { for (const l of startupError) { process.stderr.write(l + '\n'); } return; }
   if (!target) { return; }
   const service = process.env.OTEL_SERVICE_NAME ?? process.env.SIM_CONTAINER_NAME ?? 'unknown_service';
   const interval = Number(process.env.OTEL_BSP_SCHEDULE_DELAY ?? 5000) || 5000;

@@ -81,3 +81,37 @@ test('Node.js images before 0.53.0 export gRPC whatever OTEL_EXPORTER_OTLP_PROTO
   const t = traceTarget({ SIM_AGENT_ENDPOINT: agent?.endpoint, SIM_SDK_PROTOCOL: agent?.protocol, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }, 'node')!;
   assert.equal(`${t.protocol} ${t.url.host}`, 'grpc c:4318');
 });
+
+test('the Python agent refuses gRPC: its image has only the HTTP exporter; spec.env OTEL_EXPORTER_OTLP_PROTOCOL=grpc wins since 0.140', () => {
+  const grpcInst = {
+    apiVersion: 'opentelemetry.io/v1alpha1', kind: 'Instrumentation', metadata: { name: 'py', namespace: 'default' },
+    spec: { exporter: { endpoint: 'http://collector:4317' }, env: [{ name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'grpc' }] },
+  };
+  const c = loadCase('operator-instr-python-musl');
+  const agentAt = (version: string) => {
+    const r = inject(c, 'Deployment', 'my-python-musl', { version, instrumentations: [grpcInst] });
+    return injectedAgent(r.pod, container(r.pod, 'myapp').env, 'myapp');
+  };
+  assert.deepEqual(agentAt('0.158.0'), { sdk: 'python', startupError: [
+    'Failed to auto initialize OpenTelemetry', 'Traceback (most recent call last):',
+    "RuntimeError: Requested component 'otlp_proto_grpc' not found in entry point 'opentelemetry_traces_exporter'",
+  ] });
+  // Before #4324 the operator's http/protobuf came first and the spec's grpc was dropped.
+  assert.deepEqual(agentAt('0.139.0'), { sdk: 'python' });
+  // sitecustomize.py's wording before 0.52b0 (operator 0.120 ships 0.51b0); an unsupported protocol is refused by name first.
+  const old = injectedAgent({ spec: { initContainers: [{ name: 'opentelemetry-auto-instrumentation-python', image: 'ghcr.io/open-telemetry/opentelemetry-operator/autoinstrumentation-python:0.51b0' }] } },
+    [{ name: 'PYTHONPATH', value: '/otel-auto-instrumentation-python/opentelemetry/instrumentation/auto_instrumentation:/otel-auto-instrumentation-python' }, { name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'http/protobuf' }, { name: 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL', value: 'http/json' }]);
+  assert.deepEqual(old?.startupError, ['Failed to auto initialize opentelemetry', 'Traceback (most recent call last):', "RuntimeError: Unsupported OTLP protocol 'http/json' is configured"]);
+});
+
+test('an app stand-in whose agent failed to start prints the failure, as its first and only lines', async () => {
+  const { runStandin } = await import('../../standins/testutil.ts');
+  const lines = ['Failed to auto initialize OpenTelemetry', 'Traceback (most recent call last):', "RuntimeError: Requested component 'otlp_proto_grpc' not found in entry point 'opentelemetry_traces_exporter'"];
+  const p = runStandin('app.ts', [], { SIM_IMAGE: 'python:3.12', SIM_SDK: 'python', SIM_AGENT_STARTUP_ERROR: JSON.stringify(lines), OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_EXPORTER_OTLP_TIMEOUT: '200' });
+  try {
+    await p.waitFor(/RuntimeError: .*\n/);
+    assert.equal(p.out(), `${lines.join('\n')}\n`);
+  } finally {
+    await p.stop();
+  }
+});
