@@ -14,6 +14,7 @@ import { Store, typeByKind, type KObject } from './store.ts';
 import { startControllers, isPodReady, type Controllers } from './controllers.ts';
 import { applyObjects, loadManifests, undeclaredNamespaces } from './manifests.ts';
 import { startApiServer, type ApiServer } from './api/server.ts';
+import { runAdmissionHooks } from './api/admission.ts';
 import { FaultInjector, type FaultRule } from './api/faults.ts';
 import { Runtime } from './runtime/index.ts';
 import { Network, OWNER_DIR } from './runtime/network.ts';
@@ -296,6 +297,15 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       (o, t) => {
         const cur = store.get(t, o.metadata.namespace, o.metadata.name)!;
         if (t.kind === 'Service' && cur.spec?.clusterIP && !o.spec?.clusterIP) { o.spec = { ...o.spec, clusterIP: cur.spec.clusterIP, clusterIPs: cur.spec.clusterIPs }; }
+        // kubectl apply's patch reaches the webhooks as an update does (the operator defaults or refuses a CR).
+        try {
+          runAdmissionHooks(store, t, o, cur);
+        } catch (e) {
+          const st = (e as { status?: { reason?: string; message?: string } }).status;
+          if (!st) { throw e; }
+          log(`sim: Error from server (${st.reason ?? 'BadRequest'}): error when applying patch to ${t.kind} ${o.metadata.name}: ${st.message ?? ''}`);
+          return cur;
+        }
         return store.update(t, o);
       },
       (message) => log(`sim: ${message}`),
