@@ -226,7 +226,32 @@ export function startOperator(store: Store, opts: OperatorOptions): Operator {
       const ready = { type: 'Ready', status: 'True', observedGeneration: stored.metadata.generation, lastTransitionTime: prev?.status === 'True' ? prev.lastTransitionTime : new Date().toISOString().replace(/\.\d+Z$/, 'Z'), reason: 'Reconciled', message: 'Successfully reconciled' };
       status.conditions = [...(status.conditions ?? []).filter((c: Any) => c.type !== 'Ready'), ready];
     }
-    store.mutate(OTELCOL, stored.metadata.namespace, stored.metadata.name, (o) => { o.status = status; });
+    const after = store.mutate(OTELCOL, stored.metadata.namespace, stored.metadata.name, (o) => { o.status = status; });
+    if (after && after.metadata.resourceVersion !== stored.metadata.resourceVersion) { statusEvent(after); }
+  }
+
+  /**
+   * handle.go: `Recorder.Eventf(changed, nil, Normal, "Info", "Info", "applied status changes")` after each
+   * status patch; one Event per CR, its count bumped (here once per status change, not per reconcile).
+   */
+  const eventNames = new Map<string, string>();
+  function statusEvent(cr: KObject): void {
+    const t = T('Event');
+    const ns = cr.metadata.namespace;
+    const ts = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const uid = String(cr.metadata.uid);
+    const existing = eventNames.get(uid);
+    if (existing && store.mutate(t, ns, existing, (e) => { e.count = (e.count ?? 1) + 1; e.lastTimestamp = ts; })) { return; }
+    const name = `${cr.metadata.name}.${Date.now().toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`;
+    try {
+      store.create(t, {
+        apiVersion: 'v1', kind: 'Event', metadata: { name, namespace: ns },
+        involvedObject: { apiVersion: cr.apiVersion, kind: cr.kind, name: cr.metadata.name, namespace: ns, uid, resourceVersion: cr.metadata.resourceVersion },
+        reason: 'Info', message: 'applied status changes', type: 'Normal', count: 1, firstTimestamp: ts, lastTimestamp: ts, eventTime: null,
+        source: { component: 'opentelemetry-operator' }, reportingComponent: 'opentelemetry-operator', reportingInstance: '',
+      });
+      eventNames.set(uid, name);
+    } catch { /* events are best effort */ }
   }
 
   function reconcile(): void {

@@ -566,3 +566,15 @@ test('labels and annotations by release: service-type labels from v0.100, the pr
     } finally { h.stop(); }
   }
 });
+
+test('the reconciler records "applied status changes" (Normal, Info) on the CR, as handle.go does', async () => {
+  const h = harness();
+  try {
+    h.create(VERSIONED('10s'));
+    await h.readyAll();
+    const ev = h.list('Event', 'default').filter((e) => e.involvedObject?.kind === 'OpenTelemetryCollector');
+    assert.equal(ev.length, 1);
+    assert.deepEqual([ev[0].type, ev[0].reason, ev[0].message, ev[0].involvedObject.name, ev[0].source.component], ['Normal', 'Info', 'applied status changes', 'simple', 'opentelemetry-operator']);
+    assert.ok(ev[0].count >= 1);
+  } finally { h.stop(); }
+});
