@@ -185,6 +185,20 @@ describe('fix in the simulated cluster', { skip, concurrency: 1 }, () => {
       check: () => undefined,
     },
     {
+      // Three apps, two kinds of change: a Service port for the one whose protocol the Service lacks, the
+      // endpoint env of the two that dial a port nothing serves.
+      scenario: 'app-port-not-exposed', rule: 'app-port-not-exposed', restart: false,
+      writes: [
+        'patch /api/v1/namespaces/observability/services/otel-collector?dryRun=All 200',
+        'patch /apis/apps/v1/namespaces/shop/deployments/checkout?dryRun=All 200',
+        'patch /apis/apps/v1/namespaces/shop/deployments/legacy?dryRun=All 200',
+        'patch /api/v1/namespaces/observability/services/otel-collector 200',
+        'patch /apis/apps/v1/namespaces/shop/deployments/checkout 200',
+        'patch /apis/apps/v1/namespaces/shop/deployments/legacy 200',
+      ],
+      check: () => undefined,
+    },
+    {
       // A pod template edit rolls the app out by itself: no --restart, and fix waits for the rollouts.
       scenario: 'app-protocol-port-mismatch', rule: 'app-protocol-port-mismatch', restart: false,
       writes: [
