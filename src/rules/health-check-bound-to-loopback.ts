@@ -14,7 +14,7 @@ export const rule: Rule = {
   severity: 'error',
   title: 'health_check extension bound to loopback',
   description:
-    'The kubelet probes the pod IP. A health_check extension on `localhost:13133`, written or by the >= 0.104 default (the operator >= 0.122 sets 0.0.0.0), fails every httpGet, tcpSocket or grpc probe on its port: the pod never becomes Ready (readiness) or is restarted in a loop (liveness). Only an info when no probe points at it: nothing fails until one is added.',
+    'The kubelet probes the pod IP. A health_check extension on `localhost:13133`, written or by the >= 0.104 default (the operator writes 0.0.0.0 from 0.122; 0.110 to 0.121 leave it on localhost while the probes they generate dial the pod IP), fails every httpGet, tcpSocket or grpc probe on its port: the pod never becomes Ready (readiness) or is restarted in a loop (liveness). Only an info when no probe points at it: nothing fails until one is added.',
   evidence: ['config', 'api'],
   fix: 'Set `extensions.health_check.endpoint: 0.0.0.0:13133` (or `${env:MY_POD_IP}:13133`).',
   modes: ['diagnose', 'lint'],
