@@ -144,9 +144,28 @@ const PY_SPEAK = [
   "if not b and z=='E' and m!='t': print('K'+ask('t')[0].hex())",
 ].join('\n');
 
-export type Speaker = 'bash' | 'python3';
-/** Tried in this order; busybox-only images have neither and fall back to the TCP connect. */
-export const SPEAKERS: readonly Speaker[] = ['bash', 'python3'];
+/**
+ * sh with nc, od and tr (busybox images): the request piped into `nc -w`, which half-closes after it and
+ * reads on; od prints the first bytes as hex. The collector answers an empty export before it looks at
+ * the connection again (the receivers return on zero spans: receiver/otlpreceiver/internal/trace/otlp.go),
+ * so the half-close costs no answer. Whether the peer closed or went silent is not told apart.
+ */
+const NC_SPEAK = [
+  'ask() { case $3 in',
+  `p) printf "${HTTP_FMT('application/x-protobuf', '')}" "$4" "$5";;`,
+  `j) printf "${HTTP_FMT('application/json', '{}')}" "$4" "$5";;`,
+  `g) printf "${printfEscape(H2_PREFACE_SETTINGS)}";;`,
+  `*) printf "${printfEscape(CLIENT_HELLO)}";;`,
+  `esac | nc -w 2 "$1" "$2" | od -An -tx1 -N ${ANSWER_BYTES} | tr -d " \\n"; };`,
+  'r=$(ask "$1" "$2" "$3" "$4" "$5"); echo "H$r E";',
+  'if [ -z "$r" ] && [ "$3" != t ]; then echo "K$(ask "$1" "$2" t - -)"; fi',
+].join(' ');
+
+export type Speaker = 'bash' | 'python3' | 'nc';
+/** Tried in this order; without any of them the probe stays a TCP connect. */
+export const SPEAKERS: readonly Speaker[] = ['bash', 'python3', 'nc'];
+/** What a speaker needs besides its own binary (nc's pipeline). */
+export const SPEAKER_NEEDS: Partial<Record<Speaker, readonly string[]>> = { nc: ['od', 'tr'] };
 
 export interface SpeakParts {
   host: string;
@@ -158,9 +177,9 @@ export interface SpeakParts {
 }
 
 export function speakArgv(tool: Speaker, a: SpeakParts): string[] {
-  return tool === 'bash'
-    ? ['bash', '-c', BASH_SPEAK, 'probe', a.host, a.port, a.mode, a.path, a.authority]
-    : ['python3', '-c', PY_SPEAK, a.host, a.port, a.mode, a.path, a.authority];
+  if (tool === 'bash') { return ['bash', '-c', BASH_SPEAK, 'probe', a.host, a.port, a.mode, a.path, a.authority]; }
+  if (tool === 'nc') { return ['sh', '-c', NC_SPEAK, 'probe', a.host, a.port, a.mode, a.path, a.authority]; }
+  return ['python3', '-c', PY_SPEAK, a.host, a.port, a.mode, a.path, a.authority];
 }
 
 export interface OtlpAnswer {

@@ -5,7 +5,7 @@
  * the code in `-c`/`-e` arguments is constant, so nothing from the cluster is ever parsed as code.
  */
 import { isIP } from 'node:net';
-import { isValidSpeak, SPEAKERS, speakArgv, speakWord, type Speaker } from './otlp-probe.ts';
+import { isValidSpeak, SPEAKER_NEEDS, SPEAKERS, speakArgv, speakWord, type Speaker } from './otlp-probe.ts';
 import { isValidHost, isValidPort, type ProbeTarget } from './probe-target.ts';
 import { fallbacksOf, isProbeTool, PRIMARY_TOOLS, PROBE_SECONDS, PROBE_TOOLS, TOOL_NAMES, type ArgvParts, type ProbeTool } from './probe-tools.ts';
 
@@ -128,7 +128,7 @@ export const PROBE_KIT = [
   `  for k in ${SPEAKERS.join(' ')}; do`,
   '    have "$k" || continue',
   '    case $k in',
-  ...SPEAKERS.map((t) => `      ${t}) ${kitSpeak(t)};;`),
+  ...SPEAKERS.map((t) => `      ${t}) ${(SPEAKER_NEEDS[t] ?? []).map((n) => `have ${n} || continue; `).join('')}${kitSpeak(t)};;`),
   '    esac',
   '    E=P; emit "$1" "$k" "$c" "$o"; E=R',
   '    return',

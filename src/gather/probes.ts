@@ -230,7 +230,7 @@ export function classifySpeak(tool: Speaker, target: ProbeTarget, r: Pick<ExecRe
     return { result: a.result, ...(a.answeredBy ? { answeredBy: a.answeredBy } : {}), ...(a.status !== undefined ? { status: a.status } : {}), detail: a.detail };
   }
   // No answer line: the connect itself failed (read as the connect tools' own errors are), or the tool is absent.
-  const c = classifyProbe(tool === 'bash' ? 'bash' : 'python3', r, wrapped);
+  const c = classifyProbe(tool === 'nc' ? 'nc-busybox' : tool, r, wrapped);
   if (c.outcome === 'not-run') {
     return c.missing ? 'missing' : { result: 'not-run', detail: c.detail, fallback: `${tool} could not speak the protocol: ${c.detail}` };
   }
@@ -246,7 +246,7 @@ async function speakTo(ctx: ProbeContext, box: Toolbox, target: ProbeTarget, spo
   const s = target.otlp;
   if (!s) { return undefined; }
   const base = { sent: OTLP_SENT[s.mode], ...(s.path ? { path: s.path } : {}), ...(OTLP_CONTENT_TYPE[s.mode] ? { contentType: OTLP_CONTENT_TYPE[s.mode] } : {}) };
-  const none = { ...base, result: 'not-run' as const, detail: 'TCP connect only', fallback: `no ${SPEAKERS.join(' or ')} in the container to speak the protocol with` };
+  const none = { ...base, result: 'not-run' as const, detail: 'TCP connect only', fallback: `no ${SPEAKERS.join(', ')} (with od and tr) in the container to speak the protocol with` };
   if (spoken) {
     if (!spoken.tool) { return none; }
     const argv = speakerArgv(spoken.tool, target, spoken.wrapped);
@@ -254,7 +254,8 @@ async function speakTo(ctx: ProbeContext, box: Toolbox, target: ProbeTarget, spo
     return c === 'missing' ? none : { ...base, ...c, tool: spoken.tool, argv };
   }
   for (const tool of SPEAKERS) {
-    if ((box.tools && !box.tools.has(tool)) || box.missing?.has(tool)) { continue; }
+    // nc speaks through an sh pipeline: only the kit runs it
+    if (tool === 'nc' || (box.tools && !box.tools.has(tool)) || box.missing?.has(tool)) { continue; }
     const argv = speakerArgv(tool, target, box.hasTimeout);
     const r = await ctx.client.exec(ctx.namespace, ctx.pod, ctx.container, argv, { timeoutMs: ctx.execTimeoutMs ?? (PROBE_SECONDS * 2 + 6) * 1000, signal: ctx.signal });
     const c = classifySpeak(tool, target, r, box.hasTimeout);

@@ -149,14 +149,27 @@ test('the kit speaks to the stand-in receivers over real sockets: each mix-up re
       [{ host: '127.0.0.1', port: g, otlp: { mode: 'p', path: '/v1/traces' } }, 'wrong-protocol'],
       [{ host: '127.0.0.1', port: g, otlp: { mode: 't' } }, 'plaintext-expected'],
     ];
-    const res = await kitProbe(targets.map(([t]) => t));
-    for (const [i, [t, want, status]] of targets.entries()) {
-      const o = res[i].otlp;
-      assert.equal(res[i].outcome, 'connected');
-      assert.equal(o?.result, want, `${t.port} ${JSON.stringify(t.otlp)}: ${JSON.stringify(o)}`);
-      if (status) { assert.equal(o?.status, status); }
-      assert.equal(o?.tool, 'bash');
-      assert.ok(o?.argv?.includes('127.0.0.1') && o.argv.includes(String(t.port)), 'the argv a human can re-run');
+    // the host's tools (bash first), and a busybox image's (sh, nc, od, tr: the nc pipeline)
+    const bbDir = mkdtempSync(join(tmpdir(), 'okd-bbspeak-'));
+    const envs: [string, NodeJS.ProcessEnv][] = [['bash', process.env]];
+    if (existsSync('/usr/bin/busybox')) {
+      for (const t of ['sh', 'nc', 'od', 'tr', 'timeout', 'printf']) { symlinkSync('/usr/bin/busybox', join(bbDir, t)); }
+      envs.push(['nc', { PATH: bbDir }]);
+    }
+    try {
+      for (const [speaker, env] of envs) {
+        const res = await kitProbe(targets.map(([t]) => t), env);
+        for (const [i, [t, want, status]] of targets.entries()) {
+          const o = res[i].otlp;
+          assert.equal(res[i].outcome, 'connected');
+          assert.equal(o?.result, want, `${speaker} ${t.port} ${JSON.stringify(t.otlp)}: ${JSON.stringify(o)}`);
+          if (status) { assert.equal(o?.status, status); }
+          assert.equal(o?.tool, speaker);
+          assert.ok(o?.argv?.includes('127.0.0.1') && o.argv.includes(String(t.port)), 'the argv a human can re-run');
+        }
+      }
+    } finally {
+      rmSync(bbDir, { recursive: true, force: true });
     }
   } finally {
     gs.close();
@@ -199,7 +212,7 @@ test('no speaker in the container: the TCP connect stands and the record says wh
     const res = await kitProbe([{ host: '127.0.0.1', port, otlp: { mode: 'g' } }], { PATH: bbDir });
     assert.equal(res[0].outcome, 'connected');
     assert.equal(res[0].otlp?.result, 'not-run');
-    assert.match(res[0].otlp?.fallback ?? '', /no bash or python3/);
+    assert.match(res[0].otlp?.fallback ?? '', /no bash, python3, nc \(with od and tr\)/);
     assert.ok(PROBE_KIT.includes("printf '@okp P %s - %s 0 \\n'"));
   } finally {
     srv.close();
