@@ -26,19 +26,28 @@ export function runStandin(file: 'collector.ts' | 'app.ts' | 'dns.ts', argv: str
   child.stdout!.on('data', feed);
   child.stderr!.on('data', feed);
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => { for (const l of listeners) { l(); } r(code); }));
-  // Generous: CI machines are shared, and a cold Node start with type stripping is ~0.5 CPU-s.
-  const waitFor = (re: RegExp, ms = 25000): Promise<string> => new Promise((resolve, reject) => {
+  // No clock by default: on a loaded machine a line can take any time to come, and the test runner's own
+  // timeout bounds a hang. The wait fails at once when the process exits without the line. `ms` is for the
+  // tests that prove a line does NOT come within a window.
+  const waitFor = (re: RegExp, ms?: number): Promise<string> => new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     const check = (): void => {
       const m = re.exec(buf);
-      if (!m) { return; }
-      listeners.delete(check);
-      if (timer) { clearTimeout(timer); }
-      resolve(m[0]);
+      if (m) {
+        listeners.delete(check);
+        if (timer) { clearTimeout(timer); }
+        resolve(m[0]);
+        return;
+      }
+      if (child.exitCode !== null || child.signalCode !== null) {
+        listeners.delete(check);
+        if (timer) { clearTimeout(timer); }
+        reject(new Error(`exited (${child.exitCode ?? child.signalCode}) without ${re} in output:\n${buf}`));
+      }
     };
     listeners.add(check);
     check();
-    if (!listeners.has(check)) { return; }
+    if (!listeners.has(check) || ms === undefined) { return; }
     timer = setTimeout(() => { listeners.delete(check); reject(new Error(`timed out waiting for ${re} in output:\n${buf}`)); }, ms);
   });
   const stop = async (): Promise<number | null> => {

@@ -24,7 +24,7 @@ const sink = () => {
   const chunks: Buffer[] = [];
   return { stream: new Writable({ write(c, _e, cb) { chunks.push(Buffer.from(c)); cb(); } }), text: () => Buffer.concat(chunks).toString('utf8') };
 };
-async function until<T>(what: string, f: () => T | undefined | false, ms = 20000): Promise<T> {
+async function until<T>(what: string, f: () => T | undefined | false, ms = 120_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = f();

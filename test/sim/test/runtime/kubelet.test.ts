@@ -49,7 +49,7 @@ const sink = () => {
   return { stream: new Writable({ write(c, _e, cb) { chunks.push(Buffer.from(c)); cb(); } }), text: () => Buffer.concat(chunks).toString('utf8') };
 };
 
-async function until<T>(what: string, f: () => T | undefined | false, ms = 15000): Promise<T> {
+async function until<T>(what: string, f: () => T | undefined | false, ms = 120_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = f();
@@ -215,7 +215,7 @@ test('kubelet: pods as processes with status, probes, exec, logs, restarts, ephe
   assert.deepEqual([setup.name, setup.state.terminated?.reason, setup.state.terminated?.exitCode, setup.ready], ['setup', 'Completed', 0, true]);
   assert.deepEqual([proxy.name, !!proxy.state.running, proxy.ready, proxy.started], ['proxy', true, true, true]);
   assert.equal(await kubelet.logs('default', 'withinit', { container: 'setup' }), '');
-  const logsOf = async (container: string) => { const end = Date.now() + 10000; let t = ''; while (!t && Date.now() < end) { t = await kubelet!.logs('default', 'withinit', { container }); await new Promise((r) => setTimeout(r, 100)); } return t; };
+  const logsOf = async (container: string) => { const end = Date.now() + 120_000; let t = ''; while (!t && Date.now() < end) { t = await kubelet!.logs('default', 'withinit', { container }); await new Promise((r) => setTimeout(r, 100)); } return t; };
   assert.match(await logsOf('proxy'), /^started .*pod=withinit/);
   assert.match(await logsOf(''), /^started .*pod=withinit/, 'one app container: it is the default');
 

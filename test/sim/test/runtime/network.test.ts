@@ -429,7 +429,7 @@ test('an interrupted run leaves nothing: SIGTERM runs the exit handlers, SIGKILL
   // An `ip` the killed child had started finishes on its own (it may still be adding namespaces): wait
   // for it, so the sweep below sees all of its work.
   console.log(`# SIGKILLed run: ${orphans.filter(isRunning).length} of the ${orphans.length} processes it had started still running`);
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 120_000;
   while (orphans.some(isRunning) && Date.now() < deadline) { await new Promise((r) => setTimeout(r, 50)); }
   assert.deepEqual(orphans.filter(isRunning), [], 'the killed run\'s ip processes finish');
   assert.deepEqual(netnsList().filter((n) => n.startsWith(`osim-${termed}-`)), []);
@@ -473,7 +473,7 @@ test('rules syncs wait for each node\'s namespace and stay quiet through teardow
     // Teardown starts once the sync is seen in flight (not after a guessed delay, which a fast machine
     // outruns and a slow one undershoots), and the check waits for that sync to end.
     s.create(T('Service'), service('observability', 'late', '10.96.1.99', 4317));
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 120_000;
     while (!net.syncInFlight && Date.now() < deadline) { await new Promise((r) => setTimeout(r, 1)); }
     assert.ok(net.syncInFlight, 'the sync of the late Service started');
     net.cleanupSync();

@@ -39,7 +39,7 @@ test('pod DNS: search-path short name gives Go "server misbehaving", a wrong nam
       return { out: () => buf };
     };
     const dns = run('dns.js', { SIM_DNS_DATA: join(dir, 'dns.json'), SIM_DNS_HOST: '10.96.0.10' });
-    const until = async (f: () => boolean, ms = 25000): Promise<void> => {
+    const until = async (f: () => boolean, ms = 120_000): Promise<void> => {
       const end = Date.now() + ms;
       while (!f()) {
         if (Date.now() > end) { throw new Error('timed out'); }
