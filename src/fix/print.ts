@@ -44,7 +44,7 @@ export function printPlan(findings: Finding[], p: { changes: ObjectChange[]; hel
   if (!p.changes.length) {
     out.push('Nothing was changed.');
   } else if (!opts.apply) {
-    out.push('Nothing was changed. Run again with --apply to make these changes (add --restart to roll out the collector).');
+    out.push(`Nothing was changed. Run again with --apply to make these changes${p.changes.some((c) => c.restart.length) ? ' (add --restart to roll out the collector)' : ''}.`);
   }
   return `${out.join('\n')}\n`;
 }
