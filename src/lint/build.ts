@@ -6,7 +6,7 @@
  * the key it is about.
  */
 import type { KObject } from '../cluster/types.ts';
-import { agentNotes, assembleDiscovery, findCollectorPods, type Discovery } from '../gather/discover.ts';
+import { agentNotes, assembleDiscovery, findCollectorPods, INJECT_ANNOTATION, SIDECAR_ANNOTATION, type Discovery } from '../gather/discover.ts';
 import { injectionNotes } from '../gather/instrumentation.ts';
 import { buildApp, buildCollector, buildCRs, buildPolicies, buildServices } from '../gather/models.ts';
 import type { Finding } from '../report/finding.ts';
@@ -91,7 +91,8 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
   const collectorCRs = list('OpenTelemetryCollector');
   const instrumentations = list('Instrumentation');
   // Files never show the operator's Deployment: its release is the flag's, or unknown where its objects appear.
-  const operator = opts.operatorVersion ? { version: opts.operatorVersion, source: '--operator-version' } : collectorCRs.length || instrumentations.length ? { version: null, source: 'lint reads no cluster' } : undefined;
+  const operatorObjects = collectorCRs.length || instrumentations.length || pods.some((p) => Object.keys(p.metadata.annotations ?? {}).some((k) => INJECT_ANNOTATION.test(k) || k === SIDECAR_ANNOTATION));
+  const operator = opts.operatorVersion ? { version: opts.operatorVersion, source: '--operator-version' } : operatorObjects ? { version: null, source: 'lint reads no cluster' } : undefined;
   const { configMaps, collectors, apps } = assembleDiscovery(
     { pods, collectorPods, configMapList: list('ConfigMap'), replicaSets: list('ReplicaSet'), deployments: list('Deployment'), daemonSets: list('DaemonSet'), statefulSets: list('StatefulSet'), collectorCRs, instrumentations },
     operator ? { operator } : {},

@@ -150,3 +150,20 @@ describe('operatorFromCRs: out of sight, the CRs still tell', () => {
     assert.equal(operatorFromCRs([cr('a'), cr('b', '0.999.0')], 'x'), undefined);
   });
 });
+
+test('lint: an inject annotation alone (its Instrumentation elsewhere) is the operator at work too: the note says what is assumed', () => {
+  const app = [
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata: {name: web, namespace: shop}',
+    'spec:',
+    '  selector: {matchLabels: {app: web}}',
+    '  template:',
+    '    metadata: {labels: {app: web}, annotations: {instrumentation.opentelemetry.io/inject-nodejs: "true"}}',
+    '    spec: {containers: [{name: web, image: node:22}]}',
+  ].join('\n');
+  const r = lintTexts([{ file: 'app.yaml', text: app }]);
+  assert.ok(r.report.notes?.some((n) => /OpenTelemetry operator version unknown/.test(n)), JSON.stringify(r.report.notes));
+  const plain = lintTexts([{ file: 'app.yaml', text: app.replace(/, annotations: \{[^}]*\}/, '') }]);
+  assert.equal(plain.report.notes?.some((n) => /OpenTelemetry operator/.test(n)) ?? false, false);
+});
