@@ -114,14 +114,14 @@ function failure(e: unknown): string {
   return (e as Error).message;
 }
 
-type Awaited = WorkloadRef & { /** done only once the generation has passed this (the operator has updated it) */ after?: number };
+type PendingRollout = WorkloadRef & { /** done only once the generation has passed this (the operator has updated it) */ after?: number };
 
 async function generationOf(kube: ClusterWriter, w: WorkloadRef): Promise<number> {
   const o = await kube.get(KIND_RESOURCES[w.kind].resource, w.namespace, w.name);
   return (o.metadata as { generation?: number }).generation ?? 0;
 }
 
-async function waitForRollouts(kube: ClusterWriter, workloads: Awaited[], deadline: number, write: (s: string) => Promise<void>): Promise<string[]> {
+async function waitForRollouts(kube: ClusterWriter, workloads: PendingRollout[], deadline: number, write: (s: string) => Promise<void>): Promise<string[]> {
   const pending = [...workloads];
   const late: string[] = [];
   while (pending.length) {
@@ -178,7 +178,7 @@ export async function runFix(o: FixOptions): Promise<number> {
       }
     }
     // The generation the operator's workloads have now: its rollout is the one after it.
-    const operatorRolls: Awaited[] = [];
+    const operatorRolls: PendingRollout[] = [];
     for (const w of uniqueWorkloads(p.changes.flatMap((c) => c.operatorRolls))) {
       try {
         operatorRolls.push({ ...w, after: await generationOf(kube, w) });
@@ -216,7 +216,7 @@ export async function runFix(o: FixOptions): Promise<number> {
         await o.write(`${w.kind.toLowerCase()}/${w.name} restarted\n`);
       }
     }
-    const waitFor: Awaited[] = [...uniqueWorkloads([...(o.restart ? restart : []), ...rolls]), ...operatorRolls];
+    const waitFor: PendingRollout[] = [...uniqueWorkloads([...(o.restart ? restart : []), ...rolls]), ...operatorRolls];
     if (waitFor.length) {
       const late = await waitForRollouts(kube, waitFor, Date.now() + (o.gather.timeoutMs ?? 30_000), o.write);
       if (late.length) {
