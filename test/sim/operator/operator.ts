@@ -11,7 +11,7 @@ import { collectorName, desiredObjects, imageOf, labels } from './collector.ts';
 import { injectInstrumentation, type OperatorLogLine } from './instrumentation.ts';
 import { logSink, type OperatorLogSink } from './logs.ts';
 import { injectSidecar } from './sidecar.ts';
-import { behaviour, collectorVersionFor, operatorImage } from './versions.ts';
+import { atLeast, behaviour, collectorVersionFor, operatorImage } from './versions.ts';
 import { admitCollector, toV1beta1 } from './webhook.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -106,9 +106,14 @@ export function startOperator(store: Store, opts: OperatorOptions): Operator {
   for (const o of operatorObjects(version)) {
     if (!store.get(T(o.kind), o.metadata.namespace, o.metadata.name)) { create(o); }
   }
-  // setup.go SetupManager and the manager's start, at info level.
+  // The start-up lines at info level, in the order main.go (internal/operator/setup.go at HEAD) prints
+  // them: "watching all namespaces" from v0.150 (no WATCH_NAMESPACE), "Native sidecar" with its `enabled`
+  // field from v0.143 (before, an odd key/value list zapr reports separately: left out).
+  const at = (v: string) => atLeast(version, v);
   emit([
     { level: 'info', msg: 'Starting the OpenTelemetry Operator', fields: { 'opentelemetry-operator': version, 'go-arch': 'amd64', 'go-os': 'linux' } },
+    ...(at('0.150.0') ? [{ level: 'info' as const, logger: 'setup', msg: 'watching all namespaces' }] : []),
+    ...(at('0.143.0') ? [{ level: 'info' as const, logger: 'setup', msg: 'Native sidecar', fields: { enabled: behaviour(version).nativeSidecar } }] : []),
     { level: 'info', logger: 'setup', msg: 'starting manager' },
   ]);
 

@@ -52,3 +52,20 @@ spec:
     assert.equal(h.get('Deployment', 'hands-off-collector'), undefined);
   } finally { h.stop(); }
 });
+
+test('start-up lines by release', () => {
+  for (const [version, messages] of [
+    ['0.158.0', ['Starting the OpenTelemetry Operator', 'watching all namespaces', 'Native sidecar', 'starting manager']],
+    ['0.145.0', ['Starting the OpenTelemetry Operator', 'Native sidecar', 'starting manager']],
+    ['0.120.0', ['Starting the OpenTelemetry Operator', 'starting manager']],
+  ] as const) {
+    const h = harness({ version });
+    try {
+      const lines = h.operator!.logs.lines().map((l) => JSON.parse(l));
+      assert.deepEqual(lines.map((l) => l.message), messages, version);
+      assert.equal(lines[0]['opentelemetry-operator'], version);
+      const native = lines.find((l) => l.message === 'Native sidecar');
+      if (native) { assert.deepEqual([native.logger, native.enabled], ['setup', true]); }
+    } finally { h.stop(); }
+  }
+});
