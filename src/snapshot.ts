@@ -34,6 +34,31 @@ export interface Snapshot {
   namespaces?: { name: string; labels: Record<string, string> }[];
   /** `otel-doctor.io/ignore` annotations found on the objects read (src/suppress.ts applies them) */
   ignores?: IgnoreAnnotation[];
+  /** the operator's `inject-<lang>` annotations, where each is written and what the operator makes of it (gather/injection.ts) */
+  injectionRequests?: InjectionRequest[];
+}
+
+/** An `instrumentation.opentelemetry.io/inject-<lang>` annotation of a workload (or bare pod). */
+export interface InjectionRequest {
+  workload: WorkloadRef;
+  language: string;
+  annotation: string;
+  value: string;
+  /**
+   * `pod-template`: where the operator's pod webhook reads it; `workload-metadata`: on the workload's own
+   * metadata only, which the webhook never sees (it is admitted pods, not Deployments)
+   */
+  placement: 'pod-template' | 'workload-metadata';
+  /** Instrumentations (`namespace/name`) in the namespace the value selects from; undefined: not listed */
+  available?: string[];
+  /** the Instrumentation the operator selects, `namespace/name` */
+  selected?: string;
+  /** why it selects none: the operator's own error text (podmutator.go getInstrumentationInstance) */
+  selectError?: string;
+  /** diagnose: live pods carrying the annotation and a selectable Instrumentation, yet none of what the operator injects */
+  uninjectedPods?: { name: string; created?: string }[];
+  /** the selected Instrumentation's creationTimestamp, when known */
+  instrumentationCreated?: string;
 }
 
 /** An object's `otel-doctor.io/ignore: "<rule-id>[,<rule-id>]: <reason>"`, parsed. */
