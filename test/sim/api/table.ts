@@ -231,6 +231,30 @@ const PRINTERS: Record<string, Printer> = {
       return [o.metadata.name, o.addressType ?? '', portStr, ep, age(o, now)];
     },
   },
+  // printJob and printCronJob (kubernetes pkg/printers/internalversion/printers.go, 1.32).
+  Job: {
+    columns: [NAME, col('Status'), col('Completions'), col('Duration'), AGE, col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
+    cells(o, now) {
+      const is = (type: string) => (o.status?.conditions ?? []).some((c: Any) => c.type === type && c.status === 'True');
+      const status = is('Complete') ? 'Complete' : is('Failed') ? 'Failed' : o.metadata.deletionTimestamp ? 'Terminating' : is('Suspended') ? 'Suspended'
+        : is('FailureTarget') ? 'FailureTarget' : is('SuccessCriteriaMet') ? 'SuccessCriteriaMet' : 'Running';
+      const done = o.status?.succeeded ?? 0;
+      const completions = o.spec?.completions !== undefined ? `${done}/${o.spec.completions}` : (o.spec?.parallelism ?? 0) > 1 ? `${done}/1 of ${o.spec.parallelism}` : `${done}/1`;
+      const start = o.status?.startTime;
+      const end = o.status?.completionTime;
+      const took = !start ? '' : !end ? since(start, now) : humanDuration(Date.parse(end) - Date.parse(start));
+      return [o.metadata.name, status, completions, took, age(o, now), containersOf(o.spec?.template?.spec), imagesOf(o.spec?.template?.spec), formatLabelSelector(o.spec?.selector)];
+    },
+  },
+  CronJob: {
+    columns: [NAME, col('Schedule'), col('Timezone'), col('Suspend', 'boolean'), col('Active', 'integer'), col('Last Schedule'), AGE, col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
+    cells: (o, now) => {
+      const tpl = o.spec?.jobTemplate?.spec;
+      const suspend = o.spec?.suspend === undefined ? '<unset>' : o.spec.suspend ? 'True' : 'False';
+      return [o.metadata.name, o.spec?.schedule ?? '', o.spec?.timeZone ?? '<none>', suspend, (o.status?.active ?? []).length,
+        o.status?.lastScheduleTime ? since(o.status.lastScheduleTime, now) : '<none>', age(o, now), containersOf(tpl?.template?.spec), imagesOf(tpl?.template?.spec), formatLabelSelector(tpl?.selector)];
+    },
+  },
   NetworkPolicy: { columns: [NAME, col('Pod-Selector'), AGE], cells: (o, now) => [o.metadata.name, formatLabelSelector(o.spec?.podSelector) === '<none>' ? '<none>' : formatLabelSelector(o.spec?.podSelector), age(o, now)] },
 };
 

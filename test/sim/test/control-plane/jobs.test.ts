@@ -204,3 +204,24 @@ test('apply: an object the server refuses is reported in kubectl\'s words and th
   assert.deepEqual(refused, ['Error from server (Invalid): error when creating "dir/x.yaml": ConfigMap "bad" is invalid: data: Invalid value']);
   assert.throws(() => applyObjects(objects, create, (o, t) => store.update(t, o)), /is invalid/, 'without a callback the refusal is thrown');
 });
+
+test('kubectl get jobs / cronjobs columns: printJob and printCronJob', async () => {
+  const { toTable } = await import('../../api/table.ts');
+  const store = new Store();
+  const c = startJobControllers(store);
+  try {
+    store.create(JOB, job('done', { completions: 2, parallelism: 2 }));
+    store.create(CRONJOB, { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'cj', namespace: 'default' }, spec: { schedule: '*/5 * * * *', suspend: true, jobTemplate: { spec: job('').spec } } });
+    await settle(c);
+    for (const p of store.list(POD)) { finish(store, p, 'Succeeded'); }
+    await settle(c);
+    const jt = toTable('Job', store.list(JOB), 'None', {}) as unknown as { columnDefinitions: Array<{ name: string }>; rows: Array<{ cells: unknown[] }> };
+    assert.deepEqual(jt.columnDefinitions.map((d) => d.name), ['Name', 'Status', 'Completions', 'Duration', 'Age', 'Containers', 'Images', 'Selector']);
+    assert.deepEqual(jt.rows[0].cells.slice(0, 3), ['done', 'Complete', '2/2']);
+    const ct = toTable('CronJob', store.list(CRONJOB), 'None', {}) as unknown as { columnDefinitions: Array<{ name: string }>; rows: Array<{ cells: unknown[] }> };
+    assert.deepEqual(ct.columnDefinitions.map((d) => d.name), ['Name', 'Schedule', 'Timezone', 'Suspend', 'Active', 'Last Schedule', 'Age', 'Containers', 'Images', 'Selector']);
+    assert.deepEqual(ct.rows[0].cells.slice(0, 6), ['cj', '*/5 * * * *', '<none>', 'True', 0, '<none>']);
+  } finally {
+    c.stop();
+  }
+});
