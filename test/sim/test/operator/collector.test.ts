@@ -578,3 +578,30 @@ test('the reconciler records "applied status changes" (Normal, Info) on the CR, 
     assert.ok(ev[0].count >= 1);
   } finally { h.stop(); }
 });
+
+// tests/e2e/multiple-configmaps/00-install.yaml and 00-assert.yaml (v0.158.0).
+test('multiple-configmaps: spec.configmaps become volumes and mounts under /var/conf', async () => {
+  const h = harness();
+  try {
+    h.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mount-test1' }, data: { 'export.ini': '- EXPORT=true\n' } });
+    h.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mount-test2' }, data: { 'otel.ini': '- OTEL_ENDPOINT=localhost\n' } });
+    const cr = VERSIONED('10s');
+    cr.metadata.name = 'simplest-with-configmaps';
+    cr.spec.configmaps = [{ name: 'mount-test1', mountpath: '/' }, { name: 'mount-test2', mountpath: '/dir' }];
+    h.create(cr);
+    await h.settle();
+    const spec = h.get('Deployment', 'simplest-with-configmaps-collector')!.spec.template.spec;
+    assert.ok(spec.volumes[0].configMap.name.startsWith('simplest-with-configmaps-collector-'));
+    assert.deepEqual(spec.volumes[0].configMap.items, [{ key: 'collector.yaml', path: 'collector.yaml' }]);
+    assert.equal(spec.volumes[0].configMap.defaultMode, 420);
+    assert.deepEqual(spec.volumes.slice(1), [
+      { name: 'configmap-mount-test1', configMap: { name: 'mount-test1', defaultMode: 420 } },
+      { name: 'configmap-mount-test2', configMap: { name: 'mount-test2', defaultMode: 420 } },
+    ]);
+    assert.deepEqual(spec.containers[0].volumeMounts, [
+      { name: 'otc-internal', mountPath: '/conf' },
+      { name: 'configmap-mount-test1', mountPath: '/var/conf/configmap-mount-test1' },
+      { name: 'configmap-mount-test2', mountPath: '/var/conf/dir/configmap-mount-test2' },
+    ]);
+  } finally { h.stop(); }
+});
