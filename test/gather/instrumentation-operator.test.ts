@@ -1,13 +1,17 @@
 // The operator's version as diagnose learns it (src/gather/list.ts findOperator): its Deployment's manager
 // image, one label-selected list cluster-wide, else in the default install namespace, else unknown; and
 // what that version changes in the apps' model.
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApiError } from '../../src/errors.ts';
 import { discover, findOperator, operatorFromCRs } from '../../src/gather/list.ts';
 import { buildApp } from '../../src/gather/models.ts';
 import { lintTexts } from '../../src/lint/index.ts';
 import { FakeClusterClient } from './fake-client.ts';
+import { runAsync } from '../helpers/run.ts';
 
 const operatorDeployment = (ns: string, image: string, args: string[] = []) => ({
   apiVersion: 'apps/v1',
@@ -166,4 +170,32 @@ test('lint: an inject annotation alone (its Instrumentation elsewhere) is the op
   assert.ok(r.report.notes?.some((n) => /OpenTelemetry operator version unknown/.test(n)), JSON.stringify(r.report.notes));
   const plain = lintTexts([{ file: 'app.yaml', text: app.replace(/, annotations: \{[^}]*\}/, '') }]);
   assert.equal(plain.report.notes?.some((n) => /OpenTelemetry operator/.test(n)) ?? false, false);
+});
+
+describe('--operator-version on the command line', () => {
+  const PLUGIN = new URL('../../bin/kubectl-otel_doctor', import.meta.url).pathname;
+  const dir = mkdtempSync(join(tmpdir(), 'otel-doctor-opver-'));
+  const file = join(dir, 'cr.yaml');
+  writeFileSync(
+    file,
+    'apiVersion: opentelemetry.io/v1beta1\nkind: OpenTelemetryCollector\nmetadata: {name: gw, namespace: otel}\nspec:\n  config:\n    receivers: {otlp: {protocols: {grpc: {}}}}\n    extensions: {health_check: {}}\n    exporters: {debug: {}}\n    service: {extensions: [health_check], pipelines: {traces: {receivers: [otlp], exporters: [debug]}}}\n',
+  );
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('lint: X.Y.Z (a leading v accepted) decides; anything else is a usage error', async () => {
+    const old = await runAsync(PLUGIN, ['lint', file, '-o', 'json', '--operator-version', 'v0.115.0'], { NO_COLOR: '1' });
+    assert.equal(old.code, 1, old.stderr);
+    assert.deepEqual((JSON.parse(old.stdout) as { findings: { rule: string }[] }).findings.map((f) => f.rule), ['health-check-bound-to-loopback']);
+    const current = await runAsync(PLUGIN, ['lint', file, '-o', 'json', '--operator-version', '0.122.0'], { NO_COLOR: '1' });
+    assert.equal(current.code, 0, current.stderr);
+    const bad = await runAsync(PLUGIN, ['lint', file, '--operator-version', '0.115'], { NO_COLOR: '1' });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^error: invalid --operator-version "0\.115": use X\.Y\.Z, e\.g\. 0\.120\.0$/m);
+  });
+
+  test('diagnose: the same validation, before any cluster is contacted', async () => {
+    const bad = await runAsync(PLUGIN, ['diagnose', '--operator-version', 'latest'], { NO_COLOR: '1', KUBECONFIG: join(dir, 'none') });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^error: invalid --operator-version "latest": use X\.Y\.Z, e\.g\. 0\.120\.0$/m);
+  });
 });
