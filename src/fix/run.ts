@@ -24,11 +24,13 @@ export const EXIT_WRITE_REFUSED = 4;
 export const EXIT_ROLLOUT_TIMEOUT = 5;
 
 /**
- * Test-only: a file whose appearance `fix --apply` waits for after showing the diffs and before the dry
- * run, so a test changes an object between the read and the write at a point it knows instead of racing
- * a sleep (as OTEL_DOCTOR_SIM_HOLD_AT does for the simulator's bring-up).
+ * Test-only: a file whose appearance `fix --apply` waits for, so a test changes an object between the read
+ * and the write at a point it knows instead of racing a sleep (as OTEL_DOCTOR_SIM_HOLD_AT does for the
+ * simulator's bring-up). HOLD_AT_ENV names the point: `dry-run` (default: after the diffs, before the dry
+ * runs) or `write` (after the dry runs, before the first write).
  */
 export const HOLD_ENV = 'OTEL_DOCTOR_FIX_HOLD_FILE';
+export const HOLD_AT_ENV = 'OTEL_DOCTOR_FIX_HOLD_AT';
 
 export interface FixOptions {
   loaded: LoadedKubeconfig;
@@ -98,10 +100,10 @@ async function plan(kube: ClusterWriter, findings: Report['findings'], now: Date
   return { changes, helm: verdicts.filter((v): v is Extract<Verdict, { kind: 'helm' }> => v.kind === 'helm'), manual };
 }
 
-async function holdForTest(): Promise<void> {
+async function holdForTest(stage: 'dry-run' | 'write'): Promise<void> {
   const file = process.env[HOLD_ENV];
-  if (!file) { return; }
-  process.stderr.write(`fix: holding until ${file} exists\n`);
+  if (!file || (process.env[HOLD_AT_ENV] ?? 'dry-run') !== stage) { return; }
+  process.stderr.write(`fix: holding at ${stage} until ${file} exists\n`);
   while (!existsSync(file)) { await new Promise((r) => setTimeout(r, 50)); }
 }
 
@@ -165,7 +167,7 @@ export async function runFix(o: FixOptions): Promise<number> {
         return EXIT_USAGE;
       }
     }
-    await holdForTest();
+    await holdForTest('dry-run');
 
     // Every change is dry-run first: a refusal (admission, a stale resourceVersion, RBAC) leaves nothing half-done.
     for (const c of p.changes) {
@@ -177,6 +179,7 @@ export async function runFix(o: FixOptions): Promise<number> {
         return EXIT_WRITE_REFUSED;
       }
     }
+    await holdForTest('write');
     // The generation the operator's workloads have now: its rollout is the one after it.
     const operatorRolls: PendingRollout[] = [];
     for (const w of uniqueWorkloads(p.changes.flatMap((c) => c.operatorRolls))) {

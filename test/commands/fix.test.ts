@@ -49,18 +49,18 @@ function configMap(cluster: Cluster, ns: string, name: string): { data: Record<s
 }
 
 /** Runs `fix --apply` held after its diffs (OTEL_DOCTOR_FIX_HOLD_FILE); `whileHeld` runs once it says so. */
-function runHeld(args: string[], kubeconfig: string, whileHeld: () => Promise<void>): Promise<RunResult> {
+function runHeld(args: string[], kubeconfig: string, whileHeld: () => Promise<void>, at: 'dry-run' | 'write' = 'dry-run'): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'fix-hold-'));
   const file = join(dir, 'go');
   return new Promise((res, reject) => {
-    const c = spawn(PLUGIN, args, { env: { ...process.env, ...env(kubeconfig), OTEL_DOCTOR_FIX_HOLD_FILE: file }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(PLUGIN, args, { env: { ...process.env, ...env(kubeconfig), OTEL_DOCTOR_FIX_HOLD_FILE: file, OTEL_DOCTOR_FIX_HOLD_AT: at }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let released = false;
     c.stdout.on('data', (d) => { stdout += d; });
     c.stderr.on('data', (d) => {
       stderr += d;
-      if (!released && stderr.includes('fix: holding until')) {
+      if (!released && stderr.includes(`fix: holding at ${at} until`)) {
         released = true;
         whileHeld().then(() => writeFileSync(file, ''), (e) => { c.kill('SIGKILL'); reject(e); });
       }
@@ -120,6 +120,21 @@ describe('fix in the simulated cluster', { skip, concurrency: 1 }, () => {
       assert.equal(cmRaced.metadata.labels?.['edited-by'], 'someone-else', 'the concurrent edit stays');
       assert.match(cmRaced.data['collector.yaml'], /endpoint: localhost:4317/, 'nothing of the fix was written');
 
+      // 3b. The same between the dry run and the write: the write itself is refused, nothing is overwritten.
+      from = cluster.api.requests.length;
+      const late = await runHeld(['fix', '-n', 'observability', '--apply', '--yes', '--restart'], kc, async () => {
+        const k = await runAsync('kubectl', ['--kubeconfig', cluster.kubeconfig, 'label', 'configmap', 'otel-collector-config', '-n', 'observability', 'edited-by=someone-else-again', '--overwrite'], {}, 60_000);
+        assert.equal(k.code, 0, k.stderr);
+      }, 'write');
+      assert.equal(late.code, 4, ctx(late));
+      assert.match(late.stdout, /refused the change to ConfigMap observability\/otel-collector-config: 409 Conflict: Operation cannot be fulfilled/, ctx(late));
+      assert.match(late.stdout, /^Nothing was changed\.$/m, ctx(late));
+      assert.deepEqual(show(writesSince(cluster, from)), [
+        'patch /api/v1/namespaces/observability/configmaps/otel-collector-config?dryRun=All 200',
+        'patch /api/v1/namespaces/observability/configmaps/otel-collector-config 409',
+      ]);
+      assert.match(configMap(cluster, 'observability', 'otel-collector-config').data['collector.yaml'], /endpoint: localhost:4317/, 'nothing of the fix was written');
+
       // 4. Apply, restart, wait, diagnose again: clean, and exactly the expected writes.
       const podsBefore = cluster.store.list(typeByKind('Pod')!, 'observability').map((p) => p.metadata.name);
       from = cluster.api.requests.length;
@@ -137,7 +152,7 @@ describe('fix in the simulated cluster', { skip, concurrency: 1 }, () => {
       assert.equal(cfg.receivers.otlp.protocols.grpc.endpoint, '0.0.0.0:4317');
       assert.equal(cfg.receivers.otlp.protocols.http.endpoint, '0.0.0.0:4318');
       assert.match(cm.metadata.annotations?.['otel-doctor.io/fixed'] ?? '', /^receiver-bound-to-loopback \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-      assert.equal(cm.metadata.labels?.['edited-by'], 'someone-else', 'the other edit is kept');
+      assert.equal(cm.metadata.labels?.['edited-by'], 'someone-else-again', 'the other edits are kept');
       const dep = cluster.store.get(typeByKind('Deployment')!, 'observability', 'otel-collector');
       assert.match(dep?.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'] ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'the restart is kubectl rollout restart\'s annotation');
       const podsAfter = cluster.store.list(typeByKind('Pod')!, 'observability').map((p) => p.metadata.name);
