@@ -56,9 +56,9 @@ export function lintTexts(inputs: { file: string; text: string }[], opts: LintOp
   return lintInputs(inputs, opts, preErrors, false);
 }
 
-function lintInputs(inputs: { file: string; text: string }[], opts: LintOptions, preErrors: InputError[], onDisk: boolean): LintResult {
+function lintInputs(inputs: { file: string; text: string }[], opts: LintOptions, preErrors: InputError[], onDisk: boolean, preSkipped: Skipped[] = []): LintResult {
   const errors = [...preErrors];
-  const skipped: Skipped[] = [];
+  const skipped: Skipped[] = [...preSkipped];
   const extraNotes: string[] = [];
   const objects: LintObject[] = [];
   const parsed = new Map<string, SourceDoc[]>();
@@ -73,6 +73,12 @@ function lintInputs(inputs: { file: string; text: string }[], opts: LintOptions,
       continue;
     }
     const p = parseSource(file, text);
+    if (p.errors.length && /\.json$/i.test(file) && isJsonWithComments(text)) {
+      // tsconfig.json, an editor's settings: JSON with comments, which no Kubernetes tool reads.
+      skipped.push({ file, reason: 'JSON with comments (a compiler or editor config), not a manifest' });
+      consumed.add(file);
+      continue;
+    }
     if (p.errors.length && GO_TEMPLATE.test(text)) {
       // Not YAML until a template engine runs (a chart's `.Files.Get` + `tpl` input, a CRD wrapped in
       // `{{- if .Values.crds.create }}`): the renderer's output is what can be linted.
@@ -153,6 +159,17 @@ function lintInputs(inputs: { file: string; text: string }[], opts: LintOptions,
 /** A Go template action at the start of a line: `{{- if ...}}`, `{{ end }}`, `{{ toYaml . | nindent 4 }}`. */
 const GO_TEMPLATE = /^\s*(?:-\s+)?(?:[\w.-]+:\s*)?\{\{-?\s*(?:if|else|end|with|range|define|template|include|toYaml|tpl|\.|\$)/m;
 
+/** Does the text parse as JSON once `//` and block comments outside strings (and trailing commas) are dropped? */
+function isJsonWithComments(text: string): boolean {
+  const stripped = text.replace(/("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_m, str: string | undefined) => str ?? '').replace(/,(\s*[}\]])/g, '$1');
+  try {
+    JSON.parse(stripped);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Texts without a directory on disk: a kustomization among them cannot be rendered, only named. */
 function offDisk(files: string[]): KustomizeResult {
   const out: KustomizeResult = { rendered: [], errors: [], skipped: [], consumed: new Set(), notes: [] };
@@ -201,11 +218,11 @@ function mergeReports(reports: Report[]): Report {
 }
 
 export function lint(paths: string[], opts: LintOptions = {}): LintResult {
-  const { files, errors } = expandPaths(paths.length ? paths : ['-']);
+  const { files, errors, skipped } = expandPaths(paths.length ? paths : ['-']);
   const inputs: { file: string; text: string }[] = [];
   for (const file of files) {
     const r = readSource(file, opts.stdin);
     if (r.error) { errors.push(r.error); } else if (r.text !== undefined) { inputs.push({ file, text: r.text }); }
   }
-  return lintInputs(inputs, opts, errors, true);
+  return lintInputs(inputs, opts, errors, true, skipped);
 }

@@ -53,6 +53,7 @@ export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 /** yaml's own default is generous; a manifest never needs more than a handful of alias expansions. */
 const MAX_ALIAS_COUNT = 100;
 const EXTENSIONS = /\.(ya?ml|json)$/i;
+const DEPENDENCY_DIRS = new Set(['node_modules']);
 /** kustomize also reads a file named `Kustomization` (no extension). */
 const EXTRA_NAMES = new Set(['Kustomization']);
 
@@ -64,9 +65,10 @@ export function errorLine(e: InputError): string {
 }
 
 /** Expand PATH arguments to files, in a stable order; `-` stays as stdin. */
-export function expandPaths(paths: string[]): { files: string[]; errors: InputError[] } {
+export function expandPaths(paths: string[]): { files: string[]; errors: InputError[]; skipped: Skipped[] } {
   const files: string[] = [];
   const errors: InputError[] = [];
+  const skipped: Skipped[] = [];
   const seen = new Set<string>();
   // Symbolic links are followed, so identity is the inode, not the path: a link back up the tree must
   // not loop, and the same file named twice (`x.yaml ./x.yaml`, a link to it) is linted once.
@@ -94,6 +96,11 @@ export function expandPaths(paths: string[]): { files: string[]; errors: InputEr
         if (name.startsWith('.')) {
           continue; // .git, editor swap files
         }
+        if (DEPENDENCY_DIRS.has(name)) {
+          // Installed dependencies (thousands of package.json files), not a repository's manifests.
+          skipped.push({ file: join(p, name), reason: `${name}: installed dependencies, not walked (name the folder to lint it)` });
+          continue;
+        }
         walk(join(p, name), false);
       }
       return;
@@ -114,7 +121,7 @@ export function expandPaths(paths: string[]): { files: string[]; errors: InputEr
       walk(p, true);
     }
   }
-  return { files, errors };
+  return { files, errors, skipped };
 }
 
 function reason(e: unknown): string {
@@ -249,7 +256,8 @@ export function parseStrict(file: string, text: string): { docs: SourceDoc[]; er
   const errors: InputError[] = [];
   let parsed: Document.Parsed[];
   try {
-    parsed = parseAllDocuments(text, { lineCounter: lc, merge: true, uniqueKeys: true, prettyErrors: false, strict: true }) as Document.Parsed[];
+    // logLevel error: a complex key (`value: {{region}}` placeholders) must not print a Node warning to the user's terminal.
+    parsed = parseAllDocuments(text, { lineCounter: lc, merge: true, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: 'error' }) as Document.Parsed[];
   } catch (e) {
     return { docs, errors: [{ file, message: `cannot parse: ${firstLine(e)}` }] };
   }

@@ -56,6 +56,8 @@ const OTHERS: Record<string, [string, RegExp]> = {
   'charts/redis/templates/deployment.yaml': ['apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include "redis.fullname" . }}\n{{- with .Values.extra }}\n  {{- toYaml . | nindent 2 }}\n{{- end }}\n', /a template of the Helm chart .*charts\/redis: run `helm template/],
   // Read by a chart through .Files.Get and tpl, outside templates/: still a Go template, not YAML.
   'charts/op/conf/crds/crd.yaml': ['{{- if .Values.crds.create }}\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  annotations:\n    {{- with .Values.crds.annotations }}\n    {{- toYaml . | nindent 4 }}\n    {{- end }}\n  name: x.example.com\n{{- end }}\n', /a Go template/],
+  // Not even YAML (a comment after a value): JSON with comments, skipped rather than refused.
+  'tsconfig.json': ['{\n  "compilerOptions": {"strict": true}, // checks: all\n  "include": ["src"],\n}\n', /JSON with comments/],
   'docs/partial.yaml': ['apiVersion: v1\nkind: Pod\nspec: {containers: [{name: x}]}\n', /Pod without metadata.name or generateName/],
   'config/app.json': ['[1, 2, 3]\n', /a list, not a map/],
   'overlay-values.yaml': ['config:\n  receivers: {otlp: {protocols: {grpc: {}}}}\n  service: {pipelines: {}}\n', /chart without `mode`/],
@@ -94,6 +96,8 @@ describe('a repository walk', () => {
     'e2e/smoke/check-deployment.yaml': ASSERT_DEPLOYMENT,
     'e2e/smoke/check-pod.yaml': ASSERT_POD,
     'e2e/kuttl/01-assert.yaml': ASSERT_DEPLOYMENT,
+    // Installed dependencies: not walked at all (their manifests are not this repository's).
+    'node_modules/some-chart/collector.yaml': COLLECTOR.replace(/namespace: obs/g, 'namespace: deps'),
     // Chainsaw's assertion trees may repeat a key (a JMESPath projection per line): not YAML we refuse.
     'e2e/kuttl/02-assert.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {namespace: obs}\n(length(spec.containers)): 1\n(length(spec.containers)): 1\n',
     ...Object.fromEntries(Object.entries(OTHERS).map(([k, [text]]) => [k, text])),
@@ -114,6 +118,8 @@ describe('a repository walk', () => {
       assert.match(r.skipped.find((x) => x.file.endsWith('check-deployment.yaml'))?.reason ?? '', /an assert file of the Chainsaw Test/);
       assert.match(r.skipped.find((x) => x.file.endsWith('chainsaw-test.yaml'))?.reason ?? '', /a Chainsaw Test/);
       assert.match(r.skipped.find((x) => x.file.endsWith('01-assert.yaml'))?.reason ?? '', /KUTTL and Chainsaw convention/);
+      assert.match(r.skipped.find((x) => x.file === join(dir, 'node_modules'))?.reason ?? '', /installed dependencies, not walked/);
+      assert.ok(!r.files.some((f) => f.includes('node_modules')));
       // The asserts' partial Deployment would have been a conflicting second declaration, and the assert Pod
       // an app sending to localhost: neither reaches the rules. Each folder's copy is found where it is.
       assert.deepEqual(rules(r), ['receiver-bound-to-loopback obs/otel', 'receiver-bound-to-loopback obs/otel']);
