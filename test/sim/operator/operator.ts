@@ -134,8 +134,12 @@ export function startOperator(store: Store, opts: OperatorOptions): Operator {
       const s = injectSidecar(pod, { namespace: ns, collectors: store.list(OTELCOL), replicaSet: rs, deployment, operatorVersion: version });
       emit(s.logs);
       pod = s.pod;
-      const i = injectInstrumentation(pod, { namespace: ns, instrumentations: store.list(T('Instrumentation')), operatorVersion: version });
+      const lookup = (kind: string, namespace: string, name: string) => store.get(T(kind), namespace, name);
+      const i = injectInstrumentation(pod, { namespace: ns, instrumentations: store.list(T('Instrumentation')), operatorVersion: version, lookup });
       emit(i.logs);
+      podEvents(obj, i.events ?? []);
+      // webhookhandler.go: a mutator's error answers allowed with a 500, so the pod is stored as it was sent.
+      if (i.error) { return; }
       pod = i.pod;
     } catch (e) {
       emit([{ level: 'error', logger: 'pod-webhook', msg: 'pod mutation failed', fields: { error: (e as Error).message } }]);
@@ -144,6 +148,27 @@ export function startOperator(store: Store, opts: OperatorOptions): Operator {
     if (pod === obj) { return; }
     for (const k of Object.keys(obj)) { delete obj[k]; }
     Object.assign(obj, pod);
+  }
+
+  /**
+   * Events the instrumentation mutator records regarding the pod (events/v1, reporting controller
+   * opentelemetry-operator), stored as the core Events they read back as. A pod still without a name (a
+   * controller's generateName) makes an Event name the API server refuses, so that one is lost, as it is there.
+   */
+  function podEvents(pod: KObject, events: Array<{ type: string; reason: string; action: string; note: string }>): void {
+    if (!pod.metadata.name) { return; }
+    const ts = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    for (const e of events) {
+      try {
+        store.create(T('Event'), {
+          apiVersion: 'v1', kind: 'Event',
+          metadata: { name: `${pod.metadata.name}.${Date.now().toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`, namespace: pod.metadata.namespace ?? 'default' },
+          involvedObject: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, namespace: pod.metadata.namespace ?? 'default' },
+          reason: e.reason, message: e.note, action: e.action, type: e.type, count: 1, firstTimestamp: ts, lastTimestamp: ts, eventTime: null,
+          source: { component: 'opentelemetry-operator' }, reportingComponent: 'opentelemetry-operator', reportingInstance: '',
+        });
+      } catch { /* events are best effort */ }
+    }
   }
 
   function apply(desired: KObject): void {
