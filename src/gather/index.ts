@@ -12,6 +12,7 @@ import { reviewAccess, type AccessReport } from './access.ts';
 import { agentNotes, type Discovery } from './discover.ts';
 import { limiter } from './limit.ts';
 import { injectionNotes } from './instrumentation.ts';
+import { injectionRequests } from './injection.ts';
 import { operatorAssumedNote } from '../otel/operator-data.ts';
 import { discover } from './list.ts';
 import { listenersFromLog, readLogEvidence } from './logs.ts';
@@ -159,6 +160,8 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
   if (disc.scope.note) { snap.notes.push(disc.scope.note); }
   snap.notes.push(...injectionNotes(disc.pods, disc.instrumentations, disc.instrumentationsListed, disc.operator));
   if (disc.operator && !disc.operator.version) { snap.notes.push(operatorAssumedNote(disc.operator.source)); }
+  // Which release was judged is part of the proof: a finding about a default can change with it.
+  else if (disc.operator?.version && disc.operator.source !== '--operator-version') { snap.notes.push(`OpenTelemetry operator ${disc.operator.version} (${disc.operator.source}): its release's defaults are applied`); }
   if (!exec) { snap.notes.push('--no-exec: no listen-socket checks and no connectivity probes'); }
   for (const f of disc.listFailures) {
     if (f.status === 404 && /opentelemetrycollectors|instrumentations/.test(f.resource)) {
@@ -179,6 +182,8 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
   snap.otelCollectorCRs = crs;
   snap.instrumentations = insts;
   snap.apps = disc.apps.map((a) => buildApp(a, disc));
+  const requests = injectionRequests({ pods: disc.pods, workloads: disc.workloads, instrumentations: disc.instrumentations, instrumentationsListed: disc.instrumentationsListed, namespaces: nsList, operator: disc.operator, live: true });
+  if (requests.length) { snap.injectionRequests = requests; }
   snap.notes.push(...agentNotes(disc.pods));
   const ignored = ignoreAnnotations(disc);
   if (ignored.ignores.length) { snap.ignores = ignored.ignores; }

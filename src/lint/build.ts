@@ -8,6 +8,7 @@
 import type { KObject } from '../cluster/types.ts';
 import { agentNotes, assembleDiscovery, findCollectorPods, INJECT_ANNOTATION, SIDECAR_ANNOTATION, type Discovery } from '../gather/discover.ts';
 import { injectionNotes } from '../gather/instrumentation.ts';
+import { injectionRequests } from '../gather/injection.ts';
 import { buildApp, buildCollector, buildCRs, buildPolicies, buildServices } from '../gather/models.ts';
 import type { Finding } from '../report/finding.ts';
 import { SNAPSHOT_VERSION, type CollectorPod, type Snapshot, type SourceLocation } from '../snapshot.ts';
@@ -224,6 +225,8 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
     ...(namespaces.length ? { namespaces: namespaces.map((n) => ({ name: n.metadata.name, labels: n.metadata.labels ?? {} })) } : {}),
   };
   snapshot.notes.push(...injectionNotes(pods, instrumentations, undefined, operator));
+  const requests = injectionRequests({ pods, workloads: disc.workloads, instrumentations, namespaces, operator, live: false });
+  if (requests.length) { snapshot.injectionRequests = requests; }
   const ignored = ignoreAnnotations(disc);
   if (ignored.ignores.length) { snapshot.ignores = ignored.ignores; }
   snapshot.notes.push(...ignored.notes);

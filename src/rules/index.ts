@@ -22,6 +22,7 @@ import { rule as appPortNotExposed } from './app-port-not-exposed.ts';
 import { rule as appEndpointMalformed } from './app-endpoint-malformed.ts';
 import { rule as appTlsMismatch } from './app-tls-mismatch.ts';
 import { rule as appNoEndpoint } from './app-no-endpoint.ts';
+import { rule as instrumentationNotInjected } from './instrumentation-not-injected.ts';
 import { rule as checkIncomplete } from './check-incomplete.ts';
 
 export const RULES: Rule[] = [
@@ -47,5 +48,6 @@ export const RULES: Rule[] = [
   appEndpointMalformed,
   appTlsMismatch,
   appNoEndpoint,
+  instrumentationNotInjected,
   checkIncomplete,
 ];

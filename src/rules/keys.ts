@@ -21,4 +21,6 @@ export const keys = {
   unresolvable: (namespace: string, name: string): CorrelationKey => key(`unresolvable:${namespace}/${name}`),
   /** The app container's exporter fails its TLS handshake. */
   tls: (app: { namespace: string; pod: string; container: string }): CorrelationKey => key(`tls:${app.namespace}/${app.pod}/${app.container}`),
+  /** The workload's pods were admitted without the operator's auto-instrumentation (instrumentation-not-injected). */
+  notInjected: (w: { kind: string; namespace: string; name: string }): CorrelationKey => key(`not-injected:${w.kind}/${w.namespace}/${w.name}`),
 };
