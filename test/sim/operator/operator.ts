@@ -133,6 +133,7 @@ export function startOperator(store: Store, opts: OperatorOptions): Operator {
     try {
       const s = injectSidecar(pod, { namespace: ns, collectors: store.list(OTELCOL), replicaSet: rs, deployment, operatorVersion: version });
       emit(s.logs);
+      if (s.error) { return; }
       pod = s.pod;
       const lookup = (kind: string, namespace: string, name: string) => store.get(T(kind), namespace, name);
       const i = injectInstrumentation(pod, { namespace: ns, instrumentations: store.list(T('Instrumentation')), operatorVersion: version, lookup });

@@ -40,7 +40,7 @@ export interface SidecarContext {
 }
 
 /** sidecarPodMutator.Mutate. */
-export function injectSidecar(pod: KObject, ctx: SidecarContext): { pod: KObject; logs: OperatorLogLine[] } {
+export function injectSidecar(pod: KObject, ctx: SidecarContext): { pod: KObject; logs: OperatorLogLine[]; error?: string } {
   const logs: OperatorLogLine[] = [];
   const nsName = pod.metadata.namespace ?? 'default';
   const who = { namespace: nsName, name: pod.metadata.name ?? '' };
@@ -66,9 +66,9 @@ export function injectSidecar(pod: KObject, ctx: SidecarContext): { pod: KObject
     const [ns, name] = slash >= 0 ? [ann.slice(0, slash), ann.slice(slash + 1)] : [nsName, ann];
     const found = ctx.collectors.find((c) => c.metadata.namespace === ns && c.metadata.name === name);
     if (!found) {
-      // A client Get that finds nothing is not one of the three tolerated errors: the webhook answers an
-      // error, and failurePolicy=ignore admits the pod as it was.
-      return { pod, logs };
+      // A client Get that finds nothing is not one of the three tolerated errors: Mutate returns it, the
+      // webhook answers allowed with a 500 and no later mutator runs; nothing is logged.
+      return { pod, logs, error: `opentelemetrycollectors.opentelemetry.io "${name}" not found` };
     }
     if (toV1beta1(found).spec?.mode !== 'sidecar') { err = ERR_NOT_SIDECAR; } else { chosen = found; }
   }

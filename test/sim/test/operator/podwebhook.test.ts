@@ -99,3 +99,17 @@ test('an instrumentation error admits the pod as it was sent: no sidecar either,
     assert.ok(line.error);
   } finally { h.stop(); }
 });
+
+test('a sidecar annotation naming no collector stops the webhook: no instrumentation either, nothing logged', async () => {
+  const h = harness();
+  try {
+    install(h);
+    const d = structuredClone(DEPLOY);
+    d.spec.template.metadata.annotations['sidecar.opentelemetry.io/inject'] = 'missing';
+    h.create(d);
+    await h.settle();
+    const pod = h.list('Pod', 'default')[0];
+    assert.deepEqual(pod.spec.containers.map((c: KObject) => [c.name, c.env ?? []]), [['myapp', []]]);
+    assert.ok(!h.operator!.logs.lines().some((l) => JSON.parse(l).level === 'ERROR'));
+  } finally { h.stop(); }
+});
