@@ -176,10 +176,13 @@ export function parseSource(file: string, text: string): { docs: SourceDoc[]; er
     } catch {
       values = undefined;
     }
-    if (values && !(/[*]/.test(text) && sharesCollections(values))) { return { docs: lazyDocs(file, text, values), errors: [] }; }
+    if (values && !(ALIAS_LIKE.test(text) && sharesCollections(values))) { return { docs: lazyDocs(file, text, values), errors: [] }; }
   }
   return parseStrict(file, text);
 }
+
+/** Something that could be an alias node: `*name` alone as a value or item (a `**bold**` word in a string is not). */
+const ALIAS_LIKE = /(?:^|[\s[{,])\*[^\s,[\]{}]+[ \t]*(?:$|[,\]}#])/m;
 
 /** Does any map or list occur twice in these values (an alias of a collection)? Stops at the first repeat. */
 function sharesCollections(values: unknown[]): boolean {
