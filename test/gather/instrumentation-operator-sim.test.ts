@@ -38,7 +38,10 @@ describe('diagnose reads the operator release from its Deployment', { skip, conc
       // 0.110 .. 0.121 default receiver endpoints but not health_check's (from 0.122), while the probes
       // they write target the pod IP: the collector 0.121.0 binds localhost:13133.
       assert.deepEqual(rows(r), ['health-check-bound-to-loopback otel-collector/otc-container']);
-      assert.equal((r.notes ?? []).some((n) => /operator version unknown/.test(n)), false);
+      assert.ok(
+        (r.notes ?? []).includes(`OpenTelemetry operator 0.121.0 (Deployment opentelemetry-operator-system/opentelemetry-operator-controller-manager, image ghcr.io/open-telemetry/opentelemetry-operator/opentelemetry-operator:0.121.0): its release's defaults are applied`),
+        JSON.stringify(r.notes),
+      );
     } finally {
       await cluster.stop();
     }
