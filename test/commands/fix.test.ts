@@ -90,6 +90,14 @@ describe('fix in the simulated cluster', { skip, concurrency: 1 }, () => {
       assert.match(dry.stdout, /Nothing was changed/);
       assert.deepEqual(show(writesSince(cluster, from)), [], 'fix without --apply wrote to the cluster');
 
+      // --rule scopes it: another rule's findings only (none here), and an unknown rule is a usage error.
+      const other = await run(['fix', '-n', 'observability', '--rule', 'service-port-mismatch'], kc);
+      assert.equal(other.code, 0, ctx(other));
+      assert.equal(other.stdout, 'No findings: nothing to fix.\n');
+      const typo = await run(['fix', '-n', 'observability', '--rule', 'receiver-bound-to-loopbak'], kc);
+      assert.equal(typo.code, 2, ctx(typo));
+      assert.match(typo.stderr, /unknown rule "receiver-bound-to-loopbak"/);
+
       // 2. --apply without --yes and without a terminal refuses, writing nothing.
       from = cluster.api.requests.length;
       const noTty = await run(['fix', '-n', 'observability', '--apply'], kc);
