@@ -1,7 +1,7 @@
 import type { RuleFinding, Rule } from '../report/finding.ts';
 import { isAllInterfaces } from '../otel/endpoint.ts';
 import { isHttp, normalizeProtocol } from '../otel/sdk.ts';
-import { appSubject, exportsOf } from './util.ts';
+import { appSubject, exportsOf, otlpProbesFrom, otlpProbeText } from './util.ts';
 import { keys } from './keys.ts';
 
 export const rule: Rule = {
@@ -9,8 +9,8 @@ export const rule: Rule = {
   severity: 'error',
   title: 'App endpoint value is malformed',
   description:
-    'An OTLP endpoint must be a URL with scheme, host and port: `http://host:4317`. Common mistakes: no scheme (`otel-collector:4317`, rejected or read as a path by several SDKs), no port (http means 80), `0.0.0.0` as a destination, a per-signal HTTP endpoint without `/v1/<signal>` (taken verbatim, so the collector answers 404), the base endpoint with `/v1/traces` appended (doubled), an invalid OTEL_EXPORTER_OTLP_PROTOCOL.',
-  evidence: ['config'],
+    'An OTLP endpoint must be a URL with scheme, host and port: `http://host:4317`. Common mistakes: no scheme (`otel-collector:4317`, rejected or read as a path by several SDKs), no port (http means 80), `0.0.0.0` as a destination, a per-signal HTTP endpoint without `/v1/<signal>` (taken verbatim, so the collector answers 404), the base endpoint with `/v1/traces` appended (doubled), an invalid OTEL_EXPORTER_OTLP_PROTOCOL. With exec, the probe sends what the SDK would on the endpoint as written, and the receiver\'s answer (a 404 on the verbatim path, a TLS mismatch on a scheme-less endpoint) is quoted; a rejection of this app\'s exports is then this row\'s symptom.',
+  evidence: ['config', 'exec'],
   fix: 'Write `http://<svc>.<ns>.svc.cluster.local:4317` (gRPC) or `...:4318` (HTTP); per-signal HTTP endpoints end in `/v1/traces`, `/v1/metrics`, `/v1/logs`.',
   modes: ['diagnose', 'lint'],
   check(s) {
@@ -43,17 +43,20 @@ export const rule: Rule = {
       if (!uniq.length) { continue; }
       // Without a scheme the gRPC (and Go) exporters assume TLS: the handshake errors in the app log are this row's symptom.
       const noScheme = exportsOf(app).some((e) => e.parsed && !e.defaultEndpoint && !e.parsed.problems.length && !e.parsed.scheme);
+      // The receiver's answer to the endpoint as written: the malformation at work.
+      const written = new Set(exportsOf(app).map((e) => e.endpointSetting?.value));
+      const probes = otlpProbesFrom(s, app, ['wrong-path', 'rejected', 'tls-expected', 'plaintext-expected']).filter((p) => written.has(p.target.endpoint));
       findings.push({
         subject: appSubject(app),
         summary: uniq[0],
         rootCause: `The exporter cannot send to this endpoint as written: ${uniq.join('; ')}.`,
-        evidence: uniq.map((d) => ({ source: 'config' as const, detail: d })),
+        evidence: [...uniq.map((d) => ({ source: 'config' as const, detail: d })), ...probes.map((p) => ({ source: 'exec' as const, detail: otlpProbeText(p) }))],
         fix: {
           summary: 'Use http://<svc>.<ns>.svc.cluster.local:4317 for gRPC or :4318 for HTTP; per-signal HTTP endpoints end in /v1/<signal>.',
           patch: '- name: OTEL_EXPORTER_OTLP_ENDPOINT\n  value: http://<svc>.<ns>.svc.cluster.local:4317',
           target: `${appSubject(app).kind} ${app.namespace}/${appSubject(app).name} container ${app.container}`,
         },
-        ...(noScheme ? { explains: [keys.tls(app)] } : {}),
+        explains: [keys.otlpRejected(app), ...(noScheme ? [keys.tls(app)] : [])],
       });
     }
     return findings;

@@ -1,21 +1,21 @@
 import type { RuleFinding, Rule } from '../report/finding.ts';
 import { isHttp } from '../otel/sdk.ts';
-import { appLogMatches, appSubject, exportsOf, model, protocolFromLogs, resolveHost, targetPortOn, truncate, unpublishedPort } from './util.ts';
+import { appLogMatches, appSubject, exportsOf, model, otlpProbesFrom, otlpProbeText, protocolFromLogs, resolveHost, targetPortOn, truncate, unpublishedPort } from './util.ts';
 
 export const rule: Rule = {
   id: 'app-protocol-port-mismatch',
   severity: 'error',
   title: 'App protocol does not match the receiver port',
   description:
-    'OTLP/gRPC on 4318 or OTLP/HTTP on 4317. When OTEL_EXPORTER_OTLP_PROTOCOL is unset the SDK default decides: grpc for the Java SDK, Python and the .NET SDK; http/protobuf for the Java agent 2.x, Node.js, PHP, Ruby and .NET auto-instrumentation; Go depends on the exporter linked, so only its logs can tell. The receiver actually behind the port is used when known.',
-  evidence: ['config', 'log'],
+    'OTLP/gRPC on 4318 or OTLP/HTTP on 4317. When OTEL_EXPORTER_OTLP_PROTOCOL is unset the SDK default decides: grpc for the Java SDK, Python and the .NET SDK; http/protobuf for the Java agent 2.x, Node.js, PHP, Ruby and .NET auto-instrumentation; Go depends on the exporter linked, so only its logs can tell. The receiver actually behind the port is used when known. With exec, the probe speaks the app\'s protocol from its pod: an OTLP/HTTP port answers the HTTP/2 preface `HTTP/1.1 400`, a gRPC port answers a POST with its SETTINGS frame; that answer proves the mismatch on any port.',
+  evidence: ['config', 'log', 'exec'],
   fix: 'Set OTEL_EXPORTER_OTLP_PROTOCOL to match the port (grpc -> 4317, http/protobuf -> 4318), or change the port.',
   modes: ['diagnose', 'lint'],
   check(s) {
     const findings: RuleFinding[] = [];
     for (const app of s.apps) {
       const protoLogs = appLogMatches(s, app, ['protocol']);
-      const bad: { proto: string; expect: string; port: number; url?: string; why: string; env?: string }[] = [];
+      const bad: { proto: string; expect: string; port: number; url?: string; why: string; env?: string; probed?: true }[] = [];
       for (const e of exportsOf(app)) {
         if (!e.parsed || e.port === null) { continue; }
         // What serves the dialled port: the receiver behind the Service/pod when known, else the well-known port.
@@ -47,7 +47,15 @@ export const rule: Rule = {
         if (sends === serves) { continue; }
         bad.push({ proto, expect: serves, port: e.port, url: e.url, why, env: e.protocolSetting?.env });
       }
-      if (!bad.length) { continue; }
+      // The receiver's own answer to the app's protocol: the other transport answered.
+      const probes = otlpProbesFrom(s, app, ['wrong-protocol']).filter((p) => p.otlp.answeredBy === 'http/2' || p.otlp.answeredBy === 'http/1.1');
+      if (!bad.length) {
+        const p = probes[0];
+        if (!p) { continue; }
+        // No static reasoning (a port that is not 4317/4318, a receiver not modelled): the answer alone decides.
+        const grpcPort = p.otlp.answeredBy === 'http/2';
+        bad.push({ proto: grpcPort ? 'http/protobuf' : 'grpc', expect: grpcPort ? 'grpc' : 'http', port: p.target.port, url: p.target.endpoint, why: 'as the probe sent it, the way the app does', probed: true });
+      }
       const b = bad[0];
       const right = b.expect === 'grpc' ? 'http/protobuf' : 'grpc';
       const rightPort = b.expect === 'grpc' ? 4318 : 4317;
@@ -56,8 +64,9 @@ export const rule: Rule = {
         summary: `sends ${b.proto} to port ${b.port}, which serves OTLP/${b.expect === 'grpc' ? 'gRPC' : 'HTTP'}`,
         rootCause: `The exporter speaks ${b.proto} (${b.why}) but port ${b.port} is the ${b.expect} receiver; the bytes do not parse on either side.`,
         evidence: [
-          ...[...new Set(bad.map((x) => `${x.url}: protocol ${x.proto} (${x.why})`))].map((d) => ({ source: 'config' as const, detail: d })),
+          ...[...new Set(bad.filter((x) => !x.probed).map((x) => `${x.url}: protocol ${x.proto} (${x.why})`))].map((d) => ({ source: 'config' as const, detail: d })),
           ...protoLogs.slice(0, 2).map((m) => ({ source: 'log' as const, detail: truncate(m.line.trim()) })),
+          ...probes.map((p) => ({ source: 'exec' as const, detail: otlpProbeText(p) })),
         ],
         fix: {
           summary: `Either set OTEL_EXPORTER_OTLP_PROTOCOL=${b.expect === 'grpc' ? 'grpc' : 'http/protobuf'} on ${app.namespace}/${app.workload?.name ?? app.pod}, or keep ${b.proto} and use port ${rightPort}.`,

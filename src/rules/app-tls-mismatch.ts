@@ -1,6 +1,6 @@
 import type { RuleFinding, Rule } from '../report/finding.ts';
 import { isMap } from '../otel/config.ts';
-import { appLogMatches, appSubject, exportsOf, model, resolveHost, targetPortOn, truncate } from './util.ts';
+import { appLogMatches, appSubject, exportsOf, model, otlpProbesFrom, otlpProbeText, resolveHost, targetPortOn, truncate } from './util.ts';
 import { keys } from './keys.ts';
 
 export const rule: Rule = {
@@ -8,8 +8,8 @@ export const rule: Rule = {
   severity: 'error',
   title: 'App and receiver disagree on TLS',
   description:
-    'An `https://` endpoint (or `OTEL_EXPORTER_OTLP_INSECURE=false` on gRPC) against a receiver without `tls`, or plaintext against a receiver with `tls`. The handshake fails: `first record does not look like a TLS handshake`, `WRONG_VERSION_NUMBER`, `server gave HTTP response to HTTPS client`.',
-  evidence: ['config', 'log'],
+    'An `https://` endpoint (or `OTEL_EXPORTER_OTLP_INSECURE=false` on gRPC) against a receiver without `tls`, or plaintext against a receiver with `tls`. The handshake fails: `first record does not look like a TLS handshake`, `WRONG_VERSION_NUMBER`, `server gave HTTP response to HTTPS client`. With exec, the probe starts the app\'s side from its pod: a ClientHello that a plaintext receiver answers in plaintext (an HTTP/1.1 400 or a gRPC SETTINGS frame), or plaintext that a TLS receiver answers with TLS (`Client sent an HTTP request to an HTTPS server`, or a silent close and a ServerHello to the ClientHello asked next).',
+  evidence: ['config', 'log', 'exec'],
   fix: 'Use `http://` (and OTEL_EXPORTER_OTLP_INSECURE=true for gRPC) for a plaintext receiver, or configure `tls` on the receiver.',
   modes: ['diagnose', 'lint'],
   check(s) {
@@ -34,13 +34,19 @@ export const rule: Rule = {
         if (clientTls && !serverTls) { reasons.push(`${e.url} uses TLS, but ${ep.component}/${ep.protocol} on ${ep.effective} has no tls settings (plaintext)`); }
         if (!clientTls && serverTls && e.parsed.scheme === 'http') { reasons.push(`${e.url} is plaintext, but ${ep.component}/${ep.protocol} requires TLS`); }
       }
-      if (!reasons.length && !tlsLogs.length) { continue; }
+      const probes = otlpProbesFrom(s, app, ['tls-expected', 'plaintext-expected']);
+      if (!reasons.length && !tlsLogs.length && !probes.length) { continue; }
       const uniq = [...new Set(reasons)];
+      const probeSays = (p: (typeof probes)[number]): string => (p.otlp.result === 'plaintext-expected' ? `${p.target.host}:${p.target.port} answered the app's TLS handshake in plaintext` : `${p.target.host}:${p.target.port} answered the app's plaintext with TLS`);
       findings.push({
         subject: appSubject(app),
-        summary: uniq[0] ?? `TLS handshake errors in the app log (${tlsLogs[0].signature})`,
-        rootCause: `Client and receiver disagree on TLS: ${uniq.join('; ') || 'the SDK log shows a TLS handshake against a plaintext (or the reverse) server'}.`,
-        evidence: [...uniq.map((d) => ({ source: 'config' as const, detail: d })), ...tlsLogs.slice(0, 2).map((m) => ({ source: 'log' as const, detail: truncate(m.line.trim()) }))],
+        summary: uniq[0] ?? (probes[0] ? probeSays(probes[0]) : `TLS handshake errors in the app log (${tlsLogs[0].signature})`),
+        rootCause: `Client and receiver disagree on TLS: ${uniq.join('; ') || (probes[0] ? probeSays(probes[0]) : 'the SDK log shows a TLS handshake against a plaintext (or the reverse) server')}.`,
+        evidence: [
+          ...uniq.map((d) => ({ source: 'config' as const, detail: d })),
+          ...tlsLogs.slice(0, 2).map((m) => ({ source: 'log' as const, detail: truncate(m.line.trim()) })),
+          ...probes.map((p) => ({ source: 'exec' as const, detail: otlpProbeText(p) })),
+        ],
         fix: {
           summary: 'For a plaintext receiver use http:// in the endpoint (and OTEL_EXPORTER_OTLP_INSECURE=true for gRPC); otherwise add tls (cert_file, key_file) to the receiver protocol.',
           patch: '- name: OTEL_EXPORTER_OTLP_ENDPOINT\n  value: http://<svc>.<ns>.svc.cluster.local:4317\n- name: OTEL_EXPORTER_OTLP_INSECURE\n  value: "true"',

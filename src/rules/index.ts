@@ -21,6 +21,7 @@ import { rule as appProtocolPortMismatch } from './app-protocol-port-mismatch.ts
 import { rule as appPortNotExposed } from './app-port-not-exposed.ts';
 import { rule as appEndpointMalformed } from './app-endpoint-malformed.ts';
 import { rule as appTlsMismatch } from './app-tls-mismatch.ts';
+import { rule as appOtlpRejected } from './app-otlp-rejected.ts';
 import { rule as appNoEndpoint } from './app-no-endpoint.ts';
 import { rule as instrumentationNotInjected } from './instrumentation-not-injected.ts';
 import { rule as checkIncomplete } from './check-incomplete.ts';
@@ -47,6 +48,7 @@ export const RULES: Rule[] = [
   appPortNotExposed,
   appEndpointMalformed,
   appTlsMismatch,
+  appOtlpRejected,
   appNoEndpoint,
   instrumentationNotInjected,
   checkIncomplete,

@@ -23,4 +23,6 @@ export const keys = {
   tls: (app: { namespace: string; pod: string; container: string }): CorrelationKey => key(`tls:${app.namespace}/${app.pod}/${app.container}`),
   /** The workload's pods were admitted without the operator's auto-instrumentation (instrumentation-not-injected). */
   notInjected: (w: { kind: string; namespace: string; name: string }): CorrelationKey => key(`not-injected:${w.kind}/${w.namespace}/${w.name}`),
+  /** The app container's receiver answers its OTLP export with an HTTP error (404, 415, ...). */
+  otlpRejected: (app: { namespace: string; pod: string; container: string }): CorrelationKey => key(`otlp-rejected:${app.namespace}/${app.pod}/${app.container}`),
 };

@@ -305,6 +305,20 @@ export function probeText(p: ProbeRecord): string {
   return `probe from ${p.from.namespace}/${p.from.pod} to ${p.target.host}:${p.target.port}${how}: ${p.result}${p.reason ? ` (${p.reason})` : ''}`;
 }
 
+/** An app-endpoint probe that spoke the app's protocol and read an answer. */
+export type OtlpProbe = ProbeRecord & { otlp: NonNullable<ProbeRecord['otlp']> };
+
+/** The app's endpoint probes that spoke OTLP (gather/otlp-probe.ts), whose answer is in `results` when given. */
+export function otlpProbesFrom(s: Snapshot, app: AppContainer, results?: readonly string[]): OtlpProbe[] {
+  return probesFrom(s, app).filter((p): p is OtlpProbe => p.from.container === app.container && p.target.kind === 'app-endpoint' && !!p.otlp && (!results || results.includes(p.otlp.result)));
+}
+
+export function otlpProbeText(p: OtlpProbe): string {
+  const o = p.otlp;
+  const sent = o.sent === 'http-post' ? `POST ${o.path ?? '/'}${o.contentType ? ` (${o.contentType})` : ''}` : o.sent === 'h2-preface' ? 'the HTTP/2 preface (gRPC)' : 'a TLS ClientHello';
+  return `probe from ${p.from.namespace}/${p.from.pod} sent ${sent} to ${p.target.host}:${p.target.port}${o.tool ? ` with ${o.tool}` : ''}: ${o.result}, ${o.detail}`;
+}
+
 /**
  * What an app's protocol-mismatch log lines (appLogMatches(..., ['protocol'])) show it sending: the only
  * evidence for a Go exporter, which links one protocol and has no variable to read.

@@ -12,9 +12,22 @@ const noScheme = variant(loadSnapshot('healthy-helm'), (s) => {
   s.logs.push({ namespace: 'shop', pod: s.apps[1].pod, container: 'payment', role: 'app', matches: [{ signature: 'go-tls-to-plaintext', kind: 'tls', line: FIRST_RECORD }] });
 });
 
+/** cart's endpoint probe with the receiver's answer to the app's side of TLS. */
+const probed = (endpoint: string, port: number, otlp: NonNullable<ReturnType<typeof loadSnapshot>['probes'][number]['otlp']>) =>
+  variant(loadSnapshot('healthy-helm'), (s) => {
+    s.apps[0].exporter.endpoint = envValue(endpoint);
+    s.probes = [{ from: { namespace: 'shop', pod: s.apps[0].pod, container: 'cart' }, target: { kind: 'app-endpoint', host: 'otlp.example.com', port }, method: 'bash-dev-tcp', result: 'connected', otlp }];
+  });
+/** Go's net/http over TLS answering the app's plaintext POST (server.go). */
+const httpsAnswered = probed('http://otlp.example.com:4318', 4318, { sent: 'http-post', path: '/v1/traces', contentType: 'application/x-protobuf', result: 'tls-expected', answeredBy: 'tls', status: 400, detail: 'the receiver speaks TLS: "HTTP/1.0 400 Bad Request ... Client sent an HTTP request to an HTTPS server."', tool: 'bash' });
+
 ruleTester(rule, {
-  valid: [{ name: 'healthy: plaintext to plaintext', snapshot: loadSnapshot('healthy-helm') }],
+  valid: [
+    { name: 'healthy: plaintext to plaintext', snapshot: loadSnapshot('healthy-helm') },
+    { name: 'https to a receiver outside the cluster that answered the ClientHello with TLS', snapshot: probed('https://otlp.example.com:4318', 4318, { sent: 'tls-client-hello', result: 'tls-ok', answeredBy: 'tls', detail: 'a ServerHello', tool: 'bash' }) },
+  ],
   invalid: [
+    { name: 'plaintext to a receiver outside the cluster that answers with TLS: the probe alone proves it', snapshot: httpsAnswered, findings: [{ severity: 'error', subject: 'Deployment shop/cart:cart' }] },
     {
       name: 'https to a plaintext receiver',
       snapshot: variant(loadSnapshot('healthy-helm'), (s) => (s.apps[0].exporter.endpoint = envValue('https://otel-collector.observability.svc.cluster.local:4318'))),
@@ -35,4 +48,11 @@ test('no scheme, so the exporter tried TLS: one malformed row carrying the hands
   const all = judge(noScheme).findings.filter((f) => f.subject.name === 'payment');
   assert.deepEqual(all.map((f) => f.rule), ['app-endpoint-malformed']);
   assert.ok(all[0].evidence.some((e) => e.detail.startsWith('[app-tls-mismatch]') && e.detail.includes('first record')), JSON.stringify(all[0].evidence));
+});
+
+test('the probe\'s answer is the exec evidence and, alone, the summary', () => {
+  const [f] = judge(httpsAnswered, { rules: [rule.id] }).findings;
+  assert.deepEqual(f.evidence.map((e) => e.source), ['exec']);
+  assert.match(f.summary, /otlp.example.com:4318 answered the app's plaintext with TLS/);
+  assert.match(f.evidence[0].detail, /tls-expected, .*Client sent an HTTP request to an HTTPS server/);
 });

@@ -33,6 +33,8 @@ export interface Expected {
   severities?: string[];
   /** Exactly these findings under `suppressed` (annotations, --config, --ignore); compared when given. */
   suppressed?: ExpectedFinding[];
+  /** Evidence that must prove a finding: its rule, subject name, source and a regex its detail matches. */
+  evidence?: { rule: string; name: string; source: string; matches: string }[];
 }
 
 export function loadScenarios(): Array<{ name: string; dir: string; expected: Expected }> {
@@ -67,9 +69,10 @@ describe('scenarios in the simulated cluster', { skip, concurrency: 1 }, () => {
         const r = await run(PLUGIN, ['diagnose', '-o', 'json', ...s.expected.args], { KUBECONFIG: kubeconfig, NO_COLOR: '1' });
         const ctx = `stderr:\n${r.stderr}\nstdout:\n${r.stdout.slice(0, 4000)}`;
         assert.equal(r.code, s.expected.exitCode, `exit code\n${ctx}`);
-        let report: { findings: ExpectedFinding[]; suppressed?: ExpectedFinding[] };
+        type Got = ExpectedFinding & { evidence?: { source: string; detail: string }[] };
+        let report: { findings: Got[]; suppressed?: ExpectedFinding[] };
         try {
-          report = JSON.parse(r.stdout) as { findings: ExpectedFinding[]; suppressed?: ExpectedFinding[] };
+          report = JSON.parse(r.stdout) as { findings: Got[]; suppressed?: ExpectedFinding[] };
         } catch (e) {
           assert.fail(`the plugin printed no JSON report (${(e as Error).message})\n${ctx}`);
         }
@@ -79,6 +82,10 @@ describe('scenarios in the simulated cluster', { skip, concurrency: 1 }, () => {
           .map((f) => key({ rule: f.rule, severity: f.severity, subject: { kind: f.subject.kind, namespace: f.subject.namespace, name: f.subject.name, container: s.expected.findings.some((e) => e.rule === f.rule && e.subject.container) ? f.subject.container : undefined } }))
           .sort();
         assert.deepEqual(got, s.expected.findings.map(key).sort(), `findings\n${ctx}`);
+        for (const ev of s.expected.evidence ?? []) {
+          const f = report.findings.find((x) => x.rule === ev.rule && x.subject.name === ev.name);
+          assert.ok(f?.evidence?.some((e) => e.source === ev.source && new RegExp(ev.matches).test(e.detail)), `no ${ev.source} evidence matching /${ev.matches}/ on ${ev.rule} ${ev.name}\n${ctx}`);
+        }
         if (s.expected.suppressed) {
           assert.deepEqual((report.suppressed ?? []).map((f) => key({ rule: f.rule, severity: f.severity, subject: { ...f.subject, container: undefined } })).sort(), s.expected.suppressed.map(key).sort(), `suppressed\n${ctx}`);
         }
