@@ -12,6 +12,7 @@ import { reviewAccess, type AccessReport } from './access.ts';
 import { agentNotes, type Discovery } from './discover.ts';
 import { limiter } from './limit.ts';
 import { injectionNotes } from './instrumentation.ts';
+import { injectionRequests } from './injection.ts';
 import { operatorAssumedNote } from '../otel/operator-data.ts';
 import { discover } from './list.ts';
 import { listenersFromLog, readLogEvidence } from './logs.ts';
@@ -181,6 +182,8 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
   snap.otelCollectorCRs = crs;
   snap.instrumentations = insts;
   snap.apps = disc.apps.map((a) => buildApp(a, disc));
+  const requests = injectionRequests({ pods: disc.pods, workloads: disc.workloads, instrumentations: disc.instrumentations, instrumentationsListed: disc.instrumentationsListed, namespaces: nsList, operator: disc.operator, live: true });
+  if (requests.length) { snap.injectionRequests = requests; }
   snap.notes.push(...agentNotes(disc.pods));
   const ignored = ignoreAnnotations(disc);
   if (ignored.ignores.length) { snap.ignores = ignored.ignores; }
