@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { WebSocketServer } from 'ws';
+import { INSTALLED_CRDS } from '../crds.ts';
 import { ConflictError, NotFoundError, RESOURCE_TYPES, apiVersionOf, typeByKind, type KObject, type ResourceType, type Store } from '../store.ts';
 import type { RuntimeApi } from '../types.ts';
 import { makeCerts } from './tls.ts';
@@ -70,6 +71,13 @@ export const DEFAULT_POLICY_FILE = fileURLToPath(new URL('../policies.yaml', imp
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 const isCustom = (t: ResourceType) => t.group === 'opentelemetry.io';
+/**
+ * Custom resources are served by the apiextensions server, which takes JSON patch, merge patch and apply,
+ * never a strategic merge (there are no Go types to read merge keys from): a 415 with the accepted types
+ * (apiextensions-apiserver pkg/apiserver/customresource_handler.go, `supportedTypes`).
+ */
+const CUSTOM_PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml'];
+const isCustomResource = (t: ResourceType) => isCustom(t) || INSTALLED_CRDS.some((c) => c.group === t.group && c.kind === t.kind);
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const { store, runtime } = opts;
@@ -304,6 +312,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
           return send(res, 201, out(admitAndCreate(t, obj, dryRun)));
         }
         throw notFound(t, tg.name);
+      }
+      if (isCustomResource(t) && !CUSTOM_PATCH_TYPES.includes(patchType)) {
+        throw new ApiError(statusFrom(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${CUSTOM_PATCH_TYPES.join(', ')}`));
       }
       const next = applyPatch(cur, ct, body);
       // A patch that names a resourceVersion is a precondition; one that does not applies to the latest.

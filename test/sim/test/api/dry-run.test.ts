@@ -1,7 +1,8 @@
 // Server-side dry run and optimistic concurrency, on the wire: what `fix --apply` relies on. A dry run
 // answers the patched object and stores nothing; a resourceVersion in the body that is not the stored one
 // is a 409 Conflict with the real Status body, for the dry run as for the write (the dry-run storage runs
-// the same tryUpdate: k8s.io/apiserver pkg/registry/generic/registry/dryrun.go).
+// the same tryUpdate: k8s.io/apiserver pkg/registry/generic/registry/dryrun.go). Custom resources take
+// merge patches, never strategic ones.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
@@ -60,4 +61,19 @@ test('dryRun=All: the patched object comes back, nothing is stored; a stale reso
   // Without a resourceVersion a patch applies to whatever is stored (no precondition).
   const plain = await call('PATCH', `${CM}?dryRun=All`, { data: { relay: 'c' } }, 'application/strategic-merge-patch+json');
   assert.equal(plain.status, 200);
+});
+
+test('a custom resource takes no strategic merge patch: 415 with the types it accepts; a merge patch works', async () => {
+  const path = '/apis/opentelemetry.io/v1beta1/namespaces/default/opentelemetrycollectors';
+  const created = await call('POST', path, { apiVersion: 'opentelemetry.io/v1beta1', kind: 'OpenTelemetryCollector', metadata: { name: 'smp' }, spec: { mode: 'deployment', config: { receivers: { otlp: { protocols: { grpc: {} } } } } } });
+  assert.equal(created.status, 201);
+  const smp = await call('PATCH', `${path}/smp`, { spec: { mode: 'daemonset' } }, 'application/strategic-merge-patch+json');
+  assert.equal(smp.status, 415);
+  assert.deepEqual(smp.json(), {
+    kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 415, reason: 'UnsupportedMediaType',
+    message: 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+  });
+  const merge = await call('PATCH', `${path}/smp?dryRun=All`, { spec: { config: { receivers: { otlp: { protocols: { grpc: { endpoint: '0.0.0.0:4317' } } } } } } }, 'application/merge-patch+json');
+  assert.equal(merge.status, 200);
+  assert.equal(merge.json().spec.config.receivers.otlp.protocols.grpc.endpoint, '0.0.0.0:4317');
 });
