@@ -2,8 +2,9 @@
  * Generates src/otel/components-data.ts: which component types each collector distribution ships, per
  * release, read from local git mirrors (no network):
  *
- *   node scripts/gen-components.ts            write the file
+ *   node scripts/gen-components.ts            write the file (about 3 minutes: thousands of blobs)
  *   node scripts/gen-components.ts --check    exit 1 when the file on disk differs
+ *   DEBUG=1 node scripts/gen-components.ts    also list, on stderr, each package whose type was not read
  *
  * Mirrors are bare git directories under $OTEL_DOCTOR_MIRRORS (default /work/.mirror), one per repository,
  * named `<owner>+<name>/repo` (the layout of the project's mirror cache). Sources:
@@ -12,7 +13,10 @@
  *   per component, `import:` when the package is not the module root);
  * - Splunk: signalfx/splunk-otel-collector `internal/components/components.go` at every release tag (the
  *   factories it registers, by import path);
- * - ADOT: aws-observability/aws-otel-collector `pkg/defaultcomponents/defaults.go` at every release tag.
+ * - ADOT: aws-observability/aws-otel-collector `pkg/defaultcomponents/defaults.go` at every release tag;
+ * - SigNoz: `components/components.go`; Dynatrace, NRDOT (three distributions), Sumo Logic and Bindplane:
+ *   their builder manifests; each at the commit distribution-data.ts records for the release.
+ * A distribution whose mirror is absent is left out (its list is then unknown and nothing is judged).
  *
  * A component's type is what its factory registers, which the module's generated metadata states
  * (`internal/metadata/generated_status.go`: `Type`, and `DeprecatedType` for a renamed type that is still
@@ -21,10 +25,13 @@
  * Splunk tag for Splunk's own modules. Contrib has no local mirror: its type is the package directory without
  * the kind suffix (the mdatagen convention), except for the directories in CONTRIB_TYPES, read one by one
  * (commit cited). The lookup compares types without underscores (components.ts), because the lower_snake_case
- * renames (collector#14208, contrib#45339) keep the old spelling as a deprecated alias.
+ * renames (collector#14208, contrib#45339) keep the old spelling as a deprecated alias. A package from a
+ * repository no mirror holds (a vendor's fork) gets the convention too but marks its kind `partial` at that
+ * release: the rule does not judge that kind there.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { DISTRIBUTIONS } from '../src/otel/distribution-data.ts';
@@ -145,7 +152,7 @@ function cmp(a: string, b: string): number {
 function typesIn(text: string | undefined): string[] {
   if (!text) { return []; }
   const out: string[] = [];
-  for (const re of [/\bType\s*=\s*(?:component\.MustNewType\()?"([^"]+)"/, /\bDeprecatedType\s*=\s*component\.MustNewType\("([^"]+)"\)/, /^type:\s*"?([\w/]+)"?\s*$/m, /\btypeStr\s*(?:component\.Type\s*)?=\s*(?:component\.MustNewType\()?"([^"]+)"/]) {
+  for (const re of [/\bType\s*=\s*(?:component\.MustNewType\()?"([^"]+)"/, /\bDeprecatedType\s*=\s*component\.MustNewType\("([^"]+)"\)/, /^type:\s*"?([\w/]+)"?\s*$/m, /\b[Tt]ypeStr\s*(?:component\.Type\s*)?=\s*(?:component\.MustNewType\()?"([^"]+)"/]) {
     const m = re.exec(text);
     if (m) { out.push(m[1]); }
   }
@@ -162,9 +169,8 @@ function conventional(pkg: string, kind: Kind): string {
 
 const coreTags = tags(CORE).sort(cmp);
 const coreCache = new Map<string, string[]>();
-/** Core types at the core tag the module version names (or the nearest earlier tag). */
-function coreTypes(rel: string, version: string): string[] {
-  const tag = [...coreTags].reverse().find((t) => cmp(t, version) <= 0) ?? coreTags[0];
+/** Core types at one core tag (empty: the module is not in that tag). */
+function coreTypesAt(rel: string, tag: string): string[] {
   const key = `${tag}:${rel}`;
   if (!coreCache.has(key)) {
     const found = blobs(CORE, STATUS_FILES.map((f) => `${tag}:${rel}/${f}`));
@@ -173,6 +179,19 @@ function coreTypes(rel: string, version: string): string[] {
     coreCache.set(key, types);
   }
   return coreCache.get(key) as string[];
+}
+
+/**
+ * Core types at the core tag the module version names (or the nearest earlier tag); a module gone by then
+ * (a vendor pinning loggingexporter past its removal through a replace) takes the last tag that had it.
+ */
+function coreTypes(rel: string, version: string): string[] {
+  const earlier = [...coreTags].reverse().filter((t) => cmp(t, version) <= 0);
+  for (const tag of earlier.length ? earlier : [coreTags[0]]) {
+    const t = coreTypesAt(rel, tag);
+    if (t.length) { return t; }
+  }
+  return [];
 }
 
 /** Contrib types seen in ADOT's vendor/ trees: exact, at the upstream version each ADOT release pins. */
@@ -205,32 +224,88 @@ function contribTypes(rel: string, kind: Kind, version: string): string[] {
   return dedupe(names);
 }
 
-function typesOf(pkg: string, kind: Kind, opts: { coreVersion: string; own?: { dir: string; tag: string; prefix: string } }): string[] {
+type Own = { dir: string; tag: string; prefix: string };
+/** Status-file texts of a vendor's own package at a commit, fetched per release in one batch (prefetchOwn). */
+const ownTexts = new Map<string, (string | undefined)[]>();
+const ownKey = (own: Own, rel: string) => `${own.dir}|${own.tag}|${rel}`;
+function prefetchOwn(own: Own, rels: string[]): void {
+  const todo = [...new Set(rels)].filter((r) => !ownTexts.has(ownKey(own, r)));
+  const got = blobs(own.dir, todo.flatMap((r) => STATUS_FILES.map((f) => `${own.tag}:${r}/${f}`)));
+  for (const r of todo) { ownTexts.set(ownKey(own, r), STATUS_FILES.map((f) => got.get(`${own.tag}:${r}/${f}`))); }
+}
+/** A vendor package's types: its status files, else any `typeStr` / `MustNewType` in its Go files. */
+function ownTypes(own: Own, rel: string): string[] {
+  if (!ownTexts.has(ownKey(own, rel))) { prefetchOwn(own, [rel]); }
+  const texts = ownTexts.get(ownKey(own, rel)) ?? [];
+  let t = texts.flatMap(typesIn);
+  addPairs(t, texts.flatMap(pairsIn));
+  if (!t.length) {
+    const r = spawnSync('git', ['-C', own.dir, 'grep', '-h', '-E', '[Tt]ypeStr[[:space:]]*(component\\.Type[[:space:]]*)?=|MustNewType\\("', own.tag, '--', `${rel}/*.go`], { encoding: 'utf8' });
+    // A factory may name its type inline: receiver.NewFactory(component.MustNewType("x"), ...).
+    t = (r.stdout ?? '').split('\n').flatMap((l) => { const named = typesIn(l); const inline = /MustNewType\("([^"]+)"\)/.exec(l); return named.length ? named : inline ? [inline[1]] : []; });
+  }
+  return dedupe(t);
+}
+
+/**
+ * A component package's types, and whether they were read (`sure`): core from the core mirror, contrib by
+ * its convention and CONTRIB_TYPES, a vendor's own package from the vendor's repository. A package from a
+ * repository nobody here mirrors gets the directory convention, unsure: that kind's list is then partial.
+ */
+function typesOf(pkg: string, kind: Kind, opts: { coreVersion: string; own?: Own; ownRel?: string }): { types: string[]; sure: boolean } {
+  if (opts.own && opts.ownRel !== undefined) {
+    const t = ownTypes(opts.own, opts.ownRel);
+    return t.length ? { types: t, sure: true } : { types: [conventional(opts.ownRel, kind)], sure: false };
+  }
   if (pkg.startsWith(CORE_PREFIX)) {
     const t = coreTypes(pkg.slice(CORE_PREFIX.length), opts.coreVersion);
-    return t.length ? dedupe(t) : [conventional(pkg, kind)];
+    return t.length ? { types: dedupe(t), sure: true } : { types: [conventional(pkg, kind)], sure: false };
   }
   if (pkg.startsWith(CONTRIB_PREFIX)) {
     const rel = pkg.slice(CONTRIB_PREFIX.length);
     const types = contribTypes(rel, kind, opts.coreVersion);
     addPairs(types, CONTRIB_CONNECTOR_PAIRS[rel]?.pairs ?? []);
-    return types;
+    return { types, sure: true };
   }
-  if (OTHER_TYPES[pkg]) { return OTHER_TYPES[pkg].types; }
-  if (opts.own && pkg.startsWith(opts.own.prefix)) {
+  if (OTHER_TYPES[pkg]) { return { types: OTHER_TYPES[pkg].types, sure: true }; }
+  if (opts.own && pkg.toLowerCase().startsWith(opts.own.prefix.toLowerCase())) {
     const rel = pkg.slice(opts.own.prefix.length);
-    const texts = [...blobs(opts.own.dir, STATUS_FILES.map((f) => `${opts.own?.tag}:${rel}/${f}`)).values()];
-    const t = texts.flatMap(typesIn);
-    addPairs(t, texts.flatMap(pairsIn));
-    if (t.length) { return dedupe(t); }
+    const t = ownTypes(opts.own, rel);
+    if (t.length) { return { types: t, sure: true }; }
   }
-  return [conventional(pkg, kind)];
+  return { types: [conventional(pkg, kind)], sure: false };
 }
 
 // --- component lists ---------------------------------------------------------------------------------
 
-type Release = { release: string; components: Record<Kind, Set<string>> };
+/** partial: kinds with a package whose type could not be read (their list may miss a type). */
+type Release = { release: string; components: Record<Kind, Set<string>>; partial: Set<Kind> };
 const empty = (): Record<Kind, Set<string>> => ({ receiver: new Set(), processor: new Set(), exporter: new Set(), extension: new Set(), connector: new Set() });
+
+/**
+ * One builder manifest's components (ocb format: a gomod per component, `import:` for a sub-package,
+ * `path:` for a package built from the vendor's own tree, relative to the manifest).
+ */
+function manifestComponents(text: string, coreVersionOf: (moduleVersion: string | undefined) => string, own?: Own & { manifestDir: string }): Omit<Release, 'release'> {
+  const manifest = parseYaml(text) as Record<string, unknown>;
+  const components = empty();
+  const partial = new Set<Kind>();
+  const entries = KINDS.flatMap((kind) => ((manifest[`${kind}s`] as { gomod?: string; import?: string; path?: string }[] | undefined) ?? []).map((e) => ({ kind, e })));
+  const localRel = (p: string) => posix.normalize(posix.join(own?.manifestDir ?? '', p)).replace(/^\.\//, '');
+  if (own) { prefetchOwn(own, entries.flatMap(({ e }) => (e.path ? [localRel(e.path)] : []))); }
+  for (const { kind, e } of entries) {
+    const [mod, version] = String(e.gomod ?? '').split(/\s+/);
+    const pkg = e.import ?? mod;
+    const ownRel = own && e.path && !e.import ? localRel(e.path) : undefined;
+    const { types, sure } = typesOf(pkg, kind, { coreVersion: coreVersionOf(version), own, ownRel });
+    for (const name of types) { components[kind].add(name); }
+    if (!sure) {
+      partial.add(kind);
+      if (process.env.DEBUG) { console.error(`unsure: ${kind} ${pkg} ${ownRel ?? ''}`); }
+    }
+  }
+  return { components, partial };
+}
 
 function upstream(dist: string): Release[] {
   const list = tags(RELEASES).filter((t) => cmp(t, `v${FIRST_UPSTREAM.join('.')}`) >= 0).sort(cmp);
@@ -239,16 +314,32 @@ function upstream(dist: string): Release[] {
   for (const t of list) {
     const text = files.get(`${t}:distributions/${dist}/manifest.yaml`);
     if (!text) { continue; }
-    const manifest = parseYaml(text) as Record<string, unknown>;
-    const components = empty();
-    for (const kind of KINDS) {
-      for (const entry of (manifest[`${kind}s`] as { gomod?: string; import?: string }[] | undefined) ?? []) {
-        const [mod, version] = String(entry.gomod ?? '').split(/\s+/);
-        const pkg = entry.import ?? mod;
-        for (const name of typesOf(pkg, kind, { coreVersion: /^v0\./.test(version ?? '') ? version : t })) { components[kind].add(name); }
-      }
-    }
-    out.push({ release: t.slice(1), components });
+    out.push({ release: t.slice(1), ...manifestComponents(text, (v) => (/^v0\./.test(v ?? '') ? (v as string) : t)) });
+  }
+  return out;
+}
+
+/** The commit a distribution-data row was read at (`repo@tag (commit) path` or `repo@commit path`). */
+function rowCommit(source: string): string | undefined {
+  return /\(([0-9a-f]{7,40})\)/.exec(source)?.[1] ?? /@([0-9a-f]{7,40})\s/.exec(source)?.[1];
+}
+
+/**
+ * A vendor distribution built from a builder manifest: the manifest at each release's commit (the commit
+ * distribution-data.ts records for the release), the vendor's own modules typed from the same commit.
+ */
+function vendorManifest(id: string, dir: string, path: string): Release[] {
+  const dist = DISTRIBUTIONS.find((d) => d.id === id);
+  if (!dist) { throw new Error(`no distribution ${id}`); }
+  const out: Release[] = [];
+  for (const row of dist.releases) {
+    const commit = rowCommit(row.source);
+    if (!commit || !row.source.startsWith(dist.repository)) { continue; }
+    const text = blobs(dir, [`${commit}:${path}`]).get(`${commit}:${path}`);
+    if (!text) { continue; }
+    const upstreamVersion = row.upstream.replace(/-.*/, '');
+    const own = { dir, tag: commit, prefix: `github.com/${dist.repository}/`, manifestDir: posix.dirname(path) };
+    out.push({ release: row.release, ...manifestComponents(text, () => upstreamVersion, own) });
   }
   return out;
 }
@@ -274,17 +365,30 @@ function vendorList(dir: string, id: string, file: string, prefix: string, vendo
   if (!dist) { throw new Error(`no distribution ${id}`); }
   const out: Release[] = [];
   for (const row of dist.releases) {
-    const tag = `v${row.release}`;
-    const go = blobs(dir, [`${tag}:${file}`]).get(`${tag}:${file}`);
+    let tag = `v${row.release}`;
+    let go = blobs(dir, [`${tag}:${file}`]).get(`${tag}:${file}`);
+    const commit = rowCommit(row.source);
+    if (!go && commit) {
+      tag = commit;
+      go = blobs(dir, [`${tag}:${file}`]).get(`${tag}:${file}`);
+    }
     if (!go) { continue; }
     if (vendorTypes) { readVendored(dir, tag, row.upstream.replace(/-.*/, '')); }
     const components = empty();
-    for (const { pkg, kind } of componentImports(go)) {
+    const partial = new Set<Kind>();
+    const imports = componentImports(go);
+    const own = { dir, tag, prefix };
+    prefetchOwn(own, imports.filter(({ pkg }) => pkg.toLowerCase().startsWith(prefix.toLowerCase())).map(({ pkg }) => pkg.slice(prefix.length)));
+    for (const { pkg, kind } of imports) {
       const fromVendor = vendorTypes ? vendoredTypes(dir, tag, pkg) : [];
-      const names = fromVendor.length ? dedupe(fromVendor) : typesOf(pkg, kind, { coreVersion: row.upstream.replace(/-.*/, ''), own: { dir, tag, prefix } });
-      for (const name of names) { components[kind].add(name); }
+      const { types, sure } = fromVendor.length ? { types: dedupe(fromVendor), sure: true } : typesOf(pkg, kind, { coreVersion: row.upstream.replace(/-.*/, ''), own });
+      for (const name of types) { components[kind].add(name); }
+      if (!sure) {
+        partial.add(kind);
+        if (process.env.DEBUG) { console.error(`unsure: ${id} ${row.release} ${kind} ${pkg}`); }
+      }
     }
-    out.push({ release: row.release, components });
+    out.push({ release: row.release, components, partial });
   }
   return out;
 }
@@ -314,21 +418,22 @@ const vendoredTypes = (dir: string, tag: string, pkg: string) => vendorCache.get
 // --- compaction and output ---------------------------------------------------------------------------
 
 /** name -> [first, last, first, last, ...] indexes into the release list, both ends inclusive. */
+/** [first, last, first, last, ...] indexes (inclusive) of the runs where `on` holds. */
+function spansOf(on: boolean[]): number[] {
+  const s: number[] = [];
+  on.forEach((has, i) => {
+    const open = s.length % 2 === 1;
+    if (has && !open) { s.push(i); }
+    if (!has && open) { s.push(i - 1); }
+  });
+  if (s.length % 2 === 1) { s.push(on.length - 1); }
+  return s;
+}
+
+/** name -> spans of the releases that ship it. */
 function spans(releases: Release[], kind: Kind): Record<string, number[]> {
   const names = [...new Set(releases.flatMap((r) => [...r.components[kind]]))].sort();
-  const out: Record<string, number[]> = {};
-  for (const name of names) {
-    const s: number[] = [];
-    releases.forEach((r, i) => {
-      const has = r.components[kind].has(name);
-      const open = s.length % 2 === 1;
-      if (has && !open) { s.push(i); }
-      if (!has && open) { s.push(i - 1); }
-    });
-    if (s.length % 2 === 1) { s.push(releases.length - 1); }
-    out[name] = s;
-  }
-  return out;
+  return Object.fromEntries(names.map((name) => [name, spansOf(releases.map((r) => r.components[kind].has(name)))]));
 }
 
 function render(lists: { id: string; source: string; releases: Release[] }[]): string {
@@ -338,6 +443,7 @@ function render(lists: { id: string; source: string; releases: Release[] }[]): s
         const entries = Object.entries(spans(releases, k)).map(([n, s]) => `${JSON.stringify(n)}: [${s.join(', ')}]`);
         return `      ${k}: { ${entries.join(', ')} },`;
       });
+      const partial = KINDS.map((k) => [k, spansOf(releases.map((r) => r.partial.has(k)))] as const).filter(([, sp]) => sp.length);
       return [
         `  ${JSON.stringify(id)}: {`,
         `    source: ${JSON.stringify(source)},`,
@@ -345,6 +451,7 @@ function render(lists: { id: string; source: string; releases: Release[] }[]): s
         '    components: {',
         ...kinds,
         '    },',
+        ...(partial.length ? [`    partial: { ${partial.map(([k, sp]) => `${k}: [${sp.join(', ')}]`).join(', ')} },`] : []),
         '  },',
       ].join('\n');
     })
@@ -381,6 +488,24 @@ function main(): void {
     lists.push({ id: dist, source: `open-telemetry/opentelemetry-collector-releases distributions/${dist}/manifest.yaml at tag v<release>`, releases: upstream(dist) });
   }
   lists.push({ id: 'splunk', source: 'signalfx/splunk-otel-collector internal/components/components.go at tag v<release>', releases: vendorList(SPLUNK, 'splunk', 'internal/components/components.go', SPLUNK_PREFIX, false) });
+  const mirror = (name: string) => { try { git(repo(name), ['rev-parse', 'HEAD']); return true; } catch { return false; } };
+  for (const [id, name, path] of [
+    ['dynatrace', 'Dynatrace+dynatrace-otel-collector', 'manifest.yaml'],
+    ['nrdot-collector', 'newrelic+nrdot-collector-releases', 'distributions/nrdot-collector/manifest.yaml'],
+    ['nrdot-collector-host', 'newrelic+nrdot-collector-releases', 'distributions/nrdot-collector-host/manifest.yaml'],
+    ['nrdot-collector-k8s', 'newrelic+nrdot-collector-releases', 'distributions/nrdot-collector-k8s/manifest.yaml'],
+    ['sumologic', 'SumoLogic+sumologic-otel-collector', 'otelcolbuilder/.otelcol-builder.yaml'],
+    ['bindplane', 'observIQ+bindplane-otel-collector', 'manifests/observIQ/manifest.yaml'],
+  ] as const) {
+    if (!mirror(name)) { continue; }
+    const releases = vendorManifest(id, repo(name), path);
+    const dist = DISTRIBUTIONS.find((d) => d.id === id);
+    if (releases.length) { lists.push({ id, source: `${dist?.repository} ${path} at the commit of release <release> (distribution-data.ts)`, releases }); }
+  }
+  if (mirror('SigNoz+signoz-otel-collector')) {
+    const releases = vendorList(repo('SigNoz+signoz-otel-collector'), 'signoz', 'components/components.go', 'github.com/signoz/signoz-otel-collector/', false);
+    if (releases.length) { lists.push({ id: 'signoz', source: 'SigNoz/signoz-otel-collector components/components.go at tag v<release>', releases }); }
+  }
   lists.push({ id: 'aws-otel', source: 'aws-observability/aws-otel-collector pkg/defaultcomponents/defaults.go at tag v<release> (types from its vendor/ tree where present)', releases: adot });
   const text = render(lists);
   if (process.argv.includes('--check')) {

@@ -18,6 +18,8 @@ export interface ComponentList {
   releases: readonly string[];
   /** type -> [first, last, first, last, ...]: index spans into releases (inclusive) that ship it */
   components: Readonly<Record<ComponentKind, Readonly<Record<string, readonly number[]>>>>;
+  /** kinds whose list misses a package whose type could not be read, as spans of releases: not judged there */
+  partial?: Readonly<Partial<Record<ComponentKind, readonly number[]>>>;
 }
 
 /**
@@ -39,6 +41,8 @@ export interface ComponentSet {
   has(kind: ComponentKind, type: string): boolean;
   /** the types of a kind at this release, sorted */
   types(kind: ComponentKind): string[];
+  /** kinds whose list at this release is incomplete (a package whose type could not be read) */
+  incomplete: ComponentKind[];
 }
 
 export type ComponentLookup = { ok: true; set: ComponentSet } | { ok: false; reason: string };
@@ -70,9 +74,10 @@ export function componentsAt(distribution: string, release: string): ComponentLo
     set: {
       distribution,
       release: list.releases[i],
-      source: list.source.replace('v<release>', `v${list.releases[i]}`),
+      source: list.source.replace('<release>', list.releases[i]),
       has: (kind, type) => keys.get(kind)?.has(typeKey(type)) ?? false,
       types: (kind) => byKind.get(kind) ?? [],
+      incomplete: COMPONENT_KINDS.filter((k) => present(list.partial?.[k] ?? [], i)),
     },
   };
 }
@@ -116,7 +121,8 @@ export interface UnknownType {
 /**
  * Defined components whose type the build lacks. The collector decodes every section before it looks at
  * the pipelines, so an unused definition of an unknown type fails as well (otelcol: `error decoding
- * 'exporters': unknown type: "prometheus" for id: "prometheus" (valid values: [...])`).
+ * 'exporters': unknown type: "prometheus" for id: "prometheus" (valid values: [...])`). Kinds whose list is
+ * incomplete at the release are skipped.
  */
 export function unknownTypes(cfg: Record<string, unknown>, set: ComponentSet): UnknownType[] {
   const out: UnknownType[] = [];
@@ -125,7 +131,8 @@ export function unknownTypes(cfg: Record<string, unknown>, set: ComponentSet): U
   const pipelines = isMap(service.pipelines) ? service.pipelines : {};
   for (const kind of COMPONENT_KINDS) {
     const section = cfg[SECTION[kind]];
-    if (!isMap(section)) { continue; }
+    // An incomplete list cannot say a type is missing.
+    if (!isMap(section) || set.incomplete.includes(kind)) { continue; }
     for (const id of Object.keys(section)) {
       const type = id.split('/')[0];
       if (set.has(kind, type)) { continue; }

@@ -95,6 +95,9 @@ export const rule: Rule = {
             );
           }
           if (unknown.length && !problems.slice(0, problems.length - unknown.length).length) { typeFix = unknownTypeFix(unknown[0], lookup, configTarget(c)); }
+          if (lookup.set.incomplete.length) {
+            typesNote = `${lookup.set.incomplete.map((k) => SECTION[k]).join(', ')} types not checked: the ${lookup.set.distribution} ${lookup.set.release} list misses a package whose type could not be read (${lookup.set.source})`;
+          }
         } else {
           typesNote = `component types not checked: ${lookup.reason}`;
         }

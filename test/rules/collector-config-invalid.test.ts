@@ -169,7 +169,14 @@ ruleTester(rule, {
     {
       name: 'a vendor distribution whose component list is unknown is not type-checked',
       snapshot: variant(prometheusOnK8s, (s) => {
-        s.collectors[0].image = 'ghcr.io/dynatrace/dynatrace-otel-collector/dynatrace-otel-collector:0.30.0';
+        s.collectors[0].image = 'docker.elastic.co/elastic-agent/elastic-otel-collector:9.1.0';
+      }),
+    },
+    {
+      name: 'a kind whose vendor list is incomplete (NRDOT receivers from its own forks) is not judged',
+      snapshot: on('newrelic/nrdot-collector:2.0.0', (cfg) => {
+        cfg.receivers.nrmysqlsomething = {};
+        cfg.service.pipelines.metrics.receivers = ['otlp', 'nrmysqlsomething'];
       }),
     },
     {
@@ -181,6 +188,13 @@ ruleTester(rule, {
     },
   ],
   invalid: [
+    {
+      name: 'a prometheus exporter on the Dynatrace distribution (its own builder manifest)',
+      snapshot: variant(prometheusOnK8s, (s) => {
+        s.collectors[0].image = 'ghcr.io/dynatrace/dynatrace-otel-collector/dynatrace-otel-collector:0.30.0';
+      }),
+      findings: [{ severity: 'error', subject: COLLECTOR }],
+    },
     { name: 'a pipeline names a processor that is not defined', snapshot: undefinedProcessor, findings: [{ severity: 'error', subject: COLLECTOR, check: { subject: SUBJECT, status: 'fail' } }] },
     { name: 'a connector renamed in one place only', snapshot: renamedConnector, findings: [{ severity: 'error', subject: COLLECTOR }] },
     { name: 'a prometheus exporter on otelcol-k8s 0.111.0', snapshot: prometheusOnK8s, findings: [{ severity: 'error', subject: COLLECTOR }] },
