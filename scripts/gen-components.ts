@@ -24,7 +24,8 @@
  * at the module's tag, the ADOT tag's vendor/ tree (contrib modules at exactly the version ADOT pins), the
  * Splunk tag for Splunk's own modules. Contrib has no local mirror: its type is the package directory without
  * the kind suffix (the mdatagen convention), except for the directories in CONTRIB_TYPES, read one by one
- * (commit cited). The lookup compares types without underscores (components.ts), because the lower_snake_case
+ * (commit cited); every contrib package of otelcol-k8s v0.159.0 was checked against its generated_status.go
+ * and follows the convention or a row. The lookup compares types without underscores (components.ts), because the lower_snake_case
  * renames (collector#14208, contrib#45339) keep the old spelling as a deprecated alias. A package from a
  * repository no mirror holds (a vendor's fork) gets the convention too but marks its kind `partial` at that
  * release: the rule does not judge that kind there.

@@ -54,8 +54,19 @@ function present(spans: readonly number[], i: number): boolean {
   return false;
 }
 
+const lookups = new Map<string, ComponentLookup>();
+
 /** The component set of a distribution at a release; a reason when the list is not known. */
 export function componentsAt(distribution: string, release: string): ComponentLookup {
+  const key = `${distribution}@${release}`;
+  const hit = lookups.get(key);
+  if (hit) { return hit; }
+  const found = lookup(distribution, release);
+  lookups.set(key, found);
+  return found;
+}
+
+function lookup(distribution: string, release: string): ComponentLookup {
   const list = COMPONENT_LISTS[distribution];
   if (!list) { return { ok: false, reason: `the component list of distribution ${distribution} is not known (no generated list for it)` }; }
   const i = list.releases.indexOf(release.replace(/^v/, ''));
