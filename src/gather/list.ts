@@ -120,6 +120,15 @@ async function listIn(
   return lists.flat();
 }
 
+/** Workloads outside `listed` namespaces with an inject annotation on their own metadata (none on their pods). */
+async function misplacedInjectWorkloads(client: ClusterClient, scope: string[] | 'cluster', listed: Set<string>, signal?: AbortSignal): Promise<KObject[]> {
+  const ignored: Discovery['listFailures'] = [];
+  const where = scope === 'cluster' ? 'cluster' : scope.filter((n) => !listed.has(n));
+  if (where !== 'cluster' && where.length === 0) { return []; }
+  const lists = await Promise.all((['deployments', 'daemonsets', 'statefulsets'] as const).map((r) => listIn(client, r, where, ignored, signal).catch(() => [] as KObject[])));
+  return lists.flat().filter((w) => !listed.has(w.metadata.namespace ?? 'default') && Object.keys(w.metadata.annotations ?? {}).some((k) => INJECT_ANNOTATION.test(k)));
+}
+
 export async function discover(client: ClusterClient, opts: DiscoverOptions): Promise<Discovery> {
   const failures: Discovery['listFailures'] = [];
   const sig = opts.signal;
@@ -192,7 +201,16 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
 
   // Now that ConfigMaps are known, a container whose --config is a mounted collector config counts too.
   const withConfig = findCollectorPods(pods, inCollectorScope, configMapList);
-  const instrumentationsListed = failures.some((f) => f.resource === 'instrumentations') ? undefined : scope === 'cluster' ? () => true : (n: string) => ns.includes(n);
+  // An inject annotation written on a workload's own metadata leaves its pods bare, so their namespace is no
+  // candidate above: where the operator is at play, the workloads of every listed pod namespace are read for
+  // it (instrumentation-not-injected). A list that fails here only leaves that case unseen.
+  const misplaced = scope !== 'cluster' && (operator || instrumentations.length) ? await misplacedInjectWorkloads(client, podScope, new Set(ns), sig) : [];
+  // Their namespaces' Instrumentations say what the annotation would select once moved.
+  const extraNs = [...new Set(misplaced.map((w) => w.metadata.namespace ?? 'default'))];
+  const extraFailures: Discovery['listFailures'] = [];
+  if (extraNs.length) { instrumentations.push(...(await listIn(client, 'instrumentations', extraNs, extraFailures, sig))); }
+  const instListed = new Set([...ns, ...(extraFailures.length ? [] : extraNs)]);
+  const instrumentationsListed = failures.some((f) => f.resource === 'instrumentations') ? undefined : scope === 'cluster' ? () => true : (n: string) => instListed.has(n);
   const { configMaps, collectors, apps } = assembleDiscovery(
     { pods, collectorPods: withConfig, configMapList, replicaSets, deployments, daemonSets, statefulSets, collectorCRs, instrumentations, instrumentationsListed },
     { ...opts, ...(operator ? { operator } : {}) },
@@ -214,7 +232,7 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
     instrumentations,
     instrumentationsListed,
     ...(operator ? { operator } : {}),
-    workloads: [...deployments, ...daemonSets, ...statefulSets],
+    workloads: [...deployments, ...daemonSets, ...statefulSets, ...misplaced],
     nodes,
     namespaces: namespacesP,
     listFailures: failures,
