@@ -233,7 +233,13 @@ export function planFix(f: Finding, s: Snapshot): FixPlan {
     if (!restart) { restartNote = owner ? `delete and recreate ${owner.kind} ${owner.namespace}/${owner.name}: a bare pod has no rollout` : 'restart the pods that read it'; }
   } else if (/^apiVersion:/m.test(patch) && /^kind:/m.test(patch)) {
     apply = [heredoc('kubectl apply -f -', patch)];
-    restartNote = 'a new Service takes effect without a restart';
+    if (/^kind: Instrumentation$/m.test(patch)) {
+      // The operator's pod webhook reads Instrumentations only when a pod is created: running pods keep what they had.
+      restart = ROLLABLE.has(f.subject.kind) ? restartOf(f.subject.kind, f.subject.name, f.subject.namespace) : undefined;
+      if (!restart) { restartNote = 'recreate the pods that ask for it: the operator injects only when a pod is created'; }
+    } else {
+      restartNote = 'a new Service takes effect without a restart';
+    }
   } else if (env && ROLLABLE.has(o.kind)) {
     apply = [`kubectl set env ${lower(o.kind)}/${shellQuote(o.name)}${ns(o.namespace)}${o.container ? ` -c ${shellQuote(o.container)}` : ''} ${env.map(([k, v]) => shellQuote(`${k}=${v}`)).join(' ')}`];
     restartNote = TEMPLATE_ROLLS;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { KObject } from '../../src/cluster/types.ts';
 import { injectionRequests, type InjectionInput } from '../../src/gather/injection.ts';
+import { judge } from '../../src/engine.ts';
 import { rule } from '../../src/rules/instrumentation-not-injected.ts';
 import type { Snapshot } from '../../src/snapshot.ts';
 import { findingsOf, loadSnapshot, ruleTester, test, variant } from './helpers.ts';
@@ -116,4 +117,16 @@ test('uninjected pods: the pod and its age against the Instrumentation, and only
 test('lint never judges pods as uninjected (templates are not admitted pods)', () => {
   const reqs = injectionRequests({ pods: [pod({ [JAVA]: 'true' }, false)], workloads: [onTemplate], instrumentations: [instrumentation('java')], live: false });
   assert.equal(reqs[0].uninjectedPods, undefined);
+});
+
+test('the report\'s commands: apply the new Instrumentation, then the rollout the webhook needs', () => {
+  const f = judge(snap({ live: true, workloads: [onTemplate] })).findings.find((x) => x.rule === rule.id)!;
+  assert.match(f.fix.commands?.apply[0] ?? '', /^kubectl apply -f - <<'?EOF'?\napiVersion: opentelemetry\.io\/v1alpha1\nkind: Instrumentation\n/);
+  assert.equal(f.fix.commands?.restart, 'kubectl rollout restart deployment/cart -n shop');
+});
+
+test('misplaced annotation: the template edit rolls the pods by itself', () => {
+  const f = judge(snap({ live: true, workloads: [onWorkload], instrumentations: [instrumentation('java')] })).findings.find((x) => x.rule === rule.id)!;
+  assert.equal(f.fix.commands?.restart, undefined);
+  assert.match(f.fix.commands?.restartNote ?? '', /rolls the pods/);
 });
