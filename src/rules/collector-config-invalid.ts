@@ -15,6 +15,12 @@ function componentLookup(s: Snapshot, c: CollectorPod): ComponentLookup {
   const match = distributionForImage(c.image);
   if (!match) { return { ok: false, reason: `image ${c.image} is not a known distribution (a custom build?): its components are not known` }; }
   const d = match.distribution;
+  // In lint, an operator CR's collector image is the model's: the operator runs its --collector-image for a CR
+  // without spec.image, core from its manifests (internal/config/config.go CollectorImage) but the k8s
+  // distribution from its Helm chart (charts/opentelemetry-operator values.yaml manager.collectorImage).
+  if (s.meta.mode === 'lint' && c.managedBy && d.id === 'otelcol') {
+    return { ok: false, reason: `the operator's collector image is not known from the files (core from its manifests, otelcol-k8s from its Helm chart) unless the CR sets spec.image to another distribution` };
+  }
   const release = match.release ?? (d.versioning === 'upstream' ? s.meta.assumedCollectorVersion : undefined);
   if (release === undefined) { return { ok: false, reason: `the ${d.name} release is unknown (${match.upstreamReason ?? `image ${c.image}`})` }; }
   return componentsAt(d.id, release);

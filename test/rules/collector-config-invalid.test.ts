@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { rule } from '../../src/rules/collector-config-invalid.ts';
+import { judge } from '../../src/engine.ts';
 import { findingsOf, judged, loadSnapshot, ruleTester, test, variant } from './helpers.ts';
 
 const DANGLING = 'Error: invalid configuration: service::pipelines::metrics: references receiver "spanmetrics" which is not configured';
@@ -282,4 +283,18 @@ test('a connector renamed in one place: both sides of the break are reported, wo
 test('where the component list is unknown, a finding for another reason says types were not checked', () => {
   const f = only(variant(undefinedProcessor, (s) => { s.collectors[0].image = 'otel/opentelemetry-collector-contrib:latest'; }));
   assert.ok(f.evidence.some((e) => /^component types not checked: the OpenTelemetry Collector Contrib release is unknown/.test(e.detail)), f.evidence.map((e) => e.detail).join('\n'));
+});
+
+test('lint: an operator CR on the core image (the model default) is not type-checked; a CR naming contrib is', () => {
+  const managed = (image: string) =>
+    variant(k8sattributesOnCore, (s) => {
+      s.meta.mode = 'lint';
+      s.collectors[0].image = image;
+      s.collectors[0].managedBy = { operator: 'opentelemetry-operator', version: '0.158.0', crName: 'otel', mode: 'deployment' };
+    });
+  const core = judge(managed('ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector:0.158.0'), { rules: [rule.id] });
+  assert.deepEqual(core.findings.map((f) => f.rule), []);
+  assert.match(core.checks.find((c) => c.name === rule.id)?.reason ?? '', /operator's collector image is not known from the files/);
+  const contrib = managed('otel/opentelemetry-collector-contrib:0.158.0');
+  assert.deepEqual(findingsOf(rule, variant(contrib, (s) => { (s.collectors[0].effectiveConfig as any).processors.madeup = {}; })).length, 1);
 });
