@@ -23,7 +23,9 @@ function componentLookup(s: Snapshot, c: CollectorPod): ComponentLookup {
   }
   const release = match.release ?? (d.versioning === 'upstream' ? s.meta.assumedCollectorVersion : undefined);
   if (release === undefined) { return { ok: false, reason: `the ${d.name} release is unknown (${match.upstreamReason ?? `image ${c.image}`})` }; }
-  return componentsAt(d.id, release);
+  const found = componentsAt(d.id, release);
+  // The image names no release: the one judged is the user's, and the evidence says so.
+  return found.ok && match.release === undefined ? { ok: true, set: { ...found.set, release: `${found.set.release} (--collector-version)` } } : found;
 }
 
 function where(u: UnknownType): string {

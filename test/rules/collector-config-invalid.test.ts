@@ -260,6 +260,16 @@ test('an unknown type: the evidence names the component, pipeline, distribution 
   assert.equal(f.fix.target, 'ConfigMap observability/otel-collector key relay');
 });
 
+test('a release from --collector-version is said as such', () => {
+  const f = only(
+    variant(prometheusOnK8s, (s) => {
+      s.collectors[0].image = 'otel/opentelemetry-collector-k8s';
+      s.meta.assumedCollectorVersion = '0.111.0';
+    }),
+  );
+  assert.match(f.summary, /otelcol-k8s 0\.111\.0 \(--collector-version\) has no exporter of type "prometheus"/);
+});
+
 test('k8sattributes on core and logging on 0.111.0 name the distribution and release', () => {
   assert.match(only(k8sattributesOnCore).summary, /processors::k8sattributes \(pipeline traces\): otelcol 0\.111\.0 has no processor of type "k8sattributes"/);
   assert.match(only(withLogging(CONTRIB_111)).summary, /exporters::logging \(pipeline logs\): otelcol-contrib 0\.111\.0 has no exporter of type "logging"/);
