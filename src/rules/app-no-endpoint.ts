@@ -1,4 +1,5 @@
 import type { RuleFinding, Rule } from '../report/finding.ts';
+import { keys } from './keys.ts';
 import { appSubject, exportsOf, resolveHost } from './util.ts';
 
 export const rule: Rule = {
@@ -41,6 +42,8 @@ export const rule: Rule = {
           summary: app.instrumentation ? `Set spec.exporter.endpoint in Instrumentation ${app.instrumentation.namespace}/${app.instrumentation.name}.` : `Set OTEL_EXPORTER_OTLP_ENDPOINT on ${app.namespace}/${app.workload?.name ?? app.pod}.`,
           patch: '- name: OTEL_EXPORTER_OTLP_ENDPOINT\n  value: http://<svc>.<ns>.svc.cluster.local:4317',
         },
+        // An annotated app whose Instrumentation is missing gets no endpoint because nothing is injected.
+        ...(app.workload ? { symptomOf: [keys.notInjected(app.workload)] } : {}),
       });
     }
     return findings;

@@ -130,3 +130,13 @@ test('misplaced annotation: the template edit rolls the pods by itself', () => {
   assert.equal(f.fix.commands?.restart, undefined);
   assert.match(f.fix.commands?.restartNote ?? '', /rolls the pods/);
 });
+
+test('correlation: the app left without an endpoint folds into the missing Instrumentation', () => {
+  const s = variant(snap({ live: false, workloads: [deployment({}, { [JAVA]: 'java-inst' })], instrumentations: [instrumentation('java')] }), (x) => {
+    delete x.apps[0].exporter.endpoint;
+  });
+  assert.equal(s.apps[0].workload?.name, 'cart');
+  const rows = judge(s).findings.filter((f) => f.subject.namespace === 'shop' && f.subject.name === 'cart');
+  assert.deepEqual(rows.map((f) => f.rule), [rule.id]);
+  assert.ok(rows[0].evidence.some((e) => e.detail.startsWith('[app-no-endpoint]')));
+});
