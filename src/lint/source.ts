@@ -98,7 +98,7 @@ export function expandPaths(paths: string[]): { files: string[]; errors: InputEr
         }
         if (DEPENDENCY_DIRS.has(name)) {
           // Installed dependencies (thousands of package.json files), not a repository's manifests.
-          skipped.push({ file: join(p, name), reason: `${name}: installed dependencies, not walked (name the folder to lint it)` });
+          skipped.push({ file: join(p, name), reason: 'installed dependencies, not walked (name the folder to lint it)' });
           continue;
         }
         walk(join(p, name), false);
