@@ -501,8 +501,8 @@ export interface LogEvidence {
   namespace: string;
   pod: string;
   container: string;
-  /** 'collector' | 'app' */
-  role: 'collector' | 'app';
+  /** 'collector' | 'app' | 'operator' (the OpenTelemetry operator's manager: its pod webhook's refusals) */
+  role: 'collector' | 'app' | 'operator';
   /** previous container instance (crash) */
   previous?: boolean;
   matches: LogMatch[];

@@ -12,7 +12,7 @@ import { reviewAccess, type AccessReport } from './access.ts';
 import { agentNotes, type Discovery } from './discover.ts';
 import { limiter } from './limit.ts';
 import { injectionNotes } from './instrumentation.ts';
-import { injectionRequests } from './injection.ts';
+import { injectionRequests, operatorManagers } from './injection.ts';
 import { operatorAssumedNote } from '../otel/operator-data.ts';
 import { discover } from './list.ts';
 import { listenersFromLog, readLogEvidence } from './logs.ts';
@@ -219,6 +219,10 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
     }
   }
   await Promise.all(tasks.splice(0));
+  // The operator's own account of an annotation it could not serve (instrumentation-not-injected).
+  if (canLogs && snap.injectionRequests?.some((r) => r.selectError)) {
+    for (const o of operatorManagers(disc.pods)) { snap.logs.push(await readLogEvidence(client, { ...o, role: 'operator' }, overall)); }
+  }
 
   if (canExec) {
     for (const [i, c] of snap.collectors.entries()) {

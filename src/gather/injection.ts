@@ -14,6 +14,7 @@
  *   `ns/name` a client Get whose NotFound reads `instrumentations.opentelemetry.io "<name>" not found`.
  */
 import type { KObject } from '../cluster/types.ts';
+import { OPERATOR_DEPLOYMENT } from '../otel/operator-data.ts';
 import type { InjectionRequest, WorkloadRef } from '../snapshot.ts';
 import { INJECT_LANGUAGES, planInjection, type OperatorContext } from './instrumentation.ts';
 
@@ -143,4 +144,16 @@ export function injectionRequests(input: InjectionInput): InjectionRequest[] {
     }
   }
   return out;
+}
+
+/**
+ * The operator manager containers among the listed pods (OPERATOR_DEPLOYMENT: the label both install paths
+ * give its pods, the `manager` container), whose log holds the webhook's refusals.
+ */
+export function operatorManagers(pods: KObject[]): { namespace: string; pod: string; container: string }[] {
+  const [key, value] = OPERATOR_DEPLOYMENT.labelSelector.split('=');
+  return pods
+    .filter((p) => p.metadata.labels?.[key] === value && !(p.metadata as { deletionTimestamp?: string }).deletionTimestamp)
+    .filter((p) => (p.spec?.containers ?? []).some((c: any) => c?.name === OPERATOR_DEPLOYMENT.container))
+    .map((p) => ({ namespace: p.metadata.namespace ?? 'default', pod: p.metadata.name, container: OPERATOR_DEPLOYMENT.container }));
 }

@@ -16,7 +16,7 @@ export interface LogRequest {
   namespace: string;
   pod: string;
   container: string;
-  role: 'collector' | 'app';
+  role: 'collector' | 'app' | 'operator';
   previous?: boolean;
 }
 

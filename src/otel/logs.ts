@@ -190,6 +190,30 @@ const SDK: Sig[] = [
   { id: 'go-export-failed', kind: 'unavailable', re: /traces export: |failed to upload metrics: |logs export: |failed to send logs to / },
 ];
 
+/**
+ * The OpenTelemetry operator manager's zap JSON lines (`message`, or `msg` before 0.100) from its pod webhook
+ * (internal/instrumentation/podmutator.go Mutate @be8944414): the logger carries `namespace` and the pod's
+ * `name` or, as a controller's pod has none yet at admission, its `generateName`; `error` is
+ * getInstrumentationInstance's (errNoInstancesAvailable, errMultipleInstancesPossible, a Get's NotFound).
+ */
+const OPERATOR: Sig[] = [
+  {
+    id: 'operator-instrumentation-not-selected',
+    kind: 'config',
+    re: /"(?:message|msg)"\s*:\s*"failed to select an OpenTelemetry Instrumentation instance for this pod"/,
+    fields: (line) => {
+      const out: Record<string, string> = {};
+      for (const k of ['namespace', 'name', 'generateName', 'error']) {
+        const v = fieldOf(line, k);
+        if (v !== undefined) { out[k] = v; }
+      }
+      return out;
+    },
+  },
+];
+
+export const OPERATOR_SIGNATURE_IDS = OPERATOR.map((s) => s.id);
+
 /** Strip a docker-compose / kubectl --prefix style prefix is unnecessary: regexes are unanchored except `^Error:`. */
 function stripPrefix(line: string): string {
   // `otel-collector-1  | ` (compose) and `[pod/x/c] ` (kubectl --prefix) in front of a line.
@@ -219,11 +243,11 @@ export function matchSdkLine(line: string): LogMatch | null {
 }
 
 /** All matching lines of a log text. */
-export function matchLog(text: string, role: 'collector' | 'app'): LogMatch[] {
+export function matchLog(text: string, role: 'collector' | 'app' | 'operator'): LogMatch[] {
   const out: LogMatch[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) { continue; }
-    const m = role === 'collector' ? matchCollectorLine(line) : matchSdkLine(line);
+    const m = role === 'collector' ? matchCollectorLine(line) : role === 'operator' ? matchWith(OPERATOR, line) : matchSdkLine(line);
     if (m) { out.push(m); }
   }
   return out;
@@ -233,6 +257,6 @@ export const SDK_SIGNATURE_IDS = SDK.map((s) => s.id);
 export const COLLECTOR_SIGNATURE_IDS = COLLECTOR.map((s) => s.id);
 
 /** Matching lines of a list of lines (gather's entry point). */
-export function matchLogLines(lines: string[], role: 'collector' | 'app'): LogMatch[] {
+export function matchLogLines(lines: string[], role: 'collector' | 'app' | 'operator'): LogMatch[] {
   return matchLog(lines.join('\n'), role);
 }

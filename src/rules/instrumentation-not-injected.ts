@@ -2,7 +2,7 @@ import { agentProtocol } from '../otel/operator-data.ts';
 import type { Evidence, RuleFinding, Rule } from '../report/finding.ts';
 import type { InjectionRequest, Snapshot } from '../snapshot.ts';
 import { keys } from './keys.ts';
-import { CLUSTER_DOMAIN } from './util.ts';
+import { CLUSTER_DOMAIN, truncate, uniq } from './util.ts';
 
 /** The OTLP port the injected agent exports to by default: HTTP for the SDK agents, gRPC for the web-server modules. */
 function agentPort(s: Snapshot, language: string): { port: number; protocol: string } {
@@ -69,13 +69,27 @@ function selectFix(s: Snapshot, r: InjectionRequest): { summary: string; patch?:
   };
 }
 
+/**
+ * The operator's webhook refusals for this workload's pods: same namespace and error, the pod's name or (a
+ * controller's pod at admission) its generateName starting with the workload's name. The newest two.
+ */
+function operatorLines(s: Snapshot, r: InjectionRequest): string[] {
+  const lines = s.logs
+    .filter((l) => l.role === 'operator')
+    .flatMap((l) => l.matches)
+    .filter((m) => m.signature === 'operator-instrumentation-not-selected' && m.fields?.namespace === r.workload.namespace && m.fields?.error === r.selectError)
+    .filter((m) => (m.fields?.generateName ?? m.fields?.name ?? '').startsWith(r.workload.kind === 'Pod' ? r.workload.name : `${r.workload.name}-`))
+    .map((m) => truncate(m.line.trim()));
+  return uniq(lines).slice(-2);
+}
+
 export const rule: Rule = {
   id: 'instrumentation-not-injected',
   severity: 'error',
   title: 'Auto-instrumentation requested but never injected',
   description:
-    'The OpenTelemetry operator injects its agents only when a pod is created, through a webhook that reads the pod\'s own annotations and selects one Instrumentation. This fires when an `instrumentation.opentelemetry.io/inject-<lang>` annotation is on the workload\'s own metadata instead of its pod template (the webhook never sees it), when the annotation selects no Instrumentation (a name that does not exist, or "true" with none or several in the namespace: the pod is admitted uninjected), and, in diagnose, when running annotated pods carry nothing the operator injects although a matching Instrumentation exists (created before it, or while the webhook was down). In lint a missing Instrumentation is a warning when the files declare Instrumentations, and info when they declare none (it may be applied from elsewhere).',
-  evidence: ['config', 'api'],
+    'The OpenTelemetry operator injects its agents only when a pod is created, through a webhook that reads the pod\'s own annotations and selects one Instrumentation. This fires when an `instrumentation.opentelemetry.io/inject-<lang>` annotation is on the workload\'s own metadata instead of its pod template (the webhook never sees it), when the annotation selects no Instrumentation (a name that does not exist, or "true" with none or several in the namespace: the pod is admitted uninjected), and, in diagnose, when running annotated pods carry nothing the operator injects although a matching Instrumentation exists (created before it, or while the webhook was down). Where the operator\'s pod log is readable, its refusal ("failed to select an OpenTelemetry Instrumentation instance for this pod") is quoted. In lint a missing Instrumentation is a warning when the files declare Instrumentations, and info when they declare none (it may be applied from elsewhere).',
+  evidence: ['config', 'api', 'log'],
   fix: 'Move the annotation to spec.template.metadata.annotations, create (or name) the Instrumentation, then restart the workload (`kubectl rollout restart`): the webhook acts only when a pod is created.',
   modes: ['diagnose', 'lint'],
   check(s) {
@@ -115,7 +129,7 @@ export const rule: Rule = {
           subject,
           summary: `${r.annotation}: "${r.value}" selects no Instrumentation (${r.selectError}): the operator admits the pods uninstrumented`,
           rootCause: 'The operator\'s webhook fails to select an Instrumentation for the pod ("failed to select an OpenTelemetry Instrumentation instance for this pod") and admits it unchanged: no agent, no OTEL_* variables.',
-          evidence: [where, insts],
+          evidence: [where, insts, ...operatorLines(s, r).map((line): Evidence => ({ source: 'log', detail: line }))],
           fix: {
             summary: `${f.summary}${rollable(r) ? ` Then \`${restartCmd(r)}\`: the webhook injects only at pod creation.` : ' Then recreate the pod: the webhook injects only at pod creation.'}`,
             ...(f.patch ? { patch: f.patch, target: `Instrumentation ${w.namespace}/${w.name}` } : { target: wl(r) }),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { KObject } from '../../src/cluster/types.ts';
 import { injectionRequests, type InjectionInput } from '../../src/gather/injection.ts';
 import { judge } from '../../src/engine.ts';
+import { matchLogLines } from '../../src/otel/logs.ts';
 import { rule } from '../../src/rules/instrumentation-not-injected.ts';
 import type { Snapshot } from '../../src/snapshot.ts';
 import { findingsOf, loadSnapshot, ruleTester, test, variant } from './helpers.ts';
@@ -139,4 +140,22 @@ test('correlation: the app left without an endpoint folds into the missing Instr
   const rows = judge(s).findings.filter((f) => f.subject.namespace === 'shop' && f.subject.name === 'cart');
   assert.deepEqual(rows.map((f) => f.rule), [rule.id]);
   assert.ok(rows[0].evidence.some((e) => e.detail.startsWith('[app-no-endpoint]')));
+});
+
+test('the operator\'s own refusal, read from its manager\'s log, is quoted for the workload it names', () => {
+  // zap JSON as the manager prints it (podmutator.go Mutate: namespace, then generateName for a controller's pod).
+  const line = (ns: string, gen: string, error: string) =>
+    `{"level":"ERROR","timestamp":"2026-12-05T10:00:01.000000001Z","message":"failed to select an OpenTelemetry Instrumentation instance for this pod","namespace":"${ns}","generateName":"${gen}","error":"${error}"}`;
+  const ours = line('shop', 'cart-7d9f8-', 'no OpenTelemetry Instrumentation instances available');
+  const s = variant(snap({ live: true, workloads: [onTemplate] }), (x) => {
+    x.logs.push({
+      namespace: 'opentelemetry-operator-system',
+      pod: 'opentelemetry-operator-controller-manager-5d8c-x',
+      container: 'manager',
+      role: 'operator',
+      matches: matchLogLines([ours, line('shop', 'cartography-1-', 'no OpenTelemetry Instrumentation instances available'), line('other', 'cart-1-', 'no OpenTelemetry Instrumentation instances available')], 'operator'),
+    });
+  });
+  const [f] = findingsOf(rule, s);
+  assert.deepEqual(f.evidence.filter((e) => e.source === 'log').map((e) => e.detail), [ours]);
 });
