@@ -107,3 +107,22 @@ test('a chain folds whole: a symptom folded into a middle root reaches the top r
   assert.deepEqual(out[0].affected, [app('checkout', ['refused'])]);
   assert.ok(out[0].evidence.some((e) => e.detail.includes('no endpoints')), JSON.stringify(out[0].evidence));
 });
+
+test('replicas: the same finding of each pod of a workload is one row with the evidence and apps of all', () => {
+  const a = finding({ rule: 'app-endpoint-malformed', name: 'checkout', evidence: ['env OTEL_EXPORTER_OTLP_ENDPOINT of pod checkout-1'], affected: [app('checkout-1', ['malformed'])], symptomOf: ['k1'] });
+  const b = finding({ rule: 'app-endpoint-malformed', name: 'checkout', evidence: ['env OTEL_EXPORTER_OTLP_ENDPOINT of pod checkout-2'], affected: [app('checkout-2', ['malformed'])], symptomOf: ['k2'] });
+  const other = finding({ rule: 'app-endpoint-malformed', name: 'cart', evidence: ['env of cart'] });
+  const out = correlate([a, b, other]);
+  assert.equal(out.length, 2);
+  const [merged] = out;
+  assert.deepEqual(merged.evidence.map((e) => e.detail), ['env OTEL_EXPORTER_OTLP_ENDPOINT of pod checkout-1', 'env OTEL_EXPORTER_OTLP_ENDPOINT of pod checkout-2']);
+  assert.deepEqual(merged.affected?.map((x) => x.pod), ['checkout-1', 'checkout-2']);
+  assert.deepEqual(merged.symptomOf, ['k1', 'k2']);
+  assert.equal(a.evidence.length, 1, 'the input is not changed');
+});
+
+test('findings that differ in their words stay apart, even on one subject', () => {
+  const a = finding({ rule: 'app-endpoint-malformed', name: 'checkout' });
+  const b = { ...finding({ rule: 'app-endpoint-malformed', name: 'checkout' }), summary: 'another endpoint' };
+  assert.equal(correlate([a, b]).length, 2);
+});
