@@ -52,8 +52,13 @@ class Group {
     }
     const unresolved: Ref[] = [];
     const resolvedMulti: Ref[] = [];
+    // Twenty pods mounting one ConfigMap are one need.
+    const seen = new Set<string>();
     for (const f of this.files) {
       for (const r of f.refs) {
+        const k = 'key' in r ? r.key : `${r.ns}\0${JSON.stringify(r.selector)}`;
+        if (seen.has(k)) { continue; }
+        seen.add(k);
         if (!offers(o, r)) { unresolved.push(r); } else if (r.multi) { resolvedMulti.push(r); }
       }
     }
