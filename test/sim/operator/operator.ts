@@ -235,8 +235,9 @@ export function startOperator(store: Store, opts: OperatorOptions): Operator {
     const status: Any = { ...(stored.status ?? {}) };
     status.version ||= collectorVersionFor(version);
     const scale: Any = { ...(status.scale ?? {}) };
+    // ScaleSubresourceStatus's fields are all omitempty: replicas 0 and an empty selector are not written.
     if (mode === 'sidecar') {
-      scale.replicas = 0;
+      delete scale.replicas;
       delete scale.selector;
     } else {
       const name = collectorName(cr.metadata.name);
@@ -245,7 +246,7 @@ export function startOperator(store: Store, opts: OperatorOptions): Operator {
       const w = store.get(T(kind), cr.metadata.namespace, name);
       const replicas = kind === 'DaemonSet' ? w?.status?.desiredNumberScheduled ?? 0 : w?.status?.replicas ?? 0;
       const ready = kind === 'DaemonSet' ? w?.status?.numberReady ?? 0 : w?.status?.readyReplicas ?? 0;
-      scale.replicas = replicas;
+      if (replicas) { scale.replicas = replicas; } else { delete scale.replicas; }
       scale.statusReplicas = `${ready}/${replicas}`;
       status.image = w?.spec?.template?.spec?.containers?.[0]?.image ?? imageOf(cr, version);
     }
