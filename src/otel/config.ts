@@ -131,49 +131,6 @@ export function startedExtensions(cfg: ConfigMap): string[] {
   return list.filter((e): e is string => typeof e === 'string' && e in declared);
 }
 
-/**
- * References to components that are not declared: the collector refuses to start. Every pipeline entry must
- * be defined in its own section; a connector stands in for a receiver or an exporter (never a processor),
- * and one used on one side must be used on the other side in some pipeline (otelcol config validation and
- * service/internal/graph).
- */
-export function danglingReferences(cfg: ConfigMap): string[] {
-  const out: string[] = [];
-  const kinds: [string, 'receivers' | 'processors' | 'exporters'][] = [
-    ['receiver', 'receivers'],
-    ['processor', 'processors'],
-    ['exporter', 'exporters'],
-  ];
-  const connectors = isMap(cfg.connectors) ? cfg.connectors : {};
-  const asReceiver = new Map<string, string>();
-  const asExporter = new Map<string, string>();
-  for (const [pname, p] of Object.entries(pipelines(cfg))) {
-    for (const [kind, key] of kinds) {
-      const declared = isMap(cfg[key]) ? (cfg[key] as ConfigMap) : {};
-      for (const id of p[key]) {
-        if (id in declared) { continue; }
-        if (key !== 'processors' && id in connectors) {
-          (key === 'receivers' ? asReceiver : asExporter).set(id, pname);
-          continue;
-        }
-        out.push(`service::pipelines::${pname}: references ${kind} "${id}" which is not configured`);
-      }
-    }
-  }
-  for (const [id, pname] of asExporter) {
-    if (!asReceiver.has(id)) { out.push(`connectors::${id}: used as exporter in pipeline "${pname}" but not used as a receiver in any pipeline`); }
-  }
-  for (const [id, pname] of asReceiver) {
-    if (!asExporter.has(id)) { out.push(`connectors::${id}: used as receiver in pipeline "${pname}" but not used as an exporter in any pipeline`); }
-  }
-  const service = isMap(cfg.service) ? cfg.service : {};
-  const exts = isMap(cfg.extensions) ? cfg.extensions : {};
-  for (const e of Array.isArray(service.extensions) ? service.extensions : []) {
-    if (typeof e === 'string' && !(e in exts)) { out.push(`service::extensions: references extension "${e}" which is not configured`); }
-  }
-  return out;
-}
-
 export interface PushReceiver {
   id: string;
   /** the endpoints written in its config (top level or under protocols), as written */
@@ -334,7 +291,6 @@ export interface CollectorModel {
   healthCheck?: EffectiveEndpoint;
   /** enabled protocols per started OTLP receiver */
   otlpProtocols: { id: string; grpc: boolean; http: boolean; pipelines: string[] }[];
-  dangling: string[];
 }
 
 /** OTLP-like receivers whose `protocols.grpc/http` take an endpoint. */
@@ -376,7 +332,7 @@ export function collectorModel(c: CollectorPod, assumedVersion?: string): Collec
     const hc = isMap(exts[hcId]) ? (exts[hcId] as ConfigMap) : {};
     healthCheck = resolveEndpoint(hcId, 'health', `extensions.${hcId}.endpoint`, hc.endpoint, 13133, ctx);
   }
-  return { config: cfg, receivers, unusedReceivers: unusedReceivers(cfg), healthCheck, otlpProtocols, dangling: danglingReferences(cfg) };
+  return { config: cfg, receivers, unusedReceivers: unusedReceivers(cfg), healthCheck, otlpProtocols };
 }
 
 /** The health_check path the kubelet probe should hit. */
