@@ -89,6 +89,8 @@ export type CorrelationKey = string & { readonly __brand: 'CorrelationKey' };
 
 export interface Finding {
   rule: string;
+  /** the kubeconfig context, only when a diagnosis covers several clusters (src/fleet.ts) */
+  cluster?: string;
   severity: Severity;
   subject: Subject;
   summary: string;
@@ -123,6 +125,8 @@ export type CheckStatus = 'pass' | 'fail' | 'skipped' | 'error';
 export interface Check {
   /** rule id */
   name: string;
+  /** the kubeconfig context, in a fleet report only */
+  cluster?: string;
   /** 'Cluster' when the check is global */
   subject: string;
   status: CheckStatus;
@@ -130,6 +134,8 @@ export interface Check {
 }
 
 export interface CollectorSummary {
+  /** the kubeconfig context, in a fleet report only */
+  cluster?: string;
   namespace: string;
   name: string;
   workload?: string;
@@ -142,6 +148,8 @@ export interface CollectorSummary {
 }
 
 export interface AppSummary {
+  /** the kubeconfig context, in a fleet report only */
+  cluster?: string;
   namespace: string;
   workload?: string;
   pod: string;
