@@ -95,6 +95,24 @@ export function defaultFlags(operatorVersion: string): InstrumentationFlags {
 }
 
 /**
+ * The flags of the operator as its release manifest installs it (config/manager/manager.yaml), which is
+ * how the simulated operator runs: NGINX on from v0.97.0 (d4b24f3b9, #2777:
+ * `--enable-nginx-instrumentation=true`; an env variable ENABLE_NGINX_AUTO_INSTRUMENTATION=true from
+ * v0.144.0, 3f990f3ba, #4614). The operator's e2e tests, which run that manifest, expect NGINX pods injected.
+ */
+export function installedFlags(operatorVersion: string): InstrumentationFlags {
+  return { ...defaultFlags(operatorVersion), nginx: atLeast(operatorVersion, 97) };
+}
+
+/** How the release manifest writes the NGINX switch on the manager container: an arg, later an env variable. */
+export function installedNginxSwitch(operatorVersion: string): { args: string[]; env: Array<{ name: string; value: string }> } {
+  if (!atLeast(operatorVersion, 97)) { return { args: [], env: [] }; }
+  return atLeast(operatorVersion, 144)
+    ? { args: [], env: [{ name: 'ENABLE_NGINX_AUTO_INSTRUMENTATION', value: 'true' }] }
+    : { args: ['--enable-nginx-instrumentation=true'], env: [] };
+}
+
+/**
  * Behaviour switches by release, each from the commit that introduced it (`git describe --contains`):
  * - langEnvAfterCommon (643592c48, v0.140.0, #4324): language defaults (JAVA_TOOL_OPTIONS, NODE_OPTIONS, the
  *   Python exporters, the .NET profiler) are written after spec.env, so spec.env wins over them;

@@ -13,6 +13,7 @@ import { logSink, type OperatorLogSink } from './logs.ts';
 import { injectSidecar } from './sidecar.ts';
 import { atLeast, behaviour, collectorVersionFor, operatorImage } from './versions.ts';
 import { admitCollector, toV1beta1 } from './webhook.ts';
+import { installedFlags, installedNginxSwitch } from './instrumentation-versions.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -62,7 +63,8 @@ export function operatorObjects(version: string): KObject[] {
             // serves only its declared ports (documented in README.md).
             containers: [{
               name: OPERATOR_CONTAINER, image: operatorImage(version),
-              args: ['--zap-log-level=info', '--zap-time-encoding=rfc3339nano'],
+              args: ['--zap-log-level=info', '--zap-time-encoding=rfc3339nano', ...installedNginxSwitch(version).args],
+              ...(installedNginxSwitch(version).env.length ? { env: installedNginxSwitch(version).env } : {}),
               ports: [{ containerPort: 8443, name: 'https', protocol: 'TCP' }, { containerPort: 9443, name: 'webhook-server', protocol: 'TCP' }],
               resources: { limits: { cpu: '100m', memory: '128Mi' }, requests: { cpu: '100m', memory: '64Mi' } },
             }],
@@ -136,7 +138,7 @@ export function startOperator(store: Store, opts: OperatorOptions): Operator {
       if (s.error) { return; }
       pod = s.pod;
       const lookup = (kind: string, namespace: string, name: string) => store.get(T(kind), namespace, name);
-      const i = injectInstrumentation(pod, { namespace: ns, instrumentations: store.list(T('Instrumentation')), operatorVersion: version, lookup });
+      const i = injectInstrumentation(pod, { namespace: ns, instrumentations: store.list(T('Instrumentation')), operatorVersion: version, lookup, flags: installedFlags(version) });
       emit(i.logs);
       podEvents(obj, i.events ?? []);
       // webhookhandler.go: a mutator's error answers allowed with a 500, so the pod is stored as it was sent.
