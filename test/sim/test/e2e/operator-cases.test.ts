@@ -46,14 +46,6 @@ const KNOWN_GAPS: Record<string, string> = {
   // right for that operator). The judgement's "nothing is injected" is wrong by the same two files
   // (the upstream test is `skip: true`, issue #5092).
   'operator-no-crds': 'sim gaps: no default CMD --config for upstream collector images; the operator is not run in its no-CRDs mode (config/no-crds)',
-  // Simulator's operator (H2): the stand-in plays the operator binary's default, nginx support off
-  // (internal/config/config.go EnableNginxAutoInstrumentation: false), and refuses the pod ("support for
-  // Nginx auto instrumentation is not enabled"); the operator as its own manifests install it has it on
-  // (config/manager/manager.yaml: --enable-nginx-instrumentation=true, env ENABLE_NGINX_AUTO_INSTRUMENTATION
-  // from v0.154, 3f990f3ba), and these tests assert the injected nginx pod. instrumentation-not-injected
-  // is right for the operator the stand-in plays.
-  'operator-instr-nginx-nodeip': 'sim operator: nginx instrumentation disabled, while the operator\'s own manifests enable it (config/manager/manager.yaml)',
-  'operator-instr-nginx-contnr-secctx': 'sim operator: nginx instrumentation disabled, while the operator\'s own manifests enable it (config/manager/manager.yaml)',
   // Plugin: operator >= 0.132 on Kubernetes >= 1.29 injects the sidecar as a native sidecar, an init
   // container `otc-container` with restartPolicy: Always (pkg/sidecar/pod.go add(), NativeSidecarSupport;
   // CHANGELOG: the gate was on by default from v0.132.0 and removed in v0.140.0), and the stand-in does so.
