@@ -198,6 +198,17 @@ function inClusterConfig(env: NodeJS.ProcessEnv, saDir: string): LoadedKubeconfi
   };
 }
 
+/**
+ * `--all-contexts`: every context of the merged kubeconfig, in merge order (kubectl config get-contexts
+ * lists the same set); the in-cluster config when there is no kubeconfig at all, as loadKubeconfig falls back.
+ */
+export function contextNames(opts: Omit<KubeconfigOptions, 'context'> = {}): string[] {
+  const { files, explicit } = kubeconfigFiles(opts);
+  const names = mergeKubeconfigFiles(files, explicit).config.contexts.map((c) => c.name);
+  if (names.length > 0) { return names; }
+  return [loadKubeconfig(opts).context];
+}
+
 export function loadKubeconfig(opts: KubeconfigOptions = {}): LoadedKubeconfig {
   const env = opts.env ?? process.env;
   const { files, explicit } = kubeconfigFiles(opts);

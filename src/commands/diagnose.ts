@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import { DoctorError, EXIT_CANNOT_DIAGNOSE, EXIT_FINDINGS, EXIT_OK, UsageError } from '../errors.ts';
-import { pluginVersion, userAgent } from '../version.ts';
+import type { DiagnosisOptions } from '../diagnosis.ts';
 import { writeStdout } from '../output.ts';
 
 /** Go/kubectl durations: `30s`, `1m30s`, `500ms`, `2m`; a bare number is seconds. Returns milliseconds. */
@@ -63,6 +63,7 @@ The report is printed before a non-zero exit.`;
     { description: 'Look for collectors in every namespace; machine-readable output', command: '<%= config.bin %> diagnose -A -o json' },
     { description: 'Only apps labelled app=checkout, without running anything in pods', command: '<%= config.bin %> diagnose -n observability -l app=checkout --no-exec' },
     { description: 'Fail a CI job on warnings too', command: '<%= config.bin %> diagnose -n observability --fail-on warning' },
+    { description: 'Two clusters in one report, each finding naming its cluster', command: '<%= config.bin %> diagnose --context prod --context staging -o json' },
   ];
 
   static override flags = {
@@ -88,7 +89,9 @@ The report is printed before a non-zero exit.`;
       helpValue: 'IMAGE',
     }),
     kubeconfig: Flags.string({ summary: 'Path to the kubeconfig file (only this file; KUBECONFIG is ignored).' }),
-    context: Flags.string({ summary: 'The kubeconfig context to use.' }),
+    context: Flags.string({ summary: 'The kubeconfig context to use; repeat it to diagnose several clusters in one report.', multiple: true }),
+    'all-contexts': Flags.boolean({ summary: 'Diagnose every context of the kubeconfig (KUBECONFIG merged as kubectl merges it), in one report.', exclusive: ['context'] }),
+    'max-clusters': Flags.integer({ summary: 'With several contexts: how many clusters are diagnosed at once.', default: 4, min: 1, max: 64 }),
     'request-timeout': Flags.string({ summary: 'Deadline of one API request, retries included (e.g. 10s).', default: '20s' }),
     verbose: Flags.boolean({ char: 'v', summary: 'Print API requests and error details to stderr.' }),
     'save-snapshot': Flags.string({ summary: 'Also write the gathered evidence (the Snapshot) as JSON to this file.', hidden: true, helpValue: 'FILE' }),
@@ -112,63 +115,67 @@ The report is printed before a non-zero exit.`;
     const knownRules = new Set(RULES.map((r) => r.id));
     const policy = policyFromFlags({ config: flags.config, ignore: flags.ignore }, knownRules);
 
-    const { loadKubeconfig } = await import('../cluster/kubeconfig.ts');
-    const loaded = loadKubeconfig({ kubeconfig: flags.kubeconfig, context: flags.context });
-    const namespace = flags.namespace ?? loaded.namespace;
     const onRequest = verbose ? (verb: string, path: string, status: number, ms: number) => process.stderr.write(`[${Math.round(performance.now())} ms] ${verb} ${path} -> ${status || 'no answer'} (${ms} ms)\n`) : undefined;
-    // The access reviews go out now and travel while client-node loads (see cluster/early.ts).
-    const [{ startEarlyReviews }, { accessSpecs }] = await Promise.all([import('../cluster/early.ts'), import('../gather/access.ts')]);
-    const early = startEarlyReviews(loaded, accessSpecs(namespace).map((s) => s.attrs), { userAgent: userAgent(), timeoutMs: requestTimeoutMs > 0 ? requestTimeoutMs : 30_000, onRequest });
-    await early?.sent(100);
+    const options: DiagnosisOptions = {
+      namespace: flags.namespace,
+      allNamespaces: flags['all-namespaces'],
+      appNamespaces: flags['app-namespace'] ?? [],
+      selector: flags.selector,
+      collector: flags.collector,
+      exec: flags.exec,
+      ...(flags['debug-container'] ? { debugImage: flags['debug-container'] } : {}),
+      concurrency: flags.concurrency,
+      maxPodsPerWorkload: flags['max-pods-per-workload'],
+      timeoutMs,
+      requestTimeoutMs,
+      ...(operatorVersion ? { operatorVersion } : {}),
+      policy,
+      knownRules,
+      ...(onRequest ? { onRequest } : {}),
+    };
+    const format = flags.output as 'table' | 'wide' | 'json' | 'yaml' | 'markdown';
+    const failOn = flags['fail-on'] as FailOn;
+    const { contextNames, loadKubeconfig } = await import('../cluster/kubeconfig.ts');
+    const contexts = [...new Set(flags['all-contexts'] ? contextNames({ kubeconfig: flags.kubeconfig }) : (flags.context ?? []))];
+    const { diagnoseCluster } = await import('../diagnosis.ts');
+    const { renderReport } = await import('../report/render/index.ts');
+    const { terminalOptions } = await import('../report/render/terminal.ts');
+    const renderOptions = terminalOptions(flags.color, process.stdout, process.env);
 
-    const progress = await startProgress();
-    let client: { close?: () => Promise<void> } | undefined;
-    try {
-      // client-node is heavy (~0.7 s): only a diagnosis loads it.
-      const { createClusterClient } = await import('../cluster/client.ts');
-      const kube = createClusterClient(loaded, { requestTimeoutMs, onRequest, ...(early ? { early } : {}) });
-      client = kube;
-      const { gather } = await import('../gather/index.ts');
-      const server = loaded.config.clusters.find((c) => c.name === loaded.config.contexts.find((x) => x.name === loaded.context)?.context.cluster)?.cluster.server;
-      const snapshot = await gather(kube, {
-        namespace,
-        allNamespaces: flags['all-namespaces'],
-        appNamespaces: flags['app-namespace'] ?? [],
-        selector: flags.selector,
-        collector: flags.collector,
-        exec: flags.exec,
-        ...(flags['debug-container'] ? { debugImage: flags['debug-container'] } : {}),
-        concurrency: flags.concurrency,
-        maxPodsPerWorkload: flags['max-pods-per-workload'],
-        timeoutMs,
-        server: typeof server === 'string' ? server : undefined,
-        context: loaded.context,
-        pluginVersion: pluginVersion(),
-        ...(operatorVersion ? { operatorVersion: operatorVersion.replace(/^v/, '') } : {}),
-        onProgress: progress.update,
+    if (!flags['all-contexts'] && contexts.length <= 1) {
+      const loaded = loadKubeconfig({ kubeconfig: flags.kubeconfig, context: contexts[0] });
+      const report = await diagnoseCluster(loaded, {
+        ...options,
+        ...(flags['save-snapshot'] ? { saveSnapshot: flags['save-snapshot'] } : {}),
+        ...(verbose ? { onStats: (l: string) => process.stderr.write(`${l}\n`) } : {}),
+        progress: await startProgress(),
       });
-      progress.stop();
-      if (flags['save-snapshot']) {
-        const { writeFileSync } = await import('node:fs');
-        writeFileSync(flags['save-snapshot'], `${JSON.stringify(snapshot, null, 2)}\n`);
-      }
-      if (verbose) {
-        const s = kube.stats();
-        process.stderr.write(`API requests: ${s.requests} (${Object.entries(s.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')}), retries ${s.retries}\n`);
-      }
-      const [{ judge }, { applyPolicy }] = await Promise.all([import('../engine.ts'), import('../suppress.ts')]);
-      const report = applyPolicy(judge(snapshot, { mode: 'diagnose' }), { ...policy, annotations: snapshot.ignores ?? [] }, knownRules);
-      const { renderReport } = await import('../report/render/index.ts');
-      const { terminalOptions } = await import('../report/render/terminal.ts');
-      const out = renderReport(report, flags.output as 'table' | 'wide' | 'json' | 'yaml' | 'markdown', terminalOptions(flags.color, process.stdout, process.env));
+      const out = renderReport(report, format, renderOptions);
       await writeStdout(out.endsWith('\n') ? out : `${out}\n`);
-      const code = exitCodeFor(report.summary, flags['fail-on'] as FailOn);
+      const code = exitCodeFor(report.summary, failOn);
       if (code !== EXIT_OK) { this.exit(code); }
-    } finally {
-      progress.stop();
-      // keep-alive API connections would hold the process open for seconds
-      await client?.close?.();
+      return;
     }
+
+    if (flags['save-snapshot']) { throw new UsageError('--save-snapshot takes one cluster: give one --context'); }
+    // No spinner: several clusters' phases at once would overwrite one another on one line.
+    const { mergeReports, runFleet, worstExitCode } = await import('../fleet.ts');
+    const results = await runFleet(
+      contexts,
+      flags['max-clusters'],
+      (context) => diagnoseCluster(loadKubeconfig({ kubeconfig: flags.kubeconfig, context }), { ...options, ...(verbose ? { onStats: (l: string) => process.stderr.write(`${context}: ${l}\n`) } : {}) }),
+      (report) => exitCodeFor(report.summary, failOn),
+    );
+    let out: string;
+    if (format === 'table' || format === 'wide') {
+      const [{ renderFleetTable }, { renderWide }] = await Promise.all([import('../report/render/table.ts'), import('../report/render/wide.ts')]);
+      out = renderFleetTable(results, renderOptions, format === 'wide' ? renderWide : undefined);
+    } else {
+      out = renderReport(mergeReports(results, new Date().toISOString()), format, renderOptions);
+    }
+    await writeStdout(out.endsWith('\n') ? out : `${out}\n`);
+    const code = worstExitCode(results);
+    if (code !== EXIT_OK) { this.exit(code); }
   }
 
   override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {

@@ -38,7 +38,8 @@ Exit codes:
     config: d.config,
     ignore: d.ignore,
     kubeconfig: d.kubeconfig,
-    context: d.context,
+    // diagnose repeats --context for a fleet; a fix changes one cluster
+    context: Flags.string({ summary: 'The kubeconfig context to use.' }),
     'request-timeout': d['request-timeout'],
     verbose: d.verbose,
     rule: Flags.string({ summary: 'Only fix this rule\'s findings (repeatable).', helpValue: 'RULE', multiple: true }),

@@ -23,11 +23,14 @@ export function renderMarkdown(r: Report): string {
       return out.join('\n');
     }
   }
-  out.push('| Severity | Rule | Subject | Summary |', '|---|---|---|---|');
-  for (const f of r.findings) { out.push(`| ${f.severity} | \`${f.rule}\` | ${cell(subjectLine(f))} | ${cell(f.summary)} |`); }
+  // A fleet report names each finding's cluster; a single cluster's keeps its columns as they were.
+  const fleet = r.findings.some((f) => f.cluster !== undefined);
+  const where = (f: (typeof r.findings)[number]): string => `${f.cluster !== undefined ? `${cell(f.cluster)}: ` : ''}${cell(subjectLine(f))}`;
+  out.push(fleet ? '| Severity | Rule | Cluster | Subject | Summary |' : '| Severity | Rule | Subject | Summary |', fleet ? '|---|---|---|---|---|' : '|---|---|---|---|');
+  for (const f of r.findings) { out.push(`| ${f.severity} | \`${f.rule}\` | ${fleet ? `${cell(f.cluster ?? '')} | ` : ''}${cell(subjectLine(f))} | ${cell(f.summary)} |`); }
   out.push('');
   for (const f of r.findings) {
-    out.push(`## ${f.severity.toUpperCase()}: ${f.rule} on ${cell(subjectLine(f))}`, '', cell(f.rootCause), '', '**Evidence**', '');
+    out.push(`## ${f.severity.toUpperCase()}: ${f.rule} on ${where(f)}`, '', cell(f.rootCause), '', '**Evidence**', '');
     for (const e of f.evidence) { out.push(`- _${e.source}_: \`${clean(e.detail).replace(/`/g, "'")}\``); }
     if (f.affected?.length) {
       out.push('', '**Affected apps**', '');

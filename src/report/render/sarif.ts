@@ -91,7 +91,8 @@ export function renderSarif(input: Report, opts: { version?: string; baseDir?: s
   // The file too (never the line): the same object in two variants (k8s/prod, k8s/staging) is two alerts.
   // Suppressed findings are results too, with `suppressions`: code scanning shows them as dismissed, with the reason.
   const all = [...r.findings, ...(r.suppressed ?? [])];
-  const identity = all.map((f) => [f.rule, subjectKey(f), ...(f.location?.file ? [`file ${fingerprintFile(f.location.file, opts.baseDir)}`] : []), ...findingIdentity(f)]);
+  // A fleet's cluster is part of the identity: the same finding in two clusters is two alerts.
+  const identity = all.map((f) => [f.rule, ...(f.cluster !== undefined ? [`cluster ${f.cluster}`] : []), subjectKey(f), ...(f.location?.file ? [`file ${fingerprintFile(f.location.file, opts.baseDir)}`] : []), ...findingIdentity(f)]);
   const text = (f: Finding): string => [f.summary, f.rootCause, f.fix.summary, f.fix.patch ?? ''].join('\0');
   const seen = new Map<string, string[]>();
   all.forEach((f, i) => {
@@ -109,7 +110,7 @@ export function renderSarif(input: Report, opts: { version?: string; baseDir?: s
       ruleId: f.rule,
       ...(idx >= 0 ? { ruleIndex: idx } : {}),
       level: LEVEL[f.severity],
-      message: { text: `${subjectLine(f)}: ${f.summary}. ${f.rootCause} Fix: ${f.fix.summary}` },
+      message: { text: `${f.cluster !== undefined ? `cluster ${f.cluster}: ` : ''}${subjectLine(f)}: ${f.summary}. ${f.rootCause} Fix: ${f.fix.summary}` },
       ...(loc
         ? {
             locations: [
@@ -126,7 +127,7 @@ export function renderSarif(input: Report, opts: { version?: string; baseDir?: s
       partialFingerprints: { [FINGERPRINT_KEY]: fingerprint([...id, ...ordinal]) },
       // inSource: an annotation on the object itself; external: the config file or --ignore.
       ...(f.suppression ? { suppressions: [{ kind: f.suppression.by === 'annotation' ? 'inSource' : 'external', status: 'accepted', justification: `${f.suppression.reason} (${f.suppression.source})` }] } : {}),
-      properties: { subject: f.subject, evidence: f.evidence.map((e) => `${e.source}: ${e.detail}`) },
+      properties: { ...(f.cluster !== undefined ? { cluster: f.cluster } : {}), subject: f.subject, evidence: f.evidence.map((e) => `${e.source}: ${e.detail}`) },
     };
   });
   const notifications = (opts.inputErrors ?? []).map((e) => ({

@@ -164,3 +164,26 @@ export function renderTable(r: Report, opts: RenderOptions = {}): string {
   if (n.length) { out.push('', ...n); }
   return `${out.join('\n')}\n`;
 }
+
+/**
+ * A fleet (diagnose --context A --context B, --all-contexts): a heading per cluster with that cluster's
+ * report as a single diagnosis prints it (summary table and blocks, or its clean summary), then one line
+ * over all of them. `render` is this table or the wide one.
+ */
+export function renderFleetTable(sections: { cluster: string; report: Report }[], opts: RenderOptions = {}, render: (r: Report, o: RenderOptions) => string = renderTable): string {
+  const width = widthOf(opts);
+  const paint = painter(opts.color);
+  const out: string[] = [];
+  for (const s of sections) {
+    const head = `Cluster ${clean(s.cluster)}: ${summaryLine(s.report)}`;
+    out.push(...wrapLine(head, width).map((l) => paint(l, 'bold')), paint('='.repeat(Math.min(width, head.length)), 'dim'), render(s.report, opts).trimEnd(), '');
+  }
+  const total = { errors: 0, warnings: 0, infos: 0 };
+  for (const s of sections) {
+    total.errors += s.report.summary.errors;
+    total.warnings += s.report.summary.warnings;
+    total.infos += s.report.summary.infos;
+  }
+  out.push(`${sections.length} cluster${sections.length === 1 ? '' : 's'}: ${summaryLine({ summary: total } as Report)}`);
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,83 @@
+/**
+ * One cluster's diagnosis, from a loaded kubeconfig context to the judged Report: the access reviews sent
+ * early, the client, gather(), judge() and the policy. The command runs it once; a fleet (src/fleet.ts) runs
+ * it once per context. Printing and the exit code stay with the caller.
+ */
+import type { LoadedKubeconfig } from './cluster/kubeconfig.ts';
+import type { Report } from './report/finding.ts';
+import type { Policy } from './suppress.ts';
+import { pluginVersion, userAgent } from './version.ts';
+
+export interface DiagnosisOptions {
+  /** -n; default the context's namespace */
+  namespace?: string;
+  allNamespaces: boolean;
+  appNamespaces: string[];
+  selector?: string;
+  collector?: string;
+  exec: boolean;
+  debugImage?: string;
+  concurrency: number;
+  maxPodsPerWorkload: number;
+  timeoutMs: number;
+  requestTimeoutMs: number;
+  operatorVersion?: string;
+  /** the policy of the flags and the config file; each cluster adds its own annotations */
+  policy: Omit<Policy, 'annotations'>;
+  knownRules: Set<string>;
+  saveSnapshot?: string;
+  onRequest?: (verb: string, path: string, status: number, ms: number) => void;
+  /** -v: where the API request counts go (stderr); a fleet prefixes the context */
+  onStats?: (line: string) => void;
+  progress?: { update: (p: { phase: string; done: number; total: number }) => void; stop: () => void };
+}
+
+export async function diagnoseCluster(loaded: LoadedKubeconfig, o: DiagnosisOptions): Promise<Report> {
+  const namespace = o.namespace ?? loaded.namespace;
+  // The access reviews go out now and travel while client-node loads (see cluster/early.ts).
+  const [{ startEarlyReviews }, { accessSpecs }] = await Promise.all([import('./cluster/early.ts'), import('./gather/access.ts')]);
+  const early = startEarlyReviews(loaded, accessSpecs(namespace).map((s) => s.attrs), { userAgent: userAgent(), timeoutMs: o.requestTimeoutMs > 0 ? o.requestTimeoutMs : 30_000, onRequest: o.onRequest });
+  await early?.sent(100);
+
+  let client: { close?: () => Promise<void> } | undefined;
+  try {
+    // client-node is heavy (~0.7 s): only a diagnosis loads it.
+    const { createClusterClient } = await import('./cluster/client.ts');
+    const kube = createClusterClient(loaded, { requestTimeoutMs: o.requestTimeoutMs, onRequest: o.onRequest, ...(early ? { early } : {}) });
+    client = kube;
+    const { gather } = await import('./gather/index.ts');
+    const server = loaded.config.clusters.find((c) => c.name === loaded.config.contexts.find((x) => x.name === loaded.context)?.context.cluster)?.cluster.server;
+    const snapshot = await gather(kube, {
+      namespace,
+      allNamespaces: o.allNamespaces,
+      appNamespaces: o.appNamespaces,
+      selector: o.selector,
+      collector: o.collector,
+      exec: o.exec,
+      ...(o.debugImage ? { debugImage: o.debugImage } : {}),
+      concurrency: o.concurrency,
+      maxPodsPerWorkload: o.maxPodsPerWorkload,
+      timeoutMs: o.timeoutMs,
+      server: typeof server === 'string' ? server : undefined,
+      context: loaded.context,
+      pluginVersion: pluginVersion(),
+      ...(o.operatorVersion ? { operatorVersion: o.operatorVersion.replace(/^v/, '') } : {}),
+      onProgress: o.progress?.update ?? (() => undefined),
+    });
+    o.progress?.stop();
+    if (o.saveSnapshot) {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(o.saveSnapshot, `${JSON.stringify(snapshot, null, 2)}\n`);
+    }
+    if (o.onStats) {
+      const s = kube.stats();
+      o.onStats(`API requests: ${s.requests} (${Object.entries(s.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')}), retries ${s.retries}`);
+    }
+    const [{ judge }, { applyPolicy }] = await Promise.all([import('./engine.ts'), import('./suppress.ts')]);
+    return applyPolicy(judge(snapshot, { mode: 'diagnose' }), { ...o.policy, annotations: snapshot.ignores ?? [] }, o.knownRules);
+  } finally {
+    o.progress?.stop();
+    // keep-alive API connections would hold the process open for seconds
+    await client?.close?.();
+  }
+}
