@@ -181,13 +181,18 @@ export function findCollectorPods(pods: KObject[], inCollectorScope: (p: KObject
   const configMaps: ConfigMapIndex | undefined = configMapList ? new Map(configMapList.map((c) => [key(c), c])) : undefined;
   for (const pod of pods) {
     const containers: any[] = Array.isArray(pod.spec?.containers) ? pod.spec.containers : [];
+    // Native sidecars (init containers with restartPolicy: Always) run for the pod's whole life: the operator
+    // injects its otc-container that way from 0.132 (pkg/sidecar/pod.go add, cfg.Internal.NativeSidecarSupport).
+    const native: any[] = (Array.isArray(pod.spec?.initContainers) ? pod.spec.initContainers : []).filter((c: any) => c?.restartPolicy === 'Always');
+    const running = [...containers, ...native];
     // A known non-collector agent that reads collector-style YAML (Jaeger v2) stays an agent: never judged.
     const isCollector = (c: any): boolean => isCollectorContainer(c) || (!agentForImage(String(c?.image ?? '')) && runsCollectorConfig(pod, c, configMaps));
     const labels = pod.metadata.labels ?? {};
     const helm = labels['app.kubernetes.io/name'] === 'opentelemetry-collector' || labels['app.kubernetes.io/name']?.endsWith('-opentelemetry-collector') === true;
     const operator = labels['app.kubernetes.io/managed-by'] === 'opentelemetry-operator' && (labels['app.kubernetes.io/component'] ?? 'opentelemetry-collector') === 'opentelemetry-collector';
-    const byImage = containers.filter(isCollector);
-    const otc = containers.find((c) => c?.name === 'otc-container');
+    const byImage = running.filter(isCollector);
+    const otc = running.find((c) => c?.name === 'otc-container');
+    // The apps a sidecar serves are the pod's regular containers.
     const others = containers.filter((c) => !isCollector(c) && c?.name !== 'otc-container');
     const sidecarContainer = otc ?? byImage[0];
     const annotated = pod.metadata.annotations?.[SIDECAR_ANNOTATION] !== undefined;

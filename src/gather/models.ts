@@ -35,7 +35,11 @@ function workloadRef(w: { kind: string; namespace: string; name: string }): Work
 }
 
 function containerStatuses(pod: KObject): ContainerStatusSummary[] {
-  const list: any[] = Array.isArray(pod.status?.containerStatuses) ? pod.status.containerStatuses : [];
+  // Native sidecars (restartable init containers, the operator's otc-container from 0.132) report among
+  // initContainerStatuses, yet run for the pod's life like its containers.
+  const native = new Set((Array.isArray(pod.spec?.initContainers) ? pod.spec.initContainers : []).filter((c: any) => c?.restartPolicy === 'Always').map((c: any) => c.name));
+  const inits: any[] = Array.isArray(pod.status?.initContainerStatuses) ? pod.status.initContainerStatuses.filter((s: any) => native.has(s?.name)) : [];
+  const list: any[] = [...(Array.isArray(pod.status?.containerStatuses) ? pod.status.containerStatuses : []), ...inits];
   return list.map((s) => {
     const stateName = s?.state ? (Object.keys(s.state)[0] ?? 'unknown') : 'unknown';
     const st = s?.state?.[stateName] ?? {};

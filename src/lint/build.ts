@@ -85,7 +85,7 @@ export function buildLintSnapshot(objects: LintObject[], opts: BuildOptions): { 
     }
   }
   const crs = byKind.get('OpenTelemetryCollector') ?? [];
-  injectSidecars(pods, crs);
+  injectSidecars(pods, crs, opts.operatorVersion);
 
   const collectorPods = findCollectorPods(pods, () => true, list('ConfigMap'));
   placeOnNode(pods, new Set(collectorPods.map((x) => x.pod)));

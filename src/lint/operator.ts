@@ -5,7 +5,7 @@
  */
 import { parse as yamlParse, stringify } from 'yaml';
 import type { KObject } from '../cluster/types.ts';
-import { defaultCollectorImage, readinessProbeFromHealthCheck } from '../otel/operator-data.ts';
+import { defaultCollectorImage, nativeSidecar, readinessProbeFromHealthCheck } from '../otel/operator-data.ts';
 import type { LintObject, Origin } from './shapes.ts';
 import type { PathSeg, SourceDoc } from './source.ts';
 
@@ -144,8 +144,12 @@ export function collectorCR(sd: SourceDoc, cr: KObject, base: PathSeg[]): LintOb
   return out;
 }
 
-/** `sidecar.opentelemetry.io/inject: "true" | name | ns/name`: the operator adds its otc-container to the pod. */
-export function injectSidecars(pods: KObject[], crs: LintObject[]): void {
+/**
+ * `sidecar.opentelemetry.io/inject: "true" | name | ns/name`: the operator adds its otc-container to the pod,
+ * from 0.132 as a native sidecar (an init container with restartPolicy Always; pkg/sidecar/pod.go add), before
+ * as a regular container. Without a release, the current one's placement.
+ */
+export function injectSidecars(pods: KObject[], crs: LintObject[], version?: string): void {
   const sidecarCRs = crs.filter((c) => String(c.obj.spec?.mode ?? '').toLowerCase() === 'sidecar');
   if (!sidecarCRs.length) { return; }
   for (const pod of pods) {
@@ -154,16 +158,14 @@ export function injectSidecars(pods: KObject[], crs: LintObject[]): void {
     const ns = pod.metadata.namespace ?? 'default';
     const here = sidecarCRs.filter((c) => (c.obj.metadata.namespace ?? 'default') === ns);
     const cr = v === 'true' ? (here.length === 1 ? here[0] : undefined) : sidecarCRs.find((c) => `${c.obj.metadata.namespace ?? 'default'}/${c.obj.metadata.name}` === (String(v).includes('/') ? v : `${ns}/${v}`));
-    if (!cr || !Array.isArray(pod.spec?.containers) || pod.spec.containers.some((c: any) => c?.name === 'otc-container')) { continue; }
+    const inits: any[] = Array.isArray(pod.spec?.initContainers) ? pod.spec.initContainers : [];
+    if (!cr || !Array.isArray(pod.spec?.containers) || [...pod.spec.containers, ...inits].some((c: any) => c?.name === 'otc-container')) { continue; }
     const raw = cr.obj.spec?.config;
     const text = typeof raw === 'string' ? raw : isObj(raw) ? stringify(raw) : '';
-    pod.spec = {
-      ...pod.spec,
-      containers: [
-        ...pod.spec.containers,
-        { name: 'otc-container', image: typeof cr.obj.spec?.image === 'string' ? cr.obj.spec.image : 'otel/opentelemetry-collector', args: ['--config=env:OTEL_CONFIG'], env: [{ name: 'OTEL_CONFIG', value: text }] },
-      ],
-    };
+    const otc = { name: 'otc-container', image: typeof cr.obj.spec?.image === 'string' ? cr.obj.spec.image : 'otel/opentelemetry-collector', args: ['--config=env:OTEL_CONFIG'], env: [{ name: 'OTEL_CONFIG', value: text }] };
+    pod.spec = nativeSidecar(version)
+      ? { ...pod.spec, initContainers: [...inits, { ...otc, restartPolicy: 'Always' }] }
+      : { ...pod.spec, containers: [...pod.spec.containers, otc] };
     (pod as any).__sidecarOrigin = cr.origin;
   }
 }

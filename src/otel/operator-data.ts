@@ -109,6 +109,15 @@ export const OPERATOR_FACTS = {
     source: 'internal/manifests/collector/container.go@v0.100.0 (readinessProbe); CHANGELOG 0.100.0 (#2943)',
   },
   /**
+   * A sidecar is injected as a native one (an init container with restartPolicy Always): the gate
+   * operator.sidecarcontainers.native went beta (on by default) and autodetect enables it on Kubernetes 1.29+,
+   * which is assumed; before, an alpha gate kept it a regular container.
+   */
+  nativeSidecar: {
+    since: '0.132.0',
+    source: 'pkg/sidecar/pod.go@v0.132.0 add (cfg.Internal.NativeSidecarSupport); pkg/featuregate/featuregate.go@v0.132.0 StageBeta; internal/autodetect/main.go@v0.132.0 NativeSidecarSupport (>= 1.29)',
+  },
+  /**
    * The Node.js image runs @opentelemetry/auto-instrumentations-node/register from image 0.56.0 on, whose
    * SDK defaults to http/protobuf (port 4318); images before it ran the operator's own autoinstrumentation.ts
    * with the OTLP/gRPC exporters (port 4317; traces honour OTEL_EXPORTER_OTLP_PROTOCOL from operator 0.113).
@@ -250,6 +259,10 @@ export function moduleInitEnv(version: string | null | undefined): boolean {
 
 export function readinessProbeFromHealthCheck(version: string | null | undefined): boolean {
   return atLeast(effectiveOperator(version).version, OPERATOR_FACTS.readinessProbeFromHealthCheck.since) === true;
+}
+
+export function nativeSidecar(version: string | null | undefined): boolean {
+  return atLeast(effectiveOperator(version).version, OPERATOR_FACTS.nativeSidecar.since) === true;
 }
 
 export function extensionServiceGenerated(version: string | null | undefined): boolean {
