@@ -131,12 +131,33 @@ export function vendorImageEnv(image: string): Record<string, string> {
 }
 
 /**
+ * The upstream distributions' images (opentelemetry-collector-releases distributions/<dist>/Dockerfile,
+ * the same from v0.95.0 to ceccc19d): core and contrib run their bundled config by default; k8s and otlp
+ * have an ENTRYPOINT only, so without args their binary exits asking for a config. Repositories on Docker
+ * Hub (otel/...) and on ghcr.io (open-telemetry/opentelemetry-collector-releases/...).
+ */
+const UPSTREAM_IMAGES: ReadonlyArray<{ names: readonly string[]; entrypoint: readonly string[]; cmd: readonly string[] }> = [
+  { names: ['opentelemetry-collector'], entrypoint: ['/otelcol'], cmd: ['--config', '/etc/otelcol/config.yaml'] },
+  { names: ['opentelemetry-collector-contrib'], entrypoint: ['/otelcol-contrib'], cmd: ['--config', '/etc/otelcol-contrib/config.yaml'] },
+  { names: ['opentelemetry-collector-k8s'], entrypoint: ['/otelcol-k8s'], cmd: [] },
+  { names: ['opentelemetry-collector-otlp'], entrypoint: ['/otelcol-otlp'], cmd: [] },
+];
+
+function upstreamImage(image: string): { entrypoint: readonly string[]; cmd: readonly string[] } | undefined {
+  const path = repoPath(image);
+  const owner = path.at(-2);
+  if (owner !== 'otel' && owner !== 'opentelemetry-collector-releases') { return undefined; }
+  return UPSTREAM_IMAGES.find((u) => u.names.includes(path.at(-1) ?? ''));
+}
+
+/**
  * The process a container runs, by the Kubernetes rule: `command` replaces ENTRYPOINT and drops CMD,
- * `args` replaces CMD; neither: ENTRYPOINT + CMD. Images outside the vendor table keep the pod's
- * command and args only (their ENTRYPOINT/CMD are not modelled).
+ * `args` replaces CMD; neither: ENTRYPOINT + CMD. Images outside the vendor and upstream tables keep the
+ * pod's command and args only (their ENTRYPOINT/CMD are not modelled). The simulator does not ship the
+ * images' bundled config files: a default path with nothing mounted there fails to read.
  */
 export function containerArgv(image: string, command: string[], args: string[]): string[] {
-  const v = vendorFor(image);
+  const v = vendorFor(image) ?? upstreamImage(image);
   if (!v) { return [...command, ...args]; }
   if (command.length > 0) { return [...command, ...args]; }
   return [...v.entrypoint, ...(args.length > 0 ? args : v.cmd)];

@@ -49,6 +49,12 @@ test('unit: ENTRYPOINT and CMD by the Kubernetes rule; image ENV', () => {
   assert.deepEqual(containerArgv(`${ADOT}:v0.41.0`, ['/awscollector'], []), ['/awscollector'], 'command drops the image CMD');
   assert.deepEqual(containerArgv(`${SPLUNK}:0.111.0`, [], []), ['/otelcol']);
   assert.deepEqual(containerArgv('busybox:1.36', [], ['sleep', '1']), ['sleep', '1'], 'other images: pod command and args only');
+  // Upstream images (collector-releases Dockerfiles): core and contrib run their bundled config path by default.
+  assert.deepEqual(containerArgv('otel/opentelemetry-collector-contrib:0.111.0', [], []), ['/otelcol-contrib', '--config', '/etc/otelcol-contrib/config.yaml']);
+  assert.deepEqual(containerArgv('ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector:0.120.0', [], []), ['/otelcol', '--config', '/etc/otelcol/config.yaml']);
+  assert.deepEqual(containerArgv('otel/opentelemetry-collector-k8s:0.120.0', [], []), ['/otelcol-k8s'], 'k8s has no CMD');
+  assert.deepEqual(containerArgv('otel/opentelemetry-collector-contrib:0.111.0', [], ['--config=/conf/c.yaml']), ['/otelcol-contrib', '--config=/conf/c.yaml']);
+  assert.deepEqual(containerArgv('example.com/team/opentelemetry-collector-contrib:1', [], []), [], 'a rebuilt image of another owner is not assumed to keep the CMD');
   assert.equal(vendorImageEnv(`${ADOT}:v0.41.0`).RUN_IN_CONTAINER, 'True');
   assert.equal(vendorImageEnv(`${SPLUNK}:0.111.0`).SPLUNK_BUNDLE_DIR, '/usr/lib/splunk-otel-collector/agent-bundle');
   assert.deepEqual(vendorImageEnv(`${SPLUNK}:0.154.0`), {});
