@@ -46,14 +46,6 @@ const KNOWN_GAPS: Record<string, string> = {
   // right for that operator). The judgement's "nothing is injected" is wrong by the same two files
   // (the upstream test is `skip: true`, issue #5092).
   'operator-no-crds': 'sim gaps: no default CMD --config for upstream collector images; the operator is not run in its no-CRDs mode (config/no-crds)',
-  // Plugin: operator >= 0.132 on Kubernetes >= 1.29 injects the sidecar as a native sidecar, an init
-  // container `otc-container` with restartPolicy: Always (pkg/sidecar/pod.go add(), NativeSidecarSupport;
-  // CHANGELOG: the gate was on by default from v0.132.0 and removed in v0.140.0), and the stand-in does so.
-  // src/gather/discover.ts findCollectorPods looks for the sidecar in spec.containers only, finds no
-  // collector in the pod, and app-endpoint-loopback reports localhost:4317 as unserved (error) although the
-  // probe connected.
-  'operator-e2e-env-vars': 'plugin: an operator-injected native sidecar (initContainers, restartPolicy Always) is not seen as the pod\'s collector (src/gather/discover.ts)',
-  'operator-e2e-use-labels-for-resource-attributes': 'plugin: an operator-injected native sidecar (initContainers, restartPolicy Always) is not seen as the pod\'s collector (src/gather/discover.ts)',
   // Judgement: the ConfigMap chainsaw-certs that otlp-receiver mounts is created by generate_certs.sh
   // (chainsaw-test.yaml step-02 runs it before applying 02-otlp-receiver.yaml), and the otel-sender collector
   // by create_otlp_sender.sh: neither is YAML, so neither is in the case. From the YAML alone the receiver pod
