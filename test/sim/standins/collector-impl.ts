@@ -3,6 +3,7 @@
 // in the image tag. Facts and line formats: /work/shared/reference/collector-logs.md ("ref §x" below).
 // This file is the run (start-up lines, health, shutdown); collector-config.ts reads the arguments and
 // config, collector-net.ts binds and serves.
+import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { availableParallelism } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -12,7 +13,7 @@ import { vendorStart } from './collector-vendor.ts';
 import { SIGNALS, type Signal } from './otlp.ts';
 import { CLIENT_ENDPOINT_RECEIVERS, UDP_PROTOCOLS } from './components.ts';
 import { CollectorError, binaryName, isMap, loadConfig, parseArgs, typeOf, validate, versionFromImage, type Conf, type EnvNote } from './collector-config.ts';
-import { goNotFound, grpcServer, listenTcp, listenUdp, otlpHttpServer, plainHttp, send, splitHostPort, type Bound } from './collector-net.ts';
+import { goNotFound, grpcServer, listenTcp, listenUdp, otlpHttpServer, plainHttp, send, splitHostPort, tlsServer, type Bound } from './collector-net.ts';
 
 // ---------- the collector ----------
 
@@ -257,7 +258,7 @@ export async function run(): Promise<number> {
         };
         if ('grpc' in protocols) {
           const g = isMap(protocols.grpc) ? protocols.grpc : {};
-          await grpcSrv(typeof g.endpoint === 'string' ? g.endpoint : `${defaultHost}:4317`, 'GRPC', await grpcServer(signals));
+          await grpcSrv(typeof g.endpoint === 'string' ? g.endpoint : `${defaultHost}:4317`, 'GRPC', withTls(g, 'grpc', await grpcServer(signals)));
         }
         if ('http' in protocols) {
           const h = isMap(protocols.http) ? protocols.http : {};
@@ -266,7 +267,7 @@ export async function run(): Promise<number> {
             const custom = h[`${s}_url_path`];
             paths.set(typeof custom === 'string' ? (custom.startsWith('/') ? custom : '/' + custom) : `/v1/${s}`, s);
           }
-          await grpcSrv(typeof h.endpoint === 'string' ? h.endpoint : `${defaultHost}:4318`, 'HTTP', otlpHttpServer(paths));
+          await grpcSrv(typeof h.endpoint === 'string' ? h.endpoint : `${defaultHost}:4318`, 'HTTP', withTls(h, 'http', otlpHttpServer(paths)));
         }
       } else if (!CLIENT_ENDPOINT_RECEIVERS.has(type)) {
         // Unmodelled receiver: it listens where its config says (top level, or jaeger-style protocols).
@@ -306,6 +307,29 @@ export async function run(): Promise<number> {
   if (m >= 94 && m <= 103) { log.warn('localhostgate/featuregate.go:63', 'The default endpoints for all servers in components will change to use localhost instead of 0.0.0.0 in a future version. Use the feature gate to preview the new default.', { 'feature gate ID': 'component.UseLocalHostAsDefaultHost' }); }
   if (m >= 105 && m <= 109) { log.info('localhostgate/featuregate.go:63', 'The default endpoints for all servers in components have changed to use localhost instead of 0.0.0.0. Disable the feature gate to temporarily revert to the previous default.', { 'feature gate ID': 'component.UseLocalHostAsDefaultHost' }); }
   return stopped;
+}
+
+/**
+ * A protocol with `tls` serves TLS with its cert_file and key_file (configtls.go loadCertificate: both or
+ * neither; an unreadable file fails the receiver's start with the os error).
+ */
+function withTls(pc: Conf, kind: 'http' | 'grpc', handler: (s: net.Socket) => void): (s: net.Socket) => void {
+  const t = pc.tls;
+  if (!isMap(t)) { return handler; }
+  const certFile = typeof t.cert_file === 'string' ? t.cert_file : '';
+  const keyFile = typeof t.key_file === 'string' ? t.key_file : '';
+  if (!certFile || !keyFile) {
+    if (certFile || keyFile) { throw new CollectorError('failed to load TLS config: failed to load TLS cert and key: for auth via TLS, provide both certificate and key, or neither'); }
+    return handler;
+  }
+  const read = (f: string): Buffer => {
+    try {
+      return readFileSync((process.env.SIM_ROOT ?? '') + f);
+    } catch {
+      throw new CollectorError(`failed to load TLS config: failed to load TLS cert and key: open ${f}: no such file or directory`);
+    }
+  };
+  return tlsServer(handler, { cert: read(certFile), key: read(keyFile) }, kind);
 }
 
 /** Entry point used by collector.ts: exit with run()'s code. */

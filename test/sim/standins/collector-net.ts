@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as http from 'node:http';
+import * as tls from 'node:tls';
+import { Duplex } from 'node:stream';
 import { lookup } from 'node:dns/promises';
 import { EMPTY_EXPORT_RESPONSE, GRPC_GO_SETTINGS_FRAME, GRPC_PATHS, H2_PREFACE, SIGNALS, grpcFrame, type Signal } from './otlp.ts';
 import { CollectorError } from './collector-config.ts';
@@ -231,6 +233,58 @@ export function otlpHttpServer(paths: Map<string, Signal>): (s: net.Socket) => v
     // closes. A gRPC client then reads `HTT` as a frame length: 4740180 (ref §5.2).
     s.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nDate: ${new Date().toUTCString()}\r\nContent-Length: 0\r\n\r\n`);
   }, (s, first) => { s.unshift(first); server.emit('connection', s); s.resume(); });
+}
+
+/** Go's net/http tlsRecordHeaderLooksLikeHTTP (server.go): the first five bytes it answers instead of closing. */
+const LOOKS_LIKE_HTTP = ['GET /', 'HEAD ', 'POST ', 'PUT /', 'OPTIO'];
+
+/**
+ * A receiver with `tls`: configtls loads the key pair, confighttp wraps the listener in tls.NewListener,
+ * configgrpc hands grpc-go TLS credentials. What a client that does not start TLS meets is crypto/tls's
+ * first-record check (conn.go readRecordOrCCS): a first record that is no handshake is "first record does
+ * not look like a TLS handshake", closed without an alert; net/http (conn.serve) first writes
+ * `HTTP/1.0 400 Bad Request ... Client sent an HTTP request to an HTTPS server.` when the five bytes look
+ * like a request. A ClientHello goes on to a real handshake (node:tls), and the decrypted stream to the
+ * same server as plaintext would.
+ */
+export function tlsServer(inner: (s: net.Socket) => void, creds: { cert: Buffer; key: Buffer }, kind: 'http' | 'grpc'): (s: net.Socket) => void {
+  return (socket) => {
+    let buf = Buffer.alloc(0);
+    const onData = (d: Buffer): void => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length < 5) { return; }
+      socket.off('data', onData);
+      socket.pause();
+      const hdr = buf.subarray(0, 5);
+      const handshake = hdr[0] === 0x16 && hdr.readUInt16BE(1) < 0x1000;
+      if (!handshake) {
+        if (kind === 'http' && LOOKS_LIKE_HTTP.includes(hdr.toString('latin1'))) {
+          socket.end('HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n');
+        } else {
+          socket.destroy();
+        }
+        return;
+      }
+      // node:tls reads a net.Socket's handle directly and would miss the bytes already read: it gets a
+      // stream that starts with them instead.
+      const peeked = buf;
+      const stream = new Duplex({
+        read() { socket.resume(); },
+        write(chunk: Buffer, _enc, cb) { socket.write(chunk, cb); },
+        final(cb) { socket.end(); cb(); },
+        destroy(err, cb) { socket.destroy(); cb(err); },
+      });
+      stream.push(peeked);
+      socket.on('data', (d: Buffer) => { if (!stream.push(d)) { socket.pause(); } });
+      socket.on('end', () => stream.push(null));
+      socket.on('close', () => stream.destroy());
+      const t = new tls.TLSSocket(stream as unknown as net.Socket, { isServer: true, cert: creds.cert, key: creds.key, ALPNProtocols: kind === 'grpc' ? ['h2'] : ['h2', 'http/1.1'] });
+      t.on('error', () => t.destroy());
+      inner(t as unknown as net.Socket);
+    };
+    socket.on('data', onData);
+    socket.on('error', () => socket.destroy());
+  };
 }
 
 export function plainHttp(handler: http.RequestListener): (s: net.Socket) => void {
