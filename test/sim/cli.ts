@@ -36,6 +36,11 @@ export interface ClusterOptions {
   auditLog?: string;
   /** The kubeconfig's current user (a name from policies.yaml); default admin. */
   user?: string;
+  /**
+   * The kubeconfig's cluster and context name (default otel-doctor-sim), its users then `<name>/<user>`:
+   * two clusters' kubeconfigs in one KUBECONFIG list would otherwise share every name, and the first file wins.
+   */
+  contextName?: string;
   /** RBAC-lite users instead of test/sim/policies.yaml (e.g. a test that grants exactly one role). */
   policyFile?: string;
   nodes?: number;
@@ -187,17 +192,19 @@ export async function waitSettled(store: Store, controllers: Controllers, timeou
   }
 }
 
-function writeKubeconfig(path: string, api: ApiServer, current: string, users: string[]) {
+function writeKubeconfig(path: string, api: ApiServer, current: string, users: string[], contextName?: string) {
   const all = users.includes(current) ? users : [current, ...users];
+  const cluster = contextName ?? CLUSTER_NAME;
+  const userName = (u: string) => (contextName ? `${contextName}/${u}` : u);
   const cfg = {
     apiVersion: 'v1',
     kind: 'Config',
     preferences: {},
-    clusters: [{ name: CLUSTER_NAME, cluster: { server: api.url, 'certificate-authority-data': Buffer.from(api.caPem).toString('base64') } }],
+    clusters: [{ name: cluster, cluster: { server: api.url, 'certificate-authority-data': Buffer.from(api.caPem).toString('base64') } }],
     // Every policy user is listed, so `kubectl --user no-exec ...` switches identity without a new file.
-    users: all.map((u) => ({ name: u, user: { token: api.tokenFor(u) } })),
-    contexts: [{ name: CLUSTER_NAME, context: { cluster: CLUSTER_NAME, user: current, namespace: 'default' } }],
-    'current-context': CLUSTER_NAME,
+    users: all.map((u) => ({ name: userName(u), user: { token: api.tokenFor(u) } })),
+    contexts: [{ name: cluster, context: { cluster, user: userName(current), namespace: 'default' } }],
+    'current-context': cluster,
   };
   writeFileSync(path, stringifyYaml(cfg), { mode: 0o600 });
 }
@@ -314,7 +321,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
 
     const kubeconfigFor = (u: string) => {
       const path = join(stateDir, u === user ? 'kubeconfig' : `kubeconfig-${u}`);
-      writeKubeconfig(path, a, u, users);
+      writeKubeconfig(path, a, u, users, opts.contextName);
       return path;
     };
     const kubeconfig = kubeconfigFor(user);
