@@ -20,6 +20,11 @@ export const rule: Rule = {
       const bad = exportsOf(app).filter((e) => e.parsed && !e.defaultEndpoint && isLoopbackHost(e.parsed.host));
       if (!bad.length) { continue; }
       const logs = appLogMatches(s, app, ['refused', 'unavailable']);
+      // A Service that fronts a collector (never the first Service listed: in an operator's cluster that is its
+      // webhook), one publishing the port the app dials when there is one.
+      const fronting = s.services.filter((v) => v.matchedCollectorPods.length && v.clusterIP !== 'None' && v.type !== 'ExternalName');
+      const svc = fronting.find((v) => v.ports.some((p) => p.port === bad[0].port)) ?? fronting[0];
+      const url = svc ? `http://${svc.name}.${svc.namespace}.svc.cluster.local:${svc.ports.some((p) => p.port === bad[0].port) ? bad[0].port : svc.ports[0]?.port ?? bad[0].port}` : undefined;
       findings.push({
         subject: appSubject(app),
         summary: `exports to ${bad[0].url}, but no collector runs in this pod`,
@@ -29,8 +34,8 @@ export const rule: Rule = {
           ...logs.slice(0, 2).map((m) => ({ source: 'log' as const, detail: truncate(m.line.trim()) })),
         ],
         fix: {
-          summary: `Set ${bad[0].endpointSetting?.env ?? 'OTEL_EXPORTER_OTLP_ENDPOINT'} of ${app.namespace}/${app.workload?.name ?? app.pod} to the collector Service${s.services.length ? `, e.g. http://${s.services[0].name}.${s.services[0].namespace}.svc.cluster.local:${bad[0].port}` : ''}.`,
-          patch: `env:\n  - name: ${bad[0].endpointSetting?.env ?? 'OTEL_EXPORTER_OTLP_ENDPOINT'}\n    value: http://<collector-service>.<namespace>.svc.cluster.local:${bad[0].port}`,
+          summary: `Set ${bad[0].endpointSetting?.env ?? 'OTEL_EXPORTER_OTLP_ENDPOINT'} of ${app.namespace}/${app.workload?.name ?? app.pod} to the collector Service${url ? `, e.g. ${url}` : ''}.`,
+          patch: `env:\n  - name: ${bad[0].endpointSetting?.env ?? 'OTEL_EXPORTER_OTLP_ENDPOINT'}\n    value: ${url ?? `http://<collector-service>.<namespace>.svc.cluster.local:${bad[0].port}`}`,
           target: `${appSubject(app).kind} ${app.namespace}/${appSubject(app).name} container ${app.container}`,
         },
       });

@@ -1,6 +1,7 @@
 import { rule } from '../../src/rules/app-endpoint-loopback.ts';
 import type { Snapshot } from '../../src/snapshot.ts';
-import { envValue, loadSnapshot, ruleTester, variant } from './helpers.ts';
+import assert from 'node:assert/strict';
+import { envValue, findingsOf, loadSnapshot, ruleTester, test, variant } from './helpers.ts';
 
 const toLocalhost = (patch: (s: Snapshot) => void = () => {}) =>
   variant(loadSnapshot('healthy-helm'), (s) => {
@@ -20,4 +21,16 @@ ruleTester(rule, {
       findings: [{ severity: 'error', subject: 'Deployment shop/cart:cart', check: { subject: 'Deployment shop/cart', status: 'fail' } }],
     },
   ],
+});
+
+test('the fix names a Service that fronts a collector, not whichever Service is listed first (an operator\'s webhook)', () => {
+  const s = toLocalhost((s) => {
+    s.services.unshift({ namespace: 'opentelemetry-operator-system', name: 'opentelemetry-operator-webhook-service', type: 'ClusterIP', clusterIP: '10.96.0.50', ports: [{ port: 443 }], matchedCollectorPods: [] });
+  });
+  const [f] = findingsOf(rule, s);
+  const collectorSvc = s.services.find((v) => v.matchedCollectorPods.length && v.ports.some((p) => p.port === 4318));
+  assert.ok(collectorSvc, 'the fixture has a collector Service on 4318');
+  assert.match(f.fix.summary, new RegExp(`e\\.g\\. http://${collectorSvc.name}\\.${collectorSvc.namespace}\\.svc\\.cluster\\.local:4318\\.$`));
+  assert.doesNotMatch(f.fix.summary + (f.fix.patch ?? ''), /webhook/);
+  assert.match(f.fix.patch ?? '', new RegExp(`value: http://${collectorSvc.name}\\.`));
 });
