@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { basename, join } from 'node:path';
 import { CORE_SCHEMA, loadAll as fastLoadAll } from 'js-yaml';
+import { MERGE_KEY, fastParseHolds } from '../yaml-fast.ts';
 import { CST, Document, isAlias, isMap, isScalar, isSeq, LineCounter, Parser, parseAllDocuments, parseDocument, Scalar, type Node } from 'yaml';
 import type { SourceLocation } from '../snapshot.ts';
 import { scanFind, scanText, type ScanText, type Scanned } from './scan.ts';
@@ -169,34 +170,18 @@ export function readSource(file: string, stdin?: () => Buffer): { text?: string;
  * come from one parser. An `&&` or `**` in a string used to send whole files down the slow path.
  */
 export function parseSource(file: string, text: string): { docs: SourceDoc[]; errors: InputError[] } {
-  if (!/<<\s*:/.test(text)) {
+  if (!MERGE_KEY.test(text)) {
     let values: unknown[] | undefined;
     try {
       values = fastLoadAll(text, null, { schema: CORE_SCHEMA });
     } catch {
       values = undefined;
     }
-    if (values && !(ALIAS_LIKE.test(text) && sharesCollections(values))) { return { docs: lazyDocs(file, text, values), errors: [] }; }
+    if (values && fastParseHolds(text, values)) { return { docs: lazyDocs(file, text, values), errors: [] }; }
   }
   return parseStrict(file, text);
 }
 
-/** Something that could be an alias node: `*name` alone as a value or item (a `**bold**` word in a string is not). */
-const ALIAS_LIKE = /(?:^|[\s[{,])\*[^\s,[\]{}]+[ \t]*(?:$|[,\]}#])/m;
-
-/** Does any map or list occur twice in these values (an alias of a collection)? Stops at the first repeat. */
-function sharesCollections(values: unknown[]): boolean {
-  const seen = new Set<object>();
-  const stack: unknown[] = [...values];
-  while (stack.length) {
-    const v = stack.pop();
-    if (typeof v !== 'object' || v === null) { continue; }
-    if (seen.has(v)) { return true; }
-    seen.add(v);
-    for (const x of Array.isArray(v) ? v : Object.values(v)) { if (typeof x === 'object' && x !== null) { stack.push(x); } }
-  }
-  return false;
-}
 
 function lazyDocs(file: string, text: string, values: unknown[]): SourceDoc[] {
   // Positions come from yaml's CST, lexed only as far as the documents asked for and never composed into

@@ -6,6 +6,7 @@
  */
 import { CORE_SCHEMA, load as fastLoad } from 'js-yaml';
 import { parse as parseYaml } from 'yaml';
+import { MERGE_KEY, fastParseHolds } from '../yaml-fast.ts';
 import type { CollectorPod } from '../snapshot.ts';
 import { atLeast } from './version.ts';
 import { LOCALHOST_DEFAULT_SINCE } from './distribution-data.ts';
@@ -55,13 +56,15 @@ export function applySet(cfg: ConfigMap, arg: string): ConfigMap {
 
 /**
  * js-yaml first (it parses several times faster than `yaml`, which made linting thousands of configs slow),
- * `yaml` for anything where the two could differ (anchors, aliases, merge keys) and for every error, so the
- * collector-like error messages stay those of one parser.
+ * `yaml` where the two could differ (merge keys, aliases of maps and lists: yaml-fast.ts) and for every
+ * error, so the collector-like error messages stay those of one parser. An `&` or `*` in a string (a
+ * Splunk config's `${SPLUNK_...}` URLs, a `*` glob) no longer sends the text down the slow path.
  */
 function parseConfigText(t: string): unknown {
-  if (!/[&*]|<</.test(t)) {
+  if (!MERGE_KEY.test(t)) {
     try {
-      return fastLoad(t, { schema: CORE_SCHEMA });
+      const v = fastLoad(t, { schema: CORE_SCHEMA });
+      if (fastParseHolds(t, [v])) { return v; }
     } catch {
       // fall through: the strict parser gives the message
     }
