@@ -5,7 +5,7 @@ export const rule: Rule = {
   severity: 'warning',
   title: 'A check could not run',
   description:
-    'Part of the diagnosis could not be done: a permission is missing (list, pods/exec, pods/log), exec was turned off, or a container had no tool to probe with. The finding says what was skipped and the exact RBAC rule or flag that would let it run, instead of a wall of 403s. A warning for missing permissions, info for choices (--no-exec) and tool gaps.',
+    'Part of the diagnosis could not be done: a permission is missing (list, pods/exec, pods/log), exec was turned off, or a container had no tool to probe with. The finding says what was skipped and the exact RBAC rule or flag that would let it run, instead of a wall of 403s. A warning for missing permissions, info for choices (--no-exec) and tool gaps. When several clusters are diagnosed at once (--context repeated, --all-contexts), a cluster that could not be diagnosed at all (unknown context, API server unreachable, credentials refused) is an error of this rule on subject Cluster <context>, and the run exits 3 while the other clusters still report.',
   evidence: ['api', 'exec'],
   fix: 'Grant the RBAC rule shown, or drop the flag that disabled the check.',
   modes: ['diagnose'],
