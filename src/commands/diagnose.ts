@@ -115,7 +115,9 @@ The report is printed before a non-zero exit.`;
     const knownRules = new Set(RULES.map((r) => r.id));
     const policy = policyFromFlags({ config: flags.config, ignore: flags.ignore }, knownRules);
 
-    const onRequest = verbose ? (verb: string, path: string, status: number, ms: number) => process.stderr.write(`[${Math.round(performance.now())} ms] ${verb} ${path} -> ${status || 'no answer'} (${ms} ms)\n`) : undefined;
+    // A fleet's clusters interleave their requests on stderr: each line names its context.
+    const requestLog = (prefix: string) => (verb: string, path: string, status: number, ms: number) => process.stderr.write(`${prefix}[${Math.round(performance.now())} ms] ${verb} ${path} -> ${status || 'no answer'} (${ms} ms)\n`);
+    const onRequest = verbose ? requestLog('') : undefined;
     const options: DiagnosisOptions = {
       namespace: flags.namespace,
       allNamespaces: flags['all-namespaces'],
@@ -163,7 +165,7 @@ The report is printed before a non-zero exit.`;
     const results = await runFleet(
       contexts,
       flags['max-clusters'],
-      (context) => diagnoseCluster(loadKubeconfig({ kubeconfig: flags.kubeconfig, context }), { ...options, ...(verbose ? { onStats: (l: string) => process.stderr.write(`${context}: ${l}\n`) } : {}) }),
+      (context) => diagnoseCluster(loadKubeconfig({ kubeconfig: flags.kubeconfig, context }), { ...options, ...(verbose ? { onRequest: requestLog(`${context}: `), onStats: (l: string) => process.stderr.write(`${context}: ${l}\n`) } : {}) }),
       (report) => exitCodeFor(report.summary, failOn),
     );
     let out: string;

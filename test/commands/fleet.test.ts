@@ -18,7 +18,8 @@ import type { Finding, Report } from '../../src/report/finding.ts';
 import { renderMarkdown } from '../../src/report/render/markdown.ts';
 import { renderSarif } from '../../src/report/render/sarif.ts';
 import { renderFleetTable } from '../../src/report/render/table.ts';
-import { runAsync } from '../helpers/run.ts';
+import { renderWide } from '../../src/report/render/wide.ts';
+import { runAsync, runFromSources } from '../helpers/run.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(here, '../..');
@@ -148,6 +149,12 @@ describe('the merged report', () => {
     assert.doesNotMatch(dev, /receiver-bound-to-loopback  Deployment/);
     assert.match(out.trimEnd().split('\n').at(-1)!, /^3 clusters: 2 errors, 1 warning, 0 infos$/);
   });
+
+  test('wide: the same sections, each cluster rendered wide', () => {
+    const out = renderFleetTable(results, { width: 120, color: false }, renderWide);
+    assert.equal(out.split('\n').filter((l) => l.startsWith('Cluster ')).length, 3);
+    assert.ok(out.includes(renderWide(results[1]!.report, { width: 120, color: false }).trimEnd()));
+  });
 });
 
 test('--all-contexts takes every context of the KUBECONFIG list, the first file winning a shared name', () => {
@@ -162,6 +169,30 @@ test('--all-contexts takes every context of the KUBECONFIG list, the first file 
     const b = kc('b', ['shared', 'staging']);
     assert.deepEqual(contextNames({ env: { KUBECONFIG: `${a}:${join(dir, 'missing')}:${b}` } }), ['prod', 'shared', 'staging']);
     assert.deepEqual(contextNames({ kubeconfig: b, env: { KUBECONFIG: a } }), ['shared', 'staging']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the command: an unknown context and a closed port are each a finding; one report, exit 3', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-cli-'));
+  try {
+    const kc = join(dir, 'config');
+    writeFileSync(kc, stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'c', cluster: { server: `https://127.0.0.1:${await closedPort()}`, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'u', user: { token: 't' } }],
+      contexts: [{ name: 'closed', context: { cluster: 'c', user: 'u' } }],
+      'current-context': 'closed',
+    }));
+    // No simulated API server in this process, so the synchronous run cannot deadlock it.
+    const r = runFromSources(['diagnose', '--kubeconfig', kc, '--context', 'closed', '--context', 'ghost', '-o', 'json', '--request-timeout', '3s']);
+    assert.equal(r.status, 3, r.stderr);
+    const rep = JSON.parse(r.stdout) as Report;
+    assert.deepEqual(rep.findings.map((f) => [f.cluster, f.rule, f.severity, f.subject.name]), [['closed', 'check-incomplete', 'error', 'closed'], ['ghost', 'check-incomplete', 'error', 'ghost']]);
+    assert.match(rep.findings[1]!.summary, /context "ghost" does not exist/);
+    assert.ok(validate(rep), JSON.stringify(compiled.errors));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
