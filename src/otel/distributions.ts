@@ -56,9 +56,18 @@ export function parseImage(image: string): ImageRef | undefined {
   return { registry: registry !== undefined && DOCKER_HUB.has(registry) ? undefined : registry, path, tag: tag || undefined, digest: digest || undefined };
 }
 
-/** Path components of a pattern: registry dropped so mirrors and pull-through proxies still match. */
+const patternPaths = new Map<string, readonly string[]>();
+/**
+ * Path components of a pattern: registry dropped so mirrors and pull-through proxies still match. Kept
+ * once per pattern: every image lookup tries every table row, and a lint of a big tree looks up thousands.
+ */
 function patternPath(pattern: string): readonly string[] {
-  return parseImage(pattern)?.path ?? [];
+  let path = patternPaths.get(pattern);
+  if (!path) {
+    path = parseImage(pattern)?.path ?? [];
+    patternPaths.set(pattern, path);
+  }
+  return path;
 }
 
 /** Number of pattern components the reference ends with (0: no match). */
