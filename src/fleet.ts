@@ -5,7 +5,8 @@
  * run, so the other clusters still report. The diagnosis itself is injected: this module does no I/O.
  */
 import { DoctorError, EXIT_CANNOT_DIAGNOSE, EXIT_OK } from './errors.ts';
-import type { Finding, Report } from './report/finding.ts';
+import type { Finding, FixCommands, Report } from './report/finding.ts';
+import { shellQuote } from './report/fix-commands.ts';
 
 export interface ClusterResult {
   /** the kubeconfig context */
@@ -33,7 +34,7 @@ export async function runFleet(
       const i = next++;
       const cluster = contexts[i]!;
       try {
-        const report = await diagnose(cluster);
+        const report = inContext(await diagnose(cluster), cluster);
         results[i] = { cluster, report, exitCode: exitCodeOf(report) };
       } catch (e) {
         if (!(e instanceof DoctorError)) { throw e; }
@@ -43,6 +44,36 @@ export async function runFleet(
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(maxAtOnce, contexts.length)) }, worker));
   return results;
+}
+
+/**
+ * A fix command as one cluster of a fleet needs it: pasted as printed, `kubectl edit ...` would change the
+ * current context's cluster, whichever was diagnosed. kubectl takes --context before its subcommand, the
+ * plugin after `diagnose` (kubectl refuses flags before a plugin's name), helm takes --kube-context. Only
+ * the command's start and a `$(` substitution are touched, never a here-document's body.
+ */
+export function commandInContext(command: string, context: string): string {
+  const q = shellQuote(context);
+  return command
+    .replace(/^kubectl otel-doctor diagnose\b/, `kubectl otel-doctor diagnose --context ${q}`)
+    .replace(/^kubectl (?!otel-doctor )/, `kubectl --context ${q} `)
+    .replace(/(^|\$\()helm /g, `$1helm --kube-context ${q} `);
+}
+
+function findingInContext(f: Finding, context: string): Finding {
+  const c = f.fix.commands;
+  if (!c) { return f; }
+  const commands: FixCommands = {
+    ...c,
+    apply: c.apply.map((a) => commandInContext(a, context)),
+    ...(c.restart ? { restart: commandInContext(c.restart, context) } : {}),
+    verify: commandInContext(c.verify, context),
+  };
+  return { ...f, fix: { ...f.fix, commands } };
+}
+
+function inContext(r: Report, context: string): Report {
+  return { ...r, findings: r.findings.map((f) => findingInContext(f, context)), ...(r.suppressed ? { suppressed: r.suppressed.map((f) => findingInContext(f, context)) } : {}) };
 }
 
 /**

@@ -13,7 +13,7 @@ import { Ajv } from 'ajv';
 import { stringify } from 'yaml';
 import { contextNames } from '../../src/cluster/kubeconfig.ts';
 import { CannotDiagnoseError, KubeconfigError } from '../../src/errors.ts';
-import { mergeReports, runFleet, worstExitCode, type ClusterResult } from '../../src/fleet.ts';
+import { commandInContext, mergeReports, runFleet, worstExitCode, type ClusterResult } from '../../src/fleet.ts';
 import type { Finding, Report } from '../../src/report/finding.ts';
 import { renderMarkdown } from '../../src/report/render/markdown.ts';
 import { renderSarif } from '../../src/report/render/sarif.ts';
@@ -97,6 +97,25 @@ describe('runFleet', () => {
     assert.match(down[0]!.evidence[0]!.detail, /ECONNREFUSED/);
     assert.equal(results[2]!.report.findings[0]!.fix.summary, 'known contexts: up, down');
     assert.equal(worstExitCode(results), 3);
+  });
+
+  test("each finding's fix commands act on its own cluster, whatever the current context", async () => {
+    const f = finding('otel-collector');
+    f.fix.commands = { apply: ['kubectl edit configmap/otel-collector-config -n observability'], restart: 'kubectl rollout restart deployment/otel-collector -n observability', verify: 'kubectl otel-doctor diagnose -n observability --collector otel-collector' };
+    const [r] = await runFleet(['prod eu'], 1, async () => report([f]), byErrors);
+    assert.deepEqual(r!.report.findings[0]!.fix.commands, {
+      apply: ["kubectl --context 'prod eu' edit configmap/otel-collector-config -n observability"],
+      restart: "kubectl --context 'prod eu' rollout restart deployment/otel-collector -n observability",
+      verify: "kubectl otel-doctor diagnose --context 'prod eu' -n observability --collector otel-collector",
+    });
+  });
+
+  test('commandInContext: helm and its $(helm ...) take --kube-context; a here-document body is left alone', () => {
+    assert.equal(
+      commandInContext(`helm upgrade otel open-telemetry/opentelemetry-collector -n o --reuse-values --version "$(helm get metadata otel -n o | awk '/^VERSION:/ {print $2}')" -f - <<'EOF'\nconfig: {}\nEOF`, 'prod'),
+      `helm --kube-context prod upgrade otel open-telemetry/opentelemetry-collector -n o --reuse-values --version "$(helm --kube-context prod get metadata otel -n o | awk '/^VERSION:/ {print $2}')" -f - <<'EOF'\nconfig: {}\nEOF`,
+    );
+    assert.equal(commandInContext("kubectl apply -f - <<'EOF'\nkubectl apply: not a command here\nEOF", 'c'), "kubectl --context c apply -f - <<'EOF'\nkubectl apply: not a command here\nEOF");
   });
 
   test('a bug (not a DoctorError) is not hidden as an unreachable cluster', async () => {
@@ -236,6 +255,7 @@ describe('two simulated clusters and an unreachable one, in one report', { skip,
           'down check-incomplete error Cluster//down',
         ]);
         assert.ok(r.collectors.some((c) => c.cluster === 'healthy'), 'the healthy cluster reported its collector');
+        assert.match(r.findings[0]!.fix.commands?.verify ?? '', /^kubectl otel-doctor diagnose --context broken /);
         assert.ok(r.collectors.some((c) => c.cluster === 'broken'));
 
         // Without the unreachable context the worst is the broken cluster's findings: 1.
