@@ -5,7 +5,8 @@
  */
 import { parse as yamlParse, stringify } from 'yaml';
 import type { KObject } from '../cluster/types.ts';
-import { defaultCollectorImage, nativeSidecar, readinessProbeFromHealthCheck } from '../otel/operator-data.ts';
+import { defaultCollectorImage, extensionServiceGenerated, golangFlags, nativeSidecar, readinessProbeFromHealthCheck, startupProbeFromHealthCheck } from '../otel/operator-data.ts';
+import { configPorts, healthCheck, mergeSpecPorts } from './operator-ports.ts';
 import type { LintObject, Origin } from './shapes.ts';
 import type { PathSeg, SourceDoc } from './source.ts';
 
@@ -13,135 +14,150 @@ function isObj(v: unknown): v is Record<string, any> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-const DEFAULT_PORTS: Record<string, Record<string, number>> = {
-  otlp: { grpc: 4317, http: 4318 },
-  jaeger: { grpc: 14250, thrift_http: 14268, thrift_compact: 6831, thrift_binary: 6832 },
-  zipkin: { '': 9411 },
-};
-
-function portOf(endpoint: unknown): number | undefined {
-  const m = typeof endpoint === 'string' ? /:(\d+)\s*$/.exec(endpoint) : null;
-  return m ? Number(m[1]) : undefined;
-}
-
-/** The ports the operator opens for a config's receivers (its port parsers, simplified to the common ones). */
-function receiverPorts(cfg: Record<string, any> | null): { name: string; port: number }[] {
-  const out: { name: string; port: number }[] = [];
-  const receivers = isObj(cfg?.receivers) ? cfg!.receivers : {};
-  for (const [id, r] of Object.entries(receivers)) {
-    const type = id.split('/')[0];
-    const base = id.replace(/[^a-z0-9-]/gi, '-').toLowerCase();
-    if (isObj(r) && isObj(r.protocols)) {
-      for (const [proto, p] of Object.entries(r.protocols)) {
-        const port = portOf(isObj(p) ? p.endpoint : undefined) ?? DEFAULT_PORTS[type]?.[proto];
-        if (port) { out.push({ name: `${base}-${proto.replace(/_/g, '-')}`.slice(0, 15), port }); }
-      }
-    } else {
-      const port = portOf(isObj(r) ? r.endpoint : undefined) ?? DEFAULT_PORTS[type]?.[''];
-      if (port) { out.push({ name: base.slice(0, 15), port }); }
-    }
-  }
-  return out.filter((p, i) => out.findIndex((x) => x.port === p.port) === i);
-}
-
-function healthProbe(cfg: Record<string, any> | null): any {
-  const exts: unknown = cfg?.service?.extensions;
-  if (!Array.isArray(exts)) { return undefined; }
-  const id = exts.find((e) => typeof e === 'string' && e.split('/')[0] === 'health_check');
-  if (!id) { return undefined; }
-  const hc = cfg?.extensions?.[id];
-  return { httpGet: { path: (isObj(hc) && typeof hc.path === 'string' && hc.path) || '/', port: portOf(isObj(hc) ? hc.endpoint : undefined) ?? 13133 } };
-}
-
-/** The collector's own metrics port, as the operator's otelconfig.MetricsEndpoint reads it (default 8888). */
+/** otelconfig.MetricsEndpoint: a pull/prometheus reader's port, else `metrics.address`'s, else 8888. */
 function metricsPort(cfg: Record<string, any> | null): number {
   const metrics = cfg?.service?.telemetry?.metrics;
-  const fromAddress = isObj(metrics) ? portOf(metrics.address) : undefined;
-  const reader = isObj(metrics) && Array.isArray(metrics.readers) ? metrics.readers.find((r: any) => isObj(r?.pull?.exporter?.prometheus)) : undefined;
-  const fromReader = reader ? Number(reader.pull.exporter.prometheus.port) || undefined : undefined;
-  return fromAddress ?? fromReader ?? 8888;
+  if (!isObj(metrics)) { return 8888; }
+  const readers: any[] = Array.isArray(metrics.readers) ? metrics.readers : [];
+  if (typeof metrics.address === 'string' && metrics.address && !readers.length) {
+    const m = /:(\d+)$/.exec(metrics.address);
+    return m ? Number(m[1]) : 8888;
+  }
+  const prom = readers.find((r) => isObj(r?.pull?.exporter?.prometheus))?.pull.exporter.prometheus;
+  return (prom && Number(prom.port)) || 8888;
 }
 
-export function collectorCR(sd: SourceDoc, cr: KObject, base: PathSeg[]): LintObject[] {
+function parseConfig(raw: unknown): { cfg: Record<string, any> | null; text: string } {
+  if (isObj(raw)) { return { cfg: raw, text: stringify(raw) }; }
+  if (typeof raw !== 'string' || !raw) { return { cfg: null, text: '' }; }
+  try {
+    const p = yamlParse(raw, { maxAliasCount: 100 });
+    return { cfg: isObj(p) ? p : null, text: raw };
+  } catch {
+    return { cfg: null, text: raw }; // collector-config-invalid reports it from the config text
+  }
+}
+
+/** The health_check probe with the CR's timing fields over it (container.go defaultProbeSettings). */
+function probeFor(cfg: Record<string, any> | null, over: unknown): any {
+  const hc = healthCheck(cfg);
+  if (!hc) { return undefined; }
+  const p: Record<string, any> = { httpGet: { path: hc.path, port: hc.port } };
+  for (const k of ['initialDelaySeconds', 'periodSeconds', 'failureThreshold', 'successThreshold', 'timeoutSeconds', 'terminationGracePeriodSeconds']) {
+    if (isObj(over) && over[k] !== undefined) { p[k] = over[k]; }
+  }
+  return p;
+}
+
+/** manifestutils.Labels' version: the image tag (the digest's tag with one), `latest` without a tag. */
+function versionLabel(image: unknown): string {
+  const parts = String(image ?? '').split(':');
+  if (parts.length === 3) { return parts.find((x) => x.endsWith('@sha256'))?.slice(0, -'@sha256'.length) ?? ''; }
+  return parts.length === 2 ? parts[1].slice(0, 63) : 'latest';
+}
+
+/**
+ * container.go Container() as the given release writes it (undefined: the current one): ports, args
+ * (sorted), env (the CR's first, then what it does not name), probes from an enabled health_check.
+ */
+export function operatorContainer(spec: Record<string, any>, cfg: Record<string, any> | null, version: string | undefined, addConfig: boolean): Record<string, any> {
+  const kinds: ('receiver' | 'exporter' | 'extension')[] = extensionServiceGenerated(version) ? ['receiver', 'exporter', 'extension'] : ['receiver', 'exporter'];
+  const inferred = [...configPorts(cfg, kinds).map((p) => ({ name: p.name.slice(0, 15), containerPort: p.port, protocol: p.protocol ?? 'TCP' })), { name: 'metrics', containerPort: metricsPort(cfg), protocol: 'TCP' }];
+  const specPorts: any[] = Array.isArray(spec.ports) ? spec.ports.filter(isObj) : [];
+  const merged = mergeSpecPorts(inferred, specPorts, (p) => p.containerPort);
+  const ports = [...merged.spec.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol ?? 'TCP', ...(p.hostPort ? { hostPort: p.hostPort } : {}) })), ...merged.kept]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const argsMap: Record<string, unknown> = isObj(spec.args) ? { ...spec.args } : {};
+  if (addConfig) { delete argsMap.config; }
+  const env: any[] = Array.isArray(spec.env) ? [...spec.env] : [];
+  const named = new Set(env.map((e) => e?.name));
+  const inferredEnv: any[] = [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }];
+  if (golangFlags(version)) {
+    inferredEnv.push(
+      { name: 'GOMEMLIMIT', valueFrom: { resourceFieldRef: { resource: 'limits.memory', containerName: 'otc-container' } } },
+      { name: 'GOMAXPROCS', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', containerName: 'otc-container' } } },
+    );
+  }
+  env.push(...inferredEnv.filter((e) => !named.has(e.name)));
+  const liveness = probeFor(cfg, spec.livenessProbe);
+  const readiness = readinessProbeFromHealthCheck(version) ? probeFor(cfg, spec.readinessProbe) : undefined;
+  const startup = startupProbeFromHealthCheck(version) ? probeFor(cfg, spec.startupProbe) : undefined;
+  return {
+    name: 'otc-container',
+    image: typeof spec.image === 'string' && spec.image ? spec.image : (version && defaultCollectorImage(version)) || 'otel/opentelemetry-collector',
+    ports,
+    ...(addConfig ? { volumeMounts: [{ name: 'otc-internal', mountPath: '/conf' }, ...(Array.isArray(spec.volumeMounts) ? spec.volumeMounts : [])] } : {}),
+    args: [...(addConfig ? ['--config=/conf/collector.yaml'] : []), ...Object.entries(argsMap).map(([k, v]) => `--${k}=${v}`).sort()],
+    ...(Array.isArray(spec.command) && spec.command.length ? { command: spec.command } : {}),
+    env,
+    ...(Array.isArray(spec.envFrom) ? { envFrom: spec.envFrom } : {}),
+    ...(liveness ? { livenessProbe: liveness } : {}),
+    ...(readiness ? { readinessProbe: readiness } : {}),
+    ...(startup ? { startupProbe: startup } : {}),
+  };
+}
+
+/**
+ * What the operator's collector reconciler writes for a CR at a release (undefined: the current one): the
+ * workload, its ConfigMap and Services (internal/manifests/collector/ @v0.158.0); nothing for a sidecar CR,
+ * whose container injectSidecars() places. The ConfigMap keeps `<name>-collector`: from 0.101 the operator
+ * appends a hash of the webhook-defaulted config, which lint does not reproduce (nothing judges the name).
+ */
+export function operatorManifests(cr: KObject, version: string | undefined): KObject[] {
   const ns = cr.metadata.namespace ?? 'default';
   const name = cr.metadata.name;
   const spec = isObj(cr.spec) ? cr.spec : {};
-  const raw = spec.config;
-  let cfg: Record<string, any> | null = null;
-  let text = '';
-  if (typeof raw === 'string') {
-    text = raw;
-  } else if (isObj(raw)) {
-    cfg = raw;
-    text = stringify(raw);
-  }
-  if (cfg === null && text) {
-    try {
-      const p = yamlParse(text, { maxAliasCount: 100 });
-      cfg = isObj(p) ? p : null;
-    } catch {
-      cfg = null; // collector-config-invalid reports it from the config text
-    }
-  }
-  const origin: Origin = { sd, base, shape: 'collector-cr', config: { path: [...base, 'spec', 'config'], embedded: typeof raw === 'string' } };
-  const out: LintObject[] = [{ obj: cr, origin }];
+  const { cfg, text } = parseConfig(spec.config);
   const mode = String(spec.mode ?? 'deployment').toLowerCase();
-  if (mode === 'sidecar') {
-    return out; // injected into annotated pods by injectSidecars()
-  }
+  if (mode === 'sidecar') { return []; }
   const full = `${name}-collector`;
-  const labels = {
-    'app.kubernetes.io/managed-by': 'opentelemetry-operator',
-    'app.kubernetes.io/instance': `${ns}.${name}`,
-    'app.kubernetes.io/component': 'opentelemetry-collector',
-    'app.kubernetes.io/name': full,
-    'app.kubernetes.io/part-of': 'opentelemetry',
-  };
-  const ports = receiverPorts(cfg);
-  const probe = isObj(spec.readinessProbe) ? { httpGet: { path: '/', port: 13133 }, ...spec.readinessProbe } : healthProbe(cfg);
-  const liveness = isObj(spec.livenessProbe) ? { httpGet: { path: '/', port: 13133 }, ...spec.livenessProbe } : healthProbe(cfg);
-  const container = {
-    name: 'otc-container',
-    image: typeof spec.image === 'string' ? spec.image : 'otel/opentelemetry-collector',
-    args: ['--config=/conf/collector.yaml', ...(isObj(spec.args) ? Object.entries(spec.args).map(([k, v]) => `--${k}=${v}`) : [])],
-    env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }, ...(Array.isArray(spec.env) ? spec.env : [])],
-    ports: ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
-    volumeMounts: [{ name: 'otc-internal', mountPath: '/conf' }],
-    ...(probe ? { readinessProbe: probe } : {}),
-    ...(liveness ? { livenessProbe: liveness } : {}),
-  };
+  const selector = { 'app.kubernetes.io/managed-by': 'opentelemetry-operator', 'app.kubernetes.io/instance': `${ns}.${name}`, 'app.kubernetes.io/part-of': 'opentelemetry', 'app.kubernetes.io/component': 'opentelemetry-collector' };
+  const labels = (n: string): Record<string, string> => ({ ...(isObj(cr.metadata.labels) ? cr.metadata.labels : {}), ...selector, 'app.kubernetes.io/version': versionLabel(spec.image), 'app.kubernetes.io/name': n });
+  const container = operatorContainer(spec, cfg, version, true);
   const kind = mode === 'daemonset' ? 'DaemonSet' : mode === 'statefulset' ? 'StatefulSet' : 'Deployment';
   const workload: KObject = {
     apiVersion: 'apps/v1',
     kind,
-    metadata: { name: full, namespace: ns, labels },
+    metadata: { name: full, namespace: ns, labels: labels(full) },
     spec: {
-      selector: { matchLabels: labels },
+      selector: { matchLabels: selector },
+      ...(kind === 'StatefulSet' ? { serviceName: spec.serviceName || `${full}-headless` } : {}),
       template: {
-        metadata: { labels: { ...labels, ...(isObj(spec.podLabels) ? spec.podLabels : {}) }, annotations: isObj(spec.podAnnotations) ? spec.podAnnotations : {} },
+        metadata: { labels: { ...labels(full), ...(isObj(spec.podLabels) ? spec.podLabels : {}) }, annotations: isObj(spec.podAnnotations) ? spec.podAnnotations : {} },
         spec: {
           containers: [container, ...(Array.isArray(spec.additionalContainers) ? spec.additionalContainers : [])],
-          volumes: [{ name: 'otc-internal', configMap: { name: full, items: [{ key: 'collector.yaml', path: 'collector.yaml' }] } }],
+          ...(Array.isArray(spec.initContainers) && spec.initContainers.length ? { initContainers: spec.initContainers } : {}),
+          volumes: [{ name: 'otc-internal', configMap: { name: full, items: [{ key: 'collector.yaml', path: 'collector.yaml' }] } }, ...(Array.isArray(spec.volumes) ? spec.volumes : [])],
           ...(spec.hostNetwork === true ? { hostNetwork: true } : {}),
         },
       },
     },
   };
-  const configMap: KObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: full, namespace: ns, labels }, data: { 'collector.yaml': text } };
-  const servicePorts = [...ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: 'TCP' })), ...(Array.isArray(spec.ports) ? spec.ports : [])];
-  const synth = (o: KObject): LintObject => ({ obj: o, origin });
-  out.push(synth(workload), synth(configMap));
-  // The operator's Services (internal/manifests/collector/collector.go adds Service, HeadlessService and
-  // MonitoringService for every mode but sidecar; service.go @be8944414): `<name>-collector` and
-  // `-headless` only when the config yields ports, `<name>-collector-monitoring` always, on the metrics port,
-  // all with SelectorLabels (managed-by, instance, part-of, component).
-  const selector = { 'app.kubernetes.io/managed-by': 'opentelemetry-operator', 'app.kubernetes.io/instance': `${ns}.${name}`, 'app.kubernetes.io/component': 'opentelemetry-collector', 'app.kubernetes.io/part-of': 'opentelemetry' };
-  if (servicePorts.length) {
-    out.push(synth({ apiVersion: 'v1', kind: 'Service', metadata: { name: full, namespace: ns, labels }, spec: { type: 'ClusterIP', selector, ports: servicePorts } }));
-    out.push(synth({ apiVersion: 'v1', kind: 'Service', metadata: { name: `${full}-headless`, namespace: ns, labels }, spec: { type: 'ClusterIP', clusterIP: 'None', selector, ports: servicePorts } }));
+  const configMap: KObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: full, namespace: ns, labels: labels(full) }, data: { 'collector.yaml': text } };
+  // service.go: the receivers' and exporters' ports, the CR's spec.ports first; `<name>-collector` and
+  // `-headless` only when there are some, internalTrafficPolicy Local for a DaemonSet (each node's apps reach
+  // their node's collector); `-monitoring` always, on the metrics port; `-extension` for extension ports.
+  const svcMerged = mergeSpecPorts(configPorts(cfg, ['receiver', 'exporter']), Array.isArray(spec.ports) ? spec.ports.filter(isObj) : [], (p) => p.port);
+  const svcPorts = [
+    ...svcMerged.spec.map((p) => Object.fromEntries(['name', 'port', 'protocol', 'appProtocol', 'targetPort', 'nodePort'].filter((k) => p[k] !== undefined).map((k) => [k, p[k]]))),
+    ...svcMerged.kept.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, ...(p.protocol ? { protocol: p.protocol } : {}), ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) })),
+  ];
+  const out: KObject[] = [workload, configMap];
+  const service = (n: string, s: Record<string, any>): KObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: n, namespace: ns, labels: labels(n) }, spec: { type: 'ClusterIP', selector, ...s } });
+  if (svcPorts.length) {
+    out.push(service(full, { internalTrafficPolicy: mode === 'daemonset' ? 'Local' : 'Cluster', ports: svcPorts }));
+    out.push(service(`${full}-headless`, { internalTrafficPolicy: mode === 'daemonset' ? 'Local' : 'Cluster', clusterIP: 'None', ports: svcPorts }));
   }
-  out.push(synth({ apiVersion: 'v1', kind: 'Service', metadata: { name: `${full}-monitoring`, namespace: ns, labels }, spec: { type: 'ClusterIP', selector, ports: [{ name: 'monitoring', port: metricsPort(cfg) }] } }));
+  out.push(service(`${full}-monitoring`, { ports: [{ name: 'monitoring', port: metricsPort(cfg) }] }));
+  const ext = extensionServiceGenerated(version) ? configPorts(cfg, ['extension']) : [];
+  if (ext.length) { out.push(service(`${full}-extension`, { ports: ext.map((p) => ({ name: p.name, port: p.port, targetPort: p.port })) })); }
   return out;
+}
+
+export function collectorCR(sd: SourceDoc, cr: KObject, base: PathSeg[]): LintObject[] {
+  const raw = cr.spec?.config;
+  const origin: Origin = { sd, base, shape: 'collector-cr', config: { path: [...base, 'spec', 'config'], embedded: typeof raw === 'string' } };
+  return [cr, ...operatorManifests(cr, undefined)].map((obj) => ({ obj, origin }));
 }
 
 /**
@@ -171,21 +187,16 @@ export function injectSidecars(pods: KObject[], crs: LintObject[], version?: str
 }
 
 /**
- * What differs by operator release in the objects collectorCR() writes (it writes them as the current
- * release does): before 0.100.0 the container gets no readinessProbe (neither from health_check nor
- * spec.readinessProbe, which came with it); with a known release, a CR without `spec.image` runs that
- * release's default collector image, so the collector's version is known too.
+ * collectorCR() writes a CR's objects as the current release does; with a known release they are written
+ * again as that release does (probes, env, ports, the default collector image, the extension Service).
  */
 export function applyOperatorVersion(objects: LintObject[], version: string | undefined): void {
   if (!version) { return; }
-  const image = defaultCollectorImage(version);
   // collectorCR() gives the CR and everything it writes one shared origin.
-  const crOf = new Map<Origin, KObject>(objects.filter((o) => o.obj.kind === 'OpenTelemetryCollector').map((o) => [o.origin, o.obj]));
-  for (const o of objects) {
-    if (o.origin.shape !== 'collector-cr' || !['Deployment', 'DaemonSet', 'StatefulSet'].includes(o.obj.kind ?? '')) { continue; }
-    const container = o.obj.spec?.template?.spec?.containers?.[0];
-    if (!isObj(container) || container.name !== 'otc-container') { continue; }
-    if (!readinessProbeFromHealthCheck(version)) { delete container.readinessProbe; }
-    if (image && typeof crOf.get(o.origin)?.spec?.image !== 'string') { container.image = image; }
+  for (const cr of objects.filter((o) => o.origin.shape === 'collector-cr' && o.obj.kind === 'OpenTelemetryCollector')) {
+    const at = objects.indexOf(cr);
+    let end = at + 1;
+    while (end < objects.length && objects[end].origin === cr.origin && objects[end].obj.kind !== 'OpenTelemetryCollector') { end++; }
+    objects.splice(at + 1, end - at - 1, ...operatorManifests(cr.obj, version).map((obj) => ({ obj, origin: cr.origin })));
   }
 }

@@ -113,6 +113,16 @@ export const OPERATOR_FACTS = {
    * operator.sidecarcontainers.native went beta (on by default) and autodetect enables it on Kubernetes 1.29+,
    * which is assumed; before, an alpha gate kept it a regular container.
    */
+  /** The health_check extension gives the container a startupProbe too. */
+  startupProbeFromHealthCheck: {
+    since: '0.137.0',
+    source: 'internal/manifests/collector/container.go@v0.137.0 GetStartupProbe',
+  },
+  /** GOMEMLIMIT and GOMAXPROCS from the otc-container's limits: gate operator.golang.flags beta (on by default). */
+  golangFlags: {
+    since: '0.140.0',
+    source: 'internal/manifests/collector/container.go@v0.140.0; pkg/featuregate/featuregate.go@v0.140.0 StageBeta',
+  },
   nativeSidecar: {
     since: '0.132.0',
     source: 'pkg/sidecar/pod.go@v0.132.0 add (cfg.Internal.NativeSidecarSupport); pkg/featuregate/featuregate.go@v0.132.0 StageBeta; internal/autodetect/main.go@v0.132.0 NativeSidecarSupport (>= 1.29)',
@@ -259,6 +269,14 @@ export function moduleInitEnv(version: string | null | undefined): boolean {
 
 export function readinessProbeFromHealthCheck(version: string | null | undefined): boolean {
   return atLeast(effectiveOperator(version).version, OPERATOR_FACTS.readinessProbeFromHealthCheck.since) === true;
+}
+
+export function startupProbeFromHealthCheck(version: string | null | undefined): boolean {
+  return atLeast(effectiveOperator(version).version, OPERATOR_FACTS.startupProbeFromHealthCheck.since) === true;
+}
+
+export function golangFlags(version: string | null | undefined): boolean {
+  return atLeast(effectiveOperator(version).version, OPERATOR_FACTS.golangFlags.since) === true;
 }
 
 export function nativeSidecar(version: string | null | undefined): boolean {
