@@ -311,7 +311,9 @@ export async function probeAll(ctx: ProbeContext, given: ProbeTarget[]): Promise
   const failed = new Map<number, ProbeResult>();
   if (wire.length) {
     const argv = kitArgv(wire);
-    const r = await ctx.client.exec(ctx.namespace, ctx.pod, ctx.container, argv, { timeoutMs: ctx.execTimeoutMs ?? (PROBE_SECONDS + 6) * 1000, signal: ctx.signal });
+    // a target spoken to after its connect waits for a first byte and maybe a ClientHello's answer too
+    const spoken = wire.some((t) => t.otlp);
+    const r = await ctx.client.exec(ctx.namespace, ctx.pod, ctx.container, argv, { timeoutMs: ctx.execTimeoutMs ?? (PROBE_SECONDS * (spoken ? 3 : 1) + 6) * 1000, signal: ctx.signal });
     const missing = missingBinary(r);
     const kit = parseKitOutput(r.stdout, wire.length);
     if (kit.tools) {
