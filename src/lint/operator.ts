@@ -176,12 +176,17 @@ export function injectSidecars(pods: KObject[], crs: LintObject[], version?: str
     const cr = v === 'true' ? (here.length === 1 ? here[0] : undefined) : sidecarCRs.find((c) => `${c.obj.metadata.namespace ?? 'default'}/${c.obj.metadata.name}` === (String(v).includes('/') ? v : `${ns}/${v}`));
     const inits: any[] = Array.isArray(pod.spec?.initContainers) ? pod.spec.initContainers : [];
     if (!cr || !Array.isArray(pod.spec?.containers) || [...pod.spec.containers, ...inits].some((c: any) => c?.name === 'otc-container')) { continue; }
-    const raw = cr.obj.spec?.config;
-    const text = typeof raw === 'string' ? raw : isObj(raw) ? stringify(raw) : '';
-    const otc = { name: 'otc-container', image: typeof cr.obj.spec?.image === 'string' ? cr.obj.spec.image : 'otel/opentelemetry-collector', args: ['--config=env:OTEL_CONFIG'], env: [{ name: 'OTEL_CONFIG', value: text }] };
+    const { cfg, text } = parseConfig(cr.obj.spec?.config);
+    // pkg/sidecar/pod.go add: Container() without the config mount, the config passed in OTEL_CONFIG.
+    const otc = operatorContainer(isObj(cr.obj.spec) ? cr.obj.spec : {}, cfg, version, false);
+    otc.args = [...otc.args, '--config=env:OTEL_CONFIG'];
+    otc.env = [...otc.env, { name: 'OTEL_CONFIG', value: text }];
+    const crInits: any[] = Array.isArray(cr.obj.spec?.initContainers) ? cr.obj.spec.initContainers : [];
+    // A native sidecar starts before the app; without a startupProbe its readinessProbe serves as one.
+    const native = { ...otc, restartPolicy: 'Always', ...(!otc.startupProbe && otc.readinessProbe ? { startupProbe: otc.readinessProbe } : {}) };
     pod.spec = nativeSidecar(version)
-      ? { ...pod.spec, initContainers: [...inits, { ...otc, restartPolicy: 'Always' }] }
-      : { ...pod.spec, containers: [...pod.spec.containers, otc] };
+      ? { ...pod.spec, initContainers: [...inits, ...crInits, native] }
+      : { ...pod.spec, containers: [...pod.spec.containers, otc], ...(inits.length + crInits.length ? { initContainers: [...inits, ...crInits] } : {}) };
     (pod as any).__sidecarOrigin = cr.origin;
   }
 }
