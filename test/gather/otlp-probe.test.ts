@@ -109,6 +109,8 @@ test('the probe speaks as the SDK would: its protocol, its path, TLS where it st
   assert.deepEqual(first(app({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c:4317' })), { mode: 't' });
   assert.deepEqual(first(app({ OTEL_EXPORTER_OTLP_ENDPOINT: 'c:4317' })), { mode: 't' });
   assert.deepEqual(first(app({ OTEL_EXPORTER_OTLP_ENDPOINT: 'c:4317', OTEL_EXPORTER_OTLP_INSECURE: 'true' })), { mode: 'g' });
+  // a path outside the probe's character set is never spoken: connect only
+  assert.equal(first(app({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/v1/traces;touch%20x', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' })), undefined);
   // Go links one exporter: protocol unknown, connect only
   assert.equal(first(app({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317' }, { language: 'go', flavour: 'sdk', from: 'test' })), undefined);
 });
