@@ -8,6 +8,11 @@ import type { Report } from './report/finding.ts';
 import type { Policy } from './suppress.ts';
 import { pluginVersion, userAgent } from './version.ts';
 
+export interface Progress {
+  update: (p: { phase: string; done: number; total: number }) => void;
+  stop: () => void;
+}
+
 export interface DiagnosisOptions {
   /** -n; default the context's namespace */
   namespace?: string;
@@ -29,7 +34,8 @@ export interface DiagnosisOptions {
   onRequest?: (verb: string, path: string, status: number, ms: number) => void;
   /** -v: where the API request counts go (stderr); a fleet prefixes the context */
   onStats?: (line: string) => void;
-  progress?: { update: (p: { phase: string; done: number; total: number }) => void; stop: () => void };
+  /** Started once the access reviews are on their way: the spinner's import must not hold them back. */
+  startProgress?: () => Promise<Progress>;
 }
 
 export async function diagnoseCluster(loaded: LoadedKubeconfig, o: DiagnosisOptions): Promise<Report> {
@@ -39,6 +45,7 @@ export async function diagnoseCluster(loaded: LoadedKubeconfig, o: DiagnosisOpti
   const early = startEarlyReviews(loaded, accessSpecs(namespace).map((s) => s.attrs), { userAgent: userAgent(), timeoutMs: o.requestTimeoutMs > 0 ? o.requestTimeoutMs : 30_000, onRequest: o.onRequest });
   await early?.sent(100);
 
+  const progress = await o.startProgress?.();
   let client: { close?: () => Promise<void> } | undefined;
   try {
     // client-node is heavy (~0.7 s): only a diagnosis loads it.
@@ -62,9 +69,9 @@ export async function diagnoseCluster(loaded: LoadedKubeconfig, o: DiagnosisOpti
       context: loaded.context,
       pluginVersion: pluginVersion(),
       ...(o.operatorVersion ? { operatorVersion: o.operatorVersion.replace(/^v/, '') } : {}),
-      onProgress: o.progress?.update ?? (() => undefined),
+      onProgress: progress?.update ?? (() => undefined),
     });
-    o.progress?.stop();
+    progress?.stop();
     if (o.saveSnapshot) {
       const { writeFileSync } = await import('node:fs');
       writeFileSync(o.saveSnapshot, `${JSON.stringify(snapshot, null, 2)}\n`);
@@ -76,7 +83,7 @@ export async function diagnoseCluster(loaded: LoadedKubeconfig, o: DiagnosisOpti
     const [{ judge }, { applyPolicy }] = await Promise.all([import('./engine.ts'), import('./suppress.ts')]);
     return applyPolicy(judge(snapshot, { mode: 'diagnose' }), { ...o.policy, annotations: snapshot.ignores ?? [] }, o.knownRules);
   } finally {
-    o.progress?.stop();
+    progress?.stop();
     // keep-alive API connections would hold the process open for seconds
     await client?.close?.();
   }

@@ -150,7 +150,7 @@ The report is printed before a non-zero exit.`;
         ...options,
         ...(flags['save-snapshot'] ? { saveSnapshot: flags['save-snapshot'] } : {}),
         ...(verbose ? { onStats: (l: string) => process.stderr.write(`${l}\n`) } : {}),
-        progress: await startProgress(),
+        startProgress,
       });
       const out = renderReport(report, format, renderOptions);
       await writeStdout(out.endsWith('\n') ? out : `${out}\n`);
