@@ -15,7 +15,7 @@ function signalOf(p: OtlpProbe): 'traces' | 'metrics' | 'logs' | undefined {
  * (`<signal>_url_path`, default /v1/<signal>, as otlpreceiver's config sanitises it) and whether any
  * pipeline takes the signal from it (otlpreceiver registers a signal's handler only then).
  */
-function servedPath(s: Snapshot, p: OtlpProbe, signal: string): { component: string; path: string; custom: boolean } | undefined {
+function servedPath(s: Snapshot, p: OtlpProbe, signal: string): { component: string; path: string; custom: boolean; piped: boolean } | undefined {
   const r = resolveHost(s, p.from.namespace, p.target.host);
   const c = r.kind === 'service' || r.kind === 'collector-pod' ? r.collectors[0] : undefined;
   if (!c) { return undefined; }
@@ -27,10 +27,13 @@ function servedPath(s: Snapshot, p: OtlpProbe, signal: string): { component: str
   const recv = isMap(m.config.receivers) ? m.config.receivers[ep.component] : undefined;
   const http = isMap(recv) && isMap(recv.protocols) ? recv.protocols.http : undefined;
   const custom = isMap(http) ? http[`${signal}_url_path`] : undefined;
+  const service = isMap(m.config.service) ? m.config.service : {};
+  const pipelines = isMap(service.pipelines) ? service.pipelines : {};
+  const piped = Object.entries(pipelines).some(([id, pl]) => id.split('/')[0] === signal && isMap(pl) && Array.isArray(pl.receivers) && pl.receivers.includes(ep.component));
   if (typeof custom === 'string' && custom !== '') {
-    return { component: ep.component, path: custom.startsWith('/') ? custom : `/${custom}`, custom: true };
+    return { component: ep.component, path: custom.startsWith('/') ? custom : `/${custom}`, custom: true, piped };
   }
-  return { component: ep.component, path: `/v1/${signal}`, custom: false };
+  return { component: ep.component, path: `/v1/${signal}`, custom: false, piped };
 }
 
 export const rule: Rule = {
@@ -53,11 +56,14 @@ export const rule: Rule = {
       const config: string[] = [];
       let fix: string;
       let patch: string | undefined;
-      if (served?.custom) {
+      if (served && !served.piped) {
+        config.push(`no ${signal} pipeline takes ${served.component}: the receiver registers no handler for ${served.path}`);
+        fix = `Add ${served.component} to a ${signal} pipeline (service.pipelines.${signal}.receivers), or stop the app exporting ${signal} (OTEL_${signal.toUpperCase()}_EXPORTER=none).`;
+      } else if (served?.custom) {
         config.push(`${served.component} serves ${signal} on ${served.path} (${signal}_url_path), not on ${p.otlp.path}`);
         fix = `Send ${signal} to ${served.path}: set OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT to the full URL, or drop ${signal}_url_path from ${served.component} so it serves /v1/${signal}.`;
         patch = `- name: OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT\n  value: http://${p.target.host}:${p.target.port}${served.path}`;
-      } else if (served) {
+      } else if (served && served.path !== p.otlp.path) {
         config.push(`${served.component} serves ${signal} on ${served.path}; the app posts to ${p.otlp.path}`);
         fix = `Send ${signal} to ${served.path} (per-signal endpoints are used verbatim), and check that a pipeline takes ${signal} from ${served.component}.`;
         patch = `- name: OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT\n  value: http://${p.target.host}:${p.target.port}${served.path}`;

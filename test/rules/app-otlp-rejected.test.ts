@@ -29,6 +29,14 @@ ruleTester(rule, {
   ],
   invalid: [
     { name: '404 on the path the app config says is right: the receiver serves traces_url_path', snapshot: answered(NOT_FOUND, customPath), findings: [{ severity: 'error', subject: 'Deployment shop/cart:cart' }] },
+    {
+      name: '404 on /v1/traces: no traces pipeline takes the receiver, so it registers no handler there',
+      snapshot: answered(NOT_FOUND, (s) => {
+        const service = (s.collectors[0].effectiveConfig as { service: { pipelines: Record<string, unknown> } }).service;
+        delete service.pipelines.traces;
+      }),
+      findings: [{ severity: 'error', subject: 'Deployment shop/cart:cart' }],
+    },
     { name: '415: a content type the receiver does not take', snapshot: answered({ ...post, contentType: 'application/x-protobuf', result: 'rejected', answeredBy: 'http/1.1', status: 415, detail: '415 unsupported media type' }), findings: [{ severity: 'error', subject: 'Deployment shop/cart:cart' }] },
   ],
 });
@@ -48,4 +56,12 @@ test('a malformed endpoint explains the 404 it causes: one row, the probe folded
     x.probes[0].target.signal = 'traces';
   });
   assert.deepEqual(judged(s), ['app-endpoint-malformed error Deployment shop/cart:cart']);
+});
+
+test('a signal no pipeline takes from the receiver: the config says why the path has no handler', () => {
+  const [f] = findingsOf(rule, answered(NOT_FOUND, (s) => {
+    delete (s.collectors[0].effectiveConfig as { service: { pipelines: Record<string, unknown> } }).service.pipelines.traces;
+  }));
+  assert.equal(f.evidence[1].detail, 'no traces pipeline takes otlp: the receiver registers no handler for /v1/traces');
+  assert.match(f.fix?.summary ?? '', /Add otlp to a traces pipeline/);
 });
