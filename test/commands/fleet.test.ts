@@ -217,6 +217,12 @@ test('the command: an unknown context and a closed port are each a finding; one 
   }
 });
 
+test('--all-contexts with --context is a usage error (exit 2) before any cluster call', () => {
+  const r = runFromSources(['diagnose', '--all-contexts', '--context', 'a']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^error: .*--context/m);
+});
+
 /** A loopback port nothing listens on: bound, then released. */
 async function closedPort(): Promise<number> {
   const srv = createServer();
