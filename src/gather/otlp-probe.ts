@@ -144,6 +144,20 @@ const PY_SPEAK = [
   "if not b and z=='E' and m!='t': print('K'+ask('t')[0].hex())",
 ].join('\n');
 
+/** node (distroless Node.js images have no shell): the same requests and lines as the bash speaker. */
+const NODE_SPEAK = [
+  'const net=require("net");const [h,p,m,pa,ho]=process.argv.slice(1);',
+  `const CH=Buffer.from("${CLIENT_HELLO.toString('hex')}","hex"),G=Buffer.from("${H2_PREFACE_SETTINGS.toString('hex')}","hex");`,
+  'const req=(m)=>m==="p"||m==="j"?Buffer.from("POST "+pa+" HTTP/1.1\\r\\nHost: "+ho+"\\r\\nUser-Agent: otel-doctor\\r\\nContent-Type: "+(m==="p"?"application/x-protobuf":"application/json")+"\\r\\nContent-Length: "+(m==="p"?0:2)+"\\r\\nConnection: close\\r\\n\\r\\n"+(m==="p"?"":"{}"),"latin1"):m==="g"?G:CH;',
+  'function ask(m,done){let b=Buffer.alloc(0),z="E",t;const s=net.connect({host:h,port:+p});',
+  'const arm=(ms)=>{clearTimeout(t);t=setTimeout(()=>{z="S";s.destroy()},ms)};',
+  's.on("connect",()=>{s.write(req(m),()=>{});arm(2000)});',
+  `s.on("data",(d)=>{b=Buffer.concat([b,d]);if(b.length>=${ANSWER_BYTES}){z="";s.destroy()}else{arm(1000)}});`,
+  's.on("error",(e)=>{if(!s.remoteAddress||(!b.length&&e.code!=="ECONNRESET"&&e.code!=="EPIPE")){console.error(e.code+" "+e.message);process.exit(1)}});',
+  `s.on("close",()=>{clearTimeout(t);done(b.subarray(0,${ANSWER_BYTES}),z)})}`,
+  'ask(m,(b,z)=>{console.log("H"+b.toString("hex")+" "+z);if(!b.length&&z==="E"&&m!=="t"){ask("t",(c)=>console.log("K"+c.toString("hex")))}});',
+].join('');
+
 /**
  * sh with nc, od and tr (busybox images): the request piped into `nc -w`, which half-closes after it and
  * reads on; od prints the first bytes as hex. The collector answers an empty export before it looks at
@@ -161,9 +175,9 @@ const NC_SPEAK = [
   'if [ -z "$r" ] && [ "$3" != t ]; then echo "K$(ask "$1" "$2" t - -)"; fi',
 ].join(' ');
 
-export type Speaker = 'bash' | 'python3' | 'nc';
+export type Speaker = 'bash' | 'python3' | 'node' | 'nc';
 /** Tried in this order; without any of them the probe stays a TCP connect. */
-export const SPEAKERS: readonly Speaker[] = ['bash', 'python3', 'nc'];
+export const SPEAKERS: readonly Speaker[] = ['bash', 'python3', 'node', 'nc'];
 /** What a speaker needs besides its own binary (nc's pipeline). */
 export const SPEAKER_NEEDS: Partial<Record<Speaker, readonly string[]>> = { nc: ['od', 'tr'] };
 
@@ -179,6 +193,7 @@ export interface SpeakParts {
 export function speakArgv(tool: Speaker, a: SpeakParts): string[] {
   if (tool === 'bash') { return ['bash', '-c', BASH_SPEAK, 'probe', a.host, a.port, a.mode, a.path, a.authority]; }
   if (tool === 'nc') { return ['sh', '-c', NC_SPEAK, 'probe', a.host, a.port, a.mode, a.path, a.authority]; }
+  if (tool === 'node') { return ['node', '-e', NODE_SPEAK, a.host, a.port, a.mode, a.path, a.authority]; }
   return ['python3', '-c', PY_SPEAK, a.host, a.port, a.mode, a.path, a.authority];
 }
 

@@ -214,7 +214,7 @@ test('no speaker in the container: the TCP connect stands and the record says wh
     const res = await kitProbe([{ host: '127.0.0.1', port, otlp: { mode: 'g' } }], { PATH: bbDir });
     assert.equal(res[0].outcome, 'connected');
     assert.equal(res[0].otlp?.result, 'not-run');
-    assert.match(res[0].otlp?.fallback ?? '', /no bash, python3, nc \(with od and tr\)/);
+    assert.match(res[0].otlp?.fallback ?? '', /no bash, python3, node, nc \(with od and tr\)/);
     assert.ok(PROBE_KIT.includes("printf '@okp P %s - %s 0 \\n'"));
   } finally {
     srv.close();
@@ -248,7 +248,7 @@ class ArgvClient extends FakeClusterClient {
 
 const hasPython = spawnSync('python3', ['-c', 'pass']).status === 0;
 
-test('no shell: python3 connects, then speaks as its own exec, and reads as the kit does', { skip: !hasPython && 'no python3' }, async () => {
+test('no shell: python3 or node connects, then speaks as its own exec, and reads as the kit does', async () => {
   const gs = net.createServer(await grpcServer(new Set(['traces'])));
   const hs = net.createServer(otlpHttpServer(new Map([['/v1/traces', 'traces']])));
   await new Promise<void>((r) => gs.listen(0, '127.0.0.1', r));
@@ -256,17 +256,21 @@ test('no shell: python3 connects, then speaks as its own exec, and reads as the 
   const g = (gs.address() as net.AddressInfo).port;
   const h = (hs.address() as net.AddressInfo).port;
   try {
-    const client = new ArgvClient(new Set(['python3']));
-    const res = await probeAll({ client, namespace: 'n', pod: 'p', container: 'c' }, [
-      { host: '127.0.0.1', port: h, otlp: { mode: 'p', path: '/v1/metrics' } },
-      { host: '127.0.0.1', port: g, otlp: { mode: 'p', path: '/v1/traces' } },
-      { host: '127.0.0.1', port: g, otlp: { mode: 'g' } },
-      { host: '127.0.0.1', port: h, otlp: { mode: 'g' } },
-    ]);
-    assert.deepEqual(res.map((r) => r.otlp?.result), ['wrong-path', 'wrong-protocol', 'grpc-ok', 'wrong-protocol'], JSON.stringify(res.map((r) => r.otlp)));
-    assert.deepEqual(res.map((r) => r.otlp?.tool), ['python3', 'python3', 'python3', 'python3']);
-    // bash is found missing once, not once per target
-    assert.equal(client.execLog.filter((e) => e.argv[0] === 'bash').length, 1);
+    // distroless python, distroless node
+    for (const speaker of [...(hasPython ? ['python3'] : []), 'node']) {
+      const client = new ArgvClient(new Set([speaker]));
+      const res = await probeAll({ client, namespace: 'n', pod: 'p', container: 'c' }, [
+        { host: '127.0.0.1', port: h, otlp: { mode: 'p', path: '/v1/metrics' } },
+        { host: '127.0.0.1', port: h, otlp: { mode: 'j', path: '/v1/traces' } },
+        { host: '127.0.0.1', port: g, otlp: { mode: 'p', path: '/v1/traces' } },
+        { host: '127.0.0.1', port: g, otlp: { mode: 'g' } },
+        { host: '127.0.0.1', port: h, otlp: { mode: 'g' } },
+      ]);
+      assert.deepEqual(res.map((r) => r.otlp?.result), ['wrong-path', 'otlp-http-ok', 'wrong-protocol', 'grpc-ok', 'wrong-protocol'], `${speaker}: ${JSON.stringify(res.map((r) => r.otlp))}`);
+      assert.deepEqual(res.map((r) => r.otlp?.tool), Array(5).fill(speaker));
+      // bash is found missing once, not once per target
+      assert.equal(client.execLog.filter((e) => e.argv[0] === 'bash').length, 1);
+    }
   } finally {
     gs.close();
     hs.close();
