@@ -128,6 +128,7 @@ function summarizeCollectors(s: Snapshot): CollectorSummary[] {
 }
 
 const PROBE_RANK = ['refused', 'timeout', 'dns-failure', 'unreachable', 'connected', 'not-run'];
+const OTLP_RANK = ['wrong-protocol', 'wrong-path', 'rejected', 'tls-expected', 'plaintext-expected', 'no-answer', 'refused', 'timeout', 'dns-failure', 'otlp-http-ok', 'grpc-ok', 'tls-ok', 'not-run'];
 
 function summarizeApps(s: Snapshot): AppSummary[] {
   return s.apps
@@ -136,6 +137,7 @@ function summarizeApps(s: Snapshot): AppSummary[] {
       const first = ex[0];
       const probes = s.probes.filter((p) => p.from.namespace === a.namespace && p.from.pod === a.pod && p.target.kind === 'app-endpoint');
       const worst = probes.map((p) => p.result).sort((x, y) => PROBE_RANK.indexOf(x) - PROBE_RANK.indexOf(y))[0];
+      const otlp = probes.flatMap((p) => (p.otlp ? [p.otlp.result] : [])).sort((x, y) => OTLP_RANK.indexOf(x) - OTLP_RANK.indexOf(y))[0];
       return {
         namespace: a.namespace,
         ...(a.workload ? { workload: `${a.workload.kind}/${a.workload.name}` } : {}),
@@ -145,6 +147,7 @@ function summarizeApps(s: Snapshot): AppSummary[] {
         ...(first?.protocol ? { protocol: first.protocol } : {}),
         ...(a.sdk ? { sdk: `${a.sdk.language}${a.sdk.flavour && a.sdk.flavour !== 'unknown' ? ` ${a.sdk.flavour}` : ''}` } : {}),
         ...(worst ? { probe: worst } : {}),
+        ...(otlp ? { otlpProbe: otlp } : {}),
       };
     })
     .sort(compareAppSummaries);

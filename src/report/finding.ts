@@ -159,6 +159,8 @@ export interface AppSummary {
   sdk?: string;
   /** the worst probe result for this app, when probed */
   probe?: string;
+  /** the worst answer to the app's own protocol (ProbeRecord.otlp), when a probe spoke it */
+  otlpProbe?: string;
 }
 
 export interface Report {
