@@ -90,7 +90,7 @@ test('runtime: real network, probes from the node, cross-node traffic, exec, cra
     return s?.state?.waiting?.reason === 'CrashLoopBackOff' && s.restartCount > 0 ? s : undefined;
   });
   assert.equal(crashed.lastState.terminated.exitCode, 1);
-  assert.match(await runtime.logs('default', 'otel', { container: 'otelcol', previous: true, tailLines: 2 }), /^started args=\["--exit-after=2500","--code=1"\].*\na line on stderr\n$/);
+  assert.match(await runtime.logs('default', 'otel', { container: 'otelcol', previous: true, tailLines: 2 }), /^started args=\["\/otelcol-contrib","--exit-after=2500","--code=1"\].*\na line on stderr\n$/);
 
   // The DNS stand-in's data file follows Services.
   const dns = JSON.parse(readFileSync(join(stateDir, 'dns.json'), 'utf8'));

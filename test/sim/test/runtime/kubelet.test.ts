@@ -181,7 +181,7 @@ test('kubelet: pods as processes with status, probes, exec, logs, restarts, ephe
   assert.match(cc.state.waiting.message, new RegExp(`^back-off \\d+s restarting failed container=c pod=crash_default\\(${crashed.metadata.uid}\\)$`));
   assert.equal(crashed.status.phase, 'Running');
   assert.equal(crashed.status.conditions.find((c: { type: string }) => c.type === 'Ready').status, 'False');
-  assert.match(await kubelet.logs('default', 'crash', { container: 'c', previous: true }), /started args=\["--exit-after=50","--code=2"\]/);
+  assert.match(await kubelet.logs('default', 'crash', { container: 'c', previous: true }), /started args=\["\/otelcol","--exit-after=50","--code=2"\]/);
   await assert.rejects(kubelet.logs('default', 'crash', { container: '' }), (e: RuntimeError) => e.code === 400 && e.message === 'a container name must be specified for pod crash, choose one of: [c side]');
   await assert.rejects(kubelet.exec({ namespace: 'default', pod: 'crash', container: 'c', command: ['sh'], stdin: false, tty: false }, { stdout: sink().stream, stderr: sink().stream }, new AbortController().signal),
     (e: RuntimeError) => e.message === 'container not found ("c")');
