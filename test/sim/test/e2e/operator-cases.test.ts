@@ -30,22 +30,15 @@ interface Finding { rule: string; severity: string; subject: { kind: string; nam
  * failure is reported, not counted. Remove a line when its case passes.
  */
 const KNOWN_GAPS: Record<string, string> = {
-  // Simulator: the collector stand-in answers plaintext on a receiver protocol configured with `tls`
-  // (cert_file/key_file/client_ca_file), so the Java agent's https export fails with "Unsupported or
-  // unrecognized SSL message" once its first batch is sent (~10 s after start) and app-tls-mismatch
-  // reports it, rightly for what it sees. The real collector serves TLS there and the test validates delivery.
-  'operator-instr-java-tls': 'sim gap: the collector stand-in serves plaintext on TLS receivers (standins/collector-*)',
-  // Simulator, twice, and the judgement: (1) upstream images' ENTRYPOINT/CMD are not modelled (README), so
-  // otel/opentelemetry-collector-contrib without args exits "at least one config flag must be provided" and
-  // crash-loops (collector-not-ready); the real image runs CMD ["--config", "/etc/otelcol-contrib/config.yaml"]
-  // (opentelemetry-collector-releases distributions/otelcol-contrib/Dockerfile), where this case mounts its
-  // config. (2) The test runs the operator as `make deploy-no-crds` installs it: config/no-crds/config.yaml
-  // sets enable-instrumentation-crds: false and a default Java instrumentation (endpoint
-  // http://collector:4318), and 01-assert.yaml expects the pod injected; the stand-in runs the ordinary
-  // operator, which finds no Instrumentation and admits the pod unchanged (instrumentation-not-injected,
-  // right for that operator). The judgement's "nothing is injected" is wrong by the same two files
-  // (the upstream test is `skip: true`, issue #5092).
-  'operator-no-crds': 'sim gaps: no default CMD --config for upstream collector images; the operator is not run in its no-CRDs mode (config/no-crds)',
+  // Simulator and judgement: the test runs the operator as `make deploy-no-crds` installs it
+  // (config/no-crds/config.yaml: enable-instrumentation-crds: false and a default Java instrumentation with
+  // endpoint http://collector:4318), and its 01-assert.yaml expects the pod injected. Nothing in the case's
+  // YAML says so, and the stand-in runs the operator as its release manifest installs it, which finds no
+  // Instrumentation and admits the pod unchanged: instrumentation-not-injected (error) is right for that
+  // operator, and the judgement's "nothing is injected" is wrong for the one the test installs. The upstream
+  // test is `skip: true` (issue #5092). (The collector itself now runs: upstream images' CMD reads the mounted
+  // /etc/otelcol-contrib/config.yaml.)
+  'operator-no-crds': 'sim operator not in its no-CRDs install mode (config/no-crds), which the case does not carry; judgement disputed',
   // Judgement: the ConfigMap chainsaw-certs that otlp-receiver mounts is created by generate_certs.sh
   // (chainsaw-test.yaml step-02 runs it before applying 02-otlp-receiver.yaml), and the otel-sender collector
   // by create_otlp_sender.sh: neither is YAML, so neither is in the case. From the YAML alone the receiver pod
