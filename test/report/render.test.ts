@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { parse } from 'yaml';
 import { judge } from '../../src/engine.ts';
 import type { Finding, Report } from '../../src/report/finding.ts';
 import { renderReport } from '../../src/report/render/index.ts';
@@ -120,6 +121,20 @@ function commandText(out: string, label: string, nth = 0): string | undefined {
   return got.join('\n');
 }
 
+/** The lines under `patch` in the i-th finding's block, with the fix label column (2 + 9) taken off. */
+function patchBlock(out: string, i: number): string {
+  const blocks = out.split(/^(?=\d+\. )/m).slice(1);
+  const lines = (blocks[i] ?? '').split('\n');
+  const start = lines.findIndex((l) => /^ {2}patch$/.test(l));
+  if (start < 0) { return ''; }
+  const body: string[] = [];
+  for (const l of lines.slice(start + 1)) {
+    if (!/^ {11}/.test(l) && l.trim() !== '') { break; }
+    body.push(l.slice(11));
+  }
+  return body.join('\n');
+}
+
 for (const width of [80, 100, 160]) {
   for (const [name, make] of [['seed', seed], ['three findings', three], ['clean', cleanReport]] as const) {
     test(`${name} at ${width} columns: no line wider than the terminal, proof uncut, patch and restart present`, () => {
@@ -155,9 +170,17 @@ for (const width of [80, 100, 160]) {
       for (const f of r.findings) {
         assertProofUncut(out, f, entries);
         for (const l of (f.fix.patch ?? '').split('\n').filter(Boolean)) {
-          assert.ok(out.replace(/\s+/g, '').includes(l.replace(/\s+/g, '')), `patch line ${l}`);
+          // A wrapped comment continues as a comment: compare without comment marks and spaces.
+          const squash = (t: string) => t.replace(/#/g, '').replace(/\s+/g, '');
+          assert.ok(squash(out).includes(squash(l)), `patch line ${l}`);
         }
       }
+      // The patch as printed, its label column taken off, is the same YAML as the finding's patch: it pastes.
+      r.findings.forEach((f, i) => {
+        let want: unknown;
+        try { want = parse(f.fix.patch ?? ''); } catch { return; }
+        assert.deepEqual(parse(patchBlock(out, i)), want, `finding ${i + 1}'s patch as printed at ${width} columns`);
+      });
       const f0 = r.findings[0];
       if (name === 'seed') {
         assert.equal(commandText(out, 'restart'), 'kubectl rollout restart deployment/otel-collector -n observability');

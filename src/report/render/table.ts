@@ -101,8 +101,16 @@ function fixBlock(f: Finding, width: number, paint: Paint): string[] {
     out.push(`  ${paint('patch', 'dim')}`);
     const indent = 2 + FIX_LABEL;
     for (const l of sanitize(f.fix.patch, { keepNewlines: true }).split('\n')) {
-      // YAML keeps its own indentation: a continuation of an over-long line goes under the line's text.
+      // YAML keeps its own indentation: a continuation of an over-long line goes under the line's text,
+      // where YAML folds it into the same plain scalar. A comment's continuation is a comment again, so the
+      // pasted patch still parses.
       const lead = /^\s*/.exec(l)?.[0].length ?? 0;
+      const comment = /^#\s?/.exec(l.slice(lead))?.[0];
+      if (comment) {
+        const [first, ...more] = wrapLine(l.slice(lead + comment.length), width - indent - lead - 2);
+        out.push(`${' '.repeat(indent + lead)}# ${first}`.trimEnd(), ...more.map((m) => `${' '.repeat(indent + lead)}# ${m}`.trimEnd()));
+        continue;
+      }
       const [first, ...more] = wrapLine(l.slice(lead), width - indent - lead - 2);
       out.push(`${' '.repeat(indent + lead)}${first}`.trimEnd(), ...more.map((m) => `${' '.repeat(indent + lead + 2)}${m}`));
     }
