@@ -107,8 +107,13 @@ function envPairs(patch: string): [string, string][] | undefined {
   return pairs;
 }
 
+/** `cmd <<'EOF'` with the body; a delimiter no line of the body equals, so the body cannot end it early. */
 function heredoc(cmd: string, body: string): string {
-  return `${cmd} <<'EOF'\n${body.replace(/\n+$/, '')}\nEOF`;
+  const text = body.replace(/\n+$/, '');
+  const lines = new Set(text.split('\n').map((l) => l.trim()));
+  let delim = 'EOF';
+  for (let i = 1; lines.has(delim); i++) { delim = `EOF_${i}`; }
+  return `${cmd} <<'${delim}'\n${text}\n${delim}`;
 }
 
 /** A change to this workload's pod template rolls its pods out by itself. */

@@ -3,6 +3,7 @@ import type { Evidence, RuleFinding, Rule } from '../report/finding.ts';
 import type { InjectionRequest, Snapshot } from '../snapshot.ts';
 import { keys } from './keys.ts';
 import { CLUSTER_DOMAIN, truncate, uniq } from './util.ts';
+import { shellQuote } from '../report/fix-commands.ts';
 
 /** The OTLP port the injected agent exports to by default: HTTP for the SDK agents, gRPC for the web-server modules. */
 function agentPort(s: Snapshot, language: string): { port: number; protocol: string } {
@@ -48,6 +49,9 @@ function availableText(r: InjectionRequest, ns: string): string {
   return r.available.length ? `Instrumentations in ${ns}: ${r.available.join(', ')}` : `no Instrumentation exists in ${ns}`;
 }
 
+/** An object name (DNS-1123 subdomain) or namespace (label): what the API server would accept. */
+const DNS_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
 /** Where the value selects from, and the name a new Instrumentation must take for the value to select it. */
 function wanted(r: InjectionRequest): { namespace: string; name: string } {
   if (r.value.toLowerCase() === 'true') { return { namespace: r.workload.namespace, name: 'default' }; }
@@ -63,6 +67,11 @@ function selectFix(s: Snapshot, r: InjectionRequest): { summary: string; patch?:
     return { summary: `Name one Instrumentation in the annotation instead of "true", e.g. ${r.annotation}: "${r.available![0]}".` };
   }
   const other = r.value.toLowerCase() !== 'true' && r.available?.length ? ` (or name an existing one: ${r.available.join(', ')})` : '';
+  // The annotation's value is the cluster's, not ours: only a valid object name goes into a manifest that
+  // is printed for pasting (a newline or quote in it could end a here-document or break out of the YAML).
+  if (!DNS_NAME.test(w.name) || !DNS_NAME.test(w.namespace)) {
+    return { summary: `The annotation's value ${JSON.stringify(r.value)} is not a valid Instrumentation name or namespace/name: set it to "true" or to the name of an Instrumentation${other}.` };
+  }
   return {
     summary: `Create Instrumentation ${w.namespace}/${w.name}, exporting to the collector${other}.`,
     patch: instrumentationCr(s, r, w.name, w.namespace),
@@ -103,7 +112,8 @@ export const rule: Rule = {
       const where: Evidence = { source: 'config', detail: `${wl(r)}: ${r.annotation}: "${r.value}" on ${r.placement === 'workload-metadata' ? 'metadata.annotations (the workload\'s own), not spec.template.metadata.annotations' : 'the pod template'}` };
       const insts: Evidence = { source: lint ? 'config' : 'api', detail: r.selected ? `it selects Instrumentation ${r.selected}` : r.selectError ? `it selects none: ${r.selectError}; ${availableText(r, w.namespace)}` : availableText(r, w.namespace) };
       if (r.placement === 'workload-metadata') {
-        const patch = `spec:\n  template:\n    metadata:\n      annotations:\n        ${r.annotation}: "${r.value}"`;
+        // JSON for both: a YAML flow value is JSON, so the value is quoted and escaped whatever it holds.
+        const patch = `spec:\n  template:\n    metadata:\n      annotations:\n        ${r.annotation}: ${JSON.stringify(r.value)}`;
         const json = JSON.stringify({ spec: { template: { metadata: { annotations: { [r.annotation]: r.value } } } } });
         const after = r.selectError ? ` Once moved it still selects nothing: ${selectFix(s, r).summary}` : '';
         findings.push({
@@ -112,7 +122,7 @@ export const rule: Rule = {
           rootCause: `The operator injects auto-instrumentation from a mutating webhook on pod creation that reads the pod's annotations (and its namespace's); an annotation on the ${r.workload.kind} itself is not copied to its pods.`,
           evidence: [where, insts],
           fix: {
-            summary: `Move the annotation into spec.template.metadata.annotations of ${wl(r)}: \`kubectl patch ${r.workload.kind.toLowerCase()}/${r.workload.name} -n ${r.workload.namespace} --type merge -p '${json}'\`; the changed template rolls new pods, which the webhook instruments.${after}`,
+            summary: `Move the annotation into spec.template.metadata.annotations of ${wl(r)}: \`kubectl patch ${r.workload.kind.toLowerCase()}/${r.workload.name} -n ${r.workload.namespace} --type merge -p ${shellQuote(json)}\`; the changed template rolls new pods, which the webhook instruments.${after}`,
             patch,
             target: wl(r),
           },

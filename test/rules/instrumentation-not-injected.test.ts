@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import type { KObject } from '../../src/cluster/types.ts';
 import { injectionRequests, type InjectionInput } from '../../src/gather/injection.ts';
 import { judge } from '../../src/engine.ts';
@@ -158,4 +159,18 @@ test('the operator\'s own refusal, read from its manager\'s log, is quoted for t
   });
   const [f] = findingsOf(rule, s);
   assert.deepEqual(f.evidence.filter((e) => e.source === 'log').map((e) => e.detail), [ours]);
+});
+
+test('hostile annotation values never reach a pasted command unquoted: no manifest from a non-name, the patch argument shell-quoted', () => {
+  const heredocBreak = 'x\nEOF\nid';
+  const f = judge(snap({ live: true, workloads: [deployment({}, { [JAVA]: heredocBreak })] })).findings.find((x) => x.rule === rule.id)!;
+  assert.equal(f.fix.patch, undefined, 'no Instrumentation manifest is built from a value that is not a name');
+  assert.ok(!(f.fix.commands?.apply ?? []).some((c) => /\nid(\n|$)/.test(c)), 'nothing of the value lands on a line of its own');
+
+  const quote = "'$(id)'";
+  const [moved] = findingsOf(rule, snap({ live: true, workloads: [deployment({ [JAVA]: quote }, {})], instrumentations: [instrumentation('java')] }));
+  const cmd = /`(kubectl patch [^`]+)`/.exec(moved.fix.summary)?.[1] ?? '';
+  const argv = JSON.parse(execFileSync('bash', ['-c', `printf '%s\\0' ${cmd} | node -e "process.stdout.write(JSON.stringify(require('fs').readFileSync(0,'utf8').split('\\\\0').slice(0,-1)))"`], { encoding: 'utf8' })) as string[];
+  assert.deepEqual(JSON.parse(argv.at(-1) ?? ''), { spec: { template: { metadata: { annotations: { [JAVA]: quote } } } } }, 'the shell hands kubectl the JSON unchanged');
+  assert.match(moved.fix.patch ?? '', new RegExp(`inject-java: ${JSON.stringify(JSON.stringify(quote)).slice(1, -1).replace(/[$()]/g, '\\$&')}$`));
 });
