@@ -193,6 +193,24 @@ function changedEnv(before: KObject, after: KObject): Json[] {
   return out;
 }
 
+const isPlainObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The RFC 7386 merge patch that turns `before` into `after`: keys that differ (recursing into maps both
+ * sides have), null for a key `after` dropped, nothing for what is equal.
+ */
+export function mergeDiff(before: unknown, after: unknown): unknown {
+  if (!isPlainObject(before) || !isPlainObject(after)) { return after; }
+  const out: Json = {};
+  for (const [k, v] of Object.entries(after)) {
+    if (!(k in before)) { out[k] = v; continue; }
+    if (JSON.stringify(before[k]) === JSON.stringify(v)) { continue; }
+    out[k] = isPlainObject(before[k]) && isPlainObject(v) ? mergeDiff(before[k], v) : v;
+  }
+  for (const k of Object.keys(before)) { if (!(k in after)) { out[k] = null; } }
+  return out;
+}
+
 /** The body of the write: only what changed, with the resourceVersion read as the precondition. */
 function patchFor(kind: string, before: KObject, after: KObject, annotation: string): { type: PatchType; body: Json } {
   const metadata = { resourceVersion: before.metadata.resourceVersion, annotations: { [FIXED_ANNOTATION]: annotation } };
@@ -203,8 +221,10 @@ function patchFor(kind: string, before: KObject, after: KObject, annotation: str
       return { type: 'merge', body: { metadata, data } };
     }
     case 'OpenTelemetryCollector':
-      // A custom resource takes no strategic merge patch (the API server answers 415): a merge patch.
-      return { type: 'merge', body: { metadata, spec: { config: after.spec?.config } } };
+      // A custom resource takes no strategic merge patch (the API server answers 415): a merge patch, of the
+      // changed leaves only. The whole config would carry the nulls the CR holds (`batch:` with no settings),
+      // and null in a merge patch deletes the key (RFC 7386).
+      return { type: 'merge', body: { metadata, spec: { config: mergeDiff(before.spec?.config, after.spec?.config) } } };
     case 'Service':
       return { type: 'strategic', body: { metadata, spec: { ports: changedPorts(before, after) } } };
     default:

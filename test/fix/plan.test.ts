@@ -134,3 +134,20 @@ test('rollout state: as kubectl rollout status reads a Deployment', () => {
   assert.equal(rolloutState(d({ observedGeneration: 2, updatedReplicas: 2, replicas: 2, availableReplicas: 1 })).done, false);
   assert.equal(rolloutState(d({ observedGeneration: 2, updatedReplicas: 2, replicas: 2, availableReplicas: 2 })).done, true);
 });
+
+test('an OpenTelemetryCollector CR whose config holds nulls (`batch:` with no settings): the merge patch carries the changed leaf only, so no key is deleted', () => {
+  const f = finding('receiver-bound-to-loopback', { ...LOOPBACK.fix, object: { kind: 'OpenTelemetryCollector', namespace: 'observability', name: 'otel', key: 'spec.config' } });
+  const config = {
+    receivers: { otlp: { protocols: { grpc: { endpoint: 'localhost:4317' }, http: null } } },
+    processors: { batch: null },
+    extensions: { health_check: null },
+    exporters: { debug: {} },
+    service: { extensions: ['health_check'], pipelines: { traces: { receivers: ['otlp'], processors: ['batch'], exporters: ['debug'] } } },
+  };
+  const cr: KObject = { apiVersion: 'opentelemetry.io/v1beta1', kind: 'OpenTelemetryCollector', metadata: { name: 'otel', namespace: 'observability', resourceVersion: '9' }, spec: { mode: 'deployment', config } };
+  const { change } = planObject(cr, [edit(f)], NOW);
+  const body = (change?.patch.spec as { config: unknown }).config;
+  assert.deepEqual(body, { receivers: { otlp: { protocols: { grpc: { endpoint: '0.0.0.0:4317' } } } } });
+  assert.ok(!JSON.stringify(body).includes('null'), 'a null in a merge patch deletes the key');
+  assert.deepEqual(change?.after.spec.config.processors, { batch: null }, 'the object after the change keeps them');
+});
