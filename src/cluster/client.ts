@@ -60,6 +60,8 @@ export interface ClientOptions {
 }
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
+/** Methods that change an object: a 429 is the only answer that proves the server did not act on them. */
+const WRITES = new Set(['PATCH', 'PUT', 'DELETE']);
 /** The media types kubectl sends for `patch --type strategic|merge|json`. */
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   strategic: 'application/strategic-merge-patch+json',
@@ -281,7 +283,9 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
       } catch (e) {
         const { reason, message } = transportReason(e);
         this.onRequest?.(method, path, 0, Date.now() - t0);
-        const retriable = reason === 'ConnectionReset' && !signal.aborted;
+        // A write whose answer was lost may have been applied: sending it again could meet its own change
+        // (a 409 on the resourceVersion it set) and be reported as not written. Writes retry only a 429.
+        const retriable = reason === 'ConnectionReset' && !signal.aborted && !WRITES.has(method);
         if (retriable && attempt < this.maxRetries) {
           this.counters.retries++;
           await sleep(Math.min(100 * 2 ** attempt, 1000), signal).catch(() => undefined);
@@ -293,7 +297,7 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
       }
       this.onRequest?.(method, path, res.httpStatusCode, Date.now() - t0);
       if (res.httpStatusCode >= 200 && res.httpStatusCode < 300) { return { status: res.httpStatusCode, text }; }
-      if (RETRY_STATUS.has(res.httpStatusCode) && attempt < this.maxRetries) {
+      if (RETRY_STATUS.has(res.httpStatusCode) && (res.httpStatusCode === 429 || !WRITES.has(method)) && attempt < this.maxRetries) {
         const hinted = parseRetryAfter(res.headers['retry-after']);
         const wait = Math.min(hinted ?? 200 * 2 ** attempt, this.maxRetryAfterMs);
         const remaining = this.timeoutMs - (Date.now() - started);

@@ -135,6 +135,36 @@ test('500s are retried a bounded number of times, then surface as ApiError', asy
   assert.equal(calls, 4);
 });
 
+test('a PATCH is not sent again after a 5xx or a reset (it may have been applied); only a 429 is retried', async () => {
+  const cm = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+  let calls = 0;
+  handler = (_req, res) => {
+    calls++;
+    json(res, 504, status(504, 'Timeout', 'the server was unable to return a response in the time allotted'));
+  };
+  const c = createClusterClient(loaded, { requestTimeoutMs: 5000, maxRetries: 3 });
+  await assert.rejects(c.patch(cm, 'obs', 'otel', 'merge', { data: { a: '1' } }), (e: unknown) => e instanceof ApiError && e.status === 504);
+  assert.equal(calls, 1, 'a gateway timeout leaves the write\'s outcome unknown: not repeated');
+
+  calls = 0;
+  handler = (req, res) => {
+    calls++;
+    if (calls === 1) { req.socket.destroy(); return; }
+    json(res, 200, { kind: 'ConfigMap', metadata: { name: 'otel' } });
+  };
+  await assert.rejects(c.patch(cm, 'obs', 'otel', 'merge', { data: { a: '1' } }), (e: unknown) => e instanceof ApiError && e.reason === 'ConnectionReset');
+  assert.equal(calls, 1, 'a reset after sending leaves the outcome unknown: not repeated');
+
+  calls = 0;
+  handler = (_req, res) => {
+    calls++;
+    if (calls === 1) { return json(res, 429, status(429, 'TooManyRequests', 'slow down'), { 'retry-after': '0' }); }
+    json(res, 200, { kind: 'ConfigMap', metadata: { name: 'otel' } });
+  };
+  assert.equal((await c.patch(cm, 'obs', 'otel', 'merge', { data: { a: '1' } })).metadata.name, 'otel');
+  assert.equal(calls, 2, 'a 429 means the server did not act: sent again');
+});
+
 test('403 is not retried and keeps the Status message', async () => {
   let calls = 0;
   handler = (_req, res) => {
