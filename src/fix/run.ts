@@ -179,6 +179,17 @@ export async function runFix(o: FixOptions): Promise<number> {
         return EXIT_WRITE_REFUSED;
       }
     }
+    // The restarts --restart will send are writes too: dry-run them with the rest, so a refusal (RBAC on
+    // the workload, admission) stops the run before anything is written.
+    for (const w of o.restart ? uniqueWorkloads(p.changes.flatMap((c) => c.restart)) : []) {
+      try {
+        await kube.patch(KIND_RESOURCES[w.kind].resource, w.namespace, w.name, 'strategic', restartPatch(now()), { dryRun: true });
+      } catch (e) {
+        if (!(e instanceof ApiError)) { throw e; }
+        await o.write(`\nThe server refused the restart of ${w.kind} ${w.namespace}/${w.name} in a dry run: ${sanitize(failure(e))}\nNothing was changed.\n`);
+        return EXIT_WRITE_REFUSED;
+      }
+    }
     await holdForTest('write');
     // The generation the operator's workloads have now: its rollout is the one after it.
     const operatorRolls: PendingRollout[] = [];

@@ -139,6 +139,7 @@ describe('fix in the simulated cluster', { skip, concurrency: 1 }, () => {
       assert.match(late.stdout, /^Nothing was changed\.$/m, ctx(late));
       assert.deepEqual(show(writesSince(cluster, from)), [
         'patch /api/v1/namespaces/observability/configmaps/otel-collector-config?dryRun=All 200',
+        'patch /apis/apps/v1/namespaces/observability/deployments/otel-collector?dryRun=All 200',
         'patch /api/v1/namespaces/observability/configmaps/otel-collector-config 409',
       ]);
       assert.match(configMap(cluster, 'observability', 'otel-collector-config').data['collector.yaml'], /endpoint: localhost:4317/, 'nothing of the fix was written');
@@ -152,6 +153,7 @@ describe('fix in the simulated cluster', { skip, concurrency: 1 }, () => {
       const writes = writesSince(cluster, from);
       assert.deepEqual(show(writes), [
         'patch /api/v1/namespaces/observability/configmaps/otel-collector-config?dryRun=All 200',
+        'patch /apis/apps/v1/namespaces/observability/deployments/otel-collector?dryRun=All 200',
         'patch /api/v1/namespaces/observability/configmaps/otel-collector-config 200',
         'patch /apis/apps/v1/namespaces/observability/deployments/otel-collector 200',
       ], ctx(applied));
@@ -179,6 +181,7 @@ describe('fix in the simulated cluster', { skip, concurrency: 1 }, () => {
       scenario: 'receiver-default-loopback', rule: 'receiver-default-loopback', restart: true,
       writes: [
         'patch /api/v1/namespaces/observability/configmaps/otel-collector-config?dryRun=All 200',
+        'patch /apis/apps/v1/namespaces/observability/deployments/otel-collector?dryRun=All 200',
         'patch /api/v1/namespaces/observability/configmaps/otel-collector-config 200',
         'patch /apis/apps/v1/namespaces/observability/deployments/otel-collector 200',
       ],
@@ -191,6 +194,7 @@ describe('fix in the simulated cluster', { skip, concurrency: 1 }, () => {
       scenario: 'health-check-bound-to-loopback', rule: 'health-check-bound-to-loopback', restart: true,
       writes: [
         'patch /api/v1/namespaces/observability/configmaps/otel-collector-config?dryRun=All 200',
+        'patch /apis/apps/v1/namespaces/observability/deployments/otel-collector?dryRun=All 200',
         'patch /api/v1/namespaces/observability/configmaps/otel-collector-config 200',
         'patch /apis/apps/v1/namespaces/observability/deployments/otel-collector 200',
       ],
