@@ -2,6 +2,12 @@ import type { Rule, RuleFinding } from '../report/finding.ts';
 import { isMap } from '../otel/config.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { keys } from './keys.ts';
+
+/**
+ * The collector config's `<signal>_url_path` goes into a patch that `fix --apply` parses and a person pastes:
+ * only a plain URL path does (the character set the probe accepts), never one that could add YAML lines.
+ */
+const pastePath = (path: string): boolean => path.length <= 256 && /^\/[A-Za-z0-9._~/-]*$/.test(path);
 import { appSubject, model, otlpProbesFrom, otlpProbeText, resolveHost, targetPortOn, type OtlpProbe } from './util.ts';
 
 /** The signal a path is for: /v1/<signal> at its end, else the per-signal endpoint the probe came from. */
@@ -62,11 +68,11 @@ export const rule: Rule = {
       } else if (served?.custom) {
         config.push(`${served.component} serves ${signal} on ${served.path} (${signal}_url_path), not on ${p.otlp.path}`);
         fix = `Send ${signal} to ${served.path}: set OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT to the full URL, or drop ${signal}_url_path from ${served.component} so it serves /v1/${signal}.`;
-        patch = `- name: OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT\n  value: http://${p.target.host}:${p.target.port}${served.path}`;
+        patch = pastePath(served.path) ? `- name: OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT\n  value: http://${p.target.host}:${p.target.port}${served.path}` : undefined;
       } else if (served && served.path !== p.otlp.path) {
         config.push(`${served.component} serves ${signal} on ${served.path}; the app posts to ${p.otlp.path}`);
         fix = `Send ${signal} to ${served.path} (per-signal endpoints are used verbatim), and check that a pipeline takes ${signal} from ${served.component}.`;
-        patch = `- name: OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT\n  value: http://${p.target.host}:${p.target.port}${served.path}`;
+        patch = pastePath(served.path) ? `- name: OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT\n  value: http://${p.target.host}:${p.target.port}${served.path}` : undefined;
       } else if (p.otlp.status === 415) {
         fix = 'Send application/x-protobuf (OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf) or application/json (http/json): the OTLP/HTTP receiver accepts no other content type.';
       } else {

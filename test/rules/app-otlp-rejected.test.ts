@@ -65,3 +65,13 @@ test('a signal no pipeline takes from the receiver: the config says why the path
   assert.equal(f.evidence[1].detail, 'no traces pipeline takes otlp: the receiver registers no handler for /v1/traces');
   assert.match(f.fix?.summary ?? '', /Add otlp to a traces pipeline/);
 });
+
+test('a url_path that is not a plain path (a newline could add YAML lines to the pasted patch) gives no patch', () => {
+  const hostile = (s: Snapshot) => {
+    const http = (s.collectors[0].effectiveConfig as { receivers: { otlp: { protocols: { http: Record<string, unknown> } } } }).receivers.otlp.protocols.http;
+    http.traces_url_path = '/x\n- name: LD_PRELOAD\n  value: /tmp/evil.so';
+  };
+  const [f] = findingsOf(rule, answered(NOT_FOUND, hostile));
+  assert.equal(f.fix?.patch, undefined);
+  assert.match(f.fix.summary, /set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT/);
+});
