@@ -4,7 +4,7 @@
  */
 import type { Mode, Snapshot } from './snapshot.ts';
 import { normalizeSnapshot } from './snapshot.ts';
-import { SEVERITY_ORDER, type AppSummary, type Check, type CollectorSummary, type Finding, type Report, type Rule, type RuleResult } from './report/finding.ts';
+import { SEVERITY_ORDER, checkSubject, type AppSummary, type Check, type CollectorSummary, type Finding, type Report, type Rule, type RuleResult } from './report/finding.ts';
 import { correlate } from './report/correlate.ts';
 import { withFixPlans } from './report/fix-commands.ts';
 import { RULES } from './rules/index.ts';
@@ -56,7 +56,7 @@ export function runRule(rule: Rule, snapshot: Snapshot): { findings: Finding[]; 
     checks.push({ name: rule.id, subject: 'Cluster', status: 'skipped', reason: result.skipped });
     return { findings, checks };
   }
-  const failed = new Set(findings.map((f) => `${f.subject.kind} ${f.subject.namespace ? `${f.subject.namespace}/` : ''}${f.subject.name}`));
+  const failed = new Set(findings.map((f) => checkSubject(f.subject)));
   for (const f of failed) {
     checks.push({ name: rule.id, subject: f, status: 'fail' });
   }

@@ -7,7 +7,7 @@
  * rule's findings are dropped and its checks say `disabled`: the user asked for the rule not to run.
  * Pure: no I/O (the config file is read by doctor-config.ts).
  */
-import type { Check, Finding, Report, Severity, Subject } from './report/finding.ts';
+import { checkSubject, type Check, type Finding, type Report, type Severity, type Subject } from './report/finding.ts';
 import type { IgnoreAnnotation } from './snapshot.ts';
 
 /** The annotation: `otel-doctor.io/ignore: "<rule-id>[,<rule-id>]: <reason>"` on any object. */
@@ -136,9 +136,8 @@ export function applyPolicy(report: Report, policy: Policy, known: Set<string>):
     if (s) { suppressed.push({ ...g, suppression: s }); } else { findings.push(g); }
   }
   // A subject whose every finding of a rule is suppressed no longer fails that rule's check: it says why instead.
-  const subjectText = (f: Finding) => `${f.subject.kind} ${f.subject.namespace ? `${f.subject.namespace}/` : ''}${f.subject.name}`;
-  const stillFailing = new Set(findings.map((f) => `${f.rule}\0${subjectText(f)}`));
-  const suppressedBy = new Map(suppressed.map((f) => [`${f.rule}\0${subjectText(f)}`, f.suppression as Suppression]));
+  const stillFailing = new Set(findings.map((f) => `${f.rule}\0${checkSubject(f.subject)}`));
+  const suppressedBy = new Map(suppressed.map((f) => [`${f.rule}\0${checkSubject(f.subject)}`, f.suppression as Suppression]));
   const checks: Check[] = report.checks.filter((c) => !disabled.has(c.name)).map((c) => {
     const k = `${c.name}\0${c.subject}`;
     const by = suppressedBy.get(k);

@@ -200,6 +200,11 @@ export interface Rule {
   check: RuleCheck;
 }
 
+/** A subject as the checks[] entries name it: `Kind namespace/name`, no container. */
+export function checkSubject(s: Subject): string {
+  return `${s.kind} ${s.namespace ? `${s.namespace}/` : ''}${s.name}`;
+}
+
 export function subjectText(s: Subject): string {
   return `${s.kind}${s.namespace ? ` ${s.namespace}/` : ' '}${s.name}${s.container ? ` (${s.container})` : ''}`;
 }

@@ -4,7 +4,7 @@
  * error and warning findings, infos as passing cases with their text in system-out, and suppressed findings
  * as skipped cases that say who suppressed them and why.
  */
-import type { Check, Finding, Report } from '../finding.ts';
+import { checkSubject, type Check, type Finding, type Report } from '../finding.ts';
 import { publicReport, subjectLine } from './common.ts';
 
 function esc(s: string): string {
@@ -34,7 +34,7 @@ export function renderJunit(input: Report, opts: { inputErrors?: { file: string;
     const name = subjectLine(f);
     const file = f.location ? ` file="${esc(f.location.file)}"${f.location.line ? ` line="${f.location.line}"` : ''}` : '';
     s.tests++;
-    failedSubjects.add(`${f.rule}\0${f.subject.kind} ${f.subject.namespace ? `${f.subject.namespace}/` : ''}${f.subject.name}`);
+    failedSubjects.add(`${f.rule}\0${checkSubject(f.subject)}`);
     if (f.severity === 'info') {
       s.cases.push(`    <testcase classname="${esc(f.rule)}" name="${esc(name)}"${file}>\n      <system-out>${esc(findingText(f))}</system-out>\n    </testcase>`);
     } else {
@@ -47,7 +47,7 @@ export function renderJunit(input: Report, opts: { inputErrors?: { file: string;
     const file = f.location ? ` file="${esc(f.location.file)}"${f.location.line ? ` line="${f.location.line}"` : ''}` : '';
     s.tests++;
     s.skipped++;
-    failedSubjects.add(`${f.rule}\0${f.subject.kind} ${f.subject.namespace ? `${f.subject.namespace}/` : ''}${f.subject.name}`);
+    failedSubjects.add(`${f.rule}\0${checkSubject(f.subject)}`);
     const why = `suppressed: ${f.suppression?.reason ?? ''} (${f.suppression?.source ?? ''})`;
     s.cases.push(`    <testcase classname="${esc(f.rule)}" name="${esc(subjectLine(f))}"${file}>\n      <skipped message="${esc(why)}"/>\n      <system-out>${esc(findingText(f))}</system-out>\n    </testcase>`);
   }

@@ -3,7 +3,7 @@
  * the commands and the affected apps, all within the terminal width.
  */
 import Table from 'cli-table3';
-import type { Finding, Report } from '../finding.ts';
+import { checkSubject, type Finding, type Report } from '../finding.ts';
 import { sanitize } from '../sanitize.ts';
 import { clean, healthyText, summaryLine, type RenderOptions } from './common.ts';
 import { hanging, painter, wrapCommand, wrapLine, widthOf } from './text.ts';
@@ -65,7 +65,7 @@ export function renderWide(r: Report, opts: RenderOptions = {}): string {
   r.findings.forEach((f, i) => {
     const c = f.fix.commands;
     if (!f.fix.patch && !c?.apply.length && !c?.restart && !f.affected?.length) { return; }
-    out.push('', ...wrapLine(`${i + 1}. ${f.rule} ${clean(`${f.subject.kind} ${f.subject.namespace ? `${f.subject.namespace}/` : ''}${f.subject.name}`)}`, width));
+    out.push('', ...wrapLine(`${i + 1}. ${f.rule} ${clean(checkSubject(f.subject))}`, width));
     if (f.fix.patch) {
       out.push(...hanging(2, 'patch: ', clean(f.fix.target ?? f.fix.object?.name ?? ''), width));
       for (const l of sanitize(f.fix.patch, { keepNewlines: true }).split('\n')) { out.push(...wrapLine(l, width - 4).map((x) => `    ${x}`.trimEnd())); }
