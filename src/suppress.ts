@@ -93,7 +93,7 @@ function annotationMatches(a: IgnoreAnnotation, f: Finding): boolean {
 function suppressionFor(f: Finding, policy: Policy): Suppression | undefined {
   for (const a of policy.annotations ?? []) {
     if (annotationMatches(a, f)) {
-      return { by: 'annotation', reason: a.reason, source: `${IGNORE_ANNOTATION} on ${a.kind} ${a.namespace ? `${a.namespace}/` : ''}${a.name}${a.via ? ` (${a.via})` : ''}` };
+      return { by: 'annotation', reason: a.reason, source: `${IGNORE_ANNOTATION} on ${checkSubject(a)}${a.via ? ` (${a.via})` : ''}` };
     }
   }
   for (const e of policy.config?.ignore ?? []) {
@@ -150,7 +150,7 @@ export function applyPolicy(report: Report, policy: Policy, known: Set<string>):
   const notes = [...(report.notes ?? [])];
   for (const a of policy.annotations ?? []) {
     const unknown = a.rules.filter((r) => r !== '*' && !known.has(r));
-    if (unknown.length) { notes.push(`${IGNORE_ANNOTATION} on ${a.kind} ${a.namespace ? `${a.namespace}/` : ''}${a.name} names no rule otel-doctor has: ${unknown.join(', ')}`); }
+    if (unknown.length) { notes.push(`${IGNORE_ANNOTATION} on ${checkSubject(a)} names no rule otel-doctor has: ${unknown.join(', ')}`); }
   }
   return {
     ...report,

@@ -22,6 +22,11 @@ export function parseDuration(text: string): number {
 export type FailOn = 'error' | 'warning' | 'never';
 
 /** 0 nothing at or above --fail-on; 1 findings at or above it. */
+/** A release flag (`--collector-version`, `--operator-version`): X.Y.Z, a leading v allowed. */
+export function checkVersionFlag(flag: string, value: string | undefined, example: string): void {
+  if (value !== undefined && !/^v?\d+\.\d+\.\d+$/.test(value)) { throw new UsageError(`invalid --${flag} ${JSON.stringify(value)}: use X.Y.Z, e.g. ${example}`); }
+}
+
 export function exitCodeFor(summary: { errors: number; warnings: number }, failOn: FailOn): number {
   if (failOn === 'never') { return EXIT_OK; }
   if (summary.errors > 0) { return EXIT_FINDINGS; }
@@ -109,7 +114,7 @@ The report is printed before a non-zero exit.`;
     const requestTimeoutMs = parseDuration(flags['request-timeout']);
     if (timeoutMs <= 0) { throw new UsageError('--timeout must be positive'); }
     const operatorVersion = flags['operator-version'];
-    if (operatorVersion !== undefined && !/^v?\d+\.\d+\.\d+$/.test(operatorVersion)) { throw new UsageError(`invalid --operator-version ${JSON.stringify(operatorVersion)}: use X.Y.Z, e.g. 0.120.0`); }
+    checkVersionFlag('operator-version', operatorVersion, '0.120.0');
     // Before any cluster call: a typo in a rule id is a usage error, not a diagnosis that suppresses nothing.
     const [{ policyFromFlags }, { RULES }] = await Promise.all([import('../doctor-config.ts'), import('../rules/index.ts')]);
     const knownRules = new Set(RULES.map((r) => r.id));

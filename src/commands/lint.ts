@@ -1,7 +1,7 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { DoctorError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from '../errors.ts';
 import { pluginVersion } from '../version.ts';
-import { exitCodeFor, type FailOn } from './diagnose.ts';
+import { checkVersionFlag, exitCodeFor, type FailOn } from './diagnose.ts';
 import { writeStdout } from '../output.ts';
 import { printCliError } from '../errors.ts';
 
@@ -42,9 +42,9 @@ Unusable input wins over findings: a broken file must not pass a pipeline.`;
   async run(): Promise<void> {
     const { flags, argv } = await this.parse(Lint);
     const version = flags['collector-version'];
-    if (version !== undefined && !/^v?\d+\.\d+\.\d+$/.test(version)) { throw new UsageError(`invalid --collector-version ${JSON.stringify(version)}: use X.Y.Z, e.g. 0.111.0`); }
+    checkVersionFlag('collector-version', version, '0.111.0');
     const operatorVersion = flags['operator-version'];
-    if (operatorVersion !== undefined && !/^v?\d+\.\d+\.\d+$/.test(operatorVersion)) { throw new UsageError(`invalid --operator-version ${JSON.stringify(operatorVersion)}: use X.Y.Z, e.g. 0.120.0`); }
+    checkVersionFlag('operator-version', operatorVersion, '0.120.0');
     const paths = (argv as string[]).length ? (argv as string[]) : ['-'];
     if (paths.includes('-') && process.stdin.isTTY) { throw new UsageError('nothing to lint: name files or directories, or pipe manifests into `lint -`'); }
     const [{ lint, errorLine, inputErrorNote, skippedNote }, { policyFromFlags }, { applyPolicy }, { RULES }] = await Promise.all([

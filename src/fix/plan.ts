@@ -7,7 +7,7 @@
 import { parse } from 'yaml';
 import type { KObject, PatchType, ResourceRef } from '../cluster/types.ts';
 import type { Finding, FixObject } from '../report/finding.ts';
-import { EDIT_TARGETS, FIXABLE, FIXED_ANNOTATION, KIND_RESOURCES, ROLLABLE, type EditKind } from './table.ts';
+import { EDIT_TARGETS, FIXABLE, FIXED_ANNOTATION, KIND_RESOURCES, RESTARTED_AT, ROLLABLE, type EditKind } from './table.ts';
 import { EditError, fragmentLeaves, setLeavesInObject, setLeavesInText } from './yaml-edit.ts';
 import type { ObjectId } from './diff.ts';
 
@@ -302,5 +302,5 @@ export function planObject(live: KObject, verdicts: Extract<Verdict, { kind: 'ed
 /** kubectl rollout restart's patch: a new pod template annotation, so the controller replaces every pod. */
 export function restartPatch(now: Date): Json {
   // objectrestarter.go: time.Now().Format(time.RFC3339), i.e. seconds and a zone, no fraction.
-  return { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': now.toISOString().replace(/\.\d{3}Z$/, 'Z') } } } } };
+  return { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: now.toISOString().replace(/\.\d{3}Z$/, 'Z') } } } } };
 }

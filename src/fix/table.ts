@@ -39,8 +39,7 @@ export const KIND_RESOURCES: Readonly<Record<string, { apiVersion: string; resou
   OpenTelemetryCollector: { apiVersion: 'opentelemetry.io/v1beta1', resource: RESOURCES['opentelemetrycollectors.v1beta1'] },
 };
 
-/** Workloads whose pods `kubectl rollout restart` replaces. */
-export const ROLLABLE: ReadonlySet<string> = new Set(['Deployment', 'DaemonSet', 'StatefulSet']);
+export { ROLLABLE } from '../report/fix-commands.ts';
 
 /** The annotation that records what `fix` changed and why: `<rule>[,<rule>] <RFC3339 time>`. */
 export const FIXED_ANNOTATION = 'otel-doctor.io/fixed';

@@ -13,7 +13,8 @@ import { appSubject, collectorSubject } from '../rules/util.ts';
 const UPSTREAM_CHART = 'open-telemetry/opentelemetry-collector';
 
 /** Workloads `kubectl rollout restart` accepts. */
-const ROLLABLE = new Set(['Deployment', 'DaemonSet', 'StatefulSet']);
+/** Workloads whose pods `kubectl rollout restart` replaces. */
+export const ROLLABLE: ReadonlySet<string> = new Set(['Deployment', 'DaemonSet', 'StatefulSet']);
 
 /**
  * Who renders a collector's objects. The operator labels what it generates `managed-by:

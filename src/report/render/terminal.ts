@@ -5,7 +5,6 @@
 import type { RenderOptions } from './common.ts';
 
 export type ColorMode = 'auto' | 'always' | 'never';
-export const COLOR_MODES: ColorMode[] = ['auto', 'always', 'never'];
 
 export interface Terminal {
   isTTY?: boolean;
