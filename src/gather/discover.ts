@@ -87,7 +87,16 @@ function key(o: KObject): string {
   return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }
 
-function controllerRef(o: KObject): { kind: string; name: string } | undefined {
+/**
+ * The containers that run for the pod's whole life: its containers, then native sidecars (init containers
+ * with restartPolicy: Always; the operator injects its otc-container that way from 0.132, pkg/sidecar/pod.go
+ * add, cfg.Internal.NativeSidecarSupport).
+ */
+export function nativeSidecars(pod: KObject): any[] {
+  return (Array.isArray(pod.spec?.initContainers) ? pod.spec.initContainers : []).filter((c: any) => c?.restartPolicy === 'Always');
+}
+
+export function controllerRef(o: KObject): { kind: string; name: string } | undefined {
   const refs = o.metadata.ownerReferences ?? [];
   return refs.find((r) => r.controller) ?? refs[0];
 }
@@ -181,10 +190,7 @@ export function findCollectorPods(pods: KObject[], inCollectorScope: (p: KObject
   const configMaps: ConfigMapIndex | undefined = configMapList ? new Map(configMapList.map((c) => [key(c), c])) : undefined;
   for (const pod of pods) {
     const containers: any[] = Array.isArray(pod.spec?.containers) ? pod.spec.containers : [];
-    // Native sidecars (init containers with restartPolicy: Always) run for the pod's whole life: the operator
-    // injects its otc-container that way from 0.132 (pkg/sidecar/pod.go add, cfg.Internal.NativeSidecarSupport).
-    const native: any[] = (Array.isArray(pod.spec?.initContainers) ? pod.spec.initContainers : []).filter((c: any) => c?.restartPolicy === 'Always');
-    const running = [...containers, ...native];
+    const running = [...containers, ...nativeSidecars(pod)];
     // A known non-collector agent that reads collector-style YAML (Jaeger v2) stays an agent: never judged.
     const isCollector = (c: any): boolean => isCollectorContainer(c) || (!agentForImage(String(c?.image ?? '')) && runsCollectorConfig(pod, c, configMaps));
     const labels = pod.metadata.labels ?? {};
@@ -252,7 +258,7 @@ export function assembleDiscovery(
 
   let collectors: DiscoveredCollector[] = collectorPods.map(({ pod, container, matchedBy, sidecar }) => {
     // Native sidecars (init containers with restartPolicy: Always) run beside the collector, in its network namespace.
-    const containers: any[] = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []).filter((c: any) => c?.restartPolicy === 'Always')];
+    const containers: any[] = [...(pod.spec?.containers ?? []), ...nativeSidecars(pod)];
     const image = String(container?.image ?? '');
     return {
       pod,

@@ -17,6 +17,7 @@ import type { KObject } from '../cluster/types.ts';
 import { OPERATOR_DEPLOYMENT } from '../otel/operator-data.ts';
 import type { InjectionRequest, WorkloadRef } from '../snapshot.ts';
 import { INJECT_LANGUAGES, planInjection, type OperatorContext } from './instrumentation.ts';
+import { controllerRef } from './discover.ts';
 
 const PREFIX = 'instrumentation.opentelemetry.io/inject-';
 const ERR_NONE = 'no OpenTelemetry Instrumentation instances available';
@@ -61,11 +62,6 @@ function select(value: string, ns: string, all: KObject[]): { selected?: KObject
   return hit ? { selected: hit, from: where } : { error: `instrumentations.opentelemetry.io "${name}" not found`, from: where };
 }
 
-function controller(o: KObject): { kind: string; name: string } | undefined {
-  const refs = o.metadata.ownerReferences ?? [];
-  return refs.find((r) => r.controller) ?? refs[0];
-}
-
 export function injectionRequests(input: InjectionInput): InjectionRequest[] {
   const nsAnnotations = new Map((input.namespaces ?? []).map((n) => [n.metadata.name, (n.metadata.annotations ?? {}) as Record<string, string>]));
   // diagnose: undefined when they could not be listed (CRD absent, forbidden); lint judges what its files hold.
@@ -82,7 +78,7 @@ export function injectionRequests(input: InjectionInput): InjectionRequest[] {
   }
   for (const pod of input.pods) {
     const ns = pod.metadata.namespace ?? 'default';
-    const ref = controller(pod);
+    const ref = controllerRef(pod);
     // A Deployment's ReplicaSet is `<deployment>-<pod-template-hash>`.
     const hash = pod.metadata.labels?.['pod-template-hash'];
     const owner = !ref

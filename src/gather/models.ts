@@ -22,7 +22,7 @@ import type {
   WorkloadRef,
 } from '../snapshot.ts';
 import { collectorConfig } from './config.ts';
-import { SIDECAR_ANNOTATION, type DiscoveredApp, type DiscoveredCollector, type Discovery } from './discover.ts';
+import { SIDECAR_ANNOTATION, nativeSidecars, type DiscoveredApp, type DiscoveredCollector, type Discovery } from './discover.ts';
 import { envMap, type EnvVar } from './env.ts';
 import { primaryInjection } from './instrumentation.ts';
 import { parse as parseYaml } from 'yaml';
@@ -37,7 +37,7 @@ function workloadRef(w: { kind: string; namespace: string; name: string }): Work
 function containerStatuses(pod: KObject): ContainerStatusSummary[] {
   // Native sidecars (restartable init containers, the operator's otc-container from 0.132) report among
   // initContainerStatuses, yet run for the pod's life like its containers.
-  const native = new Set((Array.isArray(pod.spec?.initContainers) ? pod.spec.initContainers : []).filter((c: any) => c?.restartPolicy === 'Always').map((c: any) => c.name));
+  const native = new Set(nativeSidecars(pod).map((c: any) => c.name));
   const inits: any[] = Array.isArray(pod.status?.initContainerStatuses) ? pod.status.initContainerStatuses.filter((s: any) => native.has(s?.name)) : [];
   const list: any[] = [...(Array.isArray(pod.status?.containerStatuses) ? pod.status.containerStatuses : []), ...inits];
   return list.map((s) => {

@@ -212,7 +212,6 @@ const OPERATOR: Sig[] = [
   },
 ];
 
-export const OPERATOR_SIGNATURE_IDS = OPERATOR.map((s) => s.id);
 
 /** Strip a docker-compose / kubectl --prefix style prefix is unnecessary: regexes are unanchored except `^Error:`. */
 function stripPrefix(line: string): string {
