@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, normalize, relative, sep } from 'node:path';
+import { shellQuote } from '../report/fix-commands.ts';
 import { parseSource, readSource, type InputError, type PathSeg, type Skipped, type SourceDoc } from './source.ts';
 
 export const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
@@ -192,7 +193,3 @@ function sourceIndex(kfile: string, parsed: Map<string, SourceDoc[]>): Map<strin
   return index;
 }
 
-/** The directory as a user would type it in a POSIX shell (the note's command is copied into one). */
-function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}

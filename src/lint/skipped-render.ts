@@ -4,14 +4,8 @@
  * error), JUnit a `skipped` testcase per file in a suite of its own. Added to the renderers' output, whose
  * shape (2-space JSON, one testsuite per block) they keep.
  */
+import { artifactUri } from '../report/render/sarif.ts';
 import type { Skipped } from './source.ts';
-
-function artifactUri(file: string): string {
-  if (file === '-') { return 'stdin'; }
-  const norm = file.replace(/\\/g, '/');
-  const enc = norm.split('/').map(encodeURIComponent).join('/');
-  return norm.startsWith('/') ? `file://${enc}` : enc.replace(/^\.\//, '');
-}
 
 export function sarifWithSkipped(sarif: string, skipped: Skipped[]): string {
   if (!skipped.length) { return sarif; }

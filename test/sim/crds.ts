@@ -34,15 +34,6 @@ function crd(group: string, versions: string[], kind: string, plural: string, op
   };
 }
 
-/** Which add-on installed each group's CRDs: named in logs and the README. */
-export const CRD_BUNDLES: Record<string, string> = {
-  'cert-manager.io': 'cert-manager',
-  'monitoring.coreos.com': 'Prometheus operator',
-  'kafka.strimzi.io': 'Strimzi (AMQ Streams)',
-  'tempo.grafana.com': 'Tempo operator',
-  'route.openshift.io': 'OpenShift',
-};
-
 // Short names and categories as each project's CRD YAML declares them.
 export const INSTALLED_CRDS: ResourceType[] = [
   crd('cert-manager.io', ['v1'], 'Certificate', 'certificates', { shortNames: ['cert', 'certs'], categories: ['cert-manager'] }),

@@ -61,7 +61,7 @@ function ruleDescriptor(r: Rule): Record<string, unknown> {
 }
 
 /** A relative path as an artifact URI (forward slashes, percent-encoded), absolute ones as file:// URIs. */
-function artifactUri(file: string): string {
+export function artifactUri(file: string): string {
   if (file === '-') { return 'stdin'; }
   const norm = file.replace(/\\/g, '/');
   const enc = norm.split('/').map(encodeURIComponent).join('/');

@@ -67,7 +67,7 @@ async function yaml(): Promise<YamlMod> {
   return yamlMod;
 }
 
-function underRoot(p: string): string {
+export function underRoot(p: string): string {
   const root = process.env.SIM_ROOT ?? '';
   return root + (p.startsWith('/') ? p : '/' + p);
 }

@@ -4,7 +4,7 @@
 // distributions"; the release tables are in vendors.ts.
 import { existsSync, statSync } from 'node:fs';
 import { goLogTime } from './logformat.ts';
-import type { Args } from './collector-config.ts';
+import { underRoot, type Args } from './collector-config.ts';
 import { compareVersions, type VendorRelease } from './vendors.ts';
 
 export interface VendorStart {
@@ -15,10 +15,6 @@ export interface VendorStart {
 }
 
 type Write = (s: string) => void;
-
-function underRoot(p: string): string {
-  return (process.env.SIM_ROOT ?? '') + (p.startsWith('/') ? p : '/' + p);
-}
 
 /** os.Stat's error as Go prints it (`stat <path>: no such file or directory`), or undefined when it exists. */
 function statError(path: string): string | undefined {
