@@ -3,7 +3,8 @@
  * early, the client, gather(), judge() and the policy. The command runs it once; a fleet (src/fleet.ts) runs
  * it once per context. Printing and the exit code stay with the caller.
  */
-import type { LoadedKubeconfig } from './cluster/kubeconfig.ts';
+import { clusterServer, type LoadedKubeconfig } from './cluster/kubeconfig.ts';
+import type { Snapshot } from './snapshot.ts';
 import type { Report } from './report/finding.ts';
 import type { Policy } from './suppress.ts';
 import { pluginVersion, userAgent } from './version.ts';
@@ -38,6 +39,12 @@ export interface DiagnosisOptions {
   startProgress?: () => Promise<Progress>;
 }
 
+/** judge() and the policy, with the annotations this cluster's objects carry: what `diagnose` and `fix` report. */
+export async function judgeWithPolicy(snapshot: Snapshot, policy: Omit<Policy, 'annotations'>, knownRules: Set<string>): Promise<Report> {
+  const [{ judge }, { applyPolicy }] = await Promise.all([import('./engine.ts'), import('./suppress.ts')]);
+  return applyPolicy(judge(snapshot, { mode: 'diagnose' }), { ...policy, annotations: snapshot.ignores ?? [] }, knownRules);
+}
+
 export async function diagnoseCluster(loaded: LoadedKubeconfig, o: DiagnosisOptions): Promise<Report> {
   const namespace = o.namespace ?? loaded.namespace;
   // The access reviews go out now and travel while client-node loads (see cluster/early.ts).
@@ -53,7 +60,6 @@ export async function diagnoseCluster(loaded: LoadedKubeconfig, o: DiagnosisOpti
     const kube = createClusterClient(loaded, { requestTimeoutMs: o.requestTimeoutMs, onRequest: o.onRequest, ...(early ? { early } : {}) });
     client = kube;
     const { gather } = await import('./gather/index.ts');
-    const server = loaded.config.clusters.find((c) => c.name === loaded.config.contexts.find((x) => x.name === loaded.context)?.context.cluster)?.cluster.server;
     const snapshot = await gather(kube, {
       namespace,
       allNamespaces: o.allNamespaces,
@@ -65,7 +71,7 @@ export async function diagnoseCluster(loaded: LoadedKubeconfig, o: DiagnosisOpti
       concurrency: o.concurrency,
       maxPodsPerWorkload: o.maxPodsPerWorkload,
       timeoutMs: o.timeoutMs,
-      server: typeof server === 'string' ? server : undefined,
+      server: clusterServer(loaded),
       context: loaded.context,
       pluginVersion: pluginVersion(),
       ...(o.operatorVersion ? { operatorVersion: o.operatorVersion.replace(/^v/, '') } : {}),
@@ -80,8 +86,7 @@ export async function diagnoseCluster(loaded: LoadedKubeconfig, o: DiagnosisOpti
       const s = kube.stats();
       o.onStats(`API requests: ${s.requests} (${Object.entries(s.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')}), retries ${s.retries}`);
     }
-    const [{ judge }, { applyPolicy }] = await Promise.all([import('./engine.ts'), import('./suppress.ts')]);
-    return applyPolicy(judge(snapshot, { mode: 'diagnose' }), { ...o.policy, annotations: snapshot.ignores ?? [] }, o.knownRules);
+    return judgeWithPolicy(snapshot, o.policy, o.knownRules);
   } finally {
     progress?.stop();
     // keep-alive API connections would hold the process open for seconds

@@ -202,6 +202,13 @@ function inClusterConfig(env: NodeJS.ProcessEnv, saDir: string): LoadedKubeconfi
  * `--all-contexts`: every context of the merged kubeconfig, in merge order (kubectl config get-contexts
  * lists the same set); the in-cluster config when there is no kubeconfig at all, as loadKubeconfig falls back.
  */
+/** The API server URL of the loaded context's cluster, for the report (undefined when it names none). */
+export function clusterServer(loaded: LoadedKubeconfig): string | undefined {
+  const cluster = loaded.config.contexts.find((x) => x.name === loaded.context)?.context.cluster;
+  const server = loaded.config.clusters.find((c) => c.name === cluster)?.cluster.server;
+  return typeof server === 'string' ? server : undefined;
+}
+
 export function contextNames(opts: Omit<KubeconfigOptions, 'context'> = {}): string[] {
   const { files, explicit } = kubeconfigFiles(opts);
   const names = mergeKubeconfigFiles(files, explicit).config.contexts.map((c) => c.name);

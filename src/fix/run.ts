@@ -50,15 +50,14 @@ export interface FixOptions {
 }
 
 async function diagnose(kube: KubeClusterClient, o: FixOptions): Promise<Report> {
-  const [{ gather }, { judge }, { applyPolicy }, { pluginVersion }] = await Promise.all([
+  const [{ gather }, { judgeWithPolicy }, { pluginVersion }, { clusterServer }] = await Promise.all([
     import('../gather/index.ts'),
-    import('../engine.ts'),
-    import('../suppress.ts'),
+    import('../diagnosis.ts'),
     import('../version.ts'),
+    import('../cluster/kubeconfig.ts'),
   ]);
-  const server = o.loaded.config.clusters.find((c) => c.name === o.loaded.config.contexts.find((x) => x.name === o.loaded.context)?.context.cluster)?.cluster.server;
-  const snapshot = await gather(kube, { ...o.gather, server: typeof server === 'string' ? server : undefined, context: o.loaded.context, pluginVersion: pluginVersion() });
-  return applyPolicy(judge(snapshot, { mode: 'diagnose' }), { ...o.policy, annotations: snapshot.ignores ?? [] }, o.knownRules);
+  const snapshot = await gather(kube, { ...o.gather, server: clusterServer(o.loaded), context: o.loaded.context, pluginVersion: pluginVersion() });
+  return judgeWithPolicy(snapshot, o.policy, o.knownRules);
 }
 
 function inScope(report: Report, rules: string[] | undefined): Report['findings'] {
