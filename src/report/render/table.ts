@@ -155,7 +155,8 @@ export function suppressedLines(r: Report, width: number): string[] {
   return (r.suppressed ?? []).flatMap((f) => hanging(0, 'suppressed: ', clean(`${f.rule} ${subjectCell(f)}${f.suppression ? `: ${f.suppression.reason} (${f.suppression.by} ${f.suppression.source})` : ''}`), width));
 }
 
-function notes(r: Report, width: number): string[] {
+/** The report's notes, each wrapped under its `note: ` label. */
+export function notes(r: Report, width: number): string[] {
   return (r.notes ?? []).flatMap((n) => hanging(0, 'note: ', clean(n), width));
 }
 

@@ -7,7 +7,7 @@ import { checkSubject, type Finding, type Report } from '../finding.ts';
 import { sanitize } from '../sanitize.ts';
 import { clean, healthyText, summaryLine, type RenderOptions } from './common.ts';
 import { hanging, painter, wrapCommand, wrapLine, widthOf } from './text.ts';
-import { suppressedLines } from './table.ts';
+import { notes, suppressedLines } from './table.ts';
 
 /** Word-wrap a cell's text (paragraphs kept) to its inner width, nothing cut. */
 export function wrap(text: string, width: number): string {
@@ -34,7 +34,7 @@ function evidenceCell(f: Finding): string {
 export function renderWide(r: Report, opts: RenderOptions = {}): string {
   const width = widthOf(opts);
   const paint = painter(opts.color);
-  if (r.findings.length === 0) { return `${[...healthyText(r).flatMap((l) => hanging(0, '', l, width)), ...suppressedLines(r, width), ...(r.notes ?? []).flatMap((n) => hanging(0, 'note: ', clean(n), width))].join('\n')}\n`; }
+  if (r.findings.length === 0) { return `${[...healthyText(r).flatMap((l) => hanging(0, '', l, width)), ...suppressedLines(r, width), ...notes(r, width)].join('\n')}\n`; }
   const w = widths(width);
   // One table row per visual line: cli-table3 measures a multi-line cell once per line it draws (quadratic,
   // and string-width is slow), so long evidence cells took seconds. Rows of one finding share no rule line.
@@ -75,7 +75,7 @@ export function renderWide(r: Report, opts: RenderOptions = {}): string {
     if (c?.apply.length || c?.restart) { out.push(...wrapCommand(sanitize(c.verify), width, 2)); }
     for (const a of f.affected ?? []) { out.push(...hanging(2, 'affects ', clean(`${a.namespace}/${a.pod} (${a.container})${a.endpoint ? ` -> ${a.endpoint}` : ''}${a.symptoms.length ? `: ${a.symptoms.join('; ')}` : ''}`), width)); }
   });
-  const notes = (r.notes ?? []).flatMap((n) => hanging(0, 'note: ', clean(n), width));
-  if (notes.length) { out.push(...notes); }
+  const noteLines = notes(r, width);
+  if (noteLines.length) { out.push(...noteLines); }
   return `${out.join('\n')}\n`;
 }
