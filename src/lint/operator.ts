@@ -5,6 +5,7 @@
  */
 import { parse as yamlParse, stringify } from 'yaml';
 import type { KObject } from '../cluster/types.ts';
+import { SIDECAR_ANNOTATION } from '../gather/discover.ts';
 import { defaultCollectorImage, extensionServiceGenerated, golangFlags, nativeSidecar, readinessProbeFromHealthCheck, startupProbeFromHealthCheck } from '../otel/operator-data.ts';
 import { configPorts, healthCheck, mergeSpecPorts } from './operator-ports.ts';
 import type { LintObject, Origin } from './shapes.ts';
@@ -169,7 +170,7 @@ export function injectSidecars(pods: KObject[], crs: LintObject[], version?: str
   const sidecarCRs = crs.filter((c) => String(c.obj.spec?.mode ?? '').toLowerCase() === 'sidecar');
   if (!sidecarCRs.length) { return; }
   for (const pod of pods) {
-    const v = pod.metadata.annotations?.['sidecar.opentelemetry.io/inject'];
+    const v = pod.metadata.annotations?.[SIDECAR_ANNOTATION];
     if (v === undefined || v === 'false') { continue; }
     const ns = pod.metadata.namespace ?? 'default';
     const here = sidecarCRs.filter((c) => (c.obj.metadata.namespace ?? 'default') === ns);

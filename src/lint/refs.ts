@@ -4,6 +4,7 @@
  * an Instrumentation or a sidecar collector). contexts.ts links folders only through these, so that a
  * repository's unrelated examples stay apart while a system spread over sibling folders is joined.
  */
+import { SIDECAR_ANNOTATION } from '../gather/discover.ts';
 import { CLUSTER_SCOPED } from './build.ts';
 import { podOf, type LintObject } from './shapes.ts';
 
@@ -17,7 +18,6 @@ export interface Offers {
 }
 
 const INSTRUMENTATION = 'instrumentation.opentelemetry.io/';
-const SIDECAR = 'sidecar.opentelemetry.io/inject';
 
 function isObj(v: unknown): v is Record<string, any> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -135,7 +135,7 @@ export function refsOf(o: LintObject): Ref[] {
       if (value === 'true') { out.push({ key: `${prefix} ${ns}/*`, multi: true }); } else { exact(`${prefix} ${value.includes('/') ? value : `${ns}/${value}`}`); }
     };
     if (k.startsWith(`${INSTRUMENTATION}inject-`)) { target('Instrumentation'); }
-    if (k === SIDECAR) { target('sidecar'); }
+    if (k === SIDECAR_ANNOTATION) { target('sidecar'); }
   }
   return out;
 }

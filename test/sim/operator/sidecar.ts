@@ -4,7 +4,7 @@
 import type { KObject } from '../store.ts';
 import { configYaml } from './config.ts';
 import { configMapExtraName, container, truncate } from './collector.ts';
-import type { OperatorLogLine } from './instrumentation.ts';
+import { annotationValue as annotationValueOf, type OperatorLogLine } from './instrumentation.ts';
 import { toV1beta1 } from './webhook.ts';
 import { behaviour } from './versions.ts';
 
@@ -16,13 +16,7 @@ export const INJECTED_LABEL = 'sidecar.opentelemetry.io/injected';
 
 /** annotation.go annotationValue: the pod's value, unless the namespace's says more. */
 export function annotationValue(ns: KObject | undefined, pod: KObject): string {
-  const podV = pod.metadata.annotations?.[SIDECAR_ANNOTATION] ?? '';
-  const nsV = ns?.metadata.annotations?.[SIDECAR_ANNOTATION] ?? '';
-  if (nsV === '') { return podV; }
-  if (podV === '') { return nsV; }
-  if (podV.toLowerCase() !== 'true') { return podV; }
-  if (nsV.toLowerCase() === 'false') { return podV; }
-  return nsV;
+  return annotationValueOf(ns, pod, SIDECAR_ANNOTATION);
 }
 
 const ERR_MULTIPLE = 'multiple OpenTelemetry Collector instances available, cannot determine which one to select';
