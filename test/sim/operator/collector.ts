@@ -2,6 +2,7 @@
 // (internal/manifests/collector/: configmap.go, deployment.go, daemonset.go, statefulset.go, container.go,
 // volume.go, service.go, serviceaccount.go; internal/manifests/manifestutils/: labels.go, annotations.go;
 // internal/naming/). The CR is taken in its v1beta1 shape (see webhook.ts for v1alpha1).
+import { ownerRefTo } from '../controller-kit.ts';
 import type { KObject } from '../store.ts';
 import { componentType, configSha, configYaml, enabled, healthCheckProbe, metricsEndpoint, ports, type Config, type ServicePort } from './config.ts';
 import { behaviour, defaultCollectorImage } from './versions.ts';
@@ -96,8 +97,6 @@ function podAnnotations(cr: KObject, version: string): Record<string, string> {
   a['opentelemetry-operator-config/sha256'] = configSha(cr.spec.config);
   return a;
 }
-
-const ownerRef = (cr: KObject) => ({ apiVersion: cr.apiVersion, kind: cr.kind, name: cr.metadata.name, uid: cr.metadata.uid as string, controller: true, blockOwnerDeletion: true });
 
 /** The image the operator uses: the CR's, else the one its versions.txt names. */
 export const imageOf = (cr: KObject, version: string): string => cr.spec?.image || defaultCollectorImage(version);
@@ -237,7 +236,7 @@ export function workload(cr: KObject, version: string): KObject | undefined {
   const name = collectorName(cr.metadata.name);
   // manifestutils.Labels reads spec.image as written: a CR without one gets version `latest`.
   const l = labels(cr, name, cr.spec?.image);
-  const meta = { name, namespace: cr.metadata.namespace, labels: l, annotations: annotations(cr), ownerReferences: [ownerRef(cr)] };
+  const meta = { name, namespace: cr.metadata.namespace, labels: l, annotations: annotations(cr), ownerReferences: [ownerRefTo(cr)] };
   const template = { metadata: { labels: { ...l }, annotations: podAnnotations(cr, version) }, spec: podSpec(cr, version) };
   const selector = { matchLabels: selectorLabels(cr) };
   switch (mode) {
@@ -270,7 +269,7 @@ export function configMap(cr: KObject, version: string): KObject {
     apiVersion: 'v1', kind: 'ConfigMap',
     metadata: {
       name: configMapName(cr.metadata.name, cr.spec.config, version), namespace: cr.metadata.namespace,
-      labels: labels(cr, name, cr.spec?.image), annotations: annotations(cr), ownerReferences: [ownerRef(cr)],
+      labels: labels(cr, name, cr.spec?.image), annotations: annotations(cr), ownerReferences: [ownerRefTo(cr)],
     },
     data: { [CONFIG_KEY]: configYaml(cr.spec.config) },
   };
@@ -281,7 +280,7 @@ export function serviceAccount(cr: KObject, version: string): KObject | undefine
   const name = collectorName(cr.metadata.name);
   return {
     apiVersion: 'v1', kind: 'ServiceAccount',
-    metadata: { name, namespace: cr.metadata.namespace, labels: labels(cr, name, cr.spec?.image), annotations: annotations(cr), ownerReferences: [ownerRef(cr)] },
+    metadata: { name, namespace: cr.metadata.namespace, labels: labels(cr, name, cr.spec?.image), annotations: annotations(cr), ownerReferences: [ownerRefTo(cr)] },
   };
 }
 
@@ -312,7 +311,7 @@ export function services(cr: KObject, version: string): KObject[] {
   const base = (name: string, type: string): KObject['metadata'] => ({
     name, namespace: cr.metadata.namespace,
     labels: { ...labels(cr, name, cr.spec?.image), ...typeLabel(type) },
-    annotations: annotations(cr), ownerReferences: [ownerRef(cr)],
+    annotations: annotations(cr), ownerReferences: [ownerRefTo(cr)],
   });
   let svcPorts = ports(cfg, ['receiver', 'exporter']).map(svcPort);
   const spec: Any[] = cr.spec?.ports ?? [];
