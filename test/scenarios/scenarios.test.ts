@@ -35,7 +35,13 @@ export interface Expected {
   suppressed?: ExpectedFinding[];
   /** Evidence that must prove a finding: its rule, subject name, source and a regex its detail matches. */
   evidence?: { rule: string; name: string; source: string; matches: string }[];
+  /** The cluster's IP family (`npm run sim -- --ip-family`). Default ipv4. */
+  ipFamily?: IpFamily;
+  /** Run once more in each of these families, expecting the same findings (rules where the family matters). */
+  alsoIpFamilies?: IpFamily[];
 }
+
+type IpFamily = 'ipv4' | 'ipv6' | 'dual';
 
 export function loadScenarios(): Array<{ name: string; dir: string; expected: Expected }> {
   return readdirSync(here, { withFileTypes: true })
@@ -58,11 +64,16 @@ test('every rule of the catalogue is proven by at least one scenario', () => {
 });
 
 describe('scenarios in the simulated cluster', { skip, concurrency: 1 }, () => {
-  for (const s of scenarios) {
-    test(s.name, { timeout: 240_000 }, async () => {
+  // A scenario runs in its own family, then once per alsoIpFamilies entry, named `<scenario> (<family>)`.
+  const runs = scenarios.flatMap((s) => {
+    const main = s.expected.ipFamily ?? 'ipv4';
+    return [main, ...(s.expected.alsoIpFamilies ?? []).filter((f) => f !== main)].map((ipFamily) => ({ s, ipFamily, name: ipFamily === main ? s.name : `${s.name} (${ipFamily})` }));
+  });
+  for (const { s, ipFamily, name } of runs) {
+    test(name, { timeout: 240_000 }, async () => {
       const { startCluster } = await import('../sim/cli.ts');
       const manifests = (s.expected.manifests ?? ['manifests']).map((m) => resolve(s.dir, m));
-      const cluster = await startCluster({ manifests, log: () => {} });
+      const cluster = await startCluster({ manifests, ipFamily, log: () => {} });
       try {
         const kubeconfig = s.expected.user ? cluster.kubeconfigFor(s.expected.user) : cluster.kubeconfig;
         const before = cluster.api.requests.length;

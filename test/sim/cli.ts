@@ -22,6 +22,7 @@ import { nodeObject, systemObjects } from './cluster-objects.ts';
 import { checkHoldEnv, holdAt } from './hold.ts';
 import { startOperator, type Operator } from './operator/operator.ts';
 import { CURRENT_OPERATOR_VERSION, OPERATOR_VERSIONS, isKnownOperatorVersion } from './operator/versions.ts';
+import { IP_FAMILIES, isIpFamily, setClusterIpFamily, type IpFamily } from './ip-family.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const POLICY_FILE = join(REPO_ROOT, 'test/sim/policies.yaml');
@@ -62,6 +63,11 @@ export interface ClusterOptions {
   operatorVersion?: string;
   /** false: no operator (its CRs stay unreconciled, no webhooks, no operator pod), as when it is not installed. */
   operator?: boolean;
+  /**
+   * The cluster's IP family, as kind's `networking.ipFamily` (ip-family.ts has the ranges): ipv4 (default),
+   * ipv6, or dual (IPv4 primary, both families on every pod and on PreferDualStack/RequireDualStack Services).
+   */
+  ipFamily?: IpFamily;
 }
 
 export interface Cluster {
@@ -221,6 +227,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   if (opts.operator !== false && !isKnownOperatorVersion(operatorVersion)) {
     throw new UsageError(`unknown operator version ${JSON.stringify(operatorVersion)}; known: ${OPERATOR_VERSIONS[0]} .. ${OPERATOR_VERSIONS[OPERATOR_VERSIONS.length - 1]}`);
   }
+  const ipFamily = opts.ipFamily ?? 'ipv4';
+  if (!isIpFamily(ipFamily)) { throw new UsageError(`unknown IP family ${JSON.stringify(ipFamily)}; known: ${IP_FAMILIES.join(', ')}`); }
   const loaded = loadManifests(opts.manifests);
   let faults: FaultInjector | undefined;
   if (opts.apiFaults !== undefined) {
@@ -237,6 +245,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
 
   log(`sim: run ${runId}, state ${stateDir}`);
   const store = new Store();
+  setClusterIpFamily(store, ipFamily);
   let runtime: Runtime | undefined;
   let api: ApiServer | undefined;
   let controllers: Controllers | undefined;
@@ -357,6 +366,7 @@ interface Args {
   settleTimeoutMs: number;
   operatorVersion?: string;
   noOperator: boolean;
+  ipFamily?: IpFamily;
   cmd: string[];
 }
 
@@ -400,6 +410,12 @@ export function parseArgs(argv: string[]): Args {
       case '--settle-timeout': a.settleTimeoutMs = parseDuration(take()); break;
       case '--operator-version': a.operatorVersion = take().replace(/^v/, ''); break;
       case '--no-operator': a.noOperator = true; break;
+      case '--ip-family': {
+        const f = take();
+        if (!isIpFamily(f)) { throw new UsageError(`--ip-family must be one of ${IP_FAMILIES.join(', ')}, got ${JSON.stringify(f)}`); }
+        a.ipFamily = f;
+        break;
+      }
       case '-h': case '--help': throw new UsageError('');
       default: throw new UsageError(`unknown argument ${JSON.stringify(own[i])}`);
     }
@@ -418,11 +434,12 @@ export function parseArgs(argv: string[]): Args {
 
 const USAGE = `usage: node test/sim/cli.ts [run|up|down] --manifests DIR [--manifests DIR ...]
          [--api-latency-ms N] [--api-faults FILE] [--audit-log FILE] [--user NAME] [--nodes N] [--keep]
-         [--state-dir DIR] [--settle-timeout 60s] [--detach] [--operator-version X.Y.Z | --no-operator] -- CMD [ARGS...]
+         [--state-dir DIR] [--settle-timeout 60s] [--detach] [--operator-version X.Y.Z | --no-operator] [--ip-family ipv4|ipv6|dual] -- CMD [ARGS...]
   run   (default) bring the cluster up, run CMD with KUBECONFIG set, tear down, exit with CMD's code
   up    bring the cluster up and stay in the foreground until SIGINT/SIGTERM (--detach: in the background)
   down  stop the cluster started by \`up\` (pid in .sim/current)
   --operator-version  the OpenTelemetry Operator release to play (default ${CURRENT_OPERATOR_VERSION}); --no-operator: none
+  --ip-family  ipv4 (default), ipv6 or dual (IPv4 primary), with kind's ranges (pods fd00:10:244::/56, Services fd00:10:96::/112)
 exit codes: CMD's own; 2 usage or not root; 3 bring-up failed; 4 pods did not settle in time`;
 
 const signalExit = (sig: NodeJS.Signals) => 128 + (osConstants.signals[sig] ?? 1);
@@ -508,7 +525,7 @@ async function main(argv: string[]): Promise<number> {
       cluster = await startCluster({
         manifests: args.manifests, apiLatencyMs: args.apiLatencyMs, apiFaults: args.apiFaults, auditLog: args.auditLog, user: args.user,
         nodes: args.nodes, stateDir: args.stateDir, settleTimeoutMs: args.settleTimeoutMs, keep: args.keep, signal: abort.signal,
-        cleanupOnSignal: false, operatorVersion: args.operatorVersion, operator: !args.noOperator,
+        cleanupOnSignal: false, operatorVersion: args.operatorVersion, operator: !args.noOperator, ipFamily: args.ipFamily,
       });
     } catch (e) {
       // startCluster has torn down what it started; a signal during bring-up is not a failure to report.
