@@ -84,7 +84,7 @@ export async function diagnoseCluster(loaded: LoadedKubeconfig, o: DiagnosisOpti
     }
     if (o.onStats) {
       const s = kube.stats();
-      o.onStats(`API requests: ${s.requests} (${Object.entries(s.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')}), retries ${s.retries}`);
+      o.onStats(`API requests: ${s.requests} (${Object.entries(s.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')}), retries ${s.retries}, ${((s.bytes ?? 0) / 1e6).toFixed(1)} MB read`);
     }
     return judgeWithPolicy(snapshot, o.policy, o.knownRules);
   } finally {

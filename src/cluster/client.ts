@@ -224,7 +224,7 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
   private readonly pageSize: number;
   private readonly onRequest?: ClientOptions['onRequest'];
   private readonly early?: EarlyReviews;
-  private readonly counters: ClientStats = { requests: 0, retries: 0, byVerb: {} };
+  private readonly counters: ClientStats = { requests: 0, retries: 0, byVerb: {}, bytes: 0 };
   private readonly ua = userAgent();
   private dispatcher: ReturnType<RequestContext['getDispatcher']>;
 
@@ -280,6 +280,7 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
       try {
         res = await this.http.send(ctx).toPromise();
         text = await res.body.text();
+        this.counters.bytes = (this.counters.bytes ?? 0) + Buffer.byteLength(text);
       } catch (e) {
         const { reason, message } = transportReason(e);
         this.onRequest?.(method, path, 0, Date.now() - t0);
@@ -318,33 +319,55 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
   }
 
   async list(resource: ResourceName | ResourceRef, opts: ListOptions = {}): Promise<KObject[]> {
+    const items: KObject[] = [];
+    await this.listPages(resource, opts, (page) => {
+      items.push(...page);
+      return true;
+    });
+    return items;
+  }
+
+  /**
+   * The list, page by page (limit/continue): each page is parsed and handed over, then dropped. A continue
+   * token can expire (410) on a long list; kubectl's answer is a fresh list, once, and so is this one's
+   * (the pages already handed over are handed over again: a caller that counts must key by object).
+   */
+  async listPages(resource: ResourceName | ResourceRef, opts: ListOptions, onPage: (items: KObject[], more: boolean) => boolean | undefined): Promise<void> {
     const ref: ResourceRef = typeof resource === 'string' ? RESOURCES[resource] : resource;
     const path = resourcePath(ref, opts.namespace);
-    // A continue token can expire (410) on a long list; kubectl's answer is a fresh list, once.
+    const accept = opts.metadataOnly ? 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json' : undefined;
     for (let restart = 0; ; restart++) {
-      const items: KObject[] = [];
       let cont: string | undefined;
       try {
         do {
-          const q = new URLSearchParams({ limit: String(this.pageSize) });
+          const q = new URLSearchParams({ limit: String(opts.pageSize ?? this.pageSize) });
           if (opts.labelSelector) { q.set('labelSelector', opts.labelSelector); }
           if (opts.fieldSelector) { q.set('fieldSelector', opts.fieldSelector); }
           if (cont) { q.set('continue', cont); }
-          const { text } = await this.request('GET', `${path}?${q}`, { verb: 'list', signal: opts.signal });
+          const { text } = await this.request('GET', `${path}?${q}`, { verb: 'list', signal: opts.signal, ...(accept ? { accept } : {}) });
           const body = JSON.parse(text) as { kind?: string; apiVersion?: string; items?: KObject[]; metadata?: { continue?: string } };
-          const kind = body.kind?.replace(/List$/, '');
+          // A metadata list says PartialObjectMetadataList; its items are the listed resource's, by metadata.
+          const kind = opts.metadataOnly ? undefined : body.kind?.replace(/List$/, '');
+          const page: KObject[] = [];
           for (const item of body.items ?? []) {
             // Lists omit each item's kind/apiVersion; put them back so objects are self-describing.
-            items.push({ ...item, kind: item.kind ?? kind, apiVersion: item.apiVersion ?? body.apiVersion });
+            page.push(opts.metadataOnly ? { metadata: item.metadata } : { ...item, kind: item.kind ?? kind, apiVersion: item.apiVersion ?? body.apiVersion });
           }
           cont = body.metadata?.continue || undefined;
+          if (onPage(page, cont !== undefined) === false) { return; }
         } while (cont);
-        return items;
+        return;
       } catch (e) {
         if (e instanceof ApiError && e.status === 410 && restart === 0) { continue; }
         throw e;
       }
     }
+  }
+
+  async getObject(resource: ResourceName | ResourceRef, namespace: string | undefined, name: string, opts: { signal?: AbortSignal } = {}): Promise<KObject> {
+    const ref: ResourceRef = typeof resource === 'string' ? RESOURCES[resource] : resource;
+    const o = await this.get(ref, namespace, name, opts);
+    return { ...o, kind: o.kind ?? ref.resource, apiVersion: o.apiVersion ?? (ref.group ? `${ref.group}/${ref.version}` : ref.version) };
   }
 
   /** One object, with its resourceVersion: what `fix` edits and sends back as a precondition. */

@@ -59,6 +59,13 @@ export interface ListOptions {
   labelSelector?: string;
   fieldSelector?: string;
   signal?: AbortSignal;
+  /**
+   * `Accept: application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1`: items carry only their
+   * metadata (ownership, labels, annotations), as `kubectl get --raw` with that header returns them.
+   */
+  metadataOnly?: boolean;
+  /** page size (`limit`) of this list; the client's default otherwise */
+  pageSize?: number;
 }
 
 export interface ExecError {
@@ -112,6 +119,8 @@ export interface ClientStats {
   requests: number;
   retries: number;
   byVerb: Record<string, number>;
+  /** response bytes read from the API server (bodies, exec streams excluded) */
+  bytes?: number;
 }
 
 export interface ClusterClient {
@@ -128,6 +137,14 @@ export interface ClusterClient {
   addEphemeralContainer?(namespace: string, pod: string, container: { name: string; image: string; command: string[]; targetContainerName?: string }): Promise<void>;
   stats?(): ClientStats;
   close?(): Promise<void>;
+  /**
+   * A list read page by page: `onPage` sees each page's items as soon as it is parsed, and the pages are
+   * not kept, so a list of the whole cluster's pods never sits in memory at once. `onPage` returning
+   * false stops the list after that page.
+   */
+  listPages?(resource: ResourceName | ResourceRef, opts: ListOptions, onPage: (items: KObject[], more: boolean) => boolean | undefined): Promise<void>;
+  /** One object by name (a pod chosen to stand for its template). */
+  getObject?(resource: ResourceName | ResourceRef, namespace: string | undefined, name: string, opts?: { signal?: AbortSignal }): Promise<KObject>;
 }
 
 /** A patch body and how the API server reads it (`kubectl patch --type`). */
