@@ -7,6 +7,7 @@ import { normalizeSnapshot } from './snapshot.ts';
 import { SEVERITY_ORDER, checkSubject, type AppSummary, type Check, type CollectorSummary, type Finding, type Report, type Rule, type RuleResult } from './report/finding.ts';
 import { correlate } from './report/correlate.ts';
 import { withFixPlans } from './report/fix-commands.ts';
+import { withHops } from './report/hops.ts';
 import { RULES } from './rules/index.ts';
 import { collectorModel } from './otel/config.ts';
 import { appExports } from './otel/sdk.ts';
@@ -99,7 +100,7 @@ export function judge(input: Snapshot, opts: JudgeOptions = {}): Report {
     mode,
     generatedAt: snapshot.meta.time,
     collectors: summarizeCollectors(snapshot),
-    apps: summarizeApps(snapshot),
+    apps: withHops(summarizeApps(snapshot), snapshot, findings),
     checks,
     findings,
     ...(snapshot.notes.length ? { notes: [...snapshot.notes] } : {}),

@@ -3,6 +3,7 @@
  * contract `otel-doctor/v1` (schema/report.schema.json); fields are only ever added, never renamed.
  */
 import type { EvidenceSource, Mode, Snapshot, SourceLocation } from '../snapshot.ts';
+import type { Hop } from './hops.ts';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -161,6 +162,8 @@ export interface AppSummary {
   probe?: string;
   /** the worst answer to the app's own protocol (ProbeRecord.otlp), when a probe spoke it */
   otlpProbe?: string;
+  /** the whole path, app -> Service -> receiver -> pipeline -> exporter -> backend, each hop proven or not (report/hops.ts) */
+  hops?: Hop[];
 }
 
 export interface Report {

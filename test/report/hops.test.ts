@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { judge } from '../../src/engine.ts';
+import { HOP_OF_RULE, OFF_PATH_RULES, type Hop } from '../../src/report/hops.ts';
+import { RULES } from '../../src/rules/index.ts';
+import { collectorSubject } from '../../src/rules/util.ts';
+import type { Rule } from '../../src/report/finding.ts';
+import type { Snapshot } from '../../src/snapshot.ts';
+import { envValue, loadSnapshot, variant } from '../rules/helpers.ts';
+
+const hopsOf = (s: Snapshot, pod: string, opts: Parameters<typeof judge>[1] = {}): Hop[] => {
+  const a = judge(s, opts).apps.find((x) => x.pod.startsWith(pod));
+  assert.ok(a?.hops, `no hops for ${pod}`);
+  return a.hops;
+};
+const brief = (hs: Hop[]): string[] => hs.map((h) => `${h.hop} ${h.status}${h.findings ? ` ${h.findings.join(',')}` : ''}${h.sources ? ` [${h.sources.join(',')}]` : ''}`);
+
+test('seed: the Service is proven from the API, the receiver fails on receiver-bound-to-loopback, the rest says why it is unproven', () => {
+  const hs = hopsOf(loadSnapshot('seed'), 'checkout');
+  assert.deepEqual(brief(hs), ['app ok [config]', 'service ok [api]', 'receiver failed receiver-bound-to-loopback', 'pipeline unproven', 'exporter unproven', 'backend unproven']);
+  assert.equal(hs[1].target, 'Service observability/otel-collector:4317');
+  assert.match(hs[2].target, /^otlp\/grpc localhost:4317 \(Deployment observability\/otel-collector\)$/);
+  assert.match(hs[2].detail ?? '', /configured localhost:4317; listening .*127\.0\.0\.1:4317 \(ss\)/);
+  // the collector has a traces pipeline only; the app's SDK may send metrics and logs too
+  assert.equal(hs[3].target, 'otlp -> traces');
+  assert.match(hs[3].reason ?? '', /no metrics, logs pipeline takes otlp/);
+  assert.match(hs[4].reason ?? '', /metrics were not read/);
+  assert.match(hs[5].reason ?? '', /not checked by design: debug/);
+  assert.ok(hs.every((h) => h.signals.join() === 'traces,metrics,logs'));
+});
+
+test('healthy: sockets read by exec prove the receiver; every signal has its pipeline', () => {
+  const hs = hopsOf(loadSnapshot('healthy-helm'), 'payment');
+  assert.deepEqual(brief(hs).slice(0, 4), ['app ok [config]', 'service ok [api,exec]', 'receiver ok [config,exec]', 'pipeline ok [config]']);
+  assert.equal(hs[3].target, 'otlp -> traces, metrics, logs');
+});
+
+test('without exec the receiver stays unproven, and says why; in lint the config is the proof', () => {
+  const noExec = variant(loadSnapshot('healthy-helm'), (s) => {
+    s.meta.exec = false;
+    s.probes = [];
+    for (const c of s.collectors) { delete c.listeners; }
+  });
+  const r = hopsOf(noExec, 'payment')[2];
+  assert.equal(r.status, 'unproven');
+  assert.match(r.reason ?? '', /--no-exec/);
+  const lint = variant(noExec, (s) => { s.meta.mode = 'lint'; });
+  assert.deepEqual(brief(hopsOf(lint, 'payment', { mode: 'lint' })).slice(0, 4), ['app ok [config]', 'service ok [config]', 'receiver ok [config]', 'pipeline ok [config]']);
+});
+
+test('a Service without the port: the hops behind it name the break instead of guessing a receiver', () => {
+  const hs = hopsOf(loadSnapshot('app-port-not-exposed'), 'legacy');
+  assert.deepEqual(brief(hs), ['app ok [config]', 'service failed app-port-not-exposed', 'receiver unproven', 'pipeline unproven', 'exporter unproven', 'backend unproven']);
+  assert.match(hs[2].reason ?? '', /declares no port 55680/);
+});
+
+test('an app exporting to two places has two paths; an app exporting nothing has one unproven hop', () => {
+  const two = variant(loadSnapshot('seed'), (s) => {
+    s.apps[0].exporter.signals = { metrics: { endpoint: envValue('http://metrics.example.com:4317', 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT') } };
+  });
+  const hs = hopsOf(two, 'checkout');
+  assert.equal(hs.length, 12);
+  assert.deepEqual(hs.filter((h) => h.hop === 'service').map((h) => `${h.signals.join(',')} ${h.status}`), ['traces,logs ok', 'metrics unproven']);
+  assert.match(hs[7].reason ?? '', /outside the cluster/);
+  const none = variant(loadSnapshot('seed'), (s) => { s.apps[0].exporter.sdkDisabled = true; });
+  assert.deepEqual(brief(hopsOf(none, 'checkout')), ['app unproven']);
+});
+
+test('a network exporter: the backend names its endpoint and stays unproven until metrics or logs prove it', () => {
+  const s = variant(loadSnapshot('healthy-helm'), (s) => {
+    const cfg = s.collectors[0].effectiveConfig as { exporters: Record<string, unknown>; service: { pipelines: Record<string, { exporters: string[] }> } };
+    cfg.exporters['otlp/backend'] = { endpoint: 'backend.vendor.example:4317' };
+    cfg.service.pipelines.traces.exporters = ['otlp/backend'];
+  });
+  const hs = hopsOf(s, 'payment');
+  assert.equal(hs[4].target, 'otlp/backend, debug');
+  assert.equal(hs[5].target, 'otlp/backend -> backend.vendor.example:4317, debug (no network backend)');
+  assert.match(hs[5].reason ?? '', /delivery is proven by the collector's metrics or exporter logs/);
+});
+
+test('a collector-side finding breaks the hop its rule names, for the apps it affects only', () => {
+  const s = loadSnapshot('healthy-helm');
+  const failing = (affects?: string): Rule => ({
+    id: 'exporter-failing', severity: 'error', title: 't', description: 'd', evidence: ['log'], fix: 'f', modes: ['diagnose'],
+    check: (snap) => [{
+      subject: collectorSubject(snap.collectors[0]), summary: 's', rootCause: 'r', evidence: [{ source: 'log', detail: 'x' }], fix: { summary: 'f' },
+      ...(affects ? { affected: snap.apps.filter((a) => a.pod.startsWith(affects)).map((a) => ({ namespace: a.namespace, pod: a.pod, container: a.container, symptoms: [] })) } : {}),
+    }],
+  });
+  const all = { catalogue: [...RULES, failing()] };
+  for (const pod of ['payment', 'cart']) {
+    const b = hopsOf(s, pod, all)[5];
+    assert.deepEqual([b.status, b.findings], ['failed', ['exporter-failing']]);
+    assert.equal(b.reason, undefined);
+  }
+  const onlyCart = { catalogue: [...RULES, failing('cart')] };
+  assert.equal(hopsOf(s, 'cart', onlyCart)[5].status, 'failed');
+  assert.equal(hopsOf(s, 'payment', onlyCart)[5].status, 'unproven');
+});
+
+test('every rule of the catalogue names the hop it breaks, or is off the path on purpose', () => {
+  const unmapped = RULES.map((r) => r.id).filter((id) => !HOP_OF_RULE[id] && !OFF_PATH_RULES.has(id));
+  assert.deepEqual(unmapped, []);
+});
