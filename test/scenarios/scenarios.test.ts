@@ -37,6 +37,11 @@ export interface Expected {
   evidence?: { rule: string; name: string; source: string; matches: string }[];
   /** The cluster's IP family (`npm run sim -- --ip-family`). Default ipv4. */
   ipFamily?: IpFamily;
+  /**
+   * The whole path of these apps (apps[].hops), matched by workload name: one line per hop, `<hop> <status>`
+   * then the rules that break it (failed) or the sources that prove it (ok).
+   */
+  hops?: { workload: string; container?: string; hops: string[] }[];
   /** Run once more in each of these families, expecting the same findings (rules where the family matters). */
   alsoIpFamilies?: IpFamily[];
 }
@@ -96,6 +101,12 @@ describe('scenarios in the simulated cluster', { skip, concurrency: 1 }, () => {
         for (const ev of s.expected.evidence ?? []) {
           const f = report.findings.find((x) => x.rule === ev.rule && x.subject.name === ev.name);
           assert.ok(f?.evidence?.some((e) => e.source === ev.source && new RegExp(ev.matches).test(e.detail)), `no ${ev.source} evidence matching /${ev.matches}/ on ${ev.rule} ${ev.name}\n${ctx}`);
+        }
+        for (const want of s.expected.hops ?? []) {
+          const app = (report as { apps?: { workload?: string; container: string; hops?: { hop: string; status: string; findings?: string[]; sources?: string[] }[] }[] }).apps
+            ?.find((a) => a.workload?.split('/')[1] === want.workload && (!want.container || a.container === want.container));
+          const got = (app?.hops ?? []).map((h) => [h.hop, h.status, (h.findings ?? h.sources ?? []).join(',')].filter(Boolean).join(' '));
+          assert.deepEqual(got, want.hops, `hops of ${want.workload}\n${JSON.stringify(app?.hops, null, 2)}`);
         }
         if (s.expected.suppressed) {
           assert.deepEqual((report.suppressed ?? []).map((f) => key({ rule: f.rule, severity: f.severity, subject: { ...f.subject, container: undefined } })).sort(), s.expected.suppressed.map(key).sort(), `suppressed\n${ctx}`);
