@@ -194,6 +194,8 @@ export interface CollectorPod {
   siblingContainers?: string[];
   node?: string;
   podIP?: string;
+  /** status.podIPs: every family's address, the primary (podIP) first; two on a dual-stack cluster */
+  podIPs?: string[];
   hostIP?: string;
   owner?: WorkloadRef;
   image: string;
@@ -295,6 +297,12 @@ export interface ServiceInfo {
   name: string;
   type: string; // ClusterIP | NodePort | LoadBalancer | ExternalName
   clusterIP?: string | null; // 'None' for headless
+  /** spec.clusterIPs: one per family, the primary first (dual-stack Services have two) */
+  clusterIPs?: string[];
+  /** spec.ipFamilies as written or defaulted by the API server (`IPv4`, `IPv6`), the primary first */
+  ipFamilies?: string[];
+  /** spec.ipFamilyPolicy: SingleStack | PreferDualStack | RequireDualStack */
+  ipFamilyPolicy?: string;
   ports: ServicePortInfo[];
   selector?: Record<string, string> | null;
   internalTrafficPolicy?: 'Cluster' | 'Local' | string;
@@ -389,6 +397,8 @@ export interface AppContainer {
   workload?: WorkloadRef;
   node?: string;
   podIP?: string;
+  /** status.podIPs: every family's address, the primary (podIP) first */
+  podIPs?: string[];
   /** the node's IP (apps that export to a DaemonSet collector via `$(HOST_IP)`) */
   hostIP?: string;
   hostNetwork?: boolean;

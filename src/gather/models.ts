@@ -72,6 +72,12 @@ function probeInfo(p: any, container: any): HttpProbeInfo | undefined {
   return undefined;
 }
 
+/** status.podIPs (`[{ip}]`, the primary first): recorded only when it says more than podIP (a second family). */
+function podIPsOf(pod: KObject): { podIPs?: string[] } {
+  const ips = (Array.isArray(pod.status?.podIPs) ? pod.status.podIPs : []).map((x: any) => x?.ip).filter((ip: unknown): ip is string => typeof ip === 'string' && ip !== '');
+  return ips.length > 1 || (ips.length === 1 && ips[0] !== pod.status?.podIP) ? { podIPs: ips } : {};
+}
+
 function envFieldRefs(container: any): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of Array.isArray(container?.env) ? container.env : []) {
@@ -129,6 +135,7 @@ export function buildCollector(d: DiscoveredCollector, disc: Discovery): Collect
     siblingContainers: d.siblings,
     node: pod.spec?.nodeName,
     podIP: pod.status?.podIP,
+    ...podIPsOf(pod),
     hostIP: pod.status?.hostIP,
     owner: d.sidecar ? { kind: 'Sidecar', namespace: d.workload.namespace, name: d.workload.name } : workloadRef(d.workload),
     image,
@@ -293,6 +300,7 @@ export function buildApp(a: DiscoveredApp, disc: Discovery): AppContainer {
     workload: workloadRef(a.workload),
     node: a.pod.spec?.nodeName,
     podIP: a.pod.status?.podIP,
+    ...podIPsOf(a.pod),
     image: a.container?.image,
     labels: a.pod.metadata.labels ?? {},
     annotations: a.pod.metadata.annotations,
@@ -328,6 +336,9 @@ export function buildServices(disc: Discovery, collectors: CollectorPod[]): Serv
       name: s.metadata.name,
       type: String(s.spec?.type ?? 'ClusterIP'),
       clusterIP: s.spec?.clusterIP ?? null,
+      ...(Array.isArray(s.spec?.clusterIPs) && s.spec.clusterIPs.length ? { clusterIPs: s.spec.clusterIPs.map(String) } : {}),
+      ...(Array.isArray(s.spec?.ipFamilies) && s.spec.ipFamilies.length ? { ipFamilies: s.spec.ipFamilies.map(String) } : {}),
+      ...(typeof s.spec?.ipFamilyPolicy === 'string' ? { ipFamilyPolicy: s.spec.ipFamilyPolicy } : {}),
       ports: (Array.isArray(s.spec?.ports) ? s.spec.ports : []).map((p: any) => ({
         ...(p.name ? { name: p.name } : {}),
         port: Number(p.port),

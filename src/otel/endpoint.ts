@@ -87,3 +87,36 @@ export function parseOtlpUrl(value: string): ParsedOtlpUrl {
   if (/[\s\x00-\x1f\x7f`$;|&<>()'"\\]/.test(v)) { problems.push('contains whitespace, control or shell characters'); }
   return { raw, scheme, host: hp.host, port: hp.port, ...(impliedPort ? { impliedPort } : {}), path, problems };
 }
+
+export type GoAddrError = 'missing port in address' | 'too many colons in address' | "missing ']' in address" | "unexpected '[' in address" | "unexpected ']' in address";
+
+/**
+ * What Go's `net.SplitHostPort` (net/ipsock.go) says of a `host:port`: null when it splits, else Go's own
+ * error text. Every collector server hands its endpoint to it (`net.Listen("tcp", endpoint)` in confignet,
+ * confighttp and configgrpc), and Go never guesses where an unbracketed IPv6 address ends: `fd00::5:4317`,
+ * or `${env:MY_POD_IP}:4317` once the pod IP is IPv6, is `too many colons in address`.
+ */
+export function goSplitHostPortError(hostport: string): GoAddrError | null {
+  const i = hostport.lastIndexOf(':');
+  if (i < 0) { return 'missing port in address'; }
+  let j = 0;
+  let k = 0;
+  if (hostport.startsWith('[')) {
+    const end = hostport.indexOf(']');
+    if (end < 0) { return "missing ']' in address"; }
+    if (end + 1 === hostport.length) { return 'missing port in address'; }
+    if (end + 1 !== i) { return hostport[end + 1] === ':' ? 'too many colons in address' : 'missing port in address'; }
+    j = 1;
+    k = end + 1;
+  } else if (hostport.slice(0, i).includes(':')) {
+    return 'too many colons in address';
+  }
+  if (hostport.indexOf('[', j) >= 0) { return "unexpected '[' in address"; }
+  if (hostport.indexOf(']', k) >= 0) { return "unexpected ']' in address"; }
+  return null;
+}
+
+/** Go's `net.JoinHostPort`: `[host]:port` when the host has a colon (an IPv6 literal), else `host:port`. */
+export function joinHostPort(host: string, port: number | string): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -58,6 +58,15 @@ const COLLECTOR: Sig[] = [
     re: /listen tcp (\S+): bind: ([^"\n]+?)(?:"|$)/,
     fields: (line, m) => ({ address: m[1], error: m[2].trim(), ...componentFromError(line) }),
   },
+  // Go's net.SplitHostPort on an unbracketed IPv6 host (net/ipsock.go, AddrError under listen's OpError):
+  // `listen tcp: address fd00::5:4317: too many colons in address` in the `Failed to start component`
+  // error and the final `Error: cannot start pipelines: ...` (contrib#38174, #37876; helm-charts#816).
+  {
+    id: 'collector-listen-too-many-colons',
+    kind: 'bind',
+    re: /address (\S+?): too many colons in address/,
+    fields: (line, m) => ({ address: m[1], ...componentFromError(line) }),
+  },
   {
     id: 'collector-config-invalid',
     kind: 'config',

@@ -5,6 +5,7 @@ import { rule as receiverDefaultLoopback } from './receiver-default-loopback.ts'
 import { rule as receiverNotInPipeline } from './receiver-not-in-pipeline.ts';
 import { rule as receiverProtocolDisabled } from './receiver-protocol-disabled.ts';
 import { rule as receiverBoundToPodIp } from './receiver-bound-to-pod-ip.ts';
+import { rule as endpointIpv6Unbracketed } from './endpoint-ipv6-unbracketed.ts';
 import { rule as collectorNotReady } from './collector-not-ready.ts';
 import { rule as collectorConfigInvalid } from './collector-config-invalid.ts';
 import { rule as healthCheckBoundToLoopback } from './health-check-bound-to-loopback.ts';
@@ -32,6 +33,7 @@ export const RULES: Rule[] = [
   receiverNotInPipeline,
   receiverProtocolDisabled,
   receiverBoundToPodIp,
+  endpointIpv6Unbracketed,
   collectorNotReady,
   collectorConfigInvalid,
   healthCheckBoundToLoopback,

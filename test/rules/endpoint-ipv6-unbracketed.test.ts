@@ -1,0 +1,291 @@
+import assert from 'node:assert/strict';
+import { parse } from 'yaml';
+import { rule } from '../../src/rules/endpoint-ipv6-unbracketed.ts';
+import { judge } from '../../src/engine.ts';
+import { matchCollectorLine } from '../../src/otel/logs.ts';
+import type { Snapshot } from '../../src/snapshot.ts';
+import { findingsOf, loadSnapshot, ruleTester, test, variant } from './helpers.ts';
+
+const COLLECTOR = 'Deployment observability/otel-collector:opentelemetry-collector';
+const WORKLOAD = 'Deployment observability/otel-collector';
+const POD_IP6 = 'fd00:10:244:1::5';
+// The collector's own lines for this failure, in the format of contrib#38174 (graph.go's error line and
+// the final `Error:`), with the address Go printed.
+const CRASH_LINES = [
+  `2026-12-05T17:01:02.003Z\terror\tgraph/graph.go:426\tFailed to start component\t{"resource": {}, "error": "listen tcp: address ${POD_IP6}:4317: too many colons in address", "type": "Receiver", "id": "otlp"}`,
+  `Error: cannot start pipelines: failed to start "otlp" receiver: listen tcp: address ${POD_IP6}:4317: too many colons in address`,
+];
+
+/** The Helm chart's config on an IPv6 cluster, crash-looping as the real collector does. */
+function ipv6Helm(): Snapshot {
+  return variant(loadSnapshot('healthy-helm'), (s) => {
+    const c = s.collectors[0];
+    c.podIP = POD_IP6;
+    c.env = { MY_POD_IP: POD_IP6 };
+    c.ready = false;
+    c.restarts = 4;
+    c.containerStatuses = [{ name: c.container, ready: false, restartCount: 4, state: 'waiting', reason: 'CrashLoopBackOff', lastTerminationReason: 'Error', lastTerminationExitCode: 1 }];
+    delete c.listeners;
+    s.services[0].clusterIP = 'fd00:10:96::14';
+    s.services[0].ipFamilies = ['IPv6'];
+    s.services[0].endpoints = { ready: [], notReady: [{ ip: POD_IP6, ready: false, pod: c.pod }] };
+    s.logs = [{ namespace: c.namespace, pod: c.pod, container: c.container, role: 'collector', previous: true, matches: CRASH_LINES.map((l) => matchCollectorLine(l)).filter((m) => m !== null) }];
+  });
+}
+
+/** The same files read by lint: no pod IP, no env value, only the fieldRef. */
+function linted(patch: (s: Snapshot) => void = () => {}): Snapshot {
+  return variant(loadSnapshot('healthy-helm'), (s) => {
+    s.meta.mode = 'lint';
+    const c = s.collectors[0];
+    delete c.env;
+    delete c.podIP;
+    delete c.listeners;
+    s.probes = [];
+    for (const a of s.apps) { delete a.podIP; }
+    s.services[0].clusterIP = undefined;
+    patch(s);
+  });
+}
+
+function config(s: Snapshot): any {
+  return s.collectors[0].effectiveConfig;
+}
+
+ruleTester(rule, {
+  valid: [
+    {
+      name: 'the Helm chart binding with an IPv4 pod IP',
+      snapshot: loadSnapshot('healthy-helm'),
+      check: { subject: WORKLOAD, status: 'pass' },
+    },
+    {
+      name: 'bracketed pod IP on an IPv6 cluster',
+      snapshot: variant(ipv6Helm(), (s) => {
+        const cfg = config(s);
+        cfg.receivers.otlp.protocols.grpc.endpoint = '[${env:MY_POD_IP}]:4317';
+        cfg.receivers.otlp.protocols.http.endpoint = '[${env:MY_POD_IP}]:4318';
+        cfg.extensions.health_check.endpoint = '[${env:MY_POD_IP}]:13133';
+      }),
+      check: { subject: WORKLOAD, status: 'pass' },
+    },
+    {
+      name: '0.0.0.0 on an IPv6 cluster',
+      snapshot: variant(ipv6Helm(), (s) => {
+        const cfg = config(s);
+        cfg.receivers.otlp.protocols.grpc.endpoint = '0.0.0.0:4317';
+        cfg.receivers.otlp.protocols.http.endpoint = '0.0.0.0:4318';
+        cfg.extensions.health_check.endpoint = '0.0.0.0:13133';
+      }),
+    },
+    {
+      name: 'a telemetry reader host from the pod IP on collector >= 0.122 (otelconf joins it with net.JoinHostPort)',
+      snapshot: variant(loadSnapshot('healthy-helm'), (s) => {
+        const c = s.collectors[0];
+        c.image = 'otel/opentelemetry-collector-k8s:0.122.0';
+        c.version = '0.122.0';
+        c.podIP = POD_IP6;
+        c.env = { MY_POD_IP: POD_IP6 };
+        const cfg = config(s);
+        cfg.receivers.otlp.protocols.grpc.endpoint = '[::]:4317';
+        cfg.receivers.otlp.protocols.http.endpoint = '[::]:4318';
+        cfg.extensions.health_check.endpoint = '[${env:MY_POD_IP}]:13133';
+        cfg.service.telemetry = { metrics: { readers: [{ pull: { exporter: { prometheus: { host: '${env:MY_POD_IP}', port: 8888 } } } }] } };
+      }),
+    },
+    {
+      name: 'an endpoint that is a URL (too many colons, but no IPv6 host: not this rule)',
+      snapshot: variant(loadSnapshot('healthy-helm'), (s) => {
+        config(s).receivers.otlp.protocols.http.endpoint = 'http://0.0.0.0:4318';
+      }),
+    },
+    {
+      name: 'a receiver no pipeline starts',
+      snapshot: variant(ipv6Helm(), (s) => {
+        const cfg = config(s);
+        cfg.receivers.zipkin = { endpoint: '${env:MY_POD_IP}:9411' };
+        cfg.receivers.otlp.protocols.grpc.endpoint = '[${env:MY_POD_IP}]:4317';
+        cfg.receivers.otlp.protocols.http.endpoint = '[${env:MY_POD_IP}]:4318';
+        cfg.extensions.health_check.endpoint = '[${env:MY_POD_IP}]:13133';
+      }),
+    },
+    {
+      name: 'lint, the chart binding with nothing saying IPv6: info would be the floor, but a bracketed config is clean',
+      snapshot: linted((s) => {
+        const cfg = config(s);
+        cfg.receivers.otlp.protocols.grpc.endpoint = '[${env:MY_POD_IP}]:4317';
+        cfg.receivers.otlp.protocols.http.endpoint = '[${env:MY_POD_IP}]:4318';
+        cfg.extensions.health_check.endpoint = '[${env:MY_POD_IP}]:13133';
+      }),
+    },
+  ],
+  invalid: [
+    {
+      name: 'diagnose: the Helm chart ${env:MY_POD_IP}:4317 with an IPv6 pod IP, crash-looping',
+      snapshot: ipv6Helm(),
+      findings: [{ severity: 'error', subject: COLLECTOR, check: { subject: WORKLOAD, status: 'fail' } }],
+    },
+    {
+      name: 'lint: the chart binding with an IPv6-first Service in the files is a warning',
+      snapshot: linted((s) => {
+        s.services[0].ipFamilies = ['IPv6'];
+        s.services[0].ipFamilyPolicy = 'SingleStack';
+      }),
+      findings: [{ severity: 'warning', subject: COLLECTOR }],
+    },
+    {
+      name: 'lint: a dual-stack policy is a warning too',
+      snapshot: linted((s) => {
+        s.services[0].ipFamilyPolicy = 'PreferDualStack';
+      }),
+      findings: [{ severity: 'warning', subject: COLLECTOR }],
+    },
+    {
+      name: 'lint: nothing in the files says IPv6: info',
+      snapshot: linted(),
+      findings: [{ severity: 'info', subject: COLLECTOR }],
+    },
+    {
+      name: 'a literal IPv6 address without brackets is an error in lint too',
+      snapshot: linted((s) => {
+        config(s).receivers.otlp.protocols.grpc.endpoint = 'fd00::1:4317';
+      }),
+      findings: [{ severity: 'error', subject: COLLECTOR }],
+    },
+    {
+      name: 'the netstat-style wildcard :::4317',
+      snapshot: variant(loadSnapshot('healthy-helm'), (s) => {
+        config(s).receivers.otlp.protocols.http.endpoint = ':::4318';
+      }),
+      findings: [{ severity: 'error', subject: COLLECTOR }],
+    },
+    {
+      name: 'an extension (pprof) from the pod IP on an IPv6 pod',
+      snapshot: variant(loadSnapshot('healthy-helm'), (s) => {
+        const c = s.collectors[0];
+        c.podIP = POD_IP6;
+        c.env = { MY_POD_IP: POD_IP6 };
+        const cfg = config(s);
+        cfg.receivers.otlp.protocols.grpc.endpoint = '0.0.0.0:4317';
+        cfg.receivers.otlp.protocols.http.endpoint = '0.0.0.0:4318';
+        cfg.extensions.health_check.endpoint = '0.0.0.0:13133';
+        cfg.extensions.pprof = { endpoint: '${env:MY_POD_IP}:1777' };
+        cfg.service.extensions.push('pprof');
+      }),
+      findings: [{ severity: 'error', subject: COLLECTOR }],
+    },
+    {
+      name: 'a non-OTLP push receiver (jaeger thrift_http) from the pod IP',
+      snapshot: variant(loadSnapshot('healthy-helm'), (s) => {
+        const c = s.collectors[0];
+        c.podIP = POD_IP6;
+        c.env = { MY_POD_IP: POD_IP6 };
+        const cfg = config(s);
+        cfg.receivers.otlp.protocols.grpc.endpoint = '0.0.0.0:4317';
+        cfg.receivers.otlp.protocols.http.endpoint = '0.0.0.0:4318';
+        cfg.extensions.health_check.endpoint = '0.0.0.0:13133';
+        cfg.receivers.jaeger = { protocols: { thrift_http: { endpoint: '${env:MY_POD_IP}:14268' } } };
+        cfg.service.pipelines.traces.receivers.push('jaeger');
+      }),
+      findings: [{ severity: 'error', subject: COLLECTOR }],
+    },
+    {
+      name: 'telemetry metrics.address from the pod IP (collector 0.120 reads it with net.SplitHostPort)',
+      snapshot: variant(loadSnapshot('healthy-helm'), (s) => {
+        const c = s.collectors[0];
+        c.podIP = POD_IP6;
+        c.env = { MY_POD_IP: POD_IP6 };
+        const cfg = config(s);
+        cfg.receivers.otlp.protocols.grpc.endpoint = '[${env:MY_POD_IP}]:4317';
+        cfg.receivers.otlp.protocols.http.endpoint = '[${env:MY_POD_IP}]:4318';
+        cfg.extensions.health_check.endpoint = '[${env:MY_POD_IP}]:13133';
+        cfg.service.telemetry = { metrics: { address: '${env:MY_POD_IP}:8888' } };
+      }),
+      findings: [{ severity: 'error', subject: COLLECTOR }],
+    },
+    {
+      name: 'a telemetry reader host from the pod IP on collector 0.120 (contrib/config joined with %s:%d)',
+      snapshot: variant(loadSnapshot('healthy-helm'), (s) => {
+        const c = s.collectors[0];
+        c.podIP = POD_IP6;
+        c.env = { MY_POD_IP: POD_IP6 };
+        const cfg = config(s);
+        cfg.receivers.otlp.protocols.grpc.endpoint = '[${env:MY_POD_IP}]:4317';
+        cfg.receivers.otlp.protocols.http.endpoint = '[${env:MY_POD_IP}]:4318';
+        cfg.extensions.health_check.endpoint = '[${env:MY_POD_IP}]:13133';
+        cfg.service.telemetry = { metrics: { readers: [{ pull: { exporter: { prometheus: { host: '${env:MY_POD_IP}', port: 8888 } } } }] } };
+      }),
+      findings: [{ severity: 'error', subject: COLLECTOR }],
+    },
+  ],
+});
+
+test('diagnose quotes the crash (log line, restarts, pod IPs) and explains the not-ready symptoms', () => {
+  const [f] = findingsOf(rule, ipv6Helm());
+  const text = f.evidence.map((e) => `${e.source}: ${e.detail}`).join('\n');
+  assert.match(text, /config: receivers\.otlp\.protocols\.grpc\.endpoint: `\$\{env:MY_POD_IP\}:4317` -> fd00:10:244:1::5:4317 \(MY_POD_IP from fieldRef status\.podIP\)/);
+  assert.match(text, /api: pod observability\/\S+ status\.podIPs: fd00:10:244:1::5/);
+  assert.match(text, /api: pod .*\(CrashLoopBackOff\), restarts 4, last exit 1/);
+  assert.match(text, /log: \S+: .*too many colons in address/);
+  assert.match(f.rootCause, /address fd00:10:244:1::5:4317: too many colons in address/);
+  const judged = judge(ipv6Helm()).findings.map((x) => x.rule);
+  assert.ok(judged.includes('endpoint-ipv6-unbracketed'));
+  assert.ok(!judged.includes('collector-not-ready'), `collector-not-ready folds into the root cause: ${judged.join(', ')}`);
+});
+
+test('the fix brackets each address and names the object to edit', () => {
+  const [f] = findingsOf(rule, ipv6Helm());
+  assert.equal(f.fix.target, 'ConfigMap observability/otel-collector key relay');
+  assert.deepEqual(parse(f.fix.patch ?? ''), {
+    receivers: { otlp: { protocols: { grpc: { endpoint: '[${env:MY_POD_IP}]:4317' }, http: { endpoint: '[${env:MY_POD_IP}]:4318' } } } },
+    extensions: { health_check: { endpoint: '[${env:MY_POD_IP}]:13133' } },
+  });
+  assert.match(f.fix.summary, /\[\$\{env:MY_POD_IP\}\]:4317/);
+  // The chart renders that ConfigMap: the report's commands change the release's values instead.
+  const judged = judge(ipv6Helm()).findings.find((x) => x.rule === rule.id);
+  assert.ok(judged?.fix.commands?.apply.some((c) => c.includes('helm upgrade') && c.includes('config.receivers.otlp.protocols.grpc.endpoint=')), JSON.stringify(judged?.fix.commands));
+});
+
+test('a reader host before 0.122 is fixed in brackets; metrics.address before 0.122 only by 0.0.0.0', () => {
+  const s = variant(loadSnapshot('healthy-helm'), (x) => {
+    const c = x.collectors[0];
+    c.podIP = POD_IP6;
+    c.env = { MY_POD_IP: POD_IP6 };
+    const cfg = config(x);
+    cfg.receivers.otlp.protocols.grpc.endpoint = '0.0.0.0:4317';
+    cfg.receivers.otlp.protocols.http.endpoint = '0.0.0.0:4318';
+    cfg.extensions.health_check.endpoint = '0.0.0.0:13133';
+    cfg.service.telemetry = { metrics: { readers: [{ pull: { exporter: { prometheus: { host: '${env:MY_POD_IP}', port: 8888 } } } }] } };
+  });
+  const [f] = findingsOf(rule, s);
+  assert.deepEqual(parse(f.fix.patch ?? ''), { service: { telemetry: { metrics: { readers: [{ pull: { exporter: { prometheus: { host: '[${env:MY_POD_IP}]' } } } }] } } } });
+  const addr = variant(s, (x) => {
+    config(x).service.telemetry = { metrics: { address: '[${env:MY_POD_IP}]:8888' } };
+  });
+  const [g] = findingsOf(rule, addr);
+  assert.deepEqual(parse(g.fix.patch ?? ''), { service: { telemetry: { metrics: { address: '0.0.0.0:8888' } } } });
+  assert.match(g.rootCause, /address fd00:10:244:1::5:8888: too many colons/);
+});
+
+test('lint names the hint it read', () => {
+  const [f] = findingsOf(rule, linted((s) => {
+    s.services[0].ipFamilies = ['IPv6', 'IPv4'];
+  }));
+  assert.ok(f.evidence.some((e) => /spec\.ipFamilies: \[IPv6, IPv4\] \(IPv6 first\)/.test(e.detail)), JSON.stringify(f.evidence));
+  assert.match(f.summary, /breaks once MY_POD_IP is an IPv6 pod IP/);
+});
+
+test('the log signature reads the address and component from the collector\'s real lines', () => {
+  // contrib#38174 (0.120, graph.go's error and the final Error:), contrib#37876's telemetry address.
+  const lines = [
+    '2025-02-25T20:22:03.880+0800\terror\tgraph/graph.go:426\tFailed to start component\t{"error": "listen tcp: address http://127.0.0.1:9090/api/v1/prom/write: too many colons in address", "type": "Exporter", "id": "prometheus/prometheusremotewrite"}',
+    'Error: cannot start pipelines: listen tcp: address :::8888: too many colons in address',
+    `Error: cannot start pipelines: failed to start "otlp" receiver: listen tcp: address ${POD_IP6}:4317: too many colons in address`,
+  ];
+  const m = lines.map((l) => matchCollectorLine(l));
+  assert.deepEqual(m.map((x) => [x?.signature, x?.kind, x?.fields?.address, x?.fields?.component]), [
+    ['collector-listen-too-many-colons', 'bind', 'http://127.0.0.1:9090/api/v1/prom/write', 'prometheus/prometheusremotewrite'],
+    ['collector-listen-too-many-colons', 'bind', ':::8888', undefined],
+    ['collector-listen-too-many-colons', 'bind', `${POD_IP6}:4317`, 'otlp'],
+  ]);
+});
