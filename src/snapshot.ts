@@ -240,6 +240,8 @@ export interface CollectorPod {
   containerPorts: ContainerPortInfo[];
   hostNetwork?: boolean;
   listeners?: ListenerEvidence;
+  /** diagnose: the collector's own Prometheus metrics, read through the API server's pod proxy (gather/metrics.ts) */
+  metrics?: CollectorMetrics;
   /** lint: where this workload is declared */
   location?: SourceLocation;
 }
@@ -271,6 +273,34 @@ export interface ListenSocket {
   dualStack?: boolean;
   /** log method: 'grpc' | 'http' server line */
   server?: string;
+}
+
+/**
+ * Why the collector's own metrics were not read. `loopback`: the telemetry endpoint listens on localhost only
+ * (the default from 0.111), which the API server's pod proxy cannot reach; `other-address`: an address that is
+ * neither the pod IP nor every interface; `disabled`: `level: none` or no pull reader; `no-config`: the effective config is unknown; `not-running`: no pod IP or the pod is not Running;
+ * `rbac-denied`: no get on pods/proxy; `request-failed`: the proxy or the endpoint answered with an error.
+ */
+export type MetricsNotRunReason = 'loopback' | 'other-address' | 'disabled' | 'no-config' | 'not-running' | 'rbac-denied' | 'request-failed';
+
+export interface MetricSample {
+  /** as served, e.g. `otelcol_exporter_send_failed_spans_total` (the `_total` suffix depends on the version) */
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+export interface CollectorMetrics {
+  /** the Prometheus endpoint as the collector binds it (`host:port`, env expanded) */
+  endpoint?: string;
+  /** which setting gave it: `service.telemetry.metrics.readers[0]`, `service.telemetry.metrics.address`, the version's default */
+  from?: string;
+  port?: number;
+  /** the API server path read, `/api/v1/namespaces/<ns>/pods/<pod>:<port>/proxy/metrics` */
+  path?: string;
+  notRun?: { reason: MetricsNotRunReason; detail?: string };
+  /** the exporter, receiver and refusal series only (otelcol_exporter_*, otelcol_receiver_*, otelcol_processor_*refused*) */
+  samples?: MetricSample[];
 }
 
 /** ---------------------------------------------------------------- services */
@@ -497,7 +527,11 @@ export interface OtlpProbeRecord {
 
 /** ---------------------------------------------------------------- logs */
 
-export type LogKind = 'refused' | 'timeout' | 'dns' | 'tls' | 'protocol' | 'unavailable' | 'http-status' | 'ready' | 'startup' | 'bind' | 'config' | 'unset-env' | 'crash' | 'other';
+export type LogKind = 'refused' | 'timeout' | 'dns' | 'tls' | 'protocol' | 'unavailable' | 'http-status' | 'ready' | 'startup' | 'bind' | 'config' | 'unset-env' | 'crash' | 'other'
+  /** the collector's way out (docs/reference/collector-exporter-logs.md): an exporter's failed send, its full queue, the memory limiter */
+  | 'export-failed' | 'queue-full' | 'memory-limit'
+  /** an app told by the collector's receiver to back off (its memory limiter refused the data) */
+  | 'backpressure';
 
 export interface LogMatch {
   signature: string;

@@ -401,6 +401,13 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
     return text;
   }
 
+  /** GET through the API server's pod proxy (`get pods/proxy`, read-only): `path` on the pod's `port`, over HTTP. */
+  async proxyGet(namespace: string, pod: string, port: number, path: string, opts: { signal?: AbortSignal } = {}): Promise<string> {
+    const p = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}:${port}/proxy/${path.replace(/^\//, '')}`;
+    const { text } = await this.request('GET', p, { verb: 'proxy', accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1', signal: opts.signal });
+    return text;
+  }
+
   async accessReview(attrs: AccessAttributes): Promise<boolean> {
     const early = this.early?.take(attrs);
     if (early) {

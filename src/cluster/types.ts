@@ -129,6 +129,8 @@ export interface ClusterClient {
   exec(namespace: string, pod: string, container: string, argv: string[], opts: ExecOptions): Promise<ExecResult>;
   logs(namespace: string, pod: string, container: string, opts: LogOptions): Promise<string>;
   accessReview(attrs: AccessAttributes): Promise<boolean>;
+  /** GET through the API server's pod proxy (`get pods/proxy`, read-only): `path` on the pod's `port` (the collector's metrics). */
+  proxyGet?(namespace: string, pod: string, port: number, path: string, opts?: { signal?: AbortSignal }): Promise<string>;
   serverVersion(): Promise<ServerVersion>;
   /**
    * Adds an ephemeral container to a pod (PATCH pods/ephemeralcontainers, as `kubectl debug` does).

@@ -44,6 +44,14 @@ export function accessSpecs(namespace: string): Omit<AccessCheck, 'allowed'>[] {
   ];
 }
 
+/**
+ * get pods/proxy, asked by gather/metrics.ts only in namespaces where a collector's telemetry endpoint can be
+ * reached (most keep the localhost default), so it is not among the reviews every diagnosis sends first.
+ */
+export function metricsAccessSpec(namespace: string): Omit<AccessCheck, 'allowed'> {
+  return { id: 'metrics', attrs: { verb: 'get', resource: 'pods', subresource: 'proxy', namespace }, needed: 'the collectors\' own metrics (exporter failures, queue, refusals)', rule: rule('', ['pods/proxy'], ['get']) };
+}
+
 export async function reviewAccess(client: ClusterClient, namespace: string): Promise<AccessReport> {
   const specs = accessSpecs(namespace);
   const checks = await Promise.all(

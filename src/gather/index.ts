@@ -16,6 +16,7 @@ import { injectionRequests, operatorManagers } from './injection.ts';
 import { operatorAssumedNote } from '../otel/operator-data.ts';
 import { discover } from './list.ts';
 import { listenersFromLog, readLogEvidence } from './logs.ts';
+import { readCollectorMetrics } from './metrics.ts';
 import { buildApp, buildCollector, buildCRs, buildPolicies, buildServices } from './models.ts';
 import { planProbes, selectProbePods } from './plan.ts';
 import { probeMethod } from './probe-tools.ts';
@@ -219,6 +220,13 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
     }
   }
   await Promise.all(tasks.splice(0));
+  // The collectors' own metrics (gather/metrics.ts), alongside the exec phase: pods to read are chosen by their logs.
+  tasks.push(
+    readCollectorMetrics(client, snap.collectors, snap.logs, { run, signal: overall }).then((m) => {
+      snap.permissions?.reviews.push(...m.reviews);
+      snap.incomplete.push(...m.incomplete);
+    }),
+  );
   // The operator's own account of an annotation it could not serve (instrumentation-not-injected).
   if (canLogs && snap.injectionRequests?.some((r) => r.selectError)) {
     for (const o of operatorManagers(disc.pods)) { snap.logs.push(await readLogEvidence(client, { ...o, role: 'operator' }, overall)); }

@@ -113,7 +113,100 @@ const COLLECTOR: Sig[] = [
     kind: 'protocol',
     re: /received bogus greeting from client/,
   },
+  // The way out (docs/reference/collector-exporter-logs.md). A full queue first: from 0.93 it is the
+  // "Rejecting data." line whose error is the queue's own (queue.go ErrQueueIsFull).
+  {
+    id: 'collector-export-queue-full',
+    kind: 'queue-full',
+    re: /Dropping data because sending_queue is full|"error"\s*:\s*"sending[_ ]queue is full"/,
+    fields: (line) => exportFields(line, 'dropped'),
+  },
+  {
+    id: 'collector-export-dropped',
+    kind: 'export-failed',
+    re: /Exporting failed\. (?:Dropping data\.|Rejecting data\.|No more retries left\. Dropping data\.|The error is not retryable\. Dropping data\.|Queue did not accept requeuing request\. Dropping data\.|Try enabling (?:sending_queue|retry_on_failure))/,
+    fields: (line) => exportFields(line, /Rejecting data\./.test(line) ? 'rejected' : 'dropped'),
+  },
+  {
+    id: 'collector-export-retry',
+    kind: 'export-failed',
+    re: /Exporting failed\. Will retry the request after interval\./,
+    fields: (line) => {
+      const interval = fieldOf(line, 'interval');
+      return { ...exportFields(line, 'retrying'), ...(interval ? { interval } : {}) };
+    },
+  },
+  // memorylimiter.go: "Refusing data." and "back within limits" mark the transitions in and out of refusing.
+  { id: 'collector-memory-refusing', kind: 'memory-limit', re: /Memory usage is above soft limit\. Refusing data\./, fields: (line) => memoryFields(line, 'refusing') },
+  { id: 'collector-memory-hard-limit', kind: 'memory-limit', re: /Memory usage is above hard limit\. Forcing a GC\./, fields: (line) => memoryFields(line, 'hard-limit') },
+  { id: 'collector-memory-recovered', kind: 'memory-limit', re: /Memory usage back within limits\. Resuming normal operation\./, fields: (line) => memoryFields(line, 'recovered') },
+  { id: 'collector-memory-configured', kind: 'memory-limit', re: /Memory limiter configured/, fields: (line) => memoryFields(line, 'configured') },
 ];
+
+/** A numeric console/JSON field: `"dropped_items": 805`. */
+function numberField(line: string, name: string): string | undefined {
+  return new RegExp(`"${name}"\\s*:\\s*(-?\\d+(?:\\.\\d+)?)`).exec(line)?.[1];
+}
+
+/**
+ * The class of an exporter's error text, which decides the fix: the Go errors the otlp / otlphttp exporters
+ * wrap (net.Dial, crypto/tls, grpc status, `responded with HTTP Status Code N`), most specific first.
+ */
+export type ExportErrorClass = 'queue-full' | 'memory-limit' | 'auth' | 'tls' | 'dns' | 'refused' | 'protocol' | 'http-4xx' | 'http-5xx' | 'timeout' | 'unavailable' | 'other';
+
+export function exportErrorClass(error: string): { class: ExportErrorClass; status?: number } {
+  const status = /HTTP Status Code (\d{3})|(?:status code|HTTP) (\d{3})\b/.exec(error);
+  const code = status ? Number(status[1] ?? status[2]) : undefined;
+  const withStatus = (c: ExportErrorClass): { class: ExportErrorClass; status?: number } => (code ? { class: c, status: code } : { class: c });
+  if (/sending[_ ]queue is full/.test(error)) { return { class: 'queue-full' }; }
+  if (/data (?:refused|dropped) due to high memory usage/.test(error)) { return withStatus('memory-limit'); }
+  if (code === 401 || code === 403 || /code = (?:Unauthenticated|PermissionDenied)\b/.test(error)) { return withStatus('auth'); }
+  if (/x509: |tls: |first record does not look like a TLS handshake|server gave HTTP response to HTTPS client|authentication handshake failed/.test(error)) { return { class: 'tls' }; }
+  if (/no such host|produced zero addresses|server misbehaving|Temporary failure in name resolution|lookup \S+ on \S+:/.test(error)) { return { class: 'dns' }; }
+  if (/connection refused/.test(error)) { return { class: 'refused' }; }
+  if (/http2: frame too large|malformed HTTP response|server preface|HTTP\/1\.x transport connection broken/.test(error)) { return { class: 'protocol' }; }
+  if (code !== undefined && code >= 400 && code < 500 && code !== 408 && code !== 429) { return withStatus('http-4xx'); }
+  if (code !== undefined && code >= 500) { return withStatus('http-5xx'); }
+  if (/i\/o timeout|context deadline exceeded|DeadlineExceeded|Client\.Timeout exceeded/.test(error)) { return withStatus('timeout'); }
+  if (/code = Unavailable|code = ResourceExhausted/.test(error) || code === 429 || code === 408) { return withStatus('unavailable'); }
+  return withStatus('other');
+}
+
+/** exporterhelper's fields: the exporter, the signal, the error, its class and target, the items lost. */
+function exportFields(line: string, outcome: 'retrying' | 'dropped' | 'rejected'): Record<string, string> {
+  const out: Record<string, string> = { outcome };
+  const id = componentId(line);
+  if (id) { out.component = id; }
+  const signal = fieldOf(line, 'otelcol.signal') ?? fieldOf(line, 'data_type');
+  if (signal) { out.signal = signal; }
+  const error = fieldOf(line, 'error');
+  if (error) {
+    out.error = error;
+    const c = exportErrorClass(error);
+    out.class = c.class;
+    if (c.status) { out.status = String(c.status); }
+    if (/Permanent error|not retryable error/.test(error)) { out.permanent = 'true'; }
+    Object.assign(out, targetFields(error));
+  } else if (/sending_queue is full/.test(line)) {
+    out.class = 'queue-full';
+  }
+  const items = numberField(line, 'dropped_items') ?? numberField(line, 'rejected_items');
+  if (items) { out.items = items; }
+  return out;
+}
+
+function memoryFields(line: string, state: string): Record<string, string> {
+  const out: Record<string, string> = { state };
+  const id = componentId(line);
+  if (id) { out.component = id; }
+  for (const k of ['cur_mem_mib', 'limit_mib', 'spike_limit_mib']) {
+    const v = numberField(line, k);
+    if (v) { out[k] = v; }
+  }
+  const pipeline = fieldOf(line, 'pipeline') ?? fieldOf(line, 'otelcol.pipeline.id');
+  if (pipeline) { out.pipeline = pipeline; }
+  return out;
+}
 
 function componentFromError(line: string): Record<string, string> {
   const m = /failed to start "([^"]+)" (receiver|exporter|extension|processor|connector)/.exec(line);
@@ -144,6 +237,10 @@ function targetFields(line: string): Record<string, string> {
 }
 
 const SDK: Sig[] = [
+  // Before the transport causes: the collector answered, and said back off (its memory limiter's ErrDataRefused,
+  // "data dropped ..." before 0.80; a full sending queue with no batch processor in between).
+  { id: 'collector-memory-limited', kind: 'backpressure', re: /data (?:refused|dropped) due to high memory usage/ },
+  { id: 'collector-queue-full-upstream', kind: 'backpressure', re: /sending[_ ]queue is full/ },
   // protocol / port mismatch
   { id: 'go-http-to-grpc-port', kind: 'protocol', re: /malformed HTTP response "\\x00\\x00\\x06\\x04/ },
   { id: 'go-grpc-to-http-port', kind: 'protocol', re: /http2: frame too large|connection closed before server preface received/ },
