@@ -231,7 +231,7 @@ function targetFields(line: string): Record<string, string> {
   if (node) { out.address = node[1]; }
   const py = /exporting \w+ to ([^\s,]+?)(?:,|\s|$)/.exec(line);
   if (py) { out.target = py[1]; }
-  const lookup = /lookup (\S+) on /.exec(line) ?? /Name resolution failed for target (?:dns:)?(\S+)/.exec(line) ?? /ENOTFOUND (\S+?)["\\\s]/.exec(line) ?? /Could not resolve host: (\S+)/.exec(line);
+  const lookup = /lookup (\S+) on /.exec(line) ?? /Name resolution failed for target (?:dns:)?([^\s:\\"]+)/.exec(line) ?? /ENOTFOUND (\S+?)["\\\s]/.exec(line) ?? /Could not resolve host: (\S+)/.exec(line);
   if (lookup) { out.host = lookup[1]; }
   return out;
 }
@@ -247,6 +247,9 @@ const SDK: Sig[] = [
   { id: 'java-grpc-to-http-port', kind: 'protocol', re: /FRAME_SIZE_ERROR: 4740180/ },
   { id: 'java-http-to-grpc-port', kind: 'protocol', re: /Failed to export \w+\. The request could not be executed\. (?:Full error|Error) message: Connection reset\b/ },
   { id: 'node-http-to-grpc-port', kind: 'protocol', re: /Parse Error: Expected HTTP\/|HPE_INVALID_CONSTANT/ },
+  // grpc-js 1.14 (transport.js): the HTTP/2 session's own error when the answer is no HTTP/2 (an HTTP/1.1
+  // server's 400), seen by the real Node SDK in test/fixtures/sdk/node-0.301.txt.
+  { id: 'node-grpc-to-http-port', kind: 'protocol', re: /No connection established\. Last error: Protocol error\b/ },
   { id: 'python-http-to-grpc-port', kind: 'protocol', re: /BadStatusLine/ },
   { id: 'python-grpc-to-http-port', kind: 'protocol', re: /Trying to connect an http1\.x server/ },
   { id: 'dotnet-http-to-grpc-port', kind: 'protocol', re: /The response ended prematurely|Connection reset by peer/ },
@@ -258,6 +261,8 @@ const SDK: Sig[] = [
   { id: 'ssl-wrong-version', kind: 'tls', re: /WRONG_VERSION_NUMBER|wrong version number/ },
   { id: 'java-tls-to-plaintext', kind: 'tls', re: /Unsupported or unrecognized SSL message/ },
   { id: 'plain-http-to-https-port', kind: 'tls', re: /The plain HTTP request was sent to HTTPS port/ },
+  // Go net/http's answer to plaintext on a TLS port, in the body a client prints (Node SDK: "data").
+  { id: 'http-to-go-https-server', kind: 'tls', re: /Client sent an HTTP request to an HTTPS server/ },
   { id: 'ruby-ssl-error', kind: 'tls', re: /SSL error in OTLP::Exporter/ },
   // DNS
   { id: 'go-dns', kind: 'dns', re: /lookup \S+ on \S+: (?:no such host|server misbehaving)|lookup \S+: no such host/ },
@@ -281,7 +286,7 @@ const SDK: Sig[] = [
   { id: 'go-timeout', kind: 'timeout', re: /i\/o timeout|code = DeadlineExceeded|Client\.Timeout exceeded/ },
   { id: 'grpc-deadline', kind: 'timeout', re: /DEADLINE_EXCEEDED|StatusCode="DeadlineExceeded"/ },
   { id: 'java-timeout', kind: 'timeout', re: /InterruptedIOException: timeout|Full error message: timeout\b/ },
-  { id: 'node-timeout', kind: 'timeout', re: /OTLPExporterError: Request Timeout|Error: Export Timeout/ },
+  { id: 'node-timeout', kind: 'timeout', re: /OTLPExporterError: Request Timeout|Error: Export Timeout|"message":"Request timed out"/ },
   { id: 'dotnet-timeout', kind: 'timeout', re: /Request to endpoint \S+ timed out/ },
   { id: 'php-timeout', kind: 'timeout', re: /Idle timeout reached/ },
   { id: 'connect-timeout', kind: 'timeout', re: /[Cc]onnection timed out|ETIMEDOUT/ },
@@ -290,6 +295,8 @@ const SDK: Sig[] = [
   // unavailable without a cause: consistent with refused, DNS and TLS; rules treat it as weak evidence
   { id: 'python-grpc-unavailable', kind: 'unavailable', re: /StatusCode\.UNAVAILABLE/ },
   { id: 'node-grpc-unavailable', kind: 'unavailable', re: /14 UNAVAILABLE/ },
+  // otlp-export-delegate: a 429/502/503/504 retried until the timeout, reported without its status.
+  { id: 'node-http-retryable', kind: 'unavailable', re: /OTLPExporterError: Export failed with retryable status/ },
   { id: 'java-unavailable', kind: 'unavailable', re: /Server is UNAVAILABLE|UNAVAILABLE: io exception/ },
   { id: 'dotnet-export-failed', kind: 'unavailable', re: /Exporter failed send (?:data|spans) to collector/ },
   { id: 'ruby-export-failed', kind: 'unavailable', re: /OpenTelemetry error: Unable to export \d+ spans/ },

@@ -14,7 +14,7 @@ import { retryable, sdkLines } from './app-lines.ts';
  * Every declared TCP containerPort answers `200 ok` to whatever arrives (probes, Services). Raw sockets
  * instead of node:http: an idle app then never loads the HTTP stack, which keeps start-up and memory small.
  */
-function listenPorts(): net.Server[] {
+export function listenPorts(): net.Server[] {
   let ports: { containerPort?: number; protocol?: string }[] = [];
   try { ports = JSON.parse(process.env.SIM_CONTAINER_PORTS ?? '[]'); } catch { ports = []; }
   const servers: net.Server[] = [];

@@ -1,0 +1,49 @@
+// An application instrumented with the real OpenTelemetry JS SDK (@opentelemetry/sdk-node and its OTLP
+// exporters from node_modules), for pods annotated `sim.otel-doctor.io/sdk: node`: nothing here decides
+// where or how telemetry goes, or what a failure prints. The SDK reads the pod's OTEL_* variables itself
+// (OTEL_EXPORTER_OTLP_ENDPOINT/_PROTOCOL/_HEADERS/_CERTIFICATE/_INSECURE, the per-signal ones,
+// OTEL_SERVICE_NAME...), resolves with the pod's resolv.conf, connects from the pod's namespace, and logs
+// as it does in a real container. What it logs by default is nothing: export errors reach the global error
+// handler (sdk-trace BatchSpanProcessorBase -> core globalErrorHandler -> loggingErrorHandler ->
+// `diag.error(JSON.stringify(flattenException(e)))`), and `diag` prints only once a logger is set, which
+// NodeSDK's constructor does only when OTEL_LOG_LEVEL is set (sdk-node dist/sdk.mjs 0.301.2). A pod that
+// wants the lines sets OTEL_LOG_LEVEL, as a real one must.
+import { listenPorts } from './app-impl.ts';
+
+/** One unit of the app's work: a server span, a request counted, a log record, as an instrumented handler makes them. */
+interface Work { tick: () => void }
+
+async function startSdk(): Promise<Work> {
+  // Loaded here, not at the top: the import graph (grpc-js, protobufjs, three exporters per signal) is the
+  // expensive part of start-up, and the ports should already answer while it loads, as a real app's
+  // server usually binds while its instrumentation finishes loading.
+  const [{ NodeSDK }, api] = await Promise.all([import('@opentelemetry/sdk-node'), import('@opentelemetry/api')]);
+  const sdk = new NodeSDK();
+  sdk.start();
+  const tracer = api.trace.getTracer('app');
+  const requests = api.metrics.getMeter('app').createCounter('app.requests');
+  const logger = api.logs.getLogger('app');
+  return {
+    tick: () => {
+      tracer.startSpan('GET /', { kind: api.SpanKind.SERVER }).end();
+      requests.add(1);
+      logger.emit({ body: 'request served', severityText: 'INFO' });
+    },
+  };
+}
+
+export function main(): void {
+  const servers = listenPorts();
+  // A container's main process idles until it is stopped, ports or not.
+  setInterval(() => {}, 3_600_000);
+  process.once('SIGTERM', () => { for (const s of servers) { s.close(); } process.exit(0); });
+  process.once('SIGINT', () => process.exit(0));
+  startSdk().then((work) => {
+    // One request a second: the batch processors still export on their own schedule (OTEL_BSP_SCHEDULE_DELAY,
+    // OTEL_METRIC_EXPORT_INTERVAL, OTEL_BLRP_SCHEDULE_DELAY), so the export cadence is the SDK's.
+    setInterval(() => work.tick(), 1000);
+  }, (e: unknown) => {
+    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  });
+}
