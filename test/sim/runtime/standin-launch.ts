@@ -12,12 +12,24 @@ export const NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=96',
 
 export interface LaunchOptions { standinDir: string; compileCache: string; dnsDataFile: string }
 
+/**
+ * `sim.otel-doctor.io/sdk: node` runs the real OpenTelemetry JS SDK (standins/app-node-sdk.ts) in the app's
+ * own container, unless an operator-injected agent fixes its endpoint or fails to start (images.ts
+ * injectedAgent: the stand-in plays those), and unless the stand-in directory has no such app (fixtures).
+ */
+function realNodeSdk(ps: PodState, cr: ContainerRun, containerEnv: Array<{ name: string; value: string }>, standinDir: string): boolean {
+  if (cr.kind !== 'container' || ps.pod.metadata.annotations?.[SDK_ANNOTATION] !== 'node') { return false; }
+  const agent = injectedAgent(ps.pod, containerEnv, cr.name);
+  return !agent?.endpoint && !agent?.startupError && existsSync(join(standinDir, 'app-node-sdk.js'));
+}
+
 /** The stand-in script for the container and its process environment. */
 export function standinLaunch(ps: PodState, cr: ContainerRun, containerEnv: Array<{ name: string; value: string }>, o: LaunchOptions): { script: string; env: Record<string, string> } {
   const image: string = cr.spec.image ?? '';
   const kind = cr.kind === 'ephemeral' ? 'app' : standinFor(image);
+  const entry = kind === 'app' && realNodeSdk(ps, cr, containerEnv, o.standinDir) ? 'app-node-sdk' : kind;
   // The .js launchers spare each pod Node's TypeScript stripper (~13 MB PSS); test fixtures may ship only .ts.
-  const script = existsSync(join(o.standinDir, `${kind}.js`)) ? join(o.standinDir, `${kind}.js`) : join(o.standinDir, `${kind}.ts`);
+  const script = existsSync(join(o.standinDir, `${entry}.js`)) ? join(o.standinDir, `${entry}.js`) : join(o.standinDir, `${entry}.ts`);
   const env: Record<string, string> = {
     PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     HOSTNAME: ps.pod.spec?.hostNetwork ? (ps.pod.spec.nodeName ?? ps.name) : ps.name,
