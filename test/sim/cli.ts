@@ -12,7 +12,7 @@ import { constants as osConstants } from 'node:os';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { Store, typeByKind, type KObject } from './store.ts';
 import { startControllers, isPodReady, type Controllers } from './controllers.ts';
-import { applyObjects, loadManifests, undeclaredNamespaces } from './manifests.ts';
+import { applyObjects, loadManifests, sortForCreation, undeclaredNamespaces } from './manifests.ts';
 import { startApiServer, type ApiServer } from './api/server.ts';
 import { runAdmissionHooks } from './api/admission.ts';
 import { FaultInjector, type FaultRule } from './api/faults.ts';
@@ -20,6 +20,7 @@ import { Runtime } from './runtime/index.ts';
 import { Network, OWNER_DIR } from './runtime/network.ts';
 import { nodeObject, systemObjects } from './cluster-objects.ts';
 import { checkHoldEnv, holdAt } from './hold.ts';
+import { MAX_VIRTUAL_NODES, VirtualKubelet, loadVirtualManifests, virtualNodeObject } from './virtual.ts';
 import { startOperator, type Operator } from './operator/operator.ts';
 import { CURRENT_OPERATOR_VERSION, OPERATOR_VERSIONS, isKnownOperatorVersion } from './operator/versions.ts';
 import { IP_FAMILIES, isIpFamily, setClusterIpFamily, type IpFamily } from './ip-family.ts';
@@ -68,6 +69,13 @@ export interface ClusterOptions {
    * ipv6, or dual (IPv4 primary, both families on every pod and on PreferDualStack/RequireDualStack Services).
    */
   ipFamily?: IpFamily;
+  /**
+   * Directories/files of manifests whose objects are virtual (virtual.ts): the same API, controllers and
+   * scheduler, but their pods land on virtual nodes and get IPs and Running/Ready status without a process.
+   */
+  virtualManifests?: string[];
+  /** Virtual nodes (KWOK-style Node objects, no kubelet): default 1 when virtualManifests are given, else 0. */
+  virtualNodes?: number;
 }
 
 export interface Cluster {
@@ -163,22 +171,22 @@ export function podUnsettledReason(p: KObject, failedMount = false, readinessFai
 export function unsettled(store: Store): string[] {
   const out: string[] = [];
   const desired = (o: KObject) => (o.spec?.replicas ?? 1) as number;
-  for (const d of store.list(T('Deployment'))) {
+  for (const d of store.select(T('Deployment'))) {
     if ((d.status?.observedGeneration ?? 0) < (d.metadata.generation ?? 1) || (d.status?.replicas ?? 0) !== desired(d)) { out.push(`deployment ${d.metadata.namespace}/${d.metadata.name}: ${d.status?.replicas ?? 0}/${desired(d)} pods`); }
   }
-  for (const s of store.list(T('StatefulSet'))) {
+  for (const s of store.select(T('StatefulSet'))) {
     if ((s.status?.replicas ?? 0) !== desired(s)) { out.push(`statefulset ${s.metadata.namespace}/${s.metadata.name}: ${s.status?.replicas ?? 0}/${desired(s)} pods`); }
   }
-  for (const ds of store.list(T('DaemonSet'))) {
+  for (const ds of store.select(T('DaemonSet'))) {
     if (ds.status?.desiredNumberScheduled === undefined || ds.status.currentNumberScheduled !== ds.status.desiredNumberScheduled) { out.push(`daemonset ${ds.metadata.namespace}/${ds.metadata.name}: ${ds.status?.currentNumberScheduled ?? 0}/${ds.status?.desiredNumberScheduled ?? '?'} pods`); }
   }
-  const failedMount = new Set(store.list(T('Event'))
+  const failedMount = new Set(store.select(T('Event'))
     .filter((e) => e.reason === 'FailedMount' && e.involvedObject?.kind === 'Pod')
     .map((e) => `${e.involvedObject.namespace}/${e.involvedObject.uid ?? e.involvedObject.name}`));
-  const readinessFailing = new Set(store.list(T('Event'))
+  const readinessFailing = new Set(store.select(T('Event'))
     .filter((e) => e.reason === 'Unhealthy' && e.involvedObject?.kind === 'Pod' && /^Readiness probe failed/.test(e.message ?? '') && (e.count ?? 1) >= 3)
     .map((e) => `${e.involvedObject.namespace}/${e.involvedObject.uid ?? e.involvedObject.name}`));
-  for (const p of store.list(T('Pod'))) {
+  for (const p of store.select(T('Pod'))) {
     const id = `${p.metadata.namespace}/${p.metadata.uid}`;
     const why = podUnsettledReason(p, failedMount.has(id), readinessFailing.has(id));
     if (why) { out.push(`pod ${p.metadata.namespace}/${p.metadata.name}: ${why}`); }
@@ -230,11 +238,14 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const ipFamily = opts.ipFamily ?? 'ipv4';
   if (!isIpFamily(ipFamily)) { throw new UsageError(`unknown IP family ${JSON.stringify(ipFamily)}; known: ${IP_FAMILIES.join(', ')}`); }
   const loaded = loadManifests(opts.manifests);
+  const virtualLoaded = loadVirtualManifests(opts.virtualManifests ?? []);
+  const virtualNodes = opts.virtualNodes ?? (opts.virtualManifests?.length ? 1 : 0);
+  if (!Number.isInteger(virtualNodes) || virtualNodes < 0 || virtualNodes > MAX_VIRTUAL_NODES) { throw new UsageError(`virtual nodes must be 0..${MAX_VIRTUAL_NODES}, got ${virtualNodes}`); }
   let faults: FaultInjector | undefined;
   if (opts.apiFaults !== undefined) {
     try { faults = typeof opts.apiFaults === 'string' ? FaultInjector.load(opts.apiFaults) : new FaultInjector(opts.apiFaults); } catch (e) { throw new UsageError(`api faults: ${(e as Error).message}`); }
   }
-  for (const s of loaded.skipped) { log(`sim: skipped ${s.kind} ${s.name} from ${s.source}: ${s.reason}`); }
+  for (const s of [...loaded.skipped, ...virtualLoaded.skipped]) { log(`sim: skipped ${s.kind} ${s.name} from ${s.source}: ${s.reason}`); }
 
   Network.sweepStale();
   for (const d of sweepStaleStateDirs()) { log(`sim: removed ${d} (left by a run that died)`); }
@@ -250,12 +261,14 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   let api: ApiServer | undefined;
   let controllers: Controllers | undefined;
   let operator: Operator | undefined;
+  let virtual: VirtualKubelet | undefined;
   let stopping: Promise<void> | undefined;
   let cleaned = false;
 
   const cleanupSync = () => {
     if (cleaned) { return; }
     cleaned = true;
+    virtual?.stop();
     operator?.stop();
     controllers?.stop();
     try { runtime?.cleanupSync(); } catch (e) { process.stderr.write(`sim: runtime cleanup: ${(e as Error).message}\n`); }
@@ -263,6 +276,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   };
   const stop = () => {
     stopping ??= (async () => {
+      virtual?.stop();
       operator?.stop();
       controllers?.stop();
       try { await runtime?.stop(); } catch (e) { process.stderr.write(`sim: runtime stop: ${(e as Error).message}\n`); }
@@ -296,15 +310,19 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     const ensureNs = (name: string) => { if (!store.get(nsType, undefined, name)) { a.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }); } };
     for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) { ensureNs(ns); }
     nodeNames.forEach((n, i) => { if (!store.get(T('Node'), undefined, n)) { a.create(nodeObject(n, i + 1)); } });
+    for (let i = 0; i < virtualNodes; i++) { const n = virtualNodeObject(i); if (!store.peek(T('Node'), undefined, n.metadata.name)) { a.create(n); } }
+    virtual = new VirtualKubelet(store);
+    virtual.start();
     for (const o of systemObjects()) { if (!store.get(T(o.kind), o.metadata.namespace, o.metadata.name)) { a.create(o); } }
     // Installed before the manifests, as a real cluster has the operator (and its webhooks) running first.
     if (opts.operator !== false) { operator = startOperator(store, { version: operatorVersion, stateDir, create: (o) => { a.create(o); } }); }
-    for (const ns of undeclaredNamespaces(loaded.objects, store.list(nsType).map((n) => n.metadata.name))) {
+    const objects = [...loaded.objects, ...virtualLoaded.objects];
+    for (const ns of undeclaredNamespaces(objects, store.select(nsType).map((n) => n.metadata.name))) {
       log(`sim: creating namespace ${ns} (used by the manifests, not declared)`);
       ensureNs(ns);
     }
     const replaced = applyObjects(
-      loaded.objects,
+      virtualLoaded.objects.length ? sortForCreation(objects) : loaded.objects,
       (o, t) => {
         // api.create() reports a taken name as a plain Error; ask the store first so apply semantics can follow.
         if (store.get(t, o.metadata.namespace, o.metadata.name)) { throw Object.assign(new Error('exists'), { code: 409 }); }
@@ -338,11 +356,12 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     const c = controllers;
     const op = operator;
     // The operator's pass comes first: the workloads it creates are the controllers' next work.
-    const both: Controllers = { ...c, flush: async () => { await op?.flush(); await c.flush(); await op?.flush(); } };
+    const v = virtual;
+    const both: Controllers = { ...c, flush: async () => { await op?.flush(); await c.flush(); await v.flush(); await op?.flush(); } };
     await waitSettled(store, both, opts.settleTimeoutMs ?? 60_000, opts.signal);
     const bringUpMs = performance.now() - t0;
-    const podCount = store.list(T('Pod')).length;
-    log(`sim: cluster up in ${(bringUpMs / 1000).toFixed(1)} s: ${podCount} pods settled on ${nodeNames.length} nodes (run ${runId})`);
+    const podCount = store.count(T('Pod'));
+    log(`sim: cluster up in ${(bringUpMs / 1000).toFixed(1)} s: ${podCount} pods settled on ${nodeNames.length} nodes${virtualNodes ? ` and ${virtualNodes} virtual nodes` : ''} (run ${runId})`);
     return { runId, stateDir, kubeconfig, store, api, runtime, controllers, operator, bringUpMs, podCount, kubeconfigFor, stop, cleanupSync };
   } catch (e) {
     await stop();
@@ -367,6 +386,8 @@ interface Args {
   operatorVersion?: string;
   noOperator: boolean;
   ipFamily?: IpFamily;
+  virtualManifests: string[];
+  virtualNodes?: number;
   cmd: string[];
 }
 
@@ -378,7 +399,7 @@ export function parseDuration(s: string): number {
 }
 
 export function parseArgs(argv: string[]): Args {
-  const a: Args = { mode: 'run', manifests: [], keep: false, detach: false, settleTimeoutMs: 60_000, noOperator: false, cmd: [] };
+  const a: Args = { mode: 'run', manifests: [], keep: false, detach: false, settleTimeoutMs: 60_000, noOperator: false, virtualManifests: [], cmd: [] };
   const sep = argv.indexOf('--');
   const own = sep >= 0 ? argv.slice(0, sep) : argv;
   a.cmd = sep >= 0 ? argv.slice(sep + 1) : [];
@@ -399,6 +420,8 @@ export function parseArgs(argv: string[]): Args {
     switch (arg) {
       case 'run': case 'up': case 'down': a.mode = arg; break;
       case '--manifests': a.manifests.push(take()); break;
+      case '--virtual-manifests': a.virtualManifests.push(take()); break;
+      case '--virtual-nodes': a.virtualNodes = int(take(), arg); break;
       case '--api-latency-ms': a.apiLatencyMs = int(take(), arg); break;
       case '--api-faults': a.apiFaults = take(); break;
       case '--audit-log': a.auditLog = take(); break;
@@ -426,6 +449,7 @@ export function parseArgs(argv: string[]): Args {
     throw new UsageError(`unknown --operator-version ${JSON.stringify(a.operatorVersion)}; known: ${OPERATOR_VERSIONS[0]} .. ${OPERATOR_VERSIONS[OPERATOR_VERSIONS.length - 1]}`);
   }
   for (const m of a.manifests) { if (!existsSync(m)) { throw new UsageError(`--manifests ${m}: no such file or directory`); } }
+  for (const m of a.virtualManifests) { if (!existsSync(m)) { throw new UsageError(`--virtual-manifests ${m}: no such file or directory`); } }
   if (a.apiFaults) {
     try { FaultInjector.load(a.apiFaults); } catch (e) { throw new UsageError(`--api-faults ${a.apiFaults}: ${(e as Error).message}`); }
   }
@@ -434,11 +458,13 @@ export function parseArgs(argv: string[]): Args {
 
 const USAGE = `usage: node test/sim/cli.ts [run|up|down] --manifests DIR [--manifests DIR ...]
          [--api-latency-ms N] [--api-faults FILE] [--audit-log FILE] [--user NAME] [--nodes N] [--keep]
+         [--virtual-manifests DIR ...] [--virtual-nodes N]
          [--state-dir DIR] [--settle-timeout 60s] [--detach] [--operator-version X.Y.Z | --no-operator] [--ip-family ipv4|ipv6|dual] -- CMD [ARGS...]
   run   (default) bring the cluster up, run CMD with KUBECONFIG set, tear down, exit with CMD's code
   up    bring the cluster up and stay in the foreground until SIGINT/SIGTERM (--detach: in the background)
   down  stop the cluster started by \`up\` (pid in .sim/current)
   --operator-version  the OpenTelemetry Operator release to play (default ${CURRENT_OPERATOR_VERSION}); --no-operator: none
+  --virtual-manifests  objects whose pods are virtual (KWOK-style: IP and Running/Ready, no process); --virtual-nodes N adds N virtual nodes (default 1 with virtual manifests)
   --ip-family  ipv4 (default), ipv6 or dual (IPv4 primary), with kind's ranges (pods fd00:10:244::/56, Services fd00:10:96::/112)
 exit codes: CMD's own; 2 usage or not root; 3 bring-up failed; 4 pods did not settle in time`;
 
@@ -523,7 +549,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     try {
       cluster = await startCluster({
-        manifests: args.manifests, apiLatencyMs: args.apiLatencyMs, apiFaults: args.apiFaults, auditLog: args.auditLog, user: args.user,
+        manifests: args.manifests, virtualManifests: args.virtualManifests, virtualNodes: args.virtualNodes, apiLatencyMs: args.apiLatencyMs, apiFaults: args.apiFaults, auditLog: args.auditLog, user: args.user,
         nodes: args.nodes, stateDir: args.stateDir, settleTimeoutMs: args.settleTimeoutMs, keep: args.keep, signal: abort.signal,
         cleanupOnSignal: false, operatorVersion: args.operatorVersion, operator: !args.noOperator, ipFamily: args.ipFamily,
       });

@@ -29,14 +29,20 @@ const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
  * Go hashes its own deep-printed form; JSON gives the same property (stable per template).
  */
 export function podTemplateHash(template: unknown, collisionCount = 0): string {
+  // Stored objects are never changed in place, so a template object's hash is computed once per version.
+  const cached = !collisionCount && template && typeof template === 'object' ? hashCache.get(template) : undefined;
+  if (cached) { return cached; }
   let h = 0x811c9dc5;
-  const text = JSON.stringify(template) + (collisionCount ? String(collisionCount) : '');
-  for (const byte of Buffer.from(text, 'utf8')) {
-    h ^= byte;
+  const bytes = Buffer.from(JSON.stringify(template) + (collisionCount ? String(collisionCount) : ''), 'utf8');
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= bytes[i];
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  return [...String(h >>> 0)].map((c) => SAFE_ALPHABET[c.charCodeAt(0) % SAFE_ALPHABET.length]).join('');
+  const out = [...String(h >>> 0)].map((c) => SAFE_ALPHABET[c.charCodeAt(0) % SAFE_ALPHABET.length]).join('');
+  if (!collisionCount && template && typeof template === 'object') { hashCache.set(template, out); }
+  return out;
 }
+const hashCache = new WeakMap<object, string>();
 
 export const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 export const controllerRef = (o: KObject) => o.metadata.ownerReferences?.find((r) => r.controller);
@@ -62,6 +68,24 @@ export function nodeFits(node: KObject, spec: KObject['spec']): boolean {
 
 export function podsOwnedBy(pods: KObject[], owner: KObject) {
   return pods.filter((p) => p.metadata.namespace === owner.metadata.namespace && controllerRef(p)?.uid === owner.metadata.uid);
+}
+
+/**
+ * What `owner` controls, from the store's owner index (as the controllers' informers index by owner):
+ * the stored objects, read-only. Not a scan of every pod per workload, which is quadratic at scale.
+ */
+export function ownedBy(store: Store, t: ResourceType, owner: KObject): KObject[] {
+  return store.select(t, { ownerUid: owner.metadata.uid ?? '', namespace: owner.metadata.namespace });
+}
+
+/**
+ * Writes `o.status = status` unless the stored status already equals it: comparing the status alone
+ * is cheaper than Store.mutate's copy and two serialisations of the whole object, on every pass.
+ */
+export function writeStatus(store: Store, t: ResourceType, o: Readonly<KObject>, status: unknown): void {
+  const cur = store.peek(t, o.metadata.namespace, o.metadata.name);
+  if (!cur || JSON.stringify(cur.status) === JSON.stringify(status)) { return; }
+  store.mutate(t, o.metadata.namespace, o.metadata.name, (x) => { x.status = status; });
 }
 
 /** Creates `o`, or leaves it when the name is taken (409), as the real controllers back off. */

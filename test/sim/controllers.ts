@@ -9,9 +9,10 @@
 import { defaultPodSpec, podQosClass, runAdmissionHooks } from './api/admission.ts';
 import type { Change, KObject, Store } from './store.ts';
 import {
-  DEPLOY, DS, EP, EPS, NODE, NS, POD, RS, SA, STS, controllerRef, isActive, isPodReady, nodeFits, ownerRefTo, podTemplateHash, podsOwnedBy,
+  DEPLOY, DS, EP, EPS, NODE, NS, POD, RS, SA, STS, controllerRef, isActive, isPodReady, nodeFits, ownedBy, ownerRefTo, podTemplateHash,
   tryCreate, tryDelete,
 } from './controller-kit.ts';
+import { VIRTUAL_ANNOTATION, isVirtualNode, isVirtualObject } from './virtual.ts';
 import { workloadStatus } from './workload-status.ts';
 import { startJobControllers } from './job-controller.ts';
 import { SLICE_MANAGED_BY, SLICE_MIRROR_MANAGED_BY, isOurSlice, reconcileEndpoints, resolveTargetPort } from './endpoints-controller.ts';
@@ -36,6 +37,8 @@ function podFromTemplate(owner: KObject, template: KObject['spec']['template'], 
   };
   if (extra.generateName) { metadata.generateName = extra.generateName; }
   if (tm.annotations && Object.keys(tm.annotations).length) { metadata.annotations = { ...tm.annotations }; }
+  // A virtual workload's pods are virtual too (virtual.ts): the mark rides on metadata, not the template.
+  if (isVirtualObject(owner)) { metadata.annotations = { ...(metadata.annotations ?? {}), [VIRTUAL_ANNOTATION]: 'true' }; }
   return { apiVersion: 'v1', kind: 'Pod', metadata, spec, status: { phase: 'Pending', qosClass: podQosClass(spec) } };
 }
 
@@ -108,7 +111,7 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
   }
 
   function nodeList(): KObject[] {
-    const nodes = store.list(NODE);
+    const nodes = store.select(NODE);
     if (nodes.length) { return nodes; }
     return (opts.nodes ?? []).map((name) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' } } }));
   }
@@ -131,22 +134,21 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
   }
 
   function serviceAccounts() {
-    const existing = new Set(store.list(SA).filter((s) => s.metadata.name === 'default').map((s) => s.metadata.namespace));
-    for (const ns of store.list(NS)) {
+    const existing = new Set(store.select(SA, { fields: [{ field: 'metadata.name', neg: false, value: 'default', read: (o) => o.metadata.name }] }).map((s) => s.metadata.namespace));
+    for (const ns of store.select(NS)) {
       if (ns.metadata.deletionTimestamp || existing.has(ns.metadata.name)) { continue; }
       tryCreate(store, SA, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: ns.metadata.name } });
     }
   }
 
   function deployments() {
-    const allRs = store.list(RS);
-    for (const d of store.list(DEPLOY)) {
+    for (const d of store.select(DEPLOY)) {
       if (d.metadata.deletionTimestamp) { continue; }
       const ns = d.metadata.namespace;
       const replicas: number = d.spec?.replicas ?? 1;
       const hash = podTemplateHash(d.spec?.template);
       const rsName = `${d.metadata.name}-${hash}`;
-      const owned = allRs.filter((r) => r.metadata.namespace === ns && controllerRef(r)?.uid === d.metadata.uid);
+      const owned = ownedBy(store, RS, d);
       const revisions = owned.map((r) => Number(r.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0));
       let current = owned.find((r) => r.metadata.name === rsName);
       if (!current) {
@@ -161,6 +163,7 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
             name: rsName, namespace: ns,
             labels: tpl.metadata.labels,
             annotations: {
+              ...(isVirtualObject(d) ? { [VIRTUAL_ANNOTATION]: 'true' } : {}),
               'deployment.kubernetes.io/desired-replicas': String(replicas),
               'deployment.kubernetes.io/max-replicas': String(replicas + Math.ceil(replicas * 0.25)),
               'deployment.kubernetes.io/revision': revision,
@@ -172,21 +175,25 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
         if (!current) { continue; }
       }
       const rev = current.metadata.annotations?.['deployment.kubernetes.io/revision'];
-      store.mutate(RS, ns, current.metadata.name, (r) => {
-        r.spec.replicas = replicas;
-        r.metadata.annotations = { ...(r.metadata.annotations ?? {}), 'deployment.kubernetes.io/desired-replicas': String(replicas) };
-      });
+      // Each write is checked against the stored object first: at 10,000 Deployments a pass that writes
+      // nothing must cost nothing.
+      if (current.spec?.replicas !== replicas || current.metadata.annotations?.['deployment.kubernetes.io/desired-replicas'] !== String(replicas)) {
+        store.mutate(RS, ns, current.metadata.name, (r) => {
+          r.spec.replicas = replicas;
+          r.metadata.annotations = { ...(r.metadata.annotations ?? {}), 'deployment.kubernetes.io/desired-replicas': String(replicas) };
+        });
+      }
       // Rollouts are a Recreate in effect: the old ReplicaSets drop to zero at once (documented simplification).
-      for (const r of owned) { if (r.metadata.name !== current.metadata.name) { store.mutate(RS, ns, r.metadata.name, (o) => { o.spec.replicas = 0; }); } }
-      if (rev) { store.mutate(DEPLOY, ns, d.metadata.name, (o) => { o.metadata.annotations = { ...(o.metadata.annotations ?? {}), 'deployment.kubernetes.io/revision': rev }; }); }
+      for (const r of owned) { if (r.metadata.name !== current.metadata.name && r.spec?.replicas !== 0) { store.mutate(RS, ns, r.metadata.name, (o) => { o.spec.replicas = 0; }); } }
+      if (rev && d.metadata.annotations?.['deployment.kubernetes.io/revision'] !== rev) { store.mutate(DEPLOY, ns, d.metadata.name, (o) => { o.metadata.annotations = { ...(o.metadata.annotations ?? {}), 'deployment.kubernetes.io/revision': rev }; }); }
     }
   }
 
-  function replicaSets(pods: KObject[]) {
-    for (const r of store.list(RS)) {
+  function replicaSets() {
+    for (const r of store.select(RS)) {
       if (r.metadata.deletionTimestamp) { continue; }
       const want: number = r.spec?.replicas ?? 1;
-      const active = podsOwnedBy(pods, r).filter(isActive);
+      const active = ownedBy(store, POD, r).filter(isActive);
       for (let i = active.length; i < want; i++) {
         createPod(podFromTemplate(r, r.spec?.template, { generateName: `${r.metadata.name}-` }));
       }
@@ -201,14 +208,15 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
     }
   }
 
-  function daemonSets(pods: KObject[], nodes: KObject[]) {
-    for (const ds of store.list(DS)) {
+  function daemonSets(nodes: KObject[]) {
+    for (const ds of store.select(DS)) {
       if (ds.metadata.deletionTimestamp) { continue; }
-      const owned = podsOwnedBy(pods, ds);
+      const owned = ownedBy(store, POD, ds);
       const hash = podTemplateHash(ds.spec?.template);
-      const eligible = nodes.filter((n) => nodeFits(n, ds.spec?.template?.spec));
+      const eligible = daemonNodes(ds, nodes);
+      const covered = new Set(owned.filter(isActive).map((p) => p.spec?.nodeName));
       for (const n of eligible) {
-        if (owned.some((p) => p.spec?.nodeName === n.metadata.name && isActive(p))) { continue; }
+        if (covered.has(n.metadata.name)) { continue; }
         const pod = podFromTemplate(ds, ds.spec?.template, {
           generateName: `${ds.metadata.name}-`,
           labels: { 'controller-revision-hash': hash, 'pod-template-generation': String(ds.metadata.generation ?? 1) },
@@ -233,11 +241,11 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
     }
   }
 
-  function statefulSets(pods: KObject[]) {
-    for (const s of store.list(STS)) {
+  function statefulSets() {
+    for (const s of store.select(STS)) {
       if (s.metadata.deletionTimestamp) { continue; }
       const want: number = s.spec?.replicas ?? 1;
-      const owned = podsOwnedBy(pods, s);
+      const owned = ownedBy(store, POD, s);
       const revision = `${s.metadata.name}-${podTemplateHash(s.spec?.template)}`;
       // All ordinals at once (Parallel policy) even for OrderedReady: same end state, faster bring-up.
       for (let i = 0; i < want; i++) {
@@ -258,25 +266,46 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
     }
   }
 
-  function schedule_pods(pods: KObject[], nodes: KObject[]) {
+  /**
+   * The scheduler: each pending pod to the least-loaded fitting node, ties by name, which spreads
+   * replicas the way the default scorer tends to. Pods of virtual workloads go to virtual nodes and the
+   * rest to real ones (virtual.ts). Pods that fit the same nodes share one node list and one heap of
+   * (load, name), so placing 150,000 pods on 5,000 nodes is not a sort of every node per pod.
+   */
+  function schedulePods(nodes: KObject[]) {
     if (!nodes.length) { return; }
+    const pending = store.select(POD, { fields: [{ field: 'spec.nodeName', neg: false, value: '', read: (o) => o.spec?.nodeName ?? '' }] }).filter(isActive);
+    if (!pending.length) { return; }
     const load = new Map<string, number>(nodes.map((n) => [n.metadata.name, 0]));
-    for (const p of pods) { if (p.spec?.nodeName && isActive(p)) { load.set(p.spec.nodeName, (load.get(p.spec.nodeName) ?? 0) + 1); } }
-    for (const p of pods) {
-      if (p.spec?.nodeName || !isActive(p)) { continue; }
-      // Least-loaded fitting node, ties by name: spreads replicas the way the default scorer tends to.
-      const fit = nodes.filter((n) => nodeFits(n, p.spec)).sort((a, b) => (load.get(a.metadata.name)! - load.get(b.metadata.name)!) || a.metadata.name.localeCompare(b.metadata.name));
-      if (!fit.length) { continue; }
-      const node = fit[0].metadata.name;
-      load.set(node, load.get(node)! + 1);
+    for (const n of nodes) {
+      const on = store.select(POD, { fields: [{ field: 'spec.nodeName', neg: false, value: n.metadata.name, read: (o) => o.spec?.nodeName ?? '' }] });
+      load.set(n.metadata.name, on.filter(isActive).length);
+    }
+    const heaps = new Map<string, NodeHeap>();
+    for (const p of pending) {
+      const virtual = isVirtualObject(p);
+      const sig = JSON.stringify([virtual, p.spec?.nodeSelector, p.spec?.affinity?.nodeAffinity]);
+      let heap = heaps.get(sig);
+      if (!heap) {
+        heap = new NodeHeap(nodes.filter((n) => isVirtualNode(n) === virtual && nodeFits(n, p.spec)).map((n) => n.metadata.name), load);
+        heaps.set(sig, heap);
+      }
+      const node = heap.take();
+      if (!node) { continue; }
       store.mutate(POD, p.metadata.namespace, p.metadata.name, (o) => { o.spec.nodeName ??= node; });
     }
+  }
+
+  /** The nodes a DaemonSet runs on: those its template fits; a virtual DaemonSet only the virtual ones. */
+  function daemonNodes(ds: KObject, nodes: KObject[]): KObject[] {
+    const virtualOnly = isVirtualObject(ds);
+    return nodes.filter((n) => (!virtualOnly || isVirtualNode(n)) && nodeFits(n, ds.spec?.template?.spec));
   }
 
   function garbageCollect() {
     if (deletedOwners.size) {
       for (const t of [RS, POD]) {
-        for (const o of store.list(t)) {
+        for (const o of store.select(t)) {
           const ref = controllerRef(o);
           if (ref && deletedOwners.has(ref.uid)) { tryDelete(store, t, o.metadata.namespace, o.metadata.name); }
         }
@@ -285,7 +314,7 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
     while (deletedServices.length) {
       const svc = deletedServices.shift()!;
       if (svc.spec?.selector && Object.keys(svc.spec.selector).length) { tryDelete(store, EP, svc.metadata.namespace, svc.metadata.name); }
-      for (const sl of store.list(EPS, svc.metadata.namespace)) {
+      for (const sl of store.select(EPS, { namespace: svc.metadata.namespace })) {
         if (sl.metadata.labels?.['kubernetes.io/service-name'] === svc.metadata.name && isOurSlice(sl)) { tryDelete(store, EPS, sl.metadata.namespace, sl.metadata.name); }
       }
     }
@@ -296,13 +325,12 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
     serviceAccounts();
     garbageCollect();
     deployments();
-    replicaSets(store.list(POD));
-    daemonSets(store.list(POD), nodes);
-    statefulSets(store.list(POD));
-    schedule_pods(store.list(POD), nodes);
-    const pods = store.list(POD);
-    workloadStatus(store, pods, nodeList);
-    reconcileEndpoints(store, pods);
+    replicaSets();
+    daemonSets(nodes);
+    statefulSets();
+    schedulePods(nodes);
+    workloadStatus(store, nodeList);
+    reconcileEndpoints(store, store.select(POD));
   }
 
   store.on('change', onChange);
@@ -347,5 +375,61 @@ export function fingerprint(o: KObject): string {
       return JSON.stringify([m.labels]);
     default:
       return JSON.stringify([m.labels, m.deletionTimestamp]);
+  }
+}
+
+/** A min-heap of node names by (load, name); `take` places one pod on the top node. Loads are shared across heaps. */
+class NodeHeap {
+  private readonly h: string[];
+  private readonly load: Map<string, number>;
+  private readonly seen = new Map<string, number>();
+  constructor(names: string[], load: Map<string, number>) {
+    this.load = load;
+    this.h = [];
+    for (const n of names) { this.push(n); }
+  }
+  private less(a: string, b: string): boolean {
+    const la = this.seen.get(a)!;
+    const lb = this.seen.get(b)!;
+    return la < lb || (la === lb && a < b);
+  }
+  private push(n: string): void {
+    this.seen.set(n, this.load.get(n) ?? 0);
+    const h = this.h;
+    h.push(n);
+    let i = h.length - 1;
+    while (i > 0) { const p = (i - 1) >> 1; if (!this.less(h[i], h[p])) { break; } [h[i], h[p]] = [h[p], h[i]]; i = p; }
+  }
+  private pop(): string | undefined {
+    const h = this.h;
+    if (!h.length) { return undefined; }
+    const top = h[0];
+    const last = h.pop()!;
+    if (h.length) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l], h[m])) { m = l; }
+        if (r < h.length && this.less(h[r], h[m])) { m = r; }
+        if (m === i) { break; }
+        [h[i], h[m]] = [h[m], h[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+  /** The least-loaded node (its load as the shared map has it now, another heap may have raised it), charged one pod. */
+  take(): string | undefined {
+    for (;;) {
+      const n = this.pop();
+      if (n === undefined) { return undefined; }
+      if (this.seen.get(n) !== (this.load.get(n) ?? 0)) { this.push(n); continue; }
+      this.load.set(n, (this.load.get(n) ?? 0) + 1);
+      this.push(n);
+      return n;
+    }
   }
 }

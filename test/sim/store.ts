@@ -88,7 +88,13 @@ export interface ObjectMeta {
 export interface KObject { apiVersion: string; kind: string; metadata: ObjectMeta; [k: string]: any }
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
-export interface Change { type: ChangeType; resource: ResourceType; object: KObject }
+export interface Change {
+  type: ChangeType;
+  resource: ResourceType;
+  object: KObject;
+  /** The stored object this change replaced or removed (read-only; never the listener's to change). */
+  prev?: Readonly<KObject>;
+}
 
 export class ConflictError extends Error {
   readonly code = 409;
@@ -105,28 +111,151 @@ const GENERATION_KINDS = new Set(['Deployment', 'ReplicaSet', 'DaemonSet', 'Stat
 const clone = <T>(v: T): T => structuredClone(v);
 const key = (t: ResourceType) => `${t.group}/${t.plural}`;
 const nsKey = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
+/** etcd orders keys by their bytes; code-unit order is the same for the ASCII names Kubernetes allows. */
+const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The fields the store indexes besides namespace and labels, as the real API server's watch cache
+ * indexes pods by spec.nodeName (pkg/registry/core/pod/strategy.go NodeNameIndexFunc) and the
+ * controllers' informers index by owner: each answers an equality query without a scan.
+ */
+export const INDEXED_FIELDS: Record<string, string[]> = {
+  '*': ['metadata.name', 'metadata.ownerReferences.controller.uid'],
+  Pod: ['spec.nodeName', 'status.phase'],
+};
+const indexedFields = (t: ResourceType) => [...INDEXED_FIELDS['*'], ...(INDEXED_FIELDS[t.kind] ?? [])];
+
+function indexValue(o: KObject, field: string): string | undefined {
+  switch (field) {
+    case 'metadata.name': return o.metadata.name;
+    case 'metadata.ownerReferences.controller.uid': return o.metadata.ownerReferences?.find((r) => r.controller)?.uid;
+    case 'spec.nodeName': return o.spec?.nodeName ?? '';
+    case 'status.phase': return o.status?.phase ?? '';
+  }
+  return undefined;
+}
+
+/** A label requirement as selectors.ts parses it. */
+export interface LabelRequirement { key: string; op: 'eq' | 'neq' | 'in' | 'notin' | 'exists' | '!exists'; values: string[] }
+/** A field requirement (`field=value` or `field!=value`) and how to read the field from an object. */
+export interface FieldRequirement { field: string; neg: boolean; value: string; read: (o: KObject) => string }
+export interface Query {
+  namespace?: string;
+  labels?: LabelRequirement[];
+  fields?: FieldRequirement[];
+  /** Objects whose controller ownerReference has this uid. */
+  ownerUid?: string;
+}
+
+export function labelsMatch(reqs: LabelRequirement[], labels: Record<string, string> | undefined): boolean {
+  const l = labels ?? {};
+  for (const r of reqs) {
+    const has = Object.hasOwn(l, r.key);
+    let ok: boolean;
+    switch (r.op) {
+      case 'eq': ok = has && l[r.key] === r.values[0]; break;
+      case 'neq': ok = !has || l[r.key] !== r.values[0]; break;
+      case 'in': ok = has && r.values.includes(l[r.key]); break;
+      case 'notin': ok = !has || !r.values.includes(l[r.key]); break;
+      case 'exists': ok = has; break;
+      case '!exists': ok = !has; break;
+    }
+    if (!ok) { return false; }
+  }
+  return true;
+}
+
+interface Bucket {
+  objects: Map<string, KObject>;
+  /** Keys in etcd order; rebuilt on the first read after a create or delete. */
+  sorted?: string[];
+  byNs: Map<string, Set<string>>;
+  /** label key -> value -> object keys */
+  byLabel: Map<string, Map<string, Set<string>>>;
+  /** indexed field -> value -> object keys */
+  byField: Map<string, Map<string, Set<string>>>;
+}
+
+const addTo = <K>(m: Map<K, Set<string>>, k: K, v: string) => { let s = m.get(k); if (!s) { m.set(k, s = new Set()); } s.add(v); };
+const removeFrom = <K>(m: Map<K, Set<string>>, k: K, v: string) => { const s = m.get(k); if (s) { s.delete(v); if (!s.size) { m.delete(k); } } };
+
+/** How much work queries did: tests read it to prove an indexed query did not scan. */
+export interface QueryStats { queries: number; examined: number; fullScans: number }
 
 /**
  * Holds objects by type. Every write bumps the cluster-wide resourceVersion (as etcd's revision does)
  * and emits a 'change' event with a deep copy, so listeners never alias stored state.
+ * A stored object is never changed in place (a write stores a new one), so select() and
+ * the watch cache's snapshots may hold the stored objects themselves, read-only, without copying.
  */
 export class Store extends EventEmitter<{ change: [Change] }> {
-  private readonly data = new Map<string, Map<string, KObject>>();
+  private readonly data = new Map<string, Bucket>();
   private rv = 1;
   private nameSeq = 0;
+  readonly stats: QueryStats = { queries: 0, examined: 0, fullScans: 0 };
 
   constructor() {
     super();
     this.setMaxListeners(100);
-    for (const t of RESOURCE_TYPES) { this.data.set(key(t), new Map()); }
+    for (const t of RESOURCE_TYPES) { this.data.set(key(t), { objects: new Map(), byNs: new Map(), byLabel: new Map(), byField: new Map() }); }
   }
 
   get resourceVersion(): string { return String(this.rv); }
 
-  private bucket(t: ResourceType): Map<string, KObject> {
+  private bucketOf(t: ResourceType): Bucket {
     const b = this.data.get(key(t));
     if (!b) { throw new Error(`unknown resource type ${key(t)}`); }
     return b;
+  }
+
+  private bucket(t: ResourceType): Map<string, KObject> { return this.bucketOf(t).objects; }
+
+  private index(t: ResourceType, b: Bucket, k: string, o: KObject): void {
+    addTo(b.byNs, o.metadata.namespace ?? '', k);
+    for (const [lk, lv] of Object.entries(o.metadata.labels ?? {})) {
+      let vals = b.byLabel.get(lk);
+      if (!vals) { b.byLabel.set(lk, vals = new Map()); }
+      addTo(vals, lv, k);
+    }
+    for (const f of indexedFields(t)) {
+      const v = indexValue(o, f);
+      if (v === undefined) { continue; }
+      let vals = b.byField.get(f);
+      if (!vals) { b.byField.set(f, vals = new Map()); }
+      addTo(vals, v, k);
+    }
+  }
+
+  private unindex(t: ResourceType, b: Bucket, k: string, o: KObject): void {
+    removeFrom(b.byNs, o.metadata.namespace ?? '', k);
+    for (const [lk, lv] of Object.entries(o.metadata.labels ?? {})) {
+      const vals = b.byLabel.get(lk);
+      if (vals) { removeFrom(vals, lv, k); if (!vals.size) { b.byLabel.delete(lk); } }
+    }
+    for (const f of indexedFields(t)) {
+      const v = indexValue(o, f);
+      const vals = v === undefined ? undefined : b.byField.get(f);
+      if (vals) { removeFrom(vals, v!, k); }
+    }
+  }
+
+  private put(t: ResourceType, k: string, o: KObject, prev: KObject | undefined): void {
+    const b = this.bucketOf(t);
+    if (prev) { this.unindex(t, b, k, prev); } else { b.sorted = undefined; }
+    b.objects.set(k, o);
+    this.index(t, b, k, o);
+  }
+
+  private drop(t: ResourceType, k: string, prev: KObject): void {
+    const b = this.bucketOf(t);
+    this.unindex(t, b, k, prev);
+    b.objects.delete(k);
+    b.sorted = undefined;
+  }
+
+  private sortedKeys(b: Bucket): string[] {
+    b.sorted ??= [...b.objects.keys()].sort(byteOrder);
+    return b.sorted;
   }
 
   get(t: ResourceType, namespace: string | undefined, name: string): KObject | undefined {
@@ -134,14 +263,72 @@ export class Store extends EventEmitter<{ change: [Change] }> {
     return o ? clone(o) : undefined;
   }
 
+  /** The stored object itself, not a copy: read it, never change it. */
+  peek(t: ResourceType, namespace: string | undefined, name: string): Readonly<KObject> | undefined {
+    return this.bucket(t).get(nsKey(t.namespaced ? namespace : undefined, name));
+  }
+
+  /** How many objects of a type there are (optionally in one namespace), without reading them. */
+  count(t: ResourceType, namespace?: string): number {
+    const b = this.bucketOf(t);
+    return namespace && t.namespaced ? (b.byNs.get(namespace)?.size ?? 0) : b.objects.size;
+  }
+
   /** All objects of a type, optionally in one namespace, sorted by namespace then name (as etcd keys sort). */
   list(t: ResourceType, namespace?: string): KObject[] {
-    const out: KObject[] = [];
-    for (const o of this.bucket(t).values()) {
-      if (namespace && t.namespaced && o.metadata.namespace !== namespace) { continue; }
-      out.push(clone(o));
+    return this.select(t, { namespace: t.namespaced ? namespace || undefined : undefined }).map((o) => clone(o));
+  }
+
+  /**
+   * The stored objects (not copies: read them, never change them) that match `q`, in etcd key order.
+   * The equality requirements (namespace, label `=`/`in`, indexed fields, owner) each name a set from
+   * the indexes; the smallest is the candidate set and only its members are examined. Only a query
+   * with no indexed requirement reads every object of the type.
+   */
+  select(t: ResourceType, q: Query = {}): KObject[] {
+    const b = this.bucketOf(t);
+    this.stats.queries++;
+    const sets: Array<Set<string> | string[]> = [];
+    const none: string[] = [];
+    if (q.namespace !== undefined && t.namespaced) { sets.push(b.byNs.get(q.namespace) ?? none); }
+    if (q.ownerUid !== undefined) { sets.push(b.byField.get('metadata.ownerReferences.controller.uid')?.get(q.ownerUid) ?? none); }
+    for (const r of q.labels ?? []) {
+      if (r.op === 'eq') { sets.push(b.byLabel.get(r.key)?.get(r.values[0]) ?? none); }
+      else if (r.op === 'in') {
+        const vals = b.byLabel.get(r.key);
+        const u = new Set<string>();
+        for (const v of r.values) { for (const k of vals?.get(v) ?? []) { u.add(k); } }
+        sets.push(u);
+      } else if (r.op === 'exists') {
+        const u = new Set<string>();
+        for (const s of b.byLabel.get(r.key)?.values() ?? []) { for (const k of s) { u.add(k); } }
+        sets.push(u);
+      }
     }
-    return out.sort((a, b) => nsKey(a.metadata.namespace, a.metadata.name).localeCompare(nsKey(b.metadata.namespace, b.metadata.name)));
+    const fields = indexedFields(t);
+    for (const r of q.fields ?? []) {
+      if (!r.neg && fields.includes(r.field)) { sets.push(b.byField.get(r.field)?.get(r.value) ?? none); }
+    }
+    let keys: string[];
+    if (sets.length) {
+      const size = (s: Set<string> | string[]) => (Array.isArray(s) ? s.length : s.size);
+      const smallest = sets.reduce((a, c) => (size(c) < size(a) ? c : a));
+      keys = [...smallest].sort(byteOrder);
+    } else {
+      this.stats.fullScans++;
+      keys = this.sortedKeys(b);
+    }
+    this.stats.examined += keys.length;
+    const out: KObject[] = [];
+    for (const k of keys) {
+      const o = b.objects.get(k)!;
+      if (q.namespace !== undefined && t.namespaced && o.metadata.namespace !== q.namespace) { continue; }
+      if (q.ownerUid !== undefined && indexValue(o, 'metadata.ownerReferences.controller.uid') !== q.ownerUid) { continue; }
+      if (q.labels && !labelsMatch(q.labels, o.metadata.labels)) { continue; }
+      if (q.fields && !q.fields.every((r) => (r.read(o) === r.value) !== r.neg)) { continue; }
+      out.push(o);
+    }
+    return out;
   }
 
   /** Generates a name from generateName the way the API server does: prefix + 5 random-looking chars. */
@@ -172,7 +359,7 @@ export class Store extends EventEmitter<{ change: [Change] }> {
     if (t.kind === 'Job' && t.group === 'batch') { defaultJob(o); }
     if (t.kind === 'CronJob' && t.group === 'batch') { defaultCronJob(o); }
     if (o.spec !== undefined && (GENERATION_KINDS.has(t.kind) || INSTALLED_CRDS.includes(t))) { o.metadata.generation = 1; }
-    this.bucket(t).set(k, o);
+    this.put(t, k, o, undefined);
     this.emit('change', { type: 'ADDED', resource: t, object: clone(o) });
     return clone(o);
   }
@@ -192,8 +379,8 @@ export class Store extends EventEmitter<{ change: [Change] }> {
     o.metadata.creationTimestamp = cur.metadata.creationTimestamp;
     o.metadata.resourceVersion = String(++this.rv);
     if (cur.metadata.generation !== undefined && JSON.stringify(cur.spec) !== JSON.stringify(o.spec)) { o.metadata.generation = cur.metadata.generation + 1; }
-    this.bucket(t).set(k, o);
-    this.emit('change', { type: 'MODIFIED', resource: t, object: clone(o) });
+    this.put(t, k, o, cur);
+    this.emit('change', { type: 'MODIFIED', resource: t, object: clone(o), prev: cur });
     return clone(o);
   }
 
@@ -213,10 +400,12 @@ export class Store extends EventEmitter<{ change: [Change] }> {
     const k = nsKey(t.namespaced ? namespace : undefined, name);
     const cur = this.bucket(t).get(k);
     if (!cur) { throw new NotFoundError(`${t.plural}${t.group ? '.' + t.group : ''} "${name}" not found`); }
-    this.bucket(t).delete(k);
-    cur.metadata.resourceVersion = String(++this.rv);
-    this.emit('change', { type: 'DELETED', resource: t, object: clone(cur) });
-    return clone(cur);
+    this.drop(t, k, cur);
+    // A copy: snapshots of earlier lists may still hold the stored object, which must stay as it was.
+    const gone = clone(cur);
+    gone.metadata.resourceVersion = String(++this.rv);
+    this.emit('change', { type: 'DELETED', resource: t, object: clone(gone), prev: cur });
+    return gone;
   }
 }
 

@@ -1,7 +1,8 @@
 // Workload status as the real controllers write it: counters with Go's omitempty (zero counters left out
 // unless the API always shows them), Deployment conditions with their real reasons and messages.
 import type { KObject, Store } from './store.ts';
-import { DEPLOY, DS, RS, STS, controllerRef, isActive, isPodReady, nodeFits, now, podTemplateHash, podsOwnedBy } from './controller-kit.ts';
+import { DEPLOY, DS, POD, RS, STS, isActive, isPodReady, nodeFits, now, ownedBy, podTemplateHash, writeStatus } from './controller-kit.ts';
+import { isVirtualNode, isVirtualObject } from './virtual.ts';
 
 interface Cond { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string; lastUpdateTime?: string }
 /** Keeps a condition's timestamps when nothing about it changed, so a status write is a no-op (and wakes no one). */
@@ -26,11 +27,14 @@ function omitZero(o: Record<string, unknown>, keep: string[] = []): Record<strin
   return out;
 }
 
-/** Writes the status of every ReplicaSet, Deployment, DaemonSet and StatefulSet from their pods. */
-export function workloadStatus(store: Store, pods: KObject[], nodeList: () => KObject[]) {
-  const rsList = store.list(RS);
-  for (const r of rsList) {
-    const owned = podsOwnedBy(pods, r).filter(isActive);
+/**
+ * Writes the status of every ReplicaSet, Deployment, DaemonSet and StatefulSet from their pods, found
+ * through the store's owner index; a status that has not changed is not written.
+ */
+export function workloadStatus(store: Store, nodeList: () => KObject[]) {
+  const podsOf = (r: KObject) => ownedBy(store, POD, r).filter(isActive);
+  for (const r of store.select(RS)) {
+    const owned = podsOf(r);
     const ready = owned.filter(isPodReady).length;
     const status = omitZero({
       replicas: owned.length,
@@ -39,12 +43,11 @@ export function workloadStatus(store: Store, pods: KObject[], nodeList: () => KO
       availableReplicas: ready,
       observedGeneration: r.metadata.generation,
     }, ['replicas']);
-    store.mutate(RS, r.metadata.namespace, r.metadata.name, (o) => { o.status = status; });
+    writeStatus(store, RS, r, status);
   }
-  for (const d of store.list(DEPLOY)) {
-    const owned = rsList.filter((r) => r.metadata.namespace === d.metadata.namespace && controllerRef(r)?.uid === d.metadata.uid);
+  for (const d of store.select(DEPLOY)) {
+    const owned = ownedBy(store, RS, d);
     const newRs = owned.find((r) => r.metadata.name === `${d.metadata.name}-${podTemplateHash(d.spec?.template)}`);
-    const podsOf = (r: KObject) => podsOwnedBy(pods, r).filter(isActive);
     const all = owned.flatMap(podsOf);
     const updated = newRs ? podsOf(newRs) : [];
     const want: number = d.spec?.replicas ?? 1;
@@ -72,12 +75,13 @@ export function workloadStatus(store: Store, pods: KObject[], nodeList: () => KO
       }),
       conditions,
     };
-    store.mutate(DEPLOY, d.metadata.namespace, d.metadata.name, (o) => { o.status = status; });
+    writeStatus(store, DEPLOY, d, status);
   }
   const nodes = nodeList();
-  for (const ds of store.list(DS)) {
-    const owned = podsOwnedBy(pods, ds).filter(isActive);
-    const desired = nodes.filter((n) => nodeFits(n, ds.spec?.template?.spec)).length;
+  for (const ds of store.select(DS)) {
+    const owned = podsOf(ds);
+    const virtualOnly = isVirtualObject(ds);
+    const desired = nodes.filter((n) => (!virtualOnly || isVirtualNode(n)) && nodeFits(n, ds.spec?.template?.spec)).length;
     const ready = owned.filter(isPodReady).length;
     const hash = podTemplateHash(ds.spec?.template);
     const status = omitZero({
@@ -90,10 +94,10 @@ export function workloadStatus(store: Store, pods: KObject[], nodeList: () => KO
       numberAvailable: ready,
       numberUnavailable: Math.max(0, desired - ready),
     }, ['currentNumberScheduled', 'desiredNumberScheduled', 'numberMisscheduled', 'numberReady']);
-    store.mutate(DS, ds.metadata.namespace, ds.metadata.name, (o) => { o.status = status; });
+    writeStatus(store, DS, ds, status);
   }
-  for (const s of store.list(STS)) {
-    const owned = podsOwnedBy(pods, s).filter(isActive);
+  for (const s of store.select(STS)) {
+    const owned = podsOf(s);
     const ready = owned.filter(isPodReady).length;
     const revision = `${s.metadata.name}-${podTemplateHash(s.spec?.template)}`;
     const status = {
@@ -109,7 +113,7 @@ export function workloadStatus(store: Store, pods: KObject[], nodeList: () => KO
       updateRevision: revision,
       collisionCount: 0,
     };
-    store.mutate(STS, s.metadata.namespace, s.metadata.name, (o) => { o.status = status; });
+    writeStatus(store, STS, s, status);
   }
 }
 

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { apiVersionOf, type KObject, type ResourceType } from '../store.ts';
 import type { IncludeObject } from './table.ts';
 import { SERVED_TYPES, apiGroup, apiGroupList, apiVersions, resourceList } from './discovery.ts';
-import { methodNotAllowed, pathNotFound } from './status.ts';
+import { ApiError, methodNotAllowed, pathNotFound, statusFrom } from './status.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Any = any;
@@ -122,13 +122,46 @@ export function send(res: ServerResponse, code: number, body: unknown, contentTy
   res.end(text);
 }
 
-export function wantsTable(req: IncomingMessage): { table: boolean; partial: boolean } {
+export function wantsTable(req: IncomingMessage): { table: boolean; partial: boolean; partialAs?: string } {
   const accept = String(req.headers.accept ?? '');
   const first = accept.split(',')[0] ?? '';
-  return { table: /as=Table/.test(first), partial: /as=PartialObjectMetadata/.test(first) };
+  const as = /;\s*as=([A-Za-z]+)/.exec(first)?.[1];
+  return { table: as === 'Table', partial: as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList', partialAs: as?.startsWith('PartialObjectMetadata') ? as : undefined };
+}
+
+/** Items per write when a list is streamed: a page of JSON, never the whole list as one string. */
+const STREAM_CHUNK = 500;
+/** Lists with more items than this are streamed (chunked) rather than built as one string. */
+const STREAM_ABOVE = 2000;
+
+/**
+ * Sends `{...head, [field]: items}` as JSON. A large list is written a chunk of items at a time (waiting for
+ * the socket to drain), so 150,000 pods never become one string (V8 caps strings near 512 MB) and
+ * memory stays at one chunk; the bytes are the same as JSON.stringify of the whole.
+ */
+export async function sendList(res: ServerResponse, head: Record<string, unknown>, items: unknown[], field = 'items'): Promise<void> {
+  if (items.length <= STREAM_ABOVE) { send(res, 200, { ...head, [field]: items }); return; }
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'X-Kubernetes-Pf-Flowschema-Uid': 'sim', 'Audit-Id': randomUUID() });
+  const open = JSON.stringify(head);
+  let buf = `${open.slice(0, -1)}${open.length > 2 ? ',' : ''}${JSON.stringify(field)}:[`;
+  for (let i = 0; i < items.length; i += STREAM_CHUNK) {
+    const part = items.slice(i, i + STREAM_CHUNK).map((o) => JSON.stringify(o)).join(',');
+    buf += (i ? ',' : '') + part;
+    if (!res.write(buf)) {
+      await new Promise<void>((r) => { const done = () => { res.off('drain', done); res.off('close', done); r(); }; res.on('drain', done); res.on('close', done); });
+      if (res.destroyed) { return; }
+    }
+    buf = '';
+  }
+  res.end(`${buf}]}`);
 }
 
 export function includeObject(url: URL): IncludeObject {
   const v = url.searchParams.get('includeObject');
   return v === 'None' || v === 'Object' ? v : 'Metadata';
+}
+
+/** 406, as the API server's negotiation answers an `as=` the object cannot take (handlers/response.go). */
+export function notAcceptable(message: string): ApiError {
+  return new ApiError(statusFrom(406, 'NotAcceptable', message));
 }

@@ -1,8 +1,8 @@
 // labelSelector / fieldSelector query parameters, with the real server's grammar and error texts.
-import type { KObject, ResourceType } from '../store.ts';
+import { labelsMatch, type FieldRequirement, type KObject, type LabelRequirement, type ResourceType } from '../store.ts';
 import { badRequest } from './status.ts';
 
-interface LabelReq { key: string; op: 'eq' | 'neq' | 'in' | 'notin' | 'exists' | '!exists'; values: string[] }
+type LabelReq = LabelRequirement;
 
 /** Splits on commas that are not inside parentheses (`a in (x,y),b`). */
 function splitTop(s: string): string[] {
@@ -21,7 +21,7 @@ function splitTop(s: string): string[] {
 
 const KEY = /^([a-z0-9A-Z]([-a-z0-9A-Z.]*[a-z0-9A-Z])?\/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?$/;
 
-function parseLabelSelector(sel: string): LabelReq[] {
+export function parseLabelSelector(sel: string): LabelReq[] {
   const reqs: LabelReq[] = [];
   for (const part of splitTop(sel)) {
     let m: RegExpMatchArray | null;
@@ -46,21 +46,7 @@ function parseLabelSelector(sel: string): LabelReq[] {
 export function labelMatcher(sel: string | null): (labels: Record<string, string> | undefined) => boolean {
   if (!sel) { return () => true; }
   const reqs = parseLabelSelector(sel);
-  return (labels) => {
-    const l = labels ?? {};
-    return reqs.every((r) => {
-      const has = Object.hasOwn(l, r.key);
-      switch (r.op) {
-        case 'eq': return has && l[r.key] === r.values[0];
-        case 'neq': return !has || l[r.key] !== r.values[0];
-        case 'in': return has && r.values.includes(l[r.key]);
-        case 'notin': return !has || !r.values.includes(l[r.key]);
-        case 'exists': return has;
-        case '!exists': return !has;
-      }
-      return false;
-    });
-  };
+  return (labels) => labelsMatch(reqs, labels);
 }
 
 // Field labels each resource supports (from the registry strategies' GetAttrs/AddFieldLabelConversionFunc).
@@ -89,16 +75,23 @@ function fieldValue(o: KObject, field: string): string {
   return v === undefined || v === null ? '' : String(v);
 }
 
-export function fieldMatcher(t: ResourceType, sel: string | null): (o: KObject) => boolean {
-  if (!sel) { return () => true; }
+/** The requirements of a fieldSelector, each with its reader (the store answers the indexed ones from its indexes). */
+export function parseFieldSelector(t: ResourceType, sel: string | null): FieldRequirement[] {
+  if (!sel) { return []; }
   const allowed = FIELDS[t.plural] ?? COMMON;
-  const reqs: Array<{ field: string; neg: boolean; value: string }> = [];
+  const reqs: FieldRequirement[] = [];
   for (const part of sel.split(',').map((x) => x.trim()).filter((x) => x)) {
     const m = part.match(/^([^=!]+?)\s*(==|!=|=)\s*(.*)$/);
     if (!m) { throw badRequest(`invalid selector: '${sel}'; can't understand '${part}'`); }
     const field = m[1].trim();
     if (!allowed.includes(field)) { throw badRequest(`field label not supported: ${field}`); }
-    reqs.push({ field, neg: m[2] === '!=', value: m[3].replace(/\\(.)/g, '$1') });
+    reqs.push({ field, neg: m[2] === '!=', value: m[3].replace(/\\(.)/g, '$1'), read: (o) => fieldValue(o, field) });
   }
-  return (o) => reqs.every((r) => (fieldValue(o, r.field) === r.value) !== r.neg);
+  return reqs;
+}
+
+export function fieldMatcher(t: ResourceType, sel: string | null): (o: KObject) => boolean {
+  const reqs = parseFieldSelector(t, sel);
+  if (!reqs.length) { return () => true; }
+  return (o) => reqs.every((r) => (r.read(o) === r.value) !== r.neg);
 }

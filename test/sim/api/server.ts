@@ -26,7 +26,7 @@ import {
   unauthorized, unsupportedMediaType, type StatusBody,
 } from './status.ts';
 import {
-  includeObject, parseTarget, readBody, send, sleep, verbOf, wantsTable, withVersion, type Any, type AuditEntry, type Ctx, type Target,
+  includeObject, notAcceptable, parseTarget, readBody, send, sendList, sleep, verbOf, wantsTable, withVersion, type Any, type AuditEntry, type Ctx, type Target,
 } from './request.ts';
 import { WatchCache } from './watch-cache.ts';
 import { EXEC_PROTOCOLS, PodSubresources, rejectUpgrade } from './pod-subresources.ts';
@@ -240,7 +240,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const method = req.method ?? 'GET';
     const dryRun = url.searchParams.getAll('dryRun').includes('All');
     const ct = String(req.headers['content-type'] ?? 'application/json');
-    const { table, partial } = wantsTable(req);
+    const { table, partial, partialAs } = wantsTable(req);
     const out = (o: KObject) => withVersion(o, t, tg.version);
 
     if (t.kind === 'SelfSubjectAccessReview' || t.kind === 'SelfSubjectRulesReview') {
@@ -266,13 +266,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         if (!o) { throw notFound(t, tg.name); }
         if (table && !tg.subresource) { return send(res, 200, toTable(t.kind, [out(o)], includeObject(url), { resourceVersion: o.metadata.resourceVersion })); }
         if (partial) { return send(res, 200, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata }); }
+        if (partialAs === 'PartialObjectMetadataList') { throw notAcceptable(`you requested PartialObjectMetadataList, but the requested object is not a list (*${tg.version}.${t.kind})`); }
         return send(res, 200, out(o));
       }
       const { items, meta } = watch.list(t, tg.version, tg.namespace, url);
-      if (table) { return send(res, 200, toTable(t.kind, items, includeObject(url), meta)); }
-      if (partial) { return send(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: items.map((o) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata })) }); }
+      // Large lists stream (request.ts sendList); the shapes are asPartialObjectMetadataList's and the printers'.
+      if (table) { const { rows, ...head } = toTable(t.kind, items, includeObject(url), meta); return sendList(res, head, rows, 'rows'); }
+      if (partialAs === 'PartialObjectMetadata') { throw notAcceptable(`you requested PartialObjectMetadata, but the requested object is a list (*${tg.version}.${t.listKind})`); }
+      if (partial) { return sendList(res, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta }, items.map((o) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata }))); }
       const plain = isCustom(t) ? items : items.map((o) => { const c: Record<string, unknown> = { ...o }; delete c.kind; delete c.apiVersion; return c; });
-      return send(res, 200, { kind: t.listKind, apiVersion: apiVersionOf(t, tg.version), metadata: meta, items: plain });
+      return sendList(res, { kind: t.listKind, apiVersion: apiVersionOf(t, tg.version), metadata: meta }, plain);
     }
 
     if (method === 'POST') {

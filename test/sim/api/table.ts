@@ -263,7 +263,8 @@ const FALLBACK: Printer = { columns: [NAME, AGE], cells: (o, now) => [o.metadata
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
 function partialMetadata(o: KObject): KObject {
-  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: structuredClone(o.metadata) };
+  // No copy: the row is serialised at once, and the stored object is never changed.
+  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata };
 }
 
 export function toTable(kind: string, objects: KObject[], include: IncludeObject, listMeta: Record<string, unknown>): KObject {

@@ -3,37 +3,51 @@
 // snapshots so a paginated list's continue tokens page through one consistent result.
 import type { ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { RESOURCE_TYPES, apiVersionOf, type Change, type KObject, type ResourceType, type Store } from '../store.ts';
-import { fieldMatcher, labelMatcher } from './selectors.ts';
+import { apiVersionOf, type Change, type KObject, type ResourceType, type Store } from '../store.ts';
+import { fieldMatcher, labelMatcher, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { toTable } from './table.ts';
 import { ApiError, badRequest, expired, statusFrom } from './status.ts';
 import { includeObject, truthy, wantsTable, withVersion, type Ctx, type Target } from './request.ts';
 
-interface HistoryEntry { rv: number; type: Change['type']; t: ResourceType; object: KObject; prev?: KObject }
+interface HistoryEntry { rv: number; type: Change['type']; t: ResourceType; object: KObject; prev?: Readonly<KObject> }
 
 
 const HISTORY_MAX = 10_000; // full objects; enough for clients to resume a watch after a short break
 const SNAPSHOT_TTL_MS = 5 * 60_000; // etcd's default compaction interval bounds how long a continue token lives
-const SNAPSHOT_MAX = 256;
+// A snapshot holds references to the stored objects, not copies (8 bytes an item: 1.2 MB at 150,000 pods).
+const SNAPSHOT_MAX = 64;
 
-
-const objKey = (t: ResourceType, ns: string | undefined, name: string) => `${t.group}/${t.plural}/${ns ?? ''}/${name}`;
+const keyOf = (o: KObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 function encodeContinue(c: { rv: string; start: string; id?: string }): string {
   return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: Number(c.rv), start: c.start, id: c.id })).toString('base64');
+}
+
+/** The first index in `items` (sorted by key) whose key is above `start`. */
+function firstAfter(items: KObject[], start: string): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keyOf(items[mid]) > start) { hi = mid; } else { lo = mid + 1; }
+  }
+  return lo;
+}
+
+/** The object as served at `version`: the stored object itself when nothing differs (it must not be changed). */
+function atVersion(o: KObject, t: ResourceType, version: string): KObject {
+  const apiVersion = apiVersionOf(t, version);
+  return o.apiVersion === apiVersion && o.kind === t.kind ? o : { ...o, apiVersion, kind: t.kind };
 }
 
 export class WatchCache {
   private readonly store: Store;
   private readonly history: HistoryEntry[] = [];
   private compactedRv: number;
-  private readonly latest = new Map<string, KObject>();
   private readonly watchers = new Set<(e: HistoryEntry) => void>();
   private readonly snapshots = new Map<string, { items: KObject[]; rv: string; at: number }>();
   private readonly onChange = (c: Change) => {
-    const k = objKey(c.resource, c.object.metadata.namespace, c.object.metadata.name);
-    const e: HistoryEntry = { rv: Number(c.object.metadata.resourceVersion), type: c.type, t: c.resource, object: c.object, prev: this.latest.get(k) };
-    if (c.type === 'DELETED') { this.latest.delete(k); } else { this.latest.set(k, c.object); }
+    const e: HistoryEntry = { rv: Number(c.object.metadata.resourceVersion), type: c.type, t: c.resource, object: c.object, prev: c.prev };
     this.history.push(e);
     if (this.history.length > HISTORY_MAX) { this.compactedRv = this.history.splice(0, this.history.length - HISTORY_MAX).at(-1)!.rv; }
     for (const w of this.watchers) { w(e); }
@@ -42,7 +56,6 @@ export class WatchCache {
   constructor(store: Store) {
     this.store = store;
     this.compactedRv = Number(store.resourceVersion);
-    for (const t of RESOURCE_TYPES) { for (const o of store.list(t)) { this.latest.set(objKey(t, o.metadata.namespace, o.metadata.name), o); } }
     store.on('change', this.onChange);
   }
 
@@ -52,9 +65,18 @@ export class WatchCache {
     this.watchers.clear();
   }
 
+  /**
+   * A list as kube-apiserver answers it. Selectors go to the store's indexes (Store.select). With
+   * `limit`, the first page records a snapshot (references to the stored objects, which are never
+   * changed in place) and every continue token pages through that one result at its resourceVersion,
+   * as etcd's MVCC range reads at the token's revision do. `resourceVersion=0` is served from the
+   * cache with `limit` ignored and no continue token, as kube-apiserver's watch cache does up to 1.33
+   * (KEP-365 "watchcache"; ListFromCacheSnapshot changes it from 1.34).
+   * Items are the stored objects: callers serialise them, never change them.
+   */
   list(t: ResourceType, version: string, ns: string, url: URL): { items: KObject[]; meta: Record<string, unknown> } {
-    const lm = labelMatcher(url.searchParams.get('labelSelector'));
-    const fm = fieldMatcher(t, url.searchParams.get('fieldSelector'));
+    const labels = parseLabelSelector(url.searchParams.get('labelSelector') ?? '');
+    const fields = parseFieldSelector(t, url.searchParams.get('fieldSelector'));
     const limit = Number(url.searchParams.get('limit') ?? 0) || 0;
     const cont = url.searchParams.get('continue');
     const rvParam = url.searchParams.get('resourceVersion');
@@ -65,16 +87,15 @@ export class WatchCache {
         throw new ApiError({ ...statusFrom(504, 'Timeout', `Too large resource version: ${n}, current: ${this.store.resourceVersion}`), details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 } });
       }
     }
-    const keyOf = (o: KObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    const live = () => this.store.select(t, { namespace: t.namespaced && ns ? ns : undefined, labels, fields });
     let items: KObject[];
     let rv = this.store.resourceVersion;
-    let start = '';
     let tokId: string | undefined;
     if (cont) {
       let tok: { rv?: number; start?: string; id?: string };
       try { tok = JSON.parse(Buffer.from(cont, 'base64').toString('utf8')); } catch { throw badRequest('continue key is not valid: illegal base64 data'); }
       if (typeof tok?.start !== 'string' || typeof tok.rv !== 'number') { throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)'); }
-      start = tok.start;
+      const start = tok.start;
       tokId = typeof tok.id === 'string' ? tok.id : undefined;
       if (tok.id) {
         const snap = this.snapshots.get(tok.id);
@@ -87,29 +108,29 @@ export class WatchCache {
         items = snap.items;
         rv = snap.rv;
       } else {
-        items = this.store.list(t, ns || undefined).filter((o) => lm(o.metadata.labels) && fm(o));
+        items = live();
       }
-      items = items.filter((o) => keyOf(o) > start);
+      items = items.slice(firstAfter(items, start));
     } else {
-      items = this.store.list(t, ns || undefined).filter((o) => lm(o.metadata.labels) && fm(o));
+      items = live();
     }
     const meta: Record<string, unknown> = { resourceVersion: rv };
-    if (limit > 0 && items.length > limit) {
-      // One snapshot per paginated list keeps later pages consistent with the first, as etcd's MVCC does;
-      // a token without an id (handed out with a 410) continues inconsistently from the live state.
+    const paginate = limit > 0 && !(rvParam === '0' && !cont);
+    if (paginate && items.length > limit) {
+      // A token without an id (handed out with a 410) continues inconsistently from the live state.
       let id: string | undefined = tokId;
       if (!cont) {
-        const fresh = randomUUID();
-        this.snapshots.set(fresh, { items: items.slice(), rv, at: Date.now() });
+        id = randomUUID();
+        this.snapshots.set(id, { items, rv, at: Date.now() });
         while (this.snapshots.size > SNAPSHOT_MAX) { this.snapshots.delete(this.snapshots.keys().next().value!); }
-        id = fresh;
       }
       const page = items.slice(0, limit);
-      meta.continue = encodeContinue({ rv, start: keyOf(page[page.length - 1]) + '\u0000', id });
+      meta.continue = encodeContinue({ rv, start: keyOf(page[page.length - 1]), id });
       meta.remainingItemCount = items.length - limit;
       items = page;
     }
-    return { items: items.map((o) => withVersion(o, t, version)), meta };
+    if (items.length && meta.continue === undefined && tokId) { this.snapshots.delete(tokId); }
+    return { items: items.map((o) => atVersion(o, t, version)), meta };
   }
 
   serveWatch(ctx: Ctx, res: ServerResponse, tg: Target): void {
@@ -141,7 +162,8 @@ export class WatchCache {
       else if (before) { write('DELETED', { ...e.object, metadata: { ...e.object.metadata } }); }
     };
     if (!rvParam || rvParam === '0') {
-      for (const o of this.store.list(t, ns || undefined)) { if (match(o)) { write('ADDED', o); } }
+      const q = { namespace: t.namespaced && ns ? ns : undefined, labels: parseLabelSelector(url.searchParams.get('labelSelector') ?? ''), fields: parseFieldSelector(t, url.searchParams.get('fieldSelector')) };
+      for (const o of this.store.select(t, q)) { if (match(o)) { write('ADDED', o); } }
     } else {
       const from = Number(rvParam);
       if (!Number.isInteger(from)) { throw badRequest(`invalid resource version: ${rvParam}`); }

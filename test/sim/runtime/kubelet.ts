@@ -20,6 +20,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Change, KObject, Store } from '../store.ts';
 import { typeByKind } from '../store.ts';
+import { isVirtualNode } from '../virtual.ts';
 import type { ExecRequest, ExecStreams, LogOptions } from '../types.ts';
 import { EnvError, resolveContainerEnv, type EnvLookups } from './env.ts';
 import { materializeProfile, profileFor, TOOLS_ANNOTATION } from './profiles.ts';
@@ -147,8 +148,8 @@ export class Kubelet {
     mkdirSync(join(this.stateDir, 'profiles'), { recursive: true });
     this.store.on('change', this.onChange);
     const byCreation = (a: KObject, b: KObject) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion);
-    for (const n of this.store.list(NODE).sort(byCreation)) { this.nodeAgents.ensure(n); }
-    for (const p of this.store.list(POD)) { this.syncPod(p); }
+    for (const n of this.store.list(NODE).sort(byCreation)) { if (!isVirtualNode(n)) { this.nodeAgents.ensure(n); } }
+    for (const p of this.store.select(POD)) { if (p.spec?.nodeName) { this.syncPod(structuredClone(p)); } }
   }
 
   /** Every pid this kubelet started and that is still alive (containers, exec sessions, prober agents). */
@@ -201,7 +202,8 @@ export class Kubelet {
 
   private handle(c: Change): void {
     if (this.stopped) { return; }
-    if (c.resource.kind === 'Node' && c.type === 'ADDED') { this.nodeAgents.ensure(c.object); }
+    // Virtual nodes (KWOK-style, virtual.ts) have no kubelet: no agents, and their pods are VirtualKubelet's.
+    if (c.resource.kind === 'Node' && c.type === 'ADDED') { if (!isVirtualNode(c.object)) { this.nodeAgents.ensure(c.object); } }
     else if (c.resource.kind === 'Pod') {
       if (c.type === 'DELETED') {
         const ps = this.pods.get(`${c.object.metadata.namespace}/${c.object.metadata.name}`);
@@ -212,7 +214,7 @@ export class Kubelet {
 
   private syncPod(pod: KObject): void {
     const nodeName: string | undefined = pod.spec?.nodeName;
-    if (!nodeName) { return; }
+    if (!nodeName || isVirtualNode(this.store.peek(NODE, undefined, nodeName))) { return; }
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
     let ps = this.pods.get(key);
     if (ps && ps.uid !== pod.metadata.uid) {
