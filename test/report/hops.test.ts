@@ -75,7 +75,41 @@ test('a network exporter: the backend names its endpoint and stays unproven unti
   const hs = hopsOf(s, 'payment');
   assert.equal(hs[4].target, 'otlp/backend, debug');
   assert.equal(hs[5].target, 'otlp/backend -> backend.vendor.example:4317, debug (no network backend)');
-  assert.match(hs[5].reason ?? '', /delivery is proven by the collector's metrics or exporter logs/);
+  assert.match(hs[5].reason ?? '', /delivery is proven by the collector's metrics: the collector's own metrics were not read/);
+});
+
+test('the collector\'s own metrics prove the exporter and the backend, or say what they show', () => {
+  const withMetrics = (samples: { name: string; labels: Record<string, string>; value: number }[]) => variant(loadSnapshot('healthy-helm'), (s) => {
+    const cfg = s.collectors[0].effectiveConfig as { exporters: Record<string, unknown>; service: { pipelines: Record<string, { exporters: string[] }> } };
+    cfg.exporters['otlp/backend'] = { endpoint: 'backend.vendor.example:4317' };
+    for (const p of Object.values(cfg.service.pipelines)) { p.exporters = ['otlp/backend']; }
+    s.collectors[0].metrics = { endpoint: '10.244.1.5:8888', samples };
+  });
+  const e = { exporter: 'otlp/backend' };
+  const healthy = hopsOf(withMetrics([
+    { name: 'otelcol_exporter_sent_spans_total', labels: e, value: 120 },
+    { name: 'otelcol_exporter_send_failed_spans_total', labels: e, value: 0 },
+    { name: 'otelcol_exporter_queue_size', labels: e, value: 0 },
+    { name: 'otelcol_exporter_queue_capacity', labels: e, value: 1000 },
+  ]), 'payment');
+  assert.deepEqual(brief(healthy).slice(4), ['exporter ok [metrics]', 'backend ok [metrics]']);
+  assert.equal(healthy[4].detail, 'otlp/backend: queue 0/1000, 0 refused');
+  assert.equal(healthy[5].detail, 'otlp/backend: 120 sent, 0 failed');
+  // no rules: what the metrics alone say (exporter-failing, where the catalogue has it, makes the hop failed)
+  const failing = hopsOf(withMetrics([
+    { name: 'otelcol_exporter_sent_spans', labels: e, value: 0 },
+    { name: 'otelcol_exporter_send_failed_spans', labels: e, value: 7 },
+  ]), 'payment', { rules: [] });
+  assert.equal(failing[5].status, 'unproven');
+  assert.equal(failing[5].reason, 'otlp/backend: 7 item(s) failed to send, 0 sent');
+  const full = hopsOf(withMetrics([
+    { name: 'otelcol_exporter_sent_spans', labels: e, value: 3 },
+    { name: 'otelcol_exporter_queue_size', labels: e, value: 1000 },
+    { name: 'otelcol_exporter_queue_capacity', labels: e, value: 1000 },
+  ]), 'payment', { rules: [] });
+  assert.match(full[4].reason ?? '', /full queue \(queue 1000\/1000\)/);
+  const unread = variant(withMetrics([]), (s) => { s.collectors[0].metrics = { notRun: { reason: 'loopback', detail: 'localhost:8888' } }; });
+  assert.equal(hopsOf(unread, 'payment')[4].reason, 'the collector\'s own metrics were not read: loopback (localhost:8888)');
 });
 
 test('a collector-side finding breaks the hop its rule names, for the apps it affects only', () => {
