@@ -136,7 +136,8 @@ function summarizeApps(s: Snapshot): AppSummary[] {
     .map((a) => {
       const ex = appExports(a);
       const first = ex[0];
-      const probes = s.probes.filter((p) => p.from.namespace === a.namespace && p.from.pod === a.pod && p.target.kind === 'app-endpoint');
+      const by = a.probedBy ?? a;
+      const probes = s.probes.filter((p) => p.from.namespace === by.namespace && p.from.pod === by.pod && p.target.kind === 'app-endpoint');
       const worst = probes.map((p) => p.result).sort((x, y) => PROBE_RANK.indexOf(x) - PROBE_RANK.indexOf(y))[0];
       const otlp = probes.flatMap((p) => (p.otlp ? [p.otlp.result] : [])).sort((x, y) => OTLP_RANK.indexOf(x) - OTLP_RANK.indexOf(y))[0];
       return {

@@ -36,6 +36,21 @@ export interface Snapshot {
   ignores?: IgnoreAnnotation[];
   /** the operator's `inject-<lang>` annotations, where each is written and what the operator makes of it (gather/injection.ts) */
   injectionRequests?: InjectionRequest[];
+  /** what the evidence stands for where it was sampled: pods read by template, probes per path, collector pods */
+  sampling?: SamplingSummary;
+}
+
+/** How much of the cluster each piece of evidence speaks for (gather/templates.ts, gather/plan.ts). */
+export interface SamplingSummary {
+  /** pods in scope, and their templates (one pod read per template); absent when every pod was read */
+  pods?: number;
+  templates?: number;
+  /** app containers, the distinct paths among them, and the pods that probed */
+  apps: number;
+  probeGroups: number;
+  probePods: number;
+  /** per collector workload: its pods, how many were read and checked, and why */
+  collectors?: { namespace: string; workload: string; pods: number; sampled: number; notReady: number; restarting: number; nodePools?: number }[];
 }
 
 /** An `instrumentation.opentelemetry.io/inject-<lang>` annotation of a workload (or bare pod). */
@@ -447,6 +462,13 @@ export interface AppContainer {
   /** injected by the operator: the Instrumentation CR that supplies env */
   instrumentation?: { namespace: string; name: string; language?: string };
   ready?: boolean;
+  /**
+   * The pod whose probes speak for this container: another app of the same path (namespace, endpoints,
+   * protocol, the labels NetworkPolicies select on) probed for both. Absent: its own probes, or none.
+   */
+  probedBy?: { namespace: string; pod: string; container: string };
+  /** pods of this container's template when the cluster was read by template (gather/templates.ts) */
+  templatePods?: number;
   location?: SourceLocation;
 }
 
@@ -495,6 +517,8 @@ export interface ProbeRecord {
   durationMs?: number;
   /** app-endpoint probes: what the receiver answered when spoken to in the app's own protocol */
   otlp?: OtlpProbeRecord;
+  /** the apps on the same path this probe speaks for (itself included): containers, their pods, workloads */
+  standsFor?: { apps: number; pods: number; workloads: number };
 }
 
 /**

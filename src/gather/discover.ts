@@ -81,6 +81,17 @@ export interface Discovery {
   namespaces: Promise<KObject[] | undefined>;
   /** list calls that failed (forbidden, CRD absent): resource -> reason */
   listFailures: { resource: string; namespace?: string; status: number; reason: string; message: string }[];
+  /**
+   * Set when the cluster's pods were read by template (gather/templates.ts): `pods` holds one pod per
+   * template plus the sampled collector pods, and this says of how many.
+   */
+  sampling?: {
+    pods: number;
+    templates: number;
+    collectors: import('./templates.ts').CollectorSample[];
+    /** how many pods the template of this pod has (1 for a pod read on its own) */
+    templatePods: (namespace: string, pod: string) => number;
+  };
 }
 
 function key(o: KObject): string {

@@ -18,7 +18,7 @@ import { discover } from './list.ts';
 import { listenersFromLog, readLogEvidence } from './logs.ts';
 import { readCollectorMetrics } from './metrics.ts';
 import { buildApp, buildCollector, buildCRs, buildPolicies, buildServices } from './models.ts';
-import { planProbes, selectProbePods } from './plan.ts';
+import { groupProbes, pathKey, planProbes, policyLabelKeys } from './plan.ts';
 import { probeMethod } from './probe-tools.ts';
 import { probeAll } from './probes.ts';
 import { listenSockets, listenSocketsViaDebugContainer } from './sockets.ts';
@@ -121,6 +121,8 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
       canListClusterWide: access.listPodsClusterWide,
       ...(opts.operatorVersion ? { operatorVersion: opts.operatorVersion } : {}),
       signal: overall,
+      concurrency: opts.concurrency,
+      onProgress: (phase, d, t) => progress({ phase, done: d, total: t }),
     });
   } catch (e) {
     if (e instanceof ApiError) {
@@ -183,6 +185,9 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
   snap.otelCollectorCRs = crs;
   snap.instrumentations = insts;
   snap.apps = disc.apps.map((a) => buildApp(a, disc));
+  if (disc.sampling) {
+    for (const a of snap.apps) { a.templatePods = disc.sampling.templatePods(a.namespace, a.pod); }
+  }
   const requests = injectionRequests({ pods: disc.pods, workloads: disc.workloads, instrumentations: disc.instrumentations, instrumentationsListed: disc.instrumentationsListed, namespaces: nsList, operator: disc.operator, live: true });
   if (requests.length) { snap.injectionRequests = requests; }
   snap.notes.push(...agentNotes(disc.pods));
@@ -275,8 +280,32 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
     }
   }
 
-  // One (or --max-pods-per-workload) pod per app workload probes and is read.
-  const selected = selectProbePods(disc.apps, opts.maxPodsPerWorkload);
+  // One pod (or --max-pods-per-workload) per distinct path probes and is read, plus a bounded sample; the
+  // other apps on that path point at it (probedBy) and each probe says how many it stands for.
+  const planned = snap.apps.map((app, i) => planProbes(app, disc.apps[i], disc, snap.services));
+  const policyKeys = policyLabelKeys(disc.networkPolicies);
+  const groups = groupProbes(snap.apps, snap.apps.map((app, i) => pathKey(app, planned[i], snap.services, policyKeys)), { perGroup: opts.maxPodsPerWorkload });
+  const standsFor = new Map<number, NonNullable<ProbeRecord['standsFor']>>();
+  for (const g of groups) {
+    const pods = new Set(g.members.map((i) => `${snap.apps[i].namespace}/${snap.apps[i].pod}`));
+    const podTotal = [...pods].reduce((n, k) => n + (disc.sampling?.templatePods(k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)) ?? 1), 0);
+    const s = { apps: g.members.length, pods: podTotal, workloads: g.workloads };
+    const prober = snap.apps[g.probing[0]];
+    for (const i of g.probing) { standsFor.set(i, s); }
+    for (const i of g.members) {
+      if (!g.probing.includes(i) && prober) { snap.apps[i].probedBy = { namespace: prober.namespace, pod: prober.pod, container: prober.container }; }
+    }
+  }
+  const selected = groups.flatMap((g) => g.probing).sort((a, b) => a - b);
+  snap.sampling = {
+    ...(disc.sampling ? { pods: disc.sampling.pods, templates: disc.sampling.templates, collectors: disc.sampling.collectors } : {}),
+    apps: snap.apps.length,
+    probeGroups: groups.length,
+    probePods: new Set(selected.map((i) => `${snap.apps[i].namespace}/${snap.apps[i].pod}`)).size,
+  };
+  if (disc.sampling) {
+    snap.notes.push(`${disc.sampling.pods} pods read by template: one pod for each of ${disc.sampling.templates} templates, ${snap.sampling.probePods} pods probing for ${snap.apps.length} app containers on ${groups.length} distinct paths`);
+  }
 
   if (canLogs) {
     for (const idx of selected) {
@@ -297,14 +326,14 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
     let probed = 0;
     for (const idx of selected) {
       const app = snap.apps[idx];
-      const d = disc.apps[idx];
-      const plans = planProbes(app, d, disc, snap.services);
+      const plans = planned[idx];
+      const stands = standsFor.get(idx);
       const from = { namespace: app.namespace, pod: app.pod, container: app.container, ...(app.workload ? { workload: app.workload } : {}) };
       const valid = plans.filter((p) => p.parsed.ok);
       for (const p of plans) {
         if (!p.parsed.ok) {
           // Malformed values are recorded, never probed: nothing from them reaches a command.
-          snap.probes.push({ from, target: { kind: p.kind, host: '', port: 0, ...(p.endpoint !== undefined ? { endpoint: p.endpoint } : {}), ...(p.signal ? { signal: p.signal } : {}), ...(p.ref ? { ref: p.ref } : {}) }, result: 'not-run', reason: `malformed endpoint: ${p.parsed.reason}`, notRun: { reason: 'malformed-endpoint', detail: p.parsed.reason } });
+          snap.probes.push({ from, target: { kind: p.kind, host: '', port: 0, ...(p.endpoint !== undefined ? { endpoint: p.endpoint } : {}), ...(p.signal ? { signal: p.signal } : {}), ...(p.ref ? { ref: p.ref } : {}) }, result: 'not-run', reason: `malformed endpoint: ${p.parsed.reason}`, notRun: { reason: 'malformed-endpoint', detail: p.parsed.reason }, ...(stands && stands.apps > 1 ? { standsFor: stands } : {}) });
         }
       }
       if (valid.length === 0) {
@@ -331,6 +360,7 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
               ...(r.argv ? { argv: r.argv } : {}),
               durationMs: r.durationMs,
               ...(r.otlp ? { otlp: r.otlp } : {}),
+              ...(stands && stands.apps > 1 ? { standsFor: stands } : {}),
             });
           }
           probed++;

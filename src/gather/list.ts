@@ -7,6 +7,7 @@ import { ApiError } from '../errors.ts';
 import { OPERATOR_DEPLOYMENT, operatorForCollector, operatorVersionFromImage } from '../otel/operator-data.ts';
 import { compareVersions } from '../otel/version.ts';
 import { assembleDiscovery, findCollectorPods, INJECT_ANNOTATION, SIDECAR_ANNOTATION, type Discovery } from './discover.ts';
+import { listClusterPods, nodePool, representatives, sampleCollectorPods, templateKey, type CollectorSample, type PodList } from './templates.ts';
 
 export interface DiscoverOptions {
   /** where collectors are looked for; undefined with allNamespaces */
@@ -22,6 +23,9 @@ export interface DiscoverOptions {
   /** --operator-version: no lookup of the operator's Deployment */
   operatorVersion?: string;
   signal?: AbortSignal;
+  /** cap on concurrent reads of pods standing for their templates (large clusters) */
+  concurrency?: number;
+  onProgress?: (phase: string, done: number, total: number) => void;
 }
 
 export type OperatorInfo = NonNullable<Discovery['operator']>;
@@ -103,9 +107,19 @@ async function listIn(
   namespaces: string[] | 'cluster',
   failures: Discovery['listFailures'],
   signal?: AbortSignal,
+  shape?: { metadataOnly?: boolean; keep?: (o: KObject) => KObject },
 ): Promise<KObject[]> {
   const one = async (ns?: string): Promise<KObject[]> => {
     try {
+      if (shape && client.listPages) {
+        // Page by page, each object cut down to what discovery reads before the next page is parsed.
+        const out: KObject[] = [];
+        await client.listPages(resource, { namespace: ns, signal, ...(shape.metadataOnly ? { metadataOnly: true } : {}) }, (items) => {
+          for (const o of items) { out.push(shape.keep ? shape.keep(o) : o); }
+          return true;
+        });
+        return out;
+      }
       return await client.list(resource, { namespace: ns, signal });
     } catch (e) {
       if (e instanceof ApiError && (e.status === 403 || e.status === 404)) {
@@ -118,6 +132,29 @@ async function listIn(
   if (namespaces === 'cluster') { return one(undefined); }
   const lists = await Promise.all([...new Set(namespaces)].map((ns) => one(ns)));
   return lists.flat();
+}
+
+/**
+ * What discovery reads of a workload beside its pods: its metadata and its template's (annotations that
+ * ask for instrumentation or ignore a rule). The pod spec comes from a real pod of the template.
+ */
+function workloadShape(o: KObject): KObject {
+  const { managedFields: _m, ...metadata } = o.metadata as KObject['metadata'] & { managedFields?: unknown };
+  return { kind: o.kind, apiVersion: o.apiVersion, metadata, spec: { selector: o.spec?.selector, replicas: o.spec?.replicas, template: { metadata: o.spec?.template?.metadata ?? {} } } };
+}
+
+/** Pods cluster-wide by template where there are many (templates.ts), else in full per namespace. */
+async function listPods(client: ClusterClient, scope: string[] | 'cluster', failures: Discovery['listFailures'], signal?: AbortSignal): Promise<PodList> {
+  if (scope !== 'cluster') { return { mode: 'full', pods: await listIn(client, 'pods', scope, failures, signal) }; }
+  try {
+    return await listClusterPods(client, signal);
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 403 || e.status === 404)) {
+      failures.push({ resource: 'pods', status: e.status, reason: e.reason, message: e.message });
+      return { mode: 'full', pods: [] };
+    }
+    throw e;
+  }
 }
 
 /** Workloads outside `listed` namespaces with an inject annotation on their own metadata (none on their pods). */
@@ -143,11 +180,45 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
   }
 
   // Cluster-scoped lists that do not depend on what the pods show start at once.
-  const nodesP = listIn(client, 'nodes', 'cluster', failures, sig).catch(() => [] as KObject[]);
   // Undefined (not an empty list) when namespaces cannot be listed: namespaceSelectors stay unjudged.
   const namespacesP = listIn(client, 'namespaces', 'cluster', failures, sig)
     .then((l) => (failures.some((f) => f.resource === 'namespaces') ? undefined : l), () => undefined);
-  const pods = await listIn(client, 'pods', podScope, failures, sig);
+  const podList = await listPods(client, podScope, failures, sig);
+  let pods: KObject[];
+  let sampling: Discovery['sampling'];
+  let nodes: KObject[] = [];
+  if (podList.mode === 'templates') {
+    const progress = opts.onProgress ?? (() => undefined);
+    const index = podList.index;
+    progress(`Reading one pod per template (${index.groups.size} templates of ${index.pods} pods)`, 0, index.groups.size);
+    pods = await representatives(client, index, Math.max(16, (opts.concurrency ?? 8) * 2), sig, (d, t) => progress(`Reading one pod per template (${t} templates of ${index.pods} pods)`, d, t));
+    const collectorSamples: CollectorSample[] = [];
+    // A collector workload is read pod by pod, but only the pods that can change a finding.
+    const reps = findCollectorPods(pods, (p) => opts.allNamespaces || p.metadata.namespace === opts.namespace).filter((c) => !c.sidecar && index.podCount(templateKey(c.pod.metadata)) > 1);
+    const hostMatters = (c: { pod: KObject; container: any }): boolean => c.pod.spec?.hostNetwork === true || (Array.isArray(c.container?.ports) && c.container.ports.some((p: any) => p?.hostPort));
+    if (reps.some(hostMatters)) {
+      nodes = await listIn(client, 'nodes', 'cluster', failures, sig, { metadataOnly: true });
+    }
+    const poolByNode = new Map(nodes.map((n) => [n.metadata.name, nodePool(n.metadata.labels)]));
+    const have = new Set(pods.map((p) => `${p.metadata.namespace}/${p.metadata.name}`));
+    for (const [i, c] of reps.entries()) {
+      progress(`Sampling collector pods (${reps.length} collector templates)`, i, reps.length);
+      const s = await sampleCollectorPods(client, c.pod, { hostMatters: hostMatters(c), poolOf: (n) => poolByNode.get(n) ?? '', signal: sig });
+      collectorSamples.push(s.sample);
+      for (const p of s.pods) {
+        const k = `${p.metadata.namespace}/${p.metadata.name}`;
+        if (!have.has(k)) {
+          have.add(k);
+          pods.push(p);
+        }
+      }
+    }
+    const podsOf = new Map<string, number>();
+    for (const p of pods) { podsOf.set(`${p.metadata.namespace}/${p.metadata.name}`, index.podCount(templateKey(p.metadata))); }
+    sampling = { pods: index.pods, templates: index.groups.size, collectors: collectorSamples, templatePods: (ns, name) => podsOf.get(`${ns}/${name}`) ?? 1 };
+  } else {
+    pods = podList.pods;
+  }
   if (pods.length === 0 && failures.some((f) => f.resource === 'pods')) {
     // Nothing to diagnose without pods: the caller turns this into exit 3.
     const f = failures.find((x) => x.resource === 'pods')!;
@@ -183,10 +254,11 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
     listIn(client, 'endpointslices', scope, failures, sig),
     listIn(client, 'networkpolicies', scope, failures, sig),
     listIn(client, 'configmaps', ns, failures, sig),
-    listIn(client, 'replicasets', scope, failures, sig),
-    listIn(client, 'deployments', scope, failures, sig),
-    listIn(client, 'daemonsets', scope, failures, sig),
-    listIn(client, 'statefulsets', scope, failures, sig),
+    // Only their owner references are read (a pod's ReplicaSet to its Deployment).
+    listIn(client, 'replicasets', scope, failures, sig, sampling ? { metadataOnly: true } : undefined),
+    listIn(client, 'deployments', scope, failures, sig, sampling ? { keep: workloadShape } : undefined),
+    listIn(client, 'daemonsets', scope, failures, sig, sampling ? { keep: workloadShape } : undefined),
+    listIn(client, 'statefulsets', scope, failures, sig, sampling ? { keep: workloadShape } : undefined),
     listIn(client, 'opentelemetrycollectors.v1beta1', scope, failures, sig),
     listIn(client, 'instrumentations', scope, failures, sig),
   ]);
@@ -195,7 +267,6 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
     // operator < 0.98 serves v1alpha1 only
     collectorCRs = await listIn(client, 'opentelemetrycollectors.v1alpha1', scope, failures, sig);
   }
-  const nodes = await nodesP;
   const looked = await operatorP;
   const operator = looked && !looked.version ? (operatorFromCRs(collectorCRs, looked.source) ?? looked) : looked;
 
@@ -236,5 +307,6 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
     nodes,
     namespaces: namespacesP,
     listFailures: failures,
+    ...(sampling ? { sampling } : {}),
   };
 }

@@ -1,8 +1,8 @@
 /**
- * Probe planning, pure: which app pods probe (one per workload unless asked for more), and which targets
- * each one dials (its endpoints, the collector Service behind them, a collector pod IP).
+ * Probe planning, pure: which app pods probe (one per distinct path, plus a bounded sample), and which
+ * targets each one dials (its endpoints, the collector Service behind them, a collector pod IP).
  */
-import type { AppContainer, ProbeRecord, ServiceInfo, Signal } from '../snapshot.ts';
+import type { AppContainer, NetworkPolicyInfo, ProbeRecord, ServiceInfo, Signal } from '../snapshot.ts';
 import type { DiscoveredApp, Discovery } from './discover.ts';
 import { appExports, isHttp } from '../otel/sdk.ts';
 import { SIGNALS } from './models.ts';
@@ -18,31 +18,91 @@ export interface ProbePlan {
   parsed: ReturnType<typeof parseProbeTarget>;
 }
 
-/**
- * Indexes into `apps` of the pods that probe and are read: running pods first, at most `maxPods` per
- * workload; every container of a chosen pod is kept.
- */
-export function selectProbePods(apps: DiscoveredApp[], maxPodsPerWorkload = 1): number[] {
-  const perWorkload = new Map<string, number>();
-  const chosenPods = new Set<string>();
-  const maxPods = Math.max(1, maxPodsPerWorkload);
-  const ready = (a: DiscoveredApp): number => (a.pod.status?.phase === 'Running' ? 0 : 1);
-  const sortedApps = [...apps.entries()].sort(([, x], [, y]) => ready(x) - ready(y));
-  const selected: number[] = [];
-  for (const [idx, a] of sortedApps) {
-    const wk = `${a.workload.kind}/${a.workload.namespace}/${a.workload.name}`;
-    const podKey = `${a.pod.metadata.namespace}/${a.pod.metadata.name}`;
-    if (!chosenPods.has(podKey)) {
-      const n = perWorkload.get(wk) ?? 0;
-      if (n >= maxPods) {
-        continue;
-      }
-      perWorkload.set(wk, n + 1);
-      chosenPods.add(podKey);
+/** Extra pods probed beyond one per path, over the largest groups (a check that the path is one). */
+export const PROBE_SAMPLE = 10;
+
+export interface ProbeGroup {
+  key: string;
+  /** indexes into the apps of every container on this path */
+  members: number[];
+  /** indexes of the containers that probe for all of them (their pods' containers on this path) */
+  probing: number[];
+  pods: number;
+  workloads: number;
+}
+
+/** The label keys NetworkPolicies select pods on (their own podSelector and their peers'): paths differ by them. */
+export function policyLabelKeys(policies: NetworkPolicyInfo[] | { spec?: any }[]): Set<string> {
+  const keys = new Set<string>();
+  const add = (sel: any): void => {
+    if (!sel || typeof sel !== 'object') { return; }
+    for (const k of Object.keys(sel.matchLabels ?? {})) { keys.add(k); }
+    for (const e of Array.isArray(sel.matchExpressions) ? sel.matchExpressions : []) { if (typeof e?.key === 'string') { keys.add(e.key); } }
+  };
+  for (const p of policies as any[]) {
+    const spec = p.spec ?? p;
+    add(spec.podSelector);
+    for (const rule of [...(Array.isArray(spec.ingress) ? spec.ingress : []), ...(Array.isArray(spec.egress) ? spec.egress : [])]) {
+      for (const peer of [...(Array.isArray(rule?.from) ? rule.from : []), ...(Array.isArray(rule?.to) ? rule.to : [])]) { add(peer?.podSelector); }
     }
-    selected.push(idx);
   }
-  return selected;
+  return keys;
+}
+
+/**
+ * The path an app container's telemetry takes, as a key: its namespace (DNS search path, the policies that
+ * apply), what it dials and how it speaks (the planned targets), the values of the labels NetworkPolicies
+ * select on, the node where the path depends on it (a node-local Service, an endpoint from the node's IP),
+ * and the pod itself where a sidecar collector answers (each pod its own).
+ */
+export function pathKey(app: AppContainer, plans: ProbePlan[], services: ServiceInfo[], policyKeys: Set<string>): string {
+  const targets = plans.map((p) => (p.parsed.ok ? `${p.kind}|${p.signal ?? ''}|${p.parsed.target.host}|${p.parsed.target.port}|${JSON.stringify(p.parsed.target.otlp ?? null)}` : `${p.kind}|${p.signal ?? ''}|bad|${p.endpoint ?? ''}`));
+  const labels = [...policyKeys].sort().map((k) => `${k}=${app.labels?.[k] ?? '\0'}`);
+  const nodeLocal = plans.some((p) => p.kind === 'service' && services.find((s) => `${s.namespace}/${s.name}` === p.ref)?.internalTrafficPolicy === 'Local')
+    || ['fieldRef', 'var-ref'].includes(app.exporter.endpoint?.origin ?? '') || Object.values(app.exporter.signals ?? {}).some((s) => ['fieldRef', 'var-ref'].includes(s?.endpoint?.origin ?? ''));
+  return JSON.stringify([app.namespace, targets, labels, nodeLocal ? (app.node ?? '') : '', app.sidecarCollector ? app.pod : '', app.hostNetwork ? (app.node ?? '') : '']);
+}
+
+/**
+ * Which pods probe: apps grouped by path (pathKey); per group the pods of the first ready candidates (a
+ * running pod, its container ready) up to `perGroup`, then PROBE_SAMPLE more pods over the largest groups,
+ * each from a workload not yet probing there. Every container of a chosen pod on the same path probes.
+ */
+export function groupProbes(apps: AppContainer[], keys: string[], opts: { perGroup?: number; sample?: number } = {}): ProbeGroup[] {
+  const perGroup = Math.max(1, opts.perGroup ?? 1);
+  const byKey = new Map<string, number[]>();
+  for (const [i, k] of keys.entries()) { (byKey.get(k) ?? byKey.set(k, []).get(k)!).push(i); }
+  const podOf = (i: number): string => `${apps[i].namespace}/${apps[i].pod}`;
+  const wlOf = (i: number): string => (apps[i].workload ? `${apps[i].workload!.kind}/${apps[i].workload!.name}` : `Pod/${apps[i].pod}`);
+  const rank = (i: number): number => (apps[i].ready === true ? 0 : apps[i].ready === undefined ? 1 : 2);
+  const groups: ProbeGroup[] = [];
+  const candidates = new Map<string, number[]>();
+  for (const [key, members] of byKey) {
+    // Stable: ready first, then the order discovery found them in.
+    const order = [...members].sort((a, b) => rank(a) - rank(b) || a - b);
+    candidates.set(key, order);
+    const pods = new Set(members.map(podOf));
+    const chosen = new Set<string>();
+    for (const i of order) {
+      if (chosen.size >= perGroup) { break; }
+      chosen.add(podOf(i));
+    }
+    groups.push({ key, members, probing: members.filter((i) => chosen.has(podOf(i))), pods: pods.size, workloads: new Set(members.map(wlOf)).size });
+  }
+  // The sample: one more pod in each of the largest groups, from another workload.
+  let left = Math.max(0, opts.sample ?? PROBE_SAMPLE);
+  for (const g of [...groups].sort((a, b) => b.members.length - a.members.length || (a.key < b.key ? -1 : 1))) {
+    if (left <= 0) { break; }
+    const probingWl = new Set(g.probing.map(wlOf));
+    const probingPods = new Set(g.probing.map(podOf));
+    const extra = candidates.get(g.key)!.find((i) => !probingWl.has(wlOf(i)) && !probingPods.has(podOf(i)) && apps[i].ready !== false);
+    if (extra === undefined) { continue; }
+    const pod = podOf(extra);
+    g.probing.push(...g.members.filter((i) => podOf(i) === pod));
+    left--;
+  }
+  for (const g of groups) { g.probing.sort((a, b) => a - b); }
+  return groups;
 }
 
 /** What to probe from one app container: its endpoints, the collector Service behind them, a collector pod IP. */

@@ -282,7 +282,15 @@ export function affected(clients: Client[], symptoms: (c: Client) => string[] = 
 }
 
 export function probesFrom(s: Snapshot, app: AppContainer): ProbeRecord[] {
-  return s.probes.filter((p) => p.from.namespace === app.namespace && p.from.pod === app.pod);
+  // An app on a path another pod probed for (gather/plan.ts groupProbes) has that pod's probes.
+  const by = app.probedBy ?? app;
+  return s.probes.filter((p) => p.from.namespace === by.namespace && p.from.pod === by.pod);
+}
+
+/** ` (for N apps in M pods)` when a probe spoke for more than its own container. */
+function standsForText(p: ProbeRecord): string {
+  const f = p.standsFor;
+  return f && f.apps > 1 ? ` (one probe for ${f.apps} apps in ${f.pods} pods of ${f.workloads} workloads on this path)` : '';
 }
 
 /** Probes that aimed at this collector (its service, its pod IP, or an app endpoint that resolves to it). */
@@ -302,7 +310,7 @@ export function probesTo(s: Snapshot, c: CollectorPod, port?: number): ProbeReco
 
 export function probeText(p: ProbeRecord): string {
   const how = p.method ? ` via ${p.method}` : '';
-  return `probe from ${p.from.namespace}/${p.from.pod} to ${p.target.host}:${p.target.port}${how}: ${p.result}${p.reason ? ` (${p.reason})` : ''}`;
+  return `probe from ${p.from.namespace}/${p.from.pod} to ${p.target.host}:${p.target.port}${how}: ${p.result}${p.reason ? ` (${p.reason})` : ''}${standsForText(p)}`;
 }
 
 /** An app-endpoint probe that spoke the app's protocol and read an answer. */
@@ -310,13 +318,13 @@ export type OtlpProbe = ProbeRecord & { otlp: NonNullable<ProbeRecord['otlp']> }
 
 /** The app's endpoint probes that spoke OTLP (gather/otlp-probe.ts), whose answer is in `results` when given. */
 export function otlpProbesFrom(s: Snapshot, app: AppContainer, results?: readonly string[]): OtlpProbe[] {
-  return probesFrom(s, app).filter((p): p is OtlpProbe => p.from.container === app.container && p.target.kind === 'app-endpoint' && !!p.otlp && (!results || results.includes(p.otlp.result)));
+  return probesFrom(s, app).filter((p): p is OtlpProbe => p.from.container === (app.probedBy ?? app).container && p.target.kind === 'app-endpoint' && !!p.otlp && (!results || results.includes(p.otlp.result)));
 }
 
 export function otlpProbeText(p: OtlpProbe): string {
   const o = p.otlp;
   const sent = o.sent === 'http-post' ? `POST ${o.path ?? '/'}${o.contentType ? ` (${o.contentType})` : ''}` : o.sent === 'h2-preface' ? 'the HTTP/2 preface (gRPC)' : 'a TLS ClientHello';
-  return `probe from ${p.from.namespace}/${p.from.pod} sent ${sent} to ${p.target.host}:${p.target.port}${o.tool ? ` with ${o.tool}` : ''}: ${o.result}, ${o.detail}`;
+  return `probe from ${p.from.namespace}/${p.from.pod} sent ${sent} to ${p.target.host}:${p.target.port}${o.tool ? ` with ${o.tool}` : ''}: ${o.result}, ${o.detail}${standsForText(p)}`;
 }
 
 /**

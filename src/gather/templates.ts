@@ -1,0 +1,241 @@
+/**
+ * Pods by template, for clusters too large to hold as JSON. Every pod of a ReplicaSet (one Deployment
+ * revision), of a DaemonSet or StatefulSet revision, or of a Job was created from the same template, so one
+ * pod stands for all of them: discovery reads one real pod per template (the webhooks' mutations included,
+ * which a workload's own template would miss), and ownership comes from metadata-only lists read page by
+ * page. Only collector workloads are read pod by pod, and then only the pods that can change a finding.
+ */
+import type { ClusterClient, KObject, ObjectMeta } from '../cluster/types.ts';
+import { ApiError } from '../errors.ts';
+import { controllerRef } from './discover.ts';
+import { limiter } from './limit.ts';
+
+/** Up to this many pods the cluster's pods are listed in full (one page): per-pod fidelity costs nothing there. */
+export const FULL_POD_LIST_MAX = 500;
+/** Metadata pages are small (no spec, no status): fewer round trips per pod. */
+export const METADATA_PAGE = 2000;
+
+export interface PodTemplateGroup {
+  key: string;
+  namespace: string;
+  owner?: { kind: string; name: string };
+  /** Running pods first (a pod to exec into), then the others; names only */
+  running: string[];
+  other: string[];
+}
+
+/**
+ * The labels the controllers stamp to tell a template's revision apart (pod-template-hash: Deployment
+ * controller; controller-revision-hash: DaemonSet and StatefulSet controllers, k8s.io/api apps/v1 types.go
+ * DefaultDeploymentUniqueLabelKey / ControllerRevisionHashLabelKey). Two revisions are two templates.
+ */
+const REVISION_LABELS = ['pod-template-hash', 'controller-revision-hash'];
+/** Labels that differ pod by pod within one template (StatefulSet pod name and index, DaemonSet generation). */
+const PER_POD_LABELS = new Set(['statefulset.kubernetes.io/pod-name', 'apps.kubernetes.io/pod-index', 'pod-template-generation', ...REVISION_LABELS]);
+
+export function templateKey(meta: ObjectMeta): string {
+  const ns = meta.namespace ?? 'default';
+  const ref = controllerRef({ metadata: meta });
+  if (!ref) { return `Pod/${ns}/${meta.name}`; }
+  const rev = REVISION_LABELS.map((l) => meta.labels?.[l]).find((v) => v !== undefined) ?? '';
+  return `${ref.kind}/${ns}/${ref.name}/${rev}`;
+}
+
+/** Ownership of every pod, by template, from metadata pages; holds names, never objects. */
+export class TemplateIndex {
+  readonly groups = new Map<string, PodTemplateGroup>();
+  pods = 0;
+  private readonly seen = new Set<string>();
+
+  add(items: KObject[], running: boolean): void {
+    for (const it of items) {
+      const m = it.metadata;
+      if (!m?.name) { continue; }
+      const id = `${m.namespace ?? ''}/${m.name}`;
+      // A list restarted on 410 hands its pages over again.
+      if (this.seen.has(id)) { continue; }
+      this.seen.add(id);
+      this.pods++;
+      const k = templateKey(m);
+      let g = this.groups.get(k);
+      if (!g) {
+        const ref = controllerRef({ metadata: m });
+        g = { key: k, namespace: m.namespace ?? 'default', ...(ref ? { owner: { kind: ref.kind, name: ref.name } } : {}), running: [], other: [] };
+        this.groups.set(k, g);
+      }
+      (running ? g.running : g.other).push(m.name);
+    }
+  }
+
+  podCount(key: string): number {
+    const g = this.groups.get(key);
+    return g ? g.running.length + g.other.length : 0;
+  }
+}
+
+export type PodList =
+  | { mode: 'full'; pods: KObject[] }
+  | { mode: 'templates'; index: TemplateIndex };
+
+/**
+ * The cluster's pods: in full when they fit one page, else by template. The first page is read in full
+ * either way (its cost is one page), so a small cluster pays no extra request.
+ */
+export async function listClusterPods(client: ClusterClient, signal?: AbortSignal): Promise<PodList> {
+  if (!client.listPages || !client.getObject) { return { mode: 'full', pods: await client.list('pods', { signal }) }; }
+  const first: KObject[] = [];
+  let more = false;
+  await client.listPages('pods', { signal, pageSize: FULL_POD_LIST_MAX }, (items, m) => {
+    first.push(...items);
+    more = m;
+    return false;
+  });
+  if (!more) { return { mode: 'full', pods: first }; }
+  first.length = 0;
+  const index = new TemplateIndex();
+  // Two metadata lists split by phase (a field the API server selects pods on): Running pods are the ones
+  // to exec into, without reading any pod's status.
+  await client.listPages('pods', { signal, metadataOnly: true, pageSize: METADATA_PAGE, fieldSelector: 'status.phase=Running' }, (items) => {
+    index.add(items, true);
+    return true;
+  });
+  await client.listPages('pods', { signal, metadataOnly: true, pageSize: METADATA_PAGE, fieldSelector: 'status.phase!=Running' }, (items) => {
+    index.add(items, false);
+    return true;
+  });
+  return { mode: 'templates', index };
+}
+
+function podReady(p: KObject): boolean {
+  const conds: any[] = Array.isArray(p.status?.conditions) ? p.status.conditions : [];
+  return p.status?.phase === 'Running' && conds.some((c) => c?.type === 'Ready' && c.status === 'True');
+}
+
+/** How many more running pods of a template are tried when the first one read is not ready. */
+const READY_TRIES = 3;
+
+/**
+ * One real pod per template: a ready one where the first running pods offer one, else the first that
+ * could be read. Pods deleted since the list (404) are skipped.
+ */
+export async function representatives(client: ClusterClient, index: TemplateIndex, concurrency: number, signal?: AbortSignal, onDone?: (done: number, total: number) => void): Promise<KObject[]> {
+  const run = limiter(concurrency);
+  const groups = [...index.groups.values()];
+  let done = 0;
+  const out = await Promise.all(
+    groups.map((g) =>
+      run(async () => {
+        let best: KObject | undefined;
+        const names = [...g.running.slice(0, READY_TRIES), ...(g.running.length ? [] : g.other.slice(0, 1))];
+        for (const name of names) {
+          let p: KObject;
+          try {
+            p = await client.getObject!('pods', g.namespace, name, { signal });
+          } catch (e) {
+            if (e instanceof ApiError && e.status === 404) { continue; }
+            throw e;
+          }
+          best ??= p;
+          if (podReady(p)) {
+            best = p;
+            break;
+          }
+        }
+        onDone?.(++done, groups.length);
+        return best;
+      }),
+    ),
+  );
+  return out.filter((p): p is KObject => p !== undefined);
+}
+
+/** What a collector workload's sampling kept, and of how many. */
+export interface CollectorSample {
+  namespace: string;
+  workload: string;
+  pods: number;
+  sampled: number;
+  notReady: number;
+  restarting: number;
+  nodePools?: number;
+}
+
+/** Sampled pods per collector template: enough to see a pattern, never one exec per node. */
+export const COLLECTOR_SAMPLE = 5;
+/** Pods not ready or restarting are all kept up to this bound (each can be its own finding). */
+export const COLLECTOR_UNHEALTHY_MAX = 50;
+
+/**
+ * The node pool a node belongs to, from the labels the managed offerings set (GKE
+ * cloud.google.com/gke-nodepool, EKS eks.amazonaws.com/nodegroup, AKS kubernetes.azure.com/agentpool,
+ * Karpenter karpenter.sh/nodepool), else its instance type (node.kubernetes.io/instance-type, a well-known
+ * label): nodes alike in those run the same host network setup.
+ */
+export function nodePool(labels: Record<string, string> | undefined): string {
+  const l = labels ?? {};
+  return l['cloud.google.com/gke-nodepool'] ?? l['eks.amazonaws.com/nodegroup'] ?? l['kubernetes.azure.com/agentpool'] ?? l['karpenter.sh/nodepool'] ?? l['node.kubernetes.io/instance-type'] ?? '';
+}
+
+function restarts(p: KObject): number {
+  const st: any[] = Array.isArray(p.status?.containerStatuses) ? p.status.containerStatuses : [];
+  return st.reduce((n, s) => n + (Number(s?.restartCount) || 0), 0);
+}
+
+/**
+ * A collector template's pods worth checking, read in full page by page by the representative's own
+ * labels (a superset selector of its template) and kept only when they can change a finding: the first
+ * few, every pod not ready or restarting (bounded), and one per node pool where the host's network matters
+ * (hostPort, hostNetwork).
+ */
+export async function sampleCollectorPods(
+  client: ClusterClient,
+  rep: KObject,
+  opts: { hostMatters: boolean; poolOf?: (node: string) => string; signal?: AbortSignal },
+): Promise<{ pods: KObject[]; sample: CollectorSample }> {
+  const ns = rep.metadata.namespace ?? 'default';
+  const key = templateKey(rep.metadata);
+  const selector = Object.entries(rep.metadata.labels ?? {})
+    .filter(([k]) => !PER_POD_LABELS.has(k))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  const kept = new Map<string, KObject>();
+  const pools = new Set<string>();
+  let pods = 0;
+  let healthyKept = 0;
+  let notReady = 0;
+  let restarting = 0;
+  let unhealthyKept = 0;
+  const owner = controllerRef(rep);
+  await client.listPages!('pods', { namespace: ns, ...(selector ? { labelSelector: selector } : { fieldSelector: `metadata.name=${rep.metadata.name}` }), signal: opts.signal }, (items) => {
+    for (const p of items) {
+      if (templateKey(p.metadata) !== key && !(owner && controllerRef(p)?.name === owner.name && controllerRef(p)?.kind === owner.kind)) { continue; }
+      pods++;
+      const ready = podReady(p);
+      const r = restarts(p);
+      if (!ready) { notReady++; }
+      if (r > 0) { restarting++; }
+      const name = p.metadata.name;
+      if ((!ready || r > 0) && unhealthyKept < COLLECTOR_UNHEALTHY_MAX) {
+        unhealthyKept++;
+        kept.set(name, p);
+        continue;
+      }
+      const pool = opts.hostMatters && opts.poolOf ? opts.poolOf(String(p.spec?.nodeName ?? '')) : undefined;
+      if (pool !== undefined && !pools.has(pool)) {
+        pools.add(pool);
+        kept.set(name, p);
+        continue;
+      }
+      if (healthyKept < COLLECTOR_SAMPLE || name === rep.metadata.name) {
+        healthyKept++;
+        kept.set(name, p);
+      }
+    }
+    return true;
+  });
+  if (!kept.has(rep.metadata.name) && kept.size === 0) { kept.set(rep.metadata.name, rep); }
+  return {
+    pods: [...kept.values()],
+    sample: { namespace: ns, workload: owner ? `${owner.kind}/${owner.name}` : `Pod/${rep.metadata.name}`, pods: Math.max(pods, 1), sampled: kept.size, notReady, restarting, ...(opts.hostMatters ? { nodePools: pools.size } : {}) },
+  };
+}
