@@ -11,6 +11,7 @@ import { collectorSubject, exportsOf, hostIndex, model, resolveHost, targetPortO
 import { acceptsFrom } from '../otel/sockets.ts';
 import { isMap, pipelines } from '../otel/config.ts';
 import { isHttp, type SignalExport } from '../otel/sdk.ts';
+import { sumOf } from '../otel/prometheus.ts';
 
 export type HopName = 'app' | 'service' | 'receiver' | 'pipeline' | 'exporter' | 'backend';
 export type HopStatus = 'ok' | 'failed' | 'unproven';
@@ -80,6 +81,17 @@ function hopOf(f: Finding): HopName | undefined {
   if (h) { return h; }
   if (f.subject.kind === 'Service') { return 'service'; }
   return f.affected?.length ? 'receiver' : 'app';
+}
+
+/** The exporter helper's item name per signal, as its metric names spell it. */
+const ITEMS: Record<Signal, string> = { traces: 'spans', metrics: 'metric_points', logs: 'log_records' };
+
+/** Why a workload's own metrics are not at hand, in gather's words. */
+function metricsGap(ctx: Ctx, pods: CollectorPod[]): string {
+  if (ctx.lint) { return 'the collector\'s own metrics are read in diagnose only'; }
+  const m = pods.find((c) => c.metrics?.notRun)?.metrics?.notRun;
+  if (m) { return `the collector's own metrics were not read: ${m.reason}${m.detail ? ` (${m.detail})` : ''}`; }
+  return 'the collector\'s own metrics were not read (otelcol_exporter_sent_*, otelcol_exporter_send_failed_*)';
 }
 
 /** Exporters that hand data to no network backend (the collector's own log, a file, nowhere). */
@@ -278,15 +290,51 @@ function collectorHops(ctx: Ctx, app: AppContainer, signals: Signal[], exps: Sig
     const cfg = declared[id];
     return isMap(cfg) && typeof cfg.endpoint === 'string' ? cfg.endpoint : undefined;
   };
-  const exporter = hop('exporter', signals, exporters.join(', '), {
-    status: 'unproven',
-    reason: 'the collector\'s own metrics were not read (otelcol_exporter_sent_*, otelcol_exporter_send_failed_*)',
-  });
+  const metered = w.pods.map((p) => p.c).filter((c) => c.metrics?.samples);
+  const notRead = metricsGap(ctx, w.pods.map((p) => p.c));
+  const items = covered.map((sig) => ITEMS[sig]);
+  const sum = (base: string, id: string): number | undefined => {
+    const xs = metered.flatMap((c) => items.map((it) => sumOf(c.metrics?.samples ?? [], `${base}_${it}`, { exporter: id })));
+    return xs.some((x) => x !== undefined) ? xs.reduce<number>((a, x) => a + (x ?? 0), 0) : undefined;
+  };
+  const gauge = (base: string, id: string): number | undefined => {
+    const xs = metered.map((c) => sumOf(c.metrics?.samples ?? [], base, { exporter: id }));
+    return xs.some((x) => x !== undefined) ? xs.reduce<number>((a, x) => a + (x ?? 0), 0) : undefined;
+  };
+  // The exporter helper's own counters (exporterhelper: otelcol_exporter_sent_*, _send_failed_*, _enqueue_failed_*,
+  // otelcol_exporter_queue_size / _capacity), summed over the workload's pods whose metrics were read.
+  const exporter = ((): Hop => {
+    if (!metered.length) { return hop('exporter', signals, exporters.join(', '), { status: 'unproven', reason: notRead }); }
+    const seen: string[] = [];
+    for (const id of exporters) {
+      const sent = sum('otelcol_exporter_sent', id);
+      const failed = sum('otelcol_exporter_send_failed', id);
+      const enqueueFailed = sum('otelcol_exporter_enqueue_failed', id);
+      const size = gauge('otelcol_exporter_queue_size', id);
+      const cap = gauge('otelcol_exporter_queue_capacity', id);
+      if (sent === undefined && failed === undefined) { return hop('exporter', signals, exporters.join(', '), { status: 'unproven', reason: `no otelcol_exporter_sent_* series for ${id}: it has sent nothing yet` }); }
+      if (enqueueFailed || (size !== undefined && cap !== undefined && cap > 0 && size >= cap)) {
+        return hop('exporter', signals, exporters.join(', '), { status: 'unproven', reason: `${id}: ${enqueueFailed ?? 0} items refused by a full queue (queue ${size ?? '?'}/${cap ?? '?'})` });
+      }
+      seen.push(`${id}: queue ${size ?? '?'}/${cap ?? '?'}, 0 refused`);
+    }
+    return hop('exporter', signals, exporters.join(', '), { status: 'ok', sources: ['metrics'], detail: seen.join('; ') });
+  })();
   const remote = exporters.filter((id) => !LOCAL_EXPORTERS.has(id.split('/')[0]));
   const backendTarget = exporters.map((id) => (LOCAL_EXPORTERS.has(id.split('/')[0]) ? `${id} (no network backend)` : `${id} -> ${endpointOf(id) ?? '?'}`)).join(', ');
-  const backend = remote.length
-    ? hop('backend', signals, backendTarget, { status: 'unproven', reason: 'delivery is proven by the collector\'s metrics or exporter logs: none read' })
-    : hop('backend', signals, backendTarget, { status: 'unproven', reason: `not checked by design: ${exporters.join(', ')} deliver${exporters.length > 1 ? '' : 's'} to no network backend` });
+  const backend = ((): Hop => {
+    if (!remote.length) { return hop('backend', signals, backendTarget, { status: 'unproven', reason: `not checked by design: ${exporters.join(', ')} deliver${exporters.length > 1 ? '' : 's'} to no network backend` }); }
+    if (!metered.length) { return hop('backend', signals, backendTarget, { status: 'unproven', reason: `delivery is proven by the collector's metrics: ${notRead}` }); }
+    const seen: string[] = [];
+    for (const id of remote) {
+      const sent = sum('otelcol_exporter_sent', id) ?? 0;
+      const failed = sum('otelcol_exporter_send_failed', id) ?? 0;
+      if (failed > 0) { return hop('backend', signals, backendTarget, { status: 'unproven', reason: `${id}: ${failed} item(s) failed to send, ${sent} sent` }); }
+      if (sent === 0) { return hop('backend', signals, backendTarget, { status: 'unproven', reason: `${id} has delivered nothing yet` }); }
+      seen.push(`${id}: ${sent} sent, 0 failed`);
+    }
+    return hop('backend', signals, backendTarget, { status: 'ok', sources: ['metrics'], detail: seen.join('; ') });
+  })();
   return [receiver, pipeline, exporter, backend];
 }
 
