@@ -148,7 +148,10 @@ function dropKept(k: Kept | undefined): void {
   delete k.session; delete k.agent; delete k.ip;
 }
 
-export async function exportHttp(t: ExportTarget, service: string, deadline: number, kept?: Kept): Promise<Failure | undefined> {
+/** A request that is not the stand-in's own span: the collector's exporters forward what their receivers took in. */
+export interface Payload { body: Buffer; grpcPath?: string }
+
+export async function exportHttp(t: ExportTarget, service: string, deadline: number, kept?: Kept, payload?: Payload): Promise<Failure | undefined> {
   const port = Number(t.url.port);
   const host = t.url.hostname;
   // The pool's connection is reused only while it is open; a new one resolves again, as net/http does.
@@ -158,7 +161,7 @@ export async function exportHttp(t: ExportTarget, service: string, deadline: num
   if ('kind' in r) { return r; }
   const sp = newSpan();
   const json = t.protocol === 'http/json';
-  const body = json ? Buffer.from(encodeTraceRequestJson(service, 'GET /', sp.traceId, sp.spanId, sp.start, sp.end)) : encodeTraceRequest(service, 'GET /', sp.traceId, sp.spanId, sp.start, sp.end);
+  const body = payload?.body ?? (json ? Buffer.from(encodeTraceRequestJson(service, 'GET /', sp.traceId, sp.spanId, sp.start, sp.end)) : encodeTraceRequest(service, 'GET /', sp.traceId, sp.spanId, sp.start, sp.end));
   const mod = t.tls ? await import('node:https') : await import('node:http');
   if (kept) { kept.agent ??= new mod.Agent({ keepAlive: true, maxSockets: 1 }); }
   const f = await new Promise<Failure | undefined>((done) => {
@@ -211,13 +214,13 @@ export async function exportHttp(t: ExportTarget, service: string, deadline: num
   // An HTTP answer is this export's answer (the connection stays); a failed kept connection is retried fresh.
   if (reused && f.kind === 'status') { return f; }
   dropKept(kept);
-  return reused && f.kind !== 'timeout' ? exportHttp(t, service, deadline, kept) : f;
+  return reused && f.kind !== 'timeout' ? exportHttp(t, service, deadline, kept, payload) : f;
 }
 
 type H2 = typeof import('node:http2');
 let h2mod: H2 | undefined;
 
-export async function exportGrpc(t: ExportTarget, service: string, deadline: number, kept?: Kept): Promise<Failure | undefined> {
+export async function exportGrpc(t: ExportTarget, service: string, deadline: number, kept?: Kept, payload?: Payload): Promise<Failure | undefined> {
   h2mod ??= await import('node:http2');
   const h2 = h2mod;
   const port = Number(t.url.port);
@@ -227,7 +230,7 @@ export async function exportGrpc(t: ExportTarget, service: string, deadline: num
   const r = live ? { ip: kept!.ip! } : await resolve(host, port, deadline);
   if ('kind' in r) { return r; }
   const sp = newSpan();
-  const msg = grpcFrame(encodeTraceRequest(service, 'GET /', sp.traceId, sp.spanId, sp.start, sp.end));
+  const msg = grpcFrame(payload?.body ?? encodeTraceRequest(service, 'GET /', sp.traceId, sp.spanId, sp.start, sp.end));
   const authority = `${t.tls ? 'https' : 'http'}://${net.isIPv6(r.ip) ? `[${r.ip}]` : r.ip}:${port}`;
   const f = await new Promise<Failure | undefined | 'protocol'>((done) => {
     let settled = false;
@@ -256,7 +259,7 @@ export async function exportGrpc(t: ExportTarget, service: string, deadline: num
     session.on('goaway', onEnd);
     session.on('close', onEnd);
     const stream = session.request({
-      ':method': 'POST', ':path': GRPC_PATHS.traces, ':authority': `${host}:${port}`, 'content-type': 'application/grpc', te: 'trailers',
+      ':method': 'POST', ':path': payload?.grpcPath ?? GRPC_PATHS.traces, ':authority': `${host}:${port}`, 'content-type': 'application/grpc', te: 'trailers',
       'grpc-timeout': `${Math.max(1, deadline - Date.now())}m`, 'user-agent': 'OTel OTLP Exporter Go/1.38.0 grpc-go/1.75.0',
     });
     let headerStatus: string | undefined;
@@ -281,7 +284,7 @@ export async function exportGrpc(t: ExportTarget, service: string, deadline: num
       return f;
     }
     dropKept(kept);
-    return exportGrpc(t, service, deadline, kept);
+    return exportGrpc(t, service, deadline, kept, payload);
   }
   if (f !== 'protocol') { return f; }
   if (t.tls) {

@@ -1,0 +1,112 @@
+// The collector's own metrics on its telemetry endpoint (service::telemetry::metrics), in the Prometheus
+// text format (0.0.4) with the names, labels and help texts of the version played. Sources (collector, per tag):
+// - names: exporter/exporterhelper, receiver/receiverhelper and processor metadata (documentation.md,
+//   internal/metadata/generated_telemetry.go); the OpenCensus-era names were the same (`exporter/sent_spans`
+//   under the `otelcol` namespace);
+// - no `_total` on the default endpoint in any version: OpenCensus up to 0.92 added none, the OTel Go SDK
+//   Prometheus exporter that replaced it (telemetry.useOtelForInternalMetrics, beta in v0.93.0, #7454) was
+//   built with WithoutCounterSuffixes and WithoutUnits "to remain backwards compatible" (CHANGELOG v0.90.1;
+//   service/internal/proctelemetry/config.go), and from v0.119.0 the default reader sets
+//   without_type_suffix/without_units (service/telemetry/factory.go). A user-written `readers:` pull exporter
+//   WITHOUT those options gets `_total` and units from v0.119.0 (CHANGELOG v0.119.0, #11611);
+// - the resource as constant labels (otelinit/config.go WithResourceAsConstantLabels): service_instance_id,
+//   service_name, service_version, escaped to underscores for a scraper that does not ask for UTF-8 names
+//   (CHANGELOG v0.148.0 known issue);
+// - queue_size carries data_type from v0.107.0 (queue_sender.go), queue_capacity from v0.120.0 (obs_queue.go);
+// - help texts gain " [alpha]" in v0.115.0 (queue gauges in v0.119.0) and " [Alpha]" from v0.139.0.
+import { minorOf, type Version } from './logformat.ts';
+
+type Labels = Record<string, string>;
+
+interface Series { labels: Labels; value: () => number }
+interface Family { name: string; type: 'counter' | 'gauge'; series: Map<string, Series> }
+
+const HELP: Record<string, string> = {
+  otelcol_exporter_sent: 'successfully sent to destination.',
+  otelcol_exporter_send_failed: 'in failed attempts to send to destination.',
+  otelcol_exporter_enqueue_failed: 'failed to be added to the sending queue.',
+  otelcol_receiver_accepted: 'successfully pushed into the pipeline.',
+  otelcol_receiver_refused: 'that could not be pushed into the pipeline.',
+  otelcol_processor_accepted: 'successfully pushed into the next component in the pipeline.',
+  otelcol_processor_refused: 'that were rejected by the next component in the pipeline.',
+};
+const WHAT: Record<string, string> = { spans: 'spans', metric_points: 'metric points', log_records: 'log records' };
+
+function helpFor(name: string, m: number): string {
+  const tag = (since: number): string => (m >= 139 ? ' [Alpha]' : m >= since ? ' [alpha]' : '');
+  if (name === 'otelcol_exporter_queue_size') { return `Current size of the retry queue (in batches)${m >= 119 ? '.' : ''}${tag(119)}`; }
+  if (name === 'otelcol_exporter_queue_capacity') { return `Fixed capacity of the retry queue (in batches)${m >= 119 ? '.' : ''}${tag(119)}`; }
+  if (name === 'otelcol_process_uptime') { return `Uptime of the process${tag(115)}`; }
+  const mm = /^(otelcol_(?:exporter|receiver|processor)_[a-z]+(?:_failed)?)_(spans|metric_points|log_records)$/.exec(name);
+  if (mm && HELP[mm[1]]) { return `Number of ${WHAT[mm[2]]} ${HELP[mm[1]]}${tag(115)}`; }
+  return name;
+}
+
+const key = (l: Labels): string => JSON.stringify(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : 1)));
+
+/** Go's strconv.FormatFloat(v, 'g', -1, 64) as client_golang writes sample values (the shortest exact form). */
+function goFloat(v: number): string {
+  if (Math.abs(v) >= 1e21 || (v !== 0 && Math.abs(v) < 1e-4)) { return v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2'); }
+  return String(v);
+}
+
+const escapeLabel = (s: string): string => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+
+export class SelfMetrics {
+  private readonly families = new Map<string, Family>();
+
+  private series(name: string, type: 'counter' | 'gauge', labels: Labels): Series {
+    let f = this.families.get(name);
+    if (!f) { f = { name, type, series: new Map() }; this.families.set(name, f); }
+    const k = key(labels);
+    let s = f.series.get(k);
+    if (!s) {
+      let n = 0;
+      s = { labels, value: () => n };
+      (s as Series & { add: (d: number) => void }).add = (d: number) => { n += d; };
+      f.series.set(k, s);
+    }
+    return s;
+  }
+
+  /** A monotonic counter; the series exists (at 0) from its first mention, as instruments report 0 once used. */
+  add(name: string, labels: Labels, n: number): void {
+    (this.series(name, 'counter', labels) as Series & { add: (d: number) => void }).add(n);
+  }
+
+  gauge(name: string, labels: Labels, read: () => number, type: 'counter' | 'gauge' = 'gauge'): void {
+    const f = this.families.get(name) ?? { name, type, series: new Map<string, Series>() };
+    this.families.set(name, f);
+    f.series.set(key(labels), { labels, value: read });
+  }
+
+  value(name: string, labels: Labels): number | undefined {
+    return this.families.get(name)?.series.get(key(labels))?.value();
+  }
+
+  /**
+   * The scrape body. `suffixes`: a `readers:` prometheus exporter without without_type_suffix (from 0.119),
+   * whose counters end in `_total`.
+   */
+  render(v: Version, constLabels: Labels, opts: { suffixes?: boolean } = {}): string {
+    const m = minorOf(v);
+    const out: string[] = [];
+    for (const f of [...this.families.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (f.series.size === 0) { continue; }
+      const name = f.type === 'counter' && opts.suffixes && m >= 119 ? `${f.name}_total` : f.name;
+      out.push(`# HELP ${name} ${helpFor(f.name, m)}`, `# TYPE ${name} ${f.type}`);
+      const rows = [...f.series.values()].map((s) => {
+        const all = { ...s.labels, ...constLabels };
+        const labels = Object.keys(all).sort().map((k) => `${k}="${escapeLabel(all[k])}"`).join(',');
+        return { labels, text: `${name}{${labels}} ${goFloat(s.value())}` };
+      }).sort((a, b) => (a.labels < b.labels ? -1 : a.labels > b.labels ? 1 : 0));
+      for (const r of rows) { out.push(r.text); }
+    }
+    // The OTel-era exporter also writes the resource as target_info (no WithoutTargetInfo option is set).
+    if (m >= 93) {
+      const labels = Object.keys(constLabels).sort().map((k) => `${k}="${escapeLabel(constLabels[k])}"`).join(',');
+      out.push('# HELP target_info Target metadata', '# TYPE target_info gauge', `target_info{${labels}} 1`);
+    }
+    return out.join('\n') + '\n';
+  }
+}
