@@ -9,10 +9,14 @@ import type { ClusterClient, ExecResult, KObject } from '../cluster/types.ts';
 import { parseNetstat, parseProcNetTcp, parseSs } from '../otel/sockets.ts';
 import type { ListenerEvidence, ListenSocket } from '../snapshot.ts';
 
-export const SOCKET_COMMANDS: { method: 'ss' | 'netstat' | 'proc-net-tcp'; argv: string[]; parse: (text: string) => ListenSocket[] }[] = [
-  { method: 'ss', argv: ['ss', '-tlnH'], parse: parseSs },
-  { method: 'netstat', argv: ['netstat', '-tln'], parse: parseNetstat },
-  { method: 'proc-net-tcp', argv: ['cat', '/proc/net/tcp', '/proc/net/tcp6'], parse: parseProcNetTcp },
+export const SOCKET_COMMANDS: { key: 'ss' | 'netstat-wide' | 'netstat' | 'cat'; method: 'ss' | 'netstat' | 'proc-net-tcp'; argv: string[]; parse: (text: string) => ListenSocket[] }[] = [
+  { key: 'ss', method: 'ss', argv: ['ss', '-tlnH'], parse: parseSs },
+  // net-tools netstat cuts an IPv6 address to its column unless -W (`2600:1f14:abc:de00:4317` for
+  // 2600:1f14:abc:de00:1234:5678:9abc:def0:4317, a wrong address); busybox has no -W (`invalid option`)
+  // and always prints the whole address: the plain form follows a refused -W.
+  { key: 'netstat-wide', method: 'netstat', argv: ['netstat', '-tlnW'], parse: parseNetstat },
+  { key: 'netstat', method: 'netstat', argv: ['netstat', '-tln'], parse: parseNetstat },
+  { key: 'cat', method: 'proc-net-tcp', argv: ['cat', '/proc/net/tcp', '/proc/net/tcp6'], parse: parseProcNetTcp },
 ];
 
 function whyNot(r: ExecResult): string {
@@ -40,12 +44,11 @@ export interface SocketProbeOptions {
  * and its output. A constant: it takes no arguments at all.
  */
 export const SOCKET_SCRIPT = [
-  'for m in ss netstat cat; do',
-  '  command -v "$m" >/dev/null 2>&1 || { echo "$m not in the container" >&2; continue; }',
+  `for m in ${SOCKET_COMMANDS.map((c) => c.key).join(' ')}; do`,
+  '  b=${m%-wide}',
+  '  command -v "$b" >/dev/null 2>&1 || { [ "$b" = "$m" ] && echo "$m not in the container" >&2; continue; }',
   '  case $m in',
-  '    ss) o=$(ss -tlnH);;',
-  '    netstat) o=$(netstat -tln);;',
-  '    cat) o=$(cat /proc/net/tcp /proc/net/tcp6);;',
+  ...SOCKET_COMMANDS.map((c) => `    ${c.key}) o=$(${c.argv.join(' ')}${c.key === 'netstat-wide' ? ' 2>/dev/null' : ''});;`),
   '  esac',
   '  c=$?',
   // cat exits 1 without /proc/net/tcp6 (IPv6 off): the tcp part is still good, and listenSockets decides
@@ -66,9 +69,9 @@ export async function listenSockets(o: SocketProbeOptions, containers: string[] 
     // per-command argv forms, each tried at most once (a FROM-scratch collector has none of them).
     const shArgv = ['sh', '-c', SOCKET_SCRIPT];
     const sh = await o.run(() => o.client.exec(o.namespace, o.pod, container, shArgv, { timeoutMs: o.timeoutMs, signal: o.signal }));
-    const head = /^@sock (ss|netstat|cat) (\d+)\n/.exec(sh.stdout);
-    if (head && sh.exitCode === 0) {
-      const cmd = SOCKET_COMMANDS[['ss', 'netstat', 'cat'].indexOf(head[1])];
+    const head = /^@sock (\S+) (\d+)\n/.exec(sh.stdout);
+    const cmd = head ? SOCKET_COMMANDS.find((c) => c.key === head[1]) : undefined;
+    if (head && cmd && sh.exitCode === 0) {
       const text = sh.stdout.slice(head[0].length);
       const code = Number(head[2]);
       if (code === 0 || (cmd.method === 'proc-net-tcp' && code === 1 && /^\s*sl\s+local_address/m.test(text))) {
@@ -83,8 +86,12 @@ export async function listenSockets(o: SocketProbeOptions, containers: string[] 
       continue;
     }
     let forbidden = false;
+    const missing = new Set<string>();
     for (const cmd of SOCKET_COMMANDS) {
+      // netstat's second form is no use when the binary itself is missing
+      if (missing.has(cmd.argv[0])) { continue; }
       const r = await o.run(() => o.client.exec(o.namespace, o.pod, container, cmd.argv, { timeoutMs: o.timeoutMs, signal: o.signal }));
+      if (missingBinary(r) !== undefined) { missing.add(cmd.argv[0]); }
       // /proc/net/tcp6 is absent with IPv6 disabled: cat exits 1 but the tcp part is still good.
       const usable = r.exitCode === 0 || (cmd.method === 'proc-net-tcp' && r.exitCode === 1 && /^\s*sl\s+local_address/m.test(r.stdout));
       if (usable) {

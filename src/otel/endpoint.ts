@@ -45,7 +45,7 @@ export function isAllInterfaces(host: string): boolean {
 export function classifyHost(host: string, ctx: { podIP?: string } = {}): EndpointClass {
   if (isAllInterfaces(host)) { return 'all-interfaces'; }
   if (isLoopbackHost(host)) { return 'loopback'; }
-  if (ctx.podIP && host === ctx.podIP) { return 'pod-ip'; }
+  if (ctx.podIP && sameIP(host, ctx.podIP)) { return 'pod-ip'; }
   return 'other';
 }
 
@@ -119,4 +119,26 @@ export function goSplitHostPortError(hostport: string): GoAddrError | null {
 /** Go's `net.JoinHostPort`: `[host]:port` when the host has a colon (an IPv6 literal), else `host:port`. */
 export function joinHostPort(host: string, port: number | string): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * One spelling per address, so `fd00:10:244:1:0:0:0:5`, `FD00:10:244:1::5` and the kernel's hex both compare
+ * equal to the API's `fd00:10:244:1::5`: IPv6 as RFC 5952 writes it (the WHATWG URL serializer does
+ * exactly that), an IPv4-mapped IPv6 address as its IPv4 address; anything else unchanged.
+ */
+export function canonicalIP(ip: string): string {
+  const a = ip.trim().replace(/^\[(.*)\]$/, '$1');
+  if (isIP(a) !== 6) { return a; }
+  const h = new URL(`http://[${a}]/`).hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(h);
+  if (mapped) {
+    const hi = Number.parseInt(mapped[1], 16);
+    const lo = Number.parseInt(mapped[2], 16);
+    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  }
+  return h;
+}
+
+export function sameIP(a: string, b: string): boolean {
+  return canonicalIP(a) === canonicalIP(b);
 }

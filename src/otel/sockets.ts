@@ -4,7 +4,8 @@
  * tool but `cat`). All return LISTEN sockets only, de-duplicated, addresses without brackets.
  */
 import type { ListenSocket } from '../snapshot.ts';
-import { splitHostPort } from './endpoint.ts';
+import { isIP } from 'node:net';
+import { canonicalIP, sameIP, splitHostPort } from './endpoint.ts';
 
 function familyOf(address: string): 4 | 6 {
   return address.includes(':') ? 6 : 4;
@@ -124,14 +125,20 @@ export function parseProcNetTcp(text: string): ListenSocket[] {
   return dedupe(out);
 }
 
-/** Does a set of listen sockets accept connections to `ip:port` from another pod? */
+/**
+ * Does a set of listen sockets accept connections to `ip:port` from another pod? `::` (an IPv6 wildcard, dual
+ * stack unless IPV6_V6ONLY, which Go never sets for a wildcard listen) takes both families; an IPv4 `0.0.0.0`
+ * socket takes no IPv6 connection, so on an IPv6 pod IP it accepts nothing from other pods.
+ */
 export function acceptsFrom(sockets: ListenSocket[], port: number, podIP?: string): { accepts: boolean | null; matching: ListenSocket[] } {
   const matching = sockets.filter((s) => s.port === port);
   if (matching.length === 0) { return { accepts: false, matching }; }
+  const v6Pod = podIP !== undefined && isIP(canonicalIP(podIP)) === 6;
   for (const s of matching) {
     const a = s.address;
-    if (a === '0.0.0.0' || a === '::' || a === '' || a === '*') { return { accepts: true, matching }; }
-    if (podIP && a === podIP) { return { accepts: true, matching }; }
+    if (a === '::' || a === '' || a === '*') { return { accepts: true, matching }; }
+    if (a === '0.0.0.0' && !v6Pod) { return { accepts: true, matching }; }
+    if (podIP && sameIP(a, podIP)) { return { accepts: true, matching }; }
   }
   if (matching.every((s) => isLoopbackAddr(s.address))) { return { accepts: false, matching }; }
   // Bound to some specific non-loopback address that is not (known to be) the pod IP.

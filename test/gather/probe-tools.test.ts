@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseKitOutput, PROBE_KIT, probeArgv } from '../../src/gather/probe-kit.ts';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import { kitArgv, parseKitOutput, PROBE_KIT, probeArgv } from '../../src/gather/probe-kit.ts';
+import { classifyProbe } from '../../src/gather/probes.ts';
 import { PRIMARY_TOOLS, PROBE_TOOLS, probeMethod, TOOL_NAMES, type ProbeTool } from '../../src/gather/probe-tools.ts';
 
 // The table is the only place a tool is named: these are its invariants, and the kit and the Snapshot's
@@ -13,7 +16,7 @@ const expected: Record<ProbeTool, { method: string; kit: string }> = {
   curl: { method: 'curl', kit: 'curl -sS -o /dev/null --connect-timeout "$T" -m 3 "http://$u:$p/"' },
   python3: { method: 'python3', kit: `python3 -c 'import socket,sys` },
   node: { method: 'node', kit: `node -e 'const s=require` },
-  perl: { method: 'perl', kit: `perl -e 'use IO::Socket::INET;` },
+  perl: { method: 'perl', kit: `perl -e 'my $c=(grep{-f "$_/IO/Socket/IP.pm"}@INC)?` },
 };
 
 test('every tool: its label, its argv with the target as separate elements, its command in the kit', () => {
@@ -64,4 +67,64 @@ test('kit records name every tool, and only tools', () => {
   const lines = TOOL_NAMES.map((t, i) => `@okp R 0 ${t} 1 ${i} \x01out`);
   const kit = parseKitOutput(['@okp T nc', ...lines, '@okp R 0 sh 1 0 \x01x', '@okp D'].join('\n'), 1);
   assert.deepEqual(kit.attempts[0].map((a) => a.tool), TOOL_NAMES);
+});
+
+test('an IPv6 target: a bare host element for every tool, brackets only inside URLs', () => {
+  const target = { host: 'fd00:10:96::14', port: 4317 };
+  for (const tool of TOOL_NAMES) {
+    const argv = probeArgv(tool, target, false);
+    const url = argv.find((a) => a.startsWith('http://'));
+    if (url) {
+      assert.equal(url, 'http://[fd00:10:96::14]:4317/', tool);
+    } else {
+      assert.deepEqual(argv.filter((a) => a.includes('fd00')), ['fd00:10:96::14'], `${tool}: ${argv.join(' ')}`);
+    }
+  }
+  assert.deepEqual(kitArgv([target]).slice(4), ['fd00:10:96::14', '4317']);
+  // the kit brackets the URL host itself
+  assert.match(PROBE_KIT, /case \$h in \*:\*\) u="\[\$h\]";; \*\) u=\$h;; esac/);
+});
+
+// Every tool on this machine, by itself and inside the kit, against a real IPv6 loopback listener and a
+// closed IPv6 port: the answers read as the kernel meant them (perl's IO::Socket::INET read `::1` as a
+// bad host name: a DNS failure).
+const hasIPv6 = spawnSync('sh', ['-c', 'test -e /proc/net/tcp6']).status === 0;
+test('real tools reach [::1]: connected and refused, per tool and through the kit', { skip: !hasIPv6 && 'no IPv6' }, async () => {
+  const srv = createServer((s) => s.destroy());
+  await new Promise<void>((res, rej) => srv.once('error', rej).listen(0, '::1', res));
+  const open = (srv.address() as AddressInfo).port;
+  const probe = createServer();
+  await new Promise<void>((res) => probe.listen(0, '::1', res));
+  const closed = (probe.address() as AddressInfo).port;
+  await new Promise<void>((res) => probe.close(() => res()));
+  const run = (argv: string[]): Promise<{ stdout: string; stderr: string; exitCode: number | null }> =>
+    new Promise((resolve) => {
+      const p = spawn(argv[0], argv.slice(1));
+      let so = '';
+      let se = '';
+      p.stdout.on('data', (d: Buffer) => (so += d));
+      p.stderr.on('data', (d: Buffer) => (se += d));
+      p.on('close', (code) => resolve({ stdout: so, stderr: se, exitCode: code }));
+    });
+  try {
+    for (const tool of ['bash', 'curl', 'python3', 'node', 'perl'] as ProbeTool[]) {
+      if (spawnSync('sh', ['-c', `command -v ${PROBE_TOOLS[tool].binary}`]).status !== 0) { continue; }
+      for (const [port, want] of [[open, 'connected'], [closed, 'refused']] as const) {
+        const out = await run(probeArgv(tool, { host: '::1', port }, true));
+        assert.equal(classifyProbe(tool, out, true).outcome, want, `${tool} -> [::1]:${port}: ${out.stderr}`);
+      }
+    }
+    const kit = await run(kitArgv([{ host: '::1', port: open }, { host: '::1', port: closed }]));
+    const parsed = parseKitOutput(kit.stdout, 2);
+    assert.ok(parsed.done, kit.stdout + kit.stderr);
+    const outcome = (i: number) => {
+      const a = parsed.attempts[i].at(-1);
+      assert.ok(a, `target ${i}: ${kit.stdout}`);
+      return classifyProbe(a.tool, { stdout: a.output, stderr: '', exitCode: a.exitCode }, a.wrapped).outcome;
+    };
+    assert.equal(outcome(0), 'connected');
+    assert.equal(outcome(1), 'refused');
+  } finally {
+    srv.close();
+  }
 });

@@ -34,3 +34,19 @@ test('the socket script on this machine prints a method and what the parser read
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^@sock (ss|netstat|cat) \d+\n/);
 });
+
+test('netstat: -W first (net-tools cuts IPv6 addresses without it), the plain form after busybox refuses -W', async () => {
+  const fake = new FakeClusterClient();
+  const wide = 'Proto Recv-Q Send-Q Local Address           Foreign Address         State\ntcp        0      0 2600:1f14:abc:de00:1234:5678:9abc:def0:4317 :::*                    LISTEN\n';
+  fake.onExec = (_n, _p, _c, argv) => {
+    if (argv[0] === 'sh' || argv[0] === 'ss') { return notFound(argv[0]); }
+    if (argv.join(' ') === 'netstat -tlnW') { return { stdout: '', stderr: "netstat: invalid option -- 'W'\nBusyBox v1.35.0 multi-call binary.\n", exitCode: 1 }; }
+    return { stdout: wide, stderr: '', exitCode: 0 };
+  };
+  const ev = await listenSockets(opts(fake));
+  assert.deepEqual(fake.execLog.map((e) => e.argv.join(' ')), ['sh -c ' + SOCKET_SCRIPT, 'ss -tlnH', 'netstat -tlnW', 'netstat -tln']);
+  assert.deepEqual(ev.command, ['netstat', '-tln']);
+  assert.deepEqual(ev.sockets.map((s) => `${s.address}|${s.port}`), ['2600:1f14:abc:de00:1234:5678:9abc:def0|4317']);
+  // the script: the wide form's own refusal is silent, and a header names the form that answered
+  assert.match(SOCKET_SCRIPT, /netstat-wide\) o=\$\(netstat -tlnW 2>\/dev\/null\);;/);
+});

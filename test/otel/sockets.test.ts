@@ -60,3 +60,51 @@ test('/proc/net/tcp + tcp6 hex: LISTEN only, little-endian words, :: covers IPv4
   assert.equal(acceptsFrom(s, 4318, '10.244.1.5').accepts, true);
   assert.equal(acceptsFrom(s, 9999, '10.244.1.5').accepts, false);
 });
+
+// Real output of the tools on this kind of host (iproute2 ss, net-tools and busybox 1.35 netstat, the kernel's
+// tcp6 table), for listeners on 2600:1f14:abc:de00:1234:5678:9abc:def0:4317 (an EKS-style address),
+// fd00:10:244:1::5:4318 (kind's pod range), ::1:1777, [::]:13133 and 0.0.0.0:8888.
+const V6_SS = `LISTEN 0      511                                     0.0.0.0:8888  0.0.0.0:*
+LISTEN 0      511                          [fd00:10:244:1::5]:4318     [::]:*
+LISTEN 0      511                                       [::1]:1777     [::]:*
+LISTEN 0      511    [2600:1f14:abc:de00:1234:5678:9abc:def0]:4317     [::]:*
+LISTEN 0      511                                           *:13133       *:*
+`;
+const V6_NETSTAT_WIDE = `Active Internet connections (only servers)
+Proto Recv-Q Send-Q Local Address           Foreign Address         State
+tcp        0      0 0.0.0.0:8888            0.0.0.0:*               LISTEN
+tcp6       0      0 fd00:10:244:1::5:4318   :::*                    LISTEN
+tcp6       0      0 ::1:1777                :::*                    LISTEN
+tcp6       0      0 2600:1f14:abc:de00:1234:5678:9abc:def0:4317 :::*                    LISTEN
+tcp6       0      0 :::13133                :::*                    LISTEN
+`;
+const V6_BUSYBOX = V6_NETSTAT_WIDE.replace(/^tcp6 /gm, 'tcp  ');
+const V6_PROC = `  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 100000FD010044020000000005000000:10DE 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4700333 1 0000000070e6fa26 100 0 0 10 0
+   1: 00000000000000000000000001000000:06F1 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4700336 1 000000005d40fe9e 100 0 0 10 0
+   2: 141F002600DEBC0A78563412F0DEBC9A:10DD 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4700332 1 00000000b319f66f 100 0 0 10 0
+   3: 00000000000000000000000000000000:334D 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4700334 1 0000000027f7b173 100 0 0 10 0
+`;
+const V6_WANT = ['fd00:10:244:1::5|4318', '::1|1777', '2600:1f14:abc:de00:1234:5678:9abc:def0|4317', '::|13133'];
+
+test('IPv6 listeners: ss brackets, netstat -W and busybox print them bare, /proc/net/tcp6 in hex; all read alike', () => {
+  assert.deepEqual(addrs(parseSs(V6_SS)).sort(), ['0.0.0.0|8888', ...V6_WANT].sort());
+  assert.deepEqual(addrs(parseNetstat(V6_NETSTAT_WIDE)).sort(), ['0.0.0.0|8888', ...V6_WANT].sort());
+  assert.deepEqual(addrs(parseNetstat(V6_BUSYBOX)).sort(), ['0.0.0.0|8888', ...V6_WANT].sort());
+  assert.deepEqual(addrs(parseProcNetTcp(V6_PROC)).sort(), [...V6_WANT].sort());
+  for (const s of parseNetstat(V6_BUSYBOX)) { assert.equal(s.family, s.address.includes(':') ? 6 : 4, s.address); }
+});
+
+test('an IPv6 pod IP: its own socket and [::] accept, 0.0.0.0 (an IPv4 socket) and ::1 do not', () => {
+  const s = parseSs(V6_SS);
+  assert.equal(acceptsFrom(s, 4318, 'fd00:10:244:1::5').accepts, true);
+  // the same address written out in full still is the pod IP
+  assert.equal(acceptsFrom(s, 4318, 'fd00:10:244:1:0:0:0:5').accepts, true);
+  assert.equal(acceptsFrom(s, 13133, 'fd00:10:244:1::5').accepts, true);
+  assert.equal(acceptsFrom(s, 8888, 'fd00:10:244:1::5').accepts, false);
+  assert.equal(acceptsFrom(s, 8888, '10.244.1.5').accepts, true);
+  assert.equal(acceptsFrom(s, 1777, 'fd00:10:244:1::5').accepts, false);
+  // the EKS-style listener belongs to another address than this pod's
+  assert.equal(acceptsFrom(s, 4317, 'fd00:10:244:1::5').accepts, false);
+  assert.equal(acceptsFrom(parseProcNetTcp(V6_PROC), 4317, '2600:1f14:abc:de00:1234:5678:9abc:def0').accepts, true);
+});
