@@ -4,7 +4,11 @@
 // every 10th app names a wrong port, every 7th uses http/protobuf against the gRPC port, and the last
 // collector binds `localhost` (the 0.104+ default), so its Service refuses.
 //
-//   node test/scenarios-large/generate.ts [OUT_DIR] [--collectors N] [--apps N] [--replicas N] [--namespaces N]
+// Node apps carry `sim.otel-doctor.io/sdk: node`, so the simulator runs the real OpenTelemetry JS SDK in
+// them (test/sim/standins/app-node-sdk.ts); --real-node-sdk F keeps that for a fraction F of them (spread
+// evenly) and leaves the rest unannotated, played by the app stand-in as Node (by their node image).
+//
+//   node test/scenarios-large/generate.ts [OUT_DIR] [--collectors N] [--apps N] [--replicas N] [--namespaces N] [--real-node-sdk F]
 // writes the manifests (default: a fresh temp dir) and prints the directory.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +20,8 @@ export interface LargeScenarioOptions {
   apps?: number;
   replicas?: number;
   namespaces?: number;
+  /** Fraction (0..1) of the Node apps that run the real OpenTelemetry JS SDK; default 1 (all of them). */
+  realNodeSdk?: number;
 }
 
 type Obj = Record<string, any>;
@@ -62,9 +68,13 @@ function collector(i: number, localhostBind: boolean): Obj[] {
   ];
 }
 
-function app(i: number, ns: string, collectors: number, replicas: number): Obj[] {
+/** Whether the k-th Node app (k = 0, 1, ...) is one of the fraction f that run the real SDK: evenly spread. */
+const realSdkAt = (k: number, f: number): boolean => Math.floor((k + 1) * f + 1e-9) > Math.floor(k * f + 1e-9);
+
+function app(i: number, ns: string, collectors: number, replicas: number, realNodeSdk = 1): Obj[] {
   const name = `app-${String(i).padStart(3, '0')}`;
   const sdk = SDKS[i % SDKS.length];
+  const annotated = sdk !== 'node' || realSdkAt(Math.floor(i / SDKS.length), realNodeSdk);
   const target = `otel-collector-${i % collectors}.observability.svc.cluster.local`;
   const wrongPort = i % 10 === 9;
   const httpOnGrpc = !wrongPort && i % 7 === 6;
@@ -80,7 +90,7 @@ function app(i: number, ns: string, collectors: number, replicas: number): Obj[]
       spec: {
         replicas, selector: { matchLabels: labels },
         template: {
-          metadata: { labels, annotations: { 'sim.otel-doctor.io/sdk': sdk } },
+          metadata: { labels, ...(annotated ? { annotations: { 'sim.otel-doctor.io/sdk': sdk } } : {}) },
           spec: {
             containers: [{
               name, image: IMAGES[sdk], env,
@@ -102,14 +112,16 @@ export function generateLargeScenario(opts: LargeScenarioOptions = {}): Map<stri
   const apps = opts.apps ?? 50;
   const replicas = opts.replicas ?? 2;
   const namespaces = Array.from({ length: opts.namespaces ?? 5 }, (_, i) => `team-${i + 1}`);
+  const realNodeSdk = opts.realNodeSdk ?? 1;
   if (collectors < 1 || apps < 0 || replicas < 0 || namespaces.length < 1) { throw new Error('collectors and namespaces must be >= 1, apps and replicas >= 0'); }
+  if (!(realNodeSdk >= 0 && realNodeSdk <= 1)) { throw new Error('--real-node-sdk must be a fraction from 0 to 1'); }
   const docs = (objs: Obj[]) => objs.map((o) => stringify(o)).join('---\n');
   const files = new Map<string, string>();
   files.set('00-namespaces.yaml', docs(['observability', ...namespaces].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }))));
   files.set('10-collectors.yaml', docs(Array.from({ length: collectors }, (_, i) => collector(i, collectors > 1 && i === collectors - 1)).flat()));
   namespaces.forEach((ns, n) => {
     const mine = Array.from({ length: apps }, (_, i) => i).filter((i) => i % namespaces.length === n);
-    files.set(`20-apps-${ns}.yaml`, docs(mine.flatMap((i) => app(i, ns, collectors, replicas))));
+    files.set(`20-apps-${ns}.yaml`, docs(mine.flatMap((i) => app(i, ns, collectors, replicas, realNodeSdk))));
   });
   return files;
 }
@@ -129,7 +141,7 @@ if (import.meta.main) {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const num = () => { const v = Number(args[++i]); if (!Number.isInteger(v)) { throw new Error(`${a} needs an integer`);  }return v; };
-    if (a === '--collectors') { opts.collectors = num(); } else if (a === '--apps') { opts.apps = num(); } else if (a === '--replicas') { opts.replicas = num(); } else if (a === '--namespaces') { opts.namespaces = num(); } else if (!a.startsWith('-') && !dir) { dir = a; } else { process.stderr.write(`usage: generate.ts [OUT_DIR] [--collectors N] [--apps N] [--replicas N] [--namespaces N]\n`); process.exit(2); }
+    if (a === '--collectors') { opts.collectors = num(); } else if (a === '--apps') { opts.apps = num(); } else if (a === '--replicas') { opts.replicas = num(); } else if (a === '--namespaces') { opts.namespaces = num(); } else if (a === '--real-node-sdk') { opts.realNodeSdk = Number(args[++i]); } else if (!a.startsWith('-') && !dir) { dir = a; } else { process.stderr.write(`usage: generate.ts [OUT_DIR] [--collectors N] [--apps N] [--replicas N] [--namespaces N] [--real-node-sdk F]\n`); process.exit(2); }
   }
   process.stdout.write(`${writeLargeScenario(dir, opts)}\n`);
 }
