@@ -8,6 +8,7 @@ import { appExports, isHttp } from '../otel/sdk.ts';
 import { SIGNALS } from './models.ts';
 import { isValidProbePath, type OtlpSpeak } from './otlp-probe.ts';
 import { parseProbeTarget } from './probe-target.ts';
+import { joinHostPort } from '../otel/endpoint.ts';
 
 export interface ProbePlan {
   app: DiscoveredApp;
@@ -149,7 +150,7 @@ export function planProbes(app: AppContainer, d: DiscoveredApp, disc: Discovery,
         const tp = sp.targetPort ?? sp.port;
         const num = typeof tp === 'number' ? tp : (targetPod.container?.ports ?? []).find((p: any) => p?.name === tp)?.containerPort;
         if (typeof num === 'number') {
-          plans.push({ app: d, kind: 'pod-ip', ref: `${targetPod.pod.metadata.namespace}/${targetPod.pod.metadata.name}`, parsed: parseProbeTarget(`${targetPod.pod.status.podIP}:${num}`) });
+          plans.push({ app: d, kind: 'pod-ip', ref: `${targetPod.pod.metadata.namespace}/${targetPod.pod.metadata.name}`, parsed: parseProbeTarget(joinHostPort(targetPod.pod.status.podIP, num)) });
         }
       }
     }

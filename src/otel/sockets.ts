@@ -128,7 +128,7 @@ export function parseProcNetTcp(text: string): ListenSocket[] {
 /**
  * Does a set of listen sockets accept connections to `ip:port` from another pod? `::` (an IPv6 wildcard, dual
  * stack unless IPV6_V6ONLY, which Go never sets for a wildcard listen) takes both families; an IPv4 `0.0.0.0`
- * socket takes no IPv6 connection, so on an IPv6 pod IP it accepts nothing from other pods.
+ * socket (as the kernel lists it) takes no IPv6 connection, so on an IPv6 pod IP it accepts nothing from other pods.
  */
 export function acceptsFrom(sockets: ListenSocket[], port: number, podIP?: string): { accepts: boolean | null; matching: ListenSocket[] } {
   const matching = sockets.filter((s) => s.port === port);
@@ -137,7 +137,9 @@ export function acceptsFrom(sockets: ListenSocket[], port: number, podIP?: strin
   for (const s of matching) {
     const a = s.address;
     if (a === '::' || a === '' || a === '*') { return { accepts: true, matching }; }
-    if (a === '0.0.0.0' && !v6Pod) { return { accepts: true, matching }; }
+    // a socket the kernel reports as IPv4; a startup log's 0.0.0.0 (no family) is what Go was told, and
+    // Go listens on a wildcard as a dual-stack IPv6 socket (net/ipsock_posix.go favoriteAddrFamily)
+    if (a === '0.0.0.0' && !(v6Pod && s.family === 4)) { return { accepts: true, matching }; }
     if (podIP && sameIP(a, podIP)) { return { accepts: true, matching }; }
   }
   if (matching.every((s) => isLoopbackAddr(s.address))) { return { accepts: false, matching }; }

@@ -6,7 +6,7 @@ import type { AppContainer, CollectorPod, ProbeRecord, ServiceInfo, Snapshot } f
 import type { AffectedApp, CheckedEntry, Evidence, Subject } from '../report/finding.ts';
 import { collectorModel, type CollectorModel, type EffectiveEndpoint } from '../otel/config.ts';
 import { appExports, type SignalExport } from '../otel/sdk.ts';
-import { isLoopbackHost } from '../otel/endpoint.ts';
+import { isLoopbackHost, joinHostPort } from '../otel/endpoint.ts';
 
 export const CLUSTER_DOMAIN = 'cluster.local';
 
@@ -310,7 +310,7 @@ export function probesTo(s: Snapshot, c: CollectorPod, port?: number): ProbeReco
 
 export function probeText(p: ProbeRecord): string {
   const how = p.method ? ` via ${p.method}` : '';
-  return `probe from ${p.from.namespace}/${p.from.pod} to ${p.target.host}:${p.target.port}${how}: ${p.result}${p.reason ? ` (${p.reason})` : ''}${standsForText(p)}`;
+  return `probe from ${p.from.namespace}/${p.from.pod} to ${joinHostPort(p.target.host, p.target.port)}${how}: ${p.result}${p.reason ? ` (${p.reason})` : ''}${standsForText(p)}`;
 }
 
 /** An app-endpoint probe that spoke the app's protocol and read an answer. */
@@ -324,7 +324,7 @@ export function otlpProbesFrom(s: Snapshot, app: AppContainer, results?: readonl
 export function otlpProbeText(p: OtlpProbe): string {
   const o = p.otlp;
   const sent = o.sent === 'http-post' ? `POST ${o.path ?? '/'}${o.contentType ? ` (${o.contentType})` : ''}` : o.sent === 'h2-preface' ? 'the HTTP/2 preface (gRPC)' : 'a TLS ClientHello';
-  return `probe from ${p.from.namespace}/${p.from.pod} sent ${sent} to ${p.target.host}:${p.target.port}${o.tool ? ` with ${o.tool}` : ''}: ${o.result}, ${o.detail}${standsForText(p)}`;
+  return `probe from ${p.from.namespace}/${p.from.pod} sent ${sent} to ${joinHostPort(p.target.host, p.target.port)}${o.tool ? ` with ${o.tool}` : ''}: ${o.result}, ${o.detail}${standsForText(p)}`;
 }
 
 /**

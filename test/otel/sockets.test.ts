@@ -108,3 +108,8 @@ test('an IPv6 pod IP: its own socket and [::] accept, 0.0.0.0 (an IPv4 socket) a
   assert.equal(acceptsFrom(s, 4317, 'fd00:10:244:1::5').accepts, false);
   assert.equal(acceptsFrom(parseProcNetTcp(V6_PROC), 4317, '2600:1f14:abc:de00:1234:5678:9abc:def0').accepts, true);
 });
+
+test("a startup log's 0.0.0.0 is Go's wildcard (a dual-stack socket): it accepts an IPv6 pod's traffic", () => {
+  assert.equal(acceptsFrom([{ address: '0.0.0.0', port: 4317, server: 'grpc' }], 4317, 'fd00:10:244:1::5').accepts, true);
+  assert.equal(acceptsFrom([{ address: '0.0.0.0', port: 4317, family: 4 }], 4317, 'fd00:10:244:1::5').accepts, false);
+});
