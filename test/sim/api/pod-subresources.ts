@@ -1,13 +1,57 @@
-// pods/log and pods/exec: the container a request names (the pod registry's rules, shared by both), the
-// log options, and exec sessions over WebSocket (the v4/v5 channel protocol, ending with a channel-3 Status).
+// pods/log, pods/exec and pods/proxy: the container a request names (the pod registry's rules, shared by log
+// and exec), the log options, exec sessions over WebSocket (the v4/v5 channel protocol, ending with a
+// channel-3 Status), and the read-only proxy to a pod's port.
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { PassThrough, Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
+import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import { typeByKind, type KObject, type Store } from '../store.ts';
 import { RuntimeError, type RuntimeApi, type LogOptions } from '../types.ts';
-import { ApiError, badRequest, notFound, statusFrom, type StatusBody } from './status.ts';
+import { ApiError, badRequest, internal, methodNotAllowed, notFound, statusFrom, type StatusBody } from './status.ts';
 import { send, statusLine, truthy, type Any, type Target } from './request.ts';
+
+/**
+ * `/api/v1/namespaces/{ns}/pods/{id}/proxy[/{path}]`: the pods/proxy subresource, whose path goes on past
+ * the subresource. `id` is RequestInfo's name, `[scheme:]name[:port]` as the URL spells it.
+ */
+export function podProxyTarget(path: string): { target: Target; rest: string } | undefined {
+  const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/proxy(\/.*)?$/.exec(path);
+  if (!m) { return undefined; }
+  return { target: { type: typeByKind('Pod')!, version: 'v1', namespace: decodeURIComponent(m[1]), name: decodeURIComponent(m[2]), subresource: 'proxy', watch: false }, rest: m[3] ?? '/' };
+}
+
+/** utilnet.SplitSchemeNamePort: `name`, `name:port` or `scheme:name:port` (scheme http or https). */
+function splitSchemeNamePort(id: string): { scheme: 'http' | 'https'; name: string; port: string } | undefined {
+  const parts = id.split(':');
+  let scheme = '';
+  let name = '';
+  let port = '';
+  if (parts.length === 1) { [name] = parts; }
+  else if (parts.length === 2) { [name, port] = parts; }
+  else if (parts.length === 3) { [scheme, name, port] = parts; }
+  else { return undefined; }
+  if (!name || !['', 'http', 'https'].includes(scheme)) { return undefined; }
+  return { scheme: scheme === 'https' ? 'https' : 'http', name, port };
+}
+
+/** net.IP.IsGlobalUnicast: not unspecified, loopback, multicast, link-local or limited broadcast. */
+function globalUnicast(ip: string): boolean {
+  const v = isIP(ip);
+  if (v === 4) {
+    const [a, b] = ip.split('.').map(Number);
+    return !(a === 0 || a === 127 || a >= 224 || (a === 169 && b === 254));
+  }
+  if (v === 6) {
+    const l = ip.toLowerCase();
+    return !(l === '::' || l === '::1' || l.startsWith('ff') || /^fe[89ab]/.test(l));
+  }
+  return false;
+}
+
+/** Response headers that belong to one hop (net/http/httputil's list), not passed through the proxy. */
+const HOP_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length']);
 
 /** The exec subprotocols served, newest first. */
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
@@ -85,6 +129,41 @@ export class PodSubresources {
       throw e;
     }
     send(res, 200, text, 'text/plain');
+  }
+
+  /**
+   * pods/proxy, read-only: pod.ResourceLocation (pkg/registry/core/pod/strategy.go) picks the port (the one
+   * named, else the first container port) and the pod IP, the runtime dials it from the pod's node, and the
+   * answer passes through; a dial failure is 503 `error trying to reach service: <dial error>`. Only GET and
+   * HEAD are served: RBAC has already refused what our roles do not grant (create/update/patch/delete).
+   */
+  async serveProxy(req: IncomingMessage, res: ServerResponse, tg: Target, rest: string, url: URL): Promise<void> {
+    const method = req.method ?? 'GET';
+    if (method !== 'GET' && method !== 'HEAD') { throw methodNotAllowed(); }
+    const id = splitSchemeNamePort(tg.name);
+    if (!id) { throw badRequest(`invalid pod request "${tg.name}"`); }
+    const pod = this.findPod(tg.namespace, id.name);
+    let port = id.port;
+    if (!port) {
+      const withPorts = (pod.spec?.containers ?? []).find((c: Any) => (c.ports ?? []).length > 0);
+      port = withPorts ? String(withPorts.ports[0].containerPort) : '';
+    }
+    const podIP: string = pod.status?.podIP ?? '';
+    if (!globalUnicast(podIP)) { throw badRequest('address not allowed'); }
+    // A pod's named port is not looked up (only Services resolve names): Go then fails to dial it.
+    const portNum = port === '' ? (id.scheme === 'https' ? 443 : 80) : Number(port);
+    if (!Number.isInteger(portNum)) { throw new ApiError(statusFrom(503, 'ServiceUnavailable', `error trying to reach service: dial tcp: lookup tcp/${port}: unknown port`)); }
+    if (!this.runtime.proxy) { throw internal('this runtime does not proxy to pods'); }
+    const headers: Record<string, string> = {};
+    // The authentication filter has removed the Authorization header by now; the rest goes on.
+    for (const h of ['accept', 'accept-encoding', 'user-agent']) { const v = req.headers[h]; if (typeof v === 'string') { headers[h] = v; } }
+    const a = await this.runtime.proxy({ nodeName: pod.spec?.nodeName ?? '', podIP, port: portNum, scheme: id.scheme, method, path: rest + url.search, headers, timeoutMs: 30_000 });
+    if ('error' in a) { throw new ApiError(statusFrom(503, 'ServiceUnavailable', `error trying to reach service: ${a.error}`)); }
+    const body = Buffer.from(a.body, 'base64');
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(a.headers)) { if (!HOP_HEADERS.has(k)) { out[k] = v; } }
+    res.writeHead(a.status, { ...out, 'Content-Length': String(body.length) });
+    res.end(method === 'HEAD' ? undefined : body);
   }
 
   async runExec(ws: WebSocket, tg: Target, container: string, command: string[], url: URL): Promise<void> {

@@ -29,7 +29,7 @@ import {
   includeObject, notAcceptable, parseTarget, readBody, send, sendList, sleep, verbOf, wantsTable, withVersion, type Any, type AuditEntry, type Ctx, type Target,
 } from './request.ts';
 import { WatchCache } from './watch-cache.ts';
-import { EXEC_PROTOCOLS, PodSubresources, rejectUpgrade } from './pod-subresources.ts';
+import { EXEC_PROTOCOLS, PodSubresources, podProxyTarget, rejectUpgrade } from './pod-subresources.ts';
 
 export type { AuditEntry };
 
@@ -249,6 +249,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       return send(res, 201, t.kind === 'SelfSubjectAccessReview' ? accessReview(policy, ctx.user, b) : rulesReview(policy, ctx.user, b));
     }
 
+    if (tg.subresource === 'proxy') {
+      return pods.serveProxy(ctx.req, res, tg, podProxyTarget(url.pathname)?.rest ?? '/', url);
+    }
     if (tg.subresource === 'log') {
       if (method !== 'GET') { throw methodNotAllowed(); }
       return pods.serveLogs(res, tg, url);
@@ -403,7 +406,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       // No OpenAPI v2: kubectl falls back to v3 or to its compiled-in types for what it needs.
       if (parts[0] === 'openapi' || parts[0] === 'swagger.json') { a.verb = 'get'; throw pathNotFound(); }
       if (parts[0] !== 'api' && parts[0] !== 'apis') { a.verb = 'get'; throw pathNotFound(); }
-      const { target, discovery } = parseTarget(parts);
+      // pods/proxy's path runs on past the subresource (`.../proxy/metrics`): parseTarget would refuse it.
+      const proxied = podProxyTarget(path);
+      const { target, discovery } = proxied ? { target: proxied.target, discovery: undefined } : parseTarget(parts);
       if (discovery) {
         a.verb = 'get';
         const f = await fault(a);

@@ -3,7 +3,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../store.ts';
-import type { ExecRequest, ExecStreams, LogOptions, RuntimeApi } from '../types.ts';
+import type { ExecRequest, ExecStreams, LogOptions, ProxyAnswer, ProxyRequest, RuntimeApi } from '../types.ts';
+import { proxyFromNode } from './pod-proxy.ts';
 import { Network } from './network.ts';
 import { Kubelet } from './kubelet.ts';
 import { DnsDataWriter } from './dnsdata.ts';
@@ -71,5 +72,9 @@ export class Runtime implements RuntimeApi {
 
   logs(namespace: string, pod: string, opts: LogOptions): Promise<string> {
     return this.kubelet.logs(namespace, pod, opts);
+  }
+
+  proxy(req: ProxyRequest): Promise<ProxyAnswer> {
+    return proxyFromNode(this.network.nodeNetns(req.nodeName), req);
   }
 }
