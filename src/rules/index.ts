@@ -25,6 +25,9 @@ import { rule as appTlsMismatch } from './app-tls-mismatch.ts';
 import { rule as appOtlpRejected } from './app-otlp-rejected.ts';
 import { rule as appNoEndpoint } from './app-no-endpoint.ts';
 import { rule as instrumentationNotInjected } from './instrumentation-not-injected.ts';
+import { rule as exporterFailing } from './exporter-failing.ts';
+import { rule as exporterQueueFull } from './exporter-queue-full.ts';
+import { rule as collectorRefusingData } from './collector-refusing-data.ts';
 import { rule as checkIncomplete } from './check-incomplete.ts';
 
 export const RULES: Rule[] = [
@@ -53,5 +56,8 @@ export const RULES: Rule[] = [
   appOtlpRejected,
   appNoEndpoint,
   instrumentationNotInjected,
+  exporterFailing,
+  exporterQueueFull,
+  collectorRefusingData,
   checkIncomplete,
 ];

@@ -1,0 +1,86 @@
+import type { CheckedEntry, Evidence, Rule, RuleFinding } from '../report/finding.ts';
+import { isMap } from '../otel/config.ts';
+import { samplesOf } from '../otel/prometheus.ts';
+import type { CollectorPod } from '../snapshot.ts';
+import { ENQUEUE_FAILED, exportersWith, metricEvidence, pipelinesOf } from './exporter-shared.ts';
+import { keys } from './keys.ts';
+import { collectorLogMatches, collectorWorkloads, truncate } from './util.ts';
+
+/** Exporters whose queue gauge stands at its capacity on some pod (otelcol_exporter_queue_size >= _capacity). */
+function queuesAtCapacity(pods: CollectorPod[]): Map<string, { size: number; capacity: number; pod: string }> {
+  const out = new Map<string, { size: number; capacity: number; pod: string }>();
+  for (const p of pods) {
+    const samples = p.metrics?.samples ?? [];
+    for (const size of samplesOf(samples, 'otelcol_exporter_queue_size')) {
+      const id = size.labels.exporter;
+      if (!id) { continue; }
+      const cap = samplesOf(samples, 'otelcol_exporter_queue_capacity', { exporter: id })[0];
+      if (cap && cap.value > 0 && size.value >= cap.value) { out.set(id, { size: size.value, capacity: cap.value, pod: p.pod }); }
+    }
+  }
+  return out;
+}
+
+function queueSize(c: CollectorPod, id: string): string {
+  const cfg = c.effectiveConfig;
+  const e = cfg && isMap(cfg.exporters) && isMap(cfg.exporters[id]) ? cfg.exporters[id] : undefined;
+  const q = e && isMap(e.sending_queue) ? e.sending_queue : undefined;
+  return q && (typeof q.queue_size === 'number' || typeof q.queue_size === 'string') ? `sending_queue.queue_size ${q.queue_size}` : 'the default sending_queue.queue_size (1000)';
+}
+
+export const rule: Rule = {
+  id: 'exporter-queue-full',
+  severity: 'error',
+  title: 'Exporter sending queue full: new data dropped',
+  description:
+    'An exporter\'s sending queue is full, so every new batch is dropped before it is even tried: "Dropping data because sending_queue is full. Try increasing queue_size." up to collector 0.92, and from 0.93 "Exporting failed. Rejecting data." with the error "sending queue is full" (exporterhelper queue_sender.go / base_exporter.go). The collector\'s own metrics prove it where they can be read: otelcol_exporter_queue_size at otelcol_exporter_queue_capacity, otelcol_exporter_enqueue_failed_* above zero. When the same exporter cannot deliver at all (exporter-failing), this is folded into that row: the backend is the cause, the full queue its consequence.',
+  evidence: ['log', 'api', 'config'],
+  fix: 'Make the backend keep up first (exporter-failing says why it does not); then size the queue to the outage it must survive (sending_queue.queue_size, num_consumers, a persistent queue with the file_storage extension), with a memory_limiter to keep the collector alive meanwhile.',
+  modes: ['diagnose'],
+  check(s) {
+    const findings: RuleFinding[] = [];
+    const checked: CheckedEntry[] = [];
+    for (const w of collectorWorkloads(s)) {
+      const byExporter = new Map<string, { lines: string[]; pods: Set<CollectorPod> }>();
+      for (const p of w.pods) {
+        for (const m of collectorLogMatches(s, p, ['queue-full'])) {
+          const id = m.fields?.component ?? 'unknown';
+          const cur = byExporter.get(id) ?? { lines: [], pods: new Set() };
+          cur.lines.push(m.line);
+          cur.pods.add(p);
+          byExporter.set(id, cur);
+        }
+      }
+      const full = queuesAtCapacity(w.pods);
+      for (const id of new Set([...full.keys(), ...exportersWith(w.pods, ENQUEUE_FAILED)])) {
+        if (!byExporter.has(id)) { byExporter.set(id, { lines: [], pods: new Set(w.pods) }); }
+      }
+      if (!byExporter.size) {
+        checked.push({ subject: w.label });
+        continue;
+      }
+      const c = w.pods[0];
+      for (const [id, { lines, pods }] of byExporter) {
+        const evidence: Evidence[] = [];
+        if (lines.length) {
+          evidence.push({ source: 'log', detail: truncate(lines[lines.length - 1].trim(), 500) });
+          if (lines.length > 1) { evidence.push({ source: 'log', detail: `${lines.length} batches refused by the full queue of ${id} in the last lines of ${[...pods].map((p) => p.pod).join(', ')}` }); }
+        }
+        const q = full.get(id);
+        if (q) { evidence.push({ source: 'api', detail: `${q.pod}: otelcol_exporter_queue_size ${q.size} of otelcol_exporter_queue_capacity ${q.capacity} (exporter="${id}")` }); }
+        evidence.push(...metricEvidence([...pods], ENQUEUE_FAILED, { exporter: id }));
+        const piped = pipelinesOf(c, id);
+        evidence.push({ source: 'config', detail: `exporters.${id}: ${queueSize(c, id)}; pipelines sending to it: ${piped.length ? piped.join(', ') : 'none found'}` });
+        findings.push({
+          subject: w.subject,
+          summary: `exporter ${id}'s sending queue is full: new data is dropped`,
+          rootCause: `The ${id} exporter's sending queue (${queueSize(c, id)}) is full: the backend takes data slower than it arrives, or not at all, and each new batch of ${piped.length ? piped.join(', ') : 'its pipelines'} is dropped before it is sent.`,
+          evidence,
+          fix: { summary: `Find why ${id} does not drain (its retries in the log, the backend's health), then size exporters.${id}.sending_queue (queue_size, num_consumers, or a persistent queue) for the outage it must ride out.`, target: `exporters.${id}.sending_queue in the collector config of ${w.label}` },
+          symptomOf: [keys.exporterFailing(w.key, id)],
+        });
+      }
+    }
+    return { findings, checked };
+  },
+};

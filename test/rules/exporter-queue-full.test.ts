@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { rule } from '../../src/rules/exporter-queue-full.ts';
+import { findingsOf, ruleTester, test } from './helpers.ts';
+import { QUEUE_FULL_NEW, QUEUE_FULL_OLD, SUBJECT, collectorLog, withBackend, withLogs, withMetrics } from './exporter-fixtures.ts';
+
+const atCapacity = withMetrics(withBackend(), [
+  { name: 'otelcol_exporter_queue_size', labels: { exporter: 'otlp/backend', data_type: 'traces' }, value: 1000 },
+  { name: 'otelcol_exporter_queue_capacity', labels: { exporter: 'otlp/backend', data_type: 'traces' }, value: 1000 },
+]);
+const draining = withMetrics(withBackend(), [
+  { name: 'otelcol_exporter_queue_size', labels: { exporter: 'otlp/backend' }, value: 12 },
+  { name: 'otelcol_exporter_queue_capacity', labels: { exporter: 'otlp/backend' }, value: 1000 },
+  { name: 'otelcol_exporter_enqueue_failed_spans_total', labels: { exporter: 'otlp/backend' }, value: 0 },
+]);
+
+ruleTester(rule, {
+  valid: [
+    { name: 'a queue with room and no enqueue failure', snapshot: draining, check: { subject: 'Deployment observability/otel-collector', status: 'pass' } },
+    { name: 'nothing in the log', snapshot: withBackend() },
+  ],
+  invalid: [
+    { name: '0.93+: "Rejecting data." with "sending queue is full"', snapshot: withLogs(withBackend(), collectorLog([QUEUE_FULL_NEW])), findings: [{ severity: 'error', subject: SUBJECT }] },
+    { name: 'up to 0.92: "Dropping data because sending_queue is full" (JSON encoding)', snapshot: withLogs(withBackend(), collectorLog([QUEUE_FULL_OLD, QUEUE_FULL_OLD])), findings: [{ severity: 'error', subject: SUBJECT }] },
+    { name: 'metrics: queue_size at queue_capacity', snapshot: atCapacity, findings: [{ severity: 'error', subject: SUBJECT }] },
+  ],
+});
+
+test('exporter-queue-full quotes the line, the queue size from the config, and the gauge', () => {
+  const s = withMetrics(withLogs(withBackend(), collectorLog([QUEUE_FULL_NEW])), [
+    { name: 'otelcol_exporter_queue_size', labels: { exporter: 'otlp/backend' }, value: 1000 },
+    { name: 'otelcol_exporter_queue_capacity', labels: { exporter: 'otlp/backend' }, value: 1000 },
+  ]);
+  const [f] = findingsOf(rule, s);
+  assert.equal(f.summary, "exporter otlp/backend's sending queue is full: new data is dropped");
+  assert.ok(f.evidence.some((e) => e.source === 'log' && e.detail.includes('"error": "sending queue is full"')));
+  assert.ok(f.evidence.some((e) => e.source === 'api' && e.detail.endsWith('otelcol_exporter_queue_size 1000 of otelcol_exporter_queue_capacity 1000 (exporter="otlp/backend")')));
+  assert.ok(f.evidence.some((e) => e.source === 'config' && e.detail.startsWith('exporters.otlp/backend: the default sending_queue.queue_size (1000)')));
+});
