@@ -152,7 +152,7 @@ function numberField(line: string, name: string): string | undefined {
  * The class of an exporter's error text, which decides the fix: the Go errors the otlp / otlphttp exporters
  * wrap (net.Dial, crypto/tls, grpc status, `responded with HTTP Status Code N`), most specific first.
  */
-export type ExportErrorClass = 'queue-full' | 'memory-limit' | 'auth' | 'tls' | 'dns' | 'refused' | 'protocol' | 'http-4xx' | 'http-5xx' | 'timeout' | 'unavailable' | 'other';
+export type ExportErrorClass = 'queue-full' | 'memory-limit' | 'auth' | 'tls' | 'dns' | 'refused' | 'protocol' | 'throttled' | 'http-4xx' | 'http-5xx' | 'timeout' | 'unavailable' | 'other';
 
 export function exportErrorClass(error: string): { class: ExportErrorClass; status?: number } {
   const status = /HTTP Status Code (\d{3})|(?:status code|HTTP) (\d{3})\b/.exec(error);
@@ -165,10 +165,12 @@ export function exportErrorClass(error: string): { class: ExportErrorClass; stat
   if (/no such host|produced zero addresses|server misbehaving|Temporary failure in name resolution|lookup \S+ on \S+:/.test(error)) { return { class: 'dns' }; }
   if (/connection refused/.test(error)) { return { class: 'refused' }; }
   if (/http2: frame too large|malformed HTTP response|server preface|HTTP\/1\.x transport connection broken/.test(error)) { return { class: 'protocol' }; }
-  if (code !== undefined && code >= 400 && code < 500 && code !== 408 && code !== 429) { return withStatus('http-4xx'); }
+  // The backend is up and asks to slow down (otlphttp retries 429; otlp retries ResourceExhausted with RetryInfo).
+  if (code === 429 || /code = ResourceExhausted\b/.test(error)) { return withStatus('throttled'); }
+  if (code !== undefined && code >= 400 && code < 500 && code !== 408) { return withStatus('http-4xx'); }
   if (code !== undefined && code >= 500) { return withStatus('http-5xx'); }
   if (/i\/o timeout|context deadline exceeded|DeadlineExceeded|Client\.Timeout exceeded/.test(error)) { return withStatus('timeout'); }
-  if (/code = Unavailable|code = ResourceExhausted/.test(error) || code === 429 || code === 408) { return withStatus('unavailable'); }
+  if (/code = Unavailable/.test(error) || code === 408) { return withStatus('unavailable'); }
   return withStatus('other');
 }
 

@@ -14,6 +14,7 @@ const CLASS_TEXT: Record<string, string> = {
   tls: 'the TLS handshake fails',
   auth: 'the backend refuses its credentials',
   protocol: 'the backend speaks another protocol on that port',
+  throttled: 'the backend asks it to slow down (throttling)',
   'http-4xx': 'the backend rejects the data',
   'http-5xx': 'the backend fails',
   'memory-limit': 'the next collector refuses the data (its memory limiter)',
@@ -44,6 +45,8 @@ function fixFor(id: string, cls: string, endpoint: string | undefined, error: st
       return `The backend refuses the exporter's credentials${status ? ` (${status})` : ''}: set the token or API key it expects in exporters.${id}.headers or its auth extension; the data is dropped without retry until then.`;
     case 'protocol':
       return `exporters.${id} speaks the other OTLP transport than ${where} serves: the otlp exporter (gRPC) needs the backend's gRPC port (4317), otlphttp its HTTP port (4318).`;
+    case 'throttled':
+      return `The backend at ${where} throttles the exporter${status ? ` (${status})` : ''}: it takes less than arrives. Raise its ingestion limits, or send less (sampling, filtering); the exporter retries meanwhile.`;
     case 'http-4xx':
       if (status === '404') { return `The backend has no handler on that path: otlphttp appends /v1/<signal> to exporters.${id}.endpoint (give the base URL), or set traces_endpoint/metrics_endpoint/logs_endpoint in full.`; }
       if (status === '413') { return `The backend refuses requests this large: cap the batch (batch processor send_batch_max_size, or the exporter's sending_queue batch limits).`; }
@@ -92,6 +95,11 @@ export const rule: Rule = {
       }
       const c = w.pods[0];
       for (const [id, { pods, lines }] of byExporter) {
+        // A backend that only throttles is up: when the queue overflows meanwhile, exporter-queue-full is the row.
+        if (lines.length && lines.every((m) => m.fields?.class === 'throttled') && [...pods].some((p) => collectorLogMatches(s, p, ['queue-full']).some((q) => q.fields?.component === id))) {
+          checked.push({ subject: w.label });
+          continue;
+        }
         const last = lines[lines.length - 1];
         const cls = last?.fields?.class ?? 'other';
         const error = last?.fields?.error ?? '';

@@ -66,6 +66,12 @@ export const rule: Rule = {
           evidence.push({ source: 'log', detail: truncate(lines[lines.length - 1].trim(), 500) });
           if (lines.length > 1) { evidence.push({ source: 'log', detail: `${lines.length} batches refused by the full queue of ${id} in the last lines of ${[...pods].map((p) => p.pod).join(', ')}` }); }
         }
+        // What keeps the queue from draining, when the log tells: a backend that throttles is the usual one.
+        const throttled = [...pods].flatMap((p) => collectorLogMatches(s, p, ['export-failed'])).filter((m) => m.fields?.component === id && m.fields?.class === 'throttled');
+        if (throttled.length) {
+          const f = throttled[throttled.length - 1].fields ?? {};
+          evidence.push({ source: 'log', detail: `Exporting failed (${f.outcome}) ${id}${f.signal ? ` ${f.signal}` : ''}: ${truncate(f.error ?? '', 400)}` });
+        }
         const q = full.get(id);
         if (q) { evidence.push({ source: 'api', detail: `${q.pod}: otelcol_exporter_queue_size ${q.size} of otelcol_exporter_queue_capacity ${q.capacity} (exporter="${id}")` }); }
         evidence.push(...metricEvidence([...pods], ENQUEUE_FAILED, { exporter: id }));
@@ -74,7 +80,7 @@ export const rule: Rule = {
         findings.push({
           subject: w.subject,
           summary: `exporter ${id}'s sending queue is full: new data is dropped`,
-          rootCause: `The ${id} exporter's sending queue (${queueSize(c, id)}) is full: the backend takes data slower than it arrives, or not at all, and each new batch of ${piped.length ? piped.join(', ') : 'its pipelines'} is dropped before it is sent.`,
+          rootCause: `The ${id} exporter's sending queue (${queueSize(c, id)}) is full: ${throttled.length ? `the backend throttles it (${throttled[throttled.length - 1].fields?.status ?? 'ResourceExhausted'}) and` : 'the backend takes data slower than it arrives, or not at all, and'} each new batch of ${piped.length ? piped.join(', ') : 'its pipelines'} is dropped before it is sent.`,
           evidence,
           fix: { summary: `Find why ${id} does not drain (its retries in the log, the backend's health), then size exporters.${id}.sending_queue (queue_size, num_consumers, or a persistent queue) for the outage it must ride out.`, target: `exporters.${id}.sending_queue in the collector config of ${w.label}` },
           symptomOf: [keys.exporterFailing(w.key, id)],

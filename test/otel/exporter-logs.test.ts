@@ -96,6 +96,8 @@ test('export error classes decide the fix', () => {
     ['error exporting items, request to http://backend:4318/v1/traces responded with HTTP Status Code 502', 'http-5xx'],
     ['not retryable error: Permanent error: rpc error: code = Unauthenticated desc = missing token', 'auth'],
     ['rpc error: code = Unavailable desc = ', 'unavailable'],
+    ['no more retries left: Throttle (0s), error: error exporting items, request to https://otlp-gateway-prod-us-central-0.grafana.net/otlp/v1/traces responded with HTTP Status Code 429, Message=x, Details=[]', 'throttled'],
+    ['rpc error: code = ResourceExhausted desc = rate limit exceeded', 'throttled'],
   ];
   for (const [error, cls] of cases) { assert.equal(exportErrorClass(error).class, cls, error); }
 });

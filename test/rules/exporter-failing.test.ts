@@ -64,3 +64,10 @@ test('a full queue of the failing exporter folds into exporter-failing: one row'
   assert.deepEqual(rows.map((f) => f.rule), ['exporter-failing']);
   assert.ok(rows[0].evidence.some((e) => e.detail.startsWith('[exporter-queue-full]')));
 });
+
+test('a backend that only throttles, with room in the queue, is still a failing exporter', async () => {
+  const { THROTTLED_DROP } = await import('./exporter-fixtures.ts');
+  const [f] = findingsOf(rule, withLogs(withBackend(), collectorLog([THROTTLED_DROP])));
+  assert.match(f.summary, /throttling/);
+  assert.match(f.fix.summary, /throttles the exporter \(429\)/);
+});

@@ -36,3 +36,13 @@ test('exporter-queue-full quotes the line, the queue size from the config, and t
   assert.ok(f.evidence.some((e) => e.source === 'api' && e.detail.endsWith('otelcol_exporter_queue_size 1000 of otelcol_exporter_queue_capacity 1000 (exporter="otlp/backend")')));
   assert.ok(f.evidence.some((e) => e.source === 'config' && e.detail.startsWith('exporters.otlp/backend: the default sending_queue.queue_size (1000)')));
 });
+
+test('a backend that throttles while the queue overflows: exporter-queue-full is the one row, the throttling its evidence', async () => {
+  const { judge } = await import('../../src/engine.ts');
+  const { THROTTLED_DROP } = await import('./exporter-fixtures.ts');
+  const s = withLogs(withBackend(), collectorLog([THROTTLED_DROP, QUEUE_FULL_NEW]));
+  const rows = judge(s).findings.filter((f) => f.rule === 'exporter-failing' || f.rule === 'exporter-queue-full');
+  assert.deepEqual(rows.map((f) => f.rule), ['exporter-queue-full']);
+  assert.match(rows[0].rootCause, /the backend throttles it \(429\)/);
+  assert.ok(rows[0].evidence.some((e) => e.source === 'log' && e.detail.includes('HTTP Status Code 429')));
+});
