@@ -253,7 +253,9 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
     listIn(client, 'endpoints', scope, failures, sig),
     listIn(client, 'endpointslices', scope, failures, sig),
     listIn(client, 'networkpolicies', scope, failures, sig),
-    listIn(client, 'configmaps', ns, failures, sig),
+    // Per namespace where apps or collectors are; one paginated list where pods were read by template (a
+    // request per namespace would grow with the cluster).
+    listIn(client, 'configmaps', sampling && scope === 'cluster' ? 'cluster' : ns, failures, sig),
     // Only their owner references are read (a pod's ReplicaSet to its Deployment).
     listIn(client, 'replicasets', scope, failures, sig, sampling ? { metadataOnly: true } : undefined),
     listIn(client, 'deployments', scope, failures, sig, sampling ? { keep: workloadShape } : undefined),

@@ -1,0 +1,130 @@
+// `npm run bench:scale` (issue 13 §2): the plugin on the standard large cluster (test/scenarios-large/
+// standard.ts: 5,000 nodes, 1,000 namespaces, 10,000 Deployments x 15, an agent DaemonSet, 3 gateways, a
+// few broken ones), mostly virtual pods, at --api-latency-ms 25. Prints, from one run on one cluster:
+// the simulator's bring-up time and memory; `kubectl get pods -A -o json > /dev/null` wall time; the
+// plugin's wall time, CPU, peak RSS, API requests and bytes read; and whether each broken one was found.
+// Targets: plugin wall <= kubectl's (ratio <= 1.0) and < 30 s, peak RSS < 300 MB. Needs root.
+//
+//   node --max-old-space-size=4096 scripts/bench-scale.ts [--nodes N] [--namespaces N] [--apps N]
+//     [--replicas N] [--latency-ms 25] [--json]
+// A smaller cluster of the same shape: --nodes 700 --namespaces 130 --apps 1300 (~20,000 pods).
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { startCluster, REPO_ROOT, type Cluster } from '../test/sim/cli.ts';
+import { writeStandardCluster, type StandardClusterOptions } from '../test/scenarios-large/standard.ts';
+
+const args = process.argv.slice(2);
+const num = (name: string): number | undefined => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : undefined; };
+const latencyMs = num('--latency-ms') ?? 25;
+const asJson = args.includes('--json');
+const shape: StandardClusterOptions = { nodes: num('--nodes'), namespaces: num('--namespaces'), apps: num('--apps'), replicas: num('--replicas') };
+const PLUGIN = join(REPO_ROOT, 'bin/kubectl-otel_doctor');
+const GNU_TIME = '/usr/bin/time';
+
+if (process.getuid?.() !== 0) { process.stderr.write('bench:scale: needs root (the simulated cluster creates network namespaces)\n'); process.exit(2); }
+
+interface Timed { wallS: number; code: number | null; stdout: string; stderr: string; peakRssMB?: number; cpuS?: number }
+
+/** Runs a command under GNU time (peak RSS and CPU of the process itself); stdout kept only when asked. */
+function timed(argv: string[], env: NodeJS.ProcessEnv, keepStdout: boolean): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(GNU_TIME, ['-f', 'BENCH_MAXRSS_KB=%M BENCH_CPU_S=%U+%S', ...argv], { env, stdio: ['ignore', keepStdout ? 'pipe' : 'ignore', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout?.on('data', (d: Buffer) => out.push(d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => { err += d; });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wallS = (performance.now() - t0) / 1000;
+      const m = /BENCH_MAXRSS_KB=(\d+) BENCH_CPU_S=([\d.]+)\+([\d.]+)/.exec(err);
+      resolve({ wallS, code, stdout: Buffer.concat(out).toString('utf8'), stderr: err.replace(/BENCH_MAXRSS_KB=.*\n?/, ''), ...(m ? { peakRssMB: Math.round(Number(m[1]) / 1024), cpuS: Number(m[2]) + Number(m[3]) } : {}) });
+    });
+  });
+}
+
+interface Finding { rule: string; subject?: { kind?: string; namespace?: string; name?: string }; affected?: { namespace?: string; workload?: string; pod?: string }[]; evidence?: { detail: string }[] }
+
+async function main(): Promise<void> {
+  process.stderr.write(`bench:scale: ${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+  const spec = writeStandardCluster(undefined, shape);
+  process.stderr.write(`bench:scale: ${spec.pods} pods on ${spec.nodes + spec.virtualNodes} nodes in ${spec.namespaces} namespaces written to ${spec.dir}\n`);
+  let cluster: Cluster | undefined;
+  try {
+    const t0 = performance.now();
+    cluster = await startCluster({ manifests: spec.manifests, virtualManifests: spec.virtualManifests, nodes: spec.nodes, virtualNodes: spec.virtualNodes, apiLatencyMs: latencyMs, log: (l) => process.stderr.write(`${l}\n`), settleTimeoutMs: 1_800_000 });
+    const bringUpS = (performance.now() - t0) / 1000;
+    const simRssMB = Math.round(process.memoryUsage().rss / 1048576);
+    const simPeakMB = Math.round(process.resourceUsage().maxRSS / 1024);
+    const env = { ...process.env, KUBECONFIG: cluster.kubeconfig, PATH: `${join(REPO_ROOT, 'bin')}:${join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH}` };
+    process.stderr.write(`bench:scale: ${cluster.podCount} pods up in ${bringUpS.toFixed(1)} s; running kubectl get pods -A -o json\n`);
+    const kubectl = await timed(['kubectl', 'get', 'pods', '-A', '-o', 'json'], env, false);
+    process.stderr.write(`bench:scale: kubectl ${kubectl.wallS.toFixed(1)} s (exit ${kubectl.code}); running the plugin\n`);
+    const before = cluster.api.requests.length;
+    const snapFile = join(spec.dir, 'snapshot.json');
+    const plugin = await timed([PLUGIN, 'diagnose', '-A', '-o', 'json', '-v', '--save-snapshot', snapFile], env, true);
+    const requests = cluster.api.requests.slice(before).filter((r) => r.userAgent.startsWith('otel-doctor/'));
+    const byVerb = new Map<string, number>();
+    for (const q of requests) { const k = `${q.verb} ${q.resource}${q.subresource ? `/${q.subresource}` : ''}`; byVerb.set(k, (byVerb.get(k) ?? 0) + 1); }
+    const stats = /API requests: (\d+) .*?([\d.]+) MB read/.exec(plugin.stderr);
+    let findings: Finding[] = [];
+    let sampling: unknown;
+    let policyProbes: string[] = [];
+    try {
+      const j = JSON.parse(plugin.stdout);
+      findings = j.findings ?? [];
+      const snap = JSON.parse(readFileSync(snapFile, 'utf8'));
+      sampling = snap.sampling;
+      // No rule judges egress policies: what the probes from that namespace met is the evidence.
+      policyProbes = (snap.probes ?? []).filter((p: any) => p.from?.namespace === spec.broken.policyNamespace).map((p: any) => `${p.target.host}:${p.target.port} ${p.result}`);
+    } catch {
+      process.stderr.write(`bench:scale: the plugin printed no JSON (exit ${plugin.code}):\n${plugin.stderr.split('\n').filter((l) => !/^(GET|POST|EXEC|PATCH) /.test(l)).slice(-20).join('\n')}\n`);
+    }
+    const [gwNs, gwName] = spec.broken.loopbackGateway.split('/');
+    const [wpNs, wpApp] = spec.broken.wrongPortApp.split('/');
+    const touches = (f: Finding, ns: string, name?: string): boolean =>
+      (f.subject?.namespace === ns && (!name || f.subject?.name === name)) || (f.affected ?? []).some((a) => a.namespace === ns && (!name || a.workload === name || a.pod?.startsWith(`${name}-`) === true));
+    const broken = {
+      [`loopback gateway ${spec.broken.loopbackGateway}`]: findings.filter((f) => touches(f, gwNs, gwName)).map((f) => f.rule),
+      [`apps of ${spec.broken.loopbackNamespace} exporting to it`]: findings.filter((f) => (f.affected ?? []).some((a) => a.namespace === spec.broken.loopbackNamespace)).map((f) => f.rule),
+      [`wrong port ${spec.broken.wrongPortApp}`]: findings.filter((f) => touches(f, wpNs, wpApp)).map((f) => f.rule),
+      [`NetworkPolicy in ${spec.broken.policyNamespace}`]: findings.filter((f) => touches(f, spec.broken.policyNamespace) || (f.evidence ?? []).some((e) => e.detail.includes(`${spec.broken.policyNamespace}/`))).map((f) => f.rule),
+    };
+    const result = {
+      cluster: { pods: cluster.podCount, nodes: spec.nodes + spec.virtualNodes, namespaces: spec.namespaces, deployments: spec.apps, replicas: spec.replicas, apiLatencyMs: latencyMs },
+      simulator: { bringUpSeconds: Number(bringUpS.toFixed(1)), rssMB: simRssMB, peakRssMB: simPeakMB },
+      kubectl: { wallSeconds: Number(kubectl.wallS.toFixed(2)), peakRssMB: kubectl.peakRssMB, exitCode: kubectl.code },
+      plugin: {
+        wallSeconds: Number(plugin.wallS.toFixed(2)), cpuSeconds: plugin.cpuS !== undefined ? Number(plugin.cpuS.toFixed(2)) : undefined, peakRssMB: plugin.peakRssMB, exitCode: plugin.code,
+        requests: requests.length, byVerb: Object.fromEntries([...byVerb].sort()), apiMBRead: stats ? Number(stats[2]) : undefined, findings: findings.length, sampling,
+      },
+      ratio: Number((plugin.wallS / kubectl.wallS).toFixed(2)),
+      broken: Object.fromEntries(Object.entries(broken).map(([k, v]) => [k, [...new Set(v)].sort()])),
+      policyNamespaceProbes: policyProbes,
+      loadAverageAfter: loadavg().map((x) => Number(x.toFixed(2))),
+    };
+    if (asJson) {
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      return;
+    }
+    const ok = (b: boolean): string => (b ? 'ok' : 'OVER TARGET');
+    process.stdout.write([
+      `standard large cluster: ${result.cluster.pods} pods, ${result.cluster.nodes} nodes, ${result.cluster.namespaces} namespaces, ${result.cluster.deployments} Deployments x ${result.cluster.replicas}, API latency ${latencyMs} ms; ${cpus().length} CPUs`,
+      `  simulator: bring-up ${result.simulator.bringUpSeconds} s, RSS ${result.simulator.rssMB} MB (peak ${result.simulator.peakRssMB} MB)`,
+      `  kubectl get pods -A -o json > /dev/null: ${result.kubectl.wallSeconds} s, peak RSS ${result.kubectl.peakRssMB} MB`,
+      `  plugin diagnose -A: ${result.plugin.wallSeconds} s (ratio ${result.ratio}, target <= 1.0: ${ok(result.ratio <= 1)}; < 30 s: ${ok(result.plugin.wallSeconds < 30)}), CPU ${result.plugin.cpuSeconds} s, peak RSS ${result.plugin.peakRssMB} MB (< 300 MB: ${ok((result.plugin.peakRssMB ?? Infinity) < 300)}), exit ${result.plugin.exitCode}, ${result.plugin.findings} findings`,
+      `  API: ${result.plugin.requests} requests, ${result.plugin.apiMBRead ?? '?'} MB read: ${Object.entries(result.plugin.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+      `  sampling: ${JSON.stringify(sampling)}`,
+      ...Object.entries(result.broken).map(([k, v]) => `  ${k}: ${v.length ? v.join(', ') : 'NOT FOUND'}`),
+      `  probes from ${spec.broken.policyNamespace}: ${policyProbes.join('; ') || 'none'}`,
+      `  load average after: ${result.loadAverageAfter.join(' ')}`,
+    ].join('\n') + '\n');
+  } finally {
+    await cluster?.stop();
+    rmSync(spec.dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,168 @@
+// Pods by template (gather/templates.ts): ownership from metadata pages, one real pod per template, the
+// collector sample; and probes per path (gather/plan.ts groupProbes, pathKey).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ClusterClient, KObject, ListOptions } from '../../src/cluster/types.ts';
+import { ApiError } from '../../src/errors.ts';
+import { COLLECTOR_SAMPLE, FULL_POD_LIST_MAX, listClusterPods, nodePool, representatives, sampleCollectorPods, templateKey, TemplateIndex } from '../../src/gather/templates.ts';
+import { groupProbes, pathKey, policyLabelKeys, type ProbePlan } from '../../src/gather/plan.ts';
+import type { AppContainer } from '../../src/snapshot.ts';
+
+function pod(ns: string, name: string, o: { rs?: string; ds?: string; hash?: string; ready?: boolean; phase?: string; restarts?: number; node?: string; labels?: Record<string, string> } = {}): KObject {
+  const owner = o.rs ? { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: o.rs, uid: `uid-${o.rs}`, controller: true } : o.ds ? { apiVersion: 'apps/v1', kind: 'DaemonSet', name: o.ds, uid: `uid-${o.ds}`, controller: true } : undefined;
+  const labels = { ...(o.labels ?? {}), ...(o.hash ? { [o.rs ? 'pod-template-hash' : 'controller-revision-hash']: o.hash } : {}) };
+  const ready = o.ready ?? true;
+  return {
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: { namespace: ns, name, labels, ...(owner ? { ownerReferences: [owner] } : {}) },
+    spec: { nodeName: o.node ?? 'node-0', containers: [{ name: 'c', image: 'busybox' }] },
+    status: { phase: o.phase ?? 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }], containerStatuses: [{ name: 'c', ready, restartCount: o.restarts ?? 0 }] },
+  };
+}
+
+/** Just the calls templates.ts makes, over plain pods, recording what was asked. */
+class PagedClient implements Partial<ClusterClient> {
+  calls: string[] = [];
+  pods: KObject[];
+  gone: Set<string>;
+  constructor(pods: KObject[], gone = new Set<string>()) {
+    this.pods = pods;
+    this.gone = gone;
+  }
+  async list(): Promise<KObject[]> { throw new Error('templates.ts reads page by page'); }
+  async listPages(_r: unknown, opts: ListOptions, onPage: (items: KObject[], more: boolean) => boolean | undefined): Promise<void> {
+    this.calls.push(`list ${opts.metadataOnly ? 'meta' : 'full'} ${opts.fieldSelector ?? ''} ${opts.labelSelector ?? ''} limit=${opts.pageSize ?? 500}`.trim());
+    const phase = /^status\.phase(!?=)(\w+)$/.exec(opts.fieldSelector ?? '');
+    const sel = (opts.labelSelector ?? '').split(',').filter(Boolean).map((t) => t.split('='));
+    const items = this.pods.filter((p) => (!opts.namespace || p.metadata.namespace === opts.namespace)
+      && (!phase || (phase[1] === '=') === (p.status?.phase === phase[2]))
+      && sel.every(([k, v]) => p.metadata.labels?.[k] === v));
+    const size = opts.pageSize ?? 500;
+    for (let i = 0; i < items.length; i += size) {
+      const page = items.slice(i, i + size).map((p) => (opts.metadataOnly ? { metadata: p.metadata } : p));
+      if (onPage(page, i + size < items.length) === false) { return; }
+    }
+    if (items.length === 0) { onPage([], false); }
+  }
+  async getObject(_r: unknown, ns: string | undefined, name: string): Promise<KObject> {
+    this.calls.push(`get ${ns}/${name}`);
+    const p = this.pods.find((x) => x.metadata.namespace === ns && x.metadata.name === name);
+    if (!p || this.gone.has(name)) { throw new ApiError(`pods "${name}" not found`, { status: 404, reason: 'NotFound', path: '' }); }
+    return p;
+  }
+}
+
+const client = (c: PagedClient): ClusterClient => c as unknown as ClusterClient;
+
+test('a template is its owner and its revision: two ReplicaSets, two DaemonSet revisions, each bare pod its own', () => {
+  assert.equal(templateKey(pod('a', 'x-1', { rs: 'x-5f', hash: '5f' }).metadata), templateKey(pod('a', 'x-2', { rs: 'x-5f', hash: '5f' }).metadata));
+  assert.notEqual(templateKey(pod('a', 'x-1', { rs: 'x-5f', hash: '5f' }).metadata), templateKey(pod('a', 'x-3', { rs: 'x-6c', hash: '6c' }).metadata));
+  assert.notEqual(templateKey(pod('a', 'd-1', { ds: 'd', hash: 'r1' }).metadata), templateKey(pod('a', 'd-2', { ds: 'd', hash: 'r2' }).metadata));
+  assert.notEqual(templateKey(pod('a', 'bare-1').metadata), templateKey(pod('a', 'bare-2').metadata));
+});
+
+test('the index holds names by template and counts a page handed over twice (a list restarted on 410) once', () => {
+  const idx = new TemplateIndex();
+  const page = [pod('a', 'x-1', { rs: 'x-5f', hash: '5f' }), pod('a', 'x-2', { rs: 'x-5f', hash: '5f' }), pod('b', 'lone')];
+  idx.add(page, true);
+  idx.add(page, true);
+  idx.add([pod('a', 'x-3', { rs: 'x-5f', hash: '5f', phase: 'Pending' })], false);
+  assert.equal(idx.pods, 4);
+  assert.equal(idx.groups.size, 2);
+  const g = idx.groups.get(templateKey(page[0].metadata))!;
+  assert.deepEqual([g.running, g.other], [['x-1', 'x-2'], ['x-3']]);
+  assert.equal(idx.podCount(g.key), 3);
+});
+
+test('a cluster that fits one page is read in full; a larger one by metadata pages split by phase, then one pod per template', async () => {
+  const small = new PagedClient([pod('a', 'p1'), pod('a', 'p2')]);
+  const s = await listClusterPods(client(small));
+  assert.equal(s.mode, 'full');
+  assert.deepEqual(small.calls, [`list full   limit=${FULL_POD_LIST_MAX}`]);
+
+  const many: KObject[] = [];
+  for (let w = 0; w < 60; w++) {
+    for (let r = 0; r < 10; r++) { many.push(pod(`ns-${w % 3}`, `app-${w}-${r}`, { rs: `app-${w}-h`, hash: 'h', ready: r !== 0, phase: w === 59 ? 'Pending' : 'Running' })); }
+  }
+  const big = new PagedClient(many, new Set(['app-2-1']));
+  const l = await listClusterPods(client(big));
+  assert.equal(l.mode, 'templates');
+  if (l.mode !== 'templates') { return; }
+  assert.equal(l.index.pods, 600);
+  assert.equal(l.index.groups.size, 60);
+  // One full page only (the size test), then metadata, never the cluster's pods in full.
+  assert.equal(big.calls.filter((c) => c.startsWith('list full')).length, 1);
+  assert.ok(big.calls.includes('list meta status.phase=Running  limit=2000') && big.calls.includes('list meta status.phase!=Running  limit=2000'));
+  const reps = await representatives(client(big), l.index, 4);
+  assert.equal(reps.length, 60);
+  // The first running pod of each template is not ready: the next one stands for it; a deleted one is skipped.
+  assert.ok(reps.filter((p) => p.status.phase === 'Running').every((p) => p.status.conditions[0].status === 'True'));
+  assert.ok(big.calls.includes('get ns-2/app-2-1'));
+  assert.equal(reps.find((p) => p.metadata.name.startsWith('app-2-'))?.metadata.name, 'app-2-2');
+  // A template with no running pod is still read (one of its pods), so its state is judged.
+  assert.ok(reps.some((p) => p.metadata.name.startsWith('app-59-') && p.status.phase === 'Pending'));
+  assert.ok(big.calls.filter((c) => c.startsWith('get ')).length <= 60 * 3);
+});
+
+test('collector pods: a bounded sample, every unhealthy pod, one per node pool where the host network matters', async () => {
+  const labels = { app: 'agent' };
+  const pods: KObject[] = [];
+  for (let i = 0; i < 200; i++) { pods.push(pod('obs', `agent-${i}`, { ds: 'agent', hash: 'r1', labels, node: `n${i}`, ready: i % 50 !== 7, restarts: i === 120 ? 3 : 0 })); }
+  pods.push(pod('obs', 'other', { labels: { app: 'other' } }));
+  const c = new PagedClient(pods);
+  const pool = (n: string): string => nodePool({ 'cloud.google.com/gke-nodepool': Number(n.slice(1)) < 150 ? 'general' : 'gpu' });
+  const { pods: kept, sample } = await sampleCollectorPods(client(c), pods[0], { hostMatters: true, poolOf: pool });
+  const names = new Set(kept.map((p) => p.metadata.name));
+  assert.equal(sample.pods, 200);
+  assert.equal(sample.notReady, 4);
+  assert.equal(sample.restarting, 1);
+  for (const n of ['agent-7', 'agent-57', 'agent-107', 'agent-157', 'agent-120']) { assert.ok(names.has(n), n); }
+  assert.equal(sample.nodePools, 2);
+  assert.ok(kept.some((p) => Number(p.spec.nodeName.slice(1)) >= 150), 'one pod from the second pool');
+  assert.ok(kept.length <= COLLECTOR_SAMPLE + 5 + 2, `kept ${kept.length}`);
+  assert.equal(c.calls.length, 1);
+  assert.match(c.calls[0], /^list full\s+app=agent/);
+});
+
+test('node pools from the managed offerings\' labels, else the instance type', () => {
+  assert.equal(nodePool({ 'eks.amazonaws.com/nodegroup': 'ng-1', 'node.kubernetes.io/instance-type': 'm5.large' }), 'ng-1');
+  assert.equal(nodePool({ 'kubernetes.azure.com/agentpool': 'sys' }), 'sys');
+  assert.equal(nodePool({ 'node.kubernetes.io/instance-type': 'm5.large' }), 'm5.large');
+  assert.equal(nodePool(undefined), '');
+});
+
+function app(ns: string, pod: string, workload: string, o: Partial<AppContainer> = {}): AppContainer {
+  return { namespace: ns, pod, container: 'app', workload: { kind: 'Deployment', namespace: ns, name: workload }, exporter: {}, ready: true, labels: {}, ...o };
+}
+const plan = (host: string, port: number): ProbePlan[] => [{ kind: 'app-endpoint', endpoint: `http://${host}:${port}`, parsed: { ok: true, target: { host, port } } } as unknown as ProbePlan];
+
+test('probes per path: one ready pod per group, the sample from other workloads, bounded', () => {
+  const apps = [
+    app('a', 'w1-x', 'w1', { ready: false }), app('a', 'w1-y', 'w1'), app('a', 'w2-x', 'w2'), app('a', 'w3-x', 'w3'),
+    app('b', 'w4-x', 'w4'), app('a', 'w5-x', 'w5'),
+  ];
+  const plans = [plan('gw', 4317), plan('gw', 4317), plan('gw', 4317), plan('gw', 4317), plan('gw', 4317), plan('gw', 4316)];
+  const keys = apps.map((a, i) => pathKey(a, plans[i], [], new Set()));
+  const none = groupProbes(apps, keys, { sample: 0 });
+  assert.equal(none.length, 3, 'namespace a to :4317, namespace b to :4317, namespace a to :4316');
+  const big = none.find((g) => g.members.length === 4)!;
+  assert.deepEqual(big.probing, [1], 'the ready pod, not the first one found');
+  assert.equal(big.workloads, 3);
+  const sampled = groupProbes(apps, keys, { sample: 1 });
+  const g = sampled.find((x) => x.members.length === 4)!;
+  assert.equal(g.probing.length, 2);
+  assert.notEqual(apps[g.probing[1]].workload!.name, 'w1', 'the sample comes from another workload');
+  assert.equal(sampled.flatMap((x) => x.probing).length, 4, 'one per group plus one');
+});
+
+test('paths differ by the labels NetworkPolicies select on, not by other labels', () => {
+  const keys = policyLabelKeys([{ spec: { podSelector: { matchLabels: { tier: 'web' } }, ingress: [{ from: [{ podSelector: { matchExpressions: [{ key: 'team', operator: 'In', values: ['x'] }] } }] }] } }]);
+  assert.deepEqual([...keys].sort(), ['team', 'tier']);
+  const p = plan('gw', 4317);
+  const k = (labels: Record<string, string>) => pathKey(app('a', 'p', 'w', { labels }), p, [], keys);
+  assert.equal(k({ tier: 'web', version: '1' }), k({ tier: 'web', version: '2' }));
+  assert.notEqual(k({ tier: 'web' }), k({ tier: 'db' }));
+  assert.notEqual(k({ team: 'x' }), k({}));
+  // A sidecar collector answers per pod: no two pods share its path.
+  assert.notEqual(pathKey(app('a', 'p1', 'w', { sidecarCollector: { container: 'otc' } }), p, [], keys), pathKey(app('a', 'p2', 'w', { sidecarCollector: { container: 'otc' } }), p, [], keys));
+});
