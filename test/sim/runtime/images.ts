@@ -25,9 +25,11 @@ export function imageID(image: string): string {
 }
 
 /** Which stand-in plays a container of this image. */
-export function standinFor(image: string): 'collector' | 'dns' | 'app' {
+export function standinFor(image: string): 'collector' | 'dns' | 'app' | 'backend' {
   if (isCollectorImage(image)) { return 'collector'; }
   if (/coredns/i.test(image)) { return 'dns'; }
+  // Jaeger v2 (and all-in-one): the OTLP backend the collectors' exporters send to (standins/backend-impl.ts).
+  if (/(^|\/)jaegertracing\/(jaeger|all-in-one)(:|@|$)/.test(image)) { return 'backend'; }
   return 'app';
 }
 

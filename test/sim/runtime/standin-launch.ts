@@ -55,5 +55,10 @@ export function standinLaunch(ps: PodState, cr: ContainerRun, containerEnv: Arra
   if (agent?.endpoint) { env.SIM_AGENT_ENDPOINT = agent.endpoint; }
   if (agent?.startupError) { env.SIM_AGENT_STARTUP_ERROR = JSON.stringify(agent.startupError); }
   if (kind === 'dns') { env.SIM_DNS_DATA = o.dnsDataFile; }
+  // The backend's answer is a simulator knob on the pod (standins/backend-impl.ts).
+  if (kind === 'backend') {
+    env.SIM_BACKEND_ANSWER = ps.pod.metadata.annotations?.['sim.otel-doctor.io/backend-answer'] ?? '200';
+    env.SIM_BACKEND_TLS = ps.pod.metadata.annotations?.['sim.otel-doctor.io/backend-tls'] ?? 'false';
+  }
   return { script, env };
 }

@@ -13,6 +13,7 @@ import { vendorStart } from './collector-vendor.ts';
 import { SIGNALS, type Signal } from './otlp.ts';
 import { CLIENT_ENDPOINT_RECEIVERS, UDP_PROTOCOLS } from './components.ts';
 import { CollectorError, binaryName, isMap, loadConfig, parseArgs, typeOf, validate, versionFromImage, type Conf, type EnvNote } from './collector-config.ts';
+import { Pipelines, validateComponents } from './collector-pipeline.ts';
 import { goNotFound, grpcServer, listenTcp, listenUdp, otlpHttpServer, plainHttp, send, splitHostPort, tlsServer, type Bound } from './collector-net.ts';
 
 // ---------- the collector ----------
@@ -74,6 +75,7 @@ export async function run(): Promise<number> {
   try {
     ({ conf, notes } = await loadConfig(args));
     validate(conf, v);
+    validateComponents(conf);
   } catch (e) {
     if (e instanceof CollectorError) { return fatal(e.message); }
     throw e;
@@ -136,12 +138,17 @@ export async function run(): Promise<number> {
   }
   if (String(metricsConf.level ?? '').toLowerCase() === 'none') { metricsEndpoint = undefined; }
   if (m <= 118 && metricsEndpoint) { log.info(`${sv}/telemetry.go:96`, 'Serving metrics', { address: metricsEndpoint, level: metricsConf.level ? String(metricsConf.level)[0].toUpperCase() + String(metricsConf.level).slice(1) : 'Normal' }); }
+  // The processors and exporters are built with the pipelines, before anything starts (collector-pipeline.ts).
+  const pipes = new Pipelines(conf, v, log);
+  pipes.metrics.gauge('otelcol_process_uptime', {}, () => process.uptime(), 'counter');
+  // A `readers:` prometheus exporter written without without_type_suffix gets `_total` (collector-metrics.ts).
+  const suffixes = Array.isArray(metricsConf.readers) && !metricsConf.readers.some((r) => isMap(r) && isMap(r.pull) && isMap(r.pull.exporter) && isMap(r.pull.exporter.prometheus) && r.pull.exporter.prometheus.without_type_suffix === true);
   if (metricsEndpoint) {
     try {
       ctx.bound.push(await listenTcp(metricsEndpoint, plainHttp((req, res) => {
         if ((req.url ?? '').split('?')[0] !== '/metrics') { goNotFound(res); return; }
         res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-        res.end(`# HELP otelcol_process_uptime Uptime of the process\n# TYPE otelcol_process_uptime counter\notelcol_process_uptime{service_instance_id="${instanceId}",service_name="${binary}",service_version="${buildVersion}"} ${process.uptime()}\n`);
+        res.end(pipes.metrics.render(v, { service_instance_id: instanceId, service_name: binary, service_version: buildVersion }, { suffixes }));
       })));
     } catch {
       // Self-telemetry port clashes are not what this simulator studies; the pipelines still start.
@@ -170,6 +177,7 @@ export async function run(): Promise<number> {
   const shutdown = (): void => {
     for (const id of healthIds) { log.info(healthCaller, 'Health Check state change', { ...compFields('extension', id), status: 'unavailable' }); }
     ctx.healthReady = false;
+    pipes.shutdown();
     log.info(extCaller(line(v, [[0, 50], [107, 63]])), 'Stopping extensions...');
     log.info(`${sv}/service.go:${line(v, [[0, 192], [107, 272]])}`, 'Shutdown complete.');
     for (const b of ctx.bound) { b.server.close(); }
@@ -258,7 +266,7 @@ export async function run(): Promise<number> {
         };
         if ('grpc' in protocols) {
           const g = isMap(protocols.grpc) ? protocols.grpc : {};
-          await grpcSrv(typeof g.endpoint === 'string' ? g.endpoint : `${defaultHost}:4317`, 'GRPC', withTls(g, 'grpc', await grpcServer(signals)));
+          await grpcSrv(typeof g.endpoint === 'string' ? g.endpoint : `${defaultHost}:4317`, 'GRPC', withTls(g, 'grpc', await grpcServer(signals, pipes.consumer(id, 'grpc'))));
         }
         if ('http' in protocols) {
           const h = isMap(protocols.http) ? protocols.http : {};
@@ -267,7 +275,7 @@ export async function run(): Promise<number> {
             const custom = h[`${s}_url_path`];
             paths.set(typeof custom === 'string' ? (custom.startsWith('/') ? custom : '/' + custom) : `/v1/${s}`, s);
           }
-          await grpcSrv(typeof h.endpoint === 'string' ? h.endpoint : `${defaultHost}:4318`, 'HTTP', withTls(h, 'http', otlpHttpServer(paths)));
+          await grpcSrv(typeof h.endpoint === 'string' ? h.endpoint : `${defaultHost}:4318`, 'HTTP', withTls(h, 'http', otlpHttpServer(paths, pipes.consumer(id, 'http'))));
         }
       } else if (!CLIENT_ENDPOINT_RECEIVERS.has(type)) {
         // Unmodelled receiver: it listens where its config says (top level, or jaeger-style protocols).
@@ -301,6 +309,7 @@ export async function run(): Promise<number> {
 
   ctx.healthReady = true;
   ctx.upSinceNs = nowNs();
+  pipes.start();
   for (const id of healthIds) { log.info(healthCaller, 'Health Check state change', { ...compFields('extension', id), status: 'ready' }); }
   log.info(`${sv}/service.go:${line(v, [[0, 169], [104, 219], [107, 221], [108, 289], [117, 253], [123, 287], [127, 289], [138, 245]])}`, 'Everything is ready. Begin running and processing data.');
   // The localhost feature-gate lines come after the ready line (ref §2.2).

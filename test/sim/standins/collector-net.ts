@@ -9,6 +9,7 @@ import { Duplex } from 'node:stream';
 import { lookup } from 'node:dns/promises';
 import { EMPTY_EXPORT_RESPONSE, GRPC_GO_SETTINGS_FRAME, GRPC_PATHS, H2_PREFACE, SIGNALS, grpcFrame, type Signal } from './otlp.ts';
 import { CollectorError } from './collector-config.ts';
+import { encodeStatus, encodeStatusJson, type Consume } from './collector-status.ts';
 
 // ---------- listening like Go's net.Listen ----------
 
@@ -165,7 +166,11 @@ function sniff(socket: net.Socket, h2: (s: net.Socket) => void, other: (s: net.S
 type H2 = typeof import('node:http2');
 let h2mod: H2 | undefined;
 
-export async function grpcServer(signals: Set<Signal>): Promise<(s: net.Socket) => void> {
+/** grpc-go's grpc-message: percent-encoding of bytes outside printable ASCII and of `%` itself. */
+const grpcMessage = (m: string): string => Buffer.from(m).toString('latin1').replace(/[^\x20-\x24\x26-\x7e]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+
+/** `consume` is the pipeline behind the receiver; without one every request is taken (a backend that accepts). */
+export async function grpcServer(signals: Set<Signal>, consume?: Consume): Promise<(s: net.Socket) => void> {
   h2mod ??= await import('node:http2');
   const h2server = h2mod.createServer();
   h2server.on('sessionError', () => {});
@@ -173,9 +178,18 @@ export async function grpcServer(signals: Set<Signal>): Promise<(s: net.Socket) 
     stream.on('error', () => {});
     const path = String(headers[':path'] ?? '');
     const sig = SIGNALS.find((s) => GRPC_PATHS[s] === path);
-    stream.resume();
-    stream.on('end', () => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (d: Buffer) => chunks.push(d));
+    stream.on('end', async () => {
       if (sig && signals.has(sig)) {
+        // One length-prefixed message (uncompressed: no grpc-encoding is negotiated by the stand-ins).
+        const framed = Buffer.concat(chunks);
+        const refusal = consume && framed.length >= 5 ? await consume(sig, framed.subarray(5, 5 + framed.readUInt32BE(1)), false) : undefined;
+        if (stream.destroyed) { return; }
+        if (refusal) {
+          stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(refusal.grpcCode), 'grpc-message': grpcMessage(refusal.message) }, { endStream: true });
+          return;
+        }
         stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
         stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
         stream.end(grpcFrame(EMPTY_EXPORT_RESPONSE));
@@ -197,7 +211,7 @@ export async function grpcServer(signals: Set<Signal>): Promise<(s: net.Socket) 
   });
 }
 
-export function otlpHttpServer(paths: Map<string, Signal>): (s: net.Socket) => void {
+export function otlpHttpServer(paths: Map<string, Signal>, consume?: Consume): (s: net.Socket) => void {
   const server = http.createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
     if (!paths.has(url)) { req.resume(); goNotFound(res); return; }
@@ -209,7 +223,8 @@ export function otlpHttpServer(paths: Map<string, Signal>): (s: net.Socket) => v
     const ct = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     const chunks: Buffer[] = [];
     req.on('data', (d: Buffer) => chunks.push(d));
-    req.on('end', () => {
+    req.on('end', async () => {
+      const signal = paths.get(url)!;
       if (ct === 'application/json') {
         const body = Buffer.concat(chunks).toString('utf8');
         try {
@@ -219,8 +234,12 @@ export function otlpHttpServer(paths: Map<string, Signal>): (s: net.Socket) => v
           send(res, 400, 'application/json', JSON.stringify({ code: 3, message: (e as Error).message }));
           return;
         }
+        const refusal = await consume?.(signal, Buffer.from(body), true);
+        if (refusal) { send(res, refusal.httpStatus, 'application/json', encodeStatusJson(refusal.grpcCode, refusal.message)); return; }
         send(res, 200, 'application/json', '{"partialSuccess":{}}');
       } else if (ct === 'application/x-protobuf') {
+        const refusal = await consume?.(signal, Buffer.concat(chunks), false);
+        if (refusal) { send(res, refusal.httpStatus, 'application/x-protobuf', encodeStatus(refusal.grpcCode, refusal.message)); return; }
         send(res, 200, 'application/x-protobuf', EMPTY_EXPORT_RESPONSE);
       } else {
         send(res, 415, 'text/plain', '415 unsupported media type, supported: [application/json, application/x-protobuf]');
