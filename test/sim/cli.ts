@@ -186,7 +186,7 @@ export function unsettled(store: Store): string[] {
   const readinessFailing = new Set(store.select(T('Event'))
     .filter((e) => e.reason === 'Unhealthy' && e.involvedObject?.kind === 'Pod' && /^Readiness probe failed/.test(e.message ?? '') && (e.count ?? 1) >= 3)
     .map((e) => `${e.involvedObject.namespace}/${e.involvedObject.uid ?? e.involvedObject.name}`));
-  for (const p of store.select(T('Pod'))) {
+  for (const p of store.select(T('Pod'), { unordered: true })) {
     const id = `${p.metadata.namespace}/${p.metadata.uid}`;
     const why = podUnsettledReason(p, failedMount.has(id), readinessFailing.has(id));
     if (why) { out.push(`pod ${p.metadata.namespace}/${p.metadata.name}: ${why}`); }

@@ -75,7 +75,7 @@ export function podsOwnedBy(pods: KObject[], owner: KObject) {
  * the stored objects, read-only. Not a scan of every pod per workload, which is quadratic at scale.
  */
 export function ownedBy(store: Store, t: ResourceType, owner: KObject): KObject[] {
-  return store.select(t, { ownerUid: owner.metadata.uid ?? '', namespace: owner.metadata.namespace });
+  return store.select(t, { ownerUid: owner.metadata.uid ?? '', namespace: owner.metadata.namespace, unordered: true });
 }
 
 /**
@@ -88,10 +88,13 @@ export function writeStatus(store: Store, t: ResourceType, o: Readonly<KObject>,
   store.mutate(t, o.metadata.namespace, o.metadata.name, (x) => { x.status = status; });
 }
 
-/** Creates `o`, or leaves it when the name is taken (409), as the real controllers back off. */
+/**
+ * Creates `o`, or leaves it when the name is taken (409), as the real controllers back off. The store
+ * adopts `o` (callers build it fresh and drop it) and the stored object comes back: read it, never change it.
+ */
 export function tryCreate(store: Store, t: ResourceType, o: KObject): KObject | undefined {
   try {
-    return store.create(t, o);
+    return store.create(t, o, { adopt: true });
   } catch (e) {
     // A name taken by an object the controller does not own: the real controllers also back off.
     if ((e as { code?: number }).code === 409) { return undefined; }

@@ -49,7 +49,8 @@ export class WatchCache {
   private readonly onChange = (c: Change) => {
     const e: HistoryEntry = { rv: Number(c.object.metadata.resourceVersion), type: c.type, t: c.resource, object: c.object, prev: c.prev };
     this.history.push(e);
-    if (this.history.length > HISTORY_MAX) { this.compactedRv = this.history.splice(0, this.history.length - HISTORY_MAX).at(-1)!.rv; }
+    // Compacted in steps, not per event: splicing 10,000 entries on every write was quadratic.
+    if (this.history.length > HISTORY_MAX + HISTORY_MAX / 10) { this.compactedRv = this.history.splice(0, this.history.length - HISTORY_MAX).at(-1)!.rv; }
     for (const w of this.watchers) { w(e); }
   };
 
