@@ -84,7 +84,7 @@ describe('paginated lists', () => {
       // Writes between pages: a new pod at the front and back of the key order, a relabel, a delete.
       store.create(POD, { ...pod(900_000 + n), metadata: { ...pod(900_000 + n).metadata, name: `aaa-new-${n}`, namespace: nsOf(0) } });
       store.create(POD, { ...pod(900_100 + n), metadata: { ...pod(900_100 + n).metadata, name: `zzz-new-${n}`, namespace: nsOf(NAMESPACES - 1) } });
-      store.mutate(POD, nsOf(n * 7), podName(n * 7), (p) => { p.metadata.labels.app = 'moved'; });
+      store.mutate(POD, nsOf(n * 7), podName(n * 7), (p) => { p.metadata.labels = { ...p.metadata.labels, app: 'moved' }; });
       store.delete(POD, nsOf(n * 11 + 3), podName(n * 11 + 3));
       extra++;
     });
