@@ -50,7 +50,9 @@ export function goLines(t: ExportTarget, f: Failure): string[] {
     case 'http-to-grpc': return line(`${post}: net/http: HTTP/1.x transport connection broken: malformed HTTP response ${goQuote(f.raw ?? Buffer.alloc(0))}`);
     case 'reset': return line(`${post}: read tcp ${f.local ?? '0.0.0.0:0'}->${hp(f)}: read: connection reset by peer`);
     case 'eof': return line(`${post}: EOF`);
-    case 'status': return line(`failed to send to ${url}: ${f.status} ${f.statusText ?? ''}`.trimEnd());
+    // 429/502/503/504 are retried as a retryableError (`retry-able request failure`, ref §1) until the
+    // export times out; any other status is final at once.
+    case 'status': return [429, 502, 503, 504].includes(f.status ?? 0) ? line(`${retry.replace(/: $/, '')}`) : line(`failed to send to ${url}: ${f.status} ${f.statusText ?? ''}`.trimEnd());
     default: return line(`${post}: ${f.err?.message ?? 'unknown error'}`);
   }
 }

@@ -235,7 +235,8 @@ test('an app stand-in (Go SDK, OTLP/HTTP) logs the 503 the refusing collector an
   try {
     await p.waitFor(/Refusing data/);
     const line = await app.waitFor(/traces export: .*\n/);
-    assert.match(line, new RegExp(`traces export: failed to send to http://127\\.0\\.0\\.1:${port}/v1/traces: 503 Service Unavailable\\n$`));
+    // otlptracehttp retries a 503 (retryableError) until the export times out.
+    assert.equal(line, 'traces export: processor export timeout: retry-able request failure\n');
   } finally { await app.stop(); await p.stop(); }
 });
 
