@@ -3,9 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import { release } from 'node:os';
 import type { KObject } from './store.ts';
+import { RANGES, familiesOf, nodeIP, nodePodCIDR, type IpFamily } from './ip-family.ts';
 
-/** A Node as a kubelet registers it: node N is `172.18.0.(N+1)` with pod CIDR `10.244.N.0/24`. */
-export function nodeObject(name: string, index: number): KObject {
+/**
+ * A Node as a kubelet registers it: node N is `172.18.0.(N+1)` with pod CIDR `10.244.N.0/24`, and in an
+ * IPv6 or dual cluster also (or only) fc00:f853:ccd:e793::(N+1) and fd00:10:244:N::/64 (ip-family.ts),
+ * primary family first as the node IPAM controller and the kubelet's --node-ip list them.
+ */
+export function nodeObject(name: string, index: number, ipFamily: IpFamily = 'ipv4'): KObject {
+  const families = familiesOf(ipFamily);
   const ts = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, lastHeartbeatTime: ts, lastTransitionTime: ts, reason, message });
   const resources = { cpu: '4', memory: '8148524Ki', pods: '110', 'ephemeral-storage': '61202244Ki', 'hugepages-2Mi': '0' };
@@ -16,9 +22,9 @@ export function nodeObject(name: string, index: number): KObject {
       labels: { 'beta.kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' },
       annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
     },
-    spec: { podCIDR: `10.244.${index}.0/24`, podCIDRs: [`10.244.${index}.0/24`] },
+    spec: { podCIDR: nodePodCIDR(families[0], index), podCIDRs: families.map((f) => nodePodCIDR(f, index)) },
     status: {
-      addresses: [{ type: 'InternalIP', address: `172.18.0.${index + 1}` }, { type: 'Hostname', address: name }],
+      addresses: [...families.map((f) => ({ type: 'InternalIP', address: nodeIP(f, index) })), { type: 'Hostname', address: name }],
       allocatable: resources,
       capacity: resources,
       conditions: [
@@ -38,24 +44,26 @@ export function nodeObject(name: string, index: number): KObject {
 }
 
 /** The cluster add-ons every real cluster has: the `kubernetes` Service and CoreDNS behind `kube-dns`. */
-export function systemObjects(): KObject[] {
+export function systemObjects(ipFamily: IpFamily = 'ipv4'): KObject[] {
   const labels = { 'k8s-app': 'kube-dns' };
+  // kubeadm's Services and the API server's own endpoint are single-stack, in the primary family.
+  const primary = RANGES[familiesOf(ipFamily)[0]];
   return [
     {
       apiVersion: 'v1', kind: 'Service',
       metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
-      spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }] },
+      spec: { clusterIP: primary.kubernetesIP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }] },
     },
     {
       apiVersion: 'v1', kind: 'Endpoints',
       metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
-      subsets: [{ addresses: [{ ip: '172.18.0.1' }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] }],
+      subsets: [{ addresses: [{ ip: primary.bridge }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] }],
     },
     {
       apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
       metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
-      addressType: 'IPv4',
-      endpoints: [{ addresses: ['172.18.0.1'], conditions: { ready: true } }],
+      addressType: familiesOf(ipFamily)[0],
+      endpoints: [{ addresses: [primary.bridge], conditions: { ready: true } }],
       ports: [{ name: 'https', port: 6443, protocol: 'TCP' }],
     },
     {
@@ -93,7 +101,7 @@ export function systemObjects(): KObject[] {
       apiVersion: 'v1', kind: 'Service',
       metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { ...labels, 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' } },
       spec: {
-        clusterIP: '10.96.0.10', selector: labels,
+        clusterIP: primary.dnsIP, selector: labels,
         ports: [{ name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 }, { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 }],
       },
     },

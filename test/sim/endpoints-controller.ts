@@ -1,12 +1,18 @@
 // The Endpoints and EndpointSlice controllers (and the slice mirroring controller): ready and unready
 // addresses per Service, named targetPorts resolved per pod, grouping by port set, the placeholder slice.
+// Dual-stack: Endpoints carry the Service's primary family (the endpoints controller's
+// podToEndpointAddressForService: the ClusterIP's family, else ipFamilies[0]); EndpointSlices are
+// reconciled per address type, one set (and one placeholder) per entry of spec.ipFamilies, as
+// staging/src/k8s.io/endpointslice/reconciler.go reconcileByAddressType does.
 import { matchesSelector, type KObject, type Store } from './store.ts';
 import { EP, EPS, SVC, isActive, isPodReady, tryCreate, tryDelete } from './controller-kit.ts';
+import { compareIPs, familyOfIP, type Family } from './ip-family.ts';
 
 export const SLICE_MANAGED_BY = 'endpointslice-controller.k8s.io';
 export const SLICE_MIRROR_MANAGED_BY = 'endpointslicemirroring-controller.k8s.io';
 
-interface EndpointEntry { ip: string; ready: boolean; nodeName?: string; hostname?: string; targetRef?: Record<string, string>; ports: Array<{ name?: string; port: number; protocol: string; appProtocol?: string }> }
+/** `ip` is the address of the family being written; `ips` every address the pod has. */
+interface EndpointEntry { ip: string; ips: string[]; ready: boolean; nodeName?: string; hostname?: string; targetRef?: Record<string, string>; ports: Array<{ name?: string; port: number; protocol: string; appProtocol?: string }> }
 
 /** A Service port's targetPort on one pod: numbers as given, names looked up among the pod's containerPorts. */
 export function resolveTargetPort(svcPort: { port: number; targetPort?: number | string; protocol?: string }, pod: KObject): number | undefined {
@@ -36,6 +42,7 @@ export function reconcileEndpoints(store: Store, pods: KObject[]) {
     const hasSelector = svc.spec?.selector && Object.keys(svc.spec.selector).length > 0;
     const headless = svc.spec?.clusterIP === 'None';
     const svcPorts: Array<{ name?: string; port: number; targetPort?: number | string; protocol?: string; appProtocol?: string }> = svc.spec?.ports ?? [];
+    const families = serviceFamilies(svc);
     let entries: EndpointEntry[];
     if (hasSelector) {
       entries = [];
@@ -50,8 +57,10 @@ export function reconcileEndpoints(store: Store, pods: KObject[]) {
           ports.push({ ...(sp.name ? { name: sp.name } : {}), port, protocol: sp.protocol ?? 'TCP', ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
         }
         if (svcPorts.length && !ports.length) { continue; }
+        const ips: string[] = (Array.isArray(p.status.podIPs) && p.status.podIPs.length ? p.status.podIPs.map((x: { ip: string }) => x.ip) : [p.status.podIP]);
         const e: EndpointEntry = {
           ip: p.status.podIP,
+          ips,
           ready: isPodReady(p) || !!svc.spec?.publishNotReadyAddresses,
           nodeName: p.spec?.nodeName,
           targetRef: { kind: 'Pod', namespace: ns, name: p.metadata.name, uid: p.metadata.uid as string },
@@ -60,7 +69,9 @@ export function reconcileEndpoints(store: Store, pods: KObject[]) {
         if (p.spec?.hostname && p.spec?.subdomain === svc.metadata.name) { e.hostname = p.spec.hostname; }
         entries.push(e);
       }
-      writeEndpoints(store, svc, entries, allEndpoints.find((e) => e.metadata.namespace === ns && e.metadata.name === svc.metadata.name), headless);
+      const epFamily = familyOfIP(svc.spec?.clusterIP ?? '') ?? families[0];
+      const epEntries = entries.flatMap((e) => e.ips.filter((ip) => familyOfIP(ip) === epFamily).slice(0, 1).map((ip) => ({ ...e, ip })));
+      writeEndpoints(store, svc, epEntries, allEndpoints.find((e) => e.metadata.namespace === ns && e.metadata.name === svc.metadata.name), headless);
     } else {
       // Selector-less Service: its Endpoints are the user's; only mirror them into slices, as the mirroring controller does.
       const ep = allEndpoints.find((e) => e.metadata.namespace === ns && e.metadata.name === svc.metadata.name);
@@ -69,22 +80,38 @@ export function reconcileEndpoints(store: Store, pods: KObject[]) {
       entries = [];
       for (const sub of ep?.subsets ?? []) {
         const ports = (sub.ports ?? []).map((p: { name?: string; port: number; protocol?: string }) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol ?? 'TCP' }));
-        for (const a of sub.addresses ?? []) { entries.push({ ip: a.ip, ready: true, nodeName: a.nodeName, targetRef: a.targetRef, ports }); }
-        for (const a of sub.notReadyAddresses ?? []) { entries.push({ ip: a.ip, ready: false, nodeName: a.nodeName, targetRef: a.targetRef, ports }); }
+        for (const a of sub.addresses ?? []) { entries.push({ ip: a.ip, ips: [a.ip], ready: true, nodeName: a.nodeName, targetRef: a.targetRef, ports }); }
+        for (const a of sub.notReadyAddresses ?? []) { entries.push({ ip: a.ip, ips: [a.ip], ready: false, nodeName: a.nodeName, targetRef: a.targetRef, ports }); }
       }
       if (!ep) {
         for (const sl of allSlices) { if (sl.metadata.namespace === ns && sl.metadata.labels?.['kubernetes.io/service-name'] === svc.metadata.name && isOurSlice(sl)) { tryDelete(store, EPS, ns, sl.metadata.name); } }
         continue;
       }
     }
-    writeSlices(store, svc, entries, allSlices.filter((sl) => sl.metadata.namespace === ns && sl.metadata.labels?.['kubernetes.io/service-name'] === svc.metadata.name && isOurSlice(sl)), hasSelector ? SLICE_MANAGED_BY : SLICE_MIRROR_MANAGED_BY, headless);
+    const owned = allSlices.filter((sl) => sl.metadata.namespace === ns && sl.metadata.labels?.['kubernetes.io/service-name'] === svc.metadata.name && isOurSlice(sl));
+    // The mirroring controller writes a slice per address family its Endpoints hold.
+    const sliceFamilies: Family[] = hasSelector ? families : [...new Set(entries.map((e) => familyOfIP(e.ip)).filter((f): f is Family => !!f))];
+    if (!sliceFamilies.length) { sliceFamilies.push(families[0]); }
+    for (const family of sliceFamilies) {
+      const famEntries = entries.flatMap((e) => e.ips.filter((ip) => familyOfIP(ip) === family).slice(0, 1).map((ip) => ({ ...e, ip })));
+      writeSlices(store, svc, famEntries, owned.filter((sl) => (sl.addressType ?? 'IPv4') === family), hasSelector ? SLICE_MANAGED_BY : SLICE_MIRROR_MANAGED_BY, headless, family);
+    }
+    for (const sl of owned) { if (!sliceFamilies.includes(sl.addressType ?? 'IPv4')) { tryDelete(store, EPS, ns, sl.metadata.name); } }
   }
+}
+
+/** getAddressTypesForService: spec.ipFamilies, else the families of the ClusterIPs, else IPv4. */
+function serviceFamilies(svc: KObject): Family[] {
+  const given = (Array.isArray(svc.spec?.ipFamilies) ? svc.spec.ipFamilies : []).filter((f: unknown): f is Family => f === 'IPv4' || f === 'IPv6');
+  if (given.length) { return given; }
+  const fromIPs = [...new Set((svc.spec?.clusterIPs ?? [svc.spec?.clusterIP]).map((ip: unknown) => familyOfIP(String(ip ?? ''))).filter(Boolean))] as Family[];
+  return fromIPs.length ? fromIPs : ['IPv4'];
 }
 
 const portsKey = (ports: EndpointEntry['ports']) => JSON.stringify(ports);
 function groupByPorts(entries: EndpointEntry[]): Map<string, EndpointEntry[]> {
   const groups = new Map<string, EndpointEntry[]>();
-  for (const e of [...entries].sort((a, b) => ipNum(a.ip) - ipNum(b.ip))) {
+  for (const e of [...entries].sort((a, b) => compareIPs(a.ip, b.ip))) {
     const k = portsKey(e.ports);
     groups.set(k, [...(groups.get(k) ?? []), e]);
   }
@@ -117,7 +144,7 @@ function writeEndpoints(store: Store, svc: KObject, entries: EndpointEntry[], ex
   });
 }
 
-function writeSlices(store: Store, svc: KObject, entries: EndpointEntry[], existing: KObject[], managedBy: string, headless: boolean) {
+function writeSlices(store: Store, svc: KObject, entries: EndpointEntry[], existing: KObject[], managedBy: string, headless: boolean, addressType: Family) {
   const ns = svc.metadata.namespace as string;
   const labels: Record<string, string> = { ...(svc.metadata.labels ?? {}), 'endpointslice.kubernetes.io/managed-by': managedBy, 'kubernetes.io/service-name': svc.metadata.name };
   if (headless) { labels['service.kubernetes.io/headless'] = ''; }
@@ -150,7 +177,7 @@ function writeSlices(store: Store, svc: KObject, entries: EndpointEntry[], exist
       store.mutate(EPS, ns, sl.metadata.name, (o) => {
         o.metadata.labels = labels;
         o.metadata.ownerReferences = [svcOwnerRef(svc)];
-        o.addressType = 'IPv4';
+        o.addressType = addressType;
         o.endpoints = d.endpoints;
         o.ports = d.ports;
       });
@@ -158,7 +185,7 @@ function writeSlices(store: Store, svc: KObject, entries: EndpointEntry[], exist
       tryCreate(store, EPS, {
         apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
         metadata: { name: '', generateName: `${svc.metadata.name}-`, namespace: ns, labels, ownerReferences: [svcOwnerRef(svc)] },
-        addressType: 'IPv4', endpoints: d.endpoints, ports: d.ports,
+        addressType, endpoints: d.endpoints, ports: d.ports,
       });
     }
   }
@@ -167,6 +194,3 @@ function writeSlices(store: Store, svc: KObject, entries: EndpointEntry[], exist
 
 const svcOwnerRef = (svc: KObject) => ({ apiVersion: 'v1', kind: 'Service', name: svc.metadata.name, uid: svc.metadata.uid as string, controller: true, blockOwnerDeletion: true });
 
-function ipNum(ip: string): number {
-  return ip.split('.').reduce((n, part) => n * 256 + (Number(part) || 0), 0);
-}

@@ -70,3 +70,59 @@ export function setClusterIpFamily(store: object, f: IpFamily): void { BY_STORE.
 
 /** The family of the cluster that owns `store`; ipv4 when none was set (every cluster before this option). */
 export function clusterIpFamily(store: object): IpFamily { return BY_STORE.get(store) ?? 'ipv4'; }
+
+/** The offset of `ip` within `cidr`'s range, or undefined when it lies outside (or is of another family). */
+export function offsetInRange(ip: string, cidr: string): number | undefined {
+  const [base, bitsText] = cidr.split('/');
+  const f = familyOfIP(base);
+  if (!f || familyOfIP(ip) !== f) { return undefined; }
+  const width = f === 'IPv4' ? 32 : 128;
+  const span = BigInt(width - Number(bitsText));
+  const a = toBig(ip), b = toBig(base);
+  if (a >> span !== b >> span) { return undefined; }
+  return Number(a - b);
+}
+
+/** The address at `offset` within `cidr`'s range, written as Go's net.IP.String() writes it. */
+export function addressInRange(cidr: string, offset: number): string {
+  const base = cidr.split('/')[0];
+  const v = toBig(base) + BigInt(offset);
+  if (familyOfIP(base) === 'IPv4') { return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 255n)).join('.'); }
+  const groups = Array.from({ length: 8 }, (_, i) => Number((v >> BigInt(112 - 16 * i)) & 0xffffn));
+  // RFC 5952: the longest run (of two or more) of zero groups becomes `::`.
+  let best = -1, bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && groups[j] === 0) { j++; }
+    if (j - i > bestLen) { best = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best < 0) { return hex.join(':'); }
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}
+
+function toBig(ip: string): bigint {
+  if (isIPv4(ip)) { return ip.split('.').reduce((a, o) => (a << 8n) + BigInt(Number(o)), 0n); }
+  let text = ip;
+  const v4tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4tail) {
+    const n = toBig(v4tail[1]);
+    text = `${text.slice(0, -v4tail[1].length)}${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail === undefined ? [] : tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  return groups.reduce((a, g) => (a << 16n) + BigInt(Number.parseInt(g || '0', 16)), 0n);
+}
+
+/** Orders addresses numerically, IPv4 before IPv6 (the controllers' sorted endpoint lists). */
+export function compareIPs(a: string, b: string): number {
+  const fa = familyOfIP(a), fb = familyOfIP(b);
+  if (fa !== fb) { return fa === 'IPv4' ? -1 : fb === 'IPv4' ? 1 : 0; }
+  if (!fa) { return 0; }
+  const x = toBig(a), y = toBig(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}

@@ -3,6 +3,7 @@
 import type { KObject, ResourceType, Store } from '../store.ts';
 import { typeByKind } from '../store.ts';
 import { ApiError, invalid } from './status.ts';
+import { RANGES, addressInRange, clusterIpFamily, familiesOf, familyOfIP, offsetInRange, type Family } from '../ip-family.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -61,10 +62,7 @@ export function defaultPodSpec(spec: Any): void {
   }
 }
 
-const ipToInt = (ip: string) => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
-const intToIp = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-const SVC_BASE = ipToInt('10.96.0.0');
-const SVC_SIZE = 65536;
+const SVC_SIZE = 65536; // a /16 and a /112 alike
 
 /**
  * A webhook the API server calls on create (`old` undefined) and update, after its own checks: it may
@@ -87,7 +85,8 @@ export function runAdmissionHooks(store: Store, t: ResourceType, obj: KObject, o
 
 export class Admission {
   private readonly store: Store;
-  private nextIp = 11; // .1 is kubernetes, .10 kube-dns by convention; start dynamic allocation above them
+  // Per family: .1 is kubernetes, .10 kube-dns by convention; dynamic allocation starts above them.
+  private readonly nextIp = new Map<Family, number>();
   constructor(store: Store) { this.store = store; }
 
   private usedClusterIPs(except?: { ns?: string; name: string }): Set<string> {
@@ -100,36 +99,89 @@ export class Admission {
     return used;
   }
 
+  /**
+   * spec.ipFamilyPolicy and spec.ipFamilies on create, as kube-apiserver's initIPFamilyFields does
+   * (pkg/registry/core/service/storage/alloc.go): no policy is SingleStack (RequireDualStack for a headless
+   * Service without selector); families come from the clusterIPs given, else the cluster's primary one;
+   * PreferDualStack and RequireDualStack gain the other family on a dual-stack cluster; RequireDualStack on
+   * a single-stack cluster, or a family the cluster lacks, is refused.
+   */
+  private initIpFamilies(t: ResourceType, svc: KObject): void {
+    const spec = svc.spec;
+    const cluster = familiesOf(clusterIpFamily(this.store));
+    const name = svc.metadata.name;
+    const bad = (field: string, value: string, message: string) => invalid(t, name, [{ reason: 'FieldValueInvalid', field, message: `Invalid value: ${value}: ${message}` }]);
+    const headlessNoSelector = (spec.clusterIP === 'None' || spec.clusterIPs?.[0] === 'None') && Object.keys(spec.selector ?? {}).length === 0;
+    spec.ipFamilyPolicy ??= headlessNoSelector ? 'RequireDualStack' : 'SingleStack';
+    const policy: string = spec.ipFamilyPolicy;
+    if (!Array.isArray(spec.clusterIPs) && spec.clusterIP) { spec.clusterIPs = [spec.clusterIP]; }
+    const ips: string[] = Array.isArray(spec.clusterIPs) ? spec.clusterIPs.filter((x: unknown) => typeof x === 'string' && x) : [];
+    const families: Family[] = Array.isArray(spec.ipFamilies) ? [...spec.ipFamilies] : [];
+    if (policy === 'SingleStack' && ips.length === 2) { throw bad('spec.ipFamilyPolicy', `"${policy}"`, "must be 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified"); }
+    if (policy === 'SingleStack' && families.length === 2) { throw bad('spec.ipFamilyPolicy', `"${policy}"`, "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified"); }
+    for (const [i, ip] of ips.entries()) {
+      if (ip === 'None') { break; }
+      const fam = familyOfIP(ip);
+      if (!fam || i < families.length) { continue; }
+      if (!cluster.includes(fam)) { throw bad(`spec.clusterIPs[${i}]`, `[]string{${ips.map((x) => `"${x}"`).join(', ')}}`, `${fam} is not configured on this cluster`); }
+      families.push(fam);
+    }
+    const other = (f: Family): Family => (f === 'IPv4' ? 'IPv6' : 'IPv4');
+    if (headlessNoSelector) {
+      if (families.length === 0) { families.push(cluster[0]); }
+      if (families.length < 2 && policy !== 'SingleStack') { families.push(other(families[0])); }
+      spec.ipFamilies = families;
+      return;
+    }
+    if (policy === 'RequireDualStack' && cluster.length < 2) { throw bad('spec.ipFamilyPolicy', `"${policy}"`, 'this cluster is not configured for dual-stack services'); }
+    for (const [i, f] of families.entries()) {
+      if (!cluster.includes(f)) { throw bad(`spec.ipFamilies[${i}]`, `"${f}"`, 'not configured on this cluster'); }
+    }
+    if (families.length === 0) { families.push(cluster[0]); }
+    if (policy !== 'SingleStack' && families.length === 1 && cluster.length === 2) { families.push(other(families[0])); }
+    spec.ipFamilies = families;
+  }
+
+  /** One ClusterIP per entry of spec.ipFamilies (allocClusterIPs): the one asked for, else the next free one. */
   private allocateIp(t: ResourceType, svc: KObject): void {
     const spec = svc.spec;
-    const requested: string | undefined = spec.clusterIP || spec.clusterIPs?.[0] || undefined;
     if (spec.type === 'ExternalName') { delete spec.clusterIP; delete spec.clusterIPs; return; }
-    if (requested === 'None') { spec.clusterIP = 'None'; spec.clusterIPs = ['None']; return; }
+    this.initIpFamilies(t, svc);
+    const requestedList: string[] = Array.isArray(spec.clusterIPs) ? spec.clusterIPs : [];
+    if (requestedList[0] === 'None') { spec.clusterIP = 'None'; spec.clusterIPs = ['None']; return; }
     const used = this.usedClusterIPs();
-    if (requested) {
-      const n = /^\d+\.\d+\.\d+\.\d+$/.test(requested) ? ipToInt(requested) : NaN;
-      if (!(n >= SVC_BASE && n < SVC_BASE + SVC_SIZE)) {
-        throw invalid(t, svc.metadata.name, [{ reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: []string{"${requested}"}: failed to allocate IP ${requested}: the provided IP (${requested}) is not in the valid range. The range of valid IPs is 10.96.0.0/16` }]);
+    const out: string[] = [];
+    for (const [i, family] of (spec.ipFamilies as Family[]).entries()) {
+      const range = RANGES[family].services;
+      const requested: string | undefined = requestedList[i] || undefined;
+      if (requested) {
+        const off = offsetInRange(requested, range);
+        if (off === undefined) {
+          throw invalid(t, svc.metadata.name, [{ reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: []string{"${requested}"}: failed to allocate IP ${requested}: the provided IP (${requested}) is not in the valid range. The range of valid IPs is ${range}` }]);
+        }
+        if (used.has(requested)) {
+          throw invalid(t, svc.metadata.name, [{ reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: []string{"${requested}"}: failed to allocate IP ${requested}: provided IP is already allocated` }]);
+        }
+        out.push(requested);
+        continue;
       }
-      if (used.has(requested)) {
-        throw invalid(t, svc.metadata.name, [{ reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: []string{"${requested}"}: failed to allocate IP ${requested}: provided IP is already allocated` }]);
+      const next = this.nextIp.get(family) ?? 11;
+      let ip: string | undefined;
+      for (let k = 0; k < SVC_SIZE - 2; k++) {
+        const off = ((next + k - 1) % (SVC_SIZE - 2)) + 1;
+        const cand = addressInRange(range, off);
+        if (off === 10 || used.has(cand)) {
+          continue; // keep .10 free for kube-dns, as kubeadm clusters do
+        }
+        this.nextIp.set(family, off + 1);
+        ip = cand;
+        break;
       }
-      spec.clusterIP = requested;
-      spec.clusterIPs = [requested];
-      return;
+      if (!ip) { throw new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Internal error occurred: failed to allocate a serviceIP: range is full', reason: 'InternalError', code: 500 }); }
+      out.push(ip);
     }
-    for (let i = 0; i < SVC_SIZE - 2; i++) {
-      const off = ((this.nextIp + i - 1) % (SVC_SIZE - 2)) + 1;
-      const ip = intToIp(SVC_BASE + off);
-      if (off === 10 || used.has(ip)) {
-        continue; // keep .10 free for kube-dns, as kubeadm clusters do
-      }
-      this.nextIp = off + 1;
-      spec.clusterIP = ip;
-      spec.clusterIPs = [ip];
-      return;
-    }
-    throw new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Internal error occurred: failed to allocate a serviceIP: range is full', reason: 'InternalError', code: 500 });
+    spec.clusterIP = out[0];
+    spec.clusterIPs = out;
   }
 
   private allocateNodePorts(svc: KObject): void {
@@ -154,8 +206,11 @@ export class Admission {
       if (p.targetPort === undefined) { p.targetPort = p.port; }
     }
     if (spec.type !== 'ExternalName') {
-      spec.ipFamilies ??= ['IPv4'];
-      spec.ipFamilyPolicy ??= 'SingleStack';
+      // On create, allocateIp() settles the families (initIpFamilies); an update keeps the stored ones.
+      if (old) {
+        spec.ipFamilyPolicy ??= old.spec?.ipFamilyPolicy ?? 'SingleStack';
+        spec.ipFamilies ??= old.spec?.ipFamilies ?? [familiesOf(clusterIpFamily(this.store))[0]];
+      }
       spec.internalTrafficPolicy ??= 'Cluster';
     }
     if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') { spec.externalTrafficPolicy ??= 'Cluster'; }

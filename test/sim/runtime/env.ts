@@ -2,6 +2,7 @@
 // with $(VAR) expansion ported from kubernetes/third_party/forked/golang/expansion. Pure: every lookup the
 // kubelet would do against the API is passed in, so it can be unit-tested without a cluster.
 import type { KObject } from '../store.ts';
+import { joinHostPort } from '../ip-family.ts';
 
 /** Why a container cannot be created (the kubelet reports it as CreateContainerConfigError). */
 export class EnvError extends Error {}
@@ -78,11 +79,12 @@ export function serviceEnv(services: KObject[]): Map<string, string> {
     for (const p of ports) { if (p.name) { out.set(`${prefix}_SERVICE_PORT_${p.name.toUpperCase().replace(/-/g, '_')}`, String(p.port)); } }
     const first = ports[0];
     const proto0 = (first.protocol ?? 'TCP').toLowerCase();
-    out.set(`${prefix}_PORT`, `${proto0}://${ip}:${first.port}`);
+    // The kubelet writes these URLs with net.JoinHostPort (envvars.go makeLinkVariables): tcp://[fd00:10:96::b]:4317.
+    out.set(`${prefix}_PORT`, `${proto0}://${joinHostPort(ip, first.port)}`);
     for (const p of ports) {
       const proto = p.protocol ?? 'TCP';
       const base = `${prefix}_PORT_${p.port}_${proto.toUpperCase()}`;
-      out.set(base, `${proto.toLowerCase()}://${ip}:${p.port}`);
+      out.set(base, `${proto.toLowerCase()}://${joinHostPort(ip, p.port)}`);
       out.set(`${base}_PROTO`, proto.toLowerCase());
       out.set(`${base}_PORT`, String(p.port));
       out.set(`${base}_ADDR`, ip);

@@ -1,13 +1,17 @@
 // Renders one node's complete iptables ruleset (kube-proxy's Service rules, the CNI portmap plugin's
 // hostPort rules and the NetworkPolicy chains from netpol.ts) as iptables-restore input. The whole
 // node is rewritten by one iptables-restore, as kube-proxy does, so a change is atomic and a rule of
-// a deleted Service cannot linger.
+// a deleted Service cannot linger. Each family has its own ruleset (kube-proxy runs one proxier per
+// family, pkg/proxy/iptables with ipt.IsIPv6(): iptables-restore for IPv4, ip6tables-restore for IPv6),
+// rendered from the same input filtered to that family's addresses.
 import { createHash } from 'node:crypto';
+import { isIPv4 as netIsIPv4, isIPv6 as netIsIPv6 } from 'node:net';
 import type { KObject } from '../store.ts';
+import { RANGES, joinHostPort, type Family } from '../ip-family.ts';
 
-export const CLUSTER_CIDR = '10.244.0.0/16';
-export const SERVICE_CIDR = '10.96.0.0/16';
-export const NODE_CIDR = '172.18.0.0/24';
+export const CLUSTER_CIDR = RANGES.IPv4.pods;
+export const SERVICE_CIDR = RANGES.IPv4.services;
+export const NODE_CIDR = RANGES.IPv4.nodes;
 /** kube-proxy's masquerade bit (--iptables-masquerade-bit 14). */
 const MASQ_MARK = '0x4000';
 
@@ -23,7 +27,14 @@ const proto = (p: unknown): string => (typeof p === 'string' && p ? p : 'TCP').t
 /** Cluster data is untrusted: one malformed field must not break the whole node's iptables-restore. */
 export const validPort = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 65535;
 export const validProto = (p: string): boolean => p === 'tcp' || p === 'udp' || p === 'sctp';
-const isIPv4 = (s: unknown): s is string => typeof s === 'string' && /^\d{1,3}(\.\d{1,3}){3}$/.test(s);
+/** An address of `family`, as a string a rule may carry. */
+export const isFamilyIP = (s: unknown, family: Family): s is string => typeof s === 'string' && (family === 'IPv4' ? netIsIPv4(s) : netIsIPv6(s));
+/** What differs between iptables and ip6tables rules: host prefix, ICMP reject type, loopback. */
+function familyRules(family: Family) {
+  return family === 'IPv4'
+    ? { host: '/32', reject: 'icmp-port-unreachable', loopback: '127.0.0.0/8', pods: RANGES.IPv4.pods }
+    : { host: '/128', reject: 'icmp6-port-unreachable', loopback: '::1/128', pods: RANGES.IPv6.pods };
+}
 
 /**
  * kube-proxy names its chains KUBE-SVC-/KUBE-SEP- plus 16 base32 characters of a SHA-256 of the
@@ -50,11 +61,13 @@ export function comment(text: string): string {
  * Joins Services with their EndpointSlices (or, when a Service has none, its v1 Endpoints) the way
  * kube-proxy's change trackers do: an endpoint port is matched to a Service port by port name and protocol.
  */
-export function servicePorts(services: KObject[], slices: KObject[], endpoints: KObject[]): ServicePortInfo[] {
+export function servicePorts(services: KObject[], slices: KObject[], endpoints: KObject[], family: Family = 'IPv4'): ServicePortInfo[] {
+  const isIPv4 = (s: unknown): s is string => isFamilyIP(s, family);
   const slicesBySvc = new Map<string, KObject[]>();
   for (const s of slices) {
     const svc = s.metadata.labels?.['kubernetes.io/service-name'];
-    if (!svc || (s.addressType && s.addressType !== 'IPv4')) { continue; }
+    // kube-proxy's per-family proxier reads only the slices of its family (addressType).
+    if (!svc || (s.addressType ?? 'IPv4') !== family) { continue; }
     const k = `${s.metadata.namespace}/${svc}`;
     if (!slicesBySvc.has(k)) { slicesBySvc.set(k, []); }
     slicesBySvc.get(k)!.push(s);
@@ -115,9 +128,10 @@ export function servicePorts(services: KObject[], slices: KObject[], endpoints: 
   return out;
 }
 
-export interface NodeRulesInput { nodeName: string; nodeIP: string; services: ServicePortInfo[]; hostPorts: HostPortMapping[]; policy: PolicyRules }
+export interface NodeRulesInput { nodeName: string; nodeIP: string; services: ServicePortInfo[]; hostPorts: HostPortMapping[]; policy: PolicyRules; family?: Family }
 
 export function renderNodeRules(input: NodeRulesInput): string {
+  const fam = familyRules(input.family ?? 'IPv4');
   const natChains = new Set(['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ', 'CNI-HOSTPORT-DNAT']);
   const nat: string[] = [];
   const filterChains = new Set(['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD']);
@@ -148,8 +162,8 @@ export function renderNodeRules(input: NodeRulesInput): string {
         sepChains.set(key, c);
         natChains.add(c);
         // Hairpin: an endpoint reaching itself through its Service must see a reply from elsewhere.
-        nat.push(`-A ${c} -s ${e.ip}/32 ${comment(id)} -j KUBE-MARK-MASQ`);
-        nat.push(`-A ${c} -p ${p} ${comment(id)} -m ${p} -j DNAT --to-destination ${e.ip}:${e.port}`);
+        nat.push(`-A ${c} -s ${e.ip}${fam.host} ${comment(id)} -j KUBE-MARK-MASQ`);
+        nat.push(`-A ${c} -p ${p} ${comment(id)} -m ${p} -j DNAT --to-destination ${joinHostPort(e.ip, e.port)}`);
       }
       return c;
     };
@@ -159,27 +173,27 @@ export function renderNodeRules(input: NodeRulesInput): string {
         const c = sep(e);
         const left = eps.length - i;
         const stat = left > 1 ? ` -m statistic --mode random --probability ${(1 / left).toFixed(11)}` : '';
-        nat.push(`-A ${chain} ${comment(`${id} -> ${e.ip}:${e.port}`)}${stat} -j ${c}`);
+        nat.push(`-A ${chain} ${comment(`${id} -> ${joinHostPort(e.ip, e.port)}`)}${stat} -j ${c}`);
       });
     };
     if (needCluster) { balance(clusterChain, usable); }
     if (sp.internalLocal && internal.length > 0) { balance(svcChain, internal); }
 
     for (const cip of sp.clusterIPs) {
-      const match = `-d ${cip}/32 -p ${p} -m ${p} --dport ${sp.port}`;
+      const match = `-d ${cip}${fam.host} -p ${p} -m ${p} --dport ${sp.port}`;
       if (usable.length === 0) {
-        filterSvc.push(`-A KUBE-SERVICES ${match} ${comment(`${id} has no endpoints`)} -j REJECT --reject-with icmp-port-unreachable`);
+        filterSvc.push(`-A KUBE-SERVICES ${match} ${comment(`${id} has no endpoints`)} -j REJECT --reject-with ${fam.reject}`);
       } else if (internal.length === 0) {
         // What kube-proxy does for internalTrafficPolicy: Local without a local endpoint: DROP (clients time out).
         filterSvc.push(`-A KUBE-SERVICES ${match} ${comment(`${id} has no local endpoints`)} -j DROP`);
       } else {
-        svcRules.push(`-A KUBE-SERVICES ! -s ${CLUSTER_CIDR} ${match} ${comment(`${id} cluster IP`)} -j KUBE-MARK-MASQ`);
+        svcRules.push(`-A KUBE-SERVICES ! -s ${fam.pods} ${match} ${comment(`${id} cluster IP`)} -j KUBE-MARK-MASQ`);
         svcRules.push(`-A KUBE-SERVICES ${match} ${comment(`${id} cluster IP`)} -j ${svcChain}`);
       }
     }
     if (sp.nodePort !== undefined) {
       if (usable.length === 0) {
-        filterExt.push(`-A KUBE-EXTERNAL-SERVICES -m addrtype --dst-type LOCAL -p ${p} -m ${p} --dport ${sp.nodePort} ${comment(`${id} has no endpoints`)} -j REJECT --reject-with icmp-port-unreachable`);
+        filterExt.push(`-A KUBE-EXTERNAL-SERVICES -m addrtype --dst-type LOCAL -p ${p} -m ${p} --dport ${sp.nodePort} ${comment(`${id} has no endpoints`)} -j REJECT --reject-with ${fam.reject}`);
       } else {
         const ext = chainName('KUBE-EXT', id, p);
         natChains.add(ext);
@@ -192,7 +206,7 @@ export function renderNodeRules(input: NodeRulesInput): string {
   // Simulator rule, as kube-proxy's nftables mode does: any other port of a ClusterIP is rejected
   // rather than routed nowhere, so a wrong port is "connection refused", not a timeout.
   for (const cip of [...clusterIPs].sort()) {
-    for (const p of ['tcp', 'udp']) { filterSvc.push(`-A KUBE-SERVICES -d ${cip}/32 -p ${p} ${comment('no such port on this cluster IP')} -j REJECT --reject-with icmp-port-unreachable`); }
+    for (const p of ['tcp', 'udp']) { filterSvc.push(`-A KUBE-SERVICES -d ${cip}${fam.host} -p ${p} ${comment('no such port on this cluster IP')} -j REJECT --reject-with ${fam.reject}`); }
   }
 
   const hostPortRules: string[] = [];
@@ -202,10 +216,10 @@ export function renderNodeRules(input: NodeRulesInput): string {
     const c = chainName('CNI-DN', hp.podIP, String(hp.hostPort), p);
     if (natChains.has(c)) { continue; }
     natChains.add(c);
-    const dst = hp.hostIP && hp.hostIP !== '0.0.0.0' ? ` -d ${hp.hostIP}/32` : '';
-    hostPortRules.push(`-A CNI-HOSTPORT-DNAT${dst} -p ${p} -m ${p} --dport ${hp.hostPort} ${comment(`hostPort ${hp.hostPort} -> ${hp.podIP}:${hp.containerPort}`)} -j ${c}`);
-    nat.push(`-A ${c} -s ${hp.podIP}/32 -p ${p} -m ${p} --dport ${hp.hostPort} -j KUBE-MARK-MASQ`);
-    nat.push(`-A ${c} -p ${p} -m ${p} --dport ${hp.hostPort} -j DNAT --to-destination ${hp.podIP}:${hp.containerPort}`);
+    const dst = hp.hostIP && hp.hostIP !== '0.0.0.0' && hp.hostIP !== '::' ? ` -d ${hp.hostIP}${fam.host}` : '';
+    hostPortRules.push(`-A CNI-HOSTPORT-DNAT${dst} -p ${p} -m ${p} --dport ${hp.hostPort} ${comment(`hostPort ${hp.hostPort} -> ${joinHostPort(hp.podIP, hp.containerPort)}`)} -j ${c}`);
+    nat.push(`-A ${c} -s ${hp.podIP}${fam.host} -p ${p} -m ${p} --dport ${hp.hostPort} -j KUBE-MARK-MASQ`);
+    nat.push(`-A ${c} -p ${p} -m ${p} --dport ${hp.hostPort} -j DNAT --to-destination ${joinHostPort(hp.podIP, hp.containerPort)}`);
   }
 
   for (const c of input.policy.chains) { filterChains.add(c); }
@@ -231,7 +245,7 @@ export function renderNodeRules(input: NodeRulesInput): string {
     `-A PREROUTING ${comment('kubernetes service portals')} -j KUBE-SERVICES`,
     `-A PREROUTING -m addrtype --dst-type LOCAL ${comment('CNI portfwd requiring masquerade')} -j CNI-HOSTPORT-DNAT`,
     `-A OUTPUT ${comment('kubernetes service portals')} -j KUBE-SERVICES`,
-    `-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL ${comment('CNI portfwd requiring masquerade')} -j CNI-HOSTPORT-DNAT`,
+    `-A OUTPUT ! -d ${fam.loopback} -m addrtype --dst-type LOCAL ${comment('CNI portfwd requiring masquerade')} -j CNI-HOSTPORT-DNAT`,
     `-A POSTROUTING ${comment('kubernetes postrouting rules')} -j KUBE-POSTROUTING`,
     `-A KUBE-MARK-MASQ -j MARK --or-mark ${MASQ_MARK}`,
     `-A KUBE-POSTROUTING -m mark ! --mark ${MASQ_MARK}/${MASQ_MARK} -j RETURN`,

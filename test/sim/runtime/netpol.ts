@@ -5,9 +5,13 @@
 // Replies of admitted connections (conntrack ESTABLISHED/RELATED) always pass.
 // Traffic from the pod's own node (kubelet probes, hostNetwork pods there) is never filtered, as the
 // Kubernetes documentation promises; it takes the OUTPUT path, which carries no policy rules.
+// Rendered once per family (iptables and ip6tables): a pod stands for its address of that family, and an
+// ipBlock applies only in its own family, as iptables-based CNIs (Calico's per-family rules) enforce it.
 import { createHash } from 'node:crypto';
+import { isIPv6 } from 'node:net';
 import { matchesSelector, type KObject } from '../store.ts';
 import { comment, validPort, validProto } from './iptables.ts';
+import type { Family } from '../ip-family.ts';
 
 export interface PolicyPod {
   namespace: string;
@@ -26,7 +30,11 @@ type Peer = { podSelector?: any; namespaceSelector?: any; ipBlock?: { cidr: stri
 type PortSpec = { protocol?: string; port?: number | string; endPort?: number };
 type Rule = { peers?: Peer[]; ports?: PortSpec[] };
 
-function isCidr(s: unknown): s is string {
+function isCidr(s: unknown, family: Family = 'IPv4'): s is string {
+  if (family === 'IPv6') {
+    const m6 = typeof s === 'string' ? /^([0-9a-fA-F:]+)\/(\d{1,3})$/.exec(s) : null;
+    return !!m6 && isIPv6(m6[1]) && Number(m6[2]) <= 128;
+  }
   const m = typeof s === 'string' ? /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(s) : null;
   return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
 }
@@ -71,9 +79,11 @@ function portMatches(ps: PortSpec | null, target: PolicyPod | undefined): string
 
 /**
  * Filter chains for every pod on `nodeName` that some policy isolates. Returns chain names (the first
- * is the dispatch chain FORWARD jumps to) and rules, or nothing when no local pod is isolated.
+ * is the dispatch chain FORWARD jumps to) and rules, or nothing when no local pod is isolated. `pods`
+ * carry their address of `family`.
  */
-export function renderPolicies(nodeName: string, pods: PolicyPod[], policies: KObject[], nsLabels: (ns: string) => Record<string, string>): { chains: string[]; rules: string[] } {
+export function renderPolicies(nodeName: string, pods: PolicyPod[], policies: KObject[], nsLabels: (ns: string) => Record<string, string>, family: Family = 'IPv4'): { chains: string[]; rules: string[] } {
+  const host = family === 'IPv4' ? '/32' : '/128';
   const chains: string[] = [POLICY_CHAIN];
   const rules: string[] = [];
   const dispatch: string[] = [];
@@ -89,7 +99,7 @@ export function renderPolicies(nodeName: string, pods: PolicyPod[], policies: KO
       declare(podChain);
       // Ingress is judged by the source address, egress by the destination.
       const peerFlag = dir === 'ingress' ? '-s' : '-d';
-      dispatch.push(`-A ${POLICY_CHAIN} ${dir === 'ingress' ? '-d' : '-s'} ${pod.ip}/32 ${comment(`${dir} policy of ${pod.namespace}/${pod.name}`)} -j ${podChain}`);
+      dispatch.push(`-A ${POLICY_CHAIN} ${dir === 'ingress' ? '-d' : '-s'} ${pod.ip}${host} ${comment(`${dir} policy of ${pod.namespace}/${pod.name}`)} -j ${podChain}`);
       rules.push(`-A ${podChain} -j MARK --set-xmark 0x0/0x10000`);
       let n = 0;
       for (const np of selecting) {
@@ -105,7 +115,7 @@ export function renderPolicies(nodeName: string, pods: PolicyPod[], policies: KO
             if (dir === 'egress') {
               for (const ps of ports) {
                 if (ps && typeof ps.port === 'string' && !/^\d+$/.test(ps.port)) {
-                  for (const peer of pods) { for (const m of portMatches(ps, peer)) { rules.push(`-A ${podChain} -d ${peer.ip}/32 ${m} ${comment(tag)} ${mark}`); } }
+                  for (const peer of pods) { for (const m of portMatches(ps, peer)) { rules.push(`-A ${podChain} -d ${peer.ip}${host} ${m} ${comment(tag)} ${mark}`); } }
                 } else { for (const m of portMatches(ps, undefined)) { rules.push(`-A ${podChain} ${m} ${comment(tag)} ${mark}`); } }
               }
             } else {
@@ -115,11 +125,11 @@ export function renderPolicies(nodeName: string, pods: PolicyPod[], policies: KO
             for (const peer of r.peers!) {
               if (peer?.ipBlock) {
                 const cidr = peer.ipBlock.cidr;
-                if (!isCidr(cidr)) { continue; }
+                if (!isCidr(cidr, family)) { continue; }
                 const blockChain = `OSIM-B-${hash(podChain, tag, cidr, JSON.stringify(peer.ipBlock.except ?? []))}`;
                 if (!declared.has(blockChain)) {
                   declare(blockChain);
-                  for (const ex of peer.ipBlock.except ?? []) { if (isCidr(ex)) { rules.push(`-A ${blockChain} ${peerFlag} ${ex} -j RETURN`); } }
+                  for (const ex of peer.ipBlock.except ?? []) { if (isCidr(ex, family)) { rules.push(`-A ${blockChain} ${peerFlag} ${ex} -j RETURN`); } }
                   rules.push(`-A ${blockChain} ${mark}`);
                 }
                 for (const ps of ports) {
@@ -131,7 +141,7 @@ export function renderPolicies(nodeName: string, pods: PolicyPod[], policies: KO
               for (const peerPod of peerPods(peer ?? {}, np.metadata.namespace ?? 'default', pods, nsLabels)) {
                 for (const ps of ports) {
                   for (const m of portMatches(ps, dir === 'ingress' ? pod : peerPod)) {
-                    rules.push(`-A ${podChain} ${peerFlag} ${peerPod.ip}/32 ${m} ${comment(tag)} ${mark}`);
+                    rules.push(`-A ${podChain} ${peerFlag} ${peerPod.ip}${host} ${m} ${comment(tag)} ${mark}`);
                   }
                 }
               }

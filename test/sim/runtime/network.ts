@@ -14,12 +14,19 @@
 // forks the per-namespace work itself; kube-proxy's rules are one iptables-restore per node per change.
 // Parts: commands.ts (running ip/iptables), run-cleanup.ts (synchronous teardown and the sweep of dead
 // runs), pod-etc.ts (resolv.conf and hosts), iptables.ts and netpol.ts (the rules).
+//
+// IPv6 (--ip-family ipv6|dual, ranges in ../ip-family.ts): the same layout per family. A pod's eth0 gets
+// fd00:10:244:N::x/128 (no DAD: nothing else can hold it), its routes to the cluster's IPv6 ranges go via
+// fe80::ecee:eeff:feee:eeee, the link-local address the kernel derives from Calico's ee:ee:ee:ee:ee:ee on
+// the host side, with a static neighbour entry as for 169.254.1.1; nodes forward IPv6 and run
+// ip6tables-restore beside iptables-restore. Default routes are checked in both families.
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { typeByKind, type Change, type KObject, type Store } from '../store.ts';
-import { NODE_CIDR, SERVICE_CIDR, CLUSTER_CIDR, renderNodeRules, servicePorts, type HostPortMapping } from './iptables.ts';
+import { isFamilyIP, renderNodeRules, servicePorts, type HostPortMapping } from './iptables.ts';
+import { RANGES, clusterIpFamily, familiesOf, familyOfIP, nodeIP, nodePodCIDR, podIP as familyPodIP, type Family } from '../ip-family.ts';
 import { renderPolicies, type PolicyPod } from './netpol.ts';
 import { IpBatcher, Limiter, run } from './commands.ts';
 import {
@@ -31,25 +38,31 @@ import { nodeHosts, podHosts, resolvConf } from './pod-etc.ts';
 // Re-exported: the simulator and its tests know these by the network.
 export { NETNS_PREFIX, OWNER_DIR, isRunning, killNamespaceProcessesSync, stoppedDescendantsSync };
 
-const BRIDGE_IP = '172.18.0.1';
 /** Calico gives every host-side veth this MAC, so the pod's gateway neighbour can be static. */
 const GATEWAY_MAC = 'ee:ee:ee:ee:ee:ee';
-const GATEWAY_IP = '169.254.1.1';
 const SETUP_CONCURRENCY = 48;
 /** Outer `ip -batch` processes run side by side per flush of pod set-ups. */
 const SETUP_PROCESSES = 2;
 const SYNC_DEBOUNCE_MS = 50;
 
-interface NodeRec { name: string; index: number; netns: string; ip: string; podCIDR: string; next: number; freed: number[]; ready: boolean }
+/** `ip`/`podCIDR` are the primary family's; `ips`/`podCIDRs` every family's, primary first. */
+interface NodeRec { name: string; index: number; netns: string; ip: string; podCIDR: string; ips: string[]; podCIDRs: string[]; next: number; freed: number[]; ready: boolean }
 interface PodRec {
   key: string; uid?: string; namespace: string; name: string; nodeName: string; netns: string; podIP: string; hostIP: string;
+  /** Every family's address, primary first (status.podIPs / status.hostIPs). */
+  podIPs: string[]; hostIPs: string[];
   hostNetwork: boolean; veth?: string; hostPorts: HostPortMapping[]; containerPorts: PolicyPod['containerPorts']; labels: Record<string, string>;
 }
 
 interface SetupJob { netns: string; node: NodeRec; podLines: string[]; nodeLines: string[]; resolve: () => void; reject: (e: Error) => void }
 
+/** What a pod's network set-up gives the kubelet: the primary family's addresses and every family's. */
+export interface PodNet { netns: string; podIP: string; hostIP: string; podIPs: string[]; hostIPs: string[] }
+
 export class Network {
   readonly runId: string;
+  /** The cluster's families, primary first. */
+  readonly families: Family[];
   private readonly store: Store;
   private readonly stateDir: string;
   private readonly prefix: string;
@@ -93,6 +106,7 @@ export class Network {
   constructor(opts: { store: Store; runId: string; stateDir: string }) {
     if (!/^[a-z0-9]{1,8}$/.test(opts.runId)) { throw new Error(`run id must be 1-8 lowercase letters or digits, got ${JSON.stringify(opts.runId)}`); }
     this.store = opts.store;
+    this.families = familiesOf(clusterIpFamily(opts.store));
     this.runId = opts.runId;
     this.stateDir = opts.stateDir;
     this.prefix = `${NETNS_PREFIX}${opts.runId}-`;
@@ -100,6 +114,12 @@ export class Network {
   }
 
   get bridgeNetns(): string { return `${this.prefix}br`; }
+
+  private get primary(): Family { return this.families[0]; }
+  private get v6(): boolean { return this.families.includes('IPv6'); }
+  /** What nodes use as their resolver (their /etc/resolv.conf), in the primary family. */
+  private get bridgeIP(): string { return RANGES[this.primary].bridge; }
+  private prefixLen(f: Family): number { return Number(RANGES[f].nodes.split('/')[1]); }
 
   async start(): Promise<void> {
     if (this.started) { return; }
@@ -111,7 +131,9 @@ export class Network {
     await mkdir(join(this.stateDir, 'net'), { recursive: true });
     const br = this.bridgeNetns;
     await this.ip([], `netns add ${br}\n`);
-    await this.ip(['-n', br], ['link set lo up', 'link add br0 type bridge', `addr add ${BRIDGE_IP}/24 dev br0`, 'link set br0 up'].join('\n') + '\n');
+    // nodad: the bridge's and nodes' IPv6 addresses are used at once, not after duplicate detection.
+    await this.ip(['-n', br], ['link set lo up', 'link add br0 type bridge',
+      ...this.families.map((f) => `addr add ${RANGES[f].bridge}/${this.prefixLen(f)} dev br0${f === 'IPv6' ? ' nodad' : ''}`), 'link set br0 up'].join('\n') + '\n');
     this.store.on('change', this.onChange);
   }
 
@@ -134,45 +156,50 @@ export class Network {
     if (existing) { return { netns: existing.netns, ip: existing.ip, podCIDR: existing.podCIDR }; }
     if (!Number.isInteger(index) || index < 1 || index > 250) { throw new Error(`node index must be 1..250, got ${index}`); }
     const netns = `${this.prefix}n${index}`;
-    const rec: NodeRec = { name, index, netns, ip: `172.18.0.${index + 1}`, podCIDR: `10.244.${index}.0/24`, next: 2, freed: [], ready: false };
+    const ips = this.families.map((f) => nodeIP(f, index));
+    const podCIDRs = this.families.map((f) => nodePodCIDR(f, index));
+    const rec: NodeRec = { name, index, netns, ip: ips[0], podCIDR: podCIDRs[0], ips, podCIDRs, next: 2, freed: [], ready: false };
     this.nodes.set(name, rec);
     await this.writeNodeFiles(rec);
     await this.ip([], `netns add ${netns}\n`);
     await this.ip(['-n', this.bridgeNetns], [`link add n${index} type veth peer name eth0 netns ${netns}`, `link set n${index} master br0`, `link set n${index} up`].join('\n') + '\n');
     const others = [...this.nodes.values()].filter((o) => o !== rec);
+    // proxy_arp via "default" so every pod veth created here inherits it, as Calico sets it per interface;
+    // set before any address exists, so the IPv6 ones (and the pods' host-side veths) skip DAD.
+    await run(['ip', 'netns', 'exec', netns, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1', 'net.ipv4.conf.default.proxy_arp=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0',
+      ...(this.v6 ? ['net.ipv6.conf.all.forwarding=1', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.all.accept_ra=0', 'net.ipv6.conf.default.accept_ra=0'] : [])], undefined, this.children);
     const out = await this.ip(['-n', netns], [
       'link set lo up',
-      `addr add ${rec.ip}/24 dev eth0`,
+      ...this.families.map((f, i) => `addr add ${ips[i]}/${this.prefixLen(f)} dev eth0${f === 'IPv6' ? ' nodad' : ''}`),
       'link set eth0 up',
       // Service traffic must reach FORWARD, where kube-proxy's REJECT rules live; without a route the
       // kernel would answer "no route" before any rule is consulted.
-      `route add ${SERVICE_CIDR} via ${BRIDGE_IP} dev eth0`,
-      ...others.map((o) => `route add ${o.podCIDR} via ${o.ip} dev eth0`),
+      ...this.families.map((f) => `route add ${RANGES[f].services} via ${RANGES[f].bridge} dev eth0`),
+      ...others.flatMap((o) => this.families.map((_f, i) => `route add ${o.podCIDRs[i]} via ${o.ips[i]} dev eth0`)),
       'route show default',
     ].join('\n') + '\n');
-    if (out.trim()) { throw new Error(`isolation violated: node namespace ${netns} has a default route: ${out.trim()}`); }
-    // proxy_arp via "default" so every pod veth created here inherits it, as Calico sets it per interface.
-    await run(['ip', 'netns', 'exec', netns, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1', 'net.ipv4.conf.default.proxy_arp=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0'], undefined, this.children);
-    await Promise.all(others.map((o) => this.ip(['-n', o.netns], `route replace ${rec.podCIDR} via ${rec.ip} dev eth0\n`)));
+    const out6 = this.v6 ? await run(['ip', '-n', netns, '-6', 'route', 'show', 'default'], undefined, this.children) : '';
+    if (out.trim() || out6.trim()) { throw new Error(`isolation violated: node namespace ${netns} has a default route: ${(out + out6).trim()}`); }
+    await Promise.all(others.map((o) => this.ip(['-n', o.netns], this.families.map((_f, i) => `route replace ${rec.podCIDRs[i]} via ${rec.ips[i]} dev eth0\n`).join(''))));
     rec.ready = true;
     this.scheduleSync();
     return { netns, ip: rec.ip, podCIDR: rec.podCIDR };
   }
 
-  async addPod(pod: KObject): Promise<{ netns: string; podIP: string; hostIP: string }> {
+  async addPod(pod: KObject): Promise<PodNet> {
     if (!this.started || this.stopped) { throw new Error('network is not running'); }
     const key = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
     const prev = this.pending.get(key);
     if (prev) { await prev.catch(() => undefined); }
     const have = this.pods.get(key);
-    if (have && have.uid === pod.metadata.uid) { return { netns: have.netns, podIP: have.podIP, hostIP: have.hostIP }; }
+    if (have && have.uid === pod.metadata.uid) { return { netns: have.netns, podIP: have.podIP, hostIP: have.hostIP, podIPs: have.podIPs, hostIPs: have.hostIPs }; }
     if (have) { await this.removePod(have.namespace, have.name); }
     const p = this.limiter.run(() => this.setupPod(key, pod));
     this.pending.set(key, p);
     try { return await p; } finally { if (this.pending.get(key) === p) { this.pending.delete(key); } }
   }
 
-  private async setupPod(key: string, pod: KObject): Promise<{ netns: string; podIP: string; hostIP: string }> {
+  private async setupPod(key: string, pod: KObject): Promise<PodNet> {
     const t0 = performance.now();
     const nodeName: string | undefined = pod.spec?.nodeName;
     const node = nodeName ? this.nodes.get(nodeName) : undefined;
@@ -187,43 +214,55 @@ export class Network {
       // The node's own namespace under a second name: `ip netns exec` then binds this pod's resolv.conf
       // (ClusterFirstWithHostNet differs from the node's) while sockets live in the node's network.
       const netns = `${this.prefix}h${seq}`;
-      await this.writeEtc(netns, resolvConf(pod, true, BRIDGE_IP), nodeHosts(node.name, node.ip));
+      await this.writeEtc(netns, resolvConf(pod, true, this.bridgeIP, RANGES[this.primary].dnsIP), nodeHosts(node.name, node.ip));
       await writeFile(join(NETNS_DIR, netns), '');
       await run(['mount', '--bind', join(NETNS_DIR, node.netns), join(NETNS_DIR, netns)], undefined, this.children);
-      const rec: PodRec = { ...base, netns, podIP: node.ip, hostIP: node.ip, hostNetwork: true, hostPorts: [] };
+      const rec: PodRec = { ...base, netns, podIP: node.ip, hostIP: node.ip, podIPs: node.ips, hostIPs: node.ips, hostNetwork: true, hostPorts: [] };
       this.pods.set(key, rec);
       this.setupTimes.push(performance.now() - t0);
-      return { netns, podIP: node.ip, hostIP: node.ip };
+      return { netns, podIP: node.ip, hostIP: node.ip, podIPs: node.ips, hostIPs: node.ips };
     }
 
     const host = this.allocate(node);
-    const podIP = `10.244.${node.index}.${host}`;
+    // host-local with one range per family (dual: [[v4], [v6]]) hands out the same ordinal in each.
+    const podIPs = this.families.map((f) => familyPodIP(f, node.index, host));
+    const podIP = podIPs[0];
     const netns = `${this.prefix}p${seq}`;
     // Calico's interface name: "cali" + 11 hex digits of a hash of the pod, unique within the node.
     const veth = `cali${createHash('sha1').update(`${base.namespace}.${base.name}.${seq}`).digest('hex').slice(0, 11)}`;
+    // The portmap plugin maps a hostPort in each family the pod has an address in; a hostIP limits it to its own.
     const hostPorts: HostPortMapping[] = containerPorts.length === 0 ? [] : containers.flatMap((c) => (c.ports ?? []) as any[])
       .filter((p) => Number.isInteger(p?.hostPort) && p.hostPort > 0 && Number.isInteger(p.containerPort))
-      .map((p) => ({ podIP, hostIP: typeof p.hostIP === 'string' && /^\d+\.\d+\.\d+\.\d+$/.test(p.hostIP) ? p.hostIP : undefined, hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol ?? 'TCP' }));
-    const rec: PodRec = { ...base, netns, podIP, hostIP: node.ip, hostNetwork: false, veth, hostPorts };
+      .flatMap((p) => {
+        const hostIP = typeof p.hostIP === 'string' && familyOfIP(p.hostIP) ? p.hostIP : undefined;
+        return podIPs.filter((ip) => !hostIP || familyOfIP(hostIP) === familyOfIP(ip))
+          .map((ip) => ({ podIP: ip, hostIP, hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol ?? 'TCP' }));
+      });
+    const rec: PodRec = { ...base, netns, podIP, hostIP: node.ip, podIPs, hostIPs: node.ips, hostNetwork: false, veth, hostPorts };
     this.pods.set(key, rec);
     try {
-      await this.writeEtc(netns, resolvConf(pod, false, BRIDGE_IP), podHosts(pod, podIP));
+      await this.writeEtc(netns, resolvConf(pod, false, this.bridgeIP, RANGES[this.primary].dnsIP), podHosts(pod, podIPs));
       await this.submitSetup({
         netns, node,
         podLines: [
           `link add eth0 type veth peer name ${veth} address ${GATEWAY_MAC} netns ${node.netns}`,
           'link set lo up',
-          `addr add ${podIP}/32 dev eth0`,
+          ...this.families.map((f, i) => `addr add ${podIPs[i]}/${RANGES[f].hostBits} dev eth0${f === 'IPv6' ? ' nodad' : ''}`),
           'link set eth0 up',
-          `route add ${GATEWAY_IP} dev eth0 scope link`,
-          // Only the cluster's ranges: a pod must never reach the host's real network.
-          ...[CLUSTER_CIDR, SERVICE_CIDR, NODE_CIDR].map((c) => `route add ${c} via ${GATEWAY_IP} dev eth0`),
-          `neigh replace ${GATEWAY_IP} lladdr ${GATEWAY_MAC} dev eth0 nud permanent`,
+          ...this.families.flatMap((f) => {
+            const gw = RANGES[f].gateway;
+            return [
+              ...(f === 'IPv4' ? [`route add ${gw} dev eth0 scope link`] : []),
+              // Only the cluster's ranges: a pod must never reach the host's real network.
+              ...[RANGES[f].pods, RANGES[f].services, RANGES[f].nodes].map((c) => `route add ${c} via ${gw} dev eth0`),
+              `neigh replace ${gw} lladdr ${GATEWAY_MAC} dev eth0 nud permanent`,
+            ];
+          }),
           'route show default',
         ],
         nodeLines: [
           `link set ${veth} up`,
-          `route add ${podIP}/32 dev ${veth} scope link`,
+          ...this.families.map((f, i) => `route add ${podIPs[i]}/${RANGES[f].hostBits} dev ${veth}${f === 'IPv4' ? ' scope link' : ''}`),
           `ntable change name arp_cache dev ${veth} proxy_delay 0`,
         ],
       });
@@ -235,7 +274,7 @@ export class Network {
     if (hostPorts.length) { this.scheduleSync(); }
     if (Object.keys(rec.labels).length || this.store.list(typeByKind('NetworkPolicy')!).length) { this.scheduleSync(); }
     this.setupTimes.push(performance.now() - t0);
-    return { netns, podIP, hostIP: node.ip };
+    return { netns, podIP, hostIP: node.ip, podIPs, hostIPs: node.ips };
   }
 
   /**
@@ -282,6 +321,8 @@ export class Network {
         await writeFile(f, j.podLines.join('\n') + '\n');
       }));
       for (const j of jobs) { outer.push(`netns exec ${j.netns} ip -batch ${join(dir, `${j.netns}.ip`)}`); owner.push([j]); }
+      // A batch's `route show default` lists IPv4 only; IPv6 defaults need their own command per pod.
+      if (this.v6) { for (const j of jobs) { outer.push(`netns exec ${j.netns} ip -6 route show default`); owner.push([j]); } }
       const nodeFiles = new Map<string, { jobs: SetupJob[]; lineOwner: SetupJob[] }>();
       for (const j of jobs) {
         const f = join(dir, `${j.node.netns}-${flush}.ip`);
@@ -341,7 +382,8 @@ export class Network {
     await this.rootIp.submit([`netns del ${rec.netns}`]).catch(() => undefined);
     await rm(join(ETC_NETNS, rec.netns), { recursive: true, force: true });
     if (!rec.hostNetwork && node) {
-      const host = Number(rec.podIP.split('.')[3]);
+      // The ordinal is the same in every family (allocate()); the primary address says which it was.
+      const host = this.primary === 'IPv4' ? Number(rec.podIP.split('.')[3]) : Number.parseInt(rec.podIP.split(':').pop() ?? '', 16);
       if (!node.freed.includes(host)) { node.freed.push(host); }
     }
   }
@@ -350,7 +392,7 @@ export class Network {
   private allocate(node: NodeRec): number {
     if (node.next <= 254) { return node.next++; }
     const h = node.freed.shift();
-    if (h === undefined) { throw new Error(`failed to allocate for range 0: no IP addresses available in range set: 10.244.${node.index}.1-10.244.${node.index}.254`); }
+    if (h === undefined) { throw new Error(`failed to allocate for range 0: no IP addresses available in range set: ${familyPodIP(this.primary, node.index, 1)}-${familyPodIP(this.primary, node.index, 254)}`); }
     return h;
   }
 
@@ -386,42 +428,45 @@ export class Network {
   }
 
   /** The rules every node should have now; exposed for tests and debugging. */
-  renderAll(): Map<string, string> {
+  renderAll(family: Family = 'IPv4'): Map<string, string> {
+    const out = new Map<string, string>();
+    if (!this.families.includes(family)) { return out; }
+    const fi = this.families.indexOf(family);
     const kind = (k: string) => typeByKind(k)!;
-    const services = servicePorts(this.store.list(kind('Service')), this.store.list(kind('EndpointSlice')), this.store.list(kind('Endpoints')));
+    const services = servicePorts(this.store.list(kind('Service')), this.store.list(kind('EndpointSlice')), this.store.list(kind('Endpoints')), family);
     const policies = this.store.list(kind('NetworkPolicy'));
     const nsLabels = new Map(this.store.list(kind('Namespace')).map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
     // The API server sets this label on every Namespace; namespaces the store lacks still have it.
     const labelsOf = (ns: string) => ({ 'kubernetes.io/metadata.name': ns, ...(nsLabels.get(ns) ?? {}) });
-    const policyPods: PolicyPod[] = [...this.pods.values()].filter((p) => !p.hostNetwork)
-      .map((p) => ({ namespace: p.namespace, name: p.name, ip: p.podIP, nodeName: p.nodeName, labels: p.labels, containerPorts: p.containerPorts }));
-    const out = new Map<string, string>();
+    const policyPods: PolicyPod[] = [...this.pods.values()].filter((p) => !p.hostNetwork && p.podIPs[fi])
+      .map((p) => ({ namespace: p.namespace, name: p.name, ip: p.podIPs[fi], nodeName: p.nodeName, labels: p.labels, containerPorts: p.containerPorts }));
     for (const node of this.nodes.values()) {
-      const hostPorts = [...this.pods.values()].filter((p) => p.nodeName === node.name).flatMap((p) => p.hostPorts);
-      const policy = policies.length ? renderPolicies(node.name, policyPods, policies, labelsOf) : { chains: [], rules: [] };
-      out.set(node.name, renderNodeRules({ nodeName: node.name, nodeIP: node.ip, services, hostPorts, policy }));
+      const hostPorts = [...this.pods.values()].filter((p) => p.nodeName === node.name).flatMap((p) => p.hostPorts).filter((h) => isFamilyIP(h.podIP, family));
+      const policy = policies.length ? renderPolicies(node.name, policyPods, policies, labelsOf, family) : { chains: [], rules: [] };
+      out.set(node.name, renderNodeRules({ nodeName: node.name, nodeIP: node.ips[fi], services, hostPorts, policy, family }));
     }
     return out;
   }
 
   private async sync(): Promise<void> {
-    const rules = this.renderAll();
-    await Promise.all([...rules].map(async ([nodeName, text]) => {
+    await Promise.all(this.families.flatMap((family) => [...this.renderAll(family)].map(async ([nodeName, text]) => {
       const node = this.nodes.get(nodeName);
+      const v6 = family === 'IPv6';
+      const key = v6 ? `${nodeName}/ip6` : nodeName;
       // A node still being created gets its rules from the sync createNode() schedules once it is ready;
       // writing now would race `ip netns add` (nsenter: No such file or directory).
-      if (!node?.ready || this.applied.get(nodeName) === text || this.stopped) { return; }
-      const file = join(this.stateDir, 'net', `iptables-${nodeName}.rules`);
+      if (!node?.ready || this.applied.get(key) === text || this.stopped) { return; }
+      const file = join(this.stateDir, 'net', `${v6 ? 'ip6tables' : 'iptables'}-${nodeName}.rules`);
       try {
-        await run(['nsenter', `--net=${join(NETNS_DIR, node.netns)}`, 'iptables-restore', '-w', '5'], text, this.children);
+        await run(['nsenter', `--net=${join(NETNS_DIR, node.netns)}`, v6 ? 'ip6tables-restore' : 'iptables-restore', '-w', '5'], text, this.children);
       } catch (e) {
         if (this.stopped) { return; }
         await writeFile(`${file}.failed`, text).catch(() => undefined);
         throw e;
       }
-      this.applied.set(nodeName, text);
+      this.applied.set(key, text);
       await writeFile(file, text).catch(() => undefined);
-    }));
+    })));
   }
 
   private ip(opts: string[], batch: string): Promise<string> {
@@ -435,7 +480,7 @@ export class Network {
   }
 
   private async writeNodeFiles(node: NodeRec): Promise<void> {
-    await this.writeEtc(node.netns, `nameserver ${BRIDGE_IP}\n`, nodeHosts(node.name, node.ip));
+    await this.writeEtc(node.netns, `nameserver ${this.bridgeIP}\n`, nodeHosts(node.name, node.ip));
   }
 
   private async writeEtc(netns: string, resolv: string, hosts: string): Promise<void> {

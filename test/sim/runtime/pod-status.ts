@@ -69,6 +69,9 @@ export interface PodState {
   netns?: string;
   podIP?: string;
   hostIP?: string;
+  /** Every family's address, primary first (dual-stack: IPv4 then IPv6); podIP/hostIP are the first. */
+  podIPs?: string[];
+  hostIPs?: string[];
   startTime: string;
   containers: Map<string, ContainerRun>;
   deleted: boolean;
@@ -153,9 +156,9 @@ export function buildStatus(ps: PodState): KObject['spec'] {
     phase,
     conditions,
     hostIP: ps.hostIP,
-    hostIPs: ps.hostIP ? [{ ip: ps.hostIP }] : undefined,
+    hostIPs: ps.hostIP ? (ps.hostIPs ?? [ps.hostIP]).map((ip) => ({ ip })) : undefined,
     podIP: ps.podIP,
-    podIPs: ps.podIP ? [{ ip: ps.podIP }] : undefined,
+    podIPs: ps.podIP ? (ps.podIPs ?? [ps.podIP]).map((ip) => ({ ip })) : undefined,
     startTime: ps.startTime,
     containerStatuses: mains.map((r) => containerStatus(r)),
     qosClass: podQosClass(ps.pod.spec),

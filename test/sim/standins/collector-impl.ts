@@ -14,7 +14,7 @@ import { SIGNALS, type Signal } from './otlp.ts';
 import { CLIENT_ENDPOINT_RECEIVERS, UDP_PROTOCOLS } from './components.ts';
 import { CollectorError, binaryName, isMap, loadConfig, parseArgs, typeOf, validate, versionFromImage, type Conf, type EnvNote } from './collector-config.ts';
 import { Pipelines, validateComponents } from './collector-pipeline.ts';
-import { goNotFound, grpcServer, listenTcp, listenUdp, otlpHttpServer, plainHttp, send, splitHostPort, tlsServer, type Bound } from './collector-net.ts';
+import { goNotFound, grpcServer, joinHostPort, listenTcp, listenUdp, listenable, otlpHttpServer, plainHttp, send, splitHostPort, tlsServer, type Bound } from './collector-net.ts';
 
 // ---------- the collector ----------
 
@@ -133,7 +133,8 @@ export async function run(): Promise<number> {
     metricsEndpoint = undefined;
     for (const r of metricsConf.readers) {
       const prom = isMap(r) && isMap(r.pull) && isMap(r.pull.exporter) && isMap(r.pull.exporter.prometheus) ? r.pull.exporter.prometheus : undefined;
-      if (prom) { metricsEndpoint = `${prom.host ?? 'localhost'}:${prom.port ?? 8888}`; }
+      // otelconf's prometheus reader binds net.JoinHostPort(host, port): an IPv6 host needs no brackets here.
+      if (prom) { metricsEndpoint = joinHostPort(String(prom.host ?? 'localhost'), String(prom.port ?? 8888)); }
     }
   }
   if (String(metricsConf.level ?? '').toLowerCase() === 'none') { metricsEndpoint = undefined; }
@@ -216,7 +217,7 @@ export async function run(): Promise<number> {
     } else if (type === 'pprof' || type === 'zpages') {
       endpoint = typeof ec.endpoint === 'string' ? ec.endpoint : `${type === 'pprof' ? 'localhost' : defaultHost}:${type === 'pprof' ? 1777 : 55679}`;
       handler = plainHttp((_req, res) => goNotFound(res));
-    } else if (typeof ec.endpoint === 'string' && splitHostPort(ec.endpoint)) {
+    } else if (typeof ec.endpoint === 'string' && listenable(ec.endpoint)) {
       endpoint = ec.endpoint;
       handler = plainHttp((_req, res) => goNotFound(res));
     }
@@ -280,10 +281,10 @@ export async function run(): Promise<number> {
       } else if (!CLIENT_ENDPOINT_RECEIVERS.has(type)) {
         // Unmodelled receiver: it listens where its config says (top level, or jaeger-style protocols).
         const eps: [string, boolean][] = [];
-        if (typeof rc.endpoint === 'string' && splitHostPort(rc.endpoint)) { eps.push([rc.endpoint, false]); }
+        if (typeof rc.endpoint === 'string' && listenable(rc.endpoint)) { eps.push([rc.endpoint, false]); }
         if (isMap(rc.protocols)) {
           for (const [pname, pc] of Object.entries(rc.protocols)) {
-            if (isMap(pc) && typeof pc.endpoint === 'string' && splitHostPort(pc.endpoint)) { eps.push([pc.endpoint, UDP_PROTOCOLS.has(pname)]); }
+            if (isMap(pc) && typeof pc.endpoint === 'string' && listenable(pc.endpoint)) { eps.push([pc.endpoint, UDP_PROTOCOLS.has(pname)]); }
           }
         }
         for (const [ep, udp] of eps) { ctx.bound.push(udp ? await listenUdp(ep) : await listenTcp(ep, plainHttp((_q, res) => goNotFound(res)))); }

@@ -15,10 +15,49 @@ import { encodeStatus, encodeStatusJson, type Consume } from './collector-status
 
 export interface Bound { server: net.Server | import('node:dgram').Socket; shown: string }
 
+/**
+ * Go's net.SplitHostPort (net/ipsock.go), errors included: an IPv6 host must be in brackets, so
+ * `fd00:10:244:1::5:4317` (the Helm chart's `${env:MY_POD_IP}:4317` on an IPv6 pod) is "too many colons
+ * in address" (helm-charts#816). The error text is AddrError's: `address <hostport>: <why>`.
+ */
+export function goSplitHostPort(hostport: string): { host: string; port: string } | { error: string } {
+  const err = (why: string) => ({ error: `address ${hostport}: ${why}` });
+  const i = hostport.lastIndexOf(':');
+  if (i < 0) { return err('missing port in address'); }
+  let host: string;
+  let j = 0, k = 0;
+  if (hostport[0] === '[') {
+    const end = hostport.indexOf(']');
+    if (end < 0) { return err("missing ']' in address"); }
+    if (end + 1 === hostport.length) { return err('missing port in address'); }
+    if (end + 1 !== i) { return err(hostport[end + 1] === ':' ? 'too many colons in address' : 'missing port in address'); }
+    host = hostport.slice(1, end);
+    j = 1; k = end + 1;
+  } else {
+    host = hostport.slice(0, i);
+    if (host.includes(':')) { return err('too many colons in address'); }
+  }
+  if (hostport.slice(j).includes('[')) { return err("unexpected '[' in address"); }
+  if (hostport.slice(k).includes(']')) { return err("unexpected ']' in address"); }
+  return { host, port: hostport.slice(i + 1) };
+}
+
+/** host and numeric port, or undefined where Go's SplitHostPort fails or the port is no number. */
 export function splitHostPort(ep: string): { host: string; port: number } | undefined {
-  const m = /^(?:\[([^\]]*)\]|([^:]*)):(\d+)$/.exec(ep.trim());
-  if (!m) { return undefined; }
-  return { host: m[1] ?? m[2] ?? '', port: Number(m[3]) };
+  const r = goSplitHostPort(ep.trim());
+  if ('error' in r || !/^\d+$/.test(r.port)) { return undefined; }
+  return { host: r.host, port: Number(r.port) };
+}
+
+/** An endpoint a component would hand to net.Listen, including the ones Go refuses for their colons. */
+export function listenable(ep: string): boolean {
+  const r = goSplitHostPort(ep.trim());
+  return 'error' in r ? r.error.endsWith('too many colons in address') : /^\d+$/.test(r.port);
+}
+
+/** Go's net.JoinHostPort: an IPv6 host goes in brackets. */
+export function joinHostPort(host: string, port: number | string): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 const ERRNO_TEXT: Record<string, string> = {
@@ -41,11 +80,14 @@ async function resolveListen(host: string, port: number, proto: 'tcp' | 'udp'): 
   if (host === '0.0.0.0') { return { bindIp: '::', wildcard: true, errAddr: `0.0.0.0:${port}` }; }
   if (host === '::') { return { bindIp: '::', wildcard: true, errAddr: `[::]:${port}` }; }
   if (net.isIP(host)) { return { bindIp: host, wildcard: false, errAddr: net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}` }; }
-  // Go resolves names and listens on the first IPv4 address (localhost -> 127.0.0.1, from /etc/hosts).
+  // Go's ListenConfig.Listen resolves the name and binds `addrs.first(isIPv4)`: the first IPv4 address,
+  // else the first one (localhost -> 127.0.0.1 from /etc/hosts even where ::1 is listed too).
   if (host === 'localhost') { return { bindIp: '127.0.0.1', wildcard: false, errAddr: `127.0.0.1:${port}` }; }
   try {
-    const r = await lookup(host, { family: 4 });
-    return { bindIp: r.address, wildcard: false, errAddr: `${r.address}:${port}` };
+    const all = await lookup(host, { all: true, order: 'verbatim' });
+    const r = all.find((a) => a.family === 4) ?? all[0];
+    if (!r) { throw Object.assign(new Error('no address'), { code: 'ENOTFOUND' }); }
+    return { bindIp: r.address, wildcard: false, errAddr: joinHostPort(r.address, port) };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOTFOUND' ? 'no such host' : 'server misbehaving';
@@ -70,9 +112,17 @@ function listenOnce(server: net.Server, ip: string, port: number): Promise<void>
   });
 }
 
+/** SplitHostPort's error as net.Listen reports it (an OpError with no address: `listen tcp: address ...`). */
+function parseListen(endpoint: string, proto: 'tcp' | 'udp'): { host: string; port: number } {
+  const r = goSplitHostPort(endpoint);
+  if ('error' in r) { throw new CollectorError(`listen ${proto}: ${r.error}`); }
+  // Go looks a non-numeric port up in /etc/services; none of the collector's is one.
+  if (!/^\d+$/.test(r.port)) { throw new CollectorError(`listen ${proto}: lookup ${proto}/${r.port}: unknown port`); }
+  return { host: r.host, port: Number(r.port) };
+}
+
 export async function listenTcp(endpoint: string, onConn: (s: net.Socket) => void): Promise<Bound> {
-  const hp = splitHostPort(endpoint);
-  if (!hp) { throw new CollectorError(`listen tcp: address ${endpoint}: missing port in address`); }
+  const hp = parseListen(endpoint, 'tcp');
   const r = await resolveListen(hp.host, hp.port, 'tcp');
   const server = net.createServer({ pauseOnConnect: false }, onConn);
   try {
@@ -95,8 +145,7 @@ export async function listenTcp(endpoint: string, onConn: (s: net.Socket) => voi
 }
 
 export async function listenUdp(endpoint: string): Promise<Bound> {
-  const hp = splitHostPort(endpoint);
-  if (!hp) { throw new CollectorError(`listen udp: address ${endpoint}: missing port in address`); }
+  const hp = parseListen(endpoint, 'udp');
   const r = await resolveListen(hp.host, hp.port, 'udp');
   const dgram = await import('node:dgram');
   const bindWith = (type: 'udp4' | 'udp6', ip: string): Promise<import('node:dgram').Socket> =>

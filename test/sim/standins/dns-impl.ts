@@ -1,6 +1,8 @@
 // Cluster DNS at the kube-dns ClusterIP, answering as CoreDNS's kubernetes plugin does for the records
-// the simulator has: Service A (ClusterIP, or endpoint IPs when headless), pod A (`a-b-c-d.ns.pod`),
-// SRV for named ports. No upstream exists here, so names outside the cluster domain get SERVFAIL
+// the simulator has: Service A and AAAA (each family's ClusterIP, or endpoint IPs when headless), pod A
+// (`a-b-c-d.ns.pod`) and AAAA (`fd00-10-244-1--5.ns.pod`: the plugin turns dashes back into colons),
+// SRV for named ports. A name with addresses of the other family only is NODATA (NOERROR, no answer).
+// It listens as CoreDNS's `.:53` does: Go's wildcard listen, one IPv6 socket that takes IPv4 too. No upstream exists here, so names outside the cluster domain get SERVFAIL
 // at once (real CoreDNS would forward them). Search lists are the client resolver's business.
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
@@ -10,11 +12,12 @@ import * as dnsPacket from 'dns-packet';
 
 interface DnsData {
   domain?: string;
-  services: { name: string; namespace: string; clusterIP?: string; headless?: boolean; endpoints?: string[]; ports?: { name?: string; port: number; protocol?: string }[] }[];
+  services: { name: string; namespace: string; clusterIP?: string; clusterIPs?: string[]; headless?: boolean; endpoints?: string[]; ports?: { name?: string; port: number; protocol?: string }[] }[];
 }
 
 interface Zone {
   domain: string;
+  /** Addresses of both families; A answers the IPv4 ones, AAAA the IPv6 ones. */
   a: Map<string, string[]>;
   srv: Map<string, { port: number; target: string }[]>;
   /** Every name that exists, including empty non-terminals (`ns.svc.cluster.local`): NODATA, not NXDOMAIN. */
@@ -38,7 +41,8 @@ export function buildZone(data: DnsData): Zone {
   addName(`pod.${domain}`);
   for (const s of data.services ?? []) {
     const fq = `${s.name}.${s.namespace}.svc.${domain}`.toLowerCase();
-    const ips = s.headless ? (s.endpoints ?? []) : s.clusterIP && s.clusterIP !== 'None' ? [s.clusterIP] : [];
+    const cips = s.clusterIPs?.length ? s.clusterIPs : s.clusterIP ? [s.clusterIP] : [];
+    const ips = s.headless ? (s.endpoints ?? []) : cips.filter((ip) => ip && ip !== 'None');
     // A headless Service with no ready endpoints has no records at all: CoreDNS says NXDOMAIN.
     if (ips.length === 0) { continue; }
     addName(fq);
@@ -81,12 +85,22 @@ export function answer(zone: Zone, query: dnsPacket.Packet): Buffer {
     if (q.type === 'A') { return ok([{ name: q.name, type: 'A', ttl: TTL, class: 'IN', data: pod.slice(1, 5).join('.') }]); }
     return nodata();
   }
+  const pod6 = new RegExp(`^([0-9a-f-]+)\\.([a-z0-9-]+)\\.pod\\.${zone.domain.replace(/\./g, '\\.')}$`).exec(name);
+  const ip6 = pod6 && pod6[1].includes('-') ? pod6[1].replace(/-/g, ':') : '';
+  if (ip6 && net.isIPv6(ip6)) {
+    if (q.type === 'AAAA') { return ok([{ name: q.name, type: 'AAAA', ttl: TTL, class: 'IN', data: ip6 }]); }
+    return nodata();
+  }
   if (!zone.names.has(name)) { return nx(); }
-  if (q.type === 'A' && zone.a.has(name)) { return ok(zone.a.get(name)!.map((ip) => ({ name: q.name, type: 'A', ttl: TTL, class: 'IN', data: ip }))); }
+  const rr = (owner: string, ip: string): dnsPacket.Answer => ({ name: owner, type: net.isIPv6(ip) ? 'AAAA' : 'A', ttl: TTL, class: 'IN', data: ip }) as dnsPacket.Answer;
+  if ((q.type === 'A' || q.type === 'AAAA') && zone.a.has(name)) {
+    const want = zone.a.get(name)!.filter((ip) => (q.type === 'AAAA') === net.isIPv6(ip));
+    if (want.length) { return ok(want.map((ip) => rr(q.name, ip))); }
+  }
   if (q.type === 'SRV' && zone.srv.has(name)) {
     const recs = zone.srv.get(name)!;
     const answers = recs.map((r) => ({ name: q.name, type: 'SRV', ttl: TTL, class: 'IN', data: { priority: 0, weight: 100, port: r.port, target: r.target } }) as dnsPacket.Answer);
-    const additionals = recs.flatMap((r) => (zone.a.get(r.target) ?? []).map((ip) => ({ name: r.target, type: 'A', ttl: TTL, class: 'IN', data: ip }) as dnsPacket.Answer));
+    const additionals = recs.flatMap((r) => (zone.a.get(r.target) ?? []).map((ip) => rr(r.target, ip)));
     return ok(answers, additionals);
   }
   return nodata();
@@ -105,7 +119,8 @@ export function main(): void {
   const dataPath = process.env.SIM_DNS_DATA;
   const portArg = process.argv.indexOf('--port');
   const port = Number(portArg >= 0 ? process.argv[portArg + 1] : process.env.SIM_DNS_PORT ?? 53);
-  const host = process.env.SIM_DNS_HOST ?? '0.0.0.0';
+  // No host: the wildcard, served on both families by one IPv6 socket (ipv6Only false), as Go listens on `:53`.
+  const host = process.env.SIM_DNS_HOST ?? '::';
   let zone = loadZone(dataPath);
   if (dataPath) {
     // The runtime replaces the file by rename: watch the directory, and poll the inode/mtime in case
@@ -131,7 +146,7 @@ export function main(): void {
       return undefined;
     }
   };
-  const udp = dgram.createSocket('udp4');
+  const udp = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', ipv6Only: false });
   udp.on('message', (msg, rinfo) => {
     const out = handle(msg);
     if (out) { udp.send(out, rinfo.port, rinfo.address); }
@@ -145,7 +160,7 @@ export function main(): void {
       process.stdout.write(`.:${port}\nCoreDNS-1.11.3\nlinux/amd64, go1.21.11, a6338e9\n`);
     }
   };
-  udp.bind(port, host, banner);
+  udp.bind({ port, address: host }, banner);
   const tcp = net.createServer((sock) => {
     let buf = Buffer.alloc(0);
     sock.on('data', (d: Buffer) => {
@@ -164,7 +179,7 @@ export function main(): void {
     sock.on('error', () => sock.destroy());
   });
   tcp.on('error', (e) => { process.stderr.write(`[ERROR] plugin/dns: ${e.message}\n`); process.exit(1); });
-  tcp.listen(port, host, banner);
+  tcp.listen({ port, host, ipv6Only: false }, banner);
   const stop = (): void => { udp.close(); tcp.close(); process.exit(0); };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

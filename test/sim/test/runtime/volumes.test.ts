@@ -74,7 +74,7 @@ test('dns data: services, headless endpoints, publishNotReadyAddresses', () => {
     [ep('otel', [{ addresses: [{ ip: '10.244.1.5' }], notReadyAddresses: [{ ip: '10.244.2.9' }] }]), ep('hl', [{ addresses: [{ ip: '10.244.1.6' }] }]), ep('sts', [{ notReadyAddresses: [{ ip: '10.244.2.7' }] }])],
   );
   assert.equal(d.domain, 'cluster.local');
-  assert.deepEqual(d.services[0], { name: 'otel', namespace: 'obs', clusterIP: '10.96.0.12', ports: [{ name: 'grpc', port: 4317, protocol: 'TCP' }], headless: false, endpoints: ['10.244.1.5'] });
+  assert.deepEqual(d.services[0], { name: 'otel', namespace: 'obs', clusterIP: '10.96.0.12', clusterIPs: ['10.96.0.12'], ports: [{ name: 'grpc', port: 4317, protocol: 'TCP' }], headless: false, endpoints: ['10.244.1.5'] });
   assert.deepEqual([d.services[1].headless, d.services[1].endpoints], [true, ['10.244.1.6']]);
   assert.deepEqual(d.services[2].endpoints, ['10.244.2.7']);
 });
