@@ -78,9 +78,10 @@ export const rule: Rule = {
         }
         affected.set(k, cur);
       }
-      for (const cl of told.slice(0, 3)) {
-        const l = appLogMatches(s, cl.app, ['backpressure'])[0];
-        evidence.push({ source: 'log', detail: `${cl.app.namespace}/${cl.app.pod}: ${truncate(l.line.trim(), 400)}` });
+      // One line per app container (an app is a client once per signal it exports).
+      for (const app of [...new Set(told.map((cl) => cl.app))].slice(0, 3)) {
+        const l = appLogMatches(s, app, ['backpressure'])[0];
+        evidence.push({ source: 'log', detail: `${app.namespace}/${app.pod}: ${truncate(l.line.trim(), 400)}` });
       }
       const failing = exportersWith(w.pods, SEND_FAILED).size > 0 || w.pods.some((p) => collectorLogMatches(s, p, ['export-failed', 'queue-full']).length > 0);
       findings.push({

@@ -35,6 +35,8 @@ test('collector-refusing-data: one row, the apps that reach the collector folded
   assert.deepEqual(cart?.symptoms, [`log: ${JAVA_REFUSED}`]);
   assert.ok(f.affected?.some((a) => a.pod === 'payment-6c8d7b9f5-bbbbb'));
   assert.ok(f.evidence.some((e) => e.source === 'config' && e.detail === 'memory_limiter in traces: limit_percentage 80, spike_limit_percentage 25; memory_limiter in metrics: limit_percentage 80, spike_limit_percentage 25; memory_limiter in logs: limit_percentage 80, spike_limit_percentage 25'));
+  // The app's line once, though it is a client once per signal it exports.
+  assert.equal(f.evidence.filter((e) => e.source === 'log' && e.detail.startsWith('shop/cart-5d9f8b7c6-aaaaa: ')).length, 1);
   const rows = judge(refusing).findings.filter((x) => x.rule === 'collector-refusing-data');
   assert.equal(rows.length, 1);
 });
