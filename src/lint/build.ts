@@ -301,7 +301,7 @@ export function findingLocation(f: Finding, index: LocationIndex): SourceLocatio
   const d = index.objects.get(key);
   const col = index.collectors.get(key);
   const candidates: (SourceLocation & { depth: number })[] = [];
-  if (col && col.configs.length && /^(receiver-|health-check-|collector-config-)/.test(f.rule)) {
+  if (col && col.configs.length && /^(receiver-|health-check-|collector-config-|endpoint-)/.test(f.rule)) {
     const paths = configPaths(f);
     // An unused receiver is fixed where it is declared, not in the pipelines the fix text also names.
     const unused = f.rule === 'receiver-not-in-pipeline' ? /^receiver (\S+) is declared/.exec(f.summary)?.[1] : undefined;

@@ -6,16 +6,25 @@ import { isIP } from 'node:net';
 
 export type EndpointClass = 'loopback' | 'pod-ip' | 'all-interfaces' | 'other';
 
-/** Split `host:port`, `[v6]:port`, `:port`; IPv6 brackets removed. */
-export function splitHostPort(s: string): { host: string; port: number | null } {
+/**
+ * Split `host:port`, `[v6]:port`, `:port`; IPv6 brackets removed. An unbracketed IPv6 host with a port
+ * (`fd00::5:4317`, which Go refuses: goSplitHostPortError) is read as the writer meant it, host and port,
+ * and flagged `unbracketed`; a bare IPv6 address (`::1`, `fd00::5`) is a host without a port.
+ */
+export function splitHostPort(s: string): { host: string; port: number | null; unbracketed?: true } {
   const t = s.trim();
   const b = /^\[([^\]]*)\](?::(\d+))?$/.exec(t);
   if (b) { return { host: b[1], port: b[2] ? Number(b[2]) : null }; }
   const i = t.lastIndexOf(':');
   if (i === -1) { return { host: t, port: null }; }
-  // A bare IPv6 address without brackets has several colons and no port.
-  if (t.indexOf(':') !== i && isIP(t) === 6) { return { host: t, port: null }; }
   const p = t.slice(i + 1);
+  if (t.indexOf(':') !== i) {
+    // `fd00:10:244:1::5:4317` is itself a valid IPv6 address; what precedes the last colon being one too,
+    // and the rest a decimal port, says host:port (listen addresses and endpoints always carry a port).
+    const host = t.slice(0, i);
+    if (/^\d{1,5}$/.test(p) && isIP(host.replace(/%.*$/, '')) === 6) { return { host, port: Number(p), unbracketed: true }; }
+    if (isIP(t.replace(/%.*$/, '')) === 6) { return { host: t, port: null }; }
+  }
   return { host: t.slice(0, i), port: /^\d{1,5}$/.test(p) ? Number(p) : null };
 }
 
@@ -83,6 +92,7 @@ export function parseOtlpUrl(value: string): ParsedOtlpUrl {
   let impliedPort: number | undefined;
   if (hp.port === null && scheme === 'http') { impliedPort = 80; }
   if (hp.port === null && scheme === 'https') { impliedPort = 443; }
+  if (hp.unbracketed) { problems.push(`IPv6 address without brackets (write [${hp.host}]:${hp.port}): SDKs cannot tell the address from the port`); }
   if (hp.host === '') { problems.push('no host'); } else if (!isValidHostName(hp.host)) { problems.push(`invalid host ${JSON.stringify(hp.host)} (not an RFC 1123 name or IP address)`); }
   if (/[\s\x00-\x1f\x7f`$;|&<>()'"\\]/.test(v)) { problems.push('contains whitespace, control or shell characters'); }
   return { raw, scheme, host: hp.host, port: hp.port, ...(impliedPort ? { impliedPort } : {}), path, problems };

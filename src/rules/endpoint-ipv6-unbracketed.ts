@@ -240,6 +240,8 @@ export const rule: Rule = {
         source: 'config',
         detail: `${a.path.join('.')}: \`${a.raw}\`${v.kind === 'fails' && v.value !== a.raw ? ` -> ${a.form === 'pull-host' ? `host ${v.value}, port ${a.port}` : v.value}` : ''}${v.via ? ` (${v.via}${c.envFieldRefs?.[v.via] ? ` from fieldRef ${c.envFieldRefs[v.via]}` : ''})` : ''} (${configSourceText(c)}, ${c.image})`,
       }));
+      // The one that failed first, as the collector's log names it (extensions start before receivers).
+      const logged = new Set<string>();
       for (const p of w.pods) {
         const ips = p.podIPs?.length ? p.podIPs : p.podIP ? [p.podIP] : [];
         if (definite.length && ips.some((ip) => isIP(ip) === 6)) { evidence.push({ source: 'api', detail: `pod ${p.namespace}/${p.pod} status.podIPs: ${ips.join(', ')}` }); }
@@ -249,6 +251,7 @@ export const rule: Rule = {
         }
         const crash = collectorLogMatches(s, p).find((x) => x.signature === 'collector-listen-too-many-colons');
         if (crash) { evidence.push({ source: 'log', detail: `${p.pod}: ${truncate(crash.line.trim())}` }); }
+        for (const m of collectorLogMatches(s, p)) { if (m.signature === 'collector-listen-too-many-colons' && m.fields?.address) { logged.add(m.fields.address); } }
       }
       if (!definite.length) { for (const h of hints.slice(0, 3)) { evidence.push({ source: s.meta.mode === 'lint' ? 'config' : 'api', detail: h }); } }
       const deduped = evidence.filter((e, i) => evidence.findIndex((x) => x.detail === e.detail) === i);
@@ -258,6 +261,7 @@ export const rule: Rule = {
       const ports = shown.filter((b) => b.a.kind === 'receiver').map((b) => Number(b.a.raw.slice(b.a.raw.lastIndexOf(':') + 1))).filter((p) => Number.isInteger(p) && p > 0);
       const clients = definite.length ? w.pods.flatMap((p) => clientsOf(s, p)).filter((cl) => cl.collectorPort !== null && ports.includes(cl.collectorPort)) : [];
       const example = shown.find((b) => b.a.form === 'hostport') ?? shown[0];
+      const first = definite.find((b) => logged.has(failingText(b))) ?? definite[0];
       findings.push({
         severity,
         subject: w.subject,
@@ -265,7 +269,7 @@ export const rule: Rule = {
           ? `IPv6 address without brackets (${where}): the collector cannot listen (too many colons in address)${clients.length ? `; ${new Set(clients.map((cl) => `${cl.app.namespace}/${cl.app.workload?.name ?? cl.app.pod}`)).size} app(s) cannot export` : ''}`
           : `${where} breaks once ${via} is an IPv6 pod IP${hints.length ? ' (the files show an IPv6 or dual-stack cluster)' : ''}`,
         rootCause: definite.length
-          ? `Go's net.SplitHostPort rejects an IPv6 host without brackets (\`address ${failingText(definite[0])}: too many colons in address\`), so ${definite[0].a.component} does not start and the collector exits${telemetryJoin ? '; before 0.122 the collector also joins the telemetry host and port without brackets' : ''}.`
+          ? `Go's net.SplitHostPort rejects an IPv6 host without brackets (\`address ${failingText(first)}: too many colons in address\`), so ${first.a.component} does not start and the collector exits${telemetryJoin ? '; before 0.122 the collector also joins the telemetry host and port without brackets' : ''}.`
           : `${via} comes from the pod IP; on an IPv6 (or IPv6-first dual-stack) cluster it is an IPv6 address, and \`${example.a.raw}\` then has too many colons for Go's net.SplitHostPort: the collector would crash-loop.`,
         evidence: deduped,
         fix: {

@@ -54,7 +54,8 @@ describe('input shapes', () => {
     assert.equal(text.slice((f.location!.column ?? 1) - 1).startsWith('"endpoint"'), true);
   });
   test('Helm values merged over the chart defaults bind to ${env:MY_POD_IP}: info only', () => {
-    assert.deepEqual(rules(shape('helm-values.yaml')), ['info receiver-bound-to-pod-ip Deployment/default/release-opentelemetry-collector']);
+    // nothing in the files says IPv6, so the unbracketed pod-IP binding is only a note there too
+    assert.deepEqual(rules(shape('helm-values.yaml')), ['info endpoint-ipv6-unbracketed Deployment/default/release-opentelemetry-collector', 'info receiver-bound-to-pod-ip Deployment/default/release-opentelemetry-collector']);
   });
   test('Instrumentation CR endpoint reaches the annotated Deployment', () => {
     const r = shape('instrumentation.yaml');

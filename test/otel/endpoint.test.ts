@@ -43,3 +43,14 @@ test('bracketed IPv6 endpoints parse to the bare address; an unbracketed one has
   assert.deepEqual([u.host, u.port, u.path, u.problems], ['fd00:10:96::14', 4318, '/v1/traces', []]);
   assert.deepEqual(splitHostPort('fd00:10:96::14'), { host: 'fd00:10:96::14', port: null });
 });
+
+test('an unbracketed IPv6 host with a port is read as host and port, and flagged; the app URL form is a problem', () => {
+  assert.deepEqual(splitHostPort('fd00:10:244:2::2:4317'), { host: 'fd00:10:244:2::2', port: 4317, unbracketed: true });
+  assert.deepEqual(splitHostPort('fd00:10:244:2::2:13133'), { host: 'fd00:10:244:2::2', port: 13133, unbracketed: true });
+  assert.deepEqual(splitHostPort('::1'), { host: '::1', port: null });
+  assert.deepEqual(splitHostPort('fe80::1'), { host: 'fe80::1', port: null });
+  assert.deepEqual(splitHostPort('2001:db8::10'), { host: '2001:db8::10', port: null });
+  const u = parseOtlpUrl('http://fd00:10:96::14:4318/v1/traces');
+  assert.equal(u.port, 4318);
+  assert.match(u.problems.join('; '), /IPv6 address without brackets \(write \[fd00:10:96::14\]:4318\)/);
+});

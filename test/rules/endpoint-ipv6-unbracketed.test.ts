@@ -289,3 +289,12 @@ test('the log signature reads the address and component from the collector\'s re
     ['collector-listen-too-many-colons', 'bind', `${POD_IP6}:4317`, 'otlp'],
   ]);
 });
+
+test('the root cause names the component the log says failed first (extensions start before receivers)', () => {
+  const s = variant(ipv6Helm(), (x) => {
+    const line = `Error: failed to start extensions: listen tcp: address ${POD_IP6}:13133: too many colons in address`;
+    x.logs[0].matches = [matchCollectorLine(line)].filter((m) => m !== null);
+  });
+  const [f] = findingsOf(rule, s);
+  assert.match(f.rootCause, /address fd00:10:244:1::5:13133: too many colons in address`\), so health_check does not start/);
+});
