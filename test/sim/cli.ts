@@ -309,11 +309,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     const nsType = T('Namespace');
     const ensureNs = (name: string) => { if (!store.get(nsType, undefined, name)) { a.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }); } };
     for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) { ensureNs(ns); }
-    nodeNames.forEach((n, i) => { if (!store.get(T('Node'), undefined, n)) { a.create(nodeObject(n, i + 1)); } });
+    nodeNames.forEach((n, i) => { if (!store.get(T('Node'), undefined, n)) { a.create(nodeObject(n, i + 1, ipFamily)); } });
     for (let i = 0; i < virtualNodes; i++) { const n = virtualNodeObject(i); if (!store.peek(T('Node'), undefined, n.metadata.name)) { a.create(n); } }
     virtual = new VirtualKubelet(store);
     virtual.start();
-    for (const o of systemObjects()) { if (!store.get(T(o.kind), o.metadata.namespace, o.metadata.name)) { a.create(o); } }
+    for (const o of systemObjects(ipFamily)) { if (!store.get(T(o.kind), o.metadata.namespace, o.metadata.name)) { a.create(o); } }
     // Installed before the manifests, as a real cluster has the operator (and its webhooks) running first.
     if (opts.operator !== false) { operator = startOperator(store, { version: operatorVersion, stateDir, create: (o) => { a.create(o); } }); }
     const objects = [...loaded.objects, ...virtualLoaded.objects];

@@ -16,6 +16,7 @@ import type { RuntimeApi } from '../types.ts';
 import { makeCerts } from './tls.ts';
 import { Policy, accessReview, rulesReview, type Attributes } from './policy.ts';
 import { Admission } from './admission.ts';
+import { RANGES, clusterIpFamily, familiesOf } from '../ip-family.ts';
 import { JsonPatchError, jsonPatch, mergePatch, strategicMerge } from './patch.ts';
 import { toTable } from './table.ts';
 import { decodeProtobuf } from './proto.ts';
@@ -493,7 +494,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     admitAndCreate(svcType, {
       apiVersion: 'v1', kind: 'Service',
       metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
-      spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], sessionAffinity: 'None', type: 'ClusterIP' },
+      spec: { clusterIP: RANGES[familiesOf(clusterIpFamily(store))[0]].kubernetesIP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], sessionAffinity: 'None', type: 'ClusterIP' },
     }, false);
   }
 

@@ -41,7 +41,7 @@ export { exitCodeOf, imageID, normalizeImage, SDK_ANNOTATION, standinFor, STARTU
 
 export interface NetworkLike {
   addNode(name: string, index: number): Promise<{ netns: string; ip: string; podCIDR: string }>;
-  addPod(pod: KObject): Promise<{ netns: string; podIP: string; hostIP: string }>;
+  addPod(pod: KObject): Promise<{ netns: string; podIP: string; hostIP: string; podIPs?: string[]; hostIPs?: string[] }>;
   removePod(namespace: string, name: string): Promise<void>;
 }
 
@@ -264,7 +264,7 @@ export class Kubelet {
       if (ps.deleted || this.stopped) { return; }
       try {
         const net = await this.network.addPod(ps.pod);
-        ps.netns = net.netns; ps.podIP = net.podIP; ps.hostIP = net.hostIP || node.ip;
+        ps.netns = net.netns; ps.podIP = net.podIP; ps.hostIP = net.hostIP || node.ip; ps.podIPs = net.podIPs; ps.hostIPs = net.hostIPs;
         break;
       } catch (e) {
         this.event(ps, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);
@@ -336,7 +336,7 @@ export class Kubelet {
 
   private podWithStatus(ps: PodState): KObject {
     const p = structuredClone(ps.pod);
-    p.status = { ...(p.status ?? {}), podIP: ps.podIP, podIPs: ps.podIP ? [{ ip: ps.podIP }] : [], hostIP: ps.hostIP, hostIPs: ps.hostIP ? [{ ip: ps.hostIP }] : [] };
+    p.status = { ...(p.status ?? {}), podIP: ps.podIP, podIPs: ps.podIP ? (ps.podIPs ?? [ps.podIP]).map((ip) => ({ ip })) : [], hostIP: ps.hostIP, hostIPs: ps.hostIP ? (ps.hostIPs ?? [ps.hostIP]).map((ip) => ({ ip })) : [] };
     return p;
   }
 
