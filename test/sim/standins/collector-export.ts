@@ -229,8 +229,9 @@ export class Exporter {
       if (err && m >= 93) {
         const hint = ' Try enabling sending_queue to survive temporary failures.' + (this.retry.enabled ? '' : ' Try enabling retry_on_failure config option to retry on retryable errors.');
         this.s.log.error(`${helperFile(m, 'common')}:${at(m, REJECT_LINE)}`, `Exporting failed. Rejecting data.${hint}`, { ...this.s.fields, error: err.message, rejected_items: items });
-      } else if (err && !err.permanent) {
-        this.s.log.error(`${helperFile(m, 'common')}:110`, 'Exporting failed. Dropping data. Try enabling sending_queue to survive temporary failures.', { ...this.s.fields, error: err.message, dropped_items: items });
+      } else if (err && m >= 89) {
+        // errorLoggingRequestSender (common.go, v0.89-v0.92): every error, dropped_items first.
+        this.s.log.error(`exporterhelper/common.go:${m >= 92 ? 50 : 49}`, 'Exporting failed. Dropping data. Try enabling sending_queue to survive temporary failures.', { ...this.s.fields, dropped_items: items, error: err.message });
       }
       return err;
     }

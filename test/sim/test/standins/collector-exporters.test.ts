@@ -267,18 +267,31 @@ test('metrics endpoint: Prometheus text with the real names and labels per versi
   }
 });
 
-test('a permanent error with no sending queue is returned to the app (Rejecting data, 500 Internal / 401 mapped)', async () => {
-  const port = await freePort();
-  const be = await httpBackend(403, '');
-  const p = await start('0.117.0', conf(port, `  otlphttp:\n    endpoint: http://127.0.0.1:${be.port}\n    sending_queue:\n      enabled: false`, 'otlphttp'));
-  try {
-    const r = await post(port, span());
-    // The error carries the status built from the 403 (PermissionDenied), which the receiver maps back to 403.
-    assert.equal(r.status, 403);
-    const l = await fieldsOf(p, 'Exporting failed. Rejecting data. Try enabling sending_queue to survive temporary failures.');
-    assert.equal(l.fields.rejected_items, 1);
-    assert.equal(l.fields.error, `not retryable error: Permanent error: rpc error: code = PermissionDenied desc = error exporting items, request to http://127.0.0.1:${be.port}/v1/traces responded with HTTP Status Code 403, Message=, Details=[]`);
-  } finally { await p.stop(); be.close(); }
+test('a permanent error with no sending queue goes back to the app: Rejecting data (0.117.0) / Dropping data (0.92.0)', async () => {
+  for (const version of ['0.117.0', '0.92.0']) {
+    const port = await freePort();
+    const be = await httpBackend(403, '');
+    const p = await start(version, conf(port, `  otlphttp:\n    endpoint: http://127.0.0.1:${be.port}\n    sending_queue:\n      enabled: false`, 'otlphttp'));
+    try {
+      const r = await post(port, span());
+      const url = `http://127.0.0.1:${be.port}/v1/traces`;
+      if (version === '0.117.0') {
+        // The error carries the status built from the 403 (PermissionDenied), which the receiver maps back to 403.
+        assert.equal(r.status, 403);
+        const l = await fieldsOf(p, 'Exporting failed. Rejecting data. Try enabling sending_queue to survive temporary failures.');
+        assert.equal(l.fields.rejected_items, 1);
+        assert.equal(l.fields.error, `not retryable error: Permanent error: rpc error: code = PermissionDenied desc = error exporting items, request to ${url} responded with HTTP Status Code 403, Message=, Details=[]`);
+      } else {
+        // Before v0.94 any pipeline error is a 500 with codes.Unknown.
+        assert.equal(r.status, 500);
+        assert.equal(decodeStatus(r.body)?.code, 2);
+        const l = await fieldsOf(p, 'Exporting failed. Dropping data. Try enabling sending_queue to survive temporary failures.');
+        assert.equal(l.caller, 'exporterhelper/common.go:50');
+        assert.deepEqual(l.fields, { kind: 'exporter', data_type: 'traces', name: 'otlphttp', dropped_items: 1, error: `Permanent error: error exporting items, request to ${url} responded with HTTP Status Code 403, Message=, Details=[]` });
+        assert.equal((await fieldsOf(p, 'Exporting failed. The error is not retryable. Dropping data.')).caller, 'exporterhelper/retry_sender.go:102');
+      }
+    } finally { await p.stop(); be.close(); }
+  }
 });
 
 test('net: the exporter reaches a TLS-only gRPC server in plaintext and gets the preface error', async () => {
