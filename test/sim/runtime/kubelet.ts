@@ -21,6 +21,7 @@ import { join, resolve } from 'node:path';
 import type { Change, KObject, Store } from '../store.ts';
 import { typeByKind } from '../store.ts';
 import { isVirtualNode } from '../virtual.ts';
+import { VirtualExec } from '../virtual-exec.ts';
 import type { ExecRequest, ExecStreams, LogOptions } from '../types.ts';
 import { EnvError, resolveContainerEnv, type EnvLookups } from './env.ts';
 import { materializeProfile, profileFor, TOOLS_ANNOTATION } from './profiles.ts';
@@ -116,6 +117,18 @@ export class Kubelet {
     profileDir: (ps, cr) => this.profileDirFor(ps, cr),
     execAgent: (nodeName) => this.nodeAgents.get(nodeName)?.execAgent,
   });
+  private virtual?: VirtualExec;
+  private virtualExec(): VirtualExec | undefined {
+    const net = this.network as Partial<{ runId: string; bridgeNetns: string; nodeNetns(name: string): string }>;
+    if (this.virtual || typeof net.runId !== 'string' || typeof net.bridgeNetns !== 'string') { return this.virtual; }
+    this.virtual = new VirtualExec({
+      store: this.store, stateDir: this.stateDir, nodeBinary: this.nodeBinary,
+      network: net as { runId: string; bridgeNetns: string; nodeNetns(name: string): string },
+      realNodes: () => [...this.nodeAgents.all()].map((n) => ({ name: n.name, netns: n.netns, ip: n.ip, podCIDR: this.store.peek(NODE, undefined, n.name)?.spec?.podCIDR ?? '' })).filter((n) => n.podCIDR),
+      execAgent: () => this.nodeAgents.all().next().value?.execAgent,
+    });
+    return this.virtual;
+  }
   private readonly probeHost: ProbeHost = {
     runProbe: (ps, cr, probe, timeoutMs) => this.runProbe(ps, cr, probe, timeoutMs),
     event: (ps, type, reason, message, cr) => this.event(ps, type, reason, message, cr),
@@ -530,6 +543,9 @@ export class Kubelet {
   }
 
   async exec(req: ExecRequest, streams: ExecStreams, signal: AbortSignal): Promise<{ exitCode: number }> {
+    // A pod on a virtual node has no container process: its exec runs in the node's shared namespace.
+    const v = this.virtualExec();
+    if (v?.handles(req.namespace, req.pod)) { return v.exec(req, streams, signal); }
     return this.execs.exec(req, streams, signal);
   }
 
