@@ -45,6 +45,8 @@ export interface SamplingSummary {
   /** pods in scope, and their templates (one pod read per template); absent when every pod was read */
   pods?: number;
   templates?: number;
+  /** templates whose pod was read from the API; the others' were made from their owner's template */
+  podsRead?: number;
   /** app containers, the distinct paths among them, and the pods that probed */
   apps: number;
   probeGroups: number;

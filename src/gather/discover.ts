@@ -88,6 +88,8 @@ export interface Discovery {
   sampling?: {
     pods: number;
     templates: number;
+    /** templates whose pod was read (admission changed it, or no owner template to make it from) */
+    podsRead: number;
     collectors: import('./templates.ts').CollectorSample[];
     /** how many pods the template of this pod has (1 for a pod read on its own) */
     templatePods: (namespace: string, pod: string) => number;

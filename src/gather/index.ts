@@ -298,13 +298,13 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
   }
   const selected = groups.flatMap((g) => g.probing).sort((a, b) => a - b);
   snap.sampling = {
-    ...(disc.sampling ? { pods: disc.sampling.pods, templates: disc.sampling.templates, collectors: disc.sampling.collectors } : {}),
+    ...(disc.sampling ? { pods: disc.sampling.pods, templates: disc.sampling.templates, podsRead: disc.sampling.podsRead, collectors: disc.sampling.collectors } : {}),
     apps: snap.apps.length,
     probeGroups: groups.length,
     probePods: new Set(selected.map((i) => `${snap.apps[i].namespace}/${snap.apps[i].pod}`)).size,
   };
   if (disc.sampling) {
-    snap.notes.push(`${disc.sampling.pods} pods read by template: one pod for each of ${disc.sampling.templates} templates, ${snap.sampling.probePods} pods probing for ${snap.apps.length} app containers on ${groups.length} distinct paths`);
+    snap.notes.push(`${disc.sampling.pods} pods read by template: one pod for each of ${disc.sampling.templates} templates (${disc.sampling.podsRead} read, the others made from their owner's template), ${snap.sampling.probePods} pods probing for ${snap.apps.length} app containers on ${groups.length} distinct paths`);
   }
 
   if (canLogs) {

@@ -7,7 +7,7 @@ import { ApiError } from '../errors.ts';
 import { OPERATOR_DEPLOYMENT, operatorForCollector, operatorVersionFromImage } from '../otel/operator-data.ts';
 import { compareVersions } from '../otel/version.ts';
 import { assembleDiscovery, findCollectorPods, INJECT_ANNOTATION, SIDECAR_ANNOTATION, type Discovery } from './discover.ts';
-import { listClusterPods, nodePool, representatives, sampleCollectorPods, templateKey, type CollectorSample, type PodList } from './templates.ts';
+import { listClusterPods, mutatingNamespace, nodePool, representatives, sampleCollectorPods, templateKey, type CollectorSample, type PodList } from './templates.ts';
 
 export interface DiscoverOptions {
   /** where collectors are looked for; undefined with allNamespaces */
@@ -143,11 +143,24 @@ function workloadShape(o: KObject): KObject {
   return { kind: o.kind, apiVersion: o.apiVersion, metadata, spec: { selector: o.spec?.selector, replicas: o.spec?.replicas, template: { metadata: o.spec?.template?.metadata ?? {} } } };
 }
 
+/** A pod owner kept with its whole template: its pods are made from it (templates.ts podFromTemplate). */
+function templateShape(o: KObject): KObject {
+  const w = workloadShape(o);
+  return { ...w, spec: { ...w.spec, template: o.spec?.template ?? {} } };
+}
+
+/** Objects already listed cluster-wide, narrowed to the namespaces a list in `scope` would have read. */
+function inScope(list: KObject[] | undefined, scope: string[] | 'cluster'): KObject[] | undefined {
+  if (!list || scope === 'cluster') { return list; }
+  const ns = new Set(scope);
+  return list.filter((o) => ns.has(o.metadata.namespace ?? 'default'));
+}
+
 /** Pods cluster-wide by template where there are many (templates.ts), else in full per namespace. */
-async function listPods(client: ClusterClient, scope: string[] | 'cluster', failures: Discovery['listFailures'], signal?: AbortSignal): Promise<PodList> {
+async function listPods(client: ClusterClient, scope: string[] | 'cluster', failures: Discovery['listFailures'], signal?: AbortSignal, onLarge?: () => void): Promise<PodList> {
   if (scope !== 'cluster') { return { mode: 'full', pods: await listIn(client, 'pods', scope, failures, signal) }; }
   try {
-    return await listClusterPods(client, signal);
+    return await listClusterPods(client, signal, onLarge);
   } catch (e) {
     if (e instanceof ApiError && (e.status === 403 || e.status === 404)) {
       failures.push({ resource: 'pods', status: e.status, reason: e.reason, message: e.message });
@@ -183,7 +196,17 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
   // Undefined (not an empty list) when namespaces cannot be listed: namespaceSelectors stay unjudged.
   const namespacesP = listIn(client, 'namespaces', 'cluster', failures, sig)
     .then((l) => (failures.some((f) => f.resource === 'namespaces') ? undefined : l), () => undefined);
-  const podList = await listPods(client, podScope, failures, sig);
+  // Where pods are read by template, their owners (with templates) are listed beside the pod lists.
+  let ownersP: Promise<[KObject[], KObject[], KObject[], KObject[]]> | undefined;
+  const podList = await listPods(client, podScope, failures, sig, () => {
+    ownersP = Promise.all([
+      listIn(client, 'replicasets', 'cluster', failures, sig, { keep: templateShape }),
+      listIn(client, 'deployments', 'cluster', failures, sig, { keep: workloadShape }),
+      listIn(client, 'daemonsets', 'cluster', failures, sig, { keep: templateShape }),
+      listIn(client, 'statefulsets', 'cluster', failures, sig, { keep: templateShape }),
+    ]);
+  });
+  const owners = ownersP ? await ownersP : undefined;
   let pods: KObject[];
   let sampling: Discovery['sampling'];
   let nodes: KObject[] = [];
@@ -191,7 +214,13 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
     const progress = opts.onProgress ?? (() => undefined);
     const index = podList.index;
     progress(`Reading one pod per template (${index.groups.size} templates of ${index.pods} pods)`, 0, index.groups.size);
-    pods = await representatives(client, index, Math.max(16, (opts.concurrency ?? 8) * 2), sig, (d, t) => progress(`Reading one pod per template (${t} templates of ${index.pods} pods)`, d, t));
+    const byOwner = new Map<string, KObject>();
+    for (const [kind, list] of [['ReplicaSet', owners?.[0]], ['DaemonSet', owners?.[2]], ['StatefulSet', owners?.[3]]] as const) {
+      for (const o of list ?? []) { byOwner.set(`${kind}/${o.metadata.namespace ?? 'default'}/${o.metadata.name}`, o); }
+    }
+    const mutatingNs = new Set(((await namespacesP) ?? []).filter(mutatingNamespace).map((n) => n.metadata.name));
+    const reps0 = await representatives(client, index, Math.max(16, (opts.concurrency ?? 8) * 2), sig, (d, t) => progress(`Reading one pod per template (${t} templates of ${index.pods} pods)`, d, t), byOwner, (n) => mutatingNs.has(n));
+    pods = reps0.pods;
     const collectorSamples: CollectorSample[] = [];
     // A collector workload is read pod by pod, but only the pods that can change a finding.
     const reps = findCollectorPods(pods, (p) => opts.allNamespaces || p.metadata.namespace === opts.namespace).filter((c) => !c.sidecar && index.podCount(templateKey(c.pod.metadata)) > 1);
@@ -200,22 +229,24 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
       nodes = await listIn(client, 'nodes', 'cluster', failures, sig, { metadataOnly: true });
     }
     const poolByNode = new Map(nodes.map((n) => [n.metadata.name, nodePool(n.metadata.labels)]));
-    const have = new Set(pods.map((p) => `${p.metadata.namespace}/${p.metadata.name}`));
+    const have = new Map(pods.map((p, i) => [`${p.metadata.namespace}/${p.metadata.name}`, i]));
     for (const [i, c] of reps.entries()) {
       progress(`Sampling collector pods (${reps.length} collector templates)`, i, reps.length);
       const s = await sampleCollectorPods(client, c.pod, { hostMatters: hostMatters(c), poolOf: (n) => poolByNode.get(n) ?? '', signal: sig });
       collectorSamples.push(s.sample);
       for (const p of s.pods) {
         const k = `${p.metadata.namespace}/${p.metadata.name}`;
-        if (!have.has(k)) {
-          have.add(k);
+        const at = have.get(k);
+        // The real pod replaces one made from its template: a collector's status and IP are evidence.
+        if (at !== undefined) { pods[at] = p; } else {
+          have.set(k, pods.length);
           pods.push(p);
         }
       }
     }
     const podsOf = new Map<string, number>();
     for (const p of pods) { podsOf.set(`${p.metadata.namespace}/${p.metadata.name}`, index.podCount(templateKey(p.metadata))); }
-    sampling = { pods: index.pods, templates: index.groups.size, collectors: collectorSamples, templatePods: (ns, name) => podsOf.get(`${ns}/${name}`) ?? 1 };
+    sampling = { pods: index.pods, templates: index.groups.size, podsRead: reps0.read, collectors: collectorSamples, templatePods: (ns, name) => podsOf.get(`${ns}/${name}`) ?? 1 };
   } else {
     pods = podList.pods;
   }
@@ -256,11 +287,10 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
     // Per namespace where apps or collectors are; one paginated list where pods were read by template (a
     // request per namespace would grow with the cluster).
     listIn(client, 'configmaps', sampling && scope === 'cluster' ? 'cluster' : ns, failures, sig),
-    // Only their owner references are read (a pod's ReplicaSet to its Deployment).
-    listIn(client, 'replicasets', scope, failures, sig, sampling ? { metadataOnly: true } : undefined),
-    listIn(client, 'deployments', scope, failures, sig, sampling ? { keep: workloadShape } : undefined),
-    listIn(client, 'daemonsets', scope, failures, sig, sampling ? { keep: workloadShape } : undefined),
-    listIn(client, 'statefulsets', scope, failures, sig, sampling ? { keep: workloadShape } : undefined),
+    inScope(owners?.[0], scope) ?? listIn(client, 'replicasets', scope, failures, sig),
+    inScope(owners?.[1], scope) ?? listIn(client, 'deployments', scope, failures, sig),
+    inScope(owners?.[2], scope) ?? listIn(client, 'daemonsets', scope, failures, sig),
+    inScope(owners?.[3], scope) ?? listIn(client, 'statefulsets', scope, failures, sig),
     listIn(client, 'opentelemetrycollectors.v1beta1', scope, failures, sig),
     listIn(client, 'instrumentations', scope, failures, sig),
   ]);

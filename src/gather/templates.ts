@@ -22,6 +22,8 @@ export interface PodTemplateGroup {
   /** Running pods first (a pod to exec into), then the others; names only */
   running: string[];
   other: string[];
+  /** labels and annotations of the pod that will stand for the template (the first running one) */
+  meta?: Pick<ObjectMeta, 'labels' | 'annotations'>;
 }
 
 /**
@@ -64,6 +66,7 @@ export class TemplateIndex {
         this.groups.set(k, g);
       }
       (running ? g.running : g.other).push(m.name);
+      if (running ? g.running.length === 1 : !g.meta) { g.meta = { labels: m.labels, annotations: m.annotations }; }
     }
   }
 
@@ -81,7 +84,7 @@ export type PodList =
  * The cluster's pods: in full when they fit one page, else by template. The first page is read in full
  * either way (its cost is one page), so a small cluster pays no extra request.
  */
-export async function listClusterPods(client: ClusterClient, signal?: AbortSignal): Promise<PodList> {
+export async function listClusterPods(client: ClusterClient, signal?: AbortSignal, onLarge?: () => void): Promise<PodList> {
   if (!client.listPages || !client.getObject) { return { mode: 'full', pods: await client.list('pods', { signal }) }; }
   const first: KObject[] = [];
   let more = false;
@@ -92,6 +95,8 @@ export async function listClusterPods(client: ClusterClient, signal?: AbortSigna
   });
   if (!more) { return { mode: 'full', pods: first }; }
   first.length = 0;
+  // What runs beside the pod lists (the owners' templates) starts now, not after them.
+  onLarge?.();
   const index = new TemplateIndex();
   // Two metadata lists split by phase (a field the API server selects pods on): Running pods are the ones
   // to exec into, without reading any pod's status.
@@ -111,20 +116,83 @@ function podReady(p: KObject): boolean {
   return p.status?.phase === 'Running' && conds.some((c) => c?.type === 'Ready' && c.status === 'True');
 }
 
+
+/**
+ * Domains of the admission webhooks known to edit pods on their way in (sidecars, init containers, env):
+ * the OpenTelemetry operator, Istio, Linkerd, Kuma, Consul, App Mesh, Dapr, Vault agent, and the vendor
+ * agents that inject env or libraries (Datadog, Dynatrace, New Relic). Each marks what it did, or is asked,
+ * in a key of its own domain.
+ */
+const INJECTOR_DOMAINS = /(^|\.)(opentelemetry\.io|istio\.io|linkerd\.io|kuma\.io|consul\.hashicorp\.com|vault\.hashicorp\.com|appmesh\.k8s\.aws|dapr\.io|datadoghq\.com|dynatrace\.com|newrelic\.com)\//;
+
+/** Keys of `a` that `b` lacks or holds another value for. */
+function changed(a: Record<string, string> | undefined, b: Record<string, string> | undefined, skip: Set<string>): string[] {
+  return Object.keys(a ?? {}).filter((k) => !skip.has(k) && b?.[k] !== a?.[k]);
+}
+
+/**
+ * The pod a template makes, without reading one. Not where admission may have changed it: a key of a known
+ * injector on the template, on the pod or on its namespace (`mutating`), or labels the pod has that the
+ * template has not (webhooks and controllers that edit pods label them). Annotations added to pods alone
+ * (eviction hints, a node simulator's marks) say nothing of the spec. Status is left unknown.
+ */
+export function podFromTemplate(g: PodTemplateGroup, owner: KObject | undefined, mutating?: (namespace: string) => boolean): KObject | undefined {
+  const tpl = owner?.spec?.template;
+  const name = g.running[0];
+  if (!owner || !tpl?.spec || !name || !g.meta) { return undefined; }
+  const keys = [...Object.keys(g.meta.labels ?? {}), ...Object.keys(g.meta.annotations ?? {}), ...Object.keys(tpl.metadata?.annotations ?? {}), ...Object.keys(tpl.metadata?.labels ?? {})];
+  if (keys.some((k) => INJECTOR_DOMAINS.test(k)) || mutating?.(g.namespace)) { return undefined; }
+  if (changed(g.meta.labels, tpl.metadata?.labels, PER_POD_LABELS).length || changed(tpl.metadata?.labels, g.meta.labels, PER_POD_LABELS).length) { return undefined; }
+  const ref = owner.metadata;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: g.namespace,
+      labels: g.meta.labels ?? {},
+      ...(g.meta.annotations ? { annotations: g.meta.annotations } : {}),
+      ownerReferences: [{ apiVersion: String(owner.apiVersion ?? 'apps/v1'), kind: String(owner.kind ?? g.owner?.kind ?? ''), name: ref.name, ...(ref.uid ? { uid: ref.uid } : {}), controller: true }],
+    },
+    spec: tpl.spec,
+    status: { phase: 'Running' },
+  };
+}
+
+/** A namespace whose own labels or annotations ask a known injector to edit its pods. */
+export function mutatingNamespace(ns: KObject): boolean {
+  return [...Object.keys(ns.metadata.labels ?? {}), ...Object.keys(ns.metadata.annotations ?? {})].some((k) => INJECTOR_DOMAINS.test(k) || k === 'istio-injection');
+}
+
 /** How many more running pods of a template are tried when the first one read is not ready. */
 const READY_TRIES = 3;
 
 /**
- * One real pod per template: a ready one where the first running pods offer one, else the first that
- * could be read. Pods deleted since the list (404) are skipped.
+ * One pod per template: made from its owner's template where admission changed nothing (podFromTemplate),
+ * else read: a ready one where the first running pods offer one, else the first that could be read. Pods
+ * deleted since the list (404) are skipped. `read` says which pods are real.
  */
-export async function representatives(client: ClusterClient, index: TemplateIndex, concurrency: number, signal?: AbortSignal, onDone?: (done: number, total: number) => void): Promise<KObject[]> {
+export async function representatives(
+  client: ClusterClient,
+  index: TemplateIndex,
+  concurrency: number,
+  signal?: AbortSignal,
+  onDone?: (done: number, total: number) => void,
+  owners?: Map<string, KObject>,
+  mutating?: (namespace: string) => boolean,
+): Promise<{ pods: KObject[]; read: number }> {
   const run = limiter(concurrency);
   const groups = [...index.groups.values()];
   let done = 0;
+  let read = 0;
   const out = await Promise.all(
-    groups.map((g) =>
-      run(async () => {
+    groups.map((g) => {
+      const made = g.owner ? podFromTemplate(g, owners?.get(`${g.owner.kind}/${g.namespace}/${g.owner.name}`), mutating) : undefined;
+      if (made) {
+        onDone?.(++done, groups.length);
+        return Promise.resolve(made);
+      }
+      return run(async () => {
         let best: KObject | undefined;
         const names = [...g.running.slice(0, READY_TRIES), ...(g.running.length ? [] : g.other.slice(0, 1))];
         for (const name of names) {
@@ -141,12 +209,13 @@ export async function representatives(client: ClusterClient, index: TemplateInde
             break;
           }
         }
+        if (best) { read++; }
         onDone?.(++done, groups.length);
         return best;
-      }),
-    ),
+      });
+    }),
   );
-  return out.filter((p): p is KObject => p !== undefined);
+  return { pods: out.filter((p): p is KObject => p !== undefined), read };
 }
 
 /** What a collector workload's sampling kept, and of how many. */

@@ -93,7 +93,8 @@ test('a cluster that fits one page is read in full; a larger one by metadata pag
   // One full page only (the size test), then metadata, never the cluster's pods in full.
   assert.equal(big.calls.filter((c) => c.startsWith('list full')).length, 1);
   assert.ok(big.calls.includes('list meta status.phase=Running  limit=2000') && big.calls.includes('list meta status.phase!=Running  limit=2000'));
-  const reps = await representatives(client(big), l.index, 4);
+  const { pods: reps, read } = await representatives(client(big), l.index, 4);
+  assert.equal(read, 60, 'no owner templates given: every template\'s pod is read');
   assert.equal(reps.length, 60);
   // The first running pod of each template is not ready: the next one stands for it; a deleted one is skipped.
   assert.ok(reps.filter((p) => p.status.phase === 'Running').every((p) => p.status.conditions[0].status === 'True'));
@@ -165,4 +166,36 @@ test('paths differ by the labels NetworkPolicies select on, not by other labels'
   assert.notEqual(k({ team: 'x' }), k({}));
   // A sidecar collector answers per pod: no two pods share its path.
   assert.notEqual(pathKey(app('a', 'p1', 'w', { sidecarCollector: { container: 'otc' } }), p, [], keys), pathKey(app('a', 'p2', 'w', { sidecarCollector: { container: 'otc' } }), p, [], keys));
+});
+
+test('a pod is made from its owner\'s template only where admission changed nothing; else the real one is read', async () => {
+  const rs = (annotations?: Record<string, string>): KObject => ({
+    apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { namespace: 'a', name: 'x-5f', uid: 'uid-x-5f' },
+    spec: { template: { metadata: { labels: { app: 'x' }, ...(annotations ? { annotations } : {}) }, spec: { containers: [{ name: 'c', image: 'busybox', env: [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://gw:4317' }] }] } } },
+  });
+  const pods = [pod('a', 'x-1', { rs: 'x-5f', hash: '5f', labels: { app: 'x' } }), pod('a', 'x-2', { rs: 'x-5f', hash: '5f', labels: { app: 'x' } })];
+  const idx = new TemplateIndex();
+  idx.add(pods.map((p) => ({ metadata: p.metadata })), true);
+  const c = new PagedClient(pods);
+  const made = await representatives(client(c), idx, 2, undefined, undefined, new Map([['ReplicaSet/a/x-5f', rs()]]));
+  assert.equal(made.read, 0);
+  assert.deepEqual(c.calls, []);
+  assert.equal(made.pods[0].metadata.name, 'x-1');
+  assert.equal(made.pods[0].spec.containers[0].env[0].value, 'http://gw:4317');
+  assert.equal(made.pods[0].metadata.ownerReferences?.[0].name, 'x-5f');
+  // A node simulator's or an autoscaler's annotation on the pod says nothing of its spec.
+  const marked = pods.map((p) => ({ ...p, metadata: { ...p.metadata, annotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'true' } } }));
+  const idx1 = new TemplateIndex();
+  idx1.add(marked.map((p) => ({ metadata: p.metadata })), true);
+  assert.equal((await representatives(client(new PagedClient(marked)), idx1, 2, undefined, undefined, new Map([['ReplicaSet/a/x-5f', rs()]]))).read, 0);
+  // ... nor in a namespace that asks an injector for its pods.
+  assert.equal((await representatives(client(new PagedClient(pods)), idx, 2, undefined, undefined, new Map([['ReplicaSet/a/x-5f', rs()]]), (n) => n === 'a')).read, 1);
+  // A webhook annotated the pods (a mesh's sidecar status, the operator's injection): the pod is read.
+  const mutated = pods.map((p) => ({ ...p, metadata: { ...p.metadata, annotations: { 'sidecar.istio.io/status': '{}' } } }));
+  const idx2 = new TemplateIndex();
+  idx2.add(mutated.map((p) => ({ metadata: p.metadata })), true);
+  const c2 = new PagedClient(mutated);
+  const real = await representatives(client(c2), idx2, 2, undefined, undefined, new Map([['ReplicaSet/a/x-5f', rs()]]));
+  assert.equal(real.read, 1);
+  assert.deepEqual(c2.calls, ['get a/x-1']);
 });
