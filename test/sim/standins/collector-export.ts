@@ -267,15 +267,25 @@ export class Exporter {
     }
   }
 
-  /** The retry sender: permanent errors at once, others with back-off until max_elapsed_time. */
+  /**
+   * The obsreport sender sits outside the retry sender (queue -> obsrep -> retry -> timeout): a request is
+   * counted once, sent or failed, when its retries are over; both counters are added to every time.
+   */
   private async sendWithRetry(req: Request): Promise<PipelineError | undefined> {
+    const err = await this.retrySend(req);
+    this.count('sent', err ? 0 : req.items);
+    this.count('send_failed', err ? req.items : 0);
+    return err;
+  }
+
+  /** The retry sender: permanent errors at once, others with back-off until max_elapsed_time. */
+  private async retrySend(req: Request): Promise<PipelineError | undefined> {
     const m = this.m;
     const started = Date.now();
     const backoff = new Backoff(this.retry);
     for (;;) {
       const err = await this.sendOnce(req);
-      if (!err) { this.count('sent', req.items); return undefined; }
-      this.count('send_failed', req.items);
+      if (!err) { return undefined; }
       if (err.permanent || !this.retry.enabled) {
         if (err.permanent && m <= 92) {
           this.s.log.error(`${helperFile(m, 'retry_sender')}:${at(m, NOT_RETRYABLE_LINE)}`, 'Exporting failed. The error is not retryable. Dropping data.', { ...this.s.fields, error: err.message, dropped_items: req.items });
