@@ -14,7 +14,7 @@ import { SIGNALS, type Signal } from './otlp.ts';
 import { CLIENT_ENDPOINT_RECEIVERS, UDP_PROTOCOLS } from './components.ts';
 import { CollectorError, binaryName, isMap, loadConfig, parseArgs, typeOf, validate, versionFromImage, type Conf, type EnvNote } from './collector-config.ts';
 import { Pipelines, validateComponents } from './collector-pipeline.ts';
-import { goNotFound, grpcServer, joinHostPort, listenTcp, listenUdp, listenable, otlpHttpServer, plainHttp, send, splitHostPort, tlsServer, type Bound } from './collector-net.ts';
+import { goNotFound, grpcServer, joinHostPort, listenTcp, listenUdp, listenable, otlpHttpServer, plainHttp, send, splitHostPort, telemetryAddressError, tlsServer, type Bound } from './collector-net.ts';
 
 // ---------- the collector ----------
 
@@ -75,6 +75,9 @@ export async function run(): Promise<number> {
   try {
     ({ conf, notes } = await loadConfig(args));
     validate(conf, v);
+    const metricsAt = isMap(conf.service) && isMap(conf.service.telemetry) && isMap(conf.service.telemetry.metrics) ? conf.service.telemetry.metrics.address : undefined;
+    const addrErr = telemetryAddressError(metricsAt, m);
+    if (addrErr) { throw new CollectorError(addrErr); }
     validateComponents(conf);
   } catch (e) {
     if (e instanceof CollectorError) { return fatal(e.message); }

@@ -55,6 +55,19 @@ export function listenable(ep: string): boolean {
   return 'error' in r ? r.error.endsWith('too many colons in address') : /^\d+$/.test(r.port);
 }
 
+/**
+ * service::telemetry::metrics::address from 0.111 to 0.122: telemetry.Config.Unmarshal turns it into a
+ * Prometheus reader with net.SplitHostPort before anything starts (service/telemetry/config.go, while the
+ * telemetry.disableAddressFieldForInternalTelemetry gate is alpha; beta from 0.123 ignores the field), so
+ * an unbracketed IPv6 address fails the configuration, reported under the section mapstructure decodes.
+ */
+export function telemetryAddressError(address: unknown, minor: number): string | undefined {
+  if (typeof address !== 'string' || !address || minor < 111 || minor > 122) { return undefined; }
+  const r = goSplitHostPort(address);
+  if ('error' in r) { return `failed to get config: cannot unmarshal the configuration: decoding failed due to the following error(s):\n\n'service.telemetry' failing to parse metrics address "${address}": ${r.error}`; }
+  return undefined;
+}
+
 /** Go's net.JoinHostPort: an IPv6 host goes in brackets. */
 export function joinHostPort(host: string, port: number | string): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

@@ -15,6 +15,7 @@ import { Admission } from '../../api/admission.ts';
 import { setClusterIpFamily, type IpFamily } from '../../ip-family.ts';
 import { goSplitHostPort, listenTcp } from '../../standins/collector-net.ts';
 import { NETNS_PREFIX } from '../../runtime/network.ts';
+import { runStandin, simRoot } from '../../standins/testutil.ts';
 import type { Cluster } from '../../cli.ts';
 
 const skip = process.getuid?.() === 0 ? false : 'needs root (network namespaces)';
@@ -271,5 +272,25 @@ describe('the stand-in collector listens as Go\'s net.Listen does', () => {
   }
   test('an unbracketed IPv6 endpoint fails before any socket exists', async () => {
     await assert.rejects(listenTcp('fd00:10:244:1::5:4317', () => {}), { message: 'listen tcp: address fd00:10:244:1::5:4317: too many colons in address' });
+  });
+});
+
+describe('the stand-in collector given ${env:MY_POD_IP}:<port> with an IPv6 pod IP exits as the real one does', () => {
+  const POD_IP = 'fd00:10:244:1::5';
+  const exitsWith = async (image: string, conf: string) => {
+    const p = runStandin('collector.ts', ['/otelcol-contrib', '--config=/conf/c.yaml'], { SIM_ROOT: simRoot({ '/conf/c.yaml': conf }), SIM_IMAGE: image, MY_POD_IP: POD_IP });
+    assert.equal(await p.exited, 1);
+    return p.out();
+  };
+  const pipeline = 'receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: "[::1]:0"\nexporters:\n  debug: {}\n';
+  const traces = '  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [debug]\n';
+  test('a health_check extension fails to start', async () => {
+    const out = await exitsWith('otel/opentelemetry-collector-contrib:0.130.0', `${pipeline}extensions:\n  health_check:\n    endpoint: \${env:MY_POD_IP}:13133\nservice:\n  extensions: [health_check]\n${traces}`);
+    assert.ok(out.includes(`Error: failed to start extensions: listen tcp: address ${POD_IP}:13133: too many colons in address\n`), out);
+  });
+  test('service::telemetry::metrics::address fails the configuration from 0.111 to 0.122, before anything starts', async () => {
+    const conf = `${pipeline}service:\n  telemetry:\n    metrics:\n      address: \${env:MY_POD_IP}:8888\n${traces}`;
+    const out = await exitsWith('otel/opentelemetry-collector-contrib:0.120.0', conf);
+    assert.ok(out.startsWith(`Error: failed to get config: cannot unmarshal the configuration: decoding failed due to the following error(s):\n\n'service.telemetry' failing to parse metrics address "${POD_IP}:8888": address ${POD_IP}:8888: too many colons in address\n`), out);
   });
 });
