@@ -34,7 +34,7 @@ service:
 `;
 }
 
-test('collector -> backend stand-in: 503 retried, 401 permanent, TLS-only backend, refused, unknown name', { skip: root ? false : 'needs root (network namespaces); run as root to include it' }, async () => {
+test('collector -> backend stand-in: 503 retried, 401 permanent, TLS on one side only, refused, unknown name', { skip: root ? false : 'needs root (network namespaces); run as root to include it' }, async () => {
   const ns = `sa-be-${process.pid}-${randomBytes(3).toString('hex')}`;
   const etc = `/etc/netns/${ns}`;
   const children: ChildProcess[] = [];
@@ -106,6 +106,10 @@ test('collector -> backend stand-in: 503 retried, 401 permanent, TLS-only backen
     // Plaintext gRPC to it: the TLS server closes on the preface.
     const tlsGrpc = await scenario({ SIM_BACKEND_ANSWER: '200', SIM_BACKEND_TLS: 'true' }, `otlp:\n    endpoint: http://127.0.0.1:4317\n    ${RETRY}`, /Exporting failed\. Dropping data\./);
     assert.equal(errorOf(tlsGrpc, 'Exporting failed. Will retry the request after interval.'), 'rpc error: code = Unavailable desc = connection closed before server preface received');
+
+    // The otlp exporter's default is TLS (tls.insecure false): against a plaintext backend the handshake fails.
+    const tlsDefault = await scenario({ SIM_BACKEND_ANSWER: '200' }, `otlp:\n    endpoint: 127.0.0.1:4317\n    ${RETRY}`, /Exporting failed\. Dropping data\./);
+    assert.equal(errorOf(tlsDefault, 'Exporting failed. Will retry the request after interval.'), 'rpc error: code = Unavailable desc = connection error: desc = "transport: authentication handshake failed: tls: first record does not look like a TLS handshake"');
 
     const refused = await scenario({ SIM_BACKEND_ANSWER: 'refuse' }, `otlp:\n    endpoint: 127.0.0.1:4317\n    tls:\n      insecure: true\n    ${RETRY}`, /Exporting failed\. Dropping data\./);
     assert.equal(errorOf(refused, 'Exporting failed. Will retry the request after interval.'), 'rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:4317: connect: connection refused"');
