@@ -13,7 +13,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { format } from 'node:util';
 import * as esbuild from 'esbuild';
+import { Help, HelpFormatter } from '@oclif/core/help';
+import { loadConfig, type BuildInfo, type Commands } from '../src/cli.ts';
+import { versionText } from '../src/commands/version.ts';
+import type { FastData } from '../src/fast-start.ts';
+import { platform } from '../src/version.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -77,19 +85,124 @@ const QUIET_OCLIF = "process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1';\n";
  * oclif asks wsl-utils whether it runs under WSL on every start, which imports and probes more than the
  * answer is worth to us (oclif only uses it to name the platform for its plugin/update features).
  */
+/** The stand-in's test for WSL; fast.js asks the same (oclif's userAgent says `wsl` there). */
+const IS_WSL = "process.platform === 'linux' && /microsoft/i.test(release())";
+
 const wslPlugin: esbuild.Plugin = {
   name: 'otel-doctor-wsl',
   setup(build) {
     build.onResolve({ filter: /^wsl-utils$/ }, () => ({ path: 'wsl-utils', namespace: 'otel-doctor-stub' }));
     build.onLoad({ filter: /.*/, namespace: 'otel-doctor-stub' }, () => ({
       contents: `import { release } from 'node:os';
-export const isWsl = process.platform === 'linux' && /microsoft/i.test(release());
+export const isWsl = ${IS_WSL};
 export async function powerShellPath() { return 'powershell.exe'; }`,
       loader: 'js',
       resolveDir: ROOT,
     }));
   },
 };
+
+/** Widths below this oclif would wrap to (OCLIF_COLUMNS can ask for any): fast.js leaves them to oclif. */
+const FAST_MIN_WIDTH = 40;
+/** Rendered up to this width; when the widest text is also what any wider terminal gets, it is open-ended. */
+const FAST_MAX_WIDTH = 400;
+
+/**
+ * The answers src/fast-start.ts gives, rendered here by the real code: `version` by the command's own
+ * versionText(), the top-level help by oclif's Help on the same Config main() builds, once per width.
+ * Section headers are marked instead of coloured, so the terminal at run time decides (as oclif does).
+ */
+export async function renderFastData(info: BuildInfo, commit: string | undefined): Promise<FastData> {
+  const commands: Commands = {};
+  for (const c of commandFiles()) { commands[c.id] = (await import(pathToFileURL(c.file).href)).default; }
+  // A theme of whoever builds must not colour what users see: oclif reads none when told so.
+  let config = await loadConfig(commands, info, process.execPath);
+  const disableThemeVars = config.scopedEnvVarKeys('DISABLE_THEME');
+  const saved = disableThemeVars.map((k) => [k, process.env[k]] as const);
+  for (const k of disableThemeVars) { process.env[k] = '1'; }
+  const proto = HelpFormatter.prototype as unknown as { section: (header: string, body: unknown) => string };
+  const section = proto.section;
+  try {
+    config = await loadConfig(commands, info, process.execPath);
+    // Every section (RootHelp's VERSION and USAGE too) goes through HelpFormatter.section: its first line is the header.
+    proto.section = function (this: unknown, header: string, body: unknown): string {
+      const out = section.call(this, header, body);
+      const nl = out.indexOf('\n');
+      return `\u0000${header}\u0000${nl < 0 ? '' : out.slice(nl)}`;
+    };
+    const render = async (maxWidth: number): Promise<string> => {
+      let out = '';
+      // Help.log writes through ux.stdout: format(...args) and a newline per call.
+      class Capture extends Help {
+        protected override log(...args: string[]): void { out += `${format(...args)}\n`; }
+      }
+      const helpOptions = (config.pjson.oclif as { helpOptions?: object }).helpOptions;
+      // as oclif's run() does for `--help`
+      await new Capture(config, { ...helpOptions, maxWidth }).showHelp(['--help']);
+      return out;
+    };
+    const widths: FastData['help']['widths'] = [];
+    for (let w = FAST_MIN_WIDTH; w <= FAST_MAX_WIDTH; w++) {
+      const text = await render(w);
+      const last = widths.at(-1);
+      if (last?.text === text) { last.to = w; } else { widths.push({ from: w, to: w, text }); }
+    }
+    const last = widths.at(-1);
+    if (last && last.text === (await render(100_000))) { last.to = null; }
+    const { os, arch } = platform();
+    return {
+      node: process.versions.node,
+      platform: process.platform,
+      arch: process.arch,
+      ...(commit ? { version: versionText({ version: info.version, gitCommit: commit, node: process.versions.node, platform: `${os}/${arch}` }) } : {}),
+      help: {
+        userAgent: config.userAgent,
+        name: config.name,
+        pluginVersion: config.version,
+        dirname: config.dirname,
+        configDirVars: config.scopedEnvVarKeys('CONFIG_DIR'),
+        disableThemeVars,
+        widths,
+      },
+    };
+  } finally {
+    proto.section = section;
+    for (const [k, v] of saved) { if (v === undefined) { delete process.env[k]; } else { process.env[k] = v; } }
+  }
+}
+
+/** dist/bundle/fast.js: src/fast-start.ts with its data, and oclif's own colorize and terminal width. */
+async function buildFast(info: BuildInfo, commit: string | undefined, outdir: string): Promise<esbuild.OutputFile[]> {
+  const data = await renderFastData(info, commit);
+  const oclifLib = join(dirname(createRequire(import.meta.url).resolve('@oclif/core/package.json')), 'lib');
+  const entry = [
+    `const { release } = process.getBuiltinModule('node:os');`,
+    `import { answer as fastAnswer } from './fast-start.ts';`,
+    `const DATA = ${JSON.stringify(data)};`,
+    // require(), not import: esbuild runs a bundled CommonJS module where it is required, so `version`
+    // never evaluates oclif's screen (which sizes process.stdout) or its colour support.
+    `export function answer(argv) {`,
+    `  if (argv[0] === 'version') { return fastAnswer(DATA, argv, { colorize: (_, t) => t, width: 0, isWsl: () => false }); }`,
+    `  const { colorize } = require(${JSON.stringify(join(oclifLib, 'ux', 'theme.js'))});`,
+    `  const { stdtermwidth } = require(${JSON.stringify(join(oclifLib, 'screen.js'))});`,
+    `  return fastAnswer(DATA, argv, { colorize, width: stdtermwidth, isWsl: () => ${IS_WSL} });`,
+    `}`,
+  ].join('\n');
+  const result = await esbuild.build({
+    write: false,
+    stdin: { contents: entry, resolveDir: join(ROOT, 'src'), sourcefile: 'fast-entry.ts', loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    outfile: join(outdir, 'fast.js'),
+    // what oclif's theme and screen require are built-ins only (their packages are inlined)
+    banner: { js: `const require = (id) => process.getBuiltinModule(id) ?? (() => { throw new Error(\`fast.js: \${id} is not a built-in\`); })();` },
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  return result.outputFiles;
+}
 
 export async function bundle(opts: BundleOptions = {}): Promise<string> {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; oclif: { bin: string; dirname: string; topicSeparator: ' ' | ':' } };
@@ -138,7 +251,9 @@ export async function bundle(opts: BundleOptions = {}): Promise<string> {
     plugins: [versionPlugin(pkg, opts.commit), wslPlugin],
   });
   const keep = new Set<string>();
-  for (const f of result.outputFiles) {
+  // `version` and `--help` answered without oclif (bin/run.js); the standalone binary starts from cli.cjs alone.
+  const fast = opts.single ? [] : await buildFast(info, opts.commit, outdir);
+  for (const f of [...result.outputFiles, ...fast]) {
     keep.add(f.path);
     mkdirSync(dirname(f.path), { recursive: true });
     let same = false;

@@ -24,6 +24,27 @@ export function bundledBuildInfo(): BuildInfo | undefined {
   return buildInfo;
 }
 
+/**
+ * oclif's Config for these commands, as main() runs them; scripts/bundle.ts renders the top-level help from
+ * the same Config at build time (src/fast-start.ts answers from it without loading oclif).
+ */
+export async function loadConfig(commands: Commands, info: BuildInfo, root: string): Promise<Config> {
+  const pjson = {
+    name: info.name,
+    version: info.version,
+    type: 'module',
+    // `-h` is help for every command, as for kubectl and its plugins (package.json's oclif section should say
+    // the same for the unbundled start-up, which reads it from there).
+    oclif: { additionalHelpFlags: ['-h'], ...info.oclif, commands: { strategy: 'explicit', target: './bundled-commands', identifier: 'COMMANDS' } },
+  } as unknown as Interfaces.PJSON;
+  // The explicit strategy would import `target` from disk; the commands are already here, so the root
+  // plugin gets them as its command cache and is handed to oclif ready-made (no plugin search either).
+  const plugin = new Plugin({ root, pjson, isRoot: true, ignoreManifest: true });
+  (plugin as unknown as { commandCache: Commands }).commandCache = commands;
+  await plugin.load();
+  return Config.load({ root, pjson, plugins: new Map([[info.name, plugin]]) });
+}
+
 export async function main(commands: Commands, info: BuildInfo, root: string, argv = process.argv.slice(2)): Promise<void> {
   buildInfo = info;
   guardStdout();
@@ -33,21 +54,8 @@ export async function main(commands: Commands, info: BuildInfo, root: string, ar
     process.stdout.write(await completeArgs(commands, argv.slice(1), { descriptions: argv[0] === '__complete' }));
     return;
   }
-  const pjson = {
-    name: info.name,
-    version: info.version,
-    type: 'module',
-    // `-h` is help for every command, as for kubectl and its plugins (package.json's oclif section should say
-    // the same for the unbundled start-up, which reads it from there).
-    oclif: { additionalHelpFlags: ['-h'], ...info.oclif, commands: { strategy: 'explicit', target: './bundled-commands', identifier: 'COMMANDS' } },
-  } as unknown as Interfaces.PJSON;
   try {
-    // The explicit strategy would import `target` from disk; the commands are already here, so the root
-    // plugin gets them as its command cache and is handed to oclif ready-made (no plugin search either).
-    const plugin = new Plugin({ root, pjson, isRoot: true, ignoreManifest: true });
-    (plugin as unknown as { commandCache: Commands }).commandCache = commands;
-    await plugin.load();
-    const config = await Config.load({ root, pjson, plugins: new Map([[info.name, plugin]]) });
+    const config = await loadConfig(commands, info, root);
     await run(argv, config);
     await flush();
   } catch (error) {
