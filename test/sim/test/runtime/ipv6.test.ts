@@ -294,3 +294,11 @@ describe('the stand-in collector given ${env:MY_POD_IP}:<port> with an IPv6 pod 
     assert.ok(out.startsWith(`Error: failed to get config: cannot unmarshal the configuration: decoding failed due to the following error(s):\n\n'service.telemetry' failing to parse metrics address "${POD_IP}:8888": address ${POD_IP}:8888: too many colons in address\n`), out);
   });
 });
+
+test('npm run sim -- --ip-family: ipv4 by default, ipv6 or dual when asked, anything else a usage error', async () => {
+  const { parseArgs, UsageError } = await import('../../cli.ts');
+  assert.equal(parseArgs(['up', '--manifests', MANIFESTS]).ipFamily, undefined);
+  assert.equal(parseArgs(['up', '--manifests', MANIFESTS, '--ip-family', 'ipv6']).ipFamily, 'ipv6');
+  assert.equal(parseArgs(['up', '--manifests', MANIFESTS, '--ip-family=dual']).ipFamily, 'dual');
+  assert.throws(() => parseArgs(['up', '--manifests', MANIFESTS, '--ip-family', 'IPv6']), (e: Error) => e instanceof UsageError && /--ip-family must be one of ipv4, ipv6, dual/.test(e.message));
+});
