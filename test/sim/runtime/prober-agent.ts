@@ -32,7 +32,7 @@ function goDialError(err: NodeJS.ErrnoException, host: string, port: number): st
 function tcpProbe(r: ProbeRequest): Promise<ProbeAnswer> {
   return new Promise((resolve) => {
     const s = connect({ host: r.host, port: r.port });
-    const t = setTimeout(() => { s.destroy(); resolve({ id: r.id, ok: false, message: `dial tcp ${r.host}:${r.port}: i/o timeout` }); }, r.timeoutMs);
+    const t = setTimeout(() => { s.destroy(); resolve({ id: r.id, ok: false, message: `dial tcp ${r.host.includes(':') ? `[${r.host}]` : r.host}:${r.port}: i/o timeout` }); }, r.timeoutMs);
     s.once('connect', () => { clearTimeout(t); s.destroy(); resolve({ id: r.id, ok: true, message: '' }); });
     s.once('error', (e: NodeJS.ErrnoException) => { clearTimeout(t); resolve({ id: r.id, ok: false, message: goDialError(e, r.host, r.port) }); });
   });
