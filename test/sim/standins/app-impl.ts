@@ -68,8 +68,11 @@ async function run(): Promise<void> {
     for (let backoff = 1000; ; backoff *= 2) {
       f = target.protocol === 'grpc' ? await exportGrpc(target, service, deadline, kept) : await exportHttp(target, service, deadline, kept);
       if (!f || !retryable(sdk, target, f) || Date.now() >= deadline) { break; }
-      await sleep(Math.min(backoff, Math.max(0, deadline - Date.now())));
-      if (Date.now() >= deadline) { break; }
+      // A back-off that outlasts the export timeout ends the export with the last error (Go's retry returns
+      // it wrapped in the context's; Python gives up when the back-off exceeds the time left): no new attempt.
+      const wait = Math.min(backoff, Math.max(0, deadline - Date.now()));
+      await sleep(wait);
+      if (wait < backoff || Date.now() >= deadline) { break; }
     }
     if (f) { for (const l of sdkLines(sdk, target, f)) { process.stderr.write(l + '\n'); } }
     await sleep(Math.max(0, interval - (Date.now() - started)));

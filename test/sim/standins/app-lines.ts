@@ -94,7 +94,13 @@ export function pythonLines(t: ExportTarget, f: Failure): string[] {
     case 'http-to-grpc': reason = `('Connection aborted.', BadStatusLine(${pyRepr(f.raw ?? Buffer.alloc(0))}))`; break;
     case 'reset': reason = `('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))`; break;
     case 'eof': reason = `('Connection aborted.', RemoteDisconnected('Remote end closed connection without response'))`; break;
-    case 'status': return [`Failed to export span batch code: ${f.status}, reason: ${f.body ?? ''}`];
+    // _is_retryable (408 and 5xx in the `span batch` releases, [P] langfuse/langfuse#7741's `Transient error
+    // Internal Server Error`): retried with the status reason until the deadline; others fail at once.
+    case 'status':
+      if (f.status === 408 || ((f.status ?? 0) >= 500 && (f.status ?? 0) <= 599)) {
+        return [`Transient error ${f.statusText ?? ''} encountered while exporting span batch, retrying in 1.00s.`, 'Failed to export span batch due to timeout, max retries or shutdown.'];
+      }
+      return [`Failed to export span batch code: ${f.status}, reason: ${f.body ?? ''}`];
     default: reason = String(f.err?.message ?? 'error');
   }
   return [`Transient error ${reason} encountered while exporting span batch, retrying in 1.00s.`, 'Failed to export span batch due to timeout, max retries or shutdown.'];

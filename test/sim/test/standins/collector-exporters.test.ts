@@ -228,16 +228,19 @@ test('memory_limiter with a limit below the heap in use refuses data; the receiv
   } finally { await p.stop(); }
 });
 
-test('an app stand-in (Go SDK, OTLP/HTTP) logs the 503 the refusing collector answers', async () => {
+test('app stand-ins (Go, Python; OTLP/HTTP) log the 503 the refusing collector answers', async () => {
   const port = await freePort();
   const p = await start('0.117.0', conf(port, '  debug: {}', 'debug', '  memory_limiter:\n    check_interval: 100ms\n    limit_mib: 2\n'));
-  const app = runStandin('app.ts', [], { SIM_SDK: 'go', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_TIMEOUT: '1000', OTEL_BSP_SCHEDULE_DELAY: '200' });
+  const env = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_TIMEOUT: '1000', OTEL_BSP_SCHEDULE_DELAY: '200' };
+  const go = runStandin('app.ts', [], { SIM_SDK: 'go', ...env });
+  const py = runStandin('app.ts', [], { SIM_SDK: 'python', ...env });
   try {
     await p.waitFor(/Refusing data/);
-    const line = await app.waitFor(/traces export: .*\n/);
     // otlptracehttp retries a 503 (retryableError) until the export times out.
-    assert.equal(line, 'traces export: processor export timeout: retry-able request failure\n');
-  } finally { await app.stop(); await p.stop(); }
+    assert.equal(await go.waitFor(/traces export: .*\n/), 'traces export: processor export timeout: retry-able request failure\n');
+    // The Python exporter retries 5xx with the status reason, then gives up.
+    assert.equal(await py.waitFor(/Transient error .*\nFailed to export span batch.*\n/), 'Transient error Service Unavailable encountered while exporting span batch, retrying in 1.00s.\nFailed to export span batch due to timeout, max retries or shutdown.\n');
+  } finally { await go.stop(); await py.stop(); await p.stop(); }
 });
 
 test('metrics endpoint: Prometheus text with the real names and labels per version', async () => {
