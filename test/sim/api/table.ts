@@ -124,7 +124,8 @@ function formatEndpoints(ep: KObject): string {
     for (const p of ports) {
       for (const a of ss.addresses ?? []) {
         count++;
-        if (out.length < 3) { out.push(p ? `${a.ip}:${p.port}` : a.ip); }
+        // The printer joins with net.JoinHostPort: an IPv6 endpoint reads [fd00:10:244:1::5]:4317.
+        if (out.length < 3) { out.push(p ? (String(a.ip).includes(':') ? `[${a.ip}]:${p.port}` : `${a.ip}:${p.port}`) : a.ip); }
       }
     }
   }

@@ -16,6 +16,7 @@ import { setClusterIpFamily, type IpFamily } from '../../ip-family.ts';
 import { goSplitHostPort, listenTcp } from '../../standins/collector-net.ts';
 import { NETNS_PREFIX } from '../../runtime/network.ts';
 import { runStandin, simRoot } from '../../standins/testutil.ts';
+import { toTable } from '../../api/table.ts';
 import type { Cluster } from '../../cli.ts';
 
 const skip = process.getuid?.() === 0 ? false : 'needs root (network namespaces)';
@@ -301,4 +302,9 @@ test('npm run sim -- --ip-family: ipv4 by default, ipv6 or dual when asked, anyt
   assert.equal(parseArgs(['up', '--manifests', MANIFESTS, '--ip-family', 'ipv6']).ipFamily, 'ipv6');
   assert.equal(parseArgs(['up', '--manifests', MANIFESTS, '--ip-family=dual']).ipFamily, 'dual');
   assert.throws(() => parseArgs(['up', '--manifests', MANIFESTS, '--ip-family', 'IPv6']), (e: Error) => e instanceof UsageError && /--ip-family must be one of ipv4, ipv6, dual/.test(e.message));
+});
+
+test('kubectl get endpoints prints an IPv6 endpoint as net.JoinHostPort does', () => {
+  const ep: KObject = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'otel', namespace: 'ip6', creationTimestamp: new Date().toISOString() }, subsets: [{ addresses: [{ ip: 'fd00:10:244:1::5' }], ports: [{ name: 'otlp-grpc', port: 4317 }] }] };
+  assert.equal(toTable('Endpoints', [ep], 'None', {}).rows[0].cells[1], '[fd00:10:244:1::5]:4317');
 });
