@@ -31,10 +31,23 @@ function evidenceCell(f: Finding): string {
   return lines.join('\n');
 }
 
+/** One line per app, its path hop by hop (apps[].hops): where the data stops, without reading the JSON. */
+function pathLines(r: Report, width: number): string[] {
+  const apps = r.apps.filter((a) => a.hops?.length);
+  if (!apps.length) { return []; }
+  const out = ['', ...hanging(0, '', 'Paths, hop by hop (each hop\'s proof: -o json, apps[].hops)', width)];
+  for (const a of apps) {
+    const hops = (a.hops ?? []).map((h) => `${h.hop} ${h.status}${h.findings?.length ? ` (${h.findings.join(', ')})` : ''}`).join(' > ');
+    const [kind, name] = a.workload?.includes('/') ? a.workload.split('/', 2) : ['Pod', a.pod];
+    out.push(...wrapLine(clean(`${kind} ${a.namespace}/${name} (${a.container}): ${hops}`), width - 4).map((l, i) => `${i ? '    ' : '  '}${l}`.trimEnd()));
+  }
+  return out;
+}
+
 export function renderWide(r: Report, opts: RenderOptions = {}): string {
   const width = widthOf(opts);
   const paint = painter(opts.color);
-  if (r.findings.length === 0) { return `${[...healthyText(r).flatMap((l) => hanging(0, '', l, width)), ...suppressedLines(r, width), ...notes(r, width)].join('\n')}\n`; }
+  if (r.findings.length === 0) { return `${[...healthyText(r).flatMap((l) => hanging(0, '', l, width)), ...pathLines(r, width), ...suppressedLines(r, width), ...notes(r, width)].join('\n')}\n`; }
   const w = widths(width);
   // One table row per visual line: cli-table3 measures a multi-line cell once per line it draws (quadratic,
   // and string-width is slow), so long evidence cells took seconds. Rows of one finding share no rule line.
@@ -75,6 +88,7 @@ export function renderWide(r: Report, opts: RenderOptions = {}): string {
     if (c?.apply.length || c?.restart) { out.push(...wrapCommand(sanitize(c.verify), width, 2)); }
     for (const a of f.affected ?? []) { out.push(...hanging(2, 'affects ', clean(`${a.namespace}/${a.pod} (${a.container})${a.endpoint ? ` -> ${a.endpoint}` : ''}${a.symptoms.length ? `: ${a.symptoms.join('; ')}` : ''}`), width)); }
   });
+  out.push(...pathLines(r, width));
   const noteLines = notes(r, width);
   if (noteLines.length) { out.push(...noteLines); }
   return `${out.join('\n')}\n`;
