@@ -12,6 +12,8 @@
 // - the resource as constant labels (otelinit/config.go WithResourceAsConstantLabels): service_instance_id,
 //   service_name, service_version, escaped to underscores for a scraper that does not ask for UTF-8 names
 //   (CHANGELOG v0.148.0 known issue);
+// - the memory limiter's counters are otelcol_processor_{accepted,refused}_* up to v0.154 and
+//   otelcol_processor_memory_limiter_{accepted,refused}_* from v0.155.0 (memorylimiterprocessor documentation.md);
 // - queue_size carries data_type from v0.107.0 (queue_sender.go), queue_capacity from v0.120.0 (obs_queue.go);
 // - help texts gain " [alpha]" in v0.115.0 (queue gauges in v0.119.0) and " [Alpha]" from v0.139.0.
 import { minorOf, type Version } from './logformat.ts';
@@ -37,7 +39,7 @@ function helpFor(name: string, m: number): string {
   if (name === 'otelcol_exporter_queue_size') { return `Current size of the retry queue (in batches)${m >= 119 ? '.' : ''}${tag(119)}`; }
   if (name === 'otelcol_exporter_queue_capacity') { return `Fixed capacity of the retry queue (in batches)${m >= 119 ? '.' : ''}${tag(119)}`; }
   if (name === 'otelcol_process_uptime') { return `Uptime of the process${tag(115)}`; }
-  const mm = /^(otelcol_(?:exporter|receiver|processor)_[a-z]+(?:_failed)?)_(spans|metric_points|log_records)$/.exec(name);
+  const mm = /^(otelcol_(?:exporter|receiver|processor)_[a-z]+(?:_failed)?)_(spans|metric_points|log_records)$/.exec(name.replace('_memory_limiter_', '_'));
   if (mm && HELP[mm[1]]) { return `Number of ${WHAT[mm[2]]} ${HELP[mm[1]]}${tag(115)}`; }
   return name;
 }

@@ -87,11 +87,14 @@ export class Pipelines {
       const type = typeOf(id);
       const labels = { processor: id };
       if (type === 'memory_limiter') {
+        // processorhelper's names, kept by memorylimiterprocessor's own metadata from v0.111.0, prefixed with
+        // the component from v0.155.0 (processor/memorylimiterprocessor/documentation.md per tag).
+        const prefix = minorOf(this.v) >= 155 ? 'otelcol_processor_memory_limiter' : 'otelcol_processor';
         if (this.limiters.get(id)?.mustRefuse) {
-          this.metrics.add(`otelcol_processor_refused_${ITEMS[p.signal]}`, labels, items);
+          this.metrics.add(`${prefix}_refused_${ITEMS[p.signal]}`, labels, items);
           return new PipelineError(ERR_DATA_REFUSED, false);
         }
-        this.metrics.add(`otelcol_processor_accepted_${ITEMS[p.signal]}`, labels, items);
+        this.metrics.add(`${prefix}_accepted_${ITEMS[p.signal]}`, labels, items);
       } else if (type === 'batch') {
         // The batch processor's timeout (200ms) flush carries the data on; its errors are only logged by the exporter.
         setTimeout(() => { void this.through(p, i + 1, items, body, json); }, 200).unref();

@@ -243,6 +243,21 @@ test('app stand-ins (Go, Python; OTLP/HTTP) log the 503 the refusing collector a
   } finally { await go.stop(); await py.stop(); await p.stop(); }
 });
 
+test('metrics: the memory limiter\'s refusals under the name of the version (0.117.0, 0.155.0), and the receiver\'s', async () => {
+  for (const [version, name] of [['0.117.0', 'otelcol_processor_refused_spans'], ['0.155.0', 'otelcol_processor_memory_limiter_refused_spans']] as const) {
+    const port = await freePort();
+    const mport = await freePort();
+    const p = await start(version, conf(port, '  debug: {}', 'debug', '  memory_limiter:\n    check_interval: 100ms\n    limit_mib: 2\n', `  telemetry:\n    metrics:\n      address: 127.0.0.1:${mport}\n`));
+    try {
+      await p.waitFor(/Refusing data/);
+      assert.equal((await post(port, span())).status, 503);
+      const text = await get(mport, '/metrics');
+      assert.match(text, new RegExp(`\\n${name}\\{processor="memory_limiter",service_instance_id="[^"]+",service_name="otelcol-contrib",service_version="${version.replace(/\./g, '\\.')}"\\} 1\\n`));
+      assert.match(text, /\notelcol_receiver_refused_spans\{receiver="otlp",[^}]*transport="http"\} 1\n/);
+    } finally { await p.stop(); }
+  }
+});
+
 test('metrics endpoint: Prometheus text with the real names and labels per version', async () => {
   for (const version of ['0.92.0', '0.117.0']) {
     const port = await freePort();
