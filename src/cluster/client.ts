@@ -319,10 +319,12 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
   }
 
   async list(resource: ResourceName | ResourceRef, opts: ListOptions = {}): Promise<KObject[]> {
-    const items: KObject[] = [];
+    let items: KObject[] = [];
     await this.listPages(resource, opts, (page) => {
       items.push(...page);
       return true;
+    }, () => {
+      items = [];
     });
     return items;
   }
@@ -330,9 +332,9 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
   /**
    * The list, page by page (limit/continue): each page is parsed and handed over, then dropped. A continue
    * token can expire (410) on a long list; kubectl's answer is a fresh list, once, and so is this one's
-   * (the pages already handed over are handed over again: a caller that counts must key by object).
+   * (`onRestart` first: the pages already handed over come again).
    */
-  async listPages(resource: ResourceName | ResourceRef, opts: ListOptions, onPage: (items: KObject[], more: boolean) => boolean | undefined): Promise<void> {
+  async listPages(resource: ResourceName | ResourceRef, opts: ListOptions, onPage: (items: KObject[], more: boolean) => boolean | undefined, onRestart?: () => void): Promise<void> {
     const ref: ResourceRef = typeof resource === 'string' ? RESOURCES[resource] : resource;
     const path = resourcePath(ref, opts.namespace);
     const accept = opts.metadataOnly ? 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json' : undefined;
@@ -358,7 +360,10 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
         } while (cont);
         return;
       } catch (e) {
-        if (e instanceof ApiError && e.status === 410 && restart === 0) { continue; }
+        if (e instanceof ApiError && e.status === 410 && restart === 0) {
+          onRestart?.();
+          continue;
+        }
         throw e;
       }
     }
@@ -450,6 +455,26 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
     return this.secureContext.ctx;
   }
 
+  private tlsSession?: Buffer;
+
+  /**
+   * The TLS connection of one exec, resuming the last session the API server issued (a ticket): a
+   * resumed handshake skips the certificate exchange and its signature checks on both sides, and a
+   * diagnosis opens one connection per exec. As ws's own tlsConnect does otherwise (servername from the
+   * host unless it is an IP).
+   */
+  private resumingConnect(o: import('node:tls').ConnectionOptions & { host?: string; path?: string }): import('node:tls').TLSSocket {
+    const tls = process.getBuiltinModule('node:tls') as typeof import('node:tls');
+    const net = process.getBuiltinModule('node:net') as typeof import('node:net');
+    const host = o.host ?? '';
+    const servername = o.servername || o.servername === '' ? o.servername : net.isIP(host) ? '' : host;
+    const socket = tls.connect({ ...o, path: undefined, servername, ...(this.tlsSession ? { session: this.tlsSession } : {}) });
+    socket.on('session', (session: Buffer) => {
+      this.tlsSession = session;
+    });
+    return socket;
+  }
+
   async serverVersion(): Promise<ServerVersion> {
     const { text } = await this.request('GET', '/version', { verb: 'get' });
     const v = JSON.parse(text);
@@ -494,6 +519,7 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
         // Without one, every exec's TLS socket builds its own context from the CA and client certificate.
         const tlsOpts = wsOpts as WebSocket.ClientOptions & { secureContext?: import('node:tls').SecureContext };
         if (!tlsOpts.secureContext && (wsOpts.ca || wsOpts.cert || wsOpts.key)) { tlsOpts.secureContext = this.tlsContext(wsOpts); }
+        if (uri.startsWith('wss:')) { (wsOpts as { createConnection?: unknown }).createConnection = (o: import('node:tls').ConnectionOptions & { host?: string; path?: string }) => this.resumingConnect(o); }
         const ws = new WebSocket(uri, protocols, wsOpts);
         socket = ws;
         if (settled) { ws.terminate(); }

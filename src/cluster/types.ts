@@ -142,9 +142,10 @@ export interface ClusterClient {
   /**
    * A list read page by page: `onPage` sees each page's items as soon as it is parsed, and the pages are
    * not kept, so a list of the whole cluster's pods never sits in memory at once. `onPage` returning
-   * false stops the list after that page.
+   * false stops the list after that page. A list whose continue token expired (410) starts over once:
+   * `onRestart` is told first, so a caller that keeps pages can drop the ones it had.
    */
-  listPages?(resource: ResourceName | ResourceRef, opts: ListOptions, onPage: (items: KObject[], more: boolean) => boolean | undefined): Promise<void>;
+  listPages?(resource: ResourceName | ResourceRef, opts: ListOptions, onPage: (items: KObject[], more: boolean) => boolean | undefined, onRestart?: () => void): Promise<void>;
   /** One object by name (a pod chosen to stand for its template). */
   getObject?(resource: ResourceName | ResourceRef, namespace: string | undefined, name: string, opts?: { signal?: AbortSignal }): Promise<KObject>;
 }

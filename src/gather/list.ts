@@ -113,10 +113,12 @@ async function listIn(
     try {
       if (shape && client.listPages) {
         // Page by page, each object cut down to what discovery reads before the next page is parsed.
-        const out: KObject[] = [];
+        let out: KObject[] = [];
         await client.listPages(resource, { namespace: ns, signal, ...(shape.metadataOnly ? { metadataOnly: true } : {}) }, (items) => {
           for (const o of items) { out.push(shape.keep ? shape.keep(o) : o); }
           return true;
+        }, () => {
+          out = [];
         });
         return out;
       }

@@ -267,13 +267,18 @@ export async function sampleCollectorPods(
     .filter(([k]) => !PER_POD_LABELS.has(k))
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
-  const kept = new Map<string, KObject>();
-  const pools = new Set<string>();
+  let kept = new Map<string, KObject>();
+  let pools = new Set<string>();
   let pods = 0;
   let healthyKept = 0;
   let notReady = 0;
   let restarting = 0;
   let unhealthyKept = 0;
+  const restart = (): void => {
+    kept = new Map();
+    pools = new Set();
+    pods = healthyKept = notReady = restarting = unhealthyKept = 0;
+  };
   const owner = controllerRef(rep);
   await client.listPages!('pods', { namespace: ns, ...(selector ? { labelSelector: selector } : { fieldSelector: `metadata.name=${rep.metadata.name}` }), signal: opts.signal }, (items) => {
     for (const p of items) {
@@ -301,7 +306,7 @@ export async function sampleCollectorPods(
       }
     }
     return true;
-  });
+  }, restart);
   if (!kept.has(rep.metadata.name) && kept.size === 0) { kept.set(rep.metadata.name, rep); }
   return {
     pods: [...kept.values()],
