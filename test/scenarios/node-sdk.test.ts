@@ -3,7 +3,9 @@
 // address and is served (the collector's socket from cart's pod IP receives export after export, and
 // cart, logging export errors with OTEL_LOG_LEVEL=error, logs none); `checkout` exports over HTTP to a
 // collector bound to localhost and logs the SDK's own ECONNREFUSED line, which the plugin quotes as the
-// evidence of receiver-bound-to-loopback. No expected.yaml: the diagnosis waits here for the app's first
+// evidence of receiver-bound-to-loopback; `payment` names the collector's Service by its short name from
+// another namespace (grpc-js's "Name resolution failed", evidence of app-endpoint-unresolvable) and `shipping` sends http/protobuf to
+// the gRPC port (Node's "Parse Error: Expected HTTP/", evidence of app-protocol-port-mismatch). No expected.yaml: the diagnosis waits here for the app's first
 // line (a scenario run diagnoses as soon as the pods settle, before an SDK has timed out once).
 // Needs root (network namespaces).
 import { test } from 'node:test';
@@ -44,7 +46,7 @@ function netnsOf(runId: string, ip: string): string {
   throw new Error(`no pod namespace of run ${runId} has ${ip}`);
 }
 
-test('real Node SDK apps: one served by a healthy collector, one refused by a localhost-bound receiver and diagnosed from its own log line', { skip, timeout: 300_000 }, async () => {
+test('real Node SDK apps: one served by a healthy collector; refused, unresolvable and wrong-protocol ones diagnosed from their own log lines', { skip, timeout: 300_000 }, async () => {
   const { startCluster } = await import('../sim/cli.ts');
   const { typeByKind } = await import('../sim/store.ts');
   const cluster = await startCluster({ manifests: [join(here, 'node-sdk-real/manifests')], log: () => {} });
@@ -58,15 +60,20 @@ test('real Node SDK apps: one served by a healthy collector, one refused by a lo
     const cart = pod('shop', 'app', 'cart');
     const checkout = pod('shop', 'app', 'checkout');
     const collector = pod('observability', 'app.kubernetes.io/name', 'otel-collector');
+    const payment = pod('shop', 'app', 'payment');
+    const shipping = pod('shop', 'app', 'shipping');
     const logOf = (p: { name: string }, container: string): Promise<string> => cluster.runtime.logs('shop', p.name, { container });
-
-    // checkout: the SDK's own line, once its first export has given up (OTEL_EXPORTER_OTLP_TIMEOUT).
-    let line: string | undefined;
-    while (!line) {
-      line = (await logOf(checkout, 'checkout')).split('\n').find((l) => l.includes('{"stack":'));
-      if (!line) { await sleep(500); }
-    }
-    assert.match(line, /\{"stack":"Error: connect ECONNREFUSED \d+\.\d+\.\d+\.\d+:4318\\n {4}at TCPConnectWrap\.afterConnect/);
+    /** The SDK's first line, once an export has given up (OTEL_EXPORTER_OTLP_TIMEOUT). */
+    const firstLine = async (p: { name: string }, container: string): Promise<string> => {
+      for (;;) {
+        const line = (await logOf(p, container)).split('\n').find((l) => l.includes('{"stack":'));
+        if (line) { return line; }
+        await sleep(500);
+      }
+    };
+    assert.match(await firstLine(checkout, 'checkout'), /\{"stack":"Error: connect ECONNREFUSED \d+\.\d+\.\d+\.\d+:4318\\n {4}at TCPConnectWrap\.afterConnect/);
+    assert.match(await firstLine(payment, 'payment'), /\{"stack":"Error: 14 UNAVAILABLE: Name resolution failed for target dns:otel-collector:4317\\n/);
+    assert.match(await firstLine(shipping, 'shipping'), /\{"stack":"Error: Parse Error: Expected HTTP\//);
 
     // cart: the collector keeps receiving its exports (one batch a second) over the connection from cart's IP,
     // and cart logs no failure of them. Pods start together, so cart's first batches may have met a collector
@@ -85,14 +92,21 @@ test('real Node SDK apps: one served by a healthy collector, one refused by a lo
     assert.doesNotMatch((await logOf(cart, 'cart')).slice(mark), /\{"stack":/, 'cart logged an export error');
 
     const r = await runAsync(PLUGIN, ['diagnose', '-o', 'json', '-n', 'observability'], { KUBECONFIG: cluster.kubeconfig, NO_COLOR: '1' }, 120_000);
-    const ctx = `stderr:\n${r.stderr}\nstdout:\n${r.stdout.slice(0, 4000)}`;
     type Finding = { rule: string; subject: { kind: string; namespace?: string; name: string }; evidence?: { source: string; detail: string }[] };
     const report = JSON.parse(r.stdout) as { findings: Finding[] };
+    const ctx = `findings: ${report.findings.map((f) => `${f.rule} ${f.subject.namespace}/${f.subject.name}`).join(', ')}\nstderr:\n${r.stderr}`;
     const loopback = report.findings.find((f) => f.rule === 'receiver-bound-to-loopback' && f.subject.name === 'otel-collector-local');
     assert.ok(loopback, `receiver-bound-to-loopback on otel-collector-local\n${ctx}`);
     const quoted = loopback.evidence?.find((e) => e.source === 'log' && e.detail.includes(`shop/${checkout.name} (checkout): `));
     assert.ok(quoted, `checkout's log line quoted as evidence\n${JSON.stringify(loopback.evidence, null, 2)}`);
     assert.ok(quoted.detail.includes('{"stack":"Error: connect ECONNREFUSED '), quoted.detail);
+    const quotes = (rule: string, app: string, text: string): void => {
+      const f = report.findings.find((x) => x.rule === rule && x.subject.name === app);
+      assert.ok(f, `${rule} on ${app}\n${ctx}`);
+      assert.ok(f.evidence?.some((e) => e.source === 'log' && e.detail.includes(text)), `${app}'s line quoted by ${rule}\n${JSON.stringify(f.evidence, null, 2)}`);
+    };
+    quotes('app-endpoint-unresolvable', 'payment', '{"stack":"Error: 14 UNAVAILABLE: Name resolution failed for target dns:otel-collector:4317');
+    quotes('app-protocol-port-mismatch', 'shipping', '{"stack":"Error: Parse Error: Expected HTTP/');
     const aboutHealthy = report.findings.filter((f) => f.subject.name === 'otel-collector' || f.subject.name === 'cart');
     assert.deepEqual(aboutHealthy.map((f) => `${f.rule} ${f.subject.name}`), [], `nothing wrong with cart's path\n${ctx}`);
   } finally {
