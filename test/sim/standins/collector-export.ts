@@ -195,7 +195,8 @@ export class Exporter {
   constructor(id: string, signal: Signal, conf: Conf, s: ExporterSettings) {
     this.id = id;
     this.signal = signal;
-    this.type = id.split('/')[0];
+    // Compared without underscores: 0.144 renamed otlphttp to otlp_http and kept the old name as an alias.
+    this.type = id.split('/')[0].replace(/_/g, '');
     this.conf = conf;
     this.s = s;
     this.retry = retryConfig(conf.retry_on_failure);

@@ -20,7 +20,7 @@ const ITEMS: Record<Signal, string> = { traces: 'spans', metrics: 'metric_points
 /** The Validate of the components modelled here, run with the rest of the config's validation. */
 export function validateComponents(conf: Conf): void {
   for (const [id, pc] of Object.entries(isMap(conf.processors) ? conf.processors : {})) {
-    if (typeOf(id) === 'memory_limiter') { validateMemoryLimiter(id, pc); }
+    if (typeOf(id).replace(/_/g, '') === 'memorylimiter') { validateMemoryLimiter(id, pc); }
   }
 }
 
@@ -60,7 +60,7 @@ export class Pipelines {
       this.pipelines.push(pl);
       const procConfs = isMap(conf.processors) ? conf.processors : {};
       for (const id of pl.processors) {
-        if (typeOf(id) !== 'memory_limiter' || this.limiters.has(id)) { continue; }
+        if (typeOf(id).replace(/_/g, '') !== 'memorylimiter' || this.limiters.has(id)) { continue; }
         const pc = isMap(procConfs[id]) ? (procConfs[id] as Conf) : {};
         this.limiters.set(id, new MemoryLimiter(pc, v, log, componentFields(m, 'processor', id, sig, pid)));
       }
@@ -84,9 +84,9 @@ export class Pipelines {
   private async through(p: Pipeline, from: number, items: number, body: Buffer, json: boolean): Promise<PipelineError | undefined> {
     for (let i = from; i < p.processors.length; i++) {
       const id = p.processors[i];
-      const type = typeOf(id);
+      const type = typeOf(id).replace(/_/g, '');
       const labels = { processor: id };
-      if (type === 'memory_limiter') {
+      if (type === 'memorylimiter') {
         // processorhelper's names, kept by memorylimiterprocessor's own metadata from v0.111.0, prefixed with
         // the component from v0.155.0 (processor/memorylimiterprocessor/documentation.md per tag).
         const prefix = minorOf(this.v) >= 155 ? 'otelcol_processor_memory_limiter' : 'otelcol_processor';
