@@ -240,7 +240,7 @@ function targetFields(line: string): Record<string, string> {
 
 const SDK: Sig[] = [
   // Before the transport causes: the collector answered, and said back off (its memory limiter's ErrDataRefused,
-  // "data dropped ..." before 0.80; a full sending queue with no batch processor in between).
+  // "data dropped ..." up to 0.75; a full sending queue with no batch processor in between).
   { id: 'collector-memory-limited', kind: 'backpressure', re: /data (?:refused|dropped) due to high memory usage/ },
   { id: 'collector-queue-full-upstream', kind: 'backpressure', re: /sending[_ ]queue is full/ },
   // protocol / port mismatch
