@@ -19,7 +19,7 @@ export interface ProbePlan {
   parsed: ReturnType<typeof parseProbeTarget>;
 }
 
-/** Extra pods probed beyond one per path, over the largest groups (a check that the path is one). */
+/** At most this many extra pods probed beyond one per path, over the largest groups (a check that the path is one). */
 export const PROBE_SAMPLE = 10;
 
 export interface ProbeGroup {
@@ -66,7 +66,7 @@ export function pathKey(app: AppContainer, plans: ProbePlan[], services: Service
 
 /**
  * Which pods probe: apps grouped by path (pathKey); per group the pods of the first ready candidates (a
- * running pod, its container ready) up to `perGroup`, then PROBE_SAMPLE more pods over the largest groups,
+ * running pod, its container ready) up to `perGroup`, then a few more pods (PROBE_SAMPLE at most) over the largest groups,
  * each from a workload not yet probing there. Every container of a chosen pod on the same path probes.
  */
 export function groupProbes(apps: AppContainer[], keys: string[], opts: { perGroup?: number; sample?: number } = {}): ProbeGroup[] {
@@ -90,8 +90,9 @@ export function groupProbes(apps: AppContainer[], keys: string[], opts: { perGro
     }
     groups.push({ key, members, probing: members.filter((i) => chosen.has(podOf(i))), pods: pods.size, workloads: new Set(members.map(wlOf)).size });
   }
-  // The sample: one more pod in each of the largest groups, from another workload.
-  let left = Math.max(0, opts.sample ?? PROBE_SAMPLE);
+  // The sample: one more pod in each of the largest groups, from another workload; one in ten groups,
+  // at most PROBE_SAMPLE (a check of the grouping, not a second census).
+  let left = Math.max(0, opts.sample ?? Math.min(PROBE_SAMPLE, Math.ceil(groups.length / 10)));
   for (const g of [...groups].sort((a, b) => b.members.length - a.members.length || (a.key < b.key ? -1 : 1))) {
     if (left <= 0) { break; }
     const probingWl = new Set(g.probing.map(wlOf));

@@ -154,6 +154,8 @@ test('probes per path: one ready pod per group, the sample from other workloads,
   assert.equal(g.probing.length, 2);
   assert.notEqual(apps[g.probing[1]].workload!.name, 'w1', 'the sample comes from another workload');
   assert.equal(sampled.flatMap((x) => x.probing).length, 4, 'one per group plus one');
+  // By default one extra pod per ten groups (rounded up), at most PROBE_SAMPLE.
+  assert.equal(groupProbes(apps, keys).flatMap((x) => x.probing).length, 4);
 });
 
 test('paths differ by the labels NetworkPolicies select on, not by other labels', () => {
