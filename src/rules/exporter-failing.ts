@@ -120,6 +120,9 @@ export const rule: Rule = {
         if (lines.length > shown.size) { evidence.push({ source: 'log', detail: `${lines.length} failed sends of ${id} in the last lines of ${[...pods].map((p) => p.pod).join(', ')}${lost.length ? `, ${lost.length} of them dropping data` : ''}` }); }
         evidence.push({ source: 'config', detail: `exporters.${id}${endpoint ? `.endpoint: ${endpoint}` : ' (no endpoint in the config)'}; pipelines sending to it: ${piped.length ? piped.join(', ') : 'none found'}` });
         evidence.push(...metricEvidence([...pods], SEND_FAILED, { exporter: id }));
+        // While it still retries nothing is counted as failed (the retry sender returns first): the data it
+        // holds is the proof then.
+        evidence.push(...metricEvidence([...pods], /^otelcol_exporter_queue_size$/, { exporter: id }).filter((e) => !/were not read/.test(e.detail)));
         const what = CLASS_TEXT[cls] ?? CLASS_TEXT.other;
         const dropping = lost.length > 0 || last?.fields?.permanent === 'true';
         findings.push({

@@ -51,6 +51,8 @@ test('exporter-failing: the metrics are api evidence, and their absence is said'
   const proven = withMetrics(dns, [{ name: 'otelcol_exporter_send_failed_metric_points_total', labels: { exporter: 'otlp/backend', service_name: 'otelcol-k8s' }, value: 42 }]);
   const [f] = findingsOf(rule, proven);
   assert.ok(f.evidence.some((e) => e.source === 'api' && e.detail.includes('otelcol_exporter_send_failed_metric_points_total{exporter="otlp/backend"} 42')), JSON.stringify(f.evidence));
+  const holding = withMetrics(dns, [{ name: 'otelcol_exporter_queue_size', labels: { exporter: 'otlp/backend', data_type: 'traces' }, value: 4 }]);
+  assert.ok(findingsOf(rule, holding)[0].evidence.some((e) => e.source === 'api' && e.detail.includes('otelcol_exporter_queue_size{exporter="otlp/backend",data_type="traces"} 4')));
   const unread = structuredClone(dns);
   unread.collectors[0].metrics = { endpoint: 'localhost:8888', notRun: { reason: 'loopback', detail: 'the telemetry endpoint localhost:8888 listens on loopback only' } };
   const [g] = findingsOf(rule, unread);
