@@ -21,7 +21,7 @@
 // the host side, with a static neighbour entry as for 169.254.1.1; nodes forward IPv6 and run
 // ip6tables-restore beside iptables-restore. Default routes are checked in both families.
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { typeByKind, type Change, type KObject, type Store } from '../store.ts';
@@ -123,6 +123,10 @@ export class Network {
 
   async start(): Promise<void> {
     if (this.started) { return; }
+    // kube-proxy's IPv6 rules need ip6tables-restore (the iptables package ships it beside iptables-restore).
+    if (this.v6 && !(process.env.PATH ?? '/usr/sbin:/sbin').split(':').some((d) => d && existsSync(join(d, 'ip6tables-restore')))) {
+      throw new Error('an IPv6 or dual-stack cluster needs ip6tables-restore on PATH (install the iptables package)');
+    }
     this.started = true;
     // Ownership is recorded before anything exists, so sweepStale() can always tell whose leftovers these are.
     mkdirSync(OWNER_DIR, { recursive: true });
