@@ -14,6 +14,7 @@ import { SIGNALS, type Signal } from './otlp.ts';
 import { CLIENT_ENDPOINT_RECEIVERS, UDP_PROTOCOLS } from './components.ts';
 import { CollectorError, binaryName, isMap, loadConfig, parseArgs, typeOf, validate, versionFromImage, type Conf, type EnvNote } from './collector-config.ts';
 import { Pipelines, validateComponents } from './collector-pipeline.ts';
+import { readerNaming } from './collector-metrics.ts';
 import { goNotFound, grpcServer, joinHostPort, listenTcp, listenUdp, listenable, otlpHttpServer, plainHttp, send, splitHostPort, telemetryAddressError, tlsServer, type Bound } from './collector-net.ts';
 
 // ---------- the collector ----------
@@ -145,14 +146,14 @@ export async function run(): Promise<number> {
   // The processors and exporters are built with the pipelines, before anything starts (collector-pipeline.ts).
   const pipes = new Pipelines(conf, v, log);
   pipes.metrics.gauge('otelcol_process_uptime', {}, () => process.uptime(), 'counter');
-  // A `readers:` prometheus exporter written without without_type_suffix gets `_total` (collector-metrics.ts).
-  const suffixes = Array.isArray(metricsConf.readers) && !metricsConf.readers.some((r) => isMap(r) && isMap(r.pull) && isMap(r.pull.exporter) && isMap(r.pull.exporter.prometheus) && r.pull.exporter.prometheus.without_type_suffix === true);
+  // A `readers:` prometheus exporter may name the families otherwise (`_total`, units: collector-metrics.ts).
+  const naming = readerNaming(v, metricsConf);
   if (metricsEndpoint) {
     try {
       ctx.bound.push(await listenTcp(metricsEndpoint, plainHttp((req, res) => {
         if ((req.url ?? '').split('?')[0] !== '/metrics') { goNotFound(res); return; }
         res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-        res.end(pipes.metrics.render(v, { service_instance_id: instanceId, service_name: binary, service_version: buildVersion }, { suffixes }));
+        res.end(pipes.metrics.render(v, { service_instance_id: instanceId, service_name: binary, service_version: buildVersion }, naming));
       })));
     } catch {
       // Self-telemetry port clashes are not what this simulator studies; the pipelines still start.

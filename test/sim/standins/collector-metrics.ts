@@ -8,7 +8,10 @@
 //   built with WithoutCounterSuffixes and WithoutUnits "to remain backwards compatible" (CHANGELOG v0.90.1;
 //   service/internal/proctelemetry/config.go), and from v0.119.0 the default reader sets
 //   without_type_suffix/without_units (service/telemetry/factory.go). A user-written `readers:` pull exporter
-//   WITHOUT those options gets `_total` and units from v0.119.0 (CHANGELOG v0.119.0, #11611);
+//   WITHOUT those options gets `_total` and units from v0.119.0 (CHANGELOG v0.119.0, #11611) until v0.152.0
+//   gave explicit readers the same defaults (#13867). Units in braces are dropped, `s` is `_seconds`; in
+//   v0.130.0 alone they came out as `__spans_` (`otelcol_exporter_sent_spans__spans__total`, otel-go#7039,
+//   fixed in v0.130.1, #13449);
 // - the resource as constant labels (otelinit/config.go WithResourceAsConstantLabels): service_instance_id,
 //   service_name, service_version, escaped to underscores for a scraper that does not ask for UTF-8 names
 //   (CHANGELOG v0.148.0 known issue);
@@ -41,6 +44,36 @@ function helpFor(name: string, m: number): string {
   if (name === 'otelcol_process_uptime') { return `Uptime of the process${tag(115)}`; }
   const mm = /^(otelcol_(?:exporter|receiver|processor)_[a-z]+(?:_failed)?)_(spans|metric_points|log_records)$/.exec(name.replace('_memory_limiter_', '_'));
   if (mm && HELP[mm[1]]) { return `Number of ${WHAT[mm[2]]} ${HELP[mm[1]]}${tag(115)}`; }
+  return name;
+}
+
+/** The units of the families this registry holds (generated_telemetry.go WithUnit, v0.130.0). */
+function unitOf(name: string): string | undefined {
+  if (name === 'otelcol_process_uptime') { return 's'; }
+  if (/_queue_(size|capacity)$/.test(name)) { return '{batches}'; }
+  const items = /_(spans|metric_points|log_records)$/.exec(name)?.[1];
+  return items === 'spans' ? '{spans}' : items === 'metric_points' ? '{datapoints}' : items === 'log_records' ? '{records}' : undefined;
+}
+
+/** How a scrape names the families: the default reader's (plain) or a `readers:` prometheus exporter's. */
+export interface Naming { typeSuffix: boolean; units: boolean; unitBug: boolean }
+
+/** The naming a `service::telemetry::metrics` config gets in this version (see the header for the sources). */
+export function readerNaming(v: Version, metricsConf: Record<string, unknown>): Naming {
+  const m = minorOf(v);
+  const readers = Array.isArray(metricsConf.readers) ? metricsConf.readers : [];
+  const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  const prom = readers.map((r) => (isObj(r) && isObj(r.pull) && isObj(r.pull.exporter) && isObj(r.pull.exporter.prometheus) ? r.pull.exporter.prometheus : undefined)).find((p) => p);
+  const explicit = prom !== undefined && m >= 119 && m < 152;
+  return { typeSuffix: explicit && prom.without_type_suffix !== true, units: explicit && prom.without_units !== true, unitBug: v.text === '0.130.0' };
+}
+
+function exposedName(f: { name: string; type: 'counter' | 'gauge' }, n: Naming): string {
+  let name = f.name;
+  const unit = n.units ? unitOf(f.name) : undefined;
+  if (unit === 's') { name += '_seconds'; }
+  else if (unit?.startsWith('{') && n.unitBug) { name += `__${unit.slice(1, -1)}_`; }
+  if (f.type === 'counter' && n.typeSuffix) { name += '_total'; }
   return name;
 }
 
@@ -86,16 +119,13 @@ export class SelfMetrics {
     return this.families.get(name)?.series.get(key(labels))?.value();
   }
 
-  /**
-   * The scrape body. `suffixes`: a `readers:` prometheus exporter without without_type_suffix (from 0.119),
-   * whose counters end in `_total`.
-   */
-  render(v: Version, constLabels: Labels, opts: { suffixes?: boolean } = {}): string {
+  /** The scrape body, the families named as `naming` says (readerNaming). */
+  render(v: Version, constLabels: Labels, naming: Naming = { typeSuffix: false, units: false, unitBug: false }): string {
     const m = minorOf(v);
     const out: string[] = [];
-    for (const f of [...this.families.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const f of [...this.families.values()].sort((a, b) => (exposedName(a, naming) < exposedName(b, naming) ? -1 : 1))) {
       if (f.series.size === 0) { continue; }
-      const name = f.type === 'counter' && opts.suffixes && m >= 119 ? `${f.name}_total` : f.name;
+      const name = exposedName(f, naming);
       out.push(`# HELP ${name} ${helpFor(f.name, m)}`, `# TYPE ${name} ${f.type}`);
       const rows = [...f.series.values()].map((s) => {
         const all = { ...s.labels, ...constLabels };

@@ -11,6 +11,8 @@ import { runStandin, simRoot, freePort, type Proc } from '../../standins/testuti
 import { encodeTraceRequest, grpcFrame, GRPC_PATHS } from '../../standins/otlp.ts';
 import { countItems, decodeStatus, encodeStatus } from '../../standins/collector-status.ts';
 import { grpcExportError, httpExportError, parseGoDuration } from '../../standins/collector-export.ts';
+import { SelfMetrics, readerNaming } from '../../standins/collector-metrics.ts';
+import { parseVersion } from '../../standins/logformat.ts';
 
 const IMG = (v: string): string => `otel/opentelemetry-collector-contrib:${v}`;
 const span = (): Buffer => encodeTraceRequest('shop', 'GET /', Buffer.alloc(16, 1), Buffer.alloc(8, 2), 1n, 2n);
@@ -109,6 +111,24 @@ test('unit: Go durations, item counts, google.rpc.Status round trip, Go error te
   const e503 = httpExportError(117, 'http://b:4318/v1/traces', { ...s401, status: 503 });
   assert.equal(e503.permanent, false);
   assert.equal(grpcExportError(117, { kind: 'status', host: 'b', port: 4317, grpcStatus: 7, grpcMessage: 'no' }).message, 'Permanent error: rpc error: code = PermissionDenied desc = no');
+});
+
+test('unit: family names per reader config and version (_total and units for explicit readers 0.119-0.151, the 0.130.0 unit bug)', () => {
+  const names = (version: string, prom: Record<string, unknown> | undefined): string[] => {
+    const v = parseVersion(version)!;
+    const reg = new SelfMetrics();
+    reg.add('otelcol_exporter_sent_spans', { exporter: 'otlp' }, 1);
+    reg.gauge('otelcol_exporter_queue_size', { exporter: 'otlp' }, () => 0);
+    reg.gauge('otelcol_process_uptime', {}, () => 1, 'counter');
+    const conf = prom ? { readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: 8888, ...prom } } } }] } : { address: ':8888' };
+    return [...reg.render(v, { service_name: 'otelcol' }, readerNaming(v, conf)).matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]);
+  };
+  assert.deepEqual(names('0.130.0', undefined), ['otelcol_exporter_queue_size', 'otelcol_exporter_sent_spans', 'otelcol_process_uptime', 'target_info']);
+  assert.deepEqual(names('0.130.0', {}), ['otelcol_exporter_queue_size__batches_', 'otelcol_exporter_sent_spans__spans__total', 'otelcol_process_uptime_seconds_total', 'target_info']);
+  assert.deepEqual(names('0.130.1', {}), ['otelcol_exporter_queue_size', 'otelcol_exporter_sent_spans_total', 'otelcol_process_uptime_seconds_total', 'target_info']);
+  assert.deepEqual(names('0.130.0', { without_units: true }), ['otelcol_exporter_queue_size', 'otelcol_exporter_sent_spans_total', 'otelcol_process_uptime_total', 'target_info']);
+  assert.deepEqual(names('0.118.0', {}), ['otelcol_exporter_queue_size', 'otelcol_exporter_sent_spans', 'otelcol_process_uptime', 'target_info']);
+  assert.deepEqual(names('0.152.0', {}), ['otelcol_exporter_queue_size', 'otelcol_exporter_sent_spans', 'otelcol_process_uptime', 'target_info']);
 });
 
 test('otlp exporter to a port that refuses: retries with the configured back-off, then drops (0.117.0 lines)', async () => {
