@@ -146,3 +146,33 @@ test('read phase: a pod that is not running is not read', async () => {
   assert.equal(c.metrics?.notRun?.reason, 'not-running');
   assert.deepEqual(client.calls, []);
 });
+
+test('gather(): the metrics phase reads a reachable collector through the pod proxy, records the review and its samples', async () => {
+  const { gather } = await import('../../src/gather/index.ts');
+  const labels = { 'app.kubernetes.io/name': 'otel-collector' };
+  const relay = 'receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 0.0.0.0:4317\nexporters:\n  otlp/tempo:\n    endpoint: tempo:4317\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [otlp/tempo]\n';
+  const client = new ProxyClient([
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'observability' } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'observability', name: 'otel-collector' }, data: { relay } },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { namespace: 'observability', name: 'otel-collector-0', labels },
+      spec: {
+        nodeName: 'node-1',
+        containers: [{ name: 'otelcol', image: 'otel/opentelemetry-collector-contrib:0.110.0', args: ['--config=/conf/relay.yaml'], ports: [{ name: 'otlp-grpc', containerPort: 4317 }], volumeMounts: [{ name: 'cfg', mountPath: '/conf' }] }],
+        volumes: [{ name: 'cfg', configMap: { name: 'otel-collector', items: [{ key: 'relay', path: 'relay.yaml' }] } }],
+      },
+      status: { phase: 'Running', podIP: '10.244.1.5', containerStatuses: [{ name: 'otelcol', ready: true, restartCount: 0, state: { running: {} } }] },
+    },
+  ]);
+  client.logsByContainer.set('observability/otel-collector-0/otelcol', '');
+  client.pages.set('observability/otel-collector-0:8888', OTEL_SDK.replaceAll('otlp/backend', 'otlp/tempo'));
+  const snap = await gather(client, { namespace: 'observability', exec: false });
+  const c = snap.collectors[0];
+  assert.equal(c.metrics?.endpoint, ':8888');
+  assert.equal(c.metrics?.from, 'the default before 0.111 (:8888)');
+  assert.equal(sumOf(c.metrics?.samples ?? [], 'otelcol_exporter_send_failed_spans', { exporter: 'otlp/tempo' }), 120);
+  assert.ok(snap.permissions?.reviews.some((r) => r.resource === 'pods/proxy' && r.namespace === 'observability' && r.allowed));
+  assert.ok(client.calls.includes('proxy observability/otel-collector-0:8888/metrics'));
+});
