@@ -55,11 +55,9 @@ const NODE_SNIPPET =
   "s.setTimeout(+process.argv[3]*1000,()=>{console.error('ETIMEDOUT connect timed out');process.exit(3)});" +
   "s.on('connect',()=>{s.destroy();process.exit(0)});" +
   "s.on('error',e=>{console.error(e.code+' '+e.message);process.exit(1)})";
-// IO::Socket::INET takes no IPv6 literal ("Bad hostname '::1'", read as a DNS failure): IO::Socket::IP (core
-// since Perl 5.20) connects to either family; INET stays the fallback for older Perls. Chosen by a look in
-// @INC, not a Perl eval (the kit's code carries no eval of any kind).
-const PERL_SNIPPET =
-  'my $c=(grep{-f "$_/IO/Socket/IP.pm"}@INC)?"IO::Socket::IP":"IO::Socket::INET";(my $f="$c.pm")=~s{::}{/}g;require $f;$c->new(PeerAddr=>$ARGV[0],PeerPort=>$ARGV[1],Proto=>"tcp",Timeout=>$ARGV[2]) or die "$@\\n"';
+// IO::Socket::INET takes no IPv6 literal ("Bad hostname '::1'", read as a DNS failure); IO::Socket::IP (core
+// since Perl 5.20) connects to either family (TCP by default). Kept short: the kit travels in the exec URL.
+const PERL_SNIPPET = 'use IO::Socket::IP;IO::Socket::IP->new(PeerHost=>$ARGV[0],PeerPort=>$ARGV[1],Timeout=>$ARGV[2])or die"$@\\n"';
 
 /** Option errors of nc builds without -z (busybox, toybox); the usage text only for a failed probe. */
 const NC_OPTION_GLOB = '*[Ii]nvalid\\ option*|*[Uu]nrecognized\\ option*|*[Ii]llegal\\ option*|*[Uu]nknown\\ option*';
