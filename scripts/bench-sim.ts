@@ -40,19 +40,36 @@ async function pss(pid: number): Promise<number> {
   } catch { return 0; }
 }
 
-/** Samples the run's total PSS until stopped; the runtime's pids are read anew each time (pods come and go). */
+const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux x86-64 and arm64
+
+/** User + system CPU seconds a process has used so far (/proc/<pid>/stat utime and stime). */
+async function cpuSeconds(pid: number): Promise<number> {
+  try {
+    const stat = await readFileAsync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch { return 0; }
+}
+
+/**
+ * Samples the run's total PSS until stopped; the runtime's pids are read anew each time (pods come and go).
+ * Also the CPU its processes have used (the simulator's own excluded), by pid, at their last sample: a
+ * figure the machine's load does not move, unlike wall time.
+ */
 function sampler(getPids: () => number[], everyMs: number) {
   let peak = 0, peakProcesses = 0, minAvail = memAvailable(), stopped = false;
+  const cpu = new Map<number, number>();
   const loop = (async () => {
     while (!stopped) {
       const pids = [process.pid, ...getPids()];
       const total = (await Promise.all(pids.map(pss))).reduce((a, b) => a + b, 0);
       if (total > peak) { peak = total; peakProcesses = pids.length; }
       minAvail = Math.min(minAvail, memAvailable());
+      for (const pid of pids.slice(1)) { const c = await cpuSeconds(pid); if (c > 0) { cpu.set(pid, c); } }
       await new Promise((r) => setTimeout(r, everyMs));
     }
   })();
-  return { async stop() { stopped = true; await loop; return { peak, peakProcesses, minAvail }; } };
+  return { async stop() { stopped = true; await loop; return { peak, peakProcesses, minAvail, cpuSeconds: [...cpu.values()].reduce((a, b) => a + b, 0) }; } };
 }
 
 /**
@@ -99,7 +116,7 @@ try {
   const availAfter = memAvailable();
   large = {
     pods: cluster.podCount, bringUpSeconds: Number(wallS.toFixed(1)), clusterReportedSeconds: Number((cluster.bringUpMs / 1000).toFixed(1)),
-    processes: mem.peakProcesses, peakTotalPss: mem.peak, memAvailableDelta: availBefore - availAfter, memAvailableMaxDrop: availBefore - mem.minAvail,
+    processes: mem.peakProcesses, processesCpuSeconds: Number(mem.cpuSeconds.toFixed(1)), peakTotalPss: mem.peak, memAvailableDelta: availBefore - availAfter, memAvailableMaxDrop: availBefore - mem.minAvail,
   };
 } finally {
   await s.stop();
@@ -126,6 +143,7 @@ if (asJson) { process.stdout.write(JSON.stringify(result, null, 2) + '\n'); } el
   process.stdout.write([
     `large scenario (real Node SDK in ${(realNodeSdk ?? 1) * 100}% of its Node apps): ${large.pods} pods settled in ${large.bringUpSeconds} s (target < ${LARGE_TARGET_S} s: ${ok(large.bringUpSeconds < LARGE_TARGET_S)})`,
     `  peak total PSS (simulator + ${large.processes - 1} processes in the run's namespaces): ${fmtGB(large.peakTotalPss)} (target < 6 GB: ${ok(large.peakTotalPss < LARGE_TARGET_BYTES)})`,
+    `  CPU used by the processes in the run's namespaces, to settled + 5 s: ${large.processesCpuSeconds} s`,
     `  host MemAvailable: ${fmtGB(large.memAvailableDelta)} less after bring-up, ${fmtGB(large.memAvailableMaxDrop)} at the lowest sample`,
     `seed scenario bring-up: median ${seedMedian.toFixed(2)} s of ${runs} (${seedTimes.map((x) => x.toFixed(2)).join(', ')})`,
     `load average before: ${load}; after: ${loadAfter} (${cpus().length} CPUs)`,
