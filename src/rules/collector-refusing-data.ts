@@ -1,12 +1,12 @@
 import type { AffectedApp, CheckedEntry, Evidence, Rule, RuleFinding } from '../report/finding.ts';
 import type { CollectorPod, MetricSample } from '../snapshot.ts';
-import { exportersWith, LIMITER_REFUSED, memoryLimiters, metricEvidence, RECEIVER_REFUSED, SEND_FAILED } from './exporter-shared.ts';
+import { currentCollectorMatches, exportersWith, LIMITER_REFUSED, memoryLimiters, metricEvidence, RECEIVER_REFUSED, SEND_FAILED } from './exporter-shared.ts';
 import { keys } from './keys.ts';
-import { appLogMatches, clientsOf, collectorLogMatches, collectorWorkloads, truncate } from './util.ts';
+import { appLogMatches, clientsOf, collectorWorkloads, truncate } from './util.ts';
 
 /** memorylimiter.go logs the transitions: "Refusing data." going in, "back within limits" coming out. */
 function refusingByLog(s: Parameters<Rule['check']>[0], p: CollectorPod): { refusing: boolean; lines: string[]; limits?: string } {
-  const ms = collectorLogMatches(s, p, ['memory-limit']);
+  const ms = currentCollectorMatches(s, p, ['memory-limit']);
   let refusing = false;
   const lines: string[] = [];
   let limits: string | undefined;
@@ -83,7 +83,7 @@ export const rule: Rule = {
         const l = appLogMatches(s, app, ['backpressure'])[0];
         evidence.push({ source: 'log', detail: `${app.namespace}/${app.pod}: ${truncate(l.line.trim(), 400)}` });
       }
-      const failing = exportersWith(w.pods, SEND_FAILED).size > 0 || w.pods.some((p) => collectorLogMatches(s, p, ['export-failed', 'queue-full']).length > 0);
+      const failing = exportersWith(w.pods, SEND_FAILED).size > 0 || w.pods.some((p) => currentCollectorMatches(s, p, ['export-failed', 'queue-full']).length > 0);
       findings.push({
         subject: w.subject,
         summary: `the memory limiter refuses data on ${refusingPods.length}/${w.pods.length} pod(s): receivers answer apps with errors`,

@@ -1,11 +1,11 @@
 import type { CheckedEntry, Evidence, Rule, RuleFinding } from '../report/finding.ts';
 import { splitHostPort } from '../otel/endpoint.ts';
-import type { CollectorPod } from '../snapshot.ts';
-import { exportersWith, exporterEndpoint, metricEvidence, pipelinesOf, SEND_FAILED, SENT } from './exporter-shared.ts';
+import type { CollectorPod, LogMatch } from '../snapshot.ts';
+import { currentCollectorMatches, exporterEndpoint, exportersWith, metricEvidence, pipelinesOf, SEND_FAILED, SENT } from './exporter-shared.ts';
 import { keys } from './keys.ts';
-import { collectorLogMatches, collectorWorkloads, truncate } from './util.ts';
+import { collectorWorkloads, truncate } from './util.ts';
 
-type Match = ReturnType<typeof collectorLogMatches>[number];
+type Match = LogMatch;
 
 const CLASS_TEXT: Record<string, string> = {
   dns: 'its host does not resolve',
@@ -76,7 +76,7 @@ export const rule: Rule = {
       const read = w.pods.some((p) => s.logs.some((l) => l.role === 'collector' && l.namespace === p.namespace && l.pod === p.pod && !l.error)) || w.pods.some((p) => p.metrics?.samples);
       const byExporter = new Map<string, { pods: Set<CollectorPod>; lines: Match[] }>();
       for (const p of w.pods) {
-        for (const m of collectorLogMatches(s, p, ['export-failed'])) {
+        for (const m of currentCollectorMatches(s, p, ['export-failed'])) {
           const id = m.fields?.component ?? 'unknown';
           const cur = byExporter.get(id) ?? { pods: new Set(), lines: [] };
           cur.pods.add(p);
@@ -96,7 +96,7 @@ export const rule: Rule = {
       const c = w.pods[0];
       for (const [id, { pods, lines }] of byExporter) {
         // A backend that only throttles is up: when the queue overflows meanwhile, exporter-queue-full is the row.
-        if (lines.length && lines.every((m) => m.fields?.class === 'throttled') && [...pods].some((p) => collectorLogMatches(s, p, ['queue-full']).some((q) => q.fields?.component === id))) {
+        if (lines.length && lines.every((m) => m.fields?.class === 'throttled') && [...pods].some((p) => currentCollectorMatches(s, p, ['queue-full']).some((q) => q.fields?.component === id))) {
           checked.push({ subject: w.label });
           continue;
         }

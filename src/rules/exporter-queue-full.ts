@@ -2,9 +2,9 @@ import type { CheckedEntry, Evidence, Rule, RuleFinding } from '../report/findin
 import { isMap } from '../otel/config.ts';
 import { samplesOf } from '../otel/prometheus.ts';
 import type { CollectorPod } from '../snapshot.ts';
-import { ENQUEUE_FAILED, exportersWith, metricEvidence, pipelinesOf } from './exporter-shared.ts';
+import { currentCollectorMatches, ENQUEUE_FAILED, exportersWith, metricEvidence, pipelinesOf } from './exporter-shared.ts';
 import { keys } from './keys.ts';
-import { collectorLogMatches, collectorWorkloads, truncate } from './util.ts';
+import { collectorWorkloads, truncate } from './util.ts';
 
 /** Exporters whose queue gauge stands at its capacity on some pod (otelcol_exporter_queue_size >= _capacity). */
 function queuesAtCapacity(pods: CollectorPod[]): Map<string, { size: number; capacity: number; pod: string }> {
@@ -43,7 +43,7 @@ export const rule: Rule = {
     for (const w of collectorWorkloads(s)) {
       const byExporter = new Map<string, { lines: string[]; pods: Set<CollectorPod> }>();
       for (const p of w.pods) {
-        for (const m of collectorLogMatches(s, p, ['queue-full'])) {
+        for (const m of currentCollectorMatches(s, p, ['queue-full'])) {
           const id = m.fields?.component ?? 'unknown';
           const cur = byExporter.get(id) ?? { lines: [], pods: new Set() };
           cur.lines.push(m.line);
@@ -67,7 +67,7 @@ export const rule: Rule = {
           if (lines.length > 1) { evidence.push({ source: 'log', detail: `${lines.length} batches refused by the full queue of ${id} in the last lines of ${[...pods].map((p) => p.pod).join(', ')}` }); }
         }
         // What keeps the queue from draining, when the log tells: a backend that throttles is the usual one.
-        const throttled = [...pods].flatMap((p) => collectorLogMatches(s, p, ['export-failed'])).filter((m) => m.fields?.component === id && m.fields?.class === 'throttled');
+        const throttled = [...pods].flatMap((p) => currentCollectorMatches(s, p, ['export-failed'])).filter((m) => m.fields?.component === id && m.fields?.class === 'throttled');
         if (throttled.length) {
           const f = throttled[throttled.length - 1].fields ?? {};
           evidence.push({ source: 'log', detail: `Exporting failed (${f.outcome}) ${id}${f.signal ? ` ${f.signal}` : ''}: ${truncate(f.error ?? '', 400)}` });

@@ -7,7 +7,7 @@ import type { Evidence } from '../report/finding.ts';
 import { isMap, pipelines } from '../otel/config.ts';
 import { expandEnv } from '../otel/envexpand.ts';
 import { baseMetricName, samplesOf } from '../otel/prometheus.ts';
-import type { CollectorPod, MetricSample } from '../snapshot.ts';
+import type { CollectorPod, LogMatch, MetricSample, Snapshot } from '../snapshot.ts';
 
 /** Where an exporter sends: `endpoint`, or otlphttp's per-signal URLs; env expanded with the collector's env. */
 export function exporterEndpoint(c: CollectorPod, id: string): string | undefined {
@@ -39,6 +39,17 @@ export function memoryLimiters(c: CollectorPod): { pipeline: string; processor: 
     }
   }
   return out;
+}
+
+/**
+ * The running container's matching log lines, oldest first. Not the previous instance's (`--previous`, read
+ * after a restart): what it logged before it died says nothing of what the collector does now.
+ */
+export function currentCollectorMatches(s: Snapshot, c: CollectorPod, kinds: string[]): LogMatch[] {
+  return s.logs
+    .filter((l) => l.role === 'collector' && !l.previous && l.namespace === c.namespace && l.pod === c.pod)
+    .flatMap((l) => l.matches)
+    .filter((m) => kinds.includes(m.kind));
 }
 
 function sampleText(s: MetricSample): string {

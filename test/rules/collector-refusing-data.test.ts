@@ -46,3 +46,10 @@ test('collector-refusing-data: metrics as api evidence', () => {
   assert.ok(f.evidence.some((e) => e.source === 'api' && e.detail.includes('otelcol_processor_refused_spans{processor="memory_limiter"} 340')));
   assert.ok(f.evidence.some((e) => e.source === 'api' && e.detail.includes('otelcol_receiver_refused_spans{receiver="otlp",transport="grpc"} 340')));
 });
+
+test('collector-refusing-data: the previous container\'s refusal is not the running one\'s', async () => {
+  const { collectorLog: log } = await import('./exporter-fixtures.ts');
+  const prev = { ...log([LIMITER_REFUSING]), previous: true };
+  const s = withLogs(limited, log([LIMITER_CONFIGURED]), prev);
+  assert.deepEqual(findingsOf(rule, s), []);
+});
