@@ -330,7 +330,7 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
     statefulSets();
     schedulePods(nodes);
     workloadStatus(store, nodeList);
-    reconcileEndpoints(store, store.select(POD));
+    reconcileEndpoints(store);
   }
 
   store.on('change', onChange);

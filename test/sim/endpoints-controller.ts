@@ -5,7 +5,7 @@
 // reconciled per address type, one set (and one placeholder) per entry of spec.ipFamilies, as
 // staging/src/k8s.io/endpointslice/reconciler.go reconcileByAddressType does.
 import { matchesSelector, type KObject, type Store } from './store.ts';
-import { EP, EPS, SVC, isActive, isPodReady, tryCreate, tryDelete } from './controller-kit.ts';
+import { EP, EPS, POD, SVC, isActive, isPodReady, tryCreate, tryDelete } from './controller-kit.ts';
 import { compareIPs, familyOfIP, type Family } from './ip-family.ts';
 
 export const SLICE_MANAGED_BY = 'endpointslice-controller.k8s.io';
@@ -32,11 +32,22 @@ export function isOurSlice(sl: KObject) {
   return m === SLICE_MANAGED_BY || m === SLICE_MIRROR_MANAGED_BY;
 }
 
-/** Endpoints and EndpointSlices of every Service from the pods (or, selector-less, mirrored from its Endpoints). */
-export function reconcileEndpoints(store: Store, pods: KObject[]) {
-  const allEndpoints = store.list(EP);
-  const allSlices = store.list(EPS);
-  for (const svc of store.list(SVC)) {
+/**
+ * Endpoints and EndpointSlices of every Service from the pods (or, selector-less, mirrored from its
+ * Endpoints). A Service's candidate pods come from the store's namespace and label indexes, its Endpoints
+ * and slices by key: no pass reads every pod once per Service.
+ */
+export function reconcileEndpoints(store: Store) {
+  const endpointsByKey = new Map(store.select(EP).map((e) => [`${e.metadata.namespace}/${e.metadata.name}`, e]));
+  const slicesByService = new Map<string, KObject[]>();
+  for (const sl of store.select(EPS)) {
+    const k = `${sl.metadata.namespace}/${sl.metadata.labels?.['kubernetes.io/service-name'] ?? ''}`;
+    slicesByService.set(k, [...(slicesByService.get(k) ?? []), sl]);
+  }
+  const candidates = (ns: string, selector: Record<string, string>) => store.select(POD, {
+    namespace: ns, labels: Object.entries(selector).map(([key, v]) => ({ key, op: 'eq' as const, values: [String(v)] })),
+  });
+  for (const svc of store.select(SVC)) {
     if (svc.spec?.type === 'ExternalName') { continue; }
     const ns = svc.metadata.namespace as string;
     const hasSelector = svc.spec?.selector && Object.keys(svc.spec.selector).length > 0;
@@ -46,7 +57,7 @@ export function reconcileEndpoints(store: Store, pods: KObject[]) {
     let entries: EndpointEntry[];
     if (hasSelector) {
       entries = [];
-      for (const p of pods) {
+      for (const p of candidates(ns, svc.spec.selector)) {
         if (p.metadata.namespace !== ns || !isActive(p) || !p.status?.podIP) { continue; }
         if (!matchesSelector(p.metadata.labels, svc.spec.selector)) { continue; }
         const ports: EndpointEntry['ports'] = [];
@@ -71,10 +82,10 @@ export function reconcileEndpoints(store: Store, pods: KObject[]) {
       }
       const epFamily = familyOfIP(svc.spec?.clusterIP ?? '') ?? families[0];
       const epEntries = entries.flatMap((e) => e.ips.filter((ip) => familyOfIP(ip) === epFamily).slice(0, 1).map((ip) => ({ ...e, ip })));
-      writeEndpoints(store, svc, epEntries, allEndpoints.find((e) => e.metadata.namespace === ns && e.metadata.name === svc.metadata.name), headless);
+      writeEndpoints(store, svc, epEntries, endpointsByKey.get(`${ns}/${svc.metadata.name}`), headless);
     } else {
       // Selector-less Service: its Endpoints are the user's; only mirror them into slices, as the mirroring controller does.
-      const ep = allEndpoints.find((e) => e.metadata.namespace === ns && e.metadata.name === svc.metadata.name);
+      const ep = endpointsByKey.get(`${ns}/${svc.metadata.name}`);
       // The API server writes the `kubernetes` slice itself and marks its Endpoints so nobody mirrors them.
       if (ep?.metadata.labels?.['endpointslice.kubernetes.io/skip-mirror'] === 'true') { continue; }
       entries = [];
@@ -84,11 +95,11 @@ export function reconcileEndpoints(store: Store, pods: KObject[]) {
         for (const a of sub.notReadyAddresses ?? []) { entries.push({ ip: a.ip, ips: [a.ip], ready: false, nodeName: a.nodeName, targetRef: a.targetRef, ports }); }
       }
       if (!ep) {
-        for (const sl of allSlices) { if (sl.metadata.namespace === ns && sl.metadata.labels?.['kubernetes.io/service-name'] === svc.metadata.name && isOurSlice(sl)) { tryDelete(store, EPS, ns, sl.metadata.name); } }
+        for (const sl of slicesByService.get(`${ns}/${svc.metadata.name}`) ?? []) { if (isOurSlice(sl)) { tryDelete(store, EPS, ns, sl.metadata.name); } }
         continue;
       }
     }
-    const owned = allSlices.filter((sl) => sl.metadata.namespace === ns && sl.metadata.labels?.['kubernetes.io/service-name'] === svc.metadata.name && isOurSlice(sl));
+    const owned = (slicesByService.get(`${ns}/${svc.metadata.name}`) ?? []).filter(isOurSlice);
     // The mirroring controller writes a slice per address family its Endpoints hold.
     const sliceFamilies: Family[] = hasSelector ? families : [...new Set(entries.map((e) => familyOfIP(e.ip)).filter((f): f is Family => !!f))];
     if (!sliceFamilies.length) { sliceFamilies.push(families[0]); }

@@ -269,8 +269,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         const o = store.get(t, tg.namespace || undefined, tg.name);
         if (!o) { throw notFound(t, tg.name); }
         if (table && !tg.subresource) { return send(res, 200, toTable(t.kind, [out(o)], includeObject(url), { resourceVersion: o.metadata.resourceVersion })); }
-        if (partial) { return send(res, 200, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata }); }
         if (partialAs === 'PartialObjectMetadataList') { throw notAcceptable(`you requested PartialObjectMetadataList, but the requested object is not a list (*${tg.version}.${t.kind})`); }
+        if (partial) { return send(res, 200, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata }); }
         return send(res, 200, out(o));
       }
       const { items, meta } = watch.list(t, tg.version, tg.namespace, url);

@@ -34,6 +34,7 @@ import {
   processStartTime, removeEtcDirs, stoppedDescendantsSync, sweepStaleRuns,
 } from './run-cleanup.ts';
 import { nodeHosts, podHosts, resolvConf } from './pod-etc.ts';
+import { VIRTUAL_POD_CIDR } from '../virtual.ts';
 
 // Re-exported: the simulator and its tests know these by the network.
 export { NETNS_PREFIX, OWNER_DIR, isRunning, killNamespaceProcessesSync, stoppedDescendantsSync };
@@ -137,7 +138,9 @@ export class Network {
     await this.ip([], `netns add ${br}\n`);
     // nodad: the bridge's and nodes' IPv6 addresses are used at once, not after duplicate detection.
     await this.ip(['-n', br], ['link set lo up', 'link add br0 type bridge',
-      ...this.families.map((f) => `addr add ${RANGES[f].bridge}/${this.prefixLen(f)} dev br0${f === 'IPv6' ? ' nodad' : ''}`), 'link set br0 up'].join('\n') + '\n');
+      ...this.families.map((f) => `addr add ${RANGES[f].bridge}/${this.prefixLen(f)} dev br0${f === 'IPv6' ? ' nodad' : ''}`), 'link set br0 up',
+      // Virtual pods' addresses (virtual.ts) have no endpoint: dropped unanswered, as Calico's block blackholes do.
+      `route add blackhole ${VIRTUAL_POD_CIDR}`].join('\n') + '\n');
     this.store.on('change', this.onChange);
   }
 
@@ -179,6 +182,7 @@ export class Network {
       // Service traffic must reach FORWARD, where kube-proxy's REJECT rules live; without a route the
       // kernel would answer "no route" before any rule is consulted.
       ...this.families.map((f) => `route add ${RANGES[f].services} via ${RANGES[f].bridge} dev eth0`),
+      ...(this.families.includes('IPv4') ? [`route add ${VIRTUAL_POD_CIDR} via ${RANGES.IPv4.bridge} dev eth0`] : []),
       ...others.flatMap((o) => this.families.map((_f, i) => `route add ${o.podCIDRs[i]} via ${o.ips[i]} dev eth0`)),
       'route show default',
     ].join('\n') + '\n');
@@ -258,7 +262,7 @@ export class Network {
             return [
               ...(f === 'IPv4' ? [`route add ${gw} dev eth0 scope link`] : []),
               // Only the cluster's ranges: a pod must never reach the host's real network.
-              ...[RANGES[f].pods, RANGES[f].services, RANGES[f].nodes].map((c) => `route add ${c} via ${gw} dev eth0`),
+              ...[RANGES[f].pods, RANGES[f].services, RANGES[f].nodes, ...(f === 'IPv4' ? [VIRTUAL_POD_CIDR] : [])].map((c) => `route add ${c} via ${gw} dev eth0`),
               `neigh replace ${gw} lladdr ${GATEWAY_MAC} dev eth0 nud permanent`,
             ];
           }),
