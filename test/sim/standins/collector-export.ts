@@ -243,7 +243,8 @@ export class Exporter {
       } else {
         this.s.log.error(`${helperFile(m, 'queue_sender')}:${at(m, QUEUE_FULL_LINE)}`, 'Dropping data because sending_queue is full. Try increasing queue_size.', { ...this.s.fields, dropped_items: items });
       }
-      return new PipelineError('sending queue is full', false);
+      // ErrQueueIsFull read `sending_queue is full` up to v0.88.0 (queued_retry.go, queue_sender.go).
+      return new PipelineError(m <= 88 ? 'sending_queue is full' : 'sending queue is full', false);
     }
     this.waiting.push(req);
     this.pump();
