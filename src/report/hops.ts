@@ -7,7 +7,8 @@
  */
 import type { AppContainer, CollectorPod, EvidenceSource, ServiceInfo, Signal, Snapshot } from '../snapshot.ts';
 import type { AppSummary, Finding, Subject } from './finding.ts';
-import { collectorSubject, exportsOf, hostIndex, model, resolveHost, targetPortOn, uniq } from '../rules/util.ts';
+import { collectorSubject, exportsOf, hostIndex, model, podKey, resolveHost, targetPortOn, uniq } from '../rules/util.ts';
+import { isLoopbackHost } from '../otel/endpoint.ts';
 import { acceptsFrom } from '../otel/sockets.ts';
 import { isMap, pipelines } from '../otel/config.ts';
 import { isHttp, type SignalExport } from '../otel/sdk.ts';
@@ -119,24 +120,40 @@ function indexFindings(findings: Finding[]): PathFinding[] {
 /** What one path reached: the Service (if any) and the collector pods behind it, with the port they get. */
 interface Reached { service?: ServiceInfo; collectors: { c: CollectorPod; port: number | null }[] }
 
-function concerns(pf: PathFinding, app: AppContainer, appSubj: Subject, reached: Reached): boolean {
+/** The pods a path reaches, grouped by collector workload (`key` names it for the memo of its socket evidence). */
+type Workload = { key: string; subject: Subject; pods: { c: CollectorPod; port: number | null }[] };
+
+function concerns(pf: PathFinding, app: AppContainer, appSubj: Subject, service: ServiceInfo | undefined, workloads: Workload[]): boolean {
   if (pf.affected?.has(appKey(app.namespace, app.pod, app.container))) { return true; }
   if (sameSubject(pf.f.subject, appSubj)) { return true; }
   // a root cause that names the apps it affects is about those apps only
   if (pf.affected) { return false; }
   const s = pf.f.subject;
-  if (reached.service && s.kind === 'Service' && s.namespace === reached.service.namespace && s.name === reached.service.name) { return true; }
-  return reached.collectors.some(({ c }) => sameSubject(s, collectorSubject(c)));
+  if (service && s.kind === 'Service' && s.namespace === service.namespace && s.name === service.name) { return true; }
+  return workloads.some((w) => sameSubject(s, w.subject));
 }
 
 function appSubjectOf(a: AppContainer): Subject {
   return a.workload ? { kind: a.workload.kind, namespace: a.workload.namespace, name: a.workload.name, container: a.container } : { kind: 'Pod', namespace: a.namespace, name: a.pod, container: a.container };
 }
 
+interface Route { hop: Hop; reached: Reached; outside?: string; workloads: Workload[] }
+
 interface Ctx {
   s: Snapshot;
   lint: boolean;
   probesByPod: Map<string, Snapshot['probes']>;
+  /**
+   * Apps of one namespace that dial one endpoint share their route, and the apps of one collector port share
+   * its socket evidence: computed once each (a DaemonSet's Service reaches thousands of pods).
+   */
+  routes: Map<string, Route>;
+  sockets: Map<string, { proof: HopSource[]; seen: string[]; refusing?: string }>;
+  /** what a Service's port reaches, and its pods by workload, once per Service port */
+  reached: Map<string, Reached>;
+  workloads: WeakMap<Reached, Workload[]>;
+  /** the exporter and backend hops of a workload's port for these signals */
+  wayOut: Map<string, [Hop, Hop]>;
   /** why sockets and probes could not run, when the whole diagnosis says so */
   execGap?: string;
 }
@@ -154,30 +171,53 @@ function withFindings(h: Hop, breaking: PathFinding[]): Hop {
 }
 
 /** The collector workloads a path reaches, one representative set of pods each (replicas share a template). */
-function byWorkload(reached: Reached): { subject: Subject; pods: { c: CollectorPod; port: number | null }[] }[] {
-  const m = new Map<string, { subject: Subject; pods: { c: CollectorPod; port: number | null }[] }>();
+function byWorkload(reached: Reached): Workload[] {
+  const m = new Map<string, Workload>();
   for (const r of reached.collectors) {
     const subject = collectorSubject(r.c);
-    const k = `${subject.kind}/${subject.namespace}/${subject.name}/${subject.container}`;
-    const cur = m.get(k) ?? { subject, pods: [] };
+    const key = `${subject.kind}/${subject.namespace}/${subject.name}/${subject.container}`;
+    const cur = m.get(key) ?? { key, subject, pods: [] };
     cur.pods.push(r);
-    m.set(k, cur);
+    m.set(key, cur);
   }
   return [...m.values()];
 }
 
+/** The probes that speak for an app: its own, or those of the app that probed for its path (probedBy). */
+function probesOf(ctx: Ctx, app: AppContainer): Snapshot['probes'] {
+  const by = app.probedBy ?? app;
+  return ctx.probesByPod.get(`${by.namespace}/${by.pod}`) ?? [];
+}
+
+function route(ctx: Ctx, app: AppContainer, host: string, port: number | null, signals: Signal[]): Route {
+  const connected = probesOf(ctx, app).some((p) => p.target.kind === 'app-endpoint' && p.target.host === host && p.target.port === port && p.result === 'connected');
+  // only a loopback endpoint depends on the app's own pod
+  const key = `${app.namespace}|${isLoopbackHost(host) ? app.pod : ''}|${host}|${port}|${signals.join()}|${connected}`;
+  let r = ctx.routes.get(key);
+  if (!r) {
+    const h = routeHop(ctx, app, host, port, signals, connected);
+    let workloads = ctx.workloads.get(h.reached);
+    if (!workloads) {
+      workloads = byWorkload(h.reached);
+      ctx.workloads.set(h.reached, workloads);
+    }
+    r = { ...h, workloads };
+    ctx.routes.set(key, r);
+  }
+  return r;
+}
+
 /** `outside`: why the hops after this one have nothing to look at. */
-function routeHop(ctx: Ctx, app: AppContainer, host: string, port: number | null, signals: Signal[]): { hop: Hop; reached: Reached; outside?: string } {
+function routeHop(ctx: Ctx, app: AppContainer, host: string, port: number | null, signals: Signal[], connected: boolean): { hop: Hop; reached: Reached; outside?: string } {
   const { s } = ctx;
-  const connected = (ctx.probesByPod.get(`${(app.probedBy ?? app).namespace}/${(app.probedBy ?? app).pod}`) ?? []).some((p) => p.target.kind === 'app-endpoint' && p.target.host === host && p.target.port === port && p.result === 'connected');
   const probeProof: HopSource[] = connected ? ['exec'] : [];
   const r = resolveHost(s, app.namespace, host, hostIndex(s));
   if (r.kind === 'service') {
     const v = r.service;
     const sp = v.ports.find((p) => p.port === port);
     const target = `Service ${v.namespace}/${v.name}:${port ?? '?'}`;
-    const collectors = r.collectors.map((c) => ({ c, port: sp ? targetPortOn(c, sp) : null }));
-    const reached = { service: v, collectors };
+    const reached = ctx.reached.get(`${v.namespace}/${v.name}|${port}`) ?? { service: v, collectors: r.collectors.map((c) => ({ c, port: sp ? targetPortOn(c, sp) : null })) };
+    ctx.reached.set(`${v.namespace}/${v.name}|${port}`, reached);
     if (v.type === 'ExternalName') { return { hop: hop('service', signals, target, { status: 'unproven', reason: `ExternalName ${v.externalName ?? ''}: resolved outside the cluster` }), reached, outside: 'the Service is an ExternalName' }; }
     if (!sp) {
       const why = `the Service declares no port ${port ?? '?'}`;
@@ -199,7 +239,7 @@ function routeHop(ctx: Ctx, app: AppContainer, host: string, port: number | null
     return { hop: hop('service', signals, target, { status: 'ok', sources: [ctx.lint ? 'config' : 'api', ...probeProof], detail: 'no Service: the address is the collector pod\'s own' }), reached: { collectors: r.collectors.map((c) => ({ c, port })) } };
   }
   if (r.kind === 'loopback') {
-    const same = s.collectors.filter((c) => c.namespace === app.namespace && c.pod === app.pod);
+    const same = (hostIndex(s).collectorsByKey.get(podKey(app.namespace, app.pod)) ?? []).map((x) => x.c);
     if (same.length) {
       return { hop: hop('service', signals, `localhost:${port ?? '?'} (collector container ${same[0].container} in the same pod)`, { status: 'ok', sources: ['config'], detail: 'no Service: a collector in the app\'s own pod' }), reached: { collectors: same.map((c) => ({ c, port })) } };
     }
@@ -223,7 +263,31 @@ function socketGap(ctx: Ctx, c: CollectorPod): string {
   return ctx.execGap ? `listen sockets not read: ${ctx.execGap}` : 'listen sockets not read';
 }
 
-function collectorHops(ctx: Ctx, app: AppContainer, signals: Signal[], exps: SignalExport[], w: { subject: Subject; pods: { c: CollectorPod; port: number | null }[] }): Hop[] {
+/** What the pods' listen sockets say about one port of a workload (a few pods named, the rest counted). */
+function socketEvidence(ctx: Ctx, w: Workload, port: number | null): { proof: HopSource[]; seen: string[]; refusing?: string } {
+  const key = `${w.key}|${port}`;
+  const hit = ctx.sockets.get(key);
+  if (hit) { return hit; }
+  const proof: HopSource[] = [];
+  const seen: string[] = [];
+  let refusing: string | undefined;
+  let more = 0;
+  for (const { c } of w.pods) {
+    const l = c.listeners;
+    if (!l || l.method === 'none' || port === null) { continue; }
+    const a = acceptsFrom(l.sockets, port, c.podIP);
+    if (a.accepts) { proof.push(l.method === 'log' ? 'log' : 'exec'); } else { refusing ??= c.pod; }
+    if (seen.length >= 3) { more++; continue; }
+    const addrs = a.matching.map((x) => (x.address.includes(':') ? `[${x.address}]:${x.port}` : `${x.address}:${x.port}`));
+    seen.push(`${c.pod}: ${addrs.length ? addrs.join(', ') : `nothing on ${port}`} (${l.method})`);
+  }
+  if (more) { seen.push(`${more} more pod(s) read`); }
+  const out = { proof: uniq(proof), seen, ...(refusing ? { refusing } : {}) };
+  ctx.sockets.set(key, out);
+  return out;
+}
+
+function collectorHops(ctx: Ctx, app: AppContainer, signals: Signal[], exps: SignalExport[], w: Workload): Hop[] {
   const { s } = ctx;
   const c0 = w.pods[0].c;
   const port = w.pods[0].port;
@@ -250,18 +314,11 @@ function collectorHops(ctx: Ctx, app: AppContainer, signals: Signal[], exps: Sig
     if (ctx.lint) {
       return ep.class === 'loopback' ? hop('receiver', signals, target, { status: 'unproven', reason: 'loopback: other pods cannot reach it', detail: configured }) : hop('receiver', signals, target, { status: 'ok', sources: ['config'], detail: configured });
     }
-    const proof: HopSource[] = [];
-    const seen: string[] = [];
-    let refusing: string | undefined;
-    for (const { c } of w.pods) {
-      const l = c.listeners;
-      if (!l || l.method === 'none' || port === null) { continue; }
-      const a = acceptsFrom(l.sockets, port, c.podIP);
-      const addrs = a.matching.map((x) => (x.address.includes(':') ? `[${x.address}]:${x.port}` : `${x.address}:${x.port}`));
-      seen.push(`${c.pod}: ${addrs.length ? addrs.join(', ') : `nothing on ${port}`} (${l.method})`);
-      if (a.accepts) { proof.push(l.method === 'log' ? 'log' : 'exec'); } else { refusing ??= c.pod; }
-    }
-    const answered = (ctx.probesByPod.get(`${(app.probedBy ?? app).namespace}/${(app.probedBy ?? app).pod}`) ?? []).find((p) => p.target.kind === 'app-endpoint' && p.target.port === exps[0].port && p.otlp && (p.otlp.result === 'grpc-ok' || p.otlp.result === 'otlp-http-ok'));
+    const ev = socketEvidence(ctx, w, port);
+    const proof = [...ev.proof];
+    const seen = [...ev.seen];
+    const refusing = ev.refusing;
+    const answered = probesOf(ctx, app).find((p) => p.target.kind === 'app-endpoint' && p.target.port === exps[0].port && p.otlp && (p.otlp.result === 'grpc-ok' || p.otlp.result === 'otlp-http-ok'));
     if (answered?.otlp) { proof.push('exec'); seen.push(`the app's ${answered.otlp.sent} was answered ${answered.otlp.result}`); }
     const detail = [configured, ...(seen.length ? [`listening ${seen.join('; ')}`] : [])].join('; ');
     if (refusing && !answered) { return hop('receiver', signals, target, { status: 'unproven', reason: `pod ${refusing} does not accept connections on ${port} from other pods`, detail }); }
@@ -290,6 +347,9 @@ function collectorHops(ctx: Ctx, app: AppContainer, signals: Signal[], exps: Sig
     const cfg = declared[id];
     return isMap(cfg) && typeof cfg.endpoint === 'string' ? cfg.endpoint : undefined;
   };
+  const wayOutKey = `${w.key}|${port}|${covered.join()}|${signals.join()}`;
+  const memo = ctx.wayOut.get(wayOutKey);
+  if (memo) { return [receiver, pipeline, ...memo]; }
   const metered = w.pods.map((p) => p.c).filter((c) => c.metrics?.samples);
   const notRead = metricsGap(ctx, w.pods.map((p) => p.c));
   const items = covered.map((sig) => ITEMS[sig]);
@@ -335,6 +395,7 @@ function collectorHops(ctx: Ctx, app: AppContainer, signals: Signal[], exps: Sig
     }
     return hop('backend', signals, backendTarget, { status: 'ok', sources: ['metrics'], detail: seen.join('; ') });
   })();
+  ctx.wayOut.set(wayOutKey, [exporter, backend]);
   return [receiver, pipeline, exporter, backend];
 }
 
@@ -342,7 +403,7 @@ function collectorHops(ctx: Ctx, app: AppContainer, signals: Signal[], exps: Sig
 function appPaths(ctx: Ctx, app: AppContainer, pfs: PathFinding[]): Hop[] {
   const exps = exportsOf(app);
   const subj = appSubjectOf(app);
-  const mine = pfs.filter((pf) => concerns(pf, app, subj, { collectors: [] }));
+  const mine = pfs.filter((pf) => concerns(pf, app, subj, undefined, []));
   if (!exps.length) {
     return [withFindings(hop('app', [], `${app.namespace}/${app.pod} (${app.container})`, { status: 'unproven', reason: 'the app exports no OTLP signal (OTEL_SDK_DISABLED, or OTEL_<SIGNAL>_EXPORTER without otlp)' }), mine)];
   }
@@ -363,15 +424,15 @@ function appPaths(ctx: Ctx, app: AppContainer, pfs: PathFinding[]): Hop[] {
       for (const h of ['service', 'receiver', 'pipeline', 'exporter', 'backend'] as const) { out.push(hop(h, signals, '-', { status: 'unproven', reason: why })); }
       continue;
     }
-    const route = routeHop(ctx, app, e0.parsed.host, e0.port, signals);
-    const here = pfs.filter((pf) => concerns(pf, app, subj, route.reached));
+    const r = route(ctx, app, e0.parsed.host, e0.port, signals);
+    const workloads = r.workloads;
+    const here = pfs.filter((pf) => concerns(pf, app, subj, r.reached.service, workloads));
     const appHop = e0.protocol
       ? hop('app', signals, appTarget, { status: 'ok', sources: ['config'], detail: e0.protocolWhy })
       : hop('app', signals, appTarget, { status: 'unproven', reason: e0.protocolWhy });
-    out.push(withFindings(appHop, here), withFindings(route.hop, here));
-    const workloads = byWorkload(route.reached);
+    out.push(withFindings(appHop, here), withFindings(r.hop, here));
     if (!workloads.length) {
-      const why = route.outside ?? 'no collector reached';
+      const why = r.outside ?? 'no collector reached';
       for (const h of ['receiver', 'pipeline', 'exporter', 'backend'] as const) { out.push(withFindings(hop(h, signals, '-', { status: 'unproven', reason: why }), here)); }
       continue;
     }
@@ -394,7 +455,7 @@ export function withHops(apps: AppSummary[], s: Snapshot, findings: Finding[]): 
     if (list) { list.push(p); } else { probesByPod.set(k, [p]); }
   }
   const gap = s.incomplete.find((i) => i.check === 'exec' || i.check === 'probes');
-  const ctx: Ctx = { s, lint: s.meta.mode === 'lint', probesByPod, ...(gap ? { execGap: gap.reason } : {}) };
+  const ctx: Ctx = { s, lint: s.meta.mode === 'lint', probesByPod, routes: new Map(), sockets: new Map(), wayOut: new Map(), reached: new Map(), workloads: new WeakMap(), ...(gap ? { execGap: gap.reason } : {}) };
   const pfs = indexFindings(findings);
   const byKey = new Map(s.apps.map((a) => [appKey(a.namespace, a.pod, a.container), a]));
   return apps.map((sum) => {
