@@ -219,6 +219,38 @@ test('live: the real SDK\'s first line for each failure, classified', { timeout:
   }
 });
 
+test('live: OTEL_EXPORTER_OTLP_CERTIFICATE is read from the container\'s root and the export over TLS arrives', { skip: !hasOpenssl && 'no openssl', timeout: 300_000 }, async () => {
+  const { cert, key } = creds();
+  const got: string[] = [];
+  const { createServer } = await import('node:https');
+  const srv = createServer({ cert, key }, (req, res) => {
+    req.resume();
+    req.on('end', () => {
+      got.push(`${req.method} ${req.url} ${req.headers['content-type']}`);
+      res.writeHead(200, { 'Content-Type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const root = mkdtempSync(join(tmpdir(), 'okd-node-sdk-root-'));
+  mkdirSync(join(root, 'etc/otel'), { recursive: true });
+  writeFileSync(join(root, 'etc/otel/ca.pem'), cert);
+  const app = startApp({ ...http((srv.address() as net.AddressInfo).port), OTEL_EXPORTER_OTLP_ENDPOINT: `https://127.0.0.1:${(srv.address() as net.AddressInfo).port}`, OTEL_EXPORTER_OTLP_CERTIFICATE: '/etc/otel/ca.pem', SIM_ROOT: root });
+  // A CA it could not read would fail the handshake (self-signed certificate) and log that instead.
+  let failed: string | undefined;
+  void app.firstLine.then((l) => { failed = l; }, () => {});
+  try {
+    while (!got.includes('POST /v1/traces application/x-protobuf')) {
+      assert.equal(failed, undefined, 'the export failed');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await app.stop();
+    srv.close();
+    rmSync(root, { recursive: true, force: true });
+    if (certDir) { rmSync(certDir, { recursive: true, force: true }); certDir = undefined; }
+  }
+});
+
 test('live: a name the pod\'s DNS does not know (private namespace, the DNS stand-in answering NXDOMAIN)', { skip: root ? false : 'needs root (network namespaces)', timeout: 300_000 }, async () => {
   const ns = `okd-sdk-${process.pid}-${randomBytes(3).toString('hex')}`;
   const etc = `/etc/netns/${ns}`;

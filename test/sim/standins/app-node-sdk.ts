@@ -14,7 +14,25 @@ import { listenPorts } from './app-impl.ts';
 /** One unit of the app's work: a server span, a request counted, a log record, as an instrumented handler makes them. */
 interface Work { tick: () => void }
 
+/**
+ * The container's files are under SIM_ROOT (volumes included, runtime/volumes.ts), where a real container's
+ * mount namespace would show them at `/`. The exporters read their certificate and key files by path at
+ * construction, resolved from the working directory, `/` here (otlp-exporter-base and
+ * otlp-grpc-exporter-base `readFileFromEnv`: `fs.readFileSync(path.resolve(process.cwd(), filePath))`),
+ * so those paths are taken to the container's root first; a file that is not there stays missing.
+ */
+function containerFilePaths(env: NodeJS.ProcessEnv): void {
+  const root = env.SIM_ROOT;
+  if (!root) { return; }
+  for (const [k, v] of Object.entries(env)) {
+    if (v && /^OTEL_EXPORTER_OTLP_(?:(?:TRACES|METRICS|LOGS)_)?(?:CERTIFICATE|CLIENT_CERTIFICATE|CLIENT_KEY)$/.test(k)) {
+      env[k] = root + (v.startsWith('/') ? v : `/${v}`);
+    }
+  }
+}
+
 function startSdk(): Work {
+  containerFilePaths(process.env);
   // CommonJS, as most instrumented Node apps load it (`node --require ./instrumentation.js`): measured here
   // it costs ~20% less CPU and ~9 MB less RSS than the ESM build (grpc-js, protobufjs and three exporters
   // per signal are the expensive part of start-up).
