@@ -54,8 +54,15 @@ export function podIP(f: Family, index: number, host: number): string {
   return f === 'IPv4' ? `10.244.${index}.${host}` : `fd00:10:244:${index.toString(16)}::${host.toString(16)}`;
 }
 
+/**
+ * The family of an address as iptables/ip6tables accept it in a rule: Node's isIPv6 also takes a zone
+ * (`fe80::1%eth0`) and the IPv4-mapped form (`::ffff:10.0.0.1`), either of which makes ip6tables-restore
+ * reject the node's whole ruleset, so neither counts as an address here.
+ */
 export function familyOfIP(ip: string): Family | undefined {
-  return isIPv4(ip) ? 'IPv4' : isIPv6(ip) ? 'IPv6' : undefined;
+  if (isIPv4(ip)) { return 'IPv4'; }
+  if (!isIPv6(ip) || ip.includes('%') || ip.includes('.')) { return undefined; }
+  return 'IPv6';
 }
 
 /** host:port as Go's net.JoinHostPort writes it (an IPv6 host in brackets). */

@@ -5,9 +5,8 @@
 // family, pkg/proxy/iptables with ipt.IsIPv6(): iptables-restore for IPv4, ip6tables-restore for IPv6),
 // rendered from the same input filtered to that family's addresses.
 import { createHash } from 'node:crypto';
-import { isIPv4 as netIsIPv4, isIPv6 as netIsIPv6 } from 'node:net';
 import type { KObject } from '../store.ts';
-import { RANGES, joinHostPort, type Family } from '../ip-family.ts';
+import { RANGES, familyOfIP, joinHostPort, type Family } from '../ip-family.ts';
 
 export const CLUSTER_CIDR = RANGES.IPv4.pods;
 export const SERVICE_CIDR = RANGES.IPv4.services;
@@ -28,7 +27,8 @@ const proto = (p: unknown): string => (typeof p === 'string' && p ? p : 'TCP').t
 export const validPort = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 65535;
 export const validProto = (p: string): boolean => p === 'tcp' || p === 'udp' || p === 'sctp';
 /** An address of `family`, as a string a rule may carry. */
-export const isFamilyIP = (s: unknown, family: Family): s is string => typeof s === 'string' && (family === 'IPv4' ? netIsIPv4(s) : netIsIPv6(s));
+/** One bad field (a zone, a mapped address) must never make the node's whole ruleset fail: see familyOfIP. */
+export const isFamilyIP = (s: unknown, family: Family): s is string => typeof s === 'string' && familyOfIP(s) === family;
 /** What differs between iptables and ip6tables rules: host prefix, ICMP reject type, loopback. */
 function familyRules(family: Family) {
   return family === 'IPv4'

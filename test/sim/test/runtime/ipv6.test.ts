@@ -308,3 +308,12 @@ test('kubectl get endpoints prints an IPv6 endpoint as net.JoinHostPort does', (
   const ep: KObject = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'otel', namespace: 'ip6', creationTimestamp: new Date().toISOString() }, subsets: [{ addresses: [{ ip: 'fd00:10:244:1::5' }], ports: [{ name: 'otlp-grpc', port: 4317 }] }] };
   assert.equal(toTable('Endpoints', [ep], 'None', {}).rows[0].cells[1], '[fd00:10:244:1::5]:4317');
 });
+
+test('a zoned or IPv4-mapped IPv6 address is no address for a rule (ip6tables-restore would reject the node\'s whole ruleset)', async () => {
+  const { isFamilyIP } = await import('../../runtime/iptables.ts');
+  assert.equal(isFamilyIP('fd00:10:244::5', 'IPv6'), true);
+  assert.equal(isFamilyIP('fe80::1%eth0', 'IPv6'), false);
+  assert.equal(isFamilyIP('::ffff:10.0.0.1', 'IPv6'), false);
+  assert.equal(isFamilyIP('::ffff:10.0.0.1', 'IPv4'), false);
+  assert.equal(isFamilyIP('10.244.0.5', 'IPv4'), true);
+});
