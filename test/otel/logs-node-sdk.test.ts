@@ -215,7 +215,7 @@ test('live: the real SDK\'s first line for each failure, classified', { timeout:
     await Promise.all([worker(), worker(), worker(), worker()]);
     assert.deepEqual(wrong, []);
   } finally {
-    if (certDir) { rmSync(certDir, { recursive: true, force: true }); }
+    if (certDir) { rmSync(certDir, { recursive: true, force: true }); certDir = undefined; }
   }
 });
 
