@@ -33,7 +33,7 @@ import {
   ETC_NETNS, NETNS_DIR, NETNS_PREFIX, OWNER_DIR, deleteNamespacesSync, isRunning, killNamespaceProcessesSync, killTreesSync, listRunNetns,
   processStartTime, removeEtcDirs, stoppedDescendantsSync, sweepStaleRuns,
 } from './run-cleanup.ts';
-import { nodeHosts, podHosts, resolvConf } from './pod-etc.ts';
+import { NSSWITCH_CONF, nodeHosts, podHosts, resolvConf } from './pod-etc.ts';
 import { VIRTUAL_POD_CIDR } from '../virtual.ts';
 
 // Re-exported: the simulator and its tests know these by the network.
@@ -494,7 +494,7 @@ export class Network {
   private async writeEtc(netns: string, resolv: string, hosts: string): Promise<void> {
     const dir = join(ETC_NETNS, netns);
     await mkdir(dir, { recursive: true });
-    await Promise.all([writeFile(join(dir, 'resolv.conf'), resolv), writeFile(join(dir, 'hosts'), hosts)]);
+    await Promise.all([writeFile(join(dir, 'resolv.conf'), resolv), writeFile(join(dir, 'hosts'), hosts), writeFile(join(dir, 'nsswitch.conf'), NSSWITCH_CONF)]);
   }
 
   async stop(): Promise<void> {

@@ -81,3 +81,9 @@ export function podHosts(pod: KObject, ip: string | string[]): string {
 export function nodeHosts(name: string, ip: string): string {
   return `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${ip}\t${safeName(name) ? name : 'node'}\n`;
 }
+
+/**
+ * `hosts: files dns` only: a host whose nsswitch.conf lists `resolve` or `mdns` would send a pod's lookups
+ * out through systemd-resolved's Unix socket, past the namespace, instead of to the cluster DNS.
+ */
+export const NSSWITCH_CONF = 'hosts: files dns\n';

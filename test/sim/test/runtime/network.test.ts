@@ -308,6 +308,8 @@ test('pod namespaces have no default route, only the cluster ranges, and the kub
   assert.equal(resolv.text, 'search apps.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
   const hosts = await agent['app-a'].read('/etc/hosts');
   assert.match(hosts.text!, new RegExp(`^${ips['app-a'].replace(/\./g, '\\.')}\\tapp-a$`, 'm'));
+  // Lookups go to files and the cluster DNS only, whatever the host's nsswitch.conf says.
+  assert.equal((await agent['app-a'].read('/etc/nsswitch.conf')).text, 'hosts: files dns\n');
 });
 
 test('hostNetwork pods share the node\'s network and get the resolver their dnsPolicy asks for', { skip }, async () => {
