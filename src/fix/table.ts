@@ -17,6 +17,7 @@ export const FIXABLE: Readonly<Record<string, FixableRule>> = {
   'receiver-bound-to-loopback': { edits: ['collector-config'], what: 'the receiver endpoint the rule names (e.g. localhost:4317 -> 0.0.0.0:4317) in the ConfigMap key or OpenTelemetryCollector spec.config' },
   'receiver-default-loopback': { edits: ['collector-config'], what: 'an explicit all-interfaces endpoint for the receiver that relies on the localhost default' },
   'health-check-bound-to-loopback': { edits: ['collector-config'], what: 'the health_check extension endpoint, so the kubelet probes reach it' },
+  'endpoint-ipv6-unbracketed': { edits: ['collector-config'], what: 'each IPv6 listen address the rule names, its host in brackets (${env:MY_POD_IP}:4317 -> [${env:MY_POD_IP}]:4317)' },
   'service-port-mismatch': { edits: ['service-ports'], what: 'the Service port\'s targetPort, to the port the collector listens on' },
   'app-port-not-exposed': { edits: ['service-ports', 'container-env'], what: 'the app\'s OTEL_EXPORTER_OTLP_* endpoint port, or a Service port for the receiver the app needs' },
   'app-protocol-port-mismatch': { edits: ['container-env'], what: 'the app\'s OTEL_EXPORTER_OTLP_PROTOCOL, to what the port it sends to serves' },

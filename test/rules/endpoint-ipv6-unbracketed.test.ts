@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import { rule } from '../../src/rules/endpoint-ipv6-unbracketed.ts';
 import { judge } from '../../src/engine.ts';
+import { classify, planObject } from '../../src/fix/plan.ts';
 import { matchCollectorLine } from '../../src/otel/logs.ts';
 import type { Snapshot } from '../../src/snapshot.ts';
 import { findingsOf, loadSnapshot, ruleTester, test, variant } from './helpers.ts';
@@ -297,4 +298,21 @@ test('the root cause names the component the log says failed first (extensions s
   });
   const [f] = findingsOf(rule, s);
   assert.match(f.rootCause, /address fd00:10:244:1::5:13133: too many colons in address`\), so health_check does not start/);
+});
+
+test('`fix` applies the patch to the ConfigMap text: each endpoint in brackets, quoted so YAML keeps it a string', () => {
+  const f = judge(ipv6Helm()).findings.find((x) => x.rule === rule.id);
+  assert.ok(f);
+  const text = '# chart\nreceivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: ${env:MY_POD_IP}:4317\n      http:\n        endpoint: ${env:MY_POD_IP}:4318\nextensions:\n  health_check:\n    endpoint: ${env:MY_POD_IP}:13133\n';
+  const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'otel-collector', namespace: 'observability', resourceVersion: '7' }, data: { relay: text } };
+  // the chart owns this ConfigMap in the fixture: the edit itself is what is checked here
+  const v = classify({ ...f, subject: { ...f.subject, managedBy: undefined }, fix: { ...f.fix, object: { kind: 'ConfigMap', namespace: 'observability', name: 'otel-collector', key: 'relay' } } });
+  assert.equal(v.kind, 'edit');
+  const { change, refused } = planObject(cm, [v as Extract<typeof v, { kind: 'edit' }>], new Date('2026-12-05T17:00:00Z'));
+  assert.deepEqual(refused, []);
+  const after = parse(change?.after.data?.relay ?? '');
+  assert.equal(after.receivers.otlp.protocols.grpc.endpoint, '[${env:MY_POD_IP}]:4317');
+  assert.equal(after.receivers.otlp.protocols.http.endpoint, '[${env:MY_POD_IP}]:4318');
+  assert.equal(after.extensions.health_check.endpoint, '[${env:MY_POD_IP}]:13133');
+  assert.match(change?.after.data?.relay ?? '', /^# chart\n/);
 });
