@@ -114,13 +114,16 @@ const COLLECTOR: Sig[] = [
     re: /received bogus greeting from client/,
   },
   // The way out (docs/reference/collector-exporter-logs.md). A full queue first: from 0.93 it is the
-  // "Rejecting data." line whose error is the queue's own (queue.go ErrQueueIsFull).
+  // "Rejecting data." line whose error is the queue's own (queue.go ErrQueueIsFull); up to 0.92 its own
+  // message (queue_sender.go@v0.92.0:214, queued_retry.go@v0.80.0:308).
   {
     id: 'collector-export-queue-full',
     kind: 'queue-full',
     re: /Dropping data because sending_queue is full|"error"\s*:\s*"sending[_ ]queue is full"/,
     fields: (line) => exportFields(line, 'dropped'),
   },
+  // queued_retry.go (<= 0.85), retry_sender.go/queue_sender.go (0.86-0.109), internal/ after; the 0.93 rewording
+  // (#9282): "Dropping data." after the queue, "Rejecting data." before it (base_exporter.go@v0.159.0:119).
   {
     id: 'collector-export-dropped',
     kind: 'export-failed',
@@ -136,7 +139,8 @@ const COLLECTOR: Sig[] = [
       return { ...exportFields(line, 'retrying'), ...(interval ? { interval } : {}) };
     },
   },
-  // memorylimiter.go: "Refusing data." and "back within limits" mark the transitions in and out of refusing.
+  // memorylimiter.go (processor/memorylimiterprocessor <= 0.92, internal/memorylimiter after; :301@v0.159.0):
+  // "Refusing data." and "back within limits" mark the transitions in and out of refusing.
   { id: 'collector-memory-refusing', kind: 'memory-limit', re: /Memory usage is above soft limit\. Refusing data\./, fields: (line) => memoryFields(line, 'refusing') },
   { id: 'collector-memory-hard-limit', kind: 'memory-limit', re: /Memory usage is above hard limit\. Forcing a GC\./, fields: (line) => memoryFields(line, 'hard-limit') },
   { id: 'collector-memory-recovered', kind: 'memory-limit', re: /Memory usage back within limits\. Resuming normal operation\./, fields: (line) => memoryFields(line, 'recovered') },
