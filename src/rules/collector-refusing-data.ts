@@ -1,6 +1,6 @@
 import type { AffectedApp, CheckedEntry, Evidence, Rule, RuleFinding } from '../report/finding.ts';
 import type { CollectorPod, MetricSample } from '../snapshot.ts';
-import { currentCollectorMatches, exportersWith, LIMITER_REFUSED, memoryLimiters, metricEvidence, RECEIVER_REFUSED, SEND_FAILED } from './exporter-shared.ts';
+import { currentCollectorMatches, exportersWith, LIMITER_REFUSED, memoryLimiters, metricEvidence, NOT_READ, RECEIVER_REFUSED, SEND_FAILED, wayOutRead } from './exporter-shared.ts';
 import { keys } from './keys.ts';
 import { appLogMatches, clientsOf, collectorWorkloads, truncate } from './util.ts';
 
@@ -56,7 +56,7 @@ export const rule: Rule = {
       const clients = (refusingPods.length ? refusingPods : w.pods).flatMap((p) => clientsOf(s, p));
       const told = clients.filter((cl) => appLogMatches(s, cl.app, ['backpressure']).length > 0);
       if (!refusingPods.length && !(told.length && limiters.length)) {
-        checked.push({ subject: w.label, ...(limiters.length ? {} : { status: 'skipped' as const, reason: 'no memory_limiter in its pipelines' }) });
+        checked.push({ subject: w.label, ...(!limiters.length ? { status: 'skipped' as const, reason: 'no memory_limiter in its pipelines' } : wayOutRead(s, w.pods) ? {} : { status: 'skipped' as const, reason: NOT_READ }) });
         continue;
       }
       if (!refusingPods.length) {

@@ -1,7 +1,7 @@
 import type { CheckedEntry, Evidence, Rule, RuleFinding } from '../report/finding.ts';
 import { splitHostPort } from '../otel/endpoint.ts';
 import type { CollectorPod, LogMatch } from '../snapshot.ts';
-import { currentCollectorMatches, exporterEndpoint, exportersWith, metricEvidence, pipelinesOf, SEND_FAILED, SENT } from './exporter-shared.ts';
+import { currentCollectorMatches, exporterEndpoint, exportersWith, metricEvidence, NOT_READ, pipelinesOf, SEND_FAILED, SENT, wayOutRead } from './exporter-shared.ts';
 import { keys } from './keys.ts';
 import { collectorWorkloads, truncate } from './util.ts';
 
@@ -73,7 +73,7 @@ export const rule: Rule = {
     const findings: RuleFinding[] = [];
     const checked: CheckedEntry[] = [];
     for (const w of collectorWorkloads(s)) {
-      const read = w.pods.some((p) => s.logs.some((l) => l.role === 'collector' && l.namespace === p.namespace && l.pod === p.pod && !l.error)) || w.pods.some((p) => p.metrics?.samples);
+      const read = wayOutRead(s, w.pods);
       const byExporter = new Map<string, { pods: Set<CollectorPod>; lines: Match[] }>();
       for (const p of w.pods) {
         for (const m of currentCollectorMatches(s, p, ['export-failed'])) {
@@ -90,7 +90,7 @@ export const rule: Rule = {
         if (!byExporter.has(id) && !delivered.has(id)) { byExporter.set(id, { pods: new Set(w.pods), lines: [] }); }
       }
       if (!byExporter.size) {
-        checked.push({ subject: w.label, ...(read ? {} : { status: 'skipped' as const, reason: 'neither the collector\'s logs nor its metrics were read' }) });
+        checked.push({ subject: w.label, ...(read ? {} : { status: 'skipped' as const, reason: NOT_READ }) });
         continue;
       }
       const c = w.pods[0];

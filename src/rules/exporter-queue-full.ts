@@ -2,7 +2,7 @@ import type { CheckedEntry, Evidence, Rule, RuleFinding } from '../report/findin
 import { isMap } from '../otel/config.ts';
 import { samplesOf } from '../otel/prometheus.ts';
 import type { CollectorPod } from '../snapshot.ts';
-import { currentCollectorMatches, ENQUEUE_FAILED, exportersWith, metricEvidence, pipelinesOf } from './exporter-shared.ts';
+import { currentCollectorMatches, ENQUEUE_FAILED, exportersWith, metricEvidence, NOT_READ, pipelinesOf, wayOutRead } from './exporter-shared.ts';
 import { keys } from './keys.ts';
 import { collectorWorkloads, truncate } from './util.ts';
 
@@ -56,7 +56,7 @@ export const rule: Rule = {
         if (!byExporter.has(id)) { byExporter.set(id, { lines: [], pods: new Set(w.pods) }); }
       }
       if (!byExporter.size) {
-        checked.push({ subject: w.label });
+        checked.push({ subject: w.label, ...(wayOutRead(s, w.pods) ? {} : { status: 'skipped' as const, reason: NOT_READ }) });
         continue;
       }
       const c = w.pods[0];

@@ -52,6 +52,13 @@ export function currentCollectorMatches(s: Snapshot, c: CollectorPod, kinds: str
     .filter((m) => kinds.includes(m.kind));
 }
 
+/** Whether anything of the collector's way out was seen: its running log, or its own metrics. */
+export function wayOutRead(s: Snapshot, pods: CollectorPod[]): boolean {
+  return pods.some((p) => p.metrics?.samples || s.logs.some((l) => l.role === 'collector' && !l.previous && !l.error && l.namespace === p.namespace && l.pod === p.pod));
+}
+
+export const NOT_READ = 'neither the collector\'s logs nor its metrics were read';
+
 function sampleText(s: MetricSample): string {
   const labels = Object.entries(s.labels).filter(([k]) => !/^service_|^otel_scope_/.test(k)).map(([k, v]) => `${k}="${v}"`).join(',');
   return `${s.name}${labels ? `{${labels}}` : ''} ${s.value}`;
