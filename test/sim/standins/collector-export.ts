@@ -312,7 +312,11 @@ export class Exporter {
       // configgrpc: an http:// endpoint is plaintext, https:// is TLS, a bare host:port follows tls.insecure (TLS by default).
       const insecure = endpoint.startsWith('http://') || (!endpoint.startsWith('https://') && tlsConf.insecure === true);
       const hp = endpoint.replace(/^https?:\/\//, '').replace(/^dns:\/\/\/?/, '').replace(/\/.*$/, '');
-      return { t: { protocol: 'grpc', url: new URL(`${insecure ? 'http' : 'https'}://${hp}`), tls: !insecure, raw: endpoint, timeoutMs: parseGoDuration(this.conf.timeout, 5000) }, url: hp };
+      let url: URL;
+      // A target no URL can hold (an unbracketed IPv6 address, say): grpc-go's own error for it is not
+      // modelled, so the simulator says so in its words, as a permanent error.
+      try { url = new URL(`${insecure ? 'http' : 'https'}://${hp}`); } catch { return new PipelineError(`sim: the otlp exporter's endpoint ${JSON.stringify(endpoint)} is not a target the simulator can dial`, true); }
+      return { t: { protocol: 'grpc', url, tls: !insecure, raw: endpoint, timeoutMs: parseGoDuration(this.conf.timeout, 5000) }, url: hp };
     }
     const own = this.conf[`${this.signal}_endpoint`];
     const full = typeof own === 'string' ? own : `${endpoint.replace(/\/+$/, '')}/v1/${this.signal}`;

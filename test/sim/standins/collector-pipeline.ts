@@ -9,7 +9,7 @@
 // enqueues); internal/fanoutconsumer (errors joined by multierr, "; ").
 import { minorOf, type Fields, type Version, type ZapLogger } from './logformat.ts';
 import type { Signal } from './otlp.ts';
-import { isMap, typeOf, type Conf } from './collector-config.ts';
+import { CollectorError, isMap, typeOf, type Conf } from './collector-config.ts';
 import { Exporter, PipelineError } from './collector-export.ts';
 import { ERR_DATA_REFUSED, MemoryLimiter, validateMemoryLimiter } from './collector-memlimit.ts';
 import { SelfMetrics } from './collector-metrics.ts';
@@ -17,10 +17,22 @@ import { countItems, httpStatusFromGrpc, type Consume, type Refusal } from './co
 
 const ITEMS: Record<Signal, string> = { traces: 'spans', metrics: 'metric_points', logs: 'log_records' };
 
-/** The Validate of the components modelled here, run with the rest of the config's validation. */
+/**
+ * The Validate of the components modelled here, run with the rest of the config's validation:
+ * internal/memorylimiter/config.go, exporter/otlpexporter/config.go (`requires a non-empty "endpoint"`, the
+ * scheme stripped), exporter/otlphttpexporter/config.go (`at least one endpoint must be specified`).
+ */
 export function validateComponents(conf: Conf): void {
   for (const [id, pc] of Object.entries(isMap(conf.processors) ? conf.processors : {})) {
     if (typeOf(id).replace(/_/g, '') === 'memorylimiter') { validateMemoryLimiter(id, pc); }
+  }
+  for (const [id, ec] of Object.entries(isMap(conf.exporters) ? conf.exporters : {})) {
+    const type = typeOf(id).replace(/_/g, '');
+    const c = isMap(ec) ? ec : {};
+    const str = (k: string): string => (typeof c[k] === 'string' ? (c[k] as string) : '');
+    const fail = (msg: string): never => { throw new CollectorError(`invalid configuration: exporters::${id}: ${msg}`); };
+    if (type === 'otlp' && str('endpoint').replace(/^https?:\/\//, '') === '') { fail('requires a non-empty "endpoint"'); }
+    if (type === 'otlphttp' && ['endpoint', 'traces_endpoint', 'metrics_endpoint', 'logs_endpoint', 'profiles_endpoint'].every((k) => str(k) === '')) { fail('at least one endpoint must be specified'); }
   }
 }
 

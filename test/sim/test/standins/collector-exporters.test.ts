@@ -130,6 +130,20 @@ test('unit: family names per reader config and version (_total and units for exp
   assert.deepEqual(names('0.152.0', {}), ['otelcol_exporter_queue_size', 'otelcol_exporter_sent_spans', 'otelcol_process_uptime', 'target_info']);
 });
 
+test('config validation of the exporters and the memory limiter, with the real texts', async () => {
+  for (const [exporters, processors, want] of [
+    ['  otlp:\n    endpoint: http://', '', 'invalid configuration: exporters::otlp: requires a non-empty "endpoint"'],
+    ['  otlphttp:\n    compression: gzip', '', 'invalid configuration: exporters::otlphttp: at least one endpoint must be specified'],
+    ['  debug: {}', '  memory_limiter:\n    limit_mib: 100\n', "invalid configuration: processors::memory_limiter: 'check_interval' must be greater than zero"],
+    ['  debug: {}', '  memory_limiter:\n    check_interval: 1s\n    limit_mib: 100\n    spike_limit_mib: 100\n', "invalid configuration: processors::memory_limiter: 'spike_limit_mib' must be smaller than 'limit_mib'"],
+  ] as const) {
+    const port = await freePort();
+    const p = runStandin('collector.ts', ['/otelcol-contrib', '--config=/conf/c.yaml'], { SIM_ROOT: simRoot({ '/conf/c.yaml': conf(port, exporters, exporters.trim().split(':')[0], processors) }), SIM_IMAGE: IMG('0.117.0') });
+    assert.equal(await p.exited, 1);
+    assert.match(p.out(), new RegExp(`^Error: ${want.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+  }
+});
+
 test('otlp exporter to a port that refuses: retries with the configured back-off, then drops (0.117.0 lines)', async () => {
   const port = await freePort();
   const refused = await freePort();
