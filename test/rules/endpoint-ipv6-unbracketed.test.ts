@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { rule } from '../../src/rules/endpoint-ipv6-unbracketed.ts';
 import { judge } from '../../src/engine.ts';
 import { classify, planObject } from '../../src/fix/plan.ts';
+import { lintTexts } from '../../src/lint/index.ts';
 import { matchCollectorLine } from '../../src/otel/logs.ts';
 import type { Snapshot } from '../../src/snapshot.ts';
 import { findingsOf, loadSnapshot, ruleTester, test, variant } from './helpers.ts';
@@ -315,4 +317,17 @@ test('`fix` applies the patch to the ConfigMap text: each endpoint in brackets, 
   assert.equal(after.receivers.otlp.protocols.http.endpoint, '[${env:MY_POD_IP}]:4318');
   assert.equal(after.extensions.health_check.endpoint, '[${env:MY_POD_IP}]:13133');
   assert.match(change?.after.data?.relay ?? '', /^# chart\n/);
+});
+
+test('lint reads the family from the manifests: IPv6 or dual-stack Service fields make the chart binding a warning', () => {
+  const dir = new URL('../scenarios/endpoint-ipv6-unbracketed/manifests/', import.meta.url);
+  const files = ['00-namespaces.yaml', '10-collector.yaml', '20-apps.yaml'].map((n) => ({ file: n, text: readFileSync(new URL(n, dir), 'utf8') }));
+  const withService = (fields: string) =>
+    files.map((f) => (f.file === '10-collector.yaml' ? { ...f, text: f.text.replace('kind: Service\nmetadata:\n  name: otel-collector\n  namespace: observability\n  labels:\n    app.kubernetes.io/name: otel-collector\nspec:\n', (m) => `${m}${fields}`) } : f));
+  const severity = (inputs: { file: string; text: string }[]) => lintTexts(inputs).report.findings.find((f) => f.rule === rule.id)?.severity;
+  assert.ok(withService('  ipFamilies: [IPv6]\n').some((f) => f.text.includes('ipFamilies: [IPv6]')), 'the Service is patched');
+  assert.equal(severity(files), 'info');
+  assert.equal(severity(withService('  ipFamilyPolicy: SingleStack\n  ipFamilies: [IPv6]\n')), 'warning');
+  assert.equal(severity(withService('  ipFamilyPolicy: RequireDualStack\n  ipFamilies: [IPv4, IPv6]\n')), 'warning');
+  assert.equal(severity(withService('  ipFamilyPolicy: SingleStack\n  ipFamilies: [IPv4]\n')), 'info');
 });
