@@ -56,7 +56,8 @@ export const rule: Rule = {
       const clients = (refusingPods.length ? refusingPods : w.pods).flatMap((p) => clientsOf(s, p));
       const told = clients.filter((cl) => appLogMatches(s, cl.app, ['backpressure']).length > 0);
       if (!refusingPods.length && !(told.length && limiters.length)) {
-        checked.push({ subject: w.label, ...(!limiters.length ? { status: 'skipped' as const, reason: 'no memory_limiter in its pipelines' } : wayOutRead(s, w.pods) ? {} : { status: 'skipped' as const, reason: NOT_READ }) });
+        // Without a memory_limiter there is nothing that refuses: a pass, whatever was read.
+        checked.push({ subject: w.label, ...(!limiters.length || wayOutRead(s, w.pods) ? {} : { status: 'skipped' as const, reason: NOT_READ }) });
         continue;
       }
       if (!refusingPods.length) {

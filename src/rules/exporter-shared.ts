@@ -57,7 +57,7 @@ export function wayOutRead(s: Snapshot, pods: CollectorPod[]): boolean {
   return pods.some((p) => p.metrics?.samples || s.logs.some((l) => l.role === 'collector' && !l.previous && !l.error && l.namespace === p.namespace && l.pod === p.pod));
 }
 
-export const NOT_READ = 'neither the collector\'s logs nor its metrics were read';
+export const NOT_READ = 'no collector log or metrics read';
 
 function sampleText(s: MetricSample): string {
   const labels = Object.entries(s.labels).filter(([k]) => !/^service_|^otel_scope_/.test(k)).map(([k, v]) => `${k}="${v}"`).join(',');

@@ -60,6 +60,8 @@ const cleanSnap = variant(loadSnapshot('healthy-helm'), (s) => {
   protocols.grpc.endpoint = '0.0.0.0:4317';
   protocols.http.endpoint = '0.0.0.0:4318';
   (c.effectiveConfig as { extensions: { health_check: { endpoint: string } } }).extensions.health_check.endpoint = '0.0.0.0:13133';
+  // A diagnosis reads the collector's log: a quiet one leaves the way-out rules (exporter-*) nothing to say.
+  s.logs.push({ namespace: c.namespace, pod: c.pod, container: c.container, role: 'collector', matches: [], tail: ['2025-01-01T00:00:00.000Z\tinfo\tservice@v0.120.0/service.go:275\tEverything is ready. Begin running and processing data.'] });
 });
 const cleanReport = (): Report => judge(cleanSnap);
 

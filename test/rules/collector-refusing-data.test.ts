@@ -18,7 +18,8 @@ ruleTester(rule, {
   valid: [
     { name: 'refused once, then back within limits', snapshot: recovered, check: { subject: 'Deployment observability/otel-collector', status: 'pass' } },
     { name: 'another processor refusing is not the memory limiter', snapshot: otherProcessor },
-    { name: 'no memory_limiter: skipped', snapshot: withBackend(), check: { subject: 'Deployment observability/otel-collector', status: 'skipped', reason: 'no memory_limiter in its pipelines' } },
+    { name: 'no memory_limiter: nothing can refuse, a pass', snapshot: withBackend(), check: { subject: 'Deployment observability/otel-collector', status: 'pass' } },
+    { name: 'a memory_limiter, but no log or metrics read: skipped', snapshot: limited, check: { subject: 'Deployment observability/otel-collector', status: 'skipped', reason: 'no collector log or metrics read' } },
   ],
   invalid: [
     { name: '"Refusing data." is the last transition (collector#9043 lines), an app logs the refusal', snapshot: refusing, findings: [{ severity: 'error', subject: SUBJECT }] },

@@ -21,7 +21,7 @@ ruleTester(rule, {
   valid: [
     { name: 'a backend that takes the data: no failure in the log', snapshot: withLogs(withBackend(), collectorLog(['2025-01-01T00:00:00.000Z\tinfo\tservice@v0.120.0/service.go:253\tEverything is ready. Begin running and processing data.'])), check: { subject: 'Deployment observability/otel-collector', status: 'pass' } },
     { name: 'metrics: a few failures long since recovered (sent > 0)', snapshot: blipRecovered },
-    { name: 'no logs and no metrics read: skipped, not passed', snapshot: withBackend(), check: { subject: 'Deployment observability/otel-collector', status: 'skipped', reason: "neither the collector's logs nor its metrics were read" } },
+    { name: 'no logs and no metrics read: skipped, not passed', snapshot: withBackend(), check: { subject: 'Deployment observability/otel-collector', status: 'skipped', reason: 'no collector log or metrics read' } },
   ],
   invalid: [
     { name: 'DNS failure of the otlp exporter (contrib#42231 line)', snapshot: dns, findings: [{ severity: 'error', subject: SUBJECT }] },

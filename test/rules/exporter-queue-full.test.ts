@@ -16,7 +16,7 @@ const draining = withMetrics(withBackend(), [
 ruleTester(rule, {
   valid: [
     { name: 'a queue with room and no enqueue failure', snapshot: draining, check: { subject: 'Deployment observability/otel-collector', status: 'pass' } },
-    { name: 'no logs and no metrics read: skipped, not passed', snapshot: withBackend(), check: { subject: 'Deployment observability/otel-collector', status: 'skipped', reason: "neither the collector's logs nor its metrics were read" } },
+    { name: 'no logs and no metrics read: skipped, not passed', snapshot: withBackend(), check: { subject: 'Deployment observability/otel-collector', status: 'skipped', reason: 'no collector log or metrics read' } },
   ],
   invalid: [
     { name: '0.93+: "Rejecting data." with "sending queue is full"', snapshot: withLogs(withBackend(), collectorLog([QUEUE_FULL_NEW])), findings: [{ severity: 'error', subject: SUBJECT }] },
