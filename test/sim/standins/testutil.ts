@@ -1,7 +1,9 @@
 // Helpers for the stand-in tests: run a stand-in as the runtime does (node <file> <argv...> with env)
 // and wait for lines in its output.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { NETNS_PREFIX, OWNER_DIR, processStartTime } from '../runtime/run-cleanup.ts';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,4 +127,17 @@ export function listeners(port: number): string[] {
     }
   }
   return out;
+}
+
+/**
+ * A network namespace name for a test of its own, owned as a simulator run is: `osim-<run>-<label>` with
+ * an owner file, so the next run's sweep removes it (and ends what runs in it) when this test is killed
+ * before its `finally`. `release()` drops the owner file once the namespace is gone.
+ */
+export function ownedTestNetns(label: string): { name: string; release: () => void } {
+  const run = randomBytes(4).toString('hex');
+  mkdirSync(OWNER_DIR, { recursive: true });
+  const pidFile = join(OWNER_DIR, `${run}.pid`);
+  writeFileSync(pidFile, JSON.stringify({ pid: process.pid, start: processStartTime(process.pid) }) + '\n');
+  return { name: `${NETNS_PREFIX}${run}-${label}`, release: () => rmSync(pidFile, { force: true }) };
 }

@@ -8,8 +8,7 @@ import { spawnSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { HERE, NODE } from '../../standins/testutil.ts';
+import { HERE, NODE, ownedTestNetns } from '../../standins/testutil.ts';
 
 const root = process.getuid?.() === 0;
 
@@ -35,7 +34,9 @@ service:
 }
 
 test('collector -> backend stand-in: 503 retried, 401 permanent, TLS on one side only, refused, unknown name', { skip: root ? false : 'needs root (network namespaces); run as root to include it' }, async () => {
-  const ns = `sa-be-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const owned = ownedTestNetns('be');
+  const ns = owned.name;
+  const tmps: string[] = [];
   const etc = `/etc/netns/${ns}`;
   const children: ChildProcess[] = [];
   const ip = (...args: string[]): void => {
@@ -71,6 +72,7 @@ test('collector -> backend stand-in: 503 retried, 401 permanent, TLS on one side
     const be = backend ? run('backend.js', backend) : undefined;
     if (be) { await until('backend up', () => /sim backend: OTLP/.test(be.out()), be); }
     const root = mkdtempSync(join(tmpdir(), 'sa-be-col-'));
+    tmps.push(root);
     mkdirSync(join(root, 'conf'));
     writeFileSync(join(root, 'conf/c.yaml'), collectorConf(exporter));
     const col = run('collector.js', { SIM_ROOT: root, SIM_IMAGE: 'otel/opentelemetry-collector-contrib:0.130.0' }, ['/otelcol-contrib', '--config=/conf/c.yaml']);
@@ -87,6 +89,7 @@ test('collector -> backend stand-in: 503 retried, 401 permanent, TLS on one side
     mkdirSync(etc, { recursive: true });
     writeFileSync(join(etc, 'resolv.conf'), 'search observability.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
     const dir = mkdtempSync(join(tmpdir(), 'sa-be-'));
+    tmps.push(dir);
     writeFileSync(join(dir, 'dns.json'), JSON.stringify({ domain: 'cluster.local', services: [] }));
     const dns = run('dns.js', { SIM_DNS_DATA: join(dir, 'dns.json'), SIM_DNS_HOST: '10.96.0.10' });
     await until('dns up', () => dns.out().includes('CoreDNS-'), dns);
@@ -124,5 +127,7 @@ test('collector -> backend stand-in: 503 retried, 401 permanent, TLS on one side
     await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.on('exit', r)) : null)));
     spawnSync('ip', ['netns', 'del', ns]);
     rmSync(etc, { recursive: true, force: true });
+    owned.release();
+    for (const d of tmps) { rmSync(d, { recursive: true, force: true }); }
   }
 });

@@ -8,13 +8,14 @@ import { spawnSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { HERE, NODE } from '../../standins/testutil.ts';
+import { HERE, NODE, ownedTestNetns } from '../../standins/testutil.ts';
 
 const root = process.getuid?.() === 0;
 
 test('pod DNS: search-path short name gives Go "server misbehaving", a wrong namespace "no such host", the FQDN the ClusterIP', { skip: root ? false : 'needs root (network namespaces); run as root to include it' }, async () => {
-  const ns = `sa-dns-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const owned = ownedTestNetns('dns');
+  const ns = owned.name;
+  let dir: string | undefined;
   const etc = `/etc/netns/${ns}`;
   const children: ReturnType<typeof spawn>[] = [];
   const ip = (...args: string[]): void => {
@@ -28,7 +29,7 @@ test('pod DNS: search-path short name gives Go "server misbehaving", a wrong nam
     ip('-n', ns, 'addr', 'add', '10.96.0.12/32', 'dev', 'lo');
     mkdirSync(etc, { recursive: true });
     writeFileSync(join(etc, 'resolv.conf'), 'search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
-    const dir = mkdtempSync(join(tmpdir(), 'sa-dns-'));
+    dir = mkdtempSync(join(tmpdir(), 'sa-dns-'));
     writeFileSync(join(dir, 'dns.json'), JSON.stringify({ domain: 'cluster.local', services: [{ name: 'otel-collector', namespace: 'observability', clusterIP: '10.96.0.12', headless: false, endpoints: [], ports: [] }] }));
     const run = (file: string, env: Record<string, string>): { out: () => string } => {
       const c = spawn('ip', ['netns', 'exec', ns, NODE, join(HERE, file)], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -64,5 +65,7 @@ test('pod DNS: search-path short name gives Go "server misbehaving", a wrong nam
     await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.on('exit', r)) : null)));
     spawnSync('ip', ['netns', 'del', ns]);
     rmSync(etc, { recursive: true, force: true });
+    owned.release();
+    if (dir) { rmSync(dir, { recursive: true, force: true }); }
   }
 });
