@@ -318,7 +318,7 @@ function collectorHops(ctx: Ctx, app: AppContainer, signals: Signal[], exps: Sig
     const proof = [...ev.proof];
     const seen = [...ev.seen];
     const refusing = ev.refusing;
-    const answered = probesOf(ctx, app).find((p) => p.target.kind === 'app-endpoint' && p.target.port === exps[0].port && p.otlp && (p.otlp.result === 'grpc-ok' || p.otlp.result === 'otlp-http-ok'));
+    const answered = probesOf(ctx, app).find((p) => p.target.kind === 'app-endpoint' && p.target.host === exps[0].parsed?.host && p.target.port === exps[0].port && p.otlp && (p.otlp.result === 'grpc-ok' || p.otlp.result === 'otlp-http-ok'));
     if (answered?.otlp) { proof.push('exec'); seen.push(`the app's ${answered.otlp.sent} was answered ${answered.otlp.result}`); }
     const detail = [configured, ...(seen.length ? [`listening ${seen.join('; ')}`] : [])].join('; ');
     if (refusing && !answered) { return hop('receiver', signals, target, { status: 'unproven', reason: `pod ${refusing} does not accept connections on ${port} from other pods`, detail }); }
