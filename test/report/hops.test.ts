@@ -48,6 +48,20 @@ test('without exec the receiver stays unproven, and says why; in lint the config
   assert.deepEqual(brief(hopsOf(lint, 'payment', { mode: 'lint' })).slice(0, 4), ['app ok [config]', 'service ok [config]', 'receiver ok [config]', 'pipeline ok [config]']);
 });
 
+test('the app\'s own protocol answered proves the receiver where no socket was read; a probe to another host does not', () => {
+  const answered = (host: string) => variant(loadSnapshot('healthy-helm'), (s) => {
+    for (const c of s.collectors) { delete c.listeners; }
+    const p = s.probes.find((x) => x.from.pod.startsWith('payment'));
+    assert.ok(p);
+    p.target.host = host;
+    p.otlp = { sent: 'h2-preface', result: 'grpc-ok', answeredBy: 'http/2', detail: 'SETTINGS frame' };
+  });
+  const r = hopsOf(answered('otel-collector.observability'), 'payment')[2];
+  assert.deepEqual([r.status, r.sources], ['ok', ['config', 'exec']]);
+  assert.match(r.detail ?? '', /the app's h2-preface was answered grpc-ok/);
+  assert.equal(hopsOf(answered('elsewhere.example.com'), 'payment')[2].status, 'unproven');
+});
+
 test('a Service without the port: the hops behind it name the break instead of guessing a receiver', () => {
   const hs = hopsOf(loadSnapshot('app-port-not-exposed'), 'legacy');
   assert.deepEqual(brief(hs), ['app ok [config]', 'service failed app-port-not-exposed', 'receiver unproven', 'pipeline unproven', 'exporter unproven', 'backend unproven']);
