@@ -166,8 +166,7 @@ function hop(h: HopName, signals: Signal[], target: string, rest: Omit<Hop, 'hop
 function withFindings(h: Hop, breaking: PathFinding[]): Hop {
   const ids = uniq(breaking.filter((b) => b.hop === h.hop).map((b) => b.f.rule));
   if (!ids.length) { return h; }
-  const { sources: _s, reason: _r, ...rest } = h;
-  return { ...rest, status: 'failed', findings: ids };
+  return hop(h.hop, h.signals, h.target, { status: 'failed', findings: ids, ...(h.detail ? { detail: h.detail } : {}) });
 }
 
 /** The collector workloads a path reaches, one representative set of pods each (replicas share a template). */
