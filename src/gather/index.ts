@@ -365,7 +365,7 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
           }
           probed++;
           done++;
-          tick(`Probing ${podsToProbe} app pods ${probed}/${podsToProbe}`);
+          tick(`Probing ${groups.length} paths of ${snap.apps.length} apps from ${snap.sampling?.probePods ?? podsToProbe} pods ${probed}/${podsToProbe}`);
         }),
       );
     }

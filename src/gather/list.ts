@@ -159,10 +159,10 @@ function inScope(list: KObject[] | undefined, scope: string[] | 'cluster'): KObj
 }
 
 /** Pods cluster-wide by template where there are many (templates.ts), else in full per namespace. */
-async function listPods(client: ClusterClient, scope: string[] | 'cluster', failures: Discovery['listFailures'], signal?: AbortSignal, onLarge?: () => void): Promise<PodList> {
+async function listPods(client: ClusterClient, scope: string[] | 'cluster', failures: Discovery['listFailures'], signal?: AbortSignal, onLarge?: () => void, onPods?: (pods: number) => void): Promise<PodList> {
   if (scope !== 'cluster') { return { mode: 'full', pods: await listIn(client, 'pods', scope, failures, signal) }; }
   try {
-    return await listClusterPods(client, signal, onLarge);
+    return await listClusterPods(client, signal, onLarge, onPods);
   } catch (e) {
     if (e instanceof ApiError && (e.status === 403 || e.status === 404)) {
       failures.push({ resource: 'pods', status: e.status, reason: e.reason, message: e.message });
@@ -207,7 +207,7 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
       listIn(client, 'daemonsets', 'cluster', failures, sig, { keep: templateShape }),
       listIn(client, 'statefulsets', 'cluster', failures, sig, { keep: templateShape }),
     ]);
-  });
+  }, (n) => opts.onProgress?.(`Listing pods by template (${n} so far)`, 0, 1));
   const owners = ownersP ? await ownersP : undefined;
   let pods: KObject[];
   let sampling: Discovery['sampling'];

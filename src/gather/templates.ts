@@ -84,7 +84,7 @@ export type PodList =
  * The cluster's pods: in full when they fit one page, else by template. The first page is read in full
  * either way (its cost is one page), so a small cluster pays no extra request.
  */
-export async function listClusterPods(client: ClusterClient, signal?: AbortSignal, onLarge?: () => void): Promise<PodList> {
+export async function listClusterPods(client: ClusterClient, signal?: AbortSignal, onLarge?: () => void, onPods?: (pods: number) => void): Promise<PodList> {
   if (!client.listPages || !client.getObject) { return { mode: 'full', pods: await client.list('pods', { signal }) }; }
   const first: KObject[] = [];
   let more = false;
@@ -102,10 +102,12 @@ export async function listClusterPods(client: ClusterClient, signal?: AbortSigna
   // to exec into, without reading any pod's status.
   await client.listPages('pods', { signal, metadataOnly: true, pageSize: METADATA_PAGE, fieldSelector: 'status.phase=Running' }, (items) => {
     index.add(items, true);
+    onPods?.(index.pods);
     return true;
   });
   await client.listPages('pods', { signal, metadataOnly: true, pageSize: METADATA_PAGE, fieldSelector: 'status.phase!=Running' }, (items) => {
     index.add(items, false);
+    onPods?.(index.pods);
     return true;
   });
   return { mode: 'templates', index };
