@@ -78,11 +78,13 @@ export function parsePrometheusText(text: string): MetricSample[] {
 }
 
 /**
- * The name without what the exporter appended: `_total` (counters from the OpenTelemetry Go prometheus
- * exporter), so one lookup serves every version.
+ * The name without what the exporter appended, so one lookup serves every version: `_total` (counters from
+ * the OpenTelemetry Go prometheus exporter), and the doubled unit of collector v0.130.0's user-written pull
+ * readers (`otelcol_exporter_sent_spans__spans__total`: CHANGELOG v0.130.0 known issue, fixed in v0.130.1, #13449).
  */
 export function baseMetricName(name: string): string {
-  return name.endsWith('_total') ? name.slice(0, -'_total'.length) : name;
+  const n = name.endsWith('_total') ? name.slice(0, -'_total'.length) : name;
+  return n.replace(/__[a-z]+_*$/, '');
 }
 
 /** Samples of a metric (with or without `_total`) whose labels include every given pair. */

@@ -1,4 +1,5 @@
 import type { AffectedApp, CheckedEntry, Evidence, Rule, RuleFinding } from '../report/finding.ts';
+import { baseMetricName } from '../otel/prometheus.ts';
 import type { CollectorPod, MetricSample } from '../snapshot.ts';
 import { currentCollectorMatches, exportersWith, LIMITER_REFUSED, memoryLimiters, metricEvidence, NOT_READ, RECEIVER_REFUSED, SEND_FAILED, wayOutRead } from './exporter-shared.ts';
 import { keys } from './keys.ts';
@@ -48,7 +49,7 @@ export const rule: Rule = {
       for (const p of w.pods) {
         const r = refusingByLog(s, p);
         limits ??= r.limits;
-        const byMetric = (p.metrics?.samples ?? []).some((x) => LIMITER_REFUSED.test(x.name.replace(/_total$/, '')) && limiterSample(x));
+        const byMetric = (p.metrics?.samples ?? []).some((x) => LIMITER_REFUSED.test(baseMetricName(x.name)) && limiterSample(x));
         if (r.refusing || byMetric) { refusingPods.push(p); }
         for (const l of r.lines.slice(0, 2)) { evidence.push({ source: 'log', detail: truncate(l.trim(), 500) }); }
       }

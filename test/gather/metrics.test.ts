@@ -41,6 +41,8 @@ test('Prometheus text: samples, labels with escapes, timestamps, both counter sp
   assert.equal(sumOf(sdk, 'otelcol_receiver_refused_spans', { receiver: 'otlp' }), 37);
   assert.equal(sumOf(sdk, 'otelcol_process_uptime'), 120);
   assert.equal(sumOf(sdk, 'otelcol_exporter_queue_size', { exporter: 'nope' }), undefined);
+  // v0.130.0's pull readers doubled the unit (#13449): the same series.
+  assert.equal(sumOf(parsePrometheusText('otelcol_exporter_sent_spans__spans__total{exporter="otlp"} 9\n'), 'otelcol_exporter_sent_spans', { exporter: 'otlp' }), 9);
   const weird = sdk.find((s) => s.name === 'weird');
   assert.deepEqual(weird?.labels, { a: 'x"y\\z\n', b: '2' });
   assert.equal(weird?.value, Number.POSITIVE_INFINITY);
