@@ -34,7 +34,10 @@ export function runStandin(file: 'collector.ts' | 'app.ts' | 'dns.ts', argv: str
   const waitFor = (re: RegExp, ms?: number): Promise<string> => new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     const check = (): void => {
-      const m = re.exec(buf);
+      // Only whole lines are matched while the process runs: a line can arrive in two chunks, and a
+      // pattern ending in $ (multiline) would otherwise take its first half.
+      const gone = child.exitCode !== null || child.signalCode !== null;
+      const m = re.exec(gone ? buf : buf.slice(0, buf.lastIndexOf('\n') + 1));
       if (m) {
         listeners.delete(check);
         if (timer) { clearTimeout(timer); }
