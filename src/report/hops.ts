@@ -8,7 +8,7 @@
 import type { AppContainer, CollectorPod, EvidenceSource, ServiceInfo, Signal, Snapshot } from '../snapshot.ts';
 import type { AppSummary, Finding, Subject } from './finding.ts';
 import { collectorSubject, exportsOf, hostIndex, model, podKey, resolveHost, targetPortOn, uniq } from '../rules/util.ts';
-import { isLoopbackHost } from '../otel/endpoint.ts';
+import { isLoopbackHost, joinHostPort } from '../otel/endpoint.ts';
 import { acceptsFrom } from '../otel/sockets.ts';
 import { isMap, pipelines } from '../otel/config.ts';
 import { isHttp, type SignalExport } from '../otel/sdk.ts';
@@ -234,7 +234,7 @@ function routeHop(ctx: Ctx, app: AppContainer, host: string, port: number | null
   }
   if (r.kind === 'collector-pod') {
     const c0 = r.collectors[0];
-    const target = `${r.viaHostIP ? 'node IP' : 'pod IP'} ${host}:${port ?? '?'} (${c0.namespace}/${c0.pod}${r.collectors.length > 1 ? ` and ${r.collectors.length - 1} more` : ''})`;
+    const target = `${r.viaHostIP ? 'node IP' : 'pod IP'} ${joinHostPort(host, port ?? '?')} (${c0.namespace}/${c0.pod}${r.collectors.length > 1 ? ` and ${r.collectors.length - 1} more` : ''})`;
     return { hop: hop('service', signals, target, { status: 'ok', sources: [ctx.lint ? 'config' : 'api', ...probeProof], detail: 'no Service: the address is the collector pod\'s own' }), reached: { collectors: r.collectors.map((c) => ({ c, port })) } };
   }
   if (r.kind === 'loopback') {
@@ -249,7 +249,7 @@ function routeHop(ctx: Ctx, app: AppContainer, host: string, port: number | null
   }
   const outside = r.kind === 'external' ? 'the endpoint leads outside the cluster\'s Services and collector pods' : 'the endpoint is an all-interfaces address, not a destination';
   return {
-    hop: connected ? hop('service', signals, `${host}:${port ?? '?'}`, { status: 'ok', sources: ['exec'], detail: 'the app connected; nothing in the cluster the plugin read' }) : hop('service', signals, `${host}:${port ?? '?'}`, { status: 'unproven', reason: outside }),
+    hop: connected ? hop('service', signals, joinHostPort(host, port ?? '?'), { status: 'ok', sources: ['exec'], detail: 'the app connected; nothing in the cluster the plugin read' }) : hop('service', signals, joinHostPort(host, port ?? '?'), { status: 'unproven', reason: outside }),
     reached: { collectors: [] },
     outside,
   };
@@ -277,7 +277,7 @@ function socketEvidence(ctx: Ctx, w: Workload, port: number | null): { proof: Ho
     const a = acceptsFrom(l.sockets, port, c.podIP);
     if (a.accepts) { proof.push(l.method === 'log' ? 'log' : 'exec'); } else { refusing ??= c.pod; }
     if (seen.length >= 3) { more++; continue; }
-    const addrs = a.matching.map((x) => (x.address.includes(':') ? `[${x.address}]:${x.port}` : `${x.address}:${x.port}`));
+    const addrs = a.matching.map((x) => joinHostPort(x.address, x.port));
     seen.push(`${c.pod}: ${addrs.length ? addrs.join(', ') : `nothing on ${port}`} (${l.method})`);
   }
   if (more) { seen.push(`${more} more pod(s) read`); }
