@@ -19,7 +19,7 @@ import { isPushReceiverType } from '../otel/components-push.ts';
 import { expandEnv, envRefs } from '../otel/envexpand.ts';
 import { goSplitHostPortError } from '../otel/endpoint.ts';
 import { atLeast } from '../otel/version.ts';
-import { affected, clientsOf, collectorLogMatches, collectorModels, configSourceText, configTarget, truncate } from './util.ts';
+import { affected, clientsOf, collectorLogMatches, collectorModels, configSourceText, configTarget, ipv6Hints, truncate } from './util.ts';
 import { keys } from './keys.ts';
 
 /** Collector 0.122.0 (otelconf v0.15.0) joins the telemetry host and port with net.JoinHostPort. */
@@ -150,28 +150,6 @@ function judgeAddress(c: CollectorPod, a: Address, version: string | null): Verd
   const withIp = (ip: string): string => expandEnv(a.raw, { ...env, ...Object.fromEntries(unknown.map((n) => [n, n === podVar ? ip : 'x'])) }).value;
   const why = failsOn(withIp(SAMPLE_V6));
   return why && !failsOn(withIp(SAMPLE_V4)) ? { kind: 'fails-if-ipv6', via: podVar, why } : null;
-}
-
-/** What the files or the cluster say of the address family: IPv6-first or dual-stack Services, IPv6 pod IPs, IPv6 ipBlocks. */
-export function ipv6Hints(s: Snapshot): string[] {
-  const out: string[] = [];
-  for (const v of s.services) {
-    const fam = v.ipFamilies ?? [];
-    const ips = [v.clusterIP ?? '', ...(v.clusterIPs ?? [])].filter((ip) => isIP(ip) === 6);
-    if (fam[0] === 'IPv6') { out.push(`Service ${v.namespace}/${v.name} spec.ipFamilies: [${fam.join(', ')}] (IPv6 first)`); }
-    else if (fam.includes('IPv6')) { out.push(`Service ${v.namespace}/${v.name} spec.ipFamilies: [${fam.join(', ')}] (dual-stack)`); }
-    else if (v.ipFamilyPolicy === 'RequireDualStack' || v.ipFamilyPolicy === 'PreferDualStack') { out.push(`Service ${v.namespace}/${v.name} spec.ipFamilyPolicy: ${v.ipFamilyPolicy}`); }
-    else if (ips.length) { out.push(`Service ${v.namespace}/${v.name} has the IPv6 cluster IP ${ips[0]}`); }
-  }
-  for (const p of [...s.collectors, ...s.apps]) {
-    const v6 = [p.podIP ?? '', ...(p.podIPs ?? [])].find((ip) => isIP(ip) === 6);
-    if (v6) { out.push(`pod ${p.namespace}/${p.pod} has the IPv6 pod IP ${v6}`); }
-  }
-  for (const np of s.networkPolicies) {
-    const cidr = (np.ingress ?? []).flatMap((r) => r.from ?? []).map((f) => f.ipBlock?.cidr).find((x) => x?.includes(':'));
-    if (cidr) { out.push(`NetworkPolicy ${np.namespace}/${np.name} allows the IPv6 block ${cidr}`); }
-  }
-  return out;
 }
 
 /** The address as it should be written: the host in brackets; for the old telemetry join, all interfaces. */

@@ -1,6 +1,6 @@
 import type { CheckedEntry, RuleFinding, Rule } from '../report/finding.ts';
 import type { HttpProbeInfo } from '../snapshot.ts';
-import { collectorModels, configTarget, endpointEvidence } from './util.ts';
+import { collectorModels, configTarget, endpointEvidence, podIpEndpoint } from './util.ts';
 import { keys } from './keys.ts';
 
 /** The port a kubelet probe dials on the pod IP: httpGet, tcpSocket and grpc all do; exec runs inside. */
@@ -45,7 +45,7 @@ export const rule: Rule = {
         rootCause: `The kubelet probes the pod IP, but health_check ${hc.raw === undefined ? `has no endpoint and defaults to ${hc.effective} (collector >= 0.104)` : `is bound to ${hc.raw}`}; the probes fail${hit.some(([k]) => k === 'readiness') ? ' and the pod is never Ready, so the Service has no endpoints' : ''}.`,
         evidence,
         fix: {
-          summary: `In ${configTarget(c, `extensions.${hc.component}.endpoint`)}, set 0.0.0.0:${hc.port} (or \${env:MY_POD_IP}:${hc.port}).`,
+          summary: `In ${configTarget(c, `extensions.${hc.component}.endpoint`)}, set 0.0.0.0:${hc.port} (or ${podIpEndpoint(s, hc.port)}).`,
           patch: `extensions:\n  ${hc.component}:\n    endpoint: 0.0.0.0:${hc.port}`,
           target: configTarget(c),
         },

@@ -15,6 +15,7 @@ import {
   collectorModels,
   configTarget,
   endpointEvidence,
+  podIpEndpoint,
   podKey,
   probeText,
   probesFrom,
@@ -56,11 +57,11 @@ function hasServiceTo(s: Snapshot, c: CollectorPod, port: number): string | unde
   return undefined;
 }
 
-export function patchFor(eps: EffectiveEndpoint[], c: CollectorPod): string {
+export function patchFor(eps: EffectiveEndpoint[], c: CollectorPod, s?: Snapshot): string {
   const id = eps[0].component;
   const lines = ['receivers:', `  ${id}:`, '    protocols:'];
   for (const ep of eps) { lines.push(`      ${ep.protocol}:`, `        endpoint: 0.0.0.0:${ep.port ?? ''}`); }
-  const alt = eps.map((ep) => `\${env:MY_POD_IP}:${ep.port}`).join(' / ');
+  const alt = eps.map((ep) => (s ? podIpEndpoint(s, ep.port) : `\${env:MY_POD_IP}:${ep.port}`)).join(' / ');
   return `${lines.join('\n')}\n# narrower: ${alt} with env MY_POD_IP from fieldRef status.podIP${c.env && 'MY_POD_IP' in c.env ? ' (already set on this pod)' : ''}`;
 }
 
@@ -147,8 +148,8 @@ export function checkLoopback(s: Snapshot, variant: LoopbackVariant): RuleResult
         rootCause,
         evidence: dedup,
         fix: {
-          summary: `In ${configTarget(c, `receivers.${id}.protocols.${eps[0].protocol}.endpoint`)}, set the endpoint to 0.0.0.0:${ports[0]} (all interfaces), or to the narrower \${env:MY_POD_IP}:${ports[0]} (with MY_POD_IP from fieldRef status.podIP) when the collector must not listen on every interface; the pod-IP binding breaks \`kubectl port-forward\` and same-pod localhost clients.`,
-          patch: patchFor(eps, c),
+          summary: `In ${configTarget(c, `receivers.${id}.protocols.${eps[0].protocol}.endpoint`)}, set the endpoint to 0.0.0.0:${ports[0]} (all interfaces), or to the narrower ${podIpEndpoint(s, ports[0])} (with MY_POD_IP from fieldRef status.podIP) when the collector must not listen on every interface; the pod-IP binding breaks \`kubectl port-forward\` and same-pod localhost clients.`,
+          patch: patchFor(eps, c, s),
           target: configTarget(c),
         },
         affected: affected(clients, (cl) => {

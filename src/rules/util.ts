@@ -7,6 +7,7 @@ import type { AffectedApp, CheckedEntry, Evidence, Subject } from '../report/fin
 import { collectorModel, type CollectorModel, type EffectiveEndpoint } from '../otel/config.ts';
 import { appExports, type SignalExport } from '../otel/sdk.ts';
 import { isLoopbackHost, joinHostPort } from '../otel/endpoint.ts';
+import { isIP } from 'node:net';
 
 export const CLUSTER_DOMAIN = 'cluster.local';
 
@@ -364,4 +365,37 @@ export function truncate(s: string, n = 300): string {
 
 export function uniq<T>(xs: T[]): T[] {
   return [...new Set(xs)];
+}
+
+/** What the files or the cluster say of the address family: IPv6-first or dual-stack Services, IPv6 pod IPs, IPv6 ipBlocks. */
+export function ipv6Hints(s: Snapshot): string[] {
+  const out: string[] = [];
+  for (const v of s.services) {
+    const fam = v.ipFamilies ?? [];
+    const ips = [v.clusterIP ?? '', ...(v.clusterIPs ?? [])].filter((ip) => isIP(ip) === 6);
+    if (fam[0] === 'IPv6') { out.push(`Service ${v.namespace}/${v.name} spec.ipFamilies: [${fam.join(', ')}] (IPv6 first)`); }
+    else if (fam.includes('IPv6')) { out.push(`Service ${v.namespace}/${v.name} spec.ipFamilies: [${fam.join(', ')}] (dual-stack)`); }
+    else if (v.ipFamilyPolicy === 'RequireDualStack' || v.ipFamilyPolicy === 'PreferDualStack') { out.push(`Service ${v.namespace}/${v.name} spec.ipFamilyPolicy: ${v.ipFamilyPolicy}`); }
+    else if (ips.length) { out.push(`Service ${v.namespace}/${v.name} has the IPv6 cluster IP ${ips[0]}`); }
+  }
+  for (const p of [...s.collectors, ...s.apps]) {
+    const v6 = [p.podIP ?? '', ...(p.podIPs ?? [])].find((ip) => isIP(ip) === 6);
+    if (v6) { out.push(`pod ${p.namespace}/${p.pod} has the IPv6 pod IP ${v6}`); }
+  }
+  for (const np of s.networkPolicies) {
+    const cidr = (np.ingress ?? []).flatMap((r) => r.from ?? []).map((f) => f.ipBlock?.cidr).find((x) => x?.includes(':'));
+    if (cidr) { out.push(`NetworkPolicy ${np.namespace}/${np.name} allows the IPv6 block ${cidr}`); }
+  }
+  return out;
+}
+
+const hintsCache = new WeakMap<Snapshot, boolean>();
+
+/**
+ * The pod-IP binding a fix suggests: `[${env:MY_POD_IP}]:port` where the snapshot shows IPv6 (the bare form
+ * is Go's `too many colons in address` there: endpoint-ipv6-unbracketed), the chart's bare form elsewhere.
+ */
+export function podIpEndpoint(s: Snapshot, port: number | string | null): string {
+  if (!hintsCache.has(s)) { hintsCache.set(s, ipv6Hints(s).length > 0); }
+  return hintsCache.get(s) ? `[\${env:MY_POD_IP}]:${port}` : `\${env:MY_POD_IP}:${port}`;
 }

@@ -331,3 +331,23 @@ test('lint reads the family from the manifests: IPv6 or dual-stack Service field
   assert.equal(severity(withService('  ipFamilyPolicy: RequireDualStack\n  ipFamilies: [IPv4, IPv6]\n')), 'warning');
   assert.equal(severity(withService('  ipFamilyPolicy: SingleStack\n  ipFamilies: [IPv4]\n')), 'info');
 });
+
+test('other rules suggest the pod-IP binding in brackets where the cluster is IPv6, as the chart writes it elsewhere', () => {
+  const loopback = (s: Snapshot) => {
+    const x = variant(s, (y) => {
+      const cfg = config(y);
+      cfg.receivers.otlp.protocols.grpc.endpoint = 'localhost:4317';
+      cfg.receivers.otlp.protocols.http.endpoint = 'localhost:4318';
+      cfg.extensions.health_check.endpoint = 'localhost:13133';
+      delete y.collectors[0].listeners;
+    });
+    return judge(x).findings.filter((f) => f.rule === 'receiver-bound-to-loopback' || f.rule === 'health-check-bound-to-loopback').map((f) => `${f.fix.summary}\n${f.fix.patch ?? ''}`).join('\n');
+  };
+  const v6 = loopback(ipv6Helm());
+  assert.match(v6, /narrower \[\$\{env:MY_POD_IP\}\]:4317/);
+  assert.match(v6, /# narrower: \[\$\{env:MY_POD_IP\}\]:4317/);
+  assert.match(v6, /\(or \[\$\{env:MY_POD_IP\}\]:13133\)/);
+  const v4 = loopback(loadSnapshot('healthy-helm'));
+  assert.match(v4, /narrower \$\{env:MY_POD_IP\}:4317/);
+  assert.doesNotMatch(v4, /\[\$\{env:MY_POD_IP\}\]/);
+});
