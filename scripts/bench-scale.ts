@@ -64,7 +64,8 @@ async function main(): Promise<void> {
     process.stderr.write(`bench:scale: kubectl ${kubectl.wallS.toFixed(1)} s (exit ${kubectl.code}); running the plugin\n`);
     const before = cluster.api.requests.length;
     const snapFile = join(spec.dir, 'snapshot.json');
-    const plugin = await timed([PLUGIN, 'diagnose', '-A', '-o', 'json', '-v', '--save-snapshot', snapFile], env, true);
+    // --timeout well past the target: the figure is how long a whole diagnosis takes, not where 30 s cuts it.
+    const plugin = await timed([PLUGIN, 'diagnose', '-A', '-o', 'json', '-v', '--timeout', '30m', '--save-snapshot', snapFile], env, true);
     const requests = cluster.api.requests.slice(before).filter((r) => r.userAgent.startsWith('otel-doctor/'));
     const byVerb = new Map<string, number>();
     for (const q of requests) { const k = `${q.verb} ${q.resource}${q.subresource ? `/${q.subresource}` : ''}`; byVerb.set(k, (byVerb.get(k) ?? 0) + 1); }

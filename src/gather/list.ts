@@ -207,6 +207,8 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
       listIn(client, 'daemonsets', 'cluster', failures, sig, { keep: templateShape }),
       listIn(client, 'statefulsets', 'cluster', failures, sig, { keep: templateShape }),
     ]);
+    // Awaited once the pod lists are read; a failure before then (a deadline) must not go unhandled.
+    ownersP.catch(() => undefined);
   }, (n) => opts.onProgress?.(`Listing pods by template (${n} so far)`, 0, 1));
   const owners = ownersP ? await ownersP : undefined;
   let pods: KObject[];

@@ -201,3 +201,29 @@ test('a pod is made from its owner\'s template only where admission changed noth
   assert.equal(real.read, 1);
   assert.deepEqual(c2.calls, ['get a/x-1']);
 });
+
+test('an owner list that fails while the pod pages are still read is the diagnosis\'s error, never an unhandled rejection', async () => {
+  const { discover } = await import('../../src/gather/list.ts');
+  const many = Array.from({ length: FULL_POD_LIST_MAX + 1 }, (_, i) => pod('a', `p-${i}`, { rs: 'x-5f', hash: '5f' }));
+  const base = new PagedClient(many);
+  const slow: Partial<ClusterClient> = {
+    list: async () => [],
+    getObject: base.getObject.bind(base),
+    listPages: async (r, opts, onPage, onRestart) => {
+      const name = typeof r === 'string' ? r : r.resource;
+      if (name === 'replicasets') { throw new ApiError('GET replicasets: the request did not complete before its deadline', { status: 0, reason: 'Canceled', path: '' }); }
+      if (opts.metadataOnly) { await new Promise((res) => setTimeout(res, 50)); }
+      return base.listPages(r, opts, onPage);
+    },
+  };
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown): void => { unhandled.push(e); };
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await assert.rejects(discover(slow as ClusterClient, { namespace: 'a', allNamespaces: true, appNamespaces: [], canListClusterWide: true }), (e: unknown) => e instanceof ApiError && e.reason === 'Canceled');
+    await new Promise((res) => setTimeout(res, 20));
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  assert.deepEqual(unhandled, []);
+});
