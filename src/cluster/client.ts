@@ -199,6 +199,44 @@ export function parseExecStatus(status: StatusBody | undefined): { exitCode: num
   };
 }
 
+/**
+ * What a pod's own HTTP answer through pods/proxy may weigh: the pod, not the API server, writes it, so a
+ * hostile or broken one could be gigabytes. A collector's /metrics is tens of kilobytes.
+ */
+export const PROXY_MAX_BYTES = 8 * 1024 * 1024;
+
+class BodyTooLarge extends Error {
+  readonly max: number;
+  constructor(max: number) {
+    super(`body larger than ${max} bytes`);
+    this.max = max;
+  }
+}
+
+/** The body, read as it streams and cut (the connection cancelled) as soon as it passes `max` bytes. */
+async function cappedText(res: ResponseContext, max: number): Promise<string> {
+  const stream = res.body.stream();
+  if (!stream) {
+    const t = await res.body.text();
+    if (Buffer.byteLength(t) > max) { throw new BodyTooLarge(max); }
+    return t;
+  }
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) { break; }
+    n += value.byteLength;
+    if (n > max) {
+      await reader.cancel().catch(() => undefined);
+      throw new BodyTooLarge(max);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 class Collector extends Writable {
   chunks: Buffer[] = [];
   size = 0;
@@ -251,7 +289,7 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
   }
 
   /** One API call under one deadline, retried on 429/5xx and connection resets. Returns the body text. */
-  private async request(method: 'GET' | 'POST' | 'PATCH', path: string, opts: { body?: unknown; accept?: string; contentType?: string; verb: string; signal?: AbortSignal }): Promise<{ status: number; text: string }> {
+  private async request(method: 'GET' | 'POST' | 'PATCH', path: string, opts: { body?: unknown; accept?: string; contentType?: string; verb: string; signal?: AbortSignal; maxBytes?: number }): Promise<{ status: number; text: string }> {
     const deadline = AbortSignal.timeout(this.timeoutMs);
     const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
     const started = Date.now();
@@ -279,9 +317,13 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
       let text: string;
       try {
         res = await this.http.send(ctx).toPromise();
-        text = await res.body.text();
+        text = opts.maxBytes === undefined ? await res.body.text() : await cappedText(res, opts.maxBytes);
         this.counters.bytes = (this.counters.bytes ?? 0) + Buffer.byteLength(text);
       } catch (e) {
+        if (e instanceof BodyTooLarge) {
+          this.onRequest?.(method, path, 0, Date.now() - t0);
+          throw new ApiError(`${method} ${path}: the answer is larger than ${e.max} bytes: not read`, { status: 0, reason: 'TooLarge', path, cause: e });
+        }
         const { reason, message } = transportReason(e);
         this.onRequest?.(method, path, 0, Date.now() - t0);
         // A write whose answer was lost may have been applied: sending it again could meet its own change
@@ -409,7 +451,7 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
   /** GET through the API server's pod proxy (`get pods/proxy`, read-only): `path` on the pod's `port`, over HTTP. */
   async proxyGet(namespace: string, pod: string, port: number, path: string, opts: { signal?: AbortSignal } = {}): Promise<string> {
     const p = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}:${port}/proxy/${path.replace(/^\//, '')}`;
-    const { text } = await this.request('GET', p, { verb: 'proxy', accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1', signal: opts.signal });
+    const { text } = await this.request('GET', p, { verb: 'proxy', accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1', signal: opts.signal, maxBytes: PROXY_MAX_BYTES });
     return text;
   }
 

@@ -33,7 +33,7 @@ export const rule: Rule = {
   severity: 'error',
   title: 'Exporter sending queue full: new data dropped',
   description:
-    'An exporter\'s sending queue is full, so every new batch is dropped before it is even tried: "Dropping data because sending_queue is full. Try increasing queue_size." up to collector 0.92, and from 0.93 "Exporting failed. Rejecting data." with the error "sending queue is full" (exporterhelper queue_sender.go / base_exporter.go). The collector\'s own metrics prove it where they can be read: otelcol_exporter_queue_size at otelcol_exporter_queue_capacity, otelcol_exporter_enqueue_failed_* above zero. When the same exporter cannot deliver at all (exporter-failing), this is folded into that row: the backend is the cause, the full queue its consequence.',
+    'An exporter\'s sending queue is full, so every new batch is dropped before it is even tried: "Dropping data because sending_queue is full. Try increasing queue_size." up to collector 0.92, and from 0.93 "Exporting failed. Rejecting data." with the error "sending queue is full" (exporterhelper queue_sender.go / base_exporter.go). The collector\'s own metrics prove it where they can be read: otelcol_exporter_queue_size at otelcol_exporter_queue_capacity, otelcol_exporter_enqueue_failed_* above zero. That counter is cumulative: alone (the gauge below capacity, no rejection in the log tail) it says the queue overflowed since the pod started, a warning. When the same exporter cannot deliver at all (exporter-failing), this is folded into that row: the backend is the cause, the full queue its consequence.',
   evidence: ['log', 'api', 'config'],
   fix: 'Make the backend keep up first (exporter-failing says why it does not); then size the queue to the outage it must survive (sending_queue.queue_size, num_consumers, a persistent queue with the file_storage extension), with a memory_limiter to keep the collector alive meanwhile.',
   modes: ['diagnose'],
@@ -55,6 +55,8 @@ export const rule: Rule = {
       for (const id of new Set([...full.keys(), ...exportersWith(w.pods, ENQUEUE_FAILED)])) {
         if (!byExporter.has(id)) { byExporter.set(id, { lines: [], pods: new Set(w.pods) }); }
       }
+      // enqueue_failed is cumulative: alone, it says the queue overflowed since the pod started, not that it is
+      // full now. Now is the gauge at capacity or the rejection in the running container's log tail.
       if (!byExporter.size) {
         checked.push({ subject: w.label, ...(wayOutRead(s, w.pods) ? {} : { status: 'skipped' as const, reason: NOT_READ }) });
         continue;
@@ -77,6 +79,18 @@ export const rule: Rule = {
         evidence.push(...metricEvidence([...pods], ENQUEUE_FAILED, { exporter: id }));
         const piped = pipelinesOf(c, id);
         evidence.push({ source: 'config', detail: `exporters.${id}: ${queueSize(c, id)}; pipelines sending to it: ${piped.length ? piped.join(', ') : 'none found'}` });
+        if (!lines.length && !q) {
+          findings.push({
+            subject: w.subject,
+            severity: 'warning',
+            summary: `exporter ${id}'s sending queue was full at some time since the pod started: data was dropped`,
+            rootCause: `otelcol_exporter_enqueue_failed_* of ${id} is above zero: its sending queue (${queueSize(c, id)}) overflowed at some time since the pod started and the batches that arrived meanwhile were dropped. Nothing read shows it full now (the queue gauge is below its capacity or was not read, no rejection in the log tail).`,
+            evidence,
+            fix: { summary: `If it recurs, find why ${id} fell behind (its retries, the backend's health) and size exporters.${id}.sending_queue for the outage it must ride out.`, target: `exporters.${id}.sending_queue in the collector config of ${w.label}` },
+            symptomOf: [keys.exporterFailing(w.key, id)],
+          });
+          continue;
+        }
         findings.push({
           subject: w.subject,
           summary: `exporter ${id}'s sending queue is full: new data is dropped`,

@@ -27,6 +27,4 @@ export const keys = {
   otlpRejected: (app: { namespace: string; pod: string; container: string }): CorrelationKey => key(`otlp-rejected:${app.namespace}/${app.pod}/${app.container}`),
   /** The collector workload's exporter `id` cannot deliver (exporter-failing): its full queue is a consequence. */
   exporterFailing: (workloadKey: string, exporter: string): CorrelationKey => key(`exporter-failing:${workloadKey}:${exporter}`),
-  /** The app's exports are refused by the collector it reaches (its memory limiter): the app's errors are the symptom. */
-  refused: (app: { namespace: string; pod: string; container: string }): CorrelationKey => key(`refused:${app.namespace}/${app.pod}/${app.container}`),
 };

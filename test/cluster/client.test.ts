@@ -311,3 +311,33 @@ test('a tokenFile user (in-cluster service account) sends the token from the fil
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('proxyGet: an answer past the 8 MiB cap is cut while it streams and reported as not read, TooLarge', async () => {
+  const { PROXY_MAX_BYTES } = await import('../../src/cluster/client.ts');
+  let written = 0;
+  let closed: Promise<void> = Promise.resolve();
+  handler = (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    // Endless: only the client's cut ends it, which the closed socket proves.
+    closed = new Promise((r) => res.on('close', () => r()));
+    const pump = (): void => {
+      while (!res.destroyed && res.write(chunk)) { written += chunk.length; }
+      if (!res.destroyed) { res.once('drain', pump); }
+    };
+    pump();
+  };
+  const client = createClusterClient(loaded);
+  await assert.rejects(client.proxyGet!('observability', 'otel-0', 8888, 'metrics'), (e: unknown) => {
+    assert.ok(e instanceof ApiError);
+    assert.equal(e.reason, 'TooLarge');
+    assert.match(e.message, /larger than 8388608 bytes: not read/);
+    return true;
+  });
+  await closed;
+  assert.ok(written < 4 * PROXY_MAX_BYTES, `the server wrote ${written} bytes before the cut`);
+  // Under the cap, the whole body.
+  handler = (_req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('otelcol_process_uptime 1\n'); };
+  assert.equal(await client.proxyGet!('observability', 'otel-0', 8888, 'metrics'), 'otelcol_process_uptime 1\n');
+  await client.close?.();
+});

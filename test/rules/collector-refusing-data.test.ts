@@ -23,8 +23,8 @@ ruleTester(rule, {
   ],
   invalid: [
     { name: '"Refusing data." is the last transition (collector#9043 lines), an app logs the refusal', snapshot: refusing, findings: [{ severity: 'error', subject: SUBJECT }] },
-    { name: 'metrics: otelcol_processor_refused_spans{processor="memory_limiter"}', snapshot: byMetric, findings: [{ severity: 'error', subject: SUBJECT }] },
-    { name: 'metrics: the newer otelcol_processor_memory_limiter_refused_*_total', snapshot: newMetricName, findings: [{ severity: 'error', subject: SUBJECT }] },
+    { name: 'metrics only: otelcol_processor_refused_spans{processor="memory_limiter"}, a past refusal', snapshot: byMetric, findings: [{ severity: 'warning', subject: SUBJECT }] },
+    { name: 'metrics only: the newer otelcol_processor_memory_limiter_refused_*_total, a past refusal', snapshot: newMetricName, findings: [{ severity: 'warning', subject: SUBJECT }] },
     { name: 'only the apps say so (the collector line rolled out of the tail)', snapshot: withLogs(limited, appLog('cart-5d9f8b7c6-aaaaa', 'cart', [JAVA_REFUSED])), findings: [{ severity: 'error', subject: SUBJECT }] },
   ],
 });
@@ -53,4 +53,30 @@ test('collector-refusing-data: the previous container\'s refusal is not the runn
   const prev = { ...log([LIMITER_REFUSING]), previous: true };
   const s = withLogs(limited, log([LIMITER_CONFIGURED]), prev);
   assert.deepEqual(findingsOf(rule, s), []);
+});
+
+// An app whose collector's exporter queue is full logs the receiver's answer "sending queue is full": that is
+// backpressure, but not the memory limiter's, though one is configured.
+const APP_QUEUE_FULL = 'WARNING: Failed to export spans. Server responded with gRPC status code 13. Error message: sending queue is full';
+
+test('collector-refusing-data: an app\'s "sending queue is full" is not the memory limiter refusing', () => {
+  const s = withLogs(limited, collectorLog([LIMITER_CONFIGURED]), appLog('cart-5d9f8b7c6-aaaaa', 'cart', [APP_QUEUE_FULL]));
+  assert.deepEqual(findingsOf(rule, s), []);
+  // The same app line beside a real refusal is not one of its symptoms.
+  const both = withLogs(limited, collectorLog([LIMITER_CONFIGURED, LIMITER_REFUSING]), appLog('cart-5d9f8b7c6-aaaaa', 'cart', [APP_QUEUE_FULL]));
+  const [f] = findingsOf(rule, both);
+  assert.ok(!f.evidence.some((e) => e.detail.includes('sending queue is full')));
+  assert.ok(!(f.affected ?? []).some((a) => a.symptoms.some((x) => x.includes('sending queue is full'))));
+});
+
+test('collector-refusing-data: a counter above zero after "back within limits" is a past refusal, not the current state', () => {
+  const s = withLogs(byMetric, collectorLog([LIMITER_CONFIGURED, LIMITER_REFUSING, LIMITER_RECOVERED]));
+  const [f] = findingsOf(rule, s);
+  assert.equal(f.severity, 'warning');
+  assert.match(f.summary, /refused data on 1\/1 pod\(s\) since they started, and is back within limits/);
+  assert.match(f.rootCause, /back within limits now/);
+  // A "Refusing data." line as the last transition is the current state, whatever the counters say.
+  const [now] = findingsOf(rule, withLogs(byMetric, collectorLog([LIMITER_CONFIGURED, LIMITER_RECOVERED, LIMITER_REFUSING])));
+  assert.equal(now.severity ?? 'error', 'error');
+  assert.match(now.summary, /the memory limiter refuses data/);
 });

@@ -12,6 +12,12 @@ const draining = withMetrics(withBackend(), [
   { name: 'otelcol_exporter_queue_capacity', labels: { exporter: 'otlp/backend' }, value: 1000 },
   { name: 'otelcol_exporter_enqueue_failed_spans_total', labels: { exporter: 'otlp/backend' }, value: 0 },
 ]);
+// The counter stays where the overflow left it after the backend caught up and the queue emptied.
+const drained = withMetrics(withBackend(), [
+  { name: 'otelcol_exporter_queue_size', labels: { exporter: 'otlp/backend' }, value: 3 },
+  { name: 'otelcol_exporter_queue_capacity', labels: { exporter: 'otlp/backend' }, value: 1000 },
+  { name: 'otelcol_exporter_enqueue_failed_spans_total', labels: { exporter: 'otlp/backend' }, value: 4096 },
+]);
 
 ruleTester(rule, {
   valid: [
@@ -22,6 +28,7 @@ ruleTester(rule, {
     { name: '0.93+: "Rejecting data." with "sending queue is full"', snapshot: withLogs(withBackend(), collectorLog([QUEUE_FULL_NEW])), findings: [{ severity: 'error', subject: SUBJECT }] },
     { name: 'up to 0.92: "Dropping data because sending_queue is full" (JSON encoding)', snapshot: withLogs(withBackend(), collectorLog([QUEUE_FULL_OLD, QUEUE_FULL_OLD])), findings: [{ severity: 'error', subject: SUBJECT }] },
     { name: 'metrics: queue_size at queue_capacity', snapshot: atCapacity, findings: [{ severity: 'error', subject: SUBJECT }] },
+    { name: 'metrics: enqueue_failed above zero but the queue drained: a past overflow, a warning', snapshot: drained, findings: [{ severity: 'warning', subject: SUBJECT }] },
   ],
 });
 
@@ -45,4 +52,13 @@ test('a backend that throttles while the queue overflows: exporter-queue-full is
   assert.deepEqual(rows.map((f) => f.rule), ['exporter-queue-full']);
   assert.match(rows[0].rootCause, /the backend throttles it \(429\)/);
   assert.ok(rows[0].evidence.some((e) => e.source === 'log' && e.detail.includes('HTTP Status Code 429')));
+});
+
+test('exporter-queue-full: a drained queue\'s counter is said in the past, the log tail\'s rejection is now', () => {
+  const [f] = findingsOf(rule, drained);
+  assert.match(f.summary, /was full at some time since the pod started/);
+  assert.doesNotMatch(f.summary, /new data is dropped/);
+  const [now] = findingsOf(rule, withLogs(drained, collectorLog([QUEUE_FULL_NEW])));
+  assert.equal(now.severity ?? 'error', 'error');
+  assert.match(now.summary, /is full: new data is dropped/);
 });
