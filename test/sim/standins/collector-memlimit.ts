@@ -1,8 +1,10 @@
 // The memory_limiter processor as the real one works: a check every check_interval compares the heap in use
 // (Go's runtime.MemStats.Alloc; here the stand-in's own V8 heap in use) with limit_mib - spike_limit_mib
 // (spike defaults to 20% of the limit), forces a GC and, still above, refuses data until usage falls back.
-// A refused ConsumeTraces returns `data refused due to high memory usage`, a non-permanent error the OTLP
-// receiver answers as gRPC Unavailable / HTTP 503 (from v0.94; before: Unknown / 500). So a tiny limit_mib
+// A refused ConsumeTraces returns `data refused due to high memory usage` (`data dropped due to high memory
+// usage` up to v0.75.0, errForcedDrop, renamed errDataRefused in v0.76.0 by #7459), a non-permanent error the
+// OTLP receiver answers as gRPC Unknown up to v0.92 and Unavailable from v0.93.0 (#8080), and over HTTP 500
+// until 503 from v0.98.0 (#9357): refusalFor in collector-pipeline.ts. So a tiny limit_mib
 // makes the stand-in refuse at its first check, exactly as it would make a real collector refuse.
 // Sources: processor/memorylimiterprocessor/memorylimiter.go up to v0.92.0, internal/memorylimiter/
 // {memorylimiter,config}.go from v0.93.0 (its own module from v0.112.0), per tag; line numbers below are the
@@ -13,6 +15,11 @@ import { CollectorError, isMap, type Conf } from './collector-config.ts';
 import { parseGoDuration } from './collector-export.ts';
 
 export const ERR_DATA_REFUSED = 'data refused due to high memory usage';
+
+/** The limiter's error text at a collector minor: memorylimiter.go's errForcedDrop up to v0.75.0. */
+export function dataRefusedError(minor: number): string {
+  return minor <= 75 ? 'data dropped due to high memory usage' : ERR_DATA_REFUSED;
+}
 
 const MIB = 1024 * 1024;
 

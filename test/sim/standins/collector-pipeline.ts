@@ -3,15 +3,17 @@
 // the processors (memory_limiter refuses, batch answers at once and sends later, the rest pass) to every
 // exporter; the errors that come back are the receiver's answer to the app. Sources (collector, per tag):
 // receiver/otlpreceiver/internal/trace/otlp.go (an empty request returns before the pipeline),
-// internal/errors/errors.go from v0.94.0 (a non-permanent error is gRPC Unavailable, a permanent one without
-// a status Internal; HTTP from GetHTTPStatusCodeFromStatus), before v0.94 otlphttp.go writeError (500,
-// codes.Unknown) and grpc-go's Unknown for a plain error; processor/batchprocessor (ConsumeTraces only
+// from v0.93.0 (#8080, bb1ae648cf) Export turns an error without a status into Unavailable (permanent:
+// InvalidArgument, then Internal from v0.94.0's internal/errors/errors.go); otlphttp.go writeError keeps
+// that status in the body but answers HTTP 500 until v0.98.0 (#9357: GetHTTPStatusCodeFromStatus, so 503);
+// up to v0.92 Export returns the error as is (grpc-go's Unknown; writeError's errorMsgToStatus, Unknown
+// with 500); processor/batchprocessor (ConsumeTraces only
 // enqueues); internal/fanoutconsumer (errors joined by multierr, "; ").
 import { minorOf, type Fields, type Version, type ZapLogger } from './logformat.ts';
 import type { Signal } from './otlp.ts';
 import { CollectorError, isMap, typeOf, type Conf } from './collector-config.ts';
 import { Exporter, PipelineError } from './collector-export.ts';
-import { ERR_DATA_REFUSED, MemoryLimiter, validateMemoryLimiter } from './collector-memlimit.ts';
+import { dataRefusedError, MemoryLimiter, validateMemoryLimiter } from './collector-memlimit.ts';
 import { SelfMetrics } from './collector-metrics.ts';
 import { countItems, httpStatusFromGrpc, type Consume, type Refusal } from './collector-status.ts';
 
@@ -104,7 +106,7 @@ export class Pipelines {
         const prefix = minorOf(this.v) >= 155 ? 'otelcol_processor_memory_limiter' : 'otelcol_processor';
         if (this.limiters.get(id)?.mustRefuse) {
           this.metrics.add(`${prefix}_refused_${ITEMS[p.signal]}`, labels, items);
-          return new PipelineError(ERR_DATA_REFUSED, false);
+          return new PipelineError(dataRefusedError(minorOf(this.v)), false);
         }
         this.metrics.add(`${prefix}_accepted_${ITEMS[p.signal]}`, labels, items);
       } else if (type === 'batch') {
@@ -140,9 +142,12 @@ export class Pipelines {
   }
 }
 
-/** What the OTLP receiver answers for a pipeline error, per version. */
+/**
+ * What the OTLP receiver answers for a pipeline error, per version and transport: `grpcCode` is the status
+ * both transports carry (gRPC's, and the rpc.Status in the HTTP body), `httpStatus` the HTTP answer's code.
+ */
 export function refusalFor(m: number, err: PipelineError): Refusal {
-  if (m < 94) { return { grpcCode: 2, message: err.message, httpStatus: 500 }; }
-  const code = err.grpcCode ?? (err.permanent ? 13 : 14);
-  return { grpcCode: code, message: err.message, httpStatus: httpStatusFromGrpc(code) };
+  if (m < 93) { return { grpcCode: 2, message: err.message, httpStatus: 500 }; }
+  const code = err.grpcCode ?? (err.permanent ? (m < 94 ? 3 : 13) : 14);
+  return { grpcCode: code, message: err.message, httpStatus: m < 98 ? 500 : httpStatusFromGrpc(code) };
 }

@@ -10,7 +10,9 @@ import * as net from 'node:net';
 import { runStandin, simRoot, freePort, type Proc } from '../../standins/testutil.ts';
 import { encodeTraceRequest, grpcFrame, GRPC_PATHS } from '../../standins/otlp.ts';
 import { countItems, decodeStatus, encodeStatus } from '../../standins/collector-status.ts';
-import { grpcExportError, httpExportError, parseGoDuration } from '../../standins/collector-export.ts';
+import { grpcExportError, httpExportError, parseGoDuration, PipelineError } from '../../standins/collector-export.ts';
+import { refusalFor } from '../../standins/collector-pipeline.ts';
+import { dataRefusedError } from '../../standins/collector-memlimit.ts';
 import { SelfMetrics, readerNaming } from '../../standins/collector-metrics.ts';
 import { parseVersion } from '../../standins/logformat.ts';
 
@@ -111,6 +113,23 @@ test('unit: Go durations, item counts, google.rpc.Status round trip, Go error te
   const e503 = httpExportError(117, 'http://b:4318/v1/traces', { ...s401, status: 503 });
   assert.equal(e503.permanent, false);
   assert.equal(grpcExportError(117, { kind: 'status', host: 'b', port: 4317, grpcStatus: 7, grpcMessage: 'no' }).message, 'Permanent error: rpc error: code = PermissionDenied desc = no');
+});
+
+test('unit: the receiver\'s answer to a refusal per version and transport, the limiter\'s text per version', () => {
+  const refused = (m: number) => refusalFor(m, new PipelineError(dataRefusedError(m), false));
+  // Up to v0.92 the error goes back as is: grpc-go's Unknown, writeError's Unknown with 500.
+  assert.deepEqual(refused(92), { grpcCode: 2, message: 'data refused due to high memory usage', httpStatus: 500 });
+  // v0.93.0 (#8080): Unavailable in gRPC and in the HTTP body's status, the HTTP code still 500 ...
+  assert.deepEqual(refused(93), { grpcCode: 14, message: 'data refused due to high memory usage', httpStatus: 500 });
+  assert.deepEqual(refused(97), { grpcCode: 14, message: 'data refused due to high memory usage', httpStatus: 500 });
+  // ... until v0.98.0 (#9357) maps the status to HTTP: 503.
+  assert.deepEqual(refused(98), { grpcCode: 14, message: 'data refused due to high memory usage', httpStatus: 503 });
+  // A permanent error without a status: InvalidArgument at v0.93, Internal from v0.94.
+  assert.equal(refusalFor(93, new PipelineError('x', true)).grpcCode, 3);
+  assert.equal(refusalFor(94, new PipelineError('x', true)).grpcCode, 13);
+  // errForcedDrop's text up to v0.75.0, errDataRefused's from v0.76.0 (#7459).
+  assert.equal(dataRefusedError(75), 'data dropped due to high memory usage');
+  assert.equal(dataRefusedError(76), 'data refused due to high memory usage');
 });
 
 test('unit: family names per reader config and version (_total and units for explicit readers 0.119-0.151)', () => {
