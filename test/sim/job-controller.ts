@@ -10,6 +10,7 @@ import { defaultPodSpec, podQosClass, runAdmissionHooks } from './api/admission.
 import { POD, T, controllerRef, isActive, ownerRefTo, tryCreate, tryDelete } from './controller-kit.ts';
 import type { Change, KObject, Store } from './store.ts';
 import { nextCronTime, parseCron } from './cron.ts';
+import { VIRTUAL_ANNOTATION, isVirtualObject } from './virtual.ts';
 
 const JOB = T('Job');
 const CRONJOB = T('CronJob');
@@ -64,7 +65,9 @@ export function startJobControllers(store: Store, opts: { debounceMs?: number } 
     if (wake) { clearTimeout(wake); }
     wake = undefined;
     if (wakeAt !== Infinity && !stopped) {
-      wake = setTimeout(schedule, Math.max(0, wakeAt - Date.now()));
+      // setTimeout takes at most 2^31-1 ms (a longer delay becomes 1 ms: a pass every millisecond for a
+      // yearly schedule); a pass at the cap finds nothing due and sets the next wake.
+      wake = setTimeout(schedule, Math.min(0x7fffffff, Math.max(0, wakeAt - Date.now())));
       wake.unref();
     }
   }
@@ -180,7 +183,7 @@ export function startJobControllers(store: Store, opts: { debounceMs?: number } 
             metadata: {
               name: `${cj.metadata.name}-${Math.floor(due / 60_000)}`, namespace: ns,
               ...(tpl.metadata?.labels ? { labels: { ...tpl.metadata.labels } } : {}),
-              annotations: { ...(tpl.metadata?.annotations ?? {}), [SCHEDULED_TIMESTAMP]: rfc3339(due) },
+              annotations: { ...(tpl.metadata?.annotations ?? {}), ...(isVirtualObject(cj) ? { [VIRTUAL_ANNOTATION]: 'true' } : {}), [SCHEDULED_TIMESTAMP]: rfc3339(due) },
               ownerReferences: [ownerRefTo(cj)],
             },
             spec: structuredClone(tpl.spec ?? {}),
@@ -246,5 +249,7 @@ function podFor(j: KObject): KObject {
     finalizers: [JOB_TRACKING_FINALIZER],
   };
   if (tpl.metadata?.annotations && Object.keys(tpl.metadata.annotations).length) { metadata.annotations = { ...tpl.metadata.annotations }; }
+  // A virtual Job's pods are virtual too, as controllers.ts passes the mark (it rides on metadata, not the template).
+  if (isVirtualObject(j)) { metadata.annotations = { ...(metadata.annotations ?? {}), [VIRTUAL_ANNOTATION]: 'true' }; }
   return { apiVersion: 'v1', kind: 'Pod', metadata, spec, status: { phase: 'Pending', qosClass: podQosClass(spec) } };
 }
