@@ -12,7 +12,7 @@
  */
 import { isIP } from 'node:net';
 import { stringify } from 'yaml';
-import type { CollectorPod, Snapshot } from '../snapshot.ts';
+import type { CollectorPod } from '../snapshot.ts';
 import type { CheckedEntry, Evidence, RuleFinding, Rule } from '../report/finding.ts';
 import { isMap, receiverType, startedExtensions, startedReceivers, type ConfigMap } from '../otel/config.ts';
 import { isPushReceiverType } from '../otel/components-push.ts';
@@ -247,7 +247,7 @@ export const rule: Rule = {
           ? `IPv6 address without brackets (${where}): the collector cannot listen (too many colons in address)${clients.length ? `; ${new Set(clients.map((cl) => `${cl.app.namespace}/${cl.app.workload?.name ?? cl.app.pod}`)).size} app(s) cannot export` : ''}`
           : `${where} breaks once ${via} is an IPv6 pod IP${hints.length ? ' (the files show an IPv6 or dual-stack cluster)' : ''}`,
         rootCause: definite.length
-          ? `Go's net.SplitHostPort rejects an IPv6 host without brackets (\`address ${failingText(first)}: too many colons in address\`), so ${first.a.component} does not start and the collector exits${telemetryJoin ? '; before 0.122 the collector also joins the telemetry host and port without brackets' : ''}.`
+          ? `Go's net.SplitHostPort rejects an IPv6 host without brackets (\`address ${failingText(first)}: too many colons in address\`), so ${first.a.form === 'address' ? 'the collector refuses its configuration (service::telemetry::metrics::address is split when the config is read)' : `${first.a.component} does not start`} and the collector exits${telemetryJoin ? '; before 0.122 the collector also joins the telemetry host and port without brackets' : ''}.`
           : `${via} comes from the pod IP; on an IPv6 (or IPv6-first dual-stack) cluster it is an IPv6 address, and \`${example.a.raw}\` then has too many colons for Go's net.SplitHostPort: the collector would crash-loop.`,
         evidence: deduped,
         fix: {

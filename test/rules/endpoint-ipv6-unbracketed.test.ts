@@ -351,3 +351,21 @@ test('other rules suggest the pod-IP binding in brackets where the cluster is IP
   assert.match(v4, /narrower \$\{env:MY_POD_IP\}:4317/);
   assert.doesNotMatch(v4, /\[\$\{env:MY_POD_IP\}\]/);
 });
+
+test('metrics.address fails when the config is read (0.111 to 0.122): the root cause says so', () => {
+  const s = variant(loadSnapshot('healthy-helm'), (x) => {
+    const c = x.collectors[0];
+    c.podIP = POD_IP6;
+    c.env = { MY_POD_IP: POD_IP6 };
+    const cfg = config(x);
+    cfg.receivers.otlp.protocols.grpc.endpoint = '[${env:MY_POD_IP}]:4317';
+    cfg.receivers.otlp.protocols.http.endpoint = '[${env:MY_POD_IP}]:4318';
+    cfg.extensions.health_check.endpoint = '[${env:MY_POD_IP}]:13133';
+    cfg.service.telemetry = { metrics: { address: '${env:MY_POD_IP}:8888' } };
+  });
+  const [f] = findingsOf(rule, s);
+  assert.match(f.rootCause, /address fd00:10:244:1::5:8888: too many colons in address`\), so the collector refuses its configuration/);
+  // the collector's own line for it (service/telemetry/config.go Unmarshal) is this rule's signature
+  const m = matchCollectorLine(`'service.telemetry' failing to parse metrics address "${POD_IP6}:8888": address ${POD_IP6}:8888: too many colons in address`);
+  assert.deepEqual([m?.signature, m?.fields?.address], ['collector-listen-too-many-colons', `${POD_IP6}:8888`]);
+});
