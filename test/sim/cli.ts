@@ -241,6 +241,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const virtualLoaded = loadVirtualManifests(opts.virtualManifests ?? []);
   const virtualNodes = opts.virtualNodes ?? (opts.virtualManifests?.length ? 1 : 0);
   if (!Number.isInteger(virtualNodes) || virtualNodes < 0 || virtualNodes > MAX_VIRTUAL_NODES) { throw new UsageError(`virtual nodes must be 0..${MAX_VIRTUAL_NODES}, got ${virtualNodes}`); }
+  // Virtual nodes are IPv4 only: their addresses, pod ranges, the bridge they route through and the
+  // resolver they name are IPv4 (virtual.ts, virtual-exec.ts), so on an IPv6 cluster they would be wrong.
+  if ((virtualNodes > 0 || virtualLoaded.objects.length) && ipFamily !== 'ipv4') {
+    throw new UsageError(`--virtual-nodes and --virtual-manifests need --ip-family ipv4 (virtual nodes and pods are IPv4 only), got ${ipFamily}`);
+  }
   let faults: FaultInjector | undefined;
   if (opts.apiFaults !== undefined) {
     try { faults = typeof opts.apiFaults === 'string' ? FaultInjector.load(opts.apiFaults) : new FaultInjector(opts.apiFaults); } catch (e) { throw new UsageError(`api faults: ${(e as Error).message}`); }

@@ -17,14 +17,15 @@
 // Everything is named with the run's network prefix, so Network's teardown removes it with the rest.
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
 import type { KObject, Store } from './store.ts';
 import { typeByKind } from './store.ts';
 import { RuntimeError, type ExecRequest, type ExecStreams } from './types.ts';
-import { isVirtualNode, VIRTUAL_POD_CIDR } from './virtual.ts';
+import { checkVirtualNodeNet, ipv4CidrWithin, isVirtualNode, VIRTUAL_NODE_CIDR, VIRTUAL_POD_CIDR } from './virtual.ts';
 import { run } from './runtime/commands.ts';
 import { ETC_NETNS, NETNS_DIR } from './runtime/run-cleanup.ts';
-import { nodeHosts, podHosts, resolvConf } from './runtime/pod-etc.ts';
+import { NSSWITCH_CONF, nodeHosts, podHosts, resolvConf } from './runtime/pod-etc.ts';
 import { commandName, materializeProfile, profileFor, TOOLS_ANNOTATION } from './runtime/profiles.ts';
 import { EnvError, resolveContainerEnv } from './runtime/env.ts';
 import type { ExecAgent } from './runtime/exec-agent-client.ts';
@@ -35,8 +36,6 @@ const NODE = typeByKind('Node')!;
 const SERVICE = typeByKind('Service')!;
 const CONFIGMAP = typeByKind('ConfigMap')!;
 const SECRET = typeByKind('Secret')!;
-/** Virtual nodes' InternalIPs (virtual.ts virtualNodeIp). */
-export const VIRTUAL_NODE_CIDR = '172.20.0.0/14';
 const BRIDGE_IP = '172.18.0.1';
 const SERVICE_CIDR = '10.96.0.0/16';
 const IP = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'];
@@ -63,6 +62,8 @@ export class VirtualExec {
   /** pod uid -> its netns name (a bind mount of its node's namespace with the pod's own /etc files) */
   private readonly pods = new Map<string, Promise<string>>();
   private seq = 0;
+  /** Virtual node namespaces are numbered in the order they are made (never from the node's name: kwok-a-1 and kwok-b-1 would collide). */
+  private nodeSeq = 0;
   private routed?: Promise<void>;
 
   constructor(h: VirtualExecHost) {
@@ -151,18 +152,24 @@ export class VirtualExec {
     if (!rec) {
       const node = this.h.store.peek(NODE, undefined, nodeName);
       if (!node) { return Promise.reject(new RuntimeError(500, 'InternalError', `node ${nodeName} not found`)); }
-      const ip: string = (node.status?.addresses ?? []).find((a: { type: string }) => a.type === 'InternalIP')?.address ?? '';
+      const ip: string = (node.status?.addresses ?? []).find((a: { type: string }) => a?.type === 'InternalIP')?.address ?? '';
       const podCIDR: string = node.spec?.podCIDR ?? '';
-      const index = Number(/(\d+)$/.exec(nodeName)?.[1] ?? this.nodes.size);
+      const bad = checkVirtualNodeNet(nodeName, ip, podCIDR);
+      if (bad) { return Promise.reject(new RuntimeError(500, 'InternalError', `Internal error occurred: error executing command in container: ${bad}`)); }
+      const real = this.h.realNodes().filter((n) => isIPv4(n.ip) && ipv4CidrWithin(n.podCIDR, '0.0.0.0/0'));
+      const index = ++this.nodeSeq;
       const netns = `${this.prefix}v${index}`;
       const veth = `v${index}`;
       const ready = (async () => {
         await this.routeRealNodes();
         await mkdir(join(ETC_NETNS, netns), { recursive: true });
-        await Promise.all([writeFile(join(ETC_NETNS, netns, 'resolv.conf'), `nameserver ${BRIDGE_IP}\n`), writeFile(join(ETC_NETNS, netns, 'hosts'), nodeHosts(nodeName, ip))]);
+        await Promise.all([
+          writeFile(join(ETC_NETNS, netns, 'resolv.conf'), `nameserver ${BRIDGE_IP}\n`),
+          writeFile(join(ETC_NETNS, netns, 'hosts'), nodeHosts(nodeName, ip)),
+          writeFile(join(ETC_NETNS, netns, 'nsswitch.conf'), NSSWITCH_CONF),
+        ]);
         await this.ip([], [`netns add ${netns}`]);
         await this.ip(['-n', this.h.network.bridgeNetns], [`link add ${veth} type veth peer name eth0 netns ${netns}`, `link set ${veth} master br0`, `link set ${veth} up`]);
-        const real = this.h.realNodes();
         const out = await this.ip(['-n', netns], [
           'link set lo up',
           `addr add ${ip}/32 dev eth0`,
@@ -197,6 +204,7 @@ export class VirtualExec {
         await Promise.all([
           writeFile(join(ETC_NETNS, name, 'resolv.conf'), resolvConf(pod, false, BRIDGE_IP)),
           writeFile(join(ETC_NETNS, name, 'hosts'), podHosts(pod, ip)),
+          writeFile(join(ETC_NETNS, name, 'nsswitch.conf'), NSSWITCH_CONF),
         ]);
         await writeFile(join(NETNS_DIR, name), '');
         await run(['mount', '--bind', join(NETNS_DIR, nodeNs), join(NETNS_DIR, name)], undefined, this.children);

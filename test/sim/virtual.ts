@@ -10,6 +10,7 @@
 // node, podIP from the node's podCIDR or the node IP for hostNetwork, phase Running, startTime;
 // pod-delete.yaml: a pod with a deletionTimestamp is removed).
 import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { join, relative } from 'node:path';
 import type { Change, KObject, Store } from './store.ts';
 import { typeByKind } from './store.ts';
@@ -27,6 +28,42 @@ export const VIRTUAL_ANNOTATION = 'sim.otel-doctor.io/virtual';
 /** Virtual nodes' pod ranges: a /24 per node out of 10.128.0.0/10 (16,384 nodes), apart from the real nodes' 10.244.0.0/16. */
 export const VIRTUAL_POD_CIDR = '10.128.0.0/10';
 export const MAX_VIRTUAL_NODES = 16_384;
+/** Virtual nodes' InternalIPs (virtualNodeIp), apart from the real nodes' 172.18.0.0/24. */
+export const VIRTUAL_NODE_CIDR = '172.20.0.0/14';
+
+const ipv4ToInt = (a: string) => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+/** `a.b.c.d/n` and nothing else: no spaces, no newline, no second word (the text goes into `ip -batch`). */
+const CIDR4 = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/;
+
+/** Whether `addr` is a dotted-quad IPv4 address inside `cidr`. */
+export function ipv4InCidr(addr: string, cidr: string): boolean {
+  if (typeof addr !== 'string' || !isIPv4(addr)) { return false; }
+  const [net, bits] = cidr.split('/');
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(ipv4ToInt(addr) / size) === Math.floor(ipv4ToInt(net) / size);
+}
+
+/** Whether `cidr` is a strict IPv4 CIDR whose network address is its own (no host bits) and lies inside `within`. */
+export function ipv4CidrWithin(cidr: string, within: string): boolean {
+  const m = typeof cidr === 'string' ? CIDR4.exec(cidr) : null;
+  if (!m || !isIPv4(m[1])) { return false; }
+  const bits = Number(m[2]);
+  const outer = Number(within.split('/')[1]);
+  if (bits > 32 || bits < outer) { return false; }
+  if (ipv4ToInt(m[1]) % (2 ** (32 - bits)) !== 0) { return false; }
+  return ipv4InCidr(m[1], within);
+}
+
+/**
+ * What goes into a root `ip -batch` from a Node object (writable through the API, and any Node with the
+ * KWOK annotation is taken for a virtual one) must be exactly an address or a range of the simulated
+ * network: a newline in either would add lines such as `netns exec <ns> <cmd>`, run as root.
+ */
+export function checkVirtualNodeNet(nodeName: string, ip: unknown, podCIDR: unknown): string | undefined {
+  if (typeof ip !== 'string' || !ipv4InCidr(ip, VIRTUAL_NODE_CIDR)) { return `node ${nodeName}: InternalIP ${JSON.stringify(ip)} is not an IPv4 address in the virtual nodes' range ${VIRTUAL_NODE_CIDR}`; }
+  if (podCIDR !== '' && (typeof podCIDR !== 'string' || !ipv4CidrWithin(podCIDR, VIRTUAL_POD_CIDR))) { return `node ${nodeName}: spec.podCIDR ${JSON.stringify(podCIDR)} is not an IPv4 range inside the virtual pods' range ${VIRTUAL_POD_CIDR}`; }
+  return undefined;
+}
 
 const POD = typeByKind('Pod')!;
 const NODE = typeByKind('Node')!;
@@ -138,7 +175,11 @@ export class VirtualKubelet {
   private addNode(n: KObject): void {
     if (this.nodes.has(n.metadata.name)) { return; }
     const cidr: string = n.spec?.podCIDR ?? '';
-    const ip = (n.status?.addresses ?? []).find((a: { type: string }) => a.type === 'InternalIP')?.address ?? '';
+    const ip = (n.status?.addresses ?? []).find((a: { type: string }) => a?.type === 'InternalIP')?.address ?? '';
+    // Its addresses become pod IPs, then endpoints and the nodes' packet-filter input: a node whose
+    // range is not a /24 of the virtual pods' range (or whose IP is not a virtual node's) gets no pods
+    // Running, as a node without a usable pod range leaves them Pending.
+    if (checkVirtualNodeNet(n.metadata.name, ip, cidr) || !/\/24$/.test(cidr)) { return; }
     this.nodes.set(n.metadata.name, { name: n.metadata.name, ip, base: cidr.replace(/\.0\/24$/, ''), next: 2, freed: [] });
   }
 

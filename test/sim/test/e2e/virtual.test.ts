@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster } from '../../cli.ts';
 import { typeByKind, type KObject } from '../../store.ts';
-import { KWOK_NODE_ANNOTATION, VIRTUAL_ANNOTATION } from '../../virtual.ts';
+import { KWOK_NODE_ANNOTATION, VIRTUAL_ANNOTATION, virtualNodeObject } from '../../virtual.ts';
 import { runAsync } from '../../../helpers/run.ts';
 
 const skip = process.getuid?.() !== 0 ? 'needs root: the simulated cluster creates network namespaces' : false;
@@ -127,6 +127,68 @@ describe('virtual pods', { skip }, () => {
     assert.equal(collector.spec.nodeName, 'sim-node-1');
     const dep = cluster.store.get(typeByKind('Deployment')!, 'team-a', 'web')!;
     assert.equal(dep.status.readyReplicas, 6);
+  });
+
+  test('a Node whose InternalIP or podCIDR carries more than an address is refused for that exec, nothing runs from it, and the cluster goes on', async () => {
+    const q = webPods()[0];
+    const name = q.spec.nodeName;
+    const orig = cluster.store.get(NODE, undefined, name)!;
+    const marker = join(dir, 'injected');
+    const inject = `\nnetns exec ${readdirSync('/run/netns')[0] ?? 'x'} touch ${marker}`;
+    const set = (ip: string, cidr: string) => cluster.store.mutate(NODE, undefined, name, (n) => {
+      n.status.addresses = [{ type: 'InternalIP', address: ip }, ...n.status.addresses.slice(1)];
+      n.spec.podCIDR = cidr;
+    });
+    const ip0 = orig.status.addresses[0].address;
+    try {
+      set(`${ip0}${inject}`, orig.spec.podCIDR);
+      let r = await kubectl(['exec', '-n', 'team-a', q.metadata.name, '--', 'true']);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /InternalIP .* is not an IPv4 address in the virtual nodes' range/);
+      set(ip0, `${orig.spec.podCIDR}${inject}`);
+      r = await kubectl(['exec', '-n', 'team-a', q.metadata.name, '--', 'true']);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /spec\.podCIDR .* is not an IPv4 range inside the virtual pods' range/);
+      set('10.0.0.1', orig.spec.podCIDR);
+      r = await kubectl(['exec', '-n', 'team-a', q.metadata.name, '--', 'true']);
+      assert.match(r.stderr, /not an IPv4 address in the virtual nodes' range/, 'an address outside the simulated range is refused too');
+      assert.equal(existsSync(marker), false, 'no injected line ran');
+    } finally {
+      set(ip0, orig.spec.podCIDR);
+    }
+    const ok = await kubectl(['exec', '-n', 'team-a', q.metadata.name, '--', 'true']);
+    assert.equal(ok.code, 0, `the same pod execs once its node is sound again: ${ok.stderr}`);
+  });
+
+  test('virtual nodes whose names end in the same number get namespaces of their own', async () => {
+    // kwok-node-1 exists; kwok-extra-1 ends in the same digits (its namespace was once named from them).
+    const extra = virtualNodeObject(7);
+    extra.metadata.name = 'kwok-extra-1';
+    extra.metadata.labels = { ...extra.metadata.labels, 'kubernetes.io/hostname': 'kwok-extra-1' };
+    cluster.store.create(NODE, extra);
+    cluster.store.create(POD, {
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { name: 'extra', namespace: 'team-a', annotations: { [VIRTUAL_ANNOTATION]: 'true' } },
+      spec: { nodeName: 'kwok-extra-1', containers: [{ name: 'c', image: 'busybox:1.36' }] },
+    });
+    const one = webPods().find((p) => p.spec.nodeName === 'kwok-node-1')!;
+    assert.ok(one, 'a web pod on kwok-node-1');
+    const addr = async (pod: string) => {
+      const r = await kubectl(['exec', '-n', 'team-a', pod, '--', 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']);
+      assert.equal(r.code, 0, r.stderr);
+      return /inet (\S+)\//.exec(r.stdout)?.[1];
+    };
+    // The pod is Running once the virtual kubelet's batch ran: exec answers "container not found" until then.
+    await new Promise<void>((resolve) => {
+      const running = () => cluster.store.get(POD, 'team-a', 'extra')?.status?.phase === 'Running';
+      if (running()) { resolve(); return; }
+      const on = () => { if (running()) { cluster.store.off('change', on); resolve(); } };
+      cluster.store.on('change', on);
+    });
+    assert.equal(await addr(one.metadata.name), one.status.hostIP);
+    assert.equal(await addr('extra'), extra.status.addresses[0].address);
+    const nss = await kubectl(['exec', '-n', 'team-a', 'extra', '--', 'cat', '/etc/nsswitch.conf']);
+    assert.equal(nss.stdout, 'hosts: files dns\n', 'glibc resolvers read files then DNS, as in every other pod');
   });
 
   test('exec into virtual pods runs in their node\'s one namespace, with each pod\'s own resolv.conf', async () => {
