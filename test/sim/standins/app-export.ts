@@ -220,6 +220,15 @@ export async function exportHttp(t: ExportTarget, service: string, deadline: num
 type H2 = typeof import('node:http2');
 let h2mod: H2 | undefined;
 
+/**
+ * Loads the exporter's transport before the first export: a real SDK has it loaded when its exporter is
+ * built, so its export timer never pays for the load (on a loaded machine that alone can outlast 1 s).
+ */
+export async function loadTransport(t: ExportTarget): Promise<void> {
+  if (t.protocol === 'grpc') { h2mod ??= await import('node:http2'); }
+  else { await (t.tls ? import('node:https') : import('node:http')); }
+}
+
 export async function exportGrpc(t: ExportTarget, service: string, deadline: number, kept?: Kept, payload?: Payload): Promise<Failure | undefined> {
   h2mod ??= await import('node:http2');
   const h2 = h2mod;

@@ -5,7 +5,7 @@
 // This file is the main loop and the container ports; app-sdk.ts, app-export.ts and app-lines.ts the rest.
 import * as net from 'node:net';
 import { sdkFor, sdkUnknown, traceTarget } from './app-sdk.ts';
-import { exportGrpc, exportHttp, setDnsCaching, type Failure, type Kept } from './app-export.ts';
+import { exportGrpc, exportHttp, loadTransport, setDnsCaching, type Failure, type Kept } from './app-export.ts';
 import { retryable, sdkLines } from './app-lines.ts';
 
 // ---------- ports ----------
@@ -59,6 +59,7 @@ async function run(): Promise<void> {
   const interval = Number(process.env.OTEL_BSP_SCHEDULE_DELAY ?? 5000) || 5000;
   await sleep(Math.min(1000, interval));
   setDnsCaching(sdk, target.protocol);
+  await loadTransport(target);
   const kept: Kept = {};
   while (!stopping) {
     const started = Date.now();
