@@ -28,6 +28,11 @@ ruleTester(rule, {
     { name: '0.93+: "Rejecting data." with "sending queue is full"', snapshot: withLogs(withBackend(), collectorLog([QUEUE_FULL_NEW])), findings: [{ severity: 'error', subject: SUBJECT }] },
     { name: 'up to 0.92: "Dropping data because sending_queue is full" (JSON encoding)', snapshot: withLogs(withBackend(), collectorLog([QUEUE_FULL_OLD, QUEUE_FULL_OLD])), findings: [{ severity: 'error', subject: SUBJECT }] },
     { name: 'metrics: queue_size at queue_capacity', snapshot: atCapacity, findings: [{ severity: 'error', subject: SUBJECT }] },
+    // v0.130.0 with a `readers:` prometheus exporter names the gauges with the unit doubled (#13449).
+    { name: 'metrics: v0.130.0\'s otelcol_exporter_queue_size__batches_ at _capacity__batches_', snapshot: withMetrics(withBackend(), [
+      { name: 'otelcol_exporter_queue_size__batches_', labels: { exporter: 'otlp/backend', data_type: 'traces' }, value: 1000 },
+      { name: 'otelcol_exporter_queue_capacity__batches_', labels: { exporter: 'otlp/backend', data_type: 'traces' }, value: 1000 },
+    ]), findings: [{ severity: 'error', subject: SUBJECT }] },
     { name: 'metrics: enqueue_failed above zero but the queue drained: a past overflow, a warning', snapshot: drained, findings: [{ severity: 'warning', subject: SUBJECT }] },
   ],
 });

@@ -9,9 +9,9 @@
 //   service/internal/proctelemetry/config.go), and from v0.119.0 the default reader sets
 //   without_type_suffix/without_units (service/telemetry/factory.go). A user-written `readers:` pull exporter
 //   WITHOUT those options gets `_total` and units from v0.119.0 (CHANGELOG v0.119.0, #11611) until v0.152.0
-//   gave explicit readers the same defaults (#13867). Units in braces are dropped, `s` is `_seconds`. Not
-//   modelled: v0.130.0's `__spans_` (`otelcol_exporter_sent_spans__spans__total`, otel-go#7039, fixed in
-//   v0.130.1, #13449), which the project's 0.130.0 scenarios would read under other names;
+//   gave explicit readers the same defaults (#13867). Units in braces are dropped, `s` is `_seconds`; in
+//   v0.130.0 alone they came out as `__spans_` (`otelcol_exporter_sent_spans__spans__total`, otel-go#7039,
+//   fixed in v0.130.1, #13449);
 // - the resource as constant labels (otelinit/config.go WithResourceAsConstantLabels): service_instance_id,
 //   service_name, service_version, escaped to underscores for a scraper that does not ask for UTF-8 names
 //   (CHANGELOG v0.148.0 known issue);
@@ -56,7 +56,7 @@ function unitOf(name: string): string | undefined {
 }
 
 /** How a scrape names the families: the default reader's (plain) or a `readers:` prometheus exporter's. */
-export interface Naming { typeSuffix: boolean; units: boolean }
+export interface Naming { typeSuffix: boolean; units: boolean; unitBug: boolean }
 
 /** The naming a `service::telemetry::metrics` config gets in this version (see the header for the sources). */
 export function readerNaming(v: Version, metricsConf: Record<string, unknown>): Naming {
@@ -65,13 +65,14 @@ export function readerNaming(v: Version, metricsConf: Record<string, unknown>): 
   const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
   const prom = readers.map((r) => (isObj(r) && isObj(r.pull) && isObj(r.pull.exporter) && isObj(r.pull.exporter.prometheus) ? r.pull.exporter.prometheus : undefined)).find((p) => p);
   const explicit = prom !== undefined && m >= 119 && m < 152;
-  return { typeSuffix: explicit && prom.without_type_suffix !== true, units: explicit && prom.without_units !== true };
+  return { typeSuffix: explicit && prom.without_type_suffix !== true, units: explicit && prom.without_units !== true, unitBug: v.text === '0.130.0' };
 }
 
 function exposedName(f: { name: string; type: 'counter' | 'gauge' }, n: Naming): string {
   let name = f.name;
-  // Units in braces are annotations the exporter drops; only `s` is in the families held here.
-  if (n.units && unitOf(f.name) === 's') { name += '_seconds'; }
+  const unit = n.units ? unitOf(f.name) : undefined;
+  if (unit === 's') { name += '_seconds'; }
+  else if (unit?.startsWith('{') && n.unitBug) { name += `__${unit.slice(1, -1)}_`; }
   if (f.type === 'counter' && n.typeSuffix) { name += '_total'; }
   return name;
 }
@@ -119,7 +120,7 @@ export class SelfMetrics {
   }
 
   /** The scrape body, the families named as `naming` says (readerNaming). */
-  render(v: Version, constLabels: Labels, naming: Naming = { typeSuffix: false, units: false }): string {
+  render(v: Version, constLabels: Labels, naming: Naming = { typeSuffix: false, units: false, unitBug: false }): string {
     const m = minorOf(v);
     const out: string[] = [];
     for (const f of [...this.families.values()].sort((a, b) => (exposedName(a, naming) < exposedName(b, naming) ? -1 : 1))) {

@@ -132,7 +132,7 @@ test('unit: the receiver\'s answer to a refusal per version and transport, the l
   assert.equal(dataRefusedError(76), 'data refused due to high memory usage');
 });
 
-test('unit: family names per reader config and version (_total and units for explicit readers 0.119-0.151)', () => {
+test('unit: family names per reader config and version (_total and units for explicit readers 0.119-0.151, the 0.130.0 unit bug)', () => {
   const names = (version: string, prom: Record<string, unknown> | undefined): string[] => {
     const v = parseVersion(version)!;
     const reg = new SelfMetrics();
@@ -143,6 +143,7 @@ test('unit: family names per reader config and version (_total and units for exp
     return [...reg.render(v, { service_name: 'otelcol' }, readerNaming(v, conf)).matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]);
   };
   assert.deepEqual(names('0.130.0', undefined), ['otelcol_exporter_queue_size', 'otelcol_exporter_sent_spans', 'otelcol_process_uptime', 'target_info']);
+  assert.deepEqual(names('0.130.0', {}), ['otelcol_exporter_queue_size__batches_', 'otelcol_exporter_sent_spans__spans__total', 'otelcol_process_uptime_seconds_total', 'target_info']);
   assert.deepEqual(names('0.130.1', {}), ['otelcol_exporter_queue_size', 'otelcol_exporter_sent_spans_total', 'otelcol_process_uptime_seconds_total', 'target_info']);
   assert.deepEqual(names('0.130.0', { without_units: true }), ['otelcol_exporter_queue_size', 'otelcol_exporter_sent_spans_total', 'otelcol_process_uptime_total', 'target_info']);
   assert.deepEqual(names('0.118.0', {}), ['otelcol_exporter_queue_size', 'otelcol_exporter_sent_spans', 'otelcol_process_uptime', 'target_info']);
