@@ -44,6 +44,34 @@ export interface Expected {
   hops?: { workload: string; container?: string; hops: string[] }[];
   /** Run once more in each of these families, expecting the same findings (rules where the family matters). */
   alsoIpFamilies?: IpFamily[];
+  /**
+   * Lines the diagnosis needs logged first (a failure the collector or an app logs once it happened): the
+   * plugin runs once every entry's regex matches the log of a pod whose name starts with `pod`. No time
+   * margin: the wait has no bound but the test's own timeout.
+   */
+  waitForLogs?: { namespace: string; pod: string; container: string; matches: string }[];
+}
+
+/** Until each entry's line is in the container's log (read through the simulated kubelet, as pods/log is). */
+async function waitForLogs(cluster: import('../sim/cli.ts').Cluster, want: NonNullable<Expected['waitForLogs']>, signal: AbortSignal): Promise<void> {
+  const { typeByKind } = await import('../sim/store.ts');
+  const pods = typeByKind('Pod');
+  if (!pods) { throw new Error('the simulator has no Pod type'); }
+  for (const w of want) {
+    const re = new RegExp(w.matches, 'm');
+    for (;;) {
+      signal.throwIfAborted();
+      const names = cluster.store.list(pods, w.namespace).map((o) => o.metadata.name as string).filter((n) => n.startsWith(w.pod));
+      let found = false;
+      for (const name of names) {
+        // A container not started yet answers 400: nothing logged so far.
+        const text = await cluster.runtime.logs(w.namespace, name, { container: w.container }).catch(() => '');
+        if (re.test(text)) { found = true; break; }
+      }
+      if (found) { break; }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
 
 type IpFamily = 'ipv4' | 'ipv6' | 'dual';
@@ -75,12 +103,13 @@ describe('scenarios in the simulated cluster', { skip, concurrency: 1 }, () => {
     return [main, ...(s.expected.alsoIpFamilies ?? []).filter((f) => f !== main)].map((ipFamily) => ({ s, ipFamily, name: ipFamily === main ? s.name : `${s.name} (${ipFamily})` }));
   });
   for (const { s, ipFamily, name } of runs) {
-    test(name, { timeout: 240_000 }, async () => {
+    test(name, { timeout: 240_000 }, async (t) => {
       const { startCluster } = await import('../sim/cli.ts');
       const manifests = (s.expected.manifests ?? ['manifests']).map((m) => resolve(s.dir, m));
       const cluster = await startCluster({ manifests, ipFamily, log: () => {} });
       try {
         const kubeconfig = s.expected.user ? cluster.kubeconfigFor(s.expected.user) : cluster.kubeconfig;
+        if (s.expected.waitForLogs) { await waitForLogs(cluster, s.expected.waitForLogs, t.signal); }
         const before = cluster.api.requests.length;
         const r = await run(PLUGIN, ['diagnose', '-o', 'json', ...s.expected.args], { KUBECONFIG: kubeconfig, NO_COLOR: '1' });
         const ctx = `stderr:\n${r.stderr}\nstdout:\n${r.stdout.slice(0, 4000)}`;
