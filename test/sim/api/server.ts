@@ -482,7 +482,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   // ---------- the server ----------
 
-  const server: Server = createServer({ cert: certs.certPem, key: certs.keyPem }, (req, res) => { void handle(req, res); });
+  // kube-apiserver is a Go net/http server: its header limit is http.DefaultMaxHeaderBytes, 1 << 20 (net/http
+  // server.go). Node's default of 16 KB would reset long exec URLs (one `command=` per argv word) the real one takes.
+  const server: Server = createServer({ cert: certs.certPem, key: certs.keyPem, maxHeaderSize: 1 << 20 }, (req, res) => { void handle(req, res); });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => { void handleUpgrade(req, socket, head); });
   server.on('clientError', (_e, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', () => resolve()); });
