@@ -4,7 +4,7 @@
  * stay where they were. Never a text substitution: a regex on YAML cannot tell a key from a comment or a
  * string that happens to contain `localhost:4317`.
  */
-import { isMap, isScalar, isSeq, parse, parseDocument, type Document, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, parse, parseDocument, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
 
 export type Path = string[];
 
@@ -16,8 +16,10 @@ export interface Leaf {
 
 /**
  * The leaves of a rule's YAML fragment (`receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 0.0.0.0:4317`),
- * comments dropped (they carry the alternatives, not the change). Lists are not leaves: a fragment with one
- * cannot say which element it means, so it gives undefined.
+ * comments dropped (they carry the alternatives, not the change). A list inside it is the config's own list
+ * written out whole (a telemetry reader's host: a fragment cannot name one element), so its leaves are paths
+ * through the element's index, and only the ones that differ from the live config change. A fragment that is
+ * a list, or holds an empty one, names no path: undefined.
  */
 export function fragmentLeaves(fragment: string): Leaf[] | undefined {
   let doc: unknown;
@@ -27,7 +29,8 @@ export function fragmentLeaves(fragment: string): Leaf[] | undefined {
   let ok = true;
   const walk = (v: unknown, path: Path): void => {
     if (Array.isArray(v)) {
-      ok = false;
+      if (!path.length || !v.length) { ok = false; }
+      v.forEach((x, i) => walk(x, [...path, String(i)]));
       return;
     }
     if (v && typeof v === 'object') {
@@ -54,29 +57,45 @@ function indentsSequences(text: string): boolean {
 
 export class EditError extends Error {}
 
-/** The map at `path`, made where it is missing or null; an error where something else (a scalar, a list) is. */
-function mapAt(doc: Document, path: Path): YAMLMap {
+const INDEX = /^(0|[1-9]\d*)$/;
+
+/**
+ * The map (or list) at `path`, maps made where they are missing or null; an error where something else (a
+ * scalar, a list where a key is named, an element the list does not have) is. List elements are never made:
+ * the fragment names the config's own elements.
+ */
+function containerAt(doc: Document, path: Path): YAMLMap | YAMLSeq {
   let cur: unknown = doc.contents;
   if (cur === null || (isScalar(cur) && cur.value === null)) {
     doc.contents = doc.createNode({}) as never;
     cur = doc.contents;
   }
   if (!isMap(cur)) { throw new EditError('the config is not a YAML mapping'); }
-  let map = cur as YAMLMap;
+  let node = cur as YAMLMap | YAMLSeq;
   for (let i = 0; i < path.length; i++) {
-    const next = map.get(path[i], true);
+    if (isSeq(node)) {
+      const el = INDEX.test(path[i]) ? node.get(Number(path[i]), true) : undefined;
+      if (!isMap(el) && !isSeq(el)) { throw new EditError(`${path.slice(0, i).join('.')} is a list without a mapping at ${path[i]}`); }
+      node = el;
+      continue;
+    }
+    const next = node.get(path[i], true);
     if (next === undefined || (isScalar(next) && next.value === null)) {
       const created = doc.createNode({}) as YAMLMap;
-      map.set(path[i], created);
-      map = created;
+      node.set(path[i], created);
+      node = created;
+      continue;
+    }
+    if (isSeq(next) && i + 1 < path.length && INDEX.test(path[i + 1])) {
+      node = next;
       continue;
     }
     if (!isMap(next)) { throw new EditError(`${path.slice(0, i + 1).join('.')} is ${isSeq(next) ? 'a list' : 'a value'}, not a mapping`); }
     // `grpc: {}` gains a key: print it as a block like its neighbours, not as `{ endpoint: ... }`.
     if (next.flow && next.items.length === 0) { next.flow = false; }
-    map = next;
+    node = next;
   }
-  return map;
+  return node;
 }
 
 export interface TextEdit {
@@ -99,9 +118,11 @@ export function setLeavesInText(text: string, leaves: Leaf[], mustExist = 2): Te
     const component = doc.getIn(head, true);
     // `health_check:` with nothing after it is defined (null), and common.
     if (mustExist && !isMap(component) && !(isScalar(component) && component.value === null)) { throw new EditError(`${head.join('.')} is not defined in this config`); }
-    const parent = mapAt(doc, leaf.path.slice(0, -1));
-    const key = leaf.path[leaf.path.length - 1];
+    const parent = containerAt(doc, leaf.path.slice(0, -1));
+    const name = leaf.path[leaf.path.length - 1];
+    const key = isSeq(parent) ? Number(name) : name;
     const old = parent.get(key, true);
+    if (isSeq(parent) && (!INDEX.test(name) || old === undefined)) { throw new EditError(`${leaf.path.slice(0, -1).join('.')} has no element ${name}`); }
     const from = isScalar(old) ? old.value : old === undefined ? undefined : String(old);
     if (from === leaf.value) { continue; }
     if (isScalar(old)) {
@@ -123,22 +144,26 @@ export function setLeavesInObject(config: unknown, leaves: Leaf[], mustExist = 2
   const root: Record<string, unknown> = config && typeof config === 'object' && !Array.isArray(config) ? structuredClone(config as Record<string, unknown>) : {};
   const changes: TextEdit['changes'] = [];
   for (const leaf of leaves) {
-    let cur: Record<string, unknown> = root;
+    let cur: Record<string, unknown> | unknown[] = root;
+    const at = (c: Record<string, unknown> | unknown[], k: string): unknown => (Array.isArray(c) ? (INDEX.test(k) ? c[Number(k)] : undefined) : c[k]);
     for (let i = 0; i < leaf.path.length - 1; i++) {
       const k = leaf.path[i];
-      const v = cur[k];
-      if (v === undefined || v === null) {
+      const v = at(cur, k);
+      if (Array.isArray(cur)) {
+        if (!v || typeof v !== 'object') { throw new EditError(`${leaf.path.slice(0, i).join('.')} is a list without a mapping at ${k}`); }
+      } else if (v === undefined || v === null) {
         if (i < mustExist && !(v === null && i === mustExist - 1)) { throw new EditError(`${leaf.path.slice(0, i + 1).join('.')} is not defined in this config`); }
         cur[k] = {};
-      } else if (typeof v !== 'object' || Array.isArray(v)) {
+      } else if (typeof v !== 'object' || (Array.isArray(v) && !INDEX.test(leaf.path[i + 1]))) {
         throw new EditError(`${leaf.path.slice(0, i + 1).join('.')} is ${Array.isArray(v) ? 'a list' : 'a value'}, not a mapping`);
       }
-      cur = cur[k] as Record<string, unknown>;
+      cur = at(cur, k) as Record<string, unknown> | unknown[];
     }
     const key = leaf.path[leaf.path.length - 1];
-    const from = cur[key];
+    const from = at(cur, key);
+    if (Array.isArray(cur) && (!INDEX.test(key) || from === undefined)) { throw new EditError(`${leaf.path.slice(0, -1).join('.')} has no element ${key}`); }
     if (from === leaf.value) { continue; }
-    cur[key] = leaf.value;
+    (cur as Record<string, unknown>)[key] = leaf.value;
     changes.push({ path: leaf.path, ...(from !== undefined ? { from } : {}), to: leaf.value });
   }
   return { config: root, changes };

@@ -160,18 +160,22 @@ function fixedValue(a: Address, why: 'unbracketed' | 'telemetry-join'): string {
   return `[${a.raw.slice(0, i)}]:${a.raw.slice(i + 1)}`;
 }
 
-function patchOf(items: { a: Address; why: 'unbracketed' | 'telemetry-join' }[]): string {
+/**
+ * The fragment to write. A list on the way (a telemetry reader) is the config's own list, copied whole with
+ * only the failing hosts changed: a fragment cannot name one element, and a list in a merge replaces the
+ * list, so anything shorter would drop the other readers or the reader's port.
+ */
+function patchOf(cfg: ConfigMap, items: { a: Address; why: 'unbracketed' | 'telemetry-join' }[]): string {
   const root: Record<string, unknown> = {};
   for (const { a, why } of items) {
-    let node: Record<string, unknown> | unknown[] = root;
+    let node: Record<string | number, unknown> = root;
+    let orig: unknown = cfg;
     a.path.forEach((k, i) => {
-      const last = i === a.path.length - 1;
-      const nextIsIndex = !last && /^\d+$/.test(a.path[i + 1]);
-      const key: string | number = Array.isArray(node) ? 0 : k;
-      const container = node as Record<string | number, unknown>;
-      if (last) { container[key] = fixedValue(a, why); return; }
-      container[key] ??= nextIsIndex ? [] : {};
-      node = container[key] as Record<string, unknown> | unknown[];
+      const key: string | number = Array.isArray(node) ? Number(k) : k;
+      orig = isMap(orig) || Array.isArray(orig) ? (orig as Record<string | number, unknown>)[key] : undefined;
+      if (i === a.path.length - 1) { node[key] = fixedValue(a, why); return; }
+      if (node[key] === undefined) { node[key] = Array.isArray(orig) ? structuredClone(orig) : {}; }
+      node = node[key] as Record<string | number, unknown>;
     });
   }
   return stringify(root, { lineWidth: 0 }).trimEnd();
@@ -252,7 +256,7 @@ export const rule: Rule = {
         evidence: deduped,
         fix: {
           summary: `In ${configTarget(c, example.a.path.join('.'))}, write the host in brackets: ${fixedValue(example.a, example.v.why)}${shown.length > 1 ? ` (and likewise ${shown.slice(1).map((b) => b.a.path.join('.')).join(', ')})` : ''}. Brackets are valid for IPv4 too, so the same config serves both families.${shown.some((b) => b.v.why === 'telemetry-join') ? ' Collector < 0.122 cannot listen on a bracketed telemetry address: upgrade, or use 0.0.0.0.' : ''}`,
-          patch: patchOf(shown.map((b) => ({ a: b.a, why: b.v.why }))),
+          patch: patchOf(m.config, shown.map((b) => ({ a: b.a, why: b.v.why }))),
           target: configTarget(c),
         },
         ...(clients.length ? { affected: affected(clients) } : {}),

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EditError, fragmentLeaves, setLeavesInObject, setLeavesInText } from '../../src/fix/yaml-edit.ts';
+import { parse } from 'yaml';
 
 const CONFIG = `# relay config, owned by the platform team
 receivers:
@@ -78,4 +79,26 @@ test('the same edit on a config held as an object (v1beta1 spec.config)', () => 
   assert.deepEqual(r.config, { receivers: { otlp: { protocols: { grpc: { endpoint: '0.0.0.0:4317' }, http: { endpoint: '0.0.0.0:4318' } } } }, exporters: { debug: {} } });
   assert.equal(cfg.receivers.otlp.protocols.grpc.endpoint, 'localhost:4317', 'the input is not mutated');
   assert.throws(() => setLeavesInObject(cfg, [{ path: ['extensions', 'health_check', 'endpoint'], value: 'x' }]), /extensions is not defined/);
+});
+
+test('a fragment with a list names each element by its index; the live list must have it', () => {
+  const frag = 'service:\n  telemetry:\n    metrics:\n      readers:\n        - periodic: {exporter: {console: {}}}\n          x: 1\n        - pull:\n            exporter:\n              prometheus:\n                host: "[::]"\n                port: 8888\n';
+  const leaves = fragmentLeaves(frag);
+  assert.deepEqual(leaves?.map((l) => [l.path.join('.'), l.value]), [
+    ['service.telemetry.metrics.readers.0.x', 1],
+    ['service.telemetry.metrics.readers.1.pull.exporter.prometheus.host', '[::]'],
+    ['service.telemetry.metrics.readers.1.pull.exporter.prometheus.port', 8888],
+  ]);
+  const text = 'service:\n  telemetry:\n    metrics:\n      readers:\n      - periodic: {exporter: {console: {}}}\n        x: 1\n      - pull:\n          exporter:\n            prometheus:\n              host: "::"\n              port: 8888\n';
+  const r = setLeavesInText(text, leaves ?? [], 0);
+  assert.equal(r.text, text.replace('host: "::"', 'host: "[::]"'));
+  assert.deepEqual(r.changes.map((c) => [c.path.join('.'), c.from, c.to]), [['service.telemetry.metrics.readers.1.pull.exporter.prometheus.host', '::', '[::]']]);
+  const obj = setLeavesInObject(parse(text), leaves ?? [], 0);
+  assert.deepEqual(obj.config, parse(text.replace('host: "::"', 'host: "[::]"')));
+  assert.deepEqual(obj.changes.map((c) => c.path.join('.')), ['service.telemetry.metrics.readers.1.pull.exporter.prometheus.host']);
+  // one reader live, two in the fragment: refused, never appended
+  const one = 'service:\n  telemetry:\n    metrics:\n      readers:\n      - periodic: {exporter: {console: {}}}\n        x: 1\n';
+  assert.throws(() => setLeavesInText(one, leaves ?? [], 0), EditError);
+  assert.throws(() => setLeavesInObject(parse(one), leaves ?? [], 0), EditError);
+  assert.equal(fragmentLeaves('a:\n  b: []\n'), undefined, 'an empty list names no element');
 });

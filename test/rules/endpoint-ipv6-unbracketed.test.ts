@@ -261,7 +261,7 @@ test('a reader host before 0.122 is fixed in brackets; metrics.address before 0.
     cfg.service.telemetry = { metrics: { readers: [{ pull: { exporter: { prometheus: { host: '${env:MY_POD_IP}', port: 8888 } } } }] } };
   });
   const [f] = findingsOf(rule, s);
-  assert.deepEqual(parse(f.fix.patch ?? ''), { service: { telemetry: { metrics: { readers: [{ pull: { exporter: { prometheus: { host: '[${env:MY_POD_IP}]' } } } }] } } } });
+  assert.deepEqual(parse(f.fix.patch ?? ''), { service: { telemetry: { metrics: { readers: [{ pull: { exporter: { prometheus: { host: '[${env:MY_POD_IP}]', port: 8888 } } } }] } } } });
   const addr = variant(s, (x) => {
     config(x).service.telemetry = { metrics: { address: '[${env:MY_POD_IP}]:8888' } };
   });
@@ -368,4 +368,30 @@ test('metrics.address fails when the config is read (0.111 to 0.122): the root c
   // the collector's own line for it (service/telemetry/config.go Unmarshal) is this rule's signature
   const m = matchCollectorLine(`'service.telemetry' failing to parse metrics address "${POD_IP6}:8888": address ${POD_IP6}:8888: too many colons in address`);
   assert.deepEqual([m?.signature, m?.fields?.address], ['collector-listen-too-many-colons', `${POD_IP6}:8888`]);
+});
+
+test('a reader patch keeps its index and the rest of the list: a list in a merge replaces the list', () => {
+  const periodic = { periodic: { exporter: { otlp: { protocol: 'http/protobuf', endpoint: 'http://backend:4318' } } } };
+  const pull = { pull: { exporter: { prometheus: { host: '${env:MY_POD_IP}', port: 8888, without_units: true } } } };
+  const s = variant(loadSnapshot('healthy-helm'), (x) => {
+    const c = x.collectors[0];
+    c.podIP = POD_IP6;
+    c.env = { MY_POD_IP: POD_IP6 };
+    const cfg = config(x);
+    cfg.receivers.otlp.protocols.grpc.endpoint = '0.0.0.0:4317';
+    cfg.receivers.otlp.protocols.http.endpoint = '0.0.0.0:4318';
+    cfg.extensions.health_check.endpoint = '0.0.0.0:13133';
+    cfg.service.telemetry = { metrics: { readers: [periodic, pull] } };
+  });
+  const [f] = findingsOf(rule, s);
+  const want = { service: { telemetry: { metrics: { readers: [periodic, { pull: { exporter: { prometheus: { ...pull.pull.exporter.prometheus, host: '[${env:MY_POD_IP}]' } } } }] } } } };
+  assert.deepEqual(parse(f.fix.patch ?? ''), want);
+  // `fix` applies it to the live text: the reader at index 1 gains brackets, nothing else changes.
+  const text = `receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 0.0.0.0:4317\nservice:\n  telemetry:\n    metrics:\n      readers:\n        - periodic:\n            exporter:\n              otlp:\n                protocol: http/protobuf\n                endpoint: http://backend:4318\n        - pull:\n            exporter:\n              prometheus:\n                host: \${env:MY_POD_IP} # chart\n                port: 8888\n                without_units: true\n`;
+  const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'otel-collector', namespace: 'observability', resourceVersion: '7' }, data: { relay: text } };
+  const v = classify({ ...f, rule: rule.id, subject: { ...f.subject, managedBy: undefined }, fix: { ...f.fix, object: { kind: 'ConfigMap', namespace: 'observability', name: 'otel-collector', key: 'relay' } } } as never);
+  assert.equal(v.kind, 'edit');
+  const { change, refused } = planObject(cm, [v as Extract<typeof v, { kind: 'edit' }>], new Date('2026-12-05T17:00:00Z'));
+  assert.deepEqual(refused, []);
+  assert.equal(change?.after.data?.relay, text.replace('host: ${env:MY_POD_IP} # chart', 'host: "[${env:MY_POD_IP}]" # chart'));
 });
