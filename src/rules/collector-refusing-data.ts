@@ -42,7 +42,7 @@ export const rule: Rule = {
   severity: 'error',
   title: 'Collector refuses data (memory limiter)',
   description:
-    'The collector\'s memory_limiter is above its soft limit (limit minus spike) and refuses what the receivers hand it ("Memory usage is above soft limit. Refusing data."; until "Memory usage back within limits. Resuming normal operation."). The receivers pass the refusal back to the apps: gRPC UNAVAILABLE (Unknown before collector 0.93) and HTTP 503 (500 before 0.98) with "data refused due to high memory usage", which the SDKs log and retry, then drop. One row: the apps that log the refusal are its affected apps (an app\'s "sending queue is full" is the exporter queue\'s, not the limiter\'s). The collector\'s own metrics prove it where they can be read through the API server\'s pod proxy (otelcol_processor_refused_* / otelcol_processor_memory_limiter_refused_*, otelcol_receiver_refused_*). The counters are cumulative: when only they show it (no "Refusing data." as the last transition, no app logging it), it happened since the pod started and is a warning.',
+    'The collector\'s memory_limiter is above its soft limit (limit minus spike) and refuses what the receivers hand it ("Memory usage is above soft limit. Refusing data."; until "Memory usage back within limits. Resuming normal operation."). The receivers pass the refusal back to the apps: gRPC UNAVAILABLE (Unknown before collector 0.93) and HTTP 503 (500 before 0.98) with "data refused due to high memory usage", which the SDKs log and retry, then drop. One row: the apps that log the refusal are its affected apps (an app\'s "sending queue is full" is the exporter queue\'s, not the limiter\'s). The collector\'s own metrics prove it where they can be read through the API server\'s pod proxy (otelcol_processor_refused_* / otelcol_processor_memory_limiter_refused_*, otelcol_receiver_refused_*). The counters are cumulative: when only they show it (no "Refusing data." as the last transition, no app logging it), or the collector\'s log ends on "back within limits" after the apps\' lines, it happened since the pod started and is a warning.',
   evidence: ['log', 'api', 'config'],
   fix: 'Give the collector memory headroom: raise the container\'s memory limit (limit_percentage follows it; limit_mib must be raised by hand), add replicas behind the Service, or lower what arrives (sampling, smaller batches). When its exporters fail too, a queue that cannot drain holds the memory: fix that first.',
   modes: ['diagnose'],
@@ -69,8 +69,11 @@ export const rule: Rule = {
       const told = clients.filter((cl) => limiterRefusals(s, cl.app).length > 0);
       // Only a counter says so: it refused since the pod started. A recovery line in the log after the last
       // refusal, or no app line and no log at all, does not make that the current state.
-      const past = !refusingPods.length && !told.length && pastPods.length > 0;
-      if (past) { refusingPods.push(...pastPods); }
+      // The apps' lines are no more current than the collector's own: after "back within limits" on every
+      // pod, they tell of a refusal that ended.
+      const allRecovered = w.pods.every((p) => refusingByLog(s, p).recovered);
+      const past = !refusingPods.length && (told.length ? allRecovered : pastPods.length > 0);
+      if (past) { refusingPods.push(...(pastPods.length ? pastPods : w.pods)); }
       if (!refusingPods.length && !(told.length && limiters.length)) {
         // Without a memory_limiter there is nothing that refuses: a pass, whatever was read.
         checked.push({ subject: w.label, ...(!limiters.length || wayOutRead(s, w.pods) ? {} : { status: 'skipped' as const, reason: NOT_READ }) });
@@ -102,12 +105,12 @@ export const rule: Rule = {
       }
       const failing = exportersWith(w.pods, SEND_FAILED).size > 0 || w.pods.some((p) => currentCollectorMatches(s, p, ['export-failed', 'queue-full']).length > 0);
       if (past) {
-        const recoveredPods = pastPods.filter((p) => refusingByLog(s, p).recovered).map((p) => p.pod);
+        const recoveredPods = refusingPods.filter((p) => refusingByLog(s, p).recovered).map((p) => p.pod);
         findings.push({
           subject: w.subject,
           severity: 'warning',
-          summary: `the memory limiter refused data on ${pastPods.length}/${w.pods.length} pod(s) since they started${recoveredPods.length ? ', and is back within limits' : ''}`,
-          rootCause: `The memory_limiter's refusal counters are above zero: at some time since the pod started, memory use was above its soft limit${limits ? ` (${limits})` : ''} and batches were refused. ${recoveredPods.length ? `Its log says it is back within limits now (${recoveredPods.join(', ')}).` : 'Nothing read shows it refusing now (no "Refusing data." line in the log tail, no app logging the refusal).'}`,
+          summary: `the memory limiter refused data on ${refusingPods.length}/${w.pods.length} pod(s) since they started${recoveredPods.length ? ', and is back within limits' : ''}`,
+          rootCause: `${pastPods.length ? 'The memory_limiter\'s refusal counters are above zero' : 'The apps logged the limiter\'s refusal'}: at some time since the pod started, memory use was above its soft limit${limits ? ` (${limits})` : ''} and batches were refused. ${recoveredPods.length ? `Its log says it is back within limits now (${recoveredPods.join(', ')}).` : 'Nothing read shows it refusing now (no "Refusing data." line in the log tail, no app logging the refusal).'}`,
           evidence,
           fix: { summary: `If it recurs, give ${w.label} memory headroom: raise the container's memory limit with the memory_limiter's, add replicas, or lower the load.`, target: `the memory_limiter processor and the container resources of ${w.label}` },
         });

@@ -80,3 +80,10 @@ test('collector-refusing-data: a counter above zero after "back within limits" i
   assert.equal(now.severity ?? 'error', 'error');
   assert.match(now.summary, /the memory limiter refuses data/);
 });
+
+test('collector-refusing-data: an app\'s refusal logged before the collector\'s "back within limits" is past too', () => {
+  const s = withLogs(limited, collectorLog([LIMITER_CONFIGURED, LIMITER_REFUSING, LIMITER_RECOVERED]), appLog('cart-5d9f8b7c6-aaaaa', 'cart', [JAVA_REFUSED]));
+  const [f] = findingsOf(rule, s);
+  assert.equal(f.severity, 'warning');
+  assert.match(f.rootCause, /^The apps logged the limiter's refusal: .*back within limits now/);
+});
