@@ -118,8 +118,16 @@ export const rule: Rule = {
       }
       for (const p of problems) { evidence.push({ source: 'config', detail: p }); }
       if (typesNote && evidence.length) { evidence.push({ source: 'config', detail: typesNote }); }
+      // The refusal the log shows may be an address the config holds (telemetry's metrics.address, split when
+      // the config is read): then the address is the cause, and endpoint-ipv6-unbracketed names it.
+      let addressRefused = false;
       for (const p of w.pods) {
         for (const lm of collectorLogMatches(s, p, ['config']).slice(0, 2)) { evidence.push({ source: 'log', detail: `${p.pod}: ${truncate(lm.line.trim())}` }); }
+        const refused = collectorLogMatches(s, p).find((lm) => lm.signature === 'collector-listen-too-many-colons' && lm.line.includes('failing to parse metrics address'));
+        if (refused) {
+          addressRefused = true;
+          evidence.push({ source: 'log', detail: `${p.pod}: ${truncate(refused.line.trim())}` });
+        }
       }
       if (!evidence.length) {
         // Unknown is not invalid: a file baked into the image, an emptyDir, an http URI cannot be judged here.
@@ -144,6 +152,7 @@ export const rule: Rule = {
               }
             : { summary: `Correct ${configTarget(c)}; check it with \`otelcol validate --config=<file>\` before rolling out.`, target: configTarget(c) },
         explains: [keys.notReady(w.key), ...w.pods.map(keys.noEndpoints)],
+        ...(addressRefused && !problems.length ? { symptomOf: [keys.configAddress(w.key)] } : {}),
       });
     }
     return { findings, checked };

@@ -260,7 +260,9 @@ export const rule: Rule = {
           target: configTarget(c),
         },
         ...(clients.length ? { affected: affected(clients) } : {}),
-        ...(definite.length ? { explains: [keys.notReady(w.key), ...w.pods.map(keys.noEndpoints), ...ports.map((p) => keys.listen(w.key, p))] } : {}),
+        ...(definite.length
+          ? { explains: [keys.notReady(w.key), ...w.pods.map(keys.noEndpoints), ...ports.map((p) => keys.listen(w.key, p)), ...(definite.some((b) => b.a.form === 'address') ? [keys.configAddress(w.key)] : [])] }
+          : {}),
       });
       checked.push({ subject: w.label, status: 'fail' });
     }

@@ -11,6 +11,8 @@ const key = (text: string): CorrelationKey => text as CorrelationKey;
 export const keys = {
   /** Nothing listens on this port of the collector workload (`collectorWorkloads(s)[i].key`). */
   listen: (workloadKey: string, port: number): CorrelationKey => key(`listen:${workloadKey}:${port}`),
+  /** The collector workload's config holds an address Go's net.SplitHostPort refuses when the config is read (service::telemetry::metrics::address, 0.111-0.122): the configuration itself is refused. */
+  configAddress: (workloadKey: string): CorrelationKey => key(`config-address:${workloadKey}`),
   /** The collector workload's pods are not Ready. */
   notReady: (workloadKey: string): CorrelationKey => key(`not-ready:${workloadKey}`),
   /** A Service selecting this collector pod has no ready endpoints. */

@@ -308,3 +308,41 @@ test('lint: an operator CR on the core image (the model default) is not type-che
   const contrib = managed('otel/opentelemetry-collector-contrib:0.158.0');
   assert.deepEqual(findingsOf(rule, variant(contrib, (s) => { (s.collectors[0].effectiveConfig as any).processors.madeup = {}; })).length, 1);
 });
+
+test('metrics.address refused at unmarshal (0.111-0.122) on an IPv6 pod: one row, endpoint-ipv6-unbracketed, the config refusal folded in', () => {
+  const ip = 'fd00:10:244:1::5';
+  // service/telemetry/config.go (v0.115.0) Unmarshal: `failing to parse metrics address %q: %w`, under mapstructure's section.
+  const lines = [
+    'Error: failed to get config: cannot unmarshal the configuration: decoding failed due to the following error(s):',
+    `'service.telemetry' failing to parse metrics address "${ip}:8888": address ${ip}:8888: too many colons in address`,
+  ];
+  const s = variant(loadSnapshot('healthy-helm'), (x) => {
+    const c = x.collectors[0];
+    c.podIP = ip;
+    c.env = { MY_POD_IP: ip };
+    c.ready = false;
+    const cfg = c.effectiveConfig as any;
+    cfg.receivers.otlp.protocols.grpc.endpoint = '[${env:MY_POD_IP}]:4317';
+    cfg.receivers.otlp.protocols.http.endpoint = '[${env:MY_POD_IP}]:4318';
+    cfg.extensions.health_check.endpoint = '[${env:MY_POD_IP}]:13133';
+    cfg.service.telemetry = { metrics: { address: '${env:MY_POD_IP}:8888' } };
+    x.logs.push({ namespace: 'observability', pod: c.pod, container: c.container, role: 'collector', matches: [
+      { signature: 'collector-config-invalid', kind: 'config', line: lines[0] },
+      { signature: 'collector-listen-too-many-colons', kind: 'bind', line: lines[1], fields: { address: `${ip}:8888` } },
+    ] });
+  });
+  const [alone] = findingsOf(rule, s);
+  assert.ok(alone, 'the rule alone still reports the refusal');
+  assert.ok(alone.evidence.some((e) => e.detail.includes('failing to parse metrics address')), JSON.stringify(alone.evidence));
+  const r = judge(s);
+  const rows = r.findings.filter((f) => f.severity === 'error').map((f) => f.rule);
+  assert.deepEqual(rows, ['endpoint-ipv6-unbracketed']);
+  const root = r.findings.find((f) => f.rule === 'endpoint-ipv6-unbracketed');
+  assert.ok(root?.evidence.some((e) => e.detail.startsWith('[collector-config-invalid]') && e.detail.includes('failed to get config')), JSON.stringify(root?.evidence));
+  assert.ok(root?.evidence.some((e) => e.detail.includes('failing to parse metrics address')), JSON.stringify(root?.evidence));
+  // A refusal of something else stays its own row beside it.
+  const other = variant(s, (x) => {
+    (x.collectors[0].effectiveConfig as any).service.pipelines.metrics.receivers = ['otlp', 'spanmetrics'];
+  });
+  assert.deepEqual(judge(other).findings.filter((f) => f.severity === 'error').map((f) => f.rule).sort(), ['collector-config-invalid', 'endpoint-ipv6-unbracketed']);
+});
