@@ -227,3 +227,14 @@ test('an owner list that fails while the pod pages are still read is the diagnos
   }
   assert.deepEqual(unhandled, []);
 });
+
+test('an app on a probed path has its prober\'s probes, and the evidence says how many apps one probe stands for', async () => {
+  const { probesFrom, probeText } = await import('../../src/rules/util.ts');
+  const prober = app('a', 'w1-x', 'w1');
+  const member = { ...app('a', 'w2-x', 'w2'), probedBy: { namespace: 'a', pod: 'w1-x', container: 'app' } };
+  const probe = { from: { namespace: 'a', pod: 'w1-x', container: 'app' }, target: { kind: 'app-endpoint' as const, host: 'gw', port: 4317 }, result: 'refused' as const, standsFor: { apps: 12, pods: 180, workloads: 12 } };
+  const snap = { meta: { time: '', mode: 'diagnose' as const }, collectors: [], services: [], networkPolicies: [], apps: [prober, member], probes: [probe], logs: [], instrumentations: [], otelCollectorCRs: [], notes: [], incomplete: [] } as unknown as import('../../src/snapshot.ts').Snapshot;
+  assert.deepEqual(probesFrom(snap, member), [probe]);
+  assert.deepEqual(probesFrom(snap, app('a', 'w3-x', 'w3')), []);
+  assert.match(probeText(probe), /probe from a\/w1-x to gw:4317: refused \(one probe for 12 apps in 180 pods of 12 workloads on this path\)$/);
+});
