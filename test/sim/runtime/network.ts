@@ -34,7 +34,7 @@ import {
   processStartTime, removeEtcDirs, stoppedDescendantsSync, sweepStaleRuns,
 } from './run-cleanup.ts';
 import { NSSWITCH_CONF, nodeHosts, podHosts, resolvConf } from './pod-etc.ts';
-import { VIRTUAL_POD_CIDR } from '../virtual.ts';
+import { VIRTUAL_NODE_CIDR, VIRTUAL_POD_CIDR } from '../virtual.ts';
 
 // Re-exported: the simulator and its tests know these by the network.
 export { NETNS_PREFIX, OWNER_DIR, isRunning, killNamespaceProcessesSync, stoppedDescendantsSync };
@@ -261,8 +261,9 @@ export class Network {
             const gw = RANGES[f].gateway;
             return [
               ...(f === 'IPv4' ? [`route add ${gw} dev eth0 scope link`] : []),
-              // Only the cluster's ranges: a pod must never reach the host's real network.
-              ...[RANGES[f].pods, RANGES[f].services, RANGES[f].nodes, ...(f === 'IPv4' ? [VIRTUAL_POD_CIDR] : [])].map((c) => `route add ${c} via ${gw} dev eth0`),
+              // Only the cluster's ranges: a pod must never reach the host's real network. Virtual nodes' range
+              // too: exec in a virtual pod connects from its node's address, and the answer must find its way back.
+              ...[RANGES[f].pods, RANGES[f].services, RANGES[f].nodes, ...(f === 'IPv4' ? [VIRTUAL_POD_CIDR, VIRTUAL_NODE_CIDR] : [])].map((c) => `route add ${c} via ${gw} dev eth0`),
               `neigh replace ${gw} lladdr ${GATEWAY_MAC} dev eth0 nud permanent`,
             ];
           }),

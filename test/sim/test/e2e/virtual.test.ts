@@ -219,6 +219,12 @@ describe('virtual pods', { skip }, () => {
     const ok = await kubectl(['exec', '-n', 'team-a', p.metadata.name, '--', 'sh', '-c', 'timeout 3 nc -w 10 otel-collector.observability.svc.cluster.local 4317; echo rc=$?']);
     assert.doesNotMatch(ok.stdout + ok.stderr, /can't connect|bad address/, `connect to the real collector through its Service: ${ok.stderr}`);
     assert.match(ok.stdout, /rc=(0|143)\n/);
+    // A real pod's own IP answers too: the connection leaves from the virtual node's address, and the real
+    // pod routes that range back (a probe of a collector pod IP from a virtual pod is a real connection).
+    const collectorPod = cluster.store.list(POD, 'observability').find((x) => x.metadata.name.startsWith('otel-collector-'))!;
+    const direct = await kubectl(['exec', '-n', 'team-a', p.metadata.name, '--', 'sh', '-c', `timeout 3 nc -w 10 ${collectorPod.status.podIP} 4317; echo rc=$?`]);
+    assert.doesNotMatch(direct.stdout + direct.stderr, /can't connect|timed out/, `connect to the collector pod's IP: ${direct.stderr}`);
+    assert.match(direct.stdout, /rc=(0|143)\n/);
     // Nothing holds a virtual pod's address: the packet is dropped (Calico's blackhole routes), no answer.
     const target = other.spec.nodeName === p.spec.nodeName ? webPods().find((x) => x.spec.nodeName !== p.spec.nodeName)! : other;
     const dead = await kubectl(['exec', '-n', 'team-a', p.metadata.name, '--', 'nc', '-w', '2', target.status.podIP, '8080']);

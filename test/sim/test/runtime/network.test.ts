@@ -302,7 +302,7 @@ test('pod namespaces have no default route, only the cluster ranges, and the kub
   for (const name of ['collector', 'app-a']) {
     const routes = execFileSync('ip', ['-n', nsOf[name], 'route', 'show'], { encoding: 'utf8' });
     assert.doesNotMatch(routes, /default/);
-    assert.deepEqual(routes.trim().split('\n').map((l) => l.split(' ')[0]).sort(), ['10.128.0.0/10', '10.244.0.0/16', '10.96.0.0/16', '169.254.1.1', '172.18.0.0/24']);
+    assert.deepEqual(routes.trim().split('\n').map((l) => l.split(' ')[0]).sort(), ['10.128.0.0/10', '10.244.0.0/16', '10.96.0.0/16', '169.254.1.1', '172.18.0.0/24', '172.20.0.0/14']);
   }
   const resolv = await agent['app-a'].read('/etc/resolv.conf');
   assert.equal(resolv.text, 'search apps.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
