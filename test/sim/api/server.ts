@@ -485,6 +485,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // kube-apiserver is a Go net/http server: its header limit is http.DefaultMaxHeaderBytes, 1 << 20 (net/http
   // server.go). Node's default of 16 KB would reset long exec URLs (one `command=` per argv word) the real one takes.
   const server: Server = createServer({ cert: certs.certPem, key: certs.keyPem, maxHeaderSize: 1 << 20 }, (req, res) => { void handle(req, res); });
+  // kube-apiserver's http.Server (k8s.io/apiserver pkg/server/secure_serving.go): IdleTimeout 90 s,
+  // ReadHeaderTimeout 32 s, no ReadTimeout. Node's defaults differ (keep-alive 5 s, whole request 300 s),
+  // and its timers run late after a long synchronous stretch of this process: the first timers phase then
+  // closes every keep-alive socket past 5 s idle, including one a client has just reused (ECONNRESET).
+  server.keepAliveTimeout = 90_000;
+  server.headersTimeout = 32_000;
+  server.requestTimeout = 0;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => { void handleUpgrade(req, socket, head); });
   server.on('clientError', (_e, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', () => resolve()); });

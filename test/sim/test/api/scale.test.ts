@@ -4,11 +4,12 @@
 // (the store counts what it examined: an indexed query reads its candidates, never every pod).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Store, typeByKind, type KObject } from '../../store.ts';
+import { Store, typeByKind, type Change, type KObject } from '../../store.ts';
+import { POD_BATCH, startControllers } from '../../controllers.ts';
 import { startApiServer, type ApiServer } from '../../api/server.ts';
 import { FakeRuntime } from '../../api/testkit.ts';
 
@@ -207,5 +208,59 @@ describe('selectors from indexes', () => {
     const r = await examined('/api/v1/pods?fieldSelector=status.podIP%3D10.128.0.5');
     assert.equal(r.fullScans, 1);
     assert.deepEqual(r.items.map((p) => p.status.podIP), ['10.128.0.5']);
+  });
+});
+
+describe('serving during a large bring-up', () => {
+  const DEPLOY = typeByKind('Deployment')!;
+  const REPLICAS = 10 * POD_BATCH;
+
+  function getWith(server: ApiServer, agent: Agent, path: string): Promise<Res & { headers: Record<string, string | string[] | undefined> }> {
+    const base = new URL(server.url);
+    return new Promise((resolve, reject) => {
+      const req = request({ host: base.hostname, port: base.port, path, method: 'GET', agent, headers: { Authorization: `Bearer ${server.tokenFor('admin')}` } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => { const text = Buffer.concat(chunks).toString('utf8'); resolve({ status: res.statusCode ?? 0, text, json: () => JSON.parse(text), headers: res.headers }); });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  test('a list made once the controllers start creating 10,000 pods is answered while they are still creating them', async () => {
+    const s = new Store();
+    const server = await startApiServer({ store: s, runtime: new FakeRuntime(), stateDir: dir });
+    const agent = new Agent({ keepAlive: true, ca: server.caPem });
+    const controllers = startControllers(s, { nodes: ['n1', 'n2'] });
+    try {
+      server.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'big' } });
+      // The connection is up before the bring-up, as a client's would be (kube-apiserver keeps it 90 s idle).
+      const warm = await getWith(server, agent, '/api/v1/namespaces/big/pods?limit=1');
+      assert.equal(warm.status, 200);
+      assert.match(String(warm.headers['keep-alive']), /timeout=90/);
+      // The first pod the pass creates is the signal: the request goes out while the pass is running.
+      const firstPod = new Promise<void>((resolve) => {
+        const on = (c: Change) => { if (c.resource.kind === 'Pod' && c.type === 'ADDED') { s.off('change', on); resolve(); } };
+        s.on('change', on);
+      });
+      s.create(DEPLOY, {
+        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'big' },
+        spec: { replicas: REPLICAS, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'busybox:1.36' }] } } },
+      });
+      await firstPod;
+      const r = await getWith(server, agent, '/api/v1/namespaces/big/pods?limit=1');
+      assert.equal(r.status, 200);
+      const listed = r.json().items.length + (r.json().metadata.remainingItemCount ?? 0);
+      // Created in one synchronous pass, every pod would exist before the server could read the request.
+      assert.ok(listed > 0 && listed < REPLICAS, `the answer saw ${listed} of ${REPLICAS} pods: the pass yielded between batches`);
+      await controllers.flush();
+      assert.equal(s.count(POD, 'big'), REPLICAS, 'and the bring-up still completes');
+      assert.equal(s.select(POD, { namespace: 'big' }).filter((p) => !p.spec.nodeName).length, 0, 'every pod bound');
+    } finally {
+      controllers.stop();
+      agent.destroy();
+      await server.close();
+    }
   });
 });
