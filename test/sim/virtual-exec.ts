@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import type { KObject, Store } from './store.ts';
 import { typeByKind } from './store.ts';
 import { RuntimeError, type ExecRequest, type ExecStreams } from './types.ts';
-import { checkVirtualNodeNet, ipv4CidrWithin, isVirtualNode, VIRTUAL_NODE_CIDR, VIRTUAL_POD_CIDR } from './virtual.ts';
+import { checkVirtualNodeNet, internalIpOf, ipv4CidrWithin, isVirtualNode, VIRTUAL_NODE_CIDR, VIRTUAL_POD_CIDR } from './virtual.ts';
 import { run } from './runtime/commands.ts';
 import { ETC_NETNS, NETNS_DIR } from './runtime/run-cleanup.ts';
 import { NSSWITCH_CONF, nodeHosts, podHosts, resolvConf } from './runtime/pod-etc.ts';
@@ -152,9 +152,11 @@ export class VirtualExec {
     if (!rec) {
       const node = this.h.store.peek(NODE, undefined, nodeName);
       if (!node) { return Promise.reject(new RuntimeError(500, 'InternalError', `node ${nodeName} not found`)); }
-      const ip: string = (node.status?.addresses ?? []).find((a: { type: string }) => a?.type === 'InternalIP')?.address ?? '';
-      const podCIDR: string = node.spec?.podCIDR ?? '';
-      const bad = checkVirtualNodeNet(nodeName, ip, podCIDR);
+      const rawIp = internalIpOf(node);
+      const rawCidr: unknown = node.spec?.podCIDR ?? '';
+      const bad = checkVirtualNodeNet(nodeName, rawIp, rawCidr);
+      const ip = String(rawIp);
+      const podCIDR = String(rawCidr);
       if (bad) { return Promise.reject(new RuntimeError(500, 'InternalError', `Internal error occurred: error executing command in container: ${bad}`)); }
       const real = this.h.realNodes().filter((n) => isIPv4(n.ip) && ipv4CidrWithin(n.podCIDR, '0.0.0.0/0'));
       const index = ++this.nodeSeq;

@@ -59,6 +59,12 @@ export function ipv4CidrWithin(cidr: string, within: string): boolean {
  * KWOK annotation is taken for a virtual one) must be exactly an address or a range of the simulated
  * network: a newline in either would add lines such as `netns exec <ns> <cmd>`, run as root.
  */
+/** A Node's InternalIP as written (anything: a Node's status is whatever the API was sent). */
+export function internalIpOf(n: Readonly<KObject>): unknown {
+  const addrs: unknown = n.status?.addresses;
+  return Array.isArray(addrs) ? addrs.find((a: { type?: unknown } | null) => a?.type === 'InternalIP')?.address : undefined;
+}
+
 export function checkVirtualNodeNet(nodeName: string, ip: unknown, podCIDR: unknown): string | undefined {
   if (typeof ip !== 'string' || !ipv4InCidr(ip, VIRTUAL_NODE_CIDR)) { return `node ${nodeName}: InternalIP ${JSON.stringify(ip)} is not an IPv4 address in the virtual nodes' range ${VIRTUAL_NODE_CIDR}`; }
   if (podCIDR !== '' && (typeof podCIDR !== 'string' || !ipv4CidrWithin(podCIDR, VIRTUAL_POD_CIDR))) { return `node ${nodeName}: spec.podCIDR ${JSON.stringify(podCIDR)} is not an IPv4 range inside the virtual pods' range ${VIRTUAL_POD_CIDR}`; }
@@ -174,13 +180,13 @@ export class VirtualKubelet {
 
   private addNode(n: KObject): void {
     if (this.nodes.has(n.metadata.name)) { return; }
-    const cidr: string = n.spec?.podCIDR ?? '';
-    const ip = (n.status?.addresses ?? []).find((a: { type: string }) => a?.type === 'InternalIP')?.address ?? '';
+    const cidr: unknown = n.spec?.podCIDR ?? '';
+    const ip = internalIpOf(n);
     // Its addresses become pod IPs, then endpoints and the nodes' packet-filter input: a node whose
     // range is not a /24 of the virtual pods' range (or whose IP is not a virtual node's) gets no pods
     // Running, as a node without a usable pod range leaves them Pending.
-    if (checkVirtualNodeNet(n.metadata.name, ip, cidr) || !/\/24$/.test(cidr)) { return; }
-    this.nodes.set(n.metadata.name, { name: n.metadata.name, ip, base: cidr.replace(/\.0\/24$/, ''), next: 2, freed: [] });
+    if (checkVirtualNodeNet(n.metadata.name, ip, cidr) || typeof cidr !== 'string' || !cidr.endsWith('/24')) { return; }
+    this.nodes.set(n.metadata.name, { name: n.metadata.name, ip: String(ip), base: cidr.replace(/\.0\/24$/, ''), next: 2, freed: [] });
   }
 
   private handle(c: Change): void {

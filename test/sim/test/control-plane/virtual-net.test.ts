@@ -41,8 +41,11 @@ test('the virtual kubelet runs no pod on a KWOK-annotated node whose range is no
   const good = virtualNodeObject(0);
   const bad = virtualNodeObject(1);
   bad.spec.podCIDR = '10.128.1.0/24\nnetns exec x id';
+  const odd = virtualNodeObject(2);
+  odd.status.addresses = { InternalIP: '172.20.0.3' };
   store.create(NODE, good);
   store.create(NODE, bad);
+  store.create(NODE, odd);
   const pod = (name: string, node: string) => store.create(POD, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { nodeName: node, containers: [{ name: 'c', image: 'busybox' }] }, status: { phase: 'Pending' } });
   pod('a', good.metadata.name);
   pod('b', bad.metadata.name);
@@ -53,6 +56,7 @@ test('the virtual kubelet runs no pod on a KWOK-annotated node whose range is no
     assert.equal(store.get(POD, 'default', 'a')!.status.phase, 'Running');
     assert.equal(store.get(POD, 'default', 'b')!.status.phase, 'Pending');
     assert.equal(k.has(bad.metadata.name), false);
+    assert.equal(k.has(odd.metadata.name), false, 'addresses that are not a list: no InternalIP, no pods, no throw');
   } finally {
     k.stop();
   }
