@@ -6,8 +6,9 @@ import type { ClusterClient, KObject, ResourceName } from '../cluster/types.ts';
 import { ApiError } from '../errors.ts';
 import { OPERATOR_DEPLOYMENT, operatorForCollector, operatorVersionFromImage } from '../otel/operator-data.ts';
 import { compareVersions } from '../otel/version.ts';
-import { assembleDiscovery, findCollectorPods, INJECT_ANNOTATION, SIDECAR_ANNOTATION, type Discovery } from './discover.ts';
-import { listClusterPods, mutatingNamespace, nodePool, representatives, sampleCollectorPods, templateKey, type CollectorSample, type PodList } from './templates.ts';
+import { assembleDiscovery, findCollectorPods, INJECT_ANNOTATION, SIDECAR_ANNOTATION, type CollectorCandidate, type Discovery } from './discover.ts';
+import { limiter } from './limit.ts';
+import { listClusterPods, madeFromTemplate, mutatingNamespace, nodePool, representatives, sampleCollectorPods, templateKey, type CollectorSample, type PodList, type TemplateIndex } from './templates.ts';
 
 export interface DiscoverOptions {
   /** where collectors are looked for; undefined with allNamespaces */
@@ -107,7 +108,7 @@ async function listIn(
   namespaces: string[] | 'cluster',
   failures: Discovery['listFailures'],
   signal?: AbortSignal,
-  shape?: { metadataOnly?: boolean; keep?: (o: KObject) => KObject },
+  shape?: { metadataOnly?: boolean; keep?: (o: KObject) => KObject | undefined },
 ): Promise<KObject[]> {
   const one = async (ns?: string): Promise<KObject[]> => {
     try {
@@ -115,7 +116,10 @@ async function listIn(
         // Page by page, each object cut down to what discovery reads before the next page is parsed.
         let out: KObject[] = [];
         await client.listPages(resource, { namespace: ns, signal, ...(shape.metadataOnly ? { metadataOnly: true } : {}) }, (items) => {
-          for (const o of items) { out.push(shape.keep ? shape.keep(o) : o); }
+          for (const o of items) {
+            const k = shape.keep ? shape.keep(o) : o;
+            if (k) { out.push(k); }
+          }
           return true;
         }, () => {
           out = [];
@@ -145,10 +149,15 @@ function workloadShape(o: KObject): KObject {
   return { kind: o.kind, apiVersion: o.apiVersion, metadata, spec: { selector: o.spec?.selector, replicas: o.spec?.replicas, template: { metadata: o.spec?.template?.metadata ?? {} } } };
 }
 
-/** A pod owner kept with its whole template: its pods are made from it (templates.ts podFromTemplate). */
+/**
+ * A pod owner kept with its whole template: its pods are made from it (templates.ts podFromTemplate), and
+ * the revisions its status names, which tell whether a pod is of that template.
+ */
 function templateShape(o: KObject): KObject {
   const w = workloadShape(o);
-  return { ...w, spec: { ...w.spec, template: o.spec?.template ?? {} } };
+  const st = o.status ?? {};
+  const revisions = { ...(st.updateRevision ? { updateRevision: st.updateRevision } : {}), ...(st.currentRevision ? { currentRevision: st.currentRevision } : {}) };
+  return { ...w, spec: { ...w.spec, template: o.spec?.template ?? {} }, ...(Object.keys(revisions).length ? { status: revisions } : {}) };
 }
 
 /** Objects already listed cluster-wide, narrowed to the namespaces a list in `scope` would have read. */
@@ -170,6 +179,80 @@ async function listPods(client: ClusterClient, scope: string[] | 'cluster', fail
     }
     throw e;
   }
+}
+
+/**
+ * Collector pods that were made from their template (a one-replica gateway is no sample, a collector known
+ * by its mounted config is found only now) are read for real: a collector's IP, readiness and restarts are
+ * evidence, which a template does not have. A pod gone since the list gives way to another of its template;
+ * with none left it is dropped. `pods` is updated in place; returns how many pods were read.
+ */
+export async function readMadeCollectors(client: ClusterClient, pods: KObject[], collectors: CollectorCandidate[], index: TemplateIndex, concurrency: number, signal?: AbortSignal): Promise<number> {
+  const made = [...new Set(collectors.map((c) => c.pod).filter(madeFromTemplate))];
+  if (made.length === 0 || !client.getObject) { return 0; }
+  const at = new Map(pods.map((p, i) => [p, i]));
+  const run = limiter(concurrency);
+  const gone = new Set<number>();
+  let read = 0;
+  await Promise.all(made.map((p) => run(async () => {
+    const i = at.get(p);
+    if (i === undefined) { return; }
+    const ns = p.metadata.namespace ?? 'default';
+    const others = (index.groups.get(templateKey(p.metadata))?.running ?? []).filter((n) => n !== p.metadata.name);
+    for (const name of [p.metadata.name, ...others.slice(0, 2)]) {
+      try {
+        pods[i] = await client.getObject!('pods', ns, name, { signal });
+        read++;
+        return;
+      } catch (e) {
+        if (!(e instanceof ApiError) || e.status !== 404) { throw e; }
+      }
+    }
+    gone.add(i);
+  })));
+  if (gone.size) {
+    const kept = pods.filter((_, i) => !gone.has(i));
+    pods.length = 0;
+    pods.push(...kept);
+  }
+  return read;
+}
+
+/** The ConfigMaps pods name, `namespace/name`: env (valueFrom, envFrom) and volumes (plain and projected). */
+export function configMapRefs(pods: KObject[]): Set<string> {
+  const out = new Set<string>();
+  for (const p of pods) {
+    const ns = p.metadata.namespace ?? 'default';
+    const add = (name: unknown): void => {
+      if (typeof name === 'string' && name) { out.add(`${ns}/${name}`); }
+    };
+    const containers: any[] = [...(Array.isArray(p.spec?.containers) ? p.spec.containers : []), ...(Array.isArray(p.spec?.initContainers) ? p.spec.initContainers : [])];
+    for (const c of containers) {
+      for (const e of Array.isArray(c?.env) ? c.env : []) { add(e?.valueFrom?.configMapKeyRef?.name); }
+      for (const e of Array.isArray(c?.envFrom) ? c.envFrom : []) { add(e?.configMapRef?.name); }
+    }
+    for (const v of Array.isArray(p.spec?.volumes) ? p.spec.volumes : []) {
+      add(v?.configMap?.name);
+      for (const src of Array.isArray(v?.projected?.sources) ? v.projected.sources : []) { add(src?.configMap?.name); }
+    }
+  }
+  return out;
+}
+
+/**
+ * ConfigMaps where pods were read by template: one paginated list cluster-wide (a request per namespace
+ * would grow with the cluster), keeping page by page only those the pods name, so memory does not grow with
+ * the cluster's ConfigMaps. Forbidden cluster-wide, the namespaces' own lists, as a full diagnosis reads them.
+ */
+async function templateModeConfigMaps(client: ClusterClient, ns: string[], needed: Set<string>, failures: Discovery['listFailures'], signal?: AbortSignal): Promise<KObject[]> {
+  const keep = (o: KObject): KObject | undefined => (needed.has(`${o.metadata.namespace ?? 'default'}/${o.metadata.name}`) ? o : undefined);
+  const own: Discovery['listFailures'] = [];
+  const all = await listIn(client, 'configmaps', 'cluster', own, signal, { keep });
+  if (!own.some((f) => f.status === 403)) {
+    failures.push(...own);
+    return all;
+  }
+  return listIn(client, 'configmaps', ns, failures, signal, { keep });
 }
 
 /** Workloads outside `listed` namespaces with an inject annotation on their own metadata (none on their pods). */
@@ -290,7 +373,7 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
     listIn(client, 'networkpolicies', scope, failures, sig),
     // Per namespace where apps or collectors are; one paginated list where pods were read by template (a
     // request per namespace would grow with the cluster).
-    listIn(client, 'configmaps', sampling && scope === 'cluster' ? 'cluster' : ns, failures, sig),
+    sampling && scope === 'cluster' ? templateModeConfigMaps(client, ns, configMapRefs(pods), failures, sig) : listIn(client, 'configmaps', ns, failures, sig),
     inScope(owners?.[0], scope) ?? listIn(client, 'replicasets', scope, failures, sig),
     inScope(owners?.[1], scope) ?? listIn(client, 'deployments', scope, failures, sig),
     inScope(owners?.[2], scope) ?? listIn(client, 'daemonsets', scope, failures, sig),
@@ -307,7 +390,14 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
   const operator = looked && !looked.version ? (operatorFromCRs(collectorCRs, looked.source) ?? looked) : looked;
 
   // Now that ConfigMaps are known, a container whose --config is a mounted collector config counts too.
-  const withConfig = findCollectorPods(pods, inCollectorScope, configMapList);
+  let withConfig = findCollectorPods(pods, inCollectorScope, configMapList);
+  if (podList.mode === 'templates' && sampling) {
+    const read = await readMadeCollectors(client, pods, withConfig, podList.index, Math.max(16, (opts.concurrency ?? 8) * 2), sig);
+    if (read || withConfig.some((c) => madeFromTemplate(c.pod))) {
+      sampling.podsRead += read;
+      withConfig = findCollectorPods(pods, inCollectorScope, configMapList);
+    }
+  }
   // An inject annotation written on a workload's own metadata leaves its pods bare, so their namespace is no
   // candidate above: where the operator is at play, the workloads of every listed pod namespace are read for
   // it (instrumentation-not-injected). A list that fails here only leaves that case unseen.

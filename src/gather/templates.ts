@@ -142,11 +142,13 @@ export function podFromTemplate(g: PodTemplateGroup, owner: KObject | undefined,
   const tpl = owner?.spec?.template;
   const name = g.running[0];
   if (!owner || !tpl?.spec || !name || !g.meta) { return undefined; }
+  // Items of a list carry no kind: the pod's ownerReference names it.
+  if (!ofCurrentTemplate(g.meta.labels, owner, String(owner.kind ?? g.owner?.kind ?? ''))) { return undefined; }
   const keys = [...Object.keys(g.meta.labels ?? {}), ...Object.keys(g.meta.annotations ?? {}), ...Object.keys(tpl.metadata?.annotations ?? {}), ...Object.keys(tpl.metadata?.labels ?? {})];
   if (keys.some((k) => INJECTOR_DOMAINS.test(k)) || mutating?.(g.namespace)) { return undefined; }
   if (changed(g.meta.labels, tpl.metadata?.labels, PER_POD_LABELS).length || changed(tpl.metadata?.labels, g.meta.labels, PER_POD_LABELS).length) { return undefined; }
   const ref = owner.metadata;
-  return {
+  const made: KObject = {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
@@ -159,6 +161,43 @@ export function podFromTemplate(g: PodTemplateGroup, owner: KObject | undefined,
     spec: tpl.spec,
     status: { phase: 'Running' },
   };
+  MADE.add(made);
+  return made;
+}
+
+/** Pods podFromTemplate made: their status and IP are unknown, so none may stand for a collector. */
+const MADE = new WeakSet<KObject>();
+export function madeFromTemplate(p: KObject): boolean {
+  return MADE.has(p);
+}
+
+/**
+ * Whether pods labelled so were created from the owner's template as it is now, not from an older revision
+ * still running (a rollout under way, OnDelete). A ReplicaSet's pods carry its own pod-template-hash. A
+ * StatefulSet's spec.template is its status.updateRevision (apps/v1 StatefulSetStatus; pods of
+ * currentRevision keep the old spec until replaced). A DaemonSet's pod is up to date when its
+ * pod-template-generation equals the DaemonSet's deprecated.daemonset.template.generation annotation
+ * (pkg/controller/daemon/util IsPodUpdated; its other test, the current ControllerRevision's hash, is not in
+ * the DaemonSet). Where the owner does not say, the pod is read.
+ */
+export function ofCurrentTemplate(labels: Record<string, string> | undefined, owner: KObject, kind: string): boolean {
+  const l = labels ?? {};
+  switch (kind) {
+    case 'ReplicaSet': {
+      const hash = owner.spec?.template?.metadata?.labels?.['pod-template-hash'];
+      return typeof hash === 'string' && l['pod-template-hash'] === hash;
+    }
+    case 'StatefulSet': {
+      const rev = owner.status?.updateRevision;
+      return typeof rev === 'string' && l['controller-revision-hash'] === rev;
+    }
+    case 'DaemonSet': {
+      const gen = owner.metadata.annotations?.['deprecated.daemonset.template.generation'];
+      return typeof gen === 'string' && l['pod-template-generation'] === gen;
+    }
+    default:
+      return false;
+  }
 }
 
 /** A namespace whose own labels or annotations ask a known injector to edit its pods. */

@@ -173,7 +173,7 @@ test('paths differ by the labels NetworkPolicies select on, not by other labels'
 test('a pod is made from its owner\'s template only where admission changed nothing; else the real one is read', async () => {
   const rs = (annotations?: Record<string, string>): KObject => ({
     apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { namespace: 'a', name: 'x-5f', uid: 'uid-x-5f' },
-    spec: { template: { metadata: { labels: { app: 'x' }, ...(annotations ? { annotations } : {}) }, spec: { containers: [{ name: 'c', image: 'busybox', env: [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://gw:4317' }] }] } } },
+    spec: { template: { metadata: { labels: { app: 'x', 'pod-template-hash': '5f' }, ...(annotations ? { annotations } : {}) }, spec: { containers: [{ name: 'c', image: 'busybox', env: [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://gw:4317' }] }] } } },
   });
   const pods = [pod('a', 'x-1', { rs: 'x-5f', hash: '5f', labels: { app: 'x' } }), pod('a', 'x-2', { rs: 'x-5f', hash: '5f', labels: { app: 'x' } })];
   const idx = new TemplateIndex();
@@ -237,4 +237,109 @@ test('an app on a probed path has its prober\'s probes, and the evidence says ho
   assert.deepEqual(probesFrom(snap, member), [probe]);
   assert.deepEqual(probesFrom(snap, app('a', 'w3-x', 'w3')), []);
   assert.match(probeText(probe), /probe from a\/w1-x to gw:4317: refused \(one probe for 12 apps in 180 pods of 12 workloads on this path\)$/);
+});
+
+test('a pod is made from its owner\'s template only when it is of that revision; an older DaemonSet, StatefulSet or ReplicaSet revision is read', async () => {
+  const { ofCurrentTemplate } = await import('../../src/gather/templates.ts');
+  const spec = { containers: [{ name: 'c', image: 'app:v2' }] };
+  const sts = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { namespace: 'a', name: 's', uid: 'uid-s' }, spec: { template: { metadata: { labels: { app: 's' } }, spec } }, status: { currentRevision: 's-r1', updateRevision: 's-r2' } };
+  const ds = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { namespace: 'a', name: 'd', uid: 'uid-d', annotations: { 'deprecated.daemonset.template.generation': '3' } }, spec: { template: { metadata: { labels: { app: 'd' } }, spec } } };
+  const stsPod = (name: string, rev: string): KObject => {
+    const p = pod('a', name, { labels: { app: 's', 'controller-revision-hash': rev } });
+    p.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 's', uid: 'uid-s', controller: true }];
+    return p;
+  };
+  const dsPod = (name: string, rev: string, gen: string): KObject => pod('a', name, { ds: 'd', hash: rev, labels: { app: 'd', 'pod-template-generation': gen } });
+  // OnDelete: s-0 still runs the old revision, s-1 the new one; d-old the DaemonSet's generation 2.
+  const pods = [stsPod('s-0', 's-r1'), stsPod('s-1', 's-r2'), dsPod('d-old', 'd-h2', '2'), dsPod('d-new', 'd-h3', '3')];
+  const idx = new TemplateIndex();
+  idx.add(pods.map((p) => ({ metadata: p.metadata })), true);
+  const c = new PagedClient(pods);
+  // Listed items carry no kind: the pods' ownerReferences name it.
+  const owners = new Map<string, KObject>([['StatefulSet/a/s', { ...sts, kind: undefined } as unknown as KObject], ['DaemonSet/a/d', { ...ds, kind: undefined } as unknown as KObject]]);
+  const out = await representatives(client(c), idx, 1, undefined, undefined, owners);
+  assert.deepEqual(c.calls.sort(), ['get a/d-old', 'get a/s-0']);
+  assert.equal(out.read, 2);
+  assert.equal(out.pods.length, 4);
+  // A ReplicaSet's pods carry its own hash; without one on its template nothing says which spec they run.
+  const rs = { kind: 'ReplicaSet', metadata: { name: 'x-5f' }, spec: { template: { metadata: { labels: { 'pod-template-hash': '5f' } } } } } as unknown as KObject;
+  assert.equal(ofCurrentTemplate({ 'pod-template-hash': '5f' }, rs, 'ReplicaSet'), true);
+  assert.equal(ofCurrentTemplate({ 'pod-template-hash': '6c' }, rs, 'ReplicaSet'), false);
+  assert.equal(ofCurrentTemplate({}, { ...rs, spec: { template: { metadata: {} } } }, 'ReplicaSet'), false);
+  assert.equal(ofCurrentTemplate({ 'controller-revision-hash': 's-r2' }, { ...sts, status: {} } as unknown as KObject, 'StatefulSet'), false);
+  assert.equal(ofCurrentTemplate({ 'pod-template-generation': '3' }, { ...ds, metadata: { name: 'd' } } as unknown as KObject, 'DaemonSet'), false);
+});
+
+/**
+ * A cluster past one page: 500 app pods of one Deployment, a one-replica gateway crash-looping, ConfigMaps
+ * that cannot be listed cluster-wide, and many the pods never name.
+ */
+function templateCluster(): { client: ClusterClient; calls: string[] } {
+  const appEnv = [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://gw.obs:4317' }];
+  const appTpl = { metadata: { labels: { app: 'web', 'pod-template-hash': '5f' } }, spec: { containers: [{ name: 'c', image: 'web', env: appEnv, envFrom: [{ configMapRef: { name: 'web-env' } }] }] } };
+  const gwTpl = { metadata: { labels: { app: 'gw', 'pod-template-hash': '7a' } }, spec: { containers: [{ name: 'otelcol', image: 'otel/opentelemetry-collector-contrib:0.130.0', args: ['--config=/conf/relay.yaml'], ports: [{ containerPort: 4317 }], volumeMounts: [{ name: 'conf', mountPath: '/conf' }] }], volumes: [{ name: 'conf', configMap: { name: 'gw-conf' } }] } };
+  const apps = Array.from({ length: FULL_POD_LIST_MAX }, (_, i) => {
+    const p = pod('shop', `web-5f-${i}`, { rs: 'web-5f', hash: '5f', labels: { app: 'web' } });
+    p.spec = appTpl.spec;
+    return p;
+  });
+  const gw = pod('obs', 'gw-7a-0', { rs: 'gw-7a', hash: '7a', labels: { app: 'gw' }, ready: false, restarts: 7 });
+  gw.spec = gwTpl.spec;
+  gw.status = { ...gw.status, podIP: '10.244.1.9' };
+  const rss = [
+    { apiVersion: 'apps/v1', metadata: { namespace: 'shop', name: 'web-5f', uid: 'uid-web-5f' }, spec: { replicas: FULL_POD_LIST_MAX, template: appTpl } },
+    { apiVersion: 'apps/v1', metadata: { namespace: 'obs', name: 'gw-7a', uid: 'uid-gw-7a' }, spec: { replicas: 1, template: gwTpl } },
+  ];
+  const cms = [
+    { metadata: { namespace: 'shop', name: 'web-env' }, data: { OTEL_SERVICE_NAME: 'web' } },
+    { metadata: { namespace: 'obs', name: 'gw-conf' }, data: { 'relay.yaml': 'receivers: {otlp: {protocols: {grpc: {endpoint: 0.0.0.0:4317}}}}\n' } },
+    ...Array.from({ length: 50 }, (_, i) => ({ metadata: { namespace: 'shop', name: `unrelated-${i}` }, data: { big: 'x'.repeat(1000) } })),
+  ];
+  const base = new PagedClient([...apps, gw]);
+  const c: Partial<ClusterClient> = {
+    list: async () => [],
+    getObject: base.getObject.bind(base),
+    listPages: async (r, opts, onPage, onRestart) => {
+      const name = typeof r === 'string' ? r : r.resource;
+      if (name === 'pods') { return base.listPages(r, opts, onPage); }
+      if (name === 'replicasets') {
+        onPage(rss as KObject[], false);
+        return;
+      }
+      if (name === 'configmaps') {
+        base.calls.push(`list configmaps ${opts.namespace ?? 'cluster-wide'}`);
+        if (!opts.namespace) { throw new ApiError('configmaps is forbidden: cannot list resource "configmaps" at the cluster scope', { status: 403, reason: 'Forbidden', path: '' }); }
+        onPage(cms.filter((m) => m.metadata.namespace === opts.namespace) as KObject[], false);
+        return;
+      }
+      onPage([], false);
+      void onRestart;
+    },
+  };
+  return { client: c as ClusterClient, calls: base.calls };
+}
+
+test('a one-replica collector is read as the real pod (IP, readiness, restarts), never made from its template', async () => {
+  const { discover } = await import('../../src/gather/list.ts');
+  const { client: c, calls } = templateCluster();
+  const d = await discover(c, { namespace: 'obs', allNamespaces: true, appNamespaces: [], canListClusterWide: true });
+  assert.equal(d.collectors.length, 1);
+  const gw = d.collectors[0].pod;
+  assert.equal(gw.status?.podIP, '10.244.1.9');
+  assert.equal(gw.status?.containerStatuses?.[0]?.restartCount, 7);
+  assert.equal(gw.status?.conditions?.some((x: any) => x.type === 'Ready' && x.status === 'False'), true);
+  assert.ok(calls.includes('get obs/gw-7a-0'));
+  // The app's 500 pods still stand on their template: no pod of theirs is read.
+  assert.ok(!calls.some((x) => x.startsWith('get shop/')));
+  assert.equal(d.apps.length, 1);
+});
+
+test('ConfigMaps forbidden cluster-wide are read per namespace, and only those the pods name are kept', async () => {
+  const { discover } = await import('../../src/gather/list.ts');
+  const { client: c, calls } = templateCluster();
+  const d = await discover(c, { namespace: 'obs', allNamespaces: true, appNamespaces: [], canListClusterWide: true });
+  assert.deepEqual(calls.filter((x) => x.startsWith('list configmaps')).sort(), ['list configmaps cluster-wide', 'list configmaps obs', 'list configmaps shop']);
+  assert.deepEqual([...d.configMaps.keys()].sort(), ['obs/gw-conf', 'shop/web-env']);
+  assert.ok(!d.listFailures.some((f) => f.resource === 'configmaps'));
+  assert.equal(d.apps[0].env.find((e) => e.name === 'OTEL_SERVICE_NAME')?.value, 'web');
 });
