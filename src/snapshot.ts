@@ -384,6 +384,8 @@ export interface NetworkPolicyInfo {
   policyTypes: string[];
   /** undefined: no ingress section; [] : deny all ingress */
   ingress?: { from?: NetworkPolicyPeer[]; ports?: { port?: number | string; protocol?: string; endPort?: number }[] }[];
+  /** undefined: no egress section; [] : deny all egress (when policyTypes holds Egress) */
+  egress?: { to?: NetworkPolicyPeer[]; ports?: { port?: number | string; protocol?: string; endPort?: number }[] }[];
   /** namespace labels of every namespace known, so namespaceSelector can be evaluated */
   location?: SourceLocation;
 }

@@ -396,6 +396,7 @@ export function buildPolicies(disc: Discovery): NetworkPolicyInfo[] {
     podSelector: p.spec?.podSelector ?? {},
     policyTypes: Array.isArray(p.spec?.policyTypes) ? p.spec.policyTypes : p.spec?.egress ? ['Ingress', 'Egress'] : ['Ingress'],
     ...(Array.isArray(p.spec?.ingress) ? { ingress: p.spec.ingress } : {}),
+    ...(Array.isArray(p.spec?.egress) ? { egress: p.spec.egress } : {}),
   }));
 }
 

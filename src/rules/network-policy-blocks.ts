@@ -1,12 +1,17 @@
 /**
- * A NetworkPolicy that selects the collector pods and whose ingress rules admit no peer matching the
- * app, on the port used. Requires proof: a probe that timed out (dropped packets), so that a policy that
- * merely looks restrictive is never reported on its own.
+ * A NetworkPolicy that drops the export, on either end of the path: an ingress policy selecting the
+ * collector pods that admits no peer matching the app on the port used, or an egress policy selecting the
+ * app pods that allows neither the collector nor DNS (Kubernetes "Network Policies": a pod selected by a
+ * policy of a direction is isolated in that direction; what any rule of any such policy allows passes).
+ * In diagnose it requires proof: a probe that timed out (dropped packets) or failed DNS (dropped lookup),
+ * so that a policy that merely looks restrictive is never reported on its own.
  */
 import type { AffectedApp, RuleFinding, Rule } from '../report/finding.ts';
-import type { AppContainer, CollectorPod, LabelSelector, NetworkPolicyInfo, ProbeRecord, Snapshot } from '../snapshot.ts';
+import type { AppContainer, CollectorPod, LabelSelector, NetworkPolicyInfo, NetworkPolicyPeer, ProbeRecord, Snapshot } from '../snapshot.ts';
+import { BlockList, isIP } from 'node:net';
 import { stringify } from 'yaml';
-import { probeText, probesTo, resolveHost, targetPortOn, unpublishedPort } from './util.ts';
+import { joinHostPort } from '../otel/endpoint.ts';
+import { exportsOf, probeText, probesFrom, probesTo, resolveHost, targetPortOn, unpublishedPort } from './util.ts';
 
 export function selectorMatches(sel: LabelSelector | null | undefined, labels: Record<string, string>): boolean {
   if (!sel) { return true; }
@@ -30,18 +35,16 @@ function nsLabels(s: Snapshot, ns: string): Record<string, string> {
   return { 'kubernetes.io/metadata.name': ns, ...(s.namespaces?.find((n) => n.name === ns)?.labels ?? {}) };
 }
 
+/** Is ip inside cidr? Either family; an address never matches a block of the other family, as CNIs enforce it. */
 function ipInCidr(ip: string, cidr: string): boolean {
   const [base, bits] = cidr.split('/');
-  const toN = (x: string): number | null => {
-    const p = x.split('.').map(Number);
-    return p.length === 4 && p.every((n) => n >= 0 && n < 256) ? ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0 : null;
-  };
-  const a = toN(ip);
-  const b = toN(base);
-  if (a === null || b === null) { return false; }
-  const n = Number(bits ?? 32);
-  const mask = n === 0 ? 0 : (~0 << (32 - n)) >>> 0;
-  return (a & mask) === (b & mask);
+  const fam = isIP(base);
+  if (!fam || isIP(ip) !== fam) { return false; }
+  const n = Number(bits ?? (fam === 4 ? 32 : 128));
+  if (!Number.isInteger(n) || n < 0 || n > (fam === 4 ? 32 : 128)) { return false; }
+  const list = new BlockList();
+  list.addSubnet(base, n, fam === 4 ? 'ipv4' : 'ipv6');
+  return list.check(ip, fam === 4 ? 'ipv4' : 'ipv6');
 }
 
 /**
@@ -91,16 +94,185 @@ function podPort(s: Snapshot, c: CollectorPod, pr: ProbeRecord): number {
   return sp ? (targetPortOn(c, sp) ?? pr.target.port) : pr.target.port;
 }
 
+type PortSpec = { port?: number | string; protocol?: string; endPort?: number };
+/** A pod an app's packets go to: the collector (after the Service's DNAT) or the cluster DNS. */
+interface Dest { namespace: string; labels: Record<string, string>; ips: string[]; ports: { name?: string; containerPort: number; protocol?: string }[] }
+
+/** CoreDNS as kubeadm and most distributions deploy it behind Service kube-system/kube-dns; its IP is not read. */
+const KUBE_DNS: Dest = {
+  namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, ips: [],
+  ports: [{ name: 'dns', containerPort: 53, protocol: 'UDP' }, { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' }],
+};
+
+/** The policies that isolate the app for egress: Egress in policyTypes and a podSelector matching its pod. */
+function egressPolicies(s: Snapshot, app: AppContainer): NetworkPolicyInfo[] {
+  return s.networkPolicies.filter((np) => np.namespace === app.namespace && np.policyTypes.includes('Egress') && selectorMatches(np.podSelector, app.labels ?? {}));
+}
+
+/** A rule's ports admit protocol/port on dest (no ports: every port; a named port is the destination pod's; endPort: a range). */
+function portsAdmit(ports: PortSpec[] | undefined, dest: Dest, port: number, protocol: string): boolean {
+  if (!ports?.length) { return true; }
+  return ports.some((p) => {
+    if ((p.protocol ?? 'TCP').toUpperCase() !== protocol) { return false; }
+    if (p.port === undefined || p.port === null) { return true; }
+    const n = typeof p.port === 'number' || /^\d+$/.test(p.port) ? Number(p.port)
+      : dest.ports.find((cp) => cp.name === p.port && (cp.protocol ?? 'TCP').toUpperCase() === protocol)?.containerPort;
+    return n !== undefined && (n === port || (p.endPort !== undefined && port >= n && port <= p.endPort));
+  });
+}
+
+/**
+ * Does a `to` peer denote dest? A peer with only podSelector stays in the policy's namespace; with
+ * namespaceSelector it spans the matching namespaces. An ipBlock against a pod whose address was not read
+ * is taken as admitting: a policy is blamed only for what it surely drops.
+ */
+function peerHolds(s: Snapshot, np: NetworkPolicyInfo, peer: NetworkPolicyPeer, dest: Dest): boolean {
+  if (peer.ipBlock) {
+    const b = peer.ipBlock;
+    return !dest.ips.length || dest.ips.some((ip) => ipInCidr(ip, b.cidr) && !(b.except ?? []).some((e) => ipInCidr(ip, e)));
+  }
+  if (peer.namespaceSelector) {
+    return selectorMatches(peer.namespaceSelector, nsLabels(s, dest.namespace)) && (!peer.podSelector || selectorMatches(peer.podSelector, dest.labels));
+  }
+  if (peer.podSelector) { return dest.namespace === np.namespace && selectorMatches(peer.podSelector, dest.labels); }
+  return false;
+}
+
+/** Egress is allowed when ANY rule of ANY isolating policy allows it (the policies are additive). */
+function egressAllows(s: Snapshot, pols: NetworkPolicyInfo[], dest: Dest, port: number, protocol: 'TCP' | 'UDP'): boolean {
+  return pols.some((np) => (np.egress ?? []).some((r) => portsAdmit(r.ports, dest, port, protocol) && (!r.to?.length || r.to.some((peer) => peerHolds(s, np, peer, dest)))));
+}
+
+function collectorDest(c: CollectorPod): Dest {
+  return { namespace: c.namespace, labels: c.labels, ips: [...new Set([c.podIP, ...(c.podIPs ?? [])].filter((x): x is string => !!x))], ports: c.containerPorts };
+}
+
+/** What an app's packets to host:port need that its egress policies do not allow. */
+interface EgressGap {
+  /** the collector pods (namespace, selector, pod port) the path needs */
+  paths: { c: CollectorPod; port: number; selector?: Record<string, string> }[];
+  /** the host is a name: the lookup needs kube-dns on UDP 53, which no rule allows */
+  dns: boolean;
+}
+
+function egressGap(s: Snapshot, app: AppContainer, pols: NetworkPolicyInfo[], host: string, port: number, pr?: ProbeRecord): EgressGap | null {
+  const via = resolveHost(s, app.namespace, host);
+  // A ClusterIP port the Service does not publish is app-port-not-exposed's, whatever the policies say.
+  if (via.kind === 'service' && unpublishedPort(via.service, port)) { return null; }
+  const collectors = via.kind === 'service' || via.kind === 'collector-pod' ? via.collectors : [];
+  const paths: EgressGap['paths'] = [];
+  for (const c of collectors) {
+    const podP = pr ? podPort(s, c, pr) : via.kind === 'service' ? (targetPortOn(c, via.service.ports.find((p) => p.port === port) ?? { port }) ?? port) : port;
+    if (!egressAllows(s, pols, collectorDest(c), podP, 'TCP')) {
+      paths.push({ c, port: podP, ...(via.kind === 'service' && via.service.selector ? { selector: via.service.selector } : {}) });
+    }
+  }
+  const dns = !isIP(host.replace(/^\[|\]$/g, '')) && !egressAllows(s, pols, KUBE_DNS, 53, 'UDP');
+  return paths.length || dns ? { paths, dns } : null;
+}
+
+/**
+ * The policy's egress list with the missing allowances appended. Like `spec.ingress`, `spec.egress` has no
+ * merge key: a patch replaces it whole, so it carries the rules already there.
+ */
+function egressPatch(np: NetworkPolicyInfo, paths: EgressGap['paths'], dns: boolean): string {
+  const added: unknown[] = [];
+  const byNs = new Map<string, { selector?: Record<string, string>; ports: Set<number> }>();
+  for (const p of paths) {
+    const g = byNs.get(p.c.namespace) ?? { selector: p.selector, ports: new Set<number>() };
+    g.ports.add(p.port);
+    byNs.set(p.c.namespace, g);
+  }
+  for (const [ns, g] of [...byNs].sort(([a], [b]) => a.localeCompare(b))) {
+    const peer = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } }, ...(g.selector && Object.keys(g.selector).length ? { podSelector: { matchLabels: g.selector } } : {}) };
+    added.push({ to: [peer], ports: [...g.ports].sort((a, b) => a - b).map((port) => ({ protocol: 'TCP', port })) });
+  }
+  if (dns) {
+    added.push({
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': KUBE_DNS.namespace } }, podSelector: { matchLabels: KUBE_DNS.labels } }],
+      ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+    });
+  }
+  return stringify({ spec: { egress: [...(np.egress ?? []), ...added] } }, { flowCollectionPadding: false }).trimEnd();
+}
+
+interface EgressRow { app: AppContainer; pols: NetworkPolicyInfo[]; paths: EgressGap['paths']; dns: boolean; probes: ProbeRecord[]; targets: string[]; affected: AffectedApp[] }
+
+/**
+ * Apps whose own egress policies drop their exports. With probes (diagnose), only where a probe's failure
+ * is what the gap causes (a timeout for a dropped path, a DNS failure for a dropped lookup); in lint, from
+ * the files alone, where the policies are the whole truth about what is allowed.
+ */
+function egressRows(s: Snapshot, withProbes: boolean): EgressRow[] {
+  const rows = new Map<string, EgressRow>();
+  for (const app of s.apps) {
+    const pols = egressPolicies(s, app);
+    if (!pols.length) { continue; }
+    const targets: { host: string; port: number; pr?: ProbeRecord }[] = withProbes
+      ? probesFrom(s, app).filter((p) => p.result === 'timeout' || p.result === 'dns-failure').map((pr) => ({ host: pr.target.host, port: pr.target.port, pr }))
+      : exportsOf(app).flatMap((e) => (e.parsed && !e.defaultEndpoint && !e.parsed.problems.length && e.parsed.port !== null ? [{ host: e.parsed.host, port: e.parsed.port }] : []));
+    for (const t of targets) {
+      const gap = egressGap(s, app, pols, t.host, t.port, t.pr);
+      if (!gap) { continue; }
+      if (t.pr && !(t.pr.result === 'timeout' ? gap.paths.length : gap.dns)) { continue; }
+      const who = app.workload ? `${app.workload.kind}/${app.workload.name}` : `Pod/${app.pod}`;
+      const key = JSON.stringify([app.namespace, who, pols.map((p) => p.name)]);
+      const row = rows.get(key) ?? { app, pols, paths: [], dns: false, probes: [], targets: [], affected: [] };
+      for (const p of gap.paths) {
+        if (!row.paths.some((x) => x.c.namespace === p.c.namespace && x.port === p.port)) { row.paths.push(p); }
+      }
+      row.dns ||= gap.dns;
+      if (t.pr) { row.probes.push(t.pr); }
+      const target = joinHostPort(t.host, t.port);
+      if (!row.targets.includes(target)) { row.targets.push(target); }
+      const symptom = t.pr ? `probe ${target} ${t.pr.result}` : `export to ${target} not allowed by egress policy`;
+      const cur = row.affected.find((a) => a.pod === app.pod && a.container === app.container);
+      if (!cur) { row.affected.push({ namespace: app.namespace, workload: app.workload?.name, pod: app.pod, container: app.container, symptoms: [symptom] }); }
+      else if (!cur.symptoms.includes(symptom)) { cur.symptoms.push(symptom); }
+      rows.set(key, row);
+    }
+  }
+  return [...rows.values()];
+}
+
+function egressFinding(s: Snapshot, row: EgressRow): RuleFinding {
+  const { app, pols, paths, dns } = row;
+  const names = pols.map((p) => p.name).join(',');
+  const who = app.workload ? `${app.workload.kind} ${app.namespace}/${app.workload.name}` : `Pod ${app.namespace}/${app.pod}`;
+  const pathText = [...new Map(paths.map((p) => [p.c.namespace, p])).keys()].sort()
+    .map((ns) => `the collector pods in ${ns} on TCP ${[...new Set(paths.filter((p) => p.c.namespace === ns).map((p) => p.port))].sort((a, b) => a - b).join(', ')}`);
+  const missing = [...pathText, ...(dns ? ['DNS to kube-dns (kube-system) on UDP/TCP 53'] : [])];
+  return {
+    subject: { kind: 'NetworkPolicy', namespace: app.namespace, name: names },
+    summary: `NetworkPolicy ${pols.map((p) => p.name).join(', ')} isolates ${who} for egress and does not allow ${missing.join(' or ')}`,
+    rootCause: `An Egress policy selecting the app pods allows only what its egress rules list; none allows ${missing.join(', nor ')}, so ${dns && !paths.length ? 'the collector\'s name cannot be resolved' : dns ? 'the collector\'s name cannot be resolved and its packets are dropped' : 'packets to the collector are dropped and exports time out'}.`,
+    evidence: [
+      ...pols.map((np) => ({ source: 'api' as const, detail: `NetworkPolicy ${np.namespace}/${np.name}: podSelector ${JSON.stringify(np.podSelector.matchLabels ?? {})}, policyTypes [${np.policyTypes.join(', ')}], egress ${JSON.stringify(np.egress ?? [])}` })),
+      ...[...new Set(paths.map((p) => p.c))].map((c) => ({ source: 'api' as const, detail: `collector pod ${c.namespace}/${c.pod}${c.podIP ? ` (${c.podIP})` : ''} receives on TCP ${paths.filter((p) => p.c === c).map((p) => p.port).join(', ')}` })),
+      ...(row.probes.length ? row.probes.map((pr) => ({ source: 'exec' as const, detail: probeText(pr) })) : [{ source: 'config' as const, detail: `${who} exports to ${row.targets.join(', ')}` }]),
+    ],
+    fix: {
+      summary: `Allow egress from ${who} to ${missing.join(' and ')} in NetworkPolicy ${app.namespace}/${pols[0].name}.`,
+      patch: egressPatch(pols[0], paths, dns),
+      target: `NetworkPolicy ${app.namespace}/${pols[0].name}`,
+    },
+    affected: row.affected,
+  };
+}
+
 export const rule: Rule = {
   id: 'network-policy-blocks',
   severity: 'error',
   title: 'A NetworkPolicy drops the apps\' traffic to the collector',
   description:
-    'A probe from the app to the collector timed out, and an ingress NetworkPolicy selecting the collector pods admits neither the app\'s namespace and labels nor its port. Needs exec probes: without a timed-out probe a policy is not blamed.',
-  evidence: ['api', 'exec'],
-  fix: 'Add an ingress rule admitting the app namespaces (namespaceSelector) on the receiver ports the probes found dropped.',
-  modes: ['diagnose'],
+    'Either side\'s NetworkPolicy drops the export: an ingress policy selecting the collector pods admits neither the app\'s namespace and labels nor its port, or an egress policy selecting the app pods (Egress in policyTypes) allows neither the collector pods on the receiver port nor DNS to kube-dns on port 53, so the collector\'s name does not even resolve. Policies are additive: the traffic is allowed when any rule of any policy selecting the pod allows it. In diagnose a policy is blamed only with proof from an exec probe (a timeout for dropped packets, a DNS failure for a dropped lookup); lint judges the egress policies in the files against the endpoints they configure.',
+  evidence: ['api', 'exec', 'config'],
+  fix: 'Add the missing allowance to the policy: an ingress rule admitting the app namespaces on the receiver ports, or an egress rule to the collector pods (namespaceSelector + podSelector) on the receiver port and one to kube-dns on UDP/TCP 53.',
+  modes: ['diagnose', 'lint'],
   check(s) {
+    if (s.meta.mode === 'lint') {
+      return egressRows(s, false).map((row) => egressFinding(s, row));
+    }
     if (!s.meta.exec) {
       return { findings: [], skipped: 'needs exec probes (--no-exec)' };
     }
@@ -133,12 +305,12 @@ export const rule: Rule = {
         g.namespaces.add(app.namespace);
         g.probes.push(pr);
         if (!g.affected.some((a) => a.pod === app.pod)) {
-          g.affected.push({ namespace: app.namespace, workload: app.workload?.name, pod: app.pod, container: app.container, symptoms: [`probe ${pr.target.host}:${pr.target.port} timeout`] });
+          g.affected.push({ namespace: app.namespace, workload: app.workload?.name, pod: app.pod, container: app.container, symptoms: [`probe ${joinHostPort(pr.target.host, pr.target.port)} timeout`] });
         }
         blocked.set(key, g);
       }
     }
-    return [...blocked.values()].map(({ c, pols, ports, namespaces, probes, affected }): RuleFinding => {
+    const ingress = [...blocked.values()].map(({ c, pols, ports, namespaces, probes, affected }): RuleFinding => {
       const list = [...ports].sort((x, y) => x - y);
       return {
         subject: { kind: 'NetworkPolicy', namespace: c.namespace, name: pols.map((p) => p.name).join(',') },
@@ -156,5 +328,6 @@ export const rule: Rule = {
         affected,
       };
     });
+    return [...ingress, ...egressRows(s, true).map((row) => egressFinding(s, row))];
   },
 };
