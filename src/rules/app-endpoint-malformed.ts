@@ -1,8 +1,32 @@
 import type { RuleFinding, Rule } from '../report/finding.ts';
-import { isAllInterfaces } from '../otel/endpoint.ts';
+import type { SettingValue } from '../snapshot.ts';
+import { isAllInterfaces, joinHostPort, splitHostPort } from '../otel/endpoint.ts';
 import { isHttp, normalizeProtocol } from '../otel/sdk.ts';
 import { appSubject, exportsOf, otlpProbesFrom, otlpProbeText } from './util.ts';
 import { keys } from './keys.ts';
+
+/**
+ * The endpoint as it should be written when its host is an IPv6 address without brackets: the host in
+ * brackets (RFC 3986 3.2.2: an IPv6 literal in a URL is an IP-literal, `[...]`), kept as the manifest wrote
+ * it, so `http://$(HOST_IP):4317` stays a reference the kubelet expands: `http://[$(HOST_IP)]:4317`.
+ * Undefined when the host is not an unbracketed IPv6 address.
+ */
+export function bracketedEndpoint(setting: SettingValue | undefined): string | undefined {
+  const value = setting?.value;
+  if (!value) { return undefined; }
+  const split = (v: string) => {
+    const m = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)?([^/?#]*)(.*)$/.exec(v.trim());
+    return m ? { scheme: m[1] ?? '', authority: m[2], rest: m[3] } : undefined;
+  };
+  const v = split(value);
+  const hp = v ? splitHostPort(v.authority) : undefined;
+  if (!v || !hp?.unbracketed || hp.port === null) { return undefined; }
+  // Where the manifest wrote the host as one $(VAR), bracket the reference: the same line then serves every node.
+  const r = setting?.raw ? split(setting.raw) : undefined;
+  const ref = r ? /^(\$\([A-Za-z_][A-Za-z0-9_]*\)):(\d{1,5})$/.exec(r.authority) : null;
+  if (r && ref) { return `${r.scheme}[${ref[1]}]:${ref[2]}${r.rest}`; }
+  return `${v.scheme}${joinHostPort(hp.host, hp.port)}${v.rest}`;
+}
 
 export const rule: Rule = {
   id: 'app-endpoint-malformed',
@@ -41,6 +65,12 @@ export const rule: Rule = {
       }
       const uniq = [...new Set(problems)];
       if (!uniq.length) { continue; }
+      // An IPv6 host (a pod's or node's IP on an IPv6 cluster) needs brackets, and nothing else changes.
+      const bracketed = new Map<string, string>();
+      for (const e of exportsOf(app)) {
+        const b = e.defaultEndpoint ? undefined : bracketedEndpoint(e.endpointSetting);
+        if (b && e.endpointSetting) { bracketed.set(e.endpointSetting.env, b); }
+      }
       // Without a scheme the gRPC (and Go) exporters assume TLS: the handshake errors in the app log are this row's symptom.
       const noScheme = exportsOf(app).some((e) => e.parsed && !e.defaultEndpoint && !e.parsed.problems.length && !e.parsed.scheme);
       // The receiver's answer to the endpoint as written: the malformation at work.
@@ -51,11 +81,17 @@ export const rule: Rule = {
         summary: uniq[0],
         rootCause: `The exporter cannot send to this endpoint as written: ${uniq.join('; ')}.`,
         evidence: [...uniq.map((d) => ({ source: 'config' as const, detail: d })), ...probes.map((p) => ({ source: 'exec' as const, detail: otlpProbeText(p) }))],
-        fix: {
-          summary: 'Use http://<svc>.<ns>.svc.cluster.local:4317 for gRPC or :4318 for HTTP; per-signal HTTP endpoints end in /v1/<signal>.',
-          patch: '- name: OTEL_EXPORTER_OTLP_ENDPOINT\n  value: http://<svc>.<ns>.svc.cluster.local:4317',
-          target: `${appSubject(app).kind} ${app.namespace}/${appSubject(app).name} container ${app.container}`,
-        },
+        fix: bracketed.size
+          ? {
+              summary: `Write the IPv6 host in brackets, as a URL takes it (RFC 3986): ${[...bracketed].map(([env, v]) => `${env}=${v}`).join(', ')}. Brackets are for IPv6 only: an IPv4 address stays bare.${uniq.some((d) => !d.includes('IPv6 address without brackets')) ? ' Then: use http://<svc>.<ns>.svc.cluster.local:4317 for gRPC or :4318 for HTTP; per-signal HTTP endpoints end in /v1/<signal>.' : ''}`,
+              patch: [...bracketed].map(([env, v]) => `- name: ${env}\n  value: ${JSON.stringify(v)}`).join('\n'),
+              target: `${appSubject(app).kind} ${app.namespace}/${appSubject(app).name} container ${app.container}`,
+            }
+          : {
+              summary: 'Use http://<svc>.<ns>.svc.cluster.local:4317 for gRPC or :4318 for HTTP; per-signal HTTP endpoints end in /v1/<signal>.',
+              patch: '- name: OTEL_EXPORTER_OTLP_ENDPOINT\n  value: http://<svc>.<ns>.svc.cluster.local:4317',
+              target: `${appSubject(app).kind} ${app.namespace}/${appSubject(app).name} container ${app.container}`,
+            },
         explains: [keys.otlpRejected(app), ...(noScheme ? [keys.tls(app)] : [])],
       });
     }

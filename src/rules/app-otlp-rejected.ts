@@ -1,5 +1,6 @@
 import type { Rule, RuleFinding } from '../report/finding.ts';
 import { isMap } from '../otel/config.ts';
+import { joinHostPort } from '../otel/endpoint.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { keys } from './keys.ts';
 
@@ -68,19 +69,19 @@ export const rule: Rule = {
       } else if (served?.custom) {
         config.push(`${served.component} serves ${signal} on ${served.path} (${signal}_url_path), not on ${p.otlp.path}`);
         fix = `Send ${signal} to ${served.path}: set OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT to the full URL, or drop ${signal}_url_path from ${served.component} so it serves /v1/${signal}.`;
-        patch = pastePath(served.path) ? `- name: OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT\n  value: http://${p.target.host}:${p.target.port}${served.path}` : undefined;
+        patch = pastePath(served.path) ? `- name: OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT\n  value: http://${joinHostPort(p.target.host, p.target.port)}${served.path}` : undefined;
       } else if (served && served.path !== p.otlp.path) {
         config.push(`${served.component} serves ${signal} on ${served.path}; the app posts to ${p.otlp.path}`);
         fix = `Send ${signal} to ${served.path} (per-signal endpoints are used verbatim), and check that a pipeline takes ${signal} from ${served.component}.`;
-        patch = pastePath(served.path) ? `- name: OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT\n  value: http://${p.target.host}:${p.target.port}${served.path}` : undefined;
+        patch = pastePath(served.path) ? `- name: OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT\n  value: http://${joinHostPort(p.target.host, p.target.port)}${served.path}` : undefined;
       } else if (p.otlp.status === 415) {
         fix = 'Send application/x-protobuf (OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf) or application/json (http/json): the OTLP/HTTP receiver accepts no other content type.';
       } else {
-        fix = `The receiver at ${p.target.host}:${p.target.port} answers ${p.otlp.status ?? 'an error'} to the app's export: point the app at the path and content type it serves.`;
+        fix = `The receiver at ${joinHostPort(p.target.host, p.target.port)} answers ${p.otlp.status ?? 'an error'} to the app's export: point the app at the path and content type it serves.`;
       }
       findings.push({
         subject: appSubject(app),
-        summary: `the receiver answers ${p.otlp.status ?? p.otlp.result} to ${p.otlp.sent === 'http-post' ? `POST ${p.otlp.path}` : p.otlp.sent} at ${p.target.host}:${p.target.port}`,
+        summary: `the receiver answers ${p.otlp.status ?? p.otlp.result} to ${p.otlp.sent === 'http-post' ? `POST ${p.otlp.path}` : p.otlp.sent} at ${joinHostPort(p.target.host, p.target.port)}`,
         rootCause: `Spoken to as the app speaks, the receiver rejects the export (${p.otlp.detail}); every export the SDK sends there fails the same way.`,
         evidence: [...probes.map((x) => ({ source: 'exec' as const, detail: otlpProbeText(x) })), ...config.map((d) => ({ source: 'config' as const, detail: d }))],
         fix: { summary: fix, ...(patch ? { patch } : {}), target: `${appSubject(app).kind} ${app.namespace}/${appSubject(app).name} container ${app.container}` },

@@ -1,5 +1,6 @@
 import type { RuleFinding, Rule } from '../report/finding.ts';
 import { isMap } from '../otel/config.ts';
+import { joinHostPort } from '../otel/endpoint.ts';
 import { appLogMatches, appSubject, exportsOf, model, otlpProbesFrom, otlpProbeText, resolveHost, targetPortOn, truncate } from './util.ts';
 import { keys } from './keys.ts';
 
@@ -37,7 +38,7 @@ export const rule: Rule = {
       const probes = otlpProbesFrom(s, app, ['tls-expected', 'plaintext-expected']);
       if (!reasons.length && !tlsLogs.length && !probes.length) { continue; }
       const uniq = [...new Set(reasons)];
-      const probeSays = (p: (typeof probes)[number]): string => (p.otlp.result === 'plaintext-expected' ? `${p.target.host}:${p.target.port} answered the app's TLS handshake in plaintext` : `${p.target.host}:${p.target.port} answered the app's plaintext with TLS`);
+      const probeSays = (p: (typeof probes)[number]): string => (p.otlp.result === 'plaintext-expected' ? `${joinHostPort(p.target.host, p.target.port)} answered the app's TLS handshake in plaintext` : `${joinHostPort(p.target.host, p.target.port)} answered the app's plaintext with TLS`);
       findings.push({
         subject: appSubject(app),
         summary: uniq[0] ?? (probes[0] ? probeSays(probes[0]) : `TLS handshake errors in the app log (${tlsLogs[0].signature})`),

@@ -6,7 +6,7 @@ import type { CollectorPod, Snapshot } from '../snapshot.ts';
 import type { CheckedEntry, Evidence, RuleFinding, RuleResult } from '../report/finding.ts';
 import type { EffectiveEndpoint } from '../otel/config.ts';
 import { acceptsFrom, isLoopbackAddr } from '../otel/sockets.ts';
-import { isLoopbackHost, splitHostPort } from '../otel/endpoint.ts';
+import { isLoopbackHost, joinHostPort, splitHostPort } from '../otel/endpoint.ts';
 import {
   affected,
   appLogMatches,
@@ -154,7 +154,7 @@ export function checkLoopback(s: Snapshot, variant: LoopbackVariant): RuleResult
         },
         affected: affected(clients, (cl) => {
           const syms: string[] = [];
-          for (const pr of probesFrom(s, cl.app)) { if (pr.result !== 'connected' && pr.result !== 'not-run') { syms.push(`probe ${pr.target.host}:${pr.target.port} ${pr.result}`); } }
+          for (const pr of probesFrom(s, cl.app)) { if (pr.result !== 'connected' && pr.result !== 'not-run') { syms.push(`probe ${joinHostPort(pr.target.host, pr.target.port)} ${pr.result}`); } }
           for (const lm of appLogMatches(s, cl.app, ['refused', 'unavailable']).slice(0, 1)) { syms.push(`log: ${lm.signature}`); }
           return syms;
         }),

@@ -40,3 +40,22 @@ test('${VAR} in an endpoint is not expanded by Kubernetes: malformed, and the fi
   const [f] = findingsOf(rule, s);
   assert.match(f.summary, /Kubernetes expands \$\(VAR\) in env values, never \$\{VAR\}/);
 });
+
+test('an IPv6 node IP from $(HOST_IP) without brackets: the fix brackets the reference as written, a literal as Go joins it', () => {
+  const s = cart((x) => {
+    x.apps[0].exporter.endpoint = envValue('http://fd00:10:244:2::1:4317', 'OTEL_EXPORTER_OTLP_ENDPOINT', { origin: 'var-ref', raw: 'http://$(HOST_IP):4317' });
+  });
+  const [f] = findingsOf(rule, s);
+  assert.match(f.summary, /IPv6 address without brackets/);
+  assert.match(f.fix.summary, /OTEL_EXPORTER_OTLP_ENDPOINT=http:\/\/\[\$\(HOST_IP\)\]:4317/);
+  assert.doesNotMatch(f.fix.summary, /<svc>/, 'nothing else is wrong with it');
+  assert.equal(f.fix.patch, '- name: OTEL_EXPORTER_OTLP_ENDPOINT\n  value: "http://[$(HOST_IP)]:4317"');
+  const literal = findingsOf(rule, endpointValue('http://fd00:10:96::14:4318/v1'))[0];
+  assert.equal(literal.fix.patch, '- name: OTEL_EXPORTER_OTLP_ENDPOINT\n  value: "http://[fd00:10:96::14]:4318/v1"');
+  // Another mistake beside it keeps the general advice.
+  const both = findingsOf(rule, cart((x) => {
+    x.apps[0].exporter.endpoint = envValue('http://fd00:10:244:2::1:4317', 'OTEL_EXPORTER_OTLP_ENDPOINT', { origin: 'var-ref', raw: 'http://$(HOST_IP):4317' });
+    x.apps[0].exporter.protocol = envValue('http/proto', 'OTEL_EXPORTER_OTLP_PROTOCOL');
+  }))[0];
+  assert.match(both.fix.summary, /\[\$\(HOST_IP\)\].*Then: use http:\/\/<svc>/);
+});

@@ -75,3 +75,19 @@ test('a url_path that is not a plain path (a newline could add YAML lines to the
   assert.equal(f.fix?.patch, undefined);
   assert.match(f.fix.summary, /set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT/);
 });
+
+test('an IPv6 receiver address is written in brackets in the URL patch and the texts (RFC 3986, Go\'s JoinHostPort)', () => {
+  const ip = 'fd00:10:244:1::5';
+  const s = answered(NOT_FOUND, (x) => {
+    customPath(x);
+    x.collectors[0].podIP = ip;
+    x.probes[0].target = { kind: 'app-endpoint', host: ip, port: 4318, endpoint: `http://[${ip}]:4318` };
+  });
+  const [f] = findingsOf(rule, s);
+  assert.match(f.fix?.patch ?? '', /value: http:\/\/\[fd00:10:244:1::5\]:4318\/otlp\/v1\/traces$/);
+  assert.match(f.summary, /at \[fd00:10:244:1::5\]:4318$/);
+  const rejected = findingsOf(rule, answered({ ...post, result: 'rejected', answeredBy: 'http/1.1', status: 405, detail: '405 method not allowed' }, (x) => {
+    x.probes[0].target = { kind: 'app-endpoint', host: ip, port: 4318, endpoint: `http://[${ip}]:4318` };
+  }))[0];
+  assert.match(rejected.fix.summary, /The receiver at \[fd00:10:244:1::5\]:4318 answers 405/);
+});

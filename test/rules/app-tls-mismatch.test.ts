@@ -56,3 +56,12 @@ test('the probe\'s answer is the exec evidence and, alone, the summary', () => {
   assert.match(f.summary, /otlp.example.com:4318 answered the app's plaintext with TLS/);
   assert.match(f.evidence[0].detail, /tls-expected, .*Client sent an HTTP request to an HTTPS server/);
 });
+
+test('an IPv6 receiver in the summary is written as Go\'s JoinHostPort writes it ([ip]:port)', () => {
+  const s = variant(httpsAnswered, (x) => {
+    x.apps[0].exporter.endpoint = envValue('http://[fd00:10:96::20]:4318');
+    x.probes[0].target.host = 'fd00:10:96::20';
+  });
+  const [f] = judge(s, { rules: [rule.id] }).findings;
+  assert.match(f.summary, /^\[fd00:10:96::20\]:4318 answered the app's plaintext with TLS/);
+});

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { judge } from '../../src/engine.ts';
 import { renderReport } from '../../src/report/render/index.ts';
 import { rule } from '../../src/rules/receiver-bound-to-loopback.ts';
-import { judged, keyOf, loadSnapshot, ruleTester, test, variant } from './helpers.ts';
+import { findingsOf, judged, keyOf, loadSnapshot, ruleTester, test, variant } from './helpers.ts';
 
 const COLLECTOR = 'Deployment observability/otel-collector:otel-collector';
 
@@ -96,4 +96,17 @@ test('seed renders as a table that names rule, subject and fix within 100 column
 
 test('sidecar: no other rule objects to the loopback receiver either', () => {
   assert.deepEqual(judged(sidecar), []);
+});
+
+test('an app\'s probe symptom names an IPv6 target as [ip]:port', () => {
+  const s = variant(loadSnapshot('healthy-helm'), (x) => {
+    const cfg = x.collectors[0].effectiveConfig as any;
+    cfg.receivers.otlp.protocols.grpc.endpoint = 'localhost:4317';
+    cfg.receivers.otlp.protocols.http.endpoint = 'localhost:4318';
+    delete x.collectors[0].listeners;
+    x.probes = x.probes.map((p) => ({ ...p, target: { ...p.target, host: 'fd00:10:96::14' }, result: 'refused' as const }));
+  });
+  const [f] = findingsOf(rule, s);
+  const syms = f.affected?.flatMap((a) => a.symptoms) ?? [];
+  assert.ok(syms.length && syms.every((x) => /^probe \[fd00:10:96::14\]:\d+ refused$/.test(x) || x.startsWith('log: ')), JSON.stringify(syms));
 });
