@@ -7,7 +7,7 @@
 // controller's POST would. Parts: controller-kit.ts (shared helpers), workload-status.ts,
 // endpoints-controller.ts.
 import { defaultPodSpec, podQosClass, runAdmissionHooks } from './api/admission.ts';
-import type { Change, KObject, Store } from './store.ts';
+import type { Change, KObject, ResourceType, Store } from './store.ts';
 import {
   DEPLOY, DS, EP, EPS, NODE, NS, POD, RS, SA, STS, controllerRef, isActive, isPodReady, nodeFits, ownedBy, ownerRefTo, podTemplateHash,
   tryCreate, tryDelete,
@@ -371,7 +371,14 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
     const builds: Array<() => KObject> = [];
     deferred = builds;
     try { workloads(nodeList()); } finally { deferred = undefined; }
-    if (!(await inBatches(builds, (b) => { createPodNow(b()); }))) { return; }
+    const owners = new Map<string, ResourceType>([['ReplicaSet', RS], ['DaemonSet', DS], ['StatefulSet', STS]]);
+    // An owner deleted between two batches gets no more pods (the garbage collector would remove them).
+    const ownerLives = (p: KObject) => {
+      const ref = controllerRef(p);
+      const t = ref && owners.get(ref.kind);
+      return !t || store.peek(t, p.metadata.namespace, ref.name)?.metadata.uid === ref.uid;
+    };
+    if (!(await inBatches(builds, (b) => { const p = b(); if (ownerLives(p)) { createPodNow(p); } }))) { return; }
     if (!(await inBatches(placements(nodeList()), bind))) { return; }
     workloadStatus(store, nodeList);
     reconcileEndpoints(store);

@@ -228,6 +228,39 @@ describe('serving during a large bring-up', () => {
     });
   }
 
+  test('an owner deleted between two batches gets no more pods', async () => {
+    const s = new Store();
+    const RSET = typeByKind('ReplicaSet')!;
+    const controllers = startControllers(s, { nodes: ['n1'] });
+    try {
+      let rsUid = '';
+      let deleted = false;
+      let after = 0;
+      const firstPod = new Promise<void>((resolve) => {
+        s.on('change', (c: Change) => {
+          if (c.resource.kind !== 'Pod' || c.type !== 'ADDED') { return; }
+          const ref = c.object.metadata.ownerReferences?.[0];
+          if (deleted && ref?.uid === rsUid) { after++; }
+          if (!rsUid && ref) { rsUid = ref.uid; resolve(); }
+        });
+      });
+      s.create(DEPLOY, {
+        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' },
+        spec: { replicas: 3 * POD_BATCH, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'busybox:1.36' }] } } },
+      });
+      await firstPod;
+      const rs = s.list(RSET, 'default').find((r) => r.metadata.uid === rsUid)!;
+      s.delete(RSET, 'default', rs.metadata.name);
+      deleted = true;
+      await controllers.flush();
+      assert.equal(after, 0, 'no pod created for the deleted ReplicaSet after its deletion');
+      assert.equal(s.select(POD, { namespace: 'default' }).filter((p) => p.metadata.ownerReferences?.[0].uid === rsUid).length, 0, 'and the garbage collector took the ones made before');
+      assert.equal(s.count(POD, 'default'), 3 * POD_BATCH, 'the Deployment\'s new ReplicaSet has them all');
+    } finally {
+      controllers.stop();
+    }
+  });
+
   test('a list made once the controllers start creating 10,000 pods is answered while they are still creating them', async () => {
     const s = new Store();
     const server = await startApiServer({ store: s, runtime: new FakeRuntime(), stateDir: dir });
