@@ -105,3 +105,13 @@ test('apps dropped in two namespaces: the added rule admits both', () => {
   const from = patchedIngress(f.fix.patch).at(-1)?.from;
   assert.deepEqual(from, [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['billing', twoNamespaces.apps[0].namespace].sort() }] } }]);
 });
+
+test('an app\'s symptom names an IPv6 target as [ip]:port', () => {
+  const ip = 'fd00:10:244:1::5';
+  const s = variant(withPolicy('monitoring', true), (x) => {
+    x.collectors[0].podIP = ip;
+    x.probes = x.probes.slice(0, 1).map((p) => ({ ...p, target: { ...p.target, kind: 'app-endpoint' as const, host: ip, port: 4317 } }));
+  });
+  const [f] = findingsOf(rule, s);
+  assert.deepEqual(f.affected?.flatMap((a) => a.symptoms), [`probe [${ip}]:4317 timeout`]);
+});
