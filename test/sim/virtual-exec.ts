@@ -15,7 +15,7 @@
 // answers for a blackhole route). Here every node and pod routes 10.128.0.0/10 to the "physical"
 // bridge, which drops it; a virtual node's namespace also blackholes its own block.
 // Everything is named with the run's network prefix, so Network's teardown removes it with the rest.
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
@@ -29,7 +29,7 @@ import { NSSWITCH_CONF, nodeHosts, podHosts, resolvConf } from './runtime/pod-et
 import { commandName, materializeProfile, profileFor, TOOLS_ANNOTATION } from './runtime/profiles.ts';
 import { EnvError, resolveContainerEnv } from './runtime/env.ts';
 import type { ExecAgent } from './runtime/exec-agent-client.ts';
-import { exitCodeOf } from './runtime/pod-status.ts';
+import { IP_BIN, runInNetns } from './runtime/container-exec.ts';
 
 const POD = typeByKind('Pod')!;
 const NODE = typeByKind('Node')!;
@@ -38,7 +38,6 @@ const CONFIGMAP = typeByKind('ConfigMap')!;
 const SECRET = typeByKind('Secret')!;
 const BRIDGE_IP = '172.18.0.1';
 const SERVICE_CIDR = '10.96.0.0/16';
-const IP = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'];
 
 export interface VirtualExecHost {
   store: Store;
@@ -108,27 +107,11 @@ export class VirtualExec {
     const agent = this.h.execAgent();
     if (!agent) { throw new RuntimeError(500, 'InternalError', 'Internal error occurred: error executing command in container: no node is ready to run it'); }
     const argv0 = cmd.includes('/') ? join(profileDir, name) : name;
-    const session = agent.run([this.ipBin(), 'netns', 'exec', netns, argv0, ...req.command.slice(1)], env, {
-      stdout: streams.stdout, stderr: streams.stderr, ...(req.stdin && streams.stdin ? { stdin: streams.stdin } : {}),
-    });
-    const onAbort = () => session.kill();
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      const { code, signal: sig } = await session.done;
-      return { exitCode: exitCodeOf(code, sig) };
-    } catch (e) {
-      throw new RuntimeError(500, 'InternalError', `Internal error occurred: error executing command in container: ${(e as Error).message}`);
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
-  }
-
-  private ipBin(): string {
-    return IP.find((p) => existsSync(p)) ?? 'ip';
+    return runInNetns(agent, netns, [argv0, ...req.command.slice(1)], env, req, streams, signal);
   }
 
   private ip(opts: string[], lines: string[]): Promise<string> {
-    return run([this.ipBin(), ...opts, '-batch', '-'], `${lines.join('\n')}\n`, this.children);
+    return run([IP_BIN, ...opts, '-batch', '-'], `${lines.join('\n')}\n`, this.children);
   }
 
   /**

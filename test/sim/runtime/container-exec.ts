@@ -61,18 +61,26 @@ export class ContainerExec {
     // The node's exec agent starts the session (see exec-agent-process.ts for why not this process).
     const agent = this.host.execAgent(ps.pod.spec?.nodeName ?? '');
     if (!agent) { throw new RuntimeError(500, 'InternalError', `Internal error occurred: error executing command in container: node ${ps.pod.spec?.nodeName ?? ''} is not ready`); }
-    const session = agent.run([IP_BIN, 'netns', 'exec', ps.netns!, argv0, ...req.command.slice(1)], env, {
-      stdout: streams.stdout, stderr: streams.stderr, ...(req.stdin && streams.stdin ? { stdin: streams.stdin } : {}),
-    });
-    const onAbort = () => session.kill();
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      const { code, signal: sig } = await session.done;
-      return { exitCode: exitCodeOf(code, sig) };
-    } catch (e) {
-      throw new RuntimeError(500, 'InternalError', `Internal error occurred: error executing command in container: ${(e as Error).message}`);
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
+    return runInNetns(agent, ps.netns!, [argv0, ...req.command.slice(1)], env, req, streams, signal);
+  }
+}
+
+/**
+ * One exec session through a node's exec agent inside a network namespace: ended by the request's abort,
+ * its exit code as the CRI reports it, and a failure to run as the API server's 500 wording.
+ */
+export async function runInNetns(agent: ExecAgent, netns: string, argv: string[], env: Record<string, string>, req: ExecRequest, streams: ExecStreams, signal: AbortSignal): Promise<{ exitCode: number }> {
+  const session = agent.run([IP_BIN, 'netns', 'exec', netns, ...argv], env, {
+    stdout: streams.stdout, stderr: streams.stderr, ...(req.stdin && streams.stdin ? { stdin: streams.stdin } : {}),
+  });
+  const onAbort = () => session.kill();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const { code, signal: sig } = await session.done;
+    return { exitCode: exitCodeOf(code, sig) };
+  } catch (e) {
+    throw new RuntimeError(500, 'InternalError', `Internal error occurred: error executing command in container: ${(e as Error).message}`);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
