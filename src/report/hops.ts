@@ -415,7 +415,7 @@ function appPaths(ctx: Ctx, app: AppContainer, pfs: PathFinding[]): Hop[] {
   for (const g of groups.values()) {
     const signals = g.map((e) => e.signal);
     const e0 = g[0];
-    const url = uniq(g.map((e) => e.url ?? '')).length === 1 ? e0.url : e0.parsed ? `${e0.parsed.host}:${e0.port}` : undefined;
+    const url = uniq(g.map((e) => e.url ?? '')).length === 1 ? e0.url : e0.parsed ? joinHostPort(e0.parsed.host, e0.port ?? '?') : undefined;
     const appTarget = `${url ?? '(no endpoint)'}${e0.protocol ? ` ${e0.protocol}` : ''}`;
     if (!e0.parsed || e0.parsed.problems.length || e0.port === null) {
       const why = e0.parsed?.problems.length ? `the endpoint does not parse: ${e0.parsed.problems.join('; ')}` : 'no endpoint';
