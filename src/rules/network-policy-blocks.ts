@@ -214,7 +214,9 @@ function egressRows(s: Snapshot, withProbes: boolean): EgressRow[] {
     for (const t of targets) {
       const gap = egressGap(s, app, pols, t.host, t.port, t.pr);
       if (!gap) { continue; }
-      if (t.pr && !(t.pr.result === 'timeout' ? gap.paths.length : gap.dns)) { continue; }
+      // A dropped lookup gets no answer: the resolver retries for longer than a probe waits, so a missing
+      // DNS allowance shows as a timeout as often as a DNS failure; a dropped connection only as a timeout.
+      if (t.pr && !(t.pr.result === 'timeout' ? gap.paths.length || gap.dns : gap.dns)) { continue; }
       const who = app.workload ? `${app.workload.kind}/${app.workload.name}` : `Pod/${app.pod}`;
       const key = JSON.stringify([app.namespace, who, pols.map((p) => p.name)]);
       const row = rows.get(key) ?? { app, pols, paths: [], dns: false, probes: [], targets: [], affected: [] };
@@ -241,7 +243,7 @@ function egressFinding(s: Snapshot, row: EgressRow): RuleFinding {
   const who = app.workload ? `${app.workload.kind} ${app.namespace}/${app.workload.name}` : `Pod ${app.namespace}/${app.pod}`;
   const pathText = [...new Map(paths.map((p) => [p.c.namespace, p])).keys()].sort()
     .map((ns) => `the collector pods in ${ns} on TCP ${[...new Set(paths.filter((p) => p.c.namespace === ns).map((p) => p.port))].sort((a, b) => a - b).join(', ')}`);
-  const missing = [...pathText, ...(dns ? ['DNS to kube-dns (kube-system) on UDP/TCP 53'] : [])];
+  const missing = [...pathText, ...(dns ? ['DNS (kube-system/kube-dns on UDP/TCP 53)'] : [])];
   return {
     subject: { kind: 'NetworkPolicy', namespace: app.namespace, name: names },
     summary: `NetworkPolicy ${pols.map((p) => p.name).join(', ')} isolates ${who} for egress and does not allow ${missing.join(' or ')}`,

@@ -57,7 +57,7 @@ function added(patch: string | undefined): Egress {
 test('default-deny: the finding names the workload, the missing collector path and DNS; the fix adds both', () => {
   const f = findingsOf(rule, egress([], 'timeout')).find((x) => x.summary.includes('shop/cart'));
   assert.ok(f);
-  assert.equal(f.summary, 'NetworkPolicy shop-egress isolates Deployment shop/cart for egress and does not allow the collector pods in observability on TCP 4318 or DNS to kube-dns (kube-system) on UDP/TCP 53');
+  assert.equal(f.summary, 'NetworkPolicy shop-egress isolates Deployment shop/cart for egress and does not allow the collector pods in observability on TCP 4318 or DNS (kube-system/kube-dns on UDP/TCP 53)');
   assert.deepEqual(added(f.fix.patch), [
     { to: [{ ...COLLECTOR_NS, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'opentelemetry-collector', 'app.kubernetes.io/instance': 'otel-collector', component: 'standalone-collector' } } }], ports: [{ protocol: 'TCP', port: 4318 }] },
     DNS,
@@ -70,14 +70,23 @@ test('default-deny: the finding names the workload, the missing collector path a
 test('collector allowed, DNS not: only the DNS allowance is missing, and the patch keeps the rules already there', () => {
   const kept = { to: [COLLECTOR_NS], ports: [{ protocol: 'TCP', port: 4317 }, { protocol: 'TCP', port: 4318 }] };
   const [f] = findingsOf(rule, egress([kept], 'dns-failure'));
-  assert.match(f.summary, /does not allow DNS to kube-dns \(kube-system\) on UDP\/TCP 53$/);
+  assert.match(f.summary, /does not allow DNS \(kube-system\/kube-dns on UDP\/TCP 53\)$/);
   assert.match(f.rootCause, /cannot be resolved/);
   assert.deepEqual(added(f.fix.patch), [kept, DNS]);
 });
 
-test('a DNS failure is not blamed on a policy that allows DNS; a timeout is not blamed on one that allows the collector', () => {
+test('a DNS failure is not blamed on a policy that allows DNS, nor a timeout to an IP on a missing DNS allowance', () => {
   assert.deepEqual(findingsOf(rule, egress([DNS], 'dns-failure')), []);
-  assert.deepEqual(findingsOf(rule, egress([{ to: [COLLECTOR_NS], ports: [{ port: 4317 }, { port: 4318 }] }], 'timeout')), []);
+  const byIP = egress([{ to: [COLLECTOR_NS], ports: [{ port: 4317 }, { port: 4318 }] }], 'timeout', (s) => {
+    for (const p of s.probes) { p.target = { ...p.target, host: s.collectors[0].podIP as string, kind: 'pod-ip' }; }
+  });
+  assert.deepEqual(findingsOf(rule, byIP), []);
+});
+
+test('the collector allowed, DNS not, and the probe timed out (the dropped lookup outlasts the probe): DNS is what is missing', () => {
+  const fs = findingsOf(rule, egress([{ to: [COLLECTOR_NS], ports: [{ port: 4317 }, { port: 4318 }] }], 'timeout'));
+  assert.equal(fs.length, 2);
+  for (const f of fs) { assert.match(f.summary, /does not allow DNS \(kube-system\/kube-dns on UDP\/TCP 53\)$/); }
 });
 
 test('an ipBlock that leaves the collector pod out (except) does not allow it', () => {
