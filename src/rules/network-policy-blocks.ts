@@ -267,15 +267,13 @@ export const rule: Rule = {
   severity: 'error',
   title: 'A NetworkPolicy drops the apps\' traffic to the collector',
   description:
-    'Either side\'s NetworkPolicy drops the export: an ingress policy selecting the collector pods admits neither the app\'s namespace and labels nor its port, or an egress policy selecting the app pods (Egress in policyTypes) allows neither the collector pods on the receiver port nor DNS to kube-dns on port 53, so the collector\'s name does not even resolve. Policies are additive: the traffic is allowed when any rule of any policy selecting the pod allows it. In diagnose a policy is blamed only with proof from an exec probe (a timeout for dropped packets, a DNS failure for a dropped lookup); lint judges the egress policies in the files against the endpoints they configure.',
+    'Either side\'s NetworkPolicy drops the export: an ingress policy selecting the collector pods admits neither the app\'s namespace and labels nor its port, or an egress policy selecting the app pods (Egress in policyTypes) allows neither the collector pods on the receiver port nor DNS to kube-dns on port 53, so the collector\'s name does not even resolve. Policies are additive: the traffic is allowed when any rule of any policy selecting the pod allows it. In diagnose a policy is blamed only with proof from an exec probe (a timeout for dropped packets, a DNS failure for a dropped lookup); lint judges the policies in the files, both sides, against the endpoints the apps configure (an ipBlock, which needs pod addresses, is not judged there).',
   evidence: ['api', 'exec', 'config'],
   fix: 'Add the missing allowance to the policy: an ingress rule admitting the app namespaces on the receiver ports, or an egress rule to the collector pods (namespaceSelector + podSelector) on the receiver port and one to kube-dns on UDP/TCP 53.',
   modes: ['diagnose', 'lint'],
   check(s) {
-    if (s.meta.mode === 'lint') {
-      return egressRows(s, false).map((row) => egressFinding(s, row));
-    }
-    if (!s.meta.exec) {
+    const lint = s.meta.mode === 'lint';
+    if (!lint && !s.meta.exec) {
       return { findings: [], skipped: 'needs exec probes (--no-exec)' };
     }
     // One row per set of policies; the fix is written once every probe they drop is known.
@@ -285,19 +283,28 @@ export const rule: Rule = {
       if (!pols.length) {
         continue;
       }
-      for (const pr of probesTo(s, c).filter((p) => p.result === 'timeout')) {
-        const app = s.apps.find((a) => a.namespace === pr.from.namespace && a.pod === pr.from.pod);
-        if (!app) {
-          continue;
-        }
+      // Diagnose: the probes that timed out. Lint: the endpoints the files configure, where the policies
+      // in the files are the whole truth about what is admitted.
+      const paths: { app: AppContainer; host: string; port: number; pr?: ProbeRecord }[] = lint
+        ? s.apps.flatMap((app) => exportsOf(app).flatMap((e) => {
+          if (!e.parsed || e.defaultEndpoint || e.parsed.problems.length || e.parsed.port === null) { return []; }
+          const via = resolveHost(s, app.namespace, e.parsed.host);
+          return (via.kind === 'service' || via.kind === 'collector-pod') && via.collectors.includes(c) ? [{ app, host: e.parsed.host, port: e.parsed.port }] : [];
+        }))
+        : probesTo(s, c).filter((p) => p.result === 'timeout').flatMap((pr) => {
+          const app = s.apps.find((a) => a.namespace === pr.from.namespace && a.pod === pr.from.pod);
+          return app ? [{ app, host: pr.target.host, port: pr.target.port, pr }] : [];
+        });
+      for (const { app, host, port: dialled, pr } of paths) {
         // A ClusterIP port the Service does not publish times out too (kube-proxy has no rule for it):
         // that is app-port-not-exposed's, and no policy is to blame.
-        const via = resolveHost(s, app.namespace, pr.target.host);
-        if (via.kind === 'service' && unpublishedPort(via.service, pr.target.port)) {
+        const via = resolveHost(s, app.namespace, host);
+        if (via.kind === 'service' && unpublishedPort(via.service, dialled)) {
           continue;
         }
-        const port = podPort(s, c, pr);
-        if (pols.some((np) => admits(s, np, app, c, port))) {
+        const port = pr ? podPort(s, c, pr) : via.kind === 'service' ? (targetPortOn(c, via.service.ports.find((p) => p.port === dialled) ?? { port: dialled }) ?? dialled) : dialled;
+        // An ipBlock cannot be judged against an app whose address was not read (lint): not blamed.
+        if (pols.some((np) => admits(s, np, app, c, port) || (!app.podIP && (np.ingress ?? []).some((r) => r.from?.some((f) => f.ipBlock))))) {
           continue;
         }
         const key = `${c.namespace}/${pols.map((p) => p.name).join(',')}`;
@@ -305,9 +312,9 @@ export const rule: Rule = {
         // The policy filters the pod port the packets arrive on, whatever Service port the app dialled.
         g.ports.add(port);
         g.namespaces.add(app.namespace);
-        g.probes.push(pr);
+        if (pr) { g.probes.push(pr); }
         if (!g.affected.some((a) => a.pod === app.pod)) {
-          g.affected.push({ namespace: app.namespace, workload: app.workload?.name, pod: app.pod, container: app.container, symptoms: [`probe ${joinHostPort(pr.target.host, pr.target.port)} timeout`] });
+          g.affected.push({ namespace: app.namespace, workload: app.workload?.name, pod: app.pod, container: app.container, symptoms: [pr ? `probe ${joinHostPort(host, dialled)} timeout` : `export to ${joinHostPort(host, dialled)} not admitted by ingress policy`] });
         }
         blocked.set(key, g);
       }
@@ -320,7 +327,7 @@ export const rule: Rule = {
         rootCause: `The ingress policies selecting collector pods in ${c.namespace} admit no peer matching the app pods on port ${list.join(', ')}; packets are dropped and exports time out.`,
         evidence: [
           ...pols.map((np) => ({ source: 'api' as const, detail: `NetworkPolicy ${np.namespace}/${np.name}: podSelector ${JSON.stringify(np.podSelector.matchLabels ?? {})}, ingress ${JSON.stringify(np.ingress ?? [])}` })),
-          ...probes.map((pr) => ({ source: 'exec' as const, detail: probeText(pr) })),
+          ...(probes.length ? probes.map((pr) => ({ source: 'exec' as const, detail: probeText(pr) })) : affected.map((a) => ({ source: 'config' as const, detail: `${a.namespace}/${a.workload ?? a.pod}: ${a.symptoms.join('; ')}` }))),
         ],
         fix: {
           summary: `Allow ingress to the collector on ${list.join(', ')} from the app namespaces in NetworkPolicy ${c.namespace}/${pols[0].name}.`,
@@ -330,6 +337,6 @@ export const rule: Rule = {
         affected,
       };
     });
-    return [...ingress, ...egressRows(s, true).map((row) => egressFinding(s, row))];
+    return [...ingress, ...egressRows(s, !lint).map((row) => egressFinding(s, row))];
   },
 };

@@ -36,6 +36,7 @@ const legacyHttp = variant(withPolicy('monitoring', false), (s) => {
 ruleTester(rule, {
   valid: [
     { name: 'the policy admits shop: not blamed even if a probe timed out', snapshot: withPolicy('shop', true) },
+    { name: 'lint: the policy in the files admits shop', snapshot: variant(withPolicy('shop', false), (s) => { s.meta.mode = 'lint'; s.meta.exec = false; s.probes = []; }) },
     { name: 'a restrictive policy but probes connected: not blamed', snapshot: withPolicy('monitoring', false) },
     {
       name: 'no exec: skipped',
@@ -58,6 +59,11 @@ ruleTester(rule, {
     },
   ],
   invalid: [
+    {
+      name: 'lint: the policy in the files admits only monitoring and shop exports to the collector',
+      snapshot: variant(withPolicy('monitoring', false), (s) => { s.meta.mode = 'lint'; s.meta.exec = false; s.probes = []; }),
+      findings: [{ severity: 'error', subject: 'NetworkPolicy observability/collector-ingress' }],
+    },
     { name: 'a receiver on 55681 behind Service port 4318, dropped by the policy', snapshot: legacyHttp, findings: [{ severity: 'error', subject: 'NetworkPolicy observability/collector-ingress' }] },
     {
       name: 'the policy admits only monitoring and a probe from shop times out: error on the policy',
