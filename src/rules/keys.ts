@@ -27,6 +27,8 @@ export const keys = {
   notInjected: (w: { kind: string; namespace: string; name: string }): CorrelationKey => key(`not-injected:${w.kind}/${w.namespace}/${w.name}`),
   /** The app container's receiver answers its OTLP export with an HTTP error (404, 415, ...). */
   otlpRejected: (app: { namespace: string; pod: string; container: string }): CorrelationKey => key(`otlp-rejected:${app.namespace}/${app.pod}/${app.container}`),
+  /** The app container's egress NetworkPolicies drop its DNS lookups: no name it exports to resolves (network-policy-blocks). */
+  dnsBlocked: (app: { namespace: string; pod: string; container: string }): CorrelationKey => key(`dns-blocked:${app.namespace}/${app.pod}/${app.container}`),
   /** The collector workload's exporter `id` cannot deliver (exporter-failing): its full queue is a consequence. */
   exporterFailing: (workloadKey: string, exporter: string): CorrelationKey => key(`exporter-failing:${workloadKey}:${exporter}`),
 };

@@ -11,6 +11,7 @@ import type { AppContainer, CollectorPod, LabelSelector, NetworkPolicyInfo, Netw
 import { BlockList, isIP } from 'node:net';
 import { stringify } from 'yaml';
 import { joinHostPort } from '../otel/endpoint.ts';
+import { keys } from './keys.ts';
 import { exportsOf, probeText, probesFrom, probesTo, resolveHost, targetPortOn, unpublishedPort } from './util.ts';
 
 export function selectorMatches(sel: LabelSelector | null | undefined, labels: Record<string, string>): boolean {
@@ -196,7 +197,7 @@ function egressPatch(np: NetworkPolicyInfo, paths: EgressGap['paths'], dns: bool
   return stringify({ spec: { egress: [...(np.egress ?? []), ...added] } }, { flowCollectionPadding: false }).trimEnd();
 }
 
-interface EgressRow { app: AppContainer; pols: NetworkPolicyInfo[]; paths: EgressGap['paths']; dns: boolean; probes: ProbeRecord[]; targets: string[]; affected: AffectedApp[] }
+interface EgressRow { app: AppContainer; apps: AppContainer[]; pols: NetworkPolicyInfo[]; paths: EgressGap['paths']; dns: boolean; probes: ProbeRecord[]; targets: string[]; affected: AffectedApp[] }
 
 /**
  * Apps whose own egress policies drop their exports. With probes (diagnose), only where a probe's failure
@@ -219,11 +220,12 @@ function egressRows(s: Snapshot, withProbes: boolean): EgressRow[] {
       if (t.pr && !(t.pr.result === 'timeout' ? gap.paths.length || gap.dns : gap.dns)) { continue; }
       const who = app.workload ? `${app.workload.kind}/${app.workload.name}` : `Pod/${app.pod}`;
       const key = JSON.stringify([app.namespace, who, pols.map((p) => p.name)]);
-      const row = rows.get(key) ?? { app, pols, paths: [], dns: false, probes: [], targets: [], affected: [] };
+      const row = rows.get(key) ?? { app, apps: [], pols, paths: [], dns: false, probes: [], targets: [], affected: [] };
       for (const p of gap.paths) {
         if (!row.paths.some((x) => x.c.namespace === p.c.namespace && x.port === p.port)) { row.paths.push(p); }
       }
       row.dns ||= gap.dns;
+      if (!row.apps.includes(app)) { row.apps.push(app); }
       if (t.pr) { row.probes.push(t.pr); }
       const target = joinHostPort(t.host, t.port);
       if (!row.targets.includes(target)) { row.targets.push(target); }
@@ -259,6 +261,8 @@ function egressFinding(s: Snapshot, row: EgressRow): RuleFinding {
       target: `NetworkPolicy ${app.namespace}/${pols[0].name}`,
     },
     affected: row.affected,
+    // An external name that cannot resolve (app-endpoint-unresolvable) is this row's when DNS is what the policy drops.
+    ...(dns ? { explains: row.apps.map(keys.dnsBlocked) } : {}),
   };
 }
 

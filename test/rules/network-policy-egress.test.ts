@@ -2,6 +2,9 @@
 // "Network Policies" page defines them (isolation per direction, additive rules, to/ports/endPort, DNS).
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
+import type { Finding } from '../../src/report/finding.ts';
+import { correlate } from '../../src/report/correlate.ts';
+import { keys } from '../../src/rules/keys.ts';
 import { rule } from '../../src/rules/network-policy-blocks.ts';
 import type { NetworkPolicyInfo, Snapshot } from '../../src/snapshot.ts';
 import { findingsOf, loadSnapshot, ruleTester, test, variant } from './helpers.ts';
@@ -101,4 +104,22 @@ test('endPort: the fix adds the port the range missed', () => {
 
 test('UDP on the receiver port does not allow OTLP (TCP)', () => {
   assert.equal(findingsOf(rule, egress([{ to: [COLLECTOR_NS], ports: [{ protocol: 'UDP', port: 4317 }, { protocol: 'UDP', port: 4318 }] }, DNS], 'timeout')).length, 2);
+});
+
+test('a DNS gap explains the app\'s unresolvable name: a finding naming keys.dnsBlocked of the app folds into the policy\'s row', () => {
+  const s = egress([{ to: [COLLECTOR_NS], ports: [{ port: 4317 }, { port: 4318 }] }], 'dns-failure');
+  const [root] = findingsOf(rule, s).filter((f) => f.summary.includes('shop/cart'));
+  const cart = s.apps.find((a) => a.pod.startsWith('cart'));
+  assert.ok(cart);
+  assert.deepEqual(root.explains, [keys.dnsBlocked(cart)]);
+  const symptom: Finding = {
+    rule: 'app-endpoint-unresolvable', severity: 'error', subject: { kind: 'Deployment', namespace: 'shop', name: 'cart', container: cart.container },
+    summary: 'endpoint host does not resolve', rootCause: '-', evidence: [{ source: 'exec', detail: 'lookup failed' }], fix: { summary: '-' },
+    symptomOf: [keys.dnsBlocked(cart)],
+  };
+  const out = correlate([root, symptom]);
+  assert.equal(out.length, 1);
+  assert.ok(out[0].evidence.some((e) => e.detail === '[app-endpoint-unresolvable] lookup failed'));
+  // A path-only gap explains no lookup.
+  assert.equal(findingsOf(rule, egress([DNS], 'timeout'))[0].explains, undefined);
 });
