@@ -65,10 +65,20 @@ async function main(): Promise<void> {
     const before = cluster.api.requests.length;
     const snapFile = join(spec.dir, 'snapshot.json');
     // --timeout well past the target: the figure is how long a whole diagnosis takes, not where 30 s cuts it.
+    const started = Date.now();
     const plugin = await timed([PLUGIN, 'diagnose', '-A', '-o', 'json', '-v', '--timeout', '30m', '--save-snapshot', snapFile], env, true);
     const requests = cluster.api.requests.slice(before).filter((r) => r.userAgent.startsWith('otel-doctor/'));
     const byVerb = new Map<string, number>();
     for (const q of requests) { const k = `${q.verb} ${q.resource}${q.subresource ? `/${q.subresource}` : ''}`; byVerb.set(k, (byVerb.get(k) ?? 0) + 1); }
+    // Where the wall time goes: when each kind of request was first and last made, from the plugin's start.
+    const spans = new Map<string, [number, number]>();
+    for (const q of requests) {
+      const k = q.subresource ? `${q.verb} ${q.subresource}` : q.verb;
+      const at = (Date.parse(q.ts) - started) / 1000;
+      const sp = spans.get(k);
+      spans.set(k, sp ? [Math.min(sp[0], at), Math.max(sp[1], at)] : [at, at]);
+    }
+    const timeline = [...spans].sort((a, b) => a[1][0] - b[1][0]).map(([k, [a, b]]) => `${k} ${a.toFixed(1)}-${b.toFixed(1)} s`).join(', ');
     const stats = /API requests: (\d+) .*?([\d.]+) MB read/.exec(plugin.stderr);
     let findings: Finding[] = [];
     let sampling: unknown;
@@ -99,7 +109,7 @@ async function main(): Promise<void> {
       kubectl: { wallSeconds: Number(kubectl.wallS.toFixed(2)), peakRssMB: kubectl.peakRssMB, exitCode: kubectl.code },
       plugin: {
         wallSeconds: Number(plugin.wallS.toFixed(2)), cpuSeconds: plugin.cpuS !== undefined ? Number(plugin.cpuS.toFixed(2)) : undefined, peakRssMB: plugin.peakRssMB, exitCode: plugin.code,
-        requests: requests.length, byVerb: Object.fromEntries([...byVerb].sort()), apiMBRead: stats ? Number(stats[2]) : undefined, findings: findings.length, sampling,
+        requests: requests.length, timeline, byVerb: Object.fromEntries([...byVerb].sort()), apiMBRead: stats ? Number(stats[2]) : undefined, findings: findings.length, sampling,
       },
       ratio: Number((plugin.wallS / kubectl.wallS).toFixed(2)),
       broken: Object.fromEntries(Object.entries(broken).map(([k, v]) => [k, [...new Set(v)].sort()])),
@@ -117,6 +127,7 @@ async function main(): Promise<void> {
       `  kubectl get pods -A -o json > /dev/null: ${result.kubectl.wallSeconds} s, peak RSS ${result.kubectl.peakRssMB} MB`,
       `  plugin diagnose -A: ${result.plugin.wallSeconds} s (ratio ${result.ratio}, target <= 1.0: ${ok(result.ratio <= 1)}; < 30 s: ${ok(result.plugin.wallSeconds < 30)}), CPU ${result.plugin.cpuSeconds} s, peak RSS ${result.plugin.peakRssMB} MB (< 300 MB: ${ok((result.plugin.peakRssMB ?? Infinity) < 300)}), exit ${result.plugin.exitCode}, ${result.plugin.findings} findings`,
       `  API: ${result.plugin.requests} requests, ${result.plugin.apiMBRead ?? '?'} MB read: ${Object.entries(result.plugin.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+      `  requests over time (first-last, from the plugin's start): ${timeline}`,
       `  sampling: ${JSON.stringify(sampling)}`,
       ...Object.entries(result.broken).map(([k, v]) => `  ${k}: ${v.length ? v.join(', ') : 'NOT FOUND'}`),
       `  probes from ${spec.broken.policyNamespace}: ${policyProbes.join('; ') || 'none'}`,

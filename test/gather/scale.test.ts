@@ -57,6 +57,8 @@ test('~20,000 virtual pods: read by template, probed per path, collector pods sa
     assert.ok(unprobed.length > spec.apps / 2);
     for (const a of unprobed.slice(0, 200)) { assert.ok(a.probedBy && probers.has(`${a.probedBy.namespace}/${a.probedBy.pod}`), `${a.namespace}/${a.pod} has no prober`); }
     assert.ok(snap.probes.some((p) => (p.standsFor?.apps ?? 0) > 5), 'a probe stands for many apps');
+    // Collector pods are read, never made from a template: each has its IP and readiness.
+    for (const c of snap.collectors.filter((x) => !x.sidecar)) { assert.ok(c.podIP && c.ready !== null, `${c.namespace}/${c.pod}: ip ${c.podIP}, ready ${c.ready}`); }
     // The agent DaemonSet (one pod per node): a sample, not an exec per node.
     const agent = s.collectors?.find((c) => c.workload === 'DaemonSet/otel-agent');
     assert.ok(agent, JSON.stringify(s.collectors));
