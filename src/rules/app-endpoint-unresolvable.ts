@@ -52,7 +52,9 @@ export const rule: Rule = {
             patch: `- name: ${e.endpointSetting?.env}\n  value: ${fixHost ? e.endpointSetting?.value?.replace(host, fixHost) : 'http://<svc>.<ns>.svc.cluster.local:4317'}`,
             target: `${appSubject(app).kind} ${app.namespace}/${appSubject(app).name} container ${app.container}`,
           },
-          symptomOf: r.kind === 'missing-service' ? [keys.unresolvable(r.namespace, r.name)] : [],
+          // An external name that fails to resolve may be DNS cut off by an egress policy (network-policy-blocks
+          // explains dnsBlocked for the apps it isolates): then that policy is the one row.
+          symptomOf: r.kind === 'missing-service' ? [keys.unresolvable(r.namespace, r.name)] : [keys.dnsBlocked(app)],
         });
       }
     }

@@ -7,7 +7,7 @@ import { correlate } from '../../src/report/correlate.ts';
 import { keys } from '../../src/rules/keys.ts';
 import { rule } from '../../src/rules/network-policy-blocks.ts';
 import type { NetworkPolicyInfo, Snapshot } from '../../src/snapshot.ts';
-import { findingsOf, loadSnapshot, ruleTester, test, variant } from './helpers.ts';
+import { envValue, findingsOf, judged, loadSnapshot, ruleTester, test, variant } from './helpers.ts';
 
 type Egress = NonNullable<NetworkPolicyInfo['egress']>;
 const DNS: Egress[number] = {
@@ -122,4 +122,15 @@ test('a DNS gap explains the app\'s unresolvable name: a finding naming keys.dns
   assert.ok(out[0].evidence.some((e) => e.detail === '[app-endpoint-unresolvable] lookup failed'));
   // A path-only gap explains no lookup.
   assert.equal(findingsOf(rule, egress([DNS], 'timeout'))[0].explains, undefined);
+});
+
+test('the whole engine: an external name whose lookups an egress policy drops is one row, the policy\'s (app-endpoint-unresolvable folds in)', () => {
+  const s = egress([{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 4318 }] }], 'dns-failure', (x) => {
+    for (const a of x.apps) { if (a.pod.startsWith('cart')) { a.exporter = { endpoint: envValue('http://otel.example.com:4318') }; } }
+    x.probes = x.probes.filter((p) => p.from.pod.startsWith('cart'));
+    for (const p of x.probes) { p.target.host = 'otel.example.com'; p.target.port = 4318; }
+  });
+  const rows = judged(s).filter((k) => k.includes('cart') || k.includes('shop-egress'));
+  assert.ok(rows.some((k) => k.startsWith('network-policy-blocks error NetworkPolicy shop/shop-egress')), rows.join('\n'));
+  assert.ok(!rows.some((k) => k.startsWith('app-endpoint-unresolvable')), `the unresolvable name is the policy's symptom, not a row of its own:\n${rows.join('\n')}`);
 });
