@@ -62,10 +62,11 @@ test('version, --help and -h: the fast path prints what oclif prints, and never 
   assert.match(cli(['--help'], { FORCE_COLOR: '1' }, true).out, /^\u001b\[1mVERSION\u001b\[22m\n/);
 });
 
+// CI is unset as on a user's terminal: supports-color turns colour off under a CI variable of no known vendor.
 test('on a terminal (a pty, at its own width) too', { skip: spawnSync('script', ['--version']).status !== 0 && 'needs script(1)' }, () => {
   for (const cols of [45, 80, 132]) {
     const tty = (fast: boolean): string => {
-      const r = spawnSync('script', ['-qec', `stty cols ${cols}; ${fast ? '' : 'OTEL_DOCTOR_NO_FAST_START=1 '}'${process.execPath}' '${run}' --help`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, TERM: 'xterm-256color', NO_COLOR: undefined, FORCE_COLOR: undefined, OCLIF_COLUMNS: undefined } as NodeJS.ProcessEnv, timeout: 60_000 });
+      const r = spawnSync('script', ['-qec', `stty cols ${cols}; ${fast ? '' : 'OTEL_DOCTOR_NO_FAST_START=1 '}'${process.execPath}' '${run}' --help`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, TERM: 'xterm-256color', NO_COLOR: undefined, FORCE_COLOR: undefined, OCLIF_COLUMNS: undefined, CI: undefined } as NodeJS.ProcessEnv, timeout: 60_000 });
       assert.equal(r.status, 0, r.stderr);
       return r.stdout;
     };
