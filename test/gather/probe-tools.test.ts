@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { kitArgv, parseKitOutput, PROBE_KIT, probeArgv } from '../../src/gather/probe-kit.ts';
 import { classifyProbe } from '../../src/gather/probes.ts';
 import { PRIMARY_TOOLS, PROBE_TOOLS, probeMethod, TOOL_NAMES, type ProbeTool } from '../../src/gather/probe-tools.ts';
+import { runExec } from '../helpers/run.ts';
 
 // The table is the only place a tool is named: these are its invariants, and the kit and the Snapshot's
 // labels as they follow from it. A new tool is a row in the table and a line in `expected` below.
@@ -97,15 +98,7 @@ test('real tools reach [::1]: connected and refused, per tool and through the ki
   await new Promise<void>((res) => probe.listen(0, '::1', res));
   const closed = (probe.address() as AddressInfo).port;
   await new Promise<void>((res) => probe.close(() => res()));
-  const run = (argv: string[]): Promise<{ stdout: string; stderr: string; exitCode: number | null }> =>
-    new Promise((resolve) => {
-      const p = spawn(argv[0], argv.slice(1));
-      let so = '';
-      let se = '';
-      p.stdout.on('data', (d: Buffer) => (so += d));
-      p.stderr.on('data', (d: Buffer) => (se += d));
-      p.on('close', (code) => resolve({ stdout: so, stderr: se, exitCode: code }));
-    });
+  const run = (argv: string[]) => runExec(argv[0], argv.slice(1));
   try {
     // the tools that start fast (`timeout` bounds each; an interpreter's start on a loaded machine would not fit)
     for (const tool of ['bash', 'curl', 'perl'] as ProbeTool[]) {

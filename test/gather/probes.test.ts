@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import type { ProbeTool } from '../../src/gather/probe-tools.ts';
 import { classifyProbe, probeAll } from '../../src/gather/probes.ts';
 import { FakeClusterClient, notFound } from './fake-client.ts';
 import { freePort } from '../sim/standins/testutil.ts';
+import { runExec } from '../helpers/run.ts';
 
 const r = (stderr: string, exitCode: number | null, stdout = '') => ({ stdout, stderr, exitCode });
 
@@ -157,14 +158,7 @@ test('real bash /dev/tcp, curl and perl answers classify as the kernel meant', {
       if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) { continue; }
       for (const [port, want] of [[open, 'connected'], [closed, 'refused']] as const) {
         const argv = probeArgv(tool, { host: '127.0.0.1', port }, true);
-        const out = await new Promise<{ stdout: string; stderr: string; exitCode: number | null }>((resolve) => {
-          const p = spawn(argv[0], argv.slice(1));
-          let so = '';
-          let se = '';
-          p.stdout.on('data', (d: Buffer) => (so += d));
-          p.stderr.on('data', (d: Buffer) => (se += d));
-          p.on('close', (code) => resolve({ stdout: so, stderr: se, exitCode: code }));
-        });
+        const out = await runExec(argv[0], argv.slice(1));
         assert.equal(classifyProbe(tool, out, true).outcome, want, `${tool} -> ${port}: ${out.stderr}`);
       }
     }
@@ -177,16 +171,9 @@ test('real bash /dev/tcp, curl and perl answers classify as the kernel meant', {
 
 const hasDash = spawnSync('sh', ['-c', 'true']).status === 0;
 
-/** Runs PROBE_KIT as the exec would: `sh -c PROBE_KIT probe-kit ARGS...`, with PATH limited to `path` when given. */
-function runKit(args: string[], env: NodeJS.ProcessEnv = process.env, shell = 'sh'): Promise<{ stdout: string; stderr: string; exitCode: number | null }> {
-  return new Promise((resolve) => {
-    const p = spawn(shell, ['-c', PROBE_KIT, 'probe-kit', ...args], { env });
-    let so = '';
-    let se = '';
-    p.stdout.on('data', (d: Buffer) => (so += d));
-    p.stderr.on('data', (d: Buffer) => (se += d));
-    p.on('close', (code) => resolve({ stdout: so, stderr: se, exitCode: code }));
-  });
+/** Runs PROBE_KIT as the exec would: `sh -c PROBE_KIT probe-kit ARGS...`, with `env` over this process's (PATH: an image's tools). */
+function runKit(args: string[], env: Record<string, string> = {}, shell = 'sh') {
+  return runExec(shell, ['-c', PROBE_KIT, 'probe-kit', ...args], env);
 }
 
 test('the kit is one constant script: targets travel only as positional arguments, validated twice', () => {
@@ -233,7 +220,7 @@ test('the kit against real loopback ports: parallel targets, classified as the p
   const closed = await freePort();
   // The shells and tool sets of common images: dash with the host's tools, and busybox alone (nc without -z).
   const bbDir = mkdtempSync(join(tmpdir(), 'okd-bb-'));
-  const shells: [string, string, NodeJS.ProcessEnv][] = [['sh', 'host', process.env]];
+  const shells: [string, string, Record<string, string>][] = [['sh', 'host', {}]];
   if (existsSync('/usr/bin/busybox')) {
     for (const t of ['sh', 'nc', 'wget', 'timeout', 'printf']) { symlinkSync('/usr/bin/busybox', join(bbDir, t)); }
     shells.push([join(bbDir, 'sh'), 'busybox', { PATH: bbDir }]);

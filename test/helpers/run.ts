@@ -11,7 +11,16 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export interface RunResult { code: number; stdout: string; stderr: string }
 
 /** Exit code -1 when the command was killed (after timeoutMs) or died of a signal. */
-export function runAsync(cmd: string, args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<RunResult> {
+export async function runAsync(cmd: string, args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<RunResult> {
+  const r = await runExec(cmd, args, env, timeoutMs);
+  return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * runAsync with the exit code as an exec reports it (null when killed or signalled), the shape
+ * classifyProbe reads: a real tool's answer judged as one from a pod.
+ */
+export function runExec(cmd: string, args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<{ stdout: string; stderr: string; exitCode: number | null }> {
   return new Promise((resolve, reject) => {
     const c = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -20,7 +29,7 @@ export function runAsync(cmd: string, args: string[], env: Record<string, string
     c.stderr.on('data', (d) => { stderr += d; });
     const timer = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
     c.on('error', reject);
-    c.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
+    c.on('close', (code) => { clearTimeout(timer); resolve({ exitCode: code, stdout, stderr }); });
   });
 }
 
