@@ -1,8 +1,8 @@
-import type { AffectedApp, CheckedEntry, Evidence, Rule, RuleFinding } from '../report/finding.ts';
+import type { AffectedApp, Evidence, Rule, RuleFinding } from '../report/finding.ts';
 import { baseMetricName } from '../otel/prometheus.ts';
 import type { CollectorPod, MetricSample } from '../snapshot.ts';
-import { currentCollectorMatches, exportersWith, LIMITER_REFUSED, memoryLimiters, metricEvidence, NOT_READ, RECEIVER_REFUSED, SEND_FAILED, wayOutRead } from './exporter-shared.ts';
-import { appLogMatches, clientsOf, collectorWorkloads, truncate } from './util.ts';
+import { currentCollectorMatches, exportersWith, judgeCollectorWorkloads, LIMITER_REFUSED, memoryLimiters, metricEvidence, RECEIVER_REFUSED, SEND_FAILED } from './exporter-shared.ts';
+import { appLogMatches, clientsOf, truncate } from './util.ts';
 
 /** memorylimiter.go logs the transitions: "Refusing data." going in, "back within limits" coming out. */
 function refusingByLog(s: Parameters<Rule['check']>[0], p: CollectorPod): { refusing: boolean; recovered: boolean; lines: string[]; limits?: string } {
@@ -47,9 +47,8 @@ export const rule: Rule = {
   fix: 'Give the collector memory headroom: raise the container\'s memory limit (limit_percentage follows it; limit_mib must be raised by hand), add replicas behind the Service, or lower what arrives (sampling, smaller batches). When its exporters fail too, a queue that cannot drain holds the memory: fix that first.',
   modes: ['diagnose'],
   check(s) {
-    const findings: RuleFinding[] = [];
-    const checked: CheckedEntry[] = [];
-    for (const w of collectorWorkloads(s)) {
+    // Without a memory_limiter there is nothing that refuses: a pass, whatever was read.
+    return judgeCollectorWorkloads(s, (w) => {
       const limiters = memoryLimiters(w.pods[0]);
       const evidence: Evidence[] = [];
       const refusingPods: CollectorPod[] = [];
@@ -74,11 +73,7 @@ export const rule: Rule = {
       const allRecovered = w.pods.every((p) => refusingByLog(s, p).recovered);
       const past = !refusingPods.length && (told.length ? allRecovered : pastPods.length > 0);
       if (past) { refusingPods.push(...(pastPods.length ? pastPods : w.pods)); }
-      if (!refusingPods.length && !(told.length && limiters.length)) {
-        // Without a memory_limiter there is nothing that refuses: a pass, whatever was read.
-        checked.push({ subject: w.label, ...(!limiters.length || wayOutRead(s, w.pods) ? {} : { status: 'skipped' as const, reason: NOT_READ }) });
-        continue;
-      }
+      if (!refusingPods.length && !(told.length && limiters.length)) { return null; }
       if (!refusingPods.length) {
         // No log line or metric from the collector (rolled out of the tail, metrics unread): the apps' own lines.
         refusingPods.push(...new Set(told.flatMap((cl) => w.pods.filter((p) => clientsOf(s, p).some((x) => x.app === cl.app)))));
@@ -106,25 +101,25 @@ export const rule: Rule = {
       const failing = exportersWith(w.pods, SEND_FAILED).size > 0 || w.pods.some((p) => currentCollectorMatches(s, p, ['export-failed', 'queue-full']).length > 0);
       if (past) {
         const recoveredPods = refusingPods.filter((p) => refusingByLog(s, p).recovered).map((p) => p.pod);
-        findings.push({
+        const finding: RuleFinding = {
           subject: w.subject,
           severity: 'warning',
           summary: `the memory limiter refused data on ${refusingPods.length}/${w.pods.length} pod(s) since they started${recoveredPods.length ? ', and is back within limits' : ''}`,
           rootCause: `${pastPods.length ? 'The memory_limiter\'s refusal counters are above zero' : 'The apps logged the limiter\'s refusal'}: at some time since the pod started, memory use was above its soft limit${limits ? ` (${limits})` : ''} and batches were refused. ${recoveredPods.length ? `Its log says it is back within limits now (${recoveredPods.join(', ')}).` : 'Nothing read shows it refusing now (no "Refusing data." line in the log tail, no app logging the refusal).'}`,
           evidence,
           fix: { summary: `If it recurs, give ${w.label} memory headroom: raise the container's memory limit with the memory_limiter's, add replicas, or lower the load.`, target: `the memory_limiter processor and the container resources of ${w.label}` },
-        });
-        continue;
+        };
+        return { findings: [finding] };
       }
-      findings.push({
+      const finding: RuleFinding = {
         subject: w.subject,
         summary: `the memory limiter refuses data on ${refusingPods.length}/${w.pods.length} pod(s): receivers answer apps with errors`,
         rootCause: `Memory use is above the memory_limiter's soft limit${limits ? ` (${limits})` : ''}, so it refuses every batch and the receivers answer the apps with UNAVAILABLE / 503 ("data refused due to high memory usage"); the SDKs retry, then drop.${failing ? ' Its exporters are failing too: a queue that cannot drain holds the memory (exporter-failing).' : ''}`,
         evidence,
         fix: { summary: `Give ${w.label} memory headroom: raise the container's memory limit with the memory_limiter's (limit_percentage follows the limit, limit_mib does not), add replicas, or lower the load.${failing ? ' Fix the failing exporter first.' : ''}`, target: `the memory_limiter processor and the container resources of ${w.label}` },
         ...(affected.size ? { affected: [...affected.values()] } : {}),
-      });
-    }
-    return { findings, checked };
+      };
+      return { findings: [finding] };
+    }, (w) => memoryLimiters(w.pods[0]).length > 0);
   },
 };

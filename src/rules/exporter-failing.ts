@@ -1,11 +1,8 @@
 import type { CheckedEntry, Evidence, Rule, RuleFinding } from '../report/finding.ts';
 import { splitHostPort } from '../otel/endpoint.ts';
-import type { CollectorPod, LogMatch } from '../snapshot.ts';
-import { currentCollectorMatches, exporterEndpoint, exportersWith, metricEvidence, NOT_READ, pipelinesOf, SEND_FAILED, SENT, wayOutRead } from './exporter-shared.ts';
+import { currentCollectorMatches, exporterEndpoint, exportersWith, judgeCollectorWorkloads, matchesByExporter, metricEvidence, pipelinesOf, SEND_FAILED, SENT } from './exporter-shared.ts';
 import { keys } from './keys.ts';
-import { collectorWorkloads, truncate } from './util.ts';
-
-type Match = LogMatch;
+import { truncate } from './util.ts';
 
 const CLASS_TEXT: Record<string, string> = {
   dns: 'its host does not resolve',
@@ -70,29 +67,16 @@ export const rule: Rule = {
   fix: 'Depends on the error: correct the endpoint host (DNS), port (refused) or transport (otlp = gRPC, otlphttp = HTTP); match the TLS settings; give the backend the credentials it expects; read the backend\'s answer for other 4xx/5xx.',
   modes: ['diagnose'],
   check(s) {
-    const findings: RuleFinding[] = [];
-    const checked: CheckedEntry[] = [];
-    for (const w of collectorWorkloads(s)) {
-      const read = wayOutRead(s, w.pods);
-      const byExporter = new Map<string, { pods: Set<CollectorPod>; lines: Match[] }>();
-      for (const p of w.pods) {
-        for (const m of currentCollectorMatches(s, p, ['export-failed'])) {
-          const id = m.fields?.component ?? 'unknown';
-          const cur = byExporter.get(id) ?? { pods: new Set(), lines: [] };
-          cur.pods.add(p);
-          cur.lines.push(m);
-          byExporter.set(id, cur);
-        }
-      }
+    return judgeCollectorWorkloads(s, (w) => {
+      const byExporter = matchesByExporter(s, w.pods, 'export-failed');
       // Metrics alone: an exporter that failed and never delivered (a past blip that recovered is not this).
       const delivered = exportersWith(w.pods, SENT);
       for (const id of exportersWith(w.pods, SEND_FAILED)) {
         if (!byExporter.has(id) && !delivered.has(id)) { byExporter.set(id, { pods: new Set(w.pods), lines: [] }); }
       }
-      if (!byExporter.size) {
-        checked.push({ subject: w.label, ...(read ? {} : { status: 'skipped' as const, reason: NOT_READ }) });
-        continue;
-      }
+      if (!byExporter.size) { return null; }
+      const findings: RuleFinding[] = [];
+      const checked: CheckedEntry[] = [];
       const c = w.pods[0];
       for (const [id, { pods, lines }] of byExporter) {
         // A backend that only throttles is up: when the queue overflows meanwhile, exporter-queue-full is the row.
@@ -134,7 +118,7 @@ export const rule: Rule = {
           explains: [keys.exporterFailing(w.key, id)],
         });
       }
-    }
-    return { findings, checked };
+      return { findings, checked };
+    });
   },
 };

@@ -1,10 +1,10 @@
-import type { CheckedEntry, Evidence, Rule, RuleFinding } from '../report/finding.ts';
+import type { Evidence, Rule, RuleFinding } from '../report/finding.ts';
 import { isMap } from '../otel/config.ts';
 import { samplesOf } from '../otel/prometheus.ts';
 import type { CollectorPod } from '../snapshot.ts';
-import { currentCollectorMatches, ENQUEUE_FAILED, exportersWith, metricEvidence, NOT_READ, pipelinesOf, wayOutRead } from './exporter-shared.ts';
+import { currentCollectorMatches, ENQUEUE_FAILED, exportersWith, judgeCollectorWorkloads, matchesByExporter, metricEvidence, pipelinesOf } from './exporter-shared.ts';
 import { keys } from './keys.ts';
-import { collectorWorkloads, truncate } from './util.ts';
+import { truncate } from './util.ts';
 
 /** Exporters whose queue gauge stands at its capacity on some pod (otelcol_exporter_queue_size >= _capacity). */
 function queuesAtCapacity(pods: CollectorPod[]): Map<string, { size: number; capacity: number; pod: string }> {
@@ -38,34 +38,21 @@ export const rule: Rule = {
   fix: 'Make the backend keep up first (exporter-failing says why it does not); then size the queue to the outage it must survive (sending_queue.queue_size, num_consumers, a persistent queue with the file_storage extension), with a memory_limiter to keep the collector alive meanwhile.',
   modes: ['diagnose'],
   check(s) {
-    const findings: RuleFinding[] = [];
-    const checked: CheckedEntry[] = [];
-    for (const w of collectorWorkloads(s)) {
-      const byExporter = new Map<string, { lines: string[]; pods: Set<CollectorPod> }>();
-      for (const p of w.pods) {
-        for (const m of currentCollectorMatches(s, p, ['queue-full'])) {
-          const id = m.fields?.component ?? 'unknown';
-          const cur = byExporter.get(id) ?? { lines: [], pods: new Set() };
-          cur.lines.push(m.line);
-          cur.pods.add(p);
-          byExporter.set(id, cur);
-        }
-      }
+    return judgeCollectorWorkloads(s, (w) => {
+      const byExporter = matchesByExporter(s, w.pods, 'queue-full');
       const full = queuesAtCapacity(w.pods);
       for (const id of new Set([...full.keys(), ...exportersWith(w.pods, ENQUEUE_FAILED)])) {
         if (!byExporter.has(id)) { byExporter.set(id, { lines: [], pods: new Set(w.pods) }); }
       }
       // enqueue_failed is cumulative: alone, it says the queue overflowed since the pod started, not that it is
       // full now. Now is the gauge at capacity or the rejection in the running container's log tail.
-      if (!byExporter.size) {
-        checked.push({ subject: w.label, ...(wayOutRead(s, w.pods) ? {} : { status: 'skipped' as const, reason: NOT_READ }) });
-        continue;
-      }
+      if (!byExporter.size) { return null; }
+      const findings: RuleFinding[] = [];
       const c = w.pods[0];
       for (const [id, { lines, pods }] of byExporter) {
         const evidence: Evidence[] = [];
         if (lines.length) {
-          evidence.push({ source: 'log', detail: truncate(lines[lines.length - 1].trim(), 500) });
+          evidence.push({ source: 'log', detail: truncate(lines[lines.length - 1].line.trim(), 500) });
           if (lines.length > 1) { evidence.push({ source: 'log', detail: `${lines.length} batches refused by the full queue of ${id} in the last lines of ${[...pods].map((p) => p.pod).join(', ')}` }); }
         }
         // What keeps the queue from draining, when the log tells: a backend that throttles is the usual one.
@@ -100,7 +87,7 @@ export const rule: Rule = {
           symptomOf: [keys.exporterFailing(w.key, id)],
         });
       }
-    }
-    return { findings, checked };
+      return { findings };
+    });
   },
 };

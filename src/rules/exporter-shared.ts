@@ -3,11 +3,54 @@
  * pipelines from the effective config, and the collector's own metrics as `api` evidence (or, when they were
  * not read, why: a proof that is missing is said, never implied).
  */
-import type { Evidence } from '../report/finding.ts';
+import type { CheckedEntry, Evidence, RuleFinding } from '../report/finding.ts';
 import { isMap, pipelines } from '../otel/config.ts';
 import { expandEnv } from '../otel/envexpand.ts';
 import { baseMetricName, samplesOf } from '../otel/prometheus.ts';
 import type { CollectorPod, LogMatch, MetricSample, Snapshot } from '../snapshot.ts';
+import { collectorWorkloads } from './util.ts';
+
+export type CollectorWorkload = ReturnType<typeof collectorWorkloads>[number];
+
+/**
+ * The walk the three rules share: each collector workload judged by `judge`, which returns what it found
+ * there, or null for nothing. Nothing found is a pass only where the way out was read (wayOutRead): a
+ * clean bill needs the log or metrics that would have shown the failure. `mustRead` false says the rule
+ * had nothing to look for on that workload (no memory_limiter to refuse), a pass whatever was read.
+ */
+export function judgeCollectorWorkloads(
+  s: Snapshot,
+  judge: (w: CollectorWorkload) => { findings: RuleFinding[]; checked?: CheckedEntry[] } | null,
+  mustRead: (w: CollectorWorkload) => boolean = () => true,
+): { findings: RuleFinding[]; checked: CheckedEntry[] } {
+  const findings: RuleFinding[] = [];
+  const checked: CheckedEntry[] = [];
+  for (const w of collectorWorkloads(s)) {
+    const r = judge(w);
+    if (r) {
+      findings.push(...r.findings);
+      checked.push(...(r.checked ?? []));
+      continue;
+    }
+    checked.push({ subject: w.label, ...(!mustRead(w) || wayOutRead(s, w.pods) ? {} : { status: 'skipped' as const, reason: NOT_READ }) });
+  }
+  return { findings, checked };
+}
+
+/** Per exporter (the log's component), the pods whose running log shows `kind` for it and those lines, oldest first. */
+export function matchesByExporter(s: Snapshot, pods: CollectorPod[], kind: string): Map<string, { pods: Set<CollectorPod>; lines: LogMatch[] }> {
+  const out = new Map<string, { pods: Set<CollectorPod>; lines: LogMatch[] }>();
+  for (const p of pods) {
+    for (const m of currentCollectorMatches(s, p, [kind])) {
+      const id = m.fields?.component ?? 'unknown';
+      const cur = out.get(id) ?? { pods: new Set(), lines: [] };
+      cur.pods.add(p);
+      cur.lines.push(m);
+      out.set(id, cur);
+    }
+  }
+  return out;
+}
 
 /** Where an exporter sends: `endpoint`, or otlphttp's per-signal URLs; env expanded with the collector's env. */
 export function exporterEndpoint(c: CollectorPod, id: string): string | undefined {
