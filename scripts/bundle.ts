@@ -171,6 +171,24 @@ export async function renderFastData(info: BuildInfo, commit: string | undefined
   }
 }
 
+/**
+ * What both bundles share: one TypeScript entry written here (its imports resolved from src/), built in
+ * memory for Node 22, ESM unless `rest` says otherwise.
+ */
+function entryBuild(contents: string, sourcefile: string, rest: esbuild.BuildOptions): esbuild.BuildOptions & { write: false } {
+  return {
+    stdin: { contents, resolveDir: join(ROOT, 'src'), sourcefile, loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    legalComments: 'none',
+    logLevel: 'warning',
+    ...rest,
+    write: false,
+  };
+}
+
 /** dist/bundle/fast.js: src/fast-start.ts with its data, and oclif's own colorize and terminal width. */
 async function buildFast(info: BuildInfo, commit: string | undefined, outdir: string): Promise<esbuild.OutputFile[]> {
   const data = await renderFastData(info, commit);
@@ -188,19 +206,11 @@ async function buildFast(info: BuildInfo, commit: string | undefined, outdir: st
     `  return fastAnswer(DATA, argv, { colorize, width: stdtermwidth, isWsl: () => ${IS_WSL} });`,
     `}`,
   ].join('\n');
-  const result = await esbuild.build({
-    write: false,
-    stdin: { contents: entry, resolveDir: join(ROOT, 'src'), sourcefile: 'fast-entry.ts', loader: 'ts' },
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
+  const result = await esbuild.build(entryBuild(entry, 'fast-entry.ts', {
     outfile: join(outdir, 'fast.js'),
     // what oclif's theme and screen require are built-ins only (their packages are inlined)
     banner: { js: `const require = (id) => process.getBuiltinModule(id) ?? (() => { throw new Error(\`fast.js: \${id} is not a built-in\`); })();` },
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
+  }));
   return result.outputFiles;
 }
 
@@ -220,12 +230,7 @@ export async function bundle(opts: BundleOptions = {}): Promise<string> {
   // Built in memory, then written over the old files, and only then are stale files removed: a plugin
   // process running meanwhile (a test, a user's shell) never finds its entry or a chunk missing, and an
   // identical rebuild changes nothing on disk.
-  const result = await esbuild.build({
-    write: false,
-    stdin: { contents: entry, resolveDir: join(ROOT, 'src'), sourcefile: 'cli-entry.ts', loader: 'ts' },
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
+  const result = await esbuild.build(entryBuild(entry, 'cli-entry.ts', {
     // The standalone binary is CommonJS on purpose: an ESM bundle hoists every `import 'node:http'` of
     // every dependency to its top, so Node would load http, https, tls and undici before `version` runs
     // (+0.3 s); CommonJS requires them where the (lazily initialised) module first runs.
@@ -246,10 +251,8 @@ export async function bundle(opts: BundleOptions = {}): Promise<string> {
           // CommonJS dependencies (oclif, client-node's) call require(): give the ESM bundle a real one.
           banner: { js: `import { createRequire as __otelDoctorCreateRequire } from 'node:module'; const require = __otelDoctorCreateRequire(import.meta.url);\n${QUIET_OCLIF}` },
         }),
-    legalComments: 'none',
-    logLevel: 'warning',
     plugins: [versionPlugin(pkg, opts.commit), wslPlugin],
-  });
+  }));
   const keep = new Set<string>();
   // `version` and `--help` answered without oclif (bin/run.js); the standalone binary starts from cli.cjs alone.
   const fast = opts.single ? [] : await buildFast(info, opts.commit, outdir);
