@@ -7,7 +7,7 @@ import { classify, planObject } from '../../src/fix/plan.ts';
 import { lintTexts } from '../../src/lint/index.ts';
 import { matchCollectorLine } from '../../src/otel/logs.ts';
 import type { Snapshot } from '../../src/snapshot.ts';
-import { findingsOf, loadSnapshot, ruleTester, test, variant } from './helpers.ts';
+import { findingsOf, type InvalidCase, loadSnapshot, ruleTester, test, variant } from './helpers.ts';
 
 const COLLECTOR = 'Deployment observability/otel-collector:opentelemetry-collector';
 const WORKLOAD = 'Deployment observability/otel-collector';
@@ -55,6 +55,72 @@ function config(s: Snapshot): any {
   return s.collectors[0].effectiveConfig;
 }
 
+/** Where the OTLP receivers and health_check listen; each case varies one other binding. */
+type Binds = { grpc: string; http: string; health: string };
+const WILDCARD: Binds = { grpc: '0.0.0.0:4317', http: '0.0.0.0:4318', health: '0.0.0.0:13133' };
+const BRACKETED: Binds = { grpc: '[${env:MY_POD_IP}]:4317', http: '[${env:MY_POD_IP}]:4318', health: '[${env:MY_POD_IP}]:13133' };
+
+function bind(cfg: any, b: Binds): void {
+  cfg.receivers.otlp.protocols.grpc.endpoint = b.grpc;
+  cfg.receivers.otlp.protocols.http.endpoint = b.http;
+  cfg.extensions.health_check.endpoint = b.health;
+}
+
+/** The Helm chart's collector running (not crashing) on an IPv6 pod IP, bound as `b`, with `patch`'s one change. */
+function onIPv6Pod(b: Binds, patch: (cfg: any, s: Snapshot) => void = () => {}): Snapshot {
+  return variant(loadSnapshot('healthy-helm'), (s) => {
+    const c = s.collectors[0];
+    c.podIP = POD_IP6;
+    c.env = { MY_POD_IP: POD_IP6 };
+    bind(config(s), b);
+    patch(config(s), s);
+  });
+}
+
+const READER_FROM_POD_IP = { metrics: { readers: [{ pull: { exporter: { prometheus: { host: '${env:MY_POD_IP}', port: 8888 } } } }] } };
+
+/** Bindings from the pod IP that Go cannot split on an IPv6 pod: each is an error, in diagnose and lint alike. */
+const UNSPLITTABLE: { name: string; snapshot: Snapshot }[] = [
+  {
+    name: 'a literal IPv6 address without brackets is an error in lint too',
+    snapshot: linted((s) => {
+      config(s).receivers.otlp.protocols.grpc.endpoint = 'fd00::1:4317';
+    }),
+  },
+  {
+    name: 'the netstat-style wildcard :::4317',
+    snapshot: variant(loadSnapshot('healthy-helm'), (s) => {
+      config(s).receivers.otlp.protocols.http.endpoint = ':::4318';
+    }),
+  },
+  {
+    name: 'an extension (pprof) from the pod IP on an IPv6 pod',
+    snapshot: onIPv6Pod(WILDCARD, (cfg) => {
+      cfg.extensions.pprof = { endpoint: '${env:MY_POD_IP}:1777' };
+      cfg.service.extensions.push('pprof');
+    }),
+  },
+  {
+    name: 'a non-OTLP push receiver (jaeger thrift_http) from the pod IP',
+    snapshot: onIPv6Pod(WILDCARD, (cfg) => {
+      cfg.receivers.jaeger = { protocols: { thrift_http: { endpoint: '${env:MY_POD_IP}:14268' } } };
+      cfg.service.pipelines.traces.receivers.push('jaeger');
+    }),
+  },
+  {
+    name: 'telemetry metrics.address from the pod IP (collector 0.120 reads it with net.SplitHostPort)',
+    snapshot: onIPv6Pod(BRACKETED, (cfg) => {
+      cfg.service.telemetry = { metrics: { address: '${env:MY_POD_IP}:8888' } };
+    }),
+  },
+  {
+    name: 'a telemetry reader host from the pod IP on collector 0.120 (contrib/config joined with %s:%d)',
+    snapshot: onIPv6Pod(BRACKETED, (cfg) => {
+      cfg.service.telemetry = READER_FROM_POD_IP;
+    }),
+  },
+];
+
 ruleTester(rule, {
   valid: [
     {
@@ -64,36 +130,19 @@ ruleTester(rule, {
     },
     {
       name: 'bracketed pod IP on an IPv6 cluster',
-      snapshot: variant(ipv6Helm(), (s) => {
-        const cfg = config(s);
-        cfg.receivers.otlp.protocols.grpc.endpoint = '[${env:MY_POD_IP}]:4317';
-        cfg.receivers.otlp.protocols.http.endpoint = '[${env:MY_POD_IP}]:4318';
-        cfg.extensions.health_check.endpoint = '[${env:MY_POD_IP}]:13133';
-      }),
+      snapshot: variant(ipv6Helm(), (s) => bind(config(s), BRACKETED)),
       check: { subject: WORKLOAD, status: 'pass' },
     },
     {
       name: '0.0.0.0 on an IPv6 cluster',
-      snapshot: variant(ipv6Helm(), (s) => {
-        const cfg = config(s);
-        cfg.receivers.otlp.protocols.grpc.endpoint = '0.0.0.0:4317';
-        cfg.receivers.otlp.protocols.http.endpoint = '0.0.0.0:4318';
-        cfg.extensions.health_check.endpoint = '0.0.0.0:13133';
-      }),
+      snapshot: variant(ipv6Helm(), (s) => bind(config(s), WILDCARD)),
     },
     {
       name: 'a telemetry reader host from the pod IP on collector >= 0.122 (otelconf joins it with net.JoinHostPort)',
-      snapshot: variant(loadSnapshot('healthy-helm'), (s) => {
-        const c = s.collectors[0];
-        c.image = 'otel/opentelemetry-collector-k8s:0.122.0';
-        c.version = '0.122.0';
-        c.podIP = POD_IP6;
-        c.env = { MY_POD_IP: POD_IP6 };
-        const cfg = config(s);
-        cfg.receivers.otlp.protocols.grpc.endpoint = '[::]:4317';
-        cfg.receivers.otlp.protocols.http.endpoint = '[::]:4318';
-        cfg.extensions.health_check.endpoint = '[${env:MY_POD_IP}]:13133';
-        cfg.service.telemetry = { metrics: { readers: [{ pull: { exporter: { prometheus: { host: '${env:MY_POD_IP}', port: 8888 } } } }] } };
+      snapshot: onIPv6Pod({ grpc: '[::]:4317', http: '[::]:4318', health: BRACKETED.health }, (cfg, s) => {
+        s.collectors[0].image = 'otel/opentelemetry-collector-k8s:0.122.0';
+        s.collectors[0].version = '0.122.0';
+        cfg.service.telemetry = READER_FROM_POD_IP;
       }),
     },
     {
@@ -105,21 +154,13 @@ ruleTester(rule, {
     {
       name: 'a receiver no pipeline starts',
       snapshot: variant(ipv6Helm(), (s) => {
-        const cfg = config(s);
-        cfg.receivers.zipkin = { endpoint: '${env:MY_POD_IP}:9411' };
-        cfg.receivers.otlp.protocols.grpc.endpoint = '[${env:MY_POD_IP}]:4317';
-        cfg.receivers.otlp.protocols.http.endpoint = '[${env:MY_POD_IP}]:4318';
-        cfg.extensions.health_check.endpoint = '[${env:MY_POD_IP}]:13133';
+        config(s).receivers.zipkin = { endpoint: '${env:MY_POD_IP}:9411' };
+        bind(config(s), BRACKETED);
       }),
     },
     {
       name: 'lint, the chart binding with nothing saying IPv6: info would be the floor, but a bracketed config is clean',
-      snapshot: linted((s) => {
-        const cfg = config(s);
-        cfg.receivers.otlp.protocols.grpc.endpoint = '[${env:MY_POD_IP}]:4317';
-        cfg.receivers.otlp.protocols.http.endpoint = '[${env:MY_POD_IP}]:4318';
-        cfg.extensions.health_check.endpoint = '[${env:MY_POD_IP}]:13133';
-      }),
+      snapshot: linted((s) => bind(config(s), BRACKETED)),
     },
   ],
   invalid: [
@@ -148,78 +189,7 @@ ruleTester(rule, {
       snapshot: linted(),
       findings: [{ severity: 'info', subject: COLLECTOR }],
     },
-    {
-      name: 'a literal IPv6 address without brackets is an error in lint too',
-      snapshot: linted((s) => {
-        config(s).receivers.otlp.protocols.grpc.endpoint = 'fd00::1:4317';
-      }),
-      findings: [{ severity: 'error', subject: COLLECTOR }],
-    },
-    {
-      name: 'the netstat-style wildcard :::4317',
-      snapshot: variant(loadSnapshot('healthy-helm'), (s) => {
-        config(s).receivers.otlp.protocols.http.endpoint = ':::4318';
-      }),
-      findings: [{ severity: 'error', subject: COLLECTOR }],
-    },
-    {
-      name: 'an extension (pprof) from the pod IP on an IPv6 pod',
-      snapshot: variant(loadSnapshot('healthy-helm'), (s) => {
-        const c = s.collectors[0];
-        c.podIP = POD_IP6;
-        c.env = { MY_POD_IP: POD_IP6 };
-        const cfg = config(s);
-        cfg.receivers.otlp.protocols.grpc.endpoint = '0.0.0.0:4317';
-        cfg.receivers.otlp.protocols.http.endpoint = '0.0.0.0:4318';
-        cfg.extensions.health_check.endpoint = '0.0.0.0:13133';
-        cfg.extensions.pprof = { endpoint: '${env:MY_POD_IP}:1777' };
-        cfg.service.extensions.push('pprof');
-      }),
-      findings: [{ severity: 'error', subject: COLLECTOR }],
-    },
-    {
-      name: 'a non-OTLP push receiver (jaeger thrift_http) from the pod IP',
-      snapshot: variant(loadSnapshot('healthy-helm'), (s) => {
-        const c = s.collectors[0];
-        c.podIP = POD_IP6;
-        c.env = { MY_POD_IP: POD_IP6 };
-        const cfg = config(s);
-        cfg.receivers.otlp.protocols.grpc.endpoint = '0.0.0.0:4317';
-        cfg.receivers.otlp.protocols.http.endpoint = '0.0.0.0:4318';
-        cfg.extensions.health_check.endpoint = '0.0.0.0:13133';
-        cfg.receivers.jaeger = { protocols: { thrift_http: { endpoint: '${env:MY_POD_IP}:14268' } } };
-        cfg.service.pipelines.traces.receivers.push('jaeger');
-      }),
-      findings: [{ severity: 'error', subject: COLLECTOR }],
-    },
-    {
-      name: 'telemetry metrics.address from the pod IP (collector 0.120 reads it with net.SplitHostPort)',
-      snapshot: variant(loadSnapshot('healthy-helm'), (s) => {
-        const c = s.collectors[0];
-        c.podIP = POD_IP6;
-        c.env = { MY_POD_IP: POD_IP6 };
-        const cfg = config(s);
-        cfg.receivers.otlp.protocols.grpc.endpoint = '[${env:MY_POD_IP}]:4317';
-        cfg.receivers.otlp.protocols.http.endpoint = '[${env:MY_POD_IP}]:4318';
-        cfg.extensions.health_check.endpoint = '[${env:MY_POD_IP}]:13133';
-        cfg.service.telemetry = { metrics: { address: '${env:MY_POD_IP}:8888' } };
-      }),
-      findings: [{ severity: 'error', subject: COLLECTOR }],
-    },
-    {
-      name: 'a telemetry reader host from the pod IP on collector 0.120 (contrib/config joined with %s:%d)',
-      snapshot: variant(loadSnapshot('healthy-helm'), (s) => {
-        const c = s.collectors[0];
-        c.podIP = POD_IP6;
-        c.env = { MY_POD_IP: POD_IP6 };
-        const cfg = config(s);
-        cfg.receivers.otlp.protocols.grpc.endpoint = '[${env:MY_POD_IP}]:4317';
-        cfg.receivers.otlp.protocols.http.endpoint = '[${env:MY_POD_IP}]:4318';
-        cfg.extensions.health_check.endpoint = '[${env:MY_POD_IP}]:13133';
-        cfg.service.telemetry = { metrics: { readers: [{ pull: { exporter: { prometheus: { host: '${env:MY_POD_IP}', port: 8888 } } } }] } };
-      }),
-      findings: [{ severity: 'error', subject: COLLECTOR }],
-    },
+    ...UNSPLITTABLE.map(({ name, snapshot }): InvalidCase => ({ name, snapshot, findings: [{ severity: 'error', subject: COLLECTOR }] })),
   ],
 });
 
@@ -250,15 +220,8 @@ test('the fix brackets each address and names the object to edit', () => {
 });
 
 test('a reader host before 0.122 is fixed in brackets; metrics.address before 0.122 only by 0.0.0.0', () => {
-  const s = variant(loadSnapshot('healthy-helm'), (x) => {
-    const c = x.collectors[0];
-    c.podIP = POD_IP6;
-    c.env = { MY_POD_IP: POD_IP6 };
-    const cfg = config(x);
-    cfg.receivers.otlp.protocols.grpc.endpoint = '0.0.0.0:4317';
-    cfg.receivers.otlp.protocols.http.endpoint = '0.0.0.0:4318';
-    cfg.extensions.health_check.endpoint = '0.0.0.0:13133';
-    cfg.service.telemetry = { metrics: { readers: [{ pull: { exporter: { prometheus: { host: '${env:MY_POD_IP}', port: 8888 } } } }] } };
+  const s = onIPv6Pod(WILDCARD, (cfg) => {
+    cfg.service.telemetry = READER_FROM_POD_IP;
   });
   const [f] = findingsOf(rule, s);
   assert.deepEqual(parse(f.fix.patch ?? ''), { service: { telemetry: { metrics: { readers: [{ pull: { exporter: { prometheus: { host: '[${env:MY_POD_IP}]', port: 8888 } } } }] } } } });
@@ -335,10 +298,7 @@ test('lint reads the family from the manifests: IPv6 or dual-stack Service field
 test('other rules suggest the pod-IP binding in brackets where the cluster is IPv6, as the chart writes it elsewhere', () => {
   const loopback = (s: Snapshot) => {
     const x = variant(s, (y) => {
-      const cfg = config(y);
-      cfg.receivers.otlp.protocols.grpc.endpoint = 'localhost:4317';
-      cfg.receivers.otlp.protocols.http.endpoint = 'localhost:4318';
-      cfg.extensions.health_check.endpoint = 'localhost:13133';
+      bind(config(y), { grpc: 'localhost:4317', http: 'localhost:4318', health: 'localhost:13133' });
       delete y.collectors[0].listeners;
     });
     return judge(x).findings.filter((f) => f.rule === 'receiver-bound-to-loopback' || f.rule === 'health-check-bound-to-loopback').map((f) => `${f.fix.summary}\n${f.fix.patch ?? ''}`).join('\n');
@@ -353,14 +313,7 @@ test('other rules suggest the pod-IP binding in brackets where the cluster is IP
 });
 
 test('metrics.address fails when the config is read (0.111 to 0.122): the root cause says so', () => {
-  const s = variant(loadSnapshot('healthy-helm'), (x) => {
-    const c = x.collectors[0];
-    c.podIP = POD_IP6;
-    c.env = { MY_POD_IP: POD_IP6 };
-    const cfg = config(x);
-    cfg.receivers.otlp.protocols.grpc.endpoint = '[${env:MY_POD_IP}]:4317';
-    cfg.receivers.otlp.protocols.http.endpoint = '[${env:MY_POD_IP}]:4318';
-    cfg.extensions.health_check.endpoint = '[${env:MY_POD_IP}]:13133';
+  const s = onIPv6Pod(BRACKETED, (cfg) => {
     cfg.service.telemetry = { metrics: { address: '${env:MY_POD_IP}:8888' } };
   });
   const [f] = findingsOf(rule, s);
@@ -373,14 +326,7 @@ test('metrics.address fails when the config is read (0.111 to 0.122): the root c
 test('a reader patch keeps its index and the rest of the list: a list in a merge replaces the list', () => {
   const periodic = { periodic: { exporter: { otlp: { protocol: 'http/protobuf', endpoint: 'http://backend:4318' } } } };
   const pull = { pull: { exporter: { prometheus: { host: '${env:MY_POD_IP}', port: 8888, without_units: true } } } };
-  const s = variant(loadSnapshot('healthy-helm'), (x) => {
-    const c = x.collectors[0];
-    c.podIP = POD_IP6;
-    c.env = { MY_POD_IP: POD_IP6 };
-    const cfg = config(x);
-    cfg.receivers.otlp.protocols.grpc.endpoint = '0.0.0.0:4317';
-    cfg.receivers.otlp.protocols.http.endpoint = '0.0.0.0:4318';
-    cfg.extensions.health_check.endpoint = '0.0.0.0:13133';
+  const s = onIPv6Pod(WILDCARD, (cfg) => {
     cfg.service.telemetry = { metrics: { readers: [periodic, pull] } };
   });
   const [f] = findingsOf(rule, s);
