@@ -522,7 +522,7 @@ export interface ProbeRecord {
   /** app-endpoint probes: what the receiver answered when spoken to in the app's own protocol */
   otlp?: OtlpProbeRecord;
   /** the apps on the same path this probe speaks for (itself included): containers, their pods, workloads */
-  standsFor?: { apps: number; pods: number; workloads: number };
+  standsFor?: { apps: number; pods: number; workloads: number; namespaces?: number };
 }
 
 /**

@@ -2,7 +2,9 @@
  * Probe planning, pure: which app pods probe (one per distinct path, plus a bounded sample), and which
  * targets each one dials (its endpoints, the collector Service behind them, a collector pod IP).
  */
-import type { AppContainer, NetworkPolicyInfo, ProbeRecord, ServiceInfo, Signal } from '../snapshot.ts';
+import { isIP } from 'node:net';
+import type { AppContainer, LabelSelector, NetworkPolicyInfo, ProbeRecord, ServiceInfo, Signal } from '../snapshot.ts';
+import { namespaceLabels, selectorMatches } from '../selectors.ts';
 import type { DiscoveredApp, Discovery } from './discover.ts';
 import { appExports, isHttp } from '../otel/sdk.ts';
 import { SIGNALS } from './models.ts';
@@ -30,6 +32,7 @@ export interface ProbeGroup {
   probing: number[];
   pods: number;
   workloads: number;
+  namespaces: number;
 }
 
 /** The label keys NetworkPolicies select pods on (their own podSelector and their peers'): paths differ by them. */
@@ -50,31 +53,108 @@ export function policyLabelKeys(policies: NetworkPolicyInfo[] | { spec?: any }[]
   return keys;
 }
 
+/** What an app's path depends on beyond its own targets, read once per diagnosis (pathContext). */
+export interface PathContext {
+  services: ServiceInfo[];
+  /** the label keys NetworkPolicies select pods on (policyLabelKeys) */
+  policyKeys: Set<string>;
+  /** namespaces holding a NetworkPolicy: their egress rules and their podSelector-only peers apply there alone */
+  policyNamespaces: Set<string>;
+  /** every distinct namespaceSelector of the policies' peers */
+  namespaceSelectors: LabelSelector[];
+  /** namespace labels by name; undefined when namespaces could not be listed */
+  namespaceLabels?: Map<string, Record<string, string>>;
+}
+
+export function pathContext(services: ServiceInfo[], policies: NetworkPolicyInfo[] | { metadata?: { namespace?: string }; spec?: any }[], namespaces?: { name: string; labels: Record<string, string> }[]): PathContext {
+  const policyNamespaces = new Set<string>();
+  const selectors = new Map<string, LabelSelector>();
+  for (const p of policies as any[]) {
+    const ns = p.metadata?.namespace ?? p.namespace;
+    if (typeof ns === 'string') { policyNamespaces.add(ns); }
+    const spec = p.spec ?? p;
+    for (const rule of [...(Array.isArray(spec.ingress) ? spec.ingress : []), ...(Array.isArray(spec.egress) ? spec.egress : [])]) {
+      for (const peer of [...(Array.isArray(rule?.from) ? rule.from : []), ...(Array.isArray(rule?.to) ? rule.to : [])]) {
+        if (peer?.namespaceSelector && typeof peer.namespaceSelector === 'object') { selectors.set(JSON.stringify(peer.namespaceSelector), peer.namespaceSelector); }
+      }
+    }
+  }
+  return {
+    services,
+    policyKeys: policyLabelKeys(policies),
+    policyNamespaces,
+    namespaceSelectors: [...selectors.values()],
+    ...(namespaces ? { namespaceLabels: new Map(namespaces.map((n) => [n.name, n.labels])) } : {}),
+  };
+}
+
 /**
- * The path an app container's telemetry takes, as a key: its namespace (DNS search path, the policies that
- * apply), what it dials and how it speaks (the planned targets), the values of the labels NetworkPolicies
- * select on, the node where the path depends on it (a node-local Service, an endpoint from the node's IP),
- * and the pod itself where a sidecar collector answers (each pod its own).
+ * Service meshes that intercept a pod's traffic and take per-namespace configuration (Istio's Sidecar and
+ * PeerAuthentication, Linkerd's and Kuma's policies, Consul's intentions, App Mesh's virtual nodes). Each
+ * marks the pods it injected, or is asked to inject, with keys of its own domain (Istio:
+ * sidecar.istio.io/status, security.istio.io/tlsMode, ambient.istio.io/redirection; Linkerd:
+ * linkerd.io/proxy-version; Kuma: kuma.io/sidecar-injected; Consul: consul.hashicorp.com/connect-inject-status;
+ * App Mesh: appmesh.k8s.aws/sidecarInjectorWebhook).
  */
-export function pathKey(app: AppContainer, plans: ProbePlan[], services: ServiceInfo[], policyKeys: Set<string>): string {
+const MESH_DOMAINS = /(^|\.)(istio\.io|linkerd\.io|kuma\.io|consul\.hashicorp\.com|appmesh\.k8s\.aws)\//;
+
+/**
+ * Whether a host resolves the same from every namespace. A pod's resolv.conf searches
+ * `<namespace>.svc.<zone>` first for names of fewer than five dots (kubelet's ndots:5), and CoreDNS's
+ * kubernetes plugin (plugin/kubernetes/parse.go parseRequest) answers there only for `service`,
+ * `endpoint.service` or `_port._proto.service` before the namespace: a name of three labels or more is
+ * "too long" (NXDOMAIN) under every namespace and resolves through the namespace-independent suffixes
+ * alone. IP literals, absolute names and localhost (/etc/hosts) never search.
+ */
+export function hostSameFromEveryNamespace(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '');
+  if (isIP(h) || h.endsWith('.') || h === 'localhost') { return true; }
+  return h.split('.').filter(Boolean).length >= 3;
+}
+
+/**
+ * The namespace's part in an app's path. The namespace itself where it can change the path: a target
+ * resolved through the namespace's search path, a NetworkPolicy in the namespace (its egress rules, its
+ * same-namespace peers), a mesh that configures the pod per namespace, namespace labels unknown while
+ * policies select namespaces. Elsewhere only which namespaceSelectors select the namespace, so apps of many
+ * namespaces share one probe.
+ */
+function namespacePart(app: AppContainer, plans: ProbePlan[], ctx: PathContext): string {
+  const searched = plans.some((p) => p.parsed.ok && !hostSameFromEveryNamespace(p.parsed.target.host));
+  const meshed = [...Object.keys(app.labels ?? {}), ...Object.keys(app.annotations ?? {})].some((k) => MESH_DOMAINS.test(k) || k === 'istio-injection');
+  const unknownLabels = ctx.namespaceSelectors.length > 0 && !ctx.namespaceLabels;
+  if (searched || meshed || unknownLabels || ctx.policyNamespaces.has(app.namespace)) { return `ns:${app.namespace}`; }
+  const labels = namespaceLabels(app.namespace, ctx.namespaceLabels?.get(app.namespace));
+  return `sel:${ctx.namespaceSelectors.map((s) => (selectorMatches(s, labels) ? '1' : '0')).join('')}`;
+}
+
+/**
+ * The path an app container's telemetry takes, as a key: what the namespace changes of it (namespacePart),
+ * what it dials and how it speaks (the planned targets), the values of the labels NetworkPolicies select on,
+ * the node where the path depends on it (a node-local Service, an endpoint from the node's IP), and the pod
+ * itself where a sidecar collector answers (each pod its own).
+ */
+export function pathKey(app: AppContainer, plans: ProbePlan[], ctx: PathContext): string {
   const targets = plans.map((p) => (p.parsed.ok ? `${p.kind}|${p.signal ?? ''}|${p.parsed.target.host}|${p.parsed.target.port}|${JSON.stringify(p.parsed.target.otlp ?? null)}` : `${p.kind}|${p.signal ?? ''}|bad|${p.endpoint ?? ''}`));
-  const labels = [...policyKeys].sort().map((k) => `${k}=${app.labels?.[k] ?? '\0'}`);
-  const nodeLocal = plans.some((p) => p.kind === 'service' && services.find((s) => `${s.namespace}/${s.name}` === p.ref)?.internalTrafficPolicy === 'Local')
+  const labels = [...ctx.policyKeys].sort().map((k) => `${k}=${app.labels?.[k] ?? '\0'}`);
+  const nodeLocal = plans.some((p) => p.kind === 'service' && ctx.services.find((s) => `${s.namespace}/${s.name}` === p.ref)?.internalTrafficPolicy === 'Local')
     || ['fieldRef', 'var-ref'].includes(app.exporter.endpoint?.origin ?? '') || Object.values(app.exporter.signals ?? {}).some((s) => ['fieldRef', 'var-ref'].includes(s?.endpoint?.origin ?? ''));
-  return JSON.stringify([app.namespace, targets, labels, nodeLocal ? (app.node ?? '') : '', app.sidecarCollector ? app.pod : '', app.hostNetwork ? (app.node ?? '') : '']);
+  return JSON.stringify([namespacePart(app, plans, ctx), targets, labels, nodeLocal ? (app.node ?? '') : '', app.sidecarCollector ? app.pod : '', app.hostNetwork ? (app.node ?? '') : '']);
 }
 
 /**
  * Which pods probe: apps grouped by path (pathKey); per group the pods of the first ready candidates (a
- * running pod, its container ready) up to `perGroup`, then a few more pods (PROBE_SAMPLE at most) over the largest groups,
- * each from a workload not yet probing there. Every container of a chosen pod on the same path probes.
+ * running pod, its container ready) up to `perGroup`, then a few more pods over the largest groups, each
+ * from a namespace and a workload not yet probing there where the group has one: a check of the grouping,
+ * not a second census. One in ten groups gets one, and every group that spans namespaces, at most
+ * PROBE_SAMPLE. Every container of a chosen pod on the same path probes.
  */
 export function groupProbes(apps: AppContainer[], keys: string[], opts: { perGroup?: number; sample?: number } = {}): ProbeGroup[] {
   const perGroup = Math.max(1, opts.perGroup ?? 1);
   const byKey = new Map<string, number[]>();
   for (const [i, k] of keys.entries()) { (byKey.get(k) ?? byKey.set(k, []).get(k)!).push(i); }
   const podOf = (i: number): string => `${apps[i].namespace}/${apps[i].pod}`;
-  const wlOf = (i: number): string => (apps[i].workload ? `${apps[i].workload!.kind}/${apps[i].workload!.name}` : `Pod/${apps[i].pod}`);
+  const wlOf = (i: number): string => (apps[i].workload ? `${apps[i].namespace}/${apps[i].workload!.kind}/${apps[i].workload!.name}` : `${apps[i].namespace}/Pod/${apps[i].pod}`);
   const rank = (i: number): number => (apps[i].ready === true ? 0 : apps[i].ready === undefined ? 1 : 2);
   const groups: ProbeGroup[] = [];
   const candidates = new Map<string, number[]>();
@@ -88,16 +168,18 @@ export function groupProbes(apps: AppContainer[], keys: string[], opts: { perGro
       if (chosen.size >= perGroup) { break; }
       chosen.add(podOf(i));
     }
-    groups.push({ key, members, probing: members.filter((i) => chosen.has(podOf(i))), pods: pods.size, workloads: new Set(members.map(wlOf)).size });
+    groups.push({ key, members, probing: members.filter((i) => chosen.has(podOf(i))), pods: pods.size, workloads: new Set(members.map(wlOf)).size, namespaces: new Set(members.map((i) => apps[i].namespace)).size });
   }
-  // The sample: one more pod in each of the largest groups, from another workload; one in ten groups,
-  // at most PROBE_SAMPLE (a check of the grouping, not a second census).
-  let left = Math.max(0, opts.sample ?? Math.min(PROBE_SAMPLE, Math.ceil(groups.length / 10)));
-  for (const g of [...groups].sort((a, b) => b.members.length - a.members.length || (a.key < b.key ? -1 : 1))) {
+  const spanning = groups.filter((g) => g.namespaces > 1).length;
+  let left = Math.max(0, opts.sample ?? Math.min(PROBE_SAMPLE, Math.max(Math.ceil(groups.length / 10), spanning)));
+  const bySize = [...groups].sort((a, b) => (b.namespaces > 1 ? 1 : 0) - (a.namespaces > 1 ? 1 : 0) || b.members.length - a.members.length || (a.key < b.key ? -1 : 1));
+  for (const g of bySize) {
     if (left <= 0) { break; }
+    const probingNs = new Set(g.probing.map((i) => apps[i].namespace));
     const probingWl = new Set(g.probing.map(wlOf));
     const probingPods = new Set(g.probing.map(podOf));
-    const extra = candidates.get(g.key)!.find((i) => !probingWl.has(wlOf(i)) && !probingPods.has(podOf(i)) && apps[i].ready !== false);
+    const fresh = candidates.get(g.key)!.filter((i) => !probingWl.has(wlOf(i)) && !probingPods.has(podOf(i)) && apps[i].ready !== false);
+    const extra = fresh.find((i) => !probingNs.has(apps[i].namespace)) ?? fresh[0];
     if (extra === undefined) { continue; }
     const pod = podOf(extra);
     g.probing.push(...g.members.filter((i) => podOf(i) === pod));

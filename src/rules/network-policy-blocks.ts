@@ -12,28 +12,11 @@ import { BlockList, isIP } from 'node:net';
 import { stringify } from 'yaml';
 import { joinHostPort } from '../otel/endpoint.ts';
 import { keys } from './keys.ts';
+import { namespaceLabels, selectorMatches } from '../selectors.ts';
 import { exportsOf, probeText, probesFrom, probesTo, resolveHost, targetPortOn, unpublishedPort } from './util.ts';
 
-export function selectorMatches(sel: LabelSelector | null | undefined, labels: Record<string, string>): boolean {
-  if (!sel) { return true; }
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) { if (labels[k] !== v) { return false; } }
-  for (const e of sel.matchExpressions ?? []) {
-    const has = k(labels, e.key);
-    const val = labels[e.key];
-    const vals = e.values ?? [];
-    if (e.operator === 'In' && !(has && vals.includes(val))) { return false; }
-    if (e.operator === 'NotIn' && has && vals.includes(val)) { return false; }
-    if (e.operator === 'Exists' && !has) { return false; }
-    if (e.operator === 'DoesNotExist' && has) { return false; }
-  }
-  return true;
-}
-function k(labels: Record<string, string>, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(labels, key);
-}
-
 function nsLabels(s: Snapshot, ns: string): Record<string, string> {
-  return { 'kubernetes.io/metadata.name': ns, ...(s.namespaces?.find((n) => n.name === ns)?.labels ?? {}) };
+  return namespaceLabels(ns, s.namespaces?.find((n) => n.name === ns)?.labels);
 }
 
 /** Is ip inside cidr? Either family; an address never matches a block of the other family, as CNIs enforce it. */

@@ -114,6 +114,8 @@ export interface HostIndex {
   serviceNamespaces: Map<string, string[]>;
   collectorsByKey: Map<string, { c: CollectorPod; i: number }[]>;
   namespaces: Set<string>;
+  /** resolveHost's answers by namespace and host */
+  resolved?: Map<string, TargetResolution>;
 }
 
 /**
@@ -161,7 +163,22 @@ function buildHostIndex(s: Snapshot): HostIndex {
   return idx;
 }
 
+/**
+ * What a host names, seen from a namespace. Answers are kept per index (every rule asks it of every app's
+ * endpoints: at 10,000 apps most of judge's time was spent here) and frozen, as callers share them.
+ */
 export function resolveHost(s: Snapshot, fromNs: string, host: string, idx: HostIndex = hostIndex(s)): TargetResolution {
+  const memo = idx.resolved ?? (idx.resolved = new Map());
+  const key = `${fromNs}\0${host}`;
+  const hit = memo.get(key);
+  if (hit) { return hit; }
+  const r = resolveHostUncached(s, fromNs, host, idx);
+  for (const v of Object.values(r)) { if (Array.isArray(v)) { Object.freeze(v); } }
+  memo.set(key, Object.freeze(r));
+  return r;
+}
+
+function resolveHostUncached(s: Snapshot, fromNs: string, host: string, idx: HostIndex): TargetResolution {
   const h = host.toLowerCase().replace(/\.$/, '');
   if (isLoopbackHost(h)) { return { kind: 'loopback' }; }
   if (h === '0.0.0.0' || h === '::') { return { kind: 'all-interfaces' }; }
@@ -291,7 +308,7 @@ export function probesFrom(s: Snapshot, app: AppContainer): ProbeRecord[] {
 /** ` (for N apps in M pods)` when a probe spoke for more than its own container. */
 function standsForText(p: ProbeRecord): string {
   const f = p.standsFor;
-  return f && f.apps > 1 ? ` (one probe for ${f.apps} apps in ${f.pods} pods of ${f.workloads} workloads on this path)` : '';
+  return f && f.apps > 1 ? ` (one probe for ${f.apps} apps in ${f.pods} pods of ${f.workloads} workloads${f.namespaces ? ` in ${f.namespaces} namespaces` : ''} on this path)` : '';
 }
 
 /** Probes that aimed at this collector (its service, its pod IP, or an app endpoint that resolves to it). */

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { ClusterClient, KObject, ListOptions } from '../../src/cluster/types.ts';
 import { ApiError } from '../../src/errors.ts';
 import { COLLECTOR_SAMPLE, FULL_POD_LIST_MAX, listClusterPods, nodePool, representatives, sampleCollectorPods, templateKey, TemplateIndex } from '../../src/gather/templates.ts';
-import { groupProbes, pathKey, policyLabelKeys, type ProbePlan } from '../../src/gather/plan.ts';
+import { groupProbes, hostSameFromEveryNamespace, pathContext, pathKey, policyLabelKeys, type ProbePlan } from '../../src/gather/plan.ts';
 import type { AppContainer } from '../../src/snapshot.ts';
 
 function pod(ns: string, name: string, o: { rs?: string; ds?: string; hash?: string; ready?: boolean; phase?: string; restarts?: number; node?: string; labels?: Record<string, string> } = {}): KObject {
@@ -143,7 +143,7 @@ test('probes per path: one ready pod per group, the sample from other workloads,
     app('b', 'w4-x', 'w4'), app('a', 'w5-x', 'w5'),
   ];
   const plans = [plan('gw', 4317), plan('gw', 4317), plan('gw', 4317), plan('gw', 4317), plan('gw', 4317), plan('gw', 4316)];
-  const keys = apps.map((a, i) => pathKey(a, plans[i], [], new Set()));
+  const keys = apps.map((a, i) => pathKey(a, plans[i], pathContext([], [])));
   const none = groupProbes(apps, keys, { sample: 0 });
   assert.equal(none.length, 3, 'namespace a to :4317, namespace b to :4317, namespace a to :4316');
   const big = none.find((g) => g.members.length === 4)!;
@@ -162,12 +162,52 @@ test('paths differ by the labels NetworkPolicies select on, not by other labels'
   const keys = policyLabelKeys([{ spec: { podSelector: { matchLabels: { tier: 'web' } }, ingress: [{ from: [{ podSelector: { matchExpressions: [{ key: 'team', operator: 'In', values: ['x'] }] } }] }] } }]);
   assert.deepEqual([...keys].sort(), ['team', 'tier']);
   const p = plan('gw', 4317);
-  const k = (labels: Record<string, string>) => pathKey(app('a', 'p', 'w', { labels }), p, [], keys);
+  const ctx = { ...pathContext([], []), policyKeys: keys };
+  const k = (labels: Record<string, string>) => pathKey(app('a', 'p', 'w', { labels }), p, ctx);
   assert.equal(k({ tier: 'web', version: '1' }), k({ tier: 'web', version: '2' }));
   assert.notEqual(k({ tier: 'web' }), k({ tier: 'db' }));
   assert.notEqual(k({ team: 'x' }), k({}));
   // A sidecar collector answers per pod: no two pods share its path.
-  assert.notEqual(pathKey(app('a', 'p1', 'w', { sidecarCollector: { container: 'otc' } }), p, [], keys), pathKey(app('a', 'p2', 'w', { sidecarCollector: { container: 'otc' } }), p, [], keys));
+  assert.notEqual(pathKey(app('a', 'p1', 'w', { sidecarCollector: { container: 'otc' } }), p, ctx), pathKey(app('a', 'p2', 'w', { sidecarCollector: { container: 'otc' } }), p, ctx));
+});
+
+test('hosts that resolve the same from every namespace: three labels or more, IPs, absolute names, localhost', () => {
+  for (const h of ['gw.observability.svc.cluster.local', 'gw.observability.svc', 'otel.example.com', '10.0.0.7', '[fd00::7]', 'fd00::7', 'gw.', 'localhost']) { assert.ok(hostSameFromEveryNamespace(h), h); }
+  // `gw` and `gw.observability` are tried as gw(.observability).<ns>.svc.cluster.local first: a Service, or an endpoint of a headless one, of that namespace.
+  for (const h of ['gw', 'gw.observability']) { assert.ok(!hostSameFromEveryNamespace(h), h); }
+});
+
+test('apps of many namespaces share a path where the namespace cannot change it', () => {
+  const fqdn = plan('gw.observability.svc.cluster.local', 4317);
+  const policies = [
+    { metadata: { namespace: 'locked', name: 'deny' }, spec: { podSelector: {}, policyTypes: ['Egress'], egress: [] } },
+    { metadata: { namespace: 'observability', name: 'in' }, spec: { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { tier: 'prod' } } }] }] } },
+  ];
+  const namespaces = [{ name: 'a', labels: { tier: 'prod' } }, { name: 'b', labels: { tier: 'prod' } }, { name: 'c', labels: { tier: 'dev' } }, { name: 'locked', labels: { tier: 'prod' } }];
+  const ctx = pathContext([], policies, namespaces);
+  const key = (ns: string, o: Partial<AppContainer> = {}, p = fqdn) => pathKey(app(ns, `${ns}-p`, 'w', o), p, ctx);
+  assert.equal(key('a'), key('b'), 'same targets, same namespaceSelectors matching: one path');
+  assert.notEqual(key('a'), key('c'), 'the collector\'s ingress policy selects tier=prod: c is on another path');
+  assert.notEqual(key('a'), key('locked'), 'a namespace with its own NetworkPolicy keeps its own path');
+  assert.notEqual(key('a', {}, plan('gw.observability', 4317)), key('b', {}, plan('gw.observability', 4317)), 'a name searched through the namespace keeps it');
+  assert.notEqual(key('a', { annotations: { 'sidecar.istio.io/status': '{}' } }), key('b', { annotations: { 'sidecar.istio.io/status': '{}' } }), 'a meshed pod keeps its namespace (mesh policy is per namespace)');
+  // Namespace labels unread while a policy selects namespaces: nothing says a and b match alike.
+  const blind = pathContext([], policies);
+  assert.notEqual(pathKey(app('a', 'a-p', 'w'), fqdn, blind), pathKey(app('b', 'b-p', 'w'), fqdn, blind));
+  // Without any policy the namespace drops out entirely.
+  const open = pathContext([], []);
+  assert.equal(pathKey(app('a', 'a-p', 'w'), fqdn, open), pathKey(app('zz', 'zz-p', 'w'), fqdn, open));
+});
+
+test('a path spanning namespaces is sampled from another namespace', () => {
+  const fqdn = plan('gw.observability.svc.cluster.local', 4317);
+  const apps = [app('a', 'a1-x', 'a1'), app('a', 'a2-x', 'a2'), app('b', 'b1-x', 'b1'), app('c', 'c1-x', 'c1')];
+  const ctx = pathContext([], []);
+  const groups = groupProbes(apps, apps.map((a) => pathKey(a, fqdn, ctx)));
+  assert.equal(groups.length, 1);
+  assert.equal(groups[0].namespaces, 3);
+  assert.equal(groups[0].workloads, 4);
+  assert.deepEqual(groups[0].probing.map((i) => apps[i].namespace), ['a', 'b'], 'one pod, then one of another namespace (not a2 of the same one)');
 });
 
 test('a pod is made from its owner\'s template only where admission changed nothing; else the real one is read', async () => {
