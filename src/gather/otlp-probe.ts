@@ -51,6 +51,13 @@ export function speakWord(s: OtlpSpeak): string {
 /** Bytes read at most: enough for a status line, a SETTINGS frame header, or Go's "HTTPS server" text. */
 export const ANSWER_BYTES = 72;
 
+/*
+ * A speaker stops reading once its first bytes are a whole HTTP/2 SETTINGS frame (the header as
+ * isH2Settings reads it, then its payload): nothing after it can change how classifyOtlpAnswer reads the
+ * answer, and a gRPC server that sent its SETTINGS (and acknowledged ours) says nothing more until a
+ * request comes, so reading on only waits out the one-second silence, on every gRPC path probed.
+ */
+
 /**
  * A TLS 1.2 ClientHello any Go server can answer: ECDHE-GCM suites, x25519 and P-256, the signature
  * schemes Go requires. Its supported_groups extension (type 0x000a) holds a newline, so Go's net/http
@@ -105,10 +112,13 @@ const BASH_SPEAK = [
   `g) printf "${printfEscape(H2_PREFACE_SETTINGS)}" >&3;;`,
   `*) printf "${printfEscape(CLIENT_HELLO)}" >&3;;`,
   'esac;',
-  `r=; n=0; w=$6; e=1; while [ $n -lt ${ANSWER_BYTES} ]; do`,
+  `r=; n=0; w=$6; e=1; L=${ANSWER_BYTES}; while [ $n -lt $L ]; do`,
   'IFS= read -r -d "" -n 1 -t $w ch <&3; e=$?; [ $e = 0 ] || break;',
   // printf's numeric value of the character after a leading quote; an empty read (a NUL byte) is 00
-  'printf -v x %02x "\\"$ch"; r=$r$x; n=$((n+1)); w=1; done; exec 3<&-; };',
+  'printf -v x %02x "\\"$ch"; r=$r$x; n=$((n+1)); w=1;',
+  // a whole SETTINGS frame decides (see above): length a multiple of 6, type 4, stream 0
+  `if [ $n = 9 ] && [ "\${r:6:2}" = 04 ] && [ $((16#\${r:0:6} % 6)) = 0 ] && [ $((16#\${r:10:8} & 0x7fffffff)) = 0 ]; then L=$((9 + 16#\${r:0:6})); [ $L -le ${ANSWER_BYTES} ] || L=${ANSWER_BYTES}; fi;`,
+  'done; exec 3<&-; };',
   'ask "$1" "$2" "$3" "$4" "$5" 2;',
   'if [ $e -gt 128 ]; then z=S; elif [ $e != 0 ]; then z=E; else z=; fi;',
   'echo "H$r $z";',
@@ -130,7 +140,8 @@ const PY_SPEAK = [
   '  try: s.sendall(req(m))',
   '  except OSError: pass',
   "  b=b'';z='E'",
-  `  while len(b)<${ANSWER_BYTES}:`,
+  // a whole SETTINGS frame decides (see above)
+  `  while len(b)<(min(${ANSWER_BYTES},9+int.from_bytes(b[:3],'big')) if len(b)>=9 and b[3]==4 and int.from_bytes(b[:3],'big')%6==0 and int.from_bytes(b[5:9],'big')&0x7fffffff==0 else ${ANSWER_BYTES}):`,
   '    s.settimeout(1 if b else 2)',
   `    try: d=s.recv(${ANSWER_BYTES}-len(b))`,
   "    except socket.timeout: z='S';break",
@@ -152,7 +163,9 @@ const NODE_SPEAK = [
   'function ask(m,done){let b=Buffer.alloc(0),z="E",t;const s=net.connect({host:h,port:+p});',
   'const arm=(ms)=>{clearTimeout(t);t=setTimeout(()=>{z="S";s.destroy()},ms)};',
   's.on("connect",()=>{s.write(req(m),()=>{});arm(2000)});',
-  `s.on("data",(d)=>{b=Buffer.concat([b,d]);if(b.length>=${ANSWER_BYTES}){z="";s.destroy()}else{arm(1000)}});`,
+  // a whole SETTINGS frame decides (see above)
+  `const need=(b)=>b.length>=9&&b[3]===4&&b.readUIntBE(0,3)%6===0&&(b.readUInt32BE(5)&0x7fffffff)===0?Math.min(${ANSWER_BYTES},9+b.readUIntBE(0,3)):${ANSWER_BYTES};`,
+  `s.on("data",(d)=>{b=Buffer.concat([b,d]);if(b.length>=need(b)){z="";s.destroy()}else{arm(1000)}});`,
   's.on("error",(e)=>{if(!s.remoteAddress||(!b.length&&e.code!=="ECONNRESET"&&e.code!=="EPIPE")){console.error(e.code+" "+e.message);process.exit(1)}});',
   `s.on("close",()=>{clearTimeout(t);done(b.subarray(0,${ANSWER_BYTES}),z)})}`,
   'ask(m,(b,z)=>{console.log("H"+b.toString("hex")+" "+z);if(!b.length&&z==="E"&&m!=="t"){ask("t",(c)=>console.log("K"+c.toString("hex")))}});',

@@ -6,7 +6,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ANSWER_BYTES, classifyOtlpAnswer, CLIENT_HELLO, isValidProbePath, parseSpeakOutput, type OtlpMode } from '../../src/gather/otlp-probe.ts';
+import { ANSWER_BYTES, classifyOtlpAnswer, CLIENT_HELLO, isValidProbePath, parseSpeakOutput, speakArgv, type OtlpMode } from '../../src/gather/otlp-probe.ts';
 import { kitArgv, PROBE_KIT } from '../../src/gather/probe-kit.ts';
 import type { ProbeTarget } from '../../src/gather/probe-target.ts';
 import { probeAll } from '../../src/gather/probes.ts';
@@ -274,5 +274,42 @@ test('no shell: python3 or node connects, then speaks as its own exec, and reads
   } finally {
     gs.close();
     hs.close();
+  }
+});
+
+test('a whole SETTINGS frame ends the read: the speakers do not wait out the silence after it', async () => {
+  // grpc-go: its SETTINGS, then nothing until a request (the connection stays open); the stand-in's
+  // gRPC receiver (node:http2): its SETTINGS and the ACK of ours, then nothing either
+  const held: net.Socket[] = [];
+  const raw = net.createServer((s) => { held.push(s); s.on('error', () => {}); s.write(GRPC_GO_SETTINGS); });
+  const gs = net.createServer(await grpcServer(new Set(['traces'])));
+  await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => gs.listen(0, '127.0.0.1', r));
+  try {
+    const speakers = [...(hasBash ? ['bash' as const] : []), ...(hasPython ? ['python3' as const] : []), 'node' as const];
+    for (const srv of [raw, gs]) {
+      const port = String((srv.address() as net.AddressInfo).port);
+      for (const tool of speakers) {
+        const argv = speakArgv(tool, { host: '127.0.0.1', port, mode: 'g', path: '-', authority: `127.0.0.1:${port}` }).map((a) => (a === 'python3' && existsSync('/usr/bin/python3') ? '/usr/bin/python3' : a));
+        // not spawnSync: the servers answer from this process's event loop
+        const out = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
+          const c = spawn(argv[0], argv.slice(1));
+          let stdout = '';
+          let stderr = '';
+          c.stdout.on('data', (d: Buffer) => (stdout += d));
+          c.stderr.on('data', (d: Buffer) => (stderr += d));
+          c.on('close', () => resolve({ stdout, stderr }));
+        });
+        const s = parseSpeakOutput(out.stdout);
+        // 'silent' would mean it read on until a second without a byte
+        assert.equal(s.ended, 'full', `${tool} ${srv === raw ? 'grpc-go' : 'stand-in'}: ${out.stdout} ${out.stderr}`);
+        assert.equal(classifyOtlpAnswer('g', s.first ?? Buffer.alloc(0), s.ended).result, 'grpc-ok');
+        if (srv === raw) { assert.deepEqual(s.first, GRPC_GO_SETTINGS, tool); }
+      }
+    }
+  } finally {
+    for (const s of held) { s.destroy(); }
+    raw.close();
+    gs.close();
   }
 });
