@@ -61,60 +61,67 @@ export const SOCKET_SCRIPT = [
 const missingBinary = (r: ExecResult): string | undefined =>
   r.exitCode === null && r.error && /executable file not found|no such file or directory/i.test(r.error.message) ? (/exec: "([^"]*)"/.exec(r.error.message)?.[1] ?? '?') : undefined;
 
-/** Listen sockets from exec; `method: 'none'` with the reasons when nothing could run. */
+/**
+ * Listen sockets from exec; `method: 'none'` with the reasons when nothing could run. One container's
+ * attempts (the shell, then each argv form) hold one --concurrency slot from the first to the last: a
+ * slot given back between them would send the next attempt to the back of the queue, behind every probe,
+ * and the socket checks would end the diagnosis instead of running beside the probes.
+ */
 export async function listenSockets(o: SocketProbeOptions, containers: string[] = [o.container, ...o.siblings]): Promise<ListenerEvidence> {
   const reasons: string[] = [];
   for (const container of containers) {
-    // One exec with the shell; containerd's not-found names the binary, so a missing `sh` means the
-    // per-command argv forms, each tried at most once (a FROM-scratch collector has none of them).
-    const shArgv = ['sh', '-c', SOCKET_SCRIPT];
-    const sh = await o.run(() => o.client.exec(o.namespace, o.pod, container, shArgv, { timeoutMs: o.timeoutMs, signal: o.signal }));
-    const head = /^@sock (\S+) (\d+)\n/.exec(sh.stdout);
-    const cmd = head ? SOCKET_COMMANDS.find((c) => c.key === head[1]) : undefined;
-    if (head && cmd && sh.exitCode === 0) {
-      const text = sh.stdout.slice(head[0].length);
-      const code = Number(head[2]);
-      if (code === 0 || (cmd.method === 'proc-net-tcp' && code === 1 && /^\s*sl\s+local_address/m.test(text))) {
-        return { method: cmd.method, container, command: cmd.argv, exitCode: code, raw: text.split('\n').filter((l) => l.trim()).slice(0, 40).join('\n'), sockets: cmd.parse(text) };
-      }
-      reasons.push(`${container}: cat exit ${code}`);
-      continue;
-    }
-    if (missingBinary(sh) === undefined) {
-      reasons.push(`${container}: ${sh.exitCode === 127 && !sh.error ? `no socket tool (${sh.stderr.trim().split('\n').join('; ').slice(0, 200)})` : `sh ${whyNot(sh)}`}`);
-      if (sh.error?.code === 403 || sh.error?.reason === 'Forbidden') { break; }
-      continue;
-    }
-    let forbidden = false;
-    const missing = new Set<string>();
-    for (const cmd of SOCKET_COMMANDS) {
-      // netstat's second form is no use when the binary itself is missing
-      if (missing.has(cmd.argv[0])) { continue; }
-      const r = await o.run(() => o.client.exec(o.namespace, o.pod, container, cmd.argv, { timeoutMs: o.timeoutMs, signal: o.signal }));
-      if (missingBinary(r) !== undefined) { missing.add(cmd.argv[0]); }
-      // /proc/net/tcp6 is absent with IPv6 disabled: cat exits 1 but the tcp part is still good.
-      const usable = r.exitCode === 0 || (cmd.method === 'proc-net-tcp' && r.exitCode === 1 && /^\s*sl\s+local_address/m.test(r.stdout));
-      if (usable) {
-        const sockets = cmd.parse(r.stdout);
-        return {
-          method: cmd.method,
-          container,
-          command: cmd.argv,
-          exitCode: r.exitCode,
-          raw: r.stdout.split('\n').filter((l) => l.trim()).slice(0, 40).join('\n'),
-          sockets,
-        };
-      }
-      reasons.push(`${container}: ${cmd.argv[0]} ${whyNot(r)}`);
-      if (r.error?.code === 403 || r.error?.reason === 'Forbidden') {
-        forbidden = true;
-        break;
-      }
-      if (r.error?.reason === 'Timeout' || r.error?.reason === 'Canceled') { break; }
-    }
-    if (forbidden) { break; }
+    const got = await o.run(() => inContainer(o, container, reasons));
+    if (got === 'stop') { break; }
+    if (got !== 'next') { return got; }
   }
   return { method: 'none', sockets: [], reason: reasons.join('; ') };
+}
+
+/** One container's attempts; 'next': try the next container, 'stop': none will answer (forbidden). */
+async function inContainer(o: SocketProbeOptions, container: string, reasons: string[]): Promise<ListenerEvidence | 'next' | 'stop'> {
+  // One exec with the shell; containerd's not-found names the binary, so a missing `sh` means the
+  // per-command argv forms, each tried at most once (a FROM-scratch collector has none of them).
+  const shArgv = ['sh', '-c', SOCKET_SCRIPT];
+  const sh = await o.client.exec(o.namespace, o.pod, container, shArgv, { timeoutMs: o.timeoutMs, signal: o.signal });
+  const head = /^@sock (\S+) (\d+)\n/.exec(sh.stdout);
+  const cmd = head ? SOCKET_COMMANDS.find((c) => c.key === head[1]) : undefined;
+  if (head && cmd && sh.exitCode === 0) {
+    const text = sh.stdout.slice(head[0].length);
+    const code = Number(head[2]);
+    if (code === 0 || (cmd.method === 'proc-net-tcp' && code === 1 && /^\s*sl\s+local_address/m.test(text))) {
+      return { method: cmd.method, container, command: cmd.argv, exitCode: code, raw: text.split('\n').filter((l) => l.trim()).slice(0, 40).join('\n'), sockets: cmd.parse(text) };
+    }
+    reasons.push(`${container}: cat exit ${code}`);
+    return 'next';
+  }
+  if (missingBinary(sh) === undefined) {
+    reasons.push(`${container}: ${sh.exitCode === 127 && !sh.error ? `no socket tool (${sh.stderr.trim().split('\n').join('; ').slice(0, 200)})` : `sh ${whyNot(sh)}`}`);
+    return sh.error?.code === 403 || sh.error?.reason === 'Forbidden' ? 'stop' : 'next';
+  }
+  const missing = new Set<string>();
+  for (const cmd of SOCKET_COMMANDS) {
+    // netstat's second form is no use when the binary itself is missing
+    if (missing.has(cmd.argv[0])) { continue; }
+    const r = await o.client.exec(o.namespace, o.pod, container, cmd.argv, { timeoutMs: o.timeoutMs, signal: o.signal });
+    if (missingBinary(r) !== undefined) { missing.add(cmd.argv[0]); }
+    // /proc/net/tcp6 is absent with IPv6 disabled: cat exits 1 but the tcp part is still good.
+    const usable = r.exitCode === 0 || (cmd.method === 'proc-net-tcp' && r.exitCode === 1 && /^\s*sl\s+local_address/m.test(r.stdout));
+    if (usable) {
+      const sockets = cmd.parse(r.stdout);
+      return {
+        method: cmd.method,
+        container,
+        command: cmd.argv,
+        exitCode: r.exitCode,
+        raw: r.stdout.split('\n').filter((l) => l.trim()).slice(0, 40).join('\n'),
+        sockets,
+      };
+    }
+    reasons.push(`${container}: ${cmd.argv[0]} ${whyNot(r)}`);
+    if (r.error?.code === 403 || r.error?.reason === 'Forbidden') { return 'stop'; }
+    if (r.error?.reason === 'Timeout' || r.error?.reason === 'Canceled') { break; }
+  }
+  return 'next';
 }
 
 export const DEBUG_PREFIX = 'otel-doctor-debug';

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { listenSockets, SOCKET_SCRIPT } from '../../src/gather/sockets.ts';
+import { limiter } from '../../src/gather/limit.ts';
 import { FakeClusterClient, notFound } from './fake-client.ts';
 
 const opts = (client: FakeClusterClient, siblings: string[] = []) => ({ client, namespace: 'observability', pod: 'col-0', container: 'otelcol', siblings, timeoutMs: 5000, run: <T>(fn: () => Promise<T>) => fn() });
@@ -49,4 +50,14 @@ test('netstat: -W first (net-tools cuts IPv6 addresses without it), the plain fo
   assert.deepEqual(ev.sockets.map((s) => `${s.address}|${s.port}`), ['2600:1f14:abc:de00:1234:5678:9abc:def0|4317']);
   // the script: the wide form's own refusal is silent, and a header names the form that answered
   assert.match(SOCKET_SCRIPT, /netstat-wide\) o=\$\(netstat -tlnW 2>\/dev\/null\);;/);
+});
+
+test('one container\'s attempts hold one --concurrency slot: a probe queued meanwhile waits for the last of them', async () => {
+  const fake = new FakeClusterClient();
+  const run = limiter(1);
+  const sockets = listenSockets({ ...opts(fake), run });
+  // queued while the socket check holds the only slot, as the probes are in gather()
+  const probe = run(async () => { fake.execLog.push({ ns: 'team-1', pod: 'app-0', container: 'app', argv: ['probe'] }); });
+  await Promise.all([sockets, probe]);
+  assert.deepEqual(fake.execLog.map((e) => e.argv[0]), ['sh', 'ss', 'netstat', 'cat', 'probe']);
 });
