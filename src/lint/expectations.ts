@@ -13,13 +13,10 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, matchesGlob, normalize } from 'node:path';
 import type { SourceDoc } from './source.ts';
+import { isObj } from './is-obj.ts';
 
 const STEP_EXPECTATION = /^\d+-(assert|errors?)\.ya?ml$/i;
 const OPERATION_LISTS = ['try', 'catch', 'finally', 'cleanup'];
-
-function isObj(v: unknown): v is Record<string, any> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 export function isChainsawTest(v: unknown): boolean {
   return isObj(v) && v.kind === 'Test' && typeof v.apiVersion === 'string' && v.apiVersion.startsWith('chainsaw.kyverno.io/');

@@ -12,6 +12,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, normalize, relative, sep } from 'node:path';
 import { shellQuote } from '../report/fix-commands.ts';
 import { parseSource, readSource, type InputError, type PathSeg, type Skipped, type SourceDoc } from './source.ts';
+import { isObj } from './is-obj.ts';
 
 export const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 /** A render of a large overlay takes a second or two; a minute means kubectl is stuck (a remote base). */
@@ -37,10 +38,6 @@ export interface KustomizeResult {
   /** files replaced by a render (or left unrendered): not linted as they are */
   consumed: Set<string>;
   notes: string[];
-}
-
-function isObj(v: unknown): v is Record<string, any> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function within(file: string, dir: string): boolean {

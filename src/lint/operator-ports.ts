@@ -4,10 +4,7 @@
  * single_endpoint.go, component.go ConstructServicePort @v0.158.0), over the components the pipelines and
  * service.extensions enable (otelconfig GetEnabledComponents). Port names as internal/naming PortName writes them.
  */
-
-function isObj(v: unknown): v is Record<string, any> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { isObj } from './is-obj.ts';
 
 export interface OperatorPort { name: string; port: number; protocol?: 'TCP' | 'UDP'; appProtocol?: string }
 

@@ -10,10 +10,7 @@ import { defaultCollectorImage, extensionServiceGenerated, golangFlags, nativeSi
 import { configPorts, healthCheck, mergeSpecPorts } from './operator-ports.ts';
 import type { LintObject, Origin } from './shapes.ts';
 import type { PathSeg, SourceDoc } from './source.ts';
-
-function isObj(v: unknown): v is Record<string, any> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { isObj } from './is-obj.ts';
 
 /** otelconfig.MetricsEndpoint: a pull/prometheus reader's port, else `metrics.address`'s, else 8888. */
 function metricsPort(cfg: Record<string, any> | null): number {

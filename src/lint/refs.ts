@@ -7,6 +7,7 @@
 import { SIDECAR_ANNOTATION } from '../gather/discover.ts';
 import { CLUSTER_SCOPED } from './build.ts';
 import { podOf, type LintObject } from './shapes.ts';
+import { isObj } from './is-obj.ts';
 
 /** An exact object (`Kind ns/name`), any object of a kind in a namespace (`Kind ns/*`), or pods by labels. */
 export type Ref = { key: string; multi: boolean } | { ns: string; selector: Record<string, string>; multi: true };
@@ -18,10 +19,6 @@ export interface Offers {
 }
 
 const INSTRUMENTATION = 'instrumentation.opentelemetry.io/';
-
-function isObj(v: unknown): v is Record<string, any> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function nsOf(o: LintObject): string {
   return typeof o.obj.metadata.namespace === 'string' && o.obj.metadata.namespace ? o.obj.metadata.namespace : 'default';

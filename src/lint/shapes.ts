@@ -10,6 +10,7 @@ import type { KObject } from '../cluster/types.ts';
 import { collectorCR } from './operator.ts';
 import { CHART_APP_VERSION, CHART_DEFAULT_IMAGE_REPOSITORY, CHART_DEFAULTS, CHART_DISTINCT_KEYS, CHART_VALUE_KEYS, CHART_VERSION } from './helm-defaults.ts';
 import { docStart, type InputError, type PathSeg, type Skipped, type SourceDoc } from './source.ts';
+import { isObj } from './is-obj.ts';
 
 // build.ts reaches the sidecar injection through here.
 export { injectSidecars } from './operator.ts';
@@ -43,10 +44,6 @@ const WORKLOAD_SPEC: Record<string, PathSeg[]> = {
   Pod: ['spec'],
 };
 export const WORKLOAD_KINDS = Object.keys(WORKLOAD_SPEC);
-
-function isObj(v: unknown): v is Record<string, any> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 const CHART_MODES: unknown[] = ['deployment', 'daemonset', 'statefulset'];
 
