@@ -9,19 +9,17 @@
  *   Deployment's own metadata is never read;
  * - annotation.go annotationValue: the pod's value, else the namespace's; a pod `true` under a namespace
  *   instance name takes the namespace's;
- * - podmutator.go getInstrumentationInstance / selectInstrumentationInstanceFromNamespace: `true` picks the
- *   namespace's only Instrumentation (errNoInstancesAvailable, errMultipleInstancesPossible), `name` or
- *   `ns/name` a client Get whose NotFound reads `instrumentations.opentelemetry.io "<name>" not found`.
+ * - podmutator.go getInstrumentationInstance: which Instrumentation the value selects, or the operator's
+ *   error (otel/inject-select.ts, shared with planInjection and the rules).
  */
 import type { KObject } from '../cluster/types.ts';
+import { asksForNothing, selectInstrumentation } from '../otel/inject-select.ts';
 import { OPERATOR_DEPLOYMENT } from '../otel/operator-data.ts';
 import type { InjectionRequest, WorkloadRef } from '../snapshot.ts';
 import { INJECT_LANGUAGES, planInjection, type OperatorContext } from './instrumentation.ts';
 import { controllerRef } from './discover.ts';
 
 const PREFIX = 'instrumentation.opentelemetry.io/inject-';
-const ERR_NONE = 'no OpenTelemetry Instrumentation instances available';
-const ERR_MULTIPLE = 'multiple OpenTelemetry Instrumentation instances available, cannot determine which one to select';
 
 export interface InjectionInput {
   pods: KObject[];
@@ -48,19 +46,6 @@ function effectiveValue(nsAnn: Record<string, string>, own: Record<string, strin
 }
 
 const nameOf = (i: KObject): string => `${i.metadata.namespace ?? 'default'}/${i.metadata.name}`;
-
-/** podmutator.go getInstrumentationInstance: the selected Instrumentation, or the operator's error. */
-function select(value: string, ns: string, all: KObject[]): { selected?: KObject; error?: string; from: string } {
-  if (value.toLowerCase() === 'true') {
-    const here = all.filter((i) => (i.metadata.namespace ?? 'default') === ns);
-    if (here.length === 1) { return { selected: here[0], from: ns }; }
-    return { error: here.length === 0 ? ERR_NONE : ERR_MULTIPLE, from: ns };
-  }
-  const slash = value.indexOf('/');
-  const [where, name] = slash >= 0 ? [value.slice(0, slash), value.slice(slash + 1)] : [ns, value];
-  const hit = all.find((i) => (i.metadata.namespace ?? 'default') === where && i.metadata.name === name);
-  return hit ? { selected: hit, from: where } : { error: `instrumentations.opentelemetry.io "${name}" not found`, from: where };
-}
 
 export function injectionRequests(input: InjectionInput): InjectionRequest[] {
   const nsAnnotations = new Map((input.namespaces ?? []).map((n) => [n.metadata.name, (n.metadata.annotations ?? {}) as Record<string, string>]));
@@ -111,10 +96,10 @@ export function injectionRequests(input: InjectionInput): InjectionRequest[] {
       const annotation = `${PREFIX}${language}`;
       const onTemplate = effectiveValue(nsAnn, sub.template, annotation);
       const onWorkload = sub.ref.kind === 'Pod' ? '' : String(sub.own[annotation] ?? '');
-      const misplaced = onTemplate === '' && onWorkload !== '' && onWorkload.toLowerCase() !== 'false';
+      const misplaced = onTemplate === '' && !asksForNothing(onWorkload);
       const value = misplaced ? onWorkload : onTemplate;
-      if (value === '' || value.toLowerCase() === 'false') { continue; }
-      const pick = select(value, ns, input.instrumentations);
+      if (asksForNothing(value)) { continue; }
+      const pick = selectInstrumentation(value, ns, input.instrumentations);
       const known = listed(pick.from);
       const req: InjectionRequest = {
         workload: sub.ref,

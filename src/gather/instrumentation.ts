@@ -15,6 +15,7 @@
  * not read here) and operator flags that disable a language.
  */
 import type { KObject } from '../cluster/types.ts';
+import { asksForNothing, injectTarget, selectInstrumentation } from '../otel/inject-select.ts';
 import {
   effectiveOperator,
   initContainerTargets,
@@ -103,18 +104,6 @@ export interface OperatorContext {
 
 export const INJECT_ANNOTATION = new RegExp(`^${PREFIX.replace(/[./]/g, '\\$&')}inject-(${INJECT_LANGUAGES.join('|')})$`);
 
-/** `"true"` picks the namespace's only Instrumentation; `"name"` or `"ns/name"` pick one (podmutator.go getInstrumentationInstance). */
-function pickInstrumentation(value: string, pod: KObject, all: KObject[]): KObject | undefined {
-  const ns = pod.metadata.namespace;
-  if (value.toLowerCase() === 'true') {
-    const here = all.filter((i) => i.metadata.namespace === ns);
-    return here.length === 1 ? here[0] : undefined;
-  }
-  const slash = value.indexOf('/');
-  const [a, b] = slash >= 0 ? [value.slice(0, slash), value.slice(slash + 1)] : [ns, value];
-  return all.find((i) => i.metadata.namespace === a && i.metadata.name === b);
-}
-
 /** helper.go isAutoInstrumentationInjected: the operator's init containers (nginx's too), the Go sidecar, or its node-name env. */
 function alreadyInjected(pod: KObject): boolean {
   const inits: any[] = pod.spec?.initContainers ?? [];
@@ -135,12 +124,13 @@ export function planInjection(pod: KObject, instrumentations: KObject[], listed?
   const initTargets = initContainerTargets(operator?.version);
   const ann = pod.metadata.annotations ?? {};
   const injected = alreadyInjected(pod);
+  const ns = pod.metadata.namespace ?? 'default';
   const requested: Injection[] = [];
   for (const language of INJECT_LANGUAGES) {
     const value = String(ann[`${PREFIX}inject-${language}`] ?? '');
     // getInstrumentationInstance: empty or "false" (any case) asks for nothing.
-    if (value === '' || value.toLowerCase() === 'false') { continue; }
-    requested.push({ language, value, instrumentation: pickInstrumentation(value, pod, instrumentations) });
+    if (asksForNothing(value)) { continue; }
+    requested.push({ language, value, instrumentation: selectInstrumentation(value, ns, instrumentations).selected });
   }
   const containers: any[] = Array.isArray(pod.spec?.containers) ? pod.spec.containers : [];
   const inits: any[] = Array.isArray(pod.spec?.initContainers) ? pod.spec.initContainers : [];
@@ -149,12 +139,11 @@ export function planInjection(pod: KObject, instrumentations: KObject[], listed?
   // getInstrumentationInstance fails (none, several for "true", or a name that does not exist) and Mutate
   // returns the pod unpatched. Judged only where the Instrumentations were listed: in lint, or a namespace
   // the diagnosis could not list, one may exist out of sight.
-  const ns = pod.metadata.namespace ?? 'default';
   for (const r of requested) {
-    const where = r.value.includes('/') ? r.value.slice(0, r.value.indexOf('/')) : ns;
-    if (r.instrumentation || !listed?.(where)) { continue; }
+    const target = injectTarget(r.value, ns);
+    if (r.instrumentation || !listed?.(target.namespace)) { continue; }
     const here = instrumentations.filter((i) => (i.metadata.namespace ?? 'default') === ns).length;
-    const why = r.value.toLowerCase() === 'true' ? (here === 0 ? `no Instrumentation exists in ${ns}` : `${here} Instrumentations exist in ${ns}, and "true" picks one only when it is alone`) : `no Instrumentation ${r.value.includes('/') ? r.value : `${ns}/${r.value}`} exists`;
+    const why = target.name === undefined ? (here === 0 ? `no Instrumentation exists in ${ns}` : `${here} Instrumentations exist in ${ns}, and "true" picks one only when it is alone`) : `no Instrumentation ${target.namespace}/${target.name} exists`;
     return refuse(`inject-${r.language}: "${r.value}": ${why}`);
   }
 

@@ -11,6 +11,7 @@ import { configPorts, healthCheck, mergeSpecPorts } from './operator-ports.ts';
 import type { LintObject, Origin } from './shapes.ts';
 import type { PathSeg, SourceDoc } from './source.ts';
 import { isObj } from './is-obj.ts';
+import { asksForNothing, injectTarget } from '../otel/inject-select.ts';
 
 /** otelconfig.MetricsEndpoint: a pull/prometheus reader's port, else `metrics.address`'s, else 8888. */
 function metricsPort(cfg: Record<string, any> | null): number {
@@ -168,10 +169,10 @@ export function injectSidecars(pods: KObject[], crs: LintObject[], version?: str
   if (!sidecarCRs.length) { return; }
   for (const pod of pods) {
     const v = pod.metadata.annotations?.[SIDECAR_ANNOTATION];
-    if (v === undefined || v === 'false') { continue; }
-    const ns = pod.metadata.namespace ?? 'default';
-    const here = sidecarCRs.filter((c) => (c.obj.metadata.namespace ?? 'default') === ns);
-    const cr = v === 'true' ? (here.length === 1 ? here[0] : undefined) : sidecarCRs.find((c) => `${c.obj.metadata.namespace ?? 'default'}/${c.obj.metadata.name}` === (String(v).includes('/') ? v : `${ns}/${v}`));
+    if (v === undefined || asksForNothing(String(v))) { continue; }
+    const t = injectTarget(String(v), pod.metadata.namespace ?? 'default');
+    const here = sidecarCRs.filter((c) => (c.obj.metadata.namespace ?? 'default') === t.namespace);
+    const cr = t.name === undefined ? (here.length === 1 ? here[0] : undefined) : here.find((c) => c.obj.metadata.name === t.name);
     const inits: any[] = Array.isArray(pod.spec?.initContainers) ? pod.spec.initContainers : [];
     if (!cr || !Array.isArray(pod.spec?.containers) || [...pod.spec.containers, ...inits].some((c: any) => c?.name === 'otc-container')) { continue; }
     const { cfg, text } = parseConfig(cr.obj.spec?.config);

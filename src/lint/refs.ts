@@ -8,6 +8,7 @@ import { SIDECAR_ANNOTATION } from '../gather/discover.ts';
 import { CLUSTER_SCOPED } from './build.ts';
 import { podOf, type LintObject } from './shapes.ts';
 import { isObj } from './is-obj.ts';
+import { asksForNothing, injectTarget } from '../otel/inject-select.ts';
 
 /** An exact object (`Kind ns/name`), any object of a kind in a namespace (`Kind ns/*`), or pods by labels. */
 export type Ref = { key: string; multi: boolean } | { ns: string; selector: Record<string, string>; multi: true };
@@ -125,11 +126,12 @@ export function refsOf(o: LintObject): Ref[] {
   const ann = isObj(pod.metadata.annotations) ? pod.metadata.annotations : {};
   for (const [k, v] of Object.entries(ann)) {
     const value = String(v);
-    if (value === 'false' || value === '') { continue; }
+    if (asksForNothing(value)) { continue; }
     // `true` means "the one in the namespace": any Instrumentation (or sidecar collector) there satisfies it,
     // and a second one elsewhere would change which (multi).
     const target = (prefix: string): void => {
-      if (value === 'true') { out.push({ key: `${prefix} ${ns}/*`, multi: true }); } else { exact(`${prefix} ${value.includes('/') ? value : `${ns}/${value}`}`); }
+      const t = injectTarget(value, ns);
+      if (t.name === undefined) { out.push({ key: `${prefix} ${t.namespace}/*`, multi: true }); } else { exact(`${prefix} ${t.namespace}/${t.name}`); }
     };
     if (k.startsWith(`${INSTRUMENTATION}inject-`)) { target('Instrumentation'); }
     if (k === SIDECAR_ANNOTATION) { target('sidecar'); }

@@ -1,3 +1,4 @@
+import { injectTarget } from '../otel/inject-select.ts';
 import { agentProtocol } from '../otel/operator-data.ts';
 import type { Evidence, RuleFinding, Rule } from '../report/finding.ts';
 import type { InjectionRequest, Snapshot } from '../snapshot.ts';
@@ -53,20 +54,20 @@ function availableText(r: InjectionRequest, ns: string): string {
 const DNS_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 /** Where the value selects from, and the name a new Instrumentation must take for the value to select it. */
-function wanted(r: InjectionRequest): { namespace: string; name: string } {
-  if (r.value.toLowerCase() === 'true') { return { namespace: r.workload.namespace, name: 'default' }; }
-  const slash = r.value.indexOf('/');
-  return slash >= 0 ? { namespace: r.value.slice(0, slash), name: r.value.slice(slash + 1) } : { namespace: r.workload.namespace, name: r.value };
+function wanted(r: InjectionRequest): { namespace: string; name: string; named: boolean } {
+  const t = injectTarget(r.value, r.workload.namespace);
+  // `true` selects whichever one is alone there: the name is ours to choose.
+  return { namespace: t.namespace, name: t.name ?? 'default', named: t.name !== undefined };
 }
 
 /** What the create-or-pick fix says for an annotation that selects nothing. */
 function selectFix(s: Snapshot, r: InjectionRequest): { summary: string; patch?: string } {
   const w = wanted(r);
-  const several = r.value.toLowerCase() === 'true' && (r.available?.length ?? 0) > 1;
+  const several = !w.named && (r.available?.length ?? 0) > 1;
   if (several) {
     return { summary: `Name one Instrumentation in the annotation instead of "true", e.g. ${r.annotation}: "${r.available![0]}".` };
   }
-  const other = r.value.toLowerCase() !== 'true' && r.available?.length ? ` (or name an existing one: ${r.available.join(', ')})` : '';
+  const other = w.named && r.available?.length ? ` (or name an existing one: ${r.available.join(', ')})` : '';
   // The annotation's value is the cluster's, not ours: only a valid object name goes into a manifest that
   // is printed for pasting (a newline or quote in it could end a here-document or break out of the YAML).
   if (!DNS_NAME.test(w.name) || !DNS_NAME.test(w.namespace)) {
