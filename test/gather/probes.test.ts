@@ -228,11 +228,9 @@ test('the kit against real loopback ports: parallel targets, classified as the p
   try {
     for (const [shell, name, env] of shells) {
       const targets = [{ host: '127.0.0.1', port: open }, { host: '127.0.0.1', port: closed }];
-      const t0 = Date.now();
       const r = await runKit(targets.flatMap((t) => [t.host, String(t.port)]), env, shell);
       const kit = parseKitOutput(r.stdout, 2);
       assert.ok(kit.done && kit.tools, `${name}: ${r.stdout} ${r.stderr}`);
-      assert.ok(Date.now() - t0 < 5000);
       const fake = new FakeClusterClient();
       fake.onExec = (_n, _p, _c, argv) => (argv[3] === 'probe-kit' ? r : notFound(argv[0]));
       const res = await probeAll({ client: fake, namespace: 'n', pod: 'p', container: 'c' }, targets);
