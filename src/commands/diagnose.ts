@@ -145,7 +145,17 @@ The report is printed before a non-zero exit.`;
     const { contextNames, loadKubeconfig } = await import('../cluster/kubeconfig.ts');
     const contexts = [...new Set(flags['all-contexts'] ? contextNames({ kubeconfig: flags.kubeconfig }) : (flags.context ?? []))];
     const { diagnoseCluster } = await import('../diagnosis.ts');
-    const { renderReport } = await import('../report/render/index.ts');
+    const { renderReportChunks } = await import('../report/render/index.ts');
+    const { writeChunks } = await import('../report/render/stream.ts');
+    // JSON and YAML go out element by element: a large cluster's report is never held as one string.
+    const print = async (chunks: Iterable<string>): Promise<void> => {
+      let last = '';
+      await writeChunks(chunks, (t) => {
+        last = t;
+        return writeStdout(t);
+      });
+      if (!last.endsWith('\n')) { await writeStdout('\n'); }
+    };
     const { terminalOptions } = await import('../report/render/terminal.ts');
     const renderOptions = terminalOptions(flags.color, process.stdout, process.env);
 
@@ -157,8 +167,7 @@ The report is printed before a non-zero exit.`;
         ...(verbose ? { onStats: (l: string) => process.stderr.write(`${l}\n`) } : {}),
         startProgress,
       });
-      const out = renderReport(report, format, renderOptions);
-      await writeStdout(out.endsWith('\n') ? out : `${out}\n`);
+      await print(renderReportChunks(report, format, renderOptions));
       const code = exitCodeFor(report.summary, failOn);
       if (code !== EXIT_OK) { this.exit(code); }
       return;
@@ -173,14 +182,12 @@ The report is printed before a non-zero exit.`;
       (context) => diagnoseCluster(loadKubeconfig({ kubeconfig: flags.kubeconfig, context }), { ...options, ...(verbose ? { onRequest: requestLog(`${context}: `), onStats: (l: string) => process.stderr.write(`${context}: ${l}\n`) } : {}) }),
       (report) => exitCodeFor(report.summary, failOn),
     );
-    let out: string;
     if (format === 'table' || format === 'wide') {
       const [{ renderFleetTable }, { renderWide }] = await Promise.all([import('../report/render/table.ts'), import('../report/render/wide.ts')]);
-      out = renderFleetTable(results, renderOptions, format === 'wide' ? renderWide : undefined);
+      await print([renderFleetTable(results, renderOptions, format === 'wide' ? renderWide : undefined)]);
     } else {
-      out = renderReport(mergeReports(results, new Date().toISOString()), format, renderOptions);
+      await print(renderReportChunks(mergeReports(results, new Date().toISOString()), format, renderOptions));
     }
-    await writeStdout(out.endsWith('\n') ? out : `${out}\n`);
     const code = worstExitCode(results);
     if (code !== EXIT_OK) { this.exit(code); }
   }

@@ -9,13 +9,23 @@ export interface RenderOptions {
   width?: number;
 }
 
+function strip(f: Finding): Finding {
+  const { explains: _e, symptomOf: _s, ...rest } = f;
+  return rest as Finding;
+}
+
 /** The public JSON shape: internal correlation keys dropped, every string sanitised. */
 export function publicReport(r: Report): Report {
-  const strip = (f: Finding): Finding => {
-    const { explains: _e, symptomOf: _s, ...rest } = f;
-    return rest as Finding;
-  };
   return sanitizeDeep({ ...r, findings: r.findings.map(strip), ...(r.suppressed ? { suppressed: r.suppressed.map(strip) } : {}) });
+}
+
+/**
+ * publicReport() one piece at a time, for the streamed formats (stream.ts): `value` is a top-level entry's
+ * value, or one element of a top-level array (a finding, an app...).
+ */
+export function publicPiece(key: string, value: unknown): unknown {
+  const stripped = (key === 'findings' || key === 'suppressed') && value && typeof value === 'object' && !Array.isArray(value) ? strip(value as Finding) : value;
+  return sanitizeDeep(stripped);
 }
 
 export function clean(s: string): string {

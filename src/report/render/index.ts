@@ -2,8 +2,8 @@ import type { Report } from '../finding.ts';
 import type { RenderOptions } from './common.ts';
 import { renderTable } from './table.ts';
 import { renderWide } from './wide.ts';
-import { renderJson } from './json.ts';
-import { renderYaml } from './yaml.ts';
+import { jsonReportChunks, renderJson } from './json.ts';
+import { renderYaml, yamlReportChunks } from './yaml.ts';
 import { renderMarkdown } from './markdown.ts';
 import { renderSarif } from './sarif.ts';
 import { renderJunit } from './junit.ts';
@@ -28,5 +28,20 @@ export function renderReport(r: Report, format: OutputFormat, opts: RenderOption
       return renderJunit(r);
     default:
       return renderTable(r, opts);
+  }
+}
+
+/**
+ * The report as pieces to write one after the other: JSON and YAML element by element (stream.ts: a large
+ * cluster's report is never one string), the other formats as their one string.
+ */
+export function renderReportChunks(r: Report, format: OutputFormat, opts: RenderOptions = {}): Iterable<string> {
+  switch (format) {
+    case 'json':
+      return jsonReportChunks(r);
+    case 'yaml':
+      return yamlReportChunks(r);
+    default:
+      return [renderReport(r, format, opts)];
   }
 }
