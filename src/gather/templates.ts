@@ -19,12 +19,21 @@ export interface PodTemplateGroup {
   key: string;
   namespace: string;
   owner?: { kind: string; name: string };
-  /** Running pods first (a pod to exec into), then the others; names only */
+  /**
+   * The first running pods' names, in list order: a pod to exec into and a few to try after it
+   * (TEMPLATE_NAMES_KEPT). Never all of them: at 150,000 pods the names alone were 20 MB.
+   */
   running: string[];
+  /** The first pod's name that is not running (a template with no running pod is read through it) */
   other: string[];
+  runningCount: number;
+  otherCount: number;
   /** labels and annotations of the pod that will stand for the template (the first running one) */
   meta?: Pick<ObjectMeta, 'labels' | 'annotations'>;
 }
+
+/** Running pods' names kept per template: READY_TRIES to read, and spares for a collector gone since the list. */
+export const TEMPLATE_NAMES_KEPT = 4;
 
 /**
  * The labels the controllers stamp to tell a template's revision apart (pod-template-hash: Deployment
@@ -43,36 +52,109 @@ export function templateKey(meta: ObjectMeta): string {
   return `${ref.kind}/${ns}/${ref.name}/${rev}`;
 }
 
-/** Ownership of every pod, by template, from metadata pages; holds names, never objects. */
+/**
+ * Ownership of every pod, by template, from metadata pages: counts and a few names per template, never a
+ * per-pod object, so it grows with templates. The pods that are not running are listed first and kept by
+ * name (few, as a rule); a pod that has started since is met again in the running list and moves over,
+ * so no pod is counted twice.
+ */
 export class TemplateIndex {
   readonly groups = new Map<string, PodTemplateGroup>();
-  pods = 0;
-  private readonly seen = new Set<string>();
+  /** `namespace/name` of the pods that were not running when listed -> their template */
+  private readonly notRunning = new Map<string, string>();
+  /** not-running pods met again in the running list */
+  private readonly moved = new Set<string>();
 
-  add(items: KObject[], running: boolean): void {
+  get pods(): number {
+    let n = 0;
+    for (const g of this.groups.values()) { n += g.runningCount + g.otherCount; }
+    return n;
+  }
+
+  private group(m: ObjectMeta): PodTemplateGroup {
+    const k = templateKey(m);
+    let g = this.groups.get(k);
+    if (!g) {
+      const ref = controllerRef({ metadata: m });
+      g = { key: k, namespace: m.namespace ?? 'default', ...(ref ? { owner: { kind: ref.kind, name: ref.name } } : {}), running: [], other: [], runningCount: 0, otherCount: 0 };
+      this.groups.set(k, g);
+    }
+    return g;
+  }
+
+  /** A page of the list of pods that are not running. */
+  addNotRunning(items: KObject[]): void {
     for (const it of items) {
       const m = it.metadata;
       if (!m?.name) { continue; }
       const id = `${m.namespace ?? ''}/${m.name}`;
-      // A list restarted on 410 hands its pages over again.
-      if (this.seen.has(id)) { continue; }
-      this.seen.add(id);
-      this.pods++;
-      const k = templateKey(m);
-      let g = this.groups.get(k);
-      if (!g) {
-        const ref = controllerRef({ metadata: m });
-        g = { key: k, namespace: m.namespace ?? 'default', ...(ref ? { owner: { kind: ref.kind, name: ref.name } } : {}), running: [], other: [] };
-        this.groups.set(k, g);
-      }
-      (running ? g.running : g.other).push(m.name);
-      if (running ? g.running.length === 1 : !g.meta) { g.meta = { labels: m.labels, annotations: m.annotations }; }
+      if (this.notRunning.has(id)) { continue; }
+      const g = this.group(m);
+      this.notRunning.set(id, g.key);
+      g.otherCount++;
+      if (g.other.length === 0) { g.other.push(m.name); }
+      g.meta ??= { labels: m.labels, annotations: m.annotations };
     }
+  }
+
+  /** A page of the list of running pods. */
+  addRunning(items: KObject[]): void {
+    for (const it of items) {
+      const m = it.metadata;
+      if (!m?.name) { continue; }
+      const id = `${m.namespace ?? ''}/${m.name}`;
+      const was = this.notRunning.get(id);
+      if (was !== undefined && !this.moved.has(id)) {
+        this.moved.add(id);
+        this.unlistOther(was, m.name, -1);
+      }
+      const g = this.group(m);
+      g.runningCount++;
+      if (g.running.length < TEMPLATE_NAMES_KEPT) { g.running.push(m.name); }
+      if (g.runningCount === 1) { g.meta = { labels: m.labels, annotations: m.annotations }; }
+    }
+  }
+
+  private unlistOther(key: string, name: string, by: 1 | -1): void {
+    const g = this.groups.get(key);
+    if (!g) { return; }
+    g.otherCount += by;
+    if (by < 0 && g.other[0] === name) { g.other.length = 0; }
+    if (by > 0 && g.other.length === 0) { g.other.push(name); }
+  }
+
+  /** The not-running list starts over (a continue token expired): its pages come again. */
+  restartNotRunning(): void {
+    for (const g of this.groups.values()) {
+      g.otherCount = 0;
+      g.other.length = 0;
+    }
+    this.notRunning.clear();
+    this.moved.clear();
+  }
+
+  /** The running list starts over: its pages come again, and the pods it moved go back. */
+  restartRunning(): void {
+    for (const g of this.groups.values()) {
+      g.runningCount = 0;
+      g.running.length = 0;
+    }
+    for (const id of this.moved) { this.unlistOther(this.notRunning.get(id)!, id.slice(id.indexOf('/') + 1), 1); }
+    this.moved.clear();
+  }
+
+  /** Once both lists are read: templates left without a pod (a restarted list) are dropped, and the names of moved pods. */
+  finish(): void {
+    for (const [k, g] of this.groups) {
+      if (g.runningCount + g.otherCount === 0) { this.groups.delete(k); }
+    }
+    this.notRunning.clear();
+    this.moved.clear();
   }
 
   podCount(key: string): number {
     const g = this.groups.get(key);
-    return g ? g.running.length + g.other.length : 0;
+    return g ? g.runningCount + g.otherCount : 0;
   }
 }
 
@@ -99,17 +181,19 @@ export async function listClusterPods(client: ClusterClient, signal?: AbortSigna
   onLarge?.();
   const index = new TemplateIndex();
   // Two metadata lists split by phase (a field the API server selects pods on): Running pods are the ones
-  // to exec into, without reading any pod's status.
-  await client.listPages('pods', { signal, metadataOnly: true, pageSize: METADATA_PAGE, fieldSelector: 'status.phase=Running' }, (items) => {
-    index.add(items, true);
-    onPods?.(index.pods);
-    return true;
-  });
+  // to exec into, without reading any pod's status. The others first: they are kept by name until the
+  // running ones are read (a pod may start between the two lists).
   await client.listPages('pods', { signal, metadataOnly: true, pageSize: METADATA_PAGE, fieldSelector: 'status.phase!=Running' }, (items) => {
-    index.add(items, false);
+    index.addNotRunning(items);
     onPods?.(index.pods);
     return true;
-  });
+  }, () => index.restartNotRunning());
+  await client.listPages('pods', { signal, metadataOnly: true, pageSize: METADATA_PAGE, fieldSelector: 'status.phase=Running' }, (items) => {
+    index.addRunning(items);
+    onPods?.(index.pods);
+    return true;
+  }, () => index.restartRunning());
+  index.finish();
   return { mode: 'templates', index };
 }
 

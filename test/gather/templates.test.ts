@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ClusterClient, KObject, ListOptions } from '../../src/cluster/types.ts';
 import { ApiError } from '../../src/errors.ts';
-import { COLLECTOR_SAMPLE, FULL_POD_LIST_MAX, listClusterPods, nodePool, representatives, sampleCollectorPods, templateKey, TemplateIndex } from '../../src/gather/templates.ts';
+import { COLLECTOR_SAMPLE, FULL_POD_LIST_MAX, listClusterPods, nodePool, representatives, sampleCollectorPods, TEMPLATE_NAMES_KEPT, templateKey, TemplateIndex } from '../../src/gather/templates.ts';
 import { groupProbes, hostSameFromEveryNamespace, pathContext, pathKey, policyLabelKeys, type ProbePlan } from '../../src/gather/plan.ts';
 import type { AppContainer } from '../../src/snapshot.ts';
 
@@ -61,17 +61,36 @@ test('a template is its owner and its revision: two ReplicaSets, two DaemonSet r
   assert.notEqual(templateKey(pod('a', 'bare-1').metadata), templateKey(pod('a', 'bare-2').metadata));
 });
 
-test('the index holds names by template and counts a page handed over twice (a list restarted on 410) once', () => {
+test('the index counts by template and keeps a few names: a pod that started between the two lists counts once, a restarted list\'s pages too', () => {
   const idx = new TemplateIndex();
   const page = [pod('a', 'x-1', { rs: 'x-5f', hash: '5f' }), pod('a', 'x-2', { rs: 'x-5f', hash: '5f' }), pod('b', 'lone')];
-  idx.add(page, true);
-  idx.add(page, true);
-  idx.add([pod('a', 'x-3', { rs: 'x-5f', hash: '5f', phase: 'Pending' })], false);
+  idx.addNotRunning([pod('a', 'x-3', { rs: 'x-5f', hash: '5f', phase: 'Pending' }), pod('a', 'x-2', { rs: 'x-5f', hash: '5f', phase: 'Pending' })]);
+  idx.addRunning(page);
+  // A continue token expired: the running list starts over and hands its pages again.
+  idx.restartRunning();
+  idx.addRunning(page);
+  idx.finish();
   assert.equal(idx.pods, 4);
   assert.equal(idx.groups.size, 2);
   const g = idx.groups.get(templateKey(page[0].metadata))!;
-  assert.deepEqual([g.running, g.other], [['x-1', 'x-2'], ['x-3']]);
+  assert.deepEqual([g.running, g.other, g.runningCount, g.otherCount], [['x-1', 'x-2'], ['x-3'], 2, 1]);
   assert.equal(idx.podCount(g.key), 3);
+});
+
+test('the index grows with templates, not pods: a few names per template, nothing kept per running pod', () => {
+  const idx = new TemplateIndex();
+  for (let p = 0; p < 50; p++) {
+    const items: KObject[] = [];
+    for (let i = 0; i < 2000; i++) { items.push({ metadata: pod(`ns-${i % 100}`, `app-${i % 500}-${p}-${i}`, { rs: `app-${i % 500}-h`, hash: 'h' }).metadata }); }
+    idx.addRunning(items);
+  }
+  idx.finish();
+  assert.equal(idx.pods, 100_000);
+  assert.equal(idx.groups.size, 500);
+  for (const g of idx.groups.values()) {
+    assert.equal(g.runningCount, 200);
+    assert.equal(g.running.length, TEMPLATE_NAMES_KEPT);
+  }
 });
 
 test('a cluster that fits one page is read in full; a larger one by metadata pages split by phase, then one pod per template', async () => {
@@ -217,7 +236,7 @@ test('a pod is made from its owner\'s template only where admission changed noth
   });
   const pods = [pod('a', 'x-1', { rs: 'x-5f', hash: '5f', labels: { app: 'x' } }), pod('a', 'x-2', { rs: 'x-5f', hash: '5f', labels: { app: 'x' } })];
   const idx = new TemplateIndex();
-  idx.add(pods.map((p) => ({ metadata: p.metadata })), true);
+  idx.addRunning(pods.map((p) => ({ metadata: p.metadata })));
   const c = new PagedClient(pods);
   const made = await representatives(client(c), idx, 2, undefined, undefined, new Map([['ReplicaSet/a/x-5f', rs()]]));
   assert.equal(made.read, 0);
@@ -228,14 +247,14 @@ test('a pod is made from its owner\'s template only where admission changed noth
   // A node simulator's or an autoscaler's annotation on the pod says nothing of its spec.
   const marked = pods.map((p) => ({ ...p, metadata: { ...p.metadata, annotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'true' } } }));
   const idx1 = new TemplateIndex();
-  idx1.add(marked.map((p) => ({ metadata: p.metadata })), true);
+  idx1.addRunning(marked.map((p) => ({ metadata: p.metadata })));
   assert.equal((await representatives(client(new PagedClient(marked)), idx1, 2, undefined, undefined, new Map([['ReplicaSet/a/x-5f', rs()]]))).read, 0);
   // ... nor in a namespace that asks an injector for its pods.
   assert.equal((await representatives(client(new PagedClient(pods)), idx, 2, undefined, undefined, new Map([['ReplicaSet/a/x-5f', rs()]]), (n) => n === 'a')).read, 1);
   // A webhook annotated the pods (a mesh's sidecar status, the operator's injection): the pod is read.
   const mutated = pods.map((p) => ({ ...p, metadata: { ...p.metadata, annotations: { 'sidecar.istio.io/status': '{}' } } }));
   const idx2 = new TemplateIndex();
-  idx2.add(mutated.map((p) => ({ metadata: p.metadata })), true);
+  idx2.addRunning(mutated.map((p) => ({ metadata: p.metadata })));
   const c2 = new PagedClient(mutated);
   const real = await representatives(client(c2), idx2, 2, undefined, undefined, new Map([['ReplicaSet/a/x-5f', rs()]]));
   assert.equal(real.read, 1);
@@ -293,7 +312,7 @@ test('a pod is made from its owner\'s template only when it is of that revision;
   // OnDelete: s-0 still runs the old revision, s-1 the new one; d-old the DaemonSet's generation 2.
   const pods = [stsPod('s-0', 's-r1'), stsPod('s-1', 's-r2'), dsPod('d-old', 'd-h2', '2'), dsPod('d-new', 'd-h3', '3')];
   const idx = new TemplateIndex();
-  idx.add(pods.map((p) => ({ metadata: p.metadata })), true);
+  idx.addRunning(pods.map((p) => ({ metadata: p.metadata })));
   const c = new PagedClient(pods);
   // Listed items carry no kind: the pods' ownerReferences name it.
   const owners = new Map<string, KObject>([['StatefulSet/a/s', { ...sts, kind: undefined } as unknown as KObject], ['DaemonSet/a/d', { ...ds, kind: undefined } as unknown as KObject]]);
