@@ -14,6 +14,7 @@ import {
 } from './controller-kit.ts';
 import { VIRTUAL_ANNOTATION, isVirtualNode, isVirtualObject } from './virtual.ts';
 import { workloadStatus } from './workload-status.ts';
+import { templateGeneration } from './daemonset-strategy.ts';
 import { startJobControllers } from './job-controller.ts';
 import { SLICE_MANAGED_BY, SLICE_MIRROR_MANAGED_BY, isOurSlice, reconcileEndpoints, resolveTargetPort } from './endpoints-controller.ts';
 
@@ -223,13 +224,24 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
   function daemonSets(nodes: KObject[]) {
     for (const ds of store.select(DS)) {
       if (ds.metadata.deletionTimestamp) { continue; }
-      const owned = ownedBy(store, POD, ds);
       const hash = podTemplateHash(ds.spec?.template);
+      const generation = templateGeneration(ds);
+      let owned = ownedBy(store, POD, ds);
+      // RollingUpdate (the default) replaces every pod not of the current template, all at once here
+      // (as Deployments' rollouts, a documented simplification); OnDelete leaves them until deleted.
+      // Up to date as pkg/controller/daemon/util IsPodUpdated says: the generation label or the hash.
+      if (ds.spec?.updateStrategy?.type !== 'OnDelete') {
+        const stale = owned.filter((p) => isActive(p) && !(
+          (generation !== undefined && p.metadata.labels?.['pod-template-generation'] === String(generation)) ||
+          p.metadata.labels?.['controller-revision-hash'] === hash));
+        for (const p of stale) { tryDelete(store, POD, p.metadata.namespace, p.metadata.name); }
+        if (stale.length) { owned = ownedBy(store, POD, ds); }
+      }
       const eligible = daemonNodes(ds, nodes);
       const covered = new Set(owned.filter(isActive).map((p) => p.spec?.nodeName));
       for (const n of eligible) {
         if (covered.has(n.metadata.name)) { continue; }
-        createPod(() => daemonPod(ds, n, hash));
+        createPod(() => daemonPod(ds, n, hash, generation));
       }
       const names = new Set(eligible.map((n) => n.metadata.name));
       for (const p of owned) { if (!names.has(p.spec?.nodeName)) { tryDelete(store, POD, p.metadata.namespace, p.metadata.name); } }
@@ -237,10 +249,11 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
   }
 
   /** A DaemonSet's pod for node `n`, as the DaemonSet controller makes it. */
-  function daemonPod(ds: KObject, n: KObject, hash: string): KObject {
+  function daemonPod(ds: KObject, n: KObject, hash: string, generation: number | undefined): KObject {
+    // pkg/controller/daemon/util CreatePodTemplate: the generation label only where the annotation is.
     const pod = podFromTemplate(ds, ds.spec?.template, {
       generateName: `${ds.metadata.name}-`,
-      labels: { 'controller-revision-hash': hash, 'pod-template-generation': String(ds.metadata.generation ?? 1) },
+      labels: { 'controller-revision-hash': hash, ...(generation === undefined ? {} : { 'pod-template-generation': String(generation) }) },
     });
     // What the DaemonSet controller adds so the pod lands on exactly this node and survives its conditions.
     const affinity = structuredClone(pod.spec.affinity ?? {});

@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { INSTALLED_CRDS } from './crds.ts';
 import { defaultCronJob, defaultJob } from './job-strategy.ts';
+import { prepareDaemonSetCreate, prepareDaemonSetUpdate } from './daemonset-strategy.ts';
 
 export interface ResourceType {
   group: string; // '' for core
@@ -391,6 +392,7 @@ export class Store extends EventEmitter<{ change: [Change] }> {
     o.metadata.resourceVersion = String(++this.rv);
     if (t.kind === 'Job' && t.group === 'batch') { defaultJob(o); }
     if (t.kind === 'CronJob' && t.group === 'batch') { defaultCronJob(o); }
+    if (t.kind === 'DaemonSet' && t.group === 'apps') { prepareDaemonSetCreate(o); }
     if (o.spec !== undefined && (GENERATION_KINDS.has(t.kind) || INSTALLED_CRDS.includes(t))) { o.metadata.generation = 1; }
     this.put(t, k, o, undefined);
     this.emit('change', { type: 'ADDED', resource: t, object: o });
@@ -416,6 +418,7 @@ export class Store extends EventEmitter<{ change: [Change] }> {
     o.metadata.uid = cur.metadata.uid;
     o.metadata.creationTimestamp = cur.metadata.creationTimestamp;
     o.metadata.resourceVersion = String(++this.rv);
+    if (t.kind === 'DaemonSet' && t.group === 'apps') { prepareDaemonSetUpdate(o, cur); }
     if (cur.metadata.generation !== undefined && JSON.stringify(cur.spec) !== JSON.stringify(o.spec)) { o.metadata.generation = cur.metadata.generation + 1; }
     this.put(t, k, o, cur);
     this.emit('change', { type: 'MODIFIED', resource: t, object: o, prev: cur });

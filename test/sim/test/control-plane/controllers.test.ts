@@ -135,6 +135,44 @@ test('DaemonSet runs one pod per fitting node, pinned by nodeName and node affin
   ctl.stop();
 });
 
+test('DaemonSet template generation: 1 on create, +1 per template change, pods labelled with theirs', async () => {
+  const { store, ctl } = await setup(['sim-node-1', 'sim-node-2']);
+  const GEN = 'deprecated.daemonset.template.generation';
+  const spec = (image: string) => ({ selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'a', image }] } } });
+  // A client cannot set it on create below 1, nor move it on update (the registry's strategy owns it).
+  store.create(T('DaemonSet'), { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'default', annotations: { [GEN]: '0' } }, spec: spec('otel/opentelemetry-collector:0.110.0') });
+  await ctl.flush();
+  const gens = () => store.list(T('Pod')).map((p) => p.metadata.labels?.['pod-template-generation']).sort();
+  assert.equal(store.get(T('DaemonSet'), 'default', 'agent')!.metadata.annotations?.[GEN], '1');
+  assert.deepEqual(gens(), ['1', '1']);
+
+  // Not a template change: neither the annotation a client writes nor updateStrategy moves it.
+  store.mutate(T('DaemonSet'), 'default', 'agent', (d) => { d.metadata.annotations![GEN] = '7'; d.spec.minReadySeconds = 5; });
+  await ctl.flush();
+  const ds1 = store.get(T('DaemonSet'), 'default', 'agent')!;
+  assert.equal(ds1.metadata.annotations?.[GEN], '1');
+  assert.equal(ds1.metadata.generation, 2, 'a spec change still bumps metadata.generation');
+  assert.deepEqual(gens(), ['1', '1']);
+
+  // A template change: generation 2, and RollingUpdate replaces both pods with pods of generation 2.
+  store.mutate(T('DaemonSet'), 'default', 'agent', (d) => { d.spec.template.spec.containers[0].image = 'otel/opentelemetry-collector:0.111.0'; });
+  await ctl.flush();
+  assert.equal(store.get(T('DaemonSet'), 'default', 'agent')!.metadata.annotations?.[GEN], '2');
+  assert.deepEqual(gens(), ['2', '2']);
+  assert.ok(store.list(T('Pod')).every((p) => p.spec.containers[0].image.endsWith(':0.111.0')));
+
+  // OnDelete: the template moves to 3, the running pods stay of generation 2 until deleted.
+  store.mutate(T('DaemonSet'), 'default', 'agent', (d) => { d.spec.updateStrategy = { type: 'OnDelete' }; d.spec.template.metadata.labels.tier = 'x'; });
+  await ctl.flush();
+  assert.equal(store.get(T('DaemonSet'), 'default', 'agent')!.metadata.annotations?.[GEN], '3');
+  assert.deepEqual(gens(), ['2', '2']);
+  const one = store.list(T('Pod'))[0];
+  store.delete(T('Pod'), one.metadata.namespace, one.metadata.name);
+  await ctl.flush();
+  assert.deepEqual(gens(), ['2', '3']);
+  ctl.stop();
+});
+
 test('StatefulSet pods are <sts>-0..N-1 with hostname and subdomain', async () => {
   const { store, ctl } = await setup();
   store.create(T('StatefulSet'), {
