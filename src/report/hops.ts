@@ -457,8 +457,16 @@ export function withHops(apps: AppSummary[], s: Snapshot, findings: Finding[]): 
   const ctx: Ctx = { s, lint: s.meta.mode === 'lint', probesByPod, routes: new Map(), sockets: new Map(), wayOut: new Map(), reached: new Map(), workloads: new WeakMap(), ...(gap ? { execGap: gap.reason } : {}) };
   const pfs = indexFindings(findings);
   const byKey = new Map(s.apps.map((a) => [appKey(a.namespace, a.pod, a.container), a]));
+  // Apps on one path have equal hops: each distinct path is held once and shared (never mutated after
+  // this), so 10,000 apps on a few paths do not hold 60,000 hop objects.
+  const distinct = new Map<string, Hop[]>();
   return apps.map((sum) => {
     const app = byKey.get(appKey(sum.namespace, sum.pod, sum.container));
-    return app ? { ...sum, hops: appPaths(ctx, app, pfs) } : sum;
+    if (!app) { return sum; }
+    const hops = appPaths(ctx, app, pfs);
+    const k = JSON.stringify(hops);
+    const known = distinct.get(k);
+    if (!known) { distinct.set(k, hops); }
+    return { ...sum, hops: known ?? hops };
   });
 }
