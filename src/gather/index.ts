@@ -204,38 +204,28 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
   const canExec = exec && access.exec;
   const canLogs = access.logs;
 
-  // Collector logs first: sockets fall back to them.
-  const collectorLogs = new Map<string, LogEvidence>();
+  // Collector logs first: sockets fall back to them. A socket check waits for its own pod's log only
+  // when no socket tool ran, so the execs start as soon as the collector pods are known.
+  const collectorLogs = new Map<string, Promise<LogEvidence | undefined>>();
   if (canLogs) {
     for (const c of snap.collectors) {
       total++;
-      tasks.push(
-        run(async () => {
-          const ev = await readLogEvidence(client, { namespace: c.namespace, pod: c.pod, container: c.container, role: 'collector' }, overall);
-          collectorLogs.set(`${c.namespace}/${c.pod}`, ev);
-          snap.logs.push(ev);
-          if (c.restarts > 0) {
-            const prev = await readLogEvidence(client, { namespace: c.namespace, pod: c.pod, container: c.container, role: 'collector', previous: true }, overall);
-            if (!prev.error) { snap.logs.push(prev); }
-          }
-          done++;
-          tick('Reading logs');
-        }),
-      );
+      const read = run(async () => {
+        const ev = await readLogEvidence(client, { namespace: c.namespace, pod: c.pod, container: c.container, role: 'collector' }, overall);
+        snap.logs.push(ev);
+        if (c.restarts > 0) {
+          const prev = await readLogEvidence(client, { namespace: c.namespace, pod: c.pod, container: c.container, role: 'collector', previous: true }, overall);
+          if (!prev.error) { snap.logs.push(prev); }
+        }
+        done++;
+        tick('Reading logs');
+        return ev;
+      });
+      collectorLogs.set(`${c.namespace}/${c.pod}`, read);
+      tasks.push(read.then(() => undefined));
     }
   }
-  await Promise.all(tasks.splice(0));
-  // The collectors' own metrics (gather/metrics.ts), alongside the exec phase: pods to read are chosen by their logs.
-  tasks.push(
-    readCollectorMetrics(client, snap.collectors, snap.logs, { run, signal: overall }).then((m) => {
-      snap.permissions?.reviews.push(...m.reviews);
-      snap.incomplete.push(...m.incomplete);
-    }),
-  );
-  // The operator's own account of an annotation it could not serve (instrumentation-not-injected).
-  if (canLogs && snap.injectionRequests?.some((r) => r.selectError)) {
-    for (const o of operatorManagers(disc.pods)) { snap.logs.push(await readLogEvidence(client, { ...o, role: 'operator' }, overall)); }
-  }
+  const logsRead = Promise.all(tasks.splice(0));
 
   if (canExec) {
     for (const [i, c] of snap.collectors.entries()) {
@@ -251,7 +241,7 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
             ev = dbg.evidence.method === 'none' ? { ...ev, reason: `${ev.reason}; ${dbg.evidence.reason}` } : dbg.evidence;
           }
           if (ev.method === 'none') {
-            const log = collectorLogs.get(`${c.namespace}/${c.pod}`);
+            const log = await collectorLogs.get(`${c.namespace}/${c.pod}`);
             const fromLog = log ? listenersFromLog(log) : [];
             if (fromLog.length) {
               snap.collectors[i].listeners = {
@@ -273,11 +263,23 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
       );
     }
   } else if (canLogs) {
+    await logsRead;
     for (const c of snap.collectors) {
-      const log = collectorLogs.get(`${c.namespace}/${c.pod}`);
+      const log = await collectorLogs.get(`${c.namespace}/${c.pod}`);
       const fromLog = log ? listenersFromLog(log) : [];
       if (fromLog.length) { c.listeners = { method: 'log', container: c.container, sockets: fromLog, reason: exec ? 'exec not permitted' : '--no-exec', logAddressKind: atLeast(c.version, '0.133.0') ? 'bound' : 'configured' }; }
     }
+  }
+  // The collectors' own metrics (gather/metrics.ts), alongside the exec phase: pods to read are chosen by their logs.
+  tasks.push(
+    logsRead.then(() => readCollectorMetrics(client, snap.collectors, snap.logs, { run, signal: overall })).then((m) => {
+      snap.permissions?.reviews.push(...m.reviews);
+      snap.incomplete.push(...m.incomplete);
+    }),
+  );
+  // The operator's own account of an annotation it could not serve (instrumentation-not-injected).
+  if (canLogs && snap.injectionRequests?.some((r) => r.selectError)) {
+    for (const o of operatorManagers(disc.pods)) { snap.logs.push(await readLogEvidence(client, { ...o, role: 'operator' }, overall)); }
   }
 
   // One pod (or --max-pods-per-workload) per distinct path probes and is read, plus a bounded sample; the
@@ -307,24 +309,13 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
     snap.notes.push(`${disc.sampling.pods} pods read by template: one pod for each of ${disc.sampling.templates} templates (${disc.sampling.podsRead} read, the others made from their owner's template), ${snap.sampling.probePods} pods probing for ${snap.apps.length} app containers on ${groups.length} distinct paths`);
   }
 
-  if (canLogs) {
-    for (const idx of selected) {
-      const app = snap.apps[idx];
-      total++;
-      tasks.push(
-        run(async () => {
-          snap.logs.push(await readLogEvidence(client, { namespace: app.namespace, pod: app.pod, container: app.container, role: 'app' }, overall));
-          done++;
-          tick('Reading logs');
-        }),
-      );
-    }
-  }
-
   if (canExec) {
     const podsToProbe = selected.length;
     let probed = 0;
-    for (const idx of selected) {
+    // Pods with more targets first: a kit lasts as long as its slowest target, and a pod gets more targets
+    // where its path is in doubt (a Service port that does not exist is probed on the Service too).
+    const byWork = [...selected].sort((a, b) => planned[b].filter((p) => p.parsed.ok).length - planned[a].filter((p) => p.parsed.ok).length || a - b);
+    for (const idx of byWork) {
       const app = snap.apps[idx];
       const plans = planned[idx];
       const stands = standsFor.get(idx);
@@ -371,6 +362,21 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
     }
   } else if (!exec) {
     snap.incomplete.push({ check: 'probes', reason: '--no-exec: connectivity was not probed and listen sockets were not read', remedy: 'run without --no-exec' });
+  }
+
+  // App logs after the probes in the queue: a log read is one short GET, a probe kit lasts its slowest target.
+  if (canLogs) {
+    for (const idx of selected) {
+      const app = snap.apps[idx];
+      total++;
+      tasks.push(
+        run(async () => {
+          snap.logs.push(await readLogEvidence(client, { namespace: app.namespace, pod: app.pod, container: app.container, role: 'app' }, overall));
+          done++;
+          tick('Reading logs');
+        }),
+      );
+    }
   }
 
   await Promise.all(tasks);
