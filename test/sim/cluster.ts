@@ -236,8 +236,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     const nsType = T('Namespace');
     const ensureNs = (name: string) => { if (!store.get(nsType, undefined, name)) { a.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }); } };
     for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) { ensureNs(ns); }
-    nodeNames.forEach((n, i) => { if (!store.get(T('Node'), undefined, n)) { a.create(nodeObject(n, i + 1, ipFamily)); } });
-    for (let i = 0; i < virtualNodes; i++) { const n = virtualNodeObject(i); if (!store.peek(T('Node'), undefined, n.metadata.name)) { a.create(n); } }
+    // Each kubelet registers its own Node (its field manager, managed-fields.ts).
+    store.as({ manager: 'kubelet', operation: 'Update' }, () => {
+      nodeNames.forEach((n, i) => { if (!store.get(T('Node'), undefined, n)) { a.create(nodeObject(n, i + 1, ipFamily)); } });
+      for (let i = 0; i < virtualNodes; i++) { const n = virtualNodeObject(i); if (!store.peek(T('Node'), undefined, n.metadata.name)) { a.create(n); } }
+    });
     virtual = new VirtualKubelet(store);
     virtual.start();
     for (const o of systemObjects(ipFamily)) { if (!store.get(T(o.kind), o.metadata.namespace, o.metadata.name)) { a.create(o); } }
@@ -267,7 +270,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
           log(`sim: Error from server (${st.reason ?? 'BadRequest'}): error when applying patch to ${t.kind} ${o.metadata.name}: ${st.message ?? ''}`);
           return cur;
         }
-        return store.update(t, o);
+        return store.as({ manager: 'kubectl-client-side-apply', operation: 'Update' }, () => store.update(t, o));
       },
       (message) => log(`sim: ${message}`),
     );

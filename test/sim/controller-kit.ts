@@ -1,6 +1,9 @@
 // What the controllers share: the resource types they work on, owner references, pod readiness and
 // activity, the pod-template hash, node fit for scheduling, and create/delete that tolerate races.
 import type { KObject, ResourceType, Store } from './store.ts';
+import { KCM } from './managed-fields.ts';
+
+export { KCM };
 import { matchesSelector, typeByKind } from './store.ts';
 
 export const T = (kind: string): ResourceType => {
@@ -85,7 +88,8 @@ export function ownedBy(store: Store, t: ResourceType, owner: KObject): KObject[
 export function writeStatus(store: Store, t: ResourceType, o: Readonly<KObject>, status: unknown): void {
   const cur = store.peek(t, o.metadata.namespace, o.metadata.name);
   if (!cur || JSON.stringify(cur.status) === JSON.stringify(status)) { return; }
-  store.mutate(t, o.metadata.namespace, o.metadata.name, (x) => { x.status = status; });
+  // Through the status subresource, under whichever controller writes it (the controller manager's by default).
+  store.as({ ...(store.currentActor ?? KCM), subresource: 'status' }, () => store.mutate(t, o.metadata.namespace, o.metadata.name, (x) => { x.status = status; }));
 }
 
 /**

@@ -9,7 +9,7 @@
 import { defaultPodSpec, podQosClass, runAdmissionHooks } from './api/admission.ts';
 import type { Change, KObject, ResourceType, Store } from './store.ts';
 import {
-  DEPLOY, DS, EP, EPS, NODE, NS, POD, RS, SA, STS, controllerRef, isActive, isPodReady, nodeFits, ownedBy, ownerRefTo, podTemplateHash,
+  DEPLOY, DS, EP, EPS, KCM, NODE, NS, POD, RS, SA, STS, controllerRef, isActive, isPodReady, nodeFits, ownedBy, ownerRefTo, podTemplateHash,
   tryCreate, tryDelete,
 } from './controller-kit.ts';
 import { VIRTUAL_ANNOTATION, isVirtualNode, isVirtualObject } from './virtual.ts';
@@ -143,7 +143,7 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
     } catch { /* failurePolicy=ignore */ }
     defaultPodSpec(out.spec);
     out.status = { ...(out.status ?? {}), qosClass: podQosClass(out.spec) };
-    return tryCreate(store, POD, out);
+    return store.as(KCM, () => tryCreate(store, POD, out));
   }
 
   function serviceAccounts() {
@@ -368,10 +368,10 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
   /** One pass, all at once (tests). */
   function reconcile() {
     const nodes = nodeList();
-    workloads(nodes);
+    store.as(KCM, () => workloads(nodes));
+    // The binding subresource writes spec.nodeName straight to storage: no managedFields entry (BindingREST).
     for (const b of placements(nodes)) { bind(b); }
-    workloadStatus(store, nodeList);
-    reconcileEndpoints(store);
+    store.as(KCM, () => { workloadStatus(store, nodeList); reconcileEndpoints(store); });
   }
 
   /**
@@ -383,7 +383,7 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
   async function reconcileInBatches() {
     const builds: Array<() => KObject> = [];
     deferred = builds;
-    try { workloads(nodeList()); } finally { deferred = undefined; }
+    try { store.as(KCM, () => workloads(nodeList())); } finally { deferred = undefined; }
     const owners = new Map<string, ResourceType>([['ReplicaSet', RS], ['DaemonSet', DS], ['StatefulSet', STS]]);
     // An owner deleted between two batches gets no more pods (the garbage collector would remove them).
     const ownerLives = (p: KObject) => {
@@ -393,8 +393,7 @@ export function startControllers(store: Store, opts: ControllerOptions = {}): Co
     };
     if (!(await inBatches(builds, (b) => { const p = b(); if (ownerLives(p)) { createPodNow(p); } }))) { return; }
     if (!(await inBatches(placements(nodeList()), bind))) { return; }
-    workloadStatus(store, nodeList);
-    reconcileEndpoints(store);
+    store.as(KCM, () => { workloadStatus(store, nodeList); reconcileEndpoints(store); });
   }
 
   /** Runs `f` over `items`, POD_BATCH at a time, yielding to the event loop between batches; false once stopped. */

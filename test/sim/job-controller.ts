@@ -7,7 +7,7 @@
 // Pods finish only when their process exits: the app stand-in plays every non-collector image and never
 // exits, so a Job of `echo ok` stays active here where a real one completes in a second (README).
 import { defaultPodSpec, podQosClass, runAdmissionHooks } from './api/admission.ts';
-import { POD, T, controllerRef, isActive, ownerRefTo, tryCreate, tryDelete } from './controller-kit.ts';
+import { KCM, POD, T, controllerRef, isActive, ownerRefTo, tryCreate, tryDelete } from './controller-kit.ts';
 import type { Change, KObject, Store } from './store.ts';
 import { nextCronTime, parseCron } from './cron.ts';
 import { VIRTUAL_ANNOTATION, isVirtualObject } from './virtual.ts';
@@ -44,7 +44,7 @@ export function startJobControllers(store: Store, opts: { debounceMs?: number } 
   function run() {
     timer = undefined;
     if (stopped) { return; }
-    try { reconcile(); } catch (e) { process.stderr.write(`sim job controllers: ${(e as Error).stack ?? e}\n`); }
+    try { store.as(KCM, reconcile); } catch (e) { process.stderr.write(`sim job controllers: ${(e as Error).stack ?? e}\n`); }
     if (!timer) {
       const w = idle;
       idle = [];

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { INSTALLED_CRDS } from './crds.ts';
 import { defaultCronJob, defaultJob } from './job-strategy.ts';
 import { prepareDaemonSetCreate, prepareDaemonSetUpdate } from './daemonset-strategy.ts';
+import { type FieldActor, recordManagedFields } from './managed-fields.ts';
 
 export interface ResourceType {
   group: string; // '' for core
@@ -208,6 +209,31 @@ export class Store extends EventEmitter<{ change: [Change] }> {
 
   get resourceVersion(): string { return String(this.rv); }
 
+  /** Who writes now: the field manager every create and update records (managed-fields.ts). */
+  private actor: FieldActor | undefined;
+  /**
+   * Runs `f` with its writes recorded in metadata.managedFields under `actor`. Writes outside any actor
+   * are storage writes, as the pod binding's is: they keep the entries the object has (a create, none).
+   */
+  as<R>(actor: FieldActor | undefined, f: () => R): R {
+    const prev = this.actor;
+    this.actor = actor;
+    try { return f(); } finally { this.actor = prev; }
+  }
+  /** The current actor (a status write keeps its manager and adds the subresource). */
+  get currentActor(): FieldActor | undefined { return this.actor; }
+
+  private track(t: ResourceType, live: KObject | undefined, next: KObject): void {
+    if (!this.actor) {
+      if (live?.metadata.managedFields && next.metadata.managedFields === undefined) { next.metadata.managedFields = live.metadata.managedFields; }
+      return;
+    }
+    // An unchanged list of entries (every read-modify-write copies it) is the live one, shared.
+    const sent = next.metadata.managedFields;
+    if (live && Array.isArray(sent) && sent.length && JSON.stringify(sent) === JSON.stringify(live.metadata.managedFields)) { next.metadata.managedFields = live.metadata.managedFields; }
+    recordManagedFields(t.kind, INSTALLED_CRDS.includes(t) || t.group === 'opentelemetry.io', apiVersionOf(t), live, next, this.actor);
+  }
+
   private bucketOf(t: ResourceType): Bucket {
     const b = this.data.get(key(t));
     if (!b) { throw new Error(`unknown resource type ${key(t)}`); }
@@ -394,6 +420,7 @@ export class Store extends EventEmitter<{ change: [Change] }> {
     if (t.kind === 'CronJob' && t.group === 'batch') { defaultCronJob(o); }
     if (t.kind === 'DaemonSet' && t.group === 'apps') { prepareDaemonSetCreate(o); }
     if (o.spec !== undefined && (GENERATION_KINDS.has(t.kind) || INSTALLED_CRDS.includes(t))) { o.metadata.generation = 1; }
+    this.track(t, undefined, o);
     this.put(t, k, o, undefined);
     this.emit('change', { type: 'ADDED', resource: t, object: o });
     return opts.adopt ? o : clone(o);
@@ -420,6 +447,7 @@ export class Store extends EventEmitter<{ change: [Change] }> {
     o.metadata.resourceVersion = String(++this.rv);
     if (t.kind === 'DaemonSet' && t.group === 'apps') { prepareDaemonSetUpdate(o, cur); }
     if (cur.metadata.generation !== undefined && JSON.stringify(cur.spec) !== JSON.stringify(o.spec)) { o.metadata.generation = cur.metadata.generation + 1; }
+    this.track(t, cur, o);
     this.put(t, k, o, cur);
     this.emit('change', { type: 'MODIFIED', resource: t, object: o, prev: cur });
     return o;

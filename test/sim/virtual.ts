@@ -14,6 +14,7 @@ import { isIPv4 } from 'node:net';
 import { join, relative } from 'node:path';
 import type { Change, KObject, Store } from './store.ts';
 import { typeByKind } from './store.ts';
+import { KUBELET_STATUS } from './managed-fields.ts';
 import { nodeObject } from './cluster-objects.ts';
 import { noMatchError, parseManifestText, servedType, sortForCreation, type LoadResult, type LoadedObject } from './manifests.ts';
 
@@ -252,7 +253,7 @@ export class VirtualKubelet {
         if (!cur.spec?.hostNetwork) { this.ips.set(key, a); }
       }
       const status = readyStatus(cur as KObject, a.ip, node.ip);
-      this.store.mutate(POD, cur.metadata.namespace, cur.metadata.name, (o) => { if (o.metadata.uid === a.uid || cur.spec?.hostNetwork) { o.status = status; } });
+      this.store.as(KUBELET_STATUS, () => this.store.mutate(POD, cur.metadata.namespace, cur.metadata.name, (o) => { if (o.metadata.uid === a.uid || cur.spec?.hostNetwork) { o.status = status; } }));
       if (++done >= SLICE) { break; }
     }
     if (this.queue.size && !this.stopped) { setImmediate(() => this.run()); return; }

@@ -30,6 +30,7 @@ import {
   includeObject, notAcceptable, parseTarget, readBody, send, sendList, sleep, verbOf, wantsTable, withVersion, type Any, type AuditEntry, type Ctx, type Target,
 } from './request.ts';
 import { WatchCache } from './watch-cache.ts';
+import { type FieldActor, managerOf } from '../managed-fields.ts';
 import { EXEC_PROTOCOLS, PodSubresources, podProxyTarget, rejectUpgrade } from './pod-subresources.ts';
 
 export type { AuditEntry };
@@ -98,6 +99,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const pods = new PodSubresources(store, runtime);
 
   // ---------- helpers that need server state ----------
+
+  /** An apply body as the field manager reads it; one it cannot read fails later, in the patch, with its Status. */
+  function parseYamlBody(body: Buffer): Any {
+    try { return parseYaml(body.toString('utf8')); } catch { return undefined; }
+  }
 
   function audit(e: AuditEntry): void {
     requests.push(e);
@@ -425,7 +431,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const f = await fault(a);
       if (f) { return sendFault(res, f); }
       authorize(attrs(user, tg, verb));
-      await serveResource({ req, url, user, audit: a }, res, tg, body);
+      // The field manager (managed-fields.ts): ?fieldManager= or the User-Agent's program name; an apply
+      // PATCH records the applied object's fields, anything else the fields it changed.
+      const applying = req.method === 'PATCH' && String(req.headers['content-type'] ?? '').split(';')[0].trim() === 'application/apply-patch+yaml';
+      const actor: FieldActor = {
+        manager: managerOf(url.searchParams.get('fieldManager'), a.userAgent),
+        operation: applying ? 'Apply' : 'Update',
+        apiVersion: apiVersionOf(tg.type, tg.version),
+        ...(tg.subresource ? { subresource: tg.subresource } : {}),
+        ...(applying ? { applied: parseYamlBody(body) } : {}),
+      };
+      await store.as(actor, () => serveResource({ req, url, user, audit: a }, res, tg, body));
     } catch (e) {
       const err = e instanceof ApiError ? e : internal((e as Error)?.message ?? String(e));
       if (!(e instanceof ApiError)) { console.error('sim api server:', e); }
@@ -524,7 +540,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (!t) { throw new Error(`no matches for kind "${obj.kind}" in version "${obj.apiVersion}" (the simulator serves: ${[...new Set(RESOURCE_TYPES.map((x) => `${x.kind}.${apiVersionOf(x)}`))].join(', ')})`); }
       if (!t.versions.includes(version)) { throw new Error(`no matches for kind "${obj.kind}" in version "${obj.apiVersion}"`); }
       try {
-        return admitAndCreate(t, obj, false);
+        // In-process creates are the bring-up's `kubectl apply` unless the caller names its own manager.
+        const actor = store.currentActor ?? { manager: 'kubectl-client-side-apply', operation: 'Update' as const };
+        return store.as({ ...actor, apiVersion: obj.apiVersion }, () => admitAndCreate(t, obj, false));
       } catch (e) {
         if (e instanceof ApiError) { throw new CreateError(e.status); }
         throw e;

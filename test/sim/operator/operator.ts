@@ -7,6 +7,7 @@
 import { Admission, addAdmissionHook } from '../api/admission.ts';
 import type { Change, KObject, ResourceType, Store } from '../store.ts';
 import { typeByKind } from '../store.ts';
+import type { FieldActor } from '../managed-fields.ts';
 import { collectorName, desiredObjects, imageOf, labels } from './collector.ts';
 import { injectInstrumentation, type OperatorLogLine } from './instrumentation.ts';
 import { logSink, type OperatorLogSink } from './logs.ts';
@@ -86,6 +87,8 @@ const ownedBy = (o: KObject, uid: string | undefined) => !!uid && (o.metadata.ow
 function selectorString(l: Record<string, string>): string {
   return Object.keys(l).sort().map((k) => `${k}=${l[k]}`).join(',');
 }
+
+const OPERATOR_MANAGER: FieldActor = { manager: 'manager', operation: 'Update' };
 
 export function startOperator(store: Store, opts: OperatorOptions): Operator {
   const version = opts.version;
@@ -260,7 +263,7 @@ export function startOperator(store: Store, opts: OperatorOptions): Operator {
       const ready = { type: 'Ready', status: 'True', observedGeneration: stored.metadata.generation, lastTransitionTime: prev?.status === 'True' ? prev.lastTransitionTime : new Date().toISOString().replace(/\.\d+Z$/, 'Z'), reason: 'Reconciled', message: 'Successfully reconciled' };
       status.conditions = [...(status.conditions ?? []).filter((c: Any) => c.type !== 'Ready'), ready];
     }
-    const after = store.mutate(OTELCOL, stored.metadata.namespace, stored.metadata.name, (o) => { o.status = status; });
+    const after = store.as({ ...OPERATOR_MANAGER, subresource: 'status' }, () => store.mutate(OTELCOL, stored.metadata.namespace, stored.metadata.name, (o) => { o.status = status; }));
     if (after && after.metadata.resourceVersion !== stored.metadata.resourceVersion) { statusEvent(after); }
   }
 
@@ -318,7 +321,9 @@ export function startOperator(store: Store, opts: OperatorOptions): Operator {
           }
         }
       }
-      reconcile();
+      // The operator's binary is /manager and controller-runtime names no field owner: its client's
+      // User-Agent, manager/<version>, makes the field manager `manager`.
+      store.as(OPERATOR_MANAGER, reconcile);
     } catch (e) {
       process.stderr.write(`sim operator: ${(e as Error).stack ?? e}\n`);
     } finally { running = false; }

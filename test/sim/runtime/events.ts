@@ -18,6 +18,11 @@ export class PodEvents {
     const key = `${ps.uid}|${fieldPath}|${reason}|${message}`;
     const ts = now();
     const existing = this.eventNames.get(key);
+    // The kubelet's event recorder writes as kubelet (no subresource).
+    this.store.as({ manager: 'kubelet', operation: 'Update' }, () => this.recordNow(ps, key, existing, fieldPath, type, reason, message, ts));
+  }
+
+  private recordNow(ps: PodState, key: string, existing: string | undefined, fieldPath: string | undefined, type: string, reason: string, message: string, ts: string): void {
     try {
       if (existing) {
         const updated = this.store.mutate(EVENT, ps.ns, existing, (e) => { e.count = (e.count ?? 1) + 1; e.lastTimestamp = ts; });

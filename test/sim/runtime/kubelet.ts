@@ -20,6 +20,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Change, KObject, Store } from '../store.ts';
 import { typeByKind } from '../store.ts';
+import { KUBELET_STATUS } from '../managed-fields.ts';
 import { isVirtualNode } from '../virtual.ts';
 import { VirtualExec } from '../virtual-exec.ts';
 import type { ExecRequest, ExecStreams, LogOptions } from '../types.ts';
@@ -519,10 +520,10 @@ export class Kubelet {
       ps.statusQueued = false;
       if (ps.deleted || this.stopped) { return; }
       const status = buildStatus(ps);
-      this.store.mutate(POD, ps.ns, ps.name, (o) => {
+      this.store.as(KUBELET_STATUS, () => this.store.mutate(POD, ps.ns, ps.name, (o) => {
         if (o.metadata.uid !== ps.uid) { return; }
         o.status = status;
-      });
+      }));
     });
   }
 
