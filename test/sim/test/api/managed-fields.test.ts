@@ -31,7 +31,7 @@ function call(method: string, path: string, o: { body?: unknown; contentType?: s
     req.end(payload);
   });
 }
-const entry = (o: KObject, manager: string, subresource?: string) => o.metadata.managedFields?.find((e: Any) => e.manager === manager && e.subresource === subresource);
+const entry = (o: KObject, manager: string, subresource?: string) => (o.metadata.managedFields as Any[] | undefined)?.find((e: Any) => e.manager === manager && e.subresource === subresource);
 const DEPLOY = '/apis/apps/v1/namespaces/apps/deployments';
 const deployment = {
   apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'shop', labels: { app: 'shop' } },
@@ -120,6 +120,6 @@ test('controller pods: kube-controller-manager owns what it sent (not admission\
   assert.deepEqual(entry(after, 'kube-controller-manager'), kcm, 'an untouched entry keeps its time');
   // The binding writes spec.nodeName straight to storage: nobody's field.
   assert.ok(after.spec.nodeName);
-  assert.ok(after.metadata.managedFields!.every((e: Any) => !e.fieldsV1['f:spec']?.['f:nodeName']));
+  assert.ok((after.metadata.managedFields as Any[]).every((e: Any) => !e.fieldsV1['f:spec']?.['f:nodeName']));
   ctl.stop();
 });
