@@ -18,7 +18,7 @@ import { discover } from './list.ts';
 import { listenersFromLog, readLogEvidence } from './logs.ts';
 import { readCollectorMetrics } from './metrics.ts';
 import { buildApp, buildCollector, buildCRs, buildPolicies, buildServices } from './models.ts';
-import { groupProbes, pathContext, pathKey, planProbes } from './plan.ts';
+import { groupProbes, pathContext, pathKey, planProbes, podDnsKey } from './plan.ts';
 import { probeMethod } from './probe-tools.ts';
 import { probeAll } from './probes.ts';
 import { listenSockets, listenSocketsViaDebugContainer } from './sockets.ts';
@@ -285,17 +285,25 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
   // One pod (or --max-pods-per-workload) per distinct path probes and is read, plus a bounded sample; the
   // other apps on that path point at it (probedBy) and each probe says how many it stands for.
   const planned = snap.apps.map((app, i) => planProbes(app, disc.apps[i], disc, snap.services));
-  const paths = pathContext(snap.services, disc.networkPolicies, snap.namespaces);
-  const groups = groupProbes(snap.apps, snap.apps.map((app, i) => pathKey(app, planned[i], paths)), { perGroup: opts.maxPodsPerWorkload });
+  const paths = pathContext(snap.services, disc.networkPolicies, snap.namespaces, {
+    policyListFailures: disc.listFailures.filter((f) => f.resource === 'networkpolicies'),
+    addresses: [...snap.collectors.flatMap((c) => [c.podIP, c.hostIP]), ...snap.apps.map((a) => a.hostIP)],
+  });
+  const groups = groupProbes(snap.apps, snap.apps.map((app, i) => pathKey(app, planned[i], paths, podDnsKey(disc.apps[i]?.pod?.spec))), { perGroup: opts.maxPodsPerWorkload });
   const standsFor = new Map<number, NonNullable<ProbeRecord['standsFor']>>();
   for (const g of groups) {
     const pods = new Set(g.members.map((i) => `${snap.apps[i].namespace}/${snap.apps[i].pod}`));
     const podTotal = [...pods].reduce((n, k) => n + (disc.sampling?.templatePods(k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)) ?? 1), 0);
     const s = { apps: g.members.length, pods: podTotal, workloads: g.workloads, ...(g.namespaces > 1 ? { namespaces: g.namespaces } : {}) };
-    const prober = snap.apps[g.probing[0]];
     for (const i of g.probing) { standsFor.set(i, s); }
     for (const i of g.members) {
-      if (!g.probing.includes(i) && prober) { snap.apps[i].probedBy = { namespace: prober.namespace, pod: prober.pod, container: prober.container }; }
+      if (g.probing.includes(i)) { continue; }
+      // The closest prober speaks for it: of its own workload, else of its namespace, else the group's first.
+      const a = snap.apps[i];
+      const probers = g.probing.map((j) => snap.apps[j]);
+      const prober = probers.find((p) => p.namespace === a.namespace && p.workload?.name === a.workload?.name && p.workload?.kind === a.workload?.kind && a.workload)
+        ?? probers.find((p) => p.namespace === a.namespace) ?? probers[0];
+      if (prober) { a.probedBy = { namespace: prober.namespace, pod: prober.pod, container: prober.container }; }
     }
   }
   const selected = groups.flatMap((g) => g.probing).sort((a, b) => a - b);

@@ -10,7 +10,7 @@ import { appExports, isHttp } from '../otel/sdk.ts';
 import { SIGNALS } from './models.ts';
 import { isValidProbePath, type OtlpSpeak } from './otlp-probe.ts';
 import { parseProbeTarget } from './probe-target.ts';
-import { joinHostPort } from '../otel/endpoint.ts';
+import { CLUSTER_DOMAIN, isLoopbackHost, joinHostPort } from '../otel/endpoint.ts';
 
 export interface ProbePlan {
   app: DiscoveredApp;
@@ -64,9 +64,20 @@ export interface PathContext {
   namespaceSelectors: LabelSelector[];
   /** namespace labels by name; undefined when namespaces could not be listed */
   namespaceLabels?: Map<string, Record<string, string>>;
+  /** namespaces whose NetworkPolicies could not be listed ('all': the cluster-wide list failed) */
+  policiesUnread: Set<string> | 'all';
+  /** hosts that name something in the cluster: Service names (`name.ns.svc[.zone]`) and IPs, collector pod IPs, node IPs */
+  inCluster: Set<string>;
+  /** Services by the hosts that name them from every namespace (FQDN forms and cluster IPs) */
+  serviceByHost: Map<string, ServiceInfo>;
 }
 
-export function pathContext(services: ServiceInfo[], policies: NetworkPolicyInfo[] | { metadata?: { namespace?: string }; spec?: any }[], namespaces?: { name: string; labels: Record<string, string> }[]): PathContext {
+export function pathContext(
+  services: ServiceInfo[],
+  policies: NetworkPolicyInfo[] | { metadata?: { namespace?: string }; spec?: any }[],
+  namespaces?: { name: string; labels: Record<string, string> }[],
+  more: { policyListFailures?: { namespace?: string }[]; addresses?: (string | null | undefined)[] } = {},
+): PathContext {
   const policyNamespaces = new Set<string>();
   const selectors = new Map<string, LabelSelector>();
   for (const p of policies as any[]) {
@@ -79,14 +90,29 @@ export function pathContext(services: ServiceInfo[], policies: NetworkPolicyInfo
       }
     }
   }
+  const failures = more.policyListFailures ?? [];
+  const serviceByHost = new Map<string, ServiceInfo>();
+  const inCluster = new Set<string>();
+  for (const v of services) {
+    const hosts = [`${v.name}.${v.namespace}.svc`, `${v.name}.${v.namespace}.svc.${CLUSTER_DOMAIN}`, ...(v.clusterIP && v.clusterIP !== 'None' ? [v.clusterIP] : []), ...(v.clusterIPs ?? [])];
+    for (const h of hosts) { if (!serviceByHost.has(h)) { serviceByHost.set(h, v); } }
+    for (const h of [...hosts, `${v.name}.${v.namespace}`]) { inCluster.add(h); }
+  }
+  for (const a of more.addresses ?? []) { if (a) { inCluster.add(a); } }
   return {
     services,
     policyKeys: policyLabelKeys(policies),
     policyNamespaces,
     namespaceSelectors: [...selectors.values()],
     ...(namespaces ? { namespaceLabels: new Map(namespaces.map((n) => [n.name, n.labels])) } : {}),
+    policiesUnread: failures.some((f) => f.namespace === undefined) ? 'all' : new Set(failures.map((f) => f.namespace!)),
+    inCluster,
+    serviceByHost,
   };
 }
+
+/** The host as the probe sees it: no IPv6 brackets, no trailing dot, lower case. */
+const bareHost = (host: string): string => host.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
 
 /**
  * Service meshes that intercept a pod's traffic and take per-namespace configuration (Istio's Sidecar and
@@ -101,31 +127,44 @@ const MESH_DOMAINS = /(^|\.)(istio\.io|linkerd\.io|kuma\.io|consul\.hashicorp\.c
 /**
  * Whether a host resolves the same from every namespace. A pod's resolv.conf searches
  * `<namespace>.svc.<zone>` first for names of fewer than five dots (kubelet's ndots:5), and CoreDNS's
- * kubernetes plugin (plugin/kubernetes/parse.go parseRequest) answers there only for `service`,
- * `endpoint.service` or `_port._proto.service` before the namespace: a name of three labels or more is
- * "too long" (NXDOMAIN) under every namespace and resolves through the namespace-independent suffixes
- * alone. IP literals, absolute names and localhost (/etc/hosts) never search.
+ * kubernetes plugin (plugin/kubernetes/parse.go parseRequest) answers there for `service`,
+ * `endpoint.service` and `port.protocol.service` (leading underscores optional, the protocol matched
+ * case-insensitively against the Service's ports in findServices) before the namespace; four labels or
+ * more are "too long" (NXDOMAIN) under every namespace and resolve through the namespace-independent
+ * suffixes alone. IP literals, absolute names and localhost (/etc/hosts) never search.
  */
 export function hostSameFromEveryNamespace(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '');
   if (isIP(h) || h.endsWith('.') || h === 'localhost') { return true; }
-  return h.split('.').filter(Boolean).length >= 3;
+  const labels = h.split('.').filter(Boolean);
+  if (labels.length === 3 && ['tcp', 'udp', 'sctp'].includes(labels[1].replace(/^_/, '').toLowerCase())) { return false; }
+  return labels.length >= 3;
 }
 
 /**
  * The namespace's part in an app's path. The namespace itself where it can change the path: a target
- * resolved through the namespace's search path, a NetworkPolicy in the namespace (its egress rules, its
- * same-namespace peers), a mesh that configures the pod per namespace, namespace labels unknown while
- * policies select namespaces. Elsewhere only which namespaceSelectors select the namespace, so apps of many
- * namespaces share one probe.
+ * resolved through the namespace's search path; a target outside the cluster (egress controls beyond
+ * NetworkPolicy, such as egress firewalls and gateways, are set per namespace); a NetworkPolicy in the
+ * namespace (its egress rules, its same-namespace peers) or policies there that could not be read; a mesh
+ * that configures the pod per namespace; namespace labels unknown while policies select namespaces.
+ * Elsewhere only which namespaceSelectors select the namespace, so apps of many namespaces share one probe.
  */
 function namespacePart(app: AppContainer, plans: ProbePlan[], ctx: PathContext): string {
-  const searched = plans.some((p) => p.parsed.ok && !hostSameFromEveryNamespace(p.parsed.target.host));
+  const hosts = plans.flatMap((p) => (p.parsed.ok ? [p.parsed.target.host] : []));
+  const searched = hosts.some((h) => !hostSameFromEveryNamespace(h));
+  const outside = hosts.some((h) => !ctx.inCluster.has(bareHost(h)) && !isLoopbackHost(bareHost(h)));
   const meshed = [...Object.keys(app.labels ?? {}), ...Object.keys(app.annotations ?? {})].some((k) => MESH_DOMAINS.test(k) || k === 'istio-injection');
   const unknownLabels = ctx.namespaceSelectors.length > 0 && !ctx.namespaceLabels;
-  if (searched || meshed || unknownLabels || ctx.policyNamespaces.has(app.namespace)) { return `ns:${app.namespace}`; }
+  const unread = ctx.policiesUnread === 'all' || ctx.policiesUnread.has(app.namespace);
+  if (searched || outside || meshed || unknownLabels || unread || ctx.policyNamespaces.has(app.namespace)) { return `ns:${app.namespace}`; }
   const labels = namespaceLabels(app.namespace, ctx.namespaceLabels?.get(app.namespace));
   return `sel:${ctx.namespaceSelectors.map((s) => (selectorMatches(s, labels) ? '1' : '0')).join('')}`;
+}
+
+/** The Service a target names, from the app's namespace (a short name) or from any (its FQDN, its IP). */
+function serviceNamed(host: string, appNs: string, ctx: PathContext): ServiceInfo | undefined {
+  const h = bareHost(host);
+  return ctx.serviceByHost.get(h) ?? ctx.services.find((v) => (v.namespace === appNs && v.name === h) || `${v.name}.${v.namespace}` === h);
 }
 
 /**
@@ -134,12 +173,27 @@ function namespacePart(app: AppContainer, plans: ProbePlan[], ctx: PathContext):
  * the node where the path depends on it (a node-local Service, an endpoint from the node's IP), and the pod
  * itself where a sidecar collector answers (each pod its own).
  */
-export function pathKey(app: AppContainer, plans: ProbePlan[], ctx: PathContext): string {
+export function pathKey(app: AppContainer, plans: ProbePlan[], ctx: PathContext, podDns = ''): string {
   const targets = plans.map((p) => (p.parsed.ok ? `${p.kind}|${p.signal ?? ''}|${p.parsed.target.host}|${p.parsed.target.port}|${JSON.stringify(p.parsed.target.otlp ?? null)}` : `${p.kind}|${p.signal ?? ''}|bad|${p.endpoint ?? ''}`));
   const labels = [...ctx.policyKeys].sort().map((k) => `${k}=${app.labels?.[k] ?? '\0'}`);
-  const nodeLocal = plans.some((p) => p.kind === 'service' && ctx.services.find((s) => `${s.namespace}/${s.name}` === p.ref)?.internalTrafficPolicy === 'Local')
+  // A node-local Service, however the app names it (planProbes drops the Service target when the
+  // endpoint already is its FQDN and port).
+  const local = (v: ServiceInfo | undefined): boolean => v?.internalTrafficPolicy === 'Local';
+  const nodeLocal = plans.some((p) => (p.kind === 'service' && local(ctx.services.find((s) => `${s.namespace}/${s.name}` === p.ref))) || (p.kind === 'app-endpoint' && p.parsed.ok && local(serviceNamed(p.parsed.target.host, app.namespace, ctx))))
     || ['fieldRef', 'var-ref'].includes(app.exporter.endpoint?.origin ?? '') || Object.values(app.exporter.signals ?? {}).some((s) => ['fieldRef', 'var-ref'].includes(s?.endpoint?.origin ?? ''));
-  return JSON.stringify([namespacePart(app, plans, ctx), targets, labels, nodeLocal ? (app.node ?? '') : '', app.sidecarCollector ? app.pod : '', app.hostNetwork ? (app.node ?? '') : '']);
+  return JSON.stringify([namespacePart(app, plans, ctx), targets, labels, nodeLocal ? (app.node ?? '') : '', app.sidecarCollector ? app.pod : '', app.hostNetwork ? (app.node ?? '') : '', podDns]);
+}
+
+/**
+ * What of a pod's spec changes how its names resolve: dnsPolicy other than ClusterFirst, dnsConfig,
+ * hostAliases (kubelet writes the latter two into the pod's resolv.conf and /etc/hosts). Empty when the pod
+ * resolves as every ClusterFirst pod of its namespace does.
+ */
+export function podDnsKey(spec: { dnsPolicy?: unknown; dnsConfig?: unknown; hostAliases?: unknown; hostNetwork?: unknown } | undefined): string {
+  if (!spec) { return ''; }
+  const policy = typeof spec.dnsPolicy === 'string' ? spec.dnsPolicy : 'ClusterFirst';
+  const parts = { ...(policy !== 'ClusterFirst' ? { dnsPolicy: policy } : {}), ...(spec.dnsConfig ? { dnsConfig: spec.dnsConfig } : {}), ...(spec.hostAliases ? { hostAliases: spec.hostAliases } : {}) };
+  return Object.keys(parts).length ? JSON.stringify(parts) : '';
 }
 
 /**
@@ -215,7 +269,7 @@ export function planProbes(app: AppContainer, d: DiscoveredApp, disc: Discovery,
   const host = firstOk && firstOk.parsed.ok ? firstOk.parsed.target.host.replace(/\.$/, '') : undefined;
   const named = host
     ? services.find((s) => {
-        const forms = [`${s.name}.${s.namespace}`, `${s.name}.${s.namespace}.svc`, `${s.name}.${s.namespace}.svc.cluster.local`];
+        const forms = [`${s.name}.${s.namespace}`, `${s.name}.${s.namespace}.svc`, `${s.name}.${s.namespace}.svc.${CLUSTER_DOMAIN}`];
         if (s.namespace === appNs) { forms.push(s.name); }
         return forms.includes(host) || (s.clusterIP && s.clusterIP === host);
       })
@@ -224,7 +278,7 @@ export function planProbes(app: AppContainer, d: DiscoveredApp, disc: Discovery,
   if (svc && !app.sidecarCollector) {
     const sp = svc.ports.find((p) => p.port === port) ?? svc.ports.find((p) => /otlp|grpc|4317|4318/.test(`${p.name ?? ''} ${p.port}`)) ?? svc.ports[0];
     if (sp) {
-      const fqdn = `${svc.name}.${svc.namespace}.svc.cluster.local`;
+      const fqdn = `${svc.name}.${svc.namespace}.svc.${CLUSTER_DOMAIN}`;
       if (!(named && host === fqdn && port === sp.port)) {
         plans.push({ app: d, kind: 'service', ref: `${svc.namespace}/${svc.name}`, parsed: parseProbeTarget(`${fqdn}:${sp.port}`) });
       }

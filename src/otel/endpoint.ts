@@ -37,6 +37,9 @@ export function isValidHostName(host: string): boolean {
   return h.length > 0 && h.length <= 253 && h.split('.').every((l) => LABEL.test(l));
 }
 
+/** The cluster DNS zone names are resolved in (kubelet's --cluster-domain; every rule and probe assumes the default). */
+export const CLUSTER_DOMAIN = 'cluster.local';
+
 export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase().replace(/\.$/, '');
   if (h === 'localhost' || h.endsWith('.localhost')) { return true; }

@@ -7,7 +7,7 @@
  * so that a policy that merely looks restrictive is never reported on its own.
  */
 import type { AffectedApp, RuleFinding, Rule } from '../report/finding.ts';
-import type { AppContainer, CollectorPod, LabelSelector, NetworkPolicyInfo, NetworkPolicyPeer, ProbeRecord, Snapshot } from '../snapshot.ts';
+import type { AppContainer, CollectorPod, NetworkPolicyInfo, NetworkPolicyPeer, ProbeRecord, Snapshot } from '../snapshot.ts';
 import { BlockList, isIP } from 'node:net';
 import { stringify } from 'yaml';
 import { joinHostPort } from '../otel/endpoint.ts';
@@ -278,10 +278,11 @@ export const rule: Rule = {
           const via = resolveHost(s, app.namespace, e.parsed.host);
           return (via.kind === 'service' || via.kind === 'collector-pod') && via.collectors.includes(c) ? [{ app, host: e.parsed.host, port: e.parsed.port }] : [];
         }))
-        : probesTo(s, c).filter((p) => p.result === 'timeout').flatMap((pr) => {
-          const app = s.apps.find((a) => a.namespace === pr.from.namespace && a.pod === pr.from.pod);
-          return app ? [{ app, host: pr.target.host, port: pr.target.port, pr }] : [];
-        });
+        // A probe speaks for every app on its path (probedBy), of whatever namespace: each is judged, and
+        // the fix admits all of their namespaces.
+        : probesTo(s, c).filter((p) => p.result === 'timeout').flatMap((pr) => s.apps
+          .filter((a) => { const by = a.probedBy ?? a; return by.namespace === pr.from.namespace && by.pod === pr.from.pod; })
+          .map((app) => ({ app, host: pr.target.host, port: pr.target.port, pr })));
       for (const { app, host, port: dialled, pr } of paths) {
         // A ClusterIP port the Service does not publish times out too (kube-proxy has no rule for it):
         // that is app-port-not-exposed's, and no policy is to blame.
@@ -299,9 +300,10 @@ export const rule: Rule = {
         // The policy filters the pod port the packets arrive on, whatever Service port the app dialled.
         g.ports.add(port);
         g.namespaces.add(app.namespace);
-        if (pr) { g.probes.push(pr); }
-        if (!g.affected.some((a) => a.pod === app.pod)) {
-          g.affected.push({ namespace: app.namespace, workload: app.workload?.name, pod: app.pod, container: app.container, symptoms: [pr ? `probe ${joinHostPort(host, dialled)} timeout` : `export to ${joinHostPort(host, dialled)} not admitted by ingress policy`] });
+        if (pr && !g.probes.includes(pr)) { g.probes.push(pr); }
+        if (!g.affected.some((a) => a.namespace === app.namespace && a.pod === app.pod)) {
+          const by = pr && (pr.from.namespace !== app.namespace || pr.from.pod !== app.pod) ? ` (probed from ${pr.from.namespace}/${pr.from.pod})` : '';
+          g.affected.push({ namespace: app.namespace, workload: app.workload?.name, pod: app.pod, container: app.container, symptoms: [pr ? `probe ${joinHostPort(host, dialled)} timeout${by}` : `export to ${joinHostPort(host, dialled)} not admitted by ingress policy`] });
         }
         blocked.set(key, g);
       }

@@ -6,10 +6,10 @@ import type { AppContainer, CollectorPod, ProbeRecord, ServiceInfo, Snapshot } f
 import type { AffectedApp, CheckedEntry, Evidence, Subject } from '../report/finding.ts';
 import { collectorModel, type CollectorModel, type EffectiveEndpoint } from '../otel/config.ts';
 import { appExports, type SignalExport } from '../otel/sdk.ts';
-import { isLoopbackHost, joinHostPort } from '../otel/endpoint.ts';
+import { CLUSTER_DOMAIN, isLoopbackHost, joinHostPort } from '../otel/endpoint.ts';
+export { CLUSTER_DOMAIN };
 import { isIP } from 'node:net';
 
-export const CLUSTER_DOMAIN = 'cluster.local';
 
 /** Collector pods grouped by owning workload: a finding is per workload, not per replica. */
 /** One entry per collector workload; `label` ("Kind ns/name") names it in a rule's checks[]. */

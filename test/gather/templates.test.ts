@@ -196,6 +196,9 @@ test('hosts that resolve the same from every namespace: three labels or more, IP
   for (const h of ['gw', 'gw.observability']) { assert.ok(!hostSameFromEveryNamespace(h), h); }
 });
 
+/** The Service the FQDN below names: a target inside the cluster. */
+const GW = [{ namespace: 'observability', name: 'gw', clusterIP: '10.96.0.9', ports: [], matchedCollectorPods: [] }] as unknown as Parameters<typeof pathContext>[0];
+
 test('apps of many namespaces share a path where the namespace cannot change it', () => {
   const fqdn = plan('gw.observability.svc.cluster.local', 4317);
   const policies = [
@@ -203,7 +206,7 @@ test('apps of many namespaces share a path where the namespace cannot change it'
     { metadata: { namespace: 'observability', name: 'in' }, spec: { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { tier: 'prod' } } }] }] } },
   ];
   const namespaces = [{ name: 'a', labels: { tier: 'prod' } }, { name: 'b', labels: { tier: 'prod' } }, { name: 'c', labels: { tier: 'dev' } }, { name: 'locked', labels: { tier: 'prod' } }];
-  const ctx = pathContext([], policies, namespaces);
+  const ctx = pathContext(GW, policies, namespaces);
   const key = (ns: string, o: Partial<AppContainer> = {}, p = fqdn) => pathKey(app(ns, `${ns}-p`, 'w', o), p, ctx);
   assert.equal(key('a'), key('b'), 'same targets, same namespaceSelectors matching: one path');
   assert.notEqual(key('a'), key('c'), 'the collector\'s ingress policy selects tier=prod: c is on another path');
@@ -211,17 +214,17 @@ test('apps of many namespaces share a path where the namespace cannot change it'
   assert.notEqual(key('a', {}, plan('gw.observability', 4317)), key('b', {}, plan('gw.observability', 4317)), 'a name searched through the namespace keeps it');
   assert.notEqual(key('a', { annotations: { 'sidecar.istio.io/status': '{}' } }), key('b', { annotations: { 'sidecar.istio.io/status': '{}' } }), 'a meshed pod keeps its namespace (mesh policy is per namespace)');
   // Namespace labels unread while a policy selects namespaces: nothing says a and b match alike.
-  const blind = pathContext([], policies);
+  const blind = pathContext(GW, policies);
   assert.notEqual(pathKey(app('a', 'a-p', 'w'), fqdn, blind), pathKey(app('b', 'b-p', 'w'), fqdn, blind));
   // Without any policy the namespace drops out entirely.
-  const open = pathContext([], []);
+  const open = pathContext(GW, []);
   assert.equal(pathKey(app('a', 'a-p', 'w'), fqdn, open), pathKey(app('zz', 'zz-p', 'w'), fqdn, open));
 });
 
 test('a path spanning namespaces is sampled from another namespace', () => {
   const fqdn = plan('gw.observability.svc.cluster.local', 4317);
   const apps = [app('a', 'a1-x', 'a1'), app('a', 'a2-x', 'a2'), app('b', 'b1-x', 'b1'), app('c', 'c1-x', 'c1')];
-  const ctx = pathContext([], []);
+  const ctx = pathContext(GW, []);
   const groups = groupProbes(apps, apps.map((a) => pathKey(a, fqdn, ctx)));
   assert.equal(groups.length, 1);
   assert.equal(groups[0].namespaces, 3);
