@@ -56,16 +56,15 @@ function decode(f: Any): FNode {
   }
   return n;
 }
-const decoded = new WeakMap<object, FNode>();
-function decodeCached(f: Any): FNode {
-  if (f && typeof f === 'object') {
-    const hit = decoded.get(f);
-    if (hit) { return hit; }
-    const n = decode(f);
-    decoded.set(f, n);
-    return n;
-  }
-  return decode(f);
+const decodeCached = decode;
+/** Whether a stored FieldsV1 shares a member with `n`, read in place (most entries are never decoded). */
+function intersectsRaw(f: Any, n: FNode): boolean {
+  if (!f || typeof f !== 'object') { return false; }
+  const keys = Object.keys(f);
+  const member = keys.length === 0 || Object.hasOwn(f, '.');
+  if (member && n.self) { return true; }
+  for (const [k, c] of n.kids) { if (Object.hasOwn(f, k) && intersectsRaw(f[k], c)) { return true; } }
+  return false;
 }
 
 /** PathElement order (fieldpath Compare): field names, then keys, then values, each sorted. */
@@ -109,9 +108,9 @@ function intern(n: FNode): Record<string, Any> {
   const k = JSON.stringify(f);
   let hit = interned.get(k);
   if (!hit) {
-    if (interned.size >= 100_000) { interned.clear(); }
+    // Sets unique to one object (a pod's podIPs) churn through; shared ones are found again after a clear.
+    if (interned.size >= 20_000) { interned.clear(); }
     interned.set(k, hit = f);
-    decoded.set(hit, n);
   }
   return hit;
 }
@@ -130,11 +129,6 @@ function difference(a: FNode, b: FNode): FNode {
     if (!isEmpty(r)) { n.kids.set(k, r); }
   }
   return n;
-}
-function intersects(a: FNode, b: FNode): boolean {
-  if (a.self && b.self) { return true; }
-  for (const [k, c] of a.kids) { const d = b.kids.get(k); if (d && intersects(c, d)) { return true; } }
-  return false;
 }
 
 // ---------- the schema: which lists are associative (and by what), sets, or atomic; which maps are atomic ----------
@@ -348,8 +342,8 @@ export function recordManagedFields(kind: string, custom: boolean, defaultApiVer
   let prevMine: FNode | undefined;
   for (const e of start) {
     if (identity(e) === myId) { prevMine = difference(decodeCached(e.fieldsV1), removed); continue; }
+    if (!intersectsRaw(e.fieldsV1, taken) && !intersectsRaw(e.fieldsV1, removed)) { out.push(e); continue; }
     const set = decodeCached(e.fieldsV1);
-    if (!intersects(set, taken) && !intersects(set, removed)) { out.push(e); continue; }
     const left = difference(difference(set, taken), removed);
     if (!isEmpty(left)) { out.push({ ...e, fieldsV1: intern(left) }); }
   }

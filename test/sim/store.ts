@@ -230,7 +230,7 @@ export class Store extends EventEmitter<{ change: [Change] }> {
     }
     // An unchanged list of entries (every read-modify-write copies it) is the live one, shared.
     const sent = next.metadata.managedFields;
-    if (live && Array.isArray(sent) && sent.length && JSON.stringify(sent) === JSON.stringify(live.metadata.managedFields)) { next.metadata.managedFields = live.metadata.managedFields; }
+    if (live && sent !== live.metadata.managedFields && Array.isArray(sent) && sent.length && JSON.stringify(sent) === JSON.stringify(live.metadata.managedFields)) { next.metadata.managedFields = live.metadata.managedFields; }
     recordManagedFields(t.kind, INSTALLED_CRDS.includes(t) || t.group === 'opentelemetry.io', apiVersionOf(t), live, next, this.actor);
   }
 
@@ -463,10 +463,14 @@ export class Store extends EventEmitter<{ change: [Change] }> {
     if (!stored) { return undefined; }
     const before = JSON.stringify(stored);
     const cur = JSON.parse(before) as KObject;
+    const copied = cur.metadata.managedFields;
     mutate(cur);
     if (JSON.stringify(cur) === before) {
       return stored as KObject; // no-op writes would wake every listener for nothing
     }
+    // Entries the mutator did not replace are the stored ones (no mutator here edits them in place):
+    // shared, not a copy per write.
+    if (copied !== undefined && cur.metadata.managedFields === copied) { cur.metadata.managedFields = stored.metadata.managedFields; }
     return this.write(t, cur);
   }
 
