@@ -2,6 +2,8 @@
 // collector sample; and probes per path (gather/plan.ts groupProbes, pathKey).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { ClusterClient, KObject, ListOptions } from '../../src/cluster/types.ts';
 import { ApiError } from '../../src/errors.ts';
 import { COLLECTOR_SAMPLE, FULL_POD_LIST_MAX, listClusterPods, nodePool, representatives, sampleCollectorPods, TEMPLATE_NAMES_KEPT, templateKey, TemplateIndex } from '../../src/gather/templates.ts';
@@ -91,6 +93,22 @@ test('the index grows with templates, not pods: a few names per template, nothin
     assert.equal(g.runningCount, 200);
     assert.equal(g.running.length, TEMPLATE_NAMES_KEPT);
   }
+});
+
+test('the index retains a few bytes per pod at most: 200,000 pods in 200 templates', () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const page = (p: number): KObject[] => Array.from({ length: 2000 }, (_, i) => ({ metadata: pod(`ns-${i % 50}`, `app-${i % 200}-${p}-${i}`, { rs: `app-${i % 200}-h`, hash: 'h', labels: { app: `app-${i % 200}` } }).metadata }));
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const idx = new TemplateIndex();
+  for (let p = 0; p < 100; p++) { idx.addRunning(page(p)); }
+  idx.finish();
+  gc();
+  const perPod = (process.memoryUsage().heapUsed - before) / idx.pods;
+  assert.equal(idx.pods, 200_000);
+  // Names and ids of every pod were ~130 bytes a pod; what is left is per template (~1 KB each).
+  assert.ok(perPod < 16, `${perPod.toFixed(1)} bytes retained per pod`);
 });
 
 test('a cluster that fits one page is read in full; a larger one by metadata pages split by phase, then one pod per template', async () => {
