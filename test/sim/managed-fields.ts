@@ -41,7 +41,7 @@ export function managerOf(fieldManager: string | null | undefined, userAgent: st
 }
 
 /** A field set: `self` is the node's own membership (FieldsV1 `.` when it has children). */
-interface FNode { self: boolean; kids: Map<string, FNode> }
+interface FNode { self: boolean; kids: Map<string, FNode>; /** In a removal: the whole subtree went. */ all?: boolean }
 const node = (): FNode => ({ self: false, kids: new Map() });
 const child = (n: FNode, k: string): FNode => { let c = n.kids.get(k); if (!c) { c = node(); n.kids.set(k, c); } return c; };
 const isEmpty = (n: FNode): boolean => !n.self && n.kids.size === 0;
@@ -125,6 +125,7 @@ function difference(a: FNode, b: FNode): FNode {
   const n: FNode = { self: a.self && !b.self, kids: new Map() };
   for (const [k, c] of a.kids) {
     const d = b.kids.get(k);
+    if (d?.all) { continue; }
     const r = d ? difference(c, d) : c;
     if (!isEmpty(r)) { n.kids.set(k, r); }
   }
@@ -235,7 +236,7 @@ function compare(kind: string, names: string[], lhs: Any, rhs: Any, changed: FNo
     if (!isEmpty(c)) { changed.kids.set(k, c); }
     if (!isEmpty(rm)) { removed.kids.set(k, rm); }
   };
-  if (rhs === undefined) { removed.self = true; return; }
+  if (rhs === undefined) { removed.self = true; removed.all = true; return; }
   if (isMap(rhs) && !(names.length && isAtomicMap(kind, names))) {
     const l = isMap(lhs) ? lhs : undefined;
     const empty = Object.keys(rhs).length === 0 && (!l || Object.keys(l).length === 0);
@@ -250,7 +251,7 @@ function compare(kind: string, names: string[], lhs: Any, rhs: Any, changed: FNo
       if (rhs[k] !== undefined) { continue; }
       if (names.length === 0 && STRIP_TOP.has(k)) { continue; }
       if (names.length === 1 && names[0] === 'metadata' && STRIP_META.has(k)) { continue; }
-      removed.kids.set(`f:${k}`, { self: true, kids: new Map() });
+      removed.kids.set(`f:${k}`, { self: true, kids: new Map(), all: true });
     }
     return;
   }
@@ -278,7 +279,7 @@ function compare(kind: string, names: string[], lhs: Any, rhs: Any, changed: FNo
       if (!isEmpty(c)) { changed.kids.set(k, c); }
       if (!isEmpty(rm)) { removed.kids.set(k, rm); }
     }
-    for (const k of li.keys()) { if (!ri.has(k)) { child(removed, k).self = true; } }
+    for (const k of li.keys()) { if (!ri.has(k)) { removed.kids.set(k, { self: true, kids: new Map(), all: true }); } }
     return;
   }
   if (lhs === undefined || JSON.stringify(lhs) !== JSON.stringify(rhs)) { changed.self = true; }

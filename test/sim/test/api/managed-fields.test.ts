@@ -75,6 +75,15 @@ test('an update takes the fields it changed from their manager; a write that cha
   assert.deepEqual(same.json().metadata.managedFields, o.metadata.managedFields);
 });
 
+test('fields removed leave every manager\'s set, their children with them', async () => {
+  await call('POST', '/api/v1/namespaces/apps/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'rm', labels: { a: '1', b: '2' } }, data: { k: 'v' } } });
+  const r = await call('PATCH', '/api/v1/namespaces/apps/configmaps/rm?fieldManager=remover', { body: { metadata: { labels: null } }, contentType: 'application/merge-patch+json' });
+  const o = r.json();
+  assert.equal(o.metadata.labels, undefined);
+  assert.deepEqual(entry(o, 'mf-test').fieldsV1, { 'f:data': { '.': {}, 'f:k': {} } });
+  assert.equal(entry(o, 'remover'), undefined, 'a removal gives its writer nothing');
+});
+
 test('a status write is recorded under its subresource; an apply records exactly the applied fields', async () => {
   const st = await call('PATCH', `${DEPLOY}/shop/status`, { body: { status: { replicas: 1, conditions: [{ type: 'Available', status: 'True' }] } }, contentType: 'application/merge-patch+json', ua: 'kube-controller-manager/v1.32.4 (linux/amd64) kubernetes/59526cd/system:serviceaccount:kube-system:deployment-controller' });
   const s = entry(st.json(), 'kube-controller-manager', 'status');
