@@ -529,6 +529,12 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
     return { major: String(v.major ?? ''), minor: String(v.minor ?? ''), gitVersion: String(v.gitVersion ?? '') };
   }
 
+  async apiGroups(opts: { signal?: AbortSignal } = {}): Promise<string[]> {
+    const { text } = await this.request('GET', '/apis', { verb: 'get', ...(opts.signal ? { signal: opts.signal } : {}) });
+    const groups = JSON.parse(text)?.groups;
+    return Array.isArray(groups) ? groups.map((g: { name?: unknown }) => g?.name).filter((n: unknown): n is string => typeof n === 'string') : [];
+  }
+
   exec(namespace: string, pod: string, container: string, argv: string[], opts: ExecOptions): Promise<ExecResult> {
     const started = Date.now();
     const stdout = new Collector();

@@ -132,6 +132,8 @@ export interface ClusterClient {
   /** GET through the API server's pod proxy (`get pods/proxy`, read-only): `path` on the pod's `port` (the collector's metrics). */
   proxyGet?(namespace: string, pod: string, port: number, path: string, opts?: { signal?: AbortSignal }): Promise<string>;
   serverVersion(): Promise<ServerVersion>;
+  /** The API groups the server serves (`GET /apis`, discovery: every authenticated user may read it). */
+  apiGroups(opts?: { signal?: AbortSignal }): Promise<string[]>;
   /**
    * Adds an ephemeral container to a pod (PATCH pods/ephemeralcontainers, as `kubectl debug` does).
    * Only --debug-container calls it: it is the one write a diagnosis can make, and it cannot be undone.

@@ -108,6 +108,8 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
   const progress = opts.onProgress ?? (() => undefined);
 
   progress({ phase: 'Checking permissions', done: 0, total: 1 });
+  // Discovery, beside everything else: which policy APIs this cluster serves decides how apps share probes.
+  const apiGroupsP = client.apiGroups({ ...(overall ? { signal: overall } : {}) }).catch(() => null);
   const access = await reviewAccess(client, opts.namespace);
   progress({ phase: 'Listing', done: 0, total: 1 });
   let disc: Discovery;
@@ -288,7 +290,13 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
   const paths = pathContext(snap.services, disc.networkPolicies, snap.namespaces, {
     policyListFailures: disc.listFailures.filter((f) => f.resource === 'networkpolicies'),
     addresses: [...snap.collectors.flatMap((c) => [c.podIP, c.hostIP]), ...snap.apps.map((a) => a.hostIP)],
+    apiGroups: await apiGroupsP,
   });
+  if (paths.otherPolicyGroups?.length || !paths.otherPolicyGroups) {
+    snap.notes.push(paths.otherPolicyGroups
+      ? `each namespace probes for itself: this cluster serves network policy APIs otel-doctor does not read (${paths.otherPolicyGroups.join(', ')}), which may treat namespaces differently`
+      : 'each namespace probes for itself: API discovery (GET /apis) failed, so network policy APIs otel-doctor does not read cannot be ruled out');
+  }
   const groups = groupProbes(snap.apps, snap.apps.map((app, i) => pathKey(app, planned[i], paths, podDnsKey(disc.apps[i]?.pod?.spec))), { perGroup: opts.maxPodsPerWorkload });
   const standsFor = new Map<number, NonNullable<ProbeRecord['standsFor']>>();
   for (const g of groups) {

@@ -70,13 +70,25 @@ export interface PathContext {
   inCluster: Set<string>;
   /** Services by the hosts that name them from every namespace (FQDN forms and cluster IPs) */
   serviceByHost: Map<string, ServiceInfo>;
+  /** API groups of network policies the plugin does not read, served by this cluster (undefined: discovery failed) */
+  otherPolicyGroups?: string[];
 }
+
+/**
+ * Network policy APIs beside networking.k8s.io's NetworkPolicy that can drop a pod's traffic per namespace
+ * or by namespace labels, which the plugin does not read: where the cluster serves one, no namespace is
+ * assumed to share another's path. Cilium: CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy (cilium.io/v2).
+ * Calico: NetworkPolicy, GlobalNetworkPolicy (crd.projectcalico.org/v1; projectcalico.org/v3 through its API
+ * server). Antrea: NetworkPolicy, ClusterNetworkPolicy (crd.antrea.io). SIG Network's AdminNetworkPolicy and
+ * BaselineAdminNetworkPolicy (policy.networking.k8s.io).
+ */
+export const OTHER_POLICY_GROUPS = ['cilium.io', 'crd.projectcalico.org', 'projectcalico.org', 'crd.antrea.io', 'policy.networking.k8s.io'] as const;
 
 export function pathContext(
   services: ServiceInfo[],
   policies: NetworkPolicyInfo[] | { metadata?: { namespace?: string }; spec?: any }[],
   namespaces?: { name: string; labels: Record<string, string> }[],
-  more: { policyListFailures?: { namespace?: string }[]; addresses?: (string | null | undefined)[] } = {},
+  more: { policyListFailures?: { namespace?: string }[]; addresses?: (string | null | undefined)[]; apiGroups?: string[] | null } = {},
 ): PathContext {
   const policyNamespaces = new Set<string>();
   const selectors = new Map<string, LabelSelector>();
@@ -108,6 +120,8 @@ export function pathContext(
     policiesUnread: failures.some((f) => f.namespace === undefined) ? 'all' : new Set(failures.map((f) => f.namespace!)),
     inCluster,
     serviceByHost,
+    // Discovery not asked (lint, unit tests): nothing known beside NetworkPolicy; asked and failed: unknown.
+    ...(more.apiGroups === null ? {} : { otherPolicyGroups: OTHER_POLICY_GROUPS.filter((g) => (more.apiGroups ?? []).includes(g)) }),
   };
 }
 
@@ -145,7 +159,8 @@ export function hostSameFromEveryNamespace(host: string): boolean {
  * The namespace's part in an app's path. The namespace itself where it can change the path: a target
  * resolved through the namespace's search path; a target outside the cluster (egress controls beyond
  * NetworkPolicy, such as egress firewalls and gateways, are set per namespace); a NetworkPolicy in the
- * namespace (its egress rules, its same-namespace peers) or policies there that could not be read; a mesh
+ * namespace (its egress rules, its same-namespace peers), policies there that could not be read, or policy
+ * APIs the plugin does not read (OTHER_POLICY_GROUPS) served anywhere in the cluster; a mesh
  * that configures the pod per namespace; namespace labels unknown while policies select namespaces.
  * Elsewhere only which namespaceSelectors select the namespace, so apps of many namespaces share one probe.
  */
@@ -155,7 +170,7 @@ function namespacePart(app: AppContainer, plans: ProbePlan[], ctx: PathContext):
   const outside = hosts.some((h) => !ctx.inCluster.has(bareHost(h)) && !isLoopbackHost(bareHost(h)));
   const meshed = [...Object.keys(app.labels ?? {}), ...Object.keys(app.annotations ?? {})].some((k) => MESH_DOMAINS.test(k) || k === 'istio-injection');
   const unknownLabels = ctx.namespaceSelectors.length > 0 && !ctx.namespaceLabels;
-  const unread = ctx.policiesUnread === 'all' || ctx.policiesUnread.has(app.namespace);
+  const unread = ctx.policiesUnread === 'all' || ctx.policiesUnread.has(app.namespace) || ctx.otherPolicyGroups === undefined || ctx.otherPolicyGroups.length > 0;
   if (searched || outside || meshed || unknownLabels || unread || ctx.policyNamespaces.has(app.namespace)) { return `ns:${app.namespace}`; }
   const labels = namespaceLabels(app.namespace, ctx.namespaceLabels?.get(app.namespace));
   return `sel:${ctx.namespaceSelectors.map((s) => (selectorMatches(s, labels) ? '1' : '0')).join('')}`;

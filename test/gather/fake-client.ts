@@ -101,4 +101,10 @@ export class FakeClusterClient implements ClusterClient {
   async serverVersion(): Promise<ServerVersion> {
     return { major: '1', minor: '32', gitVersion: 'v1.32.0' };
   }
+
+  /** The API groups discovery answers with (`GET /apis`). */
+  groups: string[] = ['apps', 'networking.k8s.io', 'authorization.k8s.io'];
+  async apiGroups(): Promise<string[]> {
+    return [...this.groups];
+  }
 }

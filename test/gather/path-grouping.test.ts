@@ -95,3 +95,31 @@ test('three-label names of the port.protocol.service form are searched through t
   assert.ok(hostSameFromEveryNamespace('otlp.vendor.example'));
   assert.ok(hostSameFromEveryNamespace('a.tcp.collector.observability'), 'four labels: too long under any namespace');
 });
+
+test('a cluster serving policy APIs otel-doctor does not read: each namespace probes for itself, and the report says why', async () => {
+  const cl = { 'app.kubernetes.io/name': 'otel-collector' };
+  const app = { containers: [{ name: 'app', image: 'python:3.12-slim', env: [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.observability.svc.cluster.local:4317' }] }] };
+  const objs: KObject[] = [
+    ...['observability', 'team-a', 'team-b'].map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n, labels: {} } })),
+    { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'observability', name: 'otel-collector' }, spec: { type: 'ClusterIP', clusterIP: '10.96.0.12', selector: cl, ports: [{ name: 'otlp-grpc', port: 4317, targetPort: 4317 }] } },
+    ...rsPod('observability', 'otel-collector', '10.244.1.5', { containers: [{ name: 'otelcol', image: 'otel/opentelemetry-collector-contrib:0.111.0', ports: [{ name: 'otlp-grpc', containerPort: 4317 }] }] }, cl),
+    ...rsPod('team-a', 'api', '10.244.2.10', app, { app: 'api' }),
+    ...rsPod('team-b', 'api', '10.244.2.11', app, { app: 'api' }),
+  ];
+  const probers = async (groups: string[] | Error): Promise<{ paths: number; notes: string[] }> => {
+    const fake = new FakeClusterClient(objs);
+    if (groups instanceof Error) { fake.apiGroups = () => Promise.reject(groups); } else { fake.groups = groups; }
+    fake.onExec = (_ns, _pod, _c, argv) => notFound(argv[0]);
+    const snap = await gather(fake, { allNamespaces: true, namespace: 'observability', now: () => new Date('2026-01-01T00:00:00Z') } as any);
+    return { paths: snap.sampling!.probeGroups, notes: snap.notes };
+  };
+  const plain = await probers(['apps', 'networking.k8s.io']);
+  assert.equal(plain.paths, 1, 'the two namespaces share one path');
+  assert.ok(plain.notes.every((n) => !/probes for itself/.test(n)), plain.notes.join('\n'));
+  const cilium = await probers(['apps', 'networking.k8s.io', 'cilium.io']);
+  assert.equal(cilium.paths, 2);
+  assert.ok(cilium.notes.some((n) => /cilium\.io/.test(n)), cilium.notes.join('\n'));
+  const failed = await probers(new Error('connection reset'));
+  assert.equal(failed.paths, 2);
+  assert.ok(failed.notes.some((n) => /discovery \(GET \/apis\) failed/.test(n)), failed.notes.join('\n'));
+});
