@@ -26,6 +26,8 @@ export interface FieldActor {
   apiVersion?: string;
   /** Apply: the applied configuration (its fields are the manager's set). */
   applied?: Any;
+  /** A create's request as sent, before admission: what the server allocated or admission added is not the sender's. */
+  sent?: Any;
 }
 
 /** The controller manager's writes: its clients' User-Agent is kube-controller-manager/<version> (...). */
@@ -330,7 +332,7 @@ export function recordManagedFields(kind: string, custom: boolean, defaultApiVer
   const changed = node();
   const removed = node();
   compare(kind, [], withZero(zeroOf(kind), live ?? {}), next, changed, removed, true);
-  if (!live) { dropServerSet(kind, next, changed); }
+  if (!live) { dropServerSet(kind, next, changed, actor.sent); }
   let mine: FNode | undefined;
   if (actor.operation === 'Apply') {
     mine = node();
@@ -379,15 +381,28 @@ const DEFAULT_TOLERATION_SECONDS = JSON.stringify(['not-ready', 'unreachable'].m
  * fields, DefaultTolerationSeconds' tolerations and a Namespace's metadata.name label and finalizers belong
  * to no manager. The simulator's admission mixes these with defaulting; they are taken out here.
  */
-function dropServerSet(kind: string, obj: Any, changed: FNode): void {
+function dropServerSet(kind: string, obj: Any, changed: FNode, sent: Any): void {
   if (isCustomKind(kind)) { return; }
   changed.kids.delete('f:status');
   const spec = changed.kids.get('f:spec');
   const meta = changed.kids.get('f:metadata');
+  // With the request at hand (the API's creates), a field it did not carry is not its sender's; the
+  // controllers' pods carry the template's defaults, so there the admission plugins' values tell.
+  const unsent = (f: string) => (sent ? sent.spec?.[f] === undefined : undefined);
   if (kind === 'Pod' && spec) {
-    for (const f of ['f:priority', 'f:preemptionPolicy']) { spec.kids.delete(f); }
-    if (obj.spec?.serviceAccountName === 'default') { spec.kids.delete('f:serviceAccountName'); spec.kids.delete('f:serviceAccount'); }
-    if (JSON.stringify(obj.spec?.tolerations) === DEFAULT_TOLERATION_SECONDS) { spec.kids.delete('f:tolerations'); }
+    for (const f of ['priority', 'preemptionPolicy']) { if (unsent(f) ?? true) { spec.kids.delete(`f:${f}`); } }
+    for (const f of ['serviceAccountName', 'serviceAccount']) { if (unsent(f) ?? obj.spec?.serviceAccountName === 'default') { spec.kids.delete(`f:${f}`); } }
+    if (unsent('tolerations') ?? JSON.stringify(obj.spec?.tolerations) === DEFAULT_TOLERATION_SECONDS) { spec.kids.delete('f:tolerations'); }
+  }
+  // The Service registry allocates these after the field manager ran (pkg/registry/core/service/storage).
+  if (kind === 'Service' && spec && sent) {
+    for (const f of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy']) { if (unsent(f)) { spec.kids.delete(`f:${f}`); } }
+    const ports = spec.kids.get('f:ports');
+    for (const [k, item] of ports?.kids ?? []) {
+      const key = JSON.parse(k.slice(2));
+      const p = (sent.spec?.ports ?? []).find((x: Any) => x?.port === key.port && (x.protocol ?? 'TCP') === key.protocol);
+      if (p?.nodePort === undefined) { item.kids.delete('f:nodePort'); }
+    }
   }
   if (kind === 'Namespace') {
     changed.kids.delete('f:spec');

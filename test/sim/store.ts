@@ -223,6 +223,13 @@ export class Store extends EventEmitter<{ change: [Change] }> {
   /** The current actor (a status write keeps its manager and adds the subresource). */
   get currentActor(): FieldActor | undefined { return this.actor; }
 
+  /** Listeners are other components (kubelet, controllers): none of them writes as the current actor. */
+  private notify(c: Change): void {
+    const prev = this.actor;
+    this.actor = undefined;
+    try { this.emit('change', c); } finally { this.actor = prev; }
+  }
+
   private track(t: ResourceType, live: KObject | undefined, next: KObject): void {
     if (!this.actor) {
       if (live?.metadata.managedFields && next.metadata.managedFields === undefined) { next.metadata.managedFields = live.metadata.managedFields; }
@@ -422,7 +429,7 @@ export class Store extends EventEmitter<{ change: [Change] }> {
     if (o.spec !== undefined && (GENERATION_KINDS.has(t.kind) || INSTALLED_CRDS.includes(t))) { o.metadata.generation = 1; }
     this.track(t, undefined, o);
     this.put(t, k, o, undefined);
-    this.emit('change', { type: 'ADDED', resource: t, object: o });
+    this.notify({ type: 'ADDED', resource: t, object: o });
     return opts.adopt ? o : clone(o);
   }
 
@@ -449,7 +456,7 @@ export class Store extends EventEmitter<{ change: [Change] }> {
     if (cur.metadata.generation !== undefined && JSON.stringify(cur.spec) !== JSON.stringify(o.spec)) { o.metadata.generation = cur.metadata.generation + 1; }
     this.track(t, cur, o);
     this.put(t, k, o, cur);
-    this.emit('change', { type: 'MODIFIED', resource: t, object: o, prev: cur });
+    this.notify({ type: 'MODIFIED', resource: t, object: o, prev: cur });
     return o;
   }
 
@@ -482,7 +489,7 @@ export class Store extends EventEmitter<{ change: [Change] }> {
     // A copy: snapshots of earlier lists may still hold the stored object, which must stay as it was.
     const gone = clone(cur);
     gone.metadata.resourceVersion = String(++this.rv);
-    this.emit('change', { type: 'DELETED', resource: t, object: gone, prev: cur });
+    this.notify({ type: 'DELETED', resource: t, object: gone, prev: cur });
     return clone(gone);
   }
 }

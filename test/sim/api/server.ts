@@ -146,7 +146,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       return o;
     }
     try {
-      return store.create(t, o);
+      const actor = store.currentActor;
+      return store.as(actor ? { ...actor, sent: obj } : undefined, () => store.create(t, o));
     } catch (e) {
       storeError(t, o.metadata.name, e);
     }

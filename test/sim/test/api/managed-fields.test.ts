@@ -75,6 +75,20 @@ test('an update takes the fields it changed from their manager; a write that cha
   assert.deepEqual(same.json().metadata.managedFields, o.metadata.managedFields);
 });
 
+test('a create records neither what the Service registry allocates nor what pod admission adds', async () => {
+  const svc = (await call('POST', '/api/v1/namespaces/apps/services', { body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'mf-svc' }, spec: { type: 'NodePort', selector: { app: 'x' }, ports: [{ port: 80 }] } } })).json();
+  assert.ok(svc.spec.clusterIP && svc.spec.ports[0].nodePort, 'allocated');
+  const s = entry(svc, 'mf-test').fieldsV1['f:spec'];
+  for (const f of ['f:clusterIP', 'f:clusterIPs', 'f:ipFamilies', 'f:ipFamilyPolicy']) { assert.equal(s[f], undefined, f); }
+  assert.deepEqual(s['f:selector'], {});
+  assert.deepEqual(s['f:ports']['k:{"port":80,"protocol":"TCP"}'], { '.': {}, 'f:port': {}, 'f:protocol': {}, 'f:targetPort': {} });
+  const pod = (await call('POST', '/api/v1/namespaces/apps/pods', { body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'mf-pod' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } })).json();
+  assert.equal(pod.spec.serviceAccountName, 'default');
+  const p = entry(pod, 'mf-test').fieldsV1;
+  for (const f of ['f:serviceAccountName', 'f:serviceAccount', 'f:priority', 'f:preemptionPolicy', 'f:tolerations']) { assert.equal(p['f:spec'][f], undefined, f); }
+  assert.equal(p['f:status'], undefined);
+});
+
 test('fields removed leave every manager\'s set, their children with them', async () => {
   await call('POST', '/api/v1/namespaces/apps/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'rm', labels: { a: '1', b: '2' } }, data: { k: 'v' } } });
   const r = await call('PATCH', '/api/v1/namespaces/apps/configmaps/rm?fieldManager=remover', { body: { metadata: { labels: null } }, contentType: 'application/merge-patch+json' });
