@@ -8,18 +8,23 @@
 //   node --max-old-space-size=4096 scripts/bench-scale.ts [--nodes N] [--namespaces N] [--apps N]
 //     [--replicas N] [--latency-ms 25] [--json]
 // A smaller cluster of the same shape: --nodes 700 --namespaces 130 --apps 1300 (~20,000 pods).
+// Against a cluster already up (brought up with `npm run sim -- up` from the generator's output, so the
+// measuring can wait for a quiet machine): --kubeconfig FILE --cluster-dir DIR [--sim-pid PID]; the
+// simulator's figures are then its RSS now and at peak (from /proc), the requests the plugin's own -v log.
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, REPO_ROOT, type Cluster } from '../test/sim/cli.ts';
-import { writeStandardCluster, type StandardClusterOptions } from '../test/scenarios-large/standard.ts';
+import { readStandardCluster, writeStandardCluster, type StandardClusterOptions } from '../test/scenarios-large/standard.ts';
 
 const args = process.argv.slice(2);
 const num = (name: string): number | undefined => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : undefined; };
 const latencyMs = num('--latency-ms') ?? 25;
 const asJson = args.includes('--json');
 const shape: StandardClusterOptions = { nodes: num('--nodes'), namespaces: num('--namespaces'), apps: num('--apps'), replicas: num('--replicas') };
+const str = (name: string): string | undefined => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const external = str('--kubeconfig') ? { kubeconfig: str('--kubeconfig')!, dir: str('--cluster-dir'), simPid: num('--sim-pid') } : undefined;
 const PLUGIN = join(REPO_ROOT, 'bin/kubectl-otel_doctor');
 const GNU_TIME = '/usr/bin/time';
 
@@ -49,34 +54,36 @@ interface Finding { rule: string; subject?: { kind?: string; namespace?: string;
 
 async function main(): Promise<void> {
   process.stderr.write(`bench:scale: ${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
-  const spec = writeStandardCluster(undefined, shape);
-  process.stderr.write(`bench:scale: ${spec.pods} pods on ${spec.nodes + spec.virtualNodes} nodes in ${spec.namespaces} namespaces written to ${spec.dir}\n`);
+  if (external && !external.dir) { throw new Error('--kubeconfig needs --cluster-dir (the generator\'s output, for its cluster.json)'); }
+  const spec = external ? readStandardCluster(external.dir!) : writeStandardCluster(undefined, shape);
+  process.stderr.write(`bench:scale: ${spec.pods} pods on ${spec.nodes + spec.virtualNodes} nodes in ${spec.namespaces} namespaces ${external ? 'from' : 'written to'} ${spec.dir}\n`);
   let cluster: Cluster | undefined;
   try {
     const t0 = performance.now();
-    cluster = await startCluster({ manifests: spec.manifests, virtualManifests: spec.virtualManifests, nodes: spec.nodes, virtualNodes: spec.virtualNodes, apiLatencyMs: latencyMs, log: (l) => process.stderr.write(`${l}\n`), settleTimeoutMs: 1_800_000 });
+    if (!external) {
+      cluster = await startCluster({ manifests: spec.manifests, virtualManifests: spec.virtualManifests, nodes: spec.nodes, virtualNodes: spec.virtualNodes, apiLatencyMs: latencyMs, log: (l) => process.stderr.write(`${l}\n`), settleTimeoutMs: 1_800_000 });
+    }
     const bringUpS = (performance.now() - t0) / 1000;
-    const simRssMB = Math.round(process.memoryUsage().rss / 1048576);
-    const simPeakMB = Math.round(process.resourceUsage().maxRSS / 1024);
-    const env = { ...process.env, KUBECONFIG: cluster.kubeconfig, PATH: `${join(REPO_ROOT, 'bin')}:${join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH}` };
-    process.stderr.write(`bench:scale: ${cluster.podCount} pods up in ${bringUpS.toFixed(1)} s; running kubectl get pods -A -o json\n`);
+    const simRssMB = external ? procMB(external.simPid, 'VmRSS') : Math.round(process.memoryUsage().rss / 1048576);
+    const simPeakMB = external ? procMB(external.simPid, 'VmHWM') : Math.round(process.resourceUsage().maxRSS / 1024);
+    const env = { ...process.env, KUBECONFIG: external?.kubeconfig ?? cluster!.kubeconfig, PATH: `${join(REPO_ROOT, 'bin')}:${join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH}` };
+    process.stderr.write(`bench:scale: ${external ? 'cluster already up' : `${cluster!.podCount} pods up in ${bringUpS.toFixed(1)} s`}; running kubectl get pods -A -o json\n`);
     const kubectl = await timed(['kubectl', 'get', 'pods', '-A', '-o', 'json'], env, false);
     process.stderr.write(`bench:scale: kubectl ${kubectl.wallS.toFixed(1)} s (exit ${kubectl.code}); running the plugin\n`);
-    const before = cluster.api.requests.length;
-    const snapFile = join(spec.dir, 'snapshot.json');
+    const before = cluster?.api.requests.length ?? 0;
+    const snapFile = join(spec.dir, `snapshot-${process.pid}.json`);
     // --timeout well past the target: the figure is how long a whole diagnosis takes, not where 30 s cuts it.
     const started = Date.now();
     const plugin = await timed([PLUGIN, 'diagnose', '-A', '-o', 'json', '-v', '--timeout', '30m', '--save-snapshot', snapFile], env, true);
-    const requests = cluster.api.requests.slice(before).filter((r) => r.userAgent.startsWith('otel-doctor/'));
+    // The requests: the simulator's own log when it runs here, else the plugin's -v lines (`[ms] VERB path`).
+    const requests = cluster ? cluster.api.requests.slice(before).filter((r) => r.userAgent.startsWith('otel-doctor/')).map((q) => ({ kind: q.subresource ? `${q.verb} ${q.subresource}` : q.verb, what: `${q.verb} ${q.resource}${q.subresource ? `/${q.subresource}` : ''}`, at: (Date.parse(q.ts) - started) / 1000 })) : fromVerboseLog(plugin.stderr);
     const byVerb = new Map<string, number>();
-    for (const q of requests) { const k = `${q.verb} ${q.resource}${q.subresource ? `/${q.subresource}` : ''}`; byVerb.set(k, (byVerb.get(k) ?? 0) + 1); }
+    for (const q of requests) { byVerb.set(q.what, (byVerb.get(q.what) ?? 0) + 1); }
     // Where the wall time goes: when each kind of request was first and last made, from the plugin's start.
     const spans = new Map<string, [number, number]>();
     for (const q of requests) {
-      const k = q.subresource ? `${q.verb} ${q.subresource}` : q.verb;
-      const at = (Date.parse(q.ts) - started) / 1000;
-      const sp = spans.get(k);
-      spans.set(k, sp ? [Math.min(sp[0], at), Math.max(sp[1], at)] : [at, at]);
+      const sp = spans.get(q.kind);
+      spans.set(q.kind, sp ? [Math.min(sp[0], q.at), Math.max(sp[1], q.at)] : [q.at, q.at]);
     }
     const timeline = [...spans].sort((a, b) => a[1][0] - b[1][0]).map(([k, [a, b]]) => `${k} ${a.toFixed(1)}-${b.toFixed(1)} s`).join(', ');
     const stats = /API requests: (\d+) .*?([\d.]+) MB read/.exec(plugin.stderr);
@@ -104,8 +111,8 @@ async function main(): Promise<void> {
       [`NetworkPolicy in ${spec.broken.policyNamespace}`]: findings.filter((f) => touches(f, spec.broken.policyNamespace) || (f.evidence ?? []).some((e) => e.detail.includes(`${spec.broken.policyNamespace}/`))).map((f) => f.rule),
     };
     const result = {
-      cluster: { pods: cluster.podCount, nodes: spec.nodes + spec.virtualNodes, namespaces: spec.namespaces, deployments: spec.apps, replicas: spec.replicas, apiLatencyMs: latencyMs },
-      simulator: { bringUpSeconds: Number(bringUpS.toFixed(1)), rssMB: simRssMB, peakRssMB: simPeakMB },
+      cluster: { pods: cluster?.podCount ?? spec.pods, nodes: spec.nodes + spec.virtualNodes, namespaces: spec.namespaces, deployments: spec.apps, replicas: spec.replicas, apiLatencyMs: latencyMs },
+      simulator: { bringUpSeconds: external ? undefined : Number(bringUpS.toFixed(1)), rssMB: simRssMB, peakRssMB: simPeakMB },
       kubectl: { wallSeconds: Number(kubectl.wallS.toFixed(2)), peakRssMB: kubectl.peakRssMB, exitCode: kubectl.code },
       plugin: {
         wallSeconds: Number(plugin.wallS.toFixed(2)), cpuSeconds: plugin.cpuS !== undefined ? Number(plugin.cpuS.toFixed(2)) : undefined, peakRssMB: plugin.peakRssMB, exitCode: plugin.code,
@@ -135,8 +142,34 @@ async function main(): Promise<void> {
     ].join('\n') + '\n');
   } finally {
     await cluster?.stop();
-    rmSync(spec.dir, { recursive: true, force: true });
+    if (external) { rmSync(join(spec.dir, `snapshot-${process.pid}.json`), { force: true }); } else { rmSync(spec.dir, { recursive: true, force: true }); }
   }
+}
+
+/** A process's memory line from /proc (VmRSS now, VmHWM its peak), in MB; undefined without a pid. */
+function procMB(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number | undefined {
+  const f = `/proc/${pid}/status`;
+  if (!pid || !existsSync(f)) { return undefined; }
+  const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(f, 'utf8'))?.[1];
+  return kb ? Math.round(Number(kb) / 1024) : undefined;
+}
+
+/** The plugin's requests from its -v lines: `[1234 ms] GET /api/v1/pods?... -> 200 (56 ms)`, `[ms] EXEC ns/pod/c ...`. */
+function fromVerboseLog(stderr: string): { kind: string; what: string; at: number }[] {
+  const out: { kind: string; what: string; at: number }[] = [];
+  for (const m of stderr.matchAll(/^\[(\d+) ms\] (GET|POST|PATCH|EXEC) (\S+)/gm)) {
+    const [, ms, verb, path] = m;
+    const at = Number(ms) / 1000;
+    if (verb === 'EXEC') { out.push({ kind: 'exec', what: 'create pods/exec', at }); continue; }
+    const bare = path.split('?')[0];
+    if (/^\/(apis?|version)\/?$/.test(bare)) { out.push({ kind: 'get', what: `get ${bare}`, at }); continue; }
+    const sub = /\/(log|proxy|exec)(\/|$)/.exec(bare)?.[1];
+    const list = verb === 'GET' && !sub && (path.includes('limit=') || /\/[a-z]+$/.test(bare) && !/\/namespaces\/[^/]+\/[a-z]+\/[^/]+$/.test(bare));
+    const resource = /\/([a-z]+)(?:\/[^/]+)?(?:\/(?:log|proxy|exec).*)?$/.exec(bare.replace(/\/namespaces\/[^/]+(?=\/)/, ''))?.[1] ?? bare;
+    const v = verb === 'POST' ? 'create' : verb === 'PATCH' ? 'patch' : list ? 'list' : 'get';
+    out.push({ kind: sub ? `${v} ${sub}` : v, what: `${v} ${resource}${sub ? `/${sub}` : ''}`, at });
+  }
+  return out;
 }
 
 await main();
