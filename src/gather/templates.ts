@@ -162,15 +162,15 @@ export class TemplateIndex {
  * After each full GC V8 lets the heap grow to up to 4x what survived before the next one. A cluster read
  * by template allocates far more than it keeps (150,000 pods' metadata pages parsed and dropped, then the
  * report), so at 150,000 pods that slack was 60-120 MB of the peak RSS for 60-80 MB live. Measured there
- * (-o table --no-exec, load 2.5-4.5): V8's own growth 324-388 MB and 5.8-6.1 s CPU; 1.5x 273-277 MB and
- * 6.4-7.1 s; 1.25x 267-269 MB and 7.4-7.6 s (issue 13: under 300 MB). Set only here, once the cluster is
- * known to be large: a small one keeps V8's defaults and pays no extra GC. V8 reads this flag at each
- * full GC, so setting it at run time holds however the plugin was started (kubectl wrapper, npm bin,
- * standalone binary).
+ * (-o table, launcher flags, load 2.5-10): V8's own growth 324-388 MB at 5.8-6.1 s CPU; 1.5x 271-320 MB at
+ * 6.1-7.1 s; 1.25x 267-279 MB at 7.4-7.6 s (issue 13: under 300 MB, so the tighter one, whose spread
+ * under load stays clear of it). Set only here, once the cluster is known to be large: a small one keeps
+ * V8's defaults and pays no extra GC. V8 reads this flag at each full GC, so setting it at run time holds
+ * however the plugin was started (kubectl wrapper, npm bin, standalone binary).
  */
 export function boundHeapGrowth(): void {
   const v8 = process.getBuiltinModule('node:v8') as typeof import('node:v8');
-  v8.setFlagsFromString('--heap-growing-percent=50');
+  v8.setFlagsFromString('--heap-growing-percent=25');
 }
 
 export type PodList =
