@@ -219,7 +219,7 @@ class BodyTooLarge extends Error {
  * becomes an external string in malloc'd memory, and the pages of a 150,000-pod list left up to V8's
  * 64 MB external-memory allowance of such strings waiting for a GC, which fragmented the C heap by ~90 MB.
  */
-async function readText(res: ResponseContext, max = Number.POSITIVE_INFINITY): Promise<string> {
+async function readText(res: ResponseContext, max = Number.POSITIVE_INFINITY, onHead?: (head: string) => unknown): Promise<string> {
   const stream = res.body.stream();
   if (!stream) {
     const t = await res.body.text();
@@ -239,8 +239,26 @@ async function readText(res: ResponseContext, max = Number.POSITIVE_INFINITY): P
       throw new BodyTooLarge(max);
     }
     text += decoder.decode(value, { stream: true });
+    if (onHead && res.httpStatusCode >= 200 && res.httpStatusCode < 300) {
+      // Called with what has arrived until it says it has seen enough (a list's metadata comes before its items).
+      if (onHead(text) !== undefined) { onHead = undefined; }
+    }
   }
   return text + decoder.decode();
+}
+
+/**
+ * A list's continue token from the start of its body: the API server encodes ListMeta before the items
+ * (`{"kind":..,"apiVersion":..,"metadata":{..,"continue":".."},"items":[`), so the next page can be asked
+ * for while this one still arrives and is parsed. `null`: the metadata is complete and holds none;
+ * undefined: not decidable yet.
+ */
+export function continueFromHead(head: string): string | null | undefined {
+  const items = head.indexOf('"items":');
+  const meta = /^\s*\{(?:\s*"(?:kind|apiVersion)"\s*:\s*"[^"\\]*"\s*,)*\s*"metadata"\s*:\s*\{([^{}]*)\}/.exec(head);
+  if (!meta) { return items >= 0 ? null : undefined; }
+  const c = /"continue"\s*:\s*"([A-Za-z0-9+/=_-]*)"/.exec(meta[1]);
+  return c ? c[1] : null;
 }
 
 class Collector extends Writable {
@@ -295,7 +313,7 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
   }
 
   /** One API call under one deadline, retried on 429/5xx and connection resets. Returns the body text. */
-  private async request(method: 'GET' | 'POST' | 'PATCH', path: string, opts: { body?: unknown; accept?: string; contentType?: string; verb: string; signal?: AbortSignal; maxBytes?: number }): Promise<{ status: number; text: string }> {
+  private async request(method: 'GET' | 'POST' | 'PATCH', path: string, opts: { body?: unknown; accept?: string; contentType?: string; verb: string; signal?: AbortSignal; maxBytes?: number; onHead?: (head: string) => unknown }): Promise<{ status: number; text: string }> {
     const deadline = AbortSignal.timeout(this.timeoutMs);
     const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
     const started = Date.now();
@@ -323,7 +341,7 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
       let text: string;
       try {
         res = await this.http.send(ctx).toPromise();
-        text = await readText(res, opts.maxBytes);
+        text = await readText(res, opts.maxBytes, opts.onHead ? (h) => opts.onHead!(h) : undefined);
         this.counters.bytes = (this.counters.bytes ?? 0) + Buffer.byteLength(text);
       } catch (e) {
         if (e instanceof BodyTooLarge) {
@@ -386,15 +404,42 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
     const ref: ResourceRef = typeof resource === 'string' ? RESOURCES[resource] : resource;
     const path = resourcePath(ref, opts.namespace);
     const accept = opts.metadataOnly ? 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json' : undefined;
+    // The next page is asked for as soon as the current one's head names its continue token, so the
+    // server encodes one page while the client parses the last; one page ahead at most, and a guess the
+    // parsed body contradicts is dropped.
+    interface Page { text: Promise<string>; abort: AbortController; head?: string; whenHead?: (c: string) => void; next?: { cont: string; page: Page } }
+    const fetchPage = (cont: string | undefined): Page => {
+      const q = new URLSearchParams({ limit: String(opts.pageSize ?? this.pageSize) });
+      if (opts.labelSelector) { q.set('labelSelector', opts.labelSelector); }
+      if (opts.fieldSelector) { q.set('fieldSelector', opts.fieldSelector); }
+      if (cont) { q.set('continue', cont); }
+      const abort = new AbortController();
+      const signal = opts.signal ? AbortSignal.any([opts.signal, abort.signal]) : abort.signal;
+      const page: Page = { abort, text: Promise.resolve('') };
+      const onHead = (head: string): unknown => {
+        const c = continueFromHead(head);
+        if (c) { page.head = c; page.whenHead?.(c); }
+        return c;
+      };
+      page.text = this.request('GET', `${path}?${q}`, { verb: 'list', signal, onHead, ...(accept ? { accept } : {}) }).then((r) => r.text);
+      // A page read ahead may fail before it is awaited: the await still sees the error, the process does not.
+      page.text.catch(() => undefined);
+      return page;
+    };
+    const readAhead = (p: Page): void => {
+      const go = (c: string): void => { p.next ??= { cont: c, page: fetchPage(c) }; };
+      if (p.head) { go(p.head); } else { p.whenHead = go; }
+    };
+    const drop = (p: Page | undefined): void => {
+      if (p) { p.abort.abort(); p.text.catch(() => undefined); }
+    };
     for (let restart = 0; ; restart++) {
       let cont: string | undefined;
+      let current = fetchPage(undefined);
+      readAhead(current);
       try {
         do {
-          const q = new URLSearchParams({ limit: String(opts.pageSize ?? this.pageSize) });
-          if (opts.labelSelector) { q.set('labelSelector', opts.labelSelector); }
-          if (opts.fieldSelector) { q.set('fieldSelector', opts.fieldSelector); }
-          if (cont) { q.set('continue', cont); }
-          const { text } = await this.request('GET', `${path}?${q}`, { verb: 'list', signal: opts.signal, ...(accept ? { accept } : {}) });
+          const text = await current.text;
           const body = JSON.parse(text) as { kind?: string; apiVersion?: string; items?: KObject[]; metadata?: { continue?: string } };
           // A metadata list says PartialObjectMetadataList; its items are the listed resource's, by metadata.
           const kind = opts.metadataOnly ? undefined : body.kind?.replace(/List$/, '');
@@ -404,10 +449,24 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
             page.push(opts.metadataOnly ? { metadata: item.metadata } : { ...item, kind: item.kind ?? kind, apiVersion: item.apiVersion ?? body.apiVersion });
           }
           cont = body.metadata?.continue || undefined;
-          if (onPage(page, cont !== undefined) === false) { return; }
+          const next = current.next;
+          current.whenHead = undefined;
+          if (onPage(page, cont !== undefined) === false || !cont) {
+            drop(next?.page);
+            return;
+          }
+          if (next?.cont === cont) {
+            current = next.page;
+          } else {
+            drop(next?.page);
+            current = fetchPage(cont);
+          }
+          readAhead(current);
         } while (cont);
         return;
       } catch (e) {
+        drop(current.next?.page);
+        current.whenHead = undefined;
         if (e instanceof ApiError && e.status === 410 && restart === 0) {
           onRestart?.();
           continue;

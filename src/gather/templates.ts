@@ -12,8 +12,13 @@ import { limiter } from './limit.ts';
 
 /** Up to this many pods the cluster's pods are listed in full (one page): per-pod fidelity costs nothing there. */
 export const FULL_POD_LIST_MAX = 500;
-/** Metadata pages are small (no spec, no status): fewer round trips per pod. */
-export const METADATA_PAGE = 2000;
+/**
+ * Pods per metadata page. Their managedFields make them ~3.5 KB each on a real API server, and the client
+ * reads one page ahead while parsing the last (ClusterClient.listPages): 1,000 keeps two pages in flight
+ * under the memory one page of 2,000 took, with the round trips hidden by the read-ahead (150k pods:
+ * 24.2 s and 286 MB against 24.8 s and 299 MB at 2,000, load 1.3-1.8).
+ */
+export const METADATA_PAGE = 1000;
 
 export interface PodTemplateGroup {
   key: string;

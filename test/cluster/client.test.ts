@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { createClusterClient, parseExecStatus } from '../../src/cluster/client.ts';
+import { continueFromHead, createClusterClient, parseExecStatus } from '../../src/cluster/client.ts';
 import type { LoadedKubeconfig } from '../../src/cluster/kubeconfig.ts';
 import { ApiError } from '../../src/errors.ts';
 import { pluginVersion } from '../../src/version.ts';
@@ -78,6 +78,38 @@ test('list paginates with limit 500 and continue, sends our User-Agent and the t
     assert.match(s.ua, UA);
     assert.equal(s.auth, 'Bearer sekret');
   }
+});
+
+test('the next page is asked for while this one still arrives (its head names the continue token)', async () => {
+  // Page 1 sends its head and holds its items back until page 2 is asked for: a client that waits for
+  // the whole of page 1 before asking never gets it (the test would time out, not pass).
+  let release: (() => void) | undefined;
+  const asked: string[] = [];
+  handler = (_req, res, url) => {
+    const cont = url.searchParams.get('continue') ?? '';
+    asked.push(cont);
+    if (!cont) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"7","continue":"p2"},"items":[');
+      release = () => res.end('{"metadata":{"name":"a"}}]}');
+      return;
+    }
+    release?.();
+    if (cont === 'p2') { return json(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: { continue: 'p3' }, items: [{ metadata: { name: 'b' } }] }); }
+    json(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: [{ metadata: { name: 'c' } }] });
+  };
+  const c = createClusterClient(loaded, { requestTimeoutMs: 20_000 });
+  const items = await c.list('pods');
+  assert.deepEqual(items.map((i) => i.metadata.name), ['a', 'b', 'c']);
+  assert.deepEqual(asked, ['', 'p2', 'p3'], 'each page once, one ahead');
+});
+
+test('the continue token from a list\'s head: ListMeta before the items, else no guess', () => {
+  assert.equal(continueFromHead('{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"7","continue":"eyJ2Ijo="},"items":['), 'eyJ2Ijo=');
+  assert.equal(continueFromHead('{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"7"},"items":['), null);
+  assert.equal(continueFromHead('{"kind":"PodList","apiVersion":"v1","meta'), undefined, 'not decidable yet');
+  assert.equal(continueFromHead('{"items":[],"metadata":{"continue":"x"}}'), null, 'items first: no guess');
+  assert.equal(continueFromHead('{"kind":"PodList","metadata":{"continue":"a\\"b"}}'), null, 'a token outside the base64 alphabet is not guessed');
 });
 
 test('a 410 Expired continue restarts the list once, a second one fails', async () => {

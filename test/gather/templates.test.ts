@@ -6,7 +6,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { ClusterClient, KObject, ListOptions } from '../../src/cluster/types.ts';
 import { ApiError } from '../../src/errors.ts';
-import { COLLECTOR_SAMPLE, FULL_POD_LIST_MAX, listClusterPods, nodePool, representatives, sampleCollectorPods, TEMPLATE_NAMES_KEPT, templateKey, TemplateIndex } from '../../src/gather/templates.ts';
+import { COLLECTOR_SAMPLE, FULL_POD_LIST_MAX, METADATA_PAGE, listClusterPods, nodePool, representatives, sampleCollectorPods, TEMPLATE_NAMES_KEPT, templateKey, TemplateIndex } from '../../src/gather/templates.ts';
 import { groupProbes, hostSameFromEveryNamespace, pathContext, pathKey, policyLabelKeys, type ProbePlan } from '../../src/gather/plan.ts';
 import type { AppContainer } from '../../src/snapshot.ts';
 
@@ -129,7 +129,7 @@ test('a cluster that fits one page is read in full; a larger one by metadata pag
   assert.equal(l.index.groups.size, 60);
   // One full page only (the size test), then metadata, never the cluster's pods in full.
   assert.equal(big.calls.filter((c) => c.startsWith('list full')).length, 1);
-  assert.ok(big.calls.includes('list meta status.phase=Running  limit=2000') && big.calls.includes('list meta status.phase!=Running  limit=2000'));
+  assert.ok(big.calls.includes(`list meta status.phase=Running  limit=${METADATA_PAGE}`) && big.calls.includes(`list meta status.phase!=Running  limit=${METADATA_PAGE}`));
   const { pods: reps, read } = await representatives(client(big), l.index, 4);
   assert.equal(read, 60, 'no owner templates given: every template\'s pod is read');
   assert.equal(reps.length, 60);
