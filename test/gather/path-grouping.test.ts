@@ -18,14 +18,20 @@ function rsPod(ns: string, deploy: string, ip: string, spec: any, labels: Record
   ];
 }
 
-test('NetworkPolicies that could not be listed: each namespace still probes for itself', async () => {
+/** A collector behind its Service in `observability`, and one app Deployment per [namespace, name] exporting to it by FQDN. */
+function clusterWith(apps: [string, string][]): KObject[] {
   const cl = { 'app.kubernetes.io/name': 'otel-collector' };
-  const objs: KObject[] = [
-    ...['observability', 'team-a', 'team-b', 'team-c'].map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n, labels: {} } })),
+  const app = { containers: [{ name: 'app', image: 'python:3.12-slim', env: [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.observability.svc.cluster.local:4317' }] }] };
+  return [
+    ...['observability', ...new Set(apps.map(([ns]) => ns))].map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n, labels: {} } })),
     { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'observability', name: 'otel-collector' }, spec: { type: 'ClusterIP', clusterIP: '10.96.0.12', selector: cl, ports: [{ name: 'otlp-grpc', port: 4317, targetPort: 4317 }] } },
     ...rsPod('observability', 'otel-collector', '10.244.1.5', { containers: [{ name: 'otelcol', image: 'otel/opentelemetry-collector-contrib:0.111.0', ports: [{ name: 'otlp-grpc', containerPort: 4317 }] }] }, cl),
-    ...['team-a', 'team-b', 'team-c'].flatMap((ns, i) => rsPod(ns, 'api', `10.244.2.${10 + i}`, { containers: [{ name: 'app', image: 'python:3.12-slim', env: [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.observability.svc.cluster.local:4317' }] }] }, { app: 'api' })),
+    ...apps.flatMap(([ns, name], i) => rsPod(ns, name, `10.244.2.${10 + i}`, app, { app: name })),
   ];
+}
+
+test('NetworkPolicies that could not be listed: each namespace still probes for itself', async () => {
+  const objs = clusterWith([['team-a', 'api'], ['team-b', 'api'], ['team-c', 'api']]);
   const fake = new FakeClusterClient(objs);
   fake.listErrors.set('networkpolicies', () => new ApiError('networkpolicies is forbidden', { status: 403, reason: 'Forbidden', path: '' }));
   fake.onExec = (_ns, _pod, _c, argv) => notFound(argv[0]);
@@ -38,16 +44,7 @@ test('NetworkPolicies that could not be listed: each namespace still probes for 
 });
 
 test('an app of a namespace the sample probed from points at that probe, not at another namespace', async () => {
-  const cl = { 'app.kubernetes.io/name': 'otel-collector' };
-  const app = { containers: [{ name: 'app', image: 'python:3.12-slim', env: [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.observability.svc.cluster.local:4317' }] }] };
-  const objs: KObject[] = [
-    ...['observability', 'team-a', 'team-b'].map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n, labels: {} } })),
-    { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'observability', name: 'otel-collector' }, spec: { type: 'ClusterIP', clusterIP: '10.96.0.12', selector: cl, ports: [{ name: 'otlp-grpc', port: 4317, targetPort: 4317 }] } },
-    ...rsPod('observability', 'otel-collector', '10.244.1.5', { containers: [{ name: 'otelcol', image: 'otel/opentelemetry-collector-contrib:0.111.0', ports: [{ name: 'otlp-grpc', containerPort: 4317 }] }] }, cl),
-    ...rsPod('team-a', 'api', '10.244.2.10', app, { app: 'api' }),
-    ...rsPod('team-b', 'api', '10.244.2.11', app, { app: 'api' }),
-    ...rsPod('team-b', 'web', '10.244.2.12', app, { app: 'web' }),
-  ];
+  const objs = clusterWith([['team-a', 'api'], ['team-b', 'api'], ['team-b', 'web']]);
   const fake = new FakeClusterClient(objs);
   fake.onExec = (_ns, _pod, _c, argv) => notFound(argv[0]);
   const snap = await gather(fake, { allNamespaces: true, namespace: 'observability', now: () => new Date('2026-01-01T00:00:00Z') } as any);
@@ -97,15 +94,7 @@ test('three-label names of the port.protocol.service form are searched through t
 });
 
 test('a cluster serving policy APIs otel-doctor does not read: each namespace probes for itself, and the report says why', async () => {
-  const cl = { 'app.kubernetes.io/name': 'otel-collector' };
-  const app = { containers: [{ name: 'app', image: 'python:3.12-slim', env: [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.observability.svc.cluster.local:4317' }] }] };
-  const objs: KObject[] = [
-    ...['observability', 'team-a', 'team-b'].map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n, labels: {} } })),
-    { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'observability', name: 'otel-collector' }, spec: { type: 'ClusterIP', clusterIP: '10.96.0.12', selector: cl, ports: [{ name: 'otlp-grpc', port: 4317, targetPort: 4317 }] } },
-    ...rsPod('observability', 'otel-collector', '10.244.1.5', { containers: [{ name: 'otelcol', image: 'otel/opentelemetry-collector-contrib:0.111.0', ports: [{ name: 'otlp-grpc', containerPort: 4317 }] }] }, cl),
-    ...rsPod('team-a', 'api', '10.244.2.10', app, { app: 'api' }),
-    ...rsPod('team-b', 'api', '10.244.2.11', app, { app: 'api' }),
-  ];
+  const objs = clusterWith([['team-a', 'api'], ['team-b', 'api']]);
   const probers = async (groups: string[] | Error): Promise<{ paths: number; notes: string[] }> => {
     const fake = new FakeClusterClient(objs);
     if (groups instanceof Error) { fake.apiGroups = () => Promise.reject(groups); } else { fake.groups = groups; }
