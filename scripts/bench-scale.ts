@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     const started = Date.now();
     const plugin = await timed([PLUGIN, 'diagnose', '-A', '-o', 'json', '-v', '--timeout', '30m', '--save-snapshot', snapFile], env, true);
     // The requests: the simulator's own log when it runs here, else the plugin's -v lines (`[ms] VERB path`).
-    const requests = cluster ? cluster.api.requests.slice(before).filter((r) => r.userAgent.startsWith('otel-doctor/')).map((q) => ({ kind: q.subresource ? `${q.verb} ${q.subresource}` : q.verb, what: `${q.verb} ${q.resource}${q.subresource ? `/${q.subresource}` : ''}`, at: (Date.parse(q.ts) - started) / 1000 })) : fromVerboseLog(plugin.stderr);
+    const requests = cluster ? cluster.api.requests.slice(before).filter((r) => r.userAgent.startsWith('otel-doctor/')).map((q) => ({ kind: q.subresource ? `${q.verb} ${q.subresource}` : q.verb, what: q.resource ? `${q.verb} ${q.resource}${q.subresource ? `/${q.subresource}` : ''}` : `${q.verb} ${q.path.split('?')[0]}`, at: (Date.parse(q.ts) - started) / 1000 })) : fromVerboseLog(plugin.stderr);
     const byVerb = new Map<string, number>();
     for (const q of requests) { byVerb.set(q.what, (byVerb.get(q.what) ?? 0) + 1); }
     // Where the wall time goes: when each kind of request was first and last made, from the plugin's start.
