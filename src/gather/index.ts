@@ -274,7 +274,8 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
   }
   // The collectors' own metrics (gather/metrics.ts), alongside the exec phase: pods to read are chosen by their logs.
   tasks.push(
-    logsRead.then(() => readCollectorMetrics(client, snap.collectors, snap.logs, { run, signal: overall })).then((m) => {
+    // At the head of the queue: queued after the collector logs, they would otherwise wait behind every probe.
+    logsRead.then(() => readCollectorMetrics(client, snap.collectors, snap.logs, { run: (fn) => run(fn, true), signal: overall })).then((m) => {
       snap.permissions?.reviews.push(...m.reviews);
       snap.incomplete.push(...m.incomplete);
     }),
