@@ -36,6 +36,22 @@ function matchesLabels(labels: Record<string, string> = {}, selector?: string): 
   });
 }
 
+/** A Deployment, its ReplicaSet and pod `i` of it, Running and ready on node-1: the shape gather reads an app or collector from. */
+export function rsPod(ns: string, deploy: string, i: number, ip: string, spec: any, labels: Record<string, string>, annotations: Record<string, string> = {}): KObject[] {
+  const rs = `${deploy}-7d9f8b6c5`;
+  return [
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { namespace: ns, name: deploy, labels } },
+    { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { namespace: ns, name: rs, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: deploy, controller: true }] } },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { namespace: ns, name: `${rs}-x${i}`, labels, annotations, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs, controller: true }] },
+      spec: { nodeName: 'node-1', ...spec },
+      status: { phase: 'Running', podIP: ip, hostIP: '172.18.0.2', containerStatuses: spec.containers.map((c: any) => ({ name: c.name, ready: true, restartCount: 0, state: { running: {} } })) },
+    },
+  ];
+}
+
 export class FakeClusterClient implements ClusterClient {
   objects: KObject[] = [];
   calls: string[] = [];

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { KObject } from '../../src/cluster/types.ts';
 import { ApiError } from '../../src/errors.ts';
 import { gather } from '../../src/gather/index.ts';
-import { FakeClusterClient, notFound } from './fake-client.ts';
+import { FakeClusterClient, notFound, rsPod } from './fake-client.ts';
 
 const RELAY = `receivers:
   otlp:
@@ -20,21 +20,6 @@ service:
       receivers: [otlp]
       exporters: [debug]
 `;
-
-function rsPod(ns: string, deploy: string, i: number, ip: string, spec: any, labels: Record<string, string>, annotations: Record<string, string> = {}): KObject[] {
-  const rs = `${deploy}-7d9f8b6c5`;
-  return [
-    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { namespace: ns, name: deploy, labels } },
-    { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { namespace: ns, name: rs, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: deploy, controller: true }] } },
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { namespace: ns, name: `${rs}-x${i}`, labels, annotations, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs, controller: true }] },
-      spec: { nodeName: 'node-1', ...spec },
-      status: { phase: 'Running', podIP: ip, hostIP: '172.18.0.2', containerStatuses: spec.containers.map((c: any) => ({ name: c.name, ready: true, restartCount: 0, state: { running: {} } })) },
-    },
-  ];
-}
 
 function cluster(): KObject[] {
   const collectorLabels = { 'app.kubernetes.io/name': 'otel-collector' };

@@ -4,17 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KObject } from '../../src/cluster/types.ts';
 import { gather } from '../../src/gather/index.ts';
-import { FakeClusterClient, notFound } from './fake-client.ts';
+import { FakeClusterClient, notFound, rsPod } from './fake-client.ts';
 
-function rsPod(ns: string, deploy: string, ip: string, spec: any, labels: Record<string, string>): KObject[] {
-  const rs = `${deploy}-7d9f8b6c5`;
-  return [
-    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { namespace: ns, name: deploy, labels } },
-    { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { namespace: ns, name: rs, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: deploy, controller: true }] } },
-    { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: ns, name: `${rs}-x0`, labels, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs, controller: true }] },
-      spec: { nodeName: 'node-1', ...spec }, status: { phase: 'Running', podIP: ip, hostIP: '172.18.0.2', containerStatuses: spec.containers.map((c: any) => ({ name: c.name, ready: true, restartCount: 0, state: { running: {} } })) } },
-  ];
-}
 const RELAY = `receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: \${env:MY_POD_IP}:4317\nexporters:\n  debug: {}\nservice:\n  telemetry:\n    metrics:\n      address: \${env:MY_POD_IP}:8888\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [debug]\n`;
 
 test('the collectors\' metrics are read before the last probes, not behind every probe and app log', async () => {
@@ -23,9 +14,9 @@ test('the collectors\' metrics are read before the last probes, not behind every
     ...['observability', ...Array.from({ length: 6 }, (_, i) => `team-${i}`)].map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n, labels: {} } })),
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'observability', name: 'otel-collector' }, data: { relay: RELAY } },
     { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'observability', name: 'otel-collector' }, spec: { type: 'ClusterIP', clusterIP: '10.96.0.12', selector: cl, ports: [{ name: 'otlp-grpc', port: 4317, targetPort: 4317 }] } },
-    ...rsPod('observability', 'otel-collector', '10.244.1.5', { containers: [{ name: 'otelcol', image: 'otel/opentelemetry-collector-contrib:0.111.0', args: ['--config=/conf/relay.yaml'], ports: [{ name: 'otlp-grpc', containerPort: 4317 }], env: [{ name: 'MY_POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }], volumeMounts: [{ name: 'cfg', mountPath: '/conf' }] }], volumes: [{ name: 'cfg', configMap: { name: 'otel-collector', items: [{ key: 'relay', path: 'relay.yaml' }] } }] }, cl),
+    ...rsPod('observability', 'otel-collector', 0, '10.244.1.5', { containers: [{ name: 'otelcol', image: 'otel/opentelemetry-collector-contrib:0.111.0', args: ['--config=/conf/relay.yaml'], ports: [{ name: 'otlp-grpc', containerPort: 4317 }], env: [{ name: 'MY_POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }], volumeMounts: [{ name: 'cfg', mountPath: '/conf' }] }], volumes: [{ name: 'cfg', configMap: { name: 'otel-collector', items: [{ key: 'relay', path: 'relay.yaml' }] } }] }, cl),
     // each its own path: a short name is searched per namespace
-    ...Array.from({ length: 6 }, (_, i) => rsPod(`team-${i}`, 'api', `10.244.2.${10 + i}`, { containers: [{ name: 'app', image: 'python:3.12-slim', env: [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector:4317' }] }] }, { app: 'api' })).flat(),
+    ...Array.from({ length: 6 }, (_, i) => rsPod(`team-${i}`, 'api', 0, `10.244.2.${10 + i}`, { containers: [{ name: 'app', image: 'python:3.12-slim', env: [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector:4317' }] }] }, { app: 'api' })).flat(),
   ];
   const fake = new FakeClusterClient(objs);
   // The pods/proxy read the metrics take (ClusterClient.proxyGet), recorded in the same call log.

@@ -5,18 +5,8 @@ import assert from 'node:assert/strict';
 import type { KObject } from '../../src/cluster/types.ts';
 import { ApiError } from '../../src/errors.ts';
 import { gather } from '../../src/gather/index.ts';
-import { FakeClusterClient, notFound } from './fake-client.ts';
+import { FakeClusterClient, notFound, rsPod } from './fake-client.ts';
 import { hostSameFromEveryNamespace, pathContext, pathKey, planProbes, podDnsKey } from '../../src/gather/plan.ts';
-
-function rsPod(ns: string, deploy: string, ip: string, spec: any, labels: Record<string, string>): KObject[] {
-  const rs = `${deploy}-7d9f8b6c5`;
-  return [
-    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { namespace: ns, name: deploy, labels } },
-    { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { namespace: ns, name: rs, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: deploy, controller: true }] } },
-    { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: ns, name: `${rs}-x0`, labels, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs, controller: true }] },
-      spec: { nodeName: 'node-1', ...spec }, status: { phase: 'Running', podIP: ip, hostIP: '172.18.0.2', containerStatuses: spec.containers.map((c: any) => ({ name: c.name, ready: true, restartCount: 0, state: { running: {} } })) } },
-  ];
-}
 
 /** A collector behind its Service in `observability`, and one app Deployment per [namespace, name] exporting to it by FQDN. */
 function clusterWith(apps: [string, string][]): KObject[] {
@@ -25,8 +15,8 @@ function clusterWith(apps: [string, string][]): KObject[] {
   return [
     ...['observability', ...new Set(apps.map(([ns]) => ns))].map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n, labels: {} } })),
     { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'observability', name: 'otel-collector' }, spec: { type: 'ClusterIP', clusterIP: '10.96.0.12', selector: cl, ports: [{ name: 'otlp-grpc', port: 4317, targetPort: 4317 }] } },
-    ...rsPod('observability', 'otel-collector', '10.244.1.5', { containers: [{ name: 'otelcol', image: 'otel/opentelemetry-collector-contrib:0.111.0', ports: [{ name: 'otlp-grpc', containerPort: 4317 }] }] }, cl),
-    ...apps.flatMap(([ns, name], i) => rsPod(ns, name, `10.244.2.${10 + i}`, app, { app: name })),
+    ...rsPod('observability', 'otel-collector', 0, '10.244.1.5', { containers: [{ name: 'otelcol', image: 'otel/opentelemetry-collector-contrib:0.111.0', ports: [{ name: 'otlp-grpc', containerPort: 4317 }] }] }, cl),
+    ...apps.flatMap(([ns, name], i) => rsPod(ns, name, 0, `10.244.2.${10 + i}`, app, { app: name })),
   ];
 }
 
