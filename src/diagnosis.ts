@@ -1,13 +1,13 @@
 /**
- * One cluster's diagnosis, from a loaded kubeconfig context to the judged Report: the access reviews sent
- * early, the client, gather(), judge() and the policy. The command runs it once; a fleet (src/fleet.ts) runs
+ * One cluster's diagnosis, from a loaded kubeconfig context to the judged Report: the client and its access
+ * reviews sent ahead, gather(), judge() and the policy. The command runs it once; a fleet (src/fleet.ts) runs
  * it once per context. Printing and the exit code stay with the caller.
  */
 import { clusterServer, type LoadedKubeconfig } from './cluster/kubeconfig.ts';
 import type { Snapshot } from './snapshot.ts';
 import type { Report } from './report/finding.ts';
 import type { Policy } from './suppress.ts';
-import { pluginVersion, userAgent } from './version.ts';
+import { pluginVersion } from './version.ts';
 
 export interface Progress {
   update: (p: { phase: string; done: number; total: number }) => void;
@@ -47,18 +47,13 @@ export async function judgeWithPolicy(snapshot: Snapshot, policy: Omit<Policy, '
 
 export async function diagnoseCluster(loaded: LoadedKubeconfig, o: DiagnosisOptions): Promise<Report> {
   const namespace = o.namespace ?? loaded.namespace;
-  // The access reviews go out now and travel while client-node loads (see cluster/early.ts).
-  const [{ startEarlyReviews }, { accessSpecs }] = await Promise.all([import('./cluster/early.ts'), import('./gather/access.ts')]);
-  const early = startEarlyReviews(loaded, accessSpecs(namespace).map((s) => s.attrs), { userAgent: userAgent(), timeoutMs: o.requestTimeoutMs > 0 ? o.requestTimeoutMs : 30_000, onRequest: o.onRequest });
-  await early?.sent(100);
+  const [{ createClusterClient }, { accessSpecs }] = await Promise.all([import('./cluster/client.ts'), import('./gather/access.ts')]);
+  const kube = createClusterClient(loaded, { requestTimeoutMs: o.requestTimeoutMs, onRequest: o.onRequest });
+  // The access reviews go out now and travel while gather and the spinner load.
+  kube.startAccessReviews(accessSpecs(namespace).map((s) => s.attrs));
 
   const progress = await o.startProgress?.();
-  let client: { close?: () => Promise<void> } | undefined;
   try {
-    // client-node is heavy (~0.7 s): only a diagnosis loads it.
-    const { createClusterClient } = await import('./cluster/client.ts');
-    const kube = createClusterClient(loaded, { requestTimeoutMs: o.requestTimeoutMs, onRequest: o.onRequest, ...(early ? { early } : {}) });
-    client = kube;
     const { gather } = await import('./gather/index.ts');
     const snapshot = await gather(kube, {
       namespace,
@@ -92,12 +87,12 @@ export async function diagnoseCluster(loaded: LoadedKubeconfig, o: DiagnosisOpti
     }
     if (o.onStats) {
       const s = kube.stats();
-      o.onStats(`API requests: ${s.requests} (${Object.entries(s.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')}), retries ${s.retries}, ${((s.bytes ?? 0) / 1e6).toFixed(1)} MB read`);
+      o.onStats(`API requests: ${s.requests} (${Object.entries(s.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')}), retries ${s.retries}, ${((s.bytes ?? 0) / 1e6).toFixed(1)} MB read${s.wireBytes !== undefined && s.wireBytes < (s.bytes ?? 0) ? ` (${(s.wireBytes / 1e6).toFixed(1)} MB on the wire)` : ''}`);
     }
     return judgeWithPolicy(snapshot, o.policy, o.knownRules);
   } finally {
     progress?.stop();
     // keep-alive API connections would hold the process open for seconds
-    await client?.close?.();
+    await kube.close();
   }
 }

@@ -1,7 +1,6 @@
 /**
  * Library entry: the same pipeline the `diagnose` command runs, for programs that embed otel-doctor.
- * Loading this module loads @kubernetes/client-node (through cluster/client.ts); the CLI's `version`
- * and `--help` never import it.
+ * @kubernetes/client-node is loaded only for a context whose credentials need it (cluster/connection.ts).
  */
 export { loadKubeconfig, type LoadedKubeconfig, type KubeconfigOptions } from './cluster/kubeconfig.ts';
 export { createClusterClient, type ClientOptions } from './cluster/client.ts';

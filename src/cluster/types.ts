@@ -119,8 +119,10 @@ export interface ClientStats {
   requests: number;
   retries: number;
   byVerb: Record<string, number>;
-  /** response bytes read from the API server (bodies, exec streams excluded) */
+  /** response bytes read from the API server, decoded (bodies, exec streams excluded) */
   bytes?: number;
+  /** the same bodies as they crossed the wire (gzip when the server compressed them) */
+  wireBytes?: number;
 }
 
 export interface ClusterClient {

@@ -1,0 +1,81 @@
+/**
+ * The connection for credentials only @kubernetes/client-node reads (exec plugins, auth providers, basic
+ * auth, a `proxy-url`): the only module that imports it, and only loaded for such a context. client-node
+ * does what it is good at here, `KubeConfig.applyToHTTPSOptions`: the Authorization header (refreshed per
+ * call, as an exec plugin's token expires), TLS material and, for a proxy, its agent. The requests
+ * themselves go out over node:https as every other context's do (client.ts).
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { ApiError, KubeconfigError } from '../errors.ts';
+import type { Connection, RequestSetup } from './connection.ts';
+import { currentEntries } from './connection.ts';
+import type { LoadedKubeconfig } from './kubeconfig.ts';
+
+/** client-node needs a config object; give it exactly one, the merged one, so its own loader never runs. */
+export function toKubeConfig(loaded: LoadedKubeconfig): KubeConfig {
+  const kc = new KubeConfig();
+  // kubectl's key is `tokenFile`; client-node only reads `token-file`. Read it here, as kubectl would.
+  const config = structuredClone(loaded.config);
+  for (const u of config.users) {
+    const file = u.user.tokenFile ?? u.user['token-file'];
+    if (typeof file === 'string' && u.user.token === undefined) {
+      try {
+        u.user.token = readFileSync(file, 'utf8').trim();
+      } catch (e) {
+        throw new KubeconfigError(`cannot read the token file ${file} of user ${u.name}: ${(e as Error).message}`, { cause: e });
+      }
+      delete u.user.tokenFile;
+      delete u.user['token-file'];
+    }
+  }
+  // loadFromString on the single merged document: same effect as loadFromOptions with client-node's
+  // typed Cluster/User/Context, but through its own field mapping (token-file, exec, auth-provider).
+  kc.loadFromString(JSON.stringify(config));
+  kc.setCurrentContext(loaded.context);
+  return kc;
+}
+
+type Options = RequestSetup & { ca?: unknown; cert?: unknown; key?: unknown; pfx?: unknown; passphrase?: unknown; rejectUnauthorized?: boolean; servername?: string };
+
+export function clientNodeConnection(loaded: LoadedKubeconfig): Connection {
+  const kc = toKubeConfig(loaded);
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) { throw new KubeconfigError(`context "${loaded.context}" has no cluster`); }
+  // client-node's own agent is a plain one without keep-alive (or a proxy's): the API calls get a pooled
+  // agent with the same TLS material, unless a proxy's agent must carry them.
+  let pooled: { key: string; agent: HttpAgent } | undefined;
+  const agents = new Set<HttpAgent>();
+  return {
+    server: cluster.server.replace(/\/+$/, ''),
+    compression: currentEntries(loaded).cluster?.['disable-compression'] !== true,
+    async setup(kind) {
+      const opts = { headers: {} } as Options;
+      try {
+        await kc.applyToHTTPSOptions(opts as never);
+      } catch (e) {
+        throw new ApiError(`cannot get credentials for context "${loaded.context}": ${(e as Error).message}`, { status: 0, reason: 'CredentialError', path: '', cause: e });
+      }
+      const own = opts.agent;
+      agents.add(own);
+      const plain = own?.constructor === HttpsAgent || own?.constructor === HttpAgent;
+      if (kind === 'request' && plain) {
+        const tls = { ca: opts.ca, cert: opts.cert, key: opts.key, pfx: opts.pfx, passphrase: opts.passphrase, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
+        const key = JSON.stringify(Object.values(tls).map((v) => (v === undefined ? null : String(v))));
+        if (pooled?.key !== key) {
+          pooled?.agent.destroy();
+          const defined = Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined));
+          pooled = { key, agent: own instanceof HttpsAgent ? new HttpsAgent({ ...defined, keepAlive: true, scheduling: 'lifo' }) : new HttpAgent({ keepAlive: true, scheduling: 'lifo' }) };
+        }
+        return { agent: pooled.agent, headers: opts.headers, ...(opts.auth ? { auth: opts.auth } : {}) };
+      }
+      return { agent: own, headers: opts.headers, ...(opts.auth ? { auth: opts.auth } : {}) };
+    },
+    close() {
+      pooled?.agent.destroy();
+      for (const a of agents) { a?.destroy(); }
+    },
+  };
+}
