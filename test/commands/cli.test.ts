@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +35,7 @@ test('parseDuration, exitCodeFor and the optional --debug-container value', () =
   assert.deepEqual(normalizeArgv(['--debug-container=alpine:3']), ['--debug-container=alpine:3']);
 });
 
-test('version and --help never load @kubernetes/client-node; diagnose does', { skip: skipBuilt }, () => {
+test('version, --help and a token user\'s diagnose never load @kubernetes/client-node; an exec-plugin user\'s does', { skip: skipBuilt }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'otel-doctor-hook-'));
   try {
     const hook = join(dir, 'hook.mjs');
@@ -51,7 +51,13 @@ test('version and --help never load @kubernetes/client-node; diagnose does', { s
     const kc = join(dir, 'kc.yaml');
     writeFileSync(kc, 'apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:2", insecure-skip-tls-verify: true}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n');
     const r = run(['diagnose', '--kubeconfig', kc, '--request-timeout', '3s'], env);
-    assert.match(r.stderr, /LOADED-CLIENT-NODE/);
+    assert.doesNotMatch(r.stderr, /LOADED-CLIENT-NODE/, 'a token is read without client-node');
+    assert.match(r.stderr, /127\.0\.0\.1:2/, 'and the diagnosis did try the server');
+    // credentials only client-node reads: an exec plugin (it never runs: the server is unreachable first)
+    const plugin = join(dir, 'plugin.yaml');
+    writeFileSync(plugin, readFileSync(kc, 'utf8').replace('user: {token: t}', `user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: ${JSON.stringify(process.execPath)}, args: ["-e", "process.stdout.write(JSON.stringify({apiVersion:'client.authentication.k8s.io/v1',kind:'ExecCredential',status:{token:'t'}}))"], interactiveMode: Never}}`));
+    const viaPlugin = run(['diagnose', '--kubeconfig', plugin, '--request-timeout', '3s'], env);
+    assert.match(viaPlugin.stderr, /LOADED-CLIENT-NODE/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
