@@ -73,14 +73,22 @@ const GZIP = { 'Accept-Encoding': 'gzip' };
 /** The body as the client reads it: gunzipped when the answer says gzip. */
 const decoded = (r: Raw) => (r.headers['content-encoding'] === 'gzip' ? gunzipSync(r.body) : r.body).toString('utf8');
 
-/** A page's JSON without its continue token, which names the request's own snapshot. */
-function withoutContinue(text: string): unknown {
+/**
+ * A body's JSON as two requests a moment apart both see it: without the page's continue token (it names
+ * the request's own snapshot) and without a Table's Age cells (a second may pass between them).
+ */
+function comparable(text: string): unknown {
   const o = JSON.parse(text);
   delete o.metadata.continue;
+  if (o.kind === 'Table') {
+    const age = o.columnDefinitions.findIndex((c: { name: string }) => c.name === 'Age');
+    for (const r of o.rows) { r.cells.splice(age, 1); }
+  }
   return o;
 }
 
-function assertGzip(r: Raw, identity: Raw, paged = false): void {
+/** Gzip as deferredResponseWriter writes it; decoding to the identity answer (exactly, unless `loose`). */
+function assertGzip(r: Raw, identity: Raw, loose = false): void {
   assert.equal(r.status, 200, decoded(r));
   assert.equal(r.headers['content-encoding'], 'gzip');
   assert.equal(r.headers.vary, 'Accept-Encoding');
@@ -88,7 +96,7 @@ function assertGzip(r: Raw, identity: Raw, paged = false): void {
   assert.equal(r.headers['transfer-encoding'], 'chunked');
   assert.equal(r.headers['content-type'], identity.headers['content-type']);
   assert.ok(r.body.length < identity.body.length / 3, `${r.body.length} compressed vs ${identity.body.length}`);
-  if (paged) { assert.deepEqual(withoutContinue(decoded(r)), withoutContinue(identity.body.toString('utf8'))); } else { assert.equal(decoded(r), identity.body.toString('utf8')); }
+  if (loose) { assert.deepEqual(comparable(decoded(r)), comparable(identity.body.toString('utf8'))); } else { assert.equal(decoded(r), identity.body.toString('utf8')); }
 }
 
 function assertIdentity(r: Raw): void {
@@ -147,7 +155,7 @@ describe('what is compressed', () => {
       const identity = await raw(api, '/api/v1/pods', h);
       assertIdentity(identity);
       const r = await raw(api, '/api/v1/pods', { ...h, ...GZIP });
-      assertGzip(r, identity);
+      assertGzip(r, identity, !!accept?.includes('as=Table'));
       const body = JSON.parse(decoded(r));
       assert.equal((body.items ?? body.rows).length, BIG_NS + OTHER_NS + 1, accept);
     }
@@ -161,7 +169,7 @@ describe('what is compressed', () => {
       const r = await raw(api, path, GZIP);
       const over = identity.body.length > GZIP_THRESHOLD_BYTES;
       seen.add(over);
-      if (over) { assertGzip(r, identity, true); } else { assertIdentity(r); assert.deepEqual(withoutContinue(decoded(r)), withoutContinue(identity.body.toString('utf8'))); }
+      if (over) { assertGzip(r, identity, true); } else { assertIdentity(r); assert.deepEqual(comparable(decoded(r)), comparable(identity.body.toString('utf8'))); }
     }
     assert.deepEqual([...seen].sort(), [false, true], 'the limits straddle the threshold');
   });
