@@ -30,11 +30,11 @@ export interface Args {
 /** The gates the simulated API server models; kube-apiserver takes `--feature-gates=Key=bool,...` the same way. */
 const FEATURE_GATES = ['APIResponseCompression'];
 
-/** strconv.ParseBool's words, which component-base/featuregate's Set uses for each value. */
+/** strconv.ParseBool's words and component-base/featuregate `Set`'s messages (feature_gate.go). */
 function parseBool(v: string, gate: string): boolean {
   if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) { return true; }
   if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) { return false; }
-  throw new UsageError(`--feature-gates: invalid value of ${gate}: ${v}, err: strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
+  throw new UsageError(`--feature-gates: invalid value of ${gate}=${v}, err: strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
 }
 
 function parseFeatureGates(v: string, a: Args): void {
