@@ -22,7 +22,31 @@ export interface Args {
   ipFamily?: IpFamily;
   virtualManifests: string[];
   virtualNodes?: number;
+  /** `--feature-gates APIResponseCompression=false`: the API server's gzip off (on by default, as since 1.16). */
+  apiResponseCompression?: boolean;
   cmd: string[];
+}
+
+/** The gates the simulated API server models; kube-apiserver takes `--feature-gates=Key=bool,...` the same way. */
+const FEATURE_GATES = ['APIResponseCompression'];
+
+/** strconv.ParseBool's words and component-base/featuregate `Set`'s messages (feature_gate.go). */
+function parseBool(v: string, gate: string): boolean {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) { return true; }
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) { return false; }
+  throw new UsageError(`--feature-gates: invalid value of ${gate}=${v}, err: strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
+}
+
+function parseFeatureGates(v: string, a: Args): void {
+  for (const pair of v.split(',')) {
+    const s = pair.trim();
+    if (!s) { continue; }
+    const eq = s.indexOf('=');
+    if (eq < 0) { throw new UsageError(`--feature-gates: missing bool value for ${s}`); }
+    const gate = s.slice(0, eq).trim();
+    if (!FEATURE_GATES.includes(gate)) { throw new UsageError(`--feature-gates: unrecognized feature gate: ${gate} (the simulator models ${FEATURE_GATES.join(', ')})`); }
+    a.apiResponseCompression = parseBool(s.slice(eq + 1).trim(), gate);
+  }
 }
 
 export function parseDuration(s: string): number {
@@ -58,6 +82,7 @@ export function parseArgs(argv: string[]): Args {
       case '--virtual-nodes': a.virtualNodes = int(take(), arg); break;
       case '--api-latency-ms': a.apiLatencyMs = int(take(), arg); break;
       case '--api-faults': a.apiFaults = take(); break;
+      case '--feature-gates': parseFeatureGates(take(), a); break;
       case '--audit-log': a.auditLog = take(); break;
       case '--user': a.user = take(); break;
       case '--nodes': a.nodes = int(take(), arg); if (a.nodes < 1) { throw new UsageError('--nodes must be at least 1'); } break;
@@ -91,7 +116,7 @@ export function parseArgs(argv: string[]): Args {
 }
 
 export const USAGE = `usage: node test/sim/cli.ts [run|up|down] --manifests DIR [--manifests DIR ...]
-         [--api-latency-ms N] [--api-faults FILE] [--audit-log FILE] [--user NAME] [--nodes N] [--keep]
+         [--api-latency-ms N] [--api-faults FILE] [--feature-gates APIResponseCompression=false] [--audit-log FILE] [--user NAME] [--nodes N] [--keep]
          [--virtual-manifests DIR ...] [--virtual-nodes N]
          [--state-dir DIR] [--settle-timeout 60s] [--detach] [--operator-version X.Y.Z | --no-operator] [--ip-family ipv4|ipv6|dual] -- CMD [ARGS...]
   run   (default) bring the cluster up, run CMD with KUBECONFIG set, tear down, exit with CMD's code
@@ -99,5 +124,6 @@ export const USAGE = `usage: node test/sim/cli.ts [run|up|down] --manifests DIR 
   down  stop the cluster started by \`up\` (pid in .sim/current)
   --operator-version  the OpenTelemetry Operator release to play (default ${CURRENT_OPERATOR_VERSION}); --no-operator: none
   --virtual-manifests  objects whose pods are virtual (KWOK-style: IP and Running/Ready, no process); --virtual-nodes N adds N virtual nodes (default 1 with virtual manifests)
+  --feature-gates  the API server's gates, as kube-apiserver takes them; APIResponseCompression=false: no gzip answers
   --ip-family  ipv4 (default), ipv6 or dual (IPv4 primary), with kind's ranges (pods fd00:10:244::/56, Services fd00:10:96::/112)
 exit codes: CMD's own; 2 usage or not root; 3 bring-up failed; 4 pods did not settle in time`;

@@ -100,7 +100,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     try {
       cluster = await startCluster({
-        manifests: args.manifests, virtualManifests: args.virtualManifests, virtualNodes: args.virtualNodes, apiLatencyMs: args.apiLatencyMs, apiFaults: args.apiFaults, auditLog: args.auditLog, user: args.user,
+        manifests: args.manifests, virtualManifests: args.virtualManifests, virtualNodes: args.virtualNodes, apiLatencyMs: args.apiLatencyMs, apiResponseCompression: args.apiResponseCompression, apiFaults: args.apiFaults, auditLog: args.auditLog, user: args.user,
         nodes: args.nodes, stateDir: args.stateDir, settleTimeoutMs: args.settleTimeoutMs, keep: args.keep, signal: abort.signal,
         cleanupOnSignal: false, operatorVersion: args.operatorVersion, operator: !args.noOperator, ipFamily: args.ipFamily,
       });

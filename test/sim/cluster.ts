@@ -31,6 +31,8 @@ export interface ClusterOptions {
   apiLatencyMs?: number;
   /** API fault rules (429/5xx answers, delays), or a YAML/JSON file of them; see api/faults.ts. */
   apiFaults?: FaultRule[] | string;
+  /** The API server's APIResponseCompression gate (default on); false to compare without gzip. */
+  apiResponseCompression?: boolean;
   auditLog?: string;
   /** The kubeconfig's current user (a name from policies.yaml); default admin. */
   user?: string;
@@ -226,7 +228,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   try {
     runtime = new Runtime({ store, stateDir, runId, repoRoot: REPO_ROOT });
     opts.signal?.throwIfAborted();
-    api = await startApiServer({ store, runtime, stateDir, latencyMs: opts.apiLatencyMs, faults, auditLog: opts.auditLog ? resolve(opts.auditLog) : undefined, policyFile: opts.policyFile ?? POLICY_FILE });
+    api = await startApiServer({ store, runtime, stateDir, latencyMs: opts.apiLatencyMs, responseCompression: opts.apiResponseCompression, faults, auditLog: opts.auditLog ? resolve(opts.auditLog) : undefined, policyFile: opts.policyFile ?? POLICY_FILE });
     opts.signal?.throwIfAborted();
     await runtime.start();
     opts.signal?.throwIfAborted();

@@ -10,7 +10,7 @@ import { isIP } from 'node:net';
 import { typeByKind, type KObject, type Store } from '../store.ts';
 import { RuntimeError, type RuntimeApi, type LogOptions } from '../types.ts';
 import { ApiError, badRequest, internal, methodNotAllowed, notFound, statusFrom, type StatusBody } from './status.ts';
-import { send, statusLine, truthy, type Any, type Target } from './request.ts';
+import { sendIdentity, statusLine, truthy, type Any, type Target } from './request.ts';
 
 /**
  * `/api/v1/namespaces/{ns}/pods/{id}/proxy[/{path}]`: the pods/proxy subresource, whose path goes on past
@@ -128,7 +128,8 @@ export class PodSubresources {
       if (e instanceof RuntimeError) { throw new ApiError(statusFrom(e.code, e.reason, e.message)); }
       throw e;
     }
-    send(res, 200, text, 'text/plain');
+    // LogREST is a ResourceStreamer: StreamObject copies it out uncompressed (responsewriters/writers.go).
+    sendIdentity(res, 200, text, 'text/plain');
   }
 
   /**

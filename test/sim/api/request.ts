@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { apiVersionOf, type KObject, type ResourceType } from '../store.ts';
 import type { IncludeObject } from './table.ts';
 import { SERVED_TYPES, apiGroup, apiGroupList, apiVersions, resourceList } from './discovery.ts';
+import { ResponseBody } from './encoding.ts';
 import { ApiError, methodNotAllowed, pathNotFound, statusFrom } from './status.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -116,9 +117,21 @@ export function verbOf(method: string, tg: Target, url: URL): string {
   throw methodNotAllowed();
 }
 
+const HEADERS = { 'Cache-Control': 'no-cache, private', 'X-Kubernetes-Pf-Flowschema-Uid': 'sim' };
+
+/**
+ * An API object's answer (what the real server writes through SerializeObject): gzip when the request
+ * negotiated it and the body is over the threshold (encoding.ts).
+ */
 export function send(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private', 'X-Kubernetes-Pf-Flowschema-Uid': 'sim', 'Audit-Id': randomUUID() });
+  new ResponseBody(res, code, { 'Content-Type': contentType, ...HEADERS, 'Audit-Id': randomUUID() }).end(text);
+}
+
+/** An answer the real server writes around SerializeObject (/version, /healthz, OpenAPI, pods/log): never compressed. */
+export function sendIdentity(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), ...HEADERS, 'Audit-Id': randomUUID() });
   res.end(text);
 }
 
@@ -137,23 +150,21 @@ const STREAM_ABOVE = 2000;
 /**
  * Sends `{...head, [field]: items}` as JSON. A large list is written a chunk of items at a time (waiting for
  * the socket to drain), so 150,000 pods never become one string (V8 caps strings near 512 MB) and
- * memory stays at one chunk; the bytes are the same as JSON.stringify of the whole.
+ * memory stays at one chunk; the bytes are the same as JSON.stringify of the whole. Compressed or not as
+ * ResponseBody decides, as a stream: gzip never holds the list either.
  */
 export async function sendList(res: ServerResponse, head: Record<string, unknown>, items: unknown[], field = 'items'): Promise<void> {
   if (items.length <= STREAM_ABOVE) { send(res, 200, { ...head, [field]: items }); return; }
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'X-Kubernetes-Pf-Flowschema-Uid': 'sim', 'Audit-Id': randomUUID() });
+  const body = new ResponseBody(res, 200, { 'Content-Type': 'application/json', ...HEADERS, 'Audit-Id': randomUUID() });
   const open = JSON.stringify(head);
   let buf = `${open.slice(0, -1)}${open.length > 2 ? ',' : ''}${JSON.stringify(field)}:[`;
   for (let i = 0; i < items.length; i += STREAM_CHUNK) {
     const part = items.slice(i, i + STREAM_CHUNK).map((o) => JSON.stringify(o)).join(',');
     buf += (i ? ',' : '') + part;
-    if (!res.write(buf)) {
-      await new Promise<void>((r) => { const done = () => { res.off('drain', done); res.off('close', done); r(); }; res.on('drain', done); res.on('close', done); });
-      if (res.destroyed) { return; }
-    }
+    if (!(await body.write(buf))) { return; }
     buf = '';
   }
-  res.end(`${buf}]}`);
+  body.end(`${buf}]}`);
 }
 
 export function includeObject(url: URL): IncludeObject {

@@ -27,9 +27,10 @@ import {
   unauthorized, unsupportedMediaType, type StatusBody,
 } from './status.ts';
 import {
-  includeObject, notAcceptable, parseTarget, readBody, send, sendList, sleep, verbOf, wantsTable, withVersion, type Any, type AuditEntry, type Ctx, type Target,
+  includeObject, notAcceptable, parseTarget, readBody, send, sendIdentity, sendList, sleep, verbOf, wantsTable, withVersion, type Any, type AuditEntry, type Ctx, type Target,
 } from './request.ts';
 import { WatchCache } from './watch-cache.ts';
+import { negotiateEncoding } from './encoding.ts';
 import { type FieldActor, managerOf } from '../managed-fields.ts';
 import { EXEC_PROTOCOLS, PodSubresources, podProxyTarget, rejectUpgrade } from './pod-subresources.ts';
 
@@ -54,6 +55,8 @@ export interface ApiServerOptions {
   policyFile?: string;
   /** Injected 429/5xx answers and delays (see faults.ts). */
   faults?: FaultInjector;
+  /** The APIResponseCompression feature gate (default on, as since 1.16): gzip for large answers (encoding.ts). */
+  responseCompression?: boolean;
 }
 
 /** What `ApiServer.create` throws when admission or the store refuses: the Status a POST would answer. */
@@ -395,6 +398,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');
     const a = audited(req, url, '');
     res.on('close', () => { a.code = res.statusCode; audit(a); });
+    negotiateEncoding(req, res, opts.responseCompression !== false);
     try {
       const body = req.method === 'GET' || req.method === 'HEAD' ? Buffer.alloc(0) : await readBody(req);
       if (latency) { await sleep(latency); }
@@ -404,12 +408,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const path = url.pathname.replace(/\/+$/, '') || '/';
       const parts = path.split('/').filter(Boolean);
       const nr = nonResource(path);
-      if (nr !== undefined) { a.verb = 'get'; const f = await fault(a); if (f) { return sendFault(res, f); } return send(res, 200, nr, typeof nr === 'string' ? 'text/plain' : 'application/json'); }
+      if (nr !== undefined) { a.verb = 'get'; const f = await fault(a); if (f) { return sendFault(res, f); } return sendIdentity(res, 200, nr, typeof nr === 'string' ? 'text/plain' : 'application/json'); }
       if (parts[0] === 'openapi' && parts[1] === 'v3') {
         a.verb = 'get';
         const doc = parts.length === 2 ? openApiV3Root() : openApiV3Doc(parts.slice(2).join('/'));
         if (!doc) { throw pathNotFound(); }
-        return send(res, 200, doc);
+        return sendIdentity(res, 200, doc);
       }
       // No OpenAPI v2: kubectl falls back to v3 or to its compiled-in types for what it needs.
       if (parts[0] === 'openapi' || parts[0] === 'swagger.json') { a.verb = 'get'; throw pathNotFound(); }

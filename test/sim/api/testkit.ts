@@ -113,11 +113,11 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(opts: { latencyMs?: number; auditLog?: boolean } = {}): Promise<Harness> {
+export async function startHarness(opts: { latencyMs?: number; auditLog?: boolean; responseCompression?: boolean } = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'sim-api-'));
   const store = new Store();
   const runtime = new FakeRuntime();
-  const api = await startApiServer({ store, runtime, stateDir: dir, latencyMs: opts.latencyMs, auditLog: opts.auditLog ? join(dir, 'audit.jsonl') : undefined });
+  const api = await startApiServer({ store, runtime, stateDir: dir, latencyMs: opts.latencyMs, responseCompression: opts.responseCompression, auditLog: opts.auditLog ? join(dir, 'audit.jsonl') : undefined });
   seed(api, store);
   const configs = new Map<string, string>();
   const kubeconfig = async (user: string) => {
@@ -137,7 +137,7 @@ export async function startHarness(opts: { latencyMs?: number; auditLog?: boolea
   const kubectl = async (user: string, args: string[], o: { input?: string } = {}) => {
     const KUBECONFIG = await kubeconfig(user);
     return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      const child = execFile('kubectl', args, { env: { ...process.env, KUBECONFIG, HOME: dir, KUBECACHEDIR: join(dir, 'cache') }, timeout: 30_000 }, (err, stdout, stderr) => {
+      const child = execFile('kubectl', args, { env: { ...process.env, KUBECONFIG, HOME: dir, KUBECACHEDIR: join(dir, 'cache') }, timeout: 30_000, maxBuffer: 1 << 30 }, (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });
       });
