@@ -161,6 +161,8 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
   private readonly ua = userAgent();
   /** access reviews asked ahead of gather (startAccessReviews), by reviewKey */
   private readonly reviews = new Map<string, Promise<boolean>>();
+  /** aborted by close(): a call still in flight then ends as Canceled instead of being sent again */
+  private readonly closing = new AbortController();
 
   /** `conn`: a connection, or one still being opened (client-node loading for exotic credentials). */
   constructor(conn: Connection | Promise<Connection>, opts: ClientOptions = {}) {
@@ -175,6 +177,7 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
   }
 
   async close(): Promise<void> {
+    this.closing.abort();
     try {
       (await this.conn).close();
     } catch {
@@ -194,7 +197,10 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
   /** One API call under one deadline, retried on 429/5xx and connection resets. Returns the body text. */
   private async request(method: 'GET' | 'POST' | 'PATCH', path: string, opts: { body?: unknown; accept?: string; contentType?: string; verb: string; signal?: AbortSignal; maxBytes?: number; onHead?: (head: string) => unknown }): Promise<{ status: number; text: string }> {
     const deadline = AbortSignal.timeout(this.timeoutMs);
-    const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
+    const stop = opts.signal ? AbortSignal.any([opts.signal, this.closing.signal]) : this.closing.signal;
+    const signal = AbortSignal.any([deadline, stop]);
+    // A dry run changes nothing, so a reset may be retried as a read is.
+    const write = WRITES.has(method) && !/[?&]dryRun=All(&|$)/.test(path);
     const started = Date.now();
     const conn = await this.conn;
     const headers: Record<string, string> = { 'User-Agent': this.ua, Accept: opts.accept ?? 'application/json' };
@@ -224,19 +230,19 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
         this.onRequest?.(method, path, 0, Date.now() - t0);
         // A write whose answer was lost may have been applied: sending it again could meet its own change
         // (a 409 on the resourceVersion it set) and be reported as not written. Writes retry only a 429.
-        const retriable = reason === 'ConnectionReset' && !signal.aborted && !WRITES.has(method);
+        const retriable = reason === 'ConnectionReset' && !signal.aborted && !write;
         if (retriable && attempt < this.maxRetries) {
           this.counters.retries++;
           await sleep(Math.min(100 * 2 ** attempt, 1000), signal).catch(() => undefined);
           if (!signal.aborted) { continue; }
         }
-        const why = signal.aborted && opts.signal?.aborted ? 'Canceled' : signal.aborted ? 'Timeout' : reason;
+        const why = stop.aborted ? 'Canceled' : signal.aborted ? 'Timeout' : reason;
         const msg = why === 'Timeout' ? `${method} ${path}: no answer within ${this.timeoutMs} ms (--request-timeout)` : `${method} ${path}: ${message}`;
         throw new ApiError(msg, { status: 0, reason: why, path, cause: e });
       }
       this.onRequest?.(method, path, status, Date.now() - t0);
       if (status >= 200 && status < 300) { return { status, text }; }
-      if (RETRY_STATUS.has(status) && (status === 429 || !WRITES.has(method)) && attempt < this.maxRetries) {
+      if (RETRY_STATUS.has(status) && (status === 429 || !write) && attempt < this.maxRetries) {
         const hinted = parseRetryAfter(retryAfter);
         const wait = Math.min(hinted ?? 200 * 2 ** attempt, this.maxRetryAfterMs);
         const remaining = this.timeoutMs - (Date.now() - started);
@@ -453,7 +459,7 @@ export class KubeClusterClient implements ClusterClient, ClusterWriter {
     const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/exec?${q}`;
     let r: Awaited<ReturnType<typeof runExec>>;
     try {
-      r = await runExec(await this.conn, path, { userAgent: this.ua, ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}), timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}), transportError: transportReason });
+      r = await runExec(await this.conn, path, { userAgent: this.ua, ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}), timeoutMs: opts.timeoutMs, signal: opts.signal ? AbortSignal.any([opts.signal, this.closing.signal]) : this.closing.signal, transportError: transportReason });
     } catch (e) {
       // only the connection itself can fail here (credentials client-node could not get)
       r = { stdout: '', stderr: '', exitCode: null, error: { reason: (e as { reason?: string }).reason ?? 'ConnectionError', message: (e as Error).message, code: 0 } };

@@ -11,7 +11,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { ApiError, KubeconfigError } from '../errors.ts';
 import type { Connection, RequestSetup } from './connection.ts';
-import { currentEntries } from './connection.ts';
+import { currentEntries, impersonation, KEEP_ALIVE } from './connection.ts';
 import type { LoadedKubeconfig } from './kubeconfig.ts';
 
 /** client-node needs a config object; give it exactly one, the merged one, so its own loader never runs. */
@@ -48,16 +48,31 @@ export function clientNodeConnection(loaded: LoadedKubeconfig): Connection {
   // agent with the same TLS material, unless a proxy's agent must carry them.
   let pooled: { key: string; agent: HttpAgent } | undefined;
   const agents = new Set<HttpAgent>();
-  return {
-    server: cluster.server.replace(/\/+$/, ''),
-    compression: currentEntries(loaded).cluster?.['disable-compression'] !== true,
-    async setup(kind) {
+  // client-go sends the whole impersonation set; client-node only Impersonate-User.
+  const impersonate = impersonation(currentEntries(loaded).user ?? {});
+  // Calls made at once share one credential run: an exec plugin (`aws eks get-token`) would otherwise start
+  // once per call until its token is cached.
+  let pending: Promise<Options> | undefined;
+  const credentials = (): Promise<Options> => {
+    pending ??= (async () => {
       const opts = { headers: {} } as Options;
       try {
         await kc.applyToHTTPSOptions(opts as never);
       } catch (e) {
         throw new ApiError(`cannot get credentials for context "${loaded.context}": ${(e as Error).message}`, { status: 0, reason: 'CredentialError', path: '', cause: e });
       }
+      return opts;
+    })().finally(() => {
+      pending = undefined;
+    });
+    return pending;
+  };
+  return {
+    server: cluster.server.replace(/\/+$/, ''),
+    compression: currentEntries(loaded).cluster?.['disable-compression'] !== true,
+    async setup(kind) {
+      const opts = await credentials();
+      const headers = { ...opts.headers, ...impersonate };
       const own = opts.agent;
       agents.add(own);
       const plain = own?.constructor === HttpsAgent || own?.constructor === HttpAgent;
@@ -67,11 +82,11 @@ export function clientNodeConnection(loaded: LoadedKubeconfig): Connection {
         if (pooled?.key !== key) {
           pooled?.agent.destroy();
           const defined = Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined));
-          pooled = { key, agent: own instanceof HttpsAgent ? new HttpsAgent({ ...defined, keepAlive: true, scheduling: 'lifo' }) : new HttpAgent({ keepAlive: true, scheduling: 'lifo' }) };
+          pooled = { key, agent: own instanceof HttpsAgent ? new HttpsAgent({ ...defined, ...KEEP_ALIVE }) : new HttpAgent(KEEP_ALIVE) };
         }
-        return { agent: pooled.agent, headers: opts.headers, ...(opts.auth ? { auth: opts.auth } : {}) };
+        return { agent: pooled.agent, headers, ...(opts.auth ? { auth: opts.auth } : {}) };
       }
-      return { agent: own, headers: opts.headers, ...(opts.auth ? { auth: opts.auth } : {}) };
+      return { agent: own, headers, ...(opts.auth ? { auth: opts.auth } : {}) };
     },
     close() {
       pooled?.agent.destroy();

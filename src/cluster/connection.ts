@@ -34,6 +34,13 @@ export interface Connection {
   close(): void;
 }
 
+/**
+ * The pool's sockets: kept alive between calls, but an idle one is dropped after 4 s (undici's default,
+ * which client-node used): a socket idle for a `fix` prompt's whole wait may have been closed by the
+ * server or a load balancer, and a write sent on it would fail without a retry.
+ */
+export const KEEP_ALIVE = { keepAlive: true, timeout: 4000, scheduling: 'lifo' } as const;
+
 const USER_KEYS = new Set(['extensions', 'token', 'tokenFile', 'token-file', 'client-certificate', 'client-certificate-data', 'client-key', 'client-key-data', 'as', 'as-uid', 'as-groups', 'as-user-extra']);
 const CLUSTER_KEYS = new Set(['server', 'certificate-authority', 'certificate-authority-data', 'insecure-skip-tls-verify', 'tls-server-name', 'disable-compression', 'extensions']);
 
@@ -69,11 +76,24 @@ function pem(o: Record<string, unknown>, key: string, what: string): string | un
 }
 
 /**
+ * client-go's headerKeyEscape (transport/round_trippers.go): every byte that may not appear in a header
+ * name (RFC 7230 tchar), and `%` itself, as %XX; the API server reads the key back with PathUnescape.
+ */
+export function headerKeyEscape(key: string): string {
+  let out = '';
+  for (const b of Buffer.from(key, 'utf8')) {
+    const c = String.fromCharCode(b);
+    out += /^[A-Za-z0-9!#$&'*+\-.^_`|~]$/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/**
  * The headers client-go's ImpersonatingRoundTripper sends for a kubeconfig's `as`, `as-uid`, `as-groups`
  * and `as-user-extra` (k8s.io/client-go/transport/round_trippers.go: one Impersonate-Group per group, the
  * extra key path-escaped in the header name).
  */
-function impersonation(user: Record<string, unknown>): Record<string, string | string[]> {
+export function impersonation(user: Record<string, unknown>): Record<string, string | string[]> {
   const h: Record<string, string | string[]> = {};
   if (typeof user.as === 'string' && user.as) { h['Impersonate-User'] = user.as; }
   if (typeof user['as-uid'] === 'string' && user['as-uid']) { h['Impersonate-Uid'] = user['as-uid']; }
@@ -83,7 +103,7 @@ function impersonation(user: Record<string, unknown>): Record<string, string | s
   if (extra && typeof extra === 'object') {
     for (const [k, v] of Object.entries(extra as Record<string, unknown>)) {
       const values = (Array.isArray(v) ? v : [v]).map(String);
-      if (values.length) { h[`Impersonate-Extra-${encodeURIComponent(k)}`] = values; }
+      if (values.length) { h[`Impersonate-Extra-${headerKeyEscape(k)}`] = values; }
     }
   }
   return h;
@@ -134,24 +154,24 @@ export function directConnection(loaded: LoadedKubeconfig): Connection {
   let pooled: HttpAgent | undefined;
   let upgrades: HttpAgent | undefined;
   // One TLS context for every connection: otherwise each one parses the CA and the key again (the
-  // execs open one connection each).
-  let context: { secureContext?: import('node:tls').SecureContext } | undefined;
-  const agentTls = (): object => {
-    if (!secure) { return {}; }
-    if (!context) {
-      const { ca, cert, key, ...rest } = tls;
-      const nodeTls = process.getBuiltinModule('node:tls') as typeof import('node:tls');
-      context = { secureContext: nodeTls.createSecureContext({ ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) }), ...rest };
+  // execs open one connection each). Built now, so a certificate or key that is not PEM is a kubeconfig error.
+  let agentTls: object = {};
+  if (secure) {
+    const { ca, cert, key, ...rest } = tls;
+    const nodeTls = process.getBuiltinModule('node:tls') as typeof import('node:tls');
+    try {
+      agentTls = { secureContext: nodeTls.createSecureContext({ ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) }), ...rest };
+    } catch (e) {
+      throw new KubeconfigError(`the TLS material of context "${loaded.context}" cannot be used: ${(e as Error).message}`, { cause: e });
     }
-    return context;
-  };
+  }
   return {
     server: `${url.origin}${url.pathname.replace(/\/+$/, '')}`,
     compression: cluster['disable-compression'] !== true,
     setup(kind) {
       const agent = kind === 'request'
-        ? (pooled ??= new mod.Agent({ ...agentTls(), keepAlive: true, scheduling: 'lifo' }))
-        : (upgrades ??= new mod.Agent({ ...agentTls(), keepAlive: false }));
+        ? (pooled ??= new mod.Agent({ ...agentTls, ...KEEP_ALIVE }))
+        : (upgrades ??= new mod.Agent({ ...agentTls, keepAlive: false }));
       return Promise.resolve({ agent, headers });
     },
     close() {

@@ -118,7 +118,7 @@ export function runExec(
       finish({ exitCode: null, error: { reason, message, code: 0 } });
     };
 
-    conn.setup('upgrade').then((setup) => {
+    Promise.resolve().then(() => conn.setup('upgrade')).then((setup) => {
       if (settled) { return; }
       const url = (conn.server + path).replace(/^http/, 'ws');
       const ws = new WebSocket(url, EXEC_PROTOCOLS, {
@@ -143,9 +143,14 @@ export function runExec(
       ws.on('error', failed);
       ws.on('open', () => {
         if (opts.stdin === undefined) { return; }
+        // Only v5 can close stdin alone (channel 255); on v4 the end of input is the socket's close, which
+        // ends the output and the Status with it (API servers before Kubernetes 1.30).
+        if (ws.protocol !== 'v5.channel.k8s.io') {
+          finish({ exitCode: null, error: { reason: 'BadRequest', message: `stdin needs the v5.channel.k8s.io exec protocol; the API server chose ${ws.protocol || 'none'}`, code: 0 } });
+          return;
+        }
         ws.send(Buffer.concat([Buffer.from([0]), Buffer.from(opts.stdin)]));
-        // v5 closes stdin alone; older protocols cannot, and closing the socket is their only end of input.
-        if (ws.protocol === 'v5.channel.k8s.io') { ws.send(Buffer.from([255, 0])); } else { ws.close(); }
+        ws.send(Buffer.from([255, 0]));
       });
       ws.on('message', (data: Buffer, isBinary: boolean) => {
         const buf = isBinary ? data : Buffer.from(data);

@@ -60,12 +60,14 @@ export function readText(res: HttpResponse, max = Number.POSITIVE_INFINITY, onHe
       wire += c.length;
     });
     let stream: NodeJS.ReadableStream = message;
+    let gunzip: import('node:zlib').Gunzip | undefined;
     const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
     if (encoding === 'gzip') {
       const zlib = process.getBuiltinModule('node:zlib') as typeof import('node:zlib');
-      const gunzip = zlib.createGunzip();
-      message.on('error', (e) => gunzip.destroy(e));
-      stream = message.pipe(gunzip);
+      const g = zlib.createGunzip();
+      gunzip = g;
+      message.on('error', (e) => g.destroy(e));
+      stream = message.pipe(g);
     }
     const decoder = new TextDecoder();
     let text = '';
@@ -73,8 +75,15 @@ export function readText(res: HttpResponse, max = Number.POSITIVE_INFINITY, onHe
     let done = false;
     const fail = (e: Error): void => {
       if (done) { return; }
+      // An empty body labelled gzip (no gzip header at all): Go's reader gives an empty body, not an error.
+      if (gunzip && wire === 0 && message.complete && (e as { code?: string }).code === 'Z_BUF_ERROR') {
+        done = true;
+        resolve({ text: '', wire });
+        return;
+      }
       done = true;
       message.destroy();
+      gunzip?.destroy();
       reject(e);
     };
     stream.on('data', (chunk: Buffer) => {

@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { createServer as createHttp, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createClusterClient } from '../../src/cluster/client.ts';
-import { readsCredentials } from '../../src/cluster/connection.ts';
+import { headerKeyEscape, readsCredentials } from '../../src/cluster/connection.ts';
 import type { LoadedKubeconfig } from '../../src/cluster/kubeconfig.ts';
 import { KubeconfigError } from '../../src/errors.ts';
 import { makeCerts } from '../sim/api/tls.ts';
@@ -37,11 +37,11 @@ function loaded(server: string, user: Record<string, unknown>, cluster: Record<s
   };
 }
 
-type Seen = { url: string; headers: IncomingMessage['headers'] };
+type Seen = { url: string; headers: IncomingMessage['headers']; distinct: IncomingMessage['headersDistinct'] };
 async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void, tls?: { cert: string; key: string }): Promise<{ url: string; seen: Seen[]; close: () => void }> {
   const seen: Seen[] = [];
   const h = (req: IncomingMessage, res: ServerResponse) => {
-    seen.push({ url: req.url ?? '', headers: req.headers });
+    seen.push({ url: req.url ?? '', headers: req.headers, distinct: req.headersDistinct });
     handler(req, res);
   };
   const srv = tls ? createHttps(tls, h) : createHttp(h);
@@ -73,8 +73,7 @@ test('TLS: the kubeconfig\'s CA verifies the server; another CA fails as a TLSEr
   try {
     const ok = createClusterClient(loaded(srv.url, { token: 't' }, { 'certificate-authority-data': Buffer.from(good.caPem).toString('base64') }), { requestTimeoutMs: 5000 });
     assert.deepEqual((await ok.list('pods')).map((p) => p.metadata.name), ['a']);
-    // a second request and an exec-style upgrade share the one TLS context (no second parse of the CA)
-    assert.deepEqual((await ok.list('pods')).map((p) => p.metadata.name), ['a']);
+    assert.deepEqual((await ok.list('pods')).map((p) => p.metadata.name), ['a'], 'and again on the kept-alive connection');
     await ok.close();
     writeFileSync(join(dir, 'other-ca.crt'), other.caPem);
     const bad = createClusterClient(loaded(srv.url, { token: 't' }, { 'certificate-authority': join(dir, 'other-ca.crt') }), { requestTimeoutMs: 5000, maxRetries: 0 });
@@ -88,7 +87,38 @@ test('TLS: the kubeconfig\'s CA verifies the server; another CA fails as a TLSEr
   }
 });
 
+test('close() ends a call in flight as Canceled; it is not sent again', async () => {
+  let hits = 0;
+  const srv = await serve(() => { hits++; /* never answers */ });
+  try {
+    const c = createClusterClient(loaded(srv.url, { token: 't' }), { requestTimeoutMs: 60_000 });
+    const p = c.list('pods');
+    while (hits === 0) { await new Promise((r) => setTimeout(r, 10)); }
+    await c.close();
+    await assert.rejects(p, (e: Error & { reason?: string }) => e.reason === 'Canceled');
+    assert.equal(hits, 1);
+    assert.equal(c.stats().retries, 0);
+  } finally {
+    srv.close();
+  }
+});
+
+test('an empty body labelled gzip reads as empty, as Go reads it', async () => {
+  const srv = await serve((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
+    res.end();
+  });
+  try {
+    const c = createClusterClient(loaded(srv.url, { token: 't' }), { requestTimeoutMs: 5000 });
+    assert.equal(await c.logs('n', 'p', 'c', { tailLines: 10, limitBytes: 100 }), '');
+    await c.close();
+  } finally {
+    srv.close();
+  }
+});
+
 test('an unreadable CA or token file is a KubeconfigError when the client is made, not a crash later', () => {
+  assert.throws(() => createClusterClient(loaded('https://127.0.0.1:1', { 'client-certificate-data': Buffer.from('not a certificate').toString('base64'), 'client-key-data': Buffer.from('nor a key').toString('base64') })), (e: unknown) => e instanceof KubeconfigError && /TLS material/.test((e as Error).message));
   assert.throws(() => createClusterClient(loaded('https://127.0.0.1:1', { token: 't' }, { 'certificate-authority': join(dir, 'missing.crt') })), (e: unknown) => e instanceof KubeconfigError && /certificate authority file/.test((e as Error).message));
   assert.throws(() => createClusterClient(loaded('https://127.0.0.1:1', { tokenFile: join(dir, 'missing-token') })), (e: unknown) => e instanceof KubeconfigError && /token file/.test((e as Error).message));
 });
@@ -119,6 +149,14 @@ test('gzip is asked for and decoded (bytes on the wire counted apart); disable-c
   }
 });
 
+test('headerKeyEscape: what client-go escapes in an Impersonate-Extra key (non-tchar bytes and %)', () => {
+  assert.equal(headerKeyEscape('acme.io/team'), 'acme.io%2Fteam');
+  assert.equal(headerKeyEscape('scopes(a)'), 'scopes%28a%29');
+  assert.equal(headerKeyEscape('100%'), '100%25');
+  assert.equal(headerKeyEscape("a!#$&'*+-.^_`|~Z9"), "a!#$&'*+-.^_`|~Z9");
+  assert.equal(headerKeyEscape('é'), '%C3%A9');
+});
+
 test('impersonation: Impersonate-User, -Uid, one Impersonate-Group per group and Impersonate-Extra-<key>, as client-go sends them', async () => {
   const srv = await serve((_req, res) => res.end(JSON.stringify(podList)));
   try {
@@ -128,7 +166,7 @@ test('impersonation: Impersonate-User, -Uid, one Impersonate-Group per group and
     const h = srv.seen[0].headers;
     assert.equal(h['impersonate-user'], 'jane');
     assert.equal(h['impersonate-uid'], '42');
-    assert.equal(h['impersonate-group'], 'dev, ops');
+    assert.deepEqual(srv.seen[0].distinct['impersonate-group'], ['dev', 'ops'], 'one header per group, not one joined value');
     assert.equal(h['impersonate-extra-acme.io%2fteam'], 'sre');
     assert.equal(h.authorization, 'Bearer t');
   } finally {
@@ -180,6 +218,27 @@ test('an exec-plugin user goes through client-node: its token reaches the server
     assert.equal((await c.list('pods')).length, 1);
     await c.close();
     assert.equal(srv.seen[0].headers.authorization, 'Bearer from-plugin');
+  } finally {
+    srv.close();
+  }
+});
+
+test('calls made at once through client-node share one run of the exec plugin, and impersonation is sent whole', async () => {
+  const srv = await serve((_req, res) => res.end(JSON.stringify(podList)));
+  const runs = join(dir, 'plugin-runs');
+  try {
+    const cred = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: 'once', expirationTimestamp: new Date(Date.now() + 3_600_000).toISOString() } });
+    const script = `require('fs').appendFileSync(${JSON.stringify(runs)}, 'x'); process.stdout.write(${JSON.stringify(cred)})`;
+    const user = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: ['-e', script], interactiveMode: 'Never' }, as: 'jane', 'as-groups': ['dev', 'ops'] };
+    const c = createClusterClient(loaded(srv.url, user, { 'insecure-skip-tls-verify': true }), { requestTimeoutMs: 20_000 });
+    const lists = await Promise.all(['pods', 'services', 'configmaps', 'namespaces', 'endpoints'].map((r) => c.list(r as 'pods')));
+    assert.equal(lists.length, 5);
+    await c.close();
+    assert.equal(readFileSync(runs, 'utf8'), 'x', 'the plugin ran once');
+    for (const s of srv.seen) {
+      assert.equal(s.headers.authorization, 'Bearer once');
+      assert.deepEqual(s.distinct['impersonate-group'], ['dev', 'ops']);
+    }
   } finally {
     srv.close();
   }
