@@ -178,27 +178,6 @@ export function boundHeapGrowth(): void {
   v8.setFlagsFromString('--heap-growing-percent=25');
 }
 
-/**
- * One full GC as the metadata lists end, on a large cluster only. Their pages (1,000 pods' metadata each,
- * parsed while the next one is read) outlive the young generation and are promoted, then die in the old
- * one, where only a full GC finds them, and V8 starts one only when the old generation reaches its limit
- * (1.25x what the last one kept, set while pages were in flight). At 150,000 pods the old generation held
- * ~96 MB when gathering ended, ~25 MB of it live (a heap snapshot there), and judging the cluster and
- * rendering the report then added their ~30 MB on top of the dead pages: the run's peak RSS, in every
- * output format. Collected here, the rest of the diagnosis starts from the live set. The gc() function is
- * V8's own (--expose-gc), made in a context of its own so the plugin's global scope never has one.
- */
-export function collectListPages(): void {
-  const v8 = process.getBuiltinModule('node:v8') as typeof import('node:v8');
-  const vm = process.getBuiltinModule('node:vm') as typeof import('node:vm');
-  v8.setFlagsFromString('--expose-gc');
-  try {
-    (vm.runInNewContext('gc') as () => void)();
-  } finally {
-    v8.setFlagsFromString('--no-expose-gc');
-  }
-}
-
 export type PodList =
   | { mode: 'full'; pods: KObject[] }
   | { mode: 'templates'; index: TemplateIndex };
@@ -236,7 +215,6 @@ export async function listClusterPods(client: ClusterClient, signal?: AbortSigna
     return true;
   }, () => index.restartRunning());
   index.finish();
-  collectListPages();
   return { mode: 'templates', index };
 }
 
