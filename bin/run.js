@@ -51,7 +51,7 @@ const argv = process.argv.slice(2);
 // second process waits) with Node started with the flag, once: the new one sees it in execArgv.
 // Windows has no execve (it runs without the cap, as before); an error leaves this start as it was.
 const SEMI_SPACE = '--max-semi-space-size=16';
-const capped = (flags) => /(^|\s)--max-semi-space-size[=\s]/.test(flags);
+const capped = (flags) => /(^|\s)--max[-_]semi[-_]space[-_]size[=\s]/.test(`${flags} `);
 if (
   (argv[0] === 'diagnose' || argv[0] === 'lint' || argv[0] === 'fix') &&
   typeof process.execve === 'function' &&

@@ -58,6 +58,7 @@ test('Node flags given to the npm bin are kept after the restart', { skip: proce
 test('no restart where the cap is already set or the command does not grow with its input', () => {
   assert.equal(starts([process.execPath, RUN, 'lint', dir], '--max-semi-space-size=8').starts.length, 1, 'NODE_OPTIONS sets it');
   assert.equal(starts([process.execPath, '--max-semi-space-size=4', RUN, 'lint', dir]).starts.length, 1, 'a flag of the user\'s own');
+  assert.equal(starts([process.execPath, '--max_semi_space_size=4', RUN, 'lint', dir]).starts.length, 1, 'V8 spelling');
   const v = starts([process.execPath, RUN, 'version']);
   assert.equal(v.starts.length, 1, 'version answers from the first start');
   assert.equal(v.status, 0);
