@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     const simRssMB = external ? procMB(external.simPid, 'VmRSS') : Math.round(process.memoryUsage().rss / 1048576);
     const simPeakMB = external ? procMB(external.simPid, 'VmHWM') : Math.round(process.resourceUsage().maxRSS / 1024);
     const env = { ...process.env, KUBECONFIG: external?.kubeconfig ?? cluster!.kubeconfig, PATH: `${join(REPO_ROOT, 'bin')}:${join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH}` };
-    process.stderr.write(`bench:scale: ${external ? 'cluster already up' : `${cluster!.podCount} pods up in ${bringUpS.toFixed(1)} s`}; running kubectl get pods -A -o json\n`);
+    process.stderr.write(`bench:scale: ${external ? 'cluster already up' : `${cluster!.podCount} pods up in ${bringUpS.toFixed(1)} s`}${skipKubectl ? '' : '; running kubectl get pods -A -o json'}\n`);
     const kubectl: Timed = skipKubectl ? { wallS: Number.NaN, code: null, stdout: '', stderr: '' } : await timed(['kubectl', 'get', 'pods', '-A', '-o', 'json'], env, false);
     process.stderr.write(`bench:scale: kubectl ${skipKubectl ? 'skipped' : `${kubectl.wallS.toFixed(1)} s (exit ${kubectl.code})`}; running the plugin\n`);
     const before = cluster?.api.requests.length ?? 0;
