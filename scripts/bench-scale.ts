@@ -11,6 +11,10 @@
 // Against a cluster already up (brought up with `npm run sim -- up` from the generator's output, so the
 // measuring can wait for a quiet machine): --kubeconfig FILE --cluster-dir DIR [--sim-pid PID]; the
 // simulator's figures are then its RSS now and at peak (from /proc), the requests the plugin's own -v log.
+// --formats table,yaml: the plugin once more per output format (wall, CPU, peak RSS each: the target holds
+// in every format). --npm-bin: once more as `npm i -g` starts it, bin/run.js with no Node flags (the
+// launcher's --max-semi-space-size comes from run.js itself there). --skip-kubectl: no kubectl run (the
+// ratio is then not printed), for measuring the plugin alone while a quiet machine lasts.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -26,6 +30,9 @@ const shape: StandardClusterOptions = { nodes: num('--nodes'), namespaces: num('
 const str = (name: string): string | undefined => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
 const external = str('--kubeconfig') ? { kubeconfig: str('--kubeconfig')!, dir: str('--cluster-dir'), simPid: num('--sim-pid') } : undefined;
 const PLUGIN = join(REPO_ROOT, 'bin/kubectl-otel_doctor');
+const extraFormats = (str('--formats') ?? '').split(',').filter(Boolean);
+const npmBin = args.includes('--npm-bin');
+const skipKubectl = args.includes('--skip-kubectl');
 const GNU_TIME = '/usr/bin/time';
 
 if (process.getuid?.() !== 0) { process.stderr.write('bench:scale: needs root (the simulated cluster creates network namespaces)\n'); process.exit(2); }
@@ -67,14 +74,24 @@ async function main(): Promise<void> {
     const simRssMB = external ? procMB(external.simPid, 'VmRSS') : Math.round(process.memoryUsage().rss / 1048576);
     const simPeakMB = external ? procMB(external.simPid, 'VmHWM') : Math.round(process.resourceUsage().maxRSS / 1024);
     const env = { ...process.env, KUBECONFIG: external?.kubeconfig ?? cluster!.kubeconfig, PATH: `${join(REPO_ROOT, 'bin')}:${join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH}` };
-    process.stderr.write(`bench:scale: ${external ? 'cluster already up' : `${cluster!.podCount} pods up in ${bringUpS.toFixed(1)} s`}; running kubectl get pods -A -o json\n`);
-    const kubectl = await timed(['kubectl', 'get', 'pods', '-A', '-o', 'json'], env, false);
-    process.stderr.write(`bench:scale: kubectl ${kubectl.wallS.toFixed(1)} s (exit ${kubectl.code}); running the plugin\n`);
+    process.stderr.write(`bench:scale: ${external ? 'cluster already up' : `${cluster!.podCount} pods up in ${bringUpS.toFixed(1)} s`}${skipKubectl ? '' : '; running kubectl get pods -A -o json'}\n`);
+    const kubectl: Timed = skipKubectl ? { wallS: Number.NaN, code: null, stdout: '', stderr: '' } : await timed(['kubectl', 'get', 'pods', '-A', '-o', 'json'], env, false);
+    process.stderr.write(`bench:scale: kubectl ${skipKubectl ? 'skipped' : `${kubectl.wallS.toFixed(1)} s (exit ${kubectl.code})`}; running the plugin\n`);
     const before = cluster?.api.requests.length ?? 0;
     const snapFile = join(spec.dir, `snapshot-${process.pid}.json`);
     // --timeout well past the target: the figure is how long a whole diagnosis takes, not where 30 s cuts it.
     const started = Date.now();
     const plugin = await timed([PLUGIN, 'diagnose', '-A', '-o', 'json', '-v', '--timeout', '30m', '--save-snapshot', snapFile], env, true);
+    // The same diagnosis in other formats, and as the npm bin starts it: plain runs (no -v, no snapshot).
+    const more: { label: string; run: Timed }[] = [];
+    for (const f of extraFormats) {
+      process.stderr.write(`bench:scale: the plugin with -o ${f}\n`);
+      more.push({ label: `-o ${f}`, run: await timed([PLUGIN, 'diagnose', '-A', '-o', f, '--timeout', '30m'], env, false) });
+    }
+    if (npmBin) {
+      process.stderr.write('bench:scale: the plugin as the npm bin (node bin/run.js)\n');
+      more.push({ label: '-o json, npm bin (node bin/run.js, no launcher)', run: await timed([process.execPath, join(REPO_ROOT, 'bin/run.js'), 'diagnose', '-A', '-o', 'json', '--timeout', '30m'], env, false) });
+    }
     // The requests: the simulator's own log when it runs here, else the plugin's -v lines (`[ms] VERB path`).
     const requests = cluster ? cluster.api.requests.slice(before).filter((r) => r.userAgent.startsWith('otel-doctor/')).map((q) => ({ kind: q.subresource ? `${q.verb} ${q.subresource}` : q.verb, what: q.resource ? `${q.verb} ${q.resource}${q.subresource ? `/${q.subresource}` : ''}` : `${q.verb} ${q.path.split('?')[0]}`, at: (Date.parse(q.ts) - started) / 1000 })) : fromVerboseLog(plugin.stderr);
     const byVerb = new Map<string, number>();
@@ -121,6 +138,7 @@ async function main(): Promise<void> {
       ratio: Number((plugin.wallS / kubectl.wallS).toFixed(2)),
       broken: Object.fromEntries(Object.entries(broken).map(([k, v]) => [k, [...new Set(v)].sort()])),
       policyNamespaceProbes: policyProbes,
+      more: more.map((m) => ({ run: m.label, wallSeconds: Number(m.run.wallS.toFixed(2)), cpuSeconds: m.run.cpuS, peakRssMB: m.run.peakRssMB, exitCode: m.run.code })),
       loadAverageAfter: loadavg().map((x) => Number(x.toFixed(2))),
     };
     if (asJson) {
@@ -131,8 +149,9 @@ async function main(): Promise<void> {
     process.stdout.write([
       `standard large cluster: ${result.cluster.pods} pods, ${result.cluster.nodes} nodes, ${result.cluster.namespaces} namespaces, ${result.cluster.deployments} Deployments x ${result.cluster.replicas}, API latency ${latencyMs} ms; ${cpus().length} CPUs`,
       `  simulator: bring-up ${result.simulator.bringUpSeconds} s, RSS ${result.simulator.rssMB} MB (peak ${result.simulator.peakRssMB} MB)`,
-      `  kubectl get pods -A -o json > /dev/null: ${result.kubectl.wallSeconds} s, peak RSS ${result.kubectl.peakRssMB} MB`,
-      `  plugin diagnose -A: ${result.plugin.wallSeconds} s (ratio ${result.ratio}, target <= 1.0: ${ok(result.ratio <= 1)}; < 30 s: ${ok(result.plugin.wallSeconds < 30)}), CPU ${result.plugin.cpuSeconds} s, peak RSS ${result.plugin.peakRssMB} MB (< 300 MB: ${ok((result.plugin.peakRssMB ?? Infinity) < 300)}), exit ${result.plugin.exitCode}, ${result.plugin.findings} findings`,
+      skipKubectl ? '  kubectl: skipped (--skip-kubectl)' : `  kubectl get pods -A -o json > /dev/null: ${result.kubectl.wallSeconds} s, peak RSS ${result.kubectl.peakRssMB} MB`,
+      `  plugin diagnose -A: ${result.plugin.wallSeconds} s (${skipKubectl ? '' : `ratio ${result.ratio}, target <= 1.0: ${ok(result.ratio <= 1)}; `}< 30 s: ${ok(result.plugin.wallSeconds < 30)}), CPU ${result.plugin.cpuSeconds} s, peak RSS ${result.plugin.peakRssMB} MB (< 300 MB: ${ok((result.plugin.peakRssMB ?? Infinity) < 300)}), exit ${result.plugin.exitCode}, ${result.plugin.findings} findings`,
+      ...result.more.map((m) => `  plugin diagnose -A ${m.run}: ${m.wallSeconds} s (< 30 s: ${ok(m.wallSeconds < 30)}), CPU ${m.cpuSeconds} s, peak RSS ${m.peakRssMB} MB (< 300 MB: ${ok((m.peakRssMB ?? Infinity) < 300)}), exit ${m.exitCode}`),
       `  API: ${result.plugin.requests} requests, ${result.plugin.apiMBRead ?? '?'} MB read: ${Object.entries(result.plugin.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')}`,
       `  requests over time (first-last, from the plugin's start): ${timeline}`,
       `  sampling: ${JSON.stringify(sampling)}`,
