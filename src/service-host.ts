@@ -157,3 +157,20 @@ function dashed(ip: string): string {
   const h = ip.replaceAll(':', '-');
   return h.endsWith('-') ? `${h}0` : h;
 }
+
+/**
+ * Whether a host resolves the same from every namespace. A pod's resolv.conf searches
+ * `<namespace>.svc.<zone>` first for names of fewer than five dots (kubelet's ndots:5), and CoreDNS's
+ * kubernetes plugin (plugin/kubernetes/parse.go parseRequest) answers there for `service`,
+ * `endpoint.service` and `port.protocol.service` (leading underscores optional, the protocol matched
+ * case-insensitively against the Service's ports in findServices) before the namespace; four labels or
+ * more are "too long" (NXDOMAIN) under every namespace and resolve through the namespace-independent
+ * suffixes alone. IP literals, absolute names and localhost (/etc/hosts) never search.
+ */
+export function hostSameFromEveryNamespace(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '');
+  if (isIP(h) || h.endsWith('.') || h === 'localhost') { return true; }
+  const labels = h.split('.').filter(Boolean);
+  if (labels.length === 3 && ['tcp', 'udp', 'sctp'].includes(labels[1].replace(/^_/, '').toLowerCase())) { return false; }
+  return labels.length >= 3;
+}

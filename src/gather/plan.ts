@@ -2,7 +2,6 @@
  * Probe planning, pure: which app pods probe (one per distinct path, plus a bounded sample), and which
  * targets each one dials (its endpoints, the collector Service behind them, a collector pod IP).
  */
-import { isIP } from 'node:net';
 import type { AppContainer, LabelSelector, NetworkPolicyInfo, ProbeRecord, ServiceInfo, Signal } from '../snapshot.ts';
 import { namespaceLabels, selectorMatches } from '../selectors.ts';
 import type { DiscoveredApp, Discovery } from './discover.ts';
@@ -11,7 +10,9 @@ import { SIGNALS } from './models.ts';
 import { isValidProbePath, type OtlpSpeak } from './otlp-probe.ts';
 import { parseProbeTarget } from './probe-target.ts';
 import { canonicalIP, CLUSTER_DOMAIN, isLoopbackHost, joinHostPort } from '../otel/endpoint.ts';
-import { lookupHost, serviceHosts, serviceHostsOf, serviceOf, type ServiceHosts } from '../service-host.ts';
+import { hostSameFromEveryNamespace, lookupHost, serviceHosts, serviceHostsOf, serviceOf, type ServiceHosts } from '../service-host.ts';
+
+export { hostSameFromEveryNamespace };
 
 export interface ProbePlan {
   app: DiscoveredApp;
@@ -129,23 +130,6 @@ export function pathContext(
  * App Mesh: appmesh.k8s.aws/sidecarInjectorWebhook).
  */
 const MESH_DOMAINS = /(^|\.)(istio\.io|linkerd\.io|kuma\.io|consul\.hashicorp\.com|appmesh\.k8s\.aws)\//;
-
-/**
- * Whether a host resolves the same from every namespace. A pod's resolv.conf searches
- * `<namespace>.svc.<zone>` first for names of fewer than five dots (kubelet's ndots:5), and CoreDNS's
- * kubernetes plugin (plugin/kubernetes/parse.go parseRequest) answers there for `service`,
- * `endpoint.service` and `port.protocol.service` (leading underscores optional, the protocol matched
- * case-insensitively against the Service's ports in findServices) before the namespace; four labels or
- * more are "too long" (NXDOMAIN) under every namespace and resolve through the namespace-independent
- * suffixes alone. IP literals, absolute names and localhost (/etc/hosts) never search.
- */
-export function hostSameFromEveryNamespace(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '');
-  if (isIP(h) || h.endsWith('.') || h === 'localhost') { return true; }
-  const labels = h.split('.').filter(Boolean);
-  if (labels.length === 3 && ['tcp', 'udp', 'sctp'].includes(labels[1].replace(/^_/, '').toLowerCase())) { return false; }
-  return labels.length >= 3;
-}
 
 /**
  * The namespace's part in an app's path. The namespace itself where it can change the path: a target
