@@ -133,9 +133,11 @@ function answer(idx: ServiceHosts, fqdn: string, explicit: boolean, fromNs: stri
     return nsKnown && isIP(ip) ? ipAnswer(idx, ip) : { kind: 'other' };
   }
   const service = idx.byName.get(`${ns}/${first}`);
+  // No such Service: a miss worth reporting where the namespace exists or the writer spelt out `.svc`.
+  const missing = { kind: 'other' as const, ...(nsKnown || explicit ? { miss: { kind: 'missing-service' as const, name: first, namespace: ns } } : {}) };
   if (segs.length === 0) {
     if (service) { return { kind: 'service', service }; }
-    return { kind: 'other', ...(nsKnown || explicit ? { miss: { kind: 'missing-service', name: first, namespace: ns } } : {}) };
+    return missing;
   }
   if (segs.length === 1) {
     // endpoint.service: the hostname of a ready address, its IP dashed (addr.Hostname is not in the snapshot).
@@ -146,7 +148,7 @@ function answer(idx: ServiceHosts, fqdn: string, explicit: boolean, fromNs: stri
   // three-label names (`otel.example.com` searched) are no Service the writer meant.
   const [port, protocol] = segs.map((s) => s.replace(/^_/, ''));
   if (!['tcp', 'udp', 'sctp'].includes(protocol)) { return { kind: 'other' }; }
-  if (!service) { return { kind: 'other', ...(nsKnown || explicit ? { miss: { kind: 'missing-service', name: first, namespace: ns } } : {}) }; }
+  if (!service) { return missing; }
   const match = service.type !== 'ExternalName' && service.ports.some((p) => (p.name ?? '').toLowerCase() === port && (p.protocol ?? 'TCP').toLowerCase() === protocol);
   return match ? { kind: 'service', service } : { kind: 'other' };
 }
