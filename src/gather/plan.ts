@@ -2,7 +2,6 @@
  * Probe planning, pure: which app pods probe (one per distinct path, plus a bounded sample), and which
  * targets each one dials (its endpoints, the collector Service behind them, a collector pod IP).
  */
-import { isIP } from 'node:net';
 import type { AppContainer, LabelSelector, NetworkPolicyInfo, ProbeRecord, ServiceInfo, Signal } from '../snapshot.ts';
 import { namespaceLabels, selectorMatches } from '../selectors.ts';
 import type { DiscoveredApp, Discovery } from './discover.ts';
@@ -10,7 +9,10 @@ import { appExports, isHttp } from '../otel/sdk.ts';
 import { SIGNALS } from './models.ts';
 import { isValidProbePath, type OtlpSpeak } from './otlp-probe.ts';
 import { parseProbeTarget } from './probe-target.ts';
-import { CLUSTER_DOMAIN, isLoopbackHost, joinHostPort } from '../otel/endpoint.ts';
+import { canonicalIP, CLUSTER_DOMAIN, isLoopbackHost, joinHostPort } from '../otel/endpoint.ts';
+import { hostSameFromEveryNamespace, lookupHost, serviceHosts, serviceHostsOf, serviceOf, type ServiceHosts } from '../service-host.ts';
+
+export { hostSameFromEveryNamespace };
 
 export interface ProbePlan {
   app: DiscoveredApp;
@@ -66,10 +68,10 @@ export interface PathContext {
   namespaceLabels?: Map<string, Record<string, string>>;
   /** namespaces whose NetworkPolicies could not be listed ('all': the cluster-wide list failed) */
   policiesUnread: Set<string> | 'all';
-  /** hosts that name something in the cluster: Service names (`name.ns.svc[.zone]`) and IPs, collector pod IPs, node IPs */
-  inCluster: Set<string>;
-  /** Services by the hosts that name them from every namespace (FQDN forms and cluster IPs) */
-  serviceByHost: Map<string, ServiceInfo>;
+  /** addresses in the cluster beside Services (collector pod IPs, node IPs), canonical (canonicalIP) */
+  addresses: Set<string>;
+  /** what a host names (src/service-host.ts) */
+  hosts: ServiceHosts;
   /** API groups of network policies the plugin does not read, served by this cluster (undefined: discovery failed) */
   otherPolicyGroups?: string[];
 }
@@ -103,14 +105,8 @@ export function pathContext(
     }
   }
   const failures = more.policyListFailures ?? [];
-  const serviceByHost = new Map<string, ServiceInfo>();
-  const inCluster = new Set<string>();
-  for (const v of services) {
-    const hosts = [`${v.name}.${v.namespace}.svc`, `${v.name}.${v.namespace}.svc.${CLUSTER_DOMAIN}`, ...(v.clusterIP && v.clusterIP !== 'None' ? [v.clusterIP] : []), ...(v.clusterIPs ?? [])];
-    for (const h of hosts) { if (!serviceByHost.has(h)) { serviceByHost.set(h, v); } }
-    for (const h of [...hosts, `${v.name}.${v.namespace}`]) { inCluster.add(h); }
-  }
-  for (const a of more.addresses ?? []) { if (a) { inCluster.add(a); } }
+  const addresses = new Set<string>();
+  for (const a of more.addresses ?? []) { if (a) { addresses.add(canonicalIP(a)); } }
   return {
     services,
     policyKeys: policyLabelKeys(policies),
@@ -118,15 +114,12 @@ export function pathContext(
     namespaceSelectors: [...selectors.values()],
     ...(namespaces ? { namespaceLabels: new Map(namespaces.map((n) => [n.name, n.labels])) } : {}),
     policiesUnread: failures.some((f) => f.namespace === undefined) ? 'all' : new Set(failures.map((f) => f.namespace!)),
-    inCluster,
-    serviceByHost,
+    addresses,
+    hosts: serviceHosts(services, (namespaces ?? []).map((n) => n.name)),
     // Discovery not asked (lint, unit tests): nothing known beside NetworkPolicy; asked and failed: unknown.
     ...(more.apiGroups === null ? {} : { otherPolicyGroups: OTHER_POLICY_GROUPS.filter((g) => (more.apiGroups ?? []).includes(g)) }),
   };
 }
-
-/** The host as the probe sees it: no IPv6 brackets, no trailing dot, lower case. */
-const bareHost = (host: string): string => host.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
 
 /**
  * Service meshes that intercept a pod's traffic and take per-namespace configuration (Istio's Sidecar and
@@ -137,23 +130,6 @@ const bareHost = (host: string): string => host.replace(/^\[|\]$/g, '').replace(
  * App Mesh: appmesh.k8s.aws/sidecarInjectorWebhook).
  */
 const MESH_DOMAINS = /(^|\.)(istio\.io|linkerd\.io|kuma\.io|consul\.hashicorp\.com|appmesh\.k8s\.aws)\//;
-
-/**
- * Whether a host resolves the same from every namespace. A pod's resolv.conf searches
- * `<namespace>.svc.<zone>` first for names of fewer than five dots (kubelet's ndots:5), and CoreDNS's
- * kubernetes plugin (plugin/kubernetes/parse.go parseRequest) answers there for `service`,
- * `endpoint.service` and `port.protocol.service` (leading underscores optional, the protocol matched
- * case-insensitively against the Service's ports in findServices) before the namespace; four labels or
- * more are "too long" (NXDOMAIN) under every namespace and resolve through the namespace-independent
- * suffixes alone. IP literals, absolute names and localhost (/etc/hosts) never search.
- */
-export function hostSameFromEveryNamespace(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '');
-  if (isIP(h) || h.endsWith('.') || h === 'localhost') { return true; }
-  const labels = h.split('.').filter(Boolean);
-  if (labels.length === 3 && ['tcp', 'udp', 'sctp'].includes(labels[1].replace(/^_/, '').toLowerCase())) { return false; }
-  return labels.length >= 3;
-}
 
 /**
  * The namespace's part in an app's path. The namespace itself where it can change the path: a target
@@ -167,7 +143,7 @@ export function hostSameFromEveryNamespace(host: string): boolean {
 function namespacePart(app: AppContainer, plans: ProbePlan[], ctx: PathContext): string {
   const hosts = plans.flatMap((p) => (p.parsed.ok ? [p.parsed.target.host] : []));
   const searched = hosts.some((h) => !hostSameFromEveryNamespace(h));
-  const outside = hosts.some((h) => !ctx.inCluster.has(bareHost(h)) && !isLoopbackHost(bareHost(h)));
+  const outside = hosts.some((h) => !inCluster(h, app.namespace, ctx));
   const meshed = [...Object.keys(app.labels ?? {}), ...Object.keys(app.annotations ?? {})].some((k) => MESH_DOMAINS.test(k) || k === 'istio-injection');
   const unknownLabels = ctx.namespaceSelectors.length > 0 && !ctx.namespaceLabels;
   const unread = ctx.policiesUnread === 'all' || ctx.policiesUnread.has(app.namespace) || ctx.otherPolicyGroups === undefined || ctx.otherPolicyGroups.length > 0;
@@ -176,10 +152,15 @@ function namespacePart(app: AppContainer, plans: ProbePlan[], ctx: PathContext):
   return `sel:${ctx.namespaceSelectors.map((s) => (selectorMatches(s, labels) ? '1' : '0')).join('')}`;
 }
 
-/** The Service a target names, from the app's namespace (a short name) or from any (its FQDN, its IP). */
-function serviceNamed(host: string, appNs: string, ctx: PathContext): ServiceInfo | undefined {
-  const h = bareHost(host);
-  return ctx.serviceByHost.get(h) ?? ctx.services.find((v) => (v.namespace === appNs && v.name === h) || `${v.name}.${v.namespace}` === h);
+/**
+ * Whether a host leads into the cluster from the namespace: a Service (by a name that answers or a cluster
+ * IP), one endpoint of one, a collector pod or node address, loopback. A cluster name that answers nothing
+ * is not: each namespace keeps its own probe of it.
+ */
+function inCluster(host: string, ns: string, ctx: PathContext): boolean {
+  if (isLoopbackHost(host.replace(/^\[(.*)\]$/, '$1'))) { return true; }
+  const a = lookupHost(ctx.hosts, ns, host);
+  return a.kind === 'service' || a.kind === 'endpoint' || (a.kind === 'ip' && (a.service !== undefined || ctx.addresses.has(a.ip)));
 }
 
 /**
@@ -194,7 +175,7 @@ export function pathKey(app: AppContainer, plans: ProbePlan[], ctx: PathContext,
   // A node-local Service, however the app names it (planProbes drops the Service target when the
   // endpoint already is its FQDN and port).
   const local = (v: ServiceInfo | undefined): boolean => v?.internalTrafficPolicy === 'Local';
-  const nodeLocal = plans.some((p) => (p.kind === 'service' && local(ctx.services.find((s) => `${s.namespace}/${s.name}` === p.ref))) || (p.kind === 'app-endpoint' && p.parsed.ok && local(serviceNamed(p.parsed.target.host, app.namespace, ctx))))
+  const nodeLocal = plans.some((p) => (p.kind === 'service' && local(ctx.services.find((s) => `${s.namespace}/${s.name}` === p.ref))) || (p.kind === 'app-endpoint' && p.parsed.ok && local(serviceOf(lookupHost(ctx.hosts, app.namespace, p.parsed.target.host)))))
     || ['fieldRef', 'var-ref'].includes(app.exporter.endpoint?.origin ?? '') || Object.values(app.exporter.signals ?? {}).some((s) => ['fieldRef', 'var-ref'].includes(s?.endpoint?.origin ?? ''));
   return JSON.stringify([namespacePart(app, plans, ctx), targets, labels, nodeLocal ? (app.node ?? '') : '', app.sidecarCollector ? app.pod : '', app.hostNetwork ? (app.node ?? '') : '', podDns]);
 }
@@ -281,20 +262,14 @@ export function planProbes(app: AppContainer, d: DiscoveredApp, disc: Discovery,
   const appNs = app.namespace;
   const firstOk = plans.find((p) => p.parsed.ok);
   const port = firstOk && firstOk.parsed.ok ? firstOk.parsed.target.port : undefined;
-  const host = firstOk && firstOk.parsed.ok ? firstOk.parsed.target.host.replace(/\.$/, '') : undefined;
-  const named = host
-    ? services.find((s) => {
-        const forms = [`${s.name}.${s.namespace}`, `${s.name}.${s.namespace}.svc`, `${s.name}.${s.namespace}.svc.${CLUSTER_DOMAIN}`];
-        if (s.namespace === appNs) { forms.push(s.name); }
-        return forms.includes(host) || (s.clusterIP && s.clusterIP === host);
-      })
-    : undefined;
+  const host = firstOk && firstOk.parsed.ok ? firstOk.parsed.target.host : undefined;
+  const named = host ? serviceOf(lookupHost(serviceHostsOf(services), appNs, host)) : undefined;
   const svc = named ?? services.find((s) => s.matchedCollectorPods.length > 0 && s.clusterIP !== 'None');
   if (svc && !app.sidecarCollector) {
     const sp = svc.ports.find((p) => p.port === port) ?? svc.ports.find((p) => /otlp|grpc|4317|4318/.test(`${p.name ?? ''} ${p.port}`)) ?? svc.ports[0];
     if (sp) {
       const fqdn = `${svc.name}.${svc.namespace}.svc.${CLUSTER_DOMAIN}`;
-      if (!(named && host === fqdn && port === sp.port)) {
+      if (!(named && host?.toLowerCase().replace(/\.$/, '') === fqdn && port === sp.port)) {
         plans.push({ app: d, kind: 'service', ref: `${svc.namespace}/${svc.name}`, parsed: parseProbeTarget(`${fqdn}:${sp.port}`) });
       }
       const targetPod = svc.matchedCollectorPods.map((k) => disc.collectors.find((c) => `${c.pod.metadata.namespace}/${c.pod.metadata.name}` === k)).find((c) => c?.pod.status?.podIP);

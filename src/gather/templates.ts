@@ -61,7 +61,12 @@ export function templateKey(meta: ObjectMeta): string {
  * Ownership of every pod, by template, from metadata pages: counts and a few names per template, never a
  * per-pod object, so it grows with templates. The pods that are not running are listed first and kept by
  * name (few, as a rule); a pod that has started since is met again in the running list and moves over,
- * so no pod is counted twice.
+ * so no pod is counted twice. A pod that stopped between the two lists is in neither: the pods not running
+ * are listed once more after the running ones (addStoppedSince) and the new ones counted. The phase only
+ * moves forward (Pending, Running, then Succeeded or Failed for good: the pod lifecycle), so a pod new there
+ * was running, or did not exist, when the first list was read; it is counted twice only when the running
+ * list met it and it stopped after, during that last short list. Every pod that exists from the first
+ * list to the last is counted, at most one over for each pod that stopped in that window.
  */
 export class TemplateIndex {
   readonly groups = new Map<string, PodTemplateGroup>();
@@ -69,6 +74,8 @@ export class TemplateIndex {
   private readonly notRunning = new Map<string, string>();
   /** not-running pods met again in the running list */
   private readonly moved = new Set<string>();
+  /** pods the last list found not running that the first did not, and their template */
+  private readonly late = new Map<string, string>();
 
   get pods(): number {
     let n = 0;
@@ -120,6 +127,26 @@ export class TemplateIndex {
     }
   }
 
+  /** A page of the second list of pods that are not running, read after the running one. */
+  addStoppedSince(items: KObject[]): void {
+    for (const it of items) {
+      const m = it.metadata;
+      if (!m?.name) { continue; }
+      const id = `${m.namespace ?? ''}/${m.name}`;
+      if (this.notRunning.has(id) || this.late.has(id)) { continue; }
+      const g = this.group(m);
+      this.late.set(id, g.key);
+      this.unlistOther(g.key, m.name, 1);
+      g.meta ??= { labels: m.labels, annotations: m.annotations };
+    }
+  }
+
+  /** The last list starts over: the pods it added go back. */
+  restartStoppedSince(): void {
+    for (const [id, key] of this.late) { this.unlistOther(key, id.slice(id.indexOf('/') + 1), -1); }
+    this.late.clear();
+  }
+
   private unlistOther(key: string, name: string, by: 1 | -1): void {
     const g = this.groups.get(key);
     if (!g) { return; }
@@ -155,6 +182,7 @@ export class TemplateIndex {
     }
     this.notRunning.clear();
     this.moved.clear();
+    this.late.clear();
   }
 
   podCount(key: string): number {
@@ -203,7 +231,7 @@ export async function listClusterPods(client: ClusterClient, signal?: AbortSigna
   const index = new TemplateIndex();
   // Two metadata lists split by phase (a field the API server selects pods on): Running pods are the ones
   // to exec into, without reading any pod's status. The others first: they are kept by name until the
-  // running ones are read (a pod may start between the two lists).
+  // running ones are read (a pod may start between the two lists), and again after (one may stop).
   await client.listPages('pods', { signal, metadataOnly: true, pageSize: METADATA_PAGE, fieldSelector: 'status.phase!=Running' }, (items) => {
     index.addNotRunning(items);
     onPods?.(index.pods);
@@ -214,6 +242,11 @@ export async function listClusterPods(client: ClusterClient, signal?: AbortSigna
     onPods?.(index.pods);
     return true;
   }, () => index.restartRunning());
+  await client.listPages('pods', { signal, metadataOnly: true, pageSize: METADATA_PAGE, fieldSelector: 'status.phase!=Running' }, (items) => {
+    index.addStoppedSince(items);
+    onPods?.(index.pods);
+    return true;
+  }, () => index.restartStoppedSince());
   index.finish();
   return { mode: 'templates', index };
 }

@@ -6,7 +6,8 @@ import type { AppContainer, CollectorPod, ProbeRecord, ServiceInfo, Snapshot } f
 import type { AffectedApp, CheckedEntry, Evidence, Subject } from '../report/finding.ts';
 import { collectorModel, type CollectorModel, type EffectiveEndpoint } from '../otel/config.ts';
 import { appExports, type SignalExport } from '../otel/sdk.ts';
-import { CLUSTER_DOMAIN, isLoopbackHost, joinHostPort } from '../otel/endpoint.ts';
+import { canonicalIP, CLUSTER_DOMAIN, isLoopbackHost, joinHostPort } from '../otel/endpoint.ts';
+import { lookupHost, serviceHosts, serviceOf, type ServiceHosts } from '../service-host.ts';
 export { CLUSTER_DOMAIN };
 import { isIP } from 'node:net';
 
@@ -109,11 +110,10 @@ export type TargetResolution =
 export interface HostIndex {
   byPodIP: Map<string, CollectorPod[]>;
   byHostIP: Map<string, CollectorPod[]>;
-  serviceByIP: Map<string, ServiceInfo>;
-  serviceByName: Map<string, ServiceInfo>;
+  /** what a host names (src/service-host.ts), with every namespace the snapshot knows */
+  hosts: ServiceHosts;
   serviceNamespaces: Map<string, string[]>;
   collectorsByKey: Map<string, { c: CollectorPod; i: number }[]>;
-  namespaces: Set<string>;
   /** resolveHost's answers by namespace and host */
   resolved?: Map<string, TargetResolution>;
 }
@@ -143,23 +143,22 @@ function buildHostIndex(s: Snapshot): HostIndex {
     const list = m.get(k);
     if (list) { list.push(v); } else { m.set(k, [v]); }
   };
-  const idx: HostIndex = { byPodIP: new Map(), byHostIP: new Map(), serviceByIP: new Map(), serviceByName: new Map(), serviceNamespaces: new Map(), collectorsByKey: new Map(), namespaces: new Set() };
+  const byPodIP = new Map<string, CollectorPod[]>();
+  const byHostIP = new Map<string, CollectorPod[]>();
+  const collectorsByKey = new Map<string, { c: CollectorPod; i: number }[]>();
+  const serviceNamespaces = new Map<string, string[]>();
+  const namespaces = new Set<string>();
   s.collectors.forEach((c, i) => {
-    push(idx.byPodIP, c.podIP, c);
-    push(idx.byHostIP, c.hostIP, c);
-    push(idx.collectorsByKey, podKey(c.namespace, c.pod), { c, i });
-    idx.namespaces.add(c.namespace);
+    push(byPodIP, c.podIP ? canonicalIP(c.podIP) : c.podIP, c);
+    push(byHostIP, c.hostIP ? canonicalIP(c.hostIP) : c.hostIP, c);
+    push(collectorsByKey, podKey(c.namespace, c.pod), { c, i });
+    namespaces.add(c.namespace);
   });
-  for (const v of s.services) {
-    if (v.clusterIP && !idx.serviceByIP.has(v.clusterIP)) { idx.serviceByIP.set(v.clusterIP, v); }
-    const nk = `${v.namespace}/${v.name}`;
-    if (!idx.serviceByName.has(nk)) { idx.serviceByName.set(nk, v); }
-    push(idx.serviceNamespaces, v.name, v.namespace);
-    idx.namespaces.add(v.namespace);
-  }
-  for (const n of s.namespaces ?? []) { idx.namespaces.add(n.name); }
-  for (const a of s.apps) { idx.namespaces.add(a.namespace); }
-  for (const n of s.meta.collectorNamespaces) { idx.namespaces.add(n); }
+  for (const v of s.services) { push(serviceNamespaces, v.name, v.namespace); }
+  for (const n of s.namespaces ?? []) { namespaces.add(n.name); }
+  for (const a of s.apps) { namespaces.add(a.namespace); }
+  for (const n of s.meta.collectorNamespaces) { namespaces.add(n); }
+  const idx: HostIndex = { byPodIP, byHostIP, hosts: serviceHosts(s.services, namespaces), serviceNamespaces, collectorsByKey };
   return idx;
 }
 
@@ -179,38 +178,28 @@ export function resolveHost(s: Snapshot, fromNs: string, host: string, idx: Host
 }
 
 function resolveHostUncached(s: Snapshot, fromNs: string, host: string, idx: HostIndex): TargetResolution {
-  const h = host.toLowerCase().replace(/\.$/, '');
-  if (isLoopbackHost(h)) { return { kind: 'loopback' }; }
-  if (h === '0.0.0.0' || h === '::') { return { kind: 'all-interfaces' }; }
-  const byIP = idx.byPodIP.get(h) ?? [];
-  if (byIP.length) { return { kind: 'collector-pod', collectors: byIP }; }
-  const byNodeIP = idx.byHostIP.get(h) ?? [];
-  const byHost = byNodeIP.filter((c) => c.hostNetwork || c.containerPorts.some((p) => p.hostPort));
-  if (byHost.length) { return { kind: 'collector-pod', collectors: byHost, viaHostIP: true }; }
-  if (byNodeIP.length) { return { kind: 'collector-pod', collectors: byNodeIP, viaHostIP: true }; }
-  const svcByIP = idx.serviceByIP.get(h);
-  if (svcByIP) { return { kind: 'service', service: svcByIP, collectors: collectorsOfService(s, svcByIP, idx) }; }
-  if (/^[0-9.]+$/.test(h) || h.includes(':')) { return { kind: 'external' }; }
-  const parts = h.split('.');
-  let name: string;
-  let ns: string;
-  const suffix = `svc.${CLUSTER_DOMAIN}`;
-  if (parts.length === 1) {
-    name = parts[0];
-    ns = fromNs;
-  } else if (parts.length === 2 || h.endsWith('.svc') || h.endsWith(`.${suffix}`)) {
-    name = parts[0];
-    ns = parts[1];
-    if (parts.length > 2 && !(h.endsWith('.svc') && parts.length === 3) && !(h.endsWith(`.${suffix}`) && parts.length === 5)) { return { kind: 'external' }; }
-    // `name.ns` is cluster-local only when ns is a namespace the snapshot knows.
-    if (parts.length === 2 && !idx.namespaces.has(ns)) { return { kind: 'external' }; }
-  } else {
-    return { kind: 'external' };
+  if (isLoopbackHost(host.replace(/^\[(.*)\]$/, '$1'))) { return { kind: 'loopback' }; }
+  const a = lookupHost(idx.hosts, fromNs, host);
+  if (a.kind === 'ip') {
+    if (a.ip === '0.0.0.0' || a.ip === '::') { return { kind: 'all-interfaces' }; }
+    const byIP = idx.byPodIP.get(a.ip) ?? [];
+    if (byIP.length) { return { kind: 'collector-pod', collectors: byIP }; }
+    const byNodeIP = idx.byHostIP.get(a.ip) ?? [];
+    const byHost = byNodeIP.filter((c) => c.hostNetwork || c.containerPorts.some((p) => p.hostPort));
+    if (byHost.length) { return { kind: 'collector-pod', collectors: byHost, viaHostIP: true }; }
+    if (byNodeIP.length) { return { kind: 'collector-pod', collectors: byNodeIP, viaHostIP: true }; }
   }
-  const svc = idx.serviceByName.get(`${ns}/${name}`);
+  const svc = serviceOf(a);
   if (svc) { return { kind: 'service', service: svc, collectors: collectorsOfService(s, svc, idx) }; }
-  const existsIn = [...(idx.serviceNamespaces.get(name) ?? [])];
-  return { kind: 'missing-service', name, namespace: ns, existsIn };
+  if (a.kind === 'endpoint') {
+    // One endpoint by name: that pod, not the Service (its ports and policy do not apply).
+    const byIP = idx.byPodIP.get(a.ip) ?? [];
+    if (byIP.length) { return { kind: 'collector-pod', collectors: byIP }; }
+  }
+  if (a.kind === 'missing-service') {
+    return { kind: 'missing-service', name: a.name, namespace: a.namespace, existsIn: [...(idx.serviceNamespaces.get(a.name) ?? [])] };
+  }
+  return { kind: 'external' };
 }
 
 export function collectorsOfService(s: Snapshot, svc: ServiceInfo, idx: HostIndex = hostIndex(s)): CollectorPod[] {

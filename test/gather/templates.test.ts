@@ -423,3 +423,36 @@ test('ConfigMaps forbidden cluster-wide are read per namespace, and only those t
   assert.ok(!d.listFailures.some((f) => f.resource === 'configmaps'));
   assert.equal(d.apps[0].env.find((e) => e.name === 'OTEL_SERVICE_NAME')?.value, 'web');
 });
+
+test('a pod that stops between the not-running and the running list is counted once; the count is exact or one over per pod that stopped during the last list', async () => {
+  const pods: KObject[] = [];
+  for (let w = 0; w < 60; w++) {
+    for (let r = 0; r < 10; r++) { pods.push(pod(`ns-${w % 3}`, `app-${w}-${r}`, { rs: `app-${w}-h`, hash: 'h', phase: r === 9 ? 'Pending' : 'Running' })); }
+  }
+  // A Job's pod, Running when the not-running pods are listed, Succeeded by the time the running ones are.
+  pods.push(pod('ns-0', 'job-1-x', { rs: 'job-1', hash: 'j', phase: 'Running' }));
+  class Stopping extends PagedClient {
+    override async listPages(r: unknown, opts: ListOptions, onPage: (items: KObject[], more: boolean) => boolean | undefined): Promise<void> {
+      await super.listPages(r, opts, onPage);
+      if (opts.fieldSelector === 'status.phase!=Running' && opts.metadataOnly) { this.pods.at(-1)!.status.phase = 'Succeeded'; }
+    }
+  }
+  const l = await listClusterPods(client(new Stopping(pods)));
+  assert.equal(l.mode, 'templates');
+  if (l.mode !== 'templates') { return; }
+  assert.equal(l.index.pods, 601);
+  const job = l.index.groups.get(templateKey(pods.at(-1)!.metadata));
+  assert.deepEqual([job?.runningCount, job?.otherCount, job?.other], [0, 1, ['job-1-x']], 'the stopped pod stands for its template');
+
+  // The bound: only a pod that stopped after the running list read it (during the last list) counts twice.
+  const idx = new TemplateIndex();
+  const p = (name: string, phase: string): KObject => ({ metadata: pod('a', name, { rs: 'x-5f', hash: '5f', phase }).metadata });
+  idx.addNotRunning([p('pending-then-running', 'Pending'), p('done-before', 'Succeeded')]);
+  idx.addRunning([p('pending-then-running', 'Running'), p('stops-during-last', 'Running')]);
+  idx.addStoppedSince([p('done-before', 'Succeeded'), p('stopped-between', 'Succeeded')]);
+  // The last list's continue token expired: its pages come again.
+  idx.restartStoppedSince();
+  idx.addStoppedSince([p('done-before', 'Succeeded'), p('stopped-between', 'Succeeded'), p('stops-during-last', 'Failed')]);
+  idx.finish();
+  assert.equal(idx.pods, 5, '4 pods, the one that stopped during the last list twice');
+});
