@@ -18,6 +18,8 @@ export * from './settle.ts';
 export { parseArgs, parseDuration } from './cli-args.ts';
 
 const CURRENT_FILE = join(REPO_ROOT, '.sim/current');
+/** In an `up` cluster's own state dir: its CLI's pid, for `down --state-dir`. */
+const CLI_FILE = 'cli.json';
 
 const signalExit = (sig: NodeJS.Signals) => 128 + (osConstants.signals[sig] ?? 1);
 
@@ -28,11 +30,27 @@ function isOurCli(pid: number): boolean {
   try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((a) => a.endsWith('test/sim/cli.ts')); } catch { return false; }
 }
 
-async function down(): Promise<number> {
-  const cur = readCurrent();
+/**
+ * Stops the cluster `up` left running: the one whose state dir is `stateDir` when given (several may be
+ * up at once, and stopping another than the one named would tear down someone's cluster), else the
+ * latest (.sim/current).
+ */
+async function down(stateDir?: string): Promise<number> {
+  let cur: { pid: number } | undefined;
+  if (stateDir) {
+    try { cur = JSON.parse(readFileSync(join(stateDir, CLI_FILE), 'utf8')); } catch { cur = undefined; }
+    if (!cur) { process.stderr.write(`sim: no cluster is up with state dir ${stateDir} (no ${CLI_FILE} there)\n`); return 1; }
+  } else {
+    cur = readCurrent();
+  }
   if (!cur) { process.stderr.write('sim: no cluster is up (no .sim/current)\n'); return 1; }
   // A stale file may name a pid the system has since given to another program: only signal our own CLI.
-  if (!isOurCli(cur.pid)) { rmSync(CURRENT_FILE, { force: true }); process.stderr.write(`sim: cluster process ${cur.pid} is gone; removed the stale .sim/current\n`); return 0; }
+  if (!isOurCli(cur.pid)) {
+    const stale = stateDir ? join(stateDir, CLI_FILE) : CURRENT_FILE;
+    rmSync(stale, { force: true });
+    process.stderr.write(`sim: cluster process ${cur.pid} is gone; removed the stale ${stale}\n`);
+    return 0;
+  }
   process.kill(cur.pid, 'SIGTERM');
   const deadline = Date.now() + 30_000;
   while (isOurCli(cur.pid) && Date.now() < deadline) { await new Promise((r) => setTimeout(r, 100)); }
@@ -75,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  if (args.mode === 'down') { return down(); }
+  if (args.mode === 'down') { return down(args.stateDir); }
   if (process.getuid?.() !== 0) { process.stderr.write('sim: the simulated cluster needs root (it creates network namespaces); run as root\n'); return 2; }
   if (args.mode === 'up' && args.detach) { return detach(argv, args.settleTimeoutMs); }
 
@@ -116,6 +134,7 @@ async function main(argv: string[]): Promise<number> {
       const tmp = `${CURRENT_FILE}.${process.pid}`;
       writeFileSync(tmp, JSON.stringify({ pid: process.pid, kubeconfig: cluster.kubeconfig, stateDir: cluster.stateDir, runId: cluster.runId }));
       renameSync(tmp, CURRENT_FILE);
+      writeFileSync(join(cluster.stateDir, CLI_FILE), JSON.stringify({ pid: process.pid }));
       process.stdout.write(`export KUBECONFIG=${cluster.kubeconfig}\n`);
       process.stderr.write('sim: cluster is up; Ctrl-C (or `npm run sim -- down`) stops it\n');
       await new Promise<void>((r) => { wake = r; if (caught) { r(); } });

@@ -176,3 +176,45 @@ describe('teardown leaves nothing behind', { skip, concurrency: false }, () => {
     });
   }
 });
+
+describe('up and down', { skip, concurrency: false }, () => {
+  /** `up` in the background: resolves `up` once it says the cluster is up, `closed` with its exit code. */
+  function up(stateDir: string): { up: Promise<void>; closed: Promise<number | null>; running: () => boolean } {
+    const c = spawn(NODE, [CLI, 'up', '--manifests', SEED, '--state-dir', stateDir], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let exited = false;
+    const closed = new Promise<number | null>((resolve) => c.on('close', (code) => { exited = true; resolve(code); }));
+    const upP = new Promise<void>((resolve, reject) => {
+      c.stderr.on('data', (d) => {
+        stderr += d;
+        if (/cluster is up/.test(stderr)) { resolve(); }
+      });
+      void closed.then((code) => reject(new Error(`up ended (${code}) before the cluster was up:\n${stderr}`)));
+    });
+    c.stdout.resume();
+    return { up: upP, closed, running: () => !exited };
+  }
+
+  test('down --state-dir stops the cluster of that state dir, not the one started last', { timeout: 300_000 }, async () => {
+    const [dirA, dirB] = ['a', 'b'].map((x) => join(REPO, '.sim', `down-${x}-${process.pid}`));
+    const a = up(dirA);
+    await a.up;
+    const b = up(dirB);
+    try {
+      await b.up;
+      // B is the latest (.sim/current names it): asking for A must still stop A.
+      const downA = spawnSync(NODE, [CLI, 'down', '--state-dir', dirA], { cwd: REPO, encoding: 'utf8' });
+      assert.equal(downA.status, 0, downA.stderr);
+      assert.equal(await a.closed, 0);
+      assert.equal(b.running(), true, 'the other cluster is still up');
+      const again = spawnSync(NODE, [CLI, 'down', '--state-dir', dirA], { cwd: REPO, encoding: 'utf8' });
+      assert.notEqual(again.status, 0, 'nothing is up there any more');
+      const downB = spawnSync(NODE, [CLI, 'down', '--state-dir', dirB], { cwd: REPO, encoding: 'utf8' });
+      assert.equal(downB.status, 0, downB.stderr);
+      assert.equal(await b.closed, 0);
+    } finally {
+      for (const d of [dirA, dirB]) { spawnSync(NODE, [CLI, 'down', '--state-dir', d], { cwd: REPO }); }
+      await Promise.all([a.closed, b.closed]);
+    }
+  });
+});
