@@ -7,9 +7,13 @@
  * open. No permessage-deflate: client-go does not offer it.
  */
 import type { IncomingMessage } from 'node:http';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type { Connection } from './connection.ts';
 import type { ExecError } from './types.ts';
+
+/** ws loads with the first exec, not with the client: the access reviews go out before it is read. */
+let wsModule: Promise<typeof WebSocket> | undefined;
+const loadWs = (): Promise<typeof WebSocket> => (wsModule ??= import('ws').then((m) => m.default));
 
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
 const MAX_OUTPUT = 1 << 20;
@@ -118,7 +122,7 @@ export function runExec(
       finish({ exitCode: null, error: { reason, message, code: 0 } });
     };
 
-    Promise.resolve().then(() => conn.setup('upgrade')).then((setup) => {
+    Promise.all([conn.setup('upgrade'), loadWs()]).then(([setup, WebSocket]) => {
       if (settled) { return; }
       const url = (conn.server + path).replace(/^http/, 'ws');
       const ws = new WebSocket(url, EXEC_PROTOCOLS, {
