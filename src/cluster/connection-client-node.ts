@@ -6,12 +6,11 @@
  * themselves go out over node:https as every other context's do (client.ts).
  */
 import { KubeConfig } from '@kubernetes/client-node';
-import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { ApiError, KubeconfigError } from '../errors.ts';
 import type { Connection, RequestSetup } from './connection.ts';
-import { currentEntries, impersonation, KEEP_ALIVE } from './connection.ts';
+import { currentEntries, impersonation, KEEP_ALIVE, readTokenFile } from './connection.ts';
 import type { LoadedKubeconfig } from './kubeconfig.ts';
 
 /** client-node needs a config object; give it exactly one, the merged one, so its own loader never runs. */
@@ -22,11 +21,7 @@ export function toKubeConfig(loaded: LoadedKubeconfig): KubeConfig {
   for (const u of config.users) {
     const file = u.user.tokenFile ?? u.user['token-file'];
     if (typeof file === 'string' && u.user.token === undefined) {
-      try {
-        u.user.token = readFileSync(file, 'utf8').trim();
-      } catch (e) {
-        throw new KubeconfigError(`cannot read the token file ${file} of user ${u.name}: ${(e as Error).message}`, { cause: e });
-      }
+      u.user.token = readTokenFile(file, `user ${u.name}`);
       delete u.user.tokenFile;
       delete u.user['token-file'];
     }
@@ -48,8 +43,9 @@ export function clientNodeConnection(loaded: LoadedKubeconfig): Connection {
   // agent with the same TLS material, unless a proxy's agent must carry them.
   let pooled: { key: string; agent: HttpAgent } | undefined;
   const agents = new Set<HttpAgent>();
+  const entries = currentEntries(loaded);
   // client-go sends the whole impersonation set; client-node only Impersonate-User.
-  const impersonate = impersonation(currentEntries(loaded).user ?? {});
+  const impersonate = impersonation(entries.user ?? {});
   // Calls made at once share one credential run: an exec plugin (`aws eks get-token`) would otherwise start
   // once per call until its token is cached.
   let pending: Promise<Options> | undefined;
@@ -69,7 +65,7 @@ export function clientNodeConnection(loaded: LoadedKubeconfig): Connection {
   };
   return {
     server: cluster.server.replace(/\/+$/, ''),
-    compression: currentEntries(loaded).cluster?.['disable-compression'] !== true,
+    compression: entries.cluster?.['disable-compression'] !== true,
     async setup(kind) {
       const opts = await credentials();
       const headers = { ...opts.headers, ...impersonate };

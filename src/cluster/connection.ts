@@ -75,6 +75,15 @@ function pem(o: Record<string, unknown>, key: string, what: string): string | un
   }
 }
 
+/** A token file's token (kubectl trims it); an unreadable file is a KubeconfigError naming `whose`. */
+export function readTokenFile(file: string, whose: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (e) {
+    throw new KubeconfigError(`cannot read the token file ${file} of ${whose}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
 /**
  * client-go's headerKeyEscape (transport/round_trippers.go): every byte that may not appear in a header
  * name (RFC 7230 tchar), and `%` itself, as %XX; the API server reads the key back with PathUnescape.
@@ -91,7 +100,7 @@ export function headerKeyEscape(key: string): string {
 /**
  * The headers client-go's ImpersonatingRoundTripper sends for a kubeconfig's `as`, `as-uid`, `as-groups`
  * and `as-user-extra` (k8s.io/client-go/transport/round_trippers.go: one Impersonate-Group per group, the
- * extra key path-escaped in the header name).
+ * extra key escaped by headerKeyEscape in the header name).
  */
 export function impersonation(user: Record<string, unknown>): Record<string, string | string[]> {
   const h: Record<string, string | string[]> = {};
@@ -141,13 +150,7 @@ export function directConnection(loaded: LoadedKubeconfig): Connection {
   if (typeof user.token === 'string' && user.token) { token = user.token; } else {
     // kubectl's key is `tokenFile`; the file form `token-file` is what the kubeconfig spells.
     const file = user.tokenFile ?? user['token-file'];
-    if (typeof file === 'string' && file) {
-      try {
-        token = readFileSync(file, 'utf8').trim();
-      } catch (e) {
-        throw new KubeconfigError(`cannot read the token file ${file} of context "${loaded.context}": ${(e as Error).message}`, { cause: e });
-      }
-    }
+    if (typeof file === 'string' && file) { token = readTokenFile(file, `context "${loaded.context}"`); }
   }
   const headers = { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...impersonation(user) };
   const mod = (secure ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http')) as typeof import('node:https');
