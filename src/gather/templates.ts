@@ -199,8 +199,8 @@ export class TemplateIndex {
  * 6.1-7.1 s; 1.25x 267-279 MB at 7.4-7.6 s. Since the API calls go over node:https (no undici buffers) the
  * whole process peaks lower, and with managedFields recorded (549 MB read): 1.5x 247 MB at 21.0 s CPU
  * against 1.25x 250 MB at 24.4 s (median of three alternated pairs, -o json, load 2.7-3.6); table 257 MB,
- * yaml 250 MB. So 1.5x: the same peak under 300 MB (issue 13) for less GC. Set only here, once the cluster is known to be large: a small one keeps
- * V8's defaults and pays no extra GC. V8 reads this flag at each full GC, so setting it at run time holds
+ * yaml 250 MB. So 1.5x: the same peak under 300 MB (issue 13) for less GC. Set only here, once the
+ * cluster is known to be large: a small one keeps V8's defaults and pays no extra GC. V8 reads this flag at each full GC, so setting it at run time holds
  * however the plugin was started (kubectl wrapper, npm bin, standalone binary).
  */
 export function boundHeapGrowth(): void {
