@@ -3,7 +3,7 @@
  * log evidence under one concurrency cap and one overall deadline. Nothing here judges: a fact that
  * could not be gathered is recorded (an `incomplete` entry or a not-run probe), never guessed.
  */
-import type { ClusterClient } from '../cluster/types.ts';
+import type { ClusterClient, KObject } from '../cluster/types.ts';
 import { RESOURCES } from '../cluster/types.ts';
 import { ApiError, CannotDiagnoseError } from '../errors.ts';
 import { atLeast } from '../otel/version.ts';
@@ -110,22 +110,28 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
   progress({ phase: 'Checking permissions', done: 0, total: 1 });
   // Discovery, beside everything else: which policy APIs this cluster serves decides how apps share probes.
   const apiGroupsP = client.apiGroups({ ...(overall ? { signal: overall } : {}) }).catch(() => null);
+  // The lists leave beside the reviews instead of a round trip after them: the cluster-wide pod list's own
+  // answer says whether it is allowed (a 403 narrows it to the namespaces, as the review would have).
+  const discP = discover(client, {
+    namespace: opts.namespace,
+    allNamespaces: opts.allNamespaces ?? false,
+    appNamespaces: opts.appNamespaces ?? [],
+    selector: opts.selector,
+    collector: opts.collector,
+    canListClusterWide: 'try',
+    ...(opts.operatorVersion ? { operatorVersion: opts.operatorVersion } : {}),
+    signal: overall,
+    concurrency: opts.concurrency,
+    onProgress: (phase, d, t) => progress({ phase, done: d, total: t }),
+  });
+  // An API server that does not answer is said by the reviews (their error goes first); the lists' own
+  // failure must not go unhandled meanwhile.
+  discP.catch(() => undefined);
   const access = await reviewAccess(client, opts.namespace);
   progress({ phase: 'Listing', done: 0, total: 1 });
   let disc: Discovery;
   try {
-    disc = await discover(client, {
-      namespace: opts.namespace,
-      allNamespaces: opts.allNamespaces ?? false,
-      appNamespaces: opts.appNamespaces ?? [],
-      selector: opts.selector,
-      collector: opts.collector,
-      canListClusterWide: access.listPodsClusterWide,
-      ...(opts.operatorVersion ? { operatorVersion: opts.operatorVersion } : {}),
-      signal: overall,
-      concurrency: opts.concurrency,
-      onProgress: (phase, d, t) => progress({ phase, done: d, total: t }),
-    });
+    disc = await discP;
   } catch (e) {
     if (e instanceof ApiError) {
       throw new CannotDiagnoseError(`cannot list pods: ${e.message}`, {
@@ -234,7 +240,9 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
       total++;
       tasks.push(
         (async () => {
-          const so = { client, namespace: c.namespace, pod: c.pod, container: c.container, siblings: c.siblingContainers ?? [], timeoutMs: execTimeoutMs, signal: overall, run };
+          const spec = disc.collectors[i].pod.spec;
+          const images = Object.fromEntries([...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].map((k: KObject) => [String(k?.name ?? ''), String(k?.image ?? '')]));
+          const so = { client, namespace: c.namespace, pod: c.pod, container: c.container, siblings: c.siblingContainers ?? [], images, timeoutMs: execTimeoutMs, signal: overall, run };
           let ev = await listenSockets(so);
           if (ev.method === 'none' && opts.debugImage && !/Forbidden/.test(ev.reason ?? '')) {
             const podObject = disc.collectors[i].pod;

@@ -19,8 +19,11 @@ export interface DiscoverOptions {
   selector?: string;
   /** only collectors whose workload, pod or CR has this name */
   collector?: string;
-  /** whether the user may list pods cluster-wide (from the access review) */
-  canListClusterWide: boolean;
+  /**
+   * Whether the user may list pods cluster-wide: the access review's answer, or 'try': the cluster-wide list
+   * goes out at once (beside the reviews, a round trip sooner) and a 403 narrows it to the namespaces.
+   */
+  canListClusterWide: boolean | 'try';
   /** --operator-version: no lookup of the operator's Deployment */
   operatorVersion?: string;
   signal?: AbortSignal;
@@ -168,11 +171,13 @@ function inScope(list: KObject[] | undefined, scope: string[] | 'cluster'): KObj
 }
 
 /** Pods cluster-wide by template where there are many (templates.ts), else in full per namespace. */
-async function listPods(client: ClusterClient, scope: string[] | 'cluster', failures: Discovery['listFailures'], signal?: AbortSignal, onLarge?: () => void, onPods?: (pods: number) => void): Promise<PodList> {
+/** undefined: forbidden cluster-wide while only trying (the caller narrows to namespaces) */
+async function listPods(client: ClusterClient, scope: string[] | 'cluster', failures: Discovery['listFailures'], signal?: AbortSignal, onLarge?: () => void, onPods?: (pods: number) => void, trying = false): Promise<PodList | undefined> {
   if (scope !== 'cluster') { return { mode: 'full', pods: await listIn(client, 'pods', scope, failures, signal) }; }
   try {
     return await listClusterPods(client, signal, onLarge, onPods);
   } catch (e) {
+    if (trying && e instanceof ApiError && e.status === 403) { return undefined; }
     if (e instanceof ApiError && (e.status === 403 || e.status === 404)) {
       failures.push({ resource: 'pods', status: e.status, reason: e.reason, message: e.message });
       return { mode: 'full', pods: [] };
@@ -267,15 +272,9 @@ async function misplacedInjectWorkloads(client: ClusterClient, scope: string[] |
 export async function discover(client: ClusterClient, opts: DiscoverOptions): Promise<Discovery> {
   const failures: Discovery['listFailures'] = [];
   const sig = opts.signal;
-  const clusterWide = opts.canListClusterWide;
-  let note: string | undefined;
-  let podScope: string[] | 'cluster';
-  if (clusterWide) {
-    podScope = 'cluster';
-  } else {
-    podScope = [...new Set([opts.namespace, ...opts.appNamespaces])];
-    note = `cannot list pods cluster-wide: apps were looked for only in ${podScope.join(', ')} (add --app-namespace, or grant list on pods cluster-wide)`;
-  }
+  let clusterWide = opts.canListClusterWide !== false;
+  const narrow = [...new Set([opts.namespace, ...opts.appNamespaces])];
+  let podScope: string[] | 'cluster' = clusterWide ? 'cluster' : narrow;
 
   // Cluster-scoped lists that do not depend on what the pods show start at once.
   // Undefined (not an empty list) when namespaces cannot be listed: namespaceSelectors stay unjudged.
@@ -283,7 +282,7 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
     .then((l) => (failures.some((f) => f.resource === 'namespaces') ? undefined : l), () => undefined);
   // Where pods are read by template, their owners (with templates) are listed beside the pod lists.
   let ownersP: Promise<[KObject[], KObject[], KObject[], KObject[]]> | undefined;
-  const podList = await listPods(client, podScope, failures, sig, () => {
+  const onLarge = () => {
     ownersP = Promise.all([
       listIn(client, 'replicasets', 'cluster', failures, sig, { keep: templateShape }),
       listIn(client, 'deployments', 'cluster', failures, sig, { keep: workloadShape }),
@@ -292,7 +291,15 @@ export async function discover(client: ClusterClient, opts: DiscoverOptions): Pr
     ]);
     // Awaited once the pod lists are read; a failure before then (a deadline) must not go unhandled.
     ownersP.catch(() => undefined);
-  }, (n) => opts.onProgress?.(`Listing pods by template (${n} so far)`, 0, 1));
+  };
+  const onPods = (n: number) => opts.onProgress?.(`Listing pods by template (${n} so far)`, 0, 1);
+  let podList = await listPods(client, podScope, failures, sig, onLarge, onPods, opts.canListClusterWide === 'try');
+  if (!podList) {
+    clusterWide = false;
+    podScope = narrow;
+    podList = (await listPods(client, podScope, failures, sig)) as PodList;
+  }
+  const note = clusterWide ? undefined : `cannot list pods cluster-wide: apps were looked for only in ${narrow.join(', ')} (add --app-namespace, or grant list on pods cluster-wide)`;
   const owners = ownersP ? await ownersP : undefined;
   let pods: KObject[];
   let sampling: Discovery['sampling'];

@@ -2,10 +2,12 @@
  * Which addresses the collector really listens on. Exec in the collector container, then in each sibling
  * container of the pod (they share its network namespace): `ss -tlnH`, then `netstat -tln`, then
  * `cat /proc/net/tcp /proc/net/tcp6`. Collector images are FROM scratch, so none of these may run; then
- * the collector's own startup log lines are the evidence, and the record says so.
+ * the collector's own startup log lines are the evidence, and the record says so. A container whose image
+ * the distribution table knows to be FROM scratch is not tried at all: four execs that cannot succeed.
  */
 import { randomBytes } from 'node:crypto';
 import type { ClusterClient, ExecResult, KObject } from '../cluster/types.ts';
+import { distributionForImage } from '../otel/distributions.ts';
 import { parseNetstat, parseProcNetTcp, parseSs } from '../otel/sockets.ts';
 import type { ListenerEvidence, ListenSocket } from '../snapshot.ts';
 
@@ -33,6 +35,8 @@ export interface SocketProbeOptions {
   pod: string;
   container: string;
   siblings: string[];
+  /** container name -> image, where known: a FROM-scratch image is not exec'd into */
+  images?: Readonly<Record<string, string>>;
   timeoutMs: number;
   signal?: AbortSignal;
   /** runs one exec under the global --concurrency cap */
@@ -70,6 +74,12 @@ const missingBinary = (r: ExecResult): string | undefined =>
 export async function listenSockets(o: SocketProbeOptions, containers: string[] = [o.container, ...o.siblings]): Promise<ListenerEvidence> {
   const reasons: string[] = [];
   for (const container of containers) {
+    const image = o.images?.[container];
+    const scratch = image === undefined ? undefined : distributionForImage(image)?.distribution;
+    if (scratch?.fromScratch) {
+      reasons.push(`${container}: not tried, ${image} is built FROM scratch (${scratch.name}: no shell, ss, netstat or cat)`);
+      continue;
+    }
     const got = await o.run(() => inContainer(o, container, reasons));
     if (got === 'stop') { break; }
     if (got !== 'next') { return got; }

@@ -46,6 +46,11 @@ export interface Distribution {
   configDefault: 'cmd' | 'binary';
   /** The image ships no config file (configNote says so): a pod that passes none cannot start. */
   noConfigInImage?: true;
+  /**
+   * Every image is built FROM scratch (the Dockerfile named in `source`): the binary, CA certificates and
+   * config, no shell and none of ss, netstat or cat, so a socket check cannot run in it and is not tried.
+   */
+  fromScratch?: true;
   configEnv?: ConfigEnv;
   configNote?: string;
   /** Captures the release from an image tag; other tags (latest, nightly, snapshots) give none. */
@@ -336,10 +341,11 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     binary: '/otelcol',
     configPaths: ['/etc/otelcol/config.yaml'],
     configDefault: 'cmd',
+    fromScratch: true,
     tagPattern: SEMVER_TAG,
     versioning: 'upstream',
     releases: upstreamRows('otelcol', '0.95.0'),
-    source: `${RELEASES_REPO}@ceccc19da2df distributions/otelcol/Dockerfile (CMD --config), .goreleaser.yaml (image_templates)`,
+    source: `${RELEASES_REPO}@ceccc19da2df distributions/otelcol/Dockerfile (FROM scratch since 75c589dc, CMD --config), .goreleaser.yaml (image_templates)`,
   },
   {
     id: 'otelcol-contrib',
@@ -352,10 +358,11 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     // The stable core modules (confmap, pdata, ...) are v1.x in the same manifest; the release and the
     // otlpreceiver stay on 0.y, which is the number that matters here.
     configNote: 'Manifest pins 1.x for stable core modules alongside 0.y components; the release tag follows 0.y.',
+    fromScratch: true,
     tagPattern: SEMVER_TAG,
     versioning: 'upstream',
     releases: upstreamRows('otelcol-contrib', '0.95.0'),
-    source: `${RELEASES_REPO}@ceccc19da2df distributions/otelcol-contrib/Dockerfile (CMD --config), .goreleaser.yaml (image_templates)`,
+    source: `${RELEASES_REPO}@ceccc19da2df distributions/otelcol-contrib/Dockerfile (FROM scratch, CMD --config), .goreleaser.yaml (image_templates)`,
   },
   {
     id: 'otelcol-k8s',
@@ -367,10 +374,11 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     configDefault: 'cmd',
     configNote: 'The image has an ENTRYPOINT and no CMD and ships no config: the pod must pass --config.',
     noConfigInImage: true,
+    fromScratch: true,
     tagPattern: SEMVER_TAG,
     versioning: 'upstream',
     releases: upstreamRows('otelcol-k8s', '0.98.0', [['0.103.0', '0.102.1', 'd3637d2be24a']]),
-    source: `${RELEASES_REPO}@ceccc19da2df distributions/otelcol-k8s/Dockerfile, .goreleaser.yaml (image_templates)`,
+    source: `${RELEASES_REPO}@ceccc19da2df distributions/otelcol-k8s/Dockerfile (FROM scratch), .goreleaser.yaml (image_templates)`,
   },
   {
     id: 'otelcol-otlp',
@@ -382,10 +390,11 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     configDefault: 'cmd',
     configNote: 'The image has an ENTRYPOINT and no CMD and ships no config: the pod must pass --config.',
     noConfigInImage: true,
+    fromScratch: true,
     tagPattern: SEMVER_TAG,
     versioning: 'upstream',
     releases: upstreamRows('otelcol-otlp', '0.111.0'),
-    source: `${RELEASES_REPO}@ceccc19da2df distributions/otelcol-otlp/Dockerfile, .goreleaser.yaml (image_templates)`,
+    source: `${RELEASES_REPO}@ceccc19da2df distributions/otelcol-otlp/Dockerfile (FROM scratch), .goreleaser.yaml (image_templates)`,
   },
   {
     id: 'splunk',
@@ -503,6 +512,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
       meaning: 'Inline YAML config; when set it replaces every --config (pkg/config/config_factory.go).',
       holds: 'content',
     },
+    fromScratch: true,
     tagPattern: SEMVER_TAG,
     versioning: 'table',
     releases: rows('aws-observability/aws-otel-collector', 'v', 'go.mod', [
@@ -539,7 +549,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
       ['0.48.0', '0.151.0', '4454fb1af28b'],
       ['0.49.0', '0.156.0', '0771477f9db2'],
     ]),
-    source: 'aws-observability/aws-otel-collector@ed0b1d595c79 cmd/awscollector/Dockerfile (ENTRYPOINT, CMD --config=/etc/otel-config.yaml), pkg/config/config_factory.go, deployment-template/ (public.ecr.aws image), .github/workflows/rollback.yml (DOCKERHUB_REPO amazon/aws-otel-collector)',
+    source: 'aws-observability/aws-otel-collector@ed0b1d595c79 cmd/awscollector/Dockerfile (final stage FROM scratch, ENTRYPOINT, CMD --config=/etc/otel-config.yaml), pkg/config/config_factory.go, deployment-template/ (public.ecr.aws image), .github/workflows/rollback.yml (DOCKERHUB_REPO amazon/aws-otel-collector)',
   },
   {
     id: 'elastic-edot',
@@ -656,6 +666,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
     binary: '/nrdot-collector',
     configPaths: ['/etc/nrdot-collector/config.yaml'],
     configDefault: 'cmd',
+    fromScratch: true,
     tagPattern: SEMVER_TAG,
     versioning: 'table',
     releases: rows('newrelic/nrdot-collector-releases', '', 'distributions/nrdot-collector/manifest.yaml', [
@@ -686,7 +697,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
       ['2.2.0', '0.158.0', 'b463af5d5b87'],
       ['2.3.0', '0.158.0', '4dc134aeaccb'],
     ]),
-    source: 'newrelic/nrdot-collector-releases@4dc134aeaccb distributions/nrdot-collector/Dockerfile, .github/workflows/release-publish.yaml (newrelic/<distribution> tags)',
+    source: 'newrelic/nrdot-collector-releases@4dc134aeaccb distributions/nrdot-collector/Dockerfile (FROM scratch), .github/workflows/release-publish.yaml (newrelic/<distribution> tags)',
   },
   {
     id: 'nrdot-collector-host',

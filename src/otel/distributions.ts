@@ -147,8 +147,26 @@ function unknownTagReason(ref: ImageRef, distribution: Distribution): string {
   return `tag "${ref.tag}" is not a release tag of ${distribution.name}${extra}`;
 }
 
+/**
+ * Lookups by image string, kept: discovery asks once per container of every pod, and a cluster runs few
+ * distinct images (a bound keeps hostile input from growing it). Callers treat the answers as read-only.
+ */
+const MEMO_LIMIT = 4096;
+function memo<T>(fn: (image: string) => T): (image: string) => T {
+  const seen = new Map<string, T>();
+  return (image) => {
+    if (seen.has(image)) { return seen.get(image) as T; }
+    const value = fn(image);
+    if (seen.size >= MEMO_LIMIT) { seen.clear(); }
+    seen.set(image, value);
+    return value;
+  };
+}
+
 /** The collector distribution an image belongs to, with the upstream version its tag maps to. */
-export function distributionForImage(image: string): DistributionMatch | undefined {
+export const distributionForImage: (image: string) => DistributionMatch | undefined = memo(distributionForImageOnce);
+
+function distributionForImageOnce(image: string): DistributionMatch | undefined {
   const ref = parseImage(image);
   if (!ref) {
     return undefined;
@@ -167,10 +185,10 @@ export function distributionForImage(image: string): DistributionMatch | undefin
 }
 
 /** A known non-collector telemetry agent (reported as "not analysed"), or undefined. */
-export function agentForImage(image: string): Agent | undefined {
+export const agentForImage: (image: string) => Agent | undefined = memo((image) => {
   const ref = parseImage(image);
   return ref ? bestMatch(ref, AGENTS) : undefined;
-}
+});
 
 export function distributionById(id: string): Distribution | undefined {
   return DISTRIBUTIONS.find((d) => d.id === id);

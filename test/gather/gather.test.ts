@@ -133,11 +133,12 @@ test('gather on a recorded cluster: collectors, config, apps, probes, logs, sock
   assert.deepEqual(c.configSources[0].configMap, { namespace: 'observability', name: 'otel-collector', key: 'relay' });
   const grpc = (((c.effectiveConfig?.receivers as any).otlp.protocols.grpc) as any).endpoint;
   assert.equal(grpc, 'localhost:4317');
-  // FROM scratch: every socket tool failed, the startup log is the evidence
+  // FROM scratch (the distribution table says so): no socket tool is tried, the startup log is the evidence
   assert.equal(c.listeners?.method, 'log');
   assert.equal(c.listeners?.logAddressKind, 'configured');
   assert.deepEqual(c.listeners?.sockets.map((s) => `${s.address}:${s.port}`).sort(), ['10.244.1.5:4318', 'localhost:4317']);
-  assert.match(c.listeners?.reason ?? '', /ss not in the container/);
+  assert.match(c.listeners?.reason ?? '', /otelcol: not tried, otel\/opentelemetry-collector-contrib:0\.111\.0 is built FROM scratch/);
+  assert.ok(!fake.execLog.some((e) => e.pod === c.pod), 'no exec into the FROM-scratch collector');
 
   const svc = snap.services.find((s) => s.name === 'otel-collector');
   assert.deepEqual(svc?.matchedCollectorPods, ['observability/otel-collector-7d9f8b6c5-x0']);

@@ -30,6 +30,27 @@ test('FROM scratch: sh is missing, so each argv form is tried once, then the nex
   assert.match(ev.reason ?? '', /sidecar: no socket tool/);
 });
 
+test('an image the distribution table knows is FROM scratch is not exec\'d into; its siblings still are', async () => {
+  const fake = new FakeClusterClient();
+  fake.onExec = (_n, _p, c, argv) => (c === 'sidecar' && argv[0] === 'sh' ? { stdout: `@sock ss 0\n${SS}`, stderr: '', exitCode: 0 } : notFound(argv[0]));
+  const images = { otelcol: 'ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-contrib:0.111.0', sidecar: 'busybox:1.36' };
+  const ev = await listenSockets({ ...opts(fake, ['sidecar']), images });
+  assert.deepEqual(fake.execLog.map((e) => `${e.container} ${e.argv[0]}`), ['sidecar sh']);
+  assert.equal(ev.method, 'ss');
+  assert.equal(ev.container, 'sidecar');
+  // alone, the reason says why nothing ran, and a mirror's path counts as the image
+  const alone = new FakeClusterClient();
+  const none = await listenSockets({ ...opts(alone), images: { otelcol: 'registry.example.com/mirror/otel/opentelemetry-collector-k8s:0.120.0' } });
+  assert.equal(alone.execLog.length, 0);
+  assert.equal(none.method, 'none');
+  assert.match(none.reason ?? '', /otelcol: not tried, .*opentelemetry-collector-k8s:0\.120\.0 is built FROM scratch/);
+  // an image the table does not mark (a vendor image with a shell) is tried as before
+  const other = new FakeClusterClient();
+  other.onExec = (_n, _p, _c, argv) => notFound(argv[0]);
+  await listenSockets({ ...opts(other), images: { otelcol: 'signoz/signoz-otel-collector:0.111.5' } });
+  assert.deepEqual(other.execLog.map((e) => e.argv[0]), ['sh', 'ss', 'netstat', 'cat']);
+});
+
 test('the socket script on this machine prints a method and what the parser reads', { skip: spawnSync('sh', ['-c', 'true']).status !== 0 && 'no sh' }, () => {
   const r = spawnSync('sh', ['-c', SOCKET_SCRIPT], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
