@@ -12,6 +12,7 @@ import { ApiError, KubeconfigError } from '../errors.ts';
 import type { Connection, RequestSetup } from './connection.ts';
 import { currentEntries, impersonation, KEEP_ALIVE, readTokenFile } from './connection.ts';
 import type { LoadedKubeconfig } from './kubeconfig.ts';
+import { proxyFor } from './proxy.ts';
 
 /** client-node needs a config object; give it exactly one, the merged one, so its own loader never runs. */
 export function toKubeConfig(loaded: LoadedKubeconfig): KubeConfig {
@@ -42,6 +43,16 @@ export function clientNodeConnection(loaded: LoadedKubeconfig): Connection {
   // client-node's own agent is a plain one without keep-alive (or a proxy's): the API calls get a pooled
   // agent with the same TLS material, unless a proxy's agent must carry them.
   let pooled: { key: string; agent: HttpAgent } | undefined;
+  let upgrading: { key: string; agent: HttpAgent } | undefined;
+  // HTTPS_PROXY / NO_PROXY as kubectl reads them; a `proxy-url` (client-node's own agent) wins, as in client-go.
+  let server: URL;
+  try {
+    server = new URL(cluster.server);
+  } catch (e) {
+    throw new KubeconfigError(`the server of context "${loaded.context}" is not a URL: ${cluster.server}`, { cause: e });
+  }
+  const proxy = proxyFor(server);
+  const viaProxy = proxy ? { proxyEnv: server.protocol === 'https:' ? { HTTPS_PROXY: proxy.href } : { HTTP_PROXY: proxy.href } } : {};
   const agents = new Set<HttpAgent>();
   const entries = currentEntries(loaded);
   // client-go sends the whole impersonation set; client-node only Impersonate-User.
@@ -72,20 +83,26 @@ export function clientNodeConnection(loaded: LoadedKubeconfig): Connection {
       const own = opts.agent;
       agents.add(own);
       const plain = own?.constructor === HttpsAgent || own?.constructor === HttpAgent;
-      if (kind === 'request' && plain) {
+      // An upgrade keeps client-node's own agent unless a proxy from the environment must carry it too.
+      if (plain && (kind === 'request' || proxy)) {
         const tls = { ca: opts.ca, cert: opts.cert, key: opts.key, pfx: opts.pfx, passphrase: opts.passphrase, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
         const key = JSON.stringify(Object.values(tls).map((v) => (v === undefined ? null : String(v))));
-        if (pooled?.key !== key) {
-          pooled?.agent.destroy();
+        const made = kind === 'request' ? pooled : upgrading;
+        let agent = made?.agent;
+        if (made?.key !== key) {
+          made?.agent.destroy();
           const defined = Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined));
-          pooled = { key, agent: own instanceof HttpsAgent ? new HttpsAgent({ ...defined, ...KEEP_ALIVE }) : new HttpAgent(KEEP_ALIVE) };
+          const reuse = kind === 'request' ? KEEP_ALIVE : { keepAlive: false };
+          agent = own instanceof HttpsAgent ? new HttpsAgent({ ...defined, ...viaProxy, ...reuse }) : new HttpAgent({ ...viaProxy, ...reuse });
+          if (kind === 'request') { pooled = { key, agent }; } else { upgrading = { key, agent }; }
         }
-        return { agent: pooled.agent, headers, ...(opts.auth ? { auth: opts.auth } : {}) };
+        return { agent: agent as HttpAgent, headers, ...(opts.auth ? { auth: opts.auth } : {}) };
       }
       return { agent: own, headers, ...(opts.auth ? { auth: opts.auth } : {}) };
     },
     close() {
       pooled?.agent.destroy();
+      upgrading?.agent.destroy();
       for (const a of agents) { a?.destroy(); }
     },
   };

@@ -2,7 +2,7 @@
  * How to reach the API server of the kubeconfig's current context: its URL and, per request, the agent
  * (TLS material inside) and the headers that authenticate. The common credentials (a bearer token or
  * token file, a client certificate, impersonation, or none) are read here as kubectl (client-go's
- * `rest.Config` and `transport`) reads them, with node:https and no @kubernetes/client-node: loading
+ * `rest.Config` and `transport`) reads them, and so is a proxy from the environment (proxy.ts), with node:https and no @kubernetes/client-node: loading
  * client-node and its undici costs a few hundred milliseconds of CPU, more than a small diagnosis spends
  * on everything else. Whatever this module does not read exactly (exec plugins, auth providers, basic
  * auth, a `proxy-url`) goes to client-node (connection-client-node.ts), loaded only then.
@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import type { Agent as HttpAgent } from 'node:http';
 import { KubeconfigError } from '../errors.ts';
 import type { LoadedKubeconfig } from './kubeconfig.ts';
+import { proxyFor } from './proxy.ts';
 
 /** What one request or one exec upgrade needs besides its method, path and body. */
 export interface RequestSetup {
@@ -154,6 +155,9 @@ export function directConnection(loaded: LoadedKubeconfig): Connection {
   }
   const headers = { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...impersonation(user) };
   const mod = (secure ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http')) as typeof import('node:https');
+  // HTTPS_PROXY / NO_PROXY as kubectl reads them (proxy.ts); the agents tunnel through it with CONNECT.
+  const proxy = proxyFor(url);
+  const viaProxy = proxy ? { proxyEnv: secure ? { HTTPS_PROXY: proxy.href } : { HTTP_PROXY: proxy.href } } : {};
   let pooled: HttpAgent | undefined;
   let upgrades: HttpAgent | undefined;
   // One TLS context for every connection: otherwise each one parses the CA and the key again (the
@@ -173,8 +177,8 @@ export function directConnection(loaded: LoadedKubeconfig): Connection {
     compression: cluster['disable-compression'] !== true,
     setup(kind) {
       const agent = kind === 'request'
-        ? (pooled ??= new mod.Agent({ ...agentTls, ...KEEP_ALIVE }))
-        : (upgrades ??= new mod.Agent({ ...agentTls, keepAlive: false }));
+        ? (pooled ??= new mod.Agent({ ...agentTls, ...viaProxy, ...KEEP_ALIVE }))
+        : (upgrades ??= new mod.Agent({ ...agentTls, ...viaProxy, keepAlive: false }));
       return Promise.resolve({ agent, headers });
     },
     close() {

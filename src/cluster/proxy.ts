@@ -1,0 +1,127 @@
+/**
+ * The proxy kubectl would use for the API server, from the environment: client-go's default transport
+ * takes `http.ProxyFromEnvironment` (k8s.io/client-go/transport/cache.go, through
+ * k8s.io/apimachinery/pkg/util/net NewProxierWithNoProxyCIDR), that is golang.org/x/net/http/httpproxy:
+ * HTTPS_PROXY (then https_proxy) for an https server, HTTP_PROXY (then http_proxy) for an http one, never
+ * for `localhost` or a loopback IP, and NO_PROXY (then no_proxy) as a comma list of `*`, IPs and CIDRs,
+ * and domain names that match themselves and their subdomains (a leading `.` or `*.`: subdomains only),
+ * each optionally with a port. Node's own env proxy reads the lower-case names first and matches NO_PROXY
+ * otherwise, so the decision is made here, once per server, and the agent is handed only its result.
+ */
+import { BlockList, isIP } from 'node:net';
+import { domainToASCII } from 'node:url';
+import { KubeconfigError } from '../errors.ts';
+
+export type ProxyEnv = Readonly<Record<string, string | undefined>>;
+
+/** golang.org/x/net/http/httpproxy getEnvAny: the first name that is set and not empty. */
+function envAny(env: ProxyEnv, ...names: string[]): string {
+  for (const n of names) {
+    const v = env[n];
+    if (v) { return v; }
+  }
+  return '';
+}
+
+/**
+ * httpproxy parseProxy: a URL, or `host[:port]` taken as http://; a URL of another scheme is kept
+ * (`foo://host`), and then fails kubectl's requests: it fails here too (proxyFor), never goes around.
+ */
+function parseProxy(value: string): URL | undefined {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(value)?.[1];
+  try {
+    return new URL(scheme ? value : `http://${value}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `[v6]` -> `v6`, lower-cased */
+const bare = (host: string): string => host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+
+/** host and port of a NO_PROXY entry (`1.2.3.4:80`, `[::1]:80`, `foo.com:443`, or without a port) */
+function splitEntry(p: string): { host: string; port: string } {
+  const v6 = /^\[([^\]]*)\]:(\d*)$/.exec(p);
+  if (v6) { return { host: v6[1], port: v6[2] }; }
+  const hp = /^([^:]*):(\d*)$/.exec(p);
+  return hp ? { host: hp[1], port: hp[2] } : { host: p, port: '' };
+}
+
+/** httpproxy useProxy: whether `host:port` goes through the proxy, given NO_PROXY. */
+export function useProxy(hostIn: string, port: string, noProxy: string): boolean {
+  const host = bare(hostIn.trim());
+  if (host === 'localhost') { return false; }
+  const family = isIP(host);
+  if (family) {
+    const loop = new BlockList();
+    loop.addSubnet('127.0.0.0', 8, 'ipv4');
+    loop.addAddress('::1', 'ipv6');
+    if (loop.check(host, family === 4 ? 'ipv4' : 'ipv6')) { return false; }
+  }
+  for (const raw of noProxy.split(',')) {
+    const p = raw.trim().toLowerCase();
+    if (!p) { continue; }
+    if (p === '*') { return false; }
+    const cidr = /^(.+)\/(\d+)$/.exec(p);
+    if (cidr) {
+      const netFamily = isIP(cidr[1]);
+      if (netFamily && family) {
+        const list = new BlockList();
+        try {
+          list.addSubnet(cidr[1], Number(cidr[2]), netFamily === 4 ? 'ipv4' : 'ipv6');
+        } catch {
+          continue;
+        }
+        if (list.check(host, family === 4 ? 'ipv4' : 'ipv6')) { return false; }
+      }
+      continue;
+    }
+    const entry = splitEntry(p);
+    const phost = bare(entry.host);
+    const ascii = domainToASCII(phost.replace(/^\*?\./, '')) || phost.replace(/^\*?\./, '');
+    if (!phost) { continue; }
+    if (isIP(phost)) {
+      if (family && isIP(phost) === family && sameIP(phost, host) && (entry.port === '' || entry.port === port)) { return false; }
+      continue;
+    }
+    // foo.com: itself and its subdomains; .foo.com and *.foo.com: subdomains only
+    const matchHost = !phost.startsWith('.') && !phost.startsWith('*.');
+    const suffix = `.${ascii}`;
+    if ((host.endsWith(suffix) || (matchHost && host === suffix.slice(1))) && (entry.port === '' || entry.port === port)) { return false; }
+  }
+  return true;
+}
+
+/** net.IP.Equal: the same address whatever its spelling (`::1` and `0:0::1`, `::ffff:1.2.3.4` and `1.2.3.4`) */
+function sameIP(a: string, b: string): boolean {
+  const list = new BlockList();
+  const fa = isIP(a) === 4 ? 'ipv4' : 'ipv6';
+  list.addAddress(a, fa);
+  return list.check(b, isIP(b) === 4 ? 'ipv4' : 'ipv6');
+}
+
+/**
+ * The proxy URL for `server`, or undefined for a direct connection. A SOCKS5 proxy (which kubectl
+ * supports) is refused with a clear error rather than ignored: Node's agents only tunnel through HTTP(S)
+ * proxies, and going around it would reach a network the user meant to go through the proxy for.
+ */
+export function proxyFor(server: URL, env: ProxyEnv = process.env): URL | undefined {
+  const https = server.protocol === 'https:';
+  const name = https ? 'HTTPS_PROXY' : 'HTTP_PROXY';
+  const value = envAny(env, name, name.toLowerCase());
+  if (!value) { return undefined; }
+  const proxy = parseProxy(value);
+  if (!proxy) { return undefined; }
+  const port = server.port || (https ? '443' : '80');
+  if (!useProxy(server.hostname, port, envAny(env, 'NO_PROXY', 'no_proxy'))) { return undefined; }
+  if (!['http:', 'https:', 'socks5:'].includes(proxy.protocol)) {
+    throw new KubeconfigError(`${name}=${value}: proxy scheme "${proxy.protocol.slice(0, -1)}" is not supported (http or https)`);
+  }
+  if (!https && env.REQUEST_METHOD) {
+    throw new KubeconfigError('refusing to use HTTP_PROXY in a CGI environment (REQUEST_METHOD is set), as client-go does: see golang.org/s/cgihttpproxy');
+  }
+  if (proxy.protocol === 'socks5:') {
+    throw new KubeconfigError(`${name} names a SOCKS5 proxy (${proxy.host}), which otel-doctor cannot tunnel through: use an HTTP proxy, or list the API server in NO_PROXY if it is reachable without one`);
+  }
+  return proxy;
+}
