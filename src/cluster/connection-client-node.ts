@@ -12,7 +12,7 @@ import { ApiError, KubeconfigError } from '../errors.ts';
 import type { Connection, RequestSetup } from './connection.ts';
 import { currentEntries, impersonation, KEEP_ALIVE, readTokenFile } from './connection.ts';
 import type { LoadedKubeconfig } from './kubeconfig.ts';
-import { proxyFor } from './proxy.ts';
+import { agentProxyOptions, proxyFor } from './proxy.ts';
 
 /** client-node needs a config object; give it exactly one, the merged one, so its own loader never runs. */
 export function toKubeConfig(loaded: LoadedKubeconfig): KubeConfig {
@@ -42,6 +42,7 @@ export function clientNodeConnection(loaded: LoadedKubeconfig): Connection {
   if (!cluster) { throw new KubeconfigError(`context "${loaded.context}" has no cluster`); }
   // client-node's own agent is a plain one without keep-alive (or a proxy's): the API calls get a pooled
   // agent with the same TLS material, unless a proxy's agent must carry them.
+  const entries = currentEntries(loaded);
   let pooled: { key: string; agent: HttpAgent } | undefined;
   let upgrading: { key: string; agent: HttpAgent } | undefined;
   // HTTPS_PROXY / NO_PROXY as kubectl reads them; a `proxy-url` (client-node's own agent) wins, as in client-go.
@@ -51,10 +52,9 @@ export function clientNodeConnection(loaded: LoadedKubeconfig): Connection {
   } catch (e) {
     throw new KubeconfigError(`the server of context "${loaded.context}" is not a URL: ${cluster.server}`, { cause: e });
   }
-  const proxy = proxyFor(server);
-  const viaProxy = proxy ? { proxyEnv: server.protocol === 'https:' ? { HTTPS_PROXY: proxy.href } : { HTTP_PROXY: proxy.href } } : {};
+  const proxy = entries.cluster?.['proxy-url'] ? undefined : proxyFor(server);
+  const viaProxy = agentProxyOptions(server, proxy);
   const agents = new Set<HttpAgent>();
-  const entries = currentEntries(loaded);
   // client-go sends the whole impersonation set; client-node only Impersonate-User.
   const impersonate = impersonation(entries.user ?? {});
   // Calls made at once share one credential run: an exec plugin (`aws eks get-token`) would otherwise start

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import type { Agent as HttpAgent } from 'node:http';
 import { KubeconfigError } from '../errors.ts';
 import type { LoadedKubeconfig } from './kubeconfig.ts';
-import { proxyFor } from './proxy.ts';
+import { agentProxyOptions, proxyFor } from './proxy.ts';
 
 /** What one request or one exec upgrade needs besides its method, path and body. */
 export interface RequestSetup {
@@ -155,9 +155,8 @@ export function directConnection(loaded: LoadedKubeconfig): Connection {
   }
   const headers = { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...impersonation(user) };
   const mod = (secure ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http')) as typeof import('node:https');
-  // HTTPS_PROXY / NO_PROXY as kubectl reads them (proxy.ts); the agents tunnel through it with CONNECT.
-  const proxy = proxyFor(url);
-  const viaProxy = proxy ? { proxyEnv: secure ? { HTTPS_PROXY: proxy.href } : { HTTP_PROXY: proxy.href } } : {};
+  // HTTPS_PROXY / NO_PROXY as kubectl reads them (proxy.ts).
+  const viaProxy = agentProxyOptions(url, proxyFor(url));
   let pooled: HttpAgent | undefined;
   let upgrades: HttpAgent | undefined;
   // One TLS context for every connection: otherwise each one parses the CA and the key again (the

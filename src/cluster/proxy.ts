@@ -39,17 +39,33 @@ function parseProxy(value: string): URL | undefined {
 /** `[v6]` -> `v6`, lower-cased */
 const bare = (host: string): string => host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
 
-/** host and port of a NO_PROXY entry (`1.2.3.4:80`, `[::1]:80`, `foo.com:443`, or without a port) */
+/**
+ * An IPv4-mapped IPv6 address as the IPv4 one (Go's net.IP holds both as one 16-byte form, so
+ * `::ffff:10.0.0.1` equals `10.0.0.1` and is loopback when the IPv4 one is); Node's URL writes it in hex.
+ */
+function unmapped(ip: string): string {
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (dotted) { return dotted[1]; }
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(ip);
+  if (!hex) { return ip; }
+  const [hi, lo] = [Number.parseInt(hex[1], 16), Number.parseInt(hex[2], 16)];
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+}
+
+/**
+ * host and port of a NO_PROXY entry (`1.2.3.4:80`, `[::1]:80`, `foo.com:443`, or without a port), as Go's
+ * SplitHostPort splits it: brackets go only with a port, so a bare `[::1]` stays a name that never matches.
+ */
 function splitEntry(p: string): { host: string; port: string } {
   const v6 = /^\[([^\]]*)\]:(\d*)$/.exec(p);
   if (v6) { return { host: v6[1], port: v6[2] }; }
-  const hp = /^([^:]*):(\d*)$/.exec(p);
+  const hp = /^([^:[\]]*):(\d*)$/.exec(p);
   return hp ? { host: hp[1], port: hp[2] } : { host: p, port: '' };
 }
 
 /** httpproxy useProxy: whether `host:port` goes through the proxy, given NO_PROXY. */
 export function useProxy(hostIn: string, port: string, noProxy: string): boolean {
-  const host = bare(hostIn.trim());
+  const host = unmapped(bare(hostIn.trim()));
   if (host === 'localhost') { return false; }
   const family = isIP(host);
   if (family) {
@@ -77,11 +93,14 @@ export function useProxy(hostIn: string, port: string, noProxy: string): boolean
       continue;
     }
     const entry = splitEntry(p);
-    const phost = bare(entry.host);
-    const ascii = domainToASCII(phost.replace(/^\*?\./, '')) || phost.replace(/^\*?\./, '');
+    const phost = isIP(entry.host) ? unmapped(entry.host) : entry.host;
+    const name = phost.replace(/^\*?\./, '');
+    // idnaASCII: only a name with non-ASCII characters is converted (Node's would also rewrite `0.0.1`)
+    const ascii = /^[\x00-\x7f]*$/.test(name) ? name : domainToASCII(name) || name;
     if (!phost) { continue; }
     if (isIP(phost)) {
-      if (family && isIP(phost) === family && sameIP(phost, host) && (entry.port === '' || entry.port === port)) { return false; }
+      if (family && phost === host && (entry.port === '' || entry.port === port)) { return false; }
+      if (family && isIP(phost) === family && family === 6 && sameIPv6(phost, host) && (entry.port === '' || entry.port === port)) { return false; }
       continue;
     }
     // foo.com: itself and its subdomains; .foo.com and *.foo.com: subdomains only
@@ -92,12 +111,11 @@ export function useProxy(hostIn: string, port: string, noProxy: string): boolean
   return true;
 }
 
-/** net.IP.Equal: the same address whatever its spelling (`::1` and `0:0::1`, `::ffff:1.2.3.4` and `1.2.3.4`) */
-function sameIP(a: string, b: string): boolean {
+/** net.IP.Equal for two IPv6 spellings (`::1` and `0:0::1`); mapped IPv4 ones were unmapped before. */
+function sameIPv6(a: string, b: string): boolean {
   const list = new BlockList();
-  const fa = isIP(a) === 4 ? 'ipv4' : 'ipv6';
-  list.addAddress(a, fa);
-  return list.check(b, isIP(b) === 4 ? 'ipv4' : 'ipv6');
+  list.addAddress(a, 'ipv6');
+  return list.check(b, 'ipv6');
 }
 
 /**
@@ -112,16 +130,31 @@ export function proxyFor(server: URL, env: ProxyEnv = process.env): URL | undefi
   if (!value) { return undefined; }
   const proxy = parseProxy(value);
   if (!proxy) { return undefined; }
+  // httpproxy refuses HTTP_PROXY in a CGI environment before it looks at the host or NO_PROXY
+  if (!https && env.REQUEST_METHOD) {
+    throw new KubeconfigError('refusing to use HTTP_PROXY in a CGI environment (REQUEST_METHOD is set), as client-go does: see golang.org/s/cgihttpproxy');
+  }
   const port = server.port || (https ? '443' : '80');
   if (!useProxy(server.hostname, port, envAny(env, 'NO_PROXY', 'no_proxy'))) { return undefined; }
   if (!['http:', 'https:', 'socks5:'].includes(proxy.protocol)) {
     throw new KubeconfigError(`${name}=${value}: proxy scheme "${proxy.protocol.slice(0, -1)}" is not supported (http or https)`);
   }
-  if (!https && env.REQUEST_METHOD) {
-    throw new KubeconfigError('refusing to use HTTP_PROXY in a CGI environment (REQUEST_METHOD is set), as client-go does: see golang.org/s/cgihttpproxy');
-  }
   if (proxy.protocol === 'socks5:') {
     throw new KubeconfigError(`${name} names a SOCKS5 proxy (${proxy.host}), which otel-doctor cannot tunnel through: use an HTTP proxy, or list the API server in NO_PROXY if it is reachable without one`);
   }
   return proxy;
+}
+
+/**
+ * The agent options that send requests for `server` through `proxy` (an https server: tunnelled with
+ * CONNECT; an http one: forwarded). Node's agents take `proxyEnv` from 22.21 and 24.5 on; an older Node
+ * would ignore it and connect directly, so a proxy that applies there is an error, never gone around.
+ */
+export function agentProxyOptions(server: URL, proxy: URL | undefined, version = process.versions.node): { proxyEnv?: Record<string, string> } {
+  if (!proxy) { return {}; }
+  const [major, minor] = version.split('.').map(Number);
+  if (!(major >= 25 || (major === 24 && minor >= 5) || (major === 22 && minor >= 21))) {
+    throw new KubeconfigError(`the API server's proxy (${proxy.host}, from ${server.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY'}) needs Node.js 22.21 or 24.5 and later to tunnel through; this is Node.js ${version}`);
+  }
+  return { proxyEnv: server.protocol === 'https:' ? { HTTPS_PROXY: proxy.href } : { HTTP_PROXY: proxy.href } };
 }

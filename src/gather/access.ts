@@ -20,7 +20,6 @@ export interface AccessCheck {
 
 export interface AccessReport {
   checks: AccessCheck[];
-  listPodsClusterWide: boolean;
   exec: boolean;
   logs: boolean;
 }
@@ -68,5 +67,5 @@ export async function reviewAccess(client: ClusterClient, namespace: string): Pr
     }),
   );
   const get = (id: string): boolean => checks.find((c) => c.id === id)?.allowed ?? false;
-  return { checks, listPodsClusterWide: get('list-pods-cluster'), exec: get('exec'), logs: get('logs') };
+  return { checks, exec: get('exec'), logs: get('logs') };
 }

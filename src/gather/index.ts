@@ -81,13 +81,19 @@ function probeGaps(probes: ProbeRecord[]): IncompleteCheck[] {
   return out;
 }
 
-function accessIncomplete(access: AccessReport, opts: GatherOptions, exec: boolean): IncompleteCheck[] {
+/**
+ * What the access reviews and the pod list say could not be done. Whether apps were looked for cluster-wide
+ * is the pod list's own answer (it leaves beside the reviews), not the review's: they can disagree.
+ */
+function accessIncomplete(access: AccessReport, opts: GatherOptions, exec: boolean, clusterWide: boolean): IncompleteCheck[] {
   const out: IncompleteCheck[] = [];
+  if (!clusterWide) {
+    const rule = access.checks.find((c) => c.id === 'list-pods-cluster')?.rule;
+    out.push({ check: 'list-apps', reason: `cannot list pods cluster-wide: apps were looked for only in ${[...new Set([opts.namespace, ...(opts.appNamespaces ?? [])])].join(', ')}`, remedy: 'grant list on pods cluster-wide, or name app namespaces with --app-namespace', ...(rule ? { rbac: rule } : {}) });
+  }
   for (const c of access.checks) {
-    if (c.allowed || c.error) { continue; }
-    if (c.id === 'list-pods-cluster') {
-      out.push({ check: 'list-apps', reason: `cannot list pods cluster-wide: apps were looked for only in ${[opts.namespace, ...(opts.appNamespaces ?? [])].join(', ')}`, remedy: 'grant list on pods cluster-wide, or name app namespaces with --app-namespace', rbac: c.rule });
-    } else if (c.id === 'exec') {
+    if (c.allowed || c.error || c.id === 'list-pods-cluster') { continue; }
+    if (c.id === 'exec') {
       if (exec) { out.push({ check: 'exec', reason: `cannot create pods/exec in ${opts.namespace}: no listen-socket checks and no connectivity probes`, remedy: 'grant create on pods/exec', rbac: c.rule }); }
     } else if (c.id === 'logs') {
       out.push({ check: 'logs', reason: `cannot get pods/log in ${opts.namespace}: no log evidence`, remedy: 'grant get on pods/log', rbac: c.rule });
@@ -107,7 +113,6 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
   const execTimeoutMs = opts.execTimeoutMs ?? 8000;
   const progress = opts.onProgress ?? (() => undefined);
 
-  progress({ phase: 'Checking permissions', done: 0, total: 1 });
   // Discovery, beside everything else: which policy APIs this cluster serves decides how apps share probes.
   const apiGroupsP = client.apiGroups({ ...(overall ? { signal: overall } : {}) }).catch(() => null);
   // The lists leave beside the reviews instead of a round trip after them: the cluster-wide pod list's own
@@ -127,8 +132,8 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
   // An API server that does not answer is said by the reviews (their error goes first); the lists' own
   // failure must not go unhandled meanwhile.
   discP.catch(() => undefined);
+  progress({ phase: 'Checking permissions and listing', done: 0, total: 1 });
   const access = await reviewAccess(client, opts.namespace);
-  progress({ phase: 'Listing', done: 0, total: 1 });
   let disc: Discovery;
   try {
     disc = await discP;
@@ -166,7 +171,7 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
     instrumentations: [],
     otelCollectorCRs: [],
     notes: [],
-    incomplete: accessIncomplete(access, opts, exec),
+    incomplete: accessIncomplete(access, opts, exec, disc.scope.clusterWide),
   };
   if (disc.scope.note) { snap.notes.push(disc.scope.note); }
   snap.notes.push(...injectionNotes(disc.pods, disc.instrumentations, disc.instrumentationsListed, disc.operator));
@@ -242,7 +247,10 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
         (async () => {
           const spec = disc.collectors[i].pod.spec;
           const images = Object.fromEntries([...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].map((k: KObject) => [String(k?.name ?? ''), String(k?.image ?? '')]));
-          const so = { client, namespace: c.namespace, pod: c.pod, container: c.container, siblings: c.siblingContainers ?? [], images, timeoutMs: execTimeoutMs, signal: overall, run };
+          // With --debug-container every container is tried even when its image is known FROM scratch: only
+          // an exec's own answer (403 or not) can tell whether exec is refused, and a refused one must never
+          // be followed by an ephemeral container, which stays in the pod until the pod is deleted.
+          const so = { client, namespace: c.namespace, pod: c.pod, container: c.container, siblings: c.siblingContainers ?? [], ...(opts.debugImage ? {} : { images }), timeoutMs: execTimeoutMs, signal: overall, run };
           let ev = await listenSockets(so);
           if (ev.method === 'none' && opts.debugImage && !/Forbidden/.test(ev.reason ?? '')) {
             const podObject = disc.collectors[i].pod;
@@ -258,7 +266,7 @@ export async function gather(client: ClusterClient, opts: GatherOptions): Promis
                 method: 'log',
                 container: c.container,
                 sockets: fromLog,
-                reason: `no socket tool could run (${ev.reason}); addresses from the collector's startup log`,
+                reason: `no socket check ran (${ev.reason}); addresses from the collector's startup log`,
                 logAddressKind: atLeast(c.version, '0.133.0') ? 'bound' : 'configured',
               };
             } else {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClusterClient } from '../../src/cluster/client.ts';
 import type { LoadedKubeconfig } from '../../src/cluster/kubeconfig.ts';
-import { proxyFor, useProxy } from '../../src/cluster/proxy.ts';
+import { agentProxyOptions, proxyFor, useProxy } from '../../src/cluster/proxy.ts';
 import { KubeconfigError } from '../../src/errors.ts';
 import { makeCerts } from '../sim/api/tls.ts';
 
@@ -32,6 +32,25 @@ test('NO_PROXY as httpproxy reads it (its UseProxyTests, at port 80); localhost 
   }
   assert.equal(useProxy('example.com', '80', ':1'), true, 'a malformed entry is ignored');
   assert.equal(useProxy('www.xn--fsq092h.com', '443', '示例.com'), false, 'an IDN entry matches its punycode');
+  // Go's SplitHostPort: brackets only with a port, so `[2001:db8::1]` alone is a name that matches nothing
+  assert.equal(useProxy('[2001:db8::1]', '443', '[2001:db8::1]'), true);
+  assert.equal(useProxy('[2001:db8::1]', '443', '[2001:db8::1]:443'), false);
+  // net.IP.Equal: an IPv4-mapped address is its IPv4 one, in either spelling Node's URL may give
+  assert.equal(useProxy('[::ffff:a00:1]', '443', '10.0.0.1'), false);
+  assert.equal(useProxy('10.0.0.1', '443', '::ffff:10.0.0.1'), false);
+  assert.equal(useProxy('[::ffff:7f00:1]', '443', ''), false, 'mapped loopback');
+  // an ASCII entry is compared as written (a name ending in a number is not rewritten)
+  assert.equal(useProxy('api.10.0.0.1', '443', '.0.0.1'), false);
+});
+
+test('a proxy needs a Node whose agents tunnel (22.21, 24.5 and later): an older one is an error, never a direct connection', () => {
+  const server = new URL('https://api.example.com:6443');
+  const proxy = new URL('http://proxy:3128');
+  assert.deepEqual(agentProxyOptions(server, undefined, '22.19.0'), {}, 'no proxy: nothing needed');
+  assert.deepEqual(agentProxyOptions(server, proxy, '24.5.0'), { proxyEnv: { HTTPS_PROXY: 'http://proxy:3128/' } });
+  assert.deepEqual(agentProxyOptions(server, proxy, '22.21.0'), { proxyEnv: { HTTPS_PROXY: 'http://proxy:3128/' } });
+  assert.deepEqual(agentProxyOptions(new URL('http://api.example.com'), proxy, '25.0.0'), { proxyEnv: { HTTP_PROXY: 'http://proxy:3128/' } });
+  for (const old of ['22.19.0', '22.20.1', '23.11.0', '24.4.1']) { assert.throws(() => agentProxyOptions(server, proxy, old), /needs Node\.js 22\.21 or 24\.5/, old); }
 });
 
 test('which variable for which server: HTTPS_PROXY before https_proxy (Go\'s order, not Node\'s), host:port taken as http://', () => {
@@ -53,6 +72,32 @@ test('which variable for which server: HTTPS_PROXY before https_proxy (Go\'s ord
   assert.throws(() => proxyFor(k8s, { HTTPS_PROXY: 'socks5://127.0.0.1:1080' }), /SOCKS5/);
   assert.throws(() => proxyFor(k8s, { HTTPS_PROXY: 'foo://host' }), /proxy scheme "foo" is not supported/);
   assert.equal(proxyFor(k8s, { HTTPS_PROXY: 'socks5://127.0.0.1:1080', NO_PROXY: 'example.com' }), undefined, 'unless NO_PROXY exempts the server');
+  // the CGI refusal comes before NO_PROXY and loopback, as in httpproxy's proxyForURL
+  assert.throws(() => proxyFor(new URL('http://127.0.0.1:8001'), { HTTP_PROXY: 'http://10.1.2.3:8080', REQUEST_METHOD: 'GET' }), /CGI/);
+});
+
+test('a context\'s proxy-url wins over the environment, as in client-go: HTTPS_PROXY is not even read', async () => {
+  const saved = Object.fromEntries(['HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'].map((k) => [k, process.env[k]]));
+  try {
+    for (const k of Object.keys(saved)) { delete process.env[k]; }
+    process.env.HTTPS_PROXY = 'socks5://127.0.0.1:1080';
+    const loaded: LoadedKubeconfig = {
+      config: {
+        apiVersion: 'v1', kind: 'Config', preferences: {}, 'current-context': 'x',
+        clusters: [{ name: 'c', cluster: { server: 'https://api.example.com:6443', 'proxy-url': 'http://127.0.0.1:9' } }],
+        users: [{ name: 'u', user: { token: 't' } }],
+        contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+      },
+      context: 'x', namespace: 'default', sources: [], inCluster: false,
+    };
+    // without proxy-url the environment's SOCKS5 proxy is an error; with it, the connection is made
+    assert.doesNotThrow(() => createClusterClient(loaded, { requestTimeoutMs: 1000 }).close());
+    const plain = structuredClone(loaded);
+    delete (plain.config.clusters[0].cluster as Record<string, unknown>)['proxy-url'];
+    assert.throws(() => createClusterClient(plain, { requestTimeoutMs: 1000 }), /SOCKS5/);
+  } finally {
+    for (const [k, v] of Object.entries(saved)) { if (v === undefined) { delete process.env[k]; } else { process.env[k] = v; } }
+  }
 });
 
 /** An HTTP CONNECT proxy on loopback that sends every tunnel to `target`, recording what was asked. */

@@ -257,6 +257,31 @@ test('--debug-container: an ephemeral container lists the sockets of a FROM-scra
   assert.equal(plain.patches.length, 0);
 });
 
+test('--debug-container and exec refused (403): the FROM-scratch collector is still tried, and nothing is ever patched', async () => {
+  const fake = new FakeClusterClient(cluster());
+  fake.onExec = () => ({ stdout: '', stderr: '', exitCode: null, error: { code: 403, reason: 'Forbidden', message: 'pods "x" is forbidden: User "jane" cannot get resource "pods/exec"' } });
+  const snap = await gather(fake, { namespace: 'observability', debugImage: 'busybox:1.36' });
+  assert.equal(fake.patches.length, 0, 'no ephemeral container after a refused exec');
+  assert.ok(fake.execLog.some((e) => e.pod === snap.collectors[0].pod), 'the exec that said Forbidden was tried');
+});
+
+test('apps cluster-wide follows the pod list itself, not the access review: a 403 narrows (and is incomplete), a list that works is used', async () => {
+  // the review allows it, the list is refused (an admission webhook, a review that cannot see a deny)
+  const refused = new FakeClusterClient(cluster());
+  refused.listErrors.set('pods', (o) => (o.namespace ? undefined : new ApiError('pods is forbidden', { status: 403, reason: 'Forbidden', path: '' })));
+  const a = await gather(refused, { namespace: 'observability', appNamespaces: ['shop'] });
+  assert.ok(a.incomplete.some((i) => i.check === 'list-apps'), 'list-apps incomplete');
+  assert.ok(a.notes.some((n) => /cannot list pods cluster-wide/.test(n)));
+  assert.deepEqual(a.meta.appNamespaces, ['observability', 'shop']);
+  // the review denies it, the list works: cluster-wide, nothing incomplete about it
+  const allowed = new FakeClusterClient(cluster());
+  allowed.denied.add('list pods cluster');
+  const b = await gather(allowed, { namespace: 'observability' });
+  assert.ok(!b.incomplete.some((i) => i.check === 'list-apps'), JSON.stringify(b.incomplete));
+  assert.deepEqual(b.meta.appNamespaces, ['*']);
+  assert.ok(b.permissions?.reviews.some((r) => r.resource === 'pods' && !r.namespace && r.allowed === false), 'the review itself is still reported');
+});
+
 test('a hand-written collector sidecar is not operator-managed; an injected otc-container is', async () => {
   const cfg = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'shop', name: 'side' }, data: { 'c.yaml': 'receivers:\n  otlp:\n    protocols:\n      grpc: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [debug]\n' } };
   const pod = (name: string, collectorName: string, annotations: Record<string, string> = {}) => rsPod('shop', name, 0, name === 'plain' ? '10.244.1.21' : '10.244.1.22', {
