@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Start-up path: the esbuild bundle (dist/bundle, built by `node scripts/bundle.ts`) unless a source file
 // is newer than it, else the tsc build in dist/ (correct, several times slower to start). With a fresh
-// bundle, `version` and `--help` are answered from dist/bundle/fast.js without starting oclif.
+// bundle, `version` and `--help` are answered from dist/bundle/fast.js without starting oclif, and `diagnose`
+// runs from dist/bundle/diagnose.js without it whenever its flags are plain (OTEL_DOCTOR_NO_FAST_START=1: never).
 // Built-ins by process.getBuiltinModule: an ESM `import ... from 'node:fs'` builds the module's whole
 // namespace, which loads fs/promises, streams and readline (a fifth of a bare Node start-up).
 const { enableCompileCache } = process.getBuiltinModule('node:module');
@@ -79,8 +80,26 @@ const fastAnswered = async () => {
     throw e;
   }
 };
+// `diagnose` without oclif (src/diagnose-fast.ts): its flags parsed as oclif would, or declined (false)
+// when oclif must answer (help, usage errors, anything the small parser is not certain of).
+const fastDiagnosed = async () => {
+  if (argv[0] !== 'diagnose' || process.env.OTEL_DOCTOR_NO_FAST_START === '1') {
+    return false;
+  }
+  let mod;
+  try {
+    mod = await import(new URL('../dist/bundle/diagnose.js', import.meta.url).href);
+  } catch (e) {
+    // a bundle built before diagnose.js existed
+    if (e?.code === 'ERR_MODULE_NOT_FOUND') {
+      return false;
+    }
+    throw e;
+  }
+  return mod.run(argv);
+};
 if (fresh && process.env.OTEL_DOCTOR_NO_BUNDLE !== '1') {
-  if (!(await fastAnswered())) {
+  if (!(await fastAnswered()) && !(await fastDiagnosed())) {
     await import(bundle.href);
   }
 } else {
