@@ -21,6 +21,7 @@ import { Help, HelpFormatter } from '@oclif/core/help';
 import { loadConfig, type BuildInfo, type Commands } from '../src/cli.ts';
 import { versionText } from '../src/commands/version.ts';
 import type { FastData } from '../src/fast-start.ts';
+import type { OclifEnv } from '../src/diagnose-fast.ts';
 import { platform } from '../src/version.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -214,6 +215,12 @@ async function buildFast(info: BuildInfo, commit: string | undefined, outdir: st
   return result.outputFiles;
 }
 
+/** The environment variables oclif's start-up reads for a command, from its own Config (src/diagnose-fast.ts). */
+export async function oclifEnv(info: BuildInfo): Promise<OclifEnv> {
+  const config = await loadConfig({}, info, process.execPath);
+  return { bin: info.oclif.bin, debugVars: ['DEBUG', ...config.scopedEnvVarKeys('DEBUG')], redirectedVars: config.scopedEnvVarKeys('REDIRECTED') };
+}
+
 /** Entry modules written here, resolved from src/ as if they were files there: `otel-doctor-entry:<name>`. */
 function entryPlugin(entries: Record<string, string>): esbuild.Plugin {
   return {
@@ -243,9 +250,10 @@ export async function bundle(opts: BundleOptions = {}): Promise<string> {
   // identical rebuild changes nothing on disk.
   // `diagnose` without oclif (src/diagnose-fast.ts), a second entry of the same split build: it shares the
   // diagnosis' chunks with cli.js, and its import graph holds no oclif (test/commands/diagnose-fast.test.ts).
-  const diagnoseEntry = [
+  const diagnoseEntry = opts.single ? '' : [
     `import { fastDiagnose } from './diagnose-fast.ts';`,
-    `export function run(argv) { return fastDiagnose(argv, ${JSON.stringify(info.oclif.bin)}); }`,
+    `const ENV = ${JSON.stringify(await oclifEnv(info))};`,
+    `export function run(argv) { return fastDiagnose(argv, ENV); }`,
   ].join('\n');
   const entries: Record<string, string> = opts.single ? { cli: entry } : { cli: entry, diagnose: diagnoseEntry };
   const { stdin: _, ...common } = entryBuild(entry, 'cli-entry.ts', {});

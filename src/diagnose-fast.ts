@@ -13,13 +13,25 @@ import { printDoctorError, runDiagnose } from './diagnose-run.ts';
 import { DoctorError, EXIT_OK } from './errors.ts';
 import { guardStdout } from './output.ts';
 
+/** What oclif's start-up would read, taken from its Config at bundle time (scripts/bundle.ts). */
+export interface OclifEnv {
+  /** the command's name in messages (package.json's oclif.bin) */
+  bin: string;
+  /** DEBUG and `<BIN>_DEBUG`: oclif then prints debug lines and warnings of its own */
+  debugVars: string[];
+  /** `<BIN>_REDIRECTED`, which oclif's Command removes from the environment before running */
+  redirectedVars: string[];
+}
+
 /** Runs `diagnose` (argv: the CLI's, command id first) and returns true, or returns false having done nothing. */
-export async function fastDiagnose(argv: readonly string[], bin: string): Promise<boolean> {
-  // oclif prints its own debug lines under DEBUG: leave such a run to it.
-  if (argv[0] !== 'diagnose' || process.env.DEBUG) { return false; }
+export async function fastDiagnose(argv: readonly string[], env: OclifEnv): Promise<boolean> {
+  // a debugging run is left to oclif, which adds its own output to it
+  if (argv[0] !== 'diagnose' || env.debugVars.some((k) => process.env[k])) { return false; }
   const flags = parseDiagnoseArgv(argv.slice(1));
   if (!flags) { return false; }
   guardStdout();
+  // as Command._run() does: an exec credential plugin must not see it
+  for (const k of env.redirectedVars) { delete process.env[k]; }
   let code: number;
   try {
     code = await runDiagnose(flags);
@@ -29,7 +41,7 @@ export async function fastDiagnose(argv: readonly string[], bin: string): Promis
       const e = err as { exitCode?: number; oclif?: { exit?: number } } | null;
       process.exitCode = process.exitCode ?? e?.oclif?.exit ?? e?.exitCode ?? 1;
       const { handleCliError } = await import('./cli.ts');
-      await handleCliError(err, bin, 'diagnose');
+      await handleCliError(err, env.bin, 'diagnose');
       return true;
     }
     code = printDoctorError(err, normalizeArgv(argv.slice(1)));

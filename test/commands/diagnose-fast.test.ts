@@ -87,6 +87,8 @@ test('without a usable kubeconfig, and on usage errors: what oclif\'s start-up p
   // left to oclif: a value out of range, help, an unknown flag
   assert.equal((await same([...missing, '--concurrency', '0'], env, true)).status, 2);
   assert.equal((await same(['diagnose', '--bogus'], env, true)).status, 2);
+  // a debugging run (DEBUG, here matching nothing, so the output stays comparable) goes to oclif as well
+  await same(missing, { ...env, DEBUG: 'nothing-here' }, true);
   const help = await same(['diagnose', '-h'], env, true);
   assert.equal(help.status, 0);
   assert.match(help.stdout, /Exit codes:/);
