@@ -29,6 +29,11 @@ export async function fastDiagnose(argv: readonly string[], env: OclifEnv): Prom
   if (argv[0] !== 'diagnose' || env.debugVars.some((k) => process.env[k])) { return false; }
   const flags = parseDiagnoseArgv(argv.slice(1));
   if (!flags) { return false; }
+  // What loading oclif's command.js does first (src/cli.ts imports it before main() guards stdout): a
+  // broken pipe passes to guardStdout, any other failed write to stdout is thrown (a crash with a stack).
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err?.code !== 'EPIPE') { throw err; }
+  });
   guardStdout();
   // as Command._run() does: an exec credential plugin must not see it
   for (const k of env.redirectedVars) { delete process.env[k]; }
