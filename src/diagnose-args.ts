@@ -9,6 +9,8 @@
  * oclif's Diagnose.parse over a corpus of argv.
  */
 
+import { EXIT_FINDINGS, EXIT_OK, UsageError } from './errors.ts';
+
 export const DEFAULT_DEBUG_IMAGE = 'busybox:1.36';
 
 interface Common {
@@ -160,4 +162,35 @@ export function parseDiagnoseArgv(argv: readonly string[]): DiagnoseFlags | unde
     if (v !== undefined) { flags[name] = v; }
   }
   return flags as unknown as DiagnoseFlags;
+}
+
+/** Go/kubectl durations: `30s`, `1m30s`, `500ms`, `2m`; a bare number is seconds. Returns milliseconds. */
+export function parseDuration(text: string): number {
+  const t = text.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) { return Math.round(Number(t) * 1000); }
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let matched = 0;
+  for (let m = re.exec(t); m; m = re.exec(t)) {
+    const n = Number(m[1]);
+    total += m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
+    matched = re.lastIndex;
+  }
+  if (matched === 0 || matched !== t.length) { throw new UsageError(`invalid duration ${JSON.stringify(text)}: use e.g. 30s, 1m30s, 500ms`); }
+  return Math.round(total);
+}
+
+export type FailOn = 'error' | 'warning' | 'never';
+
+/** A release flag (`--collector-version`, `--operator-version`): X.Y.Z, a leading v allowed. */
+export function checkVersionFlag(flag: string, value: string | undefined, example: string): void {
+  if (value !== undefined && !/^v?\d+\.\d+\.\d+$/.test(value)) { throw new UsageError(`invalid --${flag} ${JSON.stringify(value)}: use X.Y.Z, e.g. ${example}`); }
+}
+
+/** 0 nothing at or above --fail-on; 1 findings at or above it. */
+export function exitCodeFor(summary: { errors: number; warnings: number }, failOn: FailOn): number {
+  if (failOn === 'never') { return EXIT_OK; }
+  if (summary.errors > 0) { return EXIT_FINDINGS; }
+  if (failOn === 'warning' && summary.warnings > 0) { return EXIT_FINDINGS; }
+  return EXIT_OK;
 }

@@ -3,41 +3,16 @@
  * start-ups, oclif's (src/commands/diagnose.ts) and the one without oclif (src/diagnose-fast.ts), so their
  * output, stderr and exit codes cannot differ. No oclif import here: the fast start-up must not load it.
  */
-import { DoctorError, EXIT_CANNOT_DIAGNOSE, EXIT_FINDINGS, EXIT_OK, UsageError } from './errors.ts';
-import type { DiagnoseFlags } from './diagnose-args.ts';
-import type { DiagnosisOptions } from './diagnosis.ts';
+import { contextNames, loadKubeconfig } from './cluster/kubeconfig.ts';
+import { checkVersionFlag, exitCodeFor, parseDuration, type DiagnoseFlags, type FailOn } from './diagnose-args.ts';
+import { diagnoseCluster, type DiagnosisOptions } from './diagnosis.ts';
+import { policyFromFlags } from './doctor-config.ts';
+import { DoctorError, EXIT_CANNOT_DIAGNOSE, UsageError } from './errors.ts';
 import { writeStdout } from './output.ts';
-
-/** Go/kubectl durations: `30s`, `1m30s`, `500ms`, `2m`; a bare number is seconds. Returns milliseconds. */
-export function parseDuration(text: string): number {
-  const t = text.trim();
-  if (/^\d+(\.\d+)?$/.test(t)) { return Math.round(Number(t) * 1000); }
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
-  let total = 0;
-  let matched = 0;
-  for (let m = re.exec(t); m; m = re.exec(t)) {
-    const n = Number(m[1]);
-    total += m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
-    matched = re.lastIndex;
-  }
-  if (matched === 0 || matched !== t.length) { throw new UsageError(`invalid duration ${JSON.stringify(text)}: use e.g. 30s, 1m30s, 500ms`); }
-  return Math.round(total);
-}
-
-export type FailOn = 'error' | 'warning' | 'never';
-
-/** A release flag (`--collector-version`, `--operator-version`): X.Y.Z, a leading v allowed. */
-export function checkVersionFlag(flag: string, value: string | undefined, example: string): void {
-  if (value !== undefined && !/^v?\d+\.\d+\.\d+$/.test(value)) { throw new UsageError(`invalid --${flag} ${JSON.stringify(value)}: use X.Y.Z, e.g. ${example}`); }
-}
-
-/** 0 nothing at or above --fail-on; 1 findings at or above it. */
-export function exitCodeFor(summary: { errors: number; warnings: number }, failOn: FailOn): number {
-  if (failOn === 'never') { return EXIT_OK; }
-  if (summary.errors > 0) { return EXIT_FINDINGS; }
-  if (failOn === 'warning' && summary.warnings > 0) { return EXIT_FINDINGS; }
-  return EXIT_OK;
-}
+import { renderReportChunks } from './report/render/index.ts';
+import { writeChunks } from './report/render/stream.ts';
+import { terminalOptions } from './report/render/terminal.ts';
+import { RULES } from './rules/index.ts';
 
 /** Runs the diagnosis, prints the report, and returns the exit code the command ends with. */
 export async function runDiagnose(flags: DiagnoseFlags): Promise<number> {
@@ -48,7 +23,6 @@ export async function runDiagnose(flags: DiagnoseFlags): Promise<number> {
   const operatorVersion = flags['operator-version'];
   checkVersionFlag('operator-version', operatorVersion, '0.120.0');
   // Before any cluster call: a typo in a rule id is a usage error, not a diagnosis that suppresses nothing.
-  const [{ policyFromFlags }, { RULES }] = await Promise.all([import('./doctor-config.ts'), import('./rules/index.ts')]);
   const knownRules = new Set(RULES.map((r) => r.id));
   const policy = policyFromFlags({ config: flags.config, ignore: flags.ignore }, knownRules);
 
@@ -74,11 +48,7 @@ export async function runDiagnose(flags: DiagnoseFlags): Promise<number> {
   };
   const format = flags.output as 'table' | 'wide' | 'json' | 'yaml' | 'markdown';
   const failOn = flags['fail-on'] as FailOn;
-  const { contextNames, loadKubeconfig } = await import('./cluster/kubeconfig.ts');
   const contexts = [...new Set(flags['all-contexts'] ? contextNames({ kubeconfig: flags.kubeconfig }) : (flags.context ?? []))];
-  const { diagnoseCluster } = await import('./diagnosis.ts');
-  const { renderReportChunks } = await import('./report/render/index.ts');
-  const { writeChunks } = await import('./report/render/stream.ts');
   // JSON and YAML go out element by element: a large cluster's report is never held as one string.
   const print = async (chunks: Iterable<string>): Promise<void> => {
     let last = '';
@@ -88,7 +58,6 @@ export async function runDiagnose(flags: DiagnoseFlags): Promise<number> {
     });
     if (!last.endsWith('\n')) { await writeStdout('\n'); }
   };
-  const { terminalOptions } = await import('./report/render/terminal.ts');
   const renderOptions = terminalOptions(flags.color, process.stdout, process.env);
 
   if (!flags['all-contexts'] && contexts.length <= 1) {

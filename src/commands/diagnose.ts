@@ -1,12 +1,10 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { DoctorError } from '../errors.ts';
 import { DIAGNOSE_FLAGS, normalizeArgv, type DiagnoseFlags, type FlagSpec } from '../diagnose-args.ts';
-import { printDoctorError, runDiagnose } from '../diagnose-run.ts';
 
 // The logic lives in src/diagnose-run.ts and the flags in src/diagnose-args.ts, shared with the start-up
 // without oclif (src/diagnose-fast.ts); re-exported for the commands and tests that import them from here.
-export { checkVersionFlag, exitCodeFor, parseDuration, type FailOn } from '../diagnose-run.ts';
-export { DEFAULT_DEBUG_IMAGE, normalizeArgv } from '../diagnose-args.ts';
+export { checkVersionFlag, DEFAULT_DEBUG_IMAGE, exitCodeFor, normalizeArgv, parseDuration, type FailOn } from '../diagnose-args.ts';
 
 /** oclif's flag for a row of the plain table. */
 function oclifFlag(spec: FlagSpec): Interfaces.Flag<unknown> {
@@ -46,12 +44,17 @@ The report is printed before a non-zero exit.`;
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Diagnose);
+    // loaded here: the diagnosis' modules are diagnose-run's static imports, which no other command needs
+    const { runDiagnose } = await import('../diagnose-run.ts');
     const code = await runDiagnose(flags as unknown as DiagnoseFlags);
     if (code !== 0) { this.exit(code); }
   }
 
   override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
-    if (err instanceof DoctorError) { this.exit(printDoctorError(err, this.argv)); }
+    if (err instanceof DoctorError) {
+      const { printDoctorError } = await import('../diagnose-run.ts');
+      this.exit(printDoctorError(err, this.argv));
+    }
     return super.catch(err);
   }
 }
