@@ -6,7 +6,8 @@
  * The parser reads only what it is certain to read exactly as oclif's (lib/parser/parse.js, validate.js,
  * flags.js of @oclif/core 5) and declines (undefined) everything else: the CLI then starts as always and
  * oclif parses, answers help and prints its own errors. test/commands/diagnose-args.test.ts holds it to
- * oclif's Diagnose.parse over a corpus of argv.
+ * oclif's Diagnose.parse over a corpus of argv. Also here: the checks of flag values that lint and fix
+ * share (durations, versions, --fail-on), light enough for every command's start-up.
  */
 
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from './errors.ts';
