@@ -103,7 +103,8 @@ test('on a (simulated) cluster: the same report, stderr and exit code both ways'
     const env = { KUBECONFIG: cluster.kubeconfig };
     // the moment of the report is the one thing that differs between two runs
     const stable = (out: string): string => out.replace(/"generatedAt": "[^"]*"/, '"generatedAt": "-"');
-    for (const args of [['diagnose', '-n', 'observability', '-o', 'json'], ['diagnose', '-n', 'observability', '--no-exec', '-o', 'table']]) {
+    const runs = [['diagnose', '-n', 'observability', '-o', 'json'], ['diagnose', '-n', 'observability', '--no-exec', '-o', 'table'], ['diagnose', '-n', 'observability', '--no-exec', '-o', 'wide', '--color', 'always']];
+    for (const args of runs) {
       const fast = await cli(args, env, true);
       const slow = await cli(args, env, false);
       const what = args.join(' ');
@@ -113,6 +114,7 @@ test('on a (simulated) cluster: the same report, stderr and exit code both ways'
       assert.equal(fast.status, 1, `${what}: ${fast.stderr}`);
       assert.equal(slow.status, 1, what);
       assert.ok(fast.loaded.includes('diagnose.js') && !fast.loaded.some((f) => f === 'cli.js' || oclifChunks.includes(f)), `${what}: ${fast.loaded}`);
+      if (args.includes('always')) { assert.match(fast.stdout, /\u001b\[/, 'coloured'); }
       if (args.includes('json')) {
         assert.match(fast.stdout, /"generatedAt": "/, 'the normalisation above applies');
         assert.ok(JSON.parse(fast.stdout).summary.errors > 0);
