@@ -21,6 +21,7 @@ import { Help, HelpFormatter } from '@oclif/core/help';
 import { loadConfig, type BuildInfo, type Commands } from '../src/cli.ts';
 import { versionText } from '../src/commands/version.ts';
 import type { FastData } from '../src/fast-start.ts';
+import type { OclifEnv } from '../src/diagnose-fast.ts';
 import { platform } from '../src/version.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -214,6 +215,23 @@ async function buildFast(info: BuildInfo, commit: string | undefined, outdir: st
   return result.outputFiles;
 }
 
+/** The environment variables oclif's start-up reads for a command, from its own Config (src/diagnose-fast.ts). */
+export async function oclifEnv(info: BuildInfo): Promise<OclifEnv> {
+  const config = await loadConfig({}, info, process.execPath);
+  return { bin: info.oclif.bin, debugVars: ['DEBUG', ...config.scopedEnvVarKeys('DEBUG')], redirectedVars: config.scopedEnvVarKeys('REDIRECTED') };
+}
+
+/** Entry modules written here, resolved from src/ as if they were files there: `otel-doctor-entry:<name>`. */
+function entryPlugin(entries: Record<string, string>): esbuild.Plugin {
+  return {
+    name: 'otel-doctor-entries',
+    setup(build) {
+      build.onResolve({ filter: /^otel-doctor-entry:/ }, (args) => ({ path: args.path.slice('otel-doctor-entry:'.length), namespace: 'otel-doctor-entry' }));
+      build.onLoad({ filter: /.*/, namespace: 'otel-doctor-entry' }, (args) => ({ contents: entries[args.path], loader: 'ts', resolveDir: join(ROOT, 'src') }));
+    },
+  };
+}
+
 export async function bundle(opts: BundleOptions = {}): Promise<string> {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; oclif: { bin: string; dirname: string; topicSeparator: ' ' | ':' } };
   const outdir = opts.outdir ?? (opts.single ? join(ROOT, 'node_modules', '.cache', 'otel-doctor-package', 'bundle') : join(ROOT, 'dist', 'bundle'));
@@ -230,14 +248,25 @@ export async function bundle(opts: BundleOptions = {}): Promise<string> {
   // Built in memory, then written over the old files, and only then are stale files removed: a plugin
   // process running meanwhile (a test, a user's shell) never finds its entry or a chunk missing, and an
   // identical rebuild changes nothing on disk.
-  const result = await esbuild.build(entryBuild(entry, 'cli-entry.ts', {
+  // `diagnose` without oclif (src/diagnose-fast.ts), a second entry of the same split build: it shares the
+  // diagnosis' chunks with cli.js, and its import graph holds no oclif (test/commands/diagnose-fast.test.ts).
+  const diagnoseEntry = opts.single ? '' : [
+    `import { fastDiagnose } from './diagnose-fast.ts';`,
+    `const ENV = ${JSON.stringify(await oclifEnv(info))};`,
+    `export function run(argv) { return fastDiagnose(argv, ENV); }`,
+  ].join('\n');
+  const entries: Record<string, string> = opts.single ? { cli: entry } : { cli: entry, diagnose: diagnoseEntry };
+  const { stdin: _, ...common } = entryBuild(entry, 'cli-entry.ts', {});
+  const result = await esbuild.build({
+    ...common,
+    entryPoints: Object.keys(entries).map((name) => ({ in: `otel-doctor-entry:${name}`, out: name })),
     // The standalone binary is CommonJS on purpose: an ESM bundle hoists every `import 'node:http'` of
     // every dependency to its top, so Node would load http, https, tls and undici before `version` runs
     // (+0.3 s); CommonJS requires them where the (lazily initialised) module first runs.
     format: opts.single ? 'cjs' : 'esm',
     splitting: !opts.single,
     outdir,
-    entryNames: 'cli',
+    entryNames: '[name]',
     chunkNames: 'chunks/[name]-[hash]',
     ...(opts.single
       ? {
@@ -251,8 +280,9 @@ export async function bundle(opts: BundleOptions = {}): Promise<string> {
           // CommonJS dependencies (oclif, client-node's) call require(): give the ESM bundle a real one.
           banner: { js: `import { createRequire as __otelDoctorCreateRequire } from 'node:module'; const require = __otelDoctorCreateRequire(import.meta.url);\n${QUIET_OCLIF}` },
         }),
-    plugins: [versionPlugin(pkg, opts.commit), wslPlugin],
-  }));
+    plugins: [entryPlugin(entries), versionPlugin(pkg, opts.commit), wslPlugin],
+    write: false,
+  });
   const keep = new Set<string>();
   // `version` and `--help` answered without oclif (bin/run.js); the standalone binary starts from cli.cjs alone.
   const fast = opts.single ? [] : await buildFast(info, opts.commit, outdir);

@@ -59,12 +59,17 @@ export async function main(commands: Commands, info: BuildInfo, root: string, ar
     await run(argv, config);
     await flush();
   } catch (error) {
-    // Usage errors the commands leave to oclif (and `command x not found`) in the tool's one-line style.
-    const code = printCliError(error, info.oclif.bin, argv[0] !== undefined && Object.hasOwn(commands, argv[0]) ? argv[0] : undefined);
-    if (code !== undefined) {
-      await flush();
-      process.exit(code);
-    }
-    await handle(error instanceof Error ? error : new Error(String(error)));
+    await handleCliError(error, info.oclif.bin, argv[0] !== undefined && Object.hasOwn(commands, argv[0]) ? argv[0] : undefined);
   }
+}
+
+/** The end of a run that threw: also that of `diagnose` started without oclif (src/diagnose-fast.ts). */
+export async function handleCliError(error: unknown, bin: string, commandId: string | undefined): Promise<void> {
+  // Usage errors the commands leave to oclif (and `command x not found`) in the tool's one-line style.
+  const code = printCliError(error, bin, commandId);
+  if (code !== undefined) {
+    await flush();
+    process.exit(code);
+  }
+  await handle(error instanceof Error ? error : new Error(String(error)));
 }
