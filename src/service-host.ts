@@ -23,8 +23,9 @@ import { canonicalIP, CLUSTER_DOMAIN } from './otel/endpoint.ts';
  *   of a Service's cluster IPs (spec.clusterIP or any of spec.clusterIPs);
  * - `service`: a Service by name (plain or `port.protocol.` form): its cluster IPs, its endpoints when
  *   headless, a CNAME when ExternalName;
- * - `endpoint`: one ready endpoint of a Service by its hostname (`10-244-1-5.svc-name.ns.svc.<zone>`): that
- *   pod's IP, not the Service (its ports do not apply);
+ * - `endpoint`: one ready endpoint of a Service by its hostname (`gw-0.gw-headless.ns.svc.<zone>` where the
+ *   address has one, else `10-244-1-5.svc-name.ns.svc.<zone>`): that pod's IP, not the Service (its ports
+ *   do not apply);
  * - `missing-service`: a cluster name of a Service that does not exist (a namespace known to exist, or
  *   the `.svc` written out); nothing answers it;
  * - `other`: anything else, a name outside the cluster zone or one nothing in the cluster answers.
@@ -140,8 +141,9 @@ function answer(idx: ServiceHosts, fqdn: string, explicit: boolean, fromNs: stri
     return missing;
   }
   if (segs.length === 1) {
-    // endpoint.service: the hostname of a ready address, its IP dashed (addr.Hostname is not in the snapshot).
-    const ep = service && service.type !== 'ExternalName' ? service.endpoints?.ready.find((e) => dashed(e.ip) === segs[0]) : undefined;
+    // endpoint.service: a ready address by its endpointHostname (kubernetes.go): its own hostname where it
+    // has one (a StatefulSet pod under its headless Service), else its IP dashed; match() ignores case.
+    const ep = service && service.type !== 'ExternalName' ? service.endpoints?.ready.find((e) => (e.hostname ? e.hostname.toLowerCase() : dashed(e.ip)) === segs[0]) : undefined;
     return ep && service ? { kind: 'endpoint', service, ip: canonicalIP(ep.ip) } : { kind: 'other' };
   }
   // port.protocol.service: a port of that name and protocol; only TCP/UDP/SCTP are protocols, so other

@@ -10,6 +10,7 @@ import type {
   AppExporterSettings,
   CollectorPod,
   ContainerStatusSummary,
+  EndpointAddress,
   HttpProbeInfo,
   InstrumentationInfo,
   NetworkPolicyInfo,
@@ -357,11 +358,16 @@ export function buildServices(disc: Discovery, collectors: CollectorPod[]): Serv
   }).filter((s) => s.matchedCollectorPods.length > 0 || collectors.some((c) => c.namespace === s.namespace) || /otel|opentelemetry|collector/i.test(s.name));
 }
 
+/** An endpoint's (or Endpoints address's) `hostname`: the label CoreDNS answers it by instead of its dashed IP. */
+function hostnameOf(a: any): { hostname?: string } {
+  return typeof a?.hostname === 'string' && a.hostname ? { hostname: a.hostname } : {};
+}
+
 function endpointsFor(disc: Discovery, ns: string, name: string): ServiceInfo['endpoints'] | undefined {
   // EndpointSlices are what kube-proxy uses; Endpoints is the fallback for clusters or RBAC without them.
   const slices = disc.endpointSlices.filter((e) => e.metadata.namespace === ns && e.metadata.labels?.['kubernetes.io/service-name'] === name);
   if (slices.length) {
-    const ready: { ip: string; ready: boolean; pod?: string; node?: string }[] = [];
+    const ready: EndpointAddress[] = [];
     const notReady: typeof ready = [];
     let ports: { name?: string; port: number }[] | undefined;
     for (const sl of slices) {
@@ -369,7 +375,7 @@ function endpointsFor(disc: Discovery, ns: string, name: string): ServiceInfo['e
       for (const ep of Array.isArray(sl.endpoints) ? (sl.endpoints as any[]) : []) {
         const isReady = ep?.conditions?.ready !== false;
         for (const ip of ep?.addresses ?? []) {
-          const a = { ip: String(ip), ready: isReady, ...(ep.targetRef?.name ? { pod: ep.targetRef.name } : {}), ...(ep.nodeName ? { node: ep.nodeName } : {}) };
+          const a = { ip: String(ip), ready: isReady, ...(ep.targetRef?.name ? { pod: ep.targetRef.name } : {}), ...(ep.nodeName ? { node: ep.nodeName } : {}), ...hostnameOf(ep) };
           (isReady ? ready : notReady).push(a);
         }
       }
@@ -378,13 +384,13 @@ function endpointsFor(disc: Discovery, ns: string, name: string): ServiceInfo['e
   }
   const eps = disc.endpoints.find((e) => e.metadata.namespace === ns && e.metadata.name === name);
   if (!eps) { return undefined; }
-  const ready: { ip: string; ready: boolean; pod?: string; node?: string }[] = [];
+  const ready: EndpointAddress[] = [];
   const notReady: typeof ready = [];
   let ports: { name?: string; port: number }[] | undefined;
   for (const sub of Array.isArray(eps.subsets) ? (eps.subsets as any[]) : []) {
     ports ??= (sub.ports ?? []).map((p: any) => ({ ...(p.name ? { name: p.name } : {}), port: Number(p.port) }));
-    for (const a of sub.addresses ?? []) { ready.push({ ip: a.ip, ready: true, ...(a.targetRef?.name ? { pod: a.targetRef.name } : {}), ...(a.nodeName ? { node: a.nodeName } : {}) }); }
-    for (const a of sub.notReadyAddresses ?? []) { notReady.push({ ip: a.ip, ready: false, ...(a.targetRef?.name ? { pod: a.targetRef.name } : {}), ...(a.nodeName ? { node: a.nodeName } : {}) }); }
+    for (const a of sub.addresses ?? []) { ready.push({ ip: a.ip, ready: true, ...(a.targetRef?.name ? { pod: a.targetRef.name } : {}), ...(a.nodeName ? { node: a.nodeName } : {}), ...hostnameOf(a) }); }
+    for (const a of sub.notReadyAddresses ?? []) { notReady.push({ ip: a.ip, ready: false, ...(a.targetRef?.name ? { pod: a.targetRef.name } : {}), ...(a.nodeName ? { node: a.nodeName } : {}), ...hostnameOf(a) }); }
   }
   return { ready, notReady, ...(ports ? { ports } : {}) };
 }

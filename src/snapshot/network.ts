@@ -16,6 +16,8 @@ export interface EndpointAddress {
   ready: boolean;
   pod?: string;
   node?: string;
+  /** the address's own DNS label (a StatefulSet pod's hostname under its headless Service), when set */
+  hostname?: string;
 }
 
 export interface ServiceInfo {

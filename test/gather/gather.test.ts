@@ -282,6 +282,21 @@ test('apps cluster-wide follows the pod list itself, not the access review: a 40
   assert.ok(b.permissions?.reviews.some((r) => r.resource === 'pods' && !r.namespace && r.allowed === false), 'the review itself is still reported');
 });
 
+test('an endpoint\'s own hostname (EndpointSlice, and Endpoints where there are no slices) is kept: CoreDNS answers the pod by it', async () => {
+  const headless = (name: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'observability', name }, spec: { clusterIP: 'None', selector: { app: name }, ports: [{ name: 'otlp-grpc', port: 4317 }] } });
+  const fake = new FakeClusterClient([
+    ...cluster(),
+    headless('otel-sts'),
+    { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { namespace: 'observability', name: 'otel-sts-x', labels: { 'kubernetes.io/service-name': 'otel-sts' } }, endpoints: [{ addresses: ['10.244.1.30'], hostname: 'otel-sts-0', conditions: { ready: true } }] },
+    headless('otel-old'),
+    { apiVersion: 'v1', kind: 'Endpoints', metadata: { namespace: 'observability', name: 'otel-old' }, subsets: [{ addresses: [{ ip: '10.244.1.31', hostname: 'otel-old-0' }], ports: [{ name: 'otlp-grpc', port: 4317 }] }] },
+  ]);
+  scriptedExec(fake);
+  const snap = await gather(fake, { namespace: 'observability' });
+  assert.deepEqual(snap.services.find((v) => v.name === 'otel-sts')?.endpoints?.ready.map((e) => `${e.ip} ${e.hostname}`), ['10.244.1.30 otel-sts-0']);
+  assert.deepEqual(snap.services.find((v) => v.name === 'otel-old')?.endpoints?.ready.map((e) => `${e.ip} ${e.hostname}`), ['10.244.1.31 otel-old-0']);
+});
+
 test('a hand-written collector sidecar is not operator-managed; an injected otc-container is', async () => {
   const cfg = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'shop', name: 'side' }, data: { 'c.yaml': 'receivers:\n  otlp:\n    protocols:\n      grpc: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [debug]\n' } };
   const pod = (name: string, collectorName: string, annotations: Record<string, string> = {}) => rsPod('shop', name, 0, name === 'plain' ? '10.244.1.21' : '10.244.1.22', {

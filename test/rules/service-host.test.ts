@@ -14,6 +14,8 @@ const SERVICES: ServiceInfo[] = [
   svc('observability', 'gw', { clusterIP: '10.96.0.9', clusterIPs: ['10.96.0.9', 'fd00:10:96::9'], endpoints: { ready: [{ ip: '10.244.1.5', ready: true, pod: 'gw-0' }], notReady: [{ ip: '10.244.1.6', ready: false, pod: 'gw-1' }] } }),
   svc('observability', 'gw-v6', { clusterIP: 'fd00:10:96::7', clusterIPs: ['fd00:10:96::7'], endpoints: { ready: [{ ip: 'fd00:10:244:1::5', ready: true }], notReady: [] } }),
   svc('observability', 'headless', { clusterIP: 'None', clusterIPs: ['None'] }),
+  // a StatefulSet's headless Service: its pods' addresses carry their hostname (the pod's spec.hostname)
+  svc('observability', 'gw-headless', { clusterIP: 'None', clusterIPs: ['None'], endpoints: { ready: [{ ip: '10.244.1.7', ready: true, pod: 'gw-sts-0', hostname: 'gw-sts-0' }], notReady: [{ ip: '10.244.1.8', ready: false, pod: 'gw-sts-1', hostname: 'gw-sts-1' }] } }),
   svc('observability', 'ext', { type: 'ExternalName', externalName: 'otlp.vendor.example.com' }),
   svc('team-a', 'near', { clusterIP: '10.96.0.20', ports: [{ name: 'otlp-http', port: 4318, targetPort: 4318 }] }),
   // A Service named like a namespace in team-a: `gw.observability` is searched under team-a first, as
@@ -71,6 +73,11 @@ const CASES: [string, string, string][] = [
   ['team-a', 'fd00-10-244-1--5.gw-v6.observability.svc.cluster.local', 'endpoint fd00:10:244:1::5 of observability/gw-v6'],
   ['team-a', 'gw-0.gw.observability.svc.cluster.local', 'other'],
   ['team-a', '10-244-2-9.observability', 'endpoint 10.244.2.9 of team-a/observability'],
+  // an address with a hostname answers by it (endpointHostname), case-insensitively, and no longer by its dashed IP
+  ['team-a', 'gw-sts-0.gw-headless.observability.svc.cluster.local', 'endpoint 10.244.1.7 of observability/gw-headless'],
+  ['team-a', 'GW-STS-0.gw-headless.observability', 'endpoint 10.244.1.7 of observability/gw-headless'],
+  ['team-a', '10-244-1-7.gw-headless.observability.svc.cluster.local', 'other'],
+  ['team-a', 'gw-sts-1.gw-headless.observability.svc.cluster.local', 'other'],
   ['team-b', 'gw.observability', 'service observability/gw'],
   ['team-a', 'a.b.c.gw.observability.svc.cluster.local', 'other'],
   // Pod A records spell an IP (four dash-separated parts, else IPv6), in a namespace that exists.
