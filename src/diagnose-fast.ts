@@ -9,7 +9,6 @@
  * anything else is a bug and goes to the same handler main() uses, with oclif loaded only then.
  */
 import { normalizeArgv, parseDiagnoseArgv } from './diagnose-args.ts';
-import { printDoctorError, runDiagnose } from './diagnose-run.ts';
 import { DoctorError, EXIT_OK } from './errors.ts';
 import { guardStdout } from './output.ts';
 
@@ -29,6 +28,9 @@ export async function fastDiagnose(argv: readonly string[], env: OclifEnv): Prom
   if (argv[0] !== 'diagnose' || env.debugVars.some((k) => process.env[k])) { return false; }
   const flags = parseDiagnoseArgv(argv.slice(1));
   if (!flags) { return false; }
+  // Loaded only now: a run handed back to oclif (help, a usage error) must not load the diagnosis first.
+  // One import, one module graph (not a chain of awaits).
+  const { printDoctorError, runDiagnose } = await import('./diagnose-run.ts');
   // What loading oclif's command.js does first (src/cli.ts imports it before main() guards stdout): a
   // broken pipe passes to guardStdout, any other failed write to stdout is thrown (a crash with a stack).
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
