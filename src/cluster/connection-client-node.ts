@@ -10,7 +10,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { ApiError, KubeconfigError } from '../errors.ts';
 import type { Connection, RequestSetup } from './connection.ts';
-import { currentEntries, impersonation, KEEP_ALIVE, readTokenFile } from './connection.ts';
+import { currentEntries, impersonation, KEEP_ALIVE, readTokenFile, serverURL } from './connection.ts';
 import type { LoadedKubeconfig } from './kubeconfig.ts';
 import { agentProxyOptions, proxyFor } from './proxy.ts';
 
@@ -46,12 +46,7 @@ export function clientNodeConnection(loaded: LoadedKubeconfig): Connection {
   let pooled: { key: string; agent: HttpAgent } | undefined;
   let upgrading: { key: string; agent: HttpAgent } | undefined;
   // HTTPS_PROXY / NO_PROXY as kubectl reads them; a `proxy-url` (client-node's own agent) wins, as in client-go.
-  let server: URL;
-  try {
-    server = new URL(cluster.server);
-  } catch (e) {
-    throw new KubeconfigError(`the server of context "${loaded.context}" is not a URL: ${cluster.server}`, { cause: e });
-  }
+  const server = serverURL(loaded, cluster.server);
   const proxy = entries.cluster?.['proxy-url'] ? undefined : proxyFor(server);
   const viaProxy = agentProxyOptions(server, proxy);
   const agents = new Set<HttpAgent>();

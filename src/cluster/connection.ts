@@ -119,6 +119,15 @@ export function impersonation(user: Record<string, unknown>): Record<string, str
   return h;
 }
 
+/** The context's server as a URL; one that is not a URL is a KubeconfigError naming the context. */
+export function serverURL(loaded: LoadedKubeconfig, server: string): URL {
+  try {
+    return new URL(server);
+  } catch (e) {
+    throw new KubeconfigError(`the server of context "${loaded.context}" is not a URL: ${server}`, { cause: e });
+  }
+}
+
 /**
  * The connection for credentials this module reads (readsCredentials). Files are read once, here: a
  * diagnosis lasts seconds, and kubectl reads them once per command too. One keep-alive agent carries the
@@ -128,12 +137,7 @@ export function impersonation(user: Record<string, unknown>): Record<string, str
 export function directConnection(loaded: LoadedKubeconfig): Connection {
   const { cluster, user = {} } = currentEntries(loaded);
   if (!cluster || typeof cluster.server !== 'string') { throw new KubeconfigError(`context "${loaded.context}" has no cluster server`); }
-  let url: URL;
-  try {
-    url = new URL(cluster.server);
-  } catch (e) {
-    throw new KubeconfigError(`the server of context "${loaded.context}" is not a URL: ${cluster.server}`, { cause: e });
-  }
+  const url = serverURL(loaded, cluster.server);
   const secure = url.protocol === 'https:';
   const skipVerify = cluster['insecure-skip-tls-verify'] === true;
   if (!secure && url.protocol !== 'http:') { throw new KubeconfigError(`the server of context "${loaded.context}" is not http(s): ${cluster.server}`); }

@@ -63,17 +63,17 @@ function splitEntry(p: string): { host: string; port: string } {
   return hp ? { host: hp[1], port: hp[2] } : { host: p, port: '' };
 }
 
+/** net.IP.IsLoopback: 127/8 and ::1 */
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
 /** httpproxy useProxy: whether `host:port` goes through the proxy, given NO_PROXY. */
 export function useProxy(hostIn: string, port: string, noProxy: string): boolean {
   const host = unmapped(bare(hostIn.trim()));
   if (host === 'localhost') { return false; }
   const family = isIP(host);
-  if (family) {
-    const loop = new BlockList();
-    loop.addSubnet('127.0.0.0', 8, 'ipv4');
-    loop.addAddress('::1', 'ipv6');
-    if (loop.check(host, family === 4 ? 'ipv4' : 'ipv6')) { return false; }
-  }
+  if (family && LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6')) { return false; }
   for (const raw of noProxy.split(',')) {
     const p = raw.trim().toLowerCase();
     if (!p) { continue; }
@@ -93,20 +93,19 @@ export function useProxy(hostIn: string, port: string, noProxy: string): boolean
       continue;
     }
     const entry = splitEntry(p);
-    const phost = isIP(entry.host) ? unmapped(entry.host) : entry.host;
-    const name = phost.replace(/^\*?\./, '');
-    // idnaASCII: only a name with non-ASCII characters is converted (Node's would also rewrite `0.0.1`)
-    const ascii = /^[\x00-\x7f]*$/.test(name) ? name : domainToASCII(name) || name;
-    if (!phost) { continue; }
-    if (isIP(phost)) {
-      if (family && phost === host && (entry.port === '' || entry.port === port)) { return false; }
-      if (family && isIP(phost) === family && family === 6 && sameIPv6(phost, host) && (entry.port === '' || entry.port === port)) { return false; }
+    if (!entry.host || (entry.port !== '' && entry.port !== port)) { continue; }
+    const entryFamily = isIP(entry.host);
+    if (entryFamily) {
+      const ip = unmapped(entry.host);
+      if (family && isIP(ip) === family && (ip === host || (family === 6 && sameIPv6(ip, host)))) { return false; }
       continue;
     }
     // foo.com: itself and its subdomains; .foo.com and *.foo.com: subdomains only
-    const matchHost = !phost.startsWith('.') && !phost.startsWith('*.');
-    const suffix = `.${ascii}`;
-    if ((host.endsWith(suffix) || (matchHost && host === suffix.slice(1))) && (entry.port === '' || entry.port === port)) { return false; }
+    const name = entry.host.replace(/^\*?\./, '');
+    // idnaASCII: only a name with non-ASCII characters is converted (Node's would also rewrite `0.0.1`)
+    const ascii = /^[\x00-\x7f]*$/.test(name) ? name : domainToASCII(name) || name;
+    const matchHost = name === entry.host;
+    if (host.endsWith(`.${ascii}`) || (matchHost && host === ascii)) { return false; }
   }
   return true;
 }
